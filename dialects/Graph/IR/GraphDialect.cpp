@@ -1,0 +1,193 @@
+//===- GraphDialect.cpp - Graph dialect registration and helpers ----------===//
+
+#include "Graph/IR/GraphDialect.h"
+#include "tessera/Golden/Kernels.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+
+namespace tessera::graph {
+
+int64_t numElements(Type type) {
+  if (auto shaped = dyn_cast<ShapedType>(type))
+    if (shaped.hasStaticShape())
+      return shaped.getNumElements();
+  return 0;
+}
+
+static int64_t elementBytes(Type elementType) {
+  if (elementType.isInteger(1))
+    return 1;
+  return std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
+}
+
+int64_t sumTensorBytes(TypeRange types) {
+  int64_t total = 0;
+  for (Type t : types)
+    if (auto shaped = dyn_cast<ShapedType>(t))
+      if (shaped.hasStaticShape())
+        total += shaped.getNumElements() * elementBytes(shaped.getElementType());
+  return total;
+}
+
+int64_t defaultFlops(Operation *op) {
+  // Data movement and constants do no arithmetic; everything else defaults
+  // to one operation per result element.
+  if (op->hasTrait<DataMovement>() || op->getNumOperands() == 0)
+    return 0;
+  int64_t n = 0;
+  for (Type t : op->getResultTypes())
+    n += numElements(t);
+  return n;
+}
+
+LogicalResult wrapEval(Operation *op, SmallVectorImpl<Tensor> &out,
+                       llvm::Expected<Tensor> result) {
+  if (!result)
+    return op->emitOpError() << llvm::toString(result.takeError());
+  out.push_back(std::move(*result));
+  return success();
+}
+
+std::optional<DType> toDType(Type t) {
+  if (t.isF16())
+    return DType::F16;
+  if (t.isBF16())
+    return DType::BF16;
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF64())
+    return DType::F64;
+  if (auto it = dyn_cast<IntegerType>(t)) {
+    bool isUnsigned = it.isUnsigned();
+    switch (it.getWidth()) {
+    case 1:
+      return DType::Bool;
+    case 8:
+      return isUnsigned ? DType::U8 : DType::I8;
+    case 16:
+      return isUnsigned ? DType::U16 : DType::I16;
+    case 32:
+      return isUnsigned ? DType::U32 : DType::I32;
+    case 64:
+      return isUnsigned ? DType::U64 : DType::I64;
+    default:
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+Type toMlirType(MLIRContext *ctx, DType d) {
+  Builder b(ctx);
+  auto u = [&](unsigned w) {
+    return IntegerType::get(ctx, w, IntegerType::Unsigned);
+  };
+  switch (d) {
+  case DType::F16:
+    return b.getF16Type();
+  case DType::BF16:
+    return b.getBF16Type();
+  case DType::F32:
+    return b.getF32Type();
+  case DType::F64:
+    return b.getF64Type();
+  case DType::I8:
+    return b.getIntegerType(8);
+  case DType::I16:
+    return b.getIntegerType(16);
+  case DType::I32:
+    return b.getIntegerType(32);
+  case DType::I64:
+    return b.getIntegerType(64);
+  case DType::U8:
+    return u(8);
+  case DType::U16:
+    return u(16);
+  case DType::U32:
+    return u(32);
+  case DType::U64:
+    return u(64);
+  case DType::Bool:
+    return b.getI1Type();
+  }
+  return b.getF32Type();
+}
+
+FailureOr<Tensor> elementsToTensor(ElementsAttr attr) {
+  auto type = cast<ShapedType>(attr.getType());
+  std::optional<DType> dtype = toDType(type.getElementType());
+  if (!dtype)
+    return failure();
+  Shape shape(type.getShape().begin(), type.getShape().end());
+  int64_t n = type.getNumElements();
+
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return failure();
+    ArrayRef<char> data = blob->getData();
+    if ((int64_t)data.size() < n * dtypeByteSize(*dtype))
+      return failure();
+    return Tensor::fromBytes(*dtype, shape, (const uint8_t *)data.data(),
+                             data.size());
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense)
+    return failure();
+  Tensor t(*dtype, shape);
+  if (t.isFloat()) {
+    int64_t i = 0;
+    for (APFloat v : dense.getValues<APFloat>()) {
+      bool lost;
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      t.floats()[i++] = v.convertToFloat();
+    }
+  } else {
+    int64_t i = 0;
+    bool isUnsigned = isUnsignedDType(*dtype);
+    for (APInt v : dense.getValues<APInt>())
+      t.ints()[i++] = isUnsigned ? (int64_t)v.getZExtValue() : v.getSExtValue();
+  }
+  return t;
+}
+
+DenseElementsAttr tensorToElements(MLIRContext *ctx, const Tensor &t) {
+  Type elementType = toMlirType(ctx, t.dtype());
+  auto type = RankedTensorType::get(t.shape(), elementType);
+  if (t.dtype() == DType::Bool) {
+    SmallVector<bool> values(t.ints().begin(), t.ints().end());
+    return DenseElementsAttr::get(type, values);
+  }
+  std::vector<uint8_t> bytes = t.toBytes();
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>((const char *)bytes.data(), bytes.size()));
+}
+
+} // namespace tessera::graph
+
+#include "Graph/IR/GraphDialect.cpp.inc"
+#include "Graph/IR/GraphInterfaces.cpp.inc"
+
+namespace tessera::graph {
+
+void GraphDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "Graph/IR/GraphOps.cpp.inc"
+      >();
+}
+
+Operation *GraphDialect::materializeConstant(OpBuilder &builder,
+                                             Attribute value, Type type,
+                                             Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return ConstantOp::create(builder, loc, elements);
+}
+
+} // namespace tessera::graph

@@ -1,0 +1,57 @@
+//===- GraphDialect.h - The graph dialect ----------------------*- C++ -*-===//
+#ifndef TESSERA_GRAPH_IR_GRAPHDIALECT_H
+#define TESSERA_GRAPH_IR_GRAPHDIALECT_H
+
+#include "tessera/Support/Tensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace tessera::graph {
+
+/// Marks ops that only move or select data (no arithmetic).
+template <typename ConcreteType>
+class DataMovement
+    : public mlir::OpTrait::TraitBase<ConcreteType, DataMovement> {};
+
+// Helpers used by the ODS-generated code (see GraphBase.td).
+int64_t numElements(mlir::Type tensorType);
+int64_t sumTensorBytes(mlir::TypeRange types);
+int64_t defaultFlops(mlir::Operation *op);
+llvm::LogicalResult
+inferBroadcastType(std::optional<mlir::Location> loc, mlir::Type lhs,
+                   mlir::Type rhs, mlir::Type resultElementType,
+                   llvm::SmallVectorImpl<mlir::Type> &types);
+llvm::LogicalResult inferReduceType(std::optional<mlir::Location> loc,
+                                    mlir::Type input,
+                                    llvm::ArrayRef<int64_t> axes, bool keepdims,
+                                    bool noopWithEmptyAxes,
+                                    llvm::SmallVectorImpl<mlir::Type> &types);
+/// Pushes `result` into `out`, or reports its error on `op`.
+llvm::LogicalResult wrapEval(mlir::Operation *op,
+                             llvm::SmallVectorImpl<Tensor> &out,
+                             llvm::Expected<Tensor> result);
+
+/// Element type <-> DType. Returns std::nullopt for types Tessera lacks.
+std::optional<DType> toDType(mlir::Type elementType);
+mlir::Type toMlirType(mlir::MLIRContext *ctx, DType dtype);
+/// Reads a constant's value (dense or resource-backed) into a host tensor.
+llvm::FailureOr<Tensor> elementsToTensor(mlir::ElementsAttr attr);
+/// Makes a DenseElementsAttr holding `t` (for folded, small values).
+mlir::DenseElementsAttr tensorToElements(mlir::MLIRContext *ctx,
+                                         const Tensor &t);
+
+} // namespace tessera::graph
+
+#include "Graph/IR/GraphDialect.h.inc"
+#include "Graph/IR/GraphInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "Graph/IR/GraphOps.h.inc"
+
+#endif // TESSERA_GRAPH_IR_GRAPHDIALECT_H

@@ -1,0 +1,59 @@
+//===- OnnxImporter.h - ONNX model -> graph dialect -------------*- C++ -*-===//
+//
+// Reads an .onnx file (with external-data tensors), runs ONNX's checker and
+// shape inference, and builds a module holding `func.func @main` of graph
+// ops. Weights become resource-backed constants that point at the model's
+// own storage, so nothing large is copied.
+//
+// Errors are reported through the context's diagnostic engine, each naming
+// the file and, where one applies, the node, its op type and opset.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_IMPORT_ONNXIMPORTER_H
+#define TESSERA_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessera {
+
+struct OnnxImportOptions {
+  /// Static shapes for graph inputs with dynamic dimensions: name -> dims.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Run onnx::checker::check_model before importing.
+  bool runChecker = true;
+  /// Results of nodes whose inputs are all constant are computed at import
+  /// time (this is how shape subgraphs become static) when they have at
+  /// most this many elements.
+  int64_t foldElementLimit = 1 << 16;
+  /// Name of the generated function.
+  std::string functionName = "main";
+};
+
+/// Imports a model file. Returns null after emitting an error.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxFile(const std::string &path, mlir::MLIRContext *context,
+               const OnnxImportOptions &options = {});
+
+/// Imports a model from an in-memory serialized ModelProto; external data is
+/// resolved relative to `baseDir`.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxBytes(const std::string &bytes, const std::string &displayName,
+                const std::string &baseDir, mlir::MLIRContext *context,
+                const OnnxImportOptions &options = {});
+
+/// Parses "name=1x128" (as given to --input-shape) into `options`.
+bool parseInputShapeSpec(const std::string &spec, OnnxImportOptions &options,
+                         std::string &error);
+
+/// Registers the dialects the importer produces.
+void registerImportDialects(mlir::MLIRContext &context);
+
+} // namespace tessera
+
+#endif // TESSERA_IMPORT_ONNXIMPORTER_H

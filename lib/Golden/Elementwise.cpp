@@ -1,0 +1,174 @@
+//===- Elementwise.cpp - Golden elementwise kernels -----------------------===//
+
+#include "tessera/Golden/Kernels.h"
+
+#include <cmath>
+
+namespace tessera::golden {
+
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<Shape> broadcastShapes(const Shape &a, const Shape &b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return makeError("shapes " + shapeToString(a) + " and " +
+                       shapeToString(b) + " are not broadcastable");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+void forEachBroadcast(
+    const Shape &outShape, llvm::ArrayRef<const Shape *> inputShapes,
+    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn) {
+  size_t rank = outShape.size();
+  size_t numInputs = inputShapes.size();
+  // Per input, the stride of each output dimension (0 where broadcast).
+  std::vector<std::vector<int64_t>> strides(numInputs,
+                                            std::vector<int64_t>(rank, 0));
+  for (size_t k = 0; k < numInputs; ++k) {
+    const Shape &s = *inputShapes[k];
+    std::vector<int64_t> st = shapeStrides(s);
+    size_t off = rank - s.size();
+    for (size_t i = 0; i < s.size(); ++i)
+      strides[k][i + off] = s[i] == 1 ? 0 : st[i];
+  }
+  int64_t total = shapeNumElements(outShape);
+  std::vector<int64_t> index(rank, 0), offsets(numInputs, 0);
+  for (int64_t o = 0; o < total; ++o) {
+    fn(o, offsets);
+    // Advance the multi-index like an odometer, updating input offsets.
+    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+      if (++index[d] < outShape[d]) {
+        for (size_t k = 0; k < numInputs; ++k)
+          offsets[k] += strides[k][d];
+        break;
+      }
+      for (size_t k = 0; k < numInputs; ++k)
+        offsets[k] -= strides[k][d] * (outShape[d] - 1);
+      index[d] = 0;
+    }
+  }
+}
+
+Tensor mapUnary(const Tensor &x, llvm::function_ref<float(float)> floatFn,
+                llvm::function_ref<int64_t(int64_t)> intFn) {
+  Tensor r(x.dtype(), x.shape());
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    if (x.isFloat() || !intFn)
+      r.setD(i, floatFn(x.getF(i)));
+    else
+      r.setI(i, intFn(x.getI(i)));
+  }
+  return r;
+}
+
+llvm::Expected<Tensor>
+mapBinary(const Tensor &a, const Tensor &b, DType resultType,
+          llvm::function_ref<float(float, float)> floatFn,
+          llvm::function_ref<int64_t(int64_t, int64_t)> intFn) {
+  auto shape = broadcastShapes(a.shape(), b.shape());
+  if (!shape)
+    return shape.takeError();
+  Tensor r(resultType, *shape);
+  bool useInt = !a.isFloat() && intFn;
+  forEachBroadcast(*shape, {&a.shape(), &b.shape()},
+                   [&](int64_t o, llvm::ArrayRef<int64_t> in) {
+                     if (useInt)
+                       r.setI(o, intFn(a.getI(in[0]), b.getI(in[1])));
+                     else
+                       r.setD(o, floatFn(a.getF(in[0]), b.getF(in[1])));
+                   });
+  return r;
+}
+
+llvm::Expected<Tensor>
+compareBinary(const Tensor &a, const Tensor &b,
+              llvm::function_ref<bool(double, double)> fn) {
+  auto shape = broadcastShapes(a.shape(), b.shape());
+  if (!shape)
+    return shape.takeError();
+  Tensor r(DType::Bool, *shape);
+  forEachBroadcast(*shape, {&a.shape(), &b.shape()},
+                   [&](int64_t o, llvm::ArrayRef<int64_t> in) {
+                     r.setI(o, fn(a.getD(in[0]), b.getD(in[1])) ? 1 : 0);
+                   });
+  return r;
+}
+
+static int64_t intPow(int64_t base, int64_t exp) {
+  if (exp < 0)
+    return base == 1 ? 1 : (base == -1 ? (exp % 2 ? -1 : 1) : 0);
+  uint64_t result = 1, b = (uint64_t)base;
+  while (exp) {
+    if (exp & 1)
+      result *= b;
+    b *= b;
+    exp >>= 1;
+  }
+  return (int64_t)result;
+}
+
+llvm::Expected<Tensor> pow(const Tensor &base, const Tensor &exponent) {
+  auto shape = broadcastShapes(base.shape(), exponent.shape());
+  if (!shape)
+    return shape.takeError();
+  Tensor r(base.dtype(), *shape);
+  forEachBroadcast(*shape, {&base.shape(), &exponent.shape()},
+                   [&](int64_t o, llvm::ArrayRef<int64_t> in) {
+                     if (!base.isFloat() && !exponent.isFloat())
+                       r.setI(o, intPow(base.getI(in[0]), exponent.getI(in[1])));
+                     else
+                       r.setD(o, std::pow((double)base.getF(in[0]),
+                                          exponent.getD(in[1])));
+                   });
+  return r;
+}
+
+llvm::Expected<Tensor> mod(const Tensor &a, const Tensor &b, bool fmod) {
+  return mapBinary(
+      a, b, a.dtype(),
+      [&](float x, float y) -> float {
+        if (fmod)
+          return std::fmod(x, y);
+        float m = std::fmod(x, y);
+        return (m != 0 && ((m < 0) != (y < 0))) ? m + y : m;
+      },
+      [&](int64_t x, int64_t y) -> int64_t {
+        if (y == 0)
+          return 0;
+        int64_t m = x % y;
+        if (!fmod && m != 0 && ((m < 0) != (y < 0)))
+          m += y;
+        return m;
+      });
+}
+
+llvm::Expected<Tensor> where(const Tensor &cond, const Tensor &x,
+                             const Tensor &y) {
+  auto xy = broadcastShapes(x.shape(), y.shape());
+  if (!xy)
+    return xy.takeError();
+  auto shape = broadcastShapes(cond.shape(), *xy);
+  if (!shape)
+    return shape.takeError();
+  Tensor r(x.dtype(), *shape);
+  forEachBroadcast(*shape, {&cond.shape(), &x.shape(), &y.shape()},
+                   [&](int64_t o, llvm::ArrayRef<int64_t> in) {
+                     const Tensor &src = cond.getI(in[0]) ? x : y;
+                     int64_t i = cond.getI(in[0]) ? in[1] : in[2];
+                     if (r.isFloat())
+                       r.floats()[o] = src.floats()[i];
+                     else
+                       r.ints()[o] = src.ints()[i];
+                   });
+  return r;
+}
+
+} // namespace tessera::golden

@@ -1,0 +1,198 @@
+//===- NodeImporter.h - Per-node import context and op registry -*- C++ -*-===//
+//
+// Each ONNX op type has an import function that turns one NodeProto into
+// graph ops. The functions live in Import<Category>.cpp files and register
+// themselves in an OpImportRegistry; they see the node through NodeImporter,
+// which resolves inputs, reads attributes with defaults, exposes constant
+// inputs as host tensors (after import-time folding, shape subgraphs are
+// constants) and reports errors naming the node, its op type and opset.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_LIB_IMPORT_ONNX_NODEIMPORTER_H
+#define TESSERA_LIB_IMPORT_ONNX_NODEIMPORTER_H
+
+#include "Graph/IR/GraphDialect.h"
+#include "tessera/Support/Tensor.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onnx {
+class NodeProto;
+class AttributeProto;
+} // namespace onnx
+
+namespace tessera::onnx_import {
+
+class NodeImporter {
+public:
+  NodeImporter(const onnx::NodeProto &node, int64_t opset,
+               mlir::OpBuilder &builder, mlir::Location loc,
+               std::vector<mlir::Value> inputs, std::string fileName)
+      : node(node), opset(opset), b(builder), loc(loc),
+        inputs(std::move(inputs)), fileName(std::move(fileName)) {}
+
+  const onnx::NodeProto &node;
+  /// The model's opset for the default ONNX domain.
+  int64_t opset;
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+  const std::string &opType() const;
+  const std::string &name() const;
+
+  //===--- Inputs ----------------------------------------------------------===//
+  /// Number of inputs the node lists (including empty optional ones).
+  size_t numInputs() const { return inputs.size(); }
+  /// The i-th input, or a null Value when absent or given as "".
+  mlir::Value input(size_t i) const {
+    return i < inputs.size() ? inputs[i] : mlir::Value();
+  }
+  bool hasInput(size_t i) const { return (bool)input(i); }
+  /// The value of input i if it is (or folded to) a constant.
+  std::optional<Tensor> constantInput(size_t i) const;
+  /// Like constantInput, but reports an error naming `what` when the input
+  /// is missing or not constant (dynamic shapes are not supported).
+  mlir::FailureOr<Tensor> requireConstantInput(size_t i,
+                                               llvm::StringRef what);
+  /// Constant input read as a list of integers (for shapes, axes, pads...).
+  mlir::FailureOr<std::vector<int64_t>> requireConstantInts(size_t i,
+                                                            llvm::StringRef what);
+  /// The shape of input i (it must be present).
+  Shape inputShape(size_t i) const;
+  mlir::Type inputElementType(size_t i) const;
+  int64_t inputRank(size_t i) const { return (int64_t)inputShape(i).size(); }
+
+  //===--- Attributes ------------------------------------------------------===//
+  bool hasAttr(llvm::StringRef name) const;
+  int64_t attrInt(llvm::StringRef name, int64_t defaultValue) const;
+  float attrFloat(llvm::StringRef name, float defaultValue) const;
+  std::string attrString(llvm::StringRef name,
+                         llvm::StringRef defaultValue) const;
+  std::vector<int64_t> attrInts(llvm::StringRef name,
+                                std::vector<int64_t> defaultValue = {}) const;
+  std::vector<float> attrFloats(llvm::StringRef name) const;
+  /// A tensor-valued attribute (Constant's `value`, ConstantOfShape's).
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+
+  //===--- Results and errors ----------------------------------------------===//
+  /// Binds the node's outputs, in order. Extra ONNX outputs that the op does
+  /// not produce (e.g. Dropout's mask) may be left out if unused.
+  void setResults(mlir::ValueRange values);
+  void setResult(mlir::Value value) { setResults(mlir::ValueRange(value)); }
+  llvm::ArrayRef<mlir::Value> results() const { return resultValues; }
+
+  /// Emits "file: node 'name' (OpType, opset N): message" at the node's
+  /// location and returns failure.
+  mlir::LogicalResult error(const llvm::Twine &message) const;
+
+  /// Normalizes an axis attribute against `rank`, reporting an error if out
+  /// of range.
+  mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank) const;
+
+  /// Builds a constant op holding `t` (small tensors: dense attribute).
+  mlir::Value constant(const Tensor &t);
+
+  /// Creates a graph op with inferred result types. Attributes are given by
+  /// name (`b.getNamedAttr("axis", b.getI64IntegerAttr(1))`). When the
+  /// operands and attributes do not make a valid op (shapes that do not
+  /// broadcast, say), reports the reason as the node's error and fails:
+  /// never use OpT::create directly here, its builders abort on such input.
+  template <typename OpT>
+  mlir::FailureOr<OpT> create(mlir::ValueRange operands,
+                              llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
+    mlir::OperationState state(loc, OpT::getOperationName());
+    state.addOperands(operands);
+    mlir::DictionaryAttr dict = b.getDictionaryAttr(attrs);
+    using Props = typename OpT::Properties;
+    if constexpr (!std::is_same_v<Props, mlir::EmptyProperties>) {
+      Props &props = state.getOrAddProperties<Props>();
+      if (mlir::failed(OpT::setPropertiesFromAttr(props, dict, [&] {
+            return mlir::emitError(loc);
+          })))
+        return error("invalid attributes for " + OpT::getOperationName());
+    } else {
+      state.addAttributes(attrs);
+    }
+    llvm::SmallVector<mlir::Type> types;
+    if (mlir::failed(inferTypes(state, [&](std::optional<mlir::Location> l) {
+          return OpT::inferReturnTypes(b.getContext(), l, state.operands, dict,
+                                       state.getRawProperties(), state.regions,
+                                       types);
+        })))
+      return mlir::failure();
+    state.addTypes(types);
+    return llvm::cast<OpT>(b.create(state));
+  }
+
+  /// create<OpT>() and bind its results as the node's outputs.
+  template <typename OpT>
+  mlir::LogicalResult emit(mlir::ValueRange operands,
+                           llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
+    auto op = create<OpT>(operands, attrs);
+    if (mlir::failed(op))
+      return mlir::failure();
+    setResults((*op)->getResults());
+    return mlir::success();
+  }
+
+private:
+  /// Runs `infer`, turning the diagnostics it emits into one node error.
+  mlir::LogicalResult inferTypes(
+      mlir::OperationState &state,
+      llvm::function_ref<mlir::LogicalResult(std::optional<mlir::Location>)>
+          infer);
+
+  std::vector<mlir::Value> inputs;
+  std::vector<mlir::Value> resultValues;
+  std::string fileName;
+};
+
+using OpImportFn = std::function<mlir::LogicalResult(NodeImporter &)>;
+
+/// ONNX op type (default domain) -> import function.
+class OpImportRegistry {
+public:
+  void add(llvm::StringRef opType, OpImportFn fn) {
+    table[opType] = std::move(fn);
+  }
+  const OpImportFn *lookup(llvm::StringRef opType) const {
+    auto it = table.find(opType);
+    return it == table.end() ? nullptr : &it->second;
+  }
+  std::vector<std::string> opTypes() const;
+
+private:
+  llvm::StringMap<OpImportFn> table;
+};
+
+/// The registry with every supported op (built once).
+const OpImportRegistry &getOpImportRegistry();
+
+// One function per Import<Category>.cpp file.
+void registerElementwiseImporters(OpImportRegistry &registry);
+void registerLinalgImporters(OpImportRegistry &registry);
+void registerNormImporters(OpImportRegistry &registry);
+void registerReductionImporters(OpImportRegistry &registry);
+void registerDataImporters(OpImportRegistry &registry);
+void registerNNImporters(OpImportRegistry &registry);
+
+/// Helper for ops whose graph op takes the node's inputs as they are and
+/// no attributes: `r.add("Exp", simpleOp<graph::ExpOp>)`.
+template <typename OpT>
+mlir::LogicalResult simpleOp(NodeImporter &n) {
+  llvm::SmallVector<mlir::Value> operands;
+  for (size_t i = 0; i < n.numInputs(); ++i)
+    if (n.hasInput(i))
+      operands.push_back(n.input(i));
+  return n.emit<OpT>(operands);
+}
+
+} // namespace tessera::onnx_import
+
+#endif // TESSERA_LIB_IMPORT_ONNX_NODEIMPORTER_H

@@ -1,0 +1,16 @@
+# lit configuration for Tessera's compiler tests.
+import os
+import lit.formats
+
+config.name = "Tessera"
+config.test_format = lit.formats.ShTest(not lit_config.isWindows)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
+# Inputs and helper data live beside the tests but are not tests themselves.
+config.excludes = ["Inputs", "unit", "conformance", "lit.cfg.py", "CMakeLists.txt"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.tessera_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%tessera_src", config.tessera_src_root))
