@@ -1,6 +1,7 @@
 //===- tessera-opt.cpp - mlir-opt with every Tessera dialect and pass -----===//
 
 #include "Graph/IR/GraphDialect.h"
+#include "Isa/IR/IsaDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -11,6 +12,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::DialectRegistry registry;
   registry.insert<tessera::graph::GraphDialect, mlir::func::FuncDialect>();
+  registry.insert<tessera::isa::IsaDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
 }

@@ -8,6 +8,7 @@ include "Graph/IR/GraphLinalgOps.td"
 include "Graph/IR/GraphNormOps.td"
 include "Graph/IR/GraphReductionOps.td"
 include "Graph/IR/GraphDataOps.td"
+include "Graph/IR/GraphNNOps.td"
 include "Graph/IR/GraphLLMOps.td"
 
 // Weights and folded values. `value` is a DenseElementsAttr for small data or

@@ -68,6 +68,10 @@ public:
   mlir::Type inputElementType(size_t i) const;
   int64_t inputRank(size_t i) const { return (int64_t)inputShape(i).size(); }
 
+  /// Number of outputs the node lists, and whether output i is used (named).
+  size_t numOutputs() const;
+  bool wantsOutput(size_t i) const;
+
   //===--- Attributes ------------------------------------------------------===//
   bool hasAttr(llvm::StringRef name) const;
   int64_t attrInt(llvm::StringRef name, int64_t defaultValue) const;
@@ -116,6 +120,9 @@ public:
             return mlir::emitError(loc);
           })))
         return error("invalid attributes for " + OpT::getOperationName());
+      // Absent attributes take their ODS defaults, as Operation::create
+      // would do; type inference reads them.
+      OpT::populateDefaultProperties(state.name, props);
     } else {
       state.addAttributes(attrs);
     }

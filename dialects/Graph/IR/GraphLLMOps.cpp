@@ -1,0 +1,240 @@
+//===- GraphLLMOps.cpp - Fused LLM ops: inference, verifiers, evaluation --===//
+//
+// Type inference, verification, golden evaluation and cost of the ops in
+// GraphLLMOps.td. The shape rules are the golden kernels' own (LLMKernels.h),
+// so an op that verifies can be evaluated and the messages are the same.
+// Result-type inference checks what the result type depends on; the
+// verifiers check the rest.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Graph/IR/GraphDialect.h"
+#include "tessera/Golden/LLMKernels.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace tessera::graph {
+
+static Shape shapeOf(Type t) {
+  auto s = cast<ShapedType>(t).getShape();
+  return Shape(s.begin(), s.end());
+}
+
+static Shape shapeOf(Value v) { return shapeOf(v.getType()); }
+
+static Type withShape(Type like, const Shape &shape) {
+  return RankedTensorType::get(shape, cast<ShapedType>(like).getElementType());
+}
+
+/// Reports `error` (if any) on `op`.
+static LogicalResult check(Operation *op, llvm::Error error) {
+  if (!error)
+    return success();
+  return op->emitOpError(llvm::toString(std::move(error)));
+}
+
+//===----------------------------------------------------------------------===//
+// rope
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult RopeOp::verify() {
+  if (!golden::parseRopeStyle(getStyle()))
+    return emitOpError() << "unknown rope style '" << getStyle()
+                         << "' (expected rotate_half, interleaved or "
+                            "deinterleaved)";
+  return check(*this, golden::checkRopeShapes(shapeOf(getInput()),
+                                              shapeOf(getCos()),
+                                              shapeOf(getSin())));
+}
+
+LogicalResult RopeOp::evaluate(ArrayRef<Tensor> in,
+                               SmallVectorImpl<Tensor> &out) {
+  std::optional<golden::RopeStyle> style = golden::parseRopeStyle(getStyle());
+  if (!style)
+    return emitOpError() << "unknown rope style '" << getStyle() << "'";
+  return wrapEval(*this, out, golden::rope(in[0], in[1], in[2], *style));
+}
+
+// Two multiplies and an add per rotated element (the negation is free).
+int64_t RopeOp::getFlops() {
+  Shape x = shapeOf(getInput());
+  int64_t rotary = shapeOf(getCos()).back();
+  return 3 * x[0] * x[1] * x[2] * rotary;
+}
+
+//===----------------------------------------------------------------------===//
+// attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  Shape mask;
+  if (Value m = adaptor.getMask())
+    mask = shapeOf(m);
+  auto shape = golden::attentionShape(
+      shapeOf(adaptor.getQuery()), shapeOf(adaptor.getKey()),
+      shapeOf(adaptor.getValue()), adaptor.getMask() ? &mask : nullptr,
+      adaptor.getCausal());
+  if (!shape)
+    return emitOptionalError(loc, llvm::toString(shape.takeError()));
+  types.push_back(withShape(adaptor.getQuery().getType(), *shape));
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (std::optional<llvm::APFloat> scale = getScale()) {
+    float value = scale->convertToFloat();
+    if (!std::isfinite(value) || value <= 0)
+      return emitOpError() << "scale must be positive and finite, got "
+                           << value;
+  }
+  return success();
+}
+
+float AttentionOp::getScaleValue() {
+  if (std::optional<llvm::APFloat> scale = getScale())
+    return scale->convertToFloat();
+  return golden::defaultAttentionScale(getQuery().getType().getShape()[3]);
+}
+
+LogicalResult AttentionOp::evaluate(ArrayRef<Tensor> in,
+                                    SmallVectorImpl<Tensor> &out) {
+  const Tensor *mask = in.size() > 3 ? &in[3] : nullptr;
+  return wrapEval(*this, out,
+                  golden::attention(in[0], in[1], in[2], mask, getCausal(),
+                                    getScaleValue()));
+}
+
+// Counts only the query-key pairs the causal mask leaves visible: the work a
+// kernel that skips masked blocks must do. Per pair: the q.k dot product,
+// the scale, the mask add, softmax (8, as graph.softmax counts) and the
+// weighted sum of values.
+int64_t AttentionOp::getFlops() {
+  Shape q = shapeOf(getQuery()), k = shapeOf(getKey()), v = shapeOf(getValue());
+  int64_t pairs =
+      q[0] * q[1] * golden::attentionVisiblePairs(q[2], k[2], getCausal());
+  int64_t perPair = 2 * q[3] + 1 + (getMask() ? 1 : 0) + 8 + 2 * v[3];
+  return pairs * perPair;
+}
+
+//===----------------------------------------------------------------------===//
+// swiglu
+//===----------------------------------------------------------------------===//
+
+LogicalResult SwiGLUOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Shape up;
+  if (Value u = adaptor.getUp())
+    up = shapeOf(u);
+  auto shape = golden::swigluShape(shapeOf(adaptor.getInput()),
+                                   adaptor.getUp() ? &up : nullptr,
+                                   adaptor.getAxis());
+  if (!shape)
+    return emitOptionalError(loc, llvm::toString(shape.takeError()));
+  types.push_back(withShape(adaptor.getInput().getType(), *shape));
+  return success();
+}
+
+LogicalResult SwiGLUOp::evaluate(ArrayRef<Tensor> in,
+                                 SmallVectorImpl<Tensor> &out) {
+  const Tensor *up = in.size() > 1 ? &in[1] : nullptr;
+  return wrapEval(*this, out, golden::swiglu(in[0], up, getAxis()));
+}
+
+// sigmoid (4, as graph.sigmoid counts), x * sigmoid(x), times up.
+int64_t SwiGLUOp::getFlops() { return 6 * numElements(getType()); }
+
+//===----------------------------------------------------------------------===//
+// moe
+//===----------------------------------------------------------------------===//
+
+LogicalResult MoEOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+static golden::MoEConfig moeConfig(MoEOp op) {
+  golden::MoEConfig c;
+  c.topK = op.getTopK();
+  c.normTopkProb = op.getNormTopkProb();
+  c.routedScalingFactor = op.getRoutedScalingFactor().convertToFloat();
+  c.nGroup = op.getNGroup();
+  c.topkGroup = op.getTopkGroup();
+  return c;
+}
+
+LogicalResult MoEOp::verify() {
+  size_t numShared = getSharedWeights().size();
+  if (numShared != 0 && numShared != 3)
+    return emitOpError() << "takes 0 or 3 shared expert weights (gate, up, "
+                            "down), got "
+                         << numShared;
+  Shape shared[3];
+  for (size_t i = 0; i < numShared; ++i)
+    shared[i] = shapeOf(getSharedWeights()[i]);
+  golden::MoEShapes shapes{shapeOf(getInput()), shapeOf(getRouterWeight()),
+                           shapeOf(getGateWeights()), shapeOf(getUpWeights()),
+                           shapeOf(getDownWeights())};
+  if (numShared == 3) {
+    shapes.sharedGate = &shared[0];
+    shapes.sharedUp = &shared[1];
+    shapes.sharedDown = &shared[2];
+  }
+  if (failed(check(*this, golden::checkMoEShapes(shapes))))
+    return failure();
+  return check(*this,
+               golden::checkMoEConfig(moeConfig(*this), shapes.router[0]));
+}
+
+LogicalResult MoEOp::evaluate(ArrayRef<Tensor> in,
+                              SmallVectorImpl<Tensor> &out) {
+  golden::MoEWeights w;
+  w.router = &in[1];
+  w.gate = &in[2];
+  w.up = &in[3];
+  w.down = &in[4];
+  if (in.size() == 8) {
+    w.sharedGate = &in[5];
+    w.sharedUp = &in[6];
+    w.sharedDown = &in[7];
+  }
+  return wrapEval(*this, out, golden::moe(in[0], w, moeConfig(*this)));
+}
+
+// Router: the logits' dot products and softmax (8 per score, as
+// graph.softmax counts) and a compare per expert per selection. Each chosen
+// expert: three matrix-vector products, SwiGLU (6 per intermediate element)
+// and the weighted accumulate (2 per hidden element). Shared experts the
+// same without the weight. Only the chosen experts' work is counted: that is
+// what a dispatching kernel must do.
+int64_t MoEOp::getFlops() {
+  Shape gate = shapeOf(getGateWeights());
+  int64_t experts = gate[0], inter = gate[1], hidden = gate[2];
+  int64_t tokens = hidden ? numElements(getType()) / hidden : 0;
+  int64_t k = getTopK();
+  int64_t router = 2 * hidden * experts + 8 * experts + k * experts;
+  int64_t routed = k * (6 * hidden * inter + 6 * inter + 2 * hidden);
+  int64_t shared = 0;
+  if (getSharedWeights().size() == 3) {
+    int64_t sharedInter = shapeOf(getSharedWeights()[0])[0];
+    shared = 6 * hidden * sharedInter + 6 * sharedInter + hidden;
+  }
+  return tokens * (router + routed + shared);
+}
+
+} // namespace tessera::graph

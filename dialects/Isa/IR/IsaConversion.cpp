@@ -1,0 +1,217 @@
+//===- IsaConversion.cpp - isa dialect <-> .npu Program -------------------===//
+#include "Isa/IR/IsaConversion.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::isa;
+
+namespace {
+std::string toHex(const std::vector<uint8_t> &b) {
+  static const char *d = "0123456789abcdef";
+  std::string s;
+  s.reserve(b.size() * 2);
+  for (uint8_t c : b) {
+    s += d[c >> 4];
+    s += d[c & 15];
+  }
+  return s;
+}
+bool fromHex(StringRef s, std::vector<uint8_t> &out) {
+  if (s.size() % 2)
+    return false;
+  out.resize(s.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    unsigned v;
+    if (s.substr(2 * i, 2).getAsInteger(16, v))
+      return false;
+    out[i] = (uint8_t)v;
+  }
+  return true;
+}
+/// The ONNX node name (or other name) of a location, if any.
+std::string nameOf(Location loc) {
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    for (Location l : f.getLocations()) {
+      std::string s = nameOf(l);
+      if (!s.empty())
+        return s;
+    }
+  return "";
+}
+bool isFlagField(StringRef n) {
+  return n == "acc" || n == "relu" || n == "sat" || n == "transpose";
+}
+bool isPipeField(StringRef n) {
+  return n == "src_pipe" || n == "dst_pipe" || n == "pipe";
+}
+} // namespace
+
+FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
+                                                  const target::TargetDesc &t) {
+  bin::Program p;
+  p.name = op.getName().str();
+  bin::setTarget(p, t);
+  if (op.getTarget() != t.name) {
+    // A path: keep the description's own name so the simulator can match.
+  }
+  p.gmBytes = (uint64_t)op.getGmBytes();
+  for (Operation &o : op.getBody().front()) {
+    if (auto io = dyn_cast<IoOp>(o)) {
+      auto tt = cast<RankedTensorType>(io.getType());
+      auto dt = typeToDType(tt.getElementType());
+      if (!dt)
+        return io.emitOpError() << "unsupported element type";
+      bin::IoEntry e;
+      e.name = io.getName().str();
+      e.isOutput = io.getKind() == IoKind::output;
+      e.dtype = *dt;
+      e.shape.assign(tt.getShape().begin(), tt.getShape().end());
+      e.gmAddr = (uint64_t)io.getAddr();
+      p.io.push_back(e);
+    } else if (auto c = dyn_cast<ConstOp>(o)) {
+      bin::ConstBlob b;
+      b.name = c.getName().str();
+      b.gmAddr = (uint64_t)c.getAddr();
+      b.size = (uint64_t)c.getSize();
+      if (c.getFile()) {
+        b.external = true;
+        b.file = c.getFile()->str();
+        b.fileOffset = (uint64_t)c.getFileOffset().value_or(0);
+        b.checksum = (uint64_t)c.getChecksum().value_or(0);
+        if (c.getData())
+          return c.emitOpError() << "a constant is inline (data) or external "
+                                    "(file), not both";
+      } else {
+        if (!c.getData() || !fromHex(*c.getData(), b.data))
+          return c.emitOpError() << "needs 'data' as a hex string (or 'file')";
+        if (b.data.size() != b.size)
+          return c.emitOpError() << "has " << b.data.size()
+                                 << " bytes of data but size " << b.size;
+      }
+      p.consts.push_back(std::move(b));
+    } else if (auto core = dyn_cast<CoreOp>(o)) {
+      bin::CoreStream s;
+      if (core.getType() == "aicpu") {
+        s.coreType = bin::kAiCpuCoreType;
+      } else {
+        bool found = false;
+        for (uint32_t i = 0; i < t.coreTypes.size(); ++i)
+          if (t.coreTypes[i].name == core.getType()) {
+            s.coreType = i;
+            found = true;
+          }
+        if (!found)
+          return core.emitOpError() << "unknown core type '" << core.getType()
+                                    << "'";
+      }
+      s.coreIndex = (uint32_t)core.getIndex();
+      uint32_t streamIdx = (uint32_t)p.streams.size();
+      for (Operation &io : core.getBody().front()) {
+        bin::Instr in;
+        std::string err;
+        if (!opToInstr(&io, s.coreType == bin::kAiCpuCoreType, in, err))
+          return io.emitOpError() << err;
+        std::string loc = nameOf(io.getLoc());
+        if (!loc.empty())
+          p.debug.push_back({streamIdx, (uint32_t)s.instrs.size(), loc});
+        s.instrs.push_back(in);
+      }
+      p.streams.push_back(std::move(s));
+    }
+  }
+  std::string err;
+  if (!bin::verifyProgram(p, t, err))
+    return op.emitOpError() << err;
+  return p;
+}
+
+FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op) {
+  std::string err;
+  const target::TargetDesc *t =
+      target::getPresetCached(op.getTarget().str(), err);
+  if (!t)
+    return op.emitOpError() << "cannot load target '" << op.getTarget()
+                            << "': " << err;
+  return emitProgram(op, *t);
+}
+
+OwningOpRef<ModuleOp> tessera::isa::programToModule(MLIRContext *ctx,
+                                                    const bin::Program &p,
+                                                    const target::TargetDesc &t) {
+  ctx->getOrLoadDialect<IsaDialect>();
+  OpBuilder b(ctx);
+  Location unknown = b.getUnknownLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(unknown);
+  b.setInsertionPointToEnd(module->getBody());
+  auto prog = ProgramOp::create(b, unknown, p.name, p.targetName,
+                                (int64_t)p.gmBytes);
+  Block *body = b.createBlock(&prog.getBody());
+  b.setInsertionPointToEnd(body);
+  for (const bin::IoEntry &e : p.io) {
+    auto tt = RankedTensorType::get(e.shape, dtypeToType(ctx, e.dtype));
+    IoOp::create(b, unknown, e.isOutput ? IoKind::output : IoKind::input,
+                 e.name, tt, (int64_t)e.gmAddr);
+  }
+  for (const bin::ConstBlob &c : p.consts) {
+    auto op = ConstOp::create(b, unknown, c.name, (int64_t)c.gmAddr,
+                              (int64_t)c.size, StringAttr(), StringAttr(),
+                              IntegerAttr(), IntegerAttr());
+    if (c.external) {
+      op.setFileAttr(b.getStringAttr(c.file));
+      op.setFileOffsetAttr(b.getI64IntegerAttr((int64_t)c.fileOffset));
+      op.setChecksumAttr(b.getI64IntegerAttr((int64_t)c.checksum));
+    } else {
+      op.setDataAttr(b.getStringAttr(toHex(c.data)));
+    }
+  }
+  std::map<std::pair<uint32_t, uint32_t>, std::string> locs;
+  for (const bin::DebugEntry &d : p.debug)
+    locs[{d.stream, d.instr}] = d.loc;
+  for (uint32_t si = 0; si < p.streams.size(); ++si) {
+    const bin::CoreStream &s = p.streams[si];
+    std::string type = s.coreType == bin::kAiCpuCoreType
+                           ? "aicpu"
+                           : (s.coreType < t.coreTypes.size()
+                                  ? t.coreTypes[s.coreType].name
+                                  : "core" + std::to_string(s.coreType));
+    b.setInsertionPointToEnd(body);
+    auto core = CoreOp::create(b, unknown, type, (int64_t)s.coreIndex);
+    Block *cb = b.createBlock(&core.getBody());
+    b.setInsertionPointToEnd(cb);
+    for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
+      const bin::Instr &in = s.instrs[ii];
+      const bin::OpInfo &inf = in.info();
+      auto it = locs.find({si, ii});
+      Location loc = it == locs.end()
+                         ? unknown
+                         : Location(NameLoc::get(b.getStringAttr(it->second)));
+      OperationState st(loc, std::string("isa.") + inf.mnemonic);
+      for (unsigned k = 0; k < inf.numTiles; ++k)
+        st.addAttribute(inf.tileNames[k], tileToAttr(ctx, in.tiles[k]));
+      for (unsigned k = 0; k < inf.numInts; ++k) {
+        StringRef n = inf.intNames[k];
+        int64_t v = in.ints[k];
+        if (isFlagField(n)) {
+          if (v)
+            st.addAttribute(n, b.getUnitAttr());
+        } else if (isPipeField(n)) {
+          st.addAttribute(n, PipeAttr::get(ctx, (Pipe)v));
+        } else if (n == "cmp") {
+          st.addAttribute(n, CmpKindAttr::get(ctx, (CmpKind)v));
+        } else if (n == "fn") {
+          st.addAttribute(n, CpuFnAttr::get(ctx, (CpuFn)v));
+        } else {
+          st.addAttribute(n, b.getI64IntegerAttr(v));
+        }
+      }
+      if (inf.floatName)
+        st.addAttribute(inf.floatName, b.getF32FloatAttr(in.fimm));
+      b.create(st);
+    }
+  }
+  return module;
+}

@@ -1,0 +1,306 @@
+//===- IsaDialect.cpp - The isa dialect: attributes, ops, verifiers -------===//
+#include "Isa/IR/IsaDialect.h"
+
+#include "tessera/Target/Target.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::isa;
+
+#include "Isa/IR/IsaDialect.cpp.inc"
+#include "Isa/IR/IsaEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "Isa/IR/IsaAttrs.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "Isa/IR/IsaOps.cpp.inc"
+
+void IsaDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "Isa/IR/IsaAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "Isa/IR/IsaOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Types and tiles
+//===----------------------------------------------------------------------===//
+
+Type tessera::isa::dtypeToType(MLIRContext *ctx, DType d) {
+  Builder b(ctx);
+  switch (d) {
+  case DType::F16: return b.getF16Type();
+  case DType::BF16: return b.getBF16Type();
+  case DType::F32: return b.getF32Type();
+  case DType::F64: return b.getF64Type();
+  case DType::I8: return b.getIntegerType(8);
+  case DType::I16: return b.getIntegerType(16);
+  case DType::I32: return b.getIntegerType(32);
+  case DType::I64: return b.getIntegerType(64);
+  case DType::U8: return b.getIntegerType(8, false);
+  case DType::U16: return b.getIntegerType(16, false);
+  case DType::U32: return b.getIntegerType(32, false);
+  case DType::U64: return b.getIntegerType(64, false);
+  case DType::Bool: return b.getI1Type();
+  }
+  return b.getF32Type();
+}
+
+std::optional<DType> tessera::isa::typeToDType(Type t) {
+  if (t.isF16()) return DType::F16;
+  if (t.isBF16()) return DType::BF16;
+  if (t.isF32()) return DType::F32;
+  if (t.isF64()) return DType::F64;
+  if (auto it = dyn_cast<IntegerType>(t)) {
+    bool u = it.isUnsigned();
+    switch (it.getWidth()) {
+    case 1: return DType::Bool;
+    case 8: return u ? DType::U8 : DType::I8;
+    case 16: return u ? DType::U16 : DType::I16;
+    case 32: return u ? DType::U32 : DType::I32;
+    case 64: return u ? DType::U64 : DType::I64;
+    }
+  }
+  return std::nullopt;
+}
+
+TileAttr tessera::isa::tileToAttr(MLIRContext *ctx, const bin::Tile &t) {
+  return TileAttr::get(ctx, (uint8_t)t.space, (uint8_t)t.dtype,
+                       (uint8_t)t.layout, t.offset,
+                       ArrayRef<int64_t>(t.shape, t.rank),
+                       ArrayRef<int64_t>(t.strides, t.rank));
+}
+
+bin::Tile tessera::isa::attrToTile(TileAttr a) {
+  bin::Tile t;
+  t.space = (target::Space)a.getSpace();
+  t.dtype = (DType)a.getDtype();
+  t.layout = (bin::Layout)a.getLayout();
+  t.offset = a.getOffset();
+  t.rank = (uint8_t)std::min<size_t>(a.getShape().size(), bin::kMaxRank);
+  for (unsigned i = 0; i < t.rank; ++i) {
+    t.shape[i] = a.getShape()[i];
+    t.strides[i] = i < a.getStrides().size() ? a.getStrides()[i] : 0;
+  }
+  return t;
+}
+
+// <SPACE[offset], DIMSxDTYPE[, strides [s, ...]][, nz]>
+Attribute TileAttr::parse(AsmParser &p, Type) {
+  StringRef spaceKw;
+  SMLoc loc = p.getCurrentLocation();
+  if (p.parseLess() || p.parseKeyword(&spaceKw))
+    return {};
+  auto space = target::parseSpaceName(spaceKw.str());
+  if (!space) {
+    p.emitError(loc) << "unknown memory space '" << spaceKw
+                     << "' (expected GM, L2, L1, L0A, L0B, L0C, UB, LMEM)";
+    return {};
+  }
+  uint64_t offset = 0;
+  SmallVector<int64_t> dims;
+  Type et;
+  if (p.parseLSquare() || p.parseInteger(offset) || p.parseRSquare() ||
+      p.parseComma())
+    return {};
+  SMLoc shapeLoc = p.getCurrentLocation();
+  if (p.parseDimensionList(dims, /*allowDynamic=*/false,
+                           /*withTrailingX=*/true) ||
+      p.parseType(et))
+    return {};
+  auto dt = typeToDType(et);
+  if (!dt) {
+    p.emitError(shapeLoc) << "unsupported element type " << et;
+    return {};
+  }
+  if (dims.empty() || dims.size() > bin::kMaxRank) {
+    p.emitError(shapeLoc) << "a tile has 1 to 4 dimensions";
+    return {};
+  }
+  bin::Tile t = bin::makeTile(*space, offset, *dt, Shape(dims.begin(), dims.end()));
+  while (succeeded(p.parseOptionalComma())) {
+    StringRef kw;
+    SMLoc kwLoc = p.getCurrentLocation();
+    if (p.parseKeyword(&kw))
+      return {};
+    if (kw == "nz") {
+      t.layout = bin::Layout::NZ;
+    } else if (kw == "strides") {
+      SmallVector<int64_t> strides;
+      if (p.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&]() {
+            int64_t s;
+            if (p.parseInteger(s))
+              return failure();
+            strides.push_back(s);
+            return success();
+          }))
+        return {};
+      if (strides.size() != dims.size()) {
+        p.emitError(kwLoc) << "expected " << dims.size() << " strides";
+        return {};
+      }
+      for (size_t i = 0; i < strides.size(); ++i)
+        t.strides[i] = strides[i];
+    } else {
+      p.emitError(kwLoc) << "expected 'strides' or 'nz'";
+      return {};
+    }
+  }
+  if (p.parseGreater())
+    return {};
+  return tileToAttr(p.getContext(), t);
+}
+
+void TileAttr::print(AsmPrinter &p) const {
+  bin::Tile t = attrToTile(*this);
+  p << "<" << target::spaceName(t.space) << "[" << t.offset << "], ";
+  for (unsigned i = 0; i < t.rank; ++i)
+    p << t.shape[i] << "x";
+  p.printType(dtypeToType(getContext(), t.dtype));
+  bin::Tile dense = t;
+  dense.setContiguous();
+  bool contiguous = true;
+  for (unsigned i = 0; i < t.rank; ++i)
+    contiguous &= dense.strides[i] == t.strides[i];
+  if (!contiguous) {
+    p << ", strides [";
+    for (unsigned i = 0; i < t.rank; ++i)
+      p << (i ? ", " : "") << t.strides[i];
+    p << "]";
+  }
+  if (t.layout == bin::Layout::NZ)
+    p << ", nz";
+  p << ">";
+}
+
+//===----------------------------------------------------------------------===//
+// Ops to instructions
+//===----------------------------------------------------------------------===//
+
+bool tessera::isa::opToInstr(Operation *op, bool onAiCpu, bin::Instr &in,
+                             std::string &error) {
+  auto opc = bin::parseOpcode(op->getName().stripDialect().str());
+  if (op->getName().getDialectNamespace() != "isa" || !opc) {
+    error = "'" + op->getName().getStringRef().str() +
+            "' is not an NPU instruction";
+    return false;
+  }
+  in = bin::Instr();
+  in.op = *opc;
+  const bin::OpInfo &inf = in.info();
+  for (unsigned i = 0; i < inf.numTiles; ++i) {
+    auto a = op->getAttrOfType<TileAttr>(inf.tileNames[i]);
+    if (!a) {
+      error = std::string("missing tile operand '") + inf.tileNames[i] + "'";
+      return false;
+    }
+    in.tiles[i] = attrToTile(a);
+  }
+  for (unsigned i = 0; i < inf.numInts; ++i) {
+    Attribute a = op->getAttr(inf.intNames[i]);
+    if (!a)
+      in.ints[i] = 0;
+    else if (auto ia = dyn_cast<IntegerAttr>(a))
+      in.ints[i] = ia.getValue().getSExtValue();
+    else if (llvm::isa<UnitAttr>(a))
+      in.ints[i] = 1;
+  }
+  if (inf.floatName) {
+    if (auto fa = op->getAttrOfType<FloatAttr>(inf.floatName))
+      in.fimm = (float)fa.getValueAsDouble();
+    else
+      in.fimm = std::string(inf.floatName) == "scale" ? 1.0f : 0.0f;
+  }
+  in.pipe = bin::derivePipe(in, onAiCpu);
+  return true;
+}
+
+static bool coreTypeIndex(const target::TargetDesc &t, StringRef name,
+                          uint32_t &out) {
+  if (name == "aicpu") {
+    out = bin::kAiCpuCoreType;
+    return true;
+  }
+  for (uint32_t i = 0; i < t.coreTypes.size(); ++i)
+    if (t.coreTypes[i].name == name) {
+      out = i;
+      return true;
+    }
+  return false;
+}
+
+static const target::TargetDesc *targetOf(Operation *op, std::string &err) {
+  auto prog = llvm::isa<ProgramOp>(op) ? cast<ProgramOp>(op)
+                                 : op->getParentOfType<ProgramOp>();
+  if (!prog) {
+    err = "not inside an isa.program";
+    return nullptr;
+  }
+  return target::getPresetCached(prog.getTarget().str(), err);
+}
+
+LogicalResult ProgramOp::verify() {
+  std::string err;
+  if (!targetOf(*this, err))
+    return emitOpError() << "cannot load target '" << getTarget()
+                         << "': " << err;
+  for (Operation &op : getBody().front())
+    if (!llvm::isa<CoreOp, IoOp, ConstOp>(op))
+      return op.emitOpError()
+             << "only isa.core, isa.io and isa.const go in an isa.program";
+  return success();
+}
+
+LogicalResult CoreOp::verify() {
+  std::string err;
+  const target::TargetDesc *t = targetOf(*this, err);
+  if (!t)
+    return success(); // reported by the program
+  uint32_t type;
+  if (!coreTypeIndex(*t, getType(), type)) {
+    std::string names;
+    for (const auto &ct : t->coreTypes)
+      names += (names.empty() ? "" : ", ") + ct.name;
+    return emitOpError() << "target '" << t->name << "' has no core type '"
+                         << getType() << "' (it has " << names
+                         << (t->aicpu.present ? ", aicpu" : "") << ")";
+  }
+  uint32_t count = type == bin::kAiCpuCoreType ? t->aicpu.count
+                                               : t->coreTypes[type].count;
+  if (getIndex() >= count)
+    return emitOpError() << "core index " << getIndex() << " out of range: '"
+                         << getType() << "' has " << count << " cores";
+  Block &body = getBody().front();
+  if (body.empty() || !llvm::isa<EndOp>(body.back()))
+    return emitOpError() << "a core's instructions must end with isa.end";
+  for (Operation &op : body)
+    if (llvm::isa<EndOp>(op) && &op != &body.back())
+      return op.emitOpError() << "isa.end must be the last instruction";
+  return success();
+}
+
+LogicalResult tessera::isa::verifyInstrOp(Operation *op) {
+  std::string err;
+  const target::TargetDesc *t = targetOf(op, err);
+  auto core = op->getParentOfType<CoreOp>();
+  if (!t || !core)
+    return success(); // reported by the enclosing ops
+  uint32_t type;
+  if (!coreTypeIndex(*t, core.getType(), type))
+    return success();
+  bin::Instr in;
+  if (!opToInstr(op, type == bin::kAiCpuCoreType, in, err) ||
+      !bin::verifyInstr(in, *t, type, err))
+    return op->emitOpError() << err;
+  return success();
+}

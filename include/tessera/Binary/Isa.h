@@ -1,0 +1,200 @@
+//===- Isa.h - The NPU instruction set, independent of MLIR -----*- C++ -*-===//
+//
+// One definition of every instruction: its mnemonic, its pipe, its tile
+// operands and integer/float fields. The isa dialect, the .npu encoding, the
+// disassembler and the simulator all read this table, so they cannot drift.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_BINARY_ISA_H
+#define TESSERA_BINARY_ISA_H
+
+#include "tessera/Support/Tensor.h"
+#include "tessera/Target/Target.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace tessera::bin {
+
+using target::Pipe;
+using target::Space;
+
+/// ND: row-major with explicit strides. NZ: Ascend's fractal layout for
+/// 2-D tiles: 16-row x (32 B) column blocks, blocks ordered column-major.
+enum class Layout : uint8_t { ND, NZ };
+const char *layoutName(Layout l);
+
+constexpr unsigned kMaxRank = 4;
+
+/// A tile descriptor: where a (up to 4-D) tile lives and how it is laid out.
+/// Offsets are in bytes inside the space; strides are in elements.
+struct Tile {
+  Space space = Space::GM;
+  DType dtype = DType::F32;
+  Layout layout = Layout::ND;
+  uint8_t rank = 1;
+  uint64_t offset = 0;
+  int64_t shape[kMaxRank] = {1, 1, 1, 1};
+  int64_t strides[kMaxRank] = {1, 0, 0, 0};
+
+  int64_t numElements() const;
+  int64_t elemBytes() const { return dtypeByteSize(dtype); }
+  /// Sets row-major strides for the current shape.
+  void setContiguous();
+  bool isContiguous() const;
+  /// Byte offset (inside the space) of the element with multi-index `idx`.
+  uint64_t byteAddress(const int64_t *idx) const;
+  /// One past the last byte the tile can touch.
+  uint64_t endByte() const;
+  /// Length in bytes of the innermost contiguous run (for DMA burst costs).
+  uint64_t contiguousRunBytes() const;
+  int64_t rows() const; // product of all but the innermost dim
+  bool operator==(const Tile &o) const;
+};
+
+/// Builds an ND tile with row-major strides.
+Tile makeTile(Space space, uint64_t offset, DType dtype, const Shape &shape,
+              Layout layout = Layout::ND);
+
+#define TESSERA_ISA_OPCODES(X)                                                 \
+  X(DmaLd, "dma_ld")                                                           \
+  X(DmaSt, "dma_st")                                                           \
+  X(DmaGather, "dma_gather")                                                   \
+  X(DmaScatter, "dma_scatter")                                                 \
+  X(Mv, "mv")                                                                  \
+  X(Mmad, "mmad")                                                              \
+  X(Fix, "fix")                                                                \
+  X(VAdd, "vadd")                                                              \
+  X(VSub, "vsub")                                                              \
+  X(VMul, "vmul")                                                              \
+  X(VDiv, "vdiv")                                                              \
+  X(VMax, "vmax")                                                              \
+  X(VMin, "vmin")                                                              \
+  X(VAddS, "vadds")                                                            \
+  X(VMulS, "vmuls")                                                            \
+  X(VMaxS, "vmaxs")                                                            \
+  X(VMinS, "vmins")                                                            \
+  X(VExp, "vexp")                                                              \
+  X(VLn, "vln")                                                                \
+  X(VSqrt, "vsqrt")                                                            \
+  X(VRsqrt, "vrsqrt")                                                          \
+  X(VRec, "vrec")                                                              \
+  X(VAbs, "vabs")                                                              \
+  X(VNeg, "vneg")                                                              \
+  X(VRelu, "vrelu")                                                            \
+  X(VSigmoid, "vsigmoid")                                                      \
+  X(VSilu, "vsilu")                                                            \
+  X(VGelu, "vgelu")                                                            \
+  X(VTanh, "vtanh")                                                            \
+  X(VCast, "vcast")                                                            \
+  X(VCmp, "vcmp")                                                              \
+  X(VSel, "vsel")                                                              \
+  X(VDup, "vdup")                                                              \
+  X(VRedSum, "vredsum")                                                        \
+  X(VRedMax, "vredmax")                                                        \
+  X(VRedMin, "vredmin")                                                        \
+  X(VTopK, "vtopk")                                                            \
+  X(VTrans, "vtrans")                                                          \
+  X(SetFlag, "set_flag")                                                       \
+  X(WaitFlag, "wait_flag")                                                     \
+  X(Barrier, "barrier")                                                        \
+  X(XSet, "xset")                                                              \
+  X(XWait, "xwait")                                                            \
+  X(Cpu, "cpu")                                                                \
+  X(End, "end")
+
+enum class Opcode : uint16_t {
+#define X(name, mnem) name,
+  TESSERA_ISA_OPCODES(X)
+#undef X
+      NumOpcodes
+};
+constexpr unsigned kNumOpcodes = (unsigned)Opcode::NumOpcodes;
+
+enum class OpClass : uint8_t {
+  Dma,      // dma_ld/st, mv: element-wise copy between two tiles
+  Gather,   // dma_gather/scatter
+  Mmad,
+  Fix,
+  VBinary,  // dst = a op b (numpy broadcasting of b and a to dst)
+  VScalar,  // dst = a op scalar
+  VUnary,
+  VCast,
+  VCmp,
+  VSel,
+  VDup,
+  VReduce,
+  VTopK,
+  VTrans,
+  Sync,
+  Cpu,
+  End,
+};
+
+/// How an instruction's pipe is chosen.
+enum class PipeRule : uint8_t {
+  Fixed,      // OpInfo::pipe
+  FromInt0,   // the first integer field names the pipe (barrier, xset, xwait)
+  FromInt1,   // the second (wait_flag: the destination pipe)
+  EndPipe,    // S, or AICPU on an AI-CPU stream
+};
+
+struct OpInfo {
+  const char *mnemonic;
+  OpClass cls;
+  PipeRule pipeRule;
+  Pipe pipe;
+  uint8_t numTiles;
+  const char *tileNames[4];
+  uint8_t numInts;
+  const char *intNames[4];
+  const char *floatName; // nullptr: no float field
+  /// Cost-table key for vector ops ("add", "exp"), else nullptr.
+  const char *costKey;
+};
+
+const OpInfo &opInfo(Opcode op);
+std::optional<Opcode> parseOpcode(const std::string &mnemonic);
+
+/// Integer codes of vcmp's predicate and cpu's function.
+enum class CmpKind : uint8_t { EQ, NE, LT, LE, GT, GE };
+constexpr unsigned kNumCmpKinds = 6;
+const char *cmpKindName(int64_t k);
+enum class CpuFn : uint8_t { Copy, Exp, Erf, CumSum, SortDesc, ArgMax };
+constexpr unsigned kNumCpuFns = 6;
+const char *cpuFnName(int64_t f);
+/// barrier's pipe field value meaning "every pipe of the core".
+constexpr int64_t kBarrierAll = target::kNumPipes;
+
+/// Stream core type of an AI-CPU stream (core types otherwise index the
+/// target's `cores` list).
+constexpr uint32_t kAiCpuCoreType = 0xFFFF;
+
+struct Instr {
+  Opcode op = Opcode::End;
+  Pipe pipe = Pipe::S;
+  Tile tiles[4];
+  int64_t ints[4] = {0, 0, 0, 0};
+  float fimm = 0.0f;
+
+  const OpInfo &info() const { return opInfo(op); }
+  bool operator==(const Instr &o) const;
+};
+
+/// The pipe an instruction runs on, from its opcode and fields.
+Pipe derivePipe(const Instr &in, bool onAiCpu);
+
+/// Checks one instruction against the ISA rules and the target: legal spaces
+/// for each operand and pipe, alignment, capacity, dtype support, shapes,
+/// flag ids. `coreType` is an index into target.coreTypes or kAiCpuCoreType.
+/// Returns false with a message naming the operand and the rule.
+bool verifyInstr(const Instr &in, const target::TargetDesc &t,
+                 uint32_t coreType, std::string &error);
+
+/// Short text of a tile ("UB+0x100 16x16xbf16").
+std::string describeTile(const Tile &t);
+
+} // namespace tessera::bin
+
+#endif // TESSERA_BINARY_ISA_H

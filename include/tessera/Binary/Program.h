@@ -1,0 +1,108 @@
+//===- Program.h - Decoded .npu programs ------------------------*- C++ -*-===//
+//
+// The in-memory form of a .npu program, shared by the writer, the loader, the
+// isa dialect's emitter and the simulator. See docs/npu-format.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_BINARY_PROGRAM_H
+#define TESSERA_BINARY_PROGRAM_H
+
+#include "tessera/Binary/Isa.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tessera::bin {
+
+/// The current format version. The loader refuses any other.
+constexpr uint32_t kFormatVersion = 1;
+
+/// One instruction stream: everything one core (or one AI-CPU) executes, in
+/// program order. The core's scalar unit dispatches each instruction to the
+/// queue of its pipe, so the per-pipe streams are this list filtered by pipe.
+struct CoreStream {
+  uint32_t coreType = 0; // index into target cores[], or kAiCpuCoreType
+  uint32_t coreIndex = 0;
+  std::vector<Instr> instrs;
+};
+
+/// Constant data placed in GM before the program runs: inline, or referenced
+/// from an external weight file by (file, offset, size, checksum).
+struct ConstBlob {
+  std::string name;
+  uint64_t gmAddr = 0;
+  uint64_t size = 0;
+  bool external = false;
+  std::string file;     // external: path relative to the program file
+  uint64_t fileOffset = 0;
+  uint64_t checksum = 0; // FNV-1a 64 of the bytes
+  std::vector<uint8_t> data; // inline bytes, or loaded external bytes
+};
+
+struct IoEntry {
+  std::string name;
+  bool isOutput = false;
+  DType dtype = DType::F32;
+  Shape shape;
+  uint64_t gmAddr = 0;
+  Layout layout = Layout::ND;
+  int64_t byteSize() const { return shapeNumElements(shape) * dtypeByteSize(dtype); }
+};
+
+/// Maps an instruction to where it came from (an ONNX node name, a file:line).
+struct DebugEntry {
+  uint32_t stream = 0;
+  uint32_t instr = 0;
+  std::string loc;
+};
+
+struct Program {
+  std::string name = "program";
+  std::string targetName;
+  uint64_t targetHash = 0;
+  /// Bytes of GM the program uses (I/O, constants and scratch), from 0.
+  uint64_t gmBytes = 0;
+  std::vector<CoreStream> streams;
+  std::vector<ConstBlob> consts;
+  std::vector<IoEntry> io;
+  std::vector<DebugEntry> debug;
+
+  /// The debug location of an instruction, or "".
+  std::string locOf(uint32_t stream, uint32_t instr) const;
+  /// "core cube#3 instr 17 (mmad) [node name]" for error messages.
+  std::string describeInstr(const target::TargetDesc &t, uint32_t stream,
+                            uint32_t instr) const;
+  size_t numInstrs() const;
+};
+
+/// Binds a program to a target (name and hash) and checks every instruction,
+/// the stream headers, the I/O table and the constants against it.
+bool verifyProgram(const Program &p, const target::TargetDesc &t,
+                   std::string &error);
+/// Records `t` as the program's target.
+void setTarget(Program &p, const target::TargetDesc &t);
+
+struct WriteOptions {
+  /// If set, constants of at least `externalThreshold` bytes go to this
+  /// weight file (written next to the program) instead of inline.
+  std::string externalWeightFile;
+  uint64_t externalThreshold = 4096;
+};
+
+/// Encodes a program. Never fails on a verified program.
+std::vector<uint8_t> encodeProgram(const Program &p,
+                                   const WriteOptions &opts = {},
+                                   std::vector<uint8_t> *weights = nullptr);
+bool writeProgramFile(const std::string &path, const Program &p,
+                      std::string &error, const WriteOptions &opts = {});
+
+/// Decodes a program image. Errors name the byte offset and the field.
+/// External constants are read relative to `baseDir` (when not empty).
+bool decodeProgram(const uint8_t *data, size_t size, Program &out,
+                   std::string &error, const std::string &baseDir = "");
+bool readProgramFile(const std::string &path, Program &out, std::string &error);
+
+} // namespace tessera::bin
+
+#endif // TESSERA_BINARY_PROGRAM_H

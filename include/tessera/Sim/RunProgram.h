@@ -1,0 +1,36 @@
+//===- RunProgram.h - The tessera-run driver for .npu programs --*- C++ -*-===//
+#ifndef TESSERA_SIM_RUNPROGRAM_H
+#define TESSERA_SIM_RUNPROGRAM_H
+
+#include <string>
+#include <vector>
+
+namespace tessera::sim {
+
+struct RunNpuOptions {
+  std::string programPath;
+  /// "name=file.npy"
+  std::vector<std::string> inputs;
+  std::string outputDir; // empty: do not write outputs
+  bool stats = false;
+  std::string statsJson;
+  std::string tracePath;
+  /// Preset name or JSON path; empty: the preset the program names.
+  std::string targetOverride;
+  bool functional = true;
+  bool checkRaces = true;
+  bool warmL2 = false; // inputs start resident in the L2 cache
+};
+
+/// Loads, verifies and runs a .npu program; prints errors to stderr.
+/// Returns the process exit code (0 on success).
+int runProgramMain(const RunNpuOptions &opts);
+
+/// Parses tessera-run style arguments for the .npu path (used by tools).
+/// Returns false and sets `error` on a bad command line.
+bool parseRunNpuArgs(int argc, char **argv, RunNpuOptions &opts,
+                     std::string &error);
+
+} // namespace tessera::sim
+
+#endif // TESSERA_SIM_RUNPROGRAM_H

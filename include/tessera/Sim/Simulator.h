@@ -1,0 +1,97 @@
+//===- Simulator.h - The reference NPU simulator ----------------*- C++ -*-===//
+//
+// Runs a .npu Program on a target: executes every instruction with the
+// hardware's numerics (functional), advances one clock per core and pipe from
+// the target's cost model (timing), and checks the program for races,
+// deadlocks and out-of-bounds accesses. See docs/simulator.md.
+//
+// No MLIR and no golden-evaluator code: the simulator is an independent
+// implementation of the instruction semantics.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_SIM_SIMULATOR_H
+#define TESSERA_SIM_SIMULATOR_H
+
+#include "tessera/Binary/Program.h"
+#include "tessera/Support/Tensor.h"
+#include "tessera/Target/Target.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessera::sim {
+
+struct SimOptions {
+  /// Execute instruction semantics. When false only the timing model runs
+  /// (outputs are then meaningless); used for large calibration runs.
+  bool functional = true;
+  /// Detect races between pipes (vector clocks over flags).
+  bool checkRaces = true;
+  /// Record one event per executed instruction for the trace.
+  bool recordTrace = false;
+  /// Start with the inputs and constants resident in the L2 cache, as they
+  /// are when a kernel runs repeatedly (how GEMM benchmarks are measured).
+  bool warmL2 = false;
+};
+
+struct PipeStats {
+  uint64_t instrs = 0;
+  double busyCycles = 0; // summed over every core that has the pipe
+  uint32_t units = 0;    // how many (core, pipe) queues ran instructions
+};
+
+struct Stats {
+  double cycles = 0;       // launch overhead + kernel
+  double kernelCycles = 0; // first dispatch to last completion
+  double seconds = 0;
+  double clockHz = 0;
+  uint64_t instrs = 0;
+  std::map<std::string, PipeStats> pipes; // by pipe name
+  uint64_t dramReadBytes = 0, dramWriteBytes = 0, l2HitBytes = 0;
+  double matrixFlops = 0, vectorOps = 0, aicpuOps = 0;
+  double boundComputeSeconds = 0, boundDramSeconds = 0, boundSeconds = 0;
+  double peakFlopsPerSec = 0, dramBytesPerSec = 0;
+  double ratioToBound = 0;
+  // Host speed of the simulation itself.
+  double hostSeconds = 0;
+
+  uint64_t dramBytes() const { return dramReadBytes + dramWriteBytes; }
+  double flops() const { return matrixFlops + vectorOps + aicpuOps; }
+  /// One JSON object with every field above.
+  std::string toJson() const;
+  /// Human-readable table.
+  std::string toText() const;
+};
+
+struct TraceEvent {
+  uint32_t stream;
+  target::Pipe pipe;
+  uint32_t instr;
+  double start, end; // cycles
+};
+
+class Simulator {
+public:
+  Simulator(const target::TargetDesc &target, SimOptions opts = {});
+
+  /// Runs `prog` (which must be verified against the target) with `inputs`
+  /// bound by I/O name; fills `outputs` by name. Returns false with a message
+  /// naming the instruction on any runtime error (race, deadlock, bad index).
+  bool run(const bin::Program &prog, const std::map<std::string, Tensor> &inputs,
+           std::map<std::string, Tensor> &outputs, Stats &stats,
+           std::string &error);
+
+  const std::vector<TraceEvent> &trace() const { return trace_; }
+  /// Chrome trace format (one process per core, one thread per pipe).
+  std::string traceJson(const bin::Program &prog) const;
+
+private:
+  const target::TargetDesc &target_;
+  SimOptions opts_;
+  std::vector<TraceEvent> trace_;
+};
+
+} // namespace tessera::sim
+
+#endif // TESSERA_SIM_SIMULATOR_H

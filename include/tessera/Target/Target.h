@@ -1,0 +1,176 @@
+//===- Target.h - NPU target descriptions loaded from JSON ------*- C++ -*-===//
+//
+// A target (an NPU model) is data: a JSON file read by both the compiler and
+// the simulator. This header holds the decoded, validated description. A
+// third chip is a new JSON file; nothing here names a particular chip.
+//
+// Deliberately free of MLIR so the simulator and the binary format can use it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_TARGET_TARGET_H
+#define TESSERA_TARGET_TARGET_H
+
+#include "tessera/Support/Tensor.h"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessera::target {
+
+/// The execution pipes of a core. Each runs its queue in order; pipes run
+/// concurrently and are ordered only by flags and barriers.
+enum class Pipe : uint8_t { S, MTE2, MTE1, M, FIX, V, MTE3, AICPU };
+constexpr unsigned kNumPipes = 8;
+const char *pipeName(Pipe p);
+std::optional<Pipe> parsePipeName(const std::string &name);
+
+/// Memory spaces. LMEM is a unified local memory that serves several of the
+/// local roles (L1, L0A, ... UB) at once, as on Sophgo chips.
+enum class Space : uint8_t { GM, L2, L1, L0A, L0B, L0C, UB, LMEM };
+constexpr unsigned kNumSpaces = 8;
+const char *spaceName(Space s);
+std::optional<Space> parseSpaceName(const std::string &name);
+/// GM and an addressable L2 are shared by all cores; the rest are per core.
+inline bool isGlobalSpace(Space s) { return s == Space::GM || s == Space::L2; }
+
+struct SpaceDesc {
+  bool present = false;
+  uint64_t bytes = 0;
+  uint64_t align = 1;
+  uint32_t banks = 1;
+  /// Roles this space plays (itself, plus every role of a unified memory).
+  std::vector<Space> serves;
+};
+
+struct CoreTypeDesc {
+  std::string name;
+  uint32_t count = 0;
+  std::vector<Pipe> pipes;
+  std::vector<Space> spaces; // local spaces each core of this type owns
+  bool hasPipe(Pipe p) const;
+  bool hasSpace(Space s) const;
+};
+
+struct DmaPath {
+  Space from = Space::GM, to = Space::GM;
+  Pipe pipe = Pipe::MTE2;
+  double bytesPerCycle = 1; // per core
+  uint32_t latencyCycles = 0;
+};
+
+struct L2CacheDesc {
+  bool present = false;
+  uint64_t bytes = 0;
+  uint32_t lineBytes = 512;
+  double readBytesPerCycle = 0;  // per core, on hits
+  double writeBytesPerCycle = 0; // per core
+  uint32_t hitLatencyCycles = 0;
+};
+
+/// Matrix-engine fractal (m, k, n) for one input dtype: one fractal
+/// multiply-accumulate per cycle.
+struct Fractal {
+  uint32_t m = 16, k = 16, n = 16;
+};
+
+struct AiCpuDesc {
+  bool present = false;
+  uint32_t count = 0;
+  double clockHz = 1e9;
+  double cyclesPerElement = 10;       // ordinary ops
+  double specialCyclesPerElement = 40; // transcendental, sort
+  uint32_t callOverheadCycles = 0;    // in AI-CPU cycles
+};
+
+struct TargetDesc {
+  std::string name;
+  std::string description;
+  std::vector<std::string> sources;
+  double clockHz = 1e9;
+  uint32_t launchOverheadCycles = 0;
+  uint32_t issueCyclesPerInstr = 1;
+  std::vector<CoreTypeDesc> coreTypes;
+  std::array<SpaceDesc, kNumSpaces> spaces;
+
+  // DRAM behind GM.
+  double dramPeakBytesPerSec = 1e9;
+  double dramEfficiency = 1.0;
+  uint32_t dramLatencyCycles = 0;
+  /// Per-core cap on bytes/cycle served from DRAM (0: no cap).
+  double dramPerCoreBytesPerCycle = 0;
+  L2CacheDesc l2;
+
+  // DMA.
+  bool sharedLoadStoreEngine = false;
+  uint32_t burstBytes = 64;
+  uint32_t shortBurstPenaltyCycles = 0;
+  std::vector<DmaPath> dmaPaths;
+
+  // Matrix engine.
+  std::map<DType, Fractal> fractals; // input dtype -> fractal
+  uint32_t mmadStartupCycles = 0;
+
+  // Vector unit.
+  double vectorBytesPerCycle = 256;
+  uint32_t vectorStartupCycles = 0;
+  std::map<std::string, double> vectorOpCycles; // cycles per repeat
+  std::vector<DType> vectorDTypes;
+
+  // Sync.
+  uint32_t flagIdsPerPipePair = 8;
+  uint32_t crossCoreFlags = 16;
+  uint32_t flagLatencyCycles = 1;
+
+  AiCpuDesc aicpu;
+
+  /// FNV-1a 64 of the canonical JSON text; programs record it.
+  uint64_t hash = 0;
+  /// The canonical JSON the description was built from.
+  std::string canonicalJson;
+
+  // --- Queries -------------------------------------------------------------
+  const SpaceDesc &space(Space s) const { return spaces[(unsigned)s]; }
+  /// Does the space `s` (present on this target) play role `role`?
+  bool spaceServes(Space s, Space role) const;
+  /// The DMA path from -> to; with `pipe`, only a path served by that pipe.
+  const DmaPath *findPath(Space from, Space to,
+                          std::optional<Pipe> pipe = std::nullopt) const;
+  const Fractal *fractal(DType inputType) const;
+  /// Cycles per repeat of a vector op (by mnemonic without the leading `v`).
+  double vectorCost(const std::string &op) const;
+  uint32_t totalCores() const;
+  /// (core type index, index within type) of a flat core id.
+  bool coreOf(uint32_t flat, uint32_t &type, uint32_t &index) const;
+  uint32_t flatCoreId(uint32_t type, uint32_t index) const;
+  /// DRAM bytes per core clock cycle after efficiency.
+  double dramBytesPerCycle() const {
+    return dramPeakBytesPerSec * dramEfficiency / clockHz;
+  }
+  /// Peak matrix FLOP/s for an input dtype over all cores that have pipe M.
+  double peakFlopsPerSec(DType inputType) const;
+};
+
+/// Parses and validates a target description. Errors name the JSON field
+/// ("memory.L0A.align: must be a power of two").
+bool parseTarget(const std::string &jsonText, TargetDesc &out,
+                 std::string &error);
+bool loadTargetFile(const std::string &path, TargetDesc &out,
+                    std::string &error);
+/// The presets embedded in the library at build time ("edge", "dc").
+bool loadPreset(const std::string &name, TargetDesc &out, std::string &error);
+std::vector<std::string> presetNames();
+/// A preset name or a path to a JSON file.
+bool loadTarget(const std::string &nameOrPath, TargetDesc &out,
+                std::string &error);
+/// Cached preset lookup for callers (verifiers) that run many times.
+const TargetDesc *getPresetCached(const std::string &name, std::string &error);
+
+uint64_t fnv1a64(const void *data, size_t size, uint64_t seed = 1469598103934665603ULL);
+
+} // namespace tessera::target
+
+#endif // TESSERA_TARGET_TARGET_H

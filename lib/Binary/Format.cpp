@@ -1,0 +1,552 @@
+//===- Format.cpp - The .npu encoding (writer and loader) -----------------===//
+//
+// Every structure is encoded by one function template, io(Archive&, T&),
+// instantiated with an output archive (writer) and an input archive (loader).
+// The layout therefore exists exactly once. docs/npu-format.md describes it.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/Binary/Program.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace tessera::bin {
+
+// DType codes are part of the format: pin them.
+static_assert((int)DType::F16 == 0 && (int)DType::BF16 == 1 &&
+                  (int)DType::F32 == 2 && (int)DType::I8 == 4 &&
+                  (int)DType::I32 == 6 && (int)DType::U8 == 8 &&
+                  (int)DType::Bool == 12,
+              "DType codes are encoded in .npu files");
+
+namespace {
+constexpr char kMagic[8] = {'T', 'E', 'S', 'S', 'N', 'P', 'U', '\0'};
+constexpr uint32_t kHeaderBytes = 80;
+constexpr uint32_t kSectionEntryBytes = 24;
+enum SectionKind : uint32_t {
+  kMeta = 1,
+  kStream = 2,
+  kConst = 3,
+  kIo = 4,
+  kDebug = 5
+};
+const char *sectionName(uint32_t k) {
+  switch (k) {
+  case kMeta: return "META";
+  case kStream: return "STREAM";
+  case kConst: return "CONST";
+  case kIo: return "IO";
+  case kDebug: return "DEBUG";
+  }
+  return "?";
+}
+
+/// Writer archive.
+struct Out {
+  std::vector<uint8_t> &b;
+  static constexpr bool reading = false;
+  bool ok() const { return true; }
+  bool check(bool, const char *, uint64_t = 0) { return true; }
+  template <typename T> void raw(T &v, const char *) {
+    uint8_t tmp[sizeof(T)];
+    std::memcpy(tmp, &v, sizeof(T)); // little-endian hosts only
+    b.insert(b.end(), tmp, tmp + sizeof(T));
+  }
+  void str(std::string &s, const char *what) {
+    uint32_t n = (uint32_t)s.size();
+    raw(n, what);
+    b.insert(b.end(), s.begin(), s.end());
+  }
+  void bytes(std::vector<uint8_t> &v, uint64_t n, const char *) {
+    b.insert(b.end(), v.begin(), v.begin() + n);
+  }
+};
+
+/// Loader archive: bounds-checked; the first error wins and names the
+/// absolute file offset and the field.
+struct In {
+  const uint8_t *p;
+  size_t n, pos;
+  size_t base; // absolute offset of p[0] in the file
+  std::string context;
+  std::string err;
+  static constexpr bool reading = true;
+  bool ok() const { return err.empty(); }
+  void fail(const std::string &msg, size_t at) {
+    if (!err.empty())
+      return;
+    std::ostringstream os;
+    os << "offset " << (base + at) << " (" << context << "): " << msg;
+    err = os.str();
+  }
+  bool check(bool cond, const char *what, uint64_t value = 0) {
+    if (!cond && ok())
+      fail(std::string("field '") + what + "' out of range (value " +
+               std::to_string(value) + ")",
+           pos);
+    return cond && ok();
+  }
+  template <typename T> void raw(T &v, const char *what) {
+    if (!ok())
+      return;
+    if (n - pos < sizeof(T)) {
+      fail(std::string("truncated while reading '") + what + "'", pos);
+      return;
+    }
+    std::memcpy(&v, p + pos, sizeof(T));
+    pos += sizeof(T);
+  }
+  void str(std::string &s, const char *what) {
+    uint32_t len = 0;
+    raw(len, what);
+    if (!ok())
+      return;
+    if (n - pos < len) {
+      fail(std::string("truncated string '") + what + "'", pos);
+      return;
+    }
+    s.assign((const char *)p + pos, len);
+    pos += len;
+  }
+  void bytes(std::vector<uint8_t> &v, uint64_t len, const char *what) {
+    if (!ok())
+      return;
+    if (n - pos < len) {
+      fail(std::string("truncated data '") + what + "'", pos);
+      return;
+    }
+    v.assign(p + pos, p + pos + len);
+    pos += len;
+  }
+};
+
+template <typename Ar, typename E> bool ioEnum(Ar &ar, E &e, unsigned limit,
+                                               const char *what) {
+  uint8_t v = (uint8_t)e;
+  ar.raw(v, what);
+  if (!ar.check(v < limit, what, v))
+    return false;
+  e = (E)v;
+  return true;
+}
+
+template <typename Ar> bool io(Ar &ar, Tile &t) {
+  if (!ioEnum(ar, t.space, target::kNumSpaces, "tile.space") ||
+      !ioEnum(ar, t.dtype, (unsigned)DType::Bool + 1, "tile.dtype") ||
+      !ioEnum(ar, t.layout, 2, "tile.layout"))
+    return false;
+  ar.raw(t.rank, "tile.rank");
+  if (!ar.check(t.rank >= 1 && t.rank <= kMaxRank, "tile.rank", t.rank))
+    return false;
+  ar.raw(t.offset, "tile.offset");
+  for (unsigned i = 0; i < t.rank; ++i) {
+    ar.raw(t.shape[i], "tile.shape");
+    ar.raw(t.strides[i], "tile.strides");
+    if (!ar.check(t.shape[i] >= 1 && t.shape[i] <= (int64_t(1) << 40),
+                  "tile.shape", (uint64_t)t.shape[i]) ||
+        !ar.check(t.strides[i] >= 0 && t.strides[i] <= (int64_t(1) << 40),
+                  "tile.strides", (uint64_t)t.strides[i]))
+      return false;
+  }
+  return ar.ok();
+}
+
+template <typename Ar> bool io(Ar &ar, Instr &in) {
+  uint16_t op = (uint16_t)in.op;
+  ar.raw(op, "instr.opcode");
+  if (!ar.check(op < kNumOpcodes, "instr.opcode", op))
+    return false;
+  in.op = (Opcode)op;
+  if (!ioEnum(ar, in.pipe, target::kNumPipes, "instr.pipe"))
+    return false;
+  const OpInfo &inf = in.info();
+  for (unsigned i = 0; i < inf.numTiles; ++i)
+    if (!io(ar, in.tiles[i]))
+      return false;
+  for (unsigned i = 0; i < inf.numInts; ++i)
+    ar.raw(in.ints[i], "instr.int");
+  if (inf.floatName)
+    ar.raw(in.fimm, "instr.float");
+  return ar.ok();
+}
+
+template <typename Ar> bool io(Ar &ar, CoreStream &s) {
+  ar.raw(s.coreType, "stream.core_type");
+  ar.raw(s.coreIndex, "stream.core_index");
+  uint32_t count = (uint32_t)s.instrs.size();
+  ar.raw(count, "stream.count");
+  if (!ar.ok())
+    return false;
+  if constexpr (Ar::reading) {
+    // Each instruction takes at least 3 bytes: refuse absurd counts early.
+    if (!ar.check((uint64_t)count * 3 <= ar.n - ar.pos, "stream.count", count))
+      return false;
+    s.instrs.resize(count);
+  }
+  for (uint32_t i = 0; i < count; ++i)
+    if (!io(ar, s.instrs[i]))
+      return false;
+  return ar.ok();
+}
+
+template <typename Ar> bool io(Ar &ar, ConstBlob &c) {
+  ar.str(c.name, "const.name");
+  ar.raw(c.gmAddr, "const.gm_addr");
+  ar.raw(c.size, "const.size");
+  uint8_t ext = c.external;
+  ar.raw(ext, "const.external");
+  if (!ar.check(ext <= 1, "const.external", ext))
+    return false;
+  c.external = ext;
+  ar.raw(c.checksum, "const.checksum");
+  if (c.external) {
+    ar.str(c.file, "const.file");
+    ar.raw(c.fileOffset, "const.file_offset");
+  } else {
+    ar.bytes(c.data, c.size, "const.data");
+  }
+  return ar.ok();
+}
+
+template <typename Ar> bool io(Ar &ar, IoEntry &e) {
+  ar.str(e.name, "io.name");
+  uint8_t out = e.isOutput;
+  ar.raw(out, "io.is_output");
+  if (!ar.check(out <= 1, "io.is_output", out))
+    return false;
+  e.isOutput = out;
+  if (!ioEnum(ar, e.dtype, (unsigned)DType::Bool + 1, "io.dtype") ||
+      !ioEnum(ar, e.layout, 2, "io.layout"))
+    return false;
+  uint8_t rank = (uint8_t)e.shape.size();
+  ar.raw(rank, "io.rank");
+  if (!ar.check(rank <= 8, "io.rank", rank))
+    return false;
+  e.shape.resize(rank);
+  for (auto &d : e.shape) {
+    ar.raw(d, "io.shape");
+    if (!ar.check(d >= 0 && d <= (int64_t(1) << 40), "io.shape", (uint64_t)d))
+      return false;
+  }
+  ar.raw(e.gmAddr, "io.gm_addr");
+  return ar.ok();
+}
+
+template <typename Ar> bool io(Ar &ar, DebugEntry &d) {
+  ar.raw(d.stream, "debug.stream");
+  ar.raw(d.instr, "debug.instr");
+  ar.str(d.loc, "debug.loc");
+  return ar.ok();
+}
+
+template <typename Ar, typename T>
+bool ioList(Ar &ar, std::vector<T> &v, const char *what) {
+  uint32_t count = (uint32_t)v.size();
+  ar.raw(count, what);
+  if (!ar.ok())
+    return false;
+  if constexpr (Ar::reading) {
+    if (!ar.check((uint64_t)count <= ar.n - ar.pos, what, count))
+      return false;
+    v.resize(count);
+  }
+  for (auto &e : v)
+    if (!io(ar, e))
+      return false;
+  return ar.ok();
+}
+
+template <typename Ar> bool ioMeta(Ar &ar, Program &p) {
+  ar.str(p.name, "meta.name");
+  ar.raw(p.gmBytes, "meta.gm_bytes");
+  return ar.ok();
+}
+
+template <typename T> void put(std::vector<uint8_t> &b, size_t at, T v) {
+  std::memcpy(b.data() + at, &v, sizeof(T));
+}
+template <typename T> T get(const uint8_t *p, size_t at) {
+  T v;
+  std::memcpy(&v, p + at, sizeof(T));
+  return v;
+}
+
+uint64_t imageChecksum(const uint8_t *data, size_t size) {
+  // The checksum field (bytes 24..31) counts as zero.
+  uint64_t zero = 0;
+  uint64_t h = target::fnv1a64(data, 24);
+  h = target::fnv1a64(&zero, 8, h);
+  return target::fnv1a64(data + 32, size - 32, h);
+}
+
+std::string dirOf(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+std::string baseName(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+} // namespace
+
+std::vector<uint8_t> encodeProgram(const Program &prog, const WriteOptions &opts,
+                                   std::vector<uint8_t> *weights) {
+  Program p = prog; // io() takes mutable references
+  for (ConstBlob &c : p.consts) {
+    c.checksum = target::fnv1a64(c.data.data(), c.data.size());
+    c.size = c.data.size();
+    c.external = false;
+    if (weights && !opts.externalWeightFile.empty() &&
+        c.size >= opts.externalThreshold) {
+      c.external = true;
+      c.file = baseName(opts.externalWeightFile);
+      while (weights->size() % 64)
+        weights->push_back(0);
+      c.fileOffset = weights->size();
+      weights->insert(weights->end(), c.data.begin(), c.data.end());
+    }
+  }
+
+  struct Sec {
+    uint32_t kind, index;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<Sec> secs;
+  {
+    Sec s{kMeta, 0, {}};
+    Out ar{s.bytes};
+    ioMeta(ar, p);
+    secs.push_back(std::move(s));
+  }
+  for (uint32_t i = 0; i < p.streams.size(); ++i) {
+    Sec s{kStream, i, {}};
+    Out ar{s.bytes};
+    io(ar, p.streams[i]);
+    secs.push_back(std::move(s));
+  }
+  {
+    Sec s{kConst, 0, {}};
+    Out ar{s.bytes};
+    ioList(ar, p.consts, "const.count");
+    secs.push_back(std::move(s));
+  }
+  {
+    Sec s{kIo, 0, {}};
+    Out ar{s.bytes};
+    ioList(ar, p.io, "io.count");
+    secs.push_back(std::move(s));
+  }
+  {
+    Sec s{kDebug, 0, {}};
+    Out ar{s.bytes};
+    ioList(ar, p.debug, "debug.count");
+    secs.push_back(std::move(s));
+  }
+
+  std::vector<uint8_t> img(kHeaderBytes + secs.size() * kSectionEntryBytes, 0);
+  std::memcpy(img.data(), kMagic, 8);
+  put<uint32_t>(img, 8, kFormatVersion);
+  put<uint32_t>(img, 12, kHeaderBytes);
+  put<uint64_t>(img, 32, p.targetHash);
+  std::strncpy((char *)img.data() + 40, p.targetName.c_str(), 31);
+  put<uint32_t>(img, 72, (uint32_t)secs.size());
+  for (size_t i = 0; i < secs.size(); ++i) {
+    while (img.size() % 8)
+      img.push_back(0);
+    size_t e = kHeaderBytes + i * kSectionEntryBytes;
+    put<uint32_t>(img, e, secs[i].kind);
+    put<uint32_t>(img, e + 4, secs[i].index);
+    put<uint64_t>(img, e + 8, img.size());
+    put<uint64_t>(img, e + 16, secs[i].bytes.size());
+    img.insert(img.end(), secs[i].bytes.begin(), secs[i].bytes.end());
+  }
+  put<uint64_t>(img, 16, img.size());
+  put<uint64_t>(img, 24, imageChecksum(img.data(), img.size()));
+  return img;
+}
+
+bool writeProgramFile(const std::string &path, const Program &p,
+                      std::string &error, const WriteOptions &opts) {
+  std::vector<uint8_t> weights;
+  std::vector<uint8_t> img = encodeProgram(p, opts, &weights);
+  std::ofstream out(path, std::ios::binary);
+  if (!out.write((const char *)img.data(), img.size())) {
+    error = path + ": cannot write";
+    return false;
+  }
+  if (!opts.externalWeightFile.empty()) {
+    std::string wpath = dirOf(path) + "/" + baseName(opts.externalWeightFile);
+    std::ofstream w(wpath, std::ios::binary);
+    if (!w.write((const char *)weights.data(), weights.size())) {
+      error = wpath + ": cannot write weight file";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool decodeProgram(const uint8_t *data, size_t size, Program &out,
+                   std::string &error, const std::string &baseDir) {
+  if (size < kHeaderBytes) {
+    error = "file is " + std::to_string(size) +
+            " bytes, shorter than the " + std::to_string(kHeaderBytes) +
+            "-byte .npu header (truncated?)";
+    return false;
+  }
+  if (std::memcmp(data, kMagic, 8) != 0) {
+    error = "offset 0: bad magic (not a .npu program)";
+    return false;
+  }
+  uint32_t version = get<uint32_t>(data, 8);
+  if (version != kFormatVersion) {
+    error = "offset 8: format version " + std::to_string(version) +
+            " is not supported (this loader reads version " +
+            std::to_string(kFormatVersion) + ")";
+    return false;
+  }
+  if (get<uint32_t>(data, 12) != kHeaderBytes) {
+    error = "offset 12: header size " + std::to_string(get<uint32_t>(data, 12)) +
+            " (expected " + std::to_string(kHeaderBytes) + ")";
+    return false;
+  }
+  uint64_t fileBytes = get<uint64_t>(data, 16);
+  if (fileBytes != size) {
+    error = "offset 16: header records " + std::to_string(fileBytes) +
+            " bytes but the file has " + std::to_string(size) +
+            (size < fileBytes ? " (truncated)" : " (trailing data)");
+    return false;
+  }
+  uint64_t sum = get<uint64_t>(data, 24);
+  if (sum != imageChecksum(data, size)) {
+    error = "offset 24: checksum mismatch (the file is corrupt)";
+    return false;
+  }
+  Program p;
+  p.targetHash = get<uint64_t>(data, 32);
+  char name[33] = {0};
+  std::memcpy(name, data + 40, 32);
+  if (name[31] != 0) {
+    error = "offset 40: target name is not NUL-terminated";
+    return false;
+  }
+  p.targetName = name;
+  uint32_t nsec = get<uint32_t>(data, 72);
+  if ((uint64_t)nsec * kSectionEntryBytes > size - kHeaderBytes) {
+    error = "offset 72: section count " + std::to_string(nsec) +
+            " does not fit in the file";
+    return false;
+  }
+  bool sawMeta = false;
+  for (uint32_t i = 0; i < nsec; ++i) {
+    size_t e = kHeaderBytes + (size_t)i * kSectionEntryBytes;
+    uint32_t kind = get<uint32_t>(data, e);
+    uint32_t index = get<uint32_t>(data, e + 4);
+    uint64_t off = get<uint64_t>(data, e + 8);
+    uint64_t len = get<uint64_t>(data, e + 16);
+    if (off > size || len > size - off) {
+      error = "offset " + std::to_string(e + 8) + ": section " +
+              std::to_string(i) + " lies outside the file";
+      return false;
+    }
+    In ar{data + off, (size_t)len, 0, (size_t)off,
+          std::string("section ") + sectionName(kind) + "[" +
+              std::to_string(index) + "]",
+          ""};
+    switch (kind) {
+    case kMeta:
+      ioMeta(ar, p);
+      sawMeta = true;
+      break;
+    case kStream:
+      if (index != p.streams.size()) {
+        error = "offset " + std::to_string(e + 4) + ": stream section " +
+                std::to_string(index) + " out of order";
+        return false;
+      }
+      p.streams.emplace_back();
+      io(ar, p.streams.back());
+      break;
+    case kConst:
+      ioList(ar, p.consts, "const.count");
+      break;
+    case kIo:
+      ioList(ar, p.io, "io.count");
+      break;
+    case kDebug:
+      ioList(ar, p.debug, "debug.count");
+      break;
+    default:
+      error = "offset " + std::to_string(e) + ": unknown section kind " +
+              std::to_string(kind);
+      return false;
+    }
+    if (ar.ok() && ar.pos != ar.n)
+      ar.fail("section has " + std::to_string(ar.n - ar.pos) +
+                  " unread bytes",
+              ar.pos);
+    if (!ar.ok()) {
+      error = ar.err;
+      return false;
+    }
+  }
+  if (!sawMeta) {
+    error = "program has no META section";
+    return false;
+  }
+  for (ConstBlob &c : p.consts) {
+    if (!c.external) {
+      if (target::fnv1a64(c.data.data(), c.data.size()) != c.checksum) {
+        error = "constant '" + c.name + "': checksum mismatch";
+        return false;
+      }
+      continue;
+    }
+    if (baseDir.empty())
+      continue; // decoded from memory: external data is not available
+    std::string path = baseDir + "/" + c.file;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      error = "constant '" + c.name + "': cannot open weight file " + path;
+      return false;
+    }
+    in.seekg(0, std::ios::end);
+    uint64_t wsize = (uint64_t)in.tellg();
+    if (c.fileOffset > wsize || c.size > wsize - c.fileOffset) {
+      error = "constant '" + c.name + "': bytes [" +
+              std::to_string(c.fileOffset) + ", " +
+              std::to_string(c.fileOffset + c.size) + ") lie outside " + path +
+              " (" + std::to_string(wsize) + " bytes)";
+      return false;
+    }
+    c.data.resize(c.size);
+    in.seekg((std::streamoff)c.fileOffset);
+    in.read((char *)c.data.data(), (std::streamsize)c.size);
+    if (target::fnv1a64(c.data.data(), c.data.size()) != c.checksum) {
+      error = "constant '" + c.name + "': checksum mismatch in weight file " +
+              path;
+      return false;
+    }
+  }
+  out = std::move(p);
+  return true;
+}
+
+bool readProgramFile(const std::string &path, Program &out, std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open";
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string bytes = ss.str();
+  if (!decodeProgram((const uint8_t *)bytes.data(), bytes.size(), out, error,
+                     dirOf(path))) {
+    error = path + ": " + error;
+    return false;
+  }
+  return true;
+}
+
+} // namespace tessera::bin

@@ -1,0 +1,628 @@
+//===- Isa.cpp - Instruction table and target-aware instruction checks ----===//
+#include "tessera/Binary/Isa.h"
+
+#include <cstring>
+#include <sstream>
+
+namespace tessera::bin {
+
+using target::TargetDesc;
+
+const char *layoutName(Layout l) { return l == Layout::NZ ? "nz" : "nd"; }
+
+namespace {
+constexpr Pipe S = Pipe::S, MTE2 = Pipe::MTE2, MTE3 = Pipe::MTE3,
+               MTE1 = Pipe::MTE1, M = Pipe::M, FIX = Pipe::FIX, V = Pipe::V,
+               AICPU = Pipe::AICPU;
+#define T0 0, {nullptr, nullptr, nullptr, nullptr}
+#define I0 0, {nullptr, nullptr, nullptr, nullptr}
+#define VBIN(key)                                                              \
+  {"", OpClass::VBinary, PipeRule::Fixed, V, 3, {"dst", "a", "b", nullptr}, 1, \
+   {"sat", nullptr, nullptr, nullptr}, nullptr, key}
+#define VSCAL(key)                                                             \
+  {"", OpClass::VScalar, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, \
+   I0, "scalar", key}
+#define VUN(key)                                                               \
+  {"", OpClass::VUnary, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, \
+   I0, nullptr, key}
+#define VRED(key)                                                              \
+  {"", OpClass::VReduce, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, \
+   I0, nullptr, key}
+
+OpInfo kOps[kNumOpcodes] = {
+    {"", OpClass::Dma, PipeRule::Fixed, MTE2, 2, {"dst", "src", nullptr, nullptr}, I0, nullptr, nullptr},
+    {"", OpClass::Dma, PipeRule::Fixed, MTE3, 2, {"dst", "src", nullptr, nullptr}, I0, nullptr, nullptr},
+    {"", OpClass::Gather, PipeRule::Fixed, MTE2, 3, {"dst", "src", "index", nullptr}, I0, nullptr, nullptr},
+    {"", OpClass::Gather, PipeRule::Fixed, MTE3, 3, {"dst", "src", "index", nullptr}, I0, nullptr, nullptr},
+    {"", OpClass::Dma, PipeRule::Fixed, MTE1, 2, {"dst", "src", nullptr, nullptr}, 1, {"transpose", nullptr, nullptr, nullptr}, nullptr, nullptr},
+    {"", OpClass::Mmad, PipeRule::Fixed, M, 3, {"c", "a", "b", nullptr}, 1, {"acc", nullptr, nullptr, nullptr}, nullptr, nullptr},
+    {"", OpClass::Fix, PipeRule::Fixed, FIX, 2, {"dst", "src", nullptr, nullptr}, 1, {"relu", nullptr, nullptr, nullptr}, "scale", nullptr},
+    VBIN("add"), VBIN("sub"), VBIN("mul"), VBIN("div"), VBIN("max"), VBIN("min"),
+    VSCAL("adds"), VSCAL("muls"), VSCAL("maxs"), VSCAL("mins"),
+    VUN("exp"), VUN("ln"), VUN("sqrt"), VUN("rsqrt"), VUN("rec"), VUN("abs"),
+    VUN("neg"), VUN("relu"), VUN("sigmoid"), VUN("silu"), VUN("gelu"), VUN("tanh"),
+    {"", OpClass::VCast, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, 1, {"sat", nullptr, nullptr, nullptr}, nullptr, "cast"},
+    {"", OpClass::VCmp, PipeRule::Fixed, V, 3, {"dst", "a", "b", nullptr}, 1, {"cmp", nullptr, nullptr, nullptr}, nullptr, "cmp"},
+    {"", OpClass::VSel, PipeRule::Fixed, V, 4, {"dst", "mask", "a", "b"}, I0, nullptr, "sel"},
+    {"", OpClass::VDup, PipeRule::Fixed, V, 1, {"dst", nullptr, nullptr, nullptr}, I0, "value", "dup"},
+    VRED("redsum"), VRED("redmax"), VRED("redmin"),
+    {"", OpClass::VTopK, PipeRule::Fixed, V, 3, {"values", "indices", "src", nullptr}, 1, {"k", nullptr, nullptr, nullptr}, nullptr, "topk"},
+    {"", OpClass::VTrans, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, I0, nullptr, "trans"},
+    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 3, {"src_pipe", "dst_pipe", "id", nullptr}, nullptr, nullptr},
+    {"", OpClass::Sync, PipeRule::FromInt1, S, 0, {nullptr, nullptr, nullptr, nullptr}, 3, {"src_pipe", "dst_pipe", "id", nullptr}, nullptr, nullptr},
+    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 1, {"pipe", nullptr, nullptr, nullptr}, nullptr, nullptr},
+    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 3, {"pipe", "core", "id", nullptr}, nullptr, nullptr},
+    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 2, {"pipe", "id", nullptr, nullptr}, nullptr, nullptr},
+    {"", OpClass::Cpu, PipeRule::Fixed, AICPU, 2, {"dst", "src", nullptr, nullptr}, 1, {"fn", nullptr, nullptr, nullptr}, nullptr, nullptr},
+    {"", OpClass::End, PipeRule::EndPipe, S, 0, {nullptr, nullptr, nullptr, nullptr}, I0, nullptr, nullptr},
+};
+
+const char *const kMnemonics[kNumOpcodes] = {
+#define X(name, mnem) mnem,
+    TESSERA_ISA_OPCODES(X)
+#undef X
+};
+
+struct TableInit {
+  TableInit() {
+    for (unsigned i = 0; i < kNumOpcodes; ++i)
+      kOps[i].mnemonic = kMnemonics[i];
+  }
+} tableInit;
+} // namespace
+
+const OpInfo &opInfo(Opcode op) {
+  unsigned i = (unsigned)op < kNumOpcodes ? (unsigned)op : (unsigned)Opcode::End;
+  if (!kOps[i].mnemonic[0])
+    kOps[i].mnemonic = kMnemonics[i];
+  return kOps[i];
+}
+
+std::optional<Opcode> parseOpcode(const std::string &m) {
+  for (unsigned i = 0; i < kNumOpcodes; ++i)
+    if (m == kMnemonics[i])
+      return (Opcode)i;
+  return std::nullopt;
+}
+
+const char *cmpKindName(int64_t k) {
+  static const char *n[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+  return k >= 0 && k < (int64_t)kNumCmpKinds ? n[k] : "?";
+}
+const char *cpuFnName(int64_t f) {
+  static const char *n[] = {"copy", "exp", "erf", "cumsum", "sort_desc", "argmax"};
+  return f >= 0 && f < (int64_t)kNumCpuFns ? n[f] : "?";
+}
+
+//===----------------------------------------------------------------------===//
+// Tiles
+//===----------------------------------------------------------------------===//
+
+int64_t Tile::numElements() const {
+  int64_t n = 1;
+  for (unsigned i = 0; i < rank; ++i)
+    n *= shape[i];
+  return n;
+}
+
+void Tile::setContiguous() {
+  int64_t s = 1;
+  for (int i = (int)rank - 1; i >= 0; --i) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  for (unsigned i = rank; i < kMaxRank; ++i)
+    strides[i] = 0;
+}
+
+bool Tile::isContiguous() const {
+  if (layout != Layout::ND)
+    return false;
+  int64_t s = 1;
+  for (int i = (int)rank - 1; i >= 0; --i) {
+    if (shape[i] != 1 && strides[i] != s)
+      return false;
+    s *= shape[i];
+  }
+  return true;
+}
+
+int64_t Tile::rows() const {
+  int64_t r = 1;
+  for (unsigned i = 0; i + 1 < rank; ++i)
+    r *= shape[i];
+  return r;
+}
+
+static int64_t nzC0(const Tile &t) {
+  int64_t c0 = 32 / t.elemBytes();
+  return c0 < 1 ? 1 : c0;
+}
+
+uint64_t Tile::byteAddress(const int64_t *idx) const {
+  int64_t e = 0;
+  if (layout == Layout::NZ) {
+    // Rank 2: [R, C] -> blocks of (R x c0), block-major over columns.
+    int64_t R = shape[0], c0 = nzC0(*this);
+    int64_t r = idx[0], c = idx[1];
+    e = ((c / c0) * R + r) * c0 + (c % c0);
+  } else {
+    for (unsigned i = 0; i < rank; ++i)
+      e += idx[i] * strides[i];
+  }
+  return offset + (uint64_t)e * elemBytes();
+}
+
+uint64_t Tile::endByte() const {
+  if (layout == Layout::NZ)
+    return offset + (uint64_t)numElements() * elemBytes();
+  int64_t last = 0;
+  for (unsigned i = 0; i < rank; ++i)
+    last += (shape[i] - 1) * strides[i];
+  return offset + (uint64_t)(last + 1) * elemBytes();
+}
+
+uint64_t Tile::contiguousRunBytes() const {
+  if (layout == Layout::NZ)
+    return (uint64_t)nzC0(*this) * elemBytes() * shape[0];
+  int64_t run = 1;
+  for (int i = (int)rank - 1; i >= 0; --i) {
+    if (strides[i] != run)
+      break;
+    run *= shape[i];
+  }
+  return (uint64_t)run * elemBytes();
+}
+
+bool Tile::operator==(const Tile &o) const {
+  if (space != o.space || dtype != o.dtype || layout != o.layout ||
+      rank != o.rank || offset != o.offset)
+    return false;
+  for (unsigned i = 0; i < rank; ++i)
+    if (shape[i] != o.shape[i] || strides[i] != o.strides[i])
+      return false;
+  return true;
+}
+
+Tile makeTile(Space space, uint64_t offset, DType dtype, const Shape &shape,
+              Layout layout) {
+  Tile t;
+  t.space = space;
+  t.offset = offset;
+  t.dtype = dtype;
+  t.layout = layout;
+  t.rank = (uint8_t)shape.size();
+  for (unsigned i = 0; i < t.rank && i < kMaxRank; ++i)
+    t.shape[i] = shape[i];
+  t.setContiguous();
+  return t;
+}
+
+bool Instr::operator==(const Instr &o) const {
+  if (op != o.op || pipe != o.pipe)
+    return false;
+  const OpInfo &inf = info();
+  for (unsigned i = 0; i < inf.numTiles; ++i)
+    if (!(tiles[i] == o.tiles[i]))
+      return false;
+  for (unsigned i = 0; i < inf.numInts; ++i)
+    if (ints[i] != o.ints[i])
+      return false;
+  if (inf.floatName && std::memcmp(&fimm, &o.fimm, sizeof(float)) != 0)
+    return false;
+  return true;
+}
+
+std::string describeTile(const Tile &t) {
+  std::ostringstream os;
+  os << target::spaceName(t.space) << "+0x" << std::hex << t.offset << std::dec
+     << " ";
+  for (unsigned i = 0; i < t.rank; ++i)
+    os << t.shape[i] << "x";
+  os << dtypeName(t.dtype);
+  return os.str();
+}
+
+//===----------------------------------------------------------------------===//
+// Verification
+//===----------------------------------------------------------------------===//
+
+Pipe derivePipe(const Instr &in, bool onAiCpu) {
+  const OpInfo &inf = in.info();
+  switch (inf.pipeRule) {
+  case PipeRule::Fixed:
+    return inf.pipe;
+  case PipeRule::FromInt0:
+    if (in.op == Opcode::Barrier && in.ints[0] == kBarrierAll)
+      return Pipe::S;
+    return (in.ints[0] >= 0 && in.ints[0] < target::kNumPipes)
+               ? (Pipe)in.ints[0]
+               : Pipe::S;
+  case PipeRule::FromInt1:
+    return (in.ints[1] >= 0 && in.ints[1] < target::kNumPipes)
+               ? (Pipe)in.ints[1]
+               : Pipe::S;
+  case PipeRule::EndPipe:
+    return onAiCpu ? Pipe::AICPU : Pipe::S;
+  }
+  return Pipe::S;
+}
+
+namespace {
+struct Checker {
+  const Instr &in;
+  const TargetDesc &t;
+  uint32_t coreType;
+  std::string &error;
+
+  bool fail(const std::string &msg) {
+    error = msg;
+    return false;
+  }
+  std::string opnd(unsigned i) const {
+    return std::string("operand '") + in.info().tileNames[i] + "'";
+  }
+  bool onAiCpu() const { return coreType == kAiCpuCoreType; }
+
+  bool pipeOnCore(Pipe p, const char *what) {
+    if (onAiCpu()) {
+      if (p != Pipe::AICPU)
+        return fail(std::string(what) + " pipe " + target::pipeName(p) +
+                    " does not exist on the AI-CPU");
+      return true;
+    }
+    const target::CoreTypeDesc &ct = t.coreTypes[coreType];
+    if (!ct.hasPipe(p))
+      return fail(std::string(what) + " pipe " + target::pipeName(p) +
+                  " does not exist on '" + ct.name + "' cores of target '" +
+                  t.name + "'");
+    return true;
+  }
+
+  bool tileWellFormed(unsigned i) {
+    const Tile &tl = in.tiles[i];
+    if ((unsigned)tl.space >= target::kNumSpaces)
+      return fail(opnd(i) + ": invalid memory space");
+    if (tl.rank < 1 || tl.rank > kMaxRank)
+      return fail(opnd(i) + ": rank must be 1 to 4");
+    for (unsigned d = 0; d < tl.rank; ++d) {
+      if (tl.shape[d] < 1 || tl.shape[d] > (int64_t(1) << 40))
+        return fail(opnd(i) + ": dimension " + std::to_string(d) +
+                    " has size " + std::to_string(tl.shape[d]) +
+                    " (must be >= 1)");
+      if (tl.strides[d] < 0 || tl.strides[d] > (int64_t(1) << 40))
+        return fail(opnd(i) + ": stride " + std::to_string(d) +
+                    " out of range");
+    }
+    if (tl.layout == Layout::NZ) {
+      int64_t c0 = 32 / tl.elemBytes();
+      if (tl.rank != 2)
+        return fail(opnd(i) + ": the nz layout needs a 2-D tile");
+      if (tl.shape[0] % 16 != 0 || tl.shape[1] % c0 != 0)
+        return fail(opnd(i) + ": an nz tile of " + dtypeName(tl.dtype) +
+                    " needs rows % 16 == 0 and cols % " + std::to_string(c0) +
+                    " == 0");
+    }
+    const target::SpaceDesc &sd = t.space(tl.space);
+    if (!sd.present)
+      return fail(opnd(i) + ": memory space " + target::spaceName(tl.space) +
+                  " does not exist on target '" + t.name + "'");
+    if (!target::isGlobalSpace(tl.space)) {
+      if (onAiCpu())
+        return fail(opnd(i) + ": the AI-CPU only reaches GM");
+      if (!t.coreTypes[coreType].hasSpace(tl.space))
+        return fail(opnd(i) + ": '" + t.coreTypes[coreType].name +
+                    "' cores have no " + target::spaceName(tl.space));
+    }
+    if (tl.offset % sd.align != 0)
+      return fail(opnd(i) + ": offset " + std::to_string(tl.offset) +
+                  " in " + target::spaceName(tl.space) + " is not " +
+                  std::to_string(sd.align) + "-byte aligned");
+    if (tl.endByte() > sd.bytes)
+      return fail(opnd(i) + ": tile ends at byte " +
+                  std::to_string(tl.endByte()) + ", beyond the " +
+                  std::to_string(sd.bytes) + "-byte " +
+                  target::spaceName(tl.space));
+    return true;
+  }
+
+  bool role(unsigned i, std::initializer_list<Space> roles) {
+    Space s = in.tiles[i].space;
+    std::string names;
+    for (Space r : roles) {
+      if (t.spaceServes(s, r))
+        return true;
+      names += std::string(names.empty() ? "" : ", ") + target::spaceName(r);
+    }
+    return fail(opnd(i) + " is in " + target::spaceName(s) + "; " +
+                in.info().mnemonic + " needs " + names);
+  }
+
+  bool path(unsigned dst, unsigned src) {
+    const target::DmaPath *p =
+        t.findPath(in.tiles[src].space, in.tiles[dst].space, in.pipe);
+    if (!p)
+      p = t.findPath(in.tiles[src].space, in.tiles[dst].space);
+    if (!p)
+      return fail(std::string("target '") + t.name + "' has no DMA path " +
+                  target::spaceName(in.tiles[src].space) + " -> " +
+                  target::spaceName(in.tiles[dst].space));
+    if (p->pipe != in.pipe)
+      return fail(std::string("the DMA path ") +
+                  target::spaceName(in.tiles[src].space) + " -> " +
+                  target::spaceName(in.tiles[dst].space) + " is served by " +
+                  target::pipeName(p->pipe) + ", not " +
+                  target::pipeName(in.pipe));
+    return true;
+  }
+
+  bool sameCount(unsigned a, unsigned b) {
+    if (in.tiles[a].numElements() != in.tiles[b].numElements())
+      return fail(opnd(a) + " has " + std::to_string(in.tiles[a].numElements()) +
+                  " elements but " + opnd(b) + " has " +
+                  std::to_string(in.tiles[b].numElements()));
+    return true;
+  }
+  bool sameDType(unsigned a, unsigned b) {
+    if (in.tiles[a].dtype != in.tiles[b].dtype)
+      return fail(opnd(a) + " is " + dtypeName(in.tiles[a].dtype) + " but " +
+                  opnd(b) + " is " + dtypeName(in.tiles[b].dtype));
+    return true;
+  }
+  bool vecDType(unsigned i) {
+    for (DType d : t.vectorDTypes)
+      if (d == in.tiles[i].dtype)
+        return true;
+    return fail(opnd(i) + ": the vector unit of '" + t.name +
+                "' does not support " + dtypeName(in.tiles[i].dtype));
+  }
+  bool broadcastable(unsigned src, unsigned dst) {
+    const Tile &s = in.tiles[src], &d = in.tiles[dst];
+    if (s.rank > d.rank)
+      return fail(opnd(src) + " has a higher rank than " + opnd(dst));
+    for (unsigned k = 0; k < s.rank; ++k) {
+      int64_t sd = s.shape[s.rank - 1 - k], dd = d.shape[d.rank - 1 - k];
+      if (sd != dd && sd != 1)
+        return fail(opnd(src) + " does not broadcast to the shape of " +
+                    opnd(dst));
+    }
+    return true;
+  }
+  bool intRange(unsigned i, int64_t lo, int64_t hi) {
+    if (in.ints[i] < lo || in.ints[i] > hi)
+      return fail(std::string("field '") + in.info().intNames[i] + "' = " +
+                  std::to_string(in.ints[i]) + " out of range [" +
+                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return true;
+  }
+
+  bool run() {
+    if ((unsigned)in.op >= kNumOpcodes)
+      return fail("opcode " + std::to_string((unsigned)in.op) + " out of range");
+    if (coreType != kAiCpuCoreType && coreType >= t.coreTypes.size())
+      return fail("core type out of range");
+    if (onAiCpu() && !t.aicpu.present)
+      return fail("target '" + t.name + "' has no AI-CPU");
+    const OpInfo &inf = in.info();
+    // Pipe fields first: the pipe the instruction runs on derives from them.
+    if (inf.cls == OpClass::Sync) {
+      int np = in.op == Opcode::Barrier ? 1
+               : in.op == Opcode::XSet || in.op == Opcode::XWait ? 1
+                                                                 : 2;
+      for (int k = 0; k < np; ++k)
+        if (!intRange(k, 0, in.op == Opcode::Barrier ? kBarrierAll
+                                                     : target::kNumPipes - 1))
+          return false;
+    }
+    Pipe want = derivePipe(in, onAiCpu());
+    if (in.pipe != want)
+      return fail(std::string("runs on pipe ") + target::pipeName(in.pipe) +
+                  " but " + inf.mnemonic + " belongs to pipe " +
+                  target::pipeName(want));
+    if (!pipeOnCore(in.pipe, inf.mnemonic))
+      return false;
+    for (unsigned i = 0; i < inf.numTiles; ++i)
+      if (!tileWellFormed(i))
+        return false;
+
+    switch (inf.cls) {
+    case OpClass::Dma:
+      if (in.op == Opcode::DmaLd) {
+        if (!role(0, {Space::L1, Space::UB}) || !role(1, {Space::GM, Space::L2}))
+          return false;
+      } else if (in.op == Opcode::DmaSt) {
+        if (!role(0, {Space::GM, Space::L2}) || !role(1, {Space::UB, Space::L1}))
+          return false;
+      } else { // mv
+        if (!role(0, {Space::L0A, Space::L0B}) || !role(1, {Space::L1}) ||
+            !intRange(0, 0, 1))
+          return false;
+        if (in.ints[0]) {
+          const Tile &d = in.tiles[0], &s = in.tiles[1];
+          if (d.rank != 2 || s.rank != 2 || d.shape[0] != s.shape[1] ||
+              d.shape[1] != s.shape[0])
+            return fail("a transposing mv needs 2-D tiles with swapped shapes");
+        }
+      }
+      return path(0, 1) && sameCount(0, 1) && sameDType(0, 1);
+    case OpClass::Gather: {
+      bool gather = in.op == Opcode::DmaGather;
+      if (gather ? (!role(0, {Space::L1, Space::UB}) || !role(1, {Space::GM}))
+                 : (!role(0, {Space::GM}) || !role(1, {Space::UB, Space::L1})))
+        return false;
+      if (!role(2, {Space::UB, Space::L1}))
+        return false;
+      const Tile &idx = in.tiles[2];
+      if (idx.dtype != DType::I32)
+        return fail("operand 'index' must be i32");
+      const Tile &rowsT = gather ? in.tiles[0] : in.tiles[1];
+      const Tile &table = gather ? in.tiles[1] : in.tiles[0];
+      if (rowsT.rank != 2 || table.rank != 2)
+        return fail("gather/scatter need 2-D data tiles [rows, row]");
+      if (idx.numElements() != rowsT.shape[0])
+        return fail("operand 'index' must have one entry per row");
+      if (rowsT.shape[1] != table.shape[1])
+        return fail("the row lengths of 'dst' and 'src' differ");
+      return path(0, 1) && sameDType(0, 1);
+    }
+    case OpClass::Mmad: {
+      if (!role(0, {Space::L0C}) || !role(1, {Space::L0A}) ||
+          !role(2, {Space::L0B}) || !intRange(0, 0, 1))
+        return false;
+      const Tile &c = in.tiles[0], &a = in.tiles[1], &b = in.tiles[2];
+      if (!sameDType(1, 2))
+        return false;
+      if (!t.fractal(a.dtype))
+        return fail(std::string("the matrix engine of '") + t.name +
+                    "' does not support " + dtypeName(a.dtype));
+      DType acc = a.dtype == DType::I8 ? DType::I32 : DType::F32;
+      if (c.dtype != acc)
+        return fail(std::string("operand 'c' must be ") + dtypeName(acc) +
+                    " to accumulate " + dtypeName(a.dtype));
+      if (a.rank != 2 || b.rank != 2 || c.rank != 2)
+        return fail("mmad needs 2-D tiles: c[m,n] += a[m,k] * b[k,n]");
+      if (a.shape[0] != c.shape[0] || b.shape[1] != c.shape[1] ||
+          a.shape[1] != b.shape[0])
+        return fail("mmad shapes disagree: c " + std::to_string(c.shape[0]) +
+                    "x" + std::to_string(c.shape[1]) + ", a " +
+                    std::to_string(a.shape[0]) + "x" +
+                    std::to_string(a.shape[1]) + ", b " +
+                    std::to_string(b.shape[0]) + "x" +
+                    std::to_string(b.shape[1]));
+      return true;
+    }
+    case OpClass::Fix: {
+      if (!role(0, {Space::GM, Space::L1, Space::UB}) || !role(1, {Space::L0C}) ||
+          !intRange(0, 0, 1))
+        return false;
+      DType s = in.tiles[1].dtype, d = in.tiles[0].dtype;
+      if (s != DType::F32 && s != DType::I32)
+        return fail("operand 'src' of fix must be f32 or i32");
+      if (d != DType::F32 && d != DType::F16 && d != DType::BF16 &&
+          d != DType::I8 && d != DType::I32)
+        return fail(std::string("fix cannot convert to ") + dtypeName(d));
+      return path(0, 1) && sameCount(0, 1);
+    }
+    case OpClass::VBinary:
+    case OpClass::VCmp:
+      for (unsigned i = 0; i < 3; ++i)
+        if (!role(i, {Space::UB}) || !vecDType(i))
+          return false;
+      if (!sameDType(1, 2) || !broadcastable(1, 0) || !broadcastable(2, 0))
+        return false;
+      if (inf.cls == OpClass::VBinary)
+        return sameDType(0, 1) && intRange(0, 0, 1);
+      return intRange(0, 0, kNumCmpKinds - 1);
+    case OpClass::VScalar:
+    case OpClass::VUnary:
+      for (unsigned i = 0; i < 2; ++i)
+        if (!role(i, {Space::UB}) || !vecDType(i))
+          return false;
+      if (inf.cls == OpClass::VUnary && in.op != Opcode::VAbs &&
+          in.op != Opcode::VNeg && in.op != Opcode::VRelu &&
+          !isFloatDType(in.tiles[0].dtype))
+        return fail(std::string(inf.mnemonic) + " needs a floating-point tile");
+      return sameDType(0, 1) && broadcastable(1, 0);
+    case OpClass::VCast:
+      for (unsigned i = 0; i < 2; ++i)
+        if (!role(i, {Space::UB}) || !vecDType(i))
+          return false;
+      return sameCount(0, 1) && intRange(0, 0, 1);
+    case OpClass::VSel:
+      for (unsigned i = 0; i < 4; ++i)
+        if (!role(i, {Space::UB}) || !vecDType(i))
+          return false;
+      return sameDType(0, 2) && sameDType(0, 3) && broadcastable(1, 0) &&
+             broadcastable(2, 0) && broadcastable(3, 0);
+    case OpClass::VDup:
+      return role(0, {Space::UB}) && vecDType(0);
+    case OpClass::VReduce: {
+      if (!role(0, {Space::UB}) || !role(1, {Space::UB}) || !vecDType(0) ||
+          !sameDType(0, 1))
+        return false;
+      const Tile &d = in.tiles[0], &s = in.tiles[1];
+      if (d.numElements() != s.rows())
+        return fail("operand 'dst' of a row reduction needs one element per "
+                    "row of 'src' (" +
+                    std::to_string(s.rows()) + ")");
+      return true;
+    }
+    case OpClass::VTopK: {
+      for (unsigned i = 0; i < 3; ++i)
+        if (!role(i, {Space::UB}))
+          return false;
+      if (!vecDType(2) || !sameDType(0, 2))
+        return false;
+      if (in.tiles[1].dtype != DType::I32)
+        return fail("operand 'indices' must be i32");
+      const Tile &s = in.tiles[2];
+      int64_t cols = s.shape[s.rank - 1];
+      if (!intRange(0, 1, cols))
+        return false;
+      if (in.tiles[0].numElements() != s.rows() * in.ints[0] ||
+          in.tiles[1].numElements() != s.rows() * in.ints[0])
+        return fail("outputs of vtopk need rows x k elements");
+      return true;
+    }
+    case OpClass::VTrans: {
+      if (!role(0, {Space::UB}) || !role(1, {Space::UB}) || !vecDType(0) ||
+          !sameDType(0, 1))
+        return false;
+      const Tile &d = in.tiles[0], &s = in.tiles[1];
+      if (d.rank != 2 || s.rank != 2 || d.shape[0] != s.shape[1] ||
+          d.shape[1] != s.shape[0])
+        return fail("vtrans needs 2-D tiles with swapped shapes");
+      return true;
+    }
+    case OpClass::Sync:
+      switch (in.op) {
+      case Opcode::SetFlag:
+      case Opcode::WaitFlag:
+        if (!pipeOnCore((Pipe)in.ints[0], "source") ||
+            !pipeOnCore((Pipe)in.ints[1], "destination"))
+          return false;
+        if (in.ints[0] == in.ints[1])
+          return fail("a flag orders two different pipes");
+        return intRange(2, 0, t.flagIdsPerPipePair - 1);
+      case Opcode::Barrier:
+        return true;
+      case Opcode::XSet:
+        if (t.crossCoreFlags == 0)
+          return fail("target '" + t.name + "' has no cross-core flags");
+        return intRange(1, 0,
+                        (int64_t)t.totalCores() +
+                            (t.aicpu.present ? t.aicpu.count : 0) - 1) &&
+               intRange(2, 0, t.crossCoreFlags - 1);
+      case Opcode::XWait:
+        if (t.crossCoreFlags == 0)
+          return fail("target '" + t.name + "' has no cross-core flags");
+        return intRange(1, 0, t.crossCoreFlags - 1);
+      default:
+        return true;
+      }
+    case OpClass::Cpu:
+      if (!role(0, {Space::GM}) || !role(1, {Space::GM}) ||
+          !intRange(0, 0, kNumCpuFns - 1))
+        return false;
+      if (in.ints[0] == (int64_t)CpuFn::ArgMax) {
+        if (in.tiles[0].dtype != DType::I32 ||
+            in.tiles[0].numElements() != in.tiles[1].rows())
+          return fail("cpu argmax writes one i32 per row");
+        return true;
+      }
+      return sameCount(0, 1);
+    case OpClass::End:
+      return true;
+    }
+    return true;
+  }
+};
+} // namespace
+
+bool verifyInstr(const Instr &in, const TargetDesc &t, uint32_t coreType,
+                 std::string &error) {
+  Checker c{in, t, coreType, error};
+  return c.run();
+}
+
+} // namespace tessera::bin

@@ -1,0 +1,116 @@
+//===- Interpreter.cpp - Golden evaluation of a graph function ------------===//
+
+#include "tessera/Eval/Interpreter.h"
+
+#include "Graph/IR/GraphDialect.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+static std::vector<std::string> namesFrom(ArrayAttr attrs, unsigned count,
+                                          StringRef prefix) {
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < count; ++i) {
+    std::string name;
+    if (attrs && i < attrs.size())
+      if (auto dict = dyn_cast_or_null<DictionaryAttr>(attrs[i]))
+        if (auto s = dict.getAs<StringAttr>("graph.name"))
+          name = s.str();
+    names.push_back(name.empty() ? (prefix + Twine(i)).str() : name);
+  }
+  return names;
+}
+
+std::vector<std::string> getArgumentNames(func::FuncOp func) {
+  return namesFrom(func.getArgAttrsAttr(), func.getNumArguments(), "arg");
+}
+
+std::vector<std::string> getResultNames(func::FuncOp func) {
+  return namesFrom(func.getResAttrsAttr(), func.getNumResults(), "result");
+}
+
+func::FuncOp findEntryFunction(ModuleOp module, std::string &error) {
+  func::FuncOp only;
+  int count = 0;
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (f.getName() == "main")
+      return f;
+    only = f;
+    ++count;
+  }
+  if (count == 1)
+    return only;
+  error = count == 0 ? "the module has no function"
+                     : "the module has several functions and none is 'main'";
+  return nullptr;
+}
+
+FailureOr<std::vector<Tensor>> evaluateFunction(func::FuncOp func,
+                                                ArrayRef<Tensor> inputs,
+                                                const OpResultCallback &onOp) {
+  if (func.isExternal())
+    return func.emitError("cannot evaluate a function declaration"), failure();
+  std::vector<std::string> argNames = getArgumentNames(func);
+  if (inputs.size() != func.getNumArguments())
+    return func.emitError() << "expected " << func.getNumArguments()
+                            << " inputs, got " << inputs.size(),
+           failure();
+  Block &body = func.getBody().front();
+  llvm::DenseMap<Value, Tensor> env;
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    auto type = cast<RankedTensorType>(arg.getType());
+    std::optional<DType> dt = graph::toDType(type.getElementType());
+    Shape shape(type.getShape().begin(), type.getShape().end());
+    if (inputs[i].shape() != shape || !dt || inputs[i].dtype() != *dt)
+      return func.emitError()
+                 << "input '" << argNames[i] << "' is " << inputs[i].describe()
+                 << " but the model expects " << type,
+             failure();
+    env[arg] = inputs[i];
+  }
+
+  // Last use of every value, so tensors can be freed as soon as possible.
+  llvm::DenseMap<Value, Operation *> lastUse;
+  for (Operation &op : body)
+    for (Value v : op.getOperands())
+      lastUse[v] = &op;
+
+  for (Operation &op : body) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      std::vector<Tensor> outputs;
+      for (Value v : ret.getOperands())
+        outputs.push_back(env.lookup(v));
+      return outputs;
+    }
+    auto evaluable = dyn_cast<graph::EvaluableOpInterface>(op);
+    if (!evaluable)
+      return op.emitOpError("has no golden evaluation"), failure();
+    SmallVector<Tensor> operands, results;
+    for (Value v : op.getOperands()) {
+      auto it = env.find(v);
+      if (it == env.end())
+        return op.emitOpError("uses a value that was not computed"), failure();
+      operands.push_back(it->second);
+    }
+    if (failed(evaluable.evaluate(operands, results)))
+      return failure();
+    if (results.size() != op.getNumResults())
+      return op.emitOpError("evaluation produced ")
+                 << results.size() << " results, expected "
+                 << op.getNumResults(),
+             failure();
+    if (onOp)
+      onOp(&op, results);
+    for (auto [value, tensor] : llvm::zip(op.getResults(), results))
+      env[value] = std::move(tensor);
+    for (Value v : op.getOperands())
+      if (lastUse.lookup(v) == &op && !isa<BlockArgument>(v))
+        env.erase(v);
+  }
+  return func.emitError("function has no return"), failure();
+}
+
+} // namespace tessera

@@ -1,0 +1,634 @@
+//===- OnnxImporter.cpp - ONNX model -> graph dialect ---------------------===//
+//
+// The import driver: parse and validate the model, create the function
+// signature from the graph inputs, turn initializers into resource-backed
+// constants, then import the nodes in topological order through the op
+// registry, folding every node whose inputs are all constant.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Import/OnnxImporter.h"
+#include "tessera/Import/OnnxTensor.h"
+
+#include "NodeImporter.h"
+
+#include "onnx/checker.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <deque>
+#include <memory>
+
+using namespace mlir;
+
+namespace tessera {
+
+void registerImportDialects(MLIRContext &context) {
+  context.loadDialect<graph::GraphDialect, func::FuncDialect>();
+}
+
+bool parseInputShapeSpec(const std::string &spec, OnnxImportOptions &options,
+                         std::string &error) {
+  size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0) {
+    error = "expected NAME=DIMS (e.g. input_ids=1x128), got '" + spec + "'";
+    return false;
+  }
+  std::vector<int64_t> dims;
+  StringRef text = StringRef(spec).substr(eq + 1);
+  if (!text.empty()) {
+    SmallVector<StringRef> parts;
+    text.split(parts, 'x');
+    for (StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d < 0) {
+        error = "bad dimension '" + p.str() + "' in '" + spec + "'";
+        return false;
+      }
+      dims.push_back(d);
+    }
+  }
+  options.inputShapes[spec.substr(0, eq)] = dims;
+  return true;
+}
+
+namespace {
+
+using onnx_import::NodeImporter;
+
+/// Largest element count Tessera accepts for one tensor (2^40).
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+/// Tensors up to this many elements are stored as readable dense attributes;
+/// larger ones as resource blobs that point at the model's own storage.
+constexpr int64_t kDenseConstantLimit = 64;
+
+class OnnxImporter {
+public:
+  OnnxImporter(MLIRContext *context, const OnnxImportOptions &options,
+               std::string fileName, std::string baseDir)
+      : context(context), options(options), fileName(std::move(fileName)),
+        baseDir(std::move(baseDir)), builder(context) {}
+
+  OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model);
+
+private:
+  Location fileLoc() { return FileLineColLoc::get(context, fileName, 0, 0); }
+  LogicalResult fail(const Twine &message) {
+    emitError(fileLoc()) << fileName << ": " << message;
+    return failure();
+  }
+
+  FailureOr<RankedTensorType> valueInfoType(const onnx::ValueInfoProto &info);
+  FailureOr<ElementsAttr> constantFromProto(onnx::TensorProto &proto);
+  LogicalResult importNodes(onnx::GraphProto &graph);
+  LogicalResult importNode(const onnx::NodeProto &node);
+  LogicalResult importConstantNode(const onnx::NodeProto &node, Location loc);
+  /// Folds the ops from `begin` on; returns replaced value -> constant.
+  llvm::DenseMap<Value, Value> foldNewOps(Block::iterator begin);
+  FailureOr<std::vector<const onnx::NodeProto *>>
+  sortNodes(const onnx::GraphProto &graph);
+
+  MLIRContext *context;
+  const OnnxImportOptions &options;
+  std::string fileName, baseDir;
+  OpBuilder builder;
+  int64_t opset = 0;
+  /// ONNX value name -> imported value.
+  llvm::StringMap<Value> values;
+  /// Mapped external-data files, shared by the blobs that point into them.
+  llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>> externalFiles;
+};
+
+} // namespace
+
+FailureOr<RankedTensorType>
+OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
+  const std::string &name = info.name();
+  if (!info.type().has_tensor_type())
+    return fail("input '" + name +
+                "' is not a tensor (sequences, maps and optionals are not "
+                "supported)"),
+           failure();
+  const auto &tt = info.type().tensor_type();
+  std::optional<DType> dtype = dtypeFromOnnx(tt.elem_type());
+  if (!dtype)
+    return fail("input '" + name + "' has unsupported element type " +
+                onnxDataTypeName(tt.elem_type())),
+           failure();
+  auto override = options.inputShapes.find(name);
+  SmallVector<int64_t> shape;
+  if (override != options.inputShapes.end()) {
+    if (tt.has_shape() &&
+        tt.shape().dim_size() != (int)override->second.size())
+      return fail("--input-shape gives " + Twine(override->second.size()) +
+                  " dimensions for input '" + name + "' of rank " +
+                  Twine(tt.shape().dim_size())),
+             failure();
+    shape.assign(override->second.begin(), override->second.end());
+  } else {
+    if (!tt.has_shape())
+      return fail("input '" + name +
+                  "' has no shape; set it with --input-shape " + name +
+                  "=DIMS"),
+             failure();
+    for (int i = 0; i < tt.shape().dim_size(); ++i) {
+      const auto &dim = tt.shape().dim(i);
+      if (!dim.has_dim_value()) {
+        std::string param =
+            dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "";
+        return fail("input '" + name + "' dimension " + Twine(i) + param +
+                    " is dynamic; set it with --input-shape " + name +
+                    "=DIMS, e.g. " + name + "=1x128"),
+               failure();
+      }
+      if (dim.dim_value() < 0)
+        return fail("input '" + name + "' dimension " + Twine(i) +
+                    " is negative (" + Twine(dim.dim_value()) + ")"),
+               failure();
+      shape.push_back(dim.dim_value());
+    }
+  }
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d > 0 && count > kMaxElements / d)
+      return fail("input '" + name + "' of shape " +
+                  shapeToString(Shape(shape.begin(), shape.end())) +
+                  " is too large (more than 2^40 elements)"),
+             failure();
+    count *= d;
+  }
+  return RankedTensorType::get(shape, graph::toMlirType(context, *dtype));
+}
+
+FailureOr<ElementsAttr>
+OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
+  std::optional<DType> dtype = dtypeFromOnnx(proto.data_type());
+  if (!dtype)
+    return fail("initializer '" + proto.name() + "' has unsupported type " +
+                onnxDataTypeName(proto.data_type())),
+           failure();
+  SmallVector<int64_t> shape;
+  int64_t count = 1;
+  for (int64_t d : proto.dims()) {
+    if (d < 0 || (d > 0 && count > kMaxElements / d))
+      return fail("tensor '" + proto.name() +
+                  "' has an invalid or huge dimension " + Twine(d)),
+             failure();
+    shape.push_back(d);
+    count *= d;
+  }
+  auto type = RankedTensorType::get(shape, graph::toMlirType(context, *dtype));
+  int64_t bytes = count * dtypeByteSize(*dtype);
+  std::string blobName = proto.name().empty() ? "tensor" : proto.name();
+
+  // Large raw data: point a resource blob at the bytes without copying them.
+  bool external = proto.data_location() == onnx::TensorProto::EXTERNAL;
+  if (count > kDenseConstantLimit && *dtype != DType::Bool &&
+      (external || proto.has_raw_data())) {
+    if (!external) {
+      if ((int64_t)proto.raw_data().size() != bytes)
+        return fail("tensor '" + proto.name() + "' needs " + Twine(bytes) +
+                    " bytes but has " + Twine(proto.raw_data().size())),
+               failure();
+      // Take the string out of the protobuf; the blob owns it from now on.
+      auto *owned = new std::string(std::move(*proto.mutable_raw_data()));
+      AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+          ArrayRef<char>(owned->data(), owned->size()), 1,
+          [owned](void *, size_t, size_t) { delete owned; });
+      return ElementsAttr(
+          DenseResourceElementsAttr::get(type, blobName, std::move(blob)));
+    }
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const auto &kv : proto.external_data()) {
+      if (kv.key() == "location")
+        location = kv.value();
+      else if (kv.key() == "offset" &&
+               StringRef(kv.value()).getAsInteger(10, offset))
+        return fail("tensor '" + proto.name() + "' has a bad external offset '" +
+                    kv.value() + "'"),
+               failure();
+      else if (kv.key() == "length" &&
+               StringRef(kv.value()).getAsInteger(10, length))
+        return fail("tensor '" + proto.name() + "' has a bad external length '" +
+                    kv.value() + "'"),
+               failure();
+    }
+    if (location.empty())
+      return fail("external data of tensor '" + proto.name() +
+                  "' has no location"),
+             failure();
+    SmallString<256> path(baseDir);
+    llvm::sys::path::append(path, location);
+    auto &file = externalFiles[path];
+    if (!file) {
+      auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                                /*RequiresNullTerminator=*/false);
+      if (!buffer)
+        return fail("cannot open external data file '" + path.str() +
+                    "' of tensor '" + proto.name() +
+                    "': " + buffer.getError().message()),
+               failure();
+      file = std::shared_ptr<llvm::MemoryBuffer>(std::move(*buffer));
+    }
+    if (length < 0)
+      length = bytes;
+    if (length != bytes || offset < 0 ||
+        offset + length > (int64_t)file->getBufferSize())
+      return fail("external data of tensor '" + proto.name() + "' (offset " +
+                  Twine(offset) + ", length " + Twine(length) + ", needs " +
+                  Twine(bytes) + " bytes) does not fit '" + path.str() +
+                  "' (" + Twine(file->getBufferSize()) + " bytes)"),
+             failure();
+    std::shared_ptr<llvm::MemoryBuffer> keepAlive = file;
+    AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+        ArrayRef<char>(file->getBufferStart() + offset, length), 1,
+        [keepAlive](void *, size_t, size_t) mutable { keepAlive.reset(); });
+    return ElementsAttr(
+        DenseResourceElementsAttr::get(type, blobName, std::move(blob)));
+  }
+
+  Tensor t;
+  std::string error;
+  if (!tensorFromProto(proto, baseDir, t, error))
+    return fail(error), failure();
+  return ElementsAttr(graph::tensorToElements(context, t));
+}
+
+FailureOr<std::vector<const onnx::NodeProto *>>
+OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
+  // Kahn's algorithm over value names, keeping the file's order among ready
+  // nodes. ONNX requires sorted graphs; sorting anyway accepts the unsorted
+  // ones exporters sometimes write, and finds cycles.
+  llvm::StringMap<int> producer;
+  int n = graph.node_size();
+  for (int i = 0; i < n; ++i)
+    for (const std::string &out : graph.node(i).output())
+      if (!out.empty())
+        producer[out] = i;
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<int>> users(n);
+  for (int i = 0; i < n; ++i)
+    for (const std::string &in : graph.node(i).input()) {
+      auto it = producer.find(in);
+      if (!in.empty() && it != producer.end() && !values.count(in)) {
+        ++pending[i];
+        users[it->second].push_back(i);
+      }
+    }
+  std::vector<const onnx::NodeProto *> order;
+  std::deque<int> ready;
+  for (int i = 0; i < n; ++i)
+    if (!pending[i])
+      ready.push_back(i);
+  while (!ready.empty()) {
+    int i = ready.front();
+    ready.pop_front();
+    order.push_back(&graph.node(i));
+    for (int u : users[i])
+      if (--pending[u] == 0)
+        ready.push_back(u);
+  }
+  if ((int)order.size() != n) {
+    for (int i = 0; i < n; ++i)
+      if (pending[i])
+        return fail("the graph has a cycle through node '" +
+                    graph.node(i).name() + "' (" + graph.node(i).op_type() +
+                    ")"),
+               failure();
+  }
+  return order;
+}
+
+LogicalResult OnnxImporter::importConstantNode(const onnx::NodeProto &node,
+                                               Location loc) {
+  if (node.attribute_size() != 1)
+    return emitError(loc) << fileName << ": node '" << node.name()
+                          << "' (Constant): expected exactly one attribute";
+  const onnx::AttributeProto &a = node.attribute(0);
+  Tensor t;
+  std::string error;
+  ElementsAttr value;
+  if (a.name() == "value") {
+    onnx::TensorProto proto = a.t();
+    if (proto.name().empty())
+      proto.set_name(node.output(0));
+    FailureOr<ElementsAttr> attr = constantFromProto(proto);
+    if (failed(attr))
+      return failure();
+    value = *attr;
+  } else if (a.name() == "value_float") {
+    t = Tensor::scalarF(DType::F32, a.f());
+  } else if (a.name() == "value_floats") {
+    t = Tensor::fromFloats(DType::F32, {(int64_t)a.floats_size()},
+                           std::vector<float>(a.floats().begin(),
+                                              a.floats().end()));
+  } else if (a.name() == "value_int") {
+    t = Tensor::scalarI(DType::I64, a.i());
+  } else if (a.name() == "value_ints") {
+    t = Tensor::fromInts(DType::I64, {(int64_t)a.ints_size()},
+                         std::vector<int64_t>(a.ints().begin(), a.ints().end()));
+  } else {
+    return emitError(loc) << fileName << ": node '" << node.name()
+                          << "' (Constant): unsupported attribute '" << a.name()
+                          << "' (sparse and string constants are not supported)";
+  }
+  if (!value)
+    value = graph::tensorToElements(context, t);
+  values[node.output(0)] = graph::ConstantOp::create(builder, loc, value);
+  return success();
+}
+
+llvm::DenseMap<Value, Value> OnnxImporter::foldNewOps(Block::iterator begin) {
+  llvm::DenseMap<Value, Value> replaced;
+  Block *block = builder.getInsertionBlock();
+  for (Operation &op : llvm::make_early_inc_range(
+           llvm::make_range(begin, block->end()))) {
+    if (isa<graph::ConstantOp>(op))
+      continue;
+    auto evaluable = dyn_cast<graph::EvaluableOpInterface>(op);
+    if (!evaluable || op.getNumOperands() == 0)
+      continue;
+    if (!llvm::all_of(op.getOperands(), [](Value v) {
+          return v.getDefiningOp<graph::ConstantOp>();
+        }))
+      continue;
+    int64_t elements = 0;
+    for (Type t : op.getResultTypes())
+      elements += graph::numElements(t);
+    if (elements > options.foldElementLimit)
+      continue;
+    SmallVector<Tensor> inputs, results;
+    bool ok = true;
+    for (Value v : op.getOperands()) {
+      FailureOr<Tensor> t =
+          graph::elementsToTensor(v.getDefiningOp<graph::ConstantOp>().getValue());
+      if (failed(t)) {
+        ok = false;
+        break;
+      }
+      inputs.push_back(std::move(*t));
+    }
+    if (!ok)
+      continue;
+    // Evaluation errors here (an out-of-range index, say) are real errors in
+    // the model; leave the op in place and let evaluation report them.
+    ScopedDiagnosticHandler silence(context,
+                                    [](Diagnostic &) { return success(); });
+    if (failed(evaluable.evaluate(inputs, results)))
+      continue;
+    OpBuilder b(&op);
+    for (auto [result, value] : llvm::zip(op.getResults(), results)) {
+      auto cst = graph::ConstantOp::create(
+          b, op.getLoc(), graph::tensorToElements(context, value));
+      result.replaceAllUsesWith(cst.getResult());
+      replaced[result] = cst.getResult();
+    }
+    op.erase();
+  }
+  return replaced;
+}
+
+LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
+  std::string nodeName = node.name().empty()
+                             ? node.op_type() + "(" +
+                                   (node.output_size() ? node.output(0) : "") +
+                                   ")"
+                             : node.name();
+  Location loc = NameLoc::get(StringAttr::get(context, nodeName), fileLoc());
+  const std::string &domain = node.domain();
+  if (!domain.empty() && domain != "ai.onnx")
+    return emitError(loc) << fileName << ": node '" << nodeName << "' ("
+                          << node.op_type() << "): unsupported domain '"
+                          << domain << "'";
+  if (node.op_type() == "Constant")
+    return importConstantNode(node, loc);
+
+  std::vector<Value> inputs;
+  for (const std::string &in : node.input()) {
+    if (in.empty()) {
+      inputs.push_back(Value());
+      continue;
+    }
+    auto it = values.find(in);
+    if (it == values.end())
+      return emitError(loc) << fileName << ": node '" << nodeName << "' ("
+                            << node.op_type() << "): input '" << in
+                            << "' is not a graph input, an initializer or "
+                               "the output of any node";
+    inputs.push_back(it->second);
+  }
+  NodeImporter importer(node, opset, builder, loc, std::move(inputs),
+                        fileName);
+  const onnx_import::OpImportFn *fn =
+      onnx_import::getOpImportRegistry().lookup(node.op_type());
+  if (!fn)
+    return importer.error("unsupported op type '" + node.op_type() + "'");
+
+  Block *block = builder.getInsertionBlock();
+  bool wasEmpty = block->empty();
+  Operation *last = wasEmpty ? nullptr : &block->back();
+  if (failed((*fn)(importer)))
+    return failure();
+  ArrayRef<Value> results = importer.results();
+  for (int i = 0; i < node.output_size(); ++i) {
+    if (node.output(i).empty())
+      continue;
+    if (i >= (int)results.size() || !results[i])
+      continue; // an optional output the op does not produce; uses will fail
+    values[node.output(i)] = results[i];
+  }
+  Block::iterator begin =
+      last ? std::next(Block::iterator(last)) : block->begin();
+  llvm::DenseMap<Value, Value> replaced = foldNewOps(begin);
+  // Folding erased ops: point this node's outputs at their constants.
+  for (int i = 0; i < node.output_size() && i < (int)results.size(); ++i) {
+    auto it = replaced.find(results[i]);
+    if (it != replaced.end() && !node.output(i).empty())
+      values[node.output(i)] = it->second;
+  }
+  return success();
+}
+
+LogicalResult OnnxImporter::importNodes(onnx::GraphProto &graph) {
+  FailureOr<std::vector<const onnx::NodeProto *>> order = sortNodes(graph);
+  if (failed(order))
+    return failure();
+  for (const onnx::NodeProto *node : *order)
+    if (failed(importNode(*node)))
+      return failure();
+  return success();
+}
+
+OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
+  for (const auto &imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      opset = imp.version();
+  if (opset == 0)
+    return fail("the model imports no default-domain opset"), nullptr;
+  // Opsets 1-6 differ from 7 only in legacy attributes (binary ops' explicit
+  // `broadcast`/`axis`), which the op importers reject where they matter.
+  if (opset < 1 || opset > 17)
+    return fail("opset " + Twine(opset) +
+                " is not supported (Tessera handles opsets 1 to 17)"),
+           nullptr;
+
+  onnx::GraphProto &graph = *model.mutable_graph();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
+  builder.setInsertionPointToEnd(module->getBody());
+
+  llvm::StringSet<> initializerNames;
+  for (const auto &init : graph.initializer())
+    initializerNames.insert(init.name());
+
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const auto &input : graph.input()) {
+    if (initializerNames.contains(input.name()))
+      continue; // IR < 4 lists initializers as inputs too
+    FailureOr<RankedTensorType> type = valueInfoType(input);
+    if (failed(type))
+      return nullptr;
+    argTypes.push_back(*type);
+    argNames.push_back(input.name());
+  }
+  auto func = func::FuncOp::create(builder, fileLoc(), options.functionName,
+                                   builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    func.setArgAttr(i, "graph.name", builder.getStringAttr(name));
+    values[name] = entry->getArgument(i);
+  }
+  builder.setInsertionPointToEnd(entry);
+
+  for (auto &init : *graph.mutable_initializer()) {
+    FailureOr<ElementsAttr> attr = constantFromProto(init);
+    if (failed(attr))
+      return nullptr;
+    Location loc = NameLoc::get(builder.getStringAttr(init.name()), fileLoc());
+    values[init.name()] = graph::ConstantOp::create(builder, loc, *attr);
+  }
+
+  if (failed(importNodes(graph)))
+    return nullptr;
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output()) {
+    auto it = values.find(output.name());
+    if (it == values.end())
+      return fail("graph output '" + output.name() +
+                  "' is not produced by any node"),
+             nullptr;
+    results.push_back(it->second);
+    resultTypes.push_back(it->second.getType());
+  }
+  func::ReturnOp::create(builder, fileLoc(), results);
+  func.setType(builder.getFunctionType(argTypes, resultTypes));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "graph.name", builder.getStringAttr(output.name()));
+
+  if (failed(verify(*module)))
+    return fail("the imported module does not verify"), nullptr;
+  return module;
+}
+
+static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
+                                          const std::string &displayName,
+                                          const std::string &baseDir,
+                                          MLIRContext *context,
+                                          const OnnxImportOptions &options) {
+  registerImportDialects(*context);
+  Location loc = FileLineColLoc::get(context, displayName, 0, 0);
+  if (options.runChecker) {
+    try {
+      onnx::checker::check_model(model);
+    } catch (const std::exception &e) {
+      emitError(loc) << displayName
+                     << ": the ONNX checker rejects the model: " << e.what();
+      return nullptr;
+    }
+  }
+  try {
+    onnx::ShapeInferenceOptions siOptions(/*check_type=*/false,
+                                          /*strict_mode=*/0);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                       siOptions);
+  } catch (const std::exception &e) {
+    emitError(loc) << displayName
+                   << ": ONNX shape inference failed: " << e.what();
+    return nullptr;
+  }
+  OnnxImporter importer(context, options, displayName, baseDir);
+  return importer.importModel(model);
+}
+
+static OwningOpRef<ModuleOp> importFromBuffer(StringRef bytes,
+                                              const std::string &displayName,
+                                              const std::string &baseDir,
+                                              MLIRContext *context,
+                                              const OnnxImportOptions &options,
+                                              std::function<void()> release) {
+  registerImportDialects(*context);
+  onnx::ModelProto model;
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+    emitError(FileLineColLoc::get(context, displayName, 0, 0))
+        << displayName << ": not a valid ONNX model: protobuf parsing failed "
+        << "near byte offset " << stream.CurrentPosition() << " of "
+        << bytes.size() << " (truncated or corrupt file?)";
+    return nullptr;
+  }
+  // The parsed model owns its data now; drop the file image.
+  if (release)
+    release();
+  if (!model.has_graph()) {
+    emitError(FileLineColLoc::get(context, displayName, 0, 0))
+        << displayName << ": not an ONNX model (no graph)";
+    return nullptr;
+  }
+  return importParsed(model, displayName, baseDir, context, options);
+}
+
+OwningOpRef<ModuleOp> importOnnxBytes(const std::string &bytes,
+                                      const std::string &displayName,
+                                      const std::string &baseDir,
+                                      MLIRContext *context,
+                                      const OnnxImportOptions &options) {
+  return importFromBuffer(bytes, displayName, baseDir, context, options,
+                          nullptr);
+}
+
+OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
+                                     MLIRContext *context,
+                                     const OnnxImportOptions &options) {
+  registerImportDialects(*context);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    emitError(FileLineColLoc::get(context, path, 0, 0))
+        << "cannot read '" << path << "': " << buffer.getError().message();
+    return nullptr;
+  }
+  std::unique_ptr<llvm::MemoryBuffer> file = std::move(*buffer);
+  StringRef dir = llvm::sys::path::parent_path(path);
+  StringRef bytes = file->getBuffer();
+  return importFromBuffer(bytes, path, dir.empty() ? "." : dir.str(), context,
+                          options, [&] { file.reset(); });
+}
+
+} // namespace tessera

@@ -1,0 +1,535 @@
+//===- Execute.cpp - Functional semantics of every instruction ------------===//
+//
+// Floating-point vector and AI-CPU arithmetic is done in f32 and rounded to
+// the destination type (round-to-nearest-even for f16/bf16); the matrix
+// engine accumulates in f32 (i32 for int8) in L0C. Integer results wrap
+// unless the instruction's `sat` field asks for saturation.
+//
+//===----------------------------------------------------------------------===//
+#include "Numerics.h"
+
+#include "tessera/Binary/Program.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace tessera::sim {
+
+using bin::Instr;
+using bin::OpClass;
+using bin::Opcode;
+using bin::Tile;
+
+namespace {
+
+/// Loads `src` broadcast to the shape of `dst` (numpy rules, right-aligned).
+template <typename T, typename Loader>
+std::vector<T> loadBroadcast(const uint8_t *mem, const Tile &src,
+                             const Tile &dst, Loader load) {
+  std::vector<T> s(src.numElements());
+  load(mem, src, s.data());
+  if (src.numElements() == dst.numElements())
+    return s;
+  std::vector<T> out(dst.numElements());
+  int64_t dshape[4] = {1, 1, 1, 1}, sshape[4] = {1, 1, 1, 1};
+  for (unsigned i = 0; i < dst.rank; ++i)
+    dshape[4 - dst.rank + i] = dst.shape[i];
+  for (unsigned i = 0; i < src.rank; ++i)
+    sshape[4 - src.rank + i] = src.shape[i];
+  int64_t sstr[4];
+  int64_t acc = 1;
+  for (int i = 3; i >= 0; --i) {
+    sstr[i] = sshape[i] == 1 ? 0 : acc;
+    acc *= sshape[i];
+  }
+  int64_t o = 0;
+  for (int64_t a = 0; a < dshape[0]; ++a)
+    for (int64_t b = 0; b < dshape[1]; ++b)
+      for (int64_t c = 0; c < dshape[2]; ++c)
+        for (int64_t d = 0; d < dshape[3]; ++d)
+          out[o++] = s[a * sstr[0] + b * sstr[1] + c * sstr[2] + d * sstr[3]];
+  return out;
+}
+
+std::vector<float> loadBF(const uint8_t *mem, const Tile &src, const Tile &dst) {
+  return loadBroadcast<float>(mem, src, dst, loadF);
+}
+std::vector<int64_t> loadBI(const uint8_t *mem, const Tile &src,
+                            const Tile &dst) {
+  return loadBroadcast<int64_t>(mem, src, dst, loadI);
+}
+
+float sigmoidF(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+float unaryF(Opcode op, float x) {
+  switch (op) {
+  case Opcode::VExp: return std::exp(x);
+  case Opcode::VLn: return std::log(x);
+  case Opcode::VSqrt: return std::sqrt(x);
+  case Opcode::VRsqrt: return 1.0f / std::sqrt(x);
+  case Opcode::VRec: return 1.0f / x;
+  case Opcode::VAbs: return std::fabs(x);
+  case Opcode::VNeg: return -x;
+  case Opcode::VRelu: return x > 0 ? x : 0.0f;
+  case Opcode::VSigmoid: return sigmoidF(x);
+  case Opcode::VSilu: return x * sigmoidF(x);
+  case Opcode::VGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
+  case Opcode::VTanh: return std::tanh(x);
+  default: return x;
+  }
+}
+
+float binaryF(Opcode op, float a, float b) {
+  switch (op) {
+  case Opcode::VAdd: case Opcode::VAddS: return a + b;
+  case Opcode::VSub: return a - b;
+  case Opcode::VMul: case Opcode::VMulS: return a * b;
+  case Opcode::VDiv: return a / b;
+  case Opcode::VMax: case Opcode::VMaxS: return std::fmax(a, b);
+  case Opcode::VMin: case Opcode::VMinS: return std::fmin(a, b);
+  default: return a;
+  }
+}
+
+int64_t binaryI(Opcode op, int64_t a, int64_t b) {
+  switch (op) {
+  case Opcode::VAdd: case Opcode::VAddS: return a + b;
+  case Opcode::VSub: return a - b;
+  case Opcode::VMul: case Opcode::VMulS: return a * b;
+  case Opcode::VDiv: return b == 0 ? 0 : a / b; // documented: x / 0 = 0
+  case Opcode::VMax: case Opcode::VMaxS: return std::max(a, b);
+  case Opcode::VMin: case Opcode::VMinS: return std::min(a, b);
+  default: return a;
+  }
+}
+
+bool cmp(int64_t kind, double a, double b) {
+  switch ((bin::CmpKind)kind) {
+  case bin::CmpKind::EQ: return a == b;
+  case bin::CmpKind::NE: return a != b;
+  case bin::CmpKind::LT: return a < b;
+  case bin::CmpKind::LE: return a <= b;
+  case bin::CmpKind::GT: return a > b;
+  case bin::CmpKind::GE: return a >= b;
+  }
+  return false;
+}
+
+int64_t lastDim(const Tile &t) { return t.shape[t.rank - 1]; }
+
+/// Moves `n` elements of `es` bytes from a run with byte stride `sb`.
+template <typename T>
+void gatherRun(const uint8_t *src, int64_t n, int64_t sb, uint8_t *dst) {
+  T *d = (T *)dst;
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(&d[i], src + i * sb, sizeof(T));
+}
+template <typename T>
+void scatterRun(uint8_t *dst, int64_t n, int64_t sb, const uint8_t *src) {
+  const T *s = (const T *)src;
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(dst + i * sb, &s[i], sizeof(T));
+}
+
+/// Copies elements between two tiles of one dtype (layouts may differ).
+void copyTile(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
+              const Tile &dst) {
+  int64_t es = src.elemBytes();
+  if (src.isContiguous() && dst.isContiguous()) {
+    std::memmove(dbase + dst.offset, sbase + src.offset, src.numElements() * es);
+    return;
+  }
+  thread_local std::vector<uint8_t> tmp;
+  tmp.resize(src.numElements() * es);
+  forEachRun(src, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
+    uint8_t *o = &tmp[idx * es];
+    if (sb == es)
+      std::memcpy(o, sbase + addr, n * es);
+    else if (es == 2)
+      gatherRun<uint16_t>(sbase + addr, n, sb, o);
+    else if (es == 4)
+      gatherRun<uint32_t>(sbase + addr, n, sb, o);
+    else
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(o + i * es, sbase + addr + i * sb, es);
+  });
+  forEachRun(dst, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
+    const uint8_t *in = &tmp[idx * es];
+    if (sb == es)
+      std::memcpy(dbase + addr, in, n * es);
+    else if (es == 2)
+      scatterRun<uint16_t>(dbase + addr, n, sb, in);
+    else if (es == 4)
+      scatterRun<uint32_t>(dbase + addr, n, sb, in);
+    else
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(dbase + addr + i * sb, in + i * es, es);
+  });
+}
+
+} // namespace
+
+bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
+                       uint32_t stream, uint32_t idx, const Instr &in,
+                       uint8_t *const bases[target::kNumSpaces],
+                       std::string &error) {
+  (void)t;
+  (void)prog;
+  (void)stream;
+  (void)idx;
+  const bin::OpInfo &inf = in.info();
+  auto base = [&](unsigned i) { return bases[(unsigned)in.tiles[i].space]; };
+  const Tile &d = in.tiles[0];
+  bool dInt = !isFloatDType(d.dtype);
+
+  switch (inf.cls) {
+  case OpClass::Dma:
+    if (in.op == Opcode::Mv && in.ints[0]) {
+      const Tile &s = in.tiles[1];
+      int64_t R = s.shape[0], C = s.shape[1];
+      std::vector<float> v(R * C), o(R * C);
+      if (isFloatDType(s.dtype)) {
+        loadF(base(1), s, v.data());
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t c = 0; c < C; ++c)
+            o[c * R + r] = v[r * C + c];
+        storeF(base(0), d, o.data(), false);
+      } else {
+        std::vector<int64_t> vi(R * C), oi(R * C);
+        loadI(base(1), s, vi.data());
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t c = 0; c < C; ++c)
+            oi[c * R + r] = vi[r * C + c];
+        storeI(base(0), d, oi.data(), false);
+      }
+      return true;
+    }
+    copyTile(base(1), in.tiles[1], base(0), d);
+    return true;
+
+  case OpClass::Gather: {
+    bool gather = in.op == Opcode::DmaGather;
+    const Tile &s = in.tiles[1], &ix = in.tiles[2];
+    std::vector<int64_t> index(ix.numElements());
+    loadI(base(2), ix, index.data());
+    const Tile &table = gather ? s : d;
+    const Tile &rowsT = gather ? d : s;
+    int64_t rowLen = rowsT.shape[1], es = d.elemBytes();
+    for (size_t r = 0; r < index.size(); ++r) {
+      if (index[r] < 0 || index[r] >= table.shape[0]) {
+        error = "out-of-bounds " + std::string(gather ? "gather" : "scatter") +
+                ": index[" + std::to_string(r) + "] = " +
+                std::to_string(index[r]) + " but the table in " +
+                target::spaceName(table.space) + " has " +
+                std::to_string(table.shape[0]) + " rows";
+        return false;
+      }
+      for (int64_t c = 0; c < rowLen; ++c) {
+        int64_t ti[2] = {index[r], c}, ri[2] = {(int64_t)r, c};
+        uint64_t ta = table.byteAddress(ti), ra = rowsT.byteAddress(ri);
+        if (gather)
+          std::memcpy(base(0) + ra, base(1) + ta, es);
+        else
+          std::memcpy(base(0) + ta, base(1) + ra, es);
+      }
+    }
+    return true;
+  }
+
+  case OpClass::Mmad: {
+    const Tile &a = in.tiles[1], &b = in.tiles[2];
+    int64_t m = a.shape[0], k = a.shape[1], n = b.shape[1];
+    bool acc = in.ints[0] != 0;
+    if (a.dtype == DType::I8) {
+      std::vector<int64_t> ai(m * k), bi(k * n), ci(m * n, 0);
+      loadI(base(1), a, ai.data());
+      loadI(base(2), b, bi.data());
+      std::vector<int32_t> a32(ai.begin(), ai.end()), b32(bi.begin(), bi.end()),
+          c32(m * n, 0);
+      if (acc) {
+        loadI(base(0), d, ci.data());
+        std::copy(ci.begin(), ci.end(), c32.begin());
+      }
+      gemmI32(m, n, k, a32.data(), b32.data(), c32.data());
+      std::copy(c32.begin(), c32.end(), ci.begin());
+      storeI(base(0), d, ci.data(), false);
+      return true;
+    }
+    thread_local std::vector<float> af, bf, cf;
+    af.resize(m * k);
+    bf.resize(k * n);
+    cf.assign(m * n, 0.0f);
+    loadF(base(1), a, af.data());
+    loadF(base(2), b, bf.data());
+    if (acc)
+      loadF(base(0), d, cf.data());
+    gemmF32(m, n, k, af.data(), bf.data(), cf.data());
+    storeF(base(0), d, cf.data(), false);
+    return true;
+  }
+
+  case OpClass::Fix: {
+    const Tile &s = in.tiles[1];
+    int64_t n = s.numElements();
+    bool relu = in.ints[0] != 0;
+    if (s.dtype == DType::I32 && dInt && in.fimm == 1.0f) {
+      std::vector<int64_t> v(n);
+      loadI(base(1), s, v.data());
+      if (relu)
+        for (auto &x : v)
+          x = std::max<int64_t>(x, 0);
+      storeI(base(0), d, v.data(), true);
+      return true;
+    }
+    std::vector<float> v(n);
+    loadF(base(1), s, v.data());
+    for (auto &x : v) {
+      x *= in.fimm;
+      if (relu && x < 0)
+        x = 0;
+    }
+    storeF(base(0), d, v.data(), /*sat=*/true);
+    return true;
+  }
+
+  case OpClass::VBinary:
+  case OpClass::VScalar: {
+    bool sat = inf.cls == OpClass::VBinary && in.ints[0];
+    int64_t n = d.numElements();
+    if (dInt) {
+      auto a = loadBI(base(1), in.tiles[1], d);
+      std::vector<int64_t> b;
+      if (inf.cls == OpClass::VBinary)
+        b = loadBI(base(2), in.tiles[2], d);
+      int64_t sc = (int64_t)in.fimm;
+      std::vector<int64_t> o(n);
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = binaryI(in.op, a[i], b.empty() ? sc : b[i]);
+      storeI(base(0), d, o.data(), sat);
+      return true;
+    }
+    auto a = loadBF(base(1), in.tiles[1], d);
+    std::vector<float> b;
+    if (inf.cls == OpClass::VBinary)
+      b = loadBF(base(2), in.tiles[2], d);
+    std::vector<float> o(n);
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = binaryF(in.op, a[i], b.empty() ? in.fimm : b[i]);
+    storeF(base(0), d, o.data(), false);
+    return true;
+  }
+
+  case OpClass::VUnary: {
+    int64_t n = d.numElements();
+    if (dInt) {
+      auto a = loadBI(base(1), in.tiles[1], d);
+      for (auto &x : a)
+        x = in.op == Opcode::VAbs ? std::llabs(x)
+            : in.op == Opcode::VNeg ? -x
+                                    : std::max<int64_t>(x, 0);
+      storeI(base(0), d, a.data(), false);
+      return true;
+    }
+    auto a = loadBF(base(1), in.tiles[1], d);
+    for (int64_t i = 0; i < n; ++i)
+      a[i] = unaryF(in.op, a[i]);
+    storeF(base(0), d, a.data(), false);
+    return true;
+  }
+
+  case OpClass::VCast: {
+    const Tile &s = in.tiles[1];
+    bool sat = in.ints[0] != 0;
+    int64_t n = s.numElements();
+    if (!isFloatDType(s.dtype) && dInt) {
+      std::vector<int64_t> v(n);
+      loadI(base(1), s, v.data());
+      storeI(base(0), d, v.data(), sat);
+    } else {
+      std::vector<float> v(n);
+      loadF(base(1), s, v.data());
+      storeF(base(0), d, v.data(), sat);
+    }
+    return true;
+  }
+
+  case OpClass::VCmp: {
+    int64_t n = d.numElements();
+    std::vector<int64_t> o(n);
+    if (isFloatDType(in.tiles[1].dtype)) {
+      auto a = loadBF(base(1), in.tiles[1], d), b = loadBF(base(2), in.tiles[2], d);
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = cmp(in.ints[0], a[i], b[i]);
+    } else {
+      auto a = loadBI(base(1), in.tiles[1], d), b = loadBI(base(2), in.tiles[2], d);
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = cmp(in.ints[0], (double)a[i], (double)b[i]);
+    }
+    storeI(base(0), d, o.data(), false);
+    return true;
+  }
+
+  case OpClass::VSel: {
+    int64_t n = d.numElements();
+    auto mask = loadBF(base(1), in.tiles[1], d);
+    if (dInt) {
+      auto a = loadBI(base(2), in.tiles[2], d), b = loadBI(base(3), in.tiles[3], d);
+      for (int64_t i = 0; i < n; ++i)
+        a[i] = mask[i] != 0 ? a[i] : b[i];
+      storeI(base(0), d, a.data(), false);
+    } else {
+      auto a = loadBF(base(2), in.tiles[2], d), b = loadBF(base(3), in.tiles[3], d);
+      for (int64_t i = 0; i < n; ++i)
+        a[i] = mask[i] != 0 ? a[i] : b[i];
+      storeF(base(0), d, a.data(), false);
+    }
+    return true;
+  }
+
+  case OpClass::VDup: {
+    int64_t n = d.numElements();
+    if (dInt) {
+      std::vector<int64_t> v(n, (int64_t)in.fimm);
+      storeI(base(0), d, v.data(), false);
+    } else {
+      std::vector<float> v(n, in.fimm);
+      storeF(base(0), d, v.data(), false);
+    }
+    return true;
+  }
+
+  case OpClass::VReduce: {
+    const Tile &s = in.tiles[1];
+    int64_t rows = s.rows(), cols = lastDim(s);
+    if (dInt) {
+      std::vector<int64_t> v(s.numElements()), o(rows);
+      loadI(base(1), s, v.data());
+      for (int64_t r = 0; r < rows; ++r) {
+        int64_t acc = v[r * cols];
+        for (int64_t c = 1; c < cols; ++c) {
+          int64_t x = v[r * cols + c];
+          acc = in.op == Opcode::VRedSum ? acc + x
+                : in.op == Opcode::VRedMax ? std::max(acc, x)
+                                           : std::min(acc, x);
+        }
+        o[r] = acc;
+      }
+      storeI(base(0), d, o.data(), false);
+      return true;
+    }
+    std::vector<float> v(s.numElements()), o(rows);
+    loadF(base(1), s, v.data());
+    for (int64_t r = 0; r < rows; ++r) {
+      float acc = v[r * cols];
+      for (int64_t c = 1; c < cols; ++c) {
+        float x = v[r * cols + c];
+        acc = in.op == Opcode::VRedSum ? acc + x
+              : in.op == Opcode::VRedMax ? std::fmax(acc, x)
+                                         : std::fmin(acc, x);
+      }
+      o[r] = acc;
+    }
+    storeF(base(0), d, o.data(), false);
+    return true;
+  }
+
+  case OpClass::VTopK: {
+    const Tile &s = in.tiles[2];
+    int64_t rows = s.rows(), cols = lastDim(s), k = in.ints[0];
+    std::vector<float> v(s.numElements()), ov(rows * k);
+    std::vector<int64_t> oi(rows * k);
+    loadF(base(2), s, v.data());
+    std::vector<int64_t> order(cols);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::iota(order.begin(), order.end(), 0);
+      const float *row = &v[r * cols];
+      // Largest first; ties keep the lower index (stable).
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int64_t x, int64_t y) { return row[x] > row[y]; });
+      for (int64_t j = 0; j < k; ++j) {
+        ov[r * k + j] = row[order[j]];
+        oi[r * k + j] = order[j];
+      }
+    }
+    storeF(base(0), in.tiles[0], ov.data(), false);
+    storeI(base(1), in.tiles[1], oi.data(), false);
+    return true;
+  }
+
+  case OpClass::VTrans: {
+    const Tile &s = in.tiles[1];
+    int64_t R = s.shape[0], C = s.shape[1];
+    if (dInt) {
+      std::vector<int64_t> v(R * C), o(R * C);
+      loadI(base(1), s, v.data());
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t c = 0; c < C; ++c)
+          o[c * R + r] = v[r * C + c];
+      storeI(base(0), d, o.data(), false);
+    } else {
+      std::vector<float> v(R * C), o(R * C);
+      loadF(base(1), s, v.data());
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t c = 0; c < C; ++c)
+          o[c * R + r] = v[r * C + c];
+      storeF(base(0), d, o.data(), false);
+    }
+    return true;
+  }
+
+  case OpClass::Cpu: {
+    const Tile &s = in.tiles[1];
+    int64_t n = s.numElements(), cols = lastDim(s), rows = s.rows();
+    std::vector<float> v(n);
+    loadF(base(1), s, v.data());
+    switch ((bin::CpuFn)in.ints[0]) {
+    case bin::CpuFn::Copy:
+      break;
+    case bin::CpuFn::Exp:
+      for (auto &x : v)
+        x = std::exp(x);
+      break;
+    case bin::CpuFn::Erf:
+      for (auto &x : v)
+        x = std::erf(x);
+      break;
+    case bin::CpuFn::CumSum:
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 1; c < cols; ++c)
+          v[r * cols + c] += v[r * cols + c - 1];
+      break;
+    case bin::CpuFn::SortDesc:
+      for (int64_t r = 0; r < rows; ++r)
+        std::stable_sort(v.begin() + r * cols, v.begin() + (r + 1) * cols,
+                         [](float x, float y) { return x > y; });
+      break;
+    case bin::CpuFn::ArgMax: {
+      std::vector<int64_t> o(rows);
+      for (int64_t r = 0; r < rows; ++r)
+        o[r] = std::max_element(v.begin() + r * cols,
+                                v.begin() + (r + 1) * cols) -
+               (v.begin() + r * cols);
+      storeI(base(0), d, o.data(), false);
+      return true;
+    }
+    }
+    if (dInt && !isFloatDType(s.dtype) &&
+        in.ints[0] == (int64_t)bin::CpuFn::Copy) {
+      std::vector<int64_t> vi(n);
+      loadI(base(1), s, vi.data());
+      storeI(base(0), d, vi.data(), false);
+      return true;
+    }
+    storeF(base(0), d, v.data(), true);
+    return true;
+  }
+
+  case OpClass::Sync:
+  case OpClass::End:
+    return true;
+  }
+  return true;
+}
+
+} // namespace tessera::sim

@@ -1,0 +1,200 @@
+//===- Numerics.cpp - Element access and the matrix kernel ----------------===//
+#include "Numerics.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tessera::sim {
+
+int64_t saturateInt(int64_t v, DType dt) {
+  int64_t lo, hi;
+  switch (dt) {
+  case DType::I8: lo = INT8_MIN; hi = INT8_MAX; break;
+  case DType::I16: lo = INT16_MIN; hi = INT16_MAX; break;
+  case DType::I32: lo = INT32_MIN; hi = INT32_MAX; break;
+  case DType::U8: lo = 0; hi = UINT8_MAX; break;
+  case DType::U16: lo = 0; hi = UINT16_MAX; break;
+  case DType::U32: lo = 0; hi = UINT32_MAX; break;
+  case DType::Bool: lo = 0; hi = 1; break;
+  default: return v;
+  }
+  return std::min(hi, std::max(lo, v));
+}
+
+float loadScalarF(const uint8_t *p, DType dt) {
+  switch (dt) {
+  case DType::F32: { float f; std::memcpy(&f, p, 4); return f; }
+  case DType::F16: { uint16_t b; std::memcpy(&b, p, 2); return f16BitsToFloat(b); }
+  case DType::BF16: { uint16_t b; std::memcpy(&b, p, 2); return bf16ToF(b); }
+  case DType::F64: { double d; std::memcpy(&d, p, 8); return (float)d; }
+  default: return (float)loadScalarI(p, dt);
+  }
+}
+
+int64_t loadScalarI(const uint8_t *p, DType dt) {
+  switch (dt) {
+  case DType::I8: return (int8_t)p[0];
+  case DType::U8: case DType::Bool: return p[0];
+  case DType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
+  case DType::U16: { uint16_t v; std::memcpy(&v, p, 2); return v; }
+  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+  case DType::U32: { uint32_t v; std::memcpy(&v, p, 4); return v; }
+  case DType::I64: case DType::U64: { int64_t v; std::memcpy(&v, p, 8); return v; }
+  default: {
+    float f = loadScalarF(p, dt);
+    return std::isfinite(f) ? (int64_t)f : 0;
+  }
+  }
+}
+
+void storeScalarI(uint8_t *p, DType dt, int64_t v, bool sat) {
+  if (isFloatDType(dt)) {
+    storeScalarF(p, dt, (float)v, false);
+    return;
+  }
+  v = sat ? saturateInt(v, dt) : wrapInteger(v, dt);
+  switch (dtypeByteSize(dt)) {
+  case 1: p[0] = (uint8_t)v; break;
+  case 2: { uint16_t u = (uint16_t)v; std::memcpy(p, &u, 2); break; }
+  case 4: { uint32_t u = (uint32_t)v; std::memcpy(p, &u, 4); break; }
+  default: std::memcpy(p, &v, 8); break;
+  }
+}
+
+void storeScalarF(uint8_t *p, DType dt, float v, bool sat) {
+  switch (dt) {
+  case DType::F32: std::memcpy(p, &v, 4); return;
+  case DType::F16: { uint16_t b = floatToF16Bits(v); std::memcpy(p, &b, 2); return; }
+  case DType::BF16: { uint16_t b = floatToBF16Bits(v); std::memcpy(p, &b, 2); return; }
+  case DType::F64: { double d = v; std::memcpy(p, &d, 8); return; }
+  default: {
+    // Float to integer: round to nearest even, then saturate or wrap.
+    if (std::isnan(v)) {
+      storeScalarI(p, dt, 0, true);
+      return;
+    }
+    double r = std::nearbyint((double)v);
+    if (sat || r >= 9.2e18 || r <= -9.2e18) {
+      r = std::max(-9.2e18, std::min(9.2e18, r));
+      storeScalarI(p, dt, (int64_t)r, true);
+    } else {
+      storeScalarI(p, dt, (int64_t)r, false);
+    }
+  }
+  }
+}
+
+void loadF(const uint8_t *mem, const bin::Tile &t, float *out) {
+  DType dt = t.dtype;
+  forEachRun(t, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
+    const uint8_t *p = mem + addr;
+    float *o = out + idx;
+    if (dt == DType::BF16 && sb == 2) {
+      const uint16_t *q = (const uint16_t *)p;
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = bf16ToF(q[i]);
+    } else if (dt == DType::F32 && sb == 4) {
+      std::memcpy(o, p, n * 4);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = loadScalarF(p + i * sb, dt);
+    }
+  });
+}
+
+void loadI(const uint8_t *mem, const bin::Tile &t, int64_t *out) {
+  DType dt = t.dtype;
+  forEachRun(t, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
+    for (int64_t i = 0; i < n; ++i)
+      out[idx + i] = loadScalarI(mem + addr + i * sb, dt);
+  });
+}
+
+void storeF(uint8_t *mem, const bin::Tile &t, const float *in, bool sat) {
+  DType dt = t.dtype;
+  forEachRun(t, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
+    uint8_t *p = mem + addr;
+    if (dt == DType::F32 && sb == 4)
+      std::memcpy(p, in + idx, n * 4);
+    else
+      for (int64_t i = 0; i < n; ++i)
+        storeScalarF(p + i * sb, dt, in[idx + i], sat);
+  });
+}
+
+void storeI(uint8_t *mem, const bin::Tile &t, const int64_t *in, bool sat) {
+  DType dt = t.dtype;
+  forEachRun(t, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
+    for (int64_t i = 0; i < n; ++i)
+      storeScalarI(mem + addr + i * sb, dt, in[idx + i], sat);
+  });
+}
+
+// The functional matrix engine dominates host time on GEMMs. The kernel is
+// blocked so a block of C rows stays in cache while B streams, and the inner
+// loop is a plain saxpy the compiler vectorizes; on x86 a second clone is
+// built for AVX2+FMA and picked at load time. Results do not depend on the
+// clone: each C element accumulates its k products in the same order (FMA
+// contraction is disabled so both clones round identically).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TESSERA_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TESSERA_CLONES
+#endif
+
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+TESSERA_CLONES
+void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
+             float *c) {
+  constexpr int64_t NB = 256; // columns of C per block: 1 KiB per row
+  for (int64_t j0 = 0; j0 < n; j0 += NB) {
+    int64_t nb = std::min(NB, n - j0);
+    int64_t i = 0;
+    // Four rows at a time: each B row is loaded once for four C rows.
+    for (; i + 4 <= m; i += 4) {
+      float *__restrict c0 = c + i * n + j0;
+      float *__restrict c1 = c0 + n;
+      float *__restrict c2 = c1 + n;
+      float *__restrict c3 = c2 + n;
+      for (int64_t p = 0; p < k; ++p) {
+        float a0 = a[i * k + p], a1 = a[(i + 1) * k + p],
+              a2 = a[(i + 2) * k + p], a3 = a[(i + 3) * k + p];
+        const float *__restrict br = b + p * n + j0;
+        for (int64_t j = 0; j < nb; ++j) {
+          float bv = br[j];
+          c0[j] += a0 * bv;
+          c1[j] += a1 * bv;
+          c2[j] += a2 * bv;
+          c3[j] += a3 * bv;
+        }
+      }
+    }
+    for (; i < m; ++i) {
+      float *__restrict crow = c + i * n + j0;
+      for (int64_t p = 0; p < k; ++p) {
+        float av = a[i * k + p];
+        const float *__restrict brow = b + p * n + j0;
+        for (int64_t j = 0; j < nb; ++j)
+          crow[j] += av * brow[j];
+      }
+    }
+  }
+}
+#pragma GCC pop_options
+
+TESSERA_CLONES
+void gemmI32(int64_t m, int64_t n, int64_t k, const int32_t *a,
+             const int32_t *b, int32_t *c) {
+  for (int64_t i = 0; i < m; ++i) {
+    int32_t *crow = c + i * n;
+    for (int64_t p = 0; p < k; ++p) {
+      uint32_t av = (uint32_t)a[i * k + p];
+      const int32_t *brow = b + p * n;
+      for (int64_t j = 0; j < n; ++j)
+        crow[j] = (int32_t)((uint32_t)crow[j] + av * (uint32_t)brow[j]);
+    }
+  }
+}
+
+} // namespace tessera::sim

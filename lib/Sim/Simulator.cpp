@@ -1,0 +1,944 @@
+//===- Simulator.cpp - Functional, timing and checking simulation ---------===//
+//
+// Execution model (docs/simulator.md):
+//  * Every (core, pipe) pair is an agent with its own in-order queue and
+//    clock. Agents are advanced in order of their clocks (a heap), so
+//    shared resources (the DRAM arbiter, the L2 cache) see requests in
+//    roughly simulated-time order, and results are deterministic.
+//  * Flags are counters: set_flag appends an entry (time, vector clock),
+//    wait_flag consumes the oldest one or parks the agent until one arrives.
+//    If every unfinished agent is parked, the program deadlocks.
+//  * Races are found with vector clocks: each memory access is recorded
+//    with its agent's epoch, and two accesses of different agents to
+//    overlapping bytes (one a write) race unless a flag chain orders them.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/Sim/Simulator.h"
+
+#include "Numerics.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <list>
+#include <queue>
+#include <sstream>
+#include <unordered_map>
+
+namespace tessera::sim {
+
+using bin::Instr;
+using bin::OpClass;
+using bin::Opcode;
+using bin::Tile;
+using target::Pipe;
+using target::Space;
+using target::TargetDesc;
+
+namespace {
+
+/// Divides DRAM bandwidth among concurrent transfers in fixed windows:
+/// a transfer takes, window by window, what its own rate cap allows and
+/// the window has left.
+class DramArbiter {
+public:
+  DramArbiter(double bytesPerCycle) : perWindow(bytesPerCycle * kWindow) {}
+  /// Returns the completion time of `bytes` starting at `start`.
+  double reserve(double start, double bytes, double rateCap) {
+    double t = start;
+    double remaining = bytes;
+    while (remaining > 1e-9) {
+      size_t w = (size_t)(t / kWindow);
+      if (w >= used.size())
+        used.resize(w + 1024, 0.0);
+      double wEnd = (double)(w + 1) * kWindow;
+      double dt = wEnd - t;
+      double take = std::min({remaining, perWindow - used[w], rateCap * dt});
+      if (take <= 1e-12) {
+        t = wEnd;
+        continue;
+      }
+      used[w] += take;
+      remaining -= take;
+      if (remaining <= 1e-9)
+        return t + take / rateCap;
+      t = wEnd;
+    }
+    return t;
+  }
+
+private:
+  static constexpr double kWindow = 128;
+  double perWindow;
+  std::vector<double> used;
+};
+
+/// LRU cache of GM lines (the 910B's 192 MiB L2). Each line remembers when
+/// its fill completes: a hit on a line still being filled by another core's
+/// miss waits for that fill instead of riding on it for free.
+class L2Cache {
+public:
+  L2Cache(uint64_t bytes, uint32_t lineBytes)
+      : capacity(std::max<uint64_t>(1, bytes / lineBytes)), line(lineBytes) {}
+  /// Touches [addr, addr+n). Adds the bytes that hit to `hit`, raises
+  /// `readyAt` to the latest fill time among them, and records the lines
+  /// that missed in `missed` (their fill time is set by fill()).
+  void access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
+              std::vector<uint64_t> &missed) {
+    uint64_t first = addr / line, last = (addr + n - 1) / line;
+    for (uint64_t l = first; l <= last; ++l) {
+      uint64_t lo = std::max(addr, l * line);
+      uint64_t hi = std::min(addr + n, (l + 1) * line);
+      auto it = map.find(l);
+      if (it != map.end()) {
+        hit += hi - lo;
+        readyAt = std::max(readyAt, it->second.ready);
+        lru.splice(lru.begin(), lru, it->second.pos);
+        continue;
+      }
+      lru.push_front(l);
+      map[l] = {lru.begin(), 0.0};
+      missed.push_back(l);
+      if (map.size() > capacity) {
+        map.erase(lru.back());
+        lru.pop_back();
+      }
+    }
+  }
+  void fill(const std::vector<uint64_t> &lines, double when) {
+    for (uint64_t l : lines) {
+      auto it = map.find(l);
+      if (it != map.end())
+        it->second.ready = when;
+    }
+  }
+
+private:
+  struct Entry {
+    std::list<uint64_t>::iterator pos;
+    double ready;
+  };
+  uint64_t capacity;
+  uint64_t line;
+  std::list<uint64_t> lru;
+  std::unordered_map<uint64_t, Entry> map;
+};
+
+struct Access {
+  uint64_t lo, hi;
+  Tile tile;
+  uint32_t agent, epoch;
+  uint32_t stream, instr;
+  bool write;
+};
+struct Shadow {
+  std::vector<Access> reads, writes;
+};
+
+/// Contiguous byte runs [lo, hi) of a tile, sorted.
+std::vector<std::pair<uint64_t, uint64_t>> runsOf(const Tile &t) {
+  std::vector<std::pair<uint64_t, uint64_t>> r;
+  int64_t es = t.elemBytes();
+  forEachRun(t, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+    if (sb == es)
+      r.push_back({addr, addr + n * es});
+    else
+      for (int64_t i = 0; i < n; ++i)
+        r.push_back({addr + i * sb, addr + i * sb + es});
+  });
+  std::sort(r.begin(), r.end());
+  return r;
+}
+
+bool isDense(const Tile &t) {
+  return t.layout == bin::Layout::NZ || t.isContiguous();
+}
+
+bool exactOverlap(const Tile &a, const Tile &b) {
+  if (isDense(a) || isDense(b)) {
+    const Tile &dense = isDense(a) ? a : b;
+    const Tile &other = isDense(a) ? b : a;
+    if (isDense(other))
+      return true; // bounding boxes already overlap
+    uint64_t lo = dense.offset, hi = dense.endByte();
+    for (auto &r : runsOf(other))
+      if (r.first < hi && lo < r.second)
+        return true;
+    return false;
+  }
+  auto ra = runsOf(a), rb = runsOf(b);
+  size_t i = 0, j = 0;
+  while (i < ra.size() && j < rb.size()) {
+    if (ra[i].first < rb[j].second && rb[j].first < ra[i].second)
+      return true;
+    if (ra[i].second <= rb[j].second)
+      ++i;
+    else
+      ++j;
+  }
+  return false;
+}
+
+struct FlagEntry {
+  double time;
+  std::vector<uint32_t> vc;
+};
+
+struct Agent {
+  uint32_t stream;
+  Pipe pipe;
+  std::vector<uint32_t> queue; // instruction indices in program order
+  size_t head = 0;
+  double clock = 0;        // when the pipe can start its next instruction
+  double lastComplete = 0; // when everything issued so far has completed
+  bool parked = false;
+  bool done() const { return head >= queue.size(); }
+};
+
+struct StreamState {
+  int agentOf[target::kNumPipes];
+  std::vector<uint32_t> agents;
+  std::vector<std::vector<uint8_t>> local; // by Space
+  double engineFree = 0;                   // shared DMA engine
+  // barrier-all rendezvous: instruction index -> arrivals
+  std::map<uint32_t, std::vector<uint32_t>> barrierArrivals;
+  uint32_t flatCore = 0;
+  bool aicpu = false;
+};
+
+uint64_t flagKey(uint32_t stream, int64_t src, int64_t dst, int64_t id) {
+  return ((uint64_t)stream << 32) | ((uint64_t)src << 24) |
+         ((uint64_t)dst << 16) | (uint64_t)id;
+}
+uint64_t xflagKey(uint32_t stream, int64_t id) {
+  return ((uint64_t)stream << 32) | (0xFFull << 24) | (uint64_t)id;
+}
+
+class Engine {
+public:
+  Engine(const TargetDesc &t, const SimOptions &o, const bin::Program &p,
+         std::vector<TraceEvent> &trace)
+      : t(t), opts(o), prog(p), trace(trace),
+        dram(t.dramBytesPerCycle()),
+        l2(t.l2.present ? t.l2.bytes : 1, t.l2.present ? t.l2.lineBytes : 512) {}
+
+  bool run(const std::map<std::string, Tensor> &inputs,
+           std::map<std::string, Tensor> &outputs, Stats &stats,
+           std::string &error);
+
+private:
+  const TargetDesc &t;
+  const SimOptions &opts;
+  const bin::Program &prog;
+  std::vector<TraceEvent> &trace;
+  DramArbiter dram;
+  L2Cache l2;
+
+  std::vector<uint8_t> gm, l2mem;
+  std::vector<StreamState> streams;
+  std::vector<Agent> agents;
+  std::vector<std::vector<uint32_t>> vc; // vector clock per agent
+  std::unordered_map<uint64_t, std::deque<FlagEntry>> flags;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> waiters;
+  std::unordered_map<uint64_t, Shadow> shadows;
+  std::vector<int> streamOfFlatCore;
+  using HeapEntry = std::pair<double, uint32_t>;
+  std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap;
+  std::string err;
+  Stats st;
+  std::vector<double> pipeBusy = std::vector<double>(target::kNumPipes, 0);
+  std::vector<uint64_t> pipeInstrs = std::vector<uint64_t>(target::kNumPipes, 0);
+  std::map<DType, double> flopsByType;
+  double vectorIdealCycles = 0;
+
+  const Instr &instrOf(const Agent &a) const {
+    return prog.streams[a.stream].instrs[a.queue[a.head]];
+  }
+  std::string where(uint32_t stream, uint32_t instr) const {
+    return prog.describeInstr(t, stream, instr);
+  }
+  bool fail(const std::string &msg) {
+    if (err.empty())
+      err = msg;
+    return false;
+  }
+
+  uint8_t *memBase(uint32_t stream, Space s) {
+    if (s == Space::GM)
+      return gm.data();
+    if (s == Space::L2)
+      return l2mem.data();
+    return streams[stream].local[(unsigned)s].data();
+  }
+
+  bool setup(const std::map<std::string, Tensor> &inputs);
+  bool step(uint32_t agentId);
+  bool execute(uint32_t agentId, const Instr &in, uint32_t idx, double start,
+               double &occupancy, double &complete);
+  bool functional(uint32_t stream, uint32_t idx, const Instr &in);
+  bool checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
+                   bool write);
+  void releaseWaiters(uint64_t key);
+  double dmaTime(uint32_t stream, const Instr &in, double start,
+                 double &occupancy);
+  void joinVc(uint32_t agent, const std::vector<uint32_t> &other) {
+    auto &v = vc[agent];
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = std::max(v[i], other[i]);
+  }
+};
+
+bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
+  if (opts.functional) {
+    gm.assign(prog.gmBytes, 0);
+    if (t.space(Space::L2).present)
+      l2mem.assign(t.space(Space::L2).bytes, 0);
+  }
+  uint32_t totalFlat = t.totalCores() + (t.aicpu.present ? t.aicpu.count : 0);
+  streamOfFlatCore.assign(totalFlat, -1);
+  streams.resize(prog.streams.size());
+  for (uint32_t si = 0; si < prog.streams.size(); ++si) {
+    const bin::CoreStream &cs = prog.streams[si];
+    StreamState &ss = streams[si];
+    ss.aicpu = cs.coreType == bin::kAiCpuCoreType;
+    ss.flatCore = ss.aicpu ? t.totalCores() + cs.coreIndex
+                           : t.flatCoreId(cs.coreType, cs.coreIndex);
+    streamOfFlatCore[ss.flatCore] = (int)si;
+    std::fill(std::begin(ss.agentOf), std::end(ss.agentOf), -1);
+    ss.local.resize(target::kNumSpaces);
+    if (opts.functional && !ss.aicpu)
+      for (Space s : t.coreTypes[cs.coreType].spaces)
+        ss.local[(unsigned)s].assign(t.space(s).bytes, 0);
+    auto agentFor = [&](Pipe p) {
+      if (ss.agentOf[(unsigned)p] < 0) {
+        ss.agentOf[(unsigned)p] = (int)agents.size();
+        ss.agents.push_back((uint32_t)agents.size());
+        Agent a;
+        a.stream = si;
+        a.pipe = p;
+        agents.push_back(a);
+      }
+      return (uint32_t)ss.agentOf[(unsigned)p];
+    };
+    for (uint32_t ii = 0; ii < cs.instrs.size(); ++ii) {
+      const Instr &in = cs.instrs[ii];
+      if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll)
+        continue;
+      agents[agentFor(in.pipe)].queue.push_back(ii);
+    }
+    // A barrier over all pipes sits in every pipe's queue, in order.
+    for (uint32_t ii = 0; ii < cs.instrs.size(); ++ii) {
+      const Instr &in = cs.instrs[ii];
+      if (!(in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll))
+        continue;
+      for (uint32_t a : ss.agents) {
+        auto &q = agents[a].queue;
+        q.insert(std::upper_bound(q.begin(), q.end(), ii), ii);
+      }
+    }
+  }
+  size_t n = agents.size();
+  if (opts.checkRaces) {
+    vc.assign(n, std::vector<uint32_t>(n, 0));
+    for (size_t a = 0; a < n; ++a)
+      vc[a][a] = 1;
+  }
+
+  if (opts.warmL2 && t.l2.present) {
+    uint64_t hit = 0;
+    double ready = 0;
+    std::vector<uint64_t> missed;
+    for (const bin::IoEntry &e : prog.io)
+      if (!e.isOutput && e.byteSize() > 0)
+        l2.access(e.gmAddr, (uint64_t)e.byteSize(), hit, ready, missed);
+    for (const bin::ConstBlob &c : prog.consts)
+      if (c.size)
+        l2.access(c.gmAddr, c.size, hit, ready, missed);
+    l2.fill(missed, 0.0);
+  }
+
+  // Constants and inputs.
+  if (opts.functional) {
+    for (const bin::ConstBlob &c : prog.consts) {
+      if (c.data.size() != c.size)
+        return fail("constant '" + c.name +
+                    "' has no data (external weight file not loaded)");
+      std::copy(c.data.begin(), c.data.end(), gm.begin() + c.gmAddr);
+    }
+  }
+  for (const bin::IoEntry &e : prog.io) {
+    if (e.isOutput)
+      continue;
+    auto it = inputs.find(e.name);
+    if (it == inputs.end() && !opts.functional)
+      continue; // timing only: input values do not matter
+    if (it == inputs.end())
+      return fail("missing input '" + e.name + "' (" + dtypeName(e.dtype) +
+                  " " + shapeToString(e.shape) + ")");
+    if (it->second.shape() != e.shape)
+      return fail("input '" + e.name + "' has shape " +
+                  shapeToString(it->second.shape()) + ", the program expects " +
+                  shapeToString(e.shape));
+    if (opts.functional) {
+      std::vector<uint8_t> bytes = it->second.castTo(e.dtype).toBytes();
+      std::copy(bytes.begin(), bytes.end(), gm.begin() + e.gmAddr);
+    }
+  }
+  for (const auto &kv : inputs) {
+    bool known = false;
+    for (const bin::IoEntry &e : prog.io)
+      known |= !e.isOutput && e.name == kv.first;
+    if (!known)
+      return fail("the program has no input named '" + kv.first + "'");
+  }
+  return true;
+}
+
+void Engine::releaseWaiters(uint64_t key) {
+  auto it = waiters.find(key);
+  if (it == waiters.end())
+    return;
+  for (uint32_t a : it->second) {
+    agents[a].parked = false;
+    heap.push({agents[a].clock, a});
+  }
+  waiters.erase(it);
+}
+
+bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
+                         bool write) {
+  if (!opts.checkRaces)
+    return true;
+  uint32_t stream = agents[agentId].stream;
+  uint64_t memId = target::isGlobalSpace(tile.space)
+                       ? (uint64_t)tile.space
+                       : 16 + (uint64_t)stream * target::kNumSpaces +
+                             (uint64_t)tile.space;
+  Shadow &sh = shadows[memId];
+  Access acc{tile.offset, tile.endByte(), tile, agentId,
+             vc[agentId][agentId], stream, idx, write};
+  const auto &myVc = vc[agentId];
+  auto conflicts = [&](const Access &r) {
+    return r.agent != agentId && r.lo < acc.hi && acc.lo < r.hi &&
+           r.epoch > myVc[r.agent] && exactOverlap(r.tile, tile);
+  };
+  auto report = [&](const Access &r) {
+    std::ostringstream os;
+    uint64_t lo = std::max(r.lo, acc.lo), hi = std::min(r.hi, acc.hi);
+    os << "race on " << target::spaceName(tile.space);
+    if (!target::isGlobalSpace(tile.space))
+      os << " of " << where(stream, idx).substr(0, where(stream, idx).find(' '));
+    os << " near bytes [" << lo << ", " << hi << "): "
+       << where(acc.stream, acc.instr) << (write ? " writes" : " reads")
+       << ", and " << where(r.stream, r.instr)
+       << (r.write ? " writes" : " reads")
+       << " the same bytes with no flag ordering them";
+    return fail(os.str());
+  };
+  for (const Access &r : sh.writes)
+    if (conflicts(r))
+      return report(r);
+  if (write)
+    for (const Access &r : sh.reads)
+      if (conflicts(r))
+        return report(r);
+  // Forget accesses the new one makes redundant for future checks.
+  bool dense = isDense(tile);
+  auto covered = [&](const Access &r) {
+    return dense && r.lo >= acc.lo && r.hi <= acc.hi &&
+           (r.agent == agentId || r.epoch <= myVc[r.agent]);
+  };
+  if (write) {
+    sh.writes.erase(std::remove_if(sh.writes.begin(), sh.writes.end(), covered),
+                    sh.writes.end());
+    sh.reads.erase(std::remove_if(sh.reads.begin(), sh.reads.end(), covered),
+                   sh.reads.end());
+    sh.writes.push_back(acc);
+  } else {
+    sh.reads.erase(std::remove_if(sh.reads.begin(), sh.reads.end(),
+                                  [&](const Access &r) {
+                                    return r.agent == agentId && covered(r);
+                                  }),
+                   sh.reads.end());
+    sh.reads.push_back(acc);
+  }
+  return true;
+}
+
+// DMA timing: latency + bytes at the path rate, with L2 hits at the L2 rate
+// and DRAM traffic through the shared arbiter; short bursts are rounded up
+// to the burst size and pay a fixed penalty.
+double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
+                       double &occupancy) {
+  const Tile &dst = in.tiles[0];
+  const Tile &src = in.op == Opcode::DmaScatter ? in.tiles[1] : in.tiles[1];
+  const target::DmaPath *path = t.findPath(src.space, dst.space, in.pipe);
+  double rate = path ? path->bytesPerCycle : 1.0;
+  double latency = path ? path->latencyCycles : 0;
+  uint64_t bytes = (uint64_t)std::max(dst.numElements() * dst.elemBytes(),
+                                      src.numElements() * src.elemBytes());
+  if (in.op == Opcode::Fix)
+    bytes = (uint64_t)(dst.numElements() * dst.elemBytes());
+  uint64_t run = std::min(src.contiguousRunBytes(), dst.contiguousRunBytes());
+  if (in.op == Opcode::DmaGather || in.op == Opcode::DmaScatter)
+    run = (uint64_t)(src.shape[src.rank - 1] * src.elemBytes());
+  run = std::max<uint64_t>(1, std::min(run, bytes));
+  uint64_t segments = (bytes + run - 1) / run;
+  uint64_t burst = t.burstBytes;
+  double effBytes = (double)segments * (double)((run + burst - 1) / burst * burst);
+  effBytes = std::max(effBytes, (double)bytes);
+  double penalty = run < burst ? (double)segments * t.shortBurstPenaltyCycles : 0;
+  double scale = effBytes / (double)bytes;
+
+  StreamState &ss = streams[stream];
+  if (t.sharedLoadStoreEngine && (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
+    start = std::max(start, ss.engineFree);
+
+  double end = start;
+  bool readsGm = src.space == Space::GM, writesGm = dst.space == Space::GM;
+  if (!readsGm && !writesGm) {
+    end = start + effBytes / rate + penalty;
+    occupancy = end - start;
+    if (t.sharedLoadStoreEngine && (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
+      ss.engineFree = end;
+    return end + latency;
+  }
+  const Tile &g = readsGm ? src : dst;
+  double dramCap = t.dramPerCoreBytesPerCycle > 0
+                       ? std::min(rate, t.dramPerCoreBytesPerCycle)
+                       : rate;
+  uint64_t hitBytes = 0;
+  double readyAt = 0;
+  std::vector<uint64_t> missedLines;
+  if (t.l2.present) {
+    // Coalesce adjacent runs so a line is looked up once per transfer.
+    uint64_t lo = 0, hi = 0;
+    auto flush = [&]() {
+      if (hi > lo)
+        l2.access(lo, hi - lo, hitBytes, readyAt, missedLines);
+      lo = hi = 0;
+    };
+    forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+      int64_t es = g.elemBytes();
+      for (int64_t i = 0; i < (sb == es ? 1 : n); ++i) {
+        uint64_t a = addr + (uint64_t)(i * sb);
+        uint64_t len = (uint64_t)(sb == es ? n * es : es);
+        if (a != hi)
+          flush(), lo = hi = a;
+        hi = a + len;
+      }
+    });
+    flush();
+    if (in.op == Opcode::DmaGather || in.op == Opcode::DmaScatter)
+      hitBytes = 0; // rows chosen at run time: treat as misses
+  }
+  double extraLatency = 0;
+  if (readsGm) {
+    uint64_t miss = bytes - std::min(hitBytes, bytes);
+    st.l2HitBytes += hitBytes;
+    st.dramReadBytes += miss;
+    double t1 = start;
+    if (hitBytes)
+      t1 += (double)hitBytes * scale / std::min(rate, t.l2.readBytesPerCycle);
+    if (miss) {
+      t1 = dram.reserve(t1, (double)miss * scale, dramCap);
+      extraLatency = t.dramLatencyCycles;
+    } else {
+      extraLatency = t.l2.hitLatencyCycles;
+    }
+    // Lines another transfer is still filling arrive when that fill does.
+    end = std::max(t1 + penalty, readyAt - latency - extraLatency);
+    if (t.l2.present)
+      l2.fill(missedLines, end + latency + extraLatency);
+  } else {
+    // Stores go to DRAM (write-through) and leave their lines in the L2.
+    st.dramWriteBytes += bytes;
+    double cap = t.l2.present ? std::min(rate, t.l2.writeBytesPerCycle) : dramCap;
+    end = dram.reserve(start, (double)bytes * scale, cap) + penalty;
+    if (t.l2.present)
+      l2.fill(missedLines, end + latency);
+  }
+  occupancy = end - start;
+  if (t.sharedLoadStoreEngine && (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
+    ss.engineFree = end;
+  return end + latency + extraLatency;
+}
+
+bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
+                     double start, double &occupancy, double &complete) {
+  Agent &a = agents[agentId];
+  uint32_t stream = a.stream;
+  const bin::OpInfo &inf = in.info();
+  occupancy = 0;
+  complete = start;
+
+  // Race bookkeeping: operand 0 (and topk's 1) are written, the rest read.
+  if (opts.checkRaces && inf.numTiles) {
+    unsigned writes = in.op == Opcode::VTopK ? 2 : 1;
+    for (unsigned i = 0; i < inf.numTiles; ++i) {
+      bool w = i < writes;
+      if (in.op == Opcode::Mmad && i == 0 && in.ints[0]) {
+        if (!checkAccess(agentId, idx, in.tiles[0], false))
+          return false;
+      }
+      if (!checkAccess(agentId, idx, in.tiles[i], w))
+        return false;
+    }
+  }
+
+  switch (inf.cls) {
+  case OpClass::Dma:
+  case OpClass::Gather:
+  case OpClass::Fix:
+    complete = dmaTime(stream, in, start, occupancy);
+    break;
+  case OpClass::Mmad: {
+    const Tile &c = in.tiles[0], &av = in.tiles[1];
+    const target::Fractal *f = t.fractal(av.dtype);
+    int64_t m = c.shape[0], n = c.shape[1], k = av.shape[1];
+    double cyc = (double)((m + f->m - 1) / f->m) * ((k + f->k - 1) / f->k) *
+                 ((n + f->n - 1) / f->n);
+    // The systolic pipeline fills only when the engine was idle.
+    if (start > a.lastComplete + 0.5 || a.lastComplete == 0)
+      cyc += t.mmadStartupCycles;
+    occupancy = cyc;
+    complete = start + cyc;
+    double fl = 2.0 * m * n * k;
+    st.matrixFlops += fl;
+    flopsByType[av.dtype] += fl;
+    break;
+  }
+  case OpClass::VBinary:
+  case OpClass::VScalar:
+  case OpClass::VUnary:
+  case OpClass::VCast:
+  case OpClass::VCmp:
+  case OpClass::VSel:
+  case OpClass::VDup:
+  case OpClass::VReduce:
+  case OpClass::VTopK:
+  case OpClass::VTrans: {
+    // Repeats: rows x ceil(row bytes / vector width), of the widest operand.
+    double repeats = 0;
+    int64_t elems = 0;
+    for (unsigned i = 0; i < inf.numTiles; ++i) {
+      const Tile &tl = in.tiles[i];
+      int64_t rowBytes = tl.shape[tl.rank - 1] * tl.elemBytes();
+      double r = (double)tl.rows() *
+                 std::ceil((double)rowBytes / t.vectorBytesPerCycle);
+      repeats = std::max(repeats, r);
+      elems = std::max(elems, tl.numElements());
+    }
+    double cpi = t.vectorCost(inf.costKey ? inf.costKey : "");
+    if (in.op == Opcode::VTopK)
+      cpi *= std::max(1.0, std::log2((double)in.tiles[2].shape[in.tiles[2].rank - 1]));
+    // Two sources in one UB bank conflict: one extra cycle per repeat.
+    if (inf.cls == OpClass::VBinary || inf.cls == OpClass::VCmp) {
+      const target::SpaceDesc &sd = t.space(in.tiles[1].space);
+      if (sd.banks > 1) {
+        uint64_t bankBytes = sd.bytes / sd.banks;
+        if (in.tiles[1].offset / bankBytes == in.tiles[2].offset / bankBytes)
+          cpi += 1;
+      }
+    }
+    double cyc = t.vectorStartupCycles + repeats * cpi;
+    occupancy = cyc;
+    complete = start + cyc;
+    st.vectorOps += (double)elems;
+    vectorIdealCycles += (double)elems * in.tiles[0].elemBytes() / t.vectorBytesPerCycle;
+    break;
+  }
+  case OpClass::Cpu: {
+    const Tile &s = in.tiles[1];
+    double n = (double)s.numElements();
+    bool special = in.ints[0] == (int64_t)bin::CpuFn::Exp ||
+                   in.ints[0] == (int64_t)bin::CpuFn::Erf ||
+                   in.ints[0] == (int64_t)bin::CpuFn::SortDesc;
+    double cpe = special ? t.aicpu.specialCyclesPerElement : t.aicpu.cyclesPerElement;
+    if (in.ints[0] == (int64_t)bin::CpuFn::SortDesc)
+      cpe *= std::max(1.0, std::log2((double)s.shape[s.rank - 1]));
+    double cpuCycles = t.aicpu.callOverheadCycles + n * cpe;
+    double cyc = cpuCycles * t.clockHz / t.aicpu.clockHz;
+    occupancy = cyc;
+    complete = start + cyc;
+    st.aicpuOps += n;
+    uint64_t b = (uint64_t)(in.tiles[0].numElements() * in.tiles[0].elemBytes() +
+                            s.numElements() * s.elemBytes());
+    st.dramReadBytes += (uint64_t)(s.numElements() * s.elemBytes());
+    st.dramWriteBytes += b - (uint64_t)(s.numElements() * s.elemBytes());
+    break;
+  }
+  case OpClass::Sync:
+  case OpClass::End:
+    break;
+  }
+  if (opts.functional && !functional(stream, idx, in))
+    return false;
+  return true;
+}
+
+// One scheduling step of an agent: run its head instruction if it can.
+bool Engine::step(uint32_t agentId) {
+  Agent &a = agents[agentId];
+  if (a.done() || a.parked)
+    return true;
+  uint32_t idx = a.queue[a.head];
+  const Instr &in = prog.streams[a.stream].instrs[idx];
+  StreamState &ss = streams[a.stream];
+  // The scalar unit dispatches one instruction per issue slot, in order.
+  double dispatch = (double)(idx + 1) * t.issueCyclesPerInstr;
+  double start = std::max(a.clock, dispatch);
+
+  switch (in.op) {
+  case Opcode::SetFlag:
+  case Opcode::XSet: {
+    // A set fires when everything before it on the pipe has completed.
+    double when = std::max(start, a.lastComplete);
+    uint64_t key;
+    if (in.op == Opcode::SetFlag) {
+      key = flagKey(a.stream, in.ints[0], in.ints[1], in.ints[2]);
+    } else {
+      int target = in.ints[1] < (int64_t)streamOfFlatCore.size()
+                       ? streamOfFlatCore[in.ints[1]]
+                       : -1;
+      if (target < 0)
+        return fail(where(a.stream, idx) + ": core " +
+                    std::to_string(in.ints[1]) +
+                    " runs no instruction stream, so nothing can wait for it");
+      key = xflagKey((uint32_t)target, in.ints[2]);
+    }
+    FlagEntry e{when + t.flagLatencyCycles, {}};
+    if (opts.checkRaces) {
+      e.vc = vc[agentId];
+      vc[agentId][agentId]++;
+    }
+    flags[key].push_back(std::move(e));
+    a.clock = when;
+    a.lastComplete = when;
+    ++pipeInstrs[(unsigned)a.pipe];
+    if (opts.recordTrace)
+      trace.push_back({a.stream, a.pipe, idx, when, when});
+    a.head++;
+    releaseWaiters(key);
+    break;
+  }
+  case Opcode::WaitFlag:
+  case Opcode::XWait: {
+    uint64_t key = in.op == Opcode::WaitFlag
+                       ? flagKey(a.stream, in.ints[0], in.ints[1], in.ints[2])
+                       : xflagKey(a.stream, in.ints[1]);
+    auto it = flags.find(key);
+    if (it == flags.end() || it->second.empty()) {
+      a.parked = true;
+      waiters[key].push_back(agentId);
+      return true;
+    }
+    FlagEntry e = std::move(it->second.front());
+    it->second.pop_front();
+    double when = std::max(start, e.time);
+    if (opts.checkRaces)
+      joinVc(agentId, e.vc);
+    ++pipeInstrs[(unsigned)a.pipe];
+    if (opts.recordTrace && when > start)
+      trace.push_back({a.stream, a.pipe, idx, start, when});
+    a.clock = when;
+    a.head++;
+    break;
+  }
+  case Opcode::Barrier: {
+    if (in.ints[0] != bin::kBarrierAll) {
+      // Draining one in-order pipe: wait for its own completions.
+      a.clock = std::max(start, a.lastComplete);
+      ++pipeInstrs[(unsigned)a.pipe];
+      a.head++;
+      break;
+    }
+    auto &arr = ss.barrierArrivals[idx];
+    arr.push_back(agentId);
+    a.parked = true;
+    if (arr.size() < ss.agents.size())
+      return true;
+    double when = 0;
+    for (uint32_t b : arr)
+      when = std::max({when, agents[b].clock, agents[b].lastComplete,
+                       b == agentId ? start : 0.0});
+    std::vector<uint32_t> joined;
+    if (opts.checkRaces) {
+      joined = vc[arr[0]];
+      for (uint32_t b : arr)
+        for (size_t i = 0; i < joined.size(); ++i)
+          joined[i] = std::max(joined[i], vc[b][i]);
+    }
+    for (uint32_t b : arr) {
+      Agent &ab = agents[b];
+      ab.clock = ab.lastComplete = when;
+      ab.parked = false;
+      ab.head++;
+      if (opts.checkRaces) {
+        vc[b] = joined;
+        vc[b][b]++;
+      }
+      if (b != agentId && !ab.done())
+        heap.push({ab.clock, b});
+    }
+    ++pipeInstrs[(unsigned)Pipe::S];
+    ss.barrierArrivals.erase(idx);
+    break;
+  }
+  default: {
+    double occupancy, complete;
+    if (!execute(agentId, in, idx, start, occupancy, complete))
+      return false;
+    if (in.op != Opcode::End) {
+      ++pipeInstrs[(unsigned)a.pipe];
+      pipeBusy[(unsigned)a.pipe] += occupancy;
+      if (opts.recordTrace)
+        trace.push_back({a.stream, a.pipe, idx, start, start + occupancy});
+    } else {
+      ++pipeInstrs[(unsigned)a.pipe];
+    }
+    a.clock = start + occupancy;
+    a.lastComplete = std::max(a.lastComplete, complete);
+    a.head++;
+    break;
+  }
+  }
+  if (!a.done() && !a.parked)
+    heap.push({a.clock, agentId});
+  return true;
+}
+
+bool Engine::run(const std::map<std::string, Tensor> &inputs,
+                 std::map<std::string, Tensor> &outputs, Stats &stats,
+                 std::string &error) {
+  auto host0 = std::chrono::steady_clock::now();
+  if (!setup(inputs)) {
+    error = err;
+    return false;
+  }
+  for (uint32_t i = 0; i < agents.size(); ++i)
+    if (!agents[i].done())
+      heap.push({0.0, i});
+  while (!heap.empty()) {
+    auto [time, id] = heap.top();
+    heap.pop();
+    (void)time;
+    if (!step(id)) {
+      error = err;
+      return false;
+    }
+  }
+  // Anything left is waiting for a flag that will never be set.
+  std::string stuck;
+  for (uint32_t i = 0; i < agents.size(); ++i) {
+    const Agent &a = agents[i];
+    if (a.done())
+      continue;
+    const Instr &in = instrOf(a);
+    std::string what = where(a.stream, a.queue[a.head]);
+    if (in.op == Opcode::WaitFlag)
+      what += " waits for flag " + std::string(target::pipeName((Pipe)in.ints[0])) +
+              "->" + target::pipeName((Pipe)in.ints[1]) + " #" +
+              std::to_string(in.ints[2]) + ", which is never set";
+    else if (in.op == Opcode::XWait)
+      what += " waits for cross-core flag #" + std::to_string(in.ints[1]) +
+              ", which is never set";
+    else
+      what += " is blocked";
+    stuck += (stuck.empty() ? "" : "; ") + what;
+  }
+  if (!stuck.empty()) {
+    error = "deadlock: " + stuck;
+    return false;
+  }
+
+  double kernel = 0;
+  for (const Agent &a : agents)
+    kernel = std::max({kernel, a.clock, a.lastComplete});
+  st.kernelCycles = kernel;
+  st.cycles = kernel + t.launchOverheadCycles;
+  st.clockHz = t.clockHz;
+  st.seconds = st.cycles / t.clockHz;
+  for (unsigned p = 0; p < target::kNumPipes; ++p) {
+    if (!pipeInstrs[p])
+      continue;
+    PipeStats ps;
+    ps.instrs = pipeInstrs[p];
+    ps.busyCycles = pipeBusy[p];
+    for (const Agent &a : agents)
+      ps.units += (unsigned)a.pipe == p;
+    st.pipes[target::pipeName((Pipe)p)] = ps;
+    st.instrs += pipeInstrs[p];
+  }
+  // Roofline: the matrix work at each dtype's peak plus vector work at the
+  // vector units' peak, against the DRAM bytes at nominal bandwidth.
+  double computeSec = 0;
+  for (auto &kv : flopsByType)
+    computeSec += kv.second / t.peakFlopsPerSec(kv.first);
+  uint32_t vecUnits = 0;
+  for (const auto &ct : t.coreTypes)
+    if (ct.hasPipe(Pipe::V))
+      vecUnits += ct.count;
+  if (vecUnits)
+    computeSec += vectorIdealCycles / vecUnits / t.clockHz;
+  auto fit = flopsByType.find(DType::BF16);
+  st.peakFlopsPerSec = t.peakFlopsPerSec(
+      fit != flopsByType.end() || flopsByType.empty() ? DType::BF16
+                                                      : flopsByType.begin()->first);
+  st.dramBytesPerSec = t.dramPeakBytesPerSec;
+  st.boundComputeSeconds = computeSec;
+  st.boundDramSeconds = (double)st.dramBytes() / t.dramPeakBytesPerSec;
+  st.boundSeconds = std::max(st.boundComputeSeconds, st.boundDramSeconds);
+  st.ratioToBound = st.boundSeconds > 0 ? st.seconds / st.boundSeconds : 0;
+
+  if (opts.functional) {
+    for (const bin::IoEntry &e : prog.io) {
+      if (!e.isOutput)
+        continue;
+      outputs[e.name] = Tensor::fromBytes(e.dtype, e.shape, gm.data() + e.gmAddr,
+                                          (size_t)e.byteSize());
+    }
+  }
+  st.hostSeconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - host0)
+                       .count();
+  stats = st;
+  return true;
+}
+
+} // namespace
+
+// Defined in Execute.cpp: the functional semantics of each instruction.
+bool executeFunctional(const TargetDesc &t, const bin::Program &prog,
+                       uint32_t stream, uint32_t idx, const Instr &in,
+                       uint8_t *const bases[target::kNumSpaces],
+                       std::string &error);
+
+bool Engine::functional(uint32_t stream, uint32_t idx, const Instr &in) {
+  uint8_t *bases[target::kNumSpaces];
+  for (unsigned s = 0; s < target::kNumSpaces; ++s)
+    bases[s] = memBase(stream, (Space)s);
+  std::string e;
+  if (!executeFunctional(t, prog, stream, idx, in, bases, e))
+    return fail(where(stream, idx) + ": " + e);
+  return true;
+}
+
+Simulator::Simulator(const TargetDesc &target, SimOptions opts)
+    : target_(target), opts_(opts) {}
+
+bool Simulator::run(const bin::Program &prog,
+                    const std::map<std::string, Tensor> &inputs,
+                    std::map<std::string, Tensor> &outputs, Stats &stats,
+                    std::string &error) {
+  trace_.clear();
+  std::string verr;
+  if (!bin::verifyProgram(prog, target_, verr)) {
+    error = verr;
+    return false;
+  }
+  Engine e(target_, opts_, prog, trace_);
+  return e.run(inputs, outputs, stats, error);
+}
+
+} // namespace tessera::sim

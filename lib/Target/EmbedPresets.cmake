@@ -1,0 +1,11 @@
+# Writes a C++ table {name, json text} of the preset files (run at build time).
+set(_out "struct PresetEntry { const char *name; const char *json; };\n")
+string(APPEND _out "static const PresetEntry kPresets[] = {\n")
+string(REPLACE "|" ";" PRESETS "${PRESETS}")
+foreach(_f ${PRESETS})
+  get_filename_component(_name ${_f} NAME_WE)
+  file(READ ${_f} _text)
+  string(APPEND _out "  {\"${_name}\", R\"tessera_json(${_text})tessera_json\"},\n")
+endforeach()
+string(APPEND _out "};\n")
+file(WRITE ${OUT} "${_out}")

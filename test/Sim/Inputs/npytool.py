@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Writes and prints small .npy files without numpy (tests only).
+
+  npytool.py make OUT.npy DTYPE SHAPE EXPR   e.g. make x.npy f32 4x64 "i*0.5"
+      EXPR is a Python expression in the flat index i (math is imported).
+  npytool.py dump IN.npy                     prints dtype, shape and values
+"""
+import ast
+import math
+import struct
+import sys
+
+CODES = {"f32": ("<f4", "f"), "f64": ("<f8", "d"), "i32": ("<i4", "i"),
+         "i64": ("<i8", "q"), "i8": ("|i1", "b"), "u8": ("|u1", "B"),
+         "i16": ("<i2", "h"), "f16": ("<f2", "e")}
+BY_DESCR = {v[0]: (k, v[1]) for k, v in CODES.items()}
+
+
+def make(out, dtype, shape, expr):
+    dims = [int(d) for d in shape.split("x")] if shape else []
+    n = 1
+    for d in dims:
+        n *= d
+    descr, fmt = CODES[dtype]
+    vals = [eval(expr, {"math": math, "i": i}) for i in range(n)]
+    if fmt in "bBhiq":
+        vals = [int(v) for v in vals]
+    shape_txt = "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape_txt)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(out, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+        f.write(struct.pack("<%d%s" % (n, fmt), *vals))
+
+
+def load(path):
+    data = open(path, "rb").read()
+    hlen = struct.unpack("<H", data[8:10])[0]
+    header = ast.literal_eval(data[10:10 + hlen].decode())
+    dtype, fmt = BY_DESCR[header["descr"]]
+    n = 1
+    for d in header["shape"]:
+        n *= d
+    vals = struct.unpack_from("<%d%s" % (n, fmt), data, 10 + hlen)
+    return dtype, header["shape"], list(vals)
+
+
+def dump(path):
+    dtype, shape, vals = load(path)
+    print("dtype", dtype, "shape", "x".join(str(d) for d in shape))
+    for v in vals:
+        print(repr(v))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "make":
+        make(*sys.argv[2:6])
+    else:
+        dump(sys.argv[2])

@@ -1,0 +1,271 @@
+//===- BinaryTest.cpp - The .npu format and instruction checks ------------===//
+#include "tessera/Binary/Program.h"
+#include "tessera/Sim/Programs.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+using namespace tessera;
+using namespace tessera::bin;
+using target::Pipe;
+using target::Space;
+
+namespace {
+const target::TargetDesc &dc() {
+  static target::TargetDesc t = [] {
+    target::TargetDesc d;
+    std::string err;
+    EXPECT_TRUE(target::loadPreset("dc", d, err)) << err;
+    return d;
+  }();
+  return t;
+}
+const target::TargetDesc &edge() {
+  static target::TargetDesc t = [] {
+    target::TargetDesc d;
+    std::string err;
+    EXPECT_TRUE(target::loadPreset("edge", d, err)) << err;
+    return d;
+  }();
+  return t;
+}
+
+Program sampleProgram() {
+  Program p;
+  p.name = "sample";
+  setTarget(p, dc());
+  p.gmBytes = 8192;
+  p.io.push_back({"x", false, DType::F32, {4, 64}, 0, Layout::ND});
+  p.io.push_back({"y", true, DType::BF16, {4, 64}, 4096, Layout::ND});
+  ConstBlob c;
+  c.name = "w";
+  c.gmAddr = 2048;
+  c.data = {1, 2, 3, 4, 5, 6, 7, 8};
+  c.size = c.data.size();
+  p.consts.push_back(c);
+  CoreStream s;
+  s.coreType = 1; // vector
+  s.coreIndex = 3;
+  Tile ub = makeTile(Space::UB, 0, DType::F32, {4, 64});
+  Tile ub2 = makeTile(Space::UB, 1024, DType::BF16, {4, 64});
+  s.instrs.push_back(sim::makeInstr(Opcode::DmaLd, {ub, makeTile(Space::GM, 0, DType::F32, {4, 64})}));
+  s.instrs.push_back(sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 0}));
+  s.instrs.push_back(sim::makeInstr(Opcode::WaitFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 0}));
+  s.instrs.push_back(sim::makeInstr(Opcode::VMulS, {ub, ub}, {}, 0.5f));
+  s.instrs.push_back(sim::makeInstr(Opcode::VCast, {ub2, ub}, {1}));
+  s.instrs.push_back(sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::V, (int)Pipe::MTE3, 1}));
+  s.instrs.push_back(sim::makeInstr(Opcode::WaitFlag, {}, {(int)Pipe::V, (int)Pipe::MTE3, 1}));
+  s.instrs.push_back(sim::makeInstr(Opcode::DmaSt, {makeTile(Space::GM, 4096, DType::BF16, {4, 64}), ub2}));
+  s.instrs.push_back(sim::makeInstr(Opcode::End, {}));
+  p.streams.push_back(s);
+  p.debug.push_back({0, 3, "Mul_7"});
+  return p;
+}
+
+std::string decodeError(std::vector<uint8_t> img) {
+  Program p;
+  std::string err;
+  EXPECT_FALSE(decodeProgram(img.data(), img.size(), p, err));
+  return err;
+}
+
+template <typename T> void poke(std::vector<uint8_t> &img, size_t at, T v) {
+  std::memcpy(img.data() + at, &v, sizeof(T));
+}
+/// Recomputes the checksum so a deliberately bad field reaches the parser.
+void reseal(std::vector<uint8_t> &img) {
+  poke<uint64_t>(img, 24, 0);
+  uint64_t zero = 0;
+  uint64_t h = target::fnv1a64(img.data(), 24);
+  h = target::fnv1a64(&zero, 8, h);
+  h = target::fnv1a64(img.data() + 32, img.size() - 32, h);
+  poke<uint64_t>(img, 24, h);
+}
+} // namespace
+
+TEST(Binary, RoundTripIsExact) {
+  Program p = sampleProgram();
+  std::string err;
+  ASSERT_TRUE(verifyProgram(p, dc(), err)) << err;
+  std::vector<uint8_t> img = encodeProgram(p);
+  Program q;
+  ASSERT_TRUE(decodeProgram(img.data(), img.size(), q, err)) << err;
+  EXPECT_EQ(q.name, "sample");
+  EXPECT_EQ(q.targetName, "dc");
+  EXPECT_EQ(q.targetHash, dc().hash);
+  EXPECT_EQ(q.gmBytes, 8192u);
+  ASSERT_EQ(q.streams.size(), 1u);
+  ASSERT_EQ(q.streams[0].instrs.size(), p.streams[0].instrs.size());
+  for (size_t i = 0; i < q.streams[0].instrs.size(); ++i)
+    EXPECT_TRUE(q.streams[0].instrs[i] == p.streams[0].instrs[i]) << i;
+  EXPECT_EQ(q.streams[0].instrs[3].fimm, 0.5f);
+  ASSERT_EQ(q.io.size(), 2u);
+  EXPECT_EQ(q.io[1].name, "y");
+  EXPECT_EQ(q.io[1].dtype, DType::BF16);
+  EXPECT_EQ(q.io[1].shape, (Shape{4, 64}));
+  ASSERT_EQ(q.consts.size(), 1u);
+  EXPECT_EQ(q.consts[0].data, p.consts[0].data);
+  EXPECT_EQ(q.locOf(0, 3), "Mul_7");
+  // Encoding the decoded program gives the same bytes.
+  EXPECT_EQ(encodeProgram(q), img);
+}
+
+TEST(Binary, ExternalWeightsAreReferencedAndChecked) {
+  std::string dir = ::testing::TempDir();
+  std::string path = dir + "/ext.npu";
+  Program p = sampleProgram();
+  p.consts[0].data.assign(8192 - 2048 - 4096 + 0, 7); // fits below "y"
+  p.consts[0].data.resize(2048);
+  p.consts[0].size = 2048;
+  WriteOptions wo;
+  wo.externalWeightFile = "ext.weights";
+  wo.externalThreshold = 1024;
+  std::string err;
+  ASSERT_TRUE(verifyProgram(p, dc(), err)) << err;
+  ASSERT_TRUE(writeProgramFile(path, p, err, wo)) << err;
+  Program q;
+  ASSERT_TRUE(readProgramFile(path, q, err)) << err;
+  ASSERT_TRUE(q.consts[0].external);
+  EXPECT_EQ(q.consts[0].file, "ext.weights");
+  EXPECT_EQ(q.consts[0].data, p.consts[0].data);
+  // Corrupt the weight file: the checksum names the constant.
+  {
+    std::fstream f(dir + "/ext.weights", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.put(99);
+  }
+  EXPECT_FALSE(readProgramFile(path, q, err));
+  EXPECT_NE(err.find("constant 'w': checksum mismatch in weight file"), std::string::npos) << err;
+  std::remove((dir + "/ext.weights").c_str());
+  EXPECT_FALSE(readProgramFile(path, q, err));
+  EXPECT_NE(err.find("cannot open weight file"), std::string::npos) << err;
+}
+
+TEST(Binary, BadImagesAreRejectedWithOffsets) {
+  std::vector<uint8_t> img = encodeProgram(sampleProgram());
+  EXPECT_NE(decodeError({img.begin(), img.begin() + 40}).find("shorter than the 80-byte"),
+            std::string::npos);
+  std::vector<uint8_t> bad = img;
+  bad[0] = 'X';
+  EXPECT_EQ(decodeError(bad), "offset 0: bad magic (not a .npu program)");
+  bad = img;
+  poke<uint32_t>(bad, 8, 2);
+  EXPECT_EQ(decodeError(bad),
+            "offset 8: format version 2 is not supported (this loader reads version 1)");
+  bad.assign(img.begin(), img.end() - 5);
+  EXPECT_NE(decodeError(bad).find("(truncated)"), std::string::npos);
+  bad = img;
+  bad[img.size() - 3] ^= 0x40;
+  EXPECT_EQ(decodeError(bad), "offset 24: checksum mismatch (the file is corrupt)");
+  // A field out of range (with a valid checksum) names its offset and field.
+  bad = img;
+  size_t streamOff = 0;
+  for (uint32_t i = 0; i < 5; ++i) {
+    uint32_t kind;
+    std::memcpy(&kind, &bad[80 + 24 * i], 4);
+    if (kind == 2)
+      std::memcpy(&streamOff, &bad[80 + 24 * i + 8], 8);
+  }
+  ASSERT_NE(streamOff, 0u);
+  poke<uint16_t>(bad, streamOff + 12, 999); // first instruction's opcode
+  reseal(bad);
+  std::string e = decodeError(bad);
+  EXPECT_NE(e.find("offset " + std::to_string(streamOff + 14)), std::string::npos) << e;
+  EXPECT_NE(e.find("field 'instr.opcode' out of range (value 999)"), std::string::npos) << e;
+  // A count that cannot fit is refused before allocating.
+  bad = img;
+  poke<uint32_t>(bad, streamOff + 8, 0x7fffffff);
+  reseal(bad);
+  EXPECT_NE(decodeError(bad).find("stream.count"), std::string::npos);
+}
+
+TEST(Binary, ProgramForAnotherTargetIsRefused) {
+  Program p = sampleProgram();
+  std::string err;
+  EXPECT_FALSE(verifyProgram(p, edge(), err));
+  EXPECT_EQ(err, "program was built for target 'dc', not 'edge'");
+  p.targetHash ^= 1;
+  EXPECT_FALSE(verifyProgram(p, dc(), err));
+  EXPECT_NE(err.find("different description of target 'dc'"), std::string::npos);
+}
+
+TEST(Binary, InstructionChecksNameOperandAndRule) {
+  auto check = [](const Instr &in, uint32_t coreType, const target::TargetDesc &t) {
+    std::string err;
+    EXPECT_FALSE(verifyInstr(in, t, coreType, err));
+    return err;
+  };
+  Tile gm = makeTile(Space::GM, 0, DType::BF16, {16, 16});
+  // Misaligned L0A (512-byte alignment on dc).
+  Tile l0a = makeTile(Space::L0A, 256, DType::BF16, {16, 16});
+  Tile l0b = makeTile(Space::L0B, 0, DType::BF16, {16, 16});
+  Tile l0c = makeTile(Space::L0C, 0, DType::F32, {16, 16});
+  EXPECT_EQ(check(sim::makeInstr(Opcode::Mmad, {l0c, l0a, l0b}, {0}), 0, dc()),
+            "operand 'a': offset 256 in L0A is not 512-byte aligned");
+  // Capacity.
+  Tile big = makeTile(Space::UB, 0, DType::F32, {256, 256});
+  EXPECT_NE(check(sim::makeInstr(Opcode::VExp, {big, big}), 1, dc())
+                .find("beyond the 196608-byte UB"),
+            std::string::npos);
+  // Space legal for the pipe: vector ops read UB only.
+  Tile l1 = makeTile(Space::L1, 0, DType::F32, {8, 8});
+  EXPECT_NE(check(sim::makeInstr(Opcode::VExp, {l1, l1}), 0, dc()).find("pipe V does not exist on 'cube'"),
+            std::string::npos);
+  // A space the core does not own.
+  Tile ub = makeTile(Space::UB, 0, DType::F32, {8, 8});
+  EXPECT_EQ(check(sim::makeInstr(Opcode::DmaLd, {ub, makeTile(Space::GM, 0, DType::F32, {8, 8})}), 0, dc()),
+            "operand 'dst': 'cube' cores have no UB");
+  // dtype support of the matrix engine and the accumulator type.
+  Tile l0aOk = makeTile(Space::L0A, 0, DType::BF16, {16, 16});
+  EXPECT_EQ(check(sim::makeInstr(Opcode::Mmad,
+                                 {makeTile(Space::L0C, 0, DType::BF16, {16, 16}), l0aOk, l0b}, {0}),
+                  0, dc()),
+            "operand 'c' must be f32 to accumulate bf16");
+  Tile i16a = makeTile(Space::L0A, 0, DType::I16, {16, 16});
+  Tile i16b = makeTile(Space::L0B, 0, DType::I16, {16, 16});
+  EXPECT_EQ(check(sim::makeInstr(Opcode::Mmad, {l0c, i16a, i16b}, {0}), 0, dc()),
+            "the matrix engine of 'dc' does not support i16");
+  // Shapes.
+  EXPECT_NE(check(sim::makeInstr(Opcode::Mmad,
+                                 {l0c, makeTile(Space::L0A, 0, DType::BF16, {16, 32}), l0b}, {0}),
+                  0, dc())
+                .find("mmad shapes disagree"),
+            std::string::npos);
+  // No DMA path GM -> L0A.
+  EXPECT_NE(check(sim::makeInstr(Opcode::DmaLd, {l0aOk, gm}), 0, dc()).find("operand 'dst' is in L0A"),
+            std::string::npos);
+  // Flag ids and cross-core flags.
+  EXPECT_EQ(check(sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 8}), 1, dc()),
+            "field 'id' = 8 out of range [0, 7]");
+  EXPECT_EQ(check(sim::makeInstr(Opcode::XSet, {}, {(int)Pipe::S, 0, 0}), 0, edge()),
+            "target 'edge' has no cross-core flags");
+  // Pipe field inconsistent with the opcode.
+  Instr in = sim::makeInstr(Opcode::VExp, {ub, ub});
+  in.pipe = Pipe::MTE2;
+  EXPECT_EQ(check(in, 1, dc()), "runs on pipe MTE2 but vexp belongs to pipe V");
+  // NZ needs fractal-aligned shapes.
+  Tile nz = makeTile(Space::L1, 0, DType::BF16, {10, 16}, Layout::NZ);
+  EXPECT_NE(check(sim::makeInstr(Opcode::DmaLd, {nz, makeTile(Space::GM, 0, DType::BF16, {10, 16})}), 0, dc())
+                .find("needs rows % 16 == 0"),
+            std::string::npos);
+}
+
+TEST(Binary, ProgramChecks) {
+  std::string err;
+  Program p = sampleProgram();
+  p.streams[0].instrs.pop_back();
+  EXPECT_FALSE(verifyProgram(p, dc(), err));
+  EXPECT_EQ(err, "stream 0: a stream must end with 'end'");
+  p = sampleProgram();
+  p.streams[0].coreIndex = 48;
+  EXPECT_FALSE(verifyProgram(p, dc(), err));
+  EXPECT_EQ(err, "stream 0: core vector#48 out of range (target has 48)");
+  p = sampleProgram();
+  p.gmBytes = 4096;
+  EXPECT_FALSE(verifyProgram(p, dc(), err));
+  EXPECT_NE(err.find("beyond the program's 4096 bytes of GM"), std::string::npos) << err;
+  EXPECT_NE(err.find("vector#3 instr 7 (dma_st on MTE3)"), std::string::npos) << err;
+}

@@ -1,0 +1,75 @@
+//===- tessera-objdump.cpp - Disassembles a .npu program ------------------===//
+//
+//   tessera-objdump prog.npu [-o out.mlir] [--target NAME|FILE]
+//
+// Prints the program as isa-dialect assembly; tessera-as reads it back to the
+// same bytes. Instructions with a debug-map entry carry it as loc("name").
+//
+//===----------------------------------------------------------------------===//
+#include "Isa/IR/IsaConversion.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .npu>"),
+                                      cl::Required);
+static cl::opt<std::string> outputFile("o", cl::desc("output file"),
+                                       cl::value_desc("file"), cl::init("-"));
+static cl::opt<std::string>
+    targetName("target",
+               cl::desc("target preset or JSON (default: the one the program "
+                        "names)"),
+               cl::init(""));
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Tessera NPU disassembler\n");
+  auto buf = llvm::MemoryBuffer::getFile(inputFile, /*IsText=*/false);
+  if (!buf) {
+    llvm::errs() << "error: " << inputFile << ": cannot open\n";
+    return 1;
+  }
+  tessera::bin::Program p;
+  std::string err;
+  // External weights stay references: objdump does not need their bytes.
+  if (!tessera::bin::decodeProgram(
+          (const uint8_t *)(*buf)->getBufferStart(), (*buf)->getBufferSize(),
+          p, err)) {
+    llvm::errs() << "error: " << inputFile << ": " << err << "\n";
+    return 1;
+  }
+  tessera::target::TargetDesc t;
+  if (!tessera::target::loadTarget(targetName.empty() ? p.targetName
+                                                      : targetName,
+                                   t, err)) {
+    llvm::errs() << "error: " << inputFile << ": " << err << "\n";
+    return 1;
+  }
+  if (!tessera::bin::verifyProgram(p, t, err)) {
+    llvm::errs() << "error: " << inputFile << ": " << err << "\n";
+    return 1;
+  }
+  MLIRContext ctx;
+  auto module = tessera::isa::programToModule(&ctx, p, t);
+  auto out = openOutputFile(outputFile, &err);
+  if (!out) {
+    llvm::errs() << "error: " << err << "\n";
+    return 1;
+  }
+  OpPrintingFlags flags;
+  if (!p.debug.empty())
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  module->print(out->os(), flags);
+  out->keep();
+  return 0;
+}

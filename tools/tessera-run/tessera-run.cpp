@@ -1,0 +1,176 @@
+//===- tessera-run.cpp - Run a model or program ---------------------------===//
+//
+// tessera-run model.onnx|graph.mlir --input x=x.npy --output-dir out/
+//   evaluates the model with the golden evaluator and writes name.npy for
+//   every output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Eval/Interpreter.h"
+#include "tessera/Import/OnnxImporter.h"
+#include "tessera/Import/OnnxTensor.h"
+#include "tessera/Support/Npy.h"
+
+#include "Graph/IR/GraphDialect.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace tessera;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("tessera-run options");
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<model.onnx | graph.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::list<std::string>
+    inputSpecs("input",
+               cl::desc("An input: NAME=FILE or FILE (.npy or ONNX TensorProto "
+                        ".pb); FILE alone binds inputs in order"),
+               cl::cat(category));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Static shape for a dynamic model input: NAME=1x128"),
+                cl::cat(category));
+static cl::opt<std::string> outputDir("output-dir",
+                                      cl::desc("Directory for NAME.npy outputs"),
+                                      cl::init("."), cl::cat(category));
+static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
+                           cl::cat(category));
+
+static bool loadTensor(const std::string &path, Tensor &t,
+                       std::string &protoName, std::string &error) {
+  if (StringRef(path).ends_with(".pb"))
+    return readTensorProtoFile(path, t, protoName, error);
+  return readNpyFile(path, t, error);
+}
+
+static void printSummary(const std::string &name, const Tensor &t) {
+  llvm::outs() << name << ": " << t.describe() << " = [";
+  int64_t n = std::min<int64_t>(t.numElements(), 8);
+  for (int64_t i = 0; i < n; ++i) {
+    if (i)
+      llvm::outs() << ", ";
+    if (t.isFloat())
+      llvm::outs() << llvm::format("%.6g", t.getD(i));
+    else
+      llvm::outs() << (int64_t)t.getD(i);
+  }
+  if (t.numElements() > n)
+    llvm::outs() << ", ...";
+  llvm::outs() << "]\n";
+}
+
+static int fail(const Twine &message) {
+  llvm::errs() << "tessera-run: error: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "tessera-run " << TESSERA_VERSION << "\n";
+  });
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Tessera runner: evaluates an ONNX model or graph-dialect module with "
+      "the golden evaluator and writes every output as NAME.npy\n");
+
+  MLIRContext context;
+  context.disableMultithreading();
+  registerImportDialects(context);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module;
+  if (StringRef(inputFile).ends_with(".onnx")) {
+    OnnxImportOptions options;
+    for (const std::string &spec : inputShapes) {
+      std::string error;
+      if (!parseInputShapeSpec(spec, options, error))
+        return fail("--input-shape: " + error);
+    }
+    module = importOnnxFile(inputFile, &context, options);
+  } else {
+    std::string error;
+    auto file = openInputFile(inputFile, &error);
+    if (!file)
+      return fail(error);
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  if (!module)
+    return 1;
+
+  std::string error;
+  func::FuncOp func = findEntryFunction(*module, error);
+  if (!func)
+    return fail(inputFile + ": " + error);
+  std::vector<std::string> argNames = getArgumentNames(func);
+  std::vector<Tensor> inputs(argNames.size());
+  std::vector<bool> bound(argNames.size(), false);
+  size_t nextPositional = 0;
+  for (const std::string &spec : inputSpecs) {
+    std::string name, path = spec;
+    size_t eq = spec.find('=');
+    if (eq != std::string::npos) {
+      name = spec.substr(0, eq);
+      path = spec.substr(eq + 1);
+    }
+    Tensor t;
+    std::string protoName;
+    if (!loadTensor(path, t, protoName, error))
+      return fail(error);
+    if (name.empty())
+      name = protoName;
+    size_t index;
+    if (!name.empty()) {
+      auto it = std::find(argNames.begin(), argNames.end(), name);
+      if (it == argNames.end()) {
+        if (eq != std::string::npos)
+          return fail("the model has no input named '" + name + "'");
+        index = nextPositional++;
+      } else {
+        index = it - argNames.begin();
+      }
+    } else {
+      index = nextPositional++;
+    }
+    if (index >= argNames.size())
+      return fail("too many inputs: the model has " +
+                  Twine(argNames.size()));
+    inputs[index] = std::move(t);
+    bound[index] = true;
+  }
+  for (size_t i = 0; i < argNames.size(); ++i)
+    if (!bound[i])
+      return fail("missing input '" + argNames[i] + "' (give --input " +
+                  argNames[i] + "=FILE.npy)");
+
+  FailureOr<std::vector<Tensor>> outputs = evaluateFunction(func, inputs);
+  if (failed(outputs))
+    return 1;
+  if (auto ec = llvm::sys::fs::create_directories(outputDir))
+    return fail("cannot create '" + outputDir + "': " + ec.message());
+  std::vector<std::string> resultNames = getResultNames(func);
+  for (auto [name, tensor] : llvm::zip(resultNames, *outputs)) {
+    SmallString<256> path(outputDir.getValue());
+    // Output names may contain '/', which must not escape the directory.
+    std::string fileName = name;
+    std::replace(fileName.begin(), fileName.end(), '/', '_');
+    llvm::sys::path::append(path, fileName + ".npy");
+    if (!writeNpyFile(std::string(path), tensor, error))
+      return fail(error);
+    if (!quiet)
+      printSummary(name, tensor);
+  }
+  return 0;
+}
