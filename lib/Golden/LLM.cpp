@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Golden/LLMKernels.h"
 #include "tessera/Golden/Kernels.h"
+#include "tessera/Golden/LLMKernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -148,9 +148,9 @@ llvm::Expected<Shape> attentionShape(const Shape &q, const Shape &k,
   if (llvm::Error e = rank4(v, "value"))
     return std::move(e);
   if (q[0] != k[0] || q[0] != v[0])
-    return makeError("attention batch sizes differ: query " +
-                     shapeToString(q) + ", key " + shapeToString(k) +
-                     ", value " + shapeToString(v));
+    return makeError("attention batch sizes differ: query " + shapeToString(q) +
+                     ", key " + shapeToString(k) + ", value " +
+                     shapeToString(v));
   if (k[1] != v[1] || k[2] != v[2])
     return makeError("attention key " + shapeToString(k) + " and value " +
                      shapeToString(v) + " differ in heads or length");
@@ -319,8 +319,8 @@ llvm::Error checkMoEConfig(const MoEConfig &c, int64_t numExperts) {
                      "]");
   int64_t eligible = c.topkGroup * (numExperts / c.nGroup);
   if (c.topK < 1 || c.topK > eligible)
-    return makeError("moe top_k " + llvm::Twine(c.topK) +
-                     " must be in [1, " + llvm::Twine(eligible) +
+    return makeError("moe top_k " + llvm::Twine(c.topK) + " must be in [1, " +
+                     llvm::Twine(eligible) +
                      "] (the experts in the topk_group best groups)");
   if (!std::isfinite(c.routedScalingFactor))
     return makeError("moe routed_scaling_factor must be finite");
@@ -333,13 +333,13 @@ llvm::Error checkMoEShapes(const MoEShapes &s) {
   int64_t hidden = s.input.back();
   if (s.router.size() != 2 || s.router[1] != hidden)
     return makeError("moe router weight must be [experts, hidden = " +
-                     llvm::Twine(hidden) + "], got " +
-                     shapeToString(s.router));
+                     llvm::Twine(hidden) + "], got " + shapeToString(s.router));
   int64_t experts = s.router[0];
   if (s.gate.size() != 3 || s.gate[0] != experts || s.gate[2] != hidden)
-    return makeError("moe expert gate weights must be [experts = " +
-                     llvm::Twine(experts) + ", intermediate, hidden = " +
-                     llvm::Twine(hidden) + "], got " + shapeToString(s.gate));
+    return makeError(
+        "moe expert gate weights must be [experts = " + llvm::Twine(experts) +
+        ", intermediate, hidden = " + llvm::Twine(hidden) + "], got " +
+        shapeToString(s.gate));
   int64_t inter = s.gate[1];
   if (s.up != s.gate)
     return makeError("moe expert up weights " + shapeToString(s.up) +
@@ -379,9 +379,8 @@ static std::vector<int64_t> topIndices(const std::vector<float> &values,
   for (int64_t i = 0; i < (int64_t)values.size(); ++i)
     if (allowed[i])
       order.push_back(i);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    return values[a] > values[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return values[a] > values[b]; });
   order.resize(std::min<int64_t>(k, order.size()));
   return order;
 }
@@ -408,10 +407,9 @@ llvm::Expected<MoERouting> moeRoute(const Tensor &logits,
       std::vector<float> groupScore(config.nGroup);
       for (int64_t g = 0; g < config.nGroup; ++g)
         groupScore[g] = *std::max_element(row.begin() + g * perGroup,
-                                           row.begin() + (g + 1) * perGroup);
-      std::vector<int64_t> keep =
-          topIndices(groupScore, std::vector<bool>(config.nGroup, true),
-                     config.topkGroup);
+                                          row.begin() + (g + 1) * perGroup);
+      std::vector<int64_t> keep = topIndices(
+          groupScore, std::vector<bool>(config.nGroup, true), config.topkGroup);
       std::fill(allowed.begin(), allowed.end(), false);
       for (int64_t g : keep)
         std::fill(allowed.begin() + g * perGroup,
@@ -502,8 +500,8 @@ llvm::Expected<Tensor> moe(const Tensor &input, const MoEWeights &w,
     for (int64_t i = 0; i < config.topK; ++i) {
       int64_t e = routing->experts.getI(t * config.topK + i);
       float weight = routing->weights.getF(t * config.topK + i);
-      swigluMLP(*w.gate, *w.up, *w.down, e * inter * hidden,
-                e * hidden * inter, hidden, inter, x, y);
+      swigluMLP(*w.gate, *w.up, *w.down, e * inter * hidden, e * hidden * inter,
+                hidden, inter, x, y);
       for (int64_t h = 0; h < hidden; ++h)
         acc[h] += (double)(y[h] * weight);
     }
@@ -517,6 +515,34 @@ llvm::Expected<Tensor> moe(const Tensor &input, const MoEWeights &w,
       r.setF(t * hidden + h, (float)acc[h]);
   }
   return r;
+}
+
+//===----------------------------------------------------------------------===//
+// Cost
+//===----------------------------------------------------------------------===//
+
+int64_t ropeFlops(const Shape &input, int64_t rotaryDim) {
+  return 3 * input[0] * input[1] * input[2] * rotaryDim;
+}
+
+int64_t attentionFlops(const Shape &q, const Shape &k, const Shape &v,
+                       bool hasMask, bool causal) {
+  int64_t pairs = q[0] * q[1] * attentionVisiblePairs(q[2], k[2], causal);
+  int64_t perPair = 2 * q[3] + 1 + (hasMask ? 1 : 0) + 8 + 2 * v[3];
+  return pairs * perPair;
+}
+
+int64_t swigluFlops(const Shape &result) {
+  return 6 * shapeNumElements(result);
+}
+
+int64_t moeFlops(int64_t tokens, int64_t hidden, int64_t experts, int64_t inter,
+                 int64_t topK, int64_t sharedInter) {
+  int64_t router = 2 * hidden * experts + 8 * experts + topK * experts;
+  int64_t routed = topK * (6 * hidden * inter + 6 * inter + 2 * hidden);
+  int64_t shared =
+      sharedInter ? 6 * hidden * sharedInter + 6 * sharedInter + hidden : 0;
+  return tokens * (router + routed + shared);
 }
 
 } // namespace tessera::golden

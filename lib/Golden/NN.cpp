@@ -432,6 +432,62 @@ llvm::Expected<Tensor> pool(const Tensor &x, const PoolParams &p) {
   return r;
 }
 
+llvm::Expected<std::pair<Tensor, Tensor>>
+maxPoolWithIndices(const Tensor &x, const PoolParams &p, bool columnMajor) {
+  PoolParams maxParams = p;
+  maxParams.kind = PoolKind::Max;
+  auto outShape = poolShape(x.shape(), maxParams);
+  if (!outShape)
+    return outShape.takeError();
+  Shape inSpatial(x.shape().begin() + 2, x.shape().end());
+  Shape outSpatial(outShape->begin() + 2, outShape->end());
+  WindowTable table = buildWindowTable(inSpatial, outSpatial, p.kernel,
+                                       p.strides, p.pads, p.dilations);
+  int64_t planes = x.dim(0) * x.dim(1), inSize = product(inSpatial);
+  // Column-major spatial index of each row-major spatial offset.
+  std::vector<int64_t> spatialIndex(inSize);
+  for (int64_t off = 0; off < inSize; ++off) {
+    if (!columnMajor) {
+      spatialIndex[off] = off;
+      continue;
+    }
+    int64_t idx = 0, scale = 1;
+    std::vector<int64_t> coord(inSpatial.size());
+    for (int64_t r = off, d = inSpatial.size() - 1; d >= 0; --d) {
+      coord[d] = r % inSpatial[d];
+      r /= inSpatial[d];
+    }
+    for (size_t d = 0; d < inSpatial.size(); ++d) {
+      idx += coord[d] * scale;
+      scale *= inSpatial[d];
+    }
+    spatialIndex[off] = idx;
+  }
+  Tensor values(x.dtype(), *outShape), indices(DType::I64, *outShape);
+  int64_t o = 0;
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    int64_t base = plane * inSize;
+    for (int64_t pos = 0; pos < table.numPositions; ++pos, ++o) {
+      double best = -std::numeric_limits<double>::infinity();
+      int64_t bestOff = -1;
+      for (int64_t k = 0; k < table.kernelSize; ++k) {
+        int64_t off = table.at(pos, k);
+        if (off < 0)
+          continue;
+        double v = x.getD(base + off);
+        // Strictly greater: the first maximum in window order wins.
+        if (bestOff < 0 || v > best) {
+          best = v;
+          bestOff = off;
+        }
+      }
+      values.setD(o, best);
+      indices.setI(o, bestOff < 0 ? -1 : base + spatialIndex[bestOff]);
+    }
+  }
+  return std::make_pair(std::move(values), std::move(indices));
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization
 //===----------------------------------------------------------------------===//

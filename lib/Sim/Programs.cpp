@@ -139,10 +139,11 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
   // Cores that share an A panel (same row, consecutive) or a B panel (same
   // column, one round apart) start their K loops at different chunks, so
   // the first round fetches each chunk from DRAM once and spreads misses.
-  int64_t aStride = std::max<int64_t>(1, nChunks / group);
+  int64_t sharers = std::max<int64_t>(1, ((int64_t)cores + group - 1) / group);
+  int64_t kStep = std::max<int64_t>(1, nChunks / sharers);
   for (uint32_t core = 0; core < cores; ++core) {
     int64_t kOffset =
-        (((int64_t)core % group) * aStride + (int64_t)core / group) % nChunks;
+        ((int64_t)core % group + ((int64_t)core / group) * kStep) % nChunks;
     bin::CoreStream s;
     s.coreType = (uint32_t)coreType;
     s.coreIndex = core;
@@ -151,6 +152,7 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
     for (size_t it = core; it < items.size(); it += cores, ++tileNo) {
       const Item &item = items[it];
       int64_t w = item.w;
+      int64_t halves = cfg.splitL0C && w % 32 == 0 ? 2 : 1;
       for (int64_t kc = 0; kc < nChunks; ++kc, ++g) {
         int64_t kk = cfg.rotateK ? (kc + kOffset) % nChunks : kc;
         int64_t p1 = g % 2;
@@ -194,24 +196,40 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
               {0}));
           ins.push_back(setFlag(Pipe::MTE1, Pipe::M, q));
           ins.push_back(waitFlag(Pipe::MTE1, Pipe::M, q));
+          // The output tile is computed as `halves` column halves with their
+          // own L0C regions, so FIX drains one half while M finishes the
+          // other, and the next tile starts on a half as soon as it drained.
           bool first = kc == 0 && j == 0;
-          if (first && tileNo > 0)
-            ins.push_back(waitFlag(Pipe::FIX, Pipe::M, 0));
-          Tile l0c = bin::makeTile(Space::L0C, 0, DType::F32, {cfg.tileM, w});
-          ins.push_back(makeInstr(Opcode::Mmad, {l0c, l0a, l0b}, {first ? 0 : 1}));
+          bool last = kc == nChunks - 1 && j == steps - 1;
+          for (int64_t h = 0; h < halves; ++h) {
+            int64_t hw = w / halves;
+            if (first && tileNo > 0)
+              ins.push_back(waitFlag(Pipe::FIX, Pipe::M, h));
+            Tile bh = bin::makeTile(Space::L0B,
+                                    (uint64_t)(q * bStep + h * cfg.stepK * hw * es),
+                                    dt, {cfg.stepK, hw}, Layout::NZ);
+            Tile ch = bin::makeTile(Space::L0C, (uint64_t)(h * cfg.tileM * hw * 4),
+                                    DType::F32, {cfg.tileM, hw});
+            ins.push_back(makeInstr(Opcode::Mmad, {ch, l0a, bh}, {first ? 0 : 1}));
+            if (last)
+              ins.push_back(setFlag(Pipe::M, Pipe::FIX, h));
+          }
           ins.push_back(setFlag(Pipe::M, Pipe::MTE1, q));
         }
         ins.push_back(setFlag(Pipe::MTE1, Pipe::MTE2, p1));
       }
-      // FIX: L0C -> C tile in GM as bf16.
-      ins.push_back(setFlag(Pipe::M, Pipe::FIX, 0));
-      ins.push_back(waitFlag(Pipe::M, Pipe::FIX, 0));
-      ins.push_back(makeInstr(
-          Opcode::Fix,
-          {gmTile(cBase, dt, item.r, item.c, cfg.tileM, w, cfg.n),
-           bin::makeTile(Space::L0C, 0, DType::F32, {cfg.tileM, w})},
-          {0}, 1.0f));
-      ins.push_back(setFlag(Pipe::FIX, Pipe::M, 0));
+      // FIX: each L0C half -> its columns of the C tile in GM, as bf16.
+      for (int64_t h = 0; h < halves; ++h) {
+        int64_t hw = w / halves;
+        ins.push_back(waitFlag(Pipe::M, Pipe::FIX, h));
+        ins.push_back(makeInstr(
+            Opcode::Fix,
+            {gmTile(cBase, dt, item.r, item.c + h * hw, cfg.tileM, hw, cfg.n),
+             bin::makeTile(Space::L0C, (uint64_t)(h * cfg.tileM * hw * 4),
+                           DType::F32, {cfg.tileM, hw})},
+            {0}, 1.0f));
+        ins.push_back(setFlag(Pipe::FIX, Pipe::M, h));
+      }
     }
     ins.push_back(makeInstr(Opcode::End, {}));
     p.streams.push_back(std::move(s));

@@ -15,8 +15,8 @@
 // CHECK: isa.dma_ld <L1[0], 16x32xbf16, nz>, <GM[0], 16x32xbf16>
 // CHECK: isa.mv <L0A[0], 16x32xbf16, nz>, <L1[0], 16x32xbf16, nz>
 // CHECK: isa.mmad <L0C[0], 16x16xf32>, <L0A[0], 16x32xbf16, nz>, <L0B[0], 32x16xbf16, nz> acc
-// CHECK: isa.fix <GM[4096], 16x16xbf16, strides [32, 1]>, <L0C[0], 16x16xf32> relu {scale = 5.000000e-01 : f32}
 // CHECK: isa.set_flag M -> FIX, 0
+// CHECK: isa.fix <GM[4096], 16x16xbf16, strides [32, 1]>, <L0C[0], 16x16xf32> relu {scale = 5.000000e-01 : f32}
 // CHECK: isa.barrier ALL
 // CHECK: isa.core "vector" 2
 // CHECK: isa.vcmp gt <UB[0], 64xui8>, <UB[64], 64xf32>, <UB[512], 1xf32>

@@ -288,10 +288,10 @@ TEST(GoldenLLM, GroupedQueryAttentionEqualsRepeatedKV) {
   Tensor mha = cantFail(attention(q, repeatKV(k, Hq / Hkv),
                                   repeatKV(v, Hq / Hkv), nullptr, true, 0.35f));
   expectNear(gqa, mha, 0.0f);
-  expectNear(gqa,
-             naiveAttention(q, repeatKV(k, 3), repeatKV(v, 3), nullptr, true,
-                            0.35),
-             1e-5f);
+  expectNear(
+      gqa,
+      naiveAttention(q, repeatKV(k, 3), repeatKV(v, 3), nullptr, true, 0.35),
+      1e-5f);
 }
 
 TEST(GoldenLLM, MLAHeadDimsDiffer) {
@@ -301,9 +301,9 @@ TEST(GoldenLLM, MLAHeadDimsDiffer) {
   Tensor q = randomTensor({B, H, S, Dqk}, 40);
   Tensor k = randomTensor({B, H, S, Dqk}, 41);
   Tensor v = randomTensor({B, H, S, Dv}, 42);
-  EXPECT_EQ(cantFail(attentionShape(q.shape(), k.shape(), v.shape(), nullptr,
-                                    true)),
-            (Shape{B, H, S, Dv}));
+  EXPECT_EQ(
+      cantFail(attentionShape(q.shape(), k.shape(), v.shape(), nullptr, true)),
+      (Shape{B, H, S, Dv}));
   float scale = defaultAttentionScale(Dqk);
   EXPECT_NEAR(scale, 1.0 / std::sqrt(12.0), 1e-7);
   Tensor r = cantFail(attention(q, k, v, nullptr, true, scale));
@@ -338,14 +338,14 @@ TEST(GoldenLLM, AttentionErrors) {
   EXPECT_EQ(errorOf(attentionShape(q, k, {1, 2, 4, 6}, nullptr, false)),
             "attention key 1x2x3x8 and value 1x2x4x6 differ in heads or "
             "length");
-  EXPECT_EQ(errorOf(attentionShape(q, {1, 3, 3, 8}, {1, 3, 3, 6}, nullptr,
-                                   false)),
-            "attention key/value heads (3) must divide the query heads (4)");
+  EXPECT_EQ(
+      errorOf(attentionShape(q, {1, 3, 3, 8}, {1, 3, 3, 6}, nullptr, false)),
+      "attention key/value heads (3) must divide the query heads (4)");
   EXPECT_EQ(errorOf(attentionShape(q, {1, 2, 3, 4}, v, nullptr, false)),
             "attention query head dim 8 differs from key head dim 4");
-  EXPECT_EQ(errorOf(attentionShape(q, {1, 2, 2, 8}, {1, 2, 2, 6}, nullptr,
-                                   true)),
-            "causal attention needs at least as many keys (2) as queries (3)");
+  EXPECT_EQ(
+      errorOf(attentionShape(q, {1, 2, 2, 8}, {1, 2, 2, 6}, nullptr, true)),
+      "causal attention needs at least as many keys (2) as queries (3)");
   Shape badMask{2, 3};
   EXPECT_EQ(errorOf(attentionShape(q, k, v, &badMask, false)),
             "attention mask of shape 2x3 does not broadcast to the scores' "
@@ -515,12 +515,11 @@ TEST(GoldenLLM, MoETopKMatchesNaiveRoutingWithSharedExperts) {
         second = e;
     double norm = scores[best] + scores[second];
     std::vector<double> y1 = f.expert(best, t), y2 = f.expert(second, t);
-    std::vector<double> ys = naiveExpert(f.sharedGate, f.sharedUp,
-                                         f.sharedDown, 0, 0, f.H, f.Is, x);
+    std::vector<double> ys =
+        naiveExpert(f.sharedGate, f.sharedUp, f.sharedDown, 0, 0, f.H, f.Is, x);
     for (int64_t h = 0; h < f.H; ++h) {
-      double expected = 2.5 * (scores[best] * y1[h] + scores[second] * y2[h]) /
-                            norm +
-                        ys[h];
+      double expected =
+          2.5 * (scores[best] * y1[h] + scores[second] * y2[h]) / norm + ys[h];
       ASSERT_NEAR(r.getF(t * f.H + h), expected, 1e-5) << t << "," << h;
     }
   }
@@ -532,8 +531,8 @@ TEST(GoldenLLM, MoETopKMatchesNaiveRoutingWithSharedExperts) {
 
 TEST(GoldenLLM, MoERouteGreedyAndGroupLimited) {
   // Softmax scores of log([0.1, 0.35, 0.3, 0.25]) are those values.
-  Tensor logits = f32({1, 4}, {std::log(0.1f), std::log(0.35f),
-                               std::log(0.3f), std::log(0.25f)});
+  Tensor logits = f32({1, 4}, {std::log(0.1f), std::log(0.35f), std::log(0.3f),
+                               std::log(0.25f)});
   MoEConfig greedy;
   greedy.topK = 2;
   MoERouting g = cantFail(moeRoute(logits, greedy));
@@ -612,6 +611,29 @@ TEST(GoldenLLM, MoEConfigAndShapeErrors) {
   EXPECT_EQ(errorOf(moe(f.x, f.weights(false), bad)),
             "moe top_k 9 must be in [1, 4] (the experts in the topk_group "
             "best groups)");
+}
+
+//===----------------------------------------------------------------------===//
+// Cost
+//===----------------------------------------------------------------------===//
+
+TEST(GoldenLLM, Flops) {
+  // 3 per rotated element: 2 * 4 * 16 positions of 32 rotated dimensions.
+  EXPECT_EQ(ropeFlops({2, 4, 16, 64}, 32), 3 * 2 * 4 * 16 * 32);
+  // Causal 4x4 leaves 10 pairs per head, 2 heads; per pair q.k (2 * 8),
+  // scale, mask, softmax (8), P.V (2 * 6).
+  EXPECT_EQ(attentionFlops({1, 2, 4, 8}, {1, 1, 4, 8}, {1, 1, 4, 6},
+                           /*hasMask=*/true, /*causal=*/true),
+            20 * (16 + 1 + 1 + 8 + 12));
+  EXPECT_EQ(attentionFlops({1, 2, 4, 8}, {1, 1, 4, 8}, {1, 1, 4, 6},
+                           /*hasMask=*/false, /*causal=*/false),
+            32 * (16 + 1 + 8 + 12));
+  EXPECT_EQ(swigluFlops({16, 128}), 6 * 16 * 128);
+  // The DeepSeek fixture's MoE: 16 tokens, hidden 64, 8 experts of 32, top-2,
+  // a shared MLP of 64. Router 2*64*8 + 8*8 + 2*8 = 1104; each routed expert
+  // 6*64*32 + 6*32 + 2*64 = 12608; shared 6*64*64 + 6*64 + 64 = 25024.
+  EXPECT_EQ(moeFlops(16, 64, 8, 32, 2, 64), 16 * (1104 + 2 * 12608 + 25024));
+  EXPECT_EQ(moeFlops(16, 64, 8, 32, 2, 0), 16 * (1104 + 2 * 12608));
 }
 
 } // namespace

@@ -246,6 +246,29 @@ TEST(GoldenNN, MaxPoolPaddingNeverWinsAndIntegers) {
   EXPECT_EQ(ru.ints(), (std::vector<int64_t>{200}));
 }
 
+// ONNX's test_maxpool_with_argmax_2d_precomputed_pads / _strides.
+TEST(GoldenNN, MaxPoolIndices) {
+  Tensor x = iota({1, 1, 5, 5}, 1);
+  auto [y, z] = cantFail(maxPoolWithIndices(
+      x, poolParams(PoolKind::Max, {5, 5}, {1, 1}, {2, 2, 2, 2}, {1, 1}),
+      false));
+  EXPECT_EQ(std::vector<float>(y.floats().begin(), y.floats().begin() + 5),
+            (std::vector<float>{13, 14, 15, 15, 15}));
+  EXPECT_EQ(std::vector<int64_t>(z.ints().begin(), z.ints().begin() + 5),
+            (std::vector<int64_t>{12, 13, 14, 14, 14}));
+  auto [ys, zs] = cantFail(maxPoolWithIndices(
+      x, poolParams(PoolKind::Max, {2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}),
+      true));
+  EXPECT_EQ(ys.floats(), (std::vector<float>{7, 9, 17, 19}));
+  EXPECT_EQ(zs.ints(), (std::vector<int64_t>{6, 16, 8, 18}));
+  // The N and C offsets stay row-major: the second plane starts at 25.
+  Tensor two = iota({1, 2, 5, 5}, 1);
+  auto [y2, z2] = cantFail(maxPoolWithIndices(
+      two, poolParams(PoolKind::Max, {2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}),
+      true));
+  EXPECT_EQ(z2.ints()[4], 31);
+}
+
 TEST(GoldenNN, AvgPoolCountIncludePad) {
   Tensor x = filled({1, 1, 3, 3}, 9);
   PoolParams p =

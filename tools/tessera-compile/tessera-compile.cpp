@@ -41,6 +41,11 @@ static cl::opt<EmitStage> emit(
     cl::values(clEnumValN(EmitStage::Graph, "graph",
                           "graph dialect IR after import and folding")),
     cl::cat(category));
+static cl::opt<bool> skipChecker(
+    "skip-onnx-checker",
+    cl::desc("Do not run onnx::checker before importing (Tessera's own "
+             "checks still run)"),
+    cl::cat(category));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape for a dynamic model input: NAME=1x128"),
@@ -78,6 +83,7 @@ int main(int argc, char **argv) {
     TimingScope importTiming = timing.nest("Import");
     if (StringRef(inputFile).ends_with(".onnx")) {
       OnnxImportOptions options;
+      options.runChecker = !skipChecker;
       for (const std::string &spec : inputShapes) {
         std::string error;
         if (!parseInputShapeSpec(spec, options, error))

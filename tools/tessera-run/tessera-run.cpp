@@ -36,6 +36,11 @@ static cl::list<std::string>
                cl::desc("An input: NAME=FILE or FILE (.npy or ONNX TensorProto "
                         ".pb); FILE alone binds inputs in order"),
                cl::cat(category));
+static cl::opt<bool> skipChecker(
+    "skip-onnx-checker",
+    cl::desc("Do not run onnx::checker before importing (Tessera's own "
+             "checks still run)"),
+    cl::cat(category));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape for a dynamic model input: NAME=1x128"),
@@ -93,6 +98,7 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   if (StringRef(inputFile).ends_with(".onnx")) {
     OnnxImportOptions options;
+    options.runChecker = !skipChecker;
     for (const std::string &spec : inputShapes) {
       std::string error;
       if (!parseInputShapeSpec(spec, options, error))

@@ -51,9 +51,9 @@ LogicalResult RopeOp::verify() {
     return emitOpError() << "unknown rope style '" << getStyle()
                          << "' (expected rotate_half, interleaved or "
                             "deinterleaved)";
-  return check(*this, golden::checkRopeShapes(shapeOf(getInput()),
-                                              shapeOf(getCos()),
-                                              shapeOf(getSin())));
+  return check(*this,
+               golden::checkRopeShapes(shapeOf(getInput()), shapeOf(getCos()),
+                                       shapeOf(getSin())));
 }
 
 LogicalResult RopeOp::evaluate(ArrayRef<Tensor> in,
@@ -64,11 +64,8 @@ LogicalResult RopeOp::evaluate(ArrayRef<Tensor> in,
   return wrapEval(*this, out, golden::rope(in[0], in[1], in[2], *style));
 }
 
-// Two multiplies and an add per rotated element (the negation is free).
 int64_t RopeOp::getFlops() {
-  Shape x = shapeOf(getInput());
-  int64_t rotary = shapeOf(getCos()).back();
-  return 3 * x[0] * x[1] * x[2] * rotary;
+  return golden::ropeFlops(shapeOf(getInput()), shapeOf(getCos()).back());
 }
 
 //===----------------------------------------------------------------------===//
@@ -116,16 +113,10 @@ LogicalResult AttentionOp::evaluate(ArrayRef<Tensor> in,
                                     getScaleValue()));
 }
 
-// Counts only the query-key pairs the causal mask leaves visible: the work a
-// kernel that skips masked blocks must do. Per pair: the q.k dot product,
-// the scale, the mask add, softmax (8, as graph.softmax counts) and the
-// weighted sum of values.
 int64_t AttentionOp::getFlops() {
-  Shape q = shapeOf(getQuery()), k = shapeOf(getKey()), v = shapeOf(getValue());
-  int64_t pairs =
-      q[0] * q[1] * golden::attentionVisiblePairs(q[2], k[2], getCausal());
-  int64_t perPair = 2 * q[3] + 1 + (getMask() ? 1 : 0) + 8 + 2 * v[3];
-  return pairs * perPair;
+  return golden::attentionFlops(shapeOf(getQuery()), shapeOf(getKey()),
+                                shapeOf(getValue()), getMask() != nullptr,
+                                getCausal());
 }
 
 //===----------------------------------------------------------------------===//
@@ -139,9 +130,9 @@ LogicalResult SwiGLUOp::inferReturnTypes(MLIRContext *,
   Shape up;
   if (Value u = adaptor.getUp())
     up = shapeOf(u);
-  auto shape = golden::swigluShape(shapeOf(adaptor.getInput()),
-                                   adaptor.getUp() ? &up : nullptr,
-                                   adaptor.getAxis());
+  auto shape =
+      golden::swigluShape(shapeOf(adaptor.getInput()),
+                          adaptor.getUp() ? &up : nullptr, adaptor.getAxis());
   if (!shape)
     return emitOptionalError(loc, llvm::toString(shape.takeError()));
   types.push_back(withShape(adaptor.getInput().getType(), *shape));
@@ -154,8 +145,7 @@ LogicalResult SwiGLUOp::evaluate(ArrayRef<Tensor> in,
   return wrapEval(*this, out, golden::swiglu(in[0], up, getAxis()));
 }
 
-// sigmoid (4, as graph.sigmoid counts), x * sigmoid(x), times up.
-int64_t SwiGLUOp::getFlops() { return 6 * numElements(getType()); }
+int64_t SwiGLUOp::getFlops() { return golden::swigluFlops(shapeOf(getType())); }
 
 //===----------------------------------------------------------------------===//
 // moe
@@ -216,25 +206,14 @@ LogicalResult MoEOp::evaluate(ArrayRef<Tensor> in,
   return wrapEval(*this, out, golden::moe(in[0], w, moeConfig(*this)));
 }
 
-// Router: the logits' dot products and softmax (8 per score, as
-// graph.softmax counts) and a compare per expert per selection. Each chosen
-// expert: three matrix-vector products, SwiGLU (6 per intermediate element)
-// and the weighted accumulate (2 per hidden element). Shared experts the
-// same without the weight. Only the chosen experts' work is counted: that is
-// what a dispatching kernel must do.
 int64_t MoEOp::getFlops() {
   Shape gate = shapeOf(getGateWeights());
-  int64_t experts = gate[0], inter = gate[1], hidden = gate[2];
+  int64_t hidden = gate[2];
   int64_t tokens = hidden ? numElements(getType()) / hidden : 0;
-  int64_t k = getTopK();
-  int64_t router = 2 * hidden * experts + 8 * experts + k * experts;
-  int64_t routed = k * (6 * hidden * inter + 6 * inter + 2 * hidden);
-  int64_t shared = 0;
-  if (getSharedWeights().size() == 3) {
-    int64_t sharedInter = shapeOf(getSharedWeights()[0])[0];
-    shared = 6 * hidden * sharedInter + 6 * sharedInter + hidden;
-  }
-  return tokens * (router + routed + shared);
+  int64_t sharedInter =
+      getSharedWeights().size() == 3 ? shapeOf(getSharedWeights()[0])[0] : 0;
+  return golden::moeFlops(tokens, hidden, gate[0], gate[1], getTopK(),
+                          sharedInter);
 }
 
 } // namespace tessera::graph

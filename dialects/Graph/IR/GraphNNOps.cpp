@@ -185,6 +185,35 @@ int64_t MaxPoolOp::getFlops() {
   return numElements(getType()) * product(getKernelShape());
 }
 
+LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  int64_t order = adaptor.getStorageOrder();
+  if (order != 0 && order != 1)
+    return emitOptionalError(loc, "storage_order must be 0 (row-major) or 1 "
+                                  "(column-major), got " +
+                                      Twine(order));
+  if (failed(inferPool(loc, adaptor.getInput().getType(),
+                       poolParams(adaptor, golden::PoolKind::Max), types)))
+    return failure();
+  types.push_back(RankedTensorType::get(
+      cast<ShapedType>(types.back()).getShape(), IntegerType::get(ctx, 64)));
+  return success();
+}
+LogicalResult MaxPoolWithIndicesOp::evaluate(ArrayRef<Tensor> in,
+                                             SmallVectorImpl<Tensor> &out) {
+  auto r = golden::maxPoolWithIndices(
+      in[0], poolParams(*this, golden::PoolKind::Max), getStorageOrder() == 1);
+  if (!r)
+    return emitOpError() << llvm::toString(r.takeError());
+  out.push_back(std::move(r->first));
+  out.push_back(std::move(r->second));
+  return success();
+}
+int64_t MaxPoolWithIndicesOp::getFlops() {
+  return numElements(getOutput().getType()) * product(getKernelShape());
+}
+
 LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,

@@ -80,6 +80,24 @@ def Graph_MaxPoolOp : Graph_Op<"max_pool", [SameOperandsAndResultElementType],
   let results = (outs Graph_PoolableTensor:$output);
 }
 
+def Graph_MaxPoolWithIndicesOp
+    : Graph_Op<"max_pool_with_indices", [], ["getFlops"]> {
+  let summary = "max pooling that also returns where each maximum came from";
+  let description = [{
+    ONNX MaxPool with its Indices output: `indices` holds the flat (i64)
+    index of each output's first maximum in the input, row-major, or with
+    `storage_order` = 1 column-major over the spatial axes.
+  }];
+  let arguments = (ins Graph_PoolableTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                       DefaultValuedAttr<I64Attr, "0">:$storage_order);
+  let results = (outs Graph_PoolableTensor:$output,
+                      StaticShapeTensorOf<[I64]>:$indices);
+}
+
 def Graph_AvgPoolOp : Graph_Op<"avg_pool", [SameOperandsAndResultElementType],
                                ["getFlops"]> {
   let summary = "mean over sliding windows";

@@ -54,8 +54,7 @@ const char *ropeStyleName(RopeStyle style);
 /// Checks the shapes of a rotary embedding. `x` is [B, H, S, D]; `cos` and
 /// `sin` are [S, R] or [B, S, R] with R even and R <= D. The first R of the D
 /// dimensions are rotated; the rest pass through (partial rotary).
-llvm::Error checkRopeShapes(const Shape &x, const Shape &cos,
-                            const Shape &sin);
+llvm::Error checkRopeShapes(const Shape &x, const Shape &cos, const Shape &sin);
 llvm::Expected<Tensor> rope(const Tensor &x, const Tensor &cos,
                             const Tensor &sin, RopeStyle style);
 
@@ -129,8 +128,7 @@ llvm::Error checkMoEConfig(const MoEConfig &config, int64_t numExperts);
 ///   sharedDown     [H, Is]
 struct MoEShapes {
   Shape input, router, gate, up, down;
-  const Shape *sharedGate = nullptr, *sharedUp = nullptr,
-              *sharedDown = nullptr;
+  const Shape *sharedGate = nullptr, *sharedUp = nullptr, *sharedDown = nullptr;
 };
 llvm::Error checkMoEShapes(const MoEShapes &shapes);
 
@@ -154,6 +152,31 @@ struct MoEWeights {
 ///       + sharedDown(silu(sharedGate x) * sharedUp x).
 llvm::Expected<Tensor> moe(const Tensor &input, const MoEWeights &weights,
                            const MoEConfig &config);
+
+//===----------------------------------------------------------------------===//
+// Cost
+//===----------------------------------------------------------------------===//
+
+// Arithmetic operations (a multiply-add is 2) of each op, as the graph ops'
+// CostOpInterface reports them. Elementwise parts count what the unfused
+// graph ops count (sigmoid 4, softmax 8 per element), so a fused graph and
+// its unfused form cost the same. Attention and MoE count only the work a
+// kernel must do: the query-key pairs the causal mask leaves visible, and
+// the experts a token was routed to.
+
+/// Two multiplies and an add per rotated element.
+int64_t ropeFlops(const Shape &input, int64_t rotaryDim);
+/// Per visible pair: the q.k dot product, the scale, the mask add, softmax
+/// and the weighted sum of the values.
+int64_t attentionFlops(const Shape &query, const Shape &key, const Shape &value,
+                       bool hasMask, bool causal);
+/// sigmoid, x * sigmoid(x), times up: 6 per result element.
+int64_t swigluFlops(const Shape &result);
+/// Per token: router logits and softmax, a compare per expert per choice;
+/// each chosen expert's three matrix-vector products, SwiGLU and weighted
+/// accumulate; the shared MLP (sharedInter = 0 without one) and its add.
+int64_t moeFlops(int64_t tokens, int64_t hidden, int64_t experts, int64_t inter,
+                 int64_t topK, int64_t sharedInter);
 
 } // namespace tessera::golden
 

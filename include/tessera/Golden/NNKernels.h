@@ -87,6 +87,12 @@ llvm::Expected<int64_t> windowOutputSize(int64_t in, int64_t kernel,
 
 llvm::Expected<Shape> poolShape(const Shape &x, const PoolParams &p);
 llvm::Expected<Tensor> pool(const Tensor &x, const PoolParams &p);
+/// Max pooling that also returns, per output, the int64 flat index of the
+/// (first) maximum in the input (ONNX MaxPool's Indices): row-major over the
+/// whole tensor, or with `columnMajor` (storage_order 1) column-major over
+/// the spatial axes (the N and C offsets stay row-major).
+llvm::Expected<std::pair<Tensor, Tensor>>
+maxPoolWithIndices(const Tensor &x, const PoolParams &p, bool columnMajor);
 
 //===----------------------------------------------------------------------===//
 // Normalization

@@ -22,7 +22,8 @@ struct GemmConfig {
   uint32_t cores = 0;     // 0: every core that has a matrix engine
   bool balanceTail = true; // split the last round's tiles along N
   bool rotateK = true;     // start each core's K loop at a different chunk
-  int64_t groupN = 4;      // tile columns per visiting group (0: all)
+  bool splitL0C = true;    // two column halves in L0C: FIX overlaps M
+  int64_t groupN = 0;      // tile columns per visiting group (0: all)
   DType dtype = DType::BF16;
 };
 bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,

@@ -234,8 +234,13 @@ static LogicalResult importPool(NodeImporter &n) {
   attrs.push_back(n.b.getNamedAttr(
       "ceil_mode", n.b.getBoolAttr(n.attrInt("ceil_mode", 0) != 0)));
   if constexpr (std::is_same_v<OpT, graph::MaxPoolOp>) {
-    if (n.wantsOutput(1))
-      return n.error("the Indices output of MaxPool is not supported");
+    // Only a model that uses the Indices output pays for computing it.
+    if (n.wantsOutput(1)) {
+      attrs.push_back(n.b.getNamedAttr(
+          "storage_order",
+          n.b.getI64IntegerAttr(n.attrInt("storage_order", 0))));
+      return n.emit<graph::MaxPoolWithIndicesOp>(n.input(0), attrs);
+    }
   }
   if constexpr (std::is_same_v<OpT, graph::AvgPoolOp>)
     attrs.push_back(n.b.getNamedAttr(

@@ -15,7 +15,8 @@ const std::string &NodeImporter::name() const { return node.name(); }
 
 LogicalResult NodeImporter::error(const Twine &message) const {
   std::string nodeName = node.name().empty() ? "<unnamed>" : node.name();
-  emitError(loc) << fileName << ": node '" << nodeName << "' ("
+  // The location already names the file (and prints it first).
+  emitError(loc) << "node '" << nodeName << "' ("
                  << node.op_type() << ", opset " << opset << "): " << message;
   return failure();
 }

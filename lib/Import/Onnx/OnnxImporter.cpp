@@ -86,7 +86,7 @@ public:
 private:
   Location fileLoc() { return FileLineColLoc::get(context, fileName, 0, 0); }
   LogicalResult fail(const Twine &message) {
-    emitError(fileLoc()) << fileName << ": " << message;
+    emitError(fileLoc()) << message;
     return failure();
   }
 
@@ -315,7 +315,7 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
 LogicalResult OnnxImporter::importConstantNode(const onnx::NodeProto &node,
                                                Location loc) {
   if (node.attribute_size() != 1)
-    return emitError(loc) << fileName << ": node '" << node.name()
+    return emitError(loc) << "node '" << node.name()
                           << "' (Constant): expected exactly one attribute";
   const onnx::AttributeProto &a = node.attribute(0);
   Tensor t;
@@ -341,7 +341,7 @@ LogicalResult OnnxImporter::importConstantNode(const onnx::NodeProto &node,
     t = Tensor::fromInts(DType::I64, {(int64_t)a.ints_size()},
                          std::vector<int64_t>(a.ints().begin(), a.ints().end()));
   } else {
-    return emitError(loc) << fileName << ": node '" << node.name()
+    return emitError(loc) << "node '" << node.name()
                           << "' (Constant): unsupported attribute '" << a.name()
                           << "' (sparse and string constants are not supported)";
   }
@@ -410,7 +410,7 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   Location loc = NameLoc::get(StringAttr::get(context, nodeName), fileLoc());
   const std::string &domain = node.domain();
   if (!domain.empty() && domain != "ai.onnx")
-    return emitError(loc) << fileName << ": node '" << nodeName << "' ("
+    return emitError(loc) << "node '" << nodeName << "' ("
                           << node.op_type() << "): unsupported domain '"
                           << domain << "'";
   if (node.op_type() == "Constant")
@@ -424,7 +424,7 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
     }
     auto it = values.find(in);
     if (it == values.end())
-      return emitError(loc) << fileName << ": node '" << nodeName << "' ("
+      return emitError(loc) << "node '" << nodeName << "' ("
                             << node.op_type() << "): input '" << in
                             << "' is not a graph input, an initializer or "
                                "the output of any node";
@@ -545,7 +545,15 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
   return module;
 }
 
+static bool hasExternalData(const onnx::ModelProto &model) {
+  for (const auto &init : model.graph().initializer())
+    if (init.data_location() == onnx::TensorProto::EXTERNAL)
+      return true;
+  return false;
+}
+
 static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
+                                          const std::string &filePath,
                                           const std::string &displayName,
                                           const std::string &baseDir,
                                           MLIRContext *context,
@@ -554,10 +562,14 @@ static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
   Location loc = FileLineColLoc::get(context, displayName, 0, 0);
   if (options.runChecker) {
     try {
-      onnx::checker::check_model(model);
+      // The checker resolves external data against the model's directory,
+      // which only its path-taking overload knows.
+      if (!filePath.empty() && hasExternalData(model))
+        onnx::checker::check_model(filePath);
+      else
+        onnx::checker::check_model(model);
     } catch (const std::exception &e) {
-      emitError(loc) << displayName
-                     << ": the ONNX checker rejects the model: " << e.what();
+      emitError(loc) << "the ONNX checker rejects the model: " << e.what();
       return nullptr;
     }
   }
@@ -567,8 +579,7 @@ static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
                                        siOptions);
   } catch (const std::exception &e) {
-    emitError(loc) << displayName
-                   << ": ONNX shape inference failed: " << e.what();
+    emitError(loc) << "ONNX shape inference failed: " << e.what();
     return nullptr;
   }
   OnnxImporter importer(context, options, displayName, baseDir);
@@ -580,7 +591,8 @@ static OwningOpRef<ModuleOp> importFromBuffer(StringRef bytes,
                                               const std::string &baseDir,
                                               MLIRContext *context,
                                               const OnnxImportOptions &options,
-                                              std::function<void()> release) {
+                                              std::function<void()> release,
+                                              const std::string &filePath) {
   registerImportDialects(*context);
   onnx::ModelProto model;
   google::protobuf::io::CodedInputStream stream(
@@ -588,7 +600,7 @@ static OwningOpRef<ModuleOp> importFromBuffer(StringRef bytes,
   stream.SetTotalBytesLimit(INT_MAX);
   if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     emitError(FileLineColLoc::get(context, displayName, 0, 0))
-        << displayName << ": not a valid ONNX model: protobuf parsing failed "
+        << "not a valid ONNX model: protobuf parsing failed "
         << "near byte offset " << stream.CurrentPosition() << " of "
         << bytes.size() << " (truncated or corrupt file?)";
     return nullptr;
@@ -598,10 +610,11 @@ static OwningOpRef<ModuleOp> importFromBuffer(StringRef bytes,
     release();
   if (!model.has_graph()) {
     emitError(FileLineColLoc::get(context, displayName, 0, 0))
-        << displayName << ": not an ONNX model (no graph)";
+        << "not an ONNX model (no graph)";
     return nullptr;
   }
-  return importParsed(model, displayName, baseDir, context, options);
+  return importParsed(model, filePath, displayName, baseDir, context,
+                      options);
 }
 
 OwningOpRef<ModuleOp> importOnnxBytes(const std::string &bytes,
@@ -610,7 +623,7 @@ OwningOpRef<ModuleOp> importOnnxBytes(const std::string &bytes,
                                       MLIRContext *context,
                                       const OnnxImportOptions &options) {
   return importFromBuffer(bytes, displayName, baseDir, context, options,
-                          nullptr);
+                          nullptr, "");
 }
 
 OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
@@ -628,7 +641,7 @@ OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
   StringRef dir = llvm::sys::path::parent_path(path);
   StringRef bytes = file->getBuffer();
   return importFromBuffer(bytes, path, dir.empty() ? "." : dir.str(), context,
-                          options, [&] { file.reset(); });
+                          options, [&] { file.reset(); }, path);
 }
 
 } // namespace tessera

@@ -1,26 +1,30 @@
 #!/usr/bin/python3
 """Exports small reference LLM decoder blocks to ONNX as end-to-end fixtures.
 
-Two blocks, written to follow the Hugging Face modeling code of each family
+Three blocks, written to follow the Hugging Face modeling code of each family
 (deepseek-ai/DeepSeek-V2 `modeling_deepseek.py`, transformers' `Qwen2`):
 
 * DeepSeek-V2: MLA attention (low-rank q and kv projections, RMSNorm on the
   compressed q and kv, decoupled RoPE whose key part is shared by all heads,
   qk head dim = qk_nope + qk_rope different from v head dim) and a MoE FFN
-  (softmax router, greedy or group-limited greedy top-k, routed SwiGLU
-  experts, shared SwiGLU experts).
+  (softmax router, top-k routed SwiGLU experts, shared SwiGLU experts), once
+  with V2-Lite's greedy router and once with V2's group-limited greedy one.
 * Qwen2: grouped-query attention with q/k/v bias, RoPE, RMSNorm, SwiGLU MLP.
 
 Each block is exported with torch.onnx.export (opset 17, static shapes) to
 test/e2e/fixtures/<name>/model.onnx, with its inputs and torch's outputs beside
-it as input_<onnx input name>.npy and output_<onnx output name>.npy. The ONNX
-op histogram of each graph is printed, and the exported graph is re-evaluated
-by a small numpy interpreter (below) so a fixture is known to be faithful to
-torch before any Tessera code touches it.
+it as input_<onnx input name>.npy and output_<onnx output name>.npy, and the
+same block written with Tessera's fused graph ops as fused.mlir. The ONNX op
+histogram of each graph is printed. A small numpy interpreter replays the
+exported graph and the fused graph is evaluated in numpy; the script fails
+unless both match torch, so a fixture is known to be faithful before any
+Tessera code touches it. See test/e2e/fixtures/README.md.
 
 Run with Debian's interpreter, which has python3-torch and python3-onnx:
 
     /usr/bin/python3 python/tessera/tools/export_llm_blocks.py [--out-dir DIR]
+
+It is deterministic: rerunning it rewrites identical files.
 
 Deviations from the HF code, all value-preserving, each made so the graph is
 static (no data-dependent shapes) and exportable:
@@ -32,6 +36,8 @@ static (no data-dependent shapes) and exportable:
   of a `new_empty` tensor.
 * The causal mask is a constant buffer (HF builds it from `attention_mask`);
   its value, torch.finfo(float32).min above the diagonal, is HF's.
+* DeepSeek's cos/sin cache is kept whole rather than sliced to the sequence
+  length, so that positions may exceed it (as they do with a KV cache).
 """
 
 import argparse

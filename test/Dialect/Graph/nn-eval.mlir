@@ -8,7 +8,8 @@ func.func @main() -> (tensor<1x1x3x3xf32>, tensor<1x1x5x5xf32>, tensor<1x1x2x2xf
                       tensor<1x2x1x3xf32>, tensor<1x3x1x1xf32>, tensor<1x2x1x2xf32>,
                       tensor<2x2xf32>, tensor<2xi64>, tensor<2x3xf32>, tensor<2x3xi64>,
                       tensor<3xi32>, tensor<2x3xf32>, tensor<f32>, tensor<2x2xf32>,
-                      tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<1x1x2x2xui8>) {
+                      tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<1x1x2x2xui8>,
+                      tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, tensor<1x1x2x2xi64>) {
   %x25 = graph.constant dense<[[[[0.0, 1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0, 9.0], [10.0, 11.0, 12.0, 13.0, 14.0], [15.0, 16.0, 17.0, 18.0, 19.0], [20.0, 21.0, 22.0, 23.0, 24.0]]]]> : tensor<1x1x5x5xf32>
   %ones = graph.constant dense<1.0> : tensor<1x1x3x3xf32>
   // CHECK: result0: tensor<1x1x3x3xf32> = [54, 63, 72, 99, 108, 117, 144, 153, ...]
@@ -94,11 +95,19 @@ func.func @main() -> (tensor<1x1x3x3xf32>, tensor<1x1x5x5xf32>, tensor<1x1x2x2xf
   // CHECK: result19: tensor<1x1x2x2xu8> = [200, 200, 8, 9]
   %maxu = graph.max_pool %u8 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x3x3xui8>) -> tensor<1x1x2x2xui8>
 
-  return %conv, %convt, %max, %avg, %lp, %bn, %in, %lrn, %mvn, %lpn, %am, %topk#0, %topk#1, %cs, %hm, %nll, %sce#0, %sce#1, %ein, %maxu
+  // Where the maxima of %x16 came from: row-major, then column-major.
+  // CHECK: result20: tensor<1x1x2x2xf32> = [6, 8, 14, 16]
+  // CHECK: result21: tensor<1x1x2x2xi64> = [5, 7, 13, 15]
+  // CHECK: result22: tensor<1x1x2x2xi64> = [5, 13, 7, 15]
+  %mi:2 = graph.max_pool_with_indices %x16 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+  %mc:2 = graph.max_pool_with_indices %x16 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, storage_order = 1 : i64} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+
+  return %conv, %convt, %max, %avg, %lp, %bn, %in, %lrn, %mvn, %lpn, %am, %topk#0, %topk#1, %cs, %hm, %nll, %sce#0, %sce#1, %ein, %maxu, %mi#0, %mi#1, %mc#1
       : tensor<1x1x3x3xf32>, tensor<1x1x5x5xf32>, tensor<1x1x2x2xf32>,
         tensor<1x1x3x3xf32>, tensor<1x1x1x2xf32>, tensor<1x2x2xf32>,
         tensor<1x2x1x3xf32>, tensor<1x3x1x1xf32>, tensor<1x2x1x2xf32>,
         tensor<2x2xf32>, tensor<2xi64>, tensor<2x3xf32>, tensor<2x3xi64>,
         tensor<3xi32>, tensor<2x3xf32>, tensor<f32>, tensor<2x2xf32>,
-        tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<1x1x2x2xui8>
+        tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<1x1x2x2xui8>,
+        tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, tensor<1x1x2x2xi64>
 }

@@ -107,6 +107,15 @@ func.func @max_pool_i32(%x: tensor<1x1x4x4xi32>) -> tensor<1x1x3x3xi32> {
 
 // -----
 
+func.func @storage_order(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x3x3xf32>, tensor<1x1x3x3xi64>) {
+  // expected-error@+2 {{storage_order must be 0 (row-major) or 1 (column-major), got 2}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0:2 = graph.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, storage_order = 2 : i64} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x3x3xf32>, tensor<1x1x3x3xi64>)
+  return %0#0, %0#1 : tensor<1x1x3x3xf32>, tensor<1x1x3x3xi64>
+}
+
+// -----
+
 func.func @batch_norm_params(%x: tensor<2x3x4xf32>, %c: tensor<3xf32>, %d: tensor<4xf32>) -> tensor<2x3x4xf32> {
   // expected-error@+2 {{parameter of shape 4 must be [C] = [3]}}
   // expected-error@+1 {{failed to infer returned types}}

@@ -36,6 +36,13 @@ func.func @pools(%x: tensor<1x3x5x5xf32>, %u: tensor<1x1x4x4xui8>)
   return %0, %1, %2, %3 : tensor<1x3x3x3xf32>, tensor<1x3x3x3xf32>, tensor<1x3x4x4xf32>, tensor<1x1x2x2xui8>
 }
 
+// CHECK-LABEL: func.func @max_pool_with_indices
+func.func @max_pool_with_indices(%x: tensor<1x3x5x5xf32>) -> (tensor<1x3x2x2xf32>, tensor<1x3x2x2xi64>) {
+  // CHECK: %{{.*}}, %{{.*}} = graph.max_pool_with_indices %{{.*}} {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, storage_order = 1 : i64, strides = array<i64: 2, 2>} : (tensor<1x3x5x5xf32>) -> (tensor<1x3x2x2xf32>, tensor<1x3x2x2xi64>)
+  %0:2 = graph.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, storage_order = 1 : i64} : (tensor<1x3x5x5xf32>) -> (tensor<1x3x2x2xf32>, tensor<1x3x2x2xi64>)
+  return %0#0, %0#1 : tensor<1x3x2x2xf32>, tensor<1x3x2x2xi64>
+}
+
 // CHECK-LABEL: func.func @norms
 func.func @norms(%x: tensor<2x3x4x5xf32>, %c: tensor<3xf32>) -> (tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>) {
   // CHECK: graph.batch_norm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f32}

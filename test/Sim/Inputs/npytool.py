@@ -37,10 +37,14 @@ def load(path):
     data = open(path, "rb").read()
     hlen = struct.unpack("<H", data[8:10])[0]
     header = ast.literal_eval(data[10:10 + hlen].decode())
-    dtype, fmt = BY_DESCR[header["descr"]]
     n = 1
     for d in header["shape"]:
         n *= d
+    if header["descr"] == "<V2":  # bf16 (numpy has no bf16): raw 16-bit words
+        raw = struct.unpack_from("<%dH" % n, data, 10 + hlen)
+        vals = [struct.unpack("<f", struct.pack("<I", w << 16))[0] for w in raw]
+        return "bf16", header["shape"], vals
+    dtype, fmt = BY_DESCR[header["descr"]]
     vals = struct.unpack_from("<%d%s" % (n, fmt), data, 10 + hlen)
     return dtype, header["shape"], list(vals)
 

@@ -177,6 +177,12 @@ def _():
                 ['y'], [const('axes', [1, -3])], opset=13)
 
 
+@model('unsqueeze_empty')
+def _():
+    return make([node('Unsqueeze', ['x', 'axes'], ['y'])], [('x', F, [2, 3])],
+                ['y'], [const('axes', np.zeros([0]))], opset=13)
+
+
 @model('transpose')
 def _():
     return make([node('Transpose', ['x'], ['y']),
@@ -585,12 +591,33 @@ def _():
                 [const('scales', [2.0, 1.5], np.float32)], opset=9)
 
 
+# Input data for the models data-eval.test runs: NAME.INPUT.npy.
+EVAL_INPUTS = {
+    'pad_v2': {'x': np.arange(6, dtype=np.float32).reshape(2, 3)},
+    'trilu': {'x': np.arange(1, 10, dtype=np.float32).reshape(3, 3)},
+    'upsample_v7': {'x': np.arange(6, dtype=np.float32).reshape(2, 3)},
+    'resize_v10': {'x': np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)},
+    'reverse_sequence': {'x': np.arange(24, dtype=np.float32).reshape(4, 3, 2),
+                         'lens': np.array([1, 2, 3, 0], dtype=np.int64)},
+    'gathers_scatters': {
+        'x': np.arange(12, dtype=np.float32).reshape(3, 4),
+        'ie': np.array([[3, 0], [1, 1], [-1, 2]], dtype=np.int64),
+        'ue': np.ones([3, 2], dtype=np.float32),
+        'ind': np.array([[2], [0]], dtype=np.int64),
+        'un': np.full([2, 4], 2, dtype=np.float32)},
+    'one_hot': {'i': np.array([[0, 9, -1], [3, 10, -11]], dtype=np.int64),
+                'values': np.array([0, 1], dtype=np.int32)},
+}
+
+
 def main():
     out_dir = sys.argv[1]
     names = sys.argv[2:] or sorted(MODELS)
     os.makedirs(out_dir, exist_ok=True)
     for name in names:
         onnx.save(MODELS[name](), os.path.join(out_dir, name + '.onnx'))
+        for input_name, value in EVAL_INPUTS.get(name, {}).items():
+            np.save(os.path.join(out_dir, f'{name}.{input_name}.npy'), value)
 
 
 if __name__ == '__main__':

@@ -24,6 +24,13 @@ def vi(name, elem, shape):
     return helper.make_tensor_value_info(name, elem, shape)
 
 
+def dyn(name, elem, rank):
+    """An output of unknown extents (the error models fail before it is
+    typed); the checker wants a shape, so each dimension gets a symbol."""
+    return helper.make_tensor_value_info(
+        name, elem, ["%s_%d" % (name, i) for i in range(rank)])
+
+
 def init(name, array):
     return numpy_helper.from_array(np.asarray(array), name)
 
@@ -61,8 +68,7 @@ def models(out):
          [vi("x", F, [1, 4, 7, 5])], [vi("y", F, [1, 6, 5, 3])],
          [init("w", ones(6, 2, 3, 3)), init("b", np.zeros(6, np.float32))])
     save(out, "conv_valid_1d",
-         [helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="VALID",
-                           pads=[5, 5])],
+         [helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="VALID")],
          [vi("x", F, [1, 2, 8])], [vi("y", F, [1, 3, 6])],
          [init("w", ones(3, 2, 3))])
     # output_shape larger than the natural output: extended at the end.
@@ -91,6 +97,12 @@ def models(out):
          [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2],
                            dilations=[2], auto_pad="SAME_LOWER")],
          [vi("x", F, [1, 1, 5])], [vi("y", F, [1, 1, 5])])
+    save(out, "maxpool_indices",
+         [helper.make_node("MaxPool", ["x"], ["y", "idx"],
+                           kernel_shape=[2, 2], strides=[2, 2],
+                           storage_order=1)],
+         [vi("x", F, [1, 1, 4, 4])],
+         [vi("y", F, [1, 1, 2, 2]), vi("idx", I64, [1, 1, 2, 2])])
     save(out, "averagepool_include_pad",
          [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3],
                            pads=[1, 1, 1, 1], count_include_pad=1)],
@@ -179,85 +191,88 @@ def models(out):
     # --- Errors ------------------------------------------------------------
     save(out, "err_conv_auto_pad",
          [helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="SAME")],
-         [vi("x", F, [1, 1, 5, 5])], [vi("y", F, None)],
+         [vi("x", F, [1, 1, 5, 5])], [dyn("y", F, 4)],
          [init("w", ones(1, 1, 3, 3))])
     save(out, "err_conv_kernel_shape",
          [helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[2, 2])],
-         [vi("x", F, [1, 1, 5, 5])], [vi("y", F, None)],
+         [vi("x", F, [1, 1, 5, 5])], [dyn("y", F, 4)],
          [init("w", ones(1, 1, 3, 3))])
     save(out, "err_conv_strides",
          [helper.make_node("Conv", ["x", "w"], ["y"], strides=[1, 1, 1])],
-         [vi("x", F, [1, 1, 5, 5])], [vi("y", F, None)],
+         [vi("x", F, [1, 1, 5, 5])], [dyn("y", F, 4)],
          [init("w", ones(1, 1, 3, 3))])
     save(out, "err_conv_channels",
          [helper.make_node("Conv", ["x", "w"], ["y"])],
-         [vi("x", F, [1, 2, 5, 5])], [vi("y", F, None)],
+         [vi("x", F, [1, 2, 5, 5])], [dyn("y", F, 4)],
          [init("w", ones(1, 3, 3, 3))])
     save(out, "err_convtranspose_output_shape",
          [helper.make_node("ConvTranspose", ["x", "w"], ["y"],
                            output_shape=[10, 8, 1])],
-         [vi("x", F, [1, 1, 3, 3])], [vi("y", F, None)],
+         [vi("x", F, [1, 1, 3, 3])], [dyn("y", F, 4)],
          [init("w", ones(1, 2, 3, 3))])
-    save(out, "err_maxpool_indices",
+    save(out, "err_maxpool_storage_order",
          [helper.make_node("MaxPool", ["x"], ["y", "idx"],
-                           kernel_shape=[2, 2])],
+                           kernel_shape=[2, 2], storage_order=2)],
          [vi("x", F, [1, 1, 4, 4])],
-         [vi("y", F, None), vi("idx", I64, None)])
+         [dyn("y", F, 4), dyn("idx", I64, 4)])
     save(out, "err_maxpool_rank",
          [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2])],
-         [vi("x", F, [4, 4])], [vi("y", F, None)])
+         [vi("x", F, [4, 4])], [dyn("y", F, 2)])
     save(out, "err_averagepool_window",
          [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[5, 2])],
-         [vi("x", F, [1, 1, 4, 4])], [vi("y", F, None)])
+         [vi("x", F, [1, 1, 4, 4])], [dyn("y", F, 4)])
     save(out, "err_batchnorm_training",
          [helper.make_node("BatchNormalization",
                            ["x", "s", "b", "mean", "var"], ["y"],
                            training_mode=1)],
-         [vi("x", F, [2, 3, 4])], [vi("y", F, None)],
+         [vi("x", F, [2, 3, 4])], [dyn("y", F, 3)],
          [init("s", c), init("b", c), init("mean", c), init("var", c)],
          opset=15)
     save(out, "err_batchnorm_outputs",
          [helper.make_node("BatchNormalization",
                            ["x", "s", "b", "mean", "var"],
-                           ["y", "running_mean"])],
-         [vi("x", F, [2, 3, 4])], [vi("y", F, None),
-                                   vi("running_mean", F, None)],
+                           ["y", "mean_out", "var_out", "saved_mean",
+                            "saved_var"])],
+         [vi("x", F, [2, 3, 4])],
+         [dyn("y", F, 3)] + [dyn(name, F, 1) for name in
+                             ("mean_out", "var_out", "saved_mean",
+                              "saved_var")],
          [init("s", c), init("b", c), init("mean", c), init("var", c)],
          opset=9)
     save(out, "err_batchnorm_spatial",
          [helper.make_node("BatchNormalization",
                            ["x", "s", "b", "mean", "var"], ["y"], spatial=0)],
-         [vi("x", F, [2, 3, 4])], [vi("y", F, None)],
+         [vi("x", F, [2, 3, 4])], [dyn("y", F, 3)],
          [init("s", c), init("b", c), init("mean", c), init("var", c)],
          opset=7)
     save(out, "err_topk_dynamic_k",
          [helper.make_node("TopK", ["x", "k"], ["v", "i"])],
          [vi("x", F, [2, 5]), vi("k", I64, [1])],
-         [vi("v", F, None), vi("i", I64, None)])
+         [dyn("v", F, 2), dyn("i", I64, 2)])
     save(out, "err_topk_k_values",
          [helper.make_node("TopK", ["x", "k"], ["v", "i"])],
-         [vi("x", F, [2, 5])], [vi("v", F, None), vi("i", I64, None)],
+         [vi("x", F, [2, 5])], [dyn("v", F, 2), dyn("i", I64, 2)],
          [init("k", np.array([1, 2], np.int64))])
     save(out, "err_topk_k_range",
          [helper.make_node("TopK", ["x", "k"], ["v", "i"])],
-         [vi("x", F, [2, 5])], [vi("v", F, None), vi("i", I64, None)],
+         [vi("x", F, [2, 5])], [dyn("v", F, 2), dyn("i", I64, 2)],
          [init("k", np.array([6], np.int64))])
     save(out, "err_cumsum_dynamic_axis",
          [helper.make_node("CumSum", ["x", "axis"], ["y"])],
-         [vi("x", F, [2, 3]), vi("axis", I64, [])], [vi("y", F, None)])
+         [vi("x", F, [2, 3]), vi("axis", I64, [])], [dyn("y", F, 2)])
     save(out, "err_argmax_axis",
          [helper.make_node("ArgMax", ["x"], ["y"], axis=3)],
-         [vi("x", F, [2, 3])], [vi("y", I64, None)])
+         [vi("x", F, [2, 3])], [dyn("y", I64, 2)])
     save(out, "err_nllloss_reduction",
          [helper.make_node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"],
                            reduction="avg")],
-         [vi("x", F, [2, 5]), vi("t", I64, [2])], [vi("y", F, None)])
+         [vi("x", F, [2, 5]), vi("t", I64, [2])], [dyn("y", F, 0)])
     save(out, "err_sce_labels",
          [helper.make_node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y"])],
-         [vi("x", F, [2, 5, 3]), vi("t", I64, [2, 5])], [vi("y", F, None)])
+         [vi("x", F, [2, 5, 3]), vi("t", I64, [2, 5])], [dyn("y", F, 0)])
     save(out, "err_einsum_equation",
          [helper.make_node("Einsum", ["a"], ["y"], equation="ij,jk->ik")],
-         [vi("a", F, [2, 3])], [vi("y", F, None)])
+         [vi("a", F, [2, 3])], [dyn("y", F, 2)])
 
 
 def main():
