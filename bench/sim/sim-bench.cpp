@@ -62,7 +62,8 @@ int main(int argc, char **argv) {
   if (which == "gemm" || which == "all") {
     target::TargetDesc dc;
     bin::Program p;
-    if (!target::loadTarget(targetName, dc, err) || !sim::buildGemmProgram(dc, g, p, err)) {
+    if (!target::loadTarget(targetName, dc, err) ||
+        !sim::buildGemmProgram(dc, g, p, err)) {
       std::fprintf(stderr, "error: %s\n", err.c_str());
       return 1;
     }
@@ -118,8 +119,8 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "error: %s\n", err.c_str());
       return 1;
     }
-    std::printf("stream copy %llu MiB on edge\n%s", (unsigned long long)(c.bytes >> 20),
-                st.toText().c_str());
+    std::printf("stream copy %llu MiB on edge\n%s",
+                (unsigned long long)(c.bytes >> 20), st.toText().c_str());
     std::printf("host: %.3f s\n", st.hostSeconds);
   }
   return 0;

@@ -33,11 +33,16 @@ enum SectionKind : uint32_t {
 };
 const char *sectionName(uint32_t k) {
   switch (k) {
-  case kMeta: return "META";
-  case kStream: return "STREAM";
-  case kConst: return "CONST";
-  case kIo: return "IO";
-  case kDebug: return "DEBUG";
+  case kMeta:
+    return "META";
+  case kStream:
+    return "STREAM";
+  case kConst:
+    return "CONST";
+  case kIo:
+    return "IO";
+  case kDebug:
+    return "DEBUG";
   }
   return "?";
 }
@@ -121,8 +126,8 @@ struct In {
   }
 };
 
-template <typename Ar, typename E> bool ioEnum(Ar &ar, E &e, unsigned limit,
-                                               const char *what) {
+template <typename Ar, typename E>
+bool ioEnum(Ar &ar, E &e, unsigned limit, const char *what) {
   uint8_t v = (uint8_t)e;
   ar.raw(v, what);
   if (!ar.check(v < limit, what, v))
@@ -290,7 +295,8 @@ std::string baseName(const std::string &path) {
 }
 } // namespace
 
-std::vector<uint8_t> encodeProgram(const Program &prog, const WriteOptions &opts,
+std::vector<uint8_t> encodeProgram(const Program &prog,
+                                   const WriteOptions &opts,
                                    std::vector<uint8_t> *weights) {
   Program p = prog; // io() takes mutable references
   for (ConstBlob &c : p.consts) {
@@ -389,9 +395,8 @@ bool writeProgramFile(const std::string &path, const Program &p,
 bool decodeProgram(const uint8_t *data, size_t size, Program &out,
                    std::string &error, const std::string &baseDir) {
   if (size < kHeaderBytes) {
-    error = "file is " + std::to_string(size) +
-            " bytes, shorter than the " + std::to_string(kHeaderBytes) +
-            "-byte .npu header (truncated?)";
+    error = "file is " + std::to_string(size) + " bytes, shorter than the " +
+            std::to_string(kHeaderBytes) + "-byte .npu header (truncated?)";
     return false;
   }
   if (std::memcmp(data, kMagic, 8) != 0) {
@@ -406,8 +411,9 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
     return false;
   }
   if (get<uint32_t>(data, 12) != kHeaderBytes) {
-    error = "offset 12: header size " + std::to_string(get<uint32_t>(data, 12)) +
-            " (expected " + std::to_string(kHeaderBytes) + ")";
+    error = "offset 12: header size " +
+            std::to_string(get<uint32_t>(data, 12)) + " (expected " +
+            std::to_string(kHeaderBytes) + ")";
     return false;
   }
   uint64_t fileBytes = get<uint64_t>(data, 16);
@@ -449,7 +455,10 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
               std::to_string(i) + " lies outside the file";
       return false;
     }
-    In ar{data + off, (size_t)len, 0, (size_t)off,
+    In ar{data + off,
+          (size_t)len,
+          0,
+          (size_t)off,
           std::string("section ") + sectionName(kind) + "[" +
               std::to_string(index) + "]",
           ""};
@@ -482,8 +491,7 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
       return false;
     }
     if (ar.ok() && ar.pos != ar.n)
-      ar.fail("section has " + std::to_string(ar.n - ar.pos) +
-                  " unread bytes",
+      ar.fail("section has " + std::to_string(ar.n - ar.pos) + " unread bytes",
               ar.pos);
     if (!ar.ok()) {
       error = ar.err;
@@ -523,8 +531,8 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
     in.seekg((std::streamoff)c.fileOffset);
     in.read((char *)c.data.data(), (std::streamsize)c.size);
     if (target::fnv1a64(c.data.data(), c.data.size()) != c.checksum) {
-      error = "constant '" + c.name + "': checksum mismatch in weight file " +
-              path;
+      error =
+          "constant '" + c.name + "': checksum mismatch in weight file " + path;
       return false;
     }
   }
@@ -532,7 +540,8 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
   return true;
 }
 
-bool readProgramFile(const std::string &path, Program &out, std::string &error) {
+bool readProgramFile(const std::string &path, Program &out,
+                     std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path + ": cannot open";

@@ -14,47 +14,249 @@ namespace {
 constexpr Pipe S = Pipe::S, MTE2 = Pipe::MTE2, MTE3 = Pipe::MTE3,
                MTE1 = Pipe::MTE1, M = Pipe::M, FIX = Pipe::FIX, V = Pipe::V,
                AICPU = Pipe::AICPU;
-#define T0 0, {nullptr, nullptr, nullptr, nullptr}
-#define I0 0, {nullptr, nullptr, nullptr, nullptr}
+#define T0                                                                     \
+  0, { nullptr, nullptr, nullptr, nullptr }
+#define I0                                                                     \
+  0, { nullptr, nullptr, nullptr, nullptr }
 #define VBIN(key)                                                              \
-  {"", OpClass::VBinary, PipeRule::Fixed, V, 3, {"dst", "a", "b", nullptr}, 1, \
-   {"sat", nullptr, nullptr, nullptr}, nullptr, key}
+  {                                                                            \
+    "", OpClass::VBinary, PipeRule::Fixed, V, 3, {"dst", "a", "b", nullptr},   \
+        1, {"sat", nullptr, nullptr, nullptr}, nullptr, key                    \
+  }
 #define VSCAL(key)                                                             \
-  {"", OpClass::VScalar, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, \
-   I0, "scalar", key}
+  {                                                                            \
+    "", OpClass::VScalar, PipeRule::Fixed, V, 2,                               \
+        {"dst", "src", nullptr, nullptr}, I0, "scalar", key                    \
+  }
 #define VUN(key)                                                               \
-  {"", OpClass::VUnary, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, \
-   I0, nullptr, key}
+  {                                                                            \
+    "", OpClass::VUnary, PipeRule::Fixed, V, 2,                                \
+        {"dst", "src", nullptr, nullptr}, I0, nullptr, key                     \
+  }
 #define VRED(key)                                                              \
-  {"", OpClass::VReduce, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, \
-   I0, nullptr, key}
+  {                                                                            \
+    "", OpClass::VReduce, PipeRule::Fixed, V, 2,                               \
+        {"dst", "src", nullptr, nullptr}, I0, nullptr, key                     \
+  }
 
 OpInfo kOps[kNumOpcodes] = {
-    {"", OpClass::Dma, PipeRule::Fixed, MTE2, 2, {"dst", "src", nullptr, nullptr}, I0, nullptr, nullptr},
-    {"", OpClass::Dma, PipeRule::Fixed, MTE3, 2, {"dst", "src", nullptr, nullptr}, I0, nullptr, nullptr},
-    {"", OpClass::Gather, PipeRule::Fixed, MTE2, 3, {"dst", "src", "index", nullptr}, I0, nullptr, nullptr},
-    {"", OpClass::Gather, PipeRule::Fixed, MTE3, 3, {"dst", "src", "index", nullptr}, I0, nullptr, nullptr},
-    {"", OpClass::Dma, PipeRule::Fixed, MTE1, 2, {"dst", "src", nullptr, nullptr}, 1, {"transpose", nullptr, nullptr, nullptr}, nullptr, nullptr},
-    {"", OpClass::Mmad, PipeRule::Fixed, M, 3, {"c", "a", "b", nullptr}, 1, {"acc", nullptr, nullptr, nullptr}, nullptr, nullptr},
-    {"", OpClass::Fix, PipeRule::Fixed, FIX, 2, {"dst", "src", nullptr, nullptr}, 1, {"relu", nullptr, nullptr, nullptr}, "scale", nullptr},
-    VBIN("add"), VBIN("sub"), VBIN("mul"), VBIN("div"), VBIN("max"), VBIN("min"),
-    VSCAL("adds"), VSCAL("muls"), VSCAL("maxs"), VSCAL("mins"),
-    VUN("exp"), VUN("ln"), VUN("sqrt"), VUN("rsqrt"), VUN("rec"), VUN("abs"),
-    VUN("neg"), VUN("relu"), VUN("sigmoid"), VUN("silu"), VUN("gelu"), VUN("tanh"),
-    {"", OpClass::VCast, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, 1, {"sat", nullptr, nullptr, nullptr}, nullptr, "cast"},
-    {"", OpClass::VCmp, PipeRule::Fixed, V, 3, {"dst", "a", "b", nullptr}, 1, {"cmp", nullptr, nullptr, nullptr}, nullptr, "cmp"},
-    {"", OpClass::VSel, PipeRule::Fixed, V, 4, {"dst", "mask", "a", "b"}, I0, nullptr, "sel"},
-    {"", OpClass::VDup, PipeRule::Fixed, V, 1, {"dst", nullptr, nullptr, nullptr}, I0, "value", "dup"},
-    VRED("redsum"), VRED("redmax"), VRED("redmin"),
-    {"", OpClass::VTopK, PipeRule::Fixed, V, 3, {"values", "indices", "src", nullptr}, 1, {"k", nullptr, nullptr, nullptr}, nullptr, "topk"},
-    {"", OpClass::VTrans, PipeRule::Fixed, V, 2, {"dst", "src", nullptr, nullptr}, I0, nullptr, "trans"},
-    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 3, {"src_pipe", "dst_pipe", "id", nullptr}, nullptr, nullptr},
-    {"", OpClass::Sync, PipeRule::FromInt1, S, 0, {nullptr, nullptr, nullptr, nullptr}, 3, {"src_pipe", "dst_pipe", "id", nullptr}, nullptr, nullptr},
-    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 1, {"pipe", nullptr, nullptr, nullptr}, nullptr, nullptr},
-    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 3, {"pipe", "core", "id", nullptr}, nullptr, nullptr},
-    {"", OpClass::Sync, PipeRule::FromInt0, S, 0, {nullptr, nullptr, nullptr, nullptr}, 2, {"pipe", "id", nullptr, nullptr}, nullptr, nullptr},
-    {"", OpClass::Cpu, PipeRule::Fixed, AICPU, 2, {"dst", "src", nullptr, nullptr}, 1, {"fn", nullptr, nullptr, nullptr}, nullptr, nullptr},
-    {"", OpClass::End, PipeRule::EndPipe, S, 0, {nullptr, nullptr, nullptr, nullptr}, I0, nullptr, nullptr},
+    {"",
+     OpClass::Dma,
+     PipeRule::Fixed,
+     MTE2,
+     2,
+     {"dst", "src", nullptr, nullptr},
+     I0,
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Dma,
+     PipeRule::Fixed,
+     MTE3,
+     2,
+     {"dst", "src", nullptr, nullptr},
+     I0,
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Gather,
+     PipeRule::Fixed,
+     MTE2,
+     3,
+     {"dst", "src", "index", nullptr},
+     I0,
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Gather,
+     PipeRule::Fixed,
+     MTE3,
+     3,
+     {"dst", "src", "index", nullptr},
+     I0,
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Dma,
+     PipeRule::Fixed,
+     MTE1,
+     2,
+     {"dst", "src", nullptr, nullptr},
+     1,
+     {"transpose", nullptr, nullptr, nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Mmad,
+     PipeRule::Fixed,
+     M,
+     3,
+     {"c", "a", "b", nullptr},
+     1,
+     {"acc", nullptr, nullptr, nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Fix,
+     PipeRule::Fixed,
+     FIX,
+     2,
+     {"dst", "src", nullptr, nullptr},
+     1,
+     {"relu", nullptr, nullptr, nullptr},
+     "scale",
+     nullptr},
+    VBIN("add"),
+    VBIN("sub"),
+    VBIN("mul"),
+    VBIN("div"),
+    VBIN("max"),
+    VBIN("min"),
+    VSCAL("adds"),
+    VSCAL("muls"),
+    VSCAL("maxs"),
+    VSCAL("mins"),
+    VUN("exp"),
+    VUN("ln"),
+    VUN("sqrt"),
+    VUN("rsqrt"),
+    VUN("rec"),
+    VUN("abs"),
+    VUN("neg"),
+    VUN("relu"),
+    VUN("sigmoid"),
+    VUN("silu"),
+    VUN("gelu"),
+    VUN("tanh"),
+    {"",
+     OpClass::VCast,
+     PipeRule::Fixed,
+     V,
+     2,
+     {"dst", "src", nullptr, nullptr},
+     1,
+     {"sat", nullptr, nullptr, nullptr},
+     nullptr,
+     "cast"},
+    {"",
+     OpClass::VCmp,
+     PipeRule::Fixed,
+     V,
+     3,
+     {"dst", "a", "b", nullptr},
+     1,
+     {"cmp", nullptr, nullptr, nullptr},
+     nullptr,
+     "cmp"},
+    {"",
+     OpClass::VSel,
+     PipeRule::Fixed,
+     V,
+     4,
+     {"dst", "mask", "a", "b"},
+     I0,
+     nullptr,
+     "sel"},
+    {"",
+     OpClass::VDup,
+     PipeRule::Fixed,
+     V,
+     1,
+     {"dst", nullptr, nullptr, nullptr},
+     I0,
+     "value",
+     "dup"},
+    VRED("redsum"),
+    VRED("redmax"),
+    VRED("redmin"),
+    {"",
+     OpClass::VTopK,
+     PipeRule::Fixed,
+     V,
+     3,
+     {"values", "indices", "src", nullptr},
+     1,
+     {"k", nullptr, nullptr, nullptr},
+     nullptr,
+     "topk"},
+    {"",
+     OpClass::VTrans,
+     PipeRule::Fixed,
+     V,
+     2,
+     {"dst", "src", nullptr, nullptr},
+     I0,
+     nullptr,
+     "trans"},
+    {"",
+     OpClass::Sync,
+     PipeRule::FromInt0,
+     S,
+     0,
+     {nullptr, nullptr, nullptr, nullptr},
+     3,
+     {"src_pipe", "dst_pipe", "id", nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Sync,
+     PipeRule::FromInt1,
+     S,
+     0,
+     {nullptr, nullptr, nullptr, nullptr},
+     3,
+     {"src_pipe", "dst_pipe", "id", nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Sync,
+     PipeRule::FromInt0,
+     S,
+     0,
+     {nullptr, nullptr, nullptr, nullptr},
+     1,
+     {"pipe", nullptr, nullptr, nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Sync,
+     PipeRule::FromInt0,
+     S,
+     0,
+     {nullptr, nullptr, nullptr, nullptr},
+     3,
+     {"pipe", "core", "id", nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Sync,
+     PipeRule::FromInt0,
+     S,
+     0,
+     {nullptr, nullptr, nullptr, nullptr},
+     2,
+     {"pipe", "id", nullptr, nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::Cpu,
+     PipeRule::Fixed,
+     AICPU,
+     2,
+     {"dst", "src", nullptr, nullptr},
+     1,
+     {"fn", nullptr, nullptr, nullptr},
+     nullptr,
+     nullptr},
+    {"",
+     OpClass::End,
+     PipeRule::EndPipe,
+     S,
+     0,
+     {nullptr, nullptr, nullptr, nullptr},
+     I0,
+     nullptr,
+     nullptr},
 };
 
 const char *const kMnemonics[kNumOpcodes] = {
@@ -72,7 +274,8 @@ struct TableInit {
 } // namespace
 
 const OpInfo &opInfo(Opcode op) {
-  unsigned i = (unsigned)op < kNumOpcodes ? (unsigned)op : (unsigned)Opcode::End;
+  unsigned i =
+      (unsigned)op < kNumOpcodes ? (unsigned)op : (unsigned)Opcode::End;
   if (!kOps[i].mnemonic[0])
     kOps[i].mnemonic = kMnemonics[i];
   return kOps[i];
@@ -90,7 +293,8 @@ const char *cmpKindName(int64_t k) {
   return k >= 0 && k < (int64_t)kNumCmpKinds ? n[k] : "?";
 }
 const char *cpuFnName(int64_t f) {
-  static const char *n[] = {"copy", "exp", "erf", "cumsum", "sort_desc", "argmax"};
+  static const char *n[] = {"copy",   "exp",       "erf",
+                            "cumsum", "sort_desc", "argmax"};
   return f >= 0 && f < (int64_t)kNumCpuFns ? n[f] : "?";
 }
 
@@ -294,6 +498,11 @@ struct Checker {
         return fail(opnd(i) + ": stride " + std::to_string(d) +
                     " out of range");
     }
+    // Broadcast strides (0) can describe tiles far larger than any memory;
+    // keep every tile within what a host can materialize.
+    if (tl.numElements() > (int64_t(1) << 28))
+      return fail(opnd(i) + ": " + std::to_string(tl.numElements()) +
+                  " elements exceed the limit of 2^28 per tile");
     if (tl.layout == Layout::NZ) {
       int64_t c0 = 32 / tl.elemBytes();
       if (tl.rank != 2)
@@ -315,8 +524,8 @@ struct Checker {
                     "' cores have no " + target::spaceName(tl.space));
     }
     if (tl.offset % sd.align != 0)
-      return fail(opnd(i) + ": offset " + std::to_string(tl.offset) +
-                  " in " + target::spaceName(tl.space) + " is not " +
+      return fail(opnd(i) + ": offset " + std::to_string(tl.offset) + " in " +
+                  target::spaceName(tl.space) + " is not " +
                   std::to_string(sd.align) + "-byte aligned");
     if (tl.endByte() > sd.bytes)
       return fail(opnd(i) + ": tile ends at byte " +
@@ -358,8 +567,9 @@ struct Checker {
 
   bool sameCount(unsigned a, unsigned b) {
     if (in.tiles[a].numElements() != in.tiles[b].numElements())
-      return fail(opnd(a) + " has " + std::to_string(in.tiles[a].numElements()) +
-                  " elements but " + opnd(b) + " has " +
+      return fail(opnd(a) + " has " +
+                  std::to_string(in.tiles[a].numElements()) + " elements but " +
+                  opnd(b) + " has " +
                   std::to_string(in.tiles[b].numElements()));
     return true;
   }
@@ -390,15 +600,16 @@ struct Checker {
   }
   bool intRange(unsigned i, int64_t lo, int64_t hi) {
     if (in.ints[i] < lo || in.ints[i] > hi)
-      return fail(std::string("field '") + in.info().intNames[i] + "' = " +
-                  std::to_string(in.ints[i]) + " out of range [" +
+      return fail(std::string("field '") + in.info().intNames[i] +
+                  "' = " + std::to_string(in.ints[i]) + " out of range [" +
                   std::to_string(lo) + ", " + std::to_string(hi) + "]");
     return true;
   }
 
   bool run() {
     if ((unsigned)in.op >= kNumOpcodes)
-      return fail("opcode " + std::to_string((unsigned)in.op) + " out of range");
+      return fail("opcode " + std::to_string((unsigned)in.op) +
+                  " out of range");
     if (coreType != kAiCpuCoreType && coreType >= t.coreTypes.size())
       return fail("core type out of range");
     if (onAiCpu() && !t.aicpu.present)
@@ -406,12 +617,13 @@ struct Checker {
     const OpInfo &inf = in.info();
     // Pipe fields first: the pipe the instruction runs on derives from them.
     if (inf.cls == OpClass::Sync) {
-      int np = in.op == Opcode::Barrier ? 1
+      int np = in.op == Opcode::Barrier                          ? 1
                : in.op == Opcode::XSet || in.op == Opcode::XWait ? 1
                                                                  : 2;
       for (int k = 0; k < np; ++k)
-        if (!intRange(k, 0, in.op == Opcode::Barrier ? kBarrierAll
-                                                     : target::kNumPipes - 1))
+        if (!intRange(k, 0,
+                      in.op == Opcode::Barrier ? kBarrierAll
+                                               : target::kNumPipes - 1))
           return false;
     }
     Pipe want = derivePipe(in, onAiCpu());
@@ -428,10 +640,12 @@ struct Checker {
     switch (inf.cls) {
     case OpClass::Dma:
       if (in.op == Opcode::DmaLd) {
-        if (!role(0, {Space::L1, Space::UB}) || !role(1, {Space::GM, Space::L2}))
+        if (!role(0, {Space::L1, Space::UB}) ||
+            !role(1, {Space::GM, Space::L2}))
           return false;
       } else if (in.op == Opcode::DmaSt) {
-        if (!role(0, {Space::GM, Space::L2}) || !role(1, {Space::UB, Space::L1}))
+        if (!role(0, {Space::GM, Space::L2}) ||
+            !role(1, {Space::UB, Space::L1}))
           return false;
       } else { // mv
         if (!role(0, {Space::L0A, Space::L0B}) || !role(1, {Space::L1}) ||
@@ -483,17 +697,16 @@ struct Checker {
         return fail("mmad needs 2-D tiles: c[m,n] += a[m,k] * b[k,n]");
       if (a.shape[0] != c.shape[0] || b.shape[1] != c.shape[1] ||
           a.shape[1] != b.shape[0])
-        return fail("mmad shapes disagree: c " + std::to_string(c.shape[0]) +
-                    "x" + std::to_string(c.shape[1]) + ", a " +
-                    std::to_string(a.shape[0]) + "x" +
-                    std::to_string(a.shape[1]) + ", b " +
-                    std::to_string(b.shape[0]) + "x" +
-                    std::to_string(b.shape[1]));
+        return fail(
+            "mmad shapes disagree: c " + std::to_string(c.shape[0]) + "x" +
+            std::to_string(c.shape[1]) + ", a " + std::to_string(a.shape[0]) +
+            "x" + std::to_string(a.shape[1]) + ", b " +
+            std::to_string(b.shape[0]) + "x" + std::to_string(b.shape[1]));
       return true;
     }
     case OpClass::Fix: {
-      if (!role(0, {Space::GM, Space::L1, Space::UB}) || !role(1, {Space::L0C}) ||
-          !intRange(0, 0, 1))
+      if (!role(0, {Space::GM, Space::L1, Space::UB}) ||
+          !role(1, {Space::L0C}) || !intRange(0, 0, 1))
         return false;
       DType s = in.tiles[1].dtype, d = in.tiles[0].dtype;
       if (s != DType::F32 && s != DType::I32)

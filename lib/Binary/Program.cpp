@@ -53,8 +53,8 @@ void setTarget(Program &p, const TargetDesc &t) {
 
 bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
   if (p.targetName != t.name) {
-    error = "program was built for target '" + p.targetName +
-            "', not '" + t.name + "'";
+    error = "program was built for target '" + p.targetName + "', not '" +
+            t.name + "'";
     return false;
   }
   if (p.targetHash != t.hash) {
@@ -112,7 +112,8 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
         return false;
       }
       if (in.op == Opcode::End && ii + 1 != s.instrs.size()) {
-        error = p.describeInstr(t, si, ii) + ": 'end' before the end of the stream";
+        error =
+            p.describeInstr(t, si, ii) + ": 'end' before the end of the stream";
         return false;
       }
       for (unsigned k = 0; k < in.info().numTiles; ++k) {

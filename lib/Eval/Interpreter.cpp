@@ -78,11 +78,32 @@ FailureOr<std::vector<Tensor>> evaluateFunction(func::FuncOp func,
     for (Value v : op.getOperands())
       lastUse[v] = &op;
 
+  // Constants (weights) are materialized at their first use and freed after
+  // their last, so only the weights in flight are held as host tensors.
+  auto materialize = [&](Value v) -> LogicalResult {
+    if (env.count(v))
+      return success();
+    auto cst = v.getDefiningOp<graph::ConstantOp>();
+    if (!cst)
+      return failure();
+    SmallVector<Tensor> results;
+    if (failed(cast<graph::EvaluableOpInterface>(cst.getOperation())
+                   .evaluate({}, results)))
+      return failure();
+    env[v] = std::move(results.front());
+    return success();
+  };
+
   for (Operation &op : body) {
+    if (isa<graph::ConstantOp>(op))
+      continue;
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       std::vector<Tensor> outputs;
-      for (Value v : ret.getOperands())
+      for (Value v : ret.getOperands()) {
+        if (failed(materialize(v)))
+          return failure();
         outputs.push_back(env.lookup(v));
+      }
       return outputs;
     }
     auto evaluable = dyn_cast<graph::EvaluableOpInterface>(op);
@@ -90,6 +111,9 @@ FailureOr<std::vector<Tensor>> evaluateFunction(func::FuncOp func,
       return op.emitOpError("has no golden evaluation"), failure();
     SmallVector<Tensor> operands, results;
     for (Value v : op.getOperands()) {
+      if (!env.count(v) && v.getDefiningOp<graph::ConstantOp>() &&
+          failed(materialize(v)))
+        return failure();
       auto it = env.find(v);
       if (it == env.end())
         return op.emitOpError("uses a value that was not computed"), failure();

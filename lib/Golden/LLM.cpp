@@ -208,6 +208,7 @@ llvm::Expected<Tensor> attention(const Tensor &q, const Tensor &k,
     maskStrides = broadcastStrides(mask->shape(), {batch, heads, sq, skv});
   Tensor r(q.dtype(), *outShape);
   std::vector<float> scores(skv);
+  std::vector<double> acc(dv);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h) {
       int64_t kvh = h / group;
@@ -230,17 +231,19 @@ llvm::Expected<Tensor> attention(const Tensor &q, const Tensor &k,
           scores[j] = s;
           mx = std::max(mx, s);
         }
+        // Softmax as graph.softmax computes it, then P V.
         float sum = 0;
         for (int64_t j = 0; j < visible; ++j)
           sum += std::exp(scores[j] - mx);
+        for (int64_t j = 0; j < visible; ++j)
+          scores[j] = std::exp(scores[j] - mx) / sum;
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t j = 0; j < visible; ++j)
+          for (int64_t d = 0; d < dv; ++d)
+            acc[d] += (double)scores[j] * v.getF(vBase + j * dv + d);
         int64_t oBase = ((b * heads + h) * sq + i) * dv;
-        for (int64_t d = 0; d < dv; ++d) {
-          double acc = 0;
-          for (int64_t j = 0; j < visible; ++j)
-            acc += (double)(std::exp(scores[j] - mx) / sum) *
-                   v.getF(vBase + j * dv + d);
-          r.setF(oBase + d, (float)acc);
-        }
+        for (int64_t d = 0; d < dv; ++d)
+          r.setF(oBase + d, (float)acc[d]);
       }
     }
   return r;

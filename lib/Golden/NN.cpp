@@ -255,6 +255,16 @@ llvm::Expected<Tensor> conv(const Tensor &x, const Tensor &w,
   return r;
 }
 
+int64_t convFlops(const Shape &output, const Shape &weight) {
+  return 2 * shapeNumElements(output) *
+         product(llvm::ArrayRef(weight).drop_front());
+}
+
+int64_t convTransposeFlops(const Shape &input, const Shape &weight) {
+  return 2 * shapeNumElements(input) *
+         product(llvm::ArrayRef(weight).drop_front());
+}
+
 llvm::Expected<Shape> convTransposeShape(const Shape &x, const Shape &w,
                                          const Shape *bias,
                                          const ConvParams &p) {
@@ -430,6 +440,20 @@ llvm::Expected<Tensor> pool(const Tensor &x, const PoolParams &p) {
     }
   }
   return r;
+}
+
+int64_t poolFlops(const Shape &output, llvm::ArrayRef<int64_t> kernel,
+                  PoolKind kind) {
+  int64_t n = shapeNumElements(output), k = product(kernel);
+  switch (kind) {
+  case PoolKind::Max:
+    return n * k;
+  case PoolKind::Average:
+    return n * (k + 1);
+  case PoolKind::Lp:
+    return n * (2 * k + 1);
+  }
+  return 0;
 }
 
 llvm::Expected<std::pair<Tensor, Tensor>>

@@ -52,7 +52,8 @@ std::vector<T> loadBroadcast(const uint8_t *mem, const Tile &src,
   return out;
 }
 
-std::vector<float> loadBF(const uint8_t *mem, const Tile &src, const Tile &dst) {
+std::vector<float> loadBF(const uint8_t *mem, const Tile &src,
+                          const Tile &dst) {
   return loadBroadcast<float>(mem, src, dst, loadF);
 }
 std::vector<int64_t> loadBI(const uint8_t *mem, const Tile &src,
@@ -64,54 +65,95 @@ float sigmoidF(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 float unaryF(Opcode op, float x) {
   switch (op) {
-  case Opcode::VExp: return std::exp(x);
-  case Opcode::VLn: return std::log(x);
-  case Opcode::VSqrt: return std::sqrt(x);
-  case Opcode::VRsqrt: return 1.0f / std::sqrt(x);
-  case Opcode::VRec: return 1.0f / x;
-  case Opcode::VAbs: return std::fabs(x);
-  case Opcode::VNeg: return -x;
-  case Opcode::VRelu: return x > 0 ? x : 0.0f;
-  case Opcode::VSigmoid: return sigmoidF(x);
-  case Opcode::VSilu: return x * sigmoidF(x);
-  case Opcode::VGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
-  case Opcode::VTanh: return std::tanh(x);
-  default: return x;
+  case Opcode::VExp:
+    return std::exp(x);
+  case Opcode::VLn:
+    return std::log(x);
+  case Opcode::VSqrt:
+    return std::sqrt(x);
+  case Opcode::VRsqrt:
+    return 1.0f / std::sqrt(x);
+  case Opcode::VRec:
+    return 1.0f / x;
+  case Opcode::VAbs:
+    return std::fabs(x);
+  case Opcode::VNeg:
+    return -x;
+  case Opcode::VRelu:
+    return x > 0 ? x : 0.0f;
+  case Opcode::VSigmoid:
+    return sigmoidF(x);
+  case Opcode::VSilu:
+    return x * sigmoidF(x);
+  case Opcode::VGelu:
+    return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
+  case Opcode::VTanh:
+    return std::tanh(x);
+  default:
+    return x;
   }
 }
 
 float binaryF(Opcode op, float a, float b) {
   switch (op) {
-  case Opcode::VAdd: case Opcode::VAddS: return a + b;
-  case Opcode::VSub: return a - b;
-  case Opcode::VMul: case Opcode::VMulS: return a * b;
-  case Opcode::VDiv: return a / b;
-  case Opcode::VMax: case Opcode::VMaxS: return std::fmax(a, b);
-  case Opcode::VMin: case Opcode::VMinS: return std::fmin(a, b);
-  default: return a;
+  case Opcode::VAdd:
+  case Opcode::VAddS:
+    return a + b;
+  case Opcode::VSub:
+    return a - b;
+  case Opcode::VMul:
+  case Opcode::VMulS:
+    return a * b;
+  case Opcode::VDiv:
+    return a / b;
+  case Opcode::VMax:
+  case Opcode::VMaxS:
+    return std::fmax(a, b);
+  case Opcode::VMin:
+  case Opcode::VMinS:
+    return std::fmin(a, b);
+  default:
+    return a;
   }
 }
 
 int64_t binaryI(Opcode op, int64_t a, int64_t b) {
   switch (op) {
-  case Opcode::VAdd: case Opcode::VAddS: return a + b;
-  case Opcode::VSub: return a - b;
-  case Opcode::VMul: case Opcode::VMulS: return a * b;
-  case Opcode::VDiv: return b == 0 ? 0 : a / b; // documented: x / 0 = 0
-  case Opcode::VMax: case Opcode::VMaxS: return std::max(a, b);
-  case Opcode::VMin: case Opcode::VMinS: return std::min(a, b);
-  default: return a;
+  case Opcode::VAdd:
+  case Opcode::VAddS:
+    return a + b;
+  case Opcode::VSub:
+    return a - b;
+  case Opcode::VMul:
+  case Opcode::VMulS:
+    return a * b;
+  case Opcode::VDiv:
+    return b == 0 ? 0 : a / b; // documented: x / 0 = 0
+  case Opcode::VMax:
+  case Opcode::VMaxS:
+    return std::max(a, b);
+  case Opcode::VMin:
+  case Opcode::VMinS:
+    return std::min(a, b);
+  default:
+    return a;
   }
 }
 
 bool cmp(int64_t kind, double a, double b) {
   switch ((bin::CmpKind)kind) {
-  case bin::CmpKind::EQ: return a == b;
-  case bin::CmpKind::NE: return a != b;
-  case bin::CmpKind::LT: return a < b;
-  case bin::CmpKind::LE: return a <= b;
-  case bin::CmpKind::GT: return a > b;
-  case bin::CmpKind::GE: return a >= b;
+  case bin::CmpKind::EQ:
+    return a == b;
+  case bin::CmpKind::NE:
+    return a != b;
+  case bin::CmpKind::LT:
+    return a < b;
+  case bin::CmpKind::LE:
+    return a <= b;
+  case bin::CmpKind::GT:
+    return a > b;
+  case bin::CmpKind::GE:
+    return a >= b;
   }
   return false;
 }
@@ -137,7 +179,8 @@ void copyTile(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
               const Tile &dst) {
   int64_t es = src.elemBytes();
   if (src.isContiguous() && dst.isContiguous()) {
-    std::memmove(dbase + dst.offset, sbase + src.offset, src.numElements() * es);
+    std::memmove(dbase + dst.offset, sbase + src.offset,
+                 src.numElements() * es);
     return;
   }
   thread_local std::vector<uint8_t> tmp;
@@ -219,8 +262,8 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     for (size_t r = 0; r < index.size(); ++r) {
       if (index[r] < 0 || index[r] >= table.shape[0]) {
         error = "out-of-bounds " + std::string(gather ? "gather" : "scatter") +
-                ": index[" + std::to_string(r) + "] = " +
-                std::to_string(index[r]) + " but the table in " +
+                ": index[" + std::to_string(r) +
+                "] = " + std::to_string(index[r]) + " but the table in " +
                 target::spaceName(table.space) + " has " +
                 std::to_string(table.shape[0]) + " rows";
         return false;
@@ -325,7 +368,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     if (dInt) {
       auto a = loadBI(base(1), in.tiles[1], d);
       for (auto &x : a)
-        x = in.op == Opcode::VAbs ? std::llabs(x)
+        x = in.op == Opcode::VAbs   ? std::llabs(x)
             : in.op == Opcode::VNeg ? -x
                                     : std::max<int64_t>(x, 0);
       storeI(base(0), d, a.data(), false);
@@ -358,11 +401,13 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     int64_t n = d.numElements();
     std::vector<int64_t> o(n);
     if (isFloatDType(in.tiles[1].dtype)) {
-      auto a = loadBF(base(1), in.tiles[1], d), b = loadBF(base(2), in.tiles[2], d);
+      auto a = loadBF(base(1), in.tiles[1], d),
+           b = loadBF(base(2), in.tiles[2], d);
       for (int64_t i = 0; i < n; ++i)
         o[i] = cmp(in.ints[0], a[i], b[i]);
     } else {
-      auto a = loadBI(base(1), in.tiles[1], d), b = loadBI(base(2), in.tiles[2], d);
+      auto a = loadBI(base(1), in.tiles[1], d),
+           b = loadBI(base(2), in.tiles[2], d);
       for (int64_t i = 0; i < n; ++i)
         o[i] = cmp(in.ints[0], (double)a[i], (double)b[i]);
     }
@@ -374,12 +419,14 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     int64_t n = d.numElements();
     auto mask = loadBF(base(1), in.tiles[1], d);
     if (dInt) {
-      auto a = loadBI(base(2), in.tiles[2], d), b = loadBI(base(3), in.tiles[3], d);
+      auto a = loadBI(base(2), in.tiles[2], d),
+           b = loadBI(base(3), in.tiles[3], d);
       for (int64_t i = 0; i < n; ++i)
         a[i] = mask[i] != 0 ? a[i] : b[i];
       storeI(base(0), d, a.data(), false);
     } else {
-      auto a = loadBF(base(2), in.tiles[2], d), b = loadBF(base(3), in.tiles[3], d);
+      auto a = loadBF(base(2), in.tiles[2], d),
+           b = loadBF(base(3), in.tiles[3], d);
       for (int64_t i = 0; i < n; ++i)
         a[i] = mask[i] != 0 ? a[i] : b[i];
       storeF(base(0), d, a.data(), false);
@@ -409,7 +456,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
         int64_t acc = v[r * cols];
         for (int64_t c = 1; c < cols; ++c) {
           int64_t x = v[r * cols + c];
-          acc = in.op == Opcode::VRedSum ? acc + x
+          acc = in.op == Opcode::VRedSum   ? acc + x
                 : in.op == Opcode::VRedMax ? std::max(acc, x)
                                            : std::min(acc, x);
         }
@@ -424,7 +471,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       float acc = v[r * cols];
       for (int64_t c = 1; c < cols; ++c) {
         float x = v[r * cols + c];
-        acc = in.op == Opcode::VRedSum ? acc + x
+        acc = in.op == Opcode::VRedSum   ? acc + x
               : in.op == Opcode::VRedMax ? std::fmax(acc, x)
                                          : std::fmin(acc, x);
       }
@@ -507,9 +554,9 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     case bin::CpuFn::ArgMax: {
       std::vector<int64_t> o(rows);
       for (int64_t r = 0; r < rows; ++r)
-        o[r] = std::max_element(v.begin() + r * cols,
-                                v.begin() + (r + 1) * cols) -
-               (v.begin() + r * cols);
+        o[r] =
+            std::max_element(v.begin() + r * cols, v.begin() + (r + 1) * cols) -
+            (v.begin() + r * cols);
       storeI(base(0), d, o.data(), false);
       return true;
     }

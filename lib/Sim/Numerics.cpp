@@ -9,37 +9,100 @@ namespace tessera::sim {
 int64_t saturateInt(int64_t v, DType dt) {
   int64_t lo, hi;
   switch (dt) {
-  case DType::I8: lo = INT8_MIN; hi = INT8_MAX; break;
-  case DType::I16: lo = INT16_MIN; hi = INT16_MAX; break;
-  case DType::I32: lo = INT32_MIN; hi = INT32_MAX; break;
-  case DType::U8: lo = 0; hi = UINT8_MAX; break;
-  case DType::U16: lo = 0; hi = UINT16_MAX; break;
-  case DType::U32: lo = 0; hi = UINT32_MAX; break;
-  case DType::Bool: lo = 0; hi = 1; break;
-  default: return v;
+  case DType::I8:
+    lo = INT8_MIN;
+    hi = INT8_MAX;
+    break;
+  case DType::I16:
+    lo = INT16_MIN;
+    hi = INT16_MAX;
+    break;
+  case DType::I32:
+    lo = INT32_MIN;
+    hi = INT32_MAX;
+    break;
+  case DType::U8:
+    lo = 0;
+    hi = UINT8_MAX;
+    break;
+  case DType::U16:
+    lo = 0;
+    hi = UINT16_MAX;
+    break;
+  case DType::U32:
+    lo = 0;
+    hi = UINT32_MAX;
+    break;
+  case DType::Bool:
+    lo = 0;
+    hi = 1;
+    break;
+  default:
+    return v;
   }
   return std::min(hi, std::max(lo, v));
 }
 
 float loadScalarF(const uint8_t *p, DType dt) {
   switch (dt) {
-  case DType::F32: { float f; std::memcpy(&f, p, 4); return f; }
-  case DType::F16: { uint16_t b; std::memcpy(&b, p, 2); return f16BitsToFloat(b); }
-  case DType::BF16: { uint16_t b; std::memcpy(&b, p, 2); return bf16ToF(b); }
-  case DType::F64: { double d; std::memcpy(&d, p, 8); return (float)d; }
-  default: return (float)loadScalarI(p, dt);
+  case DType::F32: {
+    float f;
+    std::memcpy(&f, p, 4);
+    return f;
+  }
+  case DType::F16: {
+    uint16_t b;
+    std::memcpy(&b, p, 2);
+    return f16BitsToFloat(b);
+  }
+  case DType::BF16: {
+    uint16_t b;
+    std::memcpy(&b, p, 2);
+    return bf16ToF(b);
+  }
+  case DType::F64: {
+    double d;
+    std::memcpy(&d, p, 8);
+    return (float)d;
+  }
+  default:
+    return (float)loadScalarI(p, dt);
   }
 }
 
 int64_t loadScalarI(const uint8_t *p, DType dt) {
   switch (dt) {
-  case DType::I8: return (int8_t)p[0];
-  case DType::U8: case DType::Bool: return p[0];
-  case DType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
-  case DType::U16: { uint16_t v; std::memcpy(&v, p, 2); return v; }
-  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-  case DType::U32: { uint32_t v; std::memcpy(&v, p, 4); return v; }
-  case DType::I64: case DType::U64: { int64_t v; std::memcpy(&v, p, 8); return v; }
+  case DType::I8:
+    return (int8_t)p[0];
+  case DType::U8:
+  case DType::Bool:
+    return p[0];
+  case DType::I16: {
+    int16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+  }
+  case DType::U16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+  }
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::U32: {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case DType::I64:
+  case DType::U64: {
+    int64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
   default: {
     float f = loadScalarF(p, dt);
     return std::isfinite(f) ? (int64_t)f : 0;
@@ -54,19 +117,45 @@ void storeScalarI(uint8_t *p, DType dt, int64_t v, bool sat) {
   }
   v = sat ? saturateInt(v, dt) : wrapInteger(v, dt);
   switch (dtypeByteSize(dt)) {
-  case 1: p[0] = (uint8_t)v; break;
-  case 2: { uint16_t u = (uint16_t)v; std::memcpy(p, &u, 2); break; }
-  case 4: { uint32_t u = (uint32_t)v; std::memcpy(p, &u, 4); break; }
-  default: std::memcpy(p, &v, 8); break;
+  case 1:
+    p[0] = (uint8_t)v;
+    break;
+  case 2: {
+    uint16_t u = (uint16_t)v;
+    std::memcpy(p, &u, 2);
+    break;
+  }
+  case 4: {
+    uint32_t u = (uint32_t)v;
+    std::memcpy(p, &u, 4);
+    break;
+  }
+  default:
+    std::memcpy(p, &v, 8);
+    break;
   }
 }
 
 void storeScalarF(uint8_t *p, DType dt, float v, bool sat) {
   switch (dt) {
-  case DType::F32: std::memcpy(p, &v, 4); return;
-  case DType::F16: { uint16_t b = floatToF16Bits(v); std::memcpy(p, &b, 2); return; }
-  case DType::BF16: { uint16_t b = floatToBF16Bits(v); std::memcpy(p, &b, 2); return; }
-  case DType::F64: { double d = v; std::memcpy(p, &d, 8); return; }
+  case DType::F32:
+    std::memcpy(p, &v, 4);
+    return;
+  case DType::F16: {
+    uint16_t b = floatToF16Bits(v);
+    std::memcpy(p, &b, 2);
+    return;
+  }
+  case DType::BF16: {
+    uint16_t b = floatToBF16Bits(v);
+    std::memcpy(p, &b, 2);
+    return;
+  }
+  case DType::F64: {
+    double d = v;
+    std::memcpy(p, &d, 8);
+    return;
+  }
   default: {
     // Float to integer: round to nearest even, then saturate or wrap.
     if (std::isnan(v)) {

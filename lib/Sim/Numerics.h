@@ -1,4 +1,5 @@
-//===- Numerics.h - Element access and arithmetic of the simulator -*- C++ -*-===//
+//===- Numerics.h - Element access and arithmetic of the simulator -*- C++
+//-*-===//
 //
 // Loading tiles from simulated memory into dense host arrays (in the tile's
 // logical row-major order) and storing them back with the hardware's

@@ -50,9 +50,9 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
   int coreType = -1;
   for (size_t i = 0; i < t.coreTypes.size(); ++i) {
     const auto &ct = t.coreTypes[i];
-    if (ct.hasPipe(Pipe::M) && ct.hasPipe(Pipe::MTE1) && ct.hasSpace(Space::L1) &&
-        ct.hasSpace(Space::L0A) && ct.hasSpace(Space::L0B) &&
-        ct.hasSpace(Space::L0C)) {
+    if (ct.hasPipe(Pipe::M) && ct.hasPipe(Pipe::MTE1) &&
+        ct.hasSpace(Space::L1) && ct.hasSpace(Space::L0A) &&
+        ct.hasSpace(Space::L0B) && ct.hasSpace(Space::L0C)) {
       coreType = (int)i;
       break;
     }
@@ -105,7 +105,8 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
   // next group) so that a round of cores shares fewer A and B panels: the
   // first round then pulls less from DRAM, and misses spread over rounds.
   int64_t tilesM = cfg.m / cfg.tileM;
-  int64_t group = cfg.groupN > 0 && tilesN % cfg.groupN == 0 ? cfg.groupN : tilesN;
+  int64_t group =
+      cfg.groupN > 0 && tilesN % cfg.groupN == 0 ? cfg.groupN : tilesN;
   auto tileAt = [&](int64_t i, int64_t &r, int64_t &c) {
     int64_t perGroup = tilesM * group;
     int64_t gi = i / perGroup, within = i % perGroup;
@@ -162,17 +163,18 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
         if (g >= 2)
           ins.push_back(waitFlag(Pipe::MTE1, Pipe::MTE2, p1));
         ins.push_back(makeInstr(
-            Opcode::DmaLd,
-            {bin::makeTile(Space::L1, l1A, dt, {cfg.tileM, cfg.chunkK}, Layout::NZ),
-             gmTile(aBase, dt, item.r, kk * cfg.chunkK, cfg.tileM, cfg.chunkK,
-                    cfg.k)}));
+            Opcode::DmaLd, {bin::makeTile(Space::L1, l1A, dt,
+                                          {cfg.tileM, cfg.chunkK}, Layout::NZ),
+                            gmTile(aBase, dt, item.r, kk * cfg.chunkK,
+                                   cfg.tileM, cfg.chunkK, cfg.k)}));
         for (int64_t j = 0; j < steps; ++j)
-          ins.push_back(makeInstr(
-              Opcode::DmaLd,
-              {bin::makeTile(Space::L1, l1B + (uint64_t)(j * cfg.stepK * w * es),
-                             dt, {cfg.stepK, w}, Layout::NZ),
-               gmTile(bBase, dt, kk * cfg.chunkK + j * cfg.stepK, item.c,
-                      cfg.stepK, w, cfg.n)}));
+          ins.push_back(
+              makeInstr(Opcode::DmaLd,
+                        {bin::makeTile(Space::L1,
+                                       l1B + (uint64_t)(j * cfg.stepK * w * es),
+                                       dt, {cfg.stepK, w}, Layout::NZ),
+                         gmTile(bBase, dt, kk * cfg.chunkK + j * cfg.stepK,
+                                item.c, cfg.stepK, w, cfg.n)}));
         ins.push_back(setFlag(Pipe::MTE2, Pipe::MTE1, p1));
         // MTE1 + M over the chunk's K steps.
         ins.push_back(waitFlag(Pipe::MTE2, Pipe::MTE1, p1));
@@ -191,8 +193,9 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
               {0}));
           ins.push_back(makeInstr(
               Opcode::Mv,
-              {l0b, bin::makeTile(Space::L1, l1B + (uint64_t)(j * cfg.stepK * w * es),
-                                  dt, {cfg.stepK, w}, Layout::NZ)},
+              {l0b, bin::makeTile(Space::L1,
+                                  l1B + (uint64_t)(j * cfg.stepK * w * es), dt,
+                                  {cfg.stepK, w}, Layout::NZ)},
               {0}));
           ins.push_back(setFlag(Pipe::MTE1, Pipe::M, q));
           ins.push_back(waitFlag(Pipe::MTE1, Pipe::M, q));
@@ -205,12 +208,14 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
             int64_t hw = w / halves;
             if (first && tileNo > 0)
               ins.push_back(waitFlag(Pipe::FIX, Pipe::M, h));
-            Tile bh = bin::makeTile(Space::L0B,
-                                    (uint64_t)(q * bStep + h * cfg.stepK * hw * es),
-                                    dt, {cfg.stepK, hw}, Layout::NZ);
-            Tile ch = bin::makeTile(Space::L0C, (uint64_t)(h * cfg.tileM * hw * 4),
-                                    DType::F32, {cfg.tileM, hw});
-            ins.push_back(makeInstr(Opcode::Mmad, {ch, l0a, bh}, {first ? 0 : 1}));
+            Tile bh = bin::makeTile(
+                Space::L0B, (uint64_t)(q * bStep + h * cfg.stepK * hw * es), dt,
+                {cfg.stepK, hw}, Layout::NZ);
+            Tile ch =
+                bin::makeTile(Space::L0C, (uint64_t)(h * cfg.tileM * hw * 4),
+                              DType::F32, {cfg.tileM, hw});
+            ins.push_back(
+                makeInstr(Opcode::Mmad, {ch, l0a, bh}, {first ? 0 : 1}));
             if (last)
               ins.push_back(setFlag(Pipe::M, Pipe::FIX, h));
           }
@@ -275,12 +280,13 @@ bool buildStreamCopyProgram(const target::TargetDesc &t, const CopyConfig &cfg,
   int64_t chunks = n / per;
   for (int64_t i = 0; i < chunks; ++i) {
     int64_t b = i % 2;
-    Tile buf = bin::makeTile(local, (uint64_t)(b * cfg.chunk), DType::F32, {per});
+    Tile buf =
+        bin::makeTile(local, (uint64_t)(b * cfg.chunk), DType::F32, {per});
     if (i >= 2)
       s.instrs.push_back(waitFlag(Pipe::MTE3, Pipe::MTE2, b));
     s.instrs.push_back(makeInstr(
-        Opcode::DmaLd,
-        {buf, bin::makeTile(Space::GM, (uint64_t)(i * cfg.chunk), DType::F32, {per})}));
+        Opcode::DmaLd, {buf, bin::makeTile(Space::GM, (uint64_t)(i * cfg.chunk),
+                                           DType::F32, {per})}));
     s.instrs.push_back(setFlag(Pipe::MTE2, Pipe::MTE3, b));
     s.instrs.push_back(waitFlag(Pipe::MTE2, Pipe::MTE3, b));
     s.instrs.push_back(makeInstr(

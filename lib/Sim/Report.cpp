@@ -33,26 +33,29 @@ std::string jstr(const std::string &s) {
 
 std::string Stats::toJson() const {
   std::ostringstream os;
-  os << "{\"cycles\": " << num(cycles) << ", \"kernel_cycles\": "
-     << num(kernelCycles) << ", \"seconds\": " << num(seconds)
-     << ", \"clock_hz\": " << num(clockHz) << ", \"instructions\": " << instrs
-     << ", \"pipes\": {";
+  os << "{\"cycles\": " << num(cycles)
+     << ", \"kernel_cycles\": " << num(kernelCycles)
+     << ", \"seconds\": " << num(seconds) << ", \"clock_hz\": " << num(clockHz)
+     << ", \"instructions\": " << instrs << ", \"pipes\": {";
   bool first = true;
   for (const auto &kv : pipes) {
     double busy = kernelCycles > 0 && kv.second.units
                       ? kv.second.busyCycles / (kernelCycles * kv.second.units)
                       : 0;
-    os << (first ? "" : ", ") << jstr(kv.first) << ": {\"instructions\": "
-       << kv.second.instrs << ", \"units\": " << kv.second.units
+    os << (first ? "" : ", ") << jstr(kv.first)
+       << ": {\"instructions\": " << kv.second.instrs
+       << ", \"units\": " << kv.second.units
        << ", \"busy_cycles\": " << num(kv.second.busyCycles)
        << ", \"busy_percent\": " << num(100 * busy) << "}";
     first = false;
   }
   os << "}, \"dram_read_bytes\": " << dramReadBytes
      << ", \"dram_write_bytes\": " << dramWriteBytes
-     << ", \"dram_bytes\": " << dramBytes() << ", \"l2_hit_bytes\": " << l2HitBytes
-     << ", \"flops\": " << num(flops()) << ", \"matrix_flops\": " << num(matrixFlops)
-     << ", \"vector_ops\": " << num(vectorOps) << ", \"aicpu_ops\": " << num(aicpuOps)
+     << ", \"dram_bytes\": " << dramBytes()
+     << ", \"l2_hit_bytes\": " << l2HitBytes << ", \"flops\": " << num(flops())
+     << ", \"matrix_flops\": " << num(matrixFlops)
+     << ", \"vector_ops\": " << num(vectorOps)
+     << ", \"aicpu_ops\": " << num(aicpuOps)
      << ", \"peak_flops_per_s\": " << num(peakFlopsPerSec)
      << ", \"dram_bytes_per_s\": " << num(dramBytesPerSec)
      << ", \"bound_compute_seconds\": " << num(boundComputeSeconds)
@@ -64,7 +67,8 @@ std::string Stats::toJson() const {
                 ? 100 * matrixFlops / seconds / peakFlopsPerSec
                 : 0)
      << ", \"percent_of_dram_bandwidth\": "
-     << num(seconds > 0 ? 100 * (double)dramBytes() / seconds / dramBytesPerSec : 0)
+     << num(seconds > 0 ? 100 * (double)dramBytes() / seconds / dramBytesPerSec
+                        : 0)
      << ", \"host_seconds\": " << num(hostSeconds) << "}";
   return os.str();
 }
@@ -104,8 +108,9 @@ std::string Stats::toText() const {
                 seconds > 0 && peakFlopsPerSec > 0
                     ? 100 * matrixFlops / seconds / peakFlopsPerSec
                     : 0.0,
-                seconds > 0 ? 100 * (double)dramBytes() / seconds / dramBytesPerSec
-                            : 0.0);
+                seconds > 0
+                    ? 100 * (double)dramBytes() / seconds / dramBytesPerSec
+                    : 0.0);
   os << buf;
   return os.str();
 }
@@ -122,29 +127,28 @@ std::string Simulator::traceJson(const bin::Program &prog) const {
   // Name the tracks: one process per core, one thread per pipe.
   for (uint32_t s = 0; s < prog.streams.size(); ++s) {
     const bin::CoreStream &cs = prog.streams[s];
-    std::string core =
-        cs.coreType == bin::kAiCpuCoreType
-            ? "aicpu#" + std::to_string(cs.coreIndex)
-            : target_.coreTypes[cs.coreType].name + "#" +
-                  std::to_string(cs.coreIndex);
+    std::string core = cs.coreType == bin::kAiCpuCoreType
+                           ? "aicpu#" + std::to_string(cs.coreIndex)
+                           : target_.coreTypes[cs.coreType].name + "#" +
+                                 std::to_string(cs.coreIndex);
     emit("{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": " +
          std::to_string(s) + ", \"args\": {\"name\": " + jstr(core) + "}}");
     for (unsigned p = 0; p < target::kNumPipes; ++p)
       emit("{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": " +
            std::to_string(s) + ", \"tid\": " + std::to_string(p) +
-           ", \"args\": {\"name\": " +
-           jstr(target::pipeName((target::Pipe)p)) + "}}");
+           ", \"args\": {\"name\": " + jstr(target::pipeName((target::Pipe)p)) +
+           "}}");
   }
   for (const TraceEvent &e : trace_) {
     const bin::Instr &in = prog.streams[e.stream].instrs[e.instr];
     std::string loc = prog.locOf(e.stream, e.instr);
-    emit("{\"name\": " + jstr(in.info().mnemonic) + ", \"ph\": \"X\", \"pid\": " +
-         std::to_string(e.stream) + ", \"tid\": " +
-         std::to_string((unsigned)e.pipe) + ", \"ts\": " +
-         num(e.start * usPerCycle) + ", \"dur\": " +
-         num((e.end - e.start) * usPerCycle) + ", \"args\": {\"instr\": " +
-         std::to_string(e.instr) + (loc.empty() ? "" : ", \"loc\": " + jstr(loc)) +
-         "}}");
+    emit("{\"name\": " + jstr(in.info().mnemonic) +
+         ", \"ph\": \"X\", \"pid\": " + std::to_string(e.stream) +
+         ", \"tid\": " + std::to_string((unsigned)e.pipe) +
+         ", \"ts\": " + num(e.start * usPerCycle) +
+         ", \"dur\": " + num((e.end - e.start) * usPerCycle) +
+         ", \"args\": {\"instr\": " + std::to_string(e.instr) +
+         (loc.empty() ? "" : ", \"loc\": " + jstr(loc)) + "}}");
   }
   os << "\n]}\n";
   return os.str();

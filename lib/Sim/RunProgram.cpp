@@ -76,8 +76,8 @@ int runProgramMain(const RunNpuOptions &o) {
   if (!bin::readProgramFile(o.programPath, prog, err))
     return die(err);
   target::TargetDesc t;
-  std::string targetName = o.targetOverride.empty() ? prog.targetName
-                                                    : o.targetOverride;
+  std::string targetName =
+      o.targetOverride.empty() ? prog.targetName : o.targetOverride;
   if (!target::loadTarget(targetName, t, err))
     return die(err);
   if (!bin::verifyProgram(prog, t, err))

@@ -218,9 +218,9 @@ class Engine {
 public:
   Engine(const TargetDesc &t, const SimOptions &o, const bin::Program &p,
          std::vector<TraceEvent> &trace)
-      : t(t), opts(o), prog(p), trace(trace),
-        dram(t.dramBytesPerCycle()),
-        l2(t.l2.present ? t.l2.bytes : 1, t.l2.present ? t.l2.lineBytes : 512) {}
+      : t(t), opts(o), prog(p), trace(trace), dram(t.dramBytesPerCycle()),
+        l2(t.l2.present ? t.l2.bytes : 1, t.l2.present ? t.l2.lineBytes : 512) {
+  }
 
   bool run(const std::map<std::string, Tensor> &inputs,
            std::map<std::string, Tensor> &outputs, Stats &stats,
@@ -247,7 +247,8 @@ private:
   std::string err;
   Stats st;
   std::vector<double> pipeBusy = std::vector<double>(target::kNumPipes, 0);
-  std::vector<uint64_t> pipeInstrs = std::vector<uint64_t>(target::kNumPipes, 0);
+  std::vector<uint64_t> pipeInstrs =
+      std::vector<uint64_t>(target::kNumPipes, 0);
   std::map<DType, double> flopsByType;
   double vectorIdealCycles = 0;
 
@@ -289,6 +290,11 @@ private:
 };
 
 bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
+  if (opts.functional && prog.gmBytes > opts.maxHostGmBytes)
+    return fail("the program uses " + std::to_string(prog.gmBytes) +
+                " bytes of GM, more than the simulator's host limit of " +
+                std::to_string(opts.maxHostGmBytes) +
+                " (run with --no-functional for timing only)");
   if (opts.functional) {
     gm.assign(prog.gmBytes, 0);
     if (t.space(Space::L2).present)
@@ -410,13 +416,13 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
   if (!opts.checkRaces)
     return true;
   uint32_t stream = agents[agentId].stream;
-  uint64_t memId = target::isGlobalSpace(tile.space)
-                       ? (uint64_t)tile.space
-                       : 16 + (uint64_t)stream * target::kNumSpaces +
-                             (uint64_t)tile.space;
+  uint64_t memId =
+      target::isGlobalSpace(tile.space)
+          ? (uint64_t)tile.space
+          : 16 + (uint64_t)stream * target::kNumSpaces + (uint64_t)tile.space;
   Shadow &sh = shadows[memId];
-  Access acc{tile.offset, tile.endByte(), tile, agentId,
-             vc[agentId][agentId], stream, idx, write};
+  Access acc{tile.offset,          tile.endByte(), tile, agentId,
+             vc[agentId][agentId], stream,         idx,  write};
   const auto &myVc = vc[agentId];
   auto conflicts = [&](const Access &r) {
     return r.agent != agentId && r.lo < acc.hi && acc.lo < r.hi &&
@@ -427,10 +433,11 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
     uint64_t lo = std::max(r.lo, acc.lo), hi = std::min(r.hi, acc.hi);
     os << "race on " << target::spaceName(tile.space);
     if (!target::isGlobalSpace(tile.space))
-      os << " of " << where(stream, idx).substr(0, where(stream, idx).find(' '));
-    os << " near bytes [" << lo << ", " << hi << "): "
-       << where(acc.stream, acc.instr) << (write ? " writes" : " reads")
-       << ", and " << where(r.stream, r.instr)
+      os << " of "
+         << where(stream, idx).substr(0, where(stream, idx).find(' '));
+    os << " near bytes [" << lo << ", " << hi
+       << "): " << where(acc.stream, acc.instr)
+       << (write ? " writes" : " reads") << ", and " << where(r.stream, r.instr)
        << (r.write ? " writes" : " reads")
        << " the same bytes with no flag ordering them";
     return fail(os.str());
@@ -485,13 +492,16 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   run = std::max<uint64_t>(1, std::min(run, bytes));
   uint64_t segments = (bytes + run - 1) / run;
   uint64_t burst = t.burstBytes;
-  double effBytes = (double)segments * (double)((run + burst - 1) / burst * burst);
+  double effBytes =
+      (double)segments * (double)((run + burst - 1) / burst * burst);
   effBytes = std::max(effBytes, (double)bytes);
-  double penalty = run < burst ? (double)segments * t.shortBurstPenaltyCycles : 0;
+  double penalty =
+      run < burst ? (double)segments * t.shortBurstPenaltyCycles : 0;
   double scale = effBytes / (double)bytes;
 
   StreamState &ss = streams[stream];
-  if (t.sharedLoadStoreEngine && (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
+  if (t.sharedLoadStoreEngine &&
+      (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
     start = std::max(start, ss.engineFree);
 
   double end = start;
@@ -499,7 +509,8 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   if (!readsGm && !writesGm) {
     end = start + effBytes / rate + penalty;
     occupancy = end - start;
-    if (t.sharedLoadStoreEngine && (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
+    if (t.sharedLoadStoreEngine &&
+        (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
       ss.engineFree = end;
     return end + latency;
   }
@@ -553,13 +564,15 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   } else {
     // Stores go to DRAM (write-through) and leave their lines in the L2.
     st.dramWriteBytes += bytes;
-    double cap = t.l2.present ? std::min(rate, t.l2.writeBytesPerCycle) : dramCap;
+    double cap =
+        t.l2.present ? std::min(rate, t.l2.writeBytesPerCycle) : dramCap;
     end = dram.reserve(start, (double)bytes * scale, cap) + penalty;
     if (t.l2.present)
       l2.fill(missedLines, end + latency);
   }
   occupancy = end - start;
-  if (t.sharedLoadStoreEngine && (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
+  if (t.sharedLoadStoreEngine &&
+      (in.pipe == Pipe::MTE2 || in.pipe == Pipe::MTE3))
     ss.engineFree = end;
   return end + latency + extraLatency;
 }
@@ -631,7 +644,8 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
     }
     double cpi = t.vectorCost(inf.costKey ? inf.costKey : "");
     if (in.op == Opcode::VTopK)
-      cpi *= std::max(1.0, std::log2((double)in.tiles[2].shape[in.tiles[2].rank - 1]));
+      cpi *= std::max(
+          1.0, std::log2((double)in.tiles[2].shape[in.tiles[2].rank - 1]));
     // Two sources in one UB bank conflict: one extra cycle per repeat.
     if (inf.cls == OpClass::VBinary || inf.cls == OpClass::VCmp) {
       const target::SpaceDesc &sd = t.space(in.tiles[1].space);
@@ -645,7 +659,8 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
     occupancy = cyc;
     complete = start + cyc;
     st.vectorOps += (double)elems;
-    vectorIdealCycles += (double)elems * in.tiles[0].elemBytes() / t.vectorBytesPerCycle;
+    vectorIdealCycles +=
+        (double)elems * in.tiles[0].elemBytes() / t.vectorBytesPerCycle;
     break;
   }
   case OpClass::Cpu: {
@@ -654,7 +669,8 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
     bool special = in.ints[0] == (int64_t)bin::CpuFn::Exp ||
                    in.ints[0] == (int64_t)bin::CpuFn::Erf ||
                    in.ints[0] == (int64_t)bin::CpuFn::SortDesc;
-    double cpe = special ? t.aicpu.specialCyclesPerElement : t.aicpu.cyclesPerElement;
+    double cpe =
+        special ? t.aicpu.specialCyclesPerElement : t.aicpu.cyclesPerElement;
     if (in.ints[0] == (int64_t)bin::CpuFn::SortDesc)
       cpe *= std::max(1.0, std::log2((double)s.shape[s.rank - 1]));
     double cpuCycles = t.aicpu.callOverheadCycles + n * cpe;
@@ -662,8 +678,9 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
     occupancy = cyc;
     complete = start + cyc;
     st.aicpuOps += n;
-    uint64_t b = (uint64_t)(in.tiles[0].numElements() * in.tiles[0].elemBytes() +
-                            s.numElements() * s.elemBytes());
+    uint64_t b =
+        (uint64_t)(in.tiles[0].numElements() * in.tiles[0].elemBytes() +
+                   s.numElements() * s.elemBytes());
     st.dramReadBytes += (uint64_t)(s.numElements() * s.elemBytes());
     st.dramWriteBytes += b - (uint64_t)(s.numElements() * s.elemBytes());
     break;
@@ -837,8 +854,9 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     const Instr &in = instrOf(a);
     std::string what = where(a.stream, a.queue[a.head]);
     if (in.op == Opcode::WaitFlag)
-      what += " waits for flag " + std::string(target::pipeName((Pipe)in.ints[0])) +
-              "->" + target::pipeName((Pipe)in.ints[1]) + " #" +
+      what += " waits for flag " +
+              std::string(target::pipeName((Pipe)in.ints[0])) + "->" +
+              target::pipeName((Pipe)in.ints[1]) + " #" +
               std::to_string(in.ints[2]) + ", which is never set";
     else if (in.op == Opcode::XWait)
       what += " waits for cross-core flag #" + std::to_string(in.ints[1]) +
@@ -882,9 +900,10 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
   if (vecUnits)
     computeSec += vectorIdealCycles / vecUnits / t.clockHz;
   auto fit = flopsByType.find(DType::BF16);
-  st.peakFlopsPerSec = t.peakFlopsPerSec(
-      fit != flopsByType.end() || flopsByType.empty() ? DType::BF16
-                                                      : flopsByType.begin()->first);
+  st.peakFlopsPerSec =
+      t.peakFlopsPerSec(fit != flopsByType.end() || flopsByType.empty()
+                            ? DType::BF16
+                            : flopsByType.begin()->first);
   st.dramBytesPerSec = t.dramPeakBytesPerSec;
   st.boundComputeSeconds = computeSec;
   st.boundDramSeconds = (double)st.dramBytes() / t.dramPeakBytesPerSec;
@@ -895,13 +914,13 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     for (const bin::IoEntry &e : prog.io) {
       if (!e.isOutput)
         continue;
-      outputs[e.name] = Tensor::fromBytes(e.dtype, e.shape, gm.data() + e.gmAddr,
-                                          (size_t)e.byteSize());
+      outputs[e.name] = Tensor::fromBytes(
+          e.dtype, e.shape, gm.data() + e.gmAddr, (size_t)e.byteSize());
     }
   }
-  st.hostSeconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - host0)
-                       .count();
+  st.hostSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - host0)
+          .count();
   stats = st;
   return true;
 }

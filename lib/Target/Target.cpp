@@ -21,8 +21,8 @@ namespace tessera::target {
 // Generated at build time from presets/*.json (see CMakeLists.txt).
 #include "TargetPresets.inc"
 
-static const char *const kPipeNames[kNumPipes] = {"S",   "MTE2", "MTE1", "M",
-                                                  "FIX", "V",    "MTE3", "AICPU"};
+static const char *const kPipeNames[kNumPipes] = {
+    "S", "MTE2", "MTE1", "M", "FIX", "V", "MTE3", "AICPU"};
 static const char *const kSpaceNames[kNumSpaces] = {"GM",  "L2",  "L1", "L0A",
                                                     "L0B", "L0C", "UB", "LMEM"};
 
@@ -230,8 +230,9 @@ public:
       return fail(path, "expected a pipe name");
     auto p = parsePipeName(v.get<std::string>());
     if (!p)
-      return fail(path, "unknown pipe '" + v.get<std::string>() +
-                            "' (expected S, MTE2, MTE1, M, FIX, V, MTE3, AICPU)");
+      return fail(path,
+                  "unknown pipe '" + v.get<std::string>() +
+                      "' (expected S, MTE2, MTE1, M, FIX, V, MTE3, AICPU)");
     out = *p;
     return true;
   }
@@ -262,11 +263,21 @@ private:
 bool isPow2(uint64_t v) { return v && !(v & (v - 1)); }
 
 bool parseInto(const json &j, TargetDesc &t, Reader &r) {
-  const std::set<std::string> known = {
-      "name",     "description", "sources",  "clock_hz", "launch_overhead_cycles",
-      "issue_cycles_per_instr",  "cores",    "memory",   "dram",
-      "l2_cache", "dma",         "matrix",   "vector",   "sync",
-      "aicpu"};
+  const std::set<std::string> known = {"name",
+                                       "description",
+                                       "sources",
+                                       "clock_hz",
+                                       "launch_overhead_cycles",
+                                       "issue_cycles_per_instr",
+                                       "cores",
+                                       "memory",
+                                       "dram",
+                                       "l2_cache",
+                                       "dma",
+                                       "matrix",
+                                       "vector",
+                                       "sync",
+                                       "aicpu"};
   if (!j.is_object())
     return r.fail("<root>", "a target description must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
@@ -365,8 +376,8 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
         return r.fail(path + ".pipes",
                       "AICPU is not a core pipe; describe it under 'aicpu'");
       if (ct.hasPipe(pp))
-        return r.fail(path + ".pipes", std::string("duplicate pipe ") +
-                                           pipeName(pp));
+        return r.fail(path + ".pipes",
+                      std::string("duplicate pipe ") + pipeName(pp));
       ct.pipes.push_back(pp);
     }
     if (!ct.hasPipe(Pipe::S))
@@ -447,7 +458,8 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
     const json *to = from ? r.field(p, path, "to", true) : nullptr;
     const json *pipe = to ? r.field(p, path, "pipe", true) : nullptr;
     if (!pipe || !r.space(*from, path + ".from", d.from) ||
-        !r.space(*to, path + ".to", d.to) || !r.pipe(*pipe, path + ".pipe", d.pipe))
+        !r.space(*to, path + ".to", d.to) ||
+        !r.pipe(*pipe, path + ".pipe", d.pipe))
       return false;
     if (!t.space(d.from).present)
       return r.fail(path + ".from", std::string("space ") + spaceName(d.from) +
@@ -535,10 +547,10 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
   }
 
   if (const json *sync = r.field(j, "", "sync", false)) {
-    if (!r.integer(*sync, "sync", "flag_ids_per_pipe_pair", t.flagIdsPerPipePair,
-                   false, 1, 64) ||
-        !r.integer(*sync, "sync", "cross_core_flags", t.crossCoreFlags, false, 0,
-                   1024) ||
+    if (!r.integer(*sync, "sync", "flag_ids_per_pipe_pair",
+                   t.flagIdsPerPipePair, false, 1, 64) ||
+        !r.integer(*sync, "sync", "cross_core_flags", t.crossCoreFlags, false,
+                   0, 1024) ||
         !r.integer(*sync, "sync", "flag_latency_cycles", t.flagLatencyCycles,
                    false, 0, 1e6))
       return false;

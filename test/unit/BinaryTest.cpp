@@ -51,14 +51,20 @@ Program sampleProgram() {
   s.coreIndex = 3;
   Tile ub = makeTile(Space::UB, 0, DType::F32, {4, 64});
   Tile ub2 = makeTile(Space::UB, 1024, DType::BF16, {4, 64});
-  s.instrs.push_back(sim::makeInstr(Opcode::DmaLd, {ub, makeTile(Space::GM, 0, DType::F32, {4, 64})}));
-  s.instrs.push_back(sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 0}));
-  s.instrs.push_back(sim::makeInstr(Opcode::WaitFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 0}));
+  s.instrs.push_back(sim::makeInstr(
+      Opcode::DmaLd, {ub, makeTile(Space::GM, 0, DType::F32, {4, 64})}));
+  s.instrs.push_back(
+      sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 0}));
+  s.instrs.push_back(
+      sim::makeInstr(Opcode::WaitFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 0}));
   s.instrs.push_back(sim::makeInstr(Opcode::VMulS, {ub, ub}, {}, 0.5f));
   s.instrs.push_back(sim::makeInstr(Opcode::VCast, {ub2, ub}, {1}));
-  s.instrs.push_back(sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::V, (int)Pipe::MTE3, 1}));
-  s.instrs.push_back(sim::makeInstr(Opcode::WaitFlag, {}, {(int)Pipe::V, (int)Pipe::MTE3, 1}));
-  s.instrs.push_back(sim::makeInstr(Opcode::DmaSt, {makeTile(Space::GM, 4096, DType::BF16, {4, 64}), ub2}));
+  s.instrs.push_back(
+      sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::V, (int)Pipe::MTE3, 1}));
+  s.instrs.push_back(
+      sim::makeInstr(Opcode::WaitFlag, {}, {(int)Pipe::V, (int)Pipe::MTE3, 1}));
+  s.instrs.push_back(sim::makeInstr(
+      Opcode::DmaSt, {makeTile(Space::GM, 4096, DType::BF16, {4, 64}), ub2}));
   s.instrs.push_back(sim::makeInstr(Opcode::End, {}));
   p.streams.push_back(s);
   p.debug.push_back({0, 3, "Mul_7"});
@@ -133,12 +139,15 @@ TEST(Binary, ExternalWeightsAreReferencedAndChecked) {
   EXPECT_EQ(q.consts[0].data, p.consts[0].data);
   // Corrupt the weight file: the checksum names the constant.
   {
-    std::fstream f(dir + "/ext.weights", std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(dir + "/ext.weights",
+                   std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(10);
     f.put(99);
   }
   EXPECT_FALSE(readProgramFile(path, q, err));
-  EXPECT_NE(err.find("constant 'w': checksum mismatch in weight file"), std::string::npos) << err;
+  EXPECT_NE(err.find("constant 'w': checksum mismatch in weight file"),
+            std::string::npos)
+      << err;
   std::remove((dir + "/ext.weights").c_str());
   EXPECT_FALSE(readProgramFile(path, q, err));
   EXPECT_NE(err.find("cannot open weight file"), std::string::npos) << err;
@@ -146,20 +155,22 @@ TEST(Binary, ExternalWeightsAreReferencedAndChecked) {
 
 TEST(Binary, BadImagesAreRejectedWithOffsets) {
   std::vector<uint8_t> img = encodeProgram(sampleProgram());
-  EXPECT_NE(decodeError({img.begin(), img.begin() + 40}).find("shorter than the 80-byte"),
+  EXPECT_NE(decodeError({img.begin(), img.begin() + 40})
+                .find("shorter than the 80-byte"),
             std::string::npos);
   std::vector<uint8_t> bad = img;
   bad[0] = 'X';
   EXPECT_EQ(decodeError(bad), "offset 0: bad magic (not a .npu program)");
   bad = img;
   poke<uint32_t>(bad, 8, 2);
-  EXPECT_EQ(decodeError(bad),
-            "offset 8: format version 2 is not supported (this loader reads version 1)");
+  EXPECT_EQ(decodeError(bad), "offset 8: format version 2 is not supported "
+                              "(this loader reads version 1)");
   bad.assign(img.begin(), img.end() - 5);
   EXPECT_NE(decodeError(bad).find("(truncated)"), std::string::npos);
   bad = img;
   bad[img.size() - 3] ^= 0x40;
-  EXPECT_EQ(decodeError(bad), "offset 24: checksum mismatch (the file is corrupt)");
+  EXPECT_EQ(decodeError(bad),
+            "offset 24: checksum mismatch (the file is corrupt)");
   // A field out of range (with a valid checksum) names its offset and field.
   bad = img;
   size_t streamOff = 0;
@@ -173,8 +184,12 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
   poke<uint16_t>(bad, streamOff + 12, 999); // first instruction's opcode
   reseal(bad);
   std::string e = decodeError(bad);
-  EXPECT_NE(e.find("offset " + std::to_string(streamOff + 14)), std::string::npos) << e;
-  EXPECT_NE(e.find("field 'instr.opcode' out of range (value 999)"), std::string::npos) << e;
+  EXPECT_NE(e.find("offset " + std::to_string(streamOff + 14)),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("field 'instr.opcode' out of range (value 999)"),
+            std::string::npos)
+      << e;
   // A count that cannot fit is refused before allocating.
   bad = img;
   poke<uint32_t>(bad, streamOff + 8, 0x7fffffff);
@@ -189,11 +204,13 @@ TEST(Binary, ProgramForAnotherTargetIsRefused) {
   EXPECT_EQ(err, "program was built for target 'dc', not 'edge'");
   p.targetHash ^= 1;
   EXPECT_FALSE(verifyProgram(p, dc(), err));
-  EXPECT_NE(err.find("different description of target 'dc'"), std::string::npos);
+  EXPECT_NE(err.find("different description of target 'dc'"),
+            std::string::npos);
 }
 
 TEST(Binary, InstructionChecksNameOperandAndRule) {
-  auto check = [](const Instr &in, uint32_t coreType, const target::TargetDesc &t) {
+  auto check = [](const Instr &in, uint32_t coreType,
+                  const target::TargetDesc &t) {
     std::string err;
     EXPECT_FALSE(verifyInstr(in, t, coreType, err));
     return err;
@@ -212,45 +229,63 @@ TEST(Binary, InstructionChecksNameOperandAndRule) {
             std::string::npos);
   // Space legal for the pipe: vector ops read UB only.
   Tile l1 = makeTile(Space::L1, 0, DType::F32, {8, 8});
-  EXPECT_NE(check(sim::makeInstr(Opcode::VExp, {l1, l1}), 0, dc()).find("pipe V does not exist on 'cube'"),
+  EXPECT_NE(check(sim::makeInstr(Opcode::VExp, {l1, l1}), 0, dc())
+                .find("pipe V does not exist on 'cube'"),
             std::string::npos);
   // A space the core does not own.
   Tile ub = makeTile(Space::UB, 0, DType::F32, {8, 8});
-  EXPECT_EQ(check(sim::makeInstr(Opcode::DmaLd, {ub, makeTile(Space::GM, 0, DType::F32, {8, 8})}), 0, dc()),
-            "operand 'dst': 'cube' cores have no UB");
+  EXPECT_EQ(
+      check(sim::makeInstr(Opcode::DmaLd,
+                           {ub, makeTile(Space::GM, 0, DType::F32, {8, 8})}),
+            0, dc()),
+      "operand 'dst': 'cube' cores have no UB");
   // dtype support of the matrix engine and the accumulator type.
   Tile l0aOk = makeTile(Space::L0A, 0, DType::BF16, {16, 16});
-  EXPECT_EQ(check(sim::makeInstr(Opcode::Mmad,
-                                 {makeTile(Space::L0C, 0, DType::BF16, {16, 16}), l0aOk, l0b}, {0}),
-                  0, dc()),
-            "operand 'c' must be f32 to accumulate bf16");
+  EXPECT_EQ(
+      check(sim::makeInstr(
+                Opcode::Mmad,
+                {makeTile(Space::L0C, 0, DType::BF16, {16, 16}), l0aOk, l0b},
+                {0}),
+            0, dc()),
+      "operand 'c' must be f32 to accumulate bf16");
   Tile i16a = makeTile(Space::L0A, 0, DType::I16, {16, 16});
   Tile i16b = makeTile(Space::L0B, 0, DType::I16, {16, 16});
-  EXPECT_EQ(check(sim::makeInstr(Opcode::Mmad, {l0c, i16a, i16b}, {0}), 0, dc()),
-            "the matrix engine of 'dc' does not support i16");
+  EXPECT_EQ(
+      check(sim::makeInstr(Opcode::Mmad, {l0c, i16a, i16b}, {0}), 0, dc()),
+      "the matrix engine of 'dc' does not support i16");
   // Shapes.
-  EXPECT_NE(check(sim::makeInstr(Opcode::Mmad,
-                                 {l0c, makeTile(Space::L0A, 0, DType::BF16, {16, 32}), l0b}, {0}),
-                  0, dc())
-                .find("mmad shapes disagree"),
-            std::string::npos);
+  EXPECT_NE(
+      check(sim::makeInstr(
+                Opcode::Mmad,
+                {l0c, makeTile(Space::L0A, 0, DType::BF16, {16, 32}), l0b},
+                {0}),
+            0, dc())
+          .find("mmad shapes disagree"),
+      std::string::npos);
   // No DMA path GM -> L0A.
-  EXPECT_NE(check(sim::makeInstr(Opcode::DmaLd, {l0aOk, gm}), 0, dc()).find("operand 'dst' is in L0A"),
+  EXPECT_NE(check(sim::makeInstr(Opcode::DmaLd, {l0aOk, gm}), 0, dc())
+                .find("operand 'dst' is in L0A"),
             std::string::npos);
   // Flag ids and cross-core flags.
-  EXPECT_EQ(check(sim::makeInstr(Opcode::SetFlag, {}, {(int)Pipe::MTE2, (int)Pipe::V, 8}), 1, dc()),
+  EXPECT_EQ(check(sim::makeInstr(Opcode::SetFlag, {},
+                                 {(int)Pipe::MTE2, (int)Pipe::V, 8}),
+                  1, dc()),
             "field 'id' = 8 out of range [0, 7]");
-  EXPECT_EQ(check(sim::makeInstr(Opcode::XSet, {}, {(int)Pipe::S, 0, 0}), 0, edge()),
-            "target 'edge' has no cross-core flags");
+  EXPECT_EQ(
+      check(sim::makeInstr(Opcode::XSet, {}, {(int)Pipe::S, 0, 0}), 0, edge()),
+      "target 'edge' has no cross-core flags");
   // Pipe field inconsistent with the opcode.
   Instr in = sim::makeInstr(Opcode::VExp, {ub, ub});
   in.pipe = Pipe::MTE2;
   EXPECT_EQ(check(in, 1, dc()), "runs on pipe MTE2 but vexp belongs to pipe V");
   // NZ needs fractal-aligned shapes.
   Tile nz = makeTile(Space::L1, 0, DType::BF16, {10, 16}, Layout::NZ);
-  EXPECT_NE(check(sim::makeInstr(Opcode::DmaLd, {nz, makeTile(Space::GM, 0, DType::BF16, {10, 16})}), 0, dc())
-                .find("needs rows % 16 == 0"),
-            std::string::npos);
+  EXPECT_NE(
+      check(sim::makeInstr(Opcode::DmaLd,
+                           {nz, makeTile(Space::GM, 0, DType::BF16, {10, 16})}),
+            0, dc())
+          .find("needs rows % 16 == 0"),
+      std::string::npos);
 }
 
 TEST(Binary, ProgramChecks) {
@@ -266,6 +301,9 @@ TEST(Binary, ProgramChecks) {
   p = sampleProgram();
   p.gmBytes = 4096;
   EXPECT_FALSE(verifyProgram(p, dc(), err));
-  EXPECT_NE(err.find("beyond the program's 4096 bytes of GM"), std::string::npos) << err;
-  EXPECT_NE(err.find("vector#3 instr 7 (dma_st on MTE3)"), std::string::npos) << err;
+  EXPECT_NE(err.find("beyond the program's 4096 bytes of GM"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("vector#3 instr 7 (dma_st on MTE3)"), std::string::npos)
+      << err;
 }

@@ -604,8 +604,13 @@ TEST(GoldenLLM, MoEConfigAndShapeErrors) {
   badShared.sharedDown = &sd;
   EXPECT_EQ(errorOf(checkMoEShapes(badShared)),
             "moe shared down weight must be 6x5, got 6x4");
-  // The kernel checks too.
+  // The kernels check too.
+  EXPECT_EQ(errorOf(moeRoute(f32({4}, {1, 2, 3, 4}), MoEConfig())),
+            "moe router logits must be [tokens, experts], got 4");
   MoEFixture f;
+  MoEWeights noDown{&f.router, &f.gate, &f.up, nullptr};
+  EXPECT_EQ(errorOf(moe(f.x, noDown, MoEConfig())),
+            "moe needs router, gate, up and down weights");
   MoEConfig bad;
   bad.topK = 9;
   EXPECT_EQ(errorOf(moe(f.x, f.weights(false), bad)),

@@ -189,6 +189,14 @@ TEST(GoldenNN, ConvTransposeErrors) {
             "conv_transpose needs 2 output_padding values, got 1");
 }
 
+TEST(GoldenNN, ConvFlops) {
+  // N 2, Cout 6, output 5x3, Cin / group = 4 / 2, kernel 3x3.
+  EXPECT_EQ(convFlops({2, 6, 5, 3}, {6, 2, 3, 3}), 2 * 2 * 6 * 5 * 3 * 2 * 9);
+  // N 1, Cin 4, input 3x3, Cout / group 5, kernel 2x2.
+  EXPECT_EQ(convTransposeFlops({1, 4, 3, 3}, {4, 5, 2, 2}),
+            2 * 4 * 9 * 5 * 4);
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
@@ -304,6 +312,12 @@ TEST(GoldenNN, LpPool) {
   expectNear(r1.floats(), {7, 3});
   p.p = 0;
   EXPECT_EQ(errorOf(poolShape(x.shape(), p)), "lp_pool p must be positive, got 0");
+}
+
+TEST(GoldenNN, PoolFlops) {
+  EXPECT_EQ(poolFlops({1, 2, 3, 3}, {2, 2}, PoolKind::Max), 18 * 4);
+  EXPECT_EQ(poolFlops({1, 2, 3, 3}, {2, 2}, PoolKind::Average), 18 * 5);
+  EXPECT_EQ(poolFlops({1, 2, 3, 3}, {2, 2}, PoolKind::Lp), 18 * 9);
 }
 
 TEST(GoldenNN, PoolErrors) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <functional>
 #include <random>
 
 using namespace tessera;
@@ -158,7 +159,8 @@ TEST(SimSemantics, IntegersWrapOrSaturate) {
   Tensor a = ints(DType::I8, {4}, {100, -100, 127, 5});
   Tensor b = ints(DType::I8, {4}, {100, -100, 1, 3});
   Tile ua = h.in("a", a, 0), ub = h.in("b", b, 64);
-  Tile f = h.in("f", floats(DType::F32, {4}, {300.7f, -1.5f, 2.5f, -400.0f}), 128);
+  Tile f =
+      h.in("f", floats(DType::F32, {4}, {300.7f, -1.5f, 2.5f, -400.0f}), 128);
   h.startCompute();
   Tile wrap = makeTile(Space::UB, 256, DType::I8, {4});
   Tile sat = makeTile(Space::UB, 288, DType::I8, {4});
@@ -194,25 +196,36 @@ TEST(SimSemantics, VectorOpsMatchTheirDefinitions) {
   Tile exp = t(256, {2, 4}), silu = t(320, {2, 4}), bc = t(384, {2, 4}),
        sum = t(448, {2, 1}), mx = t(480, {2, 1}), tr = t(512, {4, 2}),
        cmp = t(576, {2, 4}, DType::U8), sel = t(640, {2, 4}),
-       dup = t(704, {2, 4}), adds = t(768, {2, 4}),
-       tv = t(832, {2, 2}), ti = t(864, {2, 2}, DType::I32),
-       rs = t(896, {2, 4});
+       dup = t(704, {2, 4}), adds = t(768, {2, 4}), tv = t(832, {2, 2}),
+       ti = t(864, {2, 2}, DType::I32), rs = t(896, {2, 4});
   h.op(sim::makeInstr(Opcode::VExp, {exp, x}));
   h.op(sim::makeInstr(Opcode::VSilu, {silu, x}));
   h.op(sim::makeInstr(Opcode::VAdd, {bc, x, r}, {0})); // row broadcast
   h.op(sim::makeInstr(Opcode::VRedSum, {sum, x}));
   h.op(sim::makeInstr(Opcode::VRedMax, {mx, x}));
   h.op(sim::makeInstr(Opcode::VTrans, {tr, x}));
-  h.op(sim::makeInstr(Opcode::VDup, {dup, }, {}, 0.5f));
+  h.op(sim::makeInstr(Opcode::VDup,
+                      {
+                          dup,
+                      },
+                      {}, 0.5f));
   h.op(sim::makeInstr(Opcode::VCmp, {cmp, x, dup}, {(int64_t)CmpKind::GT}));
   h.op(sim::makeInstr(Opcode::VSel, {sel, cmp, x, dup}));
   h.op(sim::makeInstr(Opcode::VAddS, {adds, x}, {}, -1.0f));
   h.op(sim::makeInstr(Opcode::VTopK, {tv, ti, x}, {2}));
   h.op(sim::makeInstr(Opcode::VRsqrt, {rs, exp}));
-  for (auto [n, tl] : std::vector<std::pair<std::string, Tile>>{
-           {"exp", exp}, {"silu", silu}, {"bc", bc}, {"sum", sum}, {"mx", mx},
-           {"tr", tr}, {"cmp", cmp}, {"sel", sel}, {"adds", adds}, {"tv", tv},
-           {"ti", ti}, {"rs", rs}})
+  for (auto [n, tl] : std::vector<std::pair<std::string, Tile>>{{"exp", exp},
+                                                                {"silu", silu},
+                                                                {"bc", bc},
+                                                                {"sum", sum},
+                                                                {"mx", mx},
+                                                                {"tr", tr},
+                                                                {"cmp", cmp},
+                                                                {"sel", sel},
+                                                                {"adds", adds},
+                                                                {"tv", tv},
+                                                                {"ti", ti},
+                                                                {"rs", rs}})
     h.out(n, tl);
   std::map<std::string, Tensor> o;
   std::string err;
@@ -229,8 +242,8 @@ TEST(SimSemantics, VectorOpsMatchTheirDefinitions) {
   }
   EXPECT_EQ(o["sum"].floats(), (std::vector<float>{-2.25f, 9.5f}));
   EXPECT_EQ(o["mx"].floats(), (std::vector<float>{0.25f, 4.0f}));
-  EXPECT_EQ(o["tr"].floats(),
-            (std::vector<float>{-2.0f, 1.0f, -0.5f, 1.5f, 0.0f, 3.0f, 0.25f, 4.0f}));
+  EXPECT_EQ(o["tr"].floats(), (std::vector<float>{-2.0f, 1.0f, -0.5f, 1.5f,
+                                                  0.0f, 3.0f, 0.25f, 4.0f}));
   EXPECT_EQ(o["tv"].floats(), (std::vector<float>{0.25f, 0.0f, 4.0f, 3.0f}));
   EXPECT_EQ(o["ti"].ints(), (std::vector<int64_t>{3, 2, 3, 2}));
 }
@@ -252,8 +265,10 @@ bool runMatmul(DType inType, DType outType, const Tensor &a, const Tensor &b,
   auto &ins = s.instrs;
   Tile l1a = makeTile(Space::L1, 0, inType, {m, k}, Layout::NZ);
   Tile l1b = makeTile(Space::L1, 8192, inType, {k, n}, Layout::NZ);
-  ins.push_back(sim::makeInstr(Opcode::DmaLd, {l1a, makeTile(Space::GM, 0, inType, {m, k})}));
-  ins.push_back(sim::makeInstr(Opcode::DmaLd, {l1b, makeTile(Space::GM, bOff, inType, {k, n})}));
+  ins.push_back(sim::makeInstr(Opcode::DmaLd,
+                               {l1a, makeTile(Space::GM, 0, inType, {m, k})}));
+  ins.push_back(sim::makeInstr(
+      Opcode::DmaLd, {l1b, makeTile(Space::GM, bOff, inType, {k, n})}));
   ins.push_back(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE1));
   ins.push_back(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE1));
   Tile l0a = makeTile(Space::L0A, 0, inType, {m, k}, Layout::NZ);
@@ -267,8 +282,9 @@ bool runMatmul(DType inType, DType outType, const Tensor &a, const Tensor &b,
   ins.push_back(sim::makeInstr(Opcode::Mmad, {l0c, l0a, l0b}, {0}));
   ins.push_back(flag(Opcode::SetFlag, Pipe::M, Pipe::FIX));
   ins.push_back(flag(Opcode::WaitFlag, Pipe::M, Pipe::FIX));
-  ins.push_back(sim::makeInstr(Opcode::Fix, {makeTile(Space::GM, cOff, outType, {m, n}), l0c},
-                               {0}, 1.0f));
+  ins.push_back(sim::makeInstr(
+      Opcode::Fix, {makeTile(Space::GM, cOff, outType, {m, n}), l0c}, {0},
+      1.0f));
   ins.push_back(sim::makeInstr(Opcode::End, {}));
   p.streams.push_back(s);
   sim::Simulator sim(preset("dc"));
@@ -345,9 +361,10 @@ TEST(SimSemantics, GatherAndOutOfBoundsIndex) {
     if (bad) {
       EXPECT_FALSE(h.run(o, err));
       EXPECT_NE(err.find("vector#0 instr"), std::string::npos) << err;
-      EXPECT_NE(err.find("(dma_gather on MTE2): out-of-bounds gather: index[1] = 4 "
-                         "but the table in GM has 4 rows"),
-                std::string::npos)
+      EXPECT_NE(
+          err.find("(dma_gather on MTE2): out-of-bounds gather: index[1] = 4 "
+                   "but the table in GM has 4 rows"),
+          std::string::npos)
           << err;
       continue;
     }
@@ -381,9 +398,10 @@ TEST(SimChecks, NeverSetFlagIsADeadlock) {
   std::map<std::string, Tensor> o;
   std::string err;
   EXPECT_FALSE(h.run(o, err));
-  EXPECT_NE(err.find("deadlock: vector#0 instr 1 (wait_flag on V) waits for flag "
-                     "MTE2->V #3, which is never set"),
-            std::string::npos)
+  EXPECT_NE(
+      err.find("deadlock: vector#0 instr 1 (wait_flag on V) waits for flag "
+               "MTE2->V #3, which is never set"),
+      std::string::npos)
       << err;
 }
 
@@ -403,7 +421,8 @@ TEST(SimChecks, RemovingOneWaitFromTheGemmIsReported) {
   sim::SimOptions opts;
   opts.functional = false;
   // The intact program runs clean.
-  ASSERT_TRUE(sim::Simulator(preset("dc"), opts).run(p, in, out, st, err)) << err;
+  ASSERT_TRUE(sim::Simulator(preset("dc"), opts).run(p, in, out, st, err))
+      << err;
   // Drop each kind of wait once: every removal is caught as a race.
   for (Pipe src : {Pipe::MTE2, Pipe::MTE1, Pipe::M, Pipe::FIX}) {
     Program q = p;
@@ -449,7 +468,8 @@ TEST(SimTiming, GemmCalibrationOnDc) {
   opts.functional = false;
   opts.warmL2 = true;
   sim::Stats st;
-  ASSERT_TRUE(sim::Simulator(preset("dc"), opts).run(p, in, out, st, err)) << err;
+  ASSERT_TRUE(sim::Simulator(preset("dc"), opts).run(p, in, out, st, err))
+      << err;
   double pct = 100 * st.matrixFlops / st.seconds / st.peakFlopsPerSec;
   EXPECT_GE(pct, 80.0);
   EXPECT_LE(pct, 92.0);
@@ -457,7 +477,8 @@ TEST(SimTiming, GemmCalibrationOnDc) {
   // Cold L2: every operand byte crosses HBM once and the run is slower.
   opts.warmL2 = false;
   sim::Stats cold;
-  ASSERT_TRUE(sim::Simulator(preset("dc"), opts).run(p, in, out, cold, err)) << err;
+  ASSERT_TRUE(sim::Simulator(preset("dc"), opts).run(p, in, out, cold, err))
+      << err;
   EXPECT_GT(cold.cycles, st.cycles);
   EXPECT_EQ(cold.dramReadBytes, 2u * 2048 * 2048 * 2);
   EXPECT_GT(cold.ratioToBound, 1.0);
@@ -471,7 +492,8 @@ TEST(SimTiming, StreamingCopyCalibrationOnEdge) {
   sim::SimOptions opts;
   opts.functional = false;
   sim::Stats st;
-  ASSERT_TRUE(sim::Simulator(preset("edge"), opts).run(p, in, out, st, err)) << err;
+  ASSERT_TRUE(sim::Simulator(preset("edge"), opts).run(p, in, out, st, err))
+      << err;
   double pct = 100 * (double)st.dramBytes() / st.seconds / st.dramBytesPerSec;
   EXPECT_GE(pct, 75.0);
   EXPECT_LE(pct, 90.0);
@@ -533,15 +555,17 @@ TEST(SimSemantics, AiCpuRunsOpsWithoutAKernel) {
   p.io.push_back({"i", true, DType::I32, {2}, 512, Layout::ND});
   CoreStream s;
   s.coreType = kAiCpuCoreType;
-  s.instrs.push_back(sim::makeInstr(Opcode::Cpu,
-                                    {makeTile(Space::GM, 512, DType::I32, {2}),
-                                     makeTile(Space::GM, 0, DType::F32, {2, 4})},
-                                    {(int64_t)CpuFn::ArgMax}));
+  s.instrs.push_back(
+      sim::makeInstr(Opcode::Cpu,
+                     {makeTile(Space::GM, 512, DType::I32, {2}),
+                      makeTile(Space::GM, 0, DType::F32, {2, 4})},
+                     {(int64_t)CpuFn::ArgMax}));
   Instr end = sim::makeInstr(Opcode::End, {});
   end.pipe = Pipe::AICPU;
   s.instrs.push_back(end);
   p.streams.push_back(s);
-  std::map<std::string, Tensor> in{{"x", floats(DType::F32, {2, 4}, {1, 5, 2, 0, -1, -3, 7, 7})}},
+  std::map<std::string, Tensor> in{
+      {"x", floats(DType::F32, {2, 4}, {1, 5, 2, 0, -1, -3, 7, 7})}},
       out;
   sim::Stats st;
   std::string err;
@@ -550,4 +574,245 @@ TEST(SimSemantics, AiCpuRunsOpsWithoutAKernel) {
   EXPECT_EQ(st.pipes["AICPU"].instrs, 2u);
   // Slow by design: the call overhead alone is thousands of cycles.
   EXPECT_GT(st.kernelCycles, 1000.0);
+}
+
+TEST(SimSemantics, EveryElementwiseOpMatchesItsDefinition) {
+  std::vector<float> av = {-3.5f, -1.0f, -0.25f, 0.5f, 1.0f, 2.0f, 4.0f, 9.0f};
+  std::vector<float> bv = {2.0f, -4.0f, 0.5f, 0.5f, 3.0f, -1.0f, 8.0f, 0.25f};
+  struct Bin {
+    Opcode op;
+    float (*f)(float, float);
+  };
+  std::vector<Bin> bins = {
+      {Opcode::VAdd, [](float x, float y) { return x + y; }},
+      {Opcode::VSub, [](float x, float y) { return x - y; }},
+      {Opcode::VMul, [](float x, float y) { return x * y; }},
+      {Opcode::VDiv, [](float x, float y) { return x / y; }},
+      {Opcode::VMax, [](float x, float y) { return std::fmax(x, y); }},
+      {Opcode::VMin, [](float x, float y) { return std::fmin(x, y); }}};
+  struct Un {
+    Opcode op;
+    float (*f)(float);
+  };
+  std::vector<Un> uns = {
+      {Opcode::VExp, [](float x) { return std::exp(x); }},
+      {Opcode::VLn, [](float x) { return std::log(std::fabs(x)); }},
+      {Opcode::VSqrt, [](float x) { return std::sqrt(std::fabs(x)); }},
+      {Opcode::VRec, [](float x) { return 1.0f / x; }},
+      {Opcode::VAbs, [](float x) { return std::fabs(x); }},
+      {Opcode::VNeg, [](float x) { return -x; }},
+      {Opcode::VRelu, [](float x) { return x > 0 ? x : 0.0f; }},
+      {Opcode::VSigmoid, [](float x) { return 1.0f / (1.0f + std::exp(-x)); }},
+      {Opcode::VGelu,
+       [](float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678f)); }},
+      {Opcode::VTanh, [](float x) { return std::tanh(x); }}};
+  struct Sc {
+    Opcode op;
+    float (*f)(float, float);
+  };
+  std::vector<Sc> scs = {
+      {Opcode::VAddS, [](float x, float s) { return x + s; }},
+      {Opcode::VMulS, [](float x, float s) { return x * s; }},
+      {Opcode::VMaxS, [](float x, float s) { return std::fmax(x, s); }},
+      {Opcode::VMinS, [](float x, float s) { return std::fmin(x, s); }}};
+  Harness h;
+  Tile a = h.in("a", floats(DType::F32, {8}, av), 0);
+  Tile b = h.in("b", floats(DType::F32, {8}, bv), 64);
+  std::vector<float> absA(av);
+  for (auto &x : absA)
+    x = std::fabs(x);
+  Tile pa = h.in("pa", floats(DType::F32, {8}, absA), 128);
+  h.startCompute();
+  uint64_t off = 1024;
+  std::vector<std::pair<std::string, std::function<float(int)>>> expect;
+  for (auto &bn : bins) {
+    Tile d = makeTile(Space::UB, off, DType::F32, {8});
+    off += 64;
+    h.op(sim::makeInstr(bn.op, {d, a, b}, {0}));
+    std::string n = opInfo(bn.op).mnemonic;
+    h.out(n, d);
+    auto f = bn.f;
+    expect.push_back({n, [=](int i) { return f(av[i], bv[i]); }});
+  }
+  for (auto &un : uns) {
+    Tile d = makeTile(Space::UB, off, DType::F32, {8});
+    off += 64;
+    bool pos = un.op == Opcode::VLn || un.op == Opcode::VSqrt;
+    h.op(sim::makeInstr(un.op, {d, pos ? pa : a}));
+    std::string n = opInfo(un.op).mnemonic;
+    h.out(n, d);
+    auto f = un.f;
+    expect.push_back({n, [=](int i) { return f(av[i]); }});
+  }
+  for (auto &sc : scs) {
+    Tile d = makeTile(Space::UB, off, DType::F32, {8});
+    off += 64;
+    h.op(sim::makeInstr(sc.op, {d, a}, {}, 1.5f));
+    std::string n = opInfo(sc.op).mnemonic;
+    h.out(n, d);
+    auto f = sc.f;
+    expect.push_back({n, [=](int i) { return f(av[i], 1.5f); }});
+  }
+  Tile mn = makeTile(Space::UB, off, DType::F32, {1});
+  h.op(sim::makeInstr(Opcode::VRedMin, {mn, a}));
+  h.out("redmin", mn);
+  std::map<std::string, Tensor> o;
+  std::string err;
+  ASSERT_TRUE(h.run(o, err)) << err;
+  for (auto &e : expect)
+    for (int i = 0; i < 8; ++i)
+      EXPECT_FLOAT_EQ(o[e.first].getF(i), e.second(i))
+          << e.first << "[" << i << "]";
+  EXPECT_EQ(o["redmin"].getF(0), -3.5f);
+}
+
+TEST(SimSemantics, ScatterTransposeBarrierAndAiCpuFunctions) {
+  Harness h;
+  Tile rows =
+      h.in("rows", floats(DType::F32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8}), 0);
+  Tile idx = h.in("idx", ints(DType::I32, {2}, {3, 0}), 64);
+  h.p.io.push_back({"table", true, DType::F32, {4, 4}, 4096, Layout::ND});
+  h.p.io.push_back({"x", false, DType::F32, {2, 4}, 6144, Layout::ND});
+  h.p.io.push_back({"cs", true, DType::F32, {2, 4}, 6400, Layout::ND});
+  h.p.io.push_back({"srt", true, DType::F32, {2, 4}, 6656, Layout::ND});
+  h.inputs["x"] = floats(DType::F32, {2, 4}, {3, 1, 4, 1, 5, 9, 2, 6});
+  h.startCompute();
+  // Everything before the barrier (both loads) completes before the scatter.
+  h.op(sim::makeInstr(Opcode::Barrier, {}, {kBarrierAll}));
+  h.op(sim::makeInstr(
+      Opcode::DmaScatter,
+      {makeTile(Space::GM, 4096, DType::F32, {4, 4}), rows, idx}));
+  h.gm = 8192;
+  h.p.gmBytes = 8192;
+  // An AI-CPU stream runs cumsum and sort on GM (no tensor-engine kernel).
+  CoreStream cpu;
+  cpu.coreType = kAiCpuCoreType;
+  Tile gx = makeTile(Space::GM, 6144, DType::F32, {2, 4});
+  cpu.instrs.push_back(sim::makeInstr(
+      Opcode::Cpu, {makeTile(Space::GM, 6400, DType::F32, {2, 4}), gx},
+      {(int64_t)CpuFn::CumSum}));
+  cpu.instrs.push_back(sim::makeInstr(
+      Opcode::Cpu, {makeTile(Space::GM, 6656, DType::F32, {2, 4}), gx},
+      {(int64_t)CpuFn::SortDesc}));
+  Instr end = sim::makeInstr(Opcode::End, {});
+  end.pipe = Pipe::AICPU;
+  cpu.instrs.push_back(end);
+  h.p.streams.push_back(cpu);
+  std::map<std::string, Tensor> o;
+  std::string err;
+  // run() appends the vector stream after the AI-CPU one.
+  ASSERT_TRUE(h.run(o, err)) << err;
+  EXPECT_EQ(o["table"].floats(), (std::vector<float>{5, 6, 7, 8, 0, 0, 0, 0, 0,
+                                                     0, 0, 0, 1, 2, 3, 4}));
+  EXPECT_EQ(o["cs"].floats(), (std::vector<float>{3, 4, 8, 9, 5, 14, 16, 22}));
+  EXPECT_EQ(o["srt"].floats(), (std::vector<float>{4, 3, 1, 1, 9, 6, 5, 2}));
+}
+
+TEST(SimSemantics, MvTransposesIntoL0) {
+  // mv with transpose: L1 [16 x 32] -> L0B [32 x 16]; then fix out of L0C
+  // after an identity multiply shows the transposed operand.
+  int64_t m = 16, k = 32, n = 16;
+  Program p;
+  setTarget(p, preset("dc"));
+  p.gmBytes = 8192;
+  p.io.push_back({"a", false, DType::BF16, {m, k}, 0, Layout::ND});
+  p.io.push_back({"bt", false, DType::BF16, {n, k}, 1024, Layout::ND});
+  p.io.push_back({"c", true, DType::F32, {m, n}, 4096, Layout::ND});
+  CoreStream s;
+  s.coreType = 0;
+  auto &ins = s.instrs;
+  Tile l1a = makeTile(Space::L1, 0, DType::BF16, {m, k});
+  Tile l1b = makeTile(Space::L1, 4096, DType::BF16, {n, k});
+  ins.push_back(sim::makeInstr(
+      Opcode::DmaLd, {l1a, makeTile(Space::GM, 0, DType::BF16, {m, k})}));
+  ins.push_back(sim::makeInstr(
+      Opcode::DmaLd, {l1b, makeTile(Space::GM, 1024, DType::BF16, {n, k})}));
+  ins.push_back(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE1));
+  ins.push_back(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE1));
+  Tile l0a = makeTile(Space::L0A, 0, DType::BF16, {m, k});
+  Tile l0b = makeTile(Space::L0B, 0, DType::BF16, {k, n});
+  ins.push_back(sim::makeInstr(Opcode::Mv, {l0a, l1a}, {0}));
+  ins.push_back(sim::makeInstr(Opcode::Mv, {l0b, l1b}, {1}));
+  ins.push_back(flag(Opcode::SetFlag, Pipe::MTE1, Pipe::M));
+  ins.push_back(flag(Opcode::WaitFlag, Pipe::MTE1, Pipe::M));
+  Tile l0c = makeTile(Space::L0C, 0, DType::F32, {m, n});
+  ins.push_back(sim::makeInstr(Opcode::Mmad, {l0c, l0a, l0b}, {0}));
+  ins.push_back(flag(Opcode::SetFlag, Pipe::M, Pipe::FIX));
+  ins.push_back(flag(Opcode::WaitFlag, Pipe::M, Pipe::FIX));
+  ins.push_back(sim::makeInstr(
+      Opcode::Fix, {makeTile(Space::GM, 4096, DType::F32, {m, n}), l0c}, {1},
+      2.0f)); // relu(2 * c)
+  ins.push_back(sim::makeInstr(Opcode::End, {}));
+  p.streams.push_back(s);
+  Tensor a(DType::BF16, {m, k}), bt(DType::BF16, {n, k});
+  for (int64_t i = 0; i < m * k; ++i)
+    a.setF(i, (float)((i * 7) % 5) - 2);
+  for (int64_t i = 0; i < n * k; ++i)
+    bt.setF(i, (float)((i * 3) % 7) - 3);
+  std::map<std::string, Tensor> in{{"a", a}, {"bt", bt}}, out;
+  sim::Stats st;
+  std::string err;
+  ASSERT_TRUE(sim::Simulator(preset("dc")).run(p, in, out, st, err)) << err;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float acc = 0;
+      for (int64_t q = 0; q < k; ++q)
+        acc += a.getF(i * k + q) * bt.getF(j * k + q);
+      EXPECT_EQ(out["c"].getF(i * n + j), std::max(0.0f, 2 * acc));
+    }
+}
+
+namespace {
+/// `cores` vector cores each load `bytes` (cold) from their own GM region,
+/// with the source tile laid out as `rows` runs of `runBytes` (stride 2x).
+double loadTime(uint32_t cores, int64_t rows, int64_t runBytes,
+                sim::Stats *stats = nullptr) {
+  const auto &t = preset("dc");
+  Program p;
+  setTarget(p, t);
+  int64_t elems = runBytes / 4;
+  uint64_t region = (uint64_t)(rows * runBytes * 2);
+  p.gmBytes = region * cores;
+  for (uint32_t c = 0; c < cores; ++c) {
+    CoreStream s;
+    s.coreType = 1;
+    s.coreIndex = c;
+    Tile src = makeTile(Space::GM, c * region, DType::F32, {rows, elems});
+    src.strides[0] = 2 * elems;
+    Tile dst = makeTile(Space::UB, 0, DType::F32, {rows, elems});
+    s.instrs.push_back(sim::makeInstr(Opcode::DmaLd, {dst, src}));
+    s.instrs.push_back(sim::makeInstr(Opcode::End, {}));
+    p.streams.push_back(s);
+  }
+  sim::SimOptions opts;
+  opts.functional = false;
+  std::map<std::string, Tensor> in, out;
+  sim::Stats st;
+  std::string err;
+  EXPECT_TRUE(sim::Simulator(t, opts).run(p, in, out, st, err)) << err;
+  if (stats)
+    *stats = st;
+  return st.kernelCycles;
+}
+} // namespace
+
+TEST(SimTiming, ConcurrentDmasShareDram) {
+  const auto &t = preset("dc");
+  // 128 KiB per core. One core is capped by its own 32 B/cycle; 48 cores
+  // together by the chip's DRAM bandwidth (peak x efficiency).
+  double one = loadTime(1, 256, 512);
+  sim::Stats st;
+  double all = loadTime(48, 256, 512, &st);
+  double bytes = 48.0 * 256 * 512;
+  EXPECT_EQ(st.dramReadBytes, (uint64_t)bytes);
+  EXPECT_NEAR(one, 131072.0 / t.dramPerCoreBytesPerCycle + 500, 200);
+  EXPECT_GE(all, 0.97 * bytes / t.dramBytesPerCycle());
+  EXPECT_GT(all, 1.5 * one);
+}
+
+TEST(SimTiming, ShortBurstsArePenalized) {
+  // Same bytes, contiguous 512-byte runs versus 8-byte runs.
+  double longRuns = loadTime(1, 64, 512);
+  double shortRuns = loadTime(1, 4096, 8);
+  EXPECT_GT(shortRuns, 2.0 * longRuns);
 }

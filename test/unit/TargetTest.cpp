@@ -86,15 +86,18 @@ TEST(Target, UnknownPresetNamesThePresets) {
 TEST(Target, ValidationErrorsNameTheField) {
   EXPECT_EQ(parseError("{not json"), "invalid JSON (syntax error)");
   EXPECT_NE(parseError("[1]").find("must be a JSON object"), std::string::npos);
-  EXPECT_EQ(parseError(dcWith("/clock_hz", "fast")), "clock_hz: expected a number");
-  EXPECT_NE(parseError(dcWith("/clock_hz", -5)).find("clock_hz: value -5 out of range"),
+  EXPECT_EQ(parseError(dcWith("/clock_hz", "fast")),
+            "clock_hz: expected a number");
+  EXPECT_NE(parseError(dcWith("/clock_hz", -5))
+                .find("clock_hz: value -5 out of range"),
             std::string::npos);
   EXPECT_EQ(parseError(dcWith("/memory/L0A/align", 48)),
             "memory.L0A.align: must be a power of two");
   EXPECT_NE(parseError(dcWith("/memory/L9", nlohmann::json::object()))
                 .find("unknown memory space 'L9'"),
             std::string::npos);
-  EXPECT_NE(parseError(dcWith("/cores/0/pipes/1", "DMA")).find("cores[0].pipes: unknown pipe 'DMA'"),
+  EXPECT_NE(parseError(dcWith("/cores/0/pipes/1", "DMA"))
+                .find("cores[0].pipes: unknown pipe 'DMA'"),
             std::string::npos);
   EXPECT_EQ(parseError(dcWith("/cores/1/spaces", {"GM"})),
             "cores[1].spaces: GM and L2 are shared, not per-core spaces");
@@ -108,9 +111,11 @@ TEST(Target, ValidationErrorsNameTheField) {
   EXPECT_EQ(parseError(dcWith("/dma/paths/1/to", "L1")),
             "dma.paths[1]: duplicate path GM -> L1 on MTE2");
   EXPECT_EQ(parseError(dcWith("/turbo", true)), "turbo: unknown field");
-  EXPECT_EQ(parseError(dcWith("/cores/0/count", 0)).substr(0, 14), "cores[0].count");
-  EXPECT_EQ(parseError(dcWith("/sync/flag_ids_per_pipe_pair", 100)).substr(0, 27),
-            "sync.flag_ids_per_pipe_pair");
+  EXPECT_EQ(parseError(dcWith("/cores/0/count", 0)).substr(0, 14),
+            "cores[0].count");
+  EXPECT_EQ(
+      parseError(dcWith("/sync/flag_ids_per_pipe_pair", 100)).substr(0, 27),
+      "sync.flag_ids_per_pipe_pair");
   EXPECT_EQ(parseError(dcWith("/cores/0/pipes", {"MTE2", "M"})),
             "cores[0].pipes: every core needs the scalar pipe S");
   nlohmann::json j = nlohmann::json::parse(presetJson("dc"));

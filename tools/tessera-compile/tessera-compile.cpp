@@ -50,6 +50,11 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape for a dynamic model input: NAME=1x128"),
                 cl::cat(category));
+static cl::opt<bool> noWeights(
+    "no-weights",
+    cl::desc("Print IR without the weights' resource section (large models: "
+             "printing hex-encodes every weight)"),
+    cl::cat(category));
 static cl::opt<bool> noFold("no-fold",
                             cl::desc("Do not canonicalize after import"),
                             cl::cat(category));
@@ -117,7 +122,12 @@ int main(int argc, char **argv) {
     return fail(error);
   {
     TimingScope printTiming = timing.nest("Output");
-    module->print(output->os());
+    OpPrintingFlags flags;
+    // A local scope prints the module without its dialect_resources
+    // section, so the weights are never read.
+    if (noWeights)
+      flags.useLocalScope();
+    module->print(output->os(), flags);
     output->os() << "\n";
   }
   output->keep();

@@ -42,16 +42,14 @@ int main(int argc, char **argv) {
   tessera::bin::Program p;
   std::string err;
   // External weights stay references: objdump does not need their bytes.
-  if (!tessera::bin::decodeProgram(
-          (const uint8_t *)(*buf)->getBufferStart(), (*buf)->getBufferSize(),
-          p, err)) {
+  if (!tessera::bin::decodeProgram((const uint8_t *)(*buf)->getBufferStart(),
+                                   (*buf)->getBufferSize(), p, err)) {
     llvm::errs() << "error: " << inputFile << ": " << err << "\n";
     return 1;
   }
   tessera::target::TargetDesc t;
-  if (!tessera::target::loadTarget(targetName.empty() ? p.targetName
-                                                      : targetName,
-                                   t, err)) {
+  if (!tessera::target::loadTarget(
+          targetName.empty() ? p.targetName : targetName, t, err)) {
     llvm::errs() << "error: " << inputFile << ": " << err << "\n";
     return 1;
   }
@@ -61,6 +59,12 @@ int main(int argc, char **argv) {
   }
   MLIRContext ctx;
   auto module = tessera::isa::programToModule(&ctx, p, t);
+  // A target given as a JSON path is printed as that path, so the output
+  // assembles again (the program itself records only the target's name).
+  if (!targetName.empty())
+    module->walk([&](tessera::isa::ProgramOp op) {
+      op.setTarget(targetName.getValue());
+    });
   auto out = openOutputFile(outputFile, &err);
   if (!out) {
     llvm::errs() << "error: " << err << "\n";

@@ -3,12 +3,15 @@
 // tessera-run model.onnx|graph.mlir --input x=x.npy --output-dir out/
 //   evaluates the model with the golden evaluator and writes name.npy for
 //   every output.
+// tessera-run prog.npu --input x=x.npy --output-dir out/ --stats
+//   runs a compiled program on the simulator (lib/Sim).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Eval/Interpreter.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Sim/RunProgram.h"
 #include "tessera/Support/Npy.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -48,6 +51,26 @@ static cl::list<std::string>
 static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("Directory for NAME.npy outputs"),
                                       cl::init("."), cl::cat(category));
+// LLVM registers its own `-stats`; main() maps `--stats` to this option.
+static cl::opt<bool> stats("print-stats",
+                           cl::desc("(.npu) Print cycles, pipe busy %, DRAM "
+                                    "bytes, FLOPs and the roofline ratio"),
+                           cl::cat(category));
+static cl::opt<std::string> statsJson("print-stats-json",
+                                      cl::desc("(.npu) Write the stats as JSON"),
+                                      cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> tracePath("trace",
+                                      cl::desc("(.npu) Write a Chrome trace"),
+                                      cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string>
+    targetOverride("target",
+                   cl::desc("(.npu) Target preset or JSON file (default: the "
+                            "one the program was built for)"),
+                   cl::cat(category));
+static cl::opt<bool> timingOnly(
+    "no-functional",
+    cl::desc("(.npu) Model timing only; do not compute values"),
+    cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
@@ -84,11 +107,41 @@ int main(int argc, char **argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-run " << TESSERA_VERSION << "\n";
   });
+  // `--stats` and `--stats-json` (the documented spellings) clash with
+  // LLVM's statistics options, registered while parsing: rename them first.
+  std::vector<std::string> renamed;
+  for (int i = 0; i < argc; ++i) {
+    StringRef a(argv[i]);
+    if (a.consume_front("--stats") || a.consume_front("-stats"))
+      renamed.push_back(("--print-stats" + a).str());
+    else
+      renamed.push_back(argv[i]);
+  }
+  std::vector<char *> args;
+  for (std::string &a : renamed)
+    args.push_back(a.data());
+  argc = (int)args.size();
+  argv = args.data();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "Tessera runner: evaluates an ONNX model or graph-dialect module with "
-      "the golden evaluator and writes every output as NAME.npy\n");
+      "the golden evaluator and writes every output as NAME.npy; runs .npu "
+      "programs on the simulator (--stats and --stats-json FILE are spelled "
+      "--print-stats and --print-stats-json in this list)\n");
+
+  if (StringRef(inputFile).ends_with(".npu")) {
+    sim::RunNpuOptions opts;
+    opts.programPath = inputFile;
+    opts.inputs.assign(inputSpecs.begin(), inputSpecs.end());
+    opts.outputDir = outputDir;
+    opts.stats = stats;
+    opts.statsJson = statsJson;
+    opts.tracePath = tracePath;
+    opts.targetOverride = targetOverride;
+    opts.functional = !timingOnly;
+    return sim::runProgramMain(opts);
+  }
 
   MLIRContext context;
   context.disableMultithreading();

@@ -14,11 +14,12 @@ int main(int argc, char **argv) {
   tessera::sim::RunNpuOptions opts;
   std::string error;
   if (!tessera::sim::parseRunNpuArgs(argc, argv, opts, error)) {
-    std::fprintf(stderr,
-                 "error: %s\nusage: tessera-sim prog.npu [--input name=file.npy]... "
-                 "[--output-dir DIR] [--stats] [--stats-json FILE] [--trace FILE] "
-                 "[--target NAME|FILE] [--no-functional] [--no-race-check]\n",
-                 error.c_str());
+    std::fprintf(
+        stderr,
+        "error: %s\nusage: tessera-sim prog.npu [--input name=file.npy]... "
+        "[--output-dir DIR] [--stats] [--stats-json FILE] [--trace FILE] "
+        "[--target NAME|FILE] [--no-functional] [--no-race-check]\n",
+        error.c_str());
     return 2;
   }
   return tessera::sim::runProgramMain(opts);

@@ -21,13 +21,6 @@ static Shape shapeOf(Type t) {
 }
 static Type elementOf(Type t) { return cast<ShapedType>(t).getElementType(); }
 
-static int64_t product(ArrayRef<int64_t> v) {
-  int64_t p = 1;
-  for (int64_t d : v)
-    p *= d;
-  return p;
-}
-
 /// Pushes tensor<shape x elementType>, or reports the shape rule's error.
 static LogicalResult pushShape(std::optional<Location> loc,
                                llvm::Expected<Shape> shape, Type elementType,
@@ -85,11 +78,8 @@ LogicalResult ConvOp::evaluate(ArrayRef<Tensor> in,
                                convParams(*this)));
 }
 
-// A multiply-add per (output element, input channel of its group, kernel
-// position): 2 * N * M * prod(O) * (C / group) * prod(K).
 int64_t ConvOp::getFlops() {
-  ArrayRef<int64_t> w = getWeight().getType().getShape();
-  return 2 * numElements(getType()) * product(w.drop_front());
+  return golden::convFlops(shapeOf(getType()), shapeOf(getWeight().getType()));
 }
 
 template <typename OpOrAdaptor>
@@ -124,11 +114,9 @@ LogicalResult ConvTransposeOp::evaluate(ArrayRef<Tensor> in,
                                         convTransposeParams(*this)));
 }
 
-// Every input element meets every kernel weight of its group's output
-// channels: 2 * N * C * prod(D) * (M / group) * prod(K).
 int64_t ConvTransposeOp::getFlops() {
-  ArrayRef<int64_t> w = getWeight().getType().getShape();
-  return 2 * numElements(getInput().getType()) * product(w.drop_front());
+  return golden::convTransposeFlops(shapeOf(getInput().getType()),
+                                    shapeOf(getWeight().getType()));
 }
 
 //===----------------------------------------------------------------------===//
@@ -180,9 +168,9 @@ LogicalResult MaxPoolOp::evaluate(ArrayRef<Tensor> in,
   return wrapEval(*this, out,
                   golden::pool(in[0], poolParams(*this, golden::PoolKind::Max)));
 }
-// One comparison per window position.
 int64_t MaxPoolOp::getFlops() {
-  return numElements(getType()) * product(getKernelShape());
+  return golden::poolFlops(shapeOf(getType()), getKernelShape(),
+                           golden::PoolKind::Max);
 }
 
 LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
@@ -211,7 +199,8 @@ LogicalResult MaxPoolWithIndicesOp::evaluate(ArrayRef<Tensor> in,
   return success();
 }
 int64_t MaxPoolWithIndicesOp::getFlops() {
-  return numElements(getOutput().getType()) * product(getKernelShape());
+  return golden::poolFlops(shapeOf(getOutput().getType()), getKernelShape(),
+                           golden::PoolKind::Max);
 }
 
 LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *,
@@ -225,9 +214,9 @@ LogicalResult AvgPoolOp::evaluate(ArrayRef<Tensor> in,
                                   SmallVectorImpl<Tensor> &out) {
   return wrapEval(*this, out, golden::pool(in[0], avgPoolParams(*this)));
 }
-// One add per window position and a divide per output.
 int64_t AvgPoolOp::getFlops() {
-  return numElements(getType()) * (product(getKernelShape()) + 1);
+  return golden::poolFlops(shapeOf(getType()), getKernelShape(),
+                           golden::PoolKind::Average);
 }
 
 LogicalResult LpPoolOp::inferReturnTypes(MLIRContext *,
@@ -241,10 +230,9 @@ LogicalResult LpPoolOp::evaluate(ArrayRef<Tensor> in,
                                  SmallVectorImpl<Tensor> &out) {
   return wrapEval(*this, out, golden::pool(in[0], lpPoolParams(*this)));
 }
-// |x|^p and an add per window position (p = 2: a multiply-add), and a root
-// per output.
 int64_t LpPoolOp::getFlops() {
-  return numElements(getType()) * (2 * product(getKernelShape()) + 1);
+  return golden::poolFlops(shapeOf(getType()), getKernelShape(),
+                           golden::PoolKind::Lp);
 }
 
 //===----------------------------------------------------------------------===//

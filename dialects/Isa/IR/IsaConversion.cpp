@@ -105,8 +105,8 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
             found = true;
           }
         if (!found)
-          return core.emitOpError() << "unknown core type '" << core.getType()
-                                    << "'";
+          return core.emitOpError()
+                 << "unknown core type '" << core.getType() << "'";
       }
       s.coreIndex = (uint32_t)core.getIndex();
       uint32_t streamIdx = (uint32_t)p.streams.size();
@@ -134,21 +134,21 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op) {
   const target::TargetDesc *t =
       target::getPresetCached(op.getTarget().str(), err);
   if (!t)
-    return op.emitOpError() << "cannot load target '" << op.getTarget()
-                            << "': " << err;
+    return op.emitOpError()
+           << "cannot load target '" << op.getTarget() << "': " << err;
   return emitProgram(op, *t);
 }
 
-OwningOpRef<ModuleOp> tessera::isa::programToModule(MLIRContext *ctx,
-                                                    const bin::Program &p,
-                                                    const target::TargetDesc &t) {
+OwningOpRef<ModuleOp>
+tessera::isa::programToModule(MLIRContext *ctx, const bin::Program &p,
+                              const target::TargetDesc &t) {
   ctx->getOrLoadDialect<IsaDialect>();
   OpBuilder b(ctx);
   Location unknown = b.getUnknownLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(unknown);
   b.setInsertionPointToEnd(module->getBody());
-  auto prog = ProgramOp::create(b, unknown, p.name, p.targetName,
-                                (int64_t)p.gmBytes);
+  auto prog =
+      ProgramOp::create(b, unknown, p.name, p.targetName, (int64_t)p.gmBytes);
   Block *body = b.createBlock(&prog.getBody());
   b.setInsertionPointToEnd(body);
   for (const bin::IoEntry &e : p.io) {

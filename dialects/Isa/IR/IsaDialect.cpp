@@ -39,46 +39,67 @@ void IsaDialect::initialize() {
 Type tessera::isa::dtypeToType(MLIRContext *ctx, DType d) {
   Builder b(ctx);
   switch (d) {
-  case DType::F16: return b.getF16Type();
-  case DType::BF16: return b.getBF16Type();
-  case DType::F32: return b.getF32Type();
-  case DType::F64: return b.getF64Type();
-  case DType::I8: return b.getIntegerType(8);
-  case DType::I16: return b.getIntegerType(16);
-  case DType::I32: return b.getIntegerType(32);
-  case DType::I64: return b.getIntegerType(64);
-  case DType::U8: return b.getIntegerType(8, false);
-  case DType::U16: return b.getIntegerType(16, false);
-  case DType::U32: return b.getIntegerType(32, false);
-  case DType::U64: return b.getIntegerType(64, false);
-  case DType::Bool: return b.getI1Type();
+  case DType::F16:
+    return b.getF16Type();
+  case DType::BF16:
+    return b.getBF16Type();
+  case DType::F32:
+    return b.getF32Type();
+  case DType::F64:
+    return b.getF64Type();
+  case DType::I8:
+    return b.getIntegerType(8);
+  case DType::I16:
+    return b.getIntegerType(16);
+  case DType::I32:
+    return b.getIntegerType(32);
+  case DType::I64:
+    return b.getIntegerType(64);
+  case DType::U8:
+    return b.getIntegerType(8, false);
+  case DType::U16:
+    return b.getIntegerType(16, false);
+  case DType::U32:
+    return b.getIntegerType(32, false);
+  case DType::U64:
+    return b.getIntegerType(64, false);
+  case DType::Bool:
+    return b.getI1Type();
   }
   return b.getF32Type();
 }
 
 std::optional<DType> tessera::isa::typeToDType(Type t) {
-  if (t.isF16()) return DType::F16;
-  if (t.isBF16()) return DType::BF16;
-  if (t.isF32()) return DType::F32;
-  if (t.isF64()) return DType::F64;
+  if (t.isF16())
+    return DType::F16;
+  if (t.isBF16())
+    return DType::BF16;
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF64())
+    return DType::F64;
   if (auto it = dyn_cast<IntegerType>(t)) {
     bool u = it.isUnsigned();
     switch (it.getWidth()) {
-    case 1: return DType::Bool;
-    case 8: return u ? DType::U8 : DType::I8;
-    case 16: return u ? DType::U16 : DType::I16;
-    case 32: return u ? DType::U32 : DType::I32;
-    case 64: return u ? DType::U64 : DType::I64;
+    case 1:
+      return DType::Bool;
+    case 8:
+      return u ? DType::U8 : DType::I8;
+    case 16:
+      return u ? DType::U16 : DType::I16;
+    case 32:
+      return u ? DType::U32 : DType::I32;
+    case 64:
+      return u ? DType::U64 : DType::I64;
     }
   }
   return std::nullopt;
 }
 
 TileAttr tessera::isa::tileToAttr(MLIRContext *ctx, const bin::Tile &t) {
-  return TileAttr::get(ctx, (uint8_t)t.space, (uint8_t)t.dtype,
-                       (uint8_t)t.layout, t.offset,
-                       ArrayRef<int64_t>(t.shape, t.rank),
-                       ArrayRef<int64_t>(t.strides, t.rank));
+  return TileAttr::get(
+      ctx, (uint8_t)t.space, (uint8_t)t.dtype, (uint8_t)t.layout, t.offset,
+      ArrayRef<int64_t>(t.shape, t.rank), ArrayRef<int64_t>(t.strides, t.rank));
 }
 
 bin::Tile tessera::isa::attrToTile(TileAttr a) {
@@ -127,7 +148,8 @@ Attribute TileAttr::parse(AsmParser &p, Type) {
     p.emitError(shapeLoc) << "a tile has 1 to 4 dimensions";
     return {};
   }
-  bin::Tile t = bin::makeTile(*space, offset, *dt, Shape(dims.begin(), dims.end()));
+  bin::Tile t =
+      bin::makeTile(*space, offset, *dt, Shape(dims.begin(), dims.end()));
   while (succeeded(p.parseOptionalComma())) {
     StringRef kw;
     SMLoc kwLoc = p.getCurrentLocation();
@@ -241,7 +263,7 @@ static bool coreTypeIndex(const target::TargetDesc &t, StringRef name,
 
 static const target::TargetDesc *targetOf(Operation *op, std::string &err) {
   auto prog = llvm::isa<ProgramOp>(op) ? cast<ProgramOp>(op)
-                                 : op->getParentOfType<ProgramOp>();
+                                       : op->getParentOfType<ProgramOp>();
   if (!prog) {
     err = "not inside an isa.program";
     return nullptr;
@@ -275,8 +297,8 @@ LogicalResult CoreOp::verify() {
                          << getType() << "' (it has " << names
                          << (t->aicpu.present ? ", aicpu" : "") << ")";
   }
-  uint32_t count = type == bin::kAiCpuCoreType ? t->aicpu.count
-                                               : t->coreTypes[type].count;
+  uint32_t count =
+      type == bin::kAiCpuCoreType ? t->aicpu.count : t->coreTypes[type].count;
   if (getIndex() >= count)
     return emitOpError() << "core index " << getIndex() << " out of range: '"
                          << getType() << "' has " << count << " cores";

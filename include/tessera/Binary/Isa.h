@@ -113,12 +113,12 @@ enum class Opcode : uint16_t {
 constexpr unsigned kNumOpcodes = (unsigned)Opcode::NumOpcodes;
 
 enum class OpClass : uint8_t {
-  Dma,      // dma_ld/st, mv: element-wise copy between two tiles
-  Gather,   // dma_gather/scatter
+  Dma,    // dma_ld/st, mv: element-wise copy between two tiles
+  Gather, // dma_gather/scatter
   Mmad,
   Fix,
-  VBinary,  // dst = a op b (numpy broadcasting of b and a to dst)
-  VScalar,  // dst = a op scalar
+  VBinary, // dst = a op b (numpy broadcasting of b and a to dst)
+  VScalar, // dst = a op scalar
   VUnary,
   VCast,
   VCmp,
@@ -134,10 +134,10 @@ enum class OpClass : uint8_t {
 
 /// How an instruction's pipe is chosen.
 enum class PipeRule : uint8_t {
-  Fixed,      // OpInfo::pipe
-  FromInt0,   // the first integer field names the pipe (barrier, xset, xwait)
-  FromInt1,   // the second (wait_flag: the destination pipe)
-  EndPipe,    // S, or AICPU on an AI-CPU stream
+  Fixed,    // OpInfo::pipe
+  FromInt0, // the first integer field names the pipe (barrier, xset, xwait)
+  FromInt1, // the second (wait_flag: the destination pipe)
+  EndPipe,  // S, or AICPU on an AI-CPU stream
 };
 
 struct OpInfo {

@@ -34,9 +34,9 @@ struct ConstBlob {
   uint64_t gmAddr = 0;
   uint64_t size = 0;
   bool external = false;
-  std::string file;     // external: path relative to the program file
+  std::string file; // external: path relative to the program file
   uint64_t fileOffset = 0;
-  uint64_t checksum = 0; // FNV-1a 64 of the bytes
+  uint64_t checksum = 0;     // FNV-1a 64 of the bytes
   std::vector<uint8_t> data; // inline bytes, or loaded external bytes
 };
 
@@ -47,7 +47,9 @@ struct IoEntry {
   Shape shape;
   uint64_t gmAddr = 0;
   Layout layout = Layout::ND;
-  int64_t byteSize() const { return shapeNumElements(shape) * dtypeByteSize(dtype); }
+  int64_t byteSize() const {
+    return shapeNumElements(shape) * dtypeByteSize(dtype);
+  }
 };
 
 /// Maps an instruction to where it came from (an ONNX node name, a file:line).

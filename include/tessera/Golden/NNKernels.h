@@ -57,6 +57,13 @@ llvm::Expected<Shape> convTransposeShape(const Shape &x, const Shape &w,
 llvm::Expected<Tensor> convTranspose(const Tensor &x, const Tensor &w,
                                      const Tensor *bias, const ConvParams &p);
 
+/// A multiply-add per output element, input channel of its group and kernel
+/// position: 2 * N * M * prod(O) * (C / group) * prod(K).
+int64_t convFlops(const Shape &output, const Shape &weight);
+/// Every input element meets the kernel weights of its group's output
+/// channels: 2 * N * C * prod(D) * (M / group) * prod(K).
+int64_t convTransposeFlops(const Shape &input, const Shape &weight);
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
@@ -87,6 +94,10 @@ llvm::Expected<int64_t> windowOutputSize(int64_t in, int64_t kernel,
 
 llvm::Expected<Shape> poolShape(const Shape &x, const PoolParams &p);
 llvm::Expected<Tensor> pool(const Tensor &x, const PoolParams &p);
+/// Max: a comparison per window position; average: an add per position and
+/// a divide per output; Lp: |x|^p and an add per position and a root.
+int64_t poolFlops(const Shape &output, llvm::ArrayRef<int64_t> kernel,
+                  PoolKind kind);
 /// Max pooling that also returns, per output, the int64 flat index of the
 /// (first) maximum in the input (ONNX MaxPool's Indices): row-major over the
 /// whole tensor, or with `columnMajor` (storage_order 1) column-major over

@@ -19,7 +19,7 @@ namespace tessera::sim {
 struct GemmConfig {
   int64_t m = 2048, n = 2048, k = 2048;
   int64_t tileM = 128, tileN = 256, chunkK = 256, stepK = 64;
-  uint32_t cores = 0;     // 0: every core that has a matrix engine
+  uint32_t cores = 0;      // 0: every core that has a matrix engine
   bool balanceTail = true; // split the last round's tiles along N
   bool rotateK = true;     // start each core's K loop at a different chunk
   bool splitL0C = true;    // two column halves in L0C: FIX overlaps M

@@ -33,6 +33,8 @@ struct SimOptions {
   /// Start with the inputs and constants resident in the L2 cache, as they
   /// are when a kernel runs repeatedly (how GEMM benchmarks are measured).
   bool warmL2 = false;
+  /// Functional runs hold GM in host memory; larger programs are refused.
+  uint64_t maxHostGmBytes = 8ull << 30;
 };
 
 struct PipeStats {
@@ -78,7 +80,8 @@ public:
   /// Runs `prog` (which must be verified against the target) with `inputs`
   /// bound by I/O name; fills `outputs` by name. Returns false with a message
   /// naming the instruction on any runtime error (race, deadlock, bad index).
-  bool run(const bin::Program &prog, const std::map<std::string, Tensor> &inputs,
+  bool run(const bin::Program &prog,
+           const std::map<std::string, Tensor> &inputs,
            std::map<std::string, Tensor> &outputs, Stats &stats,
            std::string &error);
 

@@ -81,9 +81,9 @@ struct AiCpuDesc {
   bool present = false;
   uint32_t count = 0;
   double clockHz = 1e9;
-  double cyclesPerElement = 10;       // ordinary ops
+  double cyclesPerElement = 10;        // ordinary ops
   double specialCyclesPerElement = 40; // transcendental, sort
-  uint32_t callOverheadCycles = 0;    // in AI-CPU cycles
+  uint32_t callOverheadCycles = 0;     // in AI-CPU cycles
 };
 
 struct TargetDesc {
@@ -169,7 +169,8 @@ bool loadTarget(const std::string &nameOrPath, TargetDesc &out,
 /// Cached preset lookup for callers (verifiers) that run many times.
 const TargetDesc *getPresetCached(const std::string &name, std::string &error);
 
-uint64_t fnv1a64(const void *data, size_t size, uint64_t seed = 1469598103934665603ULL);
+uint64_t fnv1a64(const void *data, size_t size,
+                 uint64_t seed = 1469598103934665603ULL);
 
 } // namespace tessera::target
 
