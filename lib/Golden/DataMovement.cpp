@@ -892,6 +892,7 @@ std::optional<NearestMode> parseNearestMode(llvm::StringRef name) {
       .Case("round_prefer_ceil", NearestMode::RoundPreferCeil)
       .Case("floor", NearestMode::Floor)
       .Case("ceil", NearestMode::Ceil)
+      .Case("legacy", NearestMode::Legacy)
       .Default(std::nullopt);
 }
 
@@ -1000,6 +1001,9 @@ static Taps computeTaps(int64_t x, int64_t inLen, double scale, int64_t d,
         break;
       case NearestMode::Ceil:
         up = true;
+        break;
+      case NearestMode::Legacy:
+        up = scale < 1;
         break;
       }
     taps.index.push_back(clampIdx(base + (up ? 1 : 0)));

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Golden/NNKernels.h"
 #include "tessera/Golden/Kernels.h"
+#include "tessera/Golden/NNKernels.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -110,8 +110,7 @@ struct WindowTable {
 /// Builds the table for windows at `positions` (per axis, the window index)
 /// over a tensor of spatial extents `target`: window `o`, kernel offset `k`
 /// on an axis reads coordinate o * stride - padBegin + k * dilation.
-static WindowTable buildWindowTable(const Shape &target,
-                                    const Shape &positions,
+static WindowTable buildWindowTable(const Shape &target, const Shape &positions,
                                     llvm::ArrayRef<int64_t> kernel,
                                     llvm::ArrayRef<int64_t> strides,
                                     llvm::ArrayRef<int64_t> pads,
@@ -146,7 +145,8 @@ static WindowTable buildWindowTable(const Shape &target,
         offset = offset * target[d] + c;
       }
       t.offsets[p * t.kernelSize + kk] =
-          outside ? WindowTable::kOutside : (inPad ? WindowTable::kPad : offset);
+          outside ? WindowTable::kOutside
+                  : (inPad ? WindowTable::kPad : offset);
     }
   }
   return t;
@@ -167,8 +167,8 @@ static llvm::Expected<size_t> checkConvCommon(llvm::StringRef what,
     return makeError(what + " weight " + shapeToString(w) +
                      " must have the input's rank " + llvm::Twine(x.size()));
   size_t spatial = x.size() - 2;
-  if (auto err = checkWindowParams(what, spatial, p.strides, p.pads,
-                                   p.dilations))
+  if (auto err =
+          checkWindowParams(what, spatial, p.strides, p.pads, p.dilations))
     return std::move(err);
   if (p.group < 1)
     return makeError(what + " group " + llvm::Twine(p.group) +
@@ -218,16 +218,16 @@ llvm::Expected<Shape> convShape(const Shape &x, const Shape &w,
 
 llvm::Expected<Tensor> conv(const Tensor &x, const Tensor &w,
                             const Tensor *bias, const ConvParams &p) {
-  auto outShape = convShape(x.shape(), w.shape(),
-                            bias ? &bias->shape() : nullptr, p);
+  auto outShape =
+      convShape(x.shape(), w.shape(), bias ? &bias->shape() : nullptr, p);
   if (!outShape)
     return outShape.takeError();
   size_t spatial = x.rank() - 2;
   Shape inSpatial(x.shape().begin() + 2, x.shape().end());
   Shape outSpatial(outShape->begin() + 2, outShape->end());
   Shape kernel(w.shape().begin() + 2, w.shape().end());
-  WindowTable table = buildWindowTable(inSpatial, outSpatial, kernel,
-                                       p.strides, p.pads, p.dilations);
+  WindowTable table = buildWindowTable(inSpatial, outSpatial, kernel, p.strides,
+                                       p.pads, p.dilations);
   (void)spatial;
   int64_t n = x.dim(0), c = x.dim(1), m = w.dim(0);
   int64_t cg = c / p.group, mg = m / p.group;
@@ -314,8 +314,8 @@ llvm::Expected<Tensor> convTranspose(const Tensor &x, const Tensor &w,
   Shape kernel(w.shape().begin() + 2, w.shape().end());
   // Each input element scatters into the output through the kernel: the
   // output coordinate of input i and kernel offset k is i*s - pad + k*d.
-  WindowTable table = buildWindowTable(outSpatial, inSpatial, kernel,
-                                       p.strides, p.pads, p.dilations);
+  WindowTable table = buildWindowTable(outSpatial, inSpatial, kernel, p.strides,
+                                       p.pads, p.dilations);
   int64_t n = x.dim(0), c = x.dim(1), mg = w.dim(1), m = (*outShape)[1];
   int64_t cg = c / p.group;
   int64_t inSize = product(inSpatial), outSize = product(outSpatial);
@@ -373,8 +373,8 @@ llvm::Expected<Shape> poolShape(const Shape &x, const PoolParams &p) {
   if (p.kernel.size() != spatial)
     return makeError(what + " needs " + llvm::Twine(spatial) +
                      " kernel extents, got " + llvm::Twine(p.kernel.size()));
-  if (auto err = checkWindowParams(what, spatial, p.strides, p.pads,
-                                   p.dilations))
+  if (auto err =
+          checkWindowParams(what, spatial, p.strides, p.pads, p.dilations))
     return std::move(err);
   if (p.kind == PoolKind::Lp && p.p < 1)
     return makeError("lp_pool p must be positive, got " + llvm::Twine(p.p));
@@ -531,11 +531,11 @@ llvm::Error checkChannelParams(const Shape &x,
 llvm::Expected<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
                                  const Tensor &bias, const Tensor &mean,
                                  const Tensor &var, float epsilon) {
-  if (auto err = checkChannelParams(
-          x.shape(), {&scale.shape(), &bias.shape(), &mean.shape(),
-                      &var.shape()}))
+  if (auto err = checkChannelParams(x.shape(), {&scale.shape(), &bias.shape(),
+                                                &mean.shape(), &var.shape()}))
     return std::move(err);
-  int64_t c = x.dim(1), inner = product(llvm::ArrayRef(x.shape()).drop_front(2));
+  int64_t c = x.dim(1),
+          inner = product(llvm::ArrayRef(x.shape()).drop_front(2));
   Tensor r(x.dtype(), x.shape());
   for (int64_t i = 0; i < x.numElements(); ++i) {
     int64_t ch = (i / inner) % c;
@@ -550,7 +550,8 @@ llvm::Expected<Tensor> instanceNorm(const Tensor &x, const Tensor &scale,
                                     const Tensor &bias, float epsilon) {
   if (auto err = checkChannelParams(x.shape(), {&scale.shape(), &bias.shape()}))
     return std::move(err);
-  int64_t c = x.dim(1), inner = product(llvm::ArrayRef(x.shape()).drop_front(2));
+  int64_t c = x.dim(1),
+          inner = product(llvm::ArrayRef(x.shape()).drop_front(2));
   int64_t planes = x.dim(0) * c;
   Tensor r(x.dtype(), x.shape());
   for (int64_t plane = 0; plane < planes; ++plane) {
@@ -585,7 +586,8 @@ llvm::Expected<Tensor> lrn(const Tensor &x, int64_t size, float alpha,
                            float beta, float bias) {
   if (auto err = checkLrn(x.shape(), size))
     return std::move(err);
-  int64_t c = x.dim(1), inner = product(llvm::ArrayRef(x.shape()).drop_front(2));
+  int64_t c = x.dim(1),
+          inner = product(llvm::ArrayRef(x.shape()).drop_front(2));
   // The window over channels is [c - floor((size-1)/2), c + ceil((size-1)/2)].
   int64_t before = (size - 1) / 2, after = size - 1 - before;
   Tensor r(x.dtype(), x.shape());
@@ -650,8 +652,8 @@ llvm::Expected<Tensor> meanVarianceNorm(const Tensor &x,
 llvm::Error checkAxis(const Shape &x, int64_t axis) {
   int64_t rank = x.size();
   if (axis < -rank || axis >= rank)
-    return makeError("axis " + llvm::Twine(axis) + " is out of range for rank " +
-                     llvm::Twine(rank));
+    return makeError("axis " + llvm::Twine(axis) +
+                     " is out of range for rank " + llvm::Twine(rank));
   return llvm::Error::success();
 }
 
@@ -963,9 +965,8 @@ softmaxCrossEntropyLoss(const Tensor &scores, const Tensor &labels,
         logP[base + j * inner] = scores.getF(base + j * inner) - mx - logSum;
     }
   auto loss = nllCore(
-      scores.dtype(), scores.shape(),
-      [&](int64_t i) { return logP[i]; }, labels, weights, reduction,
-      ignoreIndex);
+      scores.dtype(), scores.shape(), [&](int64_t i) { return logP[i]; },
+      labels, weights, reduction, ignoreIndex);
   if (!loss)
     return loss.takeError();
   Tensor logProb(scores.dtype(), scores.shape());
@@ -985,7 +986,7 @@ namespace {
 struct EinsumSpec {
   std::vector<std::vector<int>> inputs; // per input, one label per dim
   std::vector<int> output;
-  std::map<int, int64_t> sizes;          // label -> extent
+  std::map<int, int64_t> sizes; // label -> extent
 };
 } // namespace
 
@@ -1166,8 +1167,8 @@ llvm::Expected<Tensor> einsum(llvm::StringRef equation,
     extents.push_back(spec->sizes[labels[i]]);
   }
   // Per input, the stride each label slot advances (0 for broadcast dims).
-  std::vector<std::vector<int64_t>> strides(inputs.size(),
-                                            std::vector<int64_t>(labels.size()));
+  std::vector<std::vector<int64_t>> strides(
+      inputs.size(), std::vector<int64_t>(labels.size()));
   for (size_t t = 0; t < inputs.size(); ++t) {
     std::vector<int64_t> st = shapeStrides(inputs[t].shape());
     for (size_t d = 0; d < spec->inputs[t].size(); ++d)

@@ -131,8 +131,107 @@ struct Access {
   uint32_t stream, instr;
   bool write;
 };
+/// Access records of one memory, indexed by 64 KiB address buckets so a
+/// check only visits records near the new access. Removed records become
+/// tombstones; the list is compacted when most of it is dead.
+class AccessList {
+public:
+  void add(const Access &a) {
+    uint32_t id = (uint32_t)recs.size();
+    recs.push_back(a);
+    alive.push_back(1);
+    seen.push_back(0);
+    index(id);
+  }
+  /// Calls fn(record) for every live record whose byte range meets [lo, hi).
+  template <typename Fn> bool forOverlapping(uint64_t lo, uint64_t hi, Fn fn) {
+    ++stamp;
+    auto visit = [&](uint32_t id) {
+      if (!alive[id] || seen[id] == stamp)
+        return true;
+      seen[id] = stamp;
+      const Access &r = recs[id];
+      if (r.lo < hi && lo < r.hi)
+        return fn(id, r);
+      return true;
+    };
+    for (uint32_t id : wide)
+      if (!visit(id))
+        return false;
+    uint64_t b0 = lo >> kShift, b1 = (hi - 1) >> kShift;
+    if (b1 - b0 > kMaxBuckets) {
+      for (uint32_t id = 0; id < recs.size(); ++id)
+        if (!visit(id))
+          return false;
+      return true;
+    }
+    for (uint64_t b = b0; b <= b1; ++b) {
+      auto it = buckets.find(b);
+      if (it == buckets.end())
+        continue;
+      // Drop tombstones from the bucket while scanning it.
+      std::vector<uint32_t> &ids = it->second;
+      size_t keep = 0;
+      bool go = true;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        uint32_t id = ids[i];
+        if (!alive[id])
+          continue;
+        ids[keep++] = id;
+        if (go)
+          go = visit(id);
+      }
+      ids.resize(keep);
+      if (!go)
+        return false;
+    }
+    return true;
+  }
+  void kill(uint32_t id) {
+    alive[id] = 0;
+    ++dead;
+  }
+  void maybeCompact() {
+    if (dead < 4096 || dead * 2 < recs.size())
+      return;
+    std::vector<Access> live;
+    for (uint32_t id = 0; id < recs.size(); ++id)
+      if (alive[id])
+        live.push_back(recs[id]);
+    recs.clear();
+    alive.clear();
+    seen.clear();
+    buckets.clear();
+    wide.clear();
+    dead = 0;
+    for (const Access &a : live)
+      add(a);
+  }
+
+private:
+  static constexpr unsigned kShift = 16;
+  static constexpr uint64_t kMaxBuckets = 4096;
+  void index(uint32_t id) {
+    const Access &a = recs[id];
+    uint64_t b0 = a.lo >> kShift, b1 = (a.hi - 1) >> kShift;
+    if (b1 - b0 > kMaxBuckets) {
+      wide.push_back(id);
+      return;
+    }
+    for (uint64_t b = b0; b <= b1; ++b)
+      buckets[b].push_back(id);
+  }
+  std::vector<Access> recs;
+  std::vector<char> alive;
+  std::vector<uint32_t> seen;
+  uint32_t stamp = 0;
+  size_t dead = 0;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> buckets;
+  std::vector<uint32_t> wide;
+};
+
 struct Shadow {
-  std::vector<Access> reads, writes;
+  AccessList reads, writes;
 };
 
 /// Contiguous byte runs [lo, hi) of a tile, sorted.
@@ -442,32 +541,46 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
        << " the same bytes with no flag ordering them";
     return fail(os.str());
   };
-  for (const Access &r : sh.writes)
-    if (conflicts(r))
-      return report(r);
-  if (write)
-    for (const Access &r : sh.reads)
-      if (conflicts(r))
-        return report(r);
+  bool clean = true;
+  auto check = [&](uint32_t, const Access &r) {
+    if (conflicts(r)) {
+      clean = false;
+      report(r);
+      return false;
+    }
+    return true;
+  };
+  sh.writes.forOverlapping(acc.lo, acc.hi, check);
+  if (clean && write)
+    sh.reads.forOverlapping(acc.lo, acc.hi, check);
+  if (!clean)
+    return false;
   // Forget accesses the new one makes redundant for future checks.
   bool dense = isDense(tile);
   auto covered = [&](const Access &r) {
     return dense && r.lo >= acc.lo && r.hi <= acc.hi &&
            (r.agent == agentId || r.epoch <= myVc[r.agent]);
   };
+  auto prune = [&](AccessList &list, bool sameAgentOnly) {
+    if (!dense)
+      return;
+    std::vector<uint32_t> doomed;
+    list.forOverlapping(acc.lo, acc.hi, [&](uint32_t id, const Access &r) {
+      if (covered(r) && (!sameAgentOnly || r.agent == agentId))
+        doomed.push_back(id);
+      return true;
+    });
+    for (uint32_t id : doomed)
+      list.kill(id);
+    list.maybeCompact();
+  };
   if (write) {
-    sh.writes.erase(std::remove_if(sh.writes.begin(), sh.writes.end(), covered),
-                    sh.writes.end());
-    sh.reads.erase(std::remove_if(sh.reads.begin(), sh.reads.end(), covered),
-                   sh.reads.end());
-    sh.writes.push_back(acc);
+    prune(sh.writes, false);
+    prune(sh.reads, false);
+    sh.writes.add(acc);
   } else {
-    sh.reads.erase(std::remove_if(sh.reads.begin(), sh.reads.end(),
-                                  [&](const Access &r) {
-                                    return r.agent == agentId && covered(r);
-                                  }),
-                   sh.reads.end());
-    sh.reads.push_back(acc);
+    prune(sh.reads, true);
+    sh.reads.add(acc);
   }
   return true;
 }
@@ -478,7 +591,7 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
 double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
                        double &occupancy) {
   const Tile &dst = in.tiles[0];
-  const Tile &src = in.op == Opcode::DmaScatter ? in.tiles[1] : in.tiles[1];
+  const Tile &src = in.tiles[1];
   const target::DmaPath *path = t.findPath(src.space, dst.space, in.pipe);
   double rate = path ? path->bytesPerCycle : 1.0;
   double latency = path ? path->latencyCycles : 0;

@@ -338,6 +338,19 @@ TEST(GoldenData, ResizeNearestModes) {
   // scale, not the integer size ratio.
   auto d = resize1D(2, 0.6, ResizeMode::Nearest, CoordinateTransform::HalfPixel);
   EXPECT_EQ(cantFail(resize(x, d)).ints(), (std::vector<int64_t>{1, 4}));
+  // Resize before opset 11 (ONNX's opset 10 example): floor where a
+  // dimension grows, ceil where it shrinks.
+  Tensor y = f32({2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  ResizeOptions legacy;
+  legacy.sizes = {1, 2};
+  legacy.scales = {0.6, 0.6};
+  legacy.transform = CoordinateTransform::Asymmetric;
+  legacy.nearestMode = NearestMode::Legacy;
+  EXPECT_EQ(cantFail(resize(y, legacy)).floats(), (std::vector<float>{1, 3}));
+  legacy.sizes = {4, 4};
+  legacy.scales = {2.0, 1.0};
+  EXPECT_EQ(cantFail(resize(y, legacy)).floats(),
+            (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8}));
   // asymmetric + floor is Upsample's nearest.
   auto u = resize1D(8, 2.0, ResizeMode::Nearest, CoordinateTransform::Asymmetric);
   u.nearestMode = NearestMode::Floor;

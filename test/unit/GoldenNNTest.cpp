@@ -1,4 +1,5 @@
-//===- GoldenNNTest.cpp - Golden NN kernel tests ---------------------------===//
+//===- GoldenNNTest.cpp - Golden NN kernel tests
+//---------------------------===//
 //
 // Hand-computed (or ONNX-documented) expectations for the NN kernels:
 // convolution, pooling, normalizations, selection, scans, losses, einsum,
@@ -74,9 +75,9 @@ TEST(GoldenNN, ConvBasicWithAndWithoutPadding) {
       cantFail(conv(x, w, nullptr, convParams({1, 1}, {1, 1, 1, 1}, {1, 1})));
   EXPECT_EQ(padded.shape(), (Shape{1, 1, 5, 5}));
   EXPECT_EQ(padded.floats(),
-            (std::vector<float>{12, 21, 27, 33, 24, 33, 54, 63, 72, 51,
-                                63, 99, 108, 117, 81, 93, 144, 153, 162, 111,
-                                72, 111, 117, 123, 84}));
+            (std::vector<float>{12,  21,  27, 33,  24,  33,  54, 63,  72,
+                                51,  63,  99, 108, 117, 81,  93, 144, 153,
+                                162, 111, 72, 111, 117, 123, 84}));
   Tensor valid =
       cantFail(conv(x, w, nullptr, convParams({1, 1}, {0, 0, 0, 0}, {1, 1})));
   EXPECT_EQ(valid.floats(),
@@ -157,8 +158,8 @@ TEST(GoldenNN, ConvTransposePadsAndDilations) {
       x, w, nullptr, convParams({3, 2}, {1, 2, 1, 2}, {1, 1}, 1, {0, 0})));
   ASSERT_EQ(r.shape(), (Shape{1, 2, 7, 3}));
   EXPECT_EQ(std::vector<float>(r.floats().begin(), r.floats().begin() + 21),
-            (std::vector<float>{1, 1, 3, 1, 1, 3, 7, 4, 9, 7, 4, 9, 7, 4, 9,
-                                13, 7, 15, 13, 7, 15}));
+            (std::vector<float>{1, 1, 3, 1, 1,  3, 7,  4,  9, 7, 4,
+                                9, 7, 4, 9, 13, 7, 15, 13, 7, 15}));
 
   Tensor xd = f32({1, 1, 3, 3}, {3, 8, 1, 9, 5, 7, 3, 2, 6});
   Tensor wd = f32({1, 1, 2, 2}, {7, 2, 1, 9});
@@ -179,13 +180,13 @@ TEST(GoldenNN, ConvTransposeErrors) {
   EXPECT_EQ(errorOf(convTransposeShape({1, 3, 4, 4}, {2, 2, 3, 3}, nullptr, p)),
             "conv_transpose weight 2x2x3x3 must start with the input channels "
             "3");
-  EXPECT_EQ(errorOf(convTransposeShape({1, 2, 1, 1}, {2, 1, 1, 1}, nullptr,
-                                       convParams({1, 1}, {1, 0, 0, 0}, {1, 1},
-                                                  1, {0, 0}))),
+  EXPECT_EQ(errorOf(convTransposeShape(
+                {1, 2, 1, 1}, {2, 1, 1, 1}, nullptr,
+                convParams({1, 1}, {1, 0, 0, 0}, {1, 1}, 1, {0, 0}))),
             "conv_transpose spatial axis 0 would have output extent 0");
-  EXPECT_EQ(errorOf(convTransposeShape({1, 2, 4, 4}, {2, 1, 3, 3}, nullptr,
-                                       convParams({1, 1}, {0, 0, 0, 0}, {1, 1},
-                                                  1, {0}))),
+  EXPECT_EQ(errorOf(convTransposeShape(
+                {1, 2, 4, 4}, {2, 1, 3, 3}, nullptr,
+                convParams({1, 1}, {0, 0, 0, 0}, {1, 1}, 1, {0}))),
             "conv_transpose needs 2 output_padding values, got 1");
 }
 
@@ -193,8 +194,7 @@ TEST(GoldenNN, ConvFlops) {
   // N 2, Cout 6, output 5x3, Cin / group = 4 / 2, kernel 3x3.
   EXPECT_EQ(convFlops({2, 6, 5, 3}, {6, 2, 3, 3}), 2 * 2 * 6 * 5 * 3 * 2 * 9);
   // N 1, Cin 4, input 3x3, Cout / group 5, kernel 2x2.
-  EXPECT_EQ(convTransposeFlops({1, 4, 3, 3}, {4, 5, 2, 2}),
-            2 * 4 * 9 * 5 * 4);
+  EXPECT_EQ(convTransposeFlops({1, 4, 3, 3}, {4, 5, 2, 2}), 2 * 4 * 9 * 5 * 4);
 }
 
 //===----------------------------------------------------------------------===//
@@ -231,25 +231,25 @@ TEST(GoldenNN, WindowOutputSizeCeilMode) {
 // ONNX's test_maxpool_2d_ceil and a dilated window.
 TEST(GoldenNN, MaxPoolCeilAndDilation) {
   Tensor x = iota({1, 1, 4, 4}, 1);
-  Tensor r = cantFail(pool(
-      x, poolParams(PoolKind::Max, {3, 3}, {2, 2}, {0, 0, 0, 0}, {1, 1}, true)));
+  Tensor r = cantFail(pool(x, poolParams(PoolKind::Max, {3, 3}, {2, 2},
+                                         {0, 0, 0, 0}, {1, 1}, true)));
   EXPECT_EQ(r.shape(), (Shape{1, 1, 2, 2}));
   EXPECT_EQ(r.floats(), (std::vector<float>{11, 12, 15, 16}));
-  Tensor d = cantFail(pool(
-      x, poolParams(PoolKind::Max, {2, 2}, {1, 1}, {0, 0, 0, 0}, {2, 2})));
+  Tensor d = cantFail(
+      pool(x, poolParams(PoolKind::Max, {2, 2}, {1, 1}, {0, 0, 0, 0}, {2, 2})));
   EXPECT_EQ(d.floats(), (std::vector<float>{11, 12, 15, 16}));
 }
 
 TEST(GoldenNN, MaxPoolPaddingNeverWinsAndIntegers) {
   Tensor x = f32({1, 1, 2, 2}, {-5, -6, -7, -8});
-  Tensor r = cantFail(pool(
-      x, poolParams(PoolKind::Max, {2, 2}, {1, 1}, {1, 1, 1, 1}, {1, 1})));
+  Tensor r = cantFail(
+      pool(x, poolParams(PoolKind::Max, {2, 2}, {1, 1}, {1, 1, 1, 1}, {1, 1})));
   EXPECT_EQ(r.shape(), (Shape{1, 1, 3, 3}));
   EXPECT_EQ(r.floats(),
             (std::vector<float>{-5, -5, -6, -5, -5, -6, -7, -7, -8}));
   Tensor u = Tensor::fromInts(DType::U8, {1, 1, 2, 2}, {1, 200, 3, 4});
-  Tensor ru = cantFail(pool(
-      u, poolParams(PoolKind::Max, {2, 2}, {1, 1}, {0, 0, 0, 0}, {1, 1})));
+  Tensor ru = cantFail(
+      pool(u, poolParams(PoolKind::Max, {2, 2}, {1, 1}, {0, 0, 0, 0}, {1, 1})));
   EXPECT_EQ(ru.dtype(), DType::U8);
   EXPECT_EQ(ru.ints(), (std::vector<int64_t>{200}));
 }
@@ -286,8 +286,7 @@ TEST(GoldenNN, AvgPoolCountIncludePad) {
   p.countIncludePad = true;
   Tensor incl = cantFail(pool(x, p));
   // Corners cover 4 inputs of 9 window positions, edges 6, the centre 9.
-  EXPECT_EQ(incl.floats(),
-            (std::vector<float>{4, 6, 4, 6, 9, 6, 4, 6, 4}));
+  EXPECT_EQ(incl.floats(), (std::vector<float>{4, 6, 4, 6, 9, 6, 4, 6, 4}));
 }
 
 // Ceil mode with count_include_pad: a window hanging past the padded input
@@ -311,7 +310,8 @@ TEST(GoldenNN, LpPool) {
   Tensor r1 = cantFail(pool(x, p));
   expectNear(r1.floats(), {7, 3});
   p.p = 0;
-  EXPECT_EQ(errorOf(poolShape(x.shape(), p)), "lp_pool p must be positive, got 0");
+  EXPECT_EQ(errorOf(poolShape(x.shape(), p)),
+            "lp_pool p must be positive, got 0");
 }
 
 TEST(GoldenNN, PoolFlops) {
@@ -321,8 +321,7 @@ TEST(GoldenNN, PoolFlops) {
 }
 
 TEST(GoldenNN, PoolErrors) {
-  PoolParams p =
-      poolParams(PoolKind::Max, {3}, {1, 1}, {0, 0, 0, 0}, {1, 1});
+  PoolParams p = poolParams(PoolKind::Max, {3}, {1, 1}, {0, 0, 0, 0}, {1, 1});
   EXPECT_EQ(errorOf(poolShape({1, 1, 4, 4}, p)),
             "max_pool needs 2 kernel extents, got 1");
   p.kernel = {5, 1};
@@ -381,8 +380,8 @@ TEST(GoldenNN, LpNorm) {
   Tensor x = f32({2, 2}, {3, 4, -1, 3});
   expectNear(cantFail(lpNorm(x, 1, 2)).floats(),
              {0.6f, 0.8f, -1 / std::sqrt(10.0f), 3 / std::sqrt(10.0f)});
-  expectNear(cantFail(lpNorm(x, 0, 1)).floats(), {0.75f, 4.0f / 7, -0.25f,
-                                                  3.0f / 7});
+  expectNear(cantFail(lpNorm(x, 0, 1)).floats(),
+             {0.75f, 4.0f / 7, -0.25f, 3.0f / 7});
   EXPECT_EQ(errorOf(lpNorm(x, 0, 3)), "lp_norm p must be 1 or 2, got 3");
 }
 
@@ -534,9 +533,8 @@ TEST(GoldenNN, SoftmaxCrossEntropyLoss) {
   float ln2 = std::log(2.0f);
   // Sample (1, 1): scores 0 and log 3, p = [1/4, 3/4].
   expectNear(loss.floats(), {ln2, ln2, ln2, -std::log(0.75f)});
-  expectNear(logProb.floats(),
-             {-ln2, -ln2, -ln2, -ln2, -ln2, std::log(0.25f), -ln2,
-              std::log(0.75f)});
+  expectNear(logProb.floats(), {-ln2, -ln2, -ln2, -ln2, -ln2, std::log(0.25f),
+                                -ln2, std::log(0.75f)});
   Tensor weights = f32({2}, {1, 2});
   auto [mean, unused] = cantFail(softmaxCrossEntropyLoss(
       scores, labels, &weights, LossReduction::Mean, 0));

@@ -97,53 +97,87 @@ static Outcome runTest(const std::string &testDir) {
     }
     return success();
   });
+  std::string error;
+  std::vector<std::string> onnxInputs;
+  if (!listOnnxInputs(testDir + "/model.onnx", onnxInputs, error)) {
+    out.detail = "import: " + error;
+    return out;
+  }
+  std::vector<std::string> sets = listSorted(testDir, "test_data_set_");
+  if (sets.empty()) {
+    out.detail = "no test data sets";
+    return out;
+  }
+  // Reads a data set's inputs by ONNX input name (the .pb's name, or its
+  // position among the graph inputs).
+  auto readInputs = [&](const std::string &setDir,
+                        std::map<std::string, Tensor> &inputs) {
+    size_t next = 0;
+    for (const std::string &f : listSorted(setDir, "input_")) {
+      Tensor t;
+      std::string name;
+      if (!readTensorProtoFile(setDir + "/" + f, t, name, error))
+        return false;
+      if (std::find(onnxInputs.begin(), onnxInputs.end(), name) ==
+          onnxInputs.end()) {
+        if (next >= onnxInputs.size()) {
+          error = "more input files than model inputs";
+          return false;
+        }
+        name = onnxInputs[next];
+      }
+      next = std::find(onnxInputs.begin(), onnxInputs.end(), name) -
+             onnxInputs.begin() + 1;
+      inputs[name] = std::move(t);
+    }
+    return true;
+  };
+  std::map<std::string, Tensor> firstInputs;
+  if (!readInputs(testDir + "/" + sets[0], firstInputs)) {
+    out.detail = "input: " + error;
+    return out;
+  }
+  // Shape-like inputs (a Slice's starts, a Reshape's shape) are specialized
+  // to the first data set's values, as tessera-run does.
+  OnnxImportOptions options;
+  options.inputValues = firstInputs;
   OwningOpRef<ModuleOp> module =
-      importOnnxFile(testDir + "/model.onnx", &context);
+      importOnnxFile(testDir + "/model.onnx", &context, options);
   if (!module) {
     out.detail = "import: " + diagnostics;
     return out;
   }
-  std::string error;
   func::FuncOp func = findEntryFunction(*module, error);
   if (!func) {
     out.detail = error;
     return out;
   }
   std::vector<std::string> argNames = getArgumentNames(func);
-  std::vector<std::string> sets = listSorted(testDir, "test_data_set_");
-  if (sets.empty()) {
-    out.detail = "no test data sets";
-    return out;
-  }
   for (const std::string &set : sets) {
     std::string setDir = testDir + "/" + set;
-    std::vector<std::string> inputFiles = listSorted(setDir, "input_");
     std::vector<std::string> outputFiles = listSorted(setDir, "output_");
-    std::vector<Tensor> inputs(argNames.size());
-    std::vector<bool> bound(argNames.size(), false);
-    size_t next = 0;
-    for (const std::string &f : inputFiles) {
-      Tensor t;
-      std::string name;
-      if (!readTensorProtoFile(setDir + "/" + f, t, name, error)) {
-        out.detail = "input: " + error;
-        return out;
-      }
-      auto it = std::find(argNames.begin(), argNames.end(), name);
-      size_t index = it != argNames.end() ? it - argNames.begin() : next;
-      next = index + 1;
-      if (index >= inputs.size()) {
-        out.detail = "more input files than model inputs";
-        return out;
-      }
-      inputs[index] = std::move(t);
-      bound[index] = true;
+    std::map<std::string, Tensor> given;
+    if (!readInputs(setDir, given)) {
+      out.detail = "input: " + error;
+      return out;
     }
-    for (size_t i = 0; i < bound.size(); ++i)
-      if (!bound[i]) {
-        out.detail = "no data for input '" + argNames[i] + "'";
+    std::vector<Tensor> inputs;
+    for (auto [i, name] : llvm::enumerate(argNames)) {
+      auto it = given.find(name);
+      if (it == given.end()) {
+        out.detail = "no data for input '" + name + "'";
         return out;
       }
+      Tensor t = it->second;
+      // ONNX's test data stores bfloat16 as uint16 bit patterns.
+      auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
+      if (type.getElementType().isBF16() && t.dtype() == DType::U16) {
+        std::vector<uint8_t> bytes = t.toBytes();
+        t = Tensor::fromBytes(DType::BF16, t.shape(), bytes.data(),
+                              bytes.size());
+      }
+      inputs.push_back(std::move(t));
+    }
     FailureOr<std::vector<Tensor>> results = evaluateFunction(func, inputs);
     if (failed(results)) {
       out.detail = "run: " + diagnostics;
@@ -162,7 +196,12 @@ static Outcome runTest(const std::string &testDir) {
         out.detail = "output: " + error;
         return out;
       }
-      const Tensor &actual = (*results)[i];
+      Tensor actual = (*results)[i];
+      if (actual.dtype() == DType::BF16 && expected.dtype() == DType::U16) {
+        std::vector<uint8_t> bytes = actual.toBytes();
+        actual = Tensor::fromBytes(DType::U16, actual.shape(), bytes.data(),
+                                   bytes.size());
+      }
       if (actual.dtype() != expected.dtype()) {
         out.detail = "output " + std::to_string(i) + ": dtype " +
                      dtypeName(actual.dtype()) + ", expected " +

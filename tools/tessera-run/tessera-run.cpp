@@ -71,6 +71,11 @@ static cl::opt<bool> timingOnly(
     "no-functional",
     cl::desc("(.npu) Model timing only; do not compute values"),
     cl::cat(category));
+static cl::opt<bool> warmL2(
+    "warm-l2",
+    cl::desc("(.npu) Inputs start resident in the L2 cache, as in a "
+             "benchmark loop"),
+    cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
@@ -140,6 +145,7 @@ int main(int argc, char **argv) {
     opts.tracePath = tracePath;
     opts.targetOverride = targetOverride;
     opts.functional = !timingOnly;
+    opts.warmL2 = warmL2;
     return sim::runProgramMain(opts);
   }
 
@@ -148,34 +154,31 @@ int main(int argc, char **argv) {
   registerImportDialects(context);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  bool isOnnx = StringRef(inputFile).ends_with(".onnx");
+  std::string error;
+
+  // Input names in order: the ONNX graph's inputs, or (for .mlir) the entry
+  // function's arguments once parsed.
   OwningOpRef<ModuleOp> module;
-  if (StringRef(inputFile).ends_with(".onnx")) {
-    OnnxImportOptions options;
-    options.runChecker = !skipChecker;
-    for (const std::string &spec : inputShapes) {
-      std::string error;
-      if (!parseInputShapeSpec(spec, options, error))
-        return fail("--input-shape: " + error);
-    }
-    module = importOnnxFile(inputFile, &context, options);
+  std::vector<std::string> names;
+  if (isOnnx) {
+    if (!listOnnxInputs(inputFile, names, error))
+      return fail(error);
   } else {
-    std::string error;
     auto file = openInputFile(inputFile, &error);
     if (!file)
       return fail(error);
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+    func::FuncOp f = findEntryFunction(*module, error);
+    if (!f)
+      return fail(inputFile + ": " + error);
+    names = getArgumentNames(f);
   }
-  if (!module)
-    return 1;
 
-  std::string error;
-  func::FuncOp func = findEntryFunction(*module, error);
-  if (!func)
-    return fail(inputFile + ": " + error);
-  std::vector<std::string> argNames = getArgumentNames(func);
-  std::vector<Tensor> inputs(argNames.size());
-  std::vector<bool> bound(argNames.size(), false);
+  std::map<std::string, Tensor> given;
   size_t nextPositional = 0;
   for (const std::string &spec : inputSpecs) {
     std::string name, path = spec;
@@ -188,31 +191,45 @@ int main(int argc, char **argv) {
     std::string protoName;
     if (!loadTensor(path, t, protoName, error))
       return fail(error);
-    if (name.empty())
+    if (name.empty() && std::find(names.begin(), names.end(), protoName) !=
+                            names.end())
       name = protoName;
-    size_t index;
-    if (!name.empty()) {
-      auto it = std::find(argNames.begin(), argNames.end(), name);
-      if (it == argNames.end()) {
-        if (eq != std::string::npos)
-          return fail("the model has no input named '" + name + "'");
-        index = nextPositional++;
-      } else {
-        index = it - argNames.begin();
-      }
-    } else {
-      index = nextPositional++;
+    if (name.empty()) {
+      if (nextPositional >= names.size())
+        return fail("too many inputs: the model has " + Twine(names.size()));
+      name = names[nextPositional++];
+    } else if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return fail("the model has no input named '" + name + "'");
     }
-    if (index >= argNames.size())
-      return fail("too many inputs: the model has " +
-                  Twine(argNames.size()));
-    inputs[index] = std::move(t);
-    bound[index] = true;
+    given[name] = std::move(t);
   }
-  for (size_t i = 0; i < argNames.size(); ++i)
-    if (!bound[i])
-      return fail("missing input '" + argNames[i] + "' (give --input " +
-                  argNames[i] + "=FILE.npy)");
+
+  if (isOnnx) {
+    OnnxImportOptions options;
+    options.runChecker = !skipChecker;
+    for (const std::string &spec : inputShapes)
+      if (!parseInputShapeSpec(spec, options, error))
+        return fail("--input-shape: " + error);
+    // Inputs a node needs as constants (shapes, axes, ...) are specialized
+    // to the values given here.
+    options.inputValues = given;
+    module = importOnnxFile(inputFile, &context, options);
+    if (!module)
+      return 1;
+  }
+
+  func::FuncOp func = findEntryFunction(*module, error);
+  if (!func)
+    return fail(inputFile + ": " + error);
+  std::vector<std::string> argNames = getArgumentNames(func);
+  std::vector<Tensor> inputs;
+  for (const std::string &name : argNames) {
+    auto it = given.find(name);
+    if (it == given.end())
+      return fail("missing input '" + name + "' (give --input " + name +
+                  "=FILE.npy)");
+    inputs.push_back(it->second);
+  }
 
   FailureOr<std::vector<Tensor>> outputs = evaluateFunction(func, inputs);
   if (failed(outputs))

@@ -227,7 +227,9 @@ def Graph_ResizeOp : Graph_Op<"resize", [SameOperandsAndResultElementType],
     mode: nearest | linear | cubic.
     coordinate_transformation_mode: half_pixel | pytorch_half_pixel |
       align_corners | asymmetric | tf_half_pixel_for_nn | tf_crop_and_resize.
-    nearest_mode: round_prefer_floor | round_prefer_ceil | floor | ceil.
+    nearest_mode: round_prefer_floor | round_prefer_ceil | floor | ceil |
+      legacy (Resize before opset 11: floor where a dimension grows, ceil
+      where it shrinks).
   }];
   let arguments = (ins Graph_NumericTensor:$input, DenseI64ArrayAttr:$sizes,
       DenseF64ArrayAttr:$scales,

@@ -97,13 +97,12 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
   Shape bias;
   if (Value b = adaptor.getBias())
     bias = shapeOf(b.getType());
-  return pushShape(
-      loc,
-      golden::convTransposeShape(shapeOf(input),
-                                 shapeOf(adaptor.getWeight().getType()),
-                                 adaptor.getBias() ? &bias : nullptr,
-                                 convTransposeParams(adaptor)),
-      elementOf(input), types);
+  return pushShape(loc,
+                   golden::convTransposeShape(
+                       shapeOf(input), shapeOf(adaptor.getWeight().getType()),
+                       adaptor.getBias() ? &bias : nullptr,
+                       convTransposeParams(adaptor)),
+                   elementOf(input), types);
 }
 
 LogicalResult ConvTransposeOp::evaluate(ArrayRef<Tensor> in,
@@ -165,8 +164,9 @@ LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
 }
 LogicalResult MaxPoolOp::evaluate(ArrayRef<Tensor> in,
                                   SmallVectorImpl<Tensor> &out) {
-  return wrapEval(*this, out,
-                  golden::pool(in[0], poolParams(*this, golden::PoolKind::Max)));
+  return wrapEval(
+      *this, out,
+      golden::pool(in[0], poolParams(*this, golden::PoolKind::Max)));
 }
 int64_t MaxPoolOp::getFlops() {
   return golden::poolFlops(shapeOf(getType()), getKernelShape(),
@@ -248,8 +248,8 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
         b = shapeOf(adaptor.getBias().getType()),
         m = shapeOf(adaptor.getMean().getType()),
         v = shapeOf(adaptor.getVar().getType());
-  if (failed(report(loc, golden::checkChannelParams(shapeOf(input),
-                                                    {&s, &b, &m, &v}))))
+  if (failed(report(
+          loc, golden::checkChannelParams(shapeOf(input), {&s, &b, &m, &v}))))
     return failure();
   types.push_back(input);
   return success();
@@ -278,9 +278,9 @@ LogicalResult InstanceNormOp::inferReturnTypes(MLIRContext *,
 }
 LogicalResult InstanceNormOp::evaluate(ArrayRef<Tensor> in,
                                        SmallVectorImpl<Tensor> &out) {
-  return wrapEval(*this, out,
-                  golden::instanceNorm(in[0], in[1], in[2],
-                                       getEpsilon().convertToFloat()));
+  return wrapEval(
+      *this, out,
+      golden::instanceNorm(in[0], in[1], in[2], getEpsilon().convertToFloat()));
 }
 // mean (1), variance (2), normalize (2), scale and shift (2), as layer_norm.
 int64_t InstanceNormOp::getFlops() { return 8 * numElements(getType()); }
@@ -308,9 +308,10 @@ int64_t LRNOp::getFlops() {
   return (2 * getSize() + 7) * numElements(getType());
 }
 
-LogicalResult MeanVarianceNormOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
+LogicalResult
+MeanVarianceNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                     Adaptor adaptor,
+                                     SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
   auto axes = golden::normalizeAxes(adaptor.getAxes(),
                                     cast<ShapedType>(input).getRank());
@@ -427,9 +428,9 @@ LogicalResult CumSumOp::inferReturnTypes(MLIRContext *,
 }
 LogicalResult CumSumOp::evaluate(ArrayRef<Tensor> in,
                                  SmallVectorImpl<Tensor> &out) {
-  return wrapEval(*this, out,
-                  golden::cumSum(in[0], getAxis(), getExclusive(),
-                                 getReverse()));
+  return wrapEval(
+      *this, out,
+      golden::cumSum(in[0], getAxis(), getExclusive(), getReverse()));
 }
 
 LogicalResult HardmaxOp::inferReturnTypes(MLIRContext *,
@@ -490,8 +491,9 @@ LogicalResult NLLLossOp::evaluate(ArrayRef<Tensor> in,
   if (!kind)
     return emitOpError() << llvm::toString(kind.takeError());
   return wrapEval(*this, out,
-                  golden::nllLoss(in[0], in[1], in.size() > 2 ? &in[2] : nullptr,
-                                  *kind, ignoreIndexOf(getIgnoreIndex())));
+                  golden::nllLoss(in[0], in[1],
+                                  in.size() > 2 ? &in[2] : nullptr, *kind,
+                                  ignoreIndexOf(getIgnoreIndex())));
 }
 // A multiply by the weight and an add per sample.
 int64_t NLLLossOp::getFlops() { return 2 * numElements(getTarget().getType()); }
@@ -506,8 +508,9 @@ LogicalResult SoftmaxCrossEntropyLossOp::inferReturnTypes(
   types.push_back(scores);
   return success();
 }
-LogicalResult SoftmaxCrossEntropyLossOp::evaluate(
-    ArrayRef<Tensor> in, SmallVectorImpl<Tensor> &out) {
+LogicalResult
+SoftmaxCrossEntropyLossOp::evaluate(ArrayRef<Tensor> in,
+                                    SmallVectorImpl<Tensor> &out) {
   auto kind = golden::parseLossReduction(getReduction());
   if (!kind)
     return emitOpError() << llvm::toString(kind.takeError());
@@ -544,10 +547,10 @@ LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
                                          SmallVectorImpl<Type> &types) {
   if (adaptor.getInputs().empty())
     return emitOptionalError(loc, "einsum needs at least one input");
-  return pushShape(loc,
-                   golden::einsumShape(adaptor.getEquation(),
-                                       shapesOf(adaptor.getInputs())),
-                   elementOf(adaptor.getInputs().front().getType()), types);
+  return pushShape(
+      loc,
+      golden::einsumShape(adaptor.getEquation(), shapesOf(adaptor.getInputs())),
+      elementOf(adaptor.getInputs().front().getType()), types);
 }
 LogicalResult EinsumOp::evaluate(ArrayRef<Tensor> in,
                                  SmallVectorImpl<Tensor> &out) {

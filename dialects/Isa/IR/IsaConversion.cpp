@@ -55,9 +55,6 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
   bin::Program p;
   p.name = op.getName().str();
   bin::setTarget(p, t);
-  if (op.getTarget() != t.name) {
-    // A path: keep the description's own name so the simulator can match.
-  }
   p.gmBytes = (uint64_t)op.getGmBytes();
   for (Operation &o : op.getBody().front()) {
     if (auto io = dyn_cast<IoOp>(o)) {

@@ -145,7 +145,10 @@ enum class CoordinateTransform {
   TfHalfPixelForNN,
   TfCropAndResize
 };
-enum class NearestMode { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
+/// `Legacy` is Resize before opset 11 (onnxruntime's "simple"): round down
+/// in dimensions that grow (scale >= 1), up in those that shrink, which is
+/// what ONNX's opset 10 examples show.
+enum class NearestMode { RoundPreferFloor, RoundPreferCeil, Floor, Ceil, Legacy };
 std::optional<ResizeMode> parseResizeMode(llvm::StringRef name);
 std::optional<CoordinateTransform>
 parseCoordinateTransform(llvm::StringRef name);

@@ -12,6 +12,8 @@
 #ifndef TESSERA_IMPORT_ONNXIMPORTER_H
 #define TESSERA_IMPORT_ONNXIMPORTER_H
 
+#include "tessera/Support/Tensor.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -25,6 +27,12 @@ namespace tessera {
 struct OnnxImportOptions {
   /// Static shapes for graph inputs with dynamic dimensions: name -> dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Values of graph inputs, by name, for specialization: an input that a
+  /// node needs as a constant (a Reshape's shape, a Slice's starts, ...) and
+  /// that has a value here becomes that constant and leaves the function's
+  /// signature (recorded in the `graph.specialized_inputs` attribute).
+  /// Inputs used only as data stay arguments.
+  std::map<std::string, Tensor> inputValues;
   /// Run onnx::checker::check_model before importing.
   bool runChecker = true;
   /// Results of nodes whose inputs are all constant are computed at import
@@ -50,6 +58,11 @@ importOnnxBytes(const std::string &bytes, const std::string &displayName,
 /// Parses "name=1x128" (as given to --input-shape) into `options`.
 bool parseInputShapeSpec(const std::string &spec, OnnxImportOptions &options,
                          std::string &error);
+
+/// Names of a model file's graph inputs (initializers excluded), in order.
+/// Returns false and sets `error` if the file cannot be read.
+bool listOnnxInputs(const std::string &path, std::vector<std::string> &names,
+                    std::string &error);
 
 /// Registers the dialects the importer produces.
 void registerImportDialects(mlir::MLIRContext &context);

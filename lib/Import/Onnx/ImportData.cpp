@@ -124,15 +124,11 @@ static LogicalResult importTranspose(NodeImporter &n) {
 }
 
 static LogicalResult importReshape(NodeImporter &n) {
-  std::vector<int64_t> target;
-  if (n.opset < 5) {
-    target = n.attrInts("shape");
-  } else {
-    auto shape = n.requireConstantInts(1, "shape");
-    if (failed(shape))
-      return failure();
-    target = *shape;
-  }
+  // (Opsets before 5, where the shape was an attribute, are not imported.)
+  auto shape = n.requireConstantInts(1, "shape");
+  if (failed(shape))
+    return failure();
+  std::vector<int64_t> target = *shape;
   bool allowZero = n.attrInt("allowzero", 0) != 0;
   Shape in = n.inputShape(0);
   int64_t inferred = -1, known = 1;
@@ -484,6 +480,8 @@ static LogicalResult importPad(NodeImporter &n) {
         return failure();
       value = *v;
     }
+    // ONNX's checker rejects this below opset 18; this guards API users
+    // who turn the checker off from silently padding the wrong axes.
     if (n.hasInput(3))
       return n.error("the 'axes' input (opset 18) is not supported");
   }
@@ -653,15 +651,15 @@ static LogicalResult emitResize(NodeImporter &n, const Tensor *scalesT,
 }
 
 /// Resize before opset 11 and Upsample: `scales` only, nearest or linear,
-/// asymmetric coordinates, nearest rounds down.
+/// asymmetric coordinates. Nearest rounds down where a dimension grows and
+/// up where it shrinks (Upsample only grows), as ONNX's opset 10 examples
+/// and onnxruntime do.
 static LogicalResult importLegacyResize(NodeImporter &n, const Tensor &scales) {
   std::string mode = n.attrString("mode", "nearest");
-  if (mode == "bilinear") // an Upsample-7 spelling of linear
-    mode = "linear";
   if (mode != "nearest" && mode != "linear")
     return n.error("unsupported mode '" + mode +
                    "' (expected nearest or linear)");
-  return emitResize(n, &scales, nullptr, {}, mode, "asymmetric", "floor");
+  return emitResize(n, &scales, nullptr, {}, mode, "asymmetric", "legacy");
 }
 
 static LogicalResult importResize(NodeImporter &n) {
@@ -697,8 +695,10 @@ static LogicalResult importResize(NodeImporter &n) {
   if (!golden::parseCoordinateTransform(transform))
     return n.error("unsupported coordinate_transformation_mode '" + transform +
                    "'");
-  if (!golden::parseNearestMode(nearestMode))
+  // "legacy" is graph.resize's name for opset 10 rounding, not ONNX's.
+  if (!golden::parseNearestMode(nearestMode) || nearestMode == "legacy")
     return n.error("unsupported nearest_mode '" + nearestMode + "'");
+  // As for Pad's axes: only reachable with the checker off.
   if (n.hasAttr("antialias") || n.hasAttr("axes") ||
       n.hasAttr("keep_aspect_ratio_policy"))
     return n.error("opset 18 attributes (antialias, axes, "

@@ -29,6 +29,15 @@ static std::string listToString(ArrayRef<int64_t> v) {
   return s + "]";
 }
 
+/// ONNX marks an absent optional input with an empty name; a model may do
+/// that for a required one too, which must not reach the graph op's builder.
+static LogicalResult requireInputs(NodeImporter &n, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    if (!n.hasInput(i))
+      return n.error("input " + Twine(i) + " is required but missing");
+  return success();
+}
+
 /// Requires input 0 to be [N, C, D1, ...] and returns its spatial rank.
 static FailureOr<size_t> spatialRank(NodeImporter &n) {
   int64_t rank = n.inputRank(0);
@@ -130,6 +139,8 @@ static SmallVector<Value> presentInputs(NodeImporter &n, size_t count) {
 }
 
 static LogicalResult importConv(NodeImporter &n) {
+  if (failed(requireInputs(n, 2)))
+    return failure();
   auto rank = spatialRank(n);
   if (failed(rank))
     return failure();
@@ -149,6 +160,8 @@ static LogicalResult importConv(NodeImporter &n) {
 /// output is cut down to it (begin/end split as ONNX specifies), or, when it
 /// is larger, extended at the end as output_padding would.
 static LogicalResult importConvTranspose(NodeImporter &n) {
+  if (failed(requireInputs(n, 2)))
+    return failure();
   auto rank = spatialRank(n);
   if (failed(rank))
     return failure();
@@ -186,8 +199,8 @@ static LogicalResult importConvTranspose(NodeImporter &n) {
     w.pads.assign(2 * *rank, 0);
     for (size_t i = 0; i < *rank; ++i) {
       int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
-      int64_t total = w.strides[i] * (in[2 + i] - 1) + outPad[i] + extent -
-                      outputShape[i];
+      int64_t total =
+          w.strides[i] * (in[2 + i] - 1) + outPad[i] + extent - outputShape[i];
       if (total < 0) {
         outPad[i] -= total;
         continue;
@@ -205,16 +218,17 @@ static LogicalResult importConvTranspose(NodeImporter &n) {
     w.pads = *pads;
   }
   SmallVector<NamedAttribute> attrs = windowAttrs(n, w);
-  attrs.push_back(n.b.getNamedAttr("output_padding",
-                                   n.b.getDenseI64ArrayAttr(outPad)));
+  attrs.push_back(
+      n.b.getNamedAttr("output_padding", n.b.getDenseI64ArrayAttr(outPad)));
   attrs.push_back(
       n.b.getNamedAttr("group", n.b.getI64IntegerAttr(n.attrInt("group", 1))));
   return n.emit<graph::ConvTransposeOp>(presentInputs(n, 3), attrs);
 }
 
 /// MaxPool, AveragePool and LpPool share their window attributes.
-template <typename OpT>
-static LogicalResult importPool(NodeImporter &n) {
+template <typename OpT> static LogicalResult importPool(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   auto rank = spatialRank(n);
   if (failed(rank))
     return failure();
@@ -229,8 +243,8 @@ static LogicalResult importPool(NodeImporter &n) {
   if (failed(w))
     return failure();
   SmallVector<NamedAttribute> attrs = windowAttrs(n, *w);
-  attrs.push_back(n.b.getNamedAttr("kernel_shape",
-                                   n.b.getDenseI64ArrayAttr(w->kernel)));
+  attrs.push_back(
+      n.b.getNamedAttr("kernel_shape", n.b.getDenseI64ArrayAttr(w->kernel)));
   attrs.push_back(n.b.getNamedAttr(
       "ceil_mode", n.b.getBoolAttr(n.attrInt("ceil_mode", 0) != 0)));
   if constexpr (std::is_same_v<OpT, graph::MaxPoolOp>) {
@@ -255,6 +269,8 @@ static LogicalResult importPool(NodeImporter &n) {
 /// GlobalAveragePool / GlobalMaxPool are reductions over the spatial axes.
 template <typename ReduceOpT>
 static LogicalResult importGlobalPool(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   auto rank = spatialRank(n);
   if (failed(rank))
     return failure();
@@ -270,6 +286,8 @@ static LogicalResult importGlobalPool(NodeImporter &n) {
 
 /// GlobalLpPool: an lp_pool whose window is the whole spatial extent.
 static LogicalResult importGlobalLpPool(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   auto rank = spatialRank(n);
   if (failed(rank))
     return failure();
@@ -278,8 +296,8 @@ static LogicalResult importGlobalLpPool(NodeImporter &n) {
   return n.emit<graph::LpPoolOp>(
       n.input(0),
       {n.b.getNamedAttr("kernel_shape", n.b.getDenseI64ArrayAttr(kernel)),
-       n.b.getNamedAttr("strides", n.b.getDenseI64ArrayAttr(
-                                       std::vector<int64_t>(*rank, 1))),
+       n.b.getNamedAttr(
+           "strides", n.b.getDenseI64ArrayAttr(std::vector<int64_t>(*rank, 1))),
        n.b.getNamedAttr("pads", n.b.getDenseI64ArrayAttr(
                                     std::vector<int64_t>(2 * *rank, 0))),
        n.b.getNamedAttr("dilations", n.b.getDenseI64ArrayAttr(
@@ -290,6 +308,8 @@ static LogicalResult importGlobalLpPool(NodeImporter &n) {
 
 /// BatchNormalization in inference mode only.
 static LogicalResult importBatchNorm(NodeImporter &n) {
+  if (failed(requireInputs(n, 5)))
+    return failure();
   if (n.attrInt("training_mode", 0) != 0)
     return n.error("training_mode=1 is not supported (inference only)");
   // Before opset 14 the training statistics are extra outputs.
@@ -299,9 +319,6 @@ static LogicalResult importBatchNorm(NodeImporter &n) {
                      "variance) are not supported (inference only)");
   if (n.attrInt("spatial", 1) != 1)
     return n.error("spatial=0 (per-element statistics) is not supported");
-  if (n.numInputs() < 5)
-    return n.error("needs 5 inputs (X, scale, B, mean, var), got " +
-                   Twine(n.numInputs()));
   return n.emit<graph::BatchNormOp>(
       presentInputs(n, 5),
       {n.b.getNamedAttr("epsilon",
@@ -309,6 +326,8 @@ static LogicalResult importBatchNorm(NodeImporter &n) {
 }
 
 static LogicalResult importInstanceNorm(NodeImporter &n) {
+  if (failed(requireInputs(n, 3)))
+    return failure();
   return n.emit<graph::InstanceNormOp>(
       presentInputs(n, 3),
       {n.b.getNamedAttr("epsilon",
@@ -316,6 +335,8 @@ static LogicalResult importInstanceNorm(NodeImporter &n) {
 }
 
 static LogicalResult importLRN(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   if (!n.hasAttr("size"))
     return n.error("attribute 'size' is required");
   return n.emit<graph::LRNOp>(
@@ -323,18 +344,23 @@ static LogicalResult importLRN(NodeImporter &n) {
       {n.b.getNamedAttr("size", n.b.getI64IntegerAttr(n.attrInt("size", 0))),
        n.b.getNamedAttr("alpha",
                         n.b.getF32FloatAttr(n.attrFloat("alpha", 1e-4f))),
-       n.b.getNamedAttr("beta", n.b.getF32FloatAttr(n.attrFloat("beta", 0.75f))),
+       n.b.getNamedAttr("beta",
+                        n.b.getF32FloatAttr(n.attrFloat("beta", 0.75f))),
        n.b.getNamedAttr("bias",
                         n.b.getF32FloatAttr(n.attrFloat("bias", 1.0f)))});
 }
 
 static LogicalResult importMVN(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   std::vector<int64_t> axes = n.attrInts("axes", {0, 2, 3});
   return n.emit<graph::MeanVarianceNormOp>(
       n.input(0), {n.b.getNamedAttr("axes", n.b.getDenseI64ArrayAttr(axes))});
 }
 
 static LogicalResult importLpNorm(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   FailureOr<int64_t> axis =
       n.normalizeAxis(n.attrInt("axis", -1), n.inputRank(0));
   if (failed(axis))
@@ -345,10 +371,11 @@ static LogicalResult importLpNorm(NodeImporter &n) {
        n.b.getNamedAttr("p", n.b.getI64IntegerAttr(n.attrInt("p", 2)))});
 }
 
-template <typename OpT>
-static LogicalResult importArgReduce(NodeImporter &n) {
-  FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", 0),
-                                            n.inputRank(0));
+template <typename OpT> static LogicalResult importArgReduce(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
+  FailureOr<int64_t> axis =
+      n.normalizeAxis(n.attrInt("axis", 0), n.inputRank(0));
   if (failed(axis))
     return failure();
   return n.emit<OpT>(
@@ -364,6 +391,8 @@ static LogicalResult importArgReduce(NodeImporter &n) {
 /// TopK: k is an attribute before opset 10, a constant input after. The
 /// graph op always sorts, which is a valid order for sorted=0 too.
 static LogicalResult importTopK(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   int64_t k;
   if (n.opset < 10) {
     if (!n.hasAttr("k"))
@@ -374,8 +403,7 @@ static LogicalResult importTopK(NodeImporter &n) {
     if (failed(ks))
       return failure();
     if (ks->size() != 1)
-      return n.error("input 'K' must hold one value, got " +
-                     Twine(ks->size()));
+      return n.error("input 'K' must hold one value, got " + Twine(ks->size()));
     k = (*ks)[0];
   }
   FailureOr<int64_t> axis =
@@ -391,6 +419,8 @@ static LogicalResult importTopK(NodeImporter &n) {
 }
 
 static LogicalResult importCumSum(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   auto axisValues = n.requireConstantInts(1, "axis");
   if (failed(axisValues))
     return failure();
@@ -412,6 +442,8 @@ static LogicalResult importCumSum(NodeImporter &n) {
 /// Hardmax. Before opset 13 it flattens the input to 2-D at `axis` (default
 /// 1) and picks one maximum per row; from 13 on it works on one axis.
 static LogicalResult importHardmax(NodeImporter &n) {
+  if (failed(requireInputs(n, 1)))
+    return failure();
   int64_t rank = n.inputRank(0);
   FailureOr<int64_t> axis =
       n.normalizeAxis(n.attrInt("axis", n.opset >= 13 ? -1 : 1), rank);
@@ -425,8 +457,8 @@ static LogicalResult importHardmax(NodeImporter &n) {
   for (int64_t i = 0; i < rank; ++i)
     (i < *axis ? outer : inner) *= shape[i];
   auto flat = n.create<graph::ReshapeOp>(
-      n.input(0), {n.b.getNamedAttr(
-                      "shape", n.b.getDenseI64ArrayAttr({outer, inner}))});
+      n.input(0),
+      {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr({outer, inner}))});
   if (failed(flat))
     return failure();
   auto hard = n.create<graph::HardmaxOp>(
@@ -448,17 +480,23 @@ static SmallVector<NamedAttribute> lossAttrs(NodeImporter &n) {
 }
 
 static LogicalResult importNLLLoss(NodeImporter &n) {
+  if (failed(requireInputs(n, 2)))
+    return failure();
   return n.emit<graph::NLLLossOp>(presentInputs(n, 3), lossAttrs(n));
 }
 
 /// Both results are always produced; the importer binds log_prob only if the
 /// node names it.
 static LogicalResult importSoftmaxCrossEntropyLoss(NodeImporter &n) {
+  if (failed(requireInputs(n, 2)))
+    return failure();
   return n.emit<graph::SoftmaxCrossEntropyLossOp>(presentInputs(n, 3),
                                                   lossAttrs(n));
 }
 
 static LogicalResult importEinsum(NodeImporter &n) {
+  if (failed(requireInputs(n, n.numInputs())))
+    return failure();
   if (!n.hasAttr("equation"))
     return n.error("attribute 'equation' is required");
   return n.emit<graph::EinsumOp>(

@@ -26,6 +26,12 @@ std::optional<Tensor> NodeImporter::constantInput(size_t i) const {
   if (!v)
     return std::nullopt;
   auto cst = v.getDefiningOp<graph::ConstantOp>();
+  if (!cst && isa<BlockArgument>(v) && specializeInput) {
+    if (Value specialized = specializeInput(v)) {
+      inputs[i] = specialized;
+      cst = specialized.getDefiningOp<graph::ConstantOp>();
+    }
+  }
   if (!cst)
     return std::nullopt;
   FailureOr<Tensor> t = graph::elementsToTensor(cst.getValue());

@@ -54,7 +54,9 @@ public:
     return i < inputs.size() ? inputs[i] : mlir::Value();
   }
   bool hasInput(size_t i) const { return (bool)input(i); }
-  /// The value of input i if it is (or folded to) a constant.
+  /// The value of input i if it is (or folded to) a constant. A graph input
+  /// whose value the user supplied for specialization (see
+  /// OnnxImportOptions::inputValues) becomes a constant here.
   std::optional<Tensor> constantInput(size_t i) const;
   /// Like constantInput, but reports an error naming `what` when the input
   /// is missing or not constant (dynamic shapes are not supported).
@@ -148,6 +150,10 @@ public:
     return mlir::success();
   }
 
+  /// Set by the driver: turns the graph input behind `value` into a constant
+  /// if the user supplied its value; returns the constant or a null Value.
+  std::function<mlir::Value(mlir::Value)> specializeInput;
+
 private:
   /// Runs `infer`, turning the diagnostics it emits into one node error.
   mlir::LogicalResult inferTypes(
@@ -155,7 +161,7 @@ private:
       llvm::function_ref<mlir::LogicalResult(std::optional<mlir::Location>)>
           infer);
 
-  std::vector<mlir::Value> inputs;
+  mutable std::vector<mlir::Value> inputs;
   std::vector<mlir::Value> resultValues;
   std::string fileName;
 };

@@ -21,6 +21,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -100,8 +101,14 @@ private:
   FailureOr<std::vector<const onnx::NodeProto *>>
   sortNodes(const onnx::GraphProto &graph);
 
+  /// Replaces a graph input by the constant value the user supplied.
+  Value specialize(Value argument);
+
   MLIRContext *context;
   const OnnxImportOptions &options;
+  func::FuncOp func;
+  llvm::DenseMap<Value, std::string> argumentNames;
+  llvm::BitVector specializedArgs;
   std::string fileName, baseDir;
   OpBuilder builder;
   int64_t opset = 0;
@@ -432,6 +439,7 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   }
   NodeImporter importer(node, opset, builder, loc, std::move(inputs),
                         fileName);
+  importer.specializeInput = [this](Value v) { return specialize(v); };
   const onnx_import::OpImportFn *fn =
       onnx_import::getOpImportRegistry().lookup(node.op_type());
   if (!fn)
@@ -460,6 +468,32 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
       values[node.output(i)] = it->second;
   }
   return success();
+}
+
+Value OnnxImporter::specialize(Value argument) {
+  auto arg = dyn_cast<BlockArgument>(argument);
+  if (!arg || arg.getOwner() != &func.getBody().front())
+    return Value();
+  auto name = argumentNames.find(argument);
+  if (name == argumentNames.end())
+    return Value();
+  auto given = options.inputValues.find(name->second);
+  if (given == options.inputValues.end())
+    return Value();
+  auto type = cast<RankedTensorType>(arg.getType());
+  const Tensor &t = given->second;
+  if (Shape(type.getShape().begin(), type.getShape().end()) != t.shape() ||
+      graph::toMlirType(context, t.dtype()) != type.getElementType())
+    return Value();
+  OpBuilder b(context);
+  b.setInsertionPointToStart(arg.getOwner());
+  Value cst = graph::ConstantOp::create(
+      b, NameLoc::get(b.getStringAttr(name->second), fileLoc()),
+      graph::tensorToElements(context, t));
+  arg.replaceAllUsesWith(cst);
+  values[name->second] = cst;
+  specializedArgs.set(arg.getArgNumber());
+  return cst;
 }
 
 LogicalResult OnnxImporter::importNodes(onnx::GraphProto &graph) {
@@ -504,12 +538,14 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     argTypes.push_back(*type);
     argNames.push_back(input.name());
   }
-  auto func = func::FuncOp::create(builder, fileLoc(), options.functionName,
-                                   builder.getFunctionType(argTypes, {}));
+  func = func::FuncOp::create(builder, fileLoc(), options.functionName,
+                              builder.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
+  specializedArgs.resize(argNames.size());
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "graph.name", builder.getStringAttr(name));
     values[name] = entry->getArgument(i);
+    argumentNames[entry->getArgument(i)] = name;
   }
   builder.setInsertionPointToEnd(entry);
 
@@ -537,6 +573,14 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
   }
   func::ReturnOp::create(builder, fileLoc(), results);
   func.setType(builder.getFunctionType(argTypes, resultTypes));
+  if (specializedArgs.any()) {
+    SmallVector<Attribute> names;
+    for (unsigned i : specializedArgs.set_bits())
+      names.push_back(builder.getStringAttr(argNames[i]));
+    func->setAttr("graph.specialized_inputs", builder.getArrayAttr(names));
+    if (failed(func.eraseArguments(specializedArgs)))
+      return fail("cannot remove specialized inputs"), nullptr;
+  }
   for (auto [i, output] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "graph.name", builder.getStringAttr(output.name()));
 
@@ -624,6 +668,33 @@ OwningOpRef<ModuleOp> importOnnxBytes(const std::string &bytes,
                                       const OnnxImportOptions &options) {
   return importFromBuffer(bytes, displayName, baseDir, context, options,
                           nullptr, "");
+}
+
+bool listOnnxInputs(const std::string &path, std::vector<std::string> &names,
+                    std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot read '" + path + "': " + buffer.getError().message();
+    return false;
+  }
+  onnx::ModelProto model;
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      (int)(*buffer)->getBufferSize());
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&stream)) {
+    error = path + ": not a valid ONNX model";
+    return false;
+  }
+  llvm::StringSet<> initializers;
+  for (const auto &init : model.graph().initializer())
+    initializers.insert(init.name());
+  names.clear();
+  for (const auto &input : model.graph().input())
+    if (!initializers.contains(input.name()))
+      names.push_back(input.name());
+  return true;
 }
 
 OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,

@@ -479,6 +479,23 @@ def _():
                   [const('scales', [1, 1, 2, 3], np.float32)], mode='linear')
 
 
+@model('resize_v10_nearest')
+def _():
+    # ONNX's opset 10 downsampling example: [[1, 2, 3, 4], [5, 6, 7, 8]]
+    # at 0.6 gives [[1, 3]].
+    return resize('r', 10, ['x', 'scales'],
+                  [const('scales', [1, 1, 0.6, 0.6], np.float32)],
+                  x_shape=(1, 1, 2, 4), mode='nearest')
+
+
+@model('resize_nearest_legacy')
+def _():
+    # graph.resize's own "legacy" mode is not an ONNX nearest_mode.
+    return resize('r', 13, ['x', '', 'scales'],
+                  [const('scales', [1, 1, 2, 2], np.float32)],
+                  nearest_mode='legacy')
+
+
 @model('resize_scales')
 def _():
     # 0.6 * 4 = 2.4 floors to 2; the scale itself is kept for the
@@ -597,6 +614,8 @@ EVAL_INPUTS = {
     'trilu': {'x': np.arange(1, 10, dtype=np.float32).reshape(3, 3)},
     'upsample_v7': {'x': np.arange(6, dtype=np.float32).reshape(2, 3)},
     'resize_v10': {'x': np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)},
+    'resize_v10_nearest': {
+        'x': np.arange(1, 9, dtype=np.float32).reshape(1, 1, 2, 4)},
     'reverse_sequence': {'x': np.arange(24, dtype=np.float32).reshape(4, 3, 2),
                          'lens': np.array([1, 2, 3, 0], dtype=np.int64)},
     'gathers_scatters': {
