@@ -142,9 +142,9 @@ llvm::Expected<Tensor> gather(const Tensor &x, const Tensor &indices,
 }
 
 /// Calls `fn(flat, index)` for every index of `shape` in row-major order.
-static void forEachIndex(const Shape &shape,
-                         llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)>
-                             fn) {
+static void
+forEachIndex(const Shape &shape,
+             llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn) {
   int64_t n = shapeNumElements(shape);
   std::vector<int64_t> index(shape.size(), 0);
   for (int64_t flat = 0; flat < n; ++flat) {
@@ -192,8 +192,8 @@ static bool sameKind(const Tensor &a, const Tensor &b) {
 // Split, Expand, Tile, Pad
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<std::vector<Shape>>
-splitShapes(const Shape &input, int64_t axis, llvm::ArrayRef<int64_t> sizes) {
+llvm::Expected<std::vector<Shape>> splitShapes(const Shape &input, int64_t axis,
+                                               llvm::ArrayRef<int64_t> sizes) {
   auto a = checkAxis(axis, input.size(), "split");
   if (!a)
     return a.takeError();
@@ -563,10 +563,11 @@ llvm::Expected<Shape> gatherNDShape(const Shape &data, const Shape &indices,
 
 /// Resolves the index tuple starting at element `at` of `indices` into the
 /// flat offset of a slice of `data`'s dimensions [first, first + count).
-static llvm::Expected<int64_t>
-tupleOffset(const Tensor &indices, int64_t at, const Tensor &data,
-            int64_t first, int64_t count, llvm::ArrayRef<int64_t> strides,
-            llvm::StringRef what) {
+static llvm::Expected<int64_t> tupleOffset(const Tensor &indices, int64_t at,
+                                           const Tensor &data, int64_t first,
+                                           int64_t count,
+                                           llvm::ArrayRef<int64_t> strides,
+                                           llvm::StringRef what) {
   int64_t off = 0;
   for (int64_t j = 0; j < count; ++j) {
     auto idx = checkIndex(indices.getI(at + j), data.dim(first + j), what);
@@ -743,11 +744,11 @@ llvm::Expected<Shape> spaceToDepthShape(const Shape &input, int64_t blocksize) {
   if (blocksize < 1)
     return makeError("blocksize " + Twine(blocksize) + " must be positive");
   if (input[2] % blocksize != 0 || input[3] % blocksize != 0)
-    return makeError("space_to_depth spatial dimensions " +
-                     Twine(input[2]) + "x" + Twine(input[3]) +
+    return makeError("space_to_depth spatial dimensions " + Twine(input[2]) +
+                     "x" + Twine(input[3]) +
                      " are not divisible by blocksize " + Twine(blocksize));
-  return Shape{input[0], input[1] * blocksize * blocksize,
-               input[2] / blocksize, input[3] / blocksize};
+  return Shape{input[0], input[1] * blocksize * blocksize, input[2] / blocksize,
+               input[3] / blocksize};
 }
 
 llvm::Expected<Tensor> spaceToDepth(const Tensor &x, int64_t b) {
@@ -982,7 +983,9 @@ static Taps computeTaps(int64_t x, int64_t inLen, double scale, int64_t d,
   double fl = std::floor(orig);
   double ratio = orig - fl;
   int64_t base = (int64_t)fl;
-  auto clampIdx = [&](int64_t i) { return std::clamp<int64_t>(i, 0, inLen - 1); };
+  auto clampIdx = [&](int64_t i) {
+    return std::clamp<int64_t>(i, 0, inLen - 1);
+  };
   switch (opts.mode) {
   case ResizeMode::Nearest: {
     bool up = false;
@@ -1017,11 +1020,10 @@ static Taps computeTaps(int64_t x, int64_t inLen, double scale, int64_t d,
   case ResizeMode::Cubic: {
     double a = opts.cubicCoeffA, t = ratio;
     // Keys' cubic convolution kernel at distances 1 + t, t, 1 - t, 2 - t.
-    double w[4] = {
-        ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
-        ((a + 2) * t - (a + 3)) * t * t + 1,
-        ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1,
-        ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a};
+    double w[4] = {((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
+                   ((a + 2) * t - (a + 3)) * t * t + 1,
+                   ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1,
+                   ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a};
     double sum = 0;
     for (int j = 0; j < 4; ++j) {
       int64_t i = base - 1 + j;
@@ -1113,7 +1115,8 @@ llvm::Expected<Tensor> range(const Tensor &start, const Tensor &limit,
   if (isFloatDType(dtype)) {
     double s = start.getD(0), l = limit.getD(0), d = delta.getD(0);
     if (d == 0 || !std::isfinite(s) || !std::isfinite(l) || !std::isfinite(d))
-      return makeError("range needs a finite, non-zero delta and finite bounds");
+      return makeError(
+          "range needs a finite, non-zero delta and finite bounds");
     int64_t n = std::max<int64_t>((int64_t)std::ceil((l - s) / d), 0);
     Tensor r(dtype, {n});
     for (int64_t i = 0; i < n; ++i)

@@ -80,7 +80,8 @@ TEST(GoldenData, ExpandBothWays) {
   EXPECT_EQ(r.shape(), (Shape{2, 3, 2}));
   EXPECT_EQ(r.floats(),
             (std::vector<float>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
-  EXPECT_EQ(errorOf(expand(x, {2, 4})), "shapes 3x1 and 2x4 are not broadcastable");
+  EXPECT_EQ(errorOf(expand(x, {2, 4})),
+            "shapes 3x1 and 2x4 are not broadcastable");
   EXPECT_EQ(errorOf(expand(x, {-1})),
             "expand shape -1 has a negative dimension");
 }
@@ -92,8 +93,7 @@ TEST(GoldenData, Tile) {
   EXPECT_EQ(r.ints(), (std::vector<int64_t>{1, 2, 3, 4, 1, 2, 3, 4}));
   Tensor c = cantFail(tile(x, {1, 2}));
   EXPECT_EQ(c.ints(), (std::vector<int64_t>{1, 2, 1, 2, 3, 4, 3, 4}));
-  EXPECT_EQ(errorOf(tile(x, {2})),
-            "tile has 1 repeats for a rank-2 input");
+  EXPECT_EQ(errorOf(tile(x, {2})), "tile has 1 repeats for a rank-2 input");
   EXPECT_EQ(errorOf(tile(x, {1, -2})), "tile repeat -2 is negative");
 }
 
@@ -146,8 +146,9 @@ TEST(GoldenData, GatherElements) {
   Tensor idx = i64({2, 2}, {0, 0, 1, -2});
   EXPECT_EQ(cantFail(gatherElements(x, idx, 1)).floats(),
             (std::vector<float>{1, 1, 4, 3}));
-  EXPECT_EQ(errorOf(gatherElements(x, i64({1, 1}, {2}), 0)),
-            "gather_elements index 2 is out of range for a dimension of size 2");
+  EXPECT_EQ(
+      errorOf(gatherElements(x, i64({1, 1}, {2}), 0)),
+      "gather_elements index 2 is out of range for a dimension of size 2");
   EXPECT_EQ(errorOf(gatherElementsShape({2, 2}, {2}, 0)),
             "gather_elements indices have rank 1, the input rank 2");
   EXPECT_EQ(errorOf(gatherElementsShape({2, 2}, {1, 3}, 0)),
@@ -171,9 +172,10 @@ TEST(GoldenData, ScatterElementsReductions) {
   EXPECT_EQ(cantFail(scatterElements(data, idx, upd, 1, ScatterReduction::Min))
                 .floats(),
             (std::vector<float>{1, 2, 3, 4}));
-  EXPECT_EQ(errorOf(scatterElements(data, i64({1, 1}, {4}), f32({1, 1}, {0}), 1,
-                                    ScatterReduction::None)),
-            "scatter_elements index 4 is out of range for a dimension of size 4");
+  EXPECT_EQ(
+      errorOf(scatterElements(data, i64({1, 1}, {4}), f32({1, 1}, {0}), 1,
+                              ScatterReduction::None)),
+      "scatter_elements index 4 is out of range for a dimension of size 4");
   EXPECT_EQ(errorOf(checkScatterElementsShapes({1, 4}, {1, 3}, {1, 2}, 1)),
             "scatter_elements indices 1x3 and updates 1x2 differ in shape");
 }
@@ -182,8 +184,8 @@ TEST(GoldenData, ScatterUnsignedMax) {
   // u64 values above 2^63 keep their bit pattern; max must compare unsigned.
   Tensor data = Tensor::fromInts(DType::U64, {1}, {(int64_t)(1ull << 63)});
   Tensor upd = Tensor::fromInts(DType::U64, {1}, {5});
-  Tensor r = cantFail(scatterElements(data, i64({1}, {0}), upd, 0,
-                                      ScatterReduction::Max));
+  Tensor r = cantFail(
+      scatterElements(data, i64({1}, {0}), upd, 0, ScatterReduction::Max));
   EXPECT_EQ((uint64_t)r.ints()[0], 1ull << 63);
 }
 
@@ -202,16 +204,18 @@ TEST(GoldenData, GatherNDWithBatchDims) {
   EXPECT_EQ(errorOf(gatherNDShape({2, 2}, {2, 3}, 0)),
             "gather_nd index tuples have 3 entries; data of rank 2 with 0 "
             "batch dimensions takes 1 to 2");
-  EXPECT_EQ(errorOf(gatherNDShape({2, 2}, {3, 1}, 1)),
-            "gather_nd batch dimension 0 differs between data (2) and indices (3)");
+  EXPECT_EQ(
+      errorOf(gatherNDShape({2, 2}, {3, 1}, 1)),
+      "gather_nd batch dimension 0 differs between data (2) and indices (3)");
 }
 
 TEST(GoldenData, ScatterND) {
   Tensor data = f32({4}, {1, 2, 3, 4});
   Tensor idx = i64({2, 1}, {3, -3});
   Tensor upd = f32({2}, {10, 20});
-  EXPECT_EQ(cantFail(scatterND(data, idx, upd, ScatterReduction::None)).floats(),
-            (std::vector<float>{1, 20, 3, 10}));
+  EXPECT_EQ(
+      cantFail(scatterND(data, idx, upd, ScatterReduction::None)).floats(),
+      (std::vector<float>{1, 20, 3, 10}));
   EXPECT_EQ(cantFail(scatterND(data, idx, upd, ScatterReduction::Add)).floats(),
             (std::vector<float>{1, 22, 3, 14}));
   EXPECT_EQ(errorOf(checkScatterNDShapes({4, 2}, {3, 1}, {3})),
@@ -232,7 +236,8 @@ TEST(GoldenData, OneHot) {
   EXPECT_EQ(r.ints(), (std::vector<int64_t>{7, 2, 2, 2, 2, 7, 2, 2, 2}));
   Tensor a0 = cantFail(oneHot(f32({2}, {1.0f, 0.0f}), values, 2, 0));
   EXPECT_EQ(a0.ints(), (std::vector<int64_t>{2, 7, 7, 2}));
-  EXPECT_EQ(errorOf(oneHotShape({3}, 0, -1)), "one_hot depth 0 must be positive");
+  EXPECT_EQ(errorOf(oneHotShape({3}, 0, -1)),
+            "one_hot depth 0 must be positive");
   EXPECT_EQ(errorOf(oneHotShape({3}, 2, 2)),
             "one_hot axis 2 is out of range for rank 2");
 }
@@ -314,7 +319,8 @@ TEST(GoldenData, ResizeLinearHalfPixel) {
 
 TEST(GoldenData, ResizeCubicAlignCorners) {
   Tensor x = f32({4}, {1, 2, 4, 8});
-  auto o = resize1D(6, 1.5, ResizeMode::Cubic, CoordinateTransform::AlignCorners);
+  auto o =
+      resize1D(6, 1.5, ResizeMode::Cubic, CoordinateTransform::AlignCorners);
   expectNear(cantFail(resize(x, o)), {1.0, 1.396, 2.352, 3.288, 5.768, 8.0});
 }
 
@@ -329,14 +335,15 @@ TEST(GoldenData, ResizeCubicExcludeOutside) {
 
 TEST(GoldenData, ResizeNearestModes) {
   Tensor x = i64({4}, {1, 2, 4, 8});
-  auto o = resize1D(7, 7.0 / 4, ResizeMode::Nearest,
-                    CoordinateTransform::HalfPixel);
+  auto o =
+      resize1D(7, 7.0 / 4, ResizeMode::Nearest, CoordinateTransform::HalfPixel);
   o.nearestMode = NearestMode::Ceil;
   EXPECT_EQ(cantFail(resize(x, o)).ints(),
             (std::vector<int64_t>{1, 2, 2, 4, 8, 8, 8}));
   // Downsampling by a scale that does not divide: the coordinate uses the
   // scale, not the integer size ratio.
-  auto d = resize1D(2, 0.6, ResizeMode::Nearest, CoordinateTransform::HalfPixel);
+  auto d =
+      resize1D(2, 0.6, ResizeMode::Nearest, CoordinateTransform::HalfPixel);
   EXPECT_EQ(cantFail(resize(x, d)).ints(), (std::vector<int64_t>{1, 4}));
   // Resize before opset 11 (ONNX's opset 10 example): floor where a
   // dimension grows, ceil where it shrinks.
@@ -349,10 +356,12 @@ TEST(GoldenData, ResizeNearestModes) {
   EXPECT_EQ(cantFail(resize(y, legacy)).floats(), (std::vector<float>{1, 3}));
   legacy.sizes = {4, 4};
   legacy.scales = {2.0, 1.0};
-  EXPECT_EQ(cantFail(resize(y, legacy)).floats(),
-            (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8}));
+  EXPECT_EQ(
+      cantFail(resize(y, legacy)).floats(),
+      (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8}));
   // asymmetric + floor is Upsample's nearest.
-  auto u = resize1D(8, 2.0, ResizeMode::Nearest, CoordinateTransform::Asymmetric);
+  auto u =
+      resize1D(8, 2.0, ResizeMode::Nearest, CoordinateTransform::Asymmetric);
   u.nearestMode = NearestMode::Floor;
   EXPECT_EQ(cantFail(resize(x, u)).ints(),
             (std::vector<int64_t>{1, 1, 2, 2, 4, 4, 8, 8}));
@@ -409,7 +418,8 @@ TEST(GoldenData, ResizeErrors) {
   EXPECT_FALSE(parseResizeMode("bilinear"));
   EXPECT_EQ(parseCoordinateTransform("tf_half_pixel_for_nn"),
             CoordinateTransform::TfHalfPixelForNN);
-  EXPECT_EQ(parseNearestMode("round_prefer_ceil"), NearestMode::RoundPreferCeil);
+  EXPECT_EQ(parseNearestMode("round_prefer_ceil"),
+            NearestMode::RoundPreferCeil);
 }
 
 //===----------------------------------------------------------------------===//

@@ -63,8 +63,8 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  auto shapes =
-      golden::splitShapes(shapeOf(input), adaptor.getAxis(), adaptor.getSizes());
+  auto shapes = golden::splitShapes(shapeOf(input), adaptor.getAxis(),
+                                    adaptor.getSizes());
   if (!shapes)
     return emitOptionalError(loc, llvm::toString(shapes.takeError()));
   for (const Shape &s : *shapes)
@@ -83,7 +83,8 @@ LogicalResult SplitOp::evaluate(ArrayRef<Tensor> in,
 }
 
 // A split into one piece is the input itself.
-LogicalResult SplitOp::fold(FoldAdaptor, SmallVectorImpl<OpFoldResult> &results) {
+LogicalResult SplitOp::fold(FoldAdaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
   if (getNumResults() != 1 || getResult(0).getType() != getInput().getType())
     return failure();
   results.push_back(getInput());
@@ -110,9 +111,9 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult ExpandOp::evaluate(ArrayRef<Tensor> in,
                                  SmallVectorImpl<Tensor> &out) {
-  return wrapEval(*this, out,
-                  golden::expand(in[0], Shape(getShape().begin(),
-                                              getShape().end())));
+  return wrapEval(
+      *this, out,
+      golden::expand(in[0], Shape(getShape().begin(), getShape().end())));
 }
 
 // Expanding to the shape the input already has copies nothing.
@@ -152,7 +153,8 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
   if (!mode)
     return emitOptionalError(loc, "unknown pad mode '" + adaptor.getMode() +
                                       "' (expected constant, reflect or edge)");
-  return pushShape(loc, golden::padShape(shapeOf(input), adaptor.getPads(), *mode),
+  return pushShape(loc,
+                   golden::padShape(shapeOf(input), adaptor.getPads(), *mode),
                    elementOf(input), types);
 }
 
@@ -173,9 +175,9 @@ LogicalResult PadOp::evaluate(ArrayRef<Tensor> in,
   auto mode = golden::parsePadMode(getMode());
   if (!mode)
     return emitOpError() << "unknown pad mode '" << getMode() << "'";
-  return wrapEval(*this, out,
-                  golden::pad(in[0], getPads(), *mode,
-                              getValue().convertToDouble()));
+  return wrapEval(
+      *this, out,
+      golden::pad(in[0], getPads(), *mode, getValue().convertToDouble()));
 }
 
 // Padding by nothing is the identity (the mode does not matter).
@@ -231,8 +233,9 @@ static LogicalResult checkScatter(std::optional<Location> loc, Type data,
     return emitOptionalError(loc, "data and updates differ in element type");
   auto kind = golden::parseScatterReduction(reduction);
   if (!kind)
-    return emitOptionalError(loc, "unknown reduction '" + reduction +
-                                      "' (expected none, add, mul, max or min)");
+    return emitOptionalError(loc,
+                             "unknown reduction '" + reduction +
+                                 "' (expected none, add, mul, max or min)");
   if (*kind != golden::ScatterReduction::None && elementOf(data).isInteger(1))
     return emitOptionalError(loc, "reduction '" + reduction +
                                       "' is not defined on bool tensors");
@@ -244,17 +247,18 @@ static int64_t scatterFlops(StringRef reduction, Type updates) {
   return reduction == "none" ? 0 : numElements(updates);
 }
 
-LogicalResult ScatterElementsOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
+LogicalResult
+ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &types) {
   Type data = adaptor.getData().getType(),
        updates = adaptor.getUpdates().getType();
   if (failed(checkScatter(loc, data, updates, adaptor.getReduction())))
     return failure();
-  if (failed(check(loc, golden::checkScatterElementsShapes(
-                            shapeOf(data),
-                            shapeOf(adaptor.getIndices().getType()),
-                            shapeOf(updates), adaptor.getAxis()))))
+  if (failed(
+          check(loc, golden::checkScatterElementsShapes(
+                         shapeOf(data), shapeOf(adaptor.getIndices().getType()),
+                         shapeOf(updates), adaptor.getAxis()))))
     return failure();
   types.push_back(data);
   return success();
@@ -265,8 +269,9 @@ LogicalResult ScatterElementsOp::evaluate(ArrayRef<Tensor> in,
   auto kind = golden::parseScatterReduction(getReduction());
   if (!kind)
     return emitOpError() << "unknown reduction '" << getReduction() << "'";
-  return wrapEval(*this, out,
-                  golden::scatterElements(in[0], in[1], in[2], getAxis(), *kind));
+  return wrapEval(
+      *this, out,
+      golden::scatterElements(in[0], in[1], in[2], getAxis(), *kind));
 }
 
 int64_t ScatterElementsOp::getFlops() {
@@ -279,9 +284,9 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
                                            SmallVectorImpl<Type> &types) {
   Type data = adaptor.getData().getType();
   return pushShape(loc,
-                   golden::gatherNDShape(shapeOf(data),
-                                         shapeOf(adaptor.getIndices().getType()),
-                                         adaptor.getBatchDims()),
+                   golden::gatherNDShape(
+                       shapeOf(data), shapeOf(adaptor.getIndices().getType()),
+                       adaptor.getBatchDims()),
                    elementOf(data), types);
 }
 
@@ -298,10 +303,10 @@ LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
        updates = adaptor.getUpdates().getType();
   if (failed(checkScatter(loc, data, updates, adaptor.getReduction())))
     return failure();
-  if (failed(check(loc, golden::checkScatterNDShapes(
-                            shapeOf(data),
-                            shapeOf(adaptor.getIndices().getType()),
-                            shapeOf(updates)))))
+  if (failed(
+          check(loc, golden::checkScatterNDShapes(
+                         shapeOf(data), shapeOf(adaptor.getIndices().getType()),
+                         shapeOf(updates)))))
     return failure();
   types.push_back(data);
   return success();
@@ -352,10 +357,9 @@ LogicalResult DepthToSpaceOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "unknown depth_to_space mode '" +
                                       adaptor.getMode() +
                                       "' (expected DCR or CRD)");
-  return pushShape(loc,
-                   golden::depthToSpaceShape(shapeOf(input),
-                                             adaptor.getBlocksize()),
-                   elementOf(input), types);
+  return pushShape(
+      loc, golden::depthToSpaceShape(shapeOf(input), adaptor.getBlocksize()),
+      elementOf(input), types);
 }
 
 LogicalResult DepthToSpaceOp::evaluate(ArrayRef<Tensor> in,
@@ -372,10 +376,9 @@ LogicalResult SpaceToDepthOp::inferReturnTypes(MLIRContext *,
                                                Adaptor adaptor,
                                                SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
-  return pushShape(loc,
-                   golden::spaceToDepthShape(shapeOf(input),
-                                             adaptor.getBlocksize()),
-                   elementOf(input), types);
+  return pushShape(
+      loc, golden::spaceToDepthShape(shapeOf(input), adaptor.getBlocksize()),
+      elementOf(input), types);
 }
 
 LogicalResult SpaceToDepthOp::evaluate(ArrayRef<Tensor> in,
@@ -383,9 +386,10 @@ LogicalResult SpaceToDepthOp::evaluate(ArrayRef<Tensor> in,
   return wrapEval(*this, out, golden::spaceToDepth(in[0], getBlocksize()));
 }
 
-LogicalResult ReverseSequenceOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
+LogicalResult
+ReverseSequenceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
   if (failed(check(loc, golden::checkReverseSequenceShapes(
                             shapeOf(input),
@@ -398,9 +402,9 @@ LogicalResult ReverseSequenceOp::inferReturnTypes(
 
 LogicalResult ReverseSequenceOp::evaluate(ArrayRef<Tensor> in,
                                           SmallVectorImpl<Tensor> &out) {
-  return wrapEval(*this, out,
-                  golden::reverseSequence(in[0], in[1], getBatchAxis(),
-                                          getTimeAxis()));
+  return wrapEval(
+      *this, out,
+      golden::reverseSequence(in[0], in[1], getBatchAxis(), getTimeAxis()));
 }
 
 LogicalResult CompressOp::inferReturnTypes(MLIRContext *,
@@ -409,8 +413,7 @@ LogicalResult CompressOp::inferReturnTypes(MLIRContext *,
                                            SmallVectorImpl<Type> &types) {
   Type input = adaptor.getInput().getType();
   return pushShape(loc,
-                   golden::compressShape(shapeOf(input),
-                                         adaptor.getCondition(),
+                   golden::compressShape(shapeOf(input), adaptor.getCondition(),
                                          adaptor.getAxis()),
                    elementOf(input), types);
 }
@@ -434,8 +437,8 @@ static llvm::Expected<golden::ResizeOptions> resizeOptions(AdaptorT adaptor) {
   if (!mode)
     return golden::makeError("unknown resize mode '" + adaptor.getMode() +
                              "' (expected nearest, linear or cubic)");
-  auto transform =
-      golden::parseCoordinateTransform(adaptor.getCoordinateTransformationMode());
+  auto transform = golden::parseCoordinateTransform(
+      adaptor.getCoordinateTransformationMode());
   if (!transform)
     return golden::makeError("unknown coordinate_transformation_mode '" +
                              adaptor.getCoordinateTransformationMode() + "'");

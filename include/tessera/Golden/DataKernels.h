@@ -31,8 +31,8 @@ namespace tessera::golden {
 
 /// One shape per piece; `sizes` must be non-negative and add up to the
 /// dimension at `axis` (negative axes count from the back).
-llvm::Expected<std::vector<Shape>>
-splitShapes(const Shape &input, int64_t axis, llvm::ArrayRef<int64_t> sizes);
+llvm::Expected<std::vector<Shape>> splitShapes(const Shape &input, int64_t axis,
+                                               llvm::ArrayRef<int64_t> sizes);
 llvm::Expected<std::vector<Tensor>> split(const Tensor &x, int64_t axis,
                                           llvm::ArrayRef<int64_t> sizes);
 /// ONNX's equal split into `parts` pieces (opsets up to 17 need the
@@ -148,7 +148,13 @@ enum class CoordinateTransform {
 /// `Legacy` is Resize before opset 11 (onnxruntime's "simple"): round down
 /// in dimensions that grow (scale >= 1), up in those that shrink, which is
 /// what ONNX's opset 10 examples show.
-enum class NearestMode { RoundPreferFloor, RoundPreferCeil, Floor, Ceil, Legacy };
+enum class NearestMode {
+  RoundPreferFloor,
+  RoundPreferCeil,
+  Floor,
+  Ceil,
+  Legacy
+};
 std::optional<ResizeMode> parseResizeMode(llvm::StringRef name);
 std::optional<CoordinateTransform>
 parseCoordinateTransform(llvm::StringRef name);

@@ -74,9 +74,8 @@ intsFromAttrOrInput(NodeImporter &n, StringRef name, size_t index,
 }
 
 /// Normalizes a list of axes against `rank`, rejecting duplicates.
-static FailureOr<std::vector<int64_t>> normalizeAxes(NodeImporter &n,
-                                                     ArrayRef<int64_t> axes,
-                                                     int64_t rank) {
+static FailureOr<std::vector<int64_t>>
+normalizeAxes(NodeImporter &n, ArrayRef<int64_t> axes, int64_t rank) {
   std::vector<int64_t> out;
   std::vector<bool> seen(rank, false);
   for (int64_t a : axes) {
@@ -261,11 +260,11 @@ static LogicalResult importSplit(NodeImporter &n) {
       return n.error(llvm::toString(equal.takeError()));
     *sizes = *equal;
   } else if ((int64_t)sizes->size() != n.node.output_size()) {
-    return n.error("'split' has " + Twine(sizes->size()) +
-                   " sizes for " + Twine(n.node.output_size()) + " outputs");
+    return n.error("'split' has " + Twine(sizes->size()) + " sizes for " +
+                   Twine(n.node.output_size()) + " outputs");
   }
-  return n.emit<graph::SplitOp>(n.input(0), {i64Attr(n, "axis", *axis),
-                                             i64Array(n, "sizes", *sizes)});
+  return n.emit<graph::SplitOp>(
+      n.input(0), {i64Attr(n, "axis", *axis), i64Array(n, "sizes", *sizes)});
 }
 
 static LogicalResult importSlice(NodeImporter &n) {
@@ -333,10 +332,9 @@ static LogicalResult importSlice(NodeImporter &n) {
     outEnds[a] = resolve(ends[i], /*isEnd=*/true);
     outSteps[a] = step;
   }
-  return n.emit<graph::SliceOp>(n.input(0),
-                                {i64Array(n, "starts", outStarts),
-                                 i64Array(n, "ends", outEnds),
-                                 i64Array(n, "steps", outSteps)});
+  return n.emit<graph::SliceOp>(n.input(0), {i64Array(n, "starts", outStarts),
+                                             i64Array(n, "ends", outEnds),
+                                             i64Array(n, "steps", outSteps)});
 }
 
 static LogicalResult importGather(NodeImporter &n) {
@@ -375,8 +373,8 @@ static LogicalResult importShape(NodeImporter &n) {
 }
 
 static LogicalResult importSize(NodeImporter &n) {
-  n.setResult(
-      n.constant(Tensor::scalarI(DType::I64, shapeNumElements(n.inputShape(0)))));
+  n.setResult(n.constant(
+      Tensor::scalarI(DType::I64, shapeNumElements(n.inputShape(0)))));
   return success();
 }
 
@@ -433,13 +431,12 @@ static LogicalResult importEyeLike(NodeImporter &n) {
     int64_t onnxType = n.attrInt("dtype", 0);
     dtype = dtypeFromOnnx(onnxType);
     if (!dtype)
-      return n.error("unsupported dtype " +
-                     Twine(onnxDataTypeName(onnxType)));
+      return n.error("unsupported dtype " + Twine(onnxDataTypeName(onnxType)));
   }
   if (!dtype)
     return n.error("unsupported input element type");
-  n.setResult(n.constant(
-      golden::eyeLike(*dtype, in[0], in[1], n.attrInt("k", 0))));
+  n.setResult(
+      n.constant(golden::eyeLike(*dtype, in[0], in[1], n.attrInt("k", 0))));
   return success();
 }
 
@@ -638,13 +635,13 @@ static LogicalResult emitResize(NodeImporter &n, const Tensor *scalesT,
       strAttr(n, "mode", mode),
       strAttr(n, "coordinate_transformation_mode", transform),
       strAttr(n, "nearest_mode", nearestMode),
-      n.b.getNamedAttr("cubic_coeff_a",
-                       n.b.getF64FloatAttr(n.attrFloat("cubic_coeff_a", -0.75f))),
+      n.b.getNamedAttr("cubic_coeff_a", n.b.getF64FloatAttr(n.attrFloat(
+                                            "cubic_coeff_a", -0.75f))),
       n.b.getNamedAttr("exclude_outside",
                        n.b.getBoolAttr(n.attrInt("exclude_outside", 0))),
-      n.b.getNamedAttr("extrapolation_value",
-                       n.b.getF64FloatAttr(
-                           n.attrFloat("extrapolation_value", 0.0f)))};
+      n.b.getNamedAttr(
+          "extrapolation_value",
+          n.b.getF64FloatAttr(n.attrFloat("extrapolation_value", 0.0f)))};
   if (!roi.empty())
     attrs.push_back(n.b.getNamedAttr("roi", n.b.getDenseF64ArrayAttr(roi)));
   return n.emit<graph::ResizeOp>(n.input(0), attrs);

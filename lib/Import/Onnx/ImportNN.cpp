@@ -156,6 +156,69 @@ static LogicalResult importConv(NodeImporter &n) {
   return n.emit<graph::ConvOp>(presentInputs(n, 3), attrs);
 }
 
+/// ConvInteger: (x - x_zero_point) conv (w - w_zero_point) accumulated in
+/// int32. Decomposed into an f32 graph.conv between casts: 8-bit operands
+/// and their zero points are exact in f32, and so are the sums as long as
+/// they stay below 2^24 (a kernel of 255 * 255 products holds 258 of them).
+static LogicalResult importConvInteger(NodeImporter &n) {
+  if (failed(requireInputs(n, 2)))
+    return failure();
+  auto rank = spatialRank(n);
+  if (failed(rank))
+    return failure();
+  auto kernel = convKernel(n, *rank);
+  if (failed(kernel))
+    return failure();
+  auto w = readWindow(n, *kernel);
+  if (failed(w))
+    return failure();
+  Type f32 = n.b.getF32Type();
+  auto castTo = [&](Value v, Type t) -> FailureOr<Value> {
+    auto cast =
+        n.create<graph::CastOp>(v, {n.b.getNamedAttr("to", TypeAttr::get(t))});
+    if (failed(cast))
+      return failure();
+    return cast->getResult();
+  };
+  // Casts input i to f32 and subtracts the zero point at input zpIndex (if
+  // any), reshaped to `zpShape` when it has one value per output channel.
+  auto shifted = [&](size_t i, size_t zpIndex) -> FailureOr<Value> {
+    FailureOr<Value> v = castTo(n.input(i), f32);
+    if (failed(v) || !n.hasInput(zpIndex))
+      return v;
+    FailureOr<Value> zp = castTo(n.input(zpIndex), f32);
+    if (failed(zp))
+      return failure();
+    Shape zpShape = n.inputShape(zpIndex), vShape = n.inputShape(i);
+    if (zpShape.size() == 1 && zpShape[0] > 1) {
+      Shape perChannel(vShape.size(), 1);
+      perChannel[0] = zpShape[0];
+      auto r = n.create<graph::ReshapeOp>(
+          *zp,
+          {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr(perChannel))});
+      if (failed(r))
+        return failure();
+      zp = r->getResult();
+    }
+    auto sub = n.create<graph::SubOp>(ValueRange{*v, *zp});
+    if (failed(sub))
+      return failure();
+    return sub->getResult();
+  };
+  FailureOr<Value> x = shifted(0, 2), weight = shifted(1, 3);
+  if (failed(x) || failed(weight))
+    return failure();
+  SmallVector<NamedAttribute> attrs = windowAttrs(n, *w);
+  attrs.push_back(
+      n.b.getNamedAttr("group", n.b.getI64IntegerAttr(n.attrInt("group", 1))));
+  auto conv = n.create<graph::ConvOp>(ValueRange{*x, *weight}, attrs);
+  if (failed(conv))
+    return failure();
+  return n.emit<graph::CastOp>(
+      conv->getResult(),
+      {n.b.getNamedAttr("to", TypeAttr::get(n.b.getIntegerType(32)))});
+}
+
 /// ConvTranspose. `output_shape`, when given, decides the pads: the natural
 /// output is cut down to it (begin/end split as ONNX specifies), or, when it
 /// is larger, extended at the end as output_padding would.
@@ -508,6 +571,7 @@ static LogicalResult importEinsum(NodeImporter &n) {
 void registerNNImporters(OpImportRegistry &r) {
   r.add("Conv", importConv);
   r.add("ConvTranspose", importConvTranspose);
+  r.add("ConvInteger", importConvInteger);
   r.add("MaxPool", importPool<graph::MaxPoolOp>);
   r.add("AveragePool", importPool<graph::AvgPoolOp>);
   r.add("LpPool", importPool<graph::LpPoolOp>);

@@ -71,6 +71,14 @@ def models(out):
          [helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="VALID")],
          [vi("x", F, [1, 2, 8])], [vi("y", F, [1, 3, 6])],
          [init("w", ones(3, 2, 3))])
+    save(out, "convinteger",
+         [helper.make_node("ConvInteger", ["x", "w", "xz", "wz"], ["y"],
+                           pads=[1, 1, 1, 1])],
+         [vi("x", TensorProto.UINT8, [1, 1, 3, 3]),
+          vi("w", TensorProto.UINT8, [2, 1, 2, 2]),
+          vi("wz", TensorProto.UINT8, [2])],
+         [vi("y", TensorProto.INT32, [1, 2, 4, 4])],
+         [init("xz", np.array(1, np.uint8))])
     # output_shape larger than the natural output: extended at the end.
     save(out, "convtranspose_output_shape",
          [helper.make_node("ConvTranspose", ["x", "w"], ["y"], strides=[3, 2],
@@ -193,6 +201,19 @@ def models(out):
          [helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="SAME")],
          [vi("x", F, [1, 1, 5, 5])], [dyn("y", F, 4)],
          [init("w", ones(1, 1, 3, 3))])
+    save(out, "err_convtranspose_auto_pad",
+         [helper.make_node("ConvTranspose", ["x", "w"], ["y"],
+                           auto_pad="FULL")],
+         [vi("x", F, [1, 1, 3, 3])], [dyn("y", F, 4)],
+         [init("w", ones(1, 2, 3, 3))])
+    save(out, "err_maxpool_pads",
+         [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2],
+                           pads=[1, 1])],
+         [vi("x", F, [1, 1, 4, 4])], [dyn("y", F, 4)])
+    save(out, "err_cumsum_axis_values",
+         [helper.make_node("CumSum", ["x", "axis"], ["y"])],
+         [vi("x", F, [2, 3])], [dyn("y", F, 2)],
+         [init("axis", np.array([0, 1], np.int64))])
     save(out, "err_conv_kernel_shape",
          [helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[2, 2])],
          [vi("x", F, [1, 1, 5, 5])], [dyn("y", F, 4)],
