@@ -596,6 +596,34 @@ static bool hasExternalData(const onnx::ModelProto &model) {
   return false;
 }
 
+/// ONNX's shape inference divides by some attributes without checking them
+/// (a zero stride crashes it), so they are checked first.
+static LogicalResult checkDivisorAttributes(const onnx::GraphProto &graph,
+                                            Location loc) {
+  static const char *const positiveLists[] = {"strides", "dilations",
+                                              "kernel_shape"};
+  static const char *const positiveInts[] = {"group", "blocksize"};
+  for (const onnx::NodeProto &node : graph.node()) {
+    for (const onnx::AttributeProto &a : node.attribute()) {
+      for (const char *name : positiveLists)
+        if (a.name() == name)
+          for (int64_t v : a.ints())
+            if (v <= 0)
+              return emitError(loc)
+                     << "node '" << node.name() << "' (" << node.op_type()
+                     << "): attribute '" << name
+                     << "' must be positive, got " << v;
+      for (const char *name : positiveInts)
+        if (a.name() == name && a.has_i() && a.i() <= 0)
+          return emitError(loc)
+                 << "node '" << node.name() << "' (" << node.op_type()
+                 << "): attribute '" << name << "' must be positive, got "
+                 << a.i();
+    }
+  }
+  return success();
+}
+
 static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
                                           const std::string &filePath,
                                           const std::string &displayName,
@@ -617,6 +645,8 @@ static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
       return nullptr;
     }
   }
+  if (failed(checkDivisorAttributes(model.graph(), loc)))
+    return nullptr;
   try {
     onnx::ShapeInferenceOptions siOptions(/*check_type=*/false,
                                           /*strict_mode=*/0);

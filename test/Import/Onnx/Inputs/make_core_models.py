@@ -138,6 +138,64 @@ def external_data():
     return m
 
 
+UNARY = ['Abs', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Sin', 'Cos', 'Tan',
+         'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Tanh', 'Asinh', 'Acosh',
+         'Atanh', 'Erf', 'Sigmoid', 'Softplus', 'Softsign', 'Floor', 'Ceil',
+         'Round', 'Relu', 'Sign', 'HardSwish', 'Elu', 'Celu',
+         'LeakyRelu', 'ThresholdedRelu', 'Selu', 'HardSigmoid', 'Shrink']
+
+
+@model('unary_all')
+def unary_all():
+    # Every unary float op, each applied to the graph input.
+    nodes = [node(op, ['x'], ['y_' + op.lower()]) for op in UNARY]
+    nodes += [node('IsNaN', ['x'], ['nan']), node('IsInf', ['x'], ['inf'],
+                                                   detect_negative=0)]
+    outs = [('y_' + op.lower(), F, [3]) for op in UNARY]
+    outs += [('nan', T.BOOL, [3]), ('inf', T.BOOL, [3])]
+    return make(nodes, [('x', F, [3])], outs)
+
+
+BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Max', 'Min', 'Sum', 'Mean']
+COMPARE = ['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual']
+LOGIC = ['And', 'Or', 'Xor']
+
+
+@model('binary_all')
+def binary_all():
+    nodes = [node(op, ['a', 'b'], ['y_' + op.lower()]) for op in BINARY + COMPARE]
+    nodes += [node(op, ['p', 'q'], ['y_' + op.lower()]) for op in LOGIC]
+    nodes += [node('Not', ['p'], ['y_not']),
+              node('Mod', ['i', 'j'], ['y_mod']),
+              node('Mod', ['a', 'b'], ['y_fmod'], fmod=1),
+              node('BitShift', ['u', 'v'], ['y_shl'], direction='LEFT'),
+              node('BitShift', ['u', 'v'], ['y_shr'], direction='RIGHT'),
+              node('CastLike', ['i', 'a'], ['y_castlike'])]
+    outs = [('y_' + op.lower(), F, [2, 3]) for op in BINARY]
+    outs += [('y_' + op.lower(), T.BOOL, [2, 3]) for op in COMPARE + LOGIC + ['Not']]
+    outs += [('y_mod', T.INT32, [2, 3]), ('y_fmod', F, [2, 3]),
+             ('y_shl', T.UINT8, [2, 3]), ('y_shr', T.UINT8, [2, 3]),
+             ('y_castlike', F, [2, 3])]
+    ins = [('a', F, [2, 3]), ('b', F, [3]), ('p', T.BOOL, [2, 3]),
+           ('q', T.BOOL, [2, 3]), ('i', T.INT32, [2, 3]), ('j', T.INT32, [2, 3]),
+           ('u', T.UINT8, [2, 3]), ('v', T.UINT8, [2, 3])]
+    return make(nodes, ins, outs)
+
+
+REDUCE = ['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1',
+          'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']
+
+
+@model('reduce_all')
+def reduce_all():
+    nodes = [node(op, ['x'], ['y_' + op.lower()], axes=[-1], keepdims=0) for op in REDUCE]
+    nodes += [node('Softmax', ['x'], ['y_softmax']),
+              node('LogSoftmax', ['x'], ['y_logsoftmax'], axis=0)]
+    outs = [('y_' + op.lower(), F, [2]) for op in REDUCE]
+    outs += [('y_softmax', F, [2, 3]), ('y_logsoftmax', F, [2, 3])]
+    return make(nodes, [('x', F, [2, 3])], outs)
+
+
 # --- Broken models: every import error ---------------------------------------
 
 @model('unknown_op')
@@ -206,6 +264,20 @@ def training_dropout():
     return make([node('Dropout', ['x', 'ratio', 'train'], ['y'], name='drop')],
                 [('x', F, [4]), ('train', T.BOOL, [])], [('y', F, [4])],
                 inits=[arr('ratio', 0.5)])
+
+
+@model('zero_stride')
+def zero_stride():
+    return make([node('Conv', ['x', 'w'], ['y'], strides=[1, 0], name='conv0')],
+                [('x', F, [1, 1, 4, 4])], [('y', F, [1, 1, 4, 4])],
+                inits=[arr('w', np.ones((1, 1, 1, 1)))], check=False)
+
+
+@model('zero_group')
+def zero_group():
+    return make([node('Conv', ['x', 'w'], ['y'], group=0, name='conv_g')],
+                [('x', F, [1, 1, 4, 4])], [('y', F, [1, 1, 4, 4])],
+                inits=[arr('w', np.ones((1, 1, 1, 1)))], check=False)
 
 
 def main():
