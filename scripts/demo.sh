@@ -10,8 +10,14 @@ MODEL=examples/tiny_llm_block/model.onnx
 mkdir -p "$OUT"
 echo "== graph IR of $MODEL"
 "$BUILD_DIR/bin/tessera-compile" "$MODEL" --emit=graph -o "$OUT/model.graph.mlir" \
-  --mlir-elide-resource-strings-if-larger=64
+  --no-weights
 cat "$OUT/model.graph.mlir"
 echo "== golden evaluation"
 "$BUILD_DIR/bin/tessera-run" "$MODEL" --input hidden_states=examples/tiny_llm_block/input.npy --output-dir "$OUT"
-echo "== outputs written to $OUT/"
+echo "== outputs written to $OUT/; against PyTorch's own output:"
+/usr/bin/python3 - "$OUT/output.npy" examples/tiny_llm_block/expected_output.npy <<'PY'
+import sys
+import numpy as np
+golden, torch_out = np.load(sys.argv[1]), np.load(sys.argv[2])
+print(f"max |golden - torch| = {np.abs(golden - torch_out).max():.3g}")
+PY
