@@ -141,7 +141,7 @@ llvm::Expected<Tensor> mod(const Tensor &a, const Tensor &b, bool fmod) {
         return (m != 0 && ((m < 0) != (y < 0))) ? m + y : m;
       },
       [&](int64_t x, int64_t y) -> int64_t {
-        if (y == 0)
+        if (y == 0 || y == -1) // -1 divides everything; avoids INT64_MIN % -1
           return 0;
         int64_t m = x % y;
         if (!fmod && m != 0 && ((m < 0) != (y < 0)))

@@ -70,7 +70,9 @@ uint16_t floatToF16Bits(float value) {
   if (absx < 0x38800000) { // subnormal f16 (or zero)
     // Shift the implicit-one mantissa into f16's subnormal range.
     int shift = 113 - (int)(absx >> 23);
-    if (shift > 24)
+    // Below 2^-25 everything rounds to zero (2^-25 itself ties to even);
+    // returning here also keeps every shift below 32 bits.
+    if (shift > 11)
       return sign;
     uint32_t mant = (absx & 0x7fffff) | 0x800000;
     uint32_t halfMant = mant >> (shift + 13);
@@ -157,9 +159,15 @@ int64_t wrapInteger(int64_t v, DType t) {
 }
 
 int64_t shapeNumElements(const Shape &shape) {
+  // Saturates instead of overflowing, so oversized shapes fail size checks.
   int64_t n = 1;
-  for (int64_t d : shape)
+  for (int64_t d : shape) {
+    if (d <= 0)
+      return 0;
+    if (n > INT64_MAX / d)
+      return INT64_MAX;
     n *= d;
+  }
   return n;
 }
 

@@ -30,6 +30,11 @@ TEST(HalfPrecision, F16RoundTripAndLimits) {
   // Smallest subnormal 2^-24 survives; half of it ties to zero (even).
   EXPECT_EQ(roundToF16(std::ldexp(1.0f, -24)), std::ldexp(1.0f, -24));
   EXPECT_EQ(roundToF16(std::ldexp(1.0f, -25)), 0.0f);
+  // Tiny values round to zero (these once hit an over-wide shift).
+  EXPECT_EQ(roundToF16(1e-10f), 0.0f);
+  EXPECT_EQ(roundToF16(-std::ldexp(1.0f, -30)), 0.0f);
+  EXPECT_TRUE(std::signbit(roundToF16(-std::ldexp(1.0f, -30))));
+  EXPECT_EQ(roundToF16(std::ldexp(1.5f, -25)), std::ldexp(1.0f, -24));
   for (uint32_t bits = 0; bits < 0x7c00; bits += 7)
     EXPECT_EQ(floatToF16Bits(f16BitsToFloat(bits)), bits);
 }

@@ -246,8 +246,8 @@ static std::map<std::string, std::string> readXfail(const std::string &file,
       continue;
     size_t e = line.find_first_of(" \t", b);
     std::string name = line.substr(b, e == std::string::npos ? e : e - b);
-    std::string reason =
-        e == std::string::npos ? "" : line.substr(line.find_first_not_of(" \t", e));
+    size_t r = e == std::string::npos ? e : line.find_first_not_of(" \t", e);
+    std::string reason = r == std::string::npos ? "" : line.substr(r);
     list[name] = reason;
   }
   return list;

@@ -184,9 +184,10 @@ def Graph_MulOp : Graph_BinaryOp<"mul", Graph_NumericTensor, "a * b",
   let summary = "elementwise multiplication with broadcasting";
   let hasFolder = 1;
 }
-// Integer division truncates toward zero, as ONNX's reference does.
+// Integer division truncates toward zero, as ONNX's reference does; x / 0
+// gives 0 and INT64_MIN / -1 wraps (no trap on the host).
 def Graph_DivOp : Graph_BinaryOp<"div", Graph_NumericTensor, "a / b",
-    "b == 0 ? 0 : a / b"> {
+    "b == 0 ? 0 : (b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b)"> {
   let summary = "elementwise division with broadcasting";
 }
 def Graph_PowOp : Graph_Op<"pow"> {

@@ -115,7 +115,7 @@ private:
   DType dtype_ = DType::F32;
   Shape shape_;
   int64_t numElements_ = 1;
-  std::vector<float> f_;
+  std::vector<float> f_ = {0.0f}; // a default tensor is the scalar 0.0
   std::vector<int64_t> ints_;
 };
 

@@ -125,7 +125,7 @@ static LogicalResult importDropout(NodeImporter &n) {
   // which a deterministic compiler does not model.
   if (n.opset >= 12 && n.hasInput(2)) {
     std::optional<Tensor> training = n.constantInput(2);
-    if (!training || training->getI(0) != 0)
+    if (!training || training->numElements() != 1 || training->getI(0) != 0)
       return n.error("training_mode dropout is not supported (only inference)");
   }
   if (n.opset < 7 && n.attrInt("is_test", 0) == 0)
@@ -244,6 +244,8 @@ void registerElementwiseImporters(OpImportRegistry &r) {
   r.add("Greater", binary(llvm::type_identity<graph::GreaterOp>()));
   r.add("GreaterOrEqual", binary(llvm::type_identity<graph::GreaterEqualOp>()));
   r.add("Mod", [](NodeImporter &n) {
+    if (!n.attrInt("fmod", 0) && isa<FloatType>(n.inputElementType(0)))
+      return n.error("fmod must be 1 for floating-point inputs");
     return n.emit<graph::ModOp>(
         ValueRange{n.input(0), n.input(1)},
         {n.b.getNamedAttr("fmod", n.b.getBoolAttr(n.attrInt("fmod", 0)))});

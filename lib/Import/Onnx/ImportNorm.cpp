@@ -71,13 +71,25 @@ static LogicalResult importLayerNorm(NodeImporter &n) {
     if (failed(mean))
       return failure();
     auto diff = n.create<graph::SubOp>(ValueRange{n.input(0), *mean});
+    if (failed(diff))
+      return failure();
     auto sq = n.create<graph::MulOp>(ValueRange{*diff, *diff});
+    if (failed(sq))
+      return failure();
     auto var = n.create<graph::ReduceMeanOp>(sq->getResult(), reduceAttrs());
+    if (failed(var))
+      return failure();
     std::optional<DType> dt = graph::toDType(n.inputElementType(0));
     Value eps = n.constant(Tensor::scalarF(dt.value_or(DType::F32), epsilon));
     auto shifted = n.create<graph::AddOp>(ValueRange{*var, eps});
+    if (failed(shifted))
+      return failure();
     auto stddev = n.create<graph::SqrtOp>(shifted->getResult());
+    if (failed(stddev))
+      return failure();
     auto inv = n.create<graph::ReciprocalOp>(stddev->getResult());
+    if (failed(inv))
+      return failure();
     results.push_back(mean->getResult());
     results.push_back(inv->getResult());
   }

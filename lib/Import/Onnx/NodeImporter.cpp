@@ -5,6 +5,7 @@
 #include "onnx/onnx_pb.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 
 using namespace mlir;
 
@@ -160,6 +161,35 @@ LogicalResult NodeImporter::inferTypes(
   if (failed(result))
     return error("cannot build " + state.name.getStringRef() + ": " +
                  (messages.empty() ? "invalid operands" : messages));
+  return success();
+}
+
+LogicalResult NodeImporter::verifyCreated(Operation *op) {
+  std::string messages;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler handler(b.getContext(), [&](Diagnostic &diag) {
+      if (!messages.empty())
+        messages += "; ";
+      messages += diag.str();
+      return success();
+    });
+    result = verify(op, /*verifyRecursively=*/false);
+  }
+  std::string name = op->getName().getStringRef().str();
+  if (failed(result)) {
+    op->erase();
+    return error("invalid " + name + ": " + messages);
+  }
+  // Every graph result must fit the element-count limit of graph inputs.
+  for (Type t : op->getResultTypes())
+    if (auto shaped = dyn_cast<ShapedType>(t))
+      if (shapeNumElements(Shape(shaped.getShape().begin(),
+                                 shaped.getShape().end())) > (int64_t(1) << 40)) {
+        op->erase();
+        return error("the result of " + name + " would have more than 2^40 "
+                     "elements");
+      }
   return success();
 }
 

@@ -136,7 +136,12 @@ public:
         })))
       return mlir::failure();
     state.addTypes(types);
-    return llvm::cast<OpT>(b.create(state));
+    mlir::Operation *op = b.create(state);
+    // Operand constraints (element types, ...) are the verifier's job; run
+    // it now, before anything evaluates the op during import-time folding.
+    if (mlir::failed(verifyCreated(op)))
+      return mlir::failure();
+    return llvm::cast<OpT>(op);
   }
 
   /// create<OpT>() and bind its results as the node's outputs.
@@ -160,6 +165,9 @@ private:
       mlir::OperationState &state,
       llvm::function_ref<mlir::LogicalResult(std::optional<mlir::Location>)>
           infer);
+  /// Verifies a just-created op (and that its results are not absurdly
+  /// large); on failure erases it and reports one node error.
+  mlir::LogicalResult verifyCreated(mlir::Operation *op);
 
   mutable std::vector<mlir::Value> inputs;
   std::vector<mlir::Value> resultValues;

@@ -237,6 +237,13 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
       return fail("external data of tensor '" + proto.name() +
                   "' has no location"),
              failure();
+    if (llvm::sys::path::is_absolute(location) ||
+        llvm::is_contained(llvm::make_range(llvm::sys::path::begin(location),
+                                            llvm::sys::path::end(location)),
+                           ".."))
+      return fail("external data location '" + location + "' of tensor '" +
+                  proto.name() + "' must stay inside the model's directory"),
+             failure();
     SmallString<256> path(baseDir);
     llvm::sys::path::append(path, location);
     auto &file = externalFiles[path];
@@ -252,8 +259,9 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
     }
     if (length < 0)
       length = bytes;
-    if (length != bytes || offset < 0 ||
-        offset + length > (int64_t)file->getBufferSize())
+    int64_t fileSize = (int64_t)file->getBufferSize();
+    if (length != bytes || offset < 0 || offset > fileSize ||
+        length > fileSize - offset)
       return fail("external data of tensor '" + proto.name() + "' (offset " +
                   Twine(offset) + ", length " + Twine(length) + ", needs " +
                   Twine(bytes) + " bytes) does not fit '" + path.str() +
@@ -394,12 +402,19 @@ llvm::DenseMap<Value, Value> OnnxImporter::foldNewOps(Block::iterator begin) {
     // the model; leave the op in place and let evaluation report them.
     ScopedDiagnosticHandler silence(context,
                                     [](Diagnostic &) { return success(); });
-    if (failed(evaluable.evaluate(inputs, results)))
+    if (failed(evaluable.evaluate(inputs, results)) ||
+        results.size() != op.getNumResults())
       continue;
+    SmallVector<DenseElementsAttr> folded;
+    for (auto [result, value] : llvm::zip(op.getResults(), results))
+      folded.push_back(graph::tensorToElements(context, value));
+    if (!llvm::all_of(llvm::zip(op.getResults(), folded), [](auto pair) {
+          return std::get<0>(pair).getType() == std::get<1>(pair).getType();
+        }))
+      continue; // an evaluator disagreeing with type inference: do not fold
     OpBuilder b(&op);
-    for (auto [result, value] : llvm::zip(op.getResults(), results)) {
-      auto cst = graph::ConstantOp::create(
-          b, op.getLoc(), graph::tensorToElements(context, value));
+    for (auto [result, value] : llvm::zip(op.getResults(), folded)) {
+      auto cst = graph::ConstantOp::create(b, op.getLoc(), value);
       result.replaceAllUsesWith(cst.getResult());
       replaced[result] = cst.getResult();
     }
@@ -420,6 +435,18 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
     return emitError(loc) << "node '" << nodeName << "' ("
                           << node.op_type() << "): unsupported domain '"
                           << domain << "'";
+  // ONNX's schema knows each op's input/output counts and attribute types;
+  // checking here keeps malformed nodes (possible with --skip-onnx-checker)
+  // away from the op importers.
+  if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+          node.op_type(), (int)opset, node.domain())) {
+    try {
+      schema->Verify(node);
+    } catch (const std::exception &e) {
+      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                            << ", opset " << opset << "): " << e.what();
+    }
+  }
   if (node.op_type() == "Constant")
     return importConstantNode(node, loc);
 
@@ -668,6 +695,13 @@ static OwningOpRef<ModuleOp> importFromBuffer(StringRef bytes,
                                               std::function<void()> release,
                                               const std::string &filePath) {
   registerImportDialects(*context);
+  if (bytes.size() > (size_t)INT_MAX) {
+    emitError(FileLineColLoc::get(context, displayName, 0, 0))
+        << "the model file is " << bytes.size()
+        << " bytes; protobuf files over 2 GiB cannot be parsed, store the "
+           "weights as external data";
+    return nullptr;
+  }
   onnx::ModelProto model;
   google::protobuf::io::CodedInputStream stream(
       reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
@@ -706,6 +740,11 @@ bool listOnnxInputs(const std::string &path, std::vector<std::string> &names,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
     error = "cannot read '" + path + "': " + buffer.getError().message();
+    return false;
+  }
+  if ((*buffer)->getBufferSize() > (size_t)INT_MAX) {
+    error = path + ": protobuf files over 2 GiB cannot be parsed; store the "
+                   "weights as external data";
     return false;
   }
   onnx::ModelProto model;

@@ -87,16 +87,33 @@ static bool readExternal(const TensorProto &proto, const std::string &baseDir,
                          std::string &bytes, std::string &error) {
   std::string location;
   int64_t offset = 0, length = -1;
+  auto parse = [&](const std::string &text, int64_t &value) {
+    char *end = nullptr;
+    errno = 0;
+    value = std::strtoll(text.c_str(), &end, 10);
+    return errno == 0 && end && *end == '\0' && !text.empty() && value >= 0;
+  };
   for (const auto &kv : proto.external_data()) {
-    if (kv.key() == "location")
+    if (kv.key() == "location") {
       location = kv.value();
-    else if (kv.key() == "offset")
-      offset = std::atoll(kv.value().c_str());
-    else if (kv.key() == "length")
-      length = std::atoll(kv.value().c_str());
+    } else if ((kv.key() == "offset" && !parse(kv.value(), offset)) ||
+               (kv.key() == "length" && !parse(kv.value(), length))) {
+      error = "external data of tensor '" + proto.name() + "' has a bad " +
+              kv.key() + " '" + kv.value() + "'";
+      return false;
+    }
   }
   if (location.empty()) {
     error = "external data of tensor '" + proto.name() + "' has no location";
+    return false;
+  }
+  if (location[0] == '/' || location == ".." ||
+      location.rfind("../", 0) == 0 ||
+      location.find("/../") != std::string::npos ||
+      (location.size() >= 3 &&
+       location.compare(location.size() - 3, 3, "/..") == 0)) {
+    error = "external data location '" + location + "' of tensor '" +
+            proto.name() + "' must stay inside the model's directory";
     return false;
   }
   std::string path = baseDir.empty() ? location : baseDir + "/" + location;
@@ -108,9 +125,15 @@ static bool readExternal(const TensorProto &proto, const std::string &baseDir,
   }
   in.seekg(0, std::ios::end);
   int64_t size = in.tellg();
+  if (offset > size) {
+    error = "external data of tensor '" + proto.name() + "' starts at offset " +
+            std::to_string(offset) + ", past the end of '" + path + "' (" +
+            std::to_string(size) + " bytes)";
+    return false;
+  }
   if (length < 0)
     length = size - offset;
-  if (offset < 0 || offset + length > size) {
+  if (length > size - offset) {
     error = "external data of tensor '" + proto.name() + "' (offset " +
             std::to_string(offset) + ", length " + std::to_string(length) +
             ") lies outside '" + path + "' (" + std::to_string(size) +
@@ -234,9 +257,10 @@ bool readTensorProtoFile(const std::string &path, Tensor &out,
     return false;
   }
   name = proto.name();
-  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos
-                                       ? 0
-                                       : path.find_last_of('/'));
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "."
+                    : slash == 0               ? "/"
+                                               : path.substr(0, slash);
   if (!tensorFromProto(proto, dir, out, error)) {
     error = path + ": " + error;
     return false;

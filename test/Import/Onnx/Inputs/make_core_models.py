@@ -280,6 +280,59 @@ def zero_group():
                 inits=[arr('w', np.ones((1, 1, 1, 1)))], check=False)
 
 
+@model('mixed_matmul')
+def mixed_matmul():
+    # Constant operands of different element types: the verifier must reject
+    # the op before import-time folding evaluates it.
+    return make([node('MatMul', ['a', 'b'], ['y'], name='mm_mixed')],
+                [], [('y', F, [2, 2])],
+                inits=[arr('a', np.ones((2, 2))), arr('b', np.ones((2, 2)), np.int64)],
+                check=False)
+
+
+@model('int_div_overflow')
+def int_div_overflow():
+    return make([node('Div', ['a', 'b'], ['q']), node('Mod', ['a', 'b'], ['r'])],
+                [], [('q', I64, [1]), ('r', I64, [1])],
+                inits=[arr('a', [-(1 << 63)], np.int64), arr('b', [-1], np.int64)])
+
+
+@model('float_mod_without_fmod')
+def float_mod_without_fmod():
+    return make([node('Mod', ['x', 'x'], ['y'], name='fmod0')],
+                [('x', F, [2])], [('y', F, [2])], check=False)
+
+
+@model('constant_no_output')
+def constant_no_output():
+    c = h.make_node('Constant', [], [], name='lonely',
+                    value=numpy_helper.from_array(np.ones(2, np.float32)))
+    return make([c, node('Relu', ['x'], ['y'])], [('x', F, [2])], [('y', F, [2])],
+                check=False)
+
+
+def external_with(location=None, offset=None):
+    m = large_weight()
+    t = m.graph.initializer[0]
+    t.ClearField('raw_data')
+    t.data_location = T.EXTERNAL
+    for key, value in (('location', location or 'w.bin'), ('offset', offset)):
+        if value is not None:
+            kv = t.external_data.add()
+            kv.key, kv.value = key, value
+    return m
+
+
+@model('external_traversal')
+def external_traversal():
+    return external_with(location='../../etc/passwd')
+
+
+@model('external_bad_offset')
+def external_bad_offset():
+    return external_with(offset='9223372036854775000')
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -287,7 +340,11 @@ def main():
     for name in names:
         m = MODELS[name]()
         path = os.path.join(out, name + '.onnx')
-        if name == 'external_data':
+        if name in ('external_traversal', 'external_bad_offset'):
+            with open(os.path.join(out, 'w.bin'), 'wb') as f:
+                f.write(np.eye(16, dtype=np.float32).tobytes())
+            onnx.save(m, path)
+        elif name == 'external_data':
             onnx.save_model(m, path, save_as_external_data=True,
                             all_tensors_to_one_file=True,
                             location='external_data.bin', size_threshold=64)
