@@ -1,5 +1,6 @@
 //===- IsaDialect.cpp - The isa dialect: attributes, ops, verifiers -------===//
 #include "Isa/IR/IsaDialect.h"
+#include "tessera/Support/MlirTypes.h"
 
 #include "tessera/Target/Target.h"
 
@@ -36,64 +37,13 @@ void IsaDialect::initialize() {
 // Types and tiles
 //===----------------------------------------------------------------------===//
 
+// The mapping is shared with the graph dialect (Support/MlirTypes).
 Type tessera::isa::dtypeToType(MLIRContext *ctx, DType d) {
-  Builder b(ctx);
-  switch (d) {
-  case DType::F16:
-    return b.getF16Type();
-  case DType::BF16:
-    return b.getBF16Type();
-  case DType::F32:
-    return b.getF32Type();
-  case DType::F64:
-    return b.getF64Type();
-  case DType::I8:
-    return b.getIntegerType(8);
-  case DType::I16:
-    return b.getIntegerType(16);
-  case DType::I32:
-    return b.getIntegerType(32);
-  case DType::I64:
-    return b.getIntegerType(64);
-  case DType::U8:
-    return b.getIntegerType(8, false);
-  case DType::U16:
-    return b.getIntegerType(16, false);
-  case DType::U32:
-    return b.getIntegerType(32, false);
-  case DType::U64:
-    return b.getIntegerType(64, false);
-  case DType::Bool:
-    return b.getI1Type();
-  }
-  return b.getF32Type();
+  return dtypeToMlirType(ctx, d);
 }
 
 std::optional<DType> tessera::isa::typeToDType(Type t) {
-  if (t.isF16())
-    return DType::F16;
-  if (t.isBF16())
-    return DType::BF16;
-  if (t.isF32())
-    return DType::F32;
-  if (t.isF64())
-    return DType::F64;
-  if (auto it = dyn_cast<IntegerType>(t)) {
-    bool u = it.isUnsigned();
-    switch (it.getWidth()) {
-    case 1:
-      return DType::Bool;
-    case 8:
-      return u ? DType::U8 : DType::I8;
-    case 16:
-      return u ? DType::U16 : DType::I16;
-    case 32:
-      return u ? DType::U32 : DType::I32;
-    case 64:
-      return u ? DType::U64 : DType::I64;
-    }
-  }
-  return std::nullopt;
+  return dtypeFromMlirType(t);
 }
 
 TileAttr tessera::isa::tileToAttr(MLIRContext *ctx, const bin::Tile &t) {
