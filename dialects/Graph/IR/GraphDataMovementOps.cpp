@@ -20,26 +20,6 @@ using namespace mlir;
 
 namespace tessera::graph {
 
-static Shape shapeOf(Type t) {
-  auto s = cast<ShapedType>(t).getShape();
-  return Shape(s.begin(), s.end());
-}
-
-static Type elementOf(Type t) { return cast<ShapedType>(t).getElementType(); }
-
-static Type tensorOf(const Shape &shape, Type elementType) {
-  return RankedTensorType::get(shape, elementType);
-}
-
-/// Reports a kernel's shape error at `loc`, or pushes the inferred type.
-static LogicalResult pushShape(std::optional<Location> loc,
-                               llvm::Expected<Shape> shape, Type elementType,
-                               SmallVectorImpl<Type> &types) {
-  if (!shape)
-    return emitOptionalError(loc, llvm::toString(shape.takeError()));
-  types.push_back(tensorOf(*shape, elementType));
-  return success();
-}
 
 /// Shortest natural form of a double for messages ("1.5", not "1.50").
 static std::string formatDouble(double v) {

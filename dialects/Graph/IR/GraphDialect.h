@@ -32,6 +32,16 @@ llvm::LogicalResult inferReduceType(std::optional<mlir::Location> loc,
                                     llvm::ArrayRef<int64_t> axes, bool keepdims,
                                     bool noopWithEmptyAxes,
                                     llvm::SmallVectorImpl<mlir::Type> &types);
+/// Shape and element type of a shaped type, and the tensor type of both.
+Shape shapeOf(mlir::Type shapedType);
+mlir::Type elementOf(mlir::Type shapedType);
+mlir::Type tensorOf(const Shape &shape, mlir::Type elementType);
+/// Pushes tensor<shape x elementType> into `types`, or reports the shape
+/// rule's error at `loc` (type inference shares shape rules with kernels).
+llvm::LogicalResult pushShape(std::optional<mlir::Location> loc,
+                              llvm::Expected<Shape> shape,
+                              mlir::Type elementType,
+                              llvm::SmallVectorImpl<mlir::Type> &types);
 /// Pushes `result` into `out`, or reports its error on `op`.
 llvm::LogicalResult wrapEval(mlir::Operation *op,
                              llvm::SmallVectorImpl<Tensor> &out,

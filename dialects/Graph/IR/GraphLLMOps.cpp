@@ -17,10 +17,6 @@ using namespace mlir;
 
 namespace tessera::graph {
 
-static Shape shapeOf(Type t) {
-  auto s = cast<ShapedType>(t).getShape();
-  return Shape(s.begin(), s.end());
-}
 
 static Shape shapeOf(Value v) { return shapeOf(v.getType()); }
 

@@ -15,21 +15,7 @@ using namespace mlir;
 
 namespace tessera::graph {
 
-static Shape shapeOf(Type t) {
-  auto s = cast<ShapedType>(t).getShape();
-  return Shape(s.begin(), s.end());
-}
-static Type elementOf(Type t) { return cast<ShapedType>(t).getElementType(); }
 
-/// Pushes tensor<shape x elementType>, or reports the shape rule's error.
-static LogicalResult pushShape(std::optional<Location> loc,
-                               llvm::Expected<Shape> shape, Type elementType,
-                               SmallVectorImpl<Type> &types) {
-  if (!shape)
-    return emitOptionalError(loc, llvm::toString(shape.takeError()));
-  types.push_back(RankedTensorType::get(*shape, elementType));
-  return success();
-}
 
 static LogicalResult report(std::optional<Location> loc, llvm::Error err) {
   if (err)

@@ -18,15 +18,24 @@ static LogicalResult fail(std::optional<Location> loc, const Twine &message) {
   return emitOptionalError(loc, message);
 }
 
-static Shape shapeOf(Type t) {
+Shape shapeOf(Type t) {
   auto s = cast<ShapedType>(t).getShape();
   return Shape(s.begin(), s.end());
 }
 
-static Type elementOf(Type t) { return cast<ShapedType>(t).getElementType(); }
+Type elementOf(Type t) { return cast<ShapedType>(t).getElementType(); }
 
-static Type tensorOf(const Shape &shape, Type elementType) {
+Type tensorOf(const Shape &shape, Type elementType) {
   return RankedTensorType::get(shape, elementType);
+}
+
+LogicalResult pushShape(std::optional<Location> loc,
+                        llvm::Expected<Shape> shape, Type elementType,
+                        SmallVectorImpl<Type> &types) {
+  if (!shape)
+    return emitOptionalError(loc, llvm::toString(shape.takeError()));
+  types.push_back(tensorOf(*shape, elementType));
+  return success();
 }
 
 LogicalResult inferBroadcastType(std::optional<Location> loc, Type lhs,
