@@ -1117,7 +1117,10 @@ llvm::Expected<Tensor> range(const Tensor &start, const Tensor &limit,
     if (d == 0 || !std::isfinite(s) || !std::isfinite(l) || !std::isfinite(d))
       return makeError(
           "range needs a finite, non-zero delta and finite bounds");
-    int64_t n = std::max<int64_t>((int64_t)std::ceil((l - s) / d), 0);
+    double count = std::ceil((l - s) / d);
+    if (count > (double)((int64_t)1 << 28))
+      return makeError("range has too many elements");
+    int64_t n = std::max<int64_t>((int64_t)count, 0);
     Tensor r(dtype, {n});
     for (int64_t i = 0; i < n; ++i)
       r.setD(i, s + i * d);
@@ -1131,7 +1134,7 @@ llvm::Expected<Tensor> range(const Tensor &start, const Tensor &limit,
   __int128 n = d > 0 ? (span + d - 1) / d : (span + d + 1) / d;
   if (n < 0)
     n = 0;
-  if (n > (int64_t)1 << 31)
+  if (n > (int64_t)1 << 28)
     return makeError("range has too many elements");
   Tensor r(dtype, {(int64_t)n});
   for (int64_t i = 0; i < (int64_t)n; ++i)

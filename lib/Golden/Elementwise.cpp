@@ -90,14 +90,19 @@ mapBinary(const Tensor &a, const Tensor &b, DType resultType,
 
 llvm::Expected<Tensor>
 compareBinary(const Tensor &a, const Tensor &b,
-              llvm::function_ref<bool(double, double)> fn) {
+              llvm::function_ref<bool(double, double)> fn,
+              llvm::function_ref<bool(int64_t, int64_t)> intFn) {
   auto shape = broadcastShapes(a.shape(), b.shape());
   if (!shape)
     return shape.takeError();
   Tensor r(DType::Bool, *shape);
+  // int64 values beyond 2^53 are not exact as doubles: compare them as ints.
+  bool exactInts = !a.isFloat() && !b.isFloat() && intFn;
   forEachBroadcast(*shape, {&a.shape(), &b.shape()},
                    [&](int64_t o, llvm::ArrayRef<int64_t> in) {
-                     r.setI(o, fn(a.getD(in[0]), b.getD(in[1])) ? 1 : 0);
+                     bool v = exactInts ? intFn(a.getI(in[0]), b.getI(in[1]))
+                                        : fn(a.getD(in[0]), b.getD(in[1]));
+                     r.setI(o, v ? 1 : 0);
                    });
   return r;
 }

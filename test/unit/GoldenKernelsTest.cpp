@@ -107,6 +107,16 @@ TEST(Golden, DataMovement) {
             "gather index 3 is out of range for a dimension of size 3");
 }
 
+TEST(Golden, IntegerComparisonsAreExact) {
+  // 2^53 + 1 and 2^53 are equal as doubles, not as int64.
+  Tensor a = Tensor::fromInts(DType::I64, {1}, {9007199254740993});
+  Tensor b = Tensor::fromInts(DType::I64, {1}, {9007199254740992});
+  Tensor eq = cantFail(compareBinary(
+      a, b, [](double x, double y) { return x == y; },
+      [](int64_t x, int64_t y) { return x == y; }));
+  EXPECT_EQ(eq.getI(0), 0);
+}
+
 TEST(Golden, IntegerSemantics) {
   Tensor a = Tensor::fromInts(DType::I32, {4}, {-7, 7, -7, 7});
   Tensor b = Tensor::fromInts(DType::I32, {4}, {2, -2, -2, 2});
@@ -114,6 +124,10 @@ TEST(Golden, IntegerSemantics) {
   EXPECT_EQ(m.ints(), (std::vector<int64_t>{1, -1, -1, 1}));
   Tensor f = cantFail(mod(a, b, true));
   EXPECT_EQ(f.ints(), (std::vector<int64_t>{-1, 1, -1, 1}));
+  // INT64_MIN % -1 would trap on the host; it is 0.
+  Tensor minI = Tensor::fromInts(DType::I64, {1}, {INT64_MIN});
+  Tensor minusOne = Tensor::fromInts(DType::I64, {1}, {-1});
+  EXPECT_EQ(cantFail(mod(minI, minusOne, false)).getI(0), 0);
   Tensor p = cantFail(pow(Tensor::fromInts(DType::I64, {1}, {3}),
                           Tensor::fromInts(DType::I64, {1}, {4})));
   EXPECT_EQ(p.getI(0), 81);

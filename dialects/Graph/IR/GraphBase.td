@@ -107,7 +107,7 @@ class Graph_BinaryOp<string mnemonic, TypeConstraint operandType,
 }
 
 // Comparison with broadcasting: operands of one element type, an i1 result.
-// `expr` compares doubles `a` and `b` (exact for every integer up to 2^53).
+// `expr` compares `a` and `b`: as doubles for floats, as int64 for integers.
 class Graph_CompareOp<string mnemonic, string expr>
     : Graph_Op<mnemonic, [SameOperandsElementType]> {
   let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs);
@@ -124,7 +124,8 @@ class Graph_CompareOp<string mnemonic, string expr>
         ::llvm::SmallVectorImpl<::tessera::Tensor> &out) {
       return ::tessera::graph::wrapEval(getOperation(), out,
           ::tessera::golden::compareBinary(in[0], in[1],
-              [](double a, double b) -> bool { return }] # expr # [{; }));
+              [](double a, double b) -> bool { return }] # expr # [{; },
+              [](int64_t a, int64_t b) -> bool { return }] # expr # [{; }));
     }
   }];
 }

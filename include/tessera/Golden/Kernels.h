@@ -42,9 +42,12 @@ mapBinary(const Tensor &a, const Tensor &b, DType resultType,
           llvm::function_ref<float(float, float)> floatFn,
           llvm::function_ref<int64_t(int64_t, int64_t)> intFn);
 
-/// Broadcasting comparison producing a bool tensor.
-llvm::Expected<Tensor> compareBinary(const Tensor &a, const Tensor &b,
-                                     llvm::function_ref<bool(double, double)> fn);
+/// Broadcasting comparison producing a bool tensor. Integer tensors compare
+/// exactly as int64 (`intFn`), floats as double.
+llvm::Expected<Tensor>
+compareBinary(const Tensor &a, const Tensor &b,
+              llvm::function_ref<bool(double, double)> fn,
+              llvm::function_ref<bool(int64_t, int64_t)> intFn);
 
 llvm::Expected<Tensor> pow(const Tensor &base, const Tensor &exponent);
 llvm::Expected<Tensor> mod(const Tensor &a, const Tensor &b, bool fmod);

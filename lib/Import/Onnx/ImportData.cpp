@@ -413,6 +413,11 @@ static LogicalResult importConstantOfShape(NodeImporter &n) {
       return n.error("'value' must hold one element, it holds " +
                      Twine(value.numElements()));
   }
+  // The result becomes a constant attribute: bound what is materialized.
+  int64_t count = shapeNumElements(Shape(shape->begin(), shape->end()));
+  if (count > (int64_t(1) << 28))
+    return n.error("the result of " + Twine(count) +
+                   " elements is too large to build as a constant");
   Tensor r(value.dtype(), Shape(shape->begin(), shape->end()));
   if (r.isFloat())
     std::fill(r.floats().begin(), r.floats().end(), value.floats()[0]);
@@ -435,6 +440,9 @@ static LogicalResult importEyeLike(NodeImporter &n) {
   }
   if (!dtype)
     return n.error("unsupported input element type");
+  if (shapeNumElements(in) > (int64_t(1) << 28))
+    return n.error("the result of " + Twine(shapeNumElements(in)) +
+                   " elements is too large to build as a constant");
   n.setResult(
       n.constant(golden::eyeLike(*dtype, in[0], in[1], n.attrInt("k", 0))));
   return success();
