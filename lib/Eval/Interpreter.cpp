@@ -110,14 +110,21 @@ FailureOr<std::vector<Tensor>> evaluateFunction(func::FuncOp func,
     if (!evaluable)
       return op.emitOpError("has no golden evaluation"), failure();
     SmallVector<Tensor> operands, results;
-    for (Value v : op.getOperands()) {
+    for (auto [index, v] : llvm::enumerate(op.getOperands())) {
       if (!env.count(v) && v.getDefiningOp<graph::ConstantOp>() &&
           failed(materialize(v)))
         return failure();
       auto it = env.find(v);
       if (it == env.end())
         return op.emitOpError("uses a value that was not computed"), failure();
-      operands.push_back(it->second);
+      // A value's last use takes it instead of copying it (unless this op
+      // reads it again through a later operand).
+      bool readAgain =
+          llvm::is_contained(op.getOperands().drop_front(index + 1), v);
+      if (lastUse.lookup(v) == &op && !readAgain)
+        operands.push_back(std::move(it->second));
+      else
+        operands.push_back(it->second);
     }
     if (failed(evaluable.evaluate(operands, results)))
       return failure();

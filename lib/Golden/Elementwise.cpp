@@ -125,14 +125,14 @@ llvm::Expected<Tensor> pow(const Tensor &base, const Tensor &exponent) {
   if (!shape)
     return shape.takeError();
   Tensor r(base.dtype(), *shape);
-  forEachBroadcast(*shape, {&base.shape(), &exponent.shape()},
-                   [&](int64_t o, llvm::ArrayRef<int64_t> in) {
-                     if (!base.isFloat() && !exponent.isFloat())
-                       r.setI(o, intPow(base.getI(in[0]), exponent.getI(in[1])));
-                     else
-                       r.setD(o, std::pow((double)base.getF(in[0]),
-                                          exponent.getD(in[1])));
-                   });
+  forEachBroadcast(
+      *shape, {&base.shape(), &exponent.shape()},
+      [&](int64_t o, llvm::ArrayRef<int64_t> in) {
+        if (!base.isFloat() && !exponent.isFloat())
+          r.setI(o, intPow(base.getI(in[0]), exponent.getI(in[1])));
+        else
+          r.setD(o, std::pow((double)base.getF(in[0]), exponent.getD(in[1])));
+      });
   return r;
 }
 

@@ -40,8 +40,7 @@ llvm::Expected<Tensor> matmul(const Tensor &a, const Tensor &b) {
   bool isFloat = a.isFloat();
   forEachBroadcast(
       batch, {&batchA, &batchB}, [&](int64_t o, llvm::ArrayRef<int64_t> in) {
-        int64_t aBase = in[0] * m * k, bBase = in[1] * k * n,
-                oBase = o * m * n;
+        int64_t aBase = in[0] * m * k, bBase = in[1] * k * n, oBase = o * m * n;
         for (int64_t i = 0; i < m; ++i) {
           // i-k-j loop order: streams rows of B, vectorizes over j.
           if (isFloat) {
@@ -71,8 +70,7 @@ llvm::Expected<Tensor> matmul(const Tensor &a, const Tensor &b) {
 }
 
 llvm::Expected<Tensor> gemm(const Tensor &a, const Tensor &b, const Tensor *c,
-                            float alpha, float beta, bool transA,
-                            bool transB) {
+                            float alpha, float beta, bool transA, bool transB) {
   if (a.rank() != 2 || b.rank() != 2)
     return makeError("gemm expects 2-D A and B");
   int64_t m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
@@ -86,7 +84,8 @@ llvm::Expected<Tensor> gemm(const Tensor &a, const Tensor &b, const Tensor *c,
     for (int64_t kk = 0; kk < k; ++kk) {
       float av = transA ? a.getF(kk * m + i) : a.getF(i * k + kk);
       for (int64_t j = 0; j < n; ++j)
-        acc[i * n + j] += av * (transB ? b.getF(j * k + kk) : b.getF(kk * n + j));
+        acc[i * n + j] +=
+            av * (transB ? b.getF(j * k + kk) : b.getF(kk * n + j));
     }
   if (c) {
     auto bc = broadcastShapes(c->shape(), outShape);

@@ -55,8 +55,8 @@ Tensor softmax(const Tensor &x, int64_t axis, bool logSoftmax) {
         sum += std::exp(x.getF(base + j * inner) - mx);
       for (int64_t j = 0; j < n; ++j) {
         float v = x.getF(base + j * inner) - mx;
-        r.setF(base + j * inner, logSoftmax ? v - std::log(sum)
-                                            : std::exp(v) / sum);
+        r.setF(base + j * inner,
+               logSoftmax ? v - std::log(sum) : std::exp(v) / sum);
       }
     }
   return r;
@@ -75,8 +75,9 @@ featureIndex(const Tensor &param, const Shape &featureShape) {
                      shapeToString(featureShape));
   }
   std::vector<int64_t> idx(shapeNumElements(featureShape));
-  forEachBroadcast(featureShape, {&param.shape()},
-                   [&](int64_t o, llvm::ArrayRef<int64_t> in) { idx[o] = in[0]; });
+  forEachBroadcast(
+      featureShape, {&param.shape()},
+      [&](int64_t o, llvm::ArrayRef<int64_t> in) { idx[o] = in[0]; });
   return idx;
 }
 
@@ -166,7 +167,8 @@ llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
       outShape.push_back(1);
   }
   int64_t outCount = shapeNumElements(keptShape);
-  int64_t reduceCount = outCount ? x.numElements() / std::max<int64_t>(outCount, 1) : 0;
+  int64_t reduceCount =
+      outCount ? x.numElements() / std::max<int64_t>(outCount, 1) : 0;
   bool isFloat = x.isFloat();
   double init = 0;
   if (kind == ReduceKind::Max)
@@ -198,10 +200,12 @@ llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
         acc[o] += v;
         break;
       case ReduceKind::Max:
-        acc[o] = (std::isnan(v) || std::isnan(acc[o])) ? NAN : std::max(acc[o], v);
+        acc[o] =
+            (std::isnan(v) || std::isnan(acc[o])) ? NAN : std::max(acc[o], v);
         break;
       case ReduceKind::Min:
-        acc[o] = (std::isnan(v) || std::isnan(acc[o])) ? NAN : std::min(acc[o], v);
+        acc[o] =
+            (std::isnan(v) || std::isnan(acc[o])) ? NAN : std::min(acc[o], v);
         break;
       case ReduceKind::Prod:
         acc[o] *= v;

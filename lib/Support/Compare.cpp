@@ -44,12 +44,11 @@ CompareResult compareTensors(const Tensor &actual, const Tensor &expected,
       ++r.mismatches;
     }
   }
-  r.cosine = (na == 0 && nb == 0) ? 1.0
-             : (na == 0 || nb == 0)
-                 ? 0.0
-                 : dot / (std::sqrt(na) * std::sqrt(nb));
-  r.euclidean = ns == 0 ? (nd == 0 ? 1.0 : 0.0)
-                        : 1.0 - std::sqrt(nd) / std::sqrt(ns);
+  r.cosine = (na == 0 && nb == 0)   ? 1.0
+             : (na == 0 || nb == 0) ? 0.0
+                                    : dot / (std::sqrt(na) * std::sqrt(nb));
+  r.euclidean =
+      ns == 0 ? (nd == 0 ? 1.0 : 0.0) : 1.0 - std::sqrt(nd) / std::sqrt(ns);
   return r;
 }
 

@@ -23,14 +23,15 @@ TEST(Golden, BroadcastShapes) {
   EXPECT_EQ(cantFail(broadcastShapes({}, {5})), (Shape{5}));
   auto bad = broadcastShapes({2, 3}, {4});
   ASSERT_FALSE((bool)bad);
-  EXPECT_EQ(toString(bad.takeError()), "shapes 2x3 and 4 are not broadcastable");
+  EXPECT_EQ(toString(bad.takeError()),
+            "shapes 2x3 and 4 are not broadcastable");
 }
 
 TEST(Golden, BroadcastingAdd) {
   Tensor a = f32({2, 3}, {1, 2, 3, 4, 5, 6});
   Tensor b = f32({3}, {10, 20, 30});
-  Tensor r = cantFail(mapBinary(a, b, DType::F32,
-                                [](float x, float y) { return x + y; }, nullptr));
+  Tensor r = cantFail(mapBinary(
+      a, b, DType::F32, [](float x, float y) { return x + y; }, nullptr));
   EXPECT_EQ(r.floats(), (std::vector<float>{11, 22, 33, 14, 25, 36}));
 }
 
@@ -46,7 +47,8 @@ TEST(Golden, MatMulBatchedAndVector) {
   EXPECT_EQ(rv.floats(), (std::vector<float>{9, 12}));
   auto bad = matmulShape({2, 3}, {2, 3});
   ASSERT_FALSE((bool)bad);
-  EXPECT_NE(toString(bad.takeError()).find("inner dimensions differ"), std::string::npos);
+  EXPECT_NE(toString(bad.takeError()).find("inner dimensions differ"),
+            std::string::npos);
 }
 
 TEST(Golden, GemmTransposesAndBias) {

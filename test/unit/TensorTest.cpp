@@ -1,7 +1,7 @@
 //===- TensorTest.cpp - Host tensor and half-precision tests --------------===//
 
-#include "tessera/Support/Compare.h"
 #include "tessera/Support/Tensor.h"
+#include "tessera/Support/Compare.h"
 
 #include <gtest/gtest.h>
 

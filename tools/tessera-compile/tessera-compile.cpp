@@ -36,11 +36,11 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(category));
 enum class EmitStage { Graph };
-static cl::opt<EmitStage> emit(
-    "emit", cl::desc("The stage to emit"), cl::init(EmitStage::Graph),
-    cl::values(clEnumValN(EmitStage::Graph, "graph",
-                          "graph dialect IR after import and folding")),
-    cl::cat(category));
+static cl::opt<EmitStage>
+    emit("emit", cl::desc("The stage to emit"), cl::init(EmitStage::Graph),
+         cl::values(clEnumValN(EmitStage::Graph, "graph",
+                               "graph dialect IR after import and folding")),
+         cl::cat(category));
 static cl::opt<bool> skipChecker(
     "skip-onnx-checker",
     cl::desc("Do not run onnx::checker before importing (Tessera's own "

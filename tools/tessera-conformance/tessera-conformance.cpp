@@ -43,8 +43,8 @@ static cl::opt<std::string>
             cl::init("/usr/include/onnx/backend/test/data/node"));
 static cl::opt<std::string>
     xfailFile("xfail", cl::desc("Expected-failure list (test name + reason)"));
-static cl::opt<std::string> reportFile("report",
-                                       cl::desc("Write the per-test table here"));
+static cl::opt<std::string>
+    reportFile("report", cl::desc("Write the per-test table here"));
 static cl::opt<std::string> filter("filter",
                                    cl::desc("Only run tests matching a regex"));
 static cl::opt<std::string> path("path",
@@ -76,10 +76,10 @@ static std::vector<std::string> listSorted(const std::string &dir,
       names.push_back(name.str());
   }
   // input_10 sorts after input_9.
-  std::sort(names.begin(), names.end(), [](const std::string &a,
-                                           const std::string &b) {
-    return a.size() != b.size() ? a.size() < b.size() : a < b;
-  });
+  std::sort(names.begin(), names.end(),
+            [](const std::string &a, const std::string &b) {
+              return a.size() != b.size() ? a.size() < b.size() : a < b;
+            });
   return names;
 }
 
@@ -255,8 +255,8 @@ static std::map<std::string, std::string> readXfail(const std::string &file,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "Runs ONNX's backend node tests through Tessera\n");
+  cl::ParseCommandLineOptions(
+      argc, argv, "Runs ONNX's backend node tests through Tessera\n");
   if (path != "golden") {
     llvm::errs() << "tessera-conformance: unknown --path '" << path
                  << "' (available: golden)\n";
@@ -294,7 +294,8 @@ int main(int argc, char **argv) {
   std::vector<Running> running;
   size_t next = 0;
   while (next < tests.size() || !running.empty()) {
-    while (next < tests.size() && running.size() < std::max(1u, (unsigned)jobs)) {
+    while (next < tests.size() &&
+           running.size() < std::max(1u, (unsigned)jobs)) {
       int fds[2];
       if (pipe(fds) != 0) {
         llvm::errs() << "tessera-conformance: pipe failed\n";
@@ -336,11 +337,10 @@ int main(int argc, char **argv) {
         close(r.fd);
         Outcome o;
         if (WIFSIGNALED(status))
-          o.detail = WTERMSIG(status) == SIGALRM
-                         ? "timed out after " + std::to_string(timeoutSeconds) +
-                               " s"
-                         : "crashed with signal " +
-                               std::to_string(WTERMSIG(status));
+          o.detail =
+              WTERMSIG(status) == SIGALRM
+                  ? "timed out after " + std::to_string(timeoutSeconds) + " s"
+                  : "crashed with signal " + std::to_string(WTERMSIG(status));
         else if (!text.empty()) {
           o.passed = text[0] == 'P';
           o.detail = text.substr(1);
@@ -367,8 +367,9 @@ int main(int argc, char **argv) {
       result = "XPASS";
       ++failed;
       ++unexpectedPass;
-      llvm::errs() << "XPASS " << t
-                   << ": passes but is on the expected-failure list; remove it\n";
+      llvm::errs()
+          << "XPASS " << t
+          << ": passes but is on the expected-failure list; remove it\n";
     } else if (listed) {
       result = "XFAIL";
       ++expected;
@@ -399,8 +400,8 @@ int main(int argc, char **argv) {
   }
   llvm::outs() << "path " << path << ": " << tests.size() << " tests, "
                << expected << " expected failures (listed with reasons in "
-               << (xfailFile.empty() ? "<none>" : xfailFile.getValue())
-               << "), " << unexpectedPass << " unexpected passes, " << stale
+               << (xfailFile.empty() ? "<none>" : xfailFile.getValue()) << "), "
+               << unexpectedPass << " unexpected passes, " << stale
                << " stale list entries\n";
   llvm::outs() << passed << " passed, " << failed + stale << " failed, "
                << expected << " skipped\n";

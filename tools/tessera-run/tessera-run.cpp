@@ -48,34 +48,35 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape for a dynamic model input: NAME=1x128"),
                 cl::cat(category));
-static cl::opt<std::string> outputDir("output-dir",
-                                      cl::desc("Directory for NAME.npy outputs"),
-                                      cl::init("."), cl::cat(category));
+static cl::opt<std::string>
+    outputDir("output-dir", cl::desc("Directory for NAME.npy outputs"),
+              cl::init("."), cl::cat(category));
 // LLVM registers its own `-stats`; main() maps `--stats` to this option.
 static cl::opt<bool> stats("print-stats",
                            cl::desc("(.npu) Print cycles, pipe busy %, DRAM "
                                     "bytes, FLOPs and the roofline ratio"),
                            cl::cat(category));
-static cl::opt<std::string> statsJson("print-stats-json",
-                                      cl::desc("(.npu) Write the stats as JSON"),
-                                      cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string>
+    statsJson("print-stats-json", cl::desc("(.npu) Write the stats as JSON"),
+              cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string> tracePath("trace",
                                       cl::desc("(.npu) Write a Chrome trace"),
-                                      cl::value_desc("file"), cl::cat(category));
+                                      cl::value_desc("file"),
+                                      cl::cat(category));
 static cl::opt<std::string>
     targetOverride("target",
                    cl::desc("(.npu) Target preset or JSON file (default: the "
                             "one the program was built for)"),
                    cl::cat(category));
-static cl::opt<bool> timingOnly(
-    "no-functional",
-    cl::desc("(.npu) Model timing only; do not compute values"),
-    cl::cat(category));
-static cl::opt<bool> warmL2(
-    "warm-l2",
-    cl::desc("(.npu) Inputs start resident in the L2 cache, as in a "
-             "benchmark loop"),
-    cl::cat(category));
+static cl::opt<bool>
+    timingOnly("no-functional",
+               cl::desc("(.npu) Model timing only; do not compute values"),
+               cl::cat(category));
+static cl::opt<bool>
+    warmL2("warm-l2",
+           cl::desc("(.npu) Inputs start resident in the L2 cache, as in a "
+                    "benchmark loop"),
+           cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
@@ -191,8 +192,8 @@ int main(int argc, char **argv) {
     std::string protoName;
     if (!loadTensor(path, t, protoName, error))
       return fail(error);
-    if (name.empty() && std::find(names.begin(), names.end(), protoName) !=
-                            names.end())
+    if (name.empty() &&
+        std::find(names.begin(), names.end(), protoName) != names.end())
       name = protoName;
     if (name.empty()) {
       if (nextPositional >= names.size())

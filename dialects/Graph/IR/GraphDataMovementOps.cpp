@@ -20,7 +20,6 @@ using namespace mlir;
 
 namespace tessera::graph {
 
-
 /// Shortest natural form of a double for messages ("1.5", not "1.50").
 static std::string formatDouble(double v) {
   char buf[32];

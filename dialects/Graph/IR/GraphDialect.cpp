@@ -30,7 +30,8 @@ int64_t sumTensorBytes(TypeRange types) {
   for (Type t : types)
     if (auto shaped = dyn_cast<ShapedType>(t))
       if (shaped.hasStaticShape())
-        total += shaped.getNumElements() * elementBytes(shaped.getElementType());
+        total +=
+            shaped.getNumElements() * elementBytes(shaped.getElementType());
   return total;
 }
 

@@ -117,9 +117,9 @@ int64_t LayerNormOp::getFlops() { return 8 * dimsProduct(getType()); }
 
 LogicalResult RMSNormOp::evaluate(ArrayRef<Tensor> in,
                                   SmallVectorImpl<Tensor> &out) {
-  return wrapEval(*this, out,
-                  golden::rmsNorm(in[0], in[1], getAxis(),
-                                  getEpsilon().convertToFloat()));
+  return wrapEval(
+      *this, out,
+      golden::rmsNorm(in[0], in[1], getAxis(), getEpsilon().convertToFloat()));
 }
 int64_t RMSNormOp::getFlops() { return 4 * dimsProduct(getType()); }
 

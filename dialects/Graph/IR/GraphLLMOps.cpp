@@ -17,7 +17,6 @@ using namespace mlir;
 
 namespace tessera::graph {
 
-
 static Shape shapeOf(Value v) { return shapeOf(v.getType()); }
 
 static Type withShape(Type like, const Shape &shape) {

@@ -15,8 +15,6 @@ using namespace mlir;
 
 namespace tessera::graph {
 
-
-
 static LogicalResult report(std::optional<Location> loc, llvm::Error err) {
   if (err)
     return emitOptionalError(loc, llvm::toString(std::move(err)));

@@ -126,8 +126,8 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   Type lhs = adaptor.getLhs().getType();
-  auto shape = golden::matmulShape(shapeOf(lhs),
-                                   shapeOf(adaptor.getRhs().getType()));
+  auto shape =
+      golden::matmulShape(shapeOf(lhs), shapeOf(adaptor.getRhs().getType()));
   if (!shape)
     return fail(loc, llvm::toString(shape.takeError()));
   types.push_back(tensorOf(*shape, elementOf(lhs)));
@@ -154,8 +154,7 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
     if (!bc || *bc != Shape{m, n})
       return fail(loc, "gemm C of shape " +
                            shapeToString(shapeOf(c.getType())) +
-                           " does not broadcast to " +
-                           shapeToString({m, n}));
+                           " does not broadcast to " + shapeToString({m, n}));
   }
   types.push_back(tensorOf({m, n}, elementOf(adaptor.getA().getType())));
   return success();

@@ -26,8 +26,7 @@ std::vector<std::string> getArgumentNames(mlir::func::FuncOp func);
 std::vector<std::string> getResultNames(mlir::func::FuncOp func);
 
 /// Finds the function to run: `main` if present, else the only function.
-mlir::func::FuncOp findEntryFunction(mlir::ModuleOp module,
-                                     std::string &error);
+mlir::func::FuncOp findEntryFunction(mlir::ModuleOp module, std::string &error);
 
 /// Called after each op with its results (for probes and --check-all).
 using OpResultCallback =

@@ -56,11 +56,9 @@ llvm::Expected<Tensor> where(const Tensor &cond, const Tensor &x,
 
 /// Iterates over every index of `outShape`, giving the flat offset into each
 /// broadcast input. Shared by the broadcasting kernels.
-void forEachBroadcast(const Shape &outShape,
-                      llvm::ArrayRef<const Shape *> inputShapes,
-                      llvm::function_ref<void(int64_t out,
-                                              llvm::ArrayRef<int64_t> ins)>
-                          fn);
+void forEachBroadcast(
+    const Shape &outShape, llvm::ArrayRef<const Shape *> inputShapes,
+    llvm::function_ref<void(int64_t out, llvm::ArrayRef<int64_t> ins)> fn);
 
 //===----------------------------------------------------------------------===//
 // Linear algebra
@@ -96,8 +94,8 @@ enum class ReduceKind {
   LogSumExp
 };
 /// Normalizes `axes` (negative values count from the back) and checks them.
-llvm::Expected<std::vector<int64_t>>
-normalizeAxes(llvm::ArrayRef<int64_t> axes, int64_t rank);
+llvm::Expected<std::vector<int64_t>> normalizeAxes(llvm::ArrayRef<int64_t> axes,
+                                                   int64_t rank);
 llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
                               bool keepdims, bool noopWithEmptyAxes,
                               ReduceKind kind);

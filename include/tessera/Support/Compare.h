@@ -1,4 +1,5 @@
-//===- Compare.h - Accuracy metrics between two tensors ----------*- C++ -*-===//
+//===- Compare.h - Accuracy metrics between two tensors ----------*- C++
+//-*-===//
 //
 // The metrics every check in Tessera reports: max absolute and relative
 // error, cosine similarity and Euclidean similarity

@@ -79,7 +79,9 @@ public:
   bool isFloat() const { return isFloatDType(dtype_); }
 
   /// Element access; the index is a flat row-major offset.
-  float getF(int64_t i) const { return isFloat() ? f_[i] : (float)getSigned(i); }
+  float getF(int64_t i) const {
+    return isFloat() ? f_[i] : (float)getSigned(i);
+  }
   int64_t getI(int64_t i) const {
     return isFloat() ? (int64_t)f_[i] : ints_[i];
   }

@@ -9,13 +9,11 @@ namespace tessera::onnx_import {
 namespace graph = tessera::graph;
 
 /// Ops with one attribute `alpha` (float) and the given ONNX default.
-template <typename OpT>
-static OpImportFn alphaOp(float defaultAlpha) {
+template <typename OpT> static OpImportFn alphaOp(float defaultAlpha) {
   return [defaultAlpha](NodeImporter &n) {
     return n.emit<OpT>(
-        n.input(0),
-        {n.b.getNamedAttr("alpha", n.b.getF32FloatAttr(
-                                       n.attrFloat("alpha", defaultAlpha)))});
+        n.input(0), {n.b.getNamedAttr("alpha", n.b.getF32FloatAttr(n.attrFloat(
+                                                   "alpha", defaultAlpha)))});
   };
 }
 
@@ -38,8 +36,7 @@ static LogicalResult variadicChain(NodeImporter &n, Value &result) {
   return success();
 }
 
-template <typename OpT>
-static LogicalResult variadicOp(NodeImporter &n) {
+template <typename OpT> static LogicalResult variadicOp(NodeImporter &n) {
   Value result;
   if (failed(variadicChain<OpT>(n, result)))
     return failure();
@@ -99,9 +96,8 @@ static LogicalResult importCast(NodeImporter &n) {
     return n.error("cannot cast to unsupported type " +
                    Twine(onnxDataTypeName((int)to)));
   return n.emit<graph::CastOp>(
-      n.input(0),
-      {n.b.getNamedAttr("to", TypeAttr::get(graph::toMlirType(
-                                  n.b.getContext(), *dt)))});
+      n.input(0), {n.b.getNamedAttr("to", TypeAttr::get(graph::toMlirType(
+                                              n.b.getContext(), *dt)))});
 }
 
 static LogicalResult importCastLike(NodeImporter &n) {
@@ -133,8 +129,8 @@ static LogicalResult importDropout(NodeImporter &n) {
   SmallVector<Value> results{n.input(0)};
   if (n.wantsOutput(1)) {
     auto type = cast<RankedTensorType>(n.input(0).getType());
-    Tensor mask(DType::Bool, Shape(type.getShape().begin(),
-                                   type.getShape().end()));
+    Tensor mask(DType::Bool,
+                Shape(type.getShape().begin(), type.getShape().end()));
     for (int64_t i = 0; i < mask.numElements(); ++i)
       mask.setI(i, 1);
     results.push_back(n.constant(mask));
@@ -258,7 +254,8 @@ void registerElementwiseImporters(OpImportRegistry &r) {
 
   // Selection and conversion.
   r.add("Where", [](NodeImporter &n) {
-    return n.emit<graph::WhereOp>(ValueRange{n.input(0), n.input(1), n.input(2)});
+    return n.emit<graph::WhereOp>(
+        ValueRange{n.input(0), n.input(1), n.input(2)});
   });
   r.add("Cast", importCast);
   r.add("CastLike", importCastLike);

@@ -10,27 +10,26 @@ namespace graph = tessera::graph;
 /// Softmax and LogSoftmax. Before opset 13 they flatten the input to 2-D at
 /// `axis` (default 1) and normalize each row; from 13 on they normalize one
 /// axis (default -1).
-template <typename OpT>
-static LogicalResult importSoftmax(NodeImporter &n) {
+template <typename OpT> static LogicalResult importSoftmax(NodeImporter &n) {
   int64_t rank = n.inputRank(0);
   int64_t axis = n.attrInt("axis", n.opset >= 13 ? -1 : 1);
   FailureOr<int64_t> a = n.normalizeAxis(axis, std::max<int64_t>(rank, 1));
   if (failed(a))
     return failure();
   if (n.opset >= 13 || rank <= 1)
-    return n.emit<OpT>(n.input(0), {n.b.getNamedAttr(
-                                       "axis", n.b.getI64IntegerAttr(*a))});
+    return n.emit<OpT>(n.input(0),
+                       {n.b.getNamedAttr("axis", n.b.getI64IntegerAttr(*a))});
   Shape shape = n.inputShape(0);
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < *a ? outer : inner) *= shape[i];
   auto flat = n.create<graph::ReshapeOp>(
-      n.input(0), {n.b.getNamedAttr("shape",
-                                    n.b.getDenseI64ArrayAttr({outer, inner}))});
+      n.input(0),
+      {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr({outer, inner}))});
   if (failed(flat))
     return failure();
-  auto soft = n.create<OpT>(flat->getResult(),
-                            {n.b.getNamedAttr("axis", n.b.getI64IntegerAttr(1))});
+  auto soft = n.create<OpT>(
+      flat->getResult(), {n.b.getNamedAttr("axis", n.b.getI64IntegerAttr(1))});
   if (failed(soft))
     return failure();
   return n.emit<graph::ReshapeOp>(

@@ -9,8 +9,7 @@ namespace graph = tessera::graph;
 
 /// Reduce ops take `axes` as an attribute, except ReduceSum from opset 13
 /// on, which takes it as an optional input.
-template <typename OpT>
-static LogicalResult importReduce(NodeImporter &n) {
+template <typename OpT> static LogicalResult importReduce(NodeImporter &n) {
   std::vector<int64_t> axes;
   bool axesAsInput = n.opType() == "ReduceSum" && n.opset >= 13;
   if (axesAsInput) {
@@ -32,8 +31,9 @@ static LogicalResult importReduce(NodeImporter &n) {
       n.input(0),
       {n.b.getNamedAttr("axes", n.b.getDenseI64ArrayAttr(axes)),
        n.b.getNamedAttr("keepdims", n.b.getBoolAttr(n.attrInt("keepdims", 1))),
-       n.b.getNamedAttr("noop_with_empty_axes",
-                        n.b.getBoolAttr(n.attrInt("noop_with_empty_axes", 0)))});
+       n.b.getNamedAttr(
+           "noop_with_empty_axes",
+           n.b.getBoolAttr(n.attrInt("noop_with_empty_axes", 0)))});
 }
 
 void registerReductionImporters(OpImportRegistry &r) {

@@ -17,8 +17,8 @@ const std::string &NodeImporter::name() const { return node.name(); }
 LogicalResult NodeImporter::error(const Twine &message) const {
   std::string nodeName = node.name().empty() ? "<unnamed>" : node.name();
   // The location already names the file (and prints it first).
-  emitError(loc) << "node '" << nodeName << "' ("
-                 << node.op_type() << ", opset " << opset << "): " << message;
+  emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                 << ", opset " << opset << "): " << message;
   return failure();
 }
 
@@ -41,8 +41,7 @@ std::optional<Tensor> NodeImporter::constantInput(size_t i) const {
   return std::move(*t);
 }
 
-FailureOr<Tensor> NodeImporter::requireConstantInput(size_t i,
-                                                     StringRef what) {
+FailureOr<Tensor> NodeImporter::requireConstantInput(size_t i, StringRef what) {
   if (!hasInput(i)) {
     (void)error("input '" + what + "' is required");
     return failure();
@@ -184,10 +183,12 @@ LogicalResult NodeImporter::verifyCreated(Operation *op) {
   // Every graph result must fit the element-count limit of graph inputs.
   for (Type t : op->getResultTypes())
     if (auto shaped = dyn_cast<ShapedType>(t))
-      if (shapeNumElements(Shape(shaped.getShape().begin(),
-                                 shaped.getShape().end())) > (int64_t(1) << 40)) {
+      if (shapeNumElements(
+              Shape(shaped.getShape().begin(), shaped.getShape().end())) >
+          (int64_t(1) << 40)) {
         op->erase();
-        return error("the result of " + name + " would have more than 2^40 "
+        return error("the result of " + name +
+                     " would have more than 2^40 "
                      "elements");
       }
   return success();

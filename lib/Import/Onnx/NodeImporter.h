@@ -46,7 +46,8 @@ public:
   const std::string &opType() const;
   const std::string &name() const;
 
-  //===--- Inputs ----------------------------------------------------------===//
+  //===--- Inputs
+  //----------------------------------------------------------===//
   /// Number of inputs the node lists (including empty optional ones).
   size_t numInputs() const { return inputs.size(); }
   /// The i-th input, or a null Value when absent or given as "".
@@ -60,11 +61,10 @@ public:
   std::optional<Tensor> constantInput(size_t i) const;
   /// Like constantInput, but reports an error naming `what` when the input
   /// is missing or not constant (dynamic shapes are not supported).
-  mlir::FailureOr<Tensor> requireConstantInput(size_t i,
-                                               llvm::StringRef what);
+  mlir::FailureOr<Tensor> requireConstantInput(size_t i, llvm::StringRef what);
   /// Constant input read as a list of integers (for shapes, axes, pads...).
-  mlir::FailureOr<std::vector<int64_t>> requireConstantInts(size_t i,
-                                                            llvm::StringRef what);
+  mlir::FailureOr<std::vector<int64_t>>
+  requireConstantInts(size_t i, llvm::StringRef what);
   /// The shape of input i (it must be present).
   Shape inputShape(size_t i) const;
   mlir::Type inputElementType(size_t i) const;
@@ -74,7 +74,8 @@ public:
   size_t numOutputs() const;
   bool wantsOutput(size_t i) const;
 
-  //===--- Attributes ------------------------------------------------------===//
+  //===--- Attributes
+  //------------------------------------------------------===//
   bool hasAttr(llvm::StringRef name) const;
   int64_t attrInt(llvm::StringRef name, int64_t defaultValue) const;
   float attrFloat(llvm::StringRef name, float defaultValue) const;
@@ -86,7 +87,8 @@ public:
   /// A tensor-valued attribute (Constant's `value`, ConstantOfShape's).
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
 
-  //===--- Results and errors ----------------------------------------------===//
+  //===--- Results and errors
+  //----------------------------------------------===//
   /// Binds the node's outputs, in order. Extra ONNX outputs that the op does
   /// not produce (e.g. Dropout's mask) may be left out if unused.
   void setResults(mlir::ValueRange values);
@@ -118,9 +120,8 @@ public:
     using Props = typename OpT::Properties;
     if constexpr (!std::is_same_v<Props, mlir::EmptyProperties>) {
       Props &props = state.getOrAddProperties<Props>();
-      if (mlir::failed(OpT::setPropertiesFromAttr(props, dict, [&] {
-            return mlir::emitError(loc);
-          })))
+      if (mlir::failed(OpT::setPropertiesFromAttr(
+              props, dict, [&] { return mlir::emitError(loc); })))
         return error("invalid attributes for " + OpT::getOperationName());
       // Absent attributes take their ODS defaults, as Operation::create
       // would do; type inference reads them.
@@ -205,8 +206,7 @@ void registerNNImporters(OpImportRegistry &registry);
 
 /// Helper for ops whose graph op takes the node's inputs as they are and
 /// no attributes: `r.add("Exp", simpleOp<graph::ExpOp>)`.
-template <typename OpT>
-mlir::LogicalResult simpleOp(NodeImporter &n) {
+template <typename OpT> mlir::LogicalResult simpleOp(NodeImporter &n) {
   llvm::SmallVector<mlir::Value> operands;
   for (size_t i = 0; i < n.numInputs(); ++i)
     if (n.hasInput(i))

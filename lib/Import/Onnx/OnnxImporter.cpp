@@ -86,9 +86,15 @@ public:
 
 private:
   Location fileLoc() { return FileLineColLoc::get(context, fileName, 0, 0); }
-  LogicalResult fail(const Twine &message) {
+  /// The result of a reported error; converts to whatever the caller returns.
+  struct Failed {
+    operator LogicalResult() const { return failure(); }
+    template <typename T> operator FailureOr<T>() const { return failure(); }
+    operator OwningOpRef<ModuleOp>() const { return nullptr; }
+  };
+  Failed fail(const Twine &message) {
     emitError(fileLoc()) << message;
-    return failure();
+    return Failed();
   }
 
   FailureOr<RankedTensorType> valueInfoType(const onnx::ValueInfoProto &info);
@@ -126,30 +132,26 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
   if (!info.type().has_tensor_type())
     return fail("input '" + name +
                 "' is not a tensor (sequences, maps and optionals are not "
-                "supported)"),
-           failure();
+                "supported)");
   const auto &tt = info.type().tensor_type();
   std::optional<DType> dtype = dtypeFromOnnx(tt.elem_type());
   if (!dtype)
     return fail("input '" + name + "' has unsupported element type " +
-                onnxDataTypeName(tt.elem_type())),
-           failure();
+                onnxDataTypeName(tt.elem_type()));
   auto override = options.inputShapes.find(name);
   SmallVector<int64_t> shape;
   if (override != options.inputShapes.end()) {
-    if (tt.has_shape() &&
-        tt.shape().dim_size() != (int)override->second.size())
+    if (tt.has_shape() && tt.shape().dim_size() != (int)
+                                                       override->second.size())
       return fail("--input-shape gives " + Twine(override->second.size()) +
                   " dimensions for input '" + name + "' of rank " +
-                  Twine(tt.shape().dim_size())),
-             failure();
+                  Twine(tt.shape().dim_size()));
     shape.assign(override->second.begin(), override->second.end());
   } else {
     if (!tt.has_shape())
       return fail("input '" + name +
                   "' has no shape; set it with --input-shape " + name +
-                  "=DIMS"),
-             failure();
+                  "=DIMS");
     for (int i = 0; i < tt.shape().dim_size(); ++i) {
       const auto &dim = tt.shape().dim(i);
       if (!dim.has_dim_value()) {
@@ -157,13 +159,11 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
             dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "";
         return fail("input '" + name + "' dimension " + Twine(i) + param +
                     " is dynamic; set it with --input-shape " + name +
-                    "=DIMS, e.g. " + name + "=1x128"),
-               failure();
+                    "=DIMS, e.g. " + name + "=1x128");
       }
       if (dim.dim_value() < 0)
         return fail("input '" + name + "' dimension " + Twine(i) +
-                    " is negative (" + Twine(dim.dim_value()) + ")"),
-               failure();
+                    " is negative (" + Twine(dim.dim_value()) + ")");
       shape.push_back(dim.dim_value());
     }
   }
@@ -172,8 +172,7 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
     if (d > 0 && count > kMaxElements / d)
       return fail("input '" + name + "' of shape " +
                   shapeToString(Shape(shape.begin(), shape.end())) +
-                  " is too large (more than 2^40 elements)"),
-             failure();
+                  " is too large (more than 2^40 elements)");
     count *= d;
   }
   return RankedTensorType::get(shape, graph::toMlirType(context, *dtype));
@@ -184,15 +183,13 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
   std::optional<DType> dtype = dtypeFromOnnx(proto.data_type());
   if (!dtype)
     return fail("initializer '" + proto.name() + "' has unsupported type " +
-                onnxDataTypeName(proto.data_type())),
-           failure();
+                onnxDataTypeName(proto.data_type()));
   SmallVector<int64_t> shape;
   int64_t count = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0 || (d > 0 && count > kMaxElements / d))
       return fail("tensor '" + proto.name() +
-                  "' has an invalid or huge dimension " + Twine(d)),
-             failure();
+                  "' has an invalid or huge dimension " + Twine(d));
     shape.push_back(d);
     count *= d;
   }
@@ -207,8 +204,7 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
     if (!external) {
       if ((int64_t)proto.raw_data().size() != bytes)
         return fail("tensor '" + proto.name() + "' needs " + Twine(bytes) +
-                    " bytes but has " + Twine(proto.raw_data().size())),
-               failure();
+                    " bytes but has " + Twine(proto.raw_data().size()));
       // Take the string out of the protobuf; the blob owns it from now on.
       auto *owned = new std::string(std::move(*proto.mutable_raw_data()));
       AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
@@ -224,37 +220,33 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
         location = kv.value();
       else if (kv.key() == "offset" &&
                StringRef(kv.value()).getAsInteger(10, offset))
-        return fail("tensor '" + proto.name() + "' has a bad external offset '" +
-                    kv.value() + "'"),
-               failure();
+        return fail("tensor '" + proto.name() +
+                    "' has a bad external offset '" + kv.value() + "'");
       else if (kv.key() == "length" &&
                StringRef(kv.value()).getAsInteger(10, length))
-        return fail("tensor '" + proto.name() + "' has a bad external length '" +
-                    kv.value() + "'"),
-               failure();
+        return fail("tensor '" + proto.name() +
+                    "' has a bad external length '" + kv.value() + "'");
     }
     if (location.empty())
       return fail("external data of tensor '" + proto.name() +
-                  "' has no location"),
-             failure();
+                  "' has no location");
     if (llvm::sys::path::is_absolute(location) ||
         llvm::is_contained(llvm::make_range(llvm::sys::path::begin(location),
                                             llvm::sys::path::end(location)),
                            ".."))
       return fail("external data location '" + location + "' of tensor '" +
-                  proto.name() + "' must stay inside the model's directory"),
-             failure();
+                  proto.name() + "' must stay inside the model's directory");
     SmallString<256> path(baseDir);
     llvm::sys::path::append(path, location);
     auto &file = externalFiles[path];
     if (!file) {
-      auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                                /*RequiresNullTerminator=*/false);
+      auto buffer =
+          llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                      /*RequiresNullTerminator=*/false);
       if (!buffer)
         return fail("cannot open external data file '" + path.str() +
                     "' of tensor '" + proto.name() +
-                    "': " + buffer.getError().message()),
-               failure();
+                    "': " + buffer.getError().message());
       file = std::shared_ptr<llvm::MemoryBuffer>(std::move(*buffer));
     }
     if (length < 0)
@@ -264,9 +256,8 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
         length > fileSize - offset)
       return fail("external data of tensor '" + proto.name() + "' (offset " +
                   Twine(offset) + ", length " + Twine(length) + ", needs " +
-                  Twine(bytes) + " bytes) does not fit '" + path.str() +
-                  "' (" + Twine(file->getBufferSize()) + " bytes)"),
-             failure();
+                  Twine(bytes) + " bytes) does not fit '" + path.str() + "' (" +
+                  Twine(file->getBufferSize()) + " bytes)");
     std::shared_ptr<llvm::MemoryBuffer> keepAlive = file;
     AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
         ArrayRef<char>(file->getBufferStart() + offset, length), 1,
@@ -278,7 +269,7 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
   Tensor t;
   std::string error;
   if (!tensorFromProto(proto, baseDir, t, error))
-    return fail(error), failure();
+    return fail(error);
   return ElementsAttr(graph::tensorToElements(context, t));
 }
 
@@ -321,8 +312,7 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
       if (pending[i])
         return fail("the graph has a cycle through node '" +
                     graph.node(i).name() + "' (" + graph.node(i).op_type() +
-                    ")"),
-               failure();
+                    ")");
   }
   return order;
 }
@@ -337,7 +327,10 @@ LogicalResult OnnxImporter::importConstantNode(const onnx::NodeProto &node,
   std::string error;
   ElementsAttr value;
   if (a.name() == "value") {
-    onnx::TensorProto proto = a.t();
+    // The model is ours and mutable (nodes reach here through the sorted,
+    // const view): move the tensor's bytes into the blob instead of copying.
+    onnx::TensorProto &proto =
+        *const_cast<onnx::AttributeProto &>(a).mutable_t();
     if (proto.name().empty())
       proto.set_name(node.output(0));
     FailureOr<ElementsAttr> attr = constantFromProto(proto);
@@ -347,18 +340,19 @@ LogicalResult OnnxImporter::importConstantNode(const onnx::NodeProto &node,
   } else if (a.name() == "value_float") {
     t = Tensor::scalarF(DType::F32, a.f());
   } else if (a.name() == "value_floats") {
-    t = Tensor::fromFloats(DType::F32, {(int64_t)a.floats_size()},
-                           std::vector<float>(a.floats().begin(),
-                                              a.floats().end()));
+    t = Tensor::fromFloats(
+        DType::F32, {(int64_t)a.floats_size()},
+        std::vector<float>(a.floats().begin(), a.floats().end()));
   } else if (a.name() == "value_int") {
     t = Tensor::scalarI(DType::I64, a.i());
   } else if (a.name() == "value_ints") {
-    t = Tensor::fromInts(DType::I64, {(int64_t)a.ints_size()},
-                         std::vector<int64_t>(a.ints().begin(), a.ints().end()));
+    t = Tensor::fromInts(
+        DType::I64, {(int64_t)a.ints_size()},
+        std::vector<int64_t>(a.ints().begin(), a.ints().end()));
   } else {
-    return emitError(loc) << "node '" << node.name()
-                          << "' (Constant): unsupported attribute '" << a.name()
-                          << "' (sparse and string constants are not supported)";
+    return emitError(loc)
+           << "node '" << node.name() << "' (Constant): unsupported attribute '"
+           << a.name() << "' (sparse and string constants are not supported)";
   }
   if (!value)
     value = graph::tensorToElements(context, t);
@@ -369,8 +363,8 @@ LogicalResult OnnxImporter::importConstantNode(const onnx::NodeProto &node,
 llvm::DenseMap<Value, Value> OnnxImporter::foldNewOps(Block::iterator begin) {
   llvm::DenseMap<Value, Value> replaced;
   Block *block = builder.getInsertionBlock();
-  for (Operation &op : llvm::make_early_inc_range(
-           llvm::make_range(begin, block->end()))) {
+  for (Operation &op :
+       llvm::make_early_inc_range(llvm::make_range(begin, block->end()))) {
     if (isa<graph::ConstantOp>(op))
       continue;
     auto evaluable = dyn_cast<graph::EvaluableOpInterface>(op);
@@ -388,8 +382,8 @@ llvm::DenseMap<Value, Value> OnnxImporter::foldNewOps(Block::iterator begin) {
     SmallVector<Tensor> inputs, results;
     bool ok = true;
     for (Value v : op.getOperands()) {
-      FailureOr<Tensor> t =
-          graph::elementsToTensor(v.getDefiningOp<graph::ConstantOp>().getValue());
+      FailureOr<Tensor> t = graph::elementsToTensor(
+          v.getDefiningOp<graph::ConstantOp>().getValue());
       if (failed(t)) {
         ok = false;
         break;
@@ -424,17 +418,15 @@ llvm::DenseMap<Value, Value> OnnxImporter::foldNewOps(Block::iterator begin) {
 }
 
 LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
-  std::string nodeName = node.name().empty()
-                             ? node.op_type() + "(" +
-                                   (node.output_size() ? node.output(0) : "") +
-                                   ")"
-                             : node.name();
+  std::string nodeName =
+      node.name().empty() ? node.op_type() + "(" +
+                                (node.output_size() ? node.output(0) : "") + ")"
+                          : node.name();
   Location loc = NameLoc::get(StringAttr::get(context, nodeName), fileLoc());
   const std::string &domain = node.domain();
   if (!domain.empty() && domain != "ai.onnx")
-    return emitError(loc) << "node '" << nodeName << "' ("
-                          << node.op_type() << "): unsupported domain '"
-                          << domain << "'";
+    return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                          << "): unsupported domain '" << domain << "'";
   // ONNX's schema knows each op's input/output counts and attribute types;
   // checking here keeps malformed nodes (possible with --skip-onnx-checker)
   // away from the op importers.
@@ -458,14 +450,13 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
     }
     auto it = values.find(in);
     if (it == values.end())
-      return emitError(loc) << "node '" << nodeName << "' ("
-                            << node.op_type() << "): input '" << in
+      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                            << "): input '" << in
                             << "' is not a graph input, an initializer or "
                                "the output of any node";
     inputs.push_back(it->second);
   }
-  NodeImporter importer(node, opset, builder, loc, std::move(inputs),
-                        fileName);
+  NodeImporter importer(node, opset, builder, loc, std::move(inputs), fileName);
   importer.specializeInput = [this](Value v) { return specialize(v); };
   const onnx_import::OpImportFn *fn =
       onnx_import::getOpImportRegistry().lookup(node.op_type());
@@ -538,13 +529,12 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     if (imp.domain().empty() || imp.domain() == "ai.onnx")
       opset = imp.version();
   if (opset == 0)
-    return fail("the model imports no default-domain opset"), nullptr;
+    return fail("the model imports no default-domain opset");
   // Opsets 1-6 differ from 7 only in legacy attributes (binary ops' explicit
   // `broadcast`/`axis`), which the op importers reject where they matter.
   if (opset < 1 || opset > 17)
     return fail("opset " + Twine(opset) +
-                " is not supported (Tessera handles opsets 1 to 17)"),
-           nullptr;
+                " is not supported (Tessera handles opsets 1 to 17)");
 
   onnx::GraphProto &graph = *model.mutable_graph();
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
@@ -593,8 +583,7 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     auto it = values.find(output.name());
     if (it == values.end())
       return fail("graph output '" + output.name() +
-                  "' is not produced by any node"),
-             nullptr;
+                  "' is not produced by any node");
     results.push_back(it->second);
     resultTypes.push_back(it->second.getType());
   }
@@ -606,13 +595,13 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
       names.push_back(builder.getStringAttr(argNames[i]));
     func->setAttr("graph.specialized_inputs", builder.getArrayAttr(names));
     if (failed(func.eraseArguments(specializedArgs)))
-      return fail("cannot remove specialized inputs"), nullptr;
+      return fail("cannot remove specialized inputs");
   }
   for (auto [i, output] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "graph.name", builder.getStringAttr(output.name()));
 
   if (failed(verify(*module)))
-    return fail("the imported module does not verify"), nullptr;
+    return fail("the imported module does not verify");
   return module;
 }
 
@@ -636,27 +625,23 @@ static LogicalResult checkDivisorAttributes(const onnx::GraphProto &graph,
         if (a.name() == name)
           for (int64_t v : a.ints())
             if (v <= 0)
-              return emitError(loc)
-                     << "node '" << node.name() << "' (" << node.op_type()
-                     << "): attribute '" << name
-                     << "' must be positive, got " << v;
+              return emitError(loc) << "node '" << node.name() << "' ("
+                                    << node.op_type() << "): attribute '"
+                                    << name << "' must be positive, got " << v;
       for (const char *name : positiveInts)
         if (a.name() == name && a.has_i() && a.i() <= 0)
-          return emitError(loc)
-                 << "node '" << node.name() << "' (" << node.op_type()
-                 << "): attribute '" << name << "' must be positive, got "
-                 << a.i();
+          return emitError(loc) << "node '" << node.name() << "' ("
+                                << node.op_type() << "): attribute '" << name
+                                << "' must be positive, got " << a.i();
     }
   }
   return success();
 }
 
-static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
-                                          const std::string &filePath,
-                                          const std::string &displayName,
-                                          const std::string &baseDir,
-                                          MLIRContext *context,
-                                          const OnnxImportOptions &options) {
+static OwningOpRef<ModuleOp>
+importParsed(onnx::ModelProto &model, const std::string &filePath,
+             const std::string &displayName, const std::string &baseDir,
+             MLIRContext *context, const OnnxImportOptions &options) {
   registerImportDialects(*context);
   Location loc = FileLineColLoc::get(context, displayName, 0, 0);
   if (options.runChecker) {
@@ -677,8 +662,8 @@ static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
   try {
     onnx::ShapeInferenceOptions siOptions(/*check_type=*/false,
                                           /*strict_mode=*/0);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       siOptions);
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), siOptions);
   } catch (const std::exception &e) {
     emitError(loc) << "ONNX shape inference failed: " << e.what();
     return nullptr;
@@ -687,13 +672,11 @@ static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
   return importer.importModel(model);
 }
 
-static OwningOpRef<ModuleOp> importFromBuffer(StringRef bytes,
-                                              const std::string &displayName,
-                                              const std::string &baseDir,
-                                              MLIRContext *context,
-                                              const OnnxImportOptions &options,
-                                              std::function<void()> release,
-                                              const std::string &filePath) {
+static OwningOpRef<ModuleOp>
+importFromBuffer(StringRef bytes, const std::string &displayName,
+                 const std::string &baseDir, MLIRContext *context,
+                 const OnnxImportOptions &options,
+                 std::function<void()> release, const std::string &filePath) {
   registerImportDialects(*context);
   if (bytes.size() > (size_t)INT_MAX) {
     emitError(FileLineColLoc::get(context, displayName, 0, 0))
@@ -721,8 +704,7 @@ static OwningOpRef<ModuleOp> importFromBuffer(StringRef bytes,
         << "not an ONNX model (no graph)";
     return nullptr;
   }
-  return importParsed(model, filePath, displayName, baseDir, context,
-                      options);
+  return importParsed(model, filePath, displayName, baseDir, context, options);
 }
 
 OwningOpRef<ModuleOp> importOnnxBytes(const std::string &bytes,
@@ -780,8 +762,9 @@ OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
   std::unique_ptr<llvm::MemoryBuffer> file = std::move(*buffer);
   StringRef dir = llvm::sys::path::parent_path(path);
   StringRef bytes = file->getBuffer();
-  return importFromBuffer(bytes, path, dir.empty() ? "." : dir.str(), context,
-                          options, [&] { file.reset(); }, path);
+  return importFromBuffer(
+      bytes, path, dir.empty() ? "." : dir.str(), context, options,
+      [&] { file.reset(); }, path);
 }
 
 } // namespace tessera

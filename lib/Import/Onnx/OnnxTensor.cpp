@@ -107,8 +107,7 @@ static bool readExternal(const TensorProto &proto, const std::string &baseDir,
     error = "external data of tensor '" + proto.name() + "' has no location";
     return false;
   }
-  if (location[0] == '/' || location == ".." ||
-      location.rfind("../", 0) == 0 ||
+  if (location[0] == '/' || location == ".." || location.rfind("../", 0) == 0 ||
       location.find("/../") != std::string::npos ||
       (location.size() >= 3 &&
        location.compare(location.size() - 3, 3, "/..") == 0)) {
@@ -158,8 +157,8 @@ bool tensorFromProto(const TensorProto &proto, const std::string &baseDir,
   int64_t count = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d)) {
-      error = "tensor '" + proto.name() + "' has an invalid or huge dimension " +
-              std::to_string(d);
+      error = "tensor '" + proto.name() +
+              "' has an invalid or huge dimension " + std::to_string(d);
       return false;
     }
     shape.push_back(d);
