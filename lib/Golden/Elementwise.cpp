@@ -146,6 +146,8 @@ llvm::Expected<Tensor> mod(const Tensor &a, const Tensor &b, bool fmod) {
         return (m != 0 && ((m < 0) != (y < 0))) ? m + y : m;
       },
       [&](int64_t x, int64_t y) -> int64_t {
+        if (isUnsignedDType(a.dtype())) // uint64 travels as its bit pattern
+          return y == 0 ? 0 : (int64_t)((uint64_t)x % (uint64_t)y);
         if (y == 0 || y == -1) // -1 divides everything; avoids INT64_MIN % -1
           return 0;
         int64_t m = x % y;

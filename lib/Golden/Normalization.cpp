@@ -179,10 +179,17 @@ llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
     init = 1;
   std::vector<double> acc(outCount, init);
   std::vector<int64_t> iacc(outCount, (int64_t)(kind == ReduceKind::Prod));
+  // uint64 travels as its int64 bit pattern: order it as unsigned.
+  bool u64 = x.dtype() == DType::U64;
+  auto greater = [u64](int64_t a, int64_t b) {
+    return u64 ? (uint64_t)a > (uint64_t)b : a > b;
+  };
   if (!isFloat && kind == ReduceKind::Max)
-    std::fill(iacc.begin(), iacc.end(), std::numeric_limits<int64_t>::min());
+    std::fill(iacc.begin(), iacc.end(),
+              u64 ? 0 : std::numeric_limits<int64_t>::min());
   if (!isFloat && kind == ReduceKind::Min)
-    std::fill(iacc.begin(), iacc.end(), std::numeric_limits<int64_t>::max());
+    std::fill(iacc.begin(), iacc.end(),
+              u64 ? -1 : std::numeric_limits<int64_t>::max());
   // Map each input element to its output slot via the kept strides.
   std::vector<int64_t> keptStrides = shapeStrides(keptShape);
   std::vector<int64_t> index(x.rank(), 0);
@@ -225,10 +232,12 @@ llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
       int64_t v = x.getI(e);
       switch (kind) {
       case ReduceKind::Max:
-        iacc[o] = std::max(iacc[o], v);
+        if (greater(v, iacc[o]))
+          iacc[o] = v;
         break;
       case ReduceKind::Min:
-        iacc[o] = std::min(iacc[o], v);
+        if (greater(iacc[o], v))
+          iacc[o] = v;
         break;
       case ReduceKind::Prod:
         iacc[o] *= v;

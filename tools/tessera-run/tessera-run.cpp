@@ -95,8 +95,10 @@ static void printSummary(const std::string &name, const Tensor &t) {
       llvm::outs() << ", ";
     if (t.isFloat())
       llvm::outs() << llvm::format("%.6g", t.getD(i));
+    else if (t.dtype() == DType::U64)
+      llvm::outs() << (uint64_t)t.ints()[i];
     else
-      llvm::outs() << (int64_t)t.getD(i);
+      llvm::outs() << t.ints()[i];
   }
   if (t.numElements() > n)
     llvm::outs() << ", ...";

@@ -79,7 +79,8 @@ class Graph_UnaryOp<string mnemonic, TypeConstraint operandType,
 }
 
 // Elementwise op on two tensors with ONNX (numpy) broadcasting. Both operands
-// have the same element type; the result has it too.
+// have the same element type; the result has it too. The integer expression
+// sees int64 `a`, `b` and `isUnsigned` (uint64 travels as its bit pattern).
 class Graph_BinaryOp<string mnemonic, TypeConstraint operandType,
                      string floatExpr, string intExpr, list<Trait> traits = []>
     : Graph_Op<mnemonic, !listconcat([SameOperandsElementType,
@@ -97,6 +98,10 @@ class Graph_BinaryOp<string mnemonic, TypeConstraint operandType,
     ::llvm::LogicalResult $cppClass::evaluate(
         ::llvm::ArrayRef<::tessera::Tensor> in,
         ::llvm::SmallVectorImpl<::tessera::Tensor> &out) {
+      // uint64 values are stored as their int64 bit pattern: expressions
+      // that order or divide check `isUnsigned`.
+      [[maybe_unused]] bool isUnsigned =
+          ::tessera::isUnsignedDType(in[0].dtype());
       return ::tessera::graph::wrapEval(getOperation(), out,
           ::tessera::golden::mapBinary(in[0], in[1], in[0].dtype(),
               [&](float a, float b) -> float { return }] # floatExpr # [{; },

@@ -187,7 +187,8 @@ def Graph_MulOp : Graph_BinaryOp<"mul", Graph_NumericTensor, "a * b",
 // Integer division truncates toward zero, as ONNX's reference does; x / 0
 // gives 0 and INT64_MIN / -1 wraps (no trap on the host).
 def Graph_DivOp : Graph_BinaryOp<"div", Graph_NumericTensor, "a / b",
-    "b == 0 ? 0 : (b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b)"> {
+    "b == 0 ? 0 : isUnsigned ? (int64_t)((uint64_t)a / (uint64_t)b) "
+    ": (b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b)"> {
   let summary = "elementwise division with broadcasting";
 }
 def Graph_PowOp : Graph_Op<"pow"> {
@@ -197,12 +198,14 @@ def Graph_PowOp : Graph_Op<"pow"> {
 }
 def Graph_MaxOp : Graph_BinaryOp<"max", Graph_NumericTensor,
     "(std::isnan(a) || std::isnan(b)) ? NAN : std::max(a, b)",
-    "std::max(a, b)", [Commutative]> {
+    "isUnsigned ? (int64_t)std::max((uint64_t)a, (uint64_t)b) : std::max(a, b)",
+    [Commutative]> {
   let summary = "elementwise maximum with broadcasting";
 }
 def Graph_MinOp : Graph_BinaryOp<"min", Graph_NumericTensor,
     "(std::isnan(a) || std::isnan(b)) ? NAN : std::min(a, b)",
-    "std::min(a, b)", [Commutative]> {
+    "isUnsigned ? (int64_t)std::min((uint64_t)a, (uint64_t)b) : std::min(a, b)",
+    [Commutative]> {
   let summary = "elementwise minimum with broadcasting";
 }
 // fmod = 0: integer modulo takes the sign of the divisor (Python's %);
