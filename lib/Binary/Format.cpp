@@ -265,6 +265,7 @@ bool ioList(Ar &ar, std::vector<T> &v, const char *what) {
 template <typename Ar> bool ioMeta(Ar &ar, Program &p) {
   ar.str(p.name, "meta.name");
   ar.raw(p.gmBytes, "meta.gm_bytes");
+  ar.str(p.source, "meta.source");
   return ar.ok();
 }
 

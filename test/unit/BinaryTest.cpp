@@ -162,9 +162,9 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
   bad[0] = 'X';
   EXPECT_EQ(decodeError(bad), "offset 0: bad magic (not a .npu program)");
   bad = img;
-  poke<uint32_t>(bad, 8, 2);
-  EXPECT_EQ(decodeError(bad), "offset 8: format version 2 is not supported "
-                              "(this loader reads version 1)");
+  poke<uint32_t>(bad, 8, 3);
+  EXPECT_EQ(decodeError(bad), "offset 8: format version 3 is not supported "
+                              "(this loader reads version 2)");
   bad.assign(img.begin(), img.end() - 5);
   EXPECT_NE(decodeError(bad).find("(truncated)"), std::string::npos);
   bad = img;

@@ -1,16 +1,21 @@
 //===- tessera-compile.cpp - The Tessera compiler driver ------------------===//
 //
-// tessera-compile model.onnx --emit=graph -o model.mlir
+// tessera-compile model.onnx -o model.npu --target=dc --precision=bf16
+// tessera-compile model.onnx --emit=graph|npu|isa|asm|bin [-o file]
 //
 // Imports the model into the graph dialect, folds and canonicalizes it, and
-// prints the requested stage. (The npu, isa and binary stages come with the
-// graph -> npu -> isa lowering.)
+// lowers it through the npu dialect to per-core instruction streams (the isa
+// dialect), then writes the requested stage. `bin` (the default for an
+// output ending in .npu) writes the .npu program.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Import/OnnxImporter.h"
 
 #include "Graph/IR/GraphDialect.h"
+#include "Isa/IR/IsaDialect.h"
+#include "Npu/IR/NpuDialect.h"
+#include "tessera/Conversion/Compile.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -20,7 +25,9 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -35,12 +42,33 @@ static cl::opt<std::string> inputFile(cl::Positional,
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(category));
-enum class EmitStage { Graph };
-static cl::opt<EmitStage>
-    emit("emit", cl::desc("The stage to emit"), cl::init(EmitStage::Graph),
-         cl::values(clEnumValN(EmitStage::Graph, "graph",
-                               "graph dialect IR after import and folding")),
-         cl::cat(category));
+enum class EmitStage { Auto, Graph, Npu, Isa, Asm, Bin };
+static cl::opt<EmitStage> emit(
+    "emit", cl::desc("The stage to emit"), cl::init(EmitStage::Auto),
+    cl::values(
+        clEnumValN(EmitStage::Graph, "graph",
+                   "graph dialect IR after import and folding"),
+        clEnumValN(EmitStage::Npu, "npu",
+                   "npu dispatches, fused, tiled and with GM addresses"),
+        clEnumValN(EmitStage::Isa, "isa",
+                   "the isa dialect module (per-core streams, synced)"),
+        clEnumValN(EmitStage::Asm, "asm", "the isa.program alone (assembly)"),
+        clEnumValN(EmitStage::Bin, "bin",
+                   "the .npu program (default for -o *.npu)")),
+    cl::cat(category));
+static cl::opt<std::string> targetName("target",
+                                       cl::desc("edge, dc or a JSON file"),
+                                       cl::init("dc"), cl::cat(category));
+static cl::opt<std::string> precision("precision",
+                                      cl::desc("f32, bf16 or f16"),
+                                      cl::init("f32"), cl::cat(category));
+static cl::opt<bool> noFuse("no-fuse", cl::desc("Do not group kernels"),
+                            cl::cat(category));
+static cl::opt<std::string> weightsFile(
+    "weights",
+    cl::desc("Write constants of at least 4 KiB to this file beside the "
+             "program instead of inline"),
+    cl::cat(category));
 static cl::opt<bool> skipChecker(
     "skip-onnx-checker",
     cl::desc("Do not run onnx::checker before importing (Tessera's own "
@@ -77,6 +105,10 @@ int main(int argc, char **argv) {
 
   MLIRContext context;
   registerImportDialects(context);
+  context.loadDialect<npu::NpuDialect, isa::IsaDialect>();
+  if (emit == EmitStage::Auto)
+    emit = StringRef(outputFile).ends_with(".npu") ? EmitStage::Bin
+                                                   : EmitStage::Graph;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   DefaultTimingManager tm;
@@ -113,8 +145,40 @@ int main(int argc, char **argv) {
   pm.enableTiming(timing);
   if (!noFold)
     pm.addPass(createCanonicalizerPass());
+  if (emit != EmitStage::Graph) {
+    conversion::PipelineOptions po;
+    po.target = targetName;
+    po.precision = precision;
+    pm.addPass(conversion::createGraphToNpu({po.precision}));
+    if (!noFuse)
+      pm.addPass(conversion::createNpuFuse());
+    pm.addPass(conversion::createNpuTile({po.target}));
+    pm.addPass(conversion::createNpuPlanMemory({po.target}));
+    if (emit != EmitStage::Npu) {
+      pm.addPass(conversion::createNpuToIsa({po.target}));
+      pm.addPass(conversion::createIsaInsertSync());
+    }
+  }
   if (failed(pm.run(*module)))
     return 1;
+
+  if (emit == EmitStage::Bin) {
+    if (outputFile == "-")
+      return fail("--emit=bin needs -o FILE.npu");
+    FailureOr<bin::Program> prog = conversion::programOf(*module);
+    if (failed(prog))
+      return 1;
+    // The source model, for `tessera-run --check`.
+    SmallString<256> src(inputFile);
+    llvm::sys::fs::make_absolute(src);
+    prog->source = std::string(src);
+    bin::WriteOptions wo;
+    wo.externalWeightFile = weightsFile;
+    std::string error;
+    if (!bin::writeProgramFile(outputFile, *prog, error, wo))
+      return fail(error);
+    return 0;
+  }
 
   std::string error;
   auto output = openOutputFile(outputFile, &error);
@@ -127,7 +191,12 @@ int main(int argc, char **argv) {
     // section, so the weights are never read.
     if (noWeights)
       flags.useLocalScope();
-    module->print(output->os(), flags);
+    if (emit == EmitStage::Asm) {
+      for (Operation &op : module->getBody()->getOperations())
+        op.print(output->os(), flags);
+    } else {
+      module->print(output->os(), flags);
+    }
     output->os() << "\n";
   }
   output->keep();

@@ -2,6 +2,8 @@
 
 #include "Graph/IR/GraphDialect.h"
 #include "Isa/IR/IsaDialect.h"
+#include "Npu/IR/NpuDialect.h"
+#include "tessera/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -10,9 +12,11 @@
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
+  tessera::conversion::registerConversionPasses();
+  tessera::conversion::registerNpuPipeline();
   mlir::DialectRegistry registry;
   registry.insert<tessera::graph::GraphDialect, mlir::func::FuncDialect>();
-  registry.insert<tessera::isa::IsaDialect>();
+  registry.insert<tessera::isa::IsaDialect, tessera::npu::NpuDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Tessera optimizer driver\n", registry));
 }

@@ -12,6 +12,8 @@
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Sim/RunProgram.h"
+#include "tessera/Sim/Simulator.h"
+#include "tessera/Support/Compare.h"
 #include "tessera/Support/Npy.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -77,6 +79,12 @@ static cl::opt<bool>
            cl::desc("(.npu) Inputs start resident in the L2 cache, as in a "
                     "benchmark loop"),
            cl::cat(category));
+static cl::opt<bool> check(
+    "check",
+    cl::desc("(.npu) Also run the source model in the golden evaluator and "
+             "compare every output (max abs/rel error, cosine, Euclidean "
+             "similarity); inputs default to seeded random values"),
+    cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
@@ -110,6 +118,140 @@ static int fail(const Twine &message) {
   return 1;
 }
 
+/// Deterministic inputs for --check when none are given.
+static Tensor randomInput(DType dtype, const Shape &shape, uint64_t seed) {
+  Tensor t(dtype, shape);
+  uint64_t x = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u = (double)(x >> 11) / (double)(1ULL << 53);
+    if (isFloatDType(dtype))
+      t.setD(i, 2 * u - 1);
+    else
+      t.setI(i, (int64_t)(u * 4));
+  }
+  return t;
+}
+
+/// tessera-run prog.npu --check: simulator vs golden evaluator.
+static int runCheck() {
+  std::string error;
+  bin::Program prog;
+  if (!bin::readProgramFile(inputFile, prog, error))
+    return fail(error);
+  target::TargetDesc t;
+  if (!target::loadTarget(targetOverride.empty() ? prog.targetName
+                                                 : targetOverride.getValue(),
+                          t, error))
+    return fail(error);
+  if (!bin::verifyProgram(prog, t, error))
+    return fail(inputFile + ": " + error);
+  if (prog.source.empty())
+    return fail(inputFile + ": the program records no source model");
+
+  MLIRContext context;
+  context.disableMultithreading();
+  registerImportDialects(context);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module;
+  if (StringRef(prog.source).ends_with(".onnx")) {
+    OnnxImportOptions options;
+    options.runChecker = !skipChecker;
+    for (const std::string &spec : inputShapes)
+      if (!parseInputShapeSpec(spec, options, error))
+        return fail("--input-shape: " + error);
+    module = importOnnxFile(prog.source, &context, options);
+  } else {
+    auto file = openInputFile(prog.source, &error);
+    if (!file)
+      return fail(error);
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  if (!module)
+    return fail("cannot load the source model " + prog.source);
+  func::FuncOp func = findEntryFunction(*module, error);
+  if (!func)
+    return fail(prog.source + ": " + error);
+
+  // Inputs: given ones by name, the rest seeded random in the model dtype.
+  std::map<std::string, Tensor> given;
+  for (const std::string &spec : inputSpecs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos)
+      return fail("--check expects --input NAME=FILE");
+    Tensor tensor;
+    std::string protoName;
+    if (!loadTensor(spec.substr(eq + 1), tensor, protoName, error))
+      return fail(error);
+    given[spec.substr(0, eq)] = std::move(tensor);
+  }
+  std::vector<std::string> argNames = getArgumentNames(func);
+  std::vector<Tensor> goldenInputs;
+  std::map<std::string, Tensor> simInputs;
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    auto type = cast<RankedTensorType>(func.getArgument(i).getType());
+    auto dt = graph::toDType(type.getElementType());
+    if (!dt)
+      return fail("input '" + name + "' has an unsupported element type");
+    Tensor x = given.count(name)
+                   ? given[name]
+                   : randomInput(*dt, Shape(type.getShape().begin(),
+                                            type.getShape().end()),
+                                 i + 1);
+    goldenInputs.push_back(x);
+    simInputs[name] = x;
+  }
+  FailureOr<std::vector<Tensor>> golden = evaluateFunction(func, goldenInputs);
+  if (failed(golden))
+    return 1;
+
+  sim::SimOptions so;
+  so.warmL2 = warmL2;
+  sim::Simulator simulator(t, so);
+  std::map<std::string, Tensor> outputs;
+  sim::Stats st;
+  if (!simulator.run(prog, simInputs, outputs, st, error))
+    return fail(inputFile + ": " + error);
+
+  // f32 programs are held to max abs error 1e-3 (and ONNX's rtol);
+  // programs with 16-bit floats inside to cosine >= 0.999.
+  bool lowPrecision = false;
+  for (const bin::CoreStream &cs : prog.streams)
+    for (const bin::Instr &in : cs.instrs)
+      for (unsigned k = 0; k < in.info().numTiles; ++k)
+        if (in.tiles[k].dtype == DType::BF16 || in.tiles[k].dtype == DType::F16)
+          lowPrecision = true;
+  bool ok = true;
+  std::vector<std::string> resultNames = getResultNames(func);
+  for (auto [name, expected] : llvm::zip(resultNames, *golden)) {
+    auto it = outputs.find(name);
+    if (it == outputs.end())
+      return fail("the program has no output '" + name + "'");
+    Tensor actual = it->second.castTo(expected.dtype());
+    CompareResult r = compareTensors(actual, expected, 1e-3, 1e-3);
+    bool pass = lowPrecision ? r.cosine >= 0.999 && r.shapeMatches
+                             : r.mismatches == 0 && r.shapeMatches;
+    ok = ok && pass;
+    llvm::outs() << (pass ? "PASS " : "FAIL ") << name << ": "
+                 << r.summary() << "\n";
+  }
+  if (stats)
+    llvm::outs() << st.toText();
+  if (!statsJson.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream f(statsJson, ec);
+    if (ec)
+      return fail(statsJson + ": " + ec.message());
+    f << st.toJson() << "\n";
+  }
+  llvm::outs() << (ok ? "check passed" : "check FAILED") << " ("
+               << (lowPrecision ? "cosine >= 0.999" : "|err| <= 1e-3 + 1e-3 * |golden|")
+               << ")\n";
+  return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
@@ -138,6 +280,8 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
+  if (StringRef(inputFile).ends_with(".npu") && check)
+    return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
     sim::RunNpuOptions opts;
     opts.programPath = inputFile;

@@ -16,7 +16,7 @@
 namespace tessera::bin {
 
 /// The current format version. The loader refuses any other.
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 
 /// One instruction stream: everything one core (or one AI-CPU) executes, in
 /// program order. The core's scalar unit dispatches each instruction to the
@@ -65,6 +65,9 @@ struct Program {
   uint64_t targetHash = 0;
   /// Bytes of GM the program uses (I/O, constants and scratch), from 0.
   uint64_t gmBytes = 0;
+  /// The model the program was compiled from (a path relative to the
+  /// program file, or absolute), for `tessera-run --check`; may be empty.
+  std::string source;
   std::vector<CoreStream> streams;
   std::vector<ConstBlob> consts;
   std::vector<IoEntry> io;

@@ -1,0 +1,86 @@
+//===- Passes.td - The graph -> npu -> isa passes -----------*- tablegen -*-===//
+#ifndef TESSERA_CONVERSION_PASSES
+#define TESSERA_CONVERSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def GraphToNpu : Pass<"tessera-graph-to-npu", "mlir::ModuleOp"> {
+  let summary = "Wrap every graph op into an npu.dispatch with storage types";
+  let description = [{
+    Chooses each op's engine (matrix, vector, gather, top-k, or a free view)
+    and the storage dtype of every tensor in GM: `--precision` for floats
+    inside the program (model inputs and outputs stay f32), i32 for int64,
+    ui8 for bool. Constants are converted to their storage type. Matrix
+    operands get the precision's dtype (a cast kernel is inserted where
+    needed). An op with no lowering is an error naming its ONNX node.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"f32\"",
+           "Floating-point storage and matrix precision: f32, bf16 or f16">,
+  ];
+  let dependentDialects = ["tessera::npu::NpuDialect"];
+}
+
+def NpuFuse : Pass<"tessera-npu-fuse", "mlir::ModuleOp"> {
+  let summary = "Group vector dispatches into layer groups; fuse matmul epilogues";
+  let description = [{
+    Merges a vector dispatch into the vector dispatch that consumes it when
+    their iteration spaces agree, so chains of elementwise, normalization
+    and activation ops run from local memory without a GM round trip.
+    A scalar multiply/divide and a ReLU after a matmul become its FIX-pipe
+    epilogue.
+  }];
+}
+
+def NpuTile : Pass<"tessera-npu-tile", "mlir::ModuleOp"> {
+  let summary = "Choose tile sizes and the core split of every dispatch";
+  let description = [{
+    Sets `tiling`, `cores` and `layout` from the target description so each
+    kernel's working set fits its local memories with double buffering.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"dc\"",
+           "Target preset name or JSON file">,
+  ];
+}
+
+def NpuPlanMemory : Pass<"tessera-npu-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Assign GM addresses to inputs, outputs, weights and activations";
+  let description = [{
+    Inputs, outputs and constants get fixed places; intermediate buffers are
+    allocated by liveness (first fit over the dispatch order), views alias
+    their source. Records `addrs` on each dispatch and the totals on the
+    function (`npu.gm_bytes`, `npu.gm_activation_peak`). A model that does
+    not fit the target's GM is an error with the numbers.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"dc\"",
+           "Target preset name or JSON file">,
+  ];
+}
+
+def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
+  let summary = "Generate per-core instruction streams (an isa.program)";
+  let description = [{
+    Runs the code generator over the planned dispatches: tiles, local
+    memory allocated by liveness in two halves (double buffering), work split
+    across cores, cross-core barriers between dependent kernels. Pipe flags
+    are left to tessera-isa-insert-sync.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"dc\"",
+           "Target preset name or JSON file">,
+  ];
+  let dependentDialects = ["tessera::isa::IsaDialect"];
+}
+
+def IsaInsertSync : Pass<"tessera-isa-insert-sync", "mlir::ModuleOp"> {
+  let summary = "Insert set_flag/wait_flag from a dependency analysis";
+  let description = [{
+    For each core, orders every pair of conflicting memory accesses on
+    different pipes with a flag, unless earlier flags, barriers or program
+    order already imply the order.
+  }];
+}
+
+#endif

@@ -1,0 +1,215 @@
+//===- Kernels.h - Target-aware NPU kernels and their code generator -*- C++ -*-===//
+//
+// The MLIR-free back end of the compiler. The npu -> isa conversion describes
+// each npu.dispatch as one of the kernels below (GM views of its operands and
+// results, plus a small dataflow graph for vector work); ProgramBuilder tiles
+// each kernel for the target, allocates local memory by liveness, splits the
+// work across cores and appends per-core instruction streams. Flags between
+// pipes are not emitted here: insertSync (SyncInsertion.h) derives them from
+// the memory accesses afterwards.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_CODEGEN_KERNELS_H
+#define TESSERA_CODEGEN_KERNELS_H
+
+#include "tessera/Binary/Program.h"
+#include "tessera/Target/Target.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tessera::codegen {
+
+/// A tensor in GM seen through an affine view: element (i0, ..., in-1) lives
+/// at `addr + sum(i_k * strides[k]) * elemBytes`. A stride of 0 broadcasts.
+struct GmView {
+  uint64_t addr = 0;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape, strides;
+
+  static GmView contiguous(uint64_t addr, DType dtype,
+                           const std::vector<int64_t> &shape);
+  int64_t rank() const { return (int64_t)shape.size(); }
+  int64_t numElements() const;
+  /// Byte range [lo, hi) the view can touch.
+  void byteRange(uint64_t &lo, uint64_t &hi) const;
+};
+
+//===----------------------------------------------------------------------===//
+// Vector kernels: a dataflow graph over tiles of an iteration space
+//===----------------------------------------------------------------------===//
+
+enum class VKind : uint8_t {
+  Load,    // input view -> tile
+  Const,   // a constant (vdup), broadcast in every dimension
+  Unary,   // opcode: vexp, vabs, ...
+  Binary,  // opcode: vadd, ...
+  Scalar,  // opcode: vadds/vmuls/vmaxs/vmins with `imm`
+  Cmp,     // vcmp with `cmp`, result u8 (0/1)
+  Select,  // vsel(a != 0 ? b : c)
+  Cast,    // vcast to `type`
+  Reduce,  // vredsum/max/min over the kernel's trailing reduced dims
+};
+
+struct VNode {
+  VKind kind = VKind::Load;
+  bin::Opcode opcode = bin::Opcode::VAdd;
+  int a = -1, b = -1, c = -1;
+  int input = -1; // Load
+  float imm = 0;  // Const value, Scalar operand
+  int64_t cmp = 0;
+  DType type = DType::F32; // compute type: F32, I32 or U8
+  /// Per iteration dimension: true where this value has extent 1.
+  std::vector<bool> one;
+};
+
+struct VStore {
+  int node = -1;
+  GmView view; // rank == iteration rank; extent 1 where the node is
+};
+
+/// A fused vector kernel: every value is a tile of the iteration space (or a
+/// broadcast of one). Reductions reduce the trailing `reducedDims` dims,
+/// which a tile always covers whole.
+struct VectorKernel {
+  std::string name; // debug location (the ONNX node)
+  std::vector<int64_t> space;
+  int reducedDims = 0;
+  std::vector<GmView> inputs; // rank == iteration rank, stride 0 broadcasts
+  std::vector<VNode> nodes;
+  std::vector<VStore> stores;
+
+  // Builder helpers; they compute each node's broadcast mask.
+  int load(int input);
+  int constant(float value, DType type);
+  int unary(bin::Opcode op, int a);
+  int binary(bin::Opcode op, int a, int b);
+  int scalar(bin::Opcode op, int a, float imm);
+  int compare(bin::CmpKind kind, int a, int b);
+  int select(int mask, int a, int b);
+  int cast(int a, DType type);
+  int reduce(bin::Opcode op, int a);
+  /// Stores `node` to `view`; broadcasts it first where the view is wider.
+  void store(int node, const GmView &view);
+};
+
+/// The compute type of a storage type on the vector unit: f32 for floats,
+/// u8 for bool/u8, i32 for other integers.
+DType computeTypeOf(DType storage);
+
+//===----------------------------------------------------------------------===//
+// Matrix, gather and top-k kernels
+//===----------------------------------------------------------------------===//
+
+/// c[batch.., M, N] = scale * a[batch.., M, K] @ b[batch.., K, N] (then ReLU),
+/// accumulated in f32 (i32 for i8) and converted to c's dtype on the way out.
+struct MatmulKernel {
+  std::string name;
+  GmView a, b, c; // equal rank >= 2; batch dims broadcast with stride 0
+  float scale = 1.0f;
+  bool relu = false;
+};
+
+/// out[o, j, i] = table[o, index[j], i] (ONNX Gather along one axis).
+/// `index` holds i32 values already in [0, rows).
+struct GatherKernel {
+  std::string name;
+  GmView table; // [outer, rows, inner]
+  GmView index; // [count]
+  GmView out;   // [outer, count, inner]
+};
+
+/// values/indices [rows, k] = the k largest of each row of `in` [rows, cols]
+/// (smallest with `largest` false), ties to the lower index.
+struct TopKKernel {
+  std::string name;
+  GmView in;
+  int64_t k = 1;
+  bool largest = true;
+  bool hasValues = true;
+  GmView values, indices; // indices: i32
+};
+
+/// Tiling chosen for a kernel; recorded on the npu.dispatch by the tiling
+/// pass and read back by the code generator.
+struct Tiling {
+  std::vector<int64_t> tile; // vector: {splitDim, block}; matmul: {tm, tn, ck, step}
+  int64_t cores = 1;
+  bool nz = false; // matmul: fractal NZ tiles in L1
+};
+
+//===----------------------------------------------------------------------===//
+// The program builder
+//===----------------------------------------------------------------------===//
+
+struct BuildStats {
+  uint64_t kernels = 0, crossCoreBarriers = 0;
+  uint64_t aicpuInstrs = 0;
+};
+
+class ProgramBuilder {
+public:
+  ProgramBuilder(const target::TargetDesc &target, std::string name);
+
+  const target::TargetDesc &target() const { return t_; }
+
+  // Tiling decisions (also used by the tiling pass).
+  bool planVector(const VectorKernel &k, Tiling &out, std::string &error) const;
+  bool planMatmul(const MatmulKernel &k, Tiling &out, std::string &error) const;
+
+  /// Appends a kernel. `tiling` may come from planVector/planMatmul or from
+  /// the IR; it is re-checked. Errors name the kernel.
+  bool addVector(const VectorKernel &k, const Tiling &tiling,
+                 std::string &error);
+  bool addMatmul(const MatmulKernel &k, const Tiling &tiling,
+                 std::string &error);
+  bool addGather(const GatherKernel &k, std::string &error);
+  bool addTopK(const TopKKernel &k, std::string &error);
+
+  /// Program-level data.
+  void addIo(const bin::IoEntry &e) { prog_.io.push_back(e); }
+  void addConst(bin::ConstBlob c) { prog_.consts.push_back(std::move(c)); }
+  void setGmBytes(uint64_t bytes) { prog_.gmBytes = bytes; }
+
+  /// Closes every stream (`end`) and returns the program (without
+  /// pipe-to-pipe flags: run insertSync next).
+  bin::Program finish();
+  const BuildStats &stats() const { return stats_; }
+
+private:
+  struct CoreRef {
+    uint32_t type, index;
+  };
+  struct Stream {
+    bin::CoreStream cs;
+    std::vector<std::string> locs; // per instruction
+  };
+  struct Region {
+    uint64_t lo, hi;
+    bool write;
+  };
+
+  Stream &stream(uint32_t type, uint32_t index);
+  void emit(uint32_t type, uint32_t index, const bin::Instr &in,
+            const std::string &loc);
+  /// Orders a new kernel on `cores` after earlier kernels it conflicts with
+  /// (GM regions), with a barrier over every core involved.
+  void beginKernel(const std::vector<CoreRef> &cores,
+                   const std::vector<Region> &regions);
+  int vectorCoreType(target::Space &local) const;
+  int matrixCoreType() const;
+
+  const target::TargetDesc &t_;
+  bin::Program prog_;
+  std::vector<Stream> streams_;
+  std::vector<int> streamOf_; // flat core -> stream index
+  // Kernels since the last barrier: their cores and GM regions.
+  std::vector<uint32_t> pendingCores_;
+  std::vector<Region> pendingRegions_;
+  BuildStats stats_;
+};
+
+} // namespace tessera::codegen
+
+#endif // TESSERA_CODEGEN_KERNELS_H

@@ -1,0 +1,40 @@
+//===- SyncInsertion.h - Flags between pipes from a dependency analysis -*- C++ -*-===//
+//
+// Each core's pipes run their queues in order and concurrently; only flags
+// order them. insertSync walks every stream in program order, records each
+// instruction's memory footprint (space, byte range, read/write) and, when an
+// instruction on pipe P touches bytes that an earlier instruction on pipe
+// Q != P wrote (or reads bytes P is about to write), makes sure Q's
+// instruction happens-before P's: unless a chain of existing flags, barriers
+// or program order on one pipe already implies it (tracked with vector clocks
+// over the core's pipes), it inserts `set_flag Q -> P` after Q's instruction
+// (after the last flag already set on that pipe pair, so the counters' FIFO
+// order stays matched) and `wait_flag Q -> P` before P's.
+//
+// GM accesses of different cores are ordered by the cross-core barriers the
+// program builder inserts between conflicting kernels; this pass orders the
+// pipes within one core.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_CODEGEN_SYNCINSERTION_H
+#define TESSERA_CODEGEN_SYNCINSERTION_H
+
+#include "tessera/Binary/Program.h"
+
+namespace tessera::codegen {
+
+struct SyncStats {
+  uint64_t flagPairs = 0;      // set_flag/wait_flag pairs inserted
+  uint64_t dependencies = 0;   // cross-pipe dependencies found
+  uint64_t alreadyOrdered = 0; // of which implied by earlier sync
+};
+
+/// Inserts set_flag/wait_flag pairs into every stream of `p` (streams that
+/// already hold set_flag/wait_flag are left alone and reported as an error).
+/// The debug map is remapped to the new instruction indices.
+bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
+                std::string &error);
+
+} // namespace tessera::codegen
+
+#endif

@@ -1,0 +1,212 @@
+//===- IndexKernels.cpp - Gather (DMA with an index tile) and top-k -------===//
+#include "LocalAllocator.h"
+#include "tessera/CodeGen/Kernels.h"
+
+#include <algorithm>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::Opcode;
+using bin::Tile;
+using target::Space;
+
+static Instr mk(Opcode op, std::initializer_list<Tile> tiles,
+                std::initializer_list<int64_t> ints = {}, float fimm = 0) {
+  Instr in;
+  in.op = op;
+  unsigned i = 0;
+  for (const Tile &t : tiles)
+    in.tiles[i++] = t;
+  i = 0;
+  for (int64_t v : ints)
+    in.ints[i++] = v;
+  in.fimm = fimm;
+  in.pipe = bin::derivePipe(in, false);
+  return in;
+}
+
+static uint64_t alignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+
+static Tile gm2(const GmView &v, int64_t elemOff, int64_t rows, int64_t cols,
+                int64_t rowStride, int64_t colStride) {
+  Tile t = bin::makeTile(
+      Space::GM, v.addr + (uint64_t)(elemOff * dtypeByteSize(v.dtype)),
+      v.dtype, {rows, cols});
+  t.strides[0] = rowStride;
+  t.strides[1] = colStride;
+  return t;
+}
+
+bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
+  Space local;
+  int ct = vectorCoreType(local);
+  if (ct < 0) {
+    error = "target '" + t_.name + "' has no core with a vector unit";
+    return false;
+  }
+  if (k.table.shape.size() != 3 || k.out.shape.size() != 3 ||
+      k.index.shape.size() != 1 || k.index.dtype != DType::I32) {
+    error = "'" + k.name + "': malformed gather kernel";
+    return false;
+  }
+  int64_t outer = k.table.shape[0], rows = k.table.shape[1],
+          inner = k.table.shape[2], count = k.index.shape[0];
+  int64_t es = dtypeByteSize(k.table.dtype);
+  uint64_t half = t_.space(local).bytes / 2, align = t_.space(local).align;
+  int64_t chunk = std::min<int64_t>(count, 1024), cw = 0;
+  for (;; chunk = std::max<int64_t>(1, chunk / 2)) {
+    uint64_t idxBytes = 3 * alignUp(chunk * 4, align) + align;
+    if (idxBytes < half)
+      cw = std::min<int64_t>(inner, (int64_t)((half - idxBytes) / (chunk * es)));
+    if (cw >= 1 || chunk == 1)
+      break;
+  }
+  if (cw < 1) {
+    error = "'" + k.name + "': a gathered row does not fit local memory";
+    return false;
+  }
+  int64_t idxChunks = (count + chunk - 1) / chunk,
+          colChunks = (inner + cw - 1) / cw;
+  int64_t tiles = outer * idxChunks * colChunks;
+  int64_t cores = std::min<int64_t>(
+      {tiles, (int64_t)t_.coreTypes[ct].count,
+       std::max<int64_t>(1, outer * count * inner / 4096)});
+  cores = std::max<int64_t>(1, cores);
+  std::vector<CoreRef> refs;
+  for (int64_t c = 0; c < cores; ++c)
+    refs.push_back({(uint32_t)ct, (uint32_t)c});
+  std::vector<Region> regions(3);
+  k.table.byteRange(regions[0].lo, regions[0].hi);
+  k.index.byteRange(regions[1].lo, regions[1].hi);
+  k.out.byteRange(regions[2].lo, regions[2].hi);
+  regions[0].write = regions[1].write = false;
+  regions[2].write = true;
+  beginKernel(refs, regions);
+
+  uint64_t idxB = alignUp(chunk * 4, align);
+  for (int64_t c = 0; c < cores; ++c) {
+    int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
+    auto E = [&](const Instr &in) { emit(ct, (uint32_t)c, in, k.name); };
+    for (int64_t ti = first; ti < last; ++ti) {
+      uint64_t base = (uint64_t)((ti - first) % 2) * half;
+      int64_t o = ti / (idxChunks * colChunks);
+      int64_t j0 = (ti / colChunks) % idxChunks * chunk;
+      int64_t col0 = ti % colChunks * cw;
+      int64_t n = std::min(chunk, count - j0), w = std::min(cw, inner - col0);
+      Tile idx = bin::makeTile(local, base, DType::I32, {n});
+      Tile zero = bin::makeTile(local, base + idxB, DType::I32, {1});
+      Tile mask = bin::makeTile(local, base + idxB + align, DType::U8, {n});
+      Tile wrapped = bin::makeTile(local, base + 2 * idxB + align, DType::I32, {n});
+      Tile rowsT = bin::makeTile(local, base + 3 * idxB + align, k.table.dtype,
+                                 {n, w});
+      Tile idxSrc = bin::makeTile(
+          Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
+          DType::I32, {n});
+      idxSrc.strides[0] = k.index.strides[0];
+      E(mk(Opcode::DmaLd, {idx, idxSrc}));
+      // Negative indices count from the end: idx < 0 ? idx + rows : idx.
+      E(mk(Opcode::VDup, {zero}, {}, 0.0f));
+      E(mk(Opcode::VCmp, {mask, idx, zero}, {(int64_t)bin::CmpKind::LT}));
+      E(mk(Opcode::VAddS, {wrapped, idx}, {}, (float)rows));
+      E(mk(Opcode::VSel, {idx, mask, wrapped, idx}));
+      Tile table = gm2(k.table, o * k.table.strides[0] + col0 * k.table.strides[2],
+                       rows, w, k.table.strides[1], k.table.strides[2]);
+      E(mk(Opcode::DmaGather, {rowsT, table, idx}));
+      Tile dst = gm2(k.out,
+                     o * k.out.strides[0] + j0 * k.out.strides[1] +
+                         col0 * k.out.strides[2],
+                     n, w, k.out.strides[1], k.out.strides[2]);
+      E(mk(Opcode::DmaSt, {dst, rowsT}));
+    }
+  }
+  return true;
+}
+
+bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
+  Space local;
+  int ct = vectorCoreType(local);
+  if (ct < 0) {
+    error = "target '" + t_.name + "' has no core with a vector unit";
+    return false;
+  }
+  int64_t rows = k.in.shape[0], cols = k.in.shape[1], kk = k.k;
+  uint64_t half = t_.space(local).bytes / 2, align = t_.space(local).align;
+  int64_t ies = dtypeByteSize(k.in.dtype),
+          ves = k.hasValues ? dtypeByteSize(k.values.dtype) : 0;
+  auto need = [&](int64_t r) {
+    return alignUp(r * cols * ies, align) + alignUp(r * cols * 4, align) +
+           2 * alignUp(r * kk * 4, align) + alignUp(r * kk * std::max<int64_t>(ves, 4), align);
+  };
+  int64_t R = std::min<int64_t>(rows, 4096);
+  while (R > 1 && need(R) > half)
+    R /= 2;
+  if (need(R) > half) {
+    error = "'" + k.name + "': a row of " + std::to_string(cols) +
+            " elements does not fit local memory for top-k";
+    return false;
+  }
+  int64_t tiles = (rows + R - 1) / R;
+  int64_t cores = std::max<int64_t>(
+      1, std::min<int64_t>({tiles, (int64_t)t_.coreTypes[ct].count,
+                            std::max<int64_t>(1, rows * cols / 4096)}));
+  std::vector<CoreRef> refs;
+  for (int64_t c = 0; c < cores; ++c)
+    refs.push_back({(uint32_t)ct, (uint32_t)c});
+  std::vector<Region> regions(1);
+  k.in.byteRange(regions[0].lo, regions[0].hi);
+  regions[0].write = false;
+  Region ri{0, 0, true};
+  k.indices.byteRange(ri.lo, ri.hi);
+  regions.push_back(ri);
+  if (k.hasValues) {
+    Region rv{0, 0, true};
+    k.values.byteRange(rv.lo, rv.hi);
+    regions.push_back(rv);
+  }
+  beginKernel(refs, regions);
+  for (int64_t c = 0; c < cores; ++c) {
+    int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
+    auto E = [&](const Instr &in) { emit(ct, (uint32_t)c, in, k.name); };
+    for (int64_t ti = first; ti < last; ++ti) {
+      uint64_t base = (uint64_t)((ti - first) % 2) * half;
+      int64_t r0 = ti * R, n = std::min(R, rows - r0);
+      uint64_t off = base;
+      auto take = [&](DType dt, Shape shape) {
+        Tile t = bin::makeTile(local, off, dt, shape);
+        off += alignUp((uint64_t)(shapeNumElements(shape) * dtypeByteSize(dt)),
+                       align);
+        return t;
+      };
+      Tile stage = take(k.in.dtype, {n, cols});
+      Tile src = k.in.dtype == DType::F32 ? stage : take(DType::F32, {n, cols});
+      Tile vals = take(DType::F32, {n, kk});
+      Tile idx = take(DType::I32, {n, kk});
+      E(mk(Opcode::DmaLd, {stage, gm2(k.in, r0 * k.in.strides[0], n, cols,
+                                      k.in.strides[0], k.in.strides[1])}));
+      if (k.in.dtype != DType::F32)
+        E(mk(Opcode::VCast, {src, stage}, {1}));
+      if (!k.largest)
+        E(mk(Opcode::VNeg, {src, src}));
+      E(mk(Opcode::VTopK, {vals, idx, src}, {kk}));
+      E(mk(Opcode::DmaSt, {gm2(k.indices, r0 * k.indices.strides[0], n, kk,
+                               k.indices.strides[0], k.indices.strides[1]),
+                           idx}));
+      if (k.hasValues) {
+        if (!k.largest)
+          E(mk(Opcode::VNeg, {vals, vals}));
+        Tile out = vals;
+        if (k.values.dtype != DType::F32) {
+          out = take(k.values.dtype, {n, kk});
+          E(mk(Opcode::VCast, {out, vals}, {1}));
+        }
+        E(mk(Opcode::DmaSt, {gm2(k.values, r0 * k.values.strides[0], n, kk,
+                                 k.values.strides[0], k.values.strides[1]),
+                             out}));
+      }
+    }
+  }
+  return true;
+}
+
+} // namespace tessera::codegen

@@ -1,0 +1,52 @@
+//===- LocalAllocator.h - First-fit allocation of local memory --*- C++ -*-===//
+//
+// Buffers of one tile are allocated in program order and freed after their
+// last use, first fit, so values with disjoint lifetimes share bytes. Tiles
+// alternate between two halves of the local space (double buffering): tile
+// i+1's loads never reuse tile i's bytes, so they overlap tile i's compute.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_CODEGEN_LOCALALLOCATOR_H
+#define TESSERA_CODEGEN_LOCALALLOCATOR_H
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+
+namespace tessera::codegen {
+
+class LocalAllocator {
+public:
+  LocalAllocator(uint64_t capacity, uint64_t align)
+      : capacity_(capacity), align_(align ? align : 1) {}
+
+  /// Returns false when no free block is large enough.
+  bool allocate(uint64_t bytes, uint64_t &offset) {
+    bytes = (bytes + align_ - 1) / align_ * align_;
+    if (bytes == 0)
+      bytes = align_;
+    uint64_t at = 0;
+    for (const auto &[start, size] : used_) {
+      if (start >= at + bytes)
+        break;
+      at = std::max(at, (start + size + align_ - 1) / align_ * align_);
+    }
+    if (at + bytes > capacity_)
+      return false;
+    used_[at] = bytes;
+    offset = at;
+    peak_ = std::max(peak_, at + bytes);
+    return true;
+  }
+  void release(uint64_t offset) { used_.erase(offset); }
+  uint64_t peak() const { return peak_; }
+
+private:
+  uint64_t capacity_, align_;
+  uint64_t peak_ = 0;
+  std::map<uint64_t, uint64_t> used_; // start -> size
+};
+
+} // namespace tessera::codegen
+
+#endif

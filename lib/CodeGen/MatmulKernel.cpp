@@ -1,0 +1,311 @@
+//===- MatmulKernel.cpp - Matrix-engine kernels ---------------------------===//
+//
+// C tiles of tm x tn are distributed over the cores that have a matrix
+// engine. Per tile, K is walked in chunks of ck (double-buffered in L1, as
+// fractal NZ when the chunk is aligned), each chunk in steps of `step` moved
+// to L0A/L0B (double-buffered) and accumulated in L0C; FIX writes the tile to
+// GM converting f32 to c's dtype (with scale and ReLU when fused). On a chip
+// whose unified local memory serves every role (edge), the matrix engine
+// reads the chunks where the DMA put them.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/Kernels.h"
+
+#include <algorithm>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::Layout;
+using bin::Opcode;
+using bin::Tile;
+using target::Pipe;
+using target::Space;
+
+static Instr mk(Opcode op, std::initializer_list<Tile> tiles,
+                std::initializer_list<int64_t> ints = {}, float fimm = 0) {
+  Instr in;
+  in.op = op;
+  unsigned i = 0;
+  for (const Tile &t : tiles)
+    in.tiles[i++] = t;
+  i = 0;
+  for (int64_t v : ints)
+    in.ints[i++] = v;
+  in.fimm = fimm;
+  in.pipe = bin::derivePipe(in, false);
+  return in;
+}
+
+static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+namespace {
+/// Where the matrix kernel's buffers live on this target.
+struct MatrixSpaces {
+  int coreType = -1;
+  bool unified = false; // one local space serves L1/L0A/L0B/L0C
+  Space l1 = Space::L1, l0a = Space::L0A, l0b = Space::L0B, l0c = Space::L0C;
+};
+
+bool matrixSpaces(const target::TargetDesc &t, MatrixSpaces &ms) {
+  for (size_t i = 0; i < t.coreTypes.size(); ++i) {
+    const auto &ct = t.coreTypes[i];
+    if (!ct.hasPipe(Pipe::M) || !ct.hasPipe(Pipe::FIX) ||
+        !ct.hasPipe(Pipe::MTE2))
+      continue;
+    ms.coreType = (int)i;
+    if (ct.hasPipe(Pipe::MTE1) && ct.hasSpace(Space::L1) &&
+        ct.hasSpace(Space::L0A) && ct.hasSpace(Space::L0B) &&
+        ct.hasSpace(Space::L0C))
+      return true;
+    for (Space s : ct.spaces)
+      if (t.spaceServes(s, Space::L0A) && t.spaceServes(s, Space::L0C) &&
+          t.spaceServes(s, Space::L1)) {
+        ms.unified = true;
+        ms.l1 = ms.l0a = ms.l0b = ms.l0c = s;
+        return true;
+      }
+  }
+  return false;
+}
+
+struct Dims {
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+};
+Dims dimsOf(const MatmulKernel &k) {
+  Dims d;
+  int r = (int)k.c.shape.size();
+  for (int i = 0; i + 2 < r; ++i)
+    d.batch *= k.c.shape[i];
+  d.m = k.a.shape[r - 2];
+  d.k = k.a.shape[r - 1];
+  d.n = k.b.shape[r - 1];
+  return d;
+}
+} // namespace
+
+bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
+                                std::string &error) const {
+  MatrixSpaces ms;
+  if (!matrixSpaces(t_, ms)) {
+    error = "target '" + t_.name + "' has no core with a matrix engine";
+    return false;
+  }
+  if (!t_.fractal(k.a.dtype)) {
+    error = "'" + k.name + "': the matrix engine of '" + t_.name +
+            "' does not support " + dtypeName(k.a.dtype);
+    return false;
+  }
+  Dims d = dimsOf(k);
+  int64_t es = dtypeByteSize(k.a.dtype);
+  int64_t tm, tn, ck, step;
+  if (ms.unified) {
+    tm = 256;
+    tn = 256;
+    ck = es >= 4 ? 256 : 512;
+  } else {
+    tm = 128;
+    tn = 256;
+    ck = es >= 4 ? 128 : 256;
+  }
+  step = ms.unified ? ck : (es >= 4 ? 32 : 64);
+  tm = std::min(tm, roundUp(d.m, 16));
+  tn = std::min(tn, roundUp(d.n, 16));
+  ck = std::min(ck, roundUp(d.k, 16));
+  step = std::min(step, ck);
+  auto fits = [&] {
+    uint64_t l1 = 2 * (tm * ck + ck * tn) * es;
+    uint64_t a = 2 * tm * step * es, b = 2 * step * tn * es;
+    uint64_t c = tm * tn * 4;
+    if (ms.unified)
+      return l1 + 2 * c <= t_.space(ms.l1).bytes;
+    return l1 <= t_.space(ms.l1).bytes && a <= t_.space(ms.l0a).bytes &&
+           b <= t_.space(ms.l0b).bytes && c <= t_.space(ms.l0c).bytes;
+  };
+  while (!fits()) {
+    if (!ms.unified && step > 16)
+      step /= 2;
+    else if (ck > 16)
+      ck /= 2, step = std::min(step, ck);
+    else if (tn > 16)
+      tn /= 2;
+    else if (tm > 16)
+      tm /= 2;
+    else {
+      error = "'" + k.name + "': no matrix tile fits the local memories";
+      return false;
+    }
+    if (ms.unified)
+      step = ck;
+  }
+  // Enough tiles for every matrix core: narrow the tiles (N first: decode
+  // has M = 1).
+  // Small products stay on few cores: a core's share should be worth more
+  // than the cross-core barrier around the kernel (~2M MACs each).
+  int64_t macs = d.batch * d.m * d.n * d.k;
+  int64_t cores = std::min<int64_t>(t_.coreTypes[ms.coreType].count,
+                                    std::max<int64_t>(1, macs >> 21));
+  auto jobs = [&] {
+    return d.batch * ((d.m + tm - 1) / tm) * ((d.n + tn - 1) / tn);
+  };
+  while (jobs() < cores && tn > 16)
+    tn = std::max<int64_t>(16, roundUp(tn / 2, 16));
+  while (jobs() < cores && tm > 16)
+    tm = std::max<int64_t>(16, roundUp(tm / 2, 16));
+  out.tile = {tm, tn, ck, step};
+  out.cores = std::min<int64_t>(cores, jobs());
+  int64_t c0 = 32 / es;
+  out.nz = !ms.unified && tm % 16 == 0 && tn % c0 == 0 && step % 16 == 0 &&
+           step % c0 == 0 && ck % step == 0;
+  return true;
+}
+
+bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
+                               std::string &error) {
+  MatrixSpaces ms;
+  if (!matrixSpaces(t_, ms)) {
+    error = "target '" + t_.name + "' has no core with a matrix engine";
+    return false;
+  }
+  if (tiling.tile.size() != 4) {
+    error = "'" + k.name + "': a matmul tiling needs {tm, tn, ck, step}";
+    return false;
+  }
+  int64_t tm = tiling.tile[0], tn = tiling.tile[1], ck = tiling.tile[2],
+          step = tiling.tile[3];
+  if (tm < 1 || tn < 1 || ck < 1 || step < 1 || ck % step) {
+    error = "'" + k.name + "': invalid matmul tiling";
+    return false;
+  }
+  Dims d = dimsOf(k);
+  DType dt = k.a.dtype;
+  int64_t es = dtypeByteSize(dt);
+  DType accT = dt == DType::I8 ? DType::I32 : DType::F32;
+  int r = (int)k.c.shape.size();
+  uint64_t aChunk = roundUp(tm * ck * es, 512), bChunk = roundUp(ck * tn * es, 512);
+  uint64_t aStep = roundUp(tm * step * es, 512),
+           bStep = roundUp(step * tn * es, 512);
+  uint64_t cBytes = roundUp(tm * tn * 4, 512);
+  uint64_t l1Base = 0, cBase = 0;
+  bool cDouble;
+  if (ms.unified) {
+    cBase = 2 * (aChunk + bChunk);
+    cDouble = cBase + 2 * cBytes <= t_.space(ms.l1).bytes;
+    if (cBase + cBytes > t_.space(ms.l1).bytes) {
+      error = "'" + k.name + "': the matmul tiles do not fit local memory";
+      return false;
+    }
+  } else {
+    cDouble = 2 * cBytes <= t_.space(ms.l0c).bytes;
+    if (2 * (aChunk + bChunk) > t_.space(ms.l1).bytes ||
+        2 * aStep > t_.space(ms.l0a).bytes ||
+        2 * bStep > t_.space(ms.l0b).bytes ||
+        cBytes > t_.space(ms.l0c).bytes) {
+      error = "'" + k.name + "': the matmul tiles do not fit L1/L0A/L0B/L0C";
+      return false;
+    }
+  }
+  int64_t tilesM = (d.m + tm - 1) / tm, tilesN = (d.n + tn - 1) / tn;
+  int64_t jobs = d.batch * tilesM * tilesN;
+  int64_t cores = std::max<int64_t>(
+      1, std::min<int64_t>(
+             {tiling.cores, jobs,
+              (int64_t)t_.coreTypes[ms.coreType].count}));
+  std::vector<CoreRef> refs;
+  for (int64_t c = 0; c < cores; ++c)
+    refs.push_back({(uint32_t)ms.coreType, (uint32_t)c});
+  std::vector<Region> regions(3);
+  k.a.byteRange(regions[0].lo, regions[0].hi);
+  k.b.byteRange(regions[1].lo, regions[1].hi);
+  k.c.byteRange(regions[2].lo, regions[2].hi);
+  regions[0].write = regions[1].write = false;
+  regions[2].write = true;
+  beginKernel(refs, regions);
+
+  auto batchOffset = [&](const GmView &v, int64_t bi) {
+    int64_t off = 0;
+    for (int i = r - 3; i >= 0; --i) {
+      int64_t ix = bi % k.c.shape[i];
+      bi /= k.c.shape[i];
+      if (v.shape[i] != 1)
+        off += ix * v.strides[i];
+    }
+    return off;
+  };
+  auto gm = [&](const GmView &v, int64_t elemOff, int64_t rows, int64_t cols) {
+    Tile t = bin::makeTile(Space::GM, v.addr + (uint64_t)(elemOff * dtypeByteSize(v.dtype)),
+                           v.dtype, {rows, cols});
+    t.strides[0] = v.strides[r - 2];
+    t.strides[1] = v.strides[r - 1];
+    return t;
+  };
+  int64_t c0 = 32 / es;
+  for (int64_t core = 0; core < cores; ++core) {
+    int64_t chunkNo = 0, stepNo = 0, jobNo = 0;
+    auto E = [&](const Instr &in) {
+      emit(ms.coreType, (uint32_t)core, in, k.name);
+    };
+    for (int64_t job = core; job < jobs; job += cores, ++jobNo) {
+      int64_t bi = job / (tilesM * tilesN), rem = job % (tilesM * tilesN);
+      int64_t m0 = (rem / tilesN) * tm, n0 = (rem % tilesN) * tn;
+      int64_t mt = std::min(tm, d.m - m0), nt = std::min(tn, d.n - n0);
+      int64_t aOff = batchOffset(k.a, bi), bOff = batchOffset(k.b, bi),
+              cOff = batchOffset(k.c, bi);
+      uint64_t cAt = cBase + (cDouble ? (uint64_t)(jobNo % 2) * cBytes : 0);
+      Tile cTile = bin::makeTile(ms.l0c, cAt, accT, {mt, nt});
+      bool firstAcc = true;
+      for (int64_t k0 = 0; k0 < d.k; k0 += ck, ++chunkNo) {
+        int64_t kt = std::min(ck, d.k - k0);
+        uint64_t p = (uint64_t)(chunkNo % 2);
+        uint64_t l1A = l1Base + p * aChunk, l1B = l1Base + 2 * aChunk + p * bChunk;
+        bool nz = tiling.nz && mt % 16 == 0 && kt % step == 0 &&
+                  nt % c0 == 0 && step % c0 == 0 && step % 16 == 0;
+        Layout lay = nz ? Layout::NZ : Layout::ND;
+        Tile aL1 = bin::makeTile(ms.l1, l1A, dt, {mt, kt}, lay);
+        E(mk(Opcode::DmaLd,
+             {aL1, gm(k.a, aOff + m0 * k.a.strides[r - 2] +
+                               k0 * k.a.strides[r - 1],
+                      mt, kt)}));
+        int64_t steps = (kt + step - 1) / step;
+        for (int64_t j = 0; j < steps; ++j) {
+          int64_t s0 = j * step, st = std::min(step, kt - s0);
+          Tile bL1 = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
+                                   {st, nt}, lay);
+          E(mk(Opcode::DmaLd,
+               {bL1, gm(k.b, bOff + (k0 + s0) * k.b.strides[r - 2] +
+                                 n0 * k.b.strides[r - 1],
+                        st, nt)}));
+        }
+        for (int64_t j = 0; j < steps; ++j, ++stepNo) {
+          int64_t s0 = j * step, st = std::min(step, kt - s0);
+          Tile aSrc, bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es),
+                                          dt, {st, nt}, lay);
+          if (nz) {
+            aSrc = bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * mt * es), dt,
+                                 {mt, st}, Layout::NZ);
+          } else {
+            aSrc = bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * es), dt, {mt, st});
+            aSrc.strides[0] = kt;
+            aSrc.strides[1] = 1;
+          }
+          Tile aOp = aSrc, bOp = bSrc;
+          if (!ms.unified) {
+            uint64_t q = (uint64_t)(stepNo % 2);
+            aOp = bin::makeTile(ms.l0a, q * aStep, dt, {mt, st}, lay);
+            bOp = bin::makeTile(ms.l0b, q * bStep, dt, {st, nt}, lay);
+            E(mk(Opcode::Mv, {aOp, aSrc}, {0}));
+            E(mk(Opcode::Mv, {bOp, bSrc}, {0}));
+          }
+          E(mk(Opcode::Mmad, {cTile, aOp, bOp}, {firstAcc ? 0 : 1}));
+          firstAcc = false;
+        }
+      }
+      Tile out = gm(k.c, cOff + m0 * k.c.strides[r - 2] + n0 * k.c.strides[r - 1],
+                    mt, nt);
+      E(mk(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
+    }
+  }
+  return true;
+}
+
+} // namespace tessera::codegen

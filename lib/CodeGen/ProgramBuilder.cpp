@@ -1,0 +1,194 @@
+//===- ProgramBuilder.cpp - Streams, cores and kernel ordering ------------===//
+//
+// Kernels are appended in program order. Each runs on a set of cores; a
+// kernel that touches GM bytes an earlier, not yet ordered kernel wrote (or
+// writes bytes it read) is ordered after it by a barrier over every core
+// involved: each core drains its pipes (`barrier ALL`) and signals a hub core,
+// the hub waits for all of them and releases them. Kernels on one core need
+// no barrier: the sync-insertion pass orders that core's pipes.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/Kernels.h"
+
+#include <algorithm>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::Opcode;
+using target::Pipe;
+using target::Space;
+
+GmView GmView::contiguous(uint64_t addr, DType dtype,
+                          const std::vector<int64_t> &shape) {
+  GmView v;
+  v.addr = addr;
+  v.dtype = dtype;
+  v.shape = shape;
+  v.strides.assign(shape.size(), 0);
+  int64_t s = 1;
+  for (int i = (int)shape.size() - 1; i >= 0; --i) {
+    v.strides[i] = s;
+    s *= shape[i];
+  }
+  return v;
+}
+
+int64_t GmView::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+void GmView::byteRange(uint64_t &lo, uint64_t &hi) const {
+  int64_t last = 0;
+  for (size_t i = 0; i < shape.size(); ++i)
+    last += (shape[i] - 1) * strides[i];
+  lo = addr;
+  hi = addr + (uint64_t)(last + 1) * dtypeByteSize(dtype);
+}
+
+ProgramBuilder::ProgramBuilder(const target::TargetDesc &target,
+                               std::string name)
+    : t_(target) {
+  prog_.name = std::move(name);
+  bin::setTarget(prog_, t_);
+  streamOf_.assign(t_.totalCores(), -1);
+}
+
+ProgramBuilder::Stream &ProgramBuilder::stream(uint32_t type, uint32_t index) {
+  uint32_t flat = t_.flatCoreId(type, index);
+  if (streamOf_[flat] < 0) {
+    streamOf_[flat] = (int)streams_.size();
+    streams_.emplace_back();
+    streams_.back().cs.coreType = type;
+    streams_.back().cs.coreIndex = index;
+  }
+  return streams_[streamOf_[flat]];
+}
+
+void ProgramBuilder::emit(uint32_t type, uint32_t index, const Instr &in,
+                          const std::string &loc) {
+  Stream &s = stream(type, index);
+  s.cs.instrs.push_back(in);
+  s.locs.push_back(loc);
+}
+
+static Instr syncInstr(Opcode op, std::initializer_list<int64_t> ints) {
+  Instr in;
+  in.op = op;
+  unsigned i = 0;
+  for (int64_t v : ints)
+    in.ints[i++] = v;
+  in.pipe = bin::derivePipe(in, false);
+  return in;
+}
+
+void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
+                                 const std::vector<Region> &regions) {
+  ++stats_.kernels;
+  bool conflict = false;
+  for (const Region &r : regions) {
+    for (const Region &q : pendingRegions_)
+      if ((r.write || q.write) && r.lo < q.hi && q.lo < r.hi) {
+        conflict = true;
+        break;
+      }
+    if (conflict)
+      break;
+  }
+  std::vector<uint32_t> mine;
+  for (const CoreRef &c : cores)
+    mine.push_back(t_.flatCoreId(c.type, c.index));
+  if (conflict) {
+    std::vector<uint32_t> all = pendingCores_;
+    all.insert(all.end(), mine.begin(), mine.end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    if (all.size() > 1) {
+      // Hub barrier: everyone drains and signals the hub (flag 0); the hub
+      // collects them and releases everyone (flag 1).
+      ++stats_.crossCoreBarriers;
+      uint32_t hub = mine.front();
+      auto typeIndex = [&](uint32_t flat, uint32_t &ty, uint32_t &ix) {
+        t_.coreOf(flat, ty, ix);
+      };
+      for (uint32_t c : all) {
+        if (c == hub)
+          continue;
+        uint32_t ty, ix;
+        typeIndex(c, ty, ix);
+        emit(ty, ix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
+        emit(ty, ix, syncInstr(Opcode::XSet, {(int64_t)Pipe::S, hub, 0}), "");
+      }
+      uint32_t hty, hix;
+      typeIndex(hub, hty, hix);
+      emit(hty, hix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
+      for (size_t i = 0; i + 1 < all.size(); ++i)
+        emit(hty, hix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, 0}), "");
+      for (uint32_t c : all)
+        if (c != hub)
+          emit(hty, hix, syncInstr(Opcode::XSet, {(int64_t)Pipe::S, c, 1}),
+               "");
+      emit(hty, hix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
+      for (uint32_t c : all) {
+        if (c == hub)
+          continue;
+        uint32_t ty, ix;
+        typeIndex(c, ty, ix);
+        emit(ty, ix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, 1}), "");
+        emit(ty, ix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
+      }
+    }
+    pendingCores_.clear();
+    pendingRegions_.clear();
+  }
+  for (uint32_t c : mine)
+    if (std::find(pendingCores_.begin(), pendingCores_.end(), c) ==
+        pendingCores_.end())
+      pendingCores_.push_back(c);
+  pendingRegions_.insert(pendingRegions_.end(), regions.begin(),
+                         regions.end());
+}
+
+int ProgramBuilder::vectorCoreType(Space &local) const {
+  for (size_t i = 0; i < t_.coreTypes.size(); ++i) {
+    const auto &ct = t_.coreTypes[i];
+    if (!ct.hasPipe(Pipe::V) || !ct.hasPipe(Pipe::MTE2) ||
+        !ct.hasPipe(Pipe::MTE3))
+      continue;
+    for (Space s : ct.spaces)
+      if (t_.spaceServes(s, Space::UB)) {
+        local = s;
+        return (int)i;
+      }
+  }
+  return -1;
+}
+
+int ProgramBuilder::matrixCoreType() const {
+  for (size_t i = 0; i < t_.coreTypes.size(); ++i)
+    if (t_.coreTypes[i].hasPipe(Pipe::M) && t_.coreTypes[i].hasPipe(Pipe::FIX))
+      return (int)i;
+  return -1;
+}
+
+bin::Program ProgramBuilder::finish() {
+  bin::Program p = prog_;
+  for (Stream &s : streams_) {
+    Instr end;
+    end.op = Opcode::End;
+    end.pipe = Pipe::S;
+    s.cs.instrs.push_back(end);
+    s.locs.push_back("");
+    uint32_t si = (uint32_t)p.streams.size();
+    for (uint32_t i = 0; i < s.locs.size(); ++i)
+      if (!s.locs[i].empty())
+        p.debug.push_back({si, i, s.locs[i]});
+    p.streams.push_back(s.cs);
+  }
+  return p;
+}
+
+} // namespace tessera::codegen

@@ -1,0 +1,217 @@
+//===- SyncInsertion.cpp - Flags between pipes from a dependency analysis -===//
+//
+// See SyncInsertion.h. Per stream, in program order:
+//  - every pipe p keeps a vector clock vc[p][q]: how many instructions of
+//    pipe q are known to have completed before p's next instruction;
+//  - every memory access is recorded as (space, byte range, read/write, pipe,
+//    sequence number on its pipe);
+//  - a new access that conflicts with a record of another pipe that p's
+//    clock does not cover needs a flag. The set goes right after the
+//    producer, or after the last set already placed on that pipe pair if
+//    that is later (flags are FIFO counters: the k-th wait consumes the k-th
+//    set), and the wait goes right before the consumer. The consumer's clock
+//    then joins the producer's clock as of the set's position.
+// Records every pipe already knows about can never need a flag again and are
+// dropped; a `barrier ALL` drops them all.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/SyncInsertion.h"
+
+#include <algorithm>
+#include <array>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::OpClass;
+using bin::Opcode;
+using target::Pipe;
+
+namespace {
+
+constexpr unsigned NP = target::kNumPipes;
+using Clock = std::array<uint32_t, NP>;
+
+struct Access {
+  unsigned space;
+  uint64_t lo, hi;
+  bool write;
+};
+
+struct Record {
+  uint64_t lo, hi;
+  bool write;
+  unsigned pipe;
+  uint32_t seq;  // 1-based position on its pipe
+  uint32_t orig; // original instruction index
+};
+
+/// The bytes each tile operand touches, and whether it is written.
+void footprint(const Instr &in, std::vector<Access> &out) {
+  out.clear();
+  const bin::OpInfo &inf = in.info();
+  auto add = [&](unsigned i, bool write) {
+    const bin::Tile &t = in.tiles[i];
+    out.push_back({(unsigned)t.space, t.offset, t.endByte(), write});
+  };
+  switch (inf.cls) {
+  case OpClass::Sync:
+  case OpClass::End:
+    return;
+  case OpClass::Mmad:
+    add(0, true);
+    if (in.ints[0])
+      add(0, false);
+    add(1, false);
+    add(2, false);
+    return;
+  case OpClass::VTopK:
+    add(0, true);
+    add(1, true);
+    add(2, false);
+    return;
+  default:
+    add(0, true);
+    for (unsigned i = 1; i < inf.numTiles; ++i)
+      add(i, false);
+    return;
+  }
+}
+
+Instr flagInstr(Opcode op, unsigned from, unsigned to) {
+  Instr in;
+  in.op = op;
+  in.ints[0] = from;
+  in.ints[1] = to;
+  in.ints[2] = 0;
+  in.pipe = bin::derivePipe(in, false);
+  return in;
+}
+
+} // namespace
+
+bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
+                std::string &error) {
+  (void)t;
+  std::vector<std::vector<bin::DebugEntry>> debugOf(p.streams.size());
+  for (const bin::DebugEntry &d : p.debug)
+    if (d.stream < p.streams.size())
+      debugOf[d.stream].push_back(d);
+  std::vector<bin::DebugEntry> newDebug;
+
+  for (uint32_t si = 0; si < p.streams.size(); ++si) {
+    bin::CoreStream &cs = p.streams[si];
+    const std::vector<Instr> &ins = cs.instrs;
+    size_t n = ins.size();
+    for (const Instr &in : ins)
+      if (in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag) {
+        error = "stream " + std::to_string(si) +
+                " already has pipe flags; sync insertion expects none";
+        return false;
+      }
+    bool aicpu = cs.coreType == bin::kAiCpuCoreType;
+
+    std::array<Clock, NP> vc{};
+    Clock seq{};
+    std::vector<Clock> snapshot(n);    // clock of the pipe after instr i
+    std::vector<uint32_t> seqOf(n, 0); // position of instr i on its pipe
+    // Last set placed on a pipe pair: (orig index after which it sits).
+    std::array<std::array<int64_t, NP>, NP> lastSet;
+    for (auto &row : lastSet)
+      row.fill(-1);
+    std::vector<std::vector<Instr>> after(n), before(n);
+    std::vector<std::vector<Record>> records(target::kNumSpaces);
+    std::vector<Access> acc;
+
+    auto prune = [&] {
+      for (auto &list : records)
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [&](const Record &r) {
+                                    for (unsigned q = 0; q < NP; ++q)
+                                      if (seq[q] && vc[q][r.pipe] < r.seq)
+                                        return false;
+                                    return true;
+                                  }),
+                   list.end());
+    };
+
+    for (size_t i = 0; i < n; ++i) {
+      const Instr &in = ins[i];
+      unsigned P = (unsigned)bin::derivePipe(in, aicpu);
+      if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll) {
+        Clock all{};
+        for (unsigned q = 0; q < NP; ++q)
+          for (unsigned r = 0; r < NP; ++r)
+            all[r] = std::max(all[r], vc[q][r]);
+        for (unsigned q = 0; q < NP; ++q)
+          all[q] = std::max(all[q], seq[q]);
+        for (unsigned q = 0; q < NP; ++q)
+          vc[q] = all;
+        snapshot[i] = all;
+        for (auto &list : records)
+          list.clear();
+        continue;
+      }
+      footprint(in, acc);
+      // Producers this instruction must wait for, per pipe: the latest
+      // conflicting record.
+      std::array<int64_t, NP> need;
+      need.fill(-1);
+      for (const Access &a : acc)
+        for (const Record &r : records[a.space]) {
+          if (r.pipe == P || !(a.write || r.write) || r.hi <= a.lo ||
+              a.hi <= r.lo)
+            continue;
+          ++stats.dependencies;
+          if (vc[P][r.pipe] >= r.seq) {
+            ++stats.alreadyOrdered;
+            continue;
+          }
+          need[r.pipe] = std::max<int64_t>(need[r.pipe], r.orig);
+        }
+      for (unsigned q = 0; q < NP; ++q) {
+        if (need[q] < 0 || vc[P][q] >= seqOf[need[q]])
+          continue;
+        int64_t at = std::max<int64_t>(need[q], lastSet[q][P]);
+        after[at].push_back(flagInstr(Opcode::SetFlag, q, P));
+        lastSet[q][P] = at;
+        before[i].push_back(flagInstr(Opcode::WaitFlag, q, P));
+        ++stats.flagPairs;
+        const Clock &s = snapshot[at];
+        for (unsigned r = 0; r < NP; ++r)
+          vc[P][r] = std::max(vc[P][r], s[r]);
+      }
+      seq[P]++;
+      seqOf[i] = seq[P];
+      vc[P][P] = seq[P];
+      snapshot[i] = vc[P];
+      for (const Access &a : acc)
+        records[a.space].push_back({a.lo, a.hi, a.write, P, seq[P], (uint32_t)i});
+      if ((i & 255) == 255)
+        prune();
+    }
+
+    // Reassemble the stream and remap the debug map.
+    std::vector<Instr> out;
+    out.reserve(n + 2 * stats.flagPairs);
+    std::vector<uint32_t> newIndex(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (const Instr &w : before[i])
+        out.push_back(w);
+      newIndex[i] = (uint32_t)out.size();
+      out.push_back(ins[i]);
+      for (const Instr &s : after[i])
+        out.push_back(s);
+    }
+    for (bin::DebugEntry d : debugOf[si]) {
+      if (d.instr < n)
+        d.instr = newIndex[d.instr];
+      newDebug.push_back(d);
+    }
+    cs.instrs = std::move(out);
+  }
+  p.debug = std::move(newDebug);
+  return true;
+}
+
+} // namespace tessera::codegen

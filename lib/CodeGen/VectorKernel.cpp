@@ -1,0 +1,631 @@
+//===- VectorKernel.cpp - Tiling and code generation of vector kernels ----===//
+//
+// A vector kernel is a dataflow graph over an iteration space. Code
+// generation:
+//  1. coalesces adjacent dimensions that every view and value walks
+//     contiguously (so most kernels become 1-3 dimensional);
+//  2. tiles: a tile covers dims > `split` whole and `block` indices of dim
+//     `split`; the largest tile whose buffers (allocated by liveness) fit in
+//     half the local memory wins, the other half holds the next tile;
+//  3. splits the tiles across the vector cores in contiguous runs;
+//  4. per tile: DMA loads (casting to the compute type on the vector unit),
+//     the graph's instructions in order, DMA stores.
+//
+//===----------------------------------------------------------------------===//
+#include "LocalAllocator.h"
+#include "tessera/CodeGen/Kernels.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::Opcode;
+using bin::Tile;
+using target::Space;
+
+DType computeTypeOf(DType storage) {
+  if (isFloatDType(storage))
+    return DType::F32;
+  if (storage == DType::U8 || storage == DType::Bool)
+    return DType::U8;
+  return DType::I32;
+}
+
+//===----------------------------------------------------------------------===//
+// Graph construction
+//===----------------------------------------------------------------------===//
+
+static std::vector<bool> orOnes(const std::vector<bool> &a,
+                                const std::vector<bool> &b) {
+  std::vector<bool> r(a.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    r[i] = a[i] && b[i];
+  return r;
+}
+
+int VectorKernel::load(int input) {
+  VNode n;
+  n.kind = VKind::Load;
+  n.input = input;
+  n.type = computeTypeOf(inputs[input].dtype);
+  n.one.resize(space.size());
+  for (size_t k = 0; k < space.size(); ++k)
+    n.one[k] = inputs[input].shape[k] == 1;
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::constant(float value, DType type) {
+  VNode n;
+  n.kind = VKind::Const;
+  n.imm = value;
+  n.type = type;
+  n.one.assign(space.size(), true);
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::unary(Opcode op, int a) {
+  VNode n;
+  n.kind = VKind::Unary;
+  n.opcode = op;
+  n.a = a;
+  n.type = nodes[a].type;
+  n.one = nodes[a].one;
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::binary(Opcode op, int a, int b) {
+  VNode n;
+  n.kind = VKind::Binary;
+  n.opcode = op;
+  n.a = a;
+  n.b = b;
+  n.type = nodes[a].type;
+  n.one = orOnes(nodes[a].one, nodes[b].one);
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::scalar(Opcode op, int a, float imm) {
+  VNode n;
+  n.kind = VKind::Scalar;
+  n.opcode = op;
+  n.a = a;
+  n.imm = imm;
+  n.type = nodes[a].type;
+  n.one = nodes[a].one;
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::compare(bin::CmpKind kind, int a, int b) {
+  VNode n;
+  n.kind = VKind::Cmp;
+  n.opcode = Opcode::VCmp;
+  n.cmp = (int64_t)kind;
+  n.a = a;
+  n.b = b;
+  n.type = DType::U8;
+  n.one = orOnes(nodes[a].one, nodes[b].one);
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::select(int mask, int a, int b) {
+  VNode n;
+  n.kind = VKind::Select;
+  n.opcode = Opcode::VSel;
+  n.a = mask;
+  n.b = a;
+  n.c = b;
+  n.type = nodes[a].type;
+  n.one = orOnes(orOnes(nodes[mask].one, nodes[a].one), nodes[b].one);
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::cast(int a, DType type) {
+  if (nodes[a].type == type)
+    return a;
+  VNode n;
+  n.kind = VKind::Cast;
+  n.opcode = Opcode::VCast;
+  n.a = a;
+  n.type = type;
+  n.one = nodes[a].one;
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+int VectorKernel::reduce(Opcode op, int a) {
+  VNode n;
+  n.kind = VKind::Reduce;
+  n.opcode = op;
+  n.a = a;
+  n.type = nodes[a].type;
+  n.one = nodes[a].one;
+  for (size_t k = space.size() - reducedDims; k < space.size(); ++k)
+    n.one[k] = true;
+  nodes.push_back(n);
+  return (int)nodes.size() - 1;
+}
+
+void VectorKernel::store(int node, const GmView &view) {
+  bool widen = false;
+  for (size_t k = 0; k < space.size(); ++k)
+    if (nodes[node].one[k] && view.shape[k] != 1)
+      widen = true;
+  if (widen) {
+    // vadds 0 broadcasts its source to the destination's shape.
+    int b = scalar(Opcode::VAddS, node, 0.0f);
+    for (size_t k = 0; k < space.size(); ++k)
+      nodes[b].one[k] = view.shape[k] == 1;
+    node = b;
+  }
+  stores.push_back({node, view});
+}
+
+//===----------------------------------------------------------------------===//
+// Coalescing
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A kernel normalized for code generation: extent-1 dims dropped, mergeable
+/// dims merged, at least one non-reduced dim.
+struct Normalized {
+  std::vector<int64_t> space;
+  int reduced = 0;
+  std::vector<GmView> inputs;
+  std::vector<VNode> nodes;
+  std::vector<VStore> stores;
+};
+
+Normalized normalize(const VectorKernel &k) {
+  Normalized n;
+  n.space = k.space;
+  n.reduced = k.reducedDims;
+  n.inputs = k.inputs;
+  n.nodes = k.nodes;
+  n.stores = k.stores;
+  auto eraseDim = [&](size_t d) {
+    n.space.erase(n.space.begin() + d);
+    for (GmView &v : n.inputs) {
+      v.shape.erase(v.shape.begin() + d);
+      v.strides.erase(v.strides.begin() + d);
+    }
+    for (VStore &s : n.stores) {
+      s.view.shape.erase(s.view.shape.begin() + d);
+      s.view.strides.erase(s.view.strides.begin() + d);
+    }
+    for (VNode &v : n.nodes)
+      v.one.erase(v.one.begin() + d);
+  };
+  // Drop extent-1 dims (keep the reduced count right).
+  for (size_t d = n.space.size(); d-- > 0;) {
+    if (n.space[d] != 1 || n.space.size() == 1)
+      continue;
+    if (d >= n.space.size() - n.reduced)
+      --n.reduced;
+    eraseDim(d);
+  }
+  // Merge d and d+1 when every view and value allows it.
+  auto viewMergeable = [&](const GmView &v, size_t d) {
+    bool o0 = v.shape[d] == 1, o1 = v.shape[d + 1] == 1;
+    if (o0 != o1)
+      return false;
+    return o0 || v.strides[d] == v.strides[d + 1] * v.shape[d + 1];
+  };
+  for (size_t d = n.space.size() - 1; d-- > 0;) {
+    size_t firstReduced = n.space.size() - n.reduced;
+    if ((d < firstReduced) != (d + 1 < firstReduced))
+      continue;
+    bool ok = true;
+    for (const GmView &v : n.inputs)
+      ok = ok && viewMergeable(v, d);
+    for (const VStore &s : n.stores)
+      ok = ok && viewMergeable(s.view, d);
+    for (const VNode &v : n.nodes)
+      ok = ok && v.one[d] == v.one[d + 1];
+    if (!ok)
+      continue;
+    auto mergeView = [&](GmView &v) {
+      v.shape[d] *= v.shape[d + 1];
+      v.strides[d] = v.strides[d + 1];
+    };
+    for (GmView &v : n.inputs)
+      mergeView(v);
+    for (VStore &s : n.stores)
+      mergeView(s.view);
+    n.space[d] *= n.space[d + 1];
+    // Erase d+1 without touching the merged values.
+    n.space.erase(n.space.begin() + d + 1);
+    for (GmView &v : n.inputs) {
+      v.shape.erase(v.shape.begin() + d + 1);
+      v.strides.erase(v.strides.begin() + d + 1);
+    }
+    for (VStore &s : n.stores) {
+      s.view.shape.erase(s.view.shape.begin() + d + 1);
+      s.view.strides.erase(s.view.strides.begin() + d + 1);
+    }
+    for (VNode &v : n.nodes)
+      v.one.erase(v.one.begin() + d + 1);
+    if (d + 1 >= firstReduced)
+      --n.reduced;
+  }
+  // A leading non-reduced dim to split, even for a full reduction.
+  if ((int)n.space.size() == n.reduced) {
+    n.space.insert(n.space.begin(), 1);
+    for (GmView &v : n.inputs) {
+      v.shape.insert(v.shape.begin(), 1);
+      v.strides.insert(v.strides.begin(), 0);
+    }
+    for (VStore &s : n.stores) {
+      s.view.shape.insert(s.view.shape.begin(), 1);
+      s.view.strides.insert(s.view.strides.begin(), 0);
+    }
+    for (VNode &v : n.nodes)
+      v.one.insert(v.one.begin(), true);
+  }
+  return n;
+}
+
+int64_t computeBytes(DType t) { return dtypeByteSize(t); }
+
+/// The buffers of one tile, in program order, with their lifetimes.
+struct TilePlan {
+  // Per node: offset of its compute buffer; staging buffers for loads and
+  // stores that change type.
+  std::vector<uint64_t> nodeOff, loadStage;
+  std::vector<uint64_t> storeStage;
+  uint64_t peak = 0;
+};
+
+int64_t nodeElems(const Normalized &n, const VNode &v, int split,
+                  int64_t block) {
+  int64_t e = 1;
+  for (size_t k = split; k < n.space.size(); ++k)
+    if (!v.one[k])
+      e *= (int)k == split ? block : n.space[k];
+  return e;
+}
+
+bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
+              uint64_t align, TilePlan &plan) {
+  size_t N = n.nodes.size();
+  std::vector<int> lastUse(N, -1);
+  for (size_t i = 0; i < N; ++i) {
+    const VNode &v = n.nodes[i];
+    for (int o : {v.a, v.b, v.c})
+      if (o >= 0)
+        lastUse[o] = std::max(lastUse[o], (int)i);
+  }
+  std::vector<std::vector<size_t>> storesOf(N);
+  for (size_t s = 0; s < n.stores.size(); ++s) {
+    storesOf[n.stores[s].node].push_back(s);
+    lastUse[n.stores[s].node] =
+        std::max(lastUse[n.stores[s].node], n.stores[s].node);
+  }
+  LocalAllocator alloc(capacity, align);
+  plan.nodeOff.assign(N, 0);
+  plan.loadStage.assign(N, ~0ull);
+  plan.storeStage.assign(n.stores.size(), ~0ull);
+  std::vector<std::vector<size_t>> freeAt(N);
+  for (size_t i = 0; i < N; ++i)
+    if (lastUse[i] >= 0)
+      freeAt[lastUse[i]].push_back(i);
+    else if (storesOf[i].empty())
+      freeAt[i].push_back(i); // dead value: still computed, freed at once
+  for (size_t i = 0; i < N; ++i) {
+    const VNode &v = n.nodes[i];
+    int64_t elems = nodeElems(n, v, split, block);
+    if (v.kind == VKind::Load && n.inputs[v.input].dtype != v.type) {
+      uint64_t off;
+      if (!alloc.allocate(elems * dtypeByteSize(n.inputs[v.input].dtype), off))
+        return false;
+      plan.loadStage[i] = off;
+    }
+    if (!alloc.allocate(elems * computeBytes(v.type), plan.nodeOff[i]))
+      return false;
+    if (plan.loadStage[i] != ~0ull)
+      alloc.release(plan.loadStage[i]);
+    for (size_t s : storesOf[i]) {
+      const GmView &view = n.stores[s].view;
+      if (view.dtype == v.type)
+        continue;
+      uint64_t off;
+      if (!alloc.allocate(elems * dtypeByteSize(view.dtype), off))
+        return false;
+      plan.storeStage[s] = off;
+      // Stage buffers live until their store; freed after this node.
+    }
+    for (size_t s : storesOf[i])
+      if (plan.storeStage[s] != ~0ull)
+        alloc.release(plan.storeStage[s]);
+    for (size_t d : freeAt[i])
+      alloc.release(plan.nodeOff[d]);
+  }
+  plan.peak = alloc.peak();
+  return true;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Planning
+//===----------------------------------------------------------------------===//
+
+static std::string kernelName(const std::string &name) {
+  return name.empty() ? std::string("vector kernel") : "'" + name + "'";
+}
+
+bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
+                                std::string &error) const {
+  Space local;
+  int ct = vectorCoreType(local);
+  if (ct < 0) {
+    error = "target '" + t_.name + "' has no core with a vector unit";
+    return false;
+  }
+  Normalized n = normalize(k);
+  int dims = (int)n.space.size();
+  if (n.reduced > 4) {
+    error = kernelName(k.name) + " reduces over " + std::to_string(n.reduced) +
+            " non-contiguous dimensions; at most 4 fit one tile";
+    return false;
+  }
+  uint64_t half = t_.space(local).bytes / 2;
+  uint64_t align = t_.space(local).align;
+  TilePlan plan;
+  for (int split = std::max(0, dims - 4); split < dims - n.reduced; ++split) {
+    int64_t lo = 1, hi = n.space[split];
+    if (!planTile(n, split, 1, half, align, plan))
+      continue;
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo + 1) / 2;
+      if (planTile(n, split, mid, half, align, plan))
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    int64_t outer = 1;
+    for (int d = 0; d < split; ++d)
+      outer *= n.space[d];
+    // Enough tiles to keep the cores busy once the work is worth it.
+    int64_t total = outer * n.space[split];
+    for (int d = split + 1; d < dims; ++d)
+      total *= n.space[d];
+    int64_t coreCount = t_.coreTypes[ct].count;
+    int64_t want = std::min<int64_t>(coreCount, std::max<int64_t>(1, total / 4096));
+    int64_t tiles = outer * ((n.space[split] + lo - 1) / lo);
+    if (tiles < want) {
+      int64_t perOuter = (want + outer - 1) / outer;
+      lo = std::max<int64_t>(1, (n.space[split] + perOuter - 1) / perOuter);
+      tiles = outer * ((n.space[split] + lo - 1) / lo);
+    }
+    out.tile = {split, lo};
+    out.cores = std::min<int64_t>(coreCount, tiles);
+    return true;
+  }
+  int64_t row = 1;
+  for (int d = dims - n.reduced - 1; d < dims; ++d)
+    row *= n.space[d];
+  error = kernelName(k.name) + ": one row of " + std::to_string(row) +
+          " elements (with its temporaries) does not fit in half of the " +
+          std::to_string(t_.space(local).bytes) + "-byte " +
+          target::spaceName(local);
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// Emission
+//===----------------------------------------------------------------------===//
+
+static Instr instr(Opcode op, std::initializer_list<Tile> tiles,
+                   std::initializer_list<int64_t> ints = {}, float fimm = 0) {
+  Instr in;
+  in.op = op;
+  unsigned i = 0;
+  for (const Tile &t : tiles)
+    in.tiles[i++] = t;
+  i = 0;
+  for (int64_t v : ints)
+    in.ints[i++] = v;
+  in.fimm = fimm;
+  in.pipe = bin::derivePipe(in, false);
+  return in;
+}
+
+bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
+                               std::string &error) {
+  Space local;
+  int ct = vectorCoreType(local);
+  if (ct < 0) {
+    error = "target '" + t_.name + "' has no core with a vector unit";
+    return false;
+  }
+  Normalized n = normalize(k);
+  int dims = (int)n.space.size();
+  if (tiling.tile.size() != 2 || tiling.tile[0] < 0 ||
+      tiling.tile[0] >= dims - n.reduced || tiling.tile[0] < dims - 4 ||
+      tiling.tile[1] < 1 || tiling.tile[1] > n.space[tiling.tile[0]]) {
+    error = kernelName(k.name) + ": invalid tiling for its " +
+            std::to_string(dims) + "-d iteration space";
+    return false;
+  }
+  int split = (int)tiling.tile[0];
+  int64_t block = tiling.tile[1];
+  uint64_t capacity = t_.space(local).bytes;
+  uint64_t half = capacity / 2;
+  TilePlan plan;
+  if (!planTile(n, split, block, half, t_.space(local).align, plan)) {
+    error = kernelName(k.name) + ": the tile does not fit in half of " +
+            target::spaceName(local);
+    return false;
+  }
+  int64_t outer = 1;
+  for (int d = 0; d < split; ++d)
+    outer *= n.space[d];
+  int64_t blocks = (n.space[split] + block - 1) / block;
+  int64_t tiles = outer * blocks;
+  int64_t cores = std::max<int64_t>(
+      1, std::min<int64_t>({tiling.cores, tiles,
+                            (int64_t)t_.coreTypes[ct].count}));
+
+  std::vector<CoreRef> coreRefs;
+  for (int64_t c = 0; c < cores; ++c)
+    coreRefs.push_back({(uint32_t)ct, (uint32_t)c});
+  std::vector<Region> regions;
+  for (const GmView &v : n.inputs) {
+    Region r{0, 0, false};
+    v.byteRange(r.lo, r.hi);
+    regions.push_back(r);
+  }
+  for (const VStore &s : n.stores) {
+    Region r{0, 0, true};
+    s.view.byteRange(r.lo, r.hi);
+    regions.push_back(r);
+  }
+  beginKernel(coreRefs, regions);
+
+  const std::string &loc = k.name;
+  std::vector<int64_t> idx(dims), ext(dims);
+  auto localTile = [&](uint64_t off, DType dt, const std::vector<bool> &one) {
+    Shape shape;
+    for (int d = split; d < dims; ++d)
+      shape.push_back(one[d] ? 1 : ext[d]);
+    return bin::makeTile(local, off, dt, shape);
+  };
+  auto gmTile = [&](const GmView &v) {
+    Tile t;
+    t.space = Space::GM;
+    t.dtype = v.dtype;
+    t.rank = (uint8_t)(dims - split);
+    uint64_t off = 0;
+    for (int d = 0; d < dims; ++d)
+      if (v.shape[d] != 1)
+        off += (uint64_t)(idx[d] * v.strides[d]);
+    t.offset = v.addr + off * dtypeByteSize(v.dtype);
+    for (int d = split; d < dims; ++d) {
+      t.shape[d - split] = v.shape[d] == 1 ? 1 : ext[d];
+      t.strides[d - split] = v.strides[d];
+    }
+    return t;
+  };
+  // 2-D [rows, cols] view of a contiguous local buffer for reductions.
+  auto reduceTiles = [&](const VNode &src, uint64_t srcOff, uint64_t dstOff,
+                         DType dt, Tile &s2, Tile &d1, int64_t &missing) {
+    int64_t rows = 1, cols = 1;
+    missing = 1;
+    for (int d = split; d < dims; ++d) {
+      int64_t e = src.one[d] ? 1 : ext[d];
+      if (d >= dims - n.reduced) {
+        cols *= e;
+        if (src.one[d])
+          missing *= ext[d];
+      } else {
+        rows *= e;
+      }
+    }
+    s2 = bin::makeTile(local, srcOff, dt, {rows, cols});
+    d1 = bin::makeTile(local, dstOff, dt, {rows});
+  };
+
+  for (int64_t c = 0; c < cores; ++c) {
+    int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
+    for (int64_t tIdx = first; tIdx < last; ++tIdx) {
+      uint64_t base = (uint64_t)(tIdx - first) % 2 * half;
+      int64_t rest = tIdx / blocks, b = tIdx % blocks;
+      for (int d = split - 1; d >= 0; --d) {
+        idx[d] = rest % n.space[d];
+        rest /= n.space[d];
+      }
+      idx[split] = b * block;
+      for (int d = split; d < dims; ++d) {
+        if (d > split)
+          idx[d] = 0;
+        ext[d] = d == split ? std::min(block, n.space[d] - idx[d])
+                            : n.space[d];
+      }
+      for (size_t i = 0; i < n.nodes.size(); ++i) {
+        const VNode &v = n.nodes[i];
+        Tile dst = localTile(base + plan.nodeOff[i], v.type, v.one);
+        auto opnd = [&](int o) {
+          return localTile(base + plan.nodeOff[o], n.nodes[o].type,
+                           n.nodes[o].one);
+        };
+        auto E = [&](const Instr &in) { emit(ct, (uint32_t)c, in, loc); };
+        switch (v.kind) {
+        case VKind::Load: {
+          const GmView &view = n.inputs[v.input];
+          Tile src = gmTile(view);
+          if (plan.loadStage[i] != ~0ull) {
+            Tile stage = localTile(base + plan.loadStage[i], view.dtype, v.one);
+            E(instr(Opcode::DmaLd, {stage, src}));
+            E(instr(Opcode::VCast, {dst, stage}, {1}));
+          } else {
+            E(instr(Opcode::DmaLd, {dst, src}));
+          }
+          break;
+        }
+        case VKind::Const:
+          E(instr(Opcode::VDup, {dst}, {}, v.imm));
+          break;
+        case VKind::Unary:
+          E(instr(v.opcode, {dst, opnd(v.a)}));
+          break;
+        case VKind::Binary:
+          E(instr(v.opcode, {dst, opnd(v.a), opnd(v.b)}, {0}));
+          break;
+        case VKind::Scalar:
+          E(instr(v.opcode, {dst, opnd(v.a)}, {}, v.imm));
+          break;
+        case VKind::Cmp:
+          E(instr(Opcode::VCmp, {dst, opnd(v.a), opnd(v.b)}, {v.cmp}));
+          break;
+        case VKind::Select:
+          E(instr(Opcode::VSel, {dst, opnd(v.a), opnd(v.b), opnd(v.c)}));
+          break;
+        case VKind::Cast:
+          E(instr(Opcode::VCast, {dst, opnd(v.a)}, {1}));
+          break;
+        case VKind::Reduce: {
+          Tile s2, d1;
+          int64_t missing;
+          reduceTiles(n.nodes[v.a], base + plan.nodeOff[v.a],
+                      base + plan.nodeOff[i], v.type, s2, d1, missing);
+          if (s2.shape[1] > 1) {
+            E(instr(v.opcode, {d1, s2}));
+            if (missing > 1 && v.opcode == Opcode::VRedSum)
+              E(instr(Opcode::VMulS, {d1, d1}, {}, (float)missing));
+          } else {
+            bool sum = v.opcode == Opcode::VRedSum;
+            Tile s1 = bin::makeTile(local, s2.offset, v.type, {s2.shape[0]});
+            E(instr(sum ? Opcode::VMulS : Opcode::VAddS, {d1, s1},
+                    {}, sum ? (float)missing : 0.0f));
+          }
+          break;
+        }
+        }
+        for (size_t s = 0; s < n.stores.size(); ++s) {
+          if (n.stores[s].node != (int)i)
+            continue;
+          const GmView &view = n.stores[s].view;
+          Tile src = dst;
+          if (plan.storeStage[s] != ~0ull) {
+            src = localTile(base + plan.storeStage[s], view.dtype, v.one);
+            E(instr(Opcode::VCast, {src, dst}, {1}));
+          }
+          E(instr(Opcode::DmaSt, {gmTile(view), src}));
+        }
+      }
+    }
+  }
+  return true;
+}
+
+} // namespace tessera::codegen

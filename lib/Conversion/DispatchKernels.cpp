@@ -1,0 +1,1374 @@
+//===- DispatchKernels.cpp - npu.dispatch -> back-end kernels -------------===//
+//
+// Vector dispatches become one VectorKernel over an iteration space:
+//  - elementwise groups iterate over their widest result; every value is
+//    right-aligned to it (numpy broadcasting);
+//  - a group with a row operation (reductions, softmax, norms) iterates over
+//    that op's input with the reduced axes moved last; the reduced values
+//    keep extent 1 there;
+//  - data movement (transpose, slice, expand, tile, concat, split, pad) is a
+//    load through a strided GM view and a store, i.e. DMA work.
+// Graph ops are expanded into vector instructions computed in f32 (i32 for
+// integers, u8 for booleans).
+//
+//===----------------------------------------------------------------------===//
+#include "DispatchKernels.h"
+
+#include "Graph/IR/GraphDialect.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <numeric>
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::codegen;
+using bin::CmpKind;
+using bin::Opcode;
+
+namespace tessera::conversion {
+
+std::string nodeName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    for (Location l : f.getLocations())
+      if (auto n = dyn_cast<NameLoc>(l))
+        return n.getName().str();
+  return op->getName().getStringRef().str();
+}
+
+std::optional<DType> storageDType(Type t, DType precision, bool keepFloat) {
+  std::optional<DType> d = graph::toDType(t);
+  if (!d)
+    return std::nullopt;
+  switch (*d) {
+  case DType::F64:
+  case DType::F32:
+    return keepFloat ? DType::F32 : precision;
+  case DType::F16:
+  case DType::BF16:
+    return *d;
+  case DType::I64:
+  case DType::I32:
+    return DType::I32;
+  case DType::Bool:
+  case DType::U8:
+    return DType::U8;
+  case DType::I8:
+  case DType::I16:
+    return *d;
+  default:
+    return std::nullopt;
+  }
+}
+
+static std::vector<int64_t> shapeOfValue(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return std::vector<int64_t>(t.getShape().begin(), t.getShape().end());
+}
+
+static DType dtypeOfValue(Value v) {
+  auto d = graph::toDType(cast<RankedTensorType>(v.getType()).getElementType());
+  return d ? *d : DType::F32;
+}
+
+static std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &s) {
+  std::vector<int64_t> st(s.size());
+  int64_t acc = 1;
+  for (int i = (int)s.size() - 1; i >= 0; --i) {
+    st[i] = acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+static bool isRowOp(Operation *op) {
+  return isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
+             graph::ReduceMinOp, graph::ReduceSumSquareOp,
+             graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
+             graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LayerNormOp,
+             graph::RMSNormOp, graph::LpNormOp, graph::InstanceNormOp,
+             graph::MeanVarianceNormOp>(op);
+}
+
+/// The axes a row op reduces, normalized and sorted; `keep` whether the
+/// result keeps them as extent-1 dims.
+static bool rowAxes(Operation *op, std::vector<int64_t> &axes, bool &keep,
+                    std::string &why) {
+  int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
+  keep = true;
+  auto norm = [&](int64_t a) { return a < 0 ? a + rank : a; };
+  axes.clear();
+  auto reduceAxes = [&](ArrayRef<int64_t> ax, bool keepdims, bool noop) {
+    keep = keepdims;
+    if (ax.empty()) {
+      if (noop)
+        return false;
+      for (int64_t i = 0; i < rank; ++i)
+        axes.push_back(i);
+    } else {
+      for (int64_t a : ax)
+        axes.push_back(norm(a));
+    }
+    return true;
+  };
+  bool ok = llvm::TypeSwitch<Operation *, bool>(op)
+                .Case<graph::ReduceSumOp, graph::ReduceMeanOp,
+                      graph::ReduceMaxOp, graph::ReduceMinOp,
+                      graph::ReduceSumSquareOp, graph::ReduceLogSumOp,
+                      graph::ReduceLogSumExpOp>([&](auto r) {
+                  return reduceAxes(r.getAxes(), r.getKeepdims(),
+                                    r.getNoopWithEmptyAxes());
+                })
+                .Case<graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LpNormOp>(
+                    [&](auto s) {
+                      axes.push_back(norm(s.getAxis()));
+                      return true;
+                    })
+                .Case<graph::LayerNormOp>([&](auto l) {
+                  for (int64_t i = norm(l.getAxis()); i < rank; ++i)
+                    axes.push_back(i);
+                  return true;
+                })
+                .Case<graph::RMSNormOp>([&](auto l) {
+                  for (int64_t i = norm(l.getAxis()); i < rank; ++i)
+                    axes.push_back(i);
+                  return true;
+                })
+                .Case<graph::InstanceNormOp>([&](auto) {
+                  for (int64_t i = 2; i < rank; ++i)
+                    axes.push_back(i);
+                  return true;
+                })
+                .Case<graph::MeanVarianceNormOp>([&](auto m) {
+                  for (int64_t a : m.getAxes())
+                    axes.push_back(norm(a));
+                  return true;
+                })
+                .Default([](Operation *) { return false; });
+  if (!ok) {
+    why = "a reduction over no axes (noop_with_empty_axes) is an identity";
+    return false;
+  }
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  for (int64_t a : axes)
+    if (a < 0 || a >= rank) {
+      why = "axis out of range";
+      return false;
+    }
+  return true;
+}
+
+namespace {
+
+/// Builds a VectorKernel from the ops of a vector dispatch.
+class VectorTranslator {
+public:
+  VectorTranslator(npu::DispatchOp op, ArrayRef<int64_t> addrs)
+      : op_(op), addrs_(addrs) {}
+
+  bool run(std::vector<Kernel> &kernels, std::string &why);
+
+private:
+  bool setUpSpace(std::string &why);
+  /// GM view of operand `i` (or of a result) with model shape `shape`
+  /// aligned to the iteration space.
+  GmView alignedView(uint64_t addr, DType storage,
+                     const std::vector<int64_t> &shape,
+                     const std::vector<int64_t> *explicitAlign = nullptr);
+  int valueNode(Value v, std::string &why);
+  bool emitOp(Operation *op, std::string &why);
+  std::optional<float> scalarOf(Value v);
+  int zero(DType t) { return k_.constant(0.0f, t); }
+  int toF32(int n) { return k_.cast(n, DType::F32); }
+
+  npu::DispatchOp op_;
+  ArrayRef<int64_t> addrs_;
+  VectorKernel k_;
+  std::vector<int64_t> modelSpace_; // before permutation
+  std::vector<int64_t> perm_;       // space dim i = model dim perm_[i]
+  Operation *rowOp_ = nullptr;
+  std::vector<int64_t> axes_;
+  bool keep_ = true;
+  llvm::DenseMap<Value, int> nodes_;
+  // Loads with a non-numpy alignment (batch-norm parameters per channel).
+  std::map<std::pair<unsigned, std::vector<int64_t>>, int> alignedLoads_;
+};
+
+} // namespace
+
+bool VectorTranslator::setUpSpace(std::string &why) {
+  Block &body = op_.getBody().front();
+  for (Operation &o : body.without_terminator()) {
+    if (isRowOp(&o)) {
+      if (rowOp_) {
+        why = "two row operations in one vector kernel";
+        return false;
+      }
+      rowOp_ = &o;
+    }
+  }
+  if (rowOp_) {
+    modelSpace_ = shapeOfValue(rowOp_->getOperand(0));
+    if (!rowAxes(rowOp_, axes_, keep_, why))
+      return false;
+    int64_t rank = (int64_t)modelSpace_.size();
+    for (int64_t d = 0; d < rank; ++d)
+      if (!llvm::is_contained(axes_, d))
+        perm_.push_back(d);
+    for (int64_t a : axes_)
+      perm_.push_back(a);
+    k_.reducedDims = (int)axes_.size();
+  } else {
+    // The widest value of the group.
+    for (Operation &o : body.without_terminator())
+      for (Value r : o.getResults())
+        if (shapeOfValue(r).size() >= modelSpace_.size()) {
+          auto s = shapeOfValue(r);
+          if (s.size() > modelSpace_.size() ||
+              std::accumulate(s.begin(), s.end(), (int64_t)1,
+                              std::multiplies<int64_t>()) >
+                  std::accumulate(modelSpace_.begin(), modelSpace_.end(),
+                                  (int64_t)1, std::multiplies<int64_t>()))
+            modelSpace_ = s;
+        }
+    for (Value v : body.getTerminator()->getOperands()) {
+      auto s = shapeOfValue(v);
+      if (s.size() > modelSpace_.size())
+        modelSpace_ = s;
+    }
+    perm_.resize(modelSpace_.size());
+    std::iota(perm_.begin(), perm_.end(), 0);
+  }
+  for (int64_t p : perm_)
+    k_.space.push_back(modelSpace_[p]);
+  if (k_.space.empty()) {
+    k_.space.push_back(1);
+    modelSpace_.push_back(1);
+    perm_.push_back(0);
+  }
+  return true;
+}
+
+GmView VectorTranslator::alignedView(uint64_t addr, DType storage,
+                                     const std::vector<int64_t> &shape,
+                                     const std::vector<int64_t> *explicitAlign) {
+  size_t n = modelSpace_.size();
+  std::vector<int64_t> strides = contiguousStrides(shape);
+  std::vector<int64_t> mshape(n, 1), mstrides(n, 0);
+  if (explicitAlign) {
+    // explicitAlign[i] = model dim of shape dim i.
+    for (size_t i = 0; i < shape.size(); ++i) {
+      mshape[(*explicitAlign)[i]] = shape[i];
+      mstrides[(*explicitAlign)[i]] = shape[i] == 1 ? 0 : strides[i];
+    }
+  } else {
+    size_t off = n - std::min(n, shape.size());
+    for (size_t i = 0; i < shape.size() && i < n; ++i) {
+      size_t si = shape.size() - std::min(n, shape.size()) + i;
+      mshape[off + i] = shape[si];
+      mstrides[off + i] = shape[si] == 1 ? 0 : strides[si];
+    }
+  }
+  GmView v;
+  v.addr = addr;
+  v.dtype = storage;
+  for (int64_t p : perm_) {
+    v.shape.push_back(mshape[p]);
+    v.strides.push_back(mstrides[p]);
+  }
+  return v;
+}
+
+std::optional<float> VectorTranslator::scalarOf(Value v) {
+  auto c = v.getDefiningOp<graph::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  auto attr = dyn_cast<DenseElementsAttr>(c.getValue());
+  if (!attr || !attr.isSplat())
+    return std::nullopt;
+  Type et = attr.getElementType();
+  if (isa<FloatType>(et))
+    return (float)attr.getSplatValue<APFloat>().convertToDouble();
+  if (et.isInteger(1))
+    return attr.getSplatValue<bool>() ? 1.0f : 0.0f;
+  if (isa<IntegerType>(et))
+    return (float)attr.getSplatValue<APInt>().getSExtValue();
+  return std::nullopt;
+}
+
+int VectorTranslator::valueNode(Value v, std::string &why) {
+  auto it = nodes_.find(v);
+  if (it != nodes_.end())
+    return it->second;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    unsigned i = arg.getArgNumber();
+    Value operand = op_.getInputs()[i];
+    DType storage = dtypeOfValue(operand);
+    k_.inputs.push_back(alignedView((uint64_t)addrs_[i], storage,
+                                    shapeOfValue(operand)));
+    int n = k_.load((int)k_.inputs.size() - 1);
+    nodes_[v] = n;
+    return n;
+  }
+  if (auto s = scalarOf(v)) {
+    DType t = computeTypeOf(dtypeOfValue(v));
+    int n = k_.constant(*s, t);
+    nodes_[v] = n;
+    return n;
+  }
+  why = "value defined outside the vector group";
+  return -1;
+}
+
+bool VectorTranslator::run(std::vector<Kernel> &kernels, std::string &why) {
+  Block &body = op_.getBody().front();
+  k_.name = nodeName(op_);
+  if (!setUpSpace(why))
+    return false;
+  for (Operation &o : body.without_terminator()) {
+    if (isa<graph::ConstantOp>(&o)) {
+      if (!scalarOf(o.getResult(0))) {
+        why = "a non-splat constant inside a vector group";
+        return false;
+      }
+      continue;
+    }
+    if (!emitOp(&o, why)) {
+      if (why.empty())
+        why = "no vector lowering";
+      return false;
+    }
+  }
+  unsigned nIn = op_.getInputs().size();
+  for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands())) {
+    int n = valueNode(v, why);
+    if (n < 0)
+      return false;
+    Value res = op_.getResults()[i];
+    DType storage = dtypeOfValue(res);
+    std::vector<int64_t> shape = shapeOfValue(res);
+    GmView view;
+    if (rowOp_ && !keep_ && v == rowOp_->getResult(0)) {
+      // keepdims = 0: the kept model dims, in order, are the result dims.
+      std::vector<int64_t> align;
+      for (int64_t d = 0; d < (int64_t)modelSpace_.size(); ++d)
+        if (!llvm::is_contained(axes_, d))
+          align.push_back(d);
+      view = alignedView((uint64_t)addrs_[nIn + i], storage, shape, &align);
+    } else {
+      view = alignedView((uint64_t)addrs_[nIn + i], storage, shape);
+    }
+    // The value computed here must match the result's storage class.
+    int node = n;
+    DType ct = computeTypeOf(storage);
+    node = k_.cast(node, ct);
+    k_.store(node, view);
+  }
+  kernels.push_back(k_);
+  return true;
+}
+
+/// Broadcast-aware binary op with a scalar fast path.
+static int binaryOf(VectorKernel &k, Opcode op, Opcode scalarOp, int a, int b,
+                    std::optional<float> sb) {
+  if (sb && scalarOp != Opcode::End)
+    return k.scalar(scalarOp, a, *sb);
+  return k.binary(op, a, b);
+}
+
+bool VectorTranslator::emitOp(Operation *op, std::string &why) {
+  auto in = [&](unsigned i) { return valueNode(op->getOperand(i), why); };
+  auto def = [&](int n) {
+    nodes_[op->getResult(0)] = n;
+    return n >= 0;
+  };
+  Type resultElem = cast<RankedTensorType>(op->getResult(0).getType())
+                        .getElementType();
+  bool isFloatResult = isa<FloatType>(resultElem);
+  auto rowCount = [&]() {
+    int64_t c = 1;
+    for (int64_t a : axes_)
+      c *= modelSpace_[a];
+    return (float)c;
+  };
+  auto f = [&](int x) { return toF32(x); };
+
+  return llvm::TypeSwitch<Operation *, bool>(op)
+      // --- Arithmetic -----------------------------------------------------
+      .Case<graph::AddOp, graph::MulOp, graph::MaxOp, graph::MinOp>([&](auto) {
+        int a = in(0), b = in(1);
+        if (a < 0 || b < 0)
+          return false;
+        auto sa = scalarOf(op->getOperand(0)), sb = scalarOf(op->getOperand(1));
+        Opcode vop = isa<graph::AddOp>(op)   ? Opcode::VAdd
+                     : isa<graph::MulOp>(op) ? Opcode::VMul
+                     : isa<graph::MaxOp>(op) ? Opcode::VMax
+                                             : Opcode::VMin;
+        Opcode sop = isa<graph::AddOp>(op)   ? Opcode::VAddS
+                     : isa<graph::MulOp>(op) ? Opcode::VMulS
+                     : isa<graph::MaxOp>(op) ? Opcode::VMaxS
+                                             : Opcode::VMinS;
+        if (sa && !sb)
+          return def(k_.scalar(sop, b, *sa));
+        return def(binaryOf(k_, vop, sop, a, b, sb));
+      })
+      .Case<graph::SubOp>([&](auto) {
+        int a = in(0), b = in(1);
+        if (a < 0 || b < 0)
+          return false;
+        auto sa = scalarOf(op->getOperand(0)), sb = scalarOf(op->getOperand(1));
+        if (sb && !sa)
+          return def(k_.scalar(Opcode::VAddS, a, -*sb));
+        if (sa && !sb && isFloatResult)
+          return def(k_.scalar(Opcode::VAddS, k_.unary(Opcode::VNeg, b), *sa));
+        return def(k_.binary(Opcode::VSub, a, b));
+      })
+      .Case<graph::DivOp>([&](auto) {
+        int a = in(0), b = in(1);
+        if (a < 0 || b < 0)
+          return false;
+        auto sb = scalarOf(op->getOperand(1));
+        if (sb && isFloatResult && *sb != 0.0f)
+          return def(k_.scalar(Opcode::VMulS, a, 1.0f / *sb));
+        return def(k_.binary(Opcode::VDiv, a, b));
+      })
+      .Case<graph::PowOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        if (!isFloatResult) {
+          why = "integer Pow has no vector lowering";
+          return false;
+        }
+        auto e = scalarOf(op->getOperand(1));
+        if (e && *e == 1.0f)
+          return def(k_.scalar(Opcode::VMulS, a, 1.0f));
+        if (e && *e == 2.0f)
+          return def(k_.binary(Opcode::VMul, a, a));
+        if (e && *e == 3.0f)
+          return def(k_.binary(Opcode::VMul, k_.binary(Opcode::VMul, a, a), a));
+        if (e && *e == 0.5f)
+          return def(k_.unary(Opcode::VSqrt, a));
+        if (e && *e == -1.0f)
+          return def(k_.unary(Opcode::VRec, a));
+        if (e && *e == -0.5f)
+          return def(k_.unary(Opcode::VRsqrt, a));
+        int b = in(1);
+        if (b < 0)
+          return false;
+        // x^y = exp(y ln x) for x > 0.
+        int lnx = k_.unary(Opcode::VLn, a);
+        int y = k_.cast(b, DType::F32);
+        return def(k_.unary(Opcode::VExp, k_.binary(Opcode::VMul, lnx, y)));
+      })
+      // --- Unary ------------------------------------------------------------
+      .Case<graph::ExpOp, graph::LogOp, graph::SqrtOp, graph::ReciprocalOp,
+            graph::SigmoidOp, graph::TanhOp, graph::GeluOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        Opcode u = isa<graph::ExpOp>(op)          ? Opcode::VExp
+                   : isa<graph::LogOp>(op)        ? Opcode::VLn
+                   : isa<graph::SqrtOp>(op)       ? Opcode::VSqrt
+                   : isa<graph::ReciprocalOp>(op) ? Opcode::VRec
+                   : isa<graph::SigmoidOp>(op)    ? Opcode::VSigmoid
+                   : isa<graph::TanhOp>(op)       ? Opcode::VTanh
+                                                  : Opcode::VGelu;
+        return def(k_.unary(u, a));
+      })
+      .Case<graph::AbsOp, graph::NegOp, graph::ReluOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        Opcode u = isa<graph::AbsOp>(op)   ? Opcode::VAbs
+                   : isa<graph::NegOp>(op) ? Opcode::VNeg
+                                           : Opcode::VRelu;
+        return def(k_.unary(u, a));
+      })
+      .Case<graph::SoftplusOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        return def(k_.unary(
+            Opcode::VLn, k_.scalar(Opcode::VAddS, k_.unary(Opcode::VExp, a), 1)));
+      })
+      .Case<graph::SoftsignOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int d = k_.scalar(Opcode::VAddS, k_.unary(Opcode::VAbs, a), 1);
+        return def(k_.binary(Opcode::VDiv, a, d));
+      })
+      .Case<graph::MishOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int sp = k_.unary(Opcode::VLn, k_.scalar(Opcode::VAddS,
+                                                 k_.unary(Opcode::VExp, a), 1));
+        return def(k_.binary(Opcode::VMul, a, k_.unary(Opcode::VTanh, sp)));
+      })
+      .Case<graph::HardSwishOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int g = k_.scalar(Opcode::VAddS, k_.scalar(Opcode::VMulS, a, 1.0f / 6),
+                          0.5f);
+        g = k_.scalar(Opcode::VMinS, k_.scalar(Opcode::VMaxS, g, 0), 1);
+        return def(k_.binary(Opcode::VMul, a, g));
+      })
+      .Case<graph::HardSigmoidOp>([&](graph::HardSigmoidOp h) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int g = k_.scalar(Opcode::VAddS,
+                          k_.scalar(Opcode::VMulS, a,
+                                    h.getAlpha().convertToFloat()),
+                          h.getBeta().convertToFloat());
+        return def(k_.scalar(Opcode::VMinS, k_.scalar(Opcode::VMaxS, g, 0), 1));
+      })
+      .Case<graph::LeakyReluOp>([&](graph::LeakyReluOp l) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int pos = k_.scalar(Opcode::VMaxS, a, 0);
+        int neg = k_.scalar(Opcode::VMulS, k_.scalar(Opcode::VMinS, a, 0),
+                            l.getAlpha().convertToFloat());
+        return def(k_.binary(Opcode::VAdd, pos, neg));
+      })
+      .Case<graph::EluOp, graph::SeluOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        float alpha, gamma = 1;
+        if (auto e = dyn_cast<graph::EluOp>(op))
+          alpha = e.getAlpha().convertToFloat();
+        else {
+          auto s = cast<graph::SeluOp>(op);
+          alpha = s.getAlpha().convertToFloat();
+          gamma = s.getGamma().convertToFloat();
+        }
+        int m = k_.compare(CmpKind::GT, a, zero(DType::F32));
+        int e = k_.scalar(
+            Opcode::VMulS,
+            k_.scalar(Opcode::VAddS, k_.unary(Opcode::VExp, a), -1.0f), alpha);
+        int r = k_.select(m, a, e);
+        if (gamma != 1)
+          r = k_.scalar(Opcode::VMulS, r, gamma);
+        return def(r);
+      })
+      .Case<graph::CeluOp>([&](graph::CeluOp c) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        float alpha = c.getAlpha().convertToFloat();
+        int e = k_.unary(Opcode::VExp, k_.scalar(Opcode::VMulS, a, 1 / alpha));
+        e = k_.scalar(Opcode::VMulS, k_.scalar(Opcode::VAddS, e, -1), alpha);
+        return def(k_.binary(Opcode::VAdd, k_.scalar(Opcode::VMaxS, a, 0),
+                             k_.scalar(Opcode::VMinS, e, 0)));
+      })
+      .Case<graph::ThresholdedReluOp>([&](graph::ThresholdedReluOp t) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int th = k_.constant(t.getAlpha().convertToFloat(), DType::F32);
+        int m = k_.compare(CmpKind::GT, a, th);
+        return def(k_.select(m, a, zero(DType::F32)));
+      })
+      .Case<graph::ShrinkOp>([&](graph::ShrinkOp s) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        DType t = k_.nodes[a].type;
+        float bias = s.getBias().convertToFloat(),
+              l = s.getLambd().convertToFloat();
+        int lo = k_.compare(CmpKind::LT, a, k_.constant(-l, t));
+        int hi = k_.compare(CmpKind::GT, a, k_.constant(l, t));
+        int r = k_.select(hi, k_.scalar(Opcode::VAddS, a, -bias), zero(t));
+        return def(k_.select(lo, k_.scalar(Opcode::VAddS, a, bias), r));
+      })
+      .Case<graph::ClipOp>([&](graph::ClipOp c) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int r = a;
+        if (auto mn = c.getMin())
+          r = k_.scalar(Opcode::VMaxS, r, (float)mn->convertToDouble());
+        if (auto mx = c.getMax())
+          r = k_.scalar(Opcode::VMinS, r, (float)mx->convertToDouble());
+        if (r == a)
+          r = k_.scalar(Opcode::VAddS, a, 0);
+        return def(r);
+      })
+      .Case<graph::SignOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        DType t = k_.nodes[a].type;
+        int z = zero(t);
+        int pos = k_.cast(k_.compare(CmpKind::GT, a, z), t);
+        int neg = k_.cast(k_.compare(CmpKind::LT, a, z), t);
+        return def(k_.binary(Opcode::VSub, pos, neg));
+      })
+      .Case<graph::PReluOp>([&](auto) {
+        int a = in(0), s = in(1);
+        if (a < 0 || s < 0)
+          return false;
+        int m = k_.compare(CmpKind::LT, a, zero(k_.nodes[a].type));
+        return def(k_.select(m, k_.binary(Opcode::VMul, a, s), a));
+      })
+      // --- Logic and comparison ------------------------------------------
+      .Case<graph::NotOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        return def(k_.compare(CmpKind::EQ, a, zero(DType::U8)));
+      })
+      .Case<graph::AndOp, graph::OrOp, graph::XorOp>([&](auto) {
+        int a = in(0), b = in(1);
+        if (a < 0 || b < 0)
+          return false;
+        if (isa<graph::XorOp>(op))
+          return def(k_.compare(CmpKind::NE, a, b));
+        return def(k_.binary(isa<graph::AndOp>(op) ? Opcode::VMin : Opcode::VMax,
+                             a, b));
+      })
+      .Case<graph::EqualOp, graph::LessOp, graph::LessEqualOp,
+            graph::GreaterOp, graph::GreaterEqualOp>([&](auto) {
+        int a = in(0), b = in(1);
+        if (a < 0 || b < 0)
+          return false;
+        CmpKind kind = isa<graph::EqualOp>(op)       ? CmpKind::EQ
+                       : isa<graph::LessOp>(op)      ? CmpKind::LT
+                       : isa<graph::LessEqualOp>(op) ? CmpKind::LE
+                       : isa<graph::GreaterOp>(op)   ? CmpKind::GT
+                                                     : CmpKind::GE;
+        return def(k_.compare(kind, a, b));
+      })
+      .Case<graph::WhereOp>([&](auto) {
+        int c = in(0), a = in(1), b = in(2);
+        if (c < 0 || a < 0 || b < 0)
+          return false;
+        return def(k_.select(c, a, b));
+      })
+      .Case<graph::IsNaNOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        return def(k_.compare(CmpKind::NE, a, a));
+      })
+      .Case<graph::IsInfOp>([&](graph::IsInfOp i) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int inf = k_.constant(INFINITY, DType::F32);
+        int pos = k_.compare(CmpKind::EQ, a, inf);
+        int neg = k_.compare(CmpKind::EQ, a, k_.constant(-INFINITY, DType::F32));
+        if (i.getDetectPositive() && i.getDetectNegative())
+          return def(k_.binary(Opcode::VMax, pos, neg));
+        if (i.getDetectPositive())
+          return def(pos);
+        if (i.getDetectNegative())
+          return def(neg);
+        return def(k_.binary(Opcode::VMin, pos, neg));
+      })
+      .Case<graph::CastOp>([&](graph::CastOp c) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        auto to = graph::toDType(c.getTo());
+        if (!to || !storageDType(c.getTo(), DType::F32, true)) {
+          why = "cast to an element type the NPU does not store";
+          return false;
+        }
+        if (*to == DType::Bool)
+          return def(k_.compare(CmpKind::NE, a, zero(k_.nodes[a].type)));
+        DType src = dtypeOfValue(op->getOperand(0));
+        if (isFloatDType(src) && !isFloatDType(*to)) {
+          why = "float-to-integer Cast truncates; the vector unit rounds";
+          return false;
+        }
+        // A float narrowing (f32 -> f16/bf16) rounds once, as ONNX does.
+        if (*to == DType::F16 || *to == DType::BF16)
+          return def(k_.cast(k_.cast(a, *to), DType::F32));
+        return def(k_.cast(a, computeTypeOf(*to)));
+      })
+      // --- Row operations ---------------------------------------------------
+      .Case<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
+            graph::ReduceMinOp, graph::ReduceSumSquareOp,
+            graph::ReduceLogSumOp, graph::ReduceLogSumExpOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        if (isa<graph::ReduceMaxOp>(op))
+          return def(k_.reduce(Opcode::VRedMax, a));
+        if (isa<graph::ReduceMinOp>(op))
+          return def(k_.reduce(Opcode::VRedMin, a));
+        if (isa<graph::ReduceSumSquareOp>(op))
+          return def(k_.reduce(Opcode::VRedSum, k_.binary(Opcode::VMul, a, a)));
+        if (isa<graph::ReduceLogSumExpOp>(op)) {
+          int x = f(a);
+          int m = k_.reduce(Opcode::VRedMax, x);
+          int e = k_.unary(Opcode::VExp, k_.binary(Opcode::VSub, x, m));
+          int s = k_.unary(Opcode::VLn, k_.reduce(Opcode::VRedSum, e));
+          return def(k_.binary(Opcode::VAdd, s, m));
+        }
+        int s = k_.reduce(Opcode::VRedSum, a);
+        if (isa<graph::ReduceLogSumOp>(op))
+          return def(k_.unary(Opcode::VLn, f(s)));
+        if (isa<graph::ReduceMeanOp>(op)) {
+          if (!isFloatResult) {
+            why = "integer ReduceMean has no vector lowering";
+            return false;
+          }
+          return def(k_.scalar(Opcode::VMulS, s, 1.0f / rowCount()));
+        }
+        return def(s);
+      })
+      .Case<graph::SoftmaxOp, graph::LogSoftmaxOp>([&](auto) {
+        int x = in(0);
+        if (x < 0)
+          return false;
+        int m = k_.reduce(Opcode::VRedMax, x);
+        int xc = k_.binary(Opcode::VSub, x, m);
+        int e = k_.unary(Opcode::VExp, xc);
+        int s = k_.reduce(Opcode::VRedSum, e);
+        if (isa<graph::SoftmaxOp>(op))
+          return def(k_.binary(Opcode::VMul, e, k_.unary(Opcode::VRec, s)));
+        return def(k_.binary(Opcode::VSub, xc, k_.unary(Opcode::VLn, s)));
+      })
+      .Case<graph::LpNormOp>([&](graph::LpNormOp l) {
+        int x = in(0);
+        if (x < 0)
+          return false;
+        int s;
+        if (l.getP() == 1)
+          s = k_.reduce(Opcode::VRedSum, k_.unary(Opcode::VAbs, x));
+        else if (l.getP() == 2)
+          s = k_.unary(Opcode::VSqrt,
+                       k_.reduce(Opcode::VRedSum, k_.binary(Opcode::VMul, x, x)));
+        else {
+          why = "LpNormalization with p other than 1 or 2";
+          return false;
+        }
+        return def(k_.binary(Opcode::VDiv, x, s));
+      })
+      .Case<graph::LayerNormOp, graph::RMSNormOp, graph::InstanceNormOp,
+            graph::MeanVarianceNormOp>([&](auto) {
+        int x = in(0);
+        if (x < 0)
+          return false;
+        float inv = 1.0f / rowCount();
+        float eps = 1e-9f;
+        if (auto l = dyn_cast<graph::LayerNormOp>(op))
+          eps = l.getEpsilon().convertToFloat();
+        if (auto r = dyn_cast<graph::RMSNormOp>(op))
+          eps = r.getEpsilon().convertToFloat();
+        if (auto i = dyn_cast<graph::InstanceNormOp>(op))
+          eps = i.getEpsilon().convertToFloat();
+        int xc = x;
+        if (!isa<graph::RMSNormOp>(op)) {
+          int mean = k_.scalar(Opcode::VMulS, k_.reduce(Opcode::VRedSum, x), inv);
+          xc = k_.binary(Opcode::VSub, x, mean);
+        }
+        int var = k_.scalar(Opcode::VMulS,
+                            k_.reduce(Opcode::VRedSum,
+                                      k_.binary(Opcode::VMul, xc, xc)),
+                            inv);
+        int r = k_.unary(Opcode::VRsqrt, k_.scalar(Opcode::VAddS, var, eps));
+        if (isa<graph::MeanVarianceNormOp>(op))
+          r = k_.unary(Opcode::VRec,
+                       k_.unary(Opcode::VSqrt, k_.scalar(Opcode::VAddS, var, eps)));
+        int y = k_.binary(Opcode::VMul, xc, r);
+        if (isa<graph::MeanVarianceNormOp>(op))
+          return def(y);
+        // Scale (and bias): per channel for instance norm, trailing otherwise.
+        auto param = [&](unsigned idx) -> int {
+          if (!isa<graph::InstanceNormOp>(op))
+            return in(idx);
+          Value operand = op->getOperand(idx);
+          auto arg = dyn_cast<BlockArgument>(operand);
+          if (!arg) {
+            why = "instance-norm parameters must be kernel inputs";
+            return -1;
+          }
+          Value outer = op_.getInputs()[arg.getArgNumber()];
+          std::vector<int64_t> align = {1};
+          k_.inputs.push_back(alignedView((uint64_t)addrs_[arg.getArgNumber()],
+                                          dtypeOfValue(outer),
+                                          shapeOfValue(outer), &align));
+          return k_.load((int)k_.inputs.size() - 1);
+        };
+        int sc = param(1);
+        if (sc < 0)
+          return false;
+        y = k_.binary(Opcode::VMul, y, sc);
+        bool hasBias = op->getNumOperands() > 2;
+        if (hasBias) {
+          int b = param(2);
+          if (b < 0)
+            return false;
+          y = k_.binary(Opcode::VAdd, y, b);
+        }
+        return def(y);
+      })
+      .Case<graph::BatchNormOp>([&](graph::BatchNormOp bn) {
+        int x = in(0);
+        if (x < 0)
+          return false;
+        auto param = [&](unsigned idx) -> int {
+          auto arg = dyn_cast<BlockArgument>(op->getOperand(idx));
+          if (!arg) {
+            why = "batch-norm parameters must be kernel inputs";
+            return -1;
+          }
+          Value outer = op_.getInputs()[arg.getArgNumber()];
+          std::vector<int64_t> align = {1};
+          k_.inputs.push_back(alignedView((uint64_t)addrs_[arg.getArgNumber()],
+                                          dtypeOfValue(outer),
+                                          shapeOfValue(outer), &align));
+          return k_.load((int)k_.inputs.size() - 1);
+        };
+        int sc = param(1), b = param(2), mean = param(3), var = param(4);
+        if (sc < 0 || b < 0 || mean < 0 || var < 0)
+          return false;
+        int r = k_.unary(Opcode::VRsqrt,
+                         k_.scalar(Opcode::VAddS, var,
+                                   bn.getEpsilon().convertToFloat()));
+        int y = k_.binary(Opcode::VMul, k_.binary(Opcode::VSub, x, mean),
+                          k_.binary(Opcode::VMul, r, sc));
+        return def(k_.binary(Opcode::VAdd, y, b));
+      })
+      .Default([&](Operation *) {
+        why = "no vector lowering for '" + op->getName().getStringRef().str() +
+              "'";
+        return false;
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement: strided views
+//===----------------------------------------------------------------------===//
+
+/// A copy kernel: the `src` view (already in the output's index space) to
+/// the contiguous destination.
+static VectorKernel copyKernel(const std::string &name, const GmView &src,
+                               const GmView &dst) {
+  VectorKernel k;
+  k.name = name;
+  k.space = dst.shape;
+  if (k.space.empty()) {
+    k.space = {1};
+  }
+  GmView s = src, d = dst;
+  if (s.shape.empty()) {
+    s.shape = {1};
+    s.strides = {0};
+    d.shape = {1};
+    d.strides = {0};
+  }
+  k.inputs.push_back(s);
+  int n = k.load(0);
+  k.store(n, d);
+  return k;
+}
+
+static bool translateData(npu::DispatchOp d, Operation *op,
+                          ArrayRef<int64_t> addrs,
+                          std::vector<Kernel> &kernels, std::string &why) {
+  std::string name = nodeName(d);
+  Value in = d.getInputs()[0];
+  DType dt = dtypeOfValue(in);
+  std::vector<int64_t> inShape = shapeOfValue(in);
+  std::vector<int64_t> inStrides = contiguousStrides(inShape);
+  unsigned nIn = d.getInputs().size();
+  auto outView = [&](unsigned i) {
+    Value r = d.getResults()[i];
+    return GmView::contiguous((uint64_t)addrs[nIn + i], dtypeOfValue(r),
+                              shapeOfValue(r));
+  };
+  GmView inView = GmView::contiguous((uint64_t)addrs[0], dt, inShape);
+
+  return llvm::TypeSwitch<Operation *, bool>(op)
+      .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
+        GmView src;
+        src.addr = inView.addr;
+        src.dtype = dt;
+        for (int64_t p : t.getPerm()) {
+          src.shape.push_back(inShape[p]);
+          src.strides.push_back(inStrides[p]);
+        }
+        kernels.push_back(copyKernel(name, src, outView(0)));
+        return true;
+      })
+      .Case<graph::SliceOp>([&](graph::SliceOp s) {
+        GmView src;
+        src.addr = inView.addr;
+        src.dtype = dt;
+        GmView out = outView(0);
+        int64_t off = 0;
+        for (size_t i = 0; i < inShape.size(); ++i) {
+          int64_t st = s.getStarts()[i], step = s.getSteps()[i];
+          int64_t n = inShape[i];
+          if (step < 0) {
+            why = "Slice with a negative step (a reversing DMA) is not "
+                  "supported";
+            return false;
+          }
+          if (st < 0)
+            st += n;
+          st = std::clamp<int64_t>(st, 0, n);
+          off += st * inStrides[i];
+          src.shape.push_back(out.shape[i]);
+          src.strides.push_back(inStrides[i] * step);
+        }
+        src.addr += (uint64_t)(off * dtypeByteSize(dt));
+        if (out.numElements() == 0) {
+          why = "empty slice";
+          return false;
+        }
+        kernels.push_back(copyKernel(name, src, out));
+        return true;
+      })
+      .Case<graph::ExpandOp>([&](graph::ExpandOp) {
+        GmView out = outView(0);
+        GmView src;
+        src.addr = inView.addr;
+        src.dtype = dt;
+        size_t r = out.shape.size(), off = r - inShape.size();
+        for (size_t i = 0; i < r; ++i) {
+          bool has = i >= off;
+          int64_t e = has ? inShape[i - off] : 1;
+          src.shape.push_back(out.shape[i]);
+          src.strides.push_back(e == 1 ? 0 : inStrides[i - off]);
+        }
+        kernels.push_back(copyKernel(name, src, out));
+        return true;
+      })
+      .Case<graph::TileOp>([&](graph::TileOp t) {
+        GmView out = outView(0);
+        // Output [r0*d0, r1*d1, ...] seen as [r0, d0, r1, d1, ...].
+        GmView src, dst;
+        src.addr = inView.addr;
+        src.dtype = dt;
+        dst.addr = out.addr;
+        dst.dtype = out.dtype;
+        std::vector<int64_t> split;
+        for (size_t i = 0; i < inShape.size(); ++i) {
+          split.push_back(t.getRepeats()[i]);
+          split.push_back(inShape[i]);
+          src.shape.push_back(t.getRepeats()[i]);
+          src.strides.push_back(0);
+          src.shape.push_back(inShape[i]);
+          src.strides.push_back(inStrides[i]);
+        }
+        dst.shape = split;
+        dst.strides = contiguousStrides(split);
+        if (out.numElements() == 0) {
+          why = "empty tile";
+          return false;
+        }
+        kernels.push_back(copyKernel(name, src, dst));
+        return true;
+      })
+      .Case<graph::ConcatOp>([&](graph::ConcatOp c) {
+        GmView out = outView(0);
+        int64_t axis = c.getAxis();
+        if (axis < 0)
+          axis += out.rank();
+        int64_t at = 0;
+        for (unsigned i = 0; i < nIn; ++i) {
+          std::vector<int64_t> s = shapeOfValue(d.getInputs()[i]);
+          GmView src = GmView::contiguous((uint64_t)addrs[i],
+                                          dtypeOfValue(d.getInputs()[i]), s);
+          if (src.numElements() == 0)
+            continue;
+          GmView dst = out;
+          dst.shape = s;
+          dst.addr += (uint64_t)(at * out.strides[axis] *
+                                 dtypeByteSize(out.dtype));
+          at += s[axis];
+          kernels.push_back(copyKernel(name, src, dst));
+        }
+        return true;
+      })
+      .Case<graph::SplitOp>([&](graph::SplitOp s) {
+        int64_t axis = s.getAxis();
+        if (axis < 0)
+          axis += (int64_t)inShape.size();
+        int64_t at = 0;
+        for (unsigned i = 0; i < d.getResults().size(); ++i) {
+          GmView out = outView(i);
+          if (out.numElements() == 0)
+            continue;
+          GmView src = inView;
+          src.shape = out.shape;
+          src.addr += (uint64_t)(at * inStrides[axis] * dtypeByteSize(dt));
+          at += out.shape[axis];
+          kernels.push_back(copyKernel(name, src, out));
+        }
+        return true;
+      })
+      .Case<graph::PadOp>([&](graph::PadOp p) {
+        if (p.getMode() != "constant") {
+          why = "Pad mode '" + p.getMode().str() +
+                "' (only constant padding is a DMA pattern)";
+          return false;
+        }
+        GmView out = outView(0);
+        size_t r = inShape.size();
+        ArrayRef<int64_t> pads = p.getPads();
+        // Fill, then copy the (possibly cropped) input inside.
+        VectorKernel fill;
+        fill.name = name;
+        fill.space = out.shape.empty() ? std::vector<int64_t>{1} : out.shape;
+        int c = fill.constant((float)p.getValue().convertToDouble(),
+                              computeTypeOf(out.dtype));
+        GmView whole = out;
+        if (whole.shape.empty()) {
+          whole.shape = {1};
+          whole.strides = {0};
+        }
+        fill.store(c, whole);
+        kernels.push_back(fill);
+        GmView src = inView, dst = out;
+        int64_t srcOff = 0, dstOff = 0;
+        for (size_t i = 0; i < r; ++i) {
+          int64_t b = pads[i], e = pads[i + r];
+          int64_t lo = std::max<int64_t>(0, -b), hi = std::max<int64_t>(0, -e);
+          int64_t n = inShape[i] - lo - hi;
+          if (n <= 0)
+            return true;
+          srcOff += lo * inStrides[i];
+          dstOff += std::max<int64_t>(0, b) * out.strides[i];
+          src.shape[i] = n;
+          dst.shape[i] = n;
+        }
+        src.addr += (uint64_t)(srcOff * dtypeByteSize(dt));
+        dst.addr += (uint64_t)(dstOff * dtypeByteSize(out.dtype));
+        kernels.push_back(copyKernel(name, src, dst));
+        return true;
+      })
+      .Default([&](Operation *) {
+        why = "not a data-movement op";
+        return false;
+      });
+}
+
+static bool isDataOp(Operation *op) {
+  return isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp,
+             graph::TileOp, graph::ConcatOp, graph::SplitOp, graph::PadOp>(op);
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix, gather, top-k
+//===----------------------------------------------------------------------===//
+
+static bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
+                            std::vector<Kernel> &kernels, std::string &why) {
+  Block &body = d.getBody().front();
+  Operation *mm = nullptr;
+  MatmulKernel k;
+  k.name = nodeName(d);
+  for (Operation &o : body.without_terminator()) {
+    if (isa<graph::MatMulOp, graph::GemmOp>(&o)) {
+      mm = &o;
+      continue;
+    }
+    if (isa<graph::ConstantOp>(&o))
+      continue;
+    // Fused epilogue: scale by a scalar and ReLU (the FIX pipe does both).
+    if (auto mul = dyn_cast<graph::MulOp>(&o)) {
+      auto c = mul.getRhs().getDefiningOp<graph::ConstantOp>();
+      auto attr = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+      k.scale *= (float)attr.getSplatValue<APFloat>().convertToDouble();
+    } else if (auto div = dyn_cast<graph::DivOp>(&o)) {
+      auto c = div.getRhs().getDefiningOp<graph::ConstantOp>();
+      auto attr = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+      k.scale /= (float)attr.getSplatValue<APFloat>().convertToDouble();
+    } else if (isa<graph::ReluOp>(&o)) {
+      k.relu = true;
+    }
+  }
+  if (!mm) {
+    why = "matrix dispatch without a matmul";
+    return false;
+  }
+  Value a = d.getInputs()[0], b = d.getInputs()[1];
+  Value c = d.getResults()[0];
+  std::vector<int64_t> as = shapeOfValue(a), bs = shapeOfValue(b),
+                       cs = shapeOfValue(c);
+  DType at = dtypeOfValue(a), bt = dtypeOfValue(b);
+  if (at != bt || !isFloatDType(at)) {
+    why = "the matrix engine multiplies floating-point operands of one "
+          "dtype (got " +
+          std::string(dtypeName(at)) + " and " + dtypeName(bt) + ")";
+    return false;
+  }
+  std::vector<int64_t> ast = contiguousStrides(as), bst = contiguousStrides(bs);
+  bool transA = false, transB = false;
+  if (auto g = dyn_cast<graph::GemmOp>(mm)) {
+    transA = g.getTransA();
+    transB = g.getTransB();
+    k.scale *= g.getAlpha().convertToFloat();
+  }
+  // 1-D operands: [K] -> [1, K] and [K] -> [K, 1].
+  bool aVec = as.size() == 1, bVec = bs.size() == 1;
+  if (aVec) {
+    as.insert(as.begin(), 1);
+    ast.insert(ast.begin(), 0);
+  }
+  if (bVec) {
+    bs.push_back(1);
+    bst.push_back(0);
+  }
+  if (transA) {
+    std::swap(as[0], as[1]);
+    std::swap(ast[0], ast[1]);
+  }
+  if (transB) {
+    std::swap(bs[0], bs[1]);
+    std::swap(bst[0], bst[1]);
+  }
+  size_t r = std::max({as.size(), bs.size(), (size_t)2});
+  auto pad = [&](std::vector<int64_t> &s, std::vector<int64_t> &st) {
+    while (s.size() < r) {
+      s.insert(s.begin(), 1);
+      st.insert(st.begin(), 0);
+    }
+  };
+  pad(as, ast);
+  pad(bs, bst);
+  std::vector<int64_t> cfull(r), cst;
+  for (size_t i = 0; i + 2 < r; ++i)
+    cfull[i] = std::max(as[i], bs[i]);
+  cfull[r - 2] = as[r - 2];
+  cfull[r - 1] = bs[r - 1];
+  cst = contiguousStrides(cfull);
+  for (size_t i = 0; i + 2 < r; ++i) {
+    if (as[i] == 1)
+      ast[i] = 0;
+    if (bs[i] == 1)
+      bst[i] = 0;
+  }
+  unsigned nIn = d.getInputs().size();
+  k.a = {(uint64_t)addrs[0], at, as, ast};
+  k.b = {(uint64_t)addrs[1], bt, bs, bst};
+  k.c = {(uint64_t)addrs[nIn], dtypeOfValue(c), cfull, cst};
+  // Fold batch dims into M when B is shared and A, C are contiguous: one
+  // big matrix instead of many small ones.
+  bool shared = true;
+  for (size_t i = 0; i + 2 < r; ++i)
+    shared = shared && bst[i] == 0;
+  if (shared && r > 2 && !transA) {
+    int64_t batch = 1;
+    for (size_t i = 0; i + 2 < r; ++i)
+      batch *= cfull[i];
+    bool aFull = true;
+    for (size_t i = 0; i + 2 < r; ++i)
+      aFull = aFull && as[i] == cfull[i];
+    if (aFull) {
+      int64_t m = batch * cfull[r - 2];
+      k.a = GmView::contiguous(k.a.addr, at, {m, as[r - 1]});
+      k.b.shape = {bs[r - 2], bs[r - 1]};
+      k.b.strides = {bst[r - 2], bst[r - 1]};
+      k.c = GmView::contiguous(k.c.addr, k.c.dtype, {m, cfull[r - 1]});
+    }
+  }
+  kernels.push_back(k);
+  // Gemm's bias: C = C + beta * bias, in place on the vector unit.
+  if (auto g = dyn_cast<graph::GemmOp>(mm); g && g.getC()) {
+    auto arg = dyn_cast<BlockArgument>(g.getC());
+    if (!arg) {
+      why = "Gemm bias must be a kernel input";
+      return false;
+    }
+    VectorKernel bias;
+    bias.name = k.name;
+    bias.space = cfull;
+    GmView cv = GmView::contiguous(k.c.addr, k.c.dtype, cfull);
+    bias.inputs.push_back(cv);
+    Value bv = d.getInputs()[arg.getArgNumber()];
+    std::vector<int64_t> bsh = shapeOfValue(bv);
+    GmView biasView;
+    biasView.addr = (uint64_t)addrs[arg.getArgNumber()];
+    biasView.dtype = dtypeOfValue(bv);
+    std::vector<int64_t> bstr = contiguousStrides(bsh);
+    for (size_t i = 0; i < cfull.size(); ++i) {
+      size_t off = cfull.size() - bsh.size();
+      int64_t e = i >= off ? bsh[i - off] : 1;
+      biasView.shape.push_back(e);
+      biasView.strides.push_back(e == 1 ? 0 : bstr[i - off]);
+    }
+    bias.inputs.push_back(biasView);
+    int x = bias.load(0), y = bias.load(1);
+    float beta = g.getBeta().convertToFloat();
+    if (beta != 1.0f)
+      y = bias.scalar(Opcode::VMulS, y, beta);
+    int s = bias.binary(Opcode::VAdd, x, y);
+    bias.store(s, cv);
+    kernels.push_back(bias);
+  }
+  return true;
+}
+
+static bool translateGather(npu::DispatchOp d, ArrayRef<int64_t> addrs,
+                            std::vector<Kernel> &kernels, std::string &why) {
+  auto g = cast<graph::GatherOp>(&d.getBody().front().front());
+  std::vector<int64_t> s = shapeOfValue(d.getInputs()[0]);
+  int64_t axis = g.getAxis();
+  if (axis < 0)
+    axis += (int64_t)s.size();
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i)
+    inner *= s[i];
+  int64_t count = std::max<int64_t>(1, graph::numElements(d.getInputs()[1].getType()));
+  GatherKernel k;
+  k.name = nodeName(d);
+  k.table = GmView::contiguous((uint64_t)addrs[0],
+                               dtypeOfValue(d.getInputs()[0]),
+                               {outer, s[axis], inner});
+  k.index = GmView::contiguous((uint64_t)addrs[1], DType::I32, {count});
+  if (dtypeOfValue(d.getInputs()[1]) != DType::I32) {
+    why = "gather indices must be stored as i32";
+    return false;
+  }
+  k.out = GmView::contiguous((uint64_t)addrs[2], dtypeOfValue(d.getResults()[0]),
+                             {outer, count, inner});
+  kernels.push_back(k);
+  return true;
+}
+
+static bool translateTopK(npu::DispatchOp d, ArrayRef<int64_t> addrs,
+                          std::vector<Kernel> &kernels, std::string &why) {
+  Operation *op = &d.getBody().front().front();
+  std::vector<int64_t> s = shapeOfValue(d.getInputs()[0]);
+  int64_t axis, kk = 1;
+  bool largest = true, hasValues = true;
+  if (auto t = dyn_cast<graph::TopKOp>(op)) {
+    axis = t.getAxis();
+    kk = t.getK();
+    largest = t.getLargest();
+  } else {
+    auto set = [&](auto a) {
+      axis = a.getAxis();
+      if (a.getSelectLastIndex()) {
+        why = "select_last_index (the top-k unit keeps the first)";
+        return false;
+      }
+      return true;
+    };
+    if (auto a = dyn_cast<graph::ArgMaxOp>(op)) {
+      if (!set(a))
+        return false;
+    } else if (auto m = dyn_cast<graph::ArgMinOp>(op)) {
+      if (!set(m))
+        return false;
+      largest = false;
+    } else {
+      why = "not a top-k op";
+      return false;
+    }
+    hasValues = false;
+  }
+  int64_t r = (int64_t)s.size();
+  if (axis < 0)
+    axis += r;
+  // View as [rows, cols] with the axis innermost: rows iterate the other
+  // dims; when the axis is not innermost the load is strided.
+  int64_t outer = 1, inner = 1, n = s[axis];
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= s[i];
+  for (int64_t i = axis + 1; i < r; ++i)
+    inner *= s[i];
+  if (inner != 1 && outer != 1) {
+    why = "top-k along a middle axis";
+    return false;
+  }
+  TopKKernel k;
+  k.name = nodeName(d);
+  k.k = kk;
+  k.largest = largest;
+  k.hasValues = hasValues;
+  DType dt = dtypeOfValue(d.getInputs()[0]);
+  int64_t rows = outer * inner;
+  k.in = {(uint64_t)addrs[0], dt, {rows, n}, {inner == 1 ? n : 1, inner}};
+  unsigned out = 1;
+  if (hasValues) {
+    DType vt = dtypeOfValue(d.getResults()[0]);
+    k.values = {(uint64_t)addrs[out++], vt, {rows, kk},
+                {inner == 1 ? kk : 1, inner}};
+  }
+  DType it = dtypeOfValue(d.getResults()[hasValues ? 1 : 0]);
+  if (it != DType::I32) {
+    why = "top-k indices are stored as i32";
+    return false;
+  }
+  k.indices = {(uint64_t)addrs[out], DType::I32, {rows, kk},
+               {inner == 1 ? kk : 1, inner}};
+  kernels.push_back(k);
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+bool engineFor(Operation *op, npu::Engine &engine, std::string &why) {
+  if (isa<graph::ReshapeOp>(op)) {
+    engine = npu::Engine::view;
+    return true;
+  }
+  if (isa<graph::MatMulOp, graph::GemmOp>(op)) {
+    engine = npu::Engine::matrix;
+    return true;
+  }
+  if (isa<graph::GatherOp>(op)) {
+    engine = npu::Engine::gather;
+    return true;
+  }
+  if (isa<graph::TopKOp, graph::ArgMaxOp, graph::ArgMinOp>(op)) {
+    engine = npu::Engine::topk;
+    return true;
+  }
+  engine = npu::Engine::vector;
+  return true;
+}
+
+bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
+                       std::vector<Kernel> &kernels, std::string &why) {
+  Block &body = op.getBody().front();
+  switch (op.getEngine()) {
+  case npu::Engine::view:
+    return true;
+  case npu::Engine::matrix:
+    return translateMatmul(op, addrs, kernels, why);
+  case npu::Engine::gather:
+    return translateGather(op, addrs, kernels, why);
+  case npu::Engine::topk:
+    return translateTopK(op, addrs, kernels, why);
+  case npu::Engine::vector:
+    break;
+  }
+  // A single data-movement op is a strided copy.
+  auto ops = body.without_terminator();
+  if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
+      isDataOp(&*ops.begin()))
+    return translateData(op, &*ops.begin(), addrs, kernels, why);
+  for (Operation &o : ops)
+    if (isDataOp(&o)) {
+      why = "data movement fused with compute";
+      return false;
+    }
+  VectorTranslator t(op, addrs);
+  return t.run(kernels, why);
+}
+
+} // namespace tessera::conversion

@@ -1,0 +1,43 @@
+//===- DispatchKernels.h - npu.dispatch -> back-end kernels -----*- C++ -*-===//
+//
+// Describes an npu.dispatch as the MLIR-free kernels of
+// tessera/CodeGen/Kernels.h: GM views of its operands and results (from the
+// addresses memory planning assigned) and, for vector dispatches, the
+// dataflow graph of its graph ops. The same translation with placeholder
+// addresses decides whether a graph op has a lowering at all, so the
+// graph -> npu pass and the code generator cannot disagree.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_CONVERSION_DISPATCHKERNELS_H
+#define TESSERA_CONVERSION_DISPATCHKERNELS_H
+
+#include "Npu/IR/NpuDialect.h"
+#include "tessera/CodeGen/Kernels.h"
+
+#include <variant>
+
+namespace tessera::conversion {
+
+using Kernel = std::variant<codegen::VectorKernel, codegen::MatmulKernel,
+                            codegen::GatherKernel, codegen::TopKKernel>;
+
+/// Translates `op` with operand/result addresses `addrs` (operands first).
+/// On failure `why` says what has no lowering.
+bool translateDispatch(npu::DispatchOp op, llvm::ArrayRef<int64_t> addrs,
+                       std::vector<Kernel> &kernels, std::string &why);
+
+/// The engine a single graph op runs on, or failure with the reason.
+bool engineFor(mlir::Operation *op, npu::Engine &engine, std::string &why);
+
+/// Storage dtype in GM of a model element type (f64 -> f32, i64 -> i32,
+/// bool -> u8; floats -> `precision` unless `keep`).
+std::optional<DType> storageDType(mlir::Type elementType, DType precision,
+                                  bool keepFloat);
+
+/// Name of an op for diagnostics and the debug map: its ONNX node name if
+/// the location carries one.
+std::string nodeName(mlir::Operation *op);
+
+} // namespace tessera::conversion
+
+#endif

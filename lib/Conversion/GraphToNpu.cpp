@@ -1,0 +1,551 @@
+//===- GraphToNpu.cpp - graph ops -> npu.dispatch, and layer grouping -----===//
+#include "DispatchKernels.h"
+
+#include "Graph/IR/GraphDialect.h"
+#include "Npu/IR/NpuDialect.h"
+#include "tessera/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace tessera::conversion {
+#define GEN_PASS_DEF_GRAPHTONPU
+#define GEN_PASS_DEF_NPUFUSE
+#include "Npu/Transforms/Passes.h.inc"
+} // namespace tessera::conversion
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::conversion;
+
+static RankedTensorType withElement(Type t, DType d) {
+  auto rt = cast<RankedTensorType>(t);
+  return RankedTensorType::get(rt.getShape(),
+                               graph::toMlirType(rt.getContext(), d));
+}
+
+static bool isSplatConstant(Value v) {
+  auto c = v.getDefiningOp<graph::ConstantOp>();
+  auto a = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+  return a && a.isSplat();
+}
+
+namespace {
+
+struct GraphToNpuPass
+    : public conversion::impl::GraphToNpuBase<GraphToNpuPass> {
+  using GraphToNpuBase::GraphToNpuBase;
+
+  DType precisionType = DType::F32;
+
+  /// Storage type of a model tensor type.
+  FailureOr<RankedTensorType> storage(Location loc, Type t, bool io,
+                                      StringRef what) {
+    auto rt = cast<RankedTensorType>(t);
+    auto d = storageDType(rt.getElementType(), precisionType, io);
+    if (!d) {
+      emitError(loc) << what << ": element type " << rt.getElementType()
+                     << " has no storage type on the NPU";
+      return failure();
+    }
+    return withElement(t, *d);
+  }
+
+  LogicalResult convertFunc(func::FuncOp func);
+
+  void runOnOperation() override {
+    if (precision == "f32")
+      precisionType = DType::F32;
+    else if (precision == "bf16")
+      precisionType = DType::BF16;
+    else if (precision == "f16")
+      precisionType = DType::F16;
+    else {
+      emitError(getOperation().getLoc())
+          << "--precision must be f32, bf16 or f16 (got '" << precision
+          << "')";
+      return signalPassFailure();
+    }
+    for (auto func :
+         llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>()))
+      if (failed(convertFunc(func)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+
+LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
+  MLIRContext *ctx = func.getContext();
+  Block &entry = func.getBody().front();
+  OpBuilder b(ctx);
+  IRMapping map; // model value -> storage value
+
+  // Inputs: device types at the program boundary.
+  SmallVector<Type> argTypes;
+  for (BlockArgument arg : entry.getArguments()) {
+    auto st = storage(func.getLoc(), arg.getType(), /*io=*/true,
+                      "input #" + std::to_string(arg.getArgNumber()));
+    if (failed(st))
+      return failure();
+    argTypes.push_back(*st);
+  }
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  llvm::DenseSet<Value> returned(ret.getOperands().begin(),
+                                 ret.getOperands().end());
+  // New arguments hold the storage types; the old ones map onto them.
+  SmallVector<BlockArgument> oldArgs(entry.getArguments().begin(),
+                                     entry.getArguments().end());
+  for (auto [arg, t] : llvm::zip(oldArgs, argTypes)) {
+    BlockArgument na = entry.addArgument(t, arg.getLoc());
+    map.map(arg, na);
+  }
+
+  // Constants converted to a storage type, cached.
+  std::map<std::pair<Operation *, const void *>, Value> constCache;
+  auto constantAs = [&](graph::ConstantOp c, Type t) -> FailureOr<Value> {
+    auto key = std::make_pair(c.getOperation(), t.getAsOpaquePointer());
+    if (auto it = constCache.find(key); it != constCache.end())
+      return it->second;
+    OpBuilder cb(c);
+    Value v;
+    if (c.getType() == t) {
+      v = c.getResult();
+    } else {
+      FailureOr<Tensor> host = graph::elementsToTensor(c.getValue());
+      auto d = graph::toDType(cast<RankedTensorType>(t).getElementType());
+      if (failed(host) || !d)
+        return c.emitError("cannot read constant for conversion"), failure();
+      Tensor conv = host->castTo(*d);
+      if (!host->isFloat() && *d == DType::I32)
+        for (int64_t i = 0; i < host->numElements(); ++i)
+          if (host->getI(i) != conv.getI(i))
+            return c.emitError("constant value ")
+                       << host->getI(i)
+                       << " does not fit the NPU's 32-bit integers",
+                   failure();
+      auto attr = graph::tensorToElements(ctx, conv);
+      v = graph::ConstantOp::create(cb, c.getLoc(), cast<ElementsAttr>(attr))
+              .getResult();
+    }
+    constCache[key] = v;
+    return v;
+  };
+
+  // A copy/cast kernel: yields its argument in another storage type.
+  auto castDispatch = [&](Location loc, Value from, Type modelType,
+                          Type to) -> Value {
+    auto d = npu::DispatchOp::create(b, loc, TypeRange{to},
+                                     npu::Engine::vector, ValueRange{from},
+                                     nullptr, nullptr, nullptr, nullptr);
+    Block *blk = new Block();
+    d.getBody().push_back(blk);
+    BlockArgument a = blk->addArgument(modelType, loc);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToEnd(blk);
+    npu::YieldOp::create(b, loc, ValueRange{a});
+    return d.getResult(0);
+  };
+
+  SmallVector<Operation *> toErase;
+  for (Operation &op : llvm::make_early_inc_range(entry.without_terminator())) {
+    if (isa<graph::ConstantOp>(&op))
+      continue;
+    if (op.getDialect() == nullptr ||
+        op.getDialect()->getNamespace() != "graph") {
+      return op.emitError("'") << op.getName()
+                               << "' is not a graph op; tessera-graph-to-npu "
+                                  "lowers graph dialect functions";
+    }
+    std::string name = nodeName(&op);
+    npu::Engine engine;
+    std::string why;
+    if (!engineFor(&op, engine, why))
+      return op.emitError("no NPU lowering for node '")
+             << name << "' (" << op.getName() << "): " << why;
+    b.setInsertionPoint(&op);
+    // Operands: splat constants of vector work are cloned into the body.
+    SmallVector<Value> inputs;
+    SmallVector<Value> bodyOperands; // per op operand: block arg or clone
+    SmallVector<std::pair<unsigned, graph::ConstantOp>> inlined;
+    for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+      auto c = v.getDefiningOp<graph::ConstantOp>();
+      if (c && isSplatConstant(v) &&
+          (engine == npu::Engine::vector || engine == npu::Engine::matrix) &&
+          !(engine == npu::Engine::matrix && i < 2)) {
+        inlined.push_back({(unsigned)i, c});
+        continue;
+      }
+      Value sv;
+      if (c) {
+        bool matrixOperand = engine == npu::Engine::matrix && i < 2;
+        auto st = storage(op.getLoc(), v.getType(), /*io=*/false, name);
+        if (failed(st))
+          return failure();
+        Type t = *st;
+        if (matrixOperand && isa<FloatType>(st->getElementType()))
+          t = withElement(v.getType(), precisionType);
+        auto cv = constantAs(c, t);
+        if (failed(cv))
+          return failure();
+        sv = *cv;
+      } else {
+        sv = map.lookupOrNull(v);
+        if (!sv)
+          return op.emitError("operand #") << i << " of node '" << name
+                                           << "' has no NPU value";
+      }
+      if (engine == npu::Engine::matrix && i < 2) {
+        auto et = cast<RankedTensorType>(sv.getType()).getElementType();
+        Type want = withElement(sv.getType(), precisionType);
+        if (isa<FloatType>(et) && sv.getType() != want)
+          sv = castDispatch(op.getLoc(), sv, v.getType(), want);
+      }
+      if (engine == npu::Engine::gather && i == 1 &&
+          !cast<RankedTensorType>(sv.getType()).getElementType().isInteger(32))
+        return op.emitError("no NPU lowering for node '")
+               << name << "' (" << op.getName()
+               << "): gather indices must be 32- or 64-bit integers";
+      inputs.push_back(sv);
+    }
+    SmallVector<Type> resultTypes;
+    for (Value r : op.getResults()) {
+      bool io = llvm::any_of(r.getUsers(), [&](Operation *u) {
+        return isa<func::ReturnOp>(u);
+      });
+      auto st = storage(op.getLoc(), r.getType(), io, name);
+      if (failed(st))
+        return failure();
+      resultTypes.push_back(*st);
+    }
+    auto d = npu::DispatchOp::create(b, op.getLoc(), resultTypes, engine,
+                                     inputs, nullptr, nullptr, nullptr,
+                                     nullptr);
+    Block *blk = new Block();
+    d.getBody().push_back(blk);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToEnd(blk);
+      IRMapping inner;
+      unsigned argNo = 0;
+      for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+        auto it = llvm::find_if(inlined, [&](auto &p) { return p.first == i; });
+        if (it != inlined.end()) {
+          Operation *clone = b.clone(*it->second);
+          inner.map(v, clone->getResult(0));
+          continue;
+        }
+        (void)argNo;
+        inner.map(v, blk->addArgument(v.getType(), v.getLoc()));
+      }
+      Operation *clone = b.clone(op, inner);
+      npu::YieldOp::create(b, op.getLoc(), clone->getResults());
+    }
+    // The same translation the code generator runs, with placeholder
+    // addresses: an op it cannot lower fails here, at its ONNX node.
+    std::vector<Kernel> kernels;
+    SmallVector<int64_t> addrs(d.getInputs().size() + d.getNumResults(), 0);
+    if (!translateDispatch(d, addrs, kernels, why))
+      return op.emitError("no NPU lowering for node '")
+             << name << "' (" << op.getName() << "): " << why;
+    for (auto [o, n] : llvm::zip(op.getResults(), d.getResults()))
+      map.map(o, n);
+    toErase.push_back(&op);
+  }
+
+  // Results: each must be a buffer of its own written by a kernel.
+  b.setInsertionPoint(ret);
+  SmallVector<Value> results;
+  llvm::DenseSet<Value> seen;
+  for (Value v : ret.getOperands()) {
+    Value sv = map.lookupOrNull(v);
+    if (!sv) {
+      if (auto c = v.getDefiningOp<graph::ConstantOp>()) {
+        auto st = storage(c.getLoc(), v.getType(), true, "output");
+        if (failed(st))
+          return failure();
+        auto cv = constantAs(c, *st);
+        if (failed(cv))
+          return failure();
+        sv = *cv;
+        b.setInsertionPoint(ret);
+      } else {
+        return ret.emitError("an output has no NPU value");
+      }
+    }
+    auto d = sv.getDefiningOp<npu::DispatchOp>();
+    bool own = d && d.getEngine() != npu::Engine::view && !seen.count(sv);
+    if (!own) {
+      auto st = storage(ret.getLoc(), v.getType(), true, "output");
+      if (failed(st))
+        return failure();
+      sv = castDispatch(ret.getLoc(), sv, v.getType(), *st);
+    }
+    seen.insert(sv);
+    results.push_back(sv);
+  }
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  for (Operation *op : llvm::reverse(toErase))
+    op->erase();
+  // Drop the old arguments and dead constants.
+  entry.eraseArguments(0, oldArgs.size());
+  SmallVector<Operation *> dead;
+  for (Operation &op : entry.without_terminator())
+    if (isa<graph::ConstantOp>(&op) && op.use_empty())
+      dead.push_back(&op);
+  for (Operation *op : dead)
+    op->erase();
+  SmallVector<Type> resTypes;
+  for (Value v : results)
+    resTypes.push_back(v.getType());
+  func.setType(FunctionType::get(ctx, argTypes, resTypes));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool hasDataOrRowOp(npu::DispatchOp d, bool &row, bool &trailingKeep) {
+  row = false;
+  trailingKeep = true;
+  for (Operation &o : d.getBody().front().without_terminator()) {
+    if (isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp,
+            graph::TileOp, graph::ConcatOp, graph::SplitOp, graph::PadOp>(&o))
+      return true;
+    if (isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
+            graph::ReduceMinOp, graph::ReduceSumSquareOp,
+            graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
+            graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LayerNormOp,
+            graph::RMSNormOp, graph::LpNormOp, graph::InstanceNormOp,
+            graph::MeanVarianceNormOp, graph::BatchNormOp>(&o)) {
+      row = true;
+      // Reductions that keep rank over trailing axes only.
+      auto in = cast<RankedTensorType>(o.getOperand(0).getType());
+      auto out = cast<RankedTensorType>(o.getResult(0).getType());
+      if (in.getRank() != out.getRank())
+        trailingKeep = false;
+      for (int64_t i = 0; i < in.getRank(); ++i)
+        if (in.getDimSize(i) != out.getDimSize(i) && out.getDimSize(i) == 1) {
+          for (int64_t j = i; j < in.getRank(); ++j)
+            if (out.getDimSize(j) != 1 && in.getDimSize(j) != 1)
+              trailingKeep = false;
+          break;
+        }
+      if (isa<graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LpNormOp>(&o)) {
+        int64_t axis = o.getAttrOfType<IntegerAttr>("axis").getInt();
+        if (axis < 0)
+          axis += in.getRank();
+        if (axis != in.getRank() - 1)
+          trailingKeep = false;
+      }
+      if (isa<graph::InstanceNormOp, graph::BatchNormOp,
+              graph::MeanVarianceNormOp>(&o))
+        trailingKeep = false;
+    }
+  }
+  return false;
+}
+
+/// The widest model shape in a dispatch (its iteration space when there is
+/// no row op).
+SmallVector<int64_t> widest(npu::DispatchOp d) {
+  SmallVector<int64_t> best;
+  int64_t bestN = -1;
+  auto consider = [&](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() > (int64_t)best.size() ||
+        (t.getRank() == (int64_t)best.size() && t.getNumElements() > bestN)) {
+      best.assign(t.getShape().begin(), t.getShape().end());
+      bestN = t.getNumElements();
+    }
+  };
+  for (BlockArgument a : d.getBody().front().getArguments())
+    consider(a);
+  for (Operation &o : d.getBody().front())
+    for (Value r : o.getResults())
+      consider(r);
+  return best;
+}
+
+bool broadcastsInto(ArrayRef<int64_t> s, ArrayRef<int64_t> space) {
+  if (s.size() > space.size())
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    int64_t a = s[s.size() - 1 - i], b = space[space.size() - 1 - i];
+    if (a != b && a != 1)
+      return false;
+  }
+  return true;
+}
+
+struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
+  using NpuFuseBase::NpuFuseBase;
+
+  /// Merges producer `p` into consumer `c` (placed at c). Returns the new op.
+  npu::DispatchOp merge(npu::DispatchOp p, npu::DispatchOp c,
+                        bool keepPResults, npu::Engine engine) {
+    OpBuilder b(c);
+    SmallVector<Value> inputs;
+    for (Value v : p.getInputs())
+      if (!llvm::is_contained(inputs, v))
+        inputs.push_back(v);
+    for (Value v : c.getInputs())
+      if (v.getDefiningOp() != p.getOperation() &&
+          !llvm::is_contained(inputs, v))
+        inputs.push_back(v);
+    SmallVector<Value> extraP;
+    if (keepPResults)
+      for (Value r : p.getResults())
+        if (llvm::any_of(r.getUsers(),
+                         [&](Operation *u) { return u != c.getOperation(); }))
+          extraP.push_back(r);
+    SmallVector<Type> types(c.getResultTypes());
+    for (Value r : extraP)
+      types.push_back(r.getType());
+    auto m = npu::DispatchOp::create(b, c.getLoc(), types, engine,
+                                     inputs, nullptr, nullptr, nullptr,
+                                     nullptr);
+    Block *blk = new Block();
+    m.getBody().push_back(blk);
+    IRMapping pm, cm;
+    Block &pb = p.getBody().front(), &cb = c.getBody().front();
+    for (Value v : inputs) {
+      // The model type comes from whichever body had this operand.
+      Type t;
+      Location loc = v.getLoc();
+      for (auto [i, pv] : llvm::enumerate(p.getInputs()))
+        if (pv == v)
+          t = pb.getArgument(i).getType();
+      for (auto [i, cv] : llvm::enumerate(c.getInputs()))
+        if (cv == v && !t)
+          t = cb.getArgument(i).getType();
+      BlockArgument a = blk->addArgument(t, loc);
+      for (auto [i, pv] : llvm::enumerate(p.getInputs()))
+        if (pv == v)
+          pm.map(pb.getArgument(i), a);
+      for (auto [i, cv] : llvm::enumerate(c.getInputs()))
+        if (cv == v)
+          cm.map(cb.getArgument(i), a);
+    }
+    OpBuilder ib = OpBuilder::atBlockEnd(blk);
+    for (Operation &o : pb.without_terminator())
+      ib.clone(o, pm);
+    auto pYield = cast<npu::YieldOp>(pb.getTerminator());
+    for (auto [i, cv] : llvm::enumerate(c.getInputs()))
+      if (cv.getDefiningOp() == p.getOperation()) {
+        unsigned ri = cast<OpResult>(cv).getResultNumber();
+        cm.map(cb.getArgument(i), pm.lookup(pYield.getValues()[ri]));
+      }
+    for (Operation &o : cb.without_terminator())
+      ib.clone(o, cm);
+    SmallVector<Value> yields;
+    for (Value v : cast<npu::YieldOp>(cb.getTerminator()).getValues())
+      yields.push_back(cm.lookupOrDefault(v));
+    for (Value r : extraP)
+      yields.push_back(pm.lookup(pYield.getValues()[cast<OpResult>(r).getResultNumber()]));
+    npu::YieldOp::create(ib, c.getLoc(), yields);
+    for (auto [i, r] : llvm::enumerate(c.getResults()))
+      r.replaceAllUsesWith(m.getResult(i));
+    for (auto [i, r] : llvm::enumerate(extraP))
+      r.replaceAllUsesWith(m.getResult(c.getNumResults() + i));
+    c.erase();
+    p.erase();
+    return m;
+  }
+
+  bool tryVector(npu::DispatchOp c) {
+    if (c.getEngine() != npu::Engine::vector)
+      return false;
+    bool cRow, cTrail;
+    if (hasDataOrRowOp(c, cRow, cTrail))
+      return false;
+    if (cRow && !cTrail)
+      return false;
+    for (Value in : c.getInputs()) {
+      auto p = in.getDefiningOp<npu::DispatchOp>();
+      if (!p || p.getEngine() != npu::Engine::vector ||
+          p->getBlock() != c->getBlock())
+        continue;
+      bool pRow, pTrail;
+      if (hasDataOrRowOp(p, pRow, pTrail))
+        continue;
+      if (pRow && (!pTrail || cRow))
+        continue;
+      // Same iteration space: the producer's values fit the consumer's
+      // space (or, with a row op in the producer, the consumer's fit its).
+      SmallVector<int64_t> ps = widest(p), cs = widest(c);
+      if (pRow ? !(broadcastsInto(cs, ps) && cs.size() == ps.size())
+               : !broadcastsInto(ps, cs))
+        continue;
+      // Extra uses of p's results must come after c.
+      bool ok = true;
+      for (Value r : p.getResults())
+        for (Operation *u : r.getUsers())
+          if (u != c.getOperation() &&
+              (u->getBlock() != c->getBlock() || u->isBeforeInBlock(c) ||
+               isa<func::ReturnOp>(u)))
+            ok = false;
+      if (!ok)
+        continue;
+      merge(p, c, true, npu::Engine::vector);
+      return true;
+    }
+    return false;
+  }
+
+  bool tryEpilogue(npu::DispatchOp c) {
+    // c = single mul/div by a scalar or relu, fed by a matrix dispatch.
+    if (c.getEngine() != npu::Engine::vector || c.getInputs().size() != 1)
+      return false;
+    auto p = c.getInputs()[0].getDefiningOp<npu::DispatchOp>();
+    if (!p || p.getEngine() != npu::Engine::matrix || !p->hasOneUse() ||
+        p.getResultTypes() != c.getResultTypes())
+      return false;
+    Block &cb = c.getBody().front();
+    int computeOps = 0;
+    for (Operation &o : cb.without_terminator()) {
+      if (isa<graph::ConstantOp>(&o))
+        continue;
+      ++computeOps;
+      bool scalarRhs = false;
+      if (isa<graph::MulOp, graph::DivOp>(&o)) {
+        auto cst = o.getOperand(1).getDefiningOp<graph::ConstantOp>();
+        auto a = cst ? dyn_cast<DenseElementsAttr>(cst.getValue()) : nullptr;
+        scalarRhs = a && a.isSplat() && isa<FloatType>(a.getElementType()) &&
+                    isa<BlockArgument>(o.getOperand(0));
+      }
+      if (!scalarRhs && !(isa<graph::ReluOp>(&o) &&
+                          isa<BlockArgument>(o.getOperand(0))))
+        return false;
+    }
+    if (computeOps != 1)
+      return false;
+    // Matmuls with a Gemm bias apply the bias after FIX: keep them apart.
+    for (Operation &o : p.getBody().front())
+      if (auto g = dyn_cast<graph::GemmOp>(&o); g && g.getC())
+        return false;
+    merge(p, c, false, npu::Engine::matrix);
+    return true;
+  }
+
+  void runOnOperation() override {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      SmallVector<npu::DispatchOp> ds;
+      getOperation().walk([&](npu::DispatchOp d) { ds.push_back(d); });
+      for (npu::DispatchOp d : ds)
+        if (tryEpilogue(d) || tryVector(d)) {
+          changed = true;
+          break;
+        }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,410 @@
+//===- NpuToIsa.cpp - Tiling, memory planning, code generation, sync ------===//
+#include "DispatchKernels.h"
+
+#include "Graph/IR/GraphDialect.h"
+#include "Isa/IR/IsaConversion.h"
+#include "Isa/IR/IsaDialect.h"
+#include "Npu/IR/NpuDialect.h"
+#include "tessera/CodeGen/SyncInsertion.h"
+#include "tessera/Conversion/Passes.h"
+#include "tessera/Target/Target.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace tessera::conversion {
+#define GEN_PASS_DEF_NPUTILE
+#define GEN_PASS_DEF_NPUPLANMEMORY
+#define GEN_PASS_DEF_NPUTOISA
+#define GEN_PASS_DEF_ISAINSERTSYNC
+#include "Npu/Transforms/Passes.h.inc"
+} // namespace tessera::conversion
+
+using namespace mlir;
+using namespace tessera::conversion;
+namespace target = tessera::target;
+namespace bin = tessera::bin;
+namespace graph = tessera::graph;
+namespace npu = tessera::npu;
+namespace codegen = tessera::codegen;
+using tessera::Tensor;
+using tessera::DType;
+
+static const target::TargetDesc *loadTargetFor(Operation *op,
+                                               const std::string &name) {
+  std::string error;
+  if (const target::TargetDesc *t = target::getPresetCached(name, error))
+    return t;
+  static std::map<std::string, target::TargetDesc> files;
+  auto it = files.find(name);
+  if (it != files.end())
+    return &it->second;
+  target::TargetDesc t;
+  if (!target::loadTarget(name, t, error)) {
+    op->emitError("target '") << name << "': " << error;
+    return nullptr;
+  }
+  return &(files[name] = std::move(t));
+}
+
+static int64_t bytesOf(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  auto d = graph::toDType(t.getElementType());
+  return t.getNumElements() * (d ? tessera::dtypeByteSize(*d) : 4);
+}
+
+/// Does `d` run a single kernel whose tiling the attributes describe?
+static bool singleKernel(npu::DispatchOp d, std::vector<Kernel> &kernels) {
+  std::string why;
+  SmallVector<int64_t> addrs(d.getInputs().size() + d.getNumResults(), 0);
+  if (auto a = d.getAddrs())
+    addrs.assign(a->begin(), a->end());
+  kernels.clear();
+  return translateDispatch(d, addrs, kernels, why) && kernels.size() == 1;
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Tiling
+//===----------------------------------------------------------------------===//
+
+struct NpuTilePass : public tessera::conversion::impl::NpuTileBase<NpuTilePass> {
+  using NpuTileBase::NpuTileBase;
+  void runOnOperation() override {
+    const target::TargetDesc *t = loadTargetFor(getOperation(), target);
+    if (!t)
+      return signalPassFailure();
+    codegen::ProgramBuilder pb(*t, "plan");
+    WalkResult r = getOperation().walk([&](npu::DispatchOp d) {
+      std::vector<Kernel> ks;
+      if (!singleKernel(d, ks))
+        return WalkResult::advance();
+      codegen::Tiling tiling;
+      std::string error;
+      bool ok = true;
+      if (auto *v = std::get_if<codegen::VectorKernel>(&ks[0]))
+        ok = pb.planVector(*v, tiling, error);
+      else if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[0]))
+        ok = pb.planMatmul(*m, tiling, error);
+      else
+        return WalkResult::advance();
+      if (!ok) {
+        d.emitError("cannot tile node '") << nodeName(d) << "': " << error;
+        return WalkResult::interrupt();
+      }
+      Builder b(d);
+      d.setTilingAttr(b.getDenseI64ArrayAttr(tiling.tile));
+      d.setCoresAttr(b.getI64IntegerAttr(tiling.cores));
+      if (d.getEngine() == npu::Engine::matrix)
+        d.setLayoutAttr(b.getStringAttr(tiling.nz ? "nz" : "nd"));
+      return WalkResult::advance();
+    });
+    if (r.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// GM planning
+//===----------------------------------------------------------------------===//
+
+constexpr uint64_t kGmAlign = 512;
+uint64_t alignGm(uint64_t x) { return (x + kGmAlign - 1) / kGmAlign * kGmAlign; }
+
+struct NpuPlanMemoryPass
+    : public tessera::conversion::impl::NpuPlanMemoryBase<NpuPlanMemoryPass> {
+  using NpuPlanMemoryBase::NpuPlanMemoryBase;
+
+  LogicalResult planFunc(func::FuncOp func, const target::TargetDesc &t) {
+    Block &entry = func.getBody().front();
+    Builder b(func.getContext());
+    llvm::DenseMap<Value, uint64_t> addr;
+    uint64_t at = 0, inputs = 0, outputs = 0, weights = 0;
+    for (BlockArgument a : entry.getArguments()) {
+      addr[a] = at;
+      func.setArgAttr(a.getArgNumber(), "npu.addr",
+                      b.getI64IntegerAttr((int64_t)at));
+      at = alignGm(at + bytesOf(a));
+    }
+    inputs = at;
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+      addr[v] = at;
+      func.setResultAttr(i, "npu.addr", b.getI64IntegerAttr((int64_t)at));
+      at = alignGm(at + bytesOf(v));
+    }
+    outputs = at - inputs;
+    for (auto c : entry.getOps<graph::ConstantOp>()) {
+      addr[c.getResult()] = at;
+      c->setAttr("npu.addr", b.getI64IntegerAttr((int64_t)at));
+      at = alignGm(at + bytesOf(c.getResult()));
+    }
+    weights = at - inputs - outputs;
+    uint64_t scratchBase = at;
+
+    // Buffers of dispatch results by liveness; views alias their source.
+    SmallVector<npu::DispatchOp> ds(entry.getOps<npu::DispatchOp>());
+    llvm::DenseMap<Value, Value> root; // view -> buffer it aliases
+    llvm::DenseMap<Value, size_t> lastUse;
+    auto rootOf = [&](Value v) {
+      while (root.count(v))
+        v = root[v];
+      return v;
+    };
+    for (size_t i = 0; i < ds.size(); ++i) {
+      if (ds[i].getEngine() == npu::Engine::view)
+        root[ds[i].getResult(0)] = ds[i].getInputs()[0];
+      for (Value in : ds[i].getInputs())
+        lastUse[rootOf(in)] = i;
+    }
+    std::map<uint64_t, uint64_t> used; // offset -> size (scratch-relative)
+    uint64_t peak = 0;
+    std::vector<std::pair<size_t, uint64_t>> live; // (last use, offset)
+    for (size_t i = 0; i < ds.size(); ++i) {
+      // Free buffers whose last use came before this dispatch.
+      for (auto it = live.begin(); it != live.end();) {
+        if (it->first < i) {
+          used.erase(it->second);
+          it = live.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      npu::DispatchOp d = ds[i];
+      for (Value r : d.getResults()) {
+        if (addr.count(r))
+          continue; // a program output
+        if (d.getEngine() == npu::Engine::view) {
+          addr[r] = addr.lookup(rootOf(r));
+          continue;
+        }
+        uint64_t size = alignGm((uint64_t)std::max<int64_t>(bytesOf(r), 1));
+        uint64_t off = 0;
+        for (auto &[s, n] : used) {
+          if (s >= off + size)
+            break;
+          off = std::max(off, s + n);
+        }
+        used[off] = size;
+        peak = std::max(peak, off + size);
+        addr[r] = scratchBase + off;
+        live.push_back({lastUse.count(r) ? lastUse[r] : i, off});
+      }
+    }
+    uint64_t total = scratchBase + peak;
+    for (npu::DispatchOp d : ds) {
+      SmallVector<int64_t> a;
+      for (Value v : d.getInputs()) {
+        if (!addr.count(rootOf(v)) && !addr.count(v))
+          return d.emitError("operand without a GM address");
+        a.push_back((int64_t)(addr.count(v) ? addr[v] : addr[rootOf(v)]));
+      }
+      for (Value r : d.getResults())
+        a.push_back((int64_t)addr[r]);
+      d.setAddrsAttr(b.getDenseI64ArrayAttr(a));
+    }
+    func->setAttr("npu.gm_bytes", b.getI64IntegerAttr((int64_t)total));
+    func->setAttr("npu.gm_activation_peak", b.getI64IntegerAttr((int64_t)peak));
+    uint64_t gm = t.space(target::Space::GM).bytes;
+    if (total > gm)
+      return func.emitError("the model needs ")
+             << total << " bytes of GM (inputs " << inputs << ", outputs "
+             << outputs << ", weights " << weights << ", activations at peak "
+             << peak << ") but target '" << t.name << "' has " << gm;
+    return success();
+  }
+
+  void runOnOperation() override {
+    const target::TargetDesc *t = loadTargetFor(getOperation(), target);
+    if (!t)
+      return signalPassFailure();
+    for (auto f : getOperation().getOps<func::FuncOp>())
+      if (failed(planFunc(f, *t)))
+        return signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Code generation
+//===----------------------------------------------------------------------===//
+
+struct NpuToIsaPass : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPass> {
+  using NpuToIsaBase::NpuToIsaBase;
+
+  LogicalResult lower(func::FuncOp func, const target::TargetDesc &t) {
+    Block &entry = func.getBody().front();
+    codegen::ProgramBuilder pb(t, func.getName().str());
+    auto gmBytes = func->getAttrOfType<IntegerAttr>("npu.gm_bytes");
+    if (!gmBytes)
+      return func.emitError("run tessera-npu-plan-memory first");
+    auto ioEntry = [&](StringRef name, bool out, Type type, int64_t at) {
+      auto rt = cast<RankedTensorType>(type);
+      bin::IoEntry e;
+      e.name = name.str();
+      e.isOutput = out;
+      e.dtype = *graph::toDType(rt.getElementType());
+      e.shape.assign(rt.getShape().begin(), rt.getShape().end());
+      e.gmAddr = (uint64_t)at;
+      return e;
+    };
+    for (BlockArgument a : entry.getArguments()) {
+      auto n = func.getArgAttrOfType<StringAttr>(a.getArgNumber(), "graph.name");
+      auto at = func.getArgAttrOfType<IntegerAttr>(a.getArgNumber(), "npu.addr");
+      if (!at)
+        return func.emitError("input without an address");
+      pb.addIo(ioEntry(n ? n.getValue()
+                         : StringRef("input" + std::to_string(a.getArgNumber())),
+                       false, a.getType(), at.getInt()));
+    }
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+      auto n = func.getResultAttrOfType<StringAttr>(i, "graph.name");
+      auto at = func.getResultAttrOfType<IntegerAttr>(i, "npu.addr");
+      std::string name = n ? n.getValue().str() : "output" + std::to_string(i);
+      pb.addIo(ioEntry(name, true, v.getType(), at.getInt()));
+    }
+    for (auto c : entry.getOps<graph::ConstantOp>()) {
+      auto at = c->getAttrOfType<IntegerAttr>("npu.addr");
+      if (!at)
+        return c.emitError("constant without an address");
+      FailureOr<Tensor> host = graph::elementsToTensor(c.getValue());
+      if (failed(host))
+        return c.emitError("cannot read constant");
+      bin::ConstBlob blob;
+      blob.name = nodeName(c);
+      blob.gmAddr = (uint64_t)at.getInt();
+      blob.data = host->toBytes();
+      blob.size = blob.data.size();
+      blob.checksum = target::fnv1a64(blob.data.data(), blob.data.size());
+      pb.addConst(std::move(blob));
+    }
+    pb.setGmBytes((uint64_t)gmBytes.getInt());
+    for (auto d : entry.getOps<npu::DispatchOp>()) {
+      auto addrs = d.getAddrs();
+      if (!addrs)
+        return d.emitError("dispatch without addresses");
+      std::vector<Kernel> ks;
+      std::string why;
+      if (!translateDispatch(d, *addrs, ks, why))
+        return d.emitError("no NPU lowering for node '")
+               << nodeName(d) << "': " << why;
+      for (size_t i = 0; i < ks.size(); ++i) {
+        std::string error;
+        bool ok;
+        codegen::Tiling tiling;
+        bool useAttrs = ks.size() == 1 && d.getTiling();
+        if (useAttrs) {
+          tiling.tile.assign(d.getTiling()->begin(), d.getTiling()->end());
+          tiling.cores = d.getCores() ? (int64_t)*d.getCores() : 1;
+          tiling.nz = d.getLayout() && *d.getLayout() == "nz";
+        }
+        if (auto *v = std::get_if<codegen::VectorKernel>(&ks[i]))
+          ok = (useAttrs || pb.planVector(*v, tiling, error)) &&
+               pb.addVector(*v, tiling, error);
+        else if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[i]))
+          ok = (useAttrs || pb.planMatmul(*m, tiling, error)) &&
+               pb.addMatmul(*m, tiling, error);
+        else if (auto *g = std::get_if<codegen::GatherKernel>(&ks[i]))
+          ok = pb.addGather(*g, error);
+        else
+          ok = pb.addTopK(std::get<codegen::TopKKernel>(ks[i]), error);
+        if (!ok)
+          return d.emitError("code generation failed for node '")
+                 << nodeName(d) << "': " << error;
+      }
+    }
+    bin::Program prog = pb.finish();
+    std::string error;
+    if (!bin::verifyProgram(prog, t, error))
+      return func.emitError("generated program does not verify: ") << error;
+    OwningOpRef<ModuleOp> m =
+        tessera::isa::programToModule(func.getContext(), prog, t);
+    if (!m)
+      return func.emitError("cannot build the isa program");
+    Operation *progOp = &m->getBody()->front();
+    progOp->moveBefore(func);
+    func.erase();
+    return success();
+  }
+
+  void runOnOperation() override {
+    const target::TargetDesc *t = loadTargetFor(getOperation(), target);
+    if (!t)
+      return signalPassFailure();
+    for (auto f : llvm::make_early_inc_range(
+             getOperation().getOps<func::FuncOp>()))
+      if (failed(lower(f, *t)))
+        return signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Sync insertion
+//===----------------------------------------------------------------------===//
+
+struct IsaInsertSyncPass
+    : public tessera::conversion::impl::IsaInsertSyncBase<IsaInsertSyncPass> {
+  using IsaInsertSyncBase::IsaInsertSyncBase;
+  void runOnOperation() override {
+    for (auto p : llvm::make_early_inc_range(
+             getOperation().getOps<tessera::isa::ProgramOp>())) {
+      const target::TargetDesc *t = loadTargetFor(p, p.getTarget().str());
+      if (!t)
+        return signalPassFailure();
+      FailureOr<bin::Program> prog = tessera::isa::emitProgram(p, *t);
+      if (failed(prog))
+        return signalPassFailure();
+      codegen::SyncStats stats;
+      std::string error;
+      if (!codegen::insertSync(*prog, *t, stats, error)) {
+        p.emitError(error);
+        return signalPassFailure();
+      }
+      OwningOpRef<ModuleOp> m = tessera::isa::programToModule(&getContext(), *prog, *t);
+      Operation *np = &m->getBody()->front();
+      np->setAttr("npu.sync_flag_pairs",
+                  Builder(&getContext()).getI64IntegerAttr(stats.flagPairs));
+      np->moveBefore(p);
+      p.erase();
+    }
+  }
+};
+
+} // namespace
+
+void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
+                                           const PipelineOptions &o) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGraphToNpu({o.precision}));
+  if (o.fuse)
+    pm.addPass(createNpuFuse());
+  pm.addPass(createNpuTile({o.target}));
+  pm.addPass(createNpuPlanMemory({o.target}));
+  pm.addPass(createNpuToIsa({o.target}));
+  pm.addPass(createIsaInsertSync());
+}
+
+namespace {
+struct PipelineCliOptions : public PassPipelineOptions<PipelineCliOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Target preset or JSON file"),
+                             llvm::cl::init("dc")};
+  Option<std::string> precision{*this, "precision",
+                                llvm::cl::desc("f32, bf16 or f16"),
+                                llvm::cl::init("f32")};
+};
+} // namespace
+
+void tessera::conversion::registerNpuPipeline() {
+  PassPipelineRegistration<PipelineCliOptions>(
+      "tessera-pipeline", "Lower a graph module to an isa.program",
+      [](OpPassManager &pm, const PipelineCliOptions &o) {
+        PipelineOptions po;
+        po.target = o.target;
+        po.precision = o.precision;
+        buildNpuPipeline(pm, po);
+      });
+}
