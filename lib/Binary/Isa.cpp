@@ -257,6 +257,14 @@ OpInfo kOps[kNumOpcodes] = {
      I0,
      nullptr,
      nullptr},
+    // Special functions added in format version 2 (appended so earlier
+    // opcodes keep their numbers).
+    VUN("sin"),
+    VUN("cos"),
+    VUN("erf"),
+    VUN("floor"),
+    VUN("ceil"),
+    VUN("round"),
 };
 
 const char *const kMnemonics[kNumOpcodes] = {

@@ -56,7 +56,7 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   uint64_t half = t_.space(local).bytes / 2, align = t_.space(local).align;
   int64_t chunk = std::min<int64_t>(count, 1024), cw = 0;
   for (;; chunk = std::max<int64_t>(1, chunk / 2)) {
-    uint64_t idxBytes = 3 * alignUp(chunk * 4, align) + align;
+    uint64_t idxBytes = 4 * alignUp(chunk * 4, align) + align;
     if (idxBytes < half)
       cw = std::min<int64_t>(inner, (int64_t)((half - idxBytes) / (chunk * es)));
     if (cw >= 1 || chunk == 1)
@@ -72,7 +72,8 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   int64_t cores = std::min<int64_t>(
       {tiles, (int64_t)t_.coreTypes[ct].count,
        std::max<int64_t>(1, outer * count * inner / 4096)});
-  cores = std::max<int64_t>(1, cores);
+  // A scatter may write one row twice; one core keeps the writes ordered.
+  cores = k.scatter ? 1 : std::max<int64_t>(1, cores);
   std::vector<CoreRef> refs;
   for (int64_t c = 0; c < cores; ++c)
     refs.push_back({(uint32_t)ct, (uint32_t)c});
@@ -80,9 +81,16 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   k.table.byteRange(regions[0].lo, regions[0].hi);
   k.index.byteRange(regions[1].lo, regions[1].hi);
   k.out.byteRange(regions[2].lo, regions[2].hi);
-  regions[0].write = regions[1].write = false;
-  regions[2].write = true;
+  regions[0].write = k.scatter;
+  regions[1].write = false;
+  regions[2].write = !k.scatter;
+  if (k.hasBase) {
+    Region rb{0, 0, false};
+    k.base.byteRange(rb.lo, rb.hi);
+    regions.push_back(rb);
+  }
   beginKernel(refs, regions);
+  int64_t wrap = k.wrap ? k.wrap : rows;
 
   uint64_t idxB = alignUp(chunk * 4, align);
   for (int64_t c = 0; c < cores; ++c) {
@@ -98,7 +106,8 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
       Tile zero = bin::makeTile(local, base + idxB, DType::I32, {1});
       Tile mask = bin::makeTile(local, base + idxB + align, DType::U8, {n});
       Tile wrapped = bin::makeTile(local, base + 2 * idxB + align, DType::I32, {n});
-      Tile rowsT = bin::makeTile(local, base + 3 * idxB + align, k.table.dtype,
+      Tile baseT = bin::makeTile(local, base + 3 * idxB + align, DType::I32, {n});
+      Tile rowsT = bin::makeTile(local, base + 4 * idxB + align, k.table.dtype,
                                  {n, w});
       Tile idxSrc = bin::makeTile(
           Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
@@ -108,16 +117,31 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
       // Negative indices count from the end: idx < 0 ? idx + rows : idx.
       E(mk(Opcode::VDup, {zero}, {}, 0.0f));
       E(mk(Opcode::VCmp, {mask, idx, zero}, {(int64_t)bin::CmpKind::LT}));
-      E(mk(Opcode::VAddS, {wrapped, idx}, {}, (float)rows));
+      E(mk(Opcode::VAddS, {wrapped, idx}, {}, (float)wrap));
       E(mk(Opcode::VSel, {idx, mask, wrapped, idx}));
+      if (k.hasBase) {
+        Tile baseSrc = bin::makeTile(
+            Space::GM, k.base.addr + (uint64_t)(j0 * k.base.strides[0] * 4),
+            DType::I32, {n});
+        baseSrc.strides[0] = k.base.strides[0];
+        E(mk(Opcode::DmaLd, {baseT, baseSrc}));
+        if (k.scale != 1)
+          E(mk(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
+        E(mk(Opcode::VAdd, {idx, idx, baseT}, {0}));
+      }
       Tile table = gm2(k.table, o * k.table.strides[0] + col0 * k.table.strides[2],
                        rows, w, k.table.strides[1], k.table.strides[2]);
-      E(mk(Opcode::DmaGather, {rowsT, table, idx}));
       Tile dst = gm2(k.out,
                      o * k.out.strides[0] + j0 * k.out.strides[1] +
                          col0 * k.out.strides[2],
                      n, w, k.out.strides[1], k.out.strides[2]);
-      E(mk(Opcode::DmaSt, {dst, rowsT}));
+      if (k.scatter) {
+        E(mk(Opcode::DmaLd, {rowsT, dst}));
+        E(mk(Opcode::DmaScatter, {table, rowsT, idx}));
+      } else {
+        E(mk(Opcode::DmaGather, {rowsT, table, idx}));
+        E(mk(Opcode::DmaSt, {dst, rowsT}));
+      }
     }
   }
   return true;

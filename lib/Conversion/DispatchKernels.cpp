@@ -66,17 +66,17 @@ std::optional<DType> storageDType(Type t, DType precision, bool keepFloat) {
   }
 }
 
-static std::vector<int64_t> shapeOfValue(Value v) {
+std::vector<int64_t> shapeOfValue(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   return std::vector<int64_t>(t.getShape().begin(), t.getShape().end());
 }
 
-static DType dtypeOfValue(Value v) {
+DType dtypeOfValue(Value v) {
   auto d = graph::toDType(cast<RankedTensorType>(v.getType()).getElementType());
   return d ? *d : DType::F32;
 }
 
-static std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &s) {
+std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &s) {
   std::vector<int64_t> st(s.size());
   int64_t acc = 1;
   for (int i = (int)s.size() - 1; i >= 0; --i) {
@@ -92,7 +92,9 @@ static bool isRowOp(Operation *op) {
              graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
              graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LayerNormOp,
              graph::RMSNormOp, graph::LpNormOp, graph::InstanceNormOp,
-             graph::MeanVarianceNormOp>(op);
+             graph::MeanVarianceNormOp, graph::ReduceL1Op, graph::ReduceL2Op,
+             graph::ReduceProdOp, graph::ArgMaxOp, graph::ArgMinOp,
+             graph::HardmaxOp>(op);
 }
 
 /// The axes a row op reduces, normalized and sorted; `keep` whether the
@@ -107,7 +109,7 @@ static bool rowAxes(Operation *op, std::vector<int64_t> &axes, bool &keep,
     keep = keepdims;
     if (ax.empty()) {
       if (noop)
-        return false;
+        return true; // an identity
       for (int64_t i = 0; i < rank; ++i)
         axes.push_back(i);
     } else {
@@ -120,15 +122,21 @@ static bool rowAxes(Operation *op, std::vector<int64_t> &axes, bool &keep,
                 .Case<graph::ReduceSumOp, graph::ReduceMeanOp,
                       graph::ReduceMaxOp, graph::ReduceMinOp,
                       graph::ReduceSumSquareOp, graph::ReduceLogSumOp,
-                      graph::ReduceLogSumExpOp>([&](auto r) {
+                      graph::ReduceLogSumExpOp, graph::ReduceL1Op,
+                      graph::ReduceL2Op, graph::ReduceProdOp>([&](auto r) {
                   return reduceAxes(r.getAxes(), r.getKeepdims(),
                                     r.getNoopWithEmptyAxes());
                 })
-                .Case<graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LpNormOp>(
-                    [&](auto s) {
-                      axes.push_back(norm(s.getAxis()));
-                      return true;
-                    })
+                .Case<graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LpNormOp,
+                      graph::HardmaxOp>([&](auto s) {
+                  axes.push_back(norm(s.getAxis()));
+                  return true;
+                })
+                .Case<graph::ArgMaxOp, graph::ArgMinOp>([&](auto a) {
+                  axes.push_back(norm(a.getAxis()));
+                  keep = a.getKeepdims();
+                  return true;
+                })
                 .Case<graph::LayerNormOp>([&](auto l) {
                   for (int64_t i = norm(l.getAxis()); i < rank; ++i)
                     axes.push_back(i);
@@ -701,10 +709,22 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
       // --- Row operations ---------------------------------------------------
       .Case<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
             graph::ReduceMinOp, graph::ReduceSumSquareOp,
-            graph::ReduceLogSumOp, graph::ReduceLogSumExpOp>([&](auto) {
+            graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
+            graph::ReduceL1Op, graph::ReduceL2Op, graph::ReduceProdOp>(
+          [&](auto) {
         int a = in(0);
         if (a < 0)
           return false;
+        if (axes_.empty()) // noop_with_empty_axes: an identity
+          return def(k_.scalar(Opcode::VAddS, a, 0));
+        if (isa<graph::ReduceL1Op>(op))
+          return def(k_.reduce(Opcode::VRedSum, k_.unary(Opcode::VAbs, a)));
+        if (isa<graph::ReduceL2Op>(op))
+          return def(k_.unary(
+              Opcode::VSqrt,
+              f(k_.reduce(Opcode::VRedSum, k_.binary(Opcode::VMul, a, a)))));
+        if (isa<graph::ReduceProdOp>(op))
+          return def(k_.reduce(Opcode::VMul, a));
         if (isa<graph::ReduceMaxOp>(op))
           return def(k_.reduce(Opcode::VRedMax, a));
         if (isa<graph::ReduceMinOp>(op))
@@ -844,6 +864,95 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
                           k_.binary(Opcode::VMul, r, sc));
         return def(k_.binary(Opcode::VAdd, y, b));
       })
+      .Case<graph::ArgMaxOp, graph::ArgMinOp, graph::HardmaxOp>([&](auto) {
+        int x = in(0);
+        if (x < 0)
+          return false;
+        x = f(x);
+        // The iota of the axis is the dispatch's last operand.
+        BlockArgument iotaArg = op_.getBody().front().getArguments().back();
+        std::vector<int64_t> align = {axes_[0]};
+        k_.inputs.push_back(alignedView(
+            (uint64_t)addrs_[iotaArg.getArgNumber()], DType::F32,
+            shapeOfValue(op_.getInputs()[iotaArg.getArgNumber()]), &align));
+        int io = k_.load((int)k_.inputs.size() - 1);
+        bool isMin = isa<graph::ArgMinOp>(op);
+        bool last = false;
+        if (auto a = dyn_cast<graph::ArgMaxOp>(op))
+          last = a.getSelectLastIndex();
+        if (auto a = dyn_cast<graph::ArgMinOp>(op))
+          last = a.getSelectLastIndex();
+        int m = k_.reduce(isMin ? Opcode::VRedMin : Opcode::VRedMax, x);
+        int eq = k_.compare(CmpKind::EQ, x, m);
+        int cand = k_.select(eq, io, k_.constant(last ? -1.0f : rowCount(),
+                                                 DType::F32));
+        int idx = k_.reduce(last ? Opcode::VRedMax : Opcode::VRedMin, cand);
+        if (isa<graph::HardmaxOp>(op))
+          return def(k_.cast(k_.compare(CmpKind::EQ, io, idx), DType::F32));
+        return def(idx);
+      })
+      .Case<graph::SinOp, graph::CosOp, graph::ErfOp, graph::FloorOp,
+            graph::CeilOp, graph::RoundOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        Opcode u = isa<graph::SinOp>(op)     ? Opcode::VSin
+                   : isa<graph::CosOp>(op)   ? Opcode::VCos
+                   : isa<graph::ErfOp>(op)   ? Opcode::VErf
+                   : isa<graph::FloorOp>(op) ? Opcode::VFloor
+                   : isa<graph::CeilOp>(op)  ? Opcode::VCeil
+                                             : Opcode::VRound;
+        return def(k_.unary(u, a));
+      })
+      .Case<graph::TanOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        return def(k_.binary(Opcode::VDiv, k_.unary(Opcode::VSin, a),
+                             k_.unary(Opcode::VCos, a)));
+      })
+      .Case<graph::SinhOp, graph::CoshOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        int e = k_.unary(Opcode::VExp, a);
+        int en = k_.unary(Opcode::VExp, k_.unary(Opcode::VNeg, a));
+        int r = k_.binary(isa<graph::SinhOp>(op) ? Opcode::VSub : Opcode::VAdd,
+                          e, en);
+        return def(k_.scalar(Opcode::VMulS, r, 0.5f));
+      })
+      .Case<graph::ModOp>([&](graph::ModOp mod) {
+        int a = in(0), b = in(1);
+        if (a < 0 || b < 0)
+          return false;
+        DType t = k_.nodes[a].type;
+        if (t == DType::F32) {
+          if (!mod.getFmod()) {
+            why = "float Mod needs fmod=1";
+            return false;
+          }
+          // fmod: a - trunc(a / b) * b, trunc(q) = sign(q) * floor(|q|).
+          int q = k_.binary(Opcode::VDiv, a, b);
+          int tq = k_.unary(Opcode::VFloor, k_.unary(Opcode::VAbs, q));
+          int neg = k_.compare(CmpKind::LT, q, zero(t));
+          tq = k_.select(neg, k_.unary(Opcode::VNeg, tq), tq);
+          return def(k_.binary(Opcode::VSub, a, k_.binary(Opcode::VMul, tq, b)));
+        }
+        // Integers: the vector unit divides truncating toward zero.
+        int r = k_.binary(Opcode::VSub, a,
+                          k_.binary(Opcode::VMul, k_.binary(Opcode::VDiv, a, b),
+                                    b));
+        if (mod.getFmod())
+          return def(r);
+        // Python-style: the result takes the divisor's sign.
+        int z = zero(t);
+        int rNeg = k_.compare(CmpKind::LT, r, z);
+        int bNeg = k_.compare(CmpKind::LT, b, z);
+        int nz = k_.compare(CmpKind::NE, r, z);
+        int differ = k_.compare(CmpKind::NE, rNeg, bNeg);
+        int fix = k_.binary(Opcode::VMin, nz, differ);
+        return def(k_.select(fix, k_.binary(Opcode::VAdd, r, b), r));
+      })
       .Default([&](Operation *) {
         why = "no vector lowering for '" + op->getName().getStringRef().str() +
               "'";
@@ -857,8 +966,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
 
 /// A copy kernel: the `src` view (already in the output's index space) to
 /// the contiguous destination.
-static VectorKernel copyKernel(const std::string &name, const GmView &src,
-                               const GmView &dst) {
+VectorKernel copyKernel(const std::string &name, const GmView &src,
+                        const GmView &dst) {
   VectorKernel k;
   k.name = name;
   k.space = dst.shape;
@@ -1330,11 +1439,28 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why) {
     engine = npu::Engine::matrix;
     return true;
   }
-  if (isa<graph::GatherOp>(op)) {
+  if (isa<graph::ConvOp, graph::CumSumOp>(op)) {
+    engine = npu::Engine::matrix;
+    return true;
+  }
+  if (isa<graph::GatherOp, graph::GatherElementsOp, graph::ScatterElementsOp>(
+          op)) {
     engine = npu::Engine::gather;
     return true;
   }
-  if (isa<graph::TopKOp, graph::ArgMaxOp, graph::ArgMinOp>(op)) {
+  if (isa<graph::ArgMaxOp, graph::ArgMinOp>(op)) {
+    // The top-k unit keeps the first maximum of a row; the last one, or a
+    // middle axis, is a row reduction on the vector unit.
+    auto shape = shapeOfValue(op->getOperand(0));
+    int64_t axis = op->getAttrOfType<IntegerAttr>("axis").getInt();
+    if (axis < 0)
+      axis += (int64_t)shape.size();
+    bool middle = axis > 0 && axis + 1 < (int64_t)shape.size();
+    bool last = op->getAttrOfType<BoolAttr>("select_last_index").getValue();
+    engine = middle || last ? npu::Engine::vector : npu::Engine::topk;
+    return true;
+  }
+  if (isa<graph::TopKOp>(op)) {
     engine = npu::Engine::topk;
     return true;
   }
@@ -1349,8 +1475,13 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   case npu::Engine::view:
     return true;
   case npu::Engine::matrix:
+    for (Operation &o : body.without_terminator())
+      if (isNNOp(&o))
+        return translateNN(op, &o, addrs, kernels, why);
     return translateMatmul(op, addrs, kernels, why);
   case npu::Engine::gather:
+    if (!isa<graph::GatherOp>(body.front()))
+      return translateNN(op, &body.front(), addrs, kernels, why);
     return translateGather(op, addrs, kernels, why);
   case npu::Engine::topk:
     return translateTopK(op, addrs, kernels, why);
@@ -1362,6 +1493,9 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
       isDataOp(&*ops.begin()))
     return translateData(op, &*ops.begin(), addrs, kernels, why);
+  if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
+      isNNOp(&*ops.begin()))
+    return translateNN(op, &*ops.begin(), addrs, kernels, why);
   for (Operation &o : ops)
     if (isDataOp(&o)) {
       why = "data movement fused with compute";

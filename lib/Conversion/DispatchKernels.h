@@ -13,6 +13,7 @@
 
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/CodeGen/Kernels.h"
+#include "tessera/Support/Tensor.h"
 
 #include <variant>
 
@@ -33,6 +34,37 @@ bool engineFor(mlir::Operation *op, npu::Engine &engine, std::string &why);
 /// bool -> u8; floats -> `precision` unless `keep`).
 std::optional<DType> storageDType(mlir::Type elementType, DType precision,
                                   bool keepFloat);
+
+/// What an op's lowering needs besides its operands: constant tensors
+/// (index bases, masks, iotas, triangular matrices) appended to the
+/// dispatch's operands, and GM scratch buffers.
+struct LoweringNeeds {
+  std::vector<Tensor> aux;
+  /// Per aux constant: true if it feeds the matrix engine (stored in the
+  /// precision's dtype).
+  std::vector<bool> auxIsMatrixOperand;
+  std::vector<int64_t> scratchBytes;
+};
+/// `elemBytes`: storage size of the op's first operand's elements.
+bool loweringNeeds(mlir::Operation *op, int64_t elemBytes, LoweringNeeds &needs,
+                   std::string &why);
+/// How many aux constants `op`'s lowering appends (0 for most ops).
+unsigned numAuxOperands(mlir::Operation *op);
+
+// Shared helpers.
+std::vector<int64_t> shapeOfValue(mlir::Value v);
+DType dtypeOfValue(mlir::Value v);
+std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape);
+codegen::VectorKernel copyKernel(const std::string &name,
+                                 const codegen::GmView &src,
+                                 const codegen::GmView &dst);
+
+// Lowerings of NN and indexed ops (NNKernels.cpp). `addrs` holds operands,
+// results, then scratch buffers.
+bool translateNN(npu::DispatchOp d, mlir::Operation *op,
+                 llvm::ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
+                 std::string &why);
+bool isNNOp(mlir::Operation *op);
 
 /// Name of an op for diagnostics and the debug map: its ONNX node name if
 /// the location carries one.

@@ -138,7 +138,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
                           Type to) -> Value {
     auto d = npu::DispatchOp::create(b, loc, TypeRange{to},
                                      npu::Engine::vector, ValueRange{from},
-                                     nullptr, nullptr, nullptr, nullptr);
+                                     nullptr, nullptr, nullptr, nullptr, nullptr);
     Block *blk = new Block();
     d.getBody().push_back(blk);
     BlockArgument a = blk->addArgument(modelType, loc);
@@ -209,6 +209,25 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
                << "): gather indices must be 32- or 64-bit integers";
       inputs.push_back(sv);
     }
+    // Constants and scratch the lowering needs (index bases, masks, ...).
+    LoweringNeeds needs;
+    int64_t eb = 4;
+    if (!inputs.empty())
+      if (auto d0 = graph::toDType(
+              cast<RankedTensorType>(inputs[0].getType()).getElementType()))
+        eb = dtypeByteSize(*d0);
+    if (!loweringNeeds(&op, eb, needs, why))
+      return op.emitError("no NPU lowering for node '")
+             << name << "' (" << op.getName() << "): " << why;
+    SmallVector<Value> auxValues;
+    for (auto [t, matrix] : llvm::zip(needs.aux, needs.auxIsMatrixOperand)) {
+      DType st = matrix ? precisionType : t.dtype();
+      auto attr = graph::tensorToElements(ctx, t.castTo(st));
+      auxValues.push_back(
+          graph::ConstantOp::create(b, op.getLoc(), cast<ElementsAttr>(attr))
+              .getResult());
+      inputs.push_back(auxValues.back());
+    }
     SmallVector<Type> resultTypes;
     for (Value r : op.getResults()) {
       bool io = llvm::any_of(r.getUsers(), [&](Operation *u) {
@@ -221,7 +240,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     }
     auto d = npu::DispatchOp::create(b, op.getLoc(), resultTypes, engine,
                                      inputs, nullptr, nullptr, nullptr,
-                                     nullptr);
+                                     nullptr, nullptr);
     Block *blk = new Block();
     d.getBody().push_back(blk);
     {
@@ -239,13 +258,19 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
         (void)argNo;
         inner.map(v, blk->addArgument(v.getType(), v.getLoc()));
       }
+      for (Value a : auxValues)
+        blk->addArgument(a.getType(), op.getLoc());
       Operation *clone = b.clone(op, inner);
       npu::YieldOp::create(b, op.getLoc(), clone->getResults());
     }
     // The same translation the code generator runs, with placeholder
     // addresses: an op it cannot lower fails here, at its ONNX node.
+    if (!needs.scratchBytes.empty())
+      d.setScratchAttr(b.getDenseI64ArrayAttr(needs.scratchBytes));
     std::vector<Kernel> kernels;
-    SmallVector<int64_t> addrs(d.getInputs().size() + d.getNumResults(), 0);
+    SmallVector<int64_t> addrs(d.getInputs().size() + d.getNumResults() +
+                                   needs.scratchBytes.size(),
+                               0);
     if (!translateDispatch(d, addrs, kernels, why))
       return op.emitError("no NPU lowering for node '")
              << name << "' (" << op.getName() << "): " << why;
@@ -313,9 +338,15 @@ namespace {
 bool hasDataOrRowOp(npu::DispatchOp d, bool &row, bool &trailingKeep) {
   row = false;
   trailingKeep = true;
+  if (d.getScratch() || d.getInputs().size() > 0 &&
+                            llvm::any_of(d.getBody().front(), [](Operation &o) {
+                              return numAuxOperands(&o) > 0;
+                            }))
+    return true;
   for (Operation &o : d.getBody().front().without_terminator()) {
     if (isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp,
-            graph::TileOp, graph::ConcatOp, graph::SplitOp, graph::PadOp>(&o))
+            graph::TileOp, graph::ConcatOp, graph::SplitOp, graph::PadOp>(&o) ||
+        isNNOp(&o))
       return true;
     if (isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
             graph::ReduceMinOp, graph::ReduceSumSquareOp,
@@ -329,7 +360,7 @@ bool hasDataOrRowOp(npu::DispatchOp d, bool &row, bool &trailingKeep) {
       auto out = cast<RankedTensorType>(o.getResult(0).getType());
       if (in.getRank() != out.getRank())
         trailingKeep = false;
-      for (int64_t i = 0; i < in.getRank(); ++i)
+      for (int64_t i = 0; trailingKeep && i < in.getRank(); ++i)
         if (in.getDimSize(i) != out.getDimSize(i) && out.getDimSize(i) == 1) {
           for (int64_t j = i; j < in.getRank(); ++j)
             if (out.getDimSize(j) != 1 && in.getDimSize(j) != 1)
@@ -409,7 +440,7 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
       types.push_back(r.getType());
     auto m = npu::DispatchOp::create(b, c.getLoc(), types, engine,
                                      inputs, nullptr, nullptr, nullptr,
-                                     nullptr);
+                                     nullptr, nullptr);
     Block *blk = new Block();
     m.getBody().push_back(blk);
     IRMapping pm, cm;

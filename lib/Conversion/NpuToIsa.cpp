@@ -58,7 +58,9 @@ static int64_t bytesOf(Value v) {
 /// Does `d` run a single kernel whose tiling the attributes describe?
 static bool singleKernel(npu::DispatchOp d, std::vector<Kernel> &kernels) {
   std::string why;
-  SmallVector<int64_t> addrs(d.getInputs().size() + d.getNumResults(), 0);
+  SmallVector<int64_t> addrs(d.getInputs().size() + d.getNumResults() +
+                                 (d.getScratch() ? d.getScratch()->size() : 0),
+                             0);
   if (auto a = d.getAddrs())
     addrs.assign(a->begin(), a->end());
   kernels.clear();
@@ -161,6 +163,7 @@ struct NpuPlanMemoryPass
         lastUse[rootOf(in)] = i;
     }
     std::map<uint64_t, uint64_t> used; // offset -> size (scratch-relative)
+    llvm::DenseMap<Operation *, SmallVector<int64_t>> scratchAddr;
     uint64_t peak = 0;
     std::vector<std::pair<size_t, uint64_t>> live; // (last use, offset)
     for (size_t i = 0; i < ds.size(); ++i) {
@@ -193,6 +196,21 @@ struct NpuPlanMemoryPass
         addr[r] = scratchBase + off;
         live.push_back({lastUse.count(r) ? lastUse[r] : i, off});
       }
+      // Scratch lives only while the dispatch runs.
+      if (auto sc = d.getScratch())
+        for (int64_t bytes : *sc) {
+          uint64_t size = alignGm((uint64_t)std::max<int64_t>(bytes, 1));
+          uint64_t off = 0;
+          for (auto &[s, n] : used) {
+            if (s >= off + size)
+              break;
+            off = std::max(off, s + n);
+          }
+          used[off] = size;
+          peak = std::max(peak, off + size);
+          scratchAddr[d.getOperation()].push_back(scratchBase + off);
+          live.push_back({i, off});
+        }
     }
     uint64_t total = scratchBase + peak;
     for (npu::DispatchOp d : ds) {
@@ -204,6 +222,8 @@ struct NpuPlanMemoryPass
       }
       for (Value r : d.getResults())
         a.push_back((int64_t)addr[r]);
+      for (int64_t s : scratchAddr.lookup(d.getOperation()))
+        a.push_back(s);
       d.setAddrsAttr(b.getDenseI64ArrayAttr(a));
     }
     func->setAttr("npu.gm_bytes", b.getI64IntegerAttr((int64_t)total));

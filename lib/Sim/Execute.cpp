@@ -89,6 +89,18 @@ float unaryF(Opcode op, float x) {
     return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
   case Opcode::VTanh:
     return std::tanh(x);
+  case Opcode::VSin:
+    return std::sin(x);
+  case Opcode::VCos:
+    return std::cos(x);
+  case Opcode::VErf:
+    return std::erf(x);
+  case Opcode::VFloor:
+    return std::floor(x);
+  case Opcode::VCeil:
+    return std::ceil(x);
+  case Opcode::VRound:
+    return std::nearbyint(x); // to nearest, ties to even
   default:
     return x;
   }

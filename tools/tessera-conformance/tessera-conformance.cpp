@@ -13,10 +13,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Conversion/Compile.h"
 #include "tessera/Eval/Interpreter.h"
+#include "tessera/Sim/Simulator.h"
+#include "tessera/Target/Target.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Support/Compare.h"
+
+#include "Isa/IR/IsaDialect.h"
+#include "Npu/IR/NpuDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -47,10 +53,15 @@ static cl::opt<std::string>
     reportFile("report", cl::desc("Write the per-test table here"));
 static cl::opt<std::string> filter("filter",
                                    cl::desc("Only run tests matching a regex"));
-static cl::opt<std::string> path("path",
-                                 cl::desc("Execution path: golden (the host "
-                                          "evaluator)"),
-                                 cl::init("golden"));
+static cl::opt<std::string>
+    path("path",
+         cl::desc("Execution path: golden (the host evaluator), or a target "
+                  "(edge, dc, a JSON file): compile each test for it and run "
+                  "the program on the simulator"),
+         cl::init("golden"));
+static cl::opt<std::string> precision("precision",
+                                      cl::desc("NPU paths: f32, bf16 or f16"),
+                                      cl::init("f32"));
 static cl::opt<unsigned> jobs("j", cl::desc("Tests run in parallel"),
                               cl::init(2));
 static cl::opt<unsigned> timeoutSeconds("timeout",
@@ -62,8 +73,29 @@ namespace {
 struct Outcome {
   bool passed = false;
   std::string detail;
+  // NPU paths: instructions on the AI-CPU, and the simulated cycles.
+  uint64_t aicpuInstrs = 0;
+  double cycles = 0;
 };
 } // namespace
+
+/// Runs a compiled program on one data set; fills `outputs` in I/O order.
+static bool simulate(const bin::Program &prog, const target::TargetDesc &t,
+                     const std::map<std::string, Tensor> &inputs,
+                     std::vector<Tensor> &outputs, double &cycles,
+                     std::string &error) {
+  sim::Simulator simulator(t);
+  std::map<std::string, Tensor> byName;
+  sim::Stats st;
+  if (!simulator.run(prog, inputs, byName, st, error))
+    return false;
+  cycles = st.cycles;
+  outputs.clear();
+  for (const bin::IoEntry &e : prog.io)
+    if (e.isOutput)
+      outputs.push_back(byName[e.name]);
+  return true;
+}
 
 static std::vector<std::string> listSorted(const std::string &dir,
                                            StringRef prefix) {
@@ -153,6 +185,32 @@ static Outcome runTest(const std::string &testDir) {
     return out;
   }
   std::vector<std::string> argNames = getArgumentNames(func);
+  std::vector<Type> argTypes(func.getArgumentTypes().begin(),
+                             func.getArgumentTypes().end());
+  // NPU paths: compile once, run every data set on the simulator.
+  bool npu = path != "golden";
+  bin::Program prog;
+  target::TargetDesc target;
+  if (npu) {
+    context.loadDialect<npu::NpuDialect, isa::IsaDialect>();
+    if (!target::loadTarget(path, target, error)) {
+      out.detail = error;
+      return out;
+    }
+    conversion::PipelineOptions po;
+    po.target = path;
+    po.precision = precision;
+    FailureOr<bin::Program> p = conversion::compileToProgram(*module, po);
+    if (failed(p)) {
+      out.detail = "compile: " + diagnostics;
+      return out;
+    }
+    prog = std::move(*p);
+    for (const bin::CoreStream &cs : prog.streams)
+      for (const bin::Instr &in : cs.instrs)
+        if (in.op == bin::Opcode::Cpu || cs.coreType == bin::kAiCpuCoreType)
+          ++out.aicpuInstrs;
+  }
   for (const std::string &set : sets) {
     std::string setDir = testDir + "/" + set;
     std::vector<std::string> outputFiles = listSorted(setDir, "output_");
@@ -170,7 +228,7 @@ static Outcome runTest(const std::string &testDir) {
       }
       Tensor t = it->second;
       // ONNX's test data stores bfloat16 as uint16 bit patterns.
-      auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
+      auto type = cast<RankedTensorType>(argTypes[i]);
       if (type.getElementType().isBF16() && t.dtype() == DType::U16) {
         std::vector<uint8_t> bytes = t.toBytes();
         t = Tensor::fromBytes(DType::BF16, t.shape(), bytes.data(),
@@ -178,7 +236,20 @@ static Outcome runTest(const std::string &testDir) {
       }
       inputs.push_back(std::move(t));
     }
-    FailureOr<std::vector<Tensor>> results = evaluateFunction(func, inputs);
+    FailureOr<std::vector<Tensor>> results;
+    if (npu) {
+      std::map<std::string, Tensor> byName;
+      for (auto [name, t] : llvm::zip(argNames, inputs))
+        byName[name] = t;
+      std::vector<Tensor> outs;
+      if (!simulate(prog, target, byName, outs, out.cycles, error)) {
+        out.detail = "simulate: " + error;
+        return out;
+      }
+      results = std::move(outs);
+    } else {
+      results = evaluateFunction(func, inputs);
+    }
     if (failed(results)) {
       out.detail = "run: " + diagnostics;
       return out;
@@ -197,6 +268,10 @@ static Outcome runTest(const std::string &testDir) {
         return out;
       }
       Tensor actual = (*results)[i];
+      // The NPU stores int64 as i32, f64 as f32 and bool as u8.
+      if (npu && actual.dtype() != expected.dtype() &&
+          expected.dtype() != DType::U16)
+        actual = actual.castTo(expected.dtype());
       if (actual.dtype() == DType::BF16 && expected.dtype() == DType::U16) {
         std::vector<uint8_t> bytes = actual.toBytes();
         actual = Tensor::fromBytes(DType::U16, actual.shape(), bytes.data(),
@@ -258,9 +333,14 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv, "Runs ONNX's backend node tests through Tessera\n");
   if (path != "golden") {
-    llvm::errs() << "tessera-conformance: unknown --path '" << path
-                 << "' (available: golden)\n";
-    return 2;
+    target::TargetDesc t;
+    std::string error;
+    if (!target::loadTarget(path, t, error)) {
+      llvm::errs() << "tessera-conformance: --path '" << path
+                   << "': " << error << " (paths: golden, edge, dc, or a "
+                   << "target JSON file)\n";
+      return 2;
+    }
   }
   bool ok;
   std::map<std::string, std::string> xfail = readXfail(xfailFile, ok);
@@ -307,7 +387,9 @@ int main(int argc, char **argv) {
         close(fds[0]);
         alarm(timeoutSeconds);
         Outcome o = runTest(dataDir + "/" + name);
-        std::string text = (o.passed ? "P" : "F") + o.detail;
+        std::string text = (o.passed ? "P" : "F") +
+                           std::to_string(o.aicpuInstrs) + " " +
+                           std::to_string(o.cycles) + " " + o.detail;
         if (text.size() > 2000)
           text.resize(2000);
         (void)!write(fds[1], text.data(), text.size());
@@ -343,7 +425,10 @@ int main(int argc, char **argv) {
                   : "crashed with signal " + std::to_string(WTERMSIG(status));
         else if (!text.empty()) {
           o.passed = text[0] == 'P';
-          o.detail = text.substr(1);
+          size_t a = text.find(' '), b = text.find(' ', a + 1);
+          o.aicpuInstrs = std::strtoull(text.c_str() + 1, nullptr, 10);
+          o.cycles = std::strtod(text.c_str() + a + 1, nullptr);
+          o.detail = b == std::string::npos ? "" : text.substr(b + 1);
         } else
           o.detail = "child exited without a result";
         outcomes[r.name] = o;
@@ -355,7 +440,8 @@ int main(int argc, char **argv) {
   }
 
   int passed = 0, failed = 0, expected = 0, unexpectedPass = 0;
-  std::string table = "test\tresult\tdetail\n";
+  int passedOnEngines = 0, passedWithAiCpu = 0;
+  std::string table = "test\tresult\taicpu_instrs\tcycles\tdetail\n";
   for (const std::string &t : tests) {
     const Outcome &o = outcomes[t];
     bool listed = xfail.count(t);
@@ -363,6 +449,7 @@ int main(int argc, char **argv) {
     if (o.passed && !listed) {
       result = "PASS";
       ++passed;
+      (o.aicpuInstrs ? passedWithAiCpu : passedOnEngines)++;
     } else if (o.passed && listed) {
       result = "XPASS";
       ++failed;
@@ -381,7 +468,8 @@ int main(int argc, char **argv) {
     std::string detail = o.detail;
     std::replace(detail.begin(), detail.end(), '\n', ' ');
     std::replace(detail.begin(), detail.end(), '\t', ' ');
-    table += t + "\t" + result + "\t" +
+    table += t + "\t" + result + "\t" + std::to_string(o.aicpuInstrs) +
+             "\t" + std::to_string((uint64_t)o.cycles) + "\t" +
              (listed && !o.passed ? xfail[t] + " [" + detail + "]" : detail) +
              "\n";
   }
@@ -403,6 +491,9 @@ int main(int argc, char **argv) {
                << (xfailFile.empty() ? "<none>" : xfailFile.getValue()) << "), "
                << unexpectedPass << " unexpected passes, " << stale
                << " stale list entries\n";
+  if (path != "golden")
+    llvm::outs() << "passed wholly on the tensor engines: " << passedOnEngines
+                 << "; passed using the AI-CPU: " << passedWithAiCpu << "\n";
   llvm::outs() << passed << " passed, " << failed + stale << " failed, "
                << expected << " skipped\n";
   return failed + stale ? 1 : 0;

@@ -162,6 +162,12 @@ def Isa_VSigmoidOp : Isa_VUnaryOp<"vsigmoid">;
 def Isa_VSiluOp : Isa_VUnaryOp<"vsilu">;
 def Isa_VGeluOp : Isa_VUnaryOp<"vgelu">;
 def Isa_VTanhOp : Isa_VUnaryOp<"vtanh">;
+def Isa_VSinOp : Isa_VUnaryOp<"vsin">;
+def Isa_VCosOp : Isa_VUnaryOp<"vcos">;
+def Isa_VErfOp : Isa_VUnaryOp<"verf">;
+def Isa_VFloorOp : Isa_VUnaryOp<"vfloor">;
+def Isa_VCeilOp : Isa_VUnaryOp<"vceil">;
+def Isa_VRoundOp : Isa_VUnaryOp<"vround">;
 
 def Isa_VCastOp : Isa_InstrOp<"vcast"> {
   let summary = "dtype conversion (RNE to f16/bf16; ints wrap or saturate)";

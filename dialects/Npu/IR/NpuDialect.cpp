@@ -42,8 +42,10 @@ LogicalResult DispatchOp::verify() {
              << r.getType() << " and yielded type " << v.getType()
              << " differ in shape";
   if (auto addrs = getAddrs())
-    if (addrs->size() != getInputs().size() + getResults().size())
-      return emitOpError("'addrs' needs one address per operand and result");
+    if (addrs->size() != getInputs().size() + getResults().size() +
+                             (getScratch() ? getScratch()->size() : 0))
+      return emitOpError("'addrs' needs one address per operand, result and "
+                         "scratch buffer");
   return success();
 }
 

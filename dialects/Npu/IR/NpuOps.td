@@ -28,7 +28,10 @@ def Npu_DispatchOp : Npu_Op<"dispatch", [IsolatedFromAbove,
     - `tiling`: vector `[split_dim, block]`, matrix `[tm, tn, ck, step]`;
     - `cores`: how many cores share the work;
     - `layout`: `"nz"` when the matrix tiles are fractal NZ in L1, else `"nd"`;
-    - `addrs`: GM byte address of each operand, then of each result.
+    - `addrs`: GM byte address of each operand, then of each result, then
+      of each scratch buffer;
+    - `scratch`: bytes of GM scratch the kernel needs while it runs (a padded
+      input, an im2col matrix), set by tessera-graph-to-npu.
 
     Example:
     ```mlir
@@ -44,7 +47,8 @@ def Npu_DispatchOp : Npu_Op<"dispatch", [IsolatedFromAbove,
                        OptionalAttr<DenseI64ArrayAttr>:$tiling,
                        OptionalAttr<I64Attr>:$cores,
                        OptionalAttr<StrAttr>:$layout,
-                       OptionalAttr<DenseI64ArrayAttr>:$addrs);
+                       OptionalAttr<DenseI64ArrayAttr>:$addrs,
+                       OptionalAttr<DenseI64ArrayAttr>:$scratch);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{

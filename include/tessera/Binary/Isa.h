@@ -102,7 +102,13 @@ Tile makeTile(Space space, uint64_t offset, DType dtype, const Shape &shape,
   X(XSet, "xset")                                                              \
   X(XWait, "xwait")                                                            \
   X(Cpu, "cpu")                                                                \
-  X(End, "end")
+  X(End, "end")                                                                \
+  X(VSin, "vsin")                                                              \
+  X(VCos, "vcos")                                                              \
+  X(VErf, "verf")                                                              \
+  X(VFloor, "vfloor")                                                          \
+  X(VCeil, "vceil")                                                            \
+  X(VRound, "vround")
 
 enum class Opcode : uint16_t {
 #define X(name, mnem) name,

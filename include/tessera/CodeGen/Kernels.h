@@ -111,13 +111,20 @@ struct MatmulKernel {
   bool relu = false;
 };
 
-/// out[o, j, i] = table[o, index[j], i] (ONNX Gather along one axis).
-/// `index` holds i32 values already in [0, rows).
+/// Gather: out[o, j, i] = table[o, row(j), i] (ONNX Gather along an axis);
+/// scatter: table[o, row(j), i] = out[o, j, i]. The row of entry j is
+/// `index[j]` (plus `wrap` when negative; `wrap` 0 means `rows`), times
+/// `scale`, plus `base[j]` when there is a base: GatherElements and
+/// ScatterElements address single elements of a flattened tensor that way.
 struct GatherKernel {
   std::string name;
   GmView table; // [outer, rows, inner]
-  GmView index; // [count]
+  GmView index; // [count], i32
   GmView out;   // [outer, count, inner]
+  bool scatter = false;
+  bool hasBase = false;
+  GmView base; // [count], i32
+  int64_t scale = 1, wrap = 0;
 };
 
 /// values/indices [rows, k] = the k largest of each row of `in` [rows, cols]
