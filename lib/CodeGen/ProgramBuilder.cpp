@@ -140,9 +140,11 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         emit(ty, ix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, 1}), "");
         emit(ty, ix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
       }
+      pendingCores_.clear();
+      pendingRegions_.clear();
     }
-    pendingCores_.clear();
-    pendingRegions_.clear();
+    // On a single core the sync-insertion pass orders the kernels; the
+    // pending regions stay, for a later kernel on another core.
   }
   for (uint32_t c : mine)
     if (std::find(pendingCores_.begin(), pendingCores_.end(), c) ==
