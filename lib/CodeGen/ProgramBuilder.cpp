@@ -177,6 +177,9 @@ int ProgramBuilder::matrixCoreType() const {
 }
 
 bin::Program ProgramBuilder::finish() {
+  // A program with no work still has one (empty) stream.
+  if (streams_.empty() && !t_.coreTypes.empty())
+    stream(0, 0);
   bin::Program p = prog_;
   for (Stream &s : streams_) {
     Instr end;

@@ -329,9 +329,6 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
         return false;
       plan.loadStage[i] = off;
     }
-    // A product reduction works in place on a copy of its whole source.
-    if (v.kind == VKind::Reduce && v.opcode == Opcode::VMul)
-      elems = nodeElems(n, n.nodes[v.a], split, block);
     if (!alloc.allocate(elems * computeBytes(v.type), plan.nodeOff[i]))
       return false;
     if (plan.loadStage[i] != ~0ull)
@@ -601,33 +598,7 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
           int64_t missing;
           reduceTiles(n.nodes[v.a], base + plan.nodeOff[v.a],
                       base + plan.nodeOff[i], v.type, s2, d1, missing);
-          if (v.opcode == Opcode::VMul) {
-            // Product: copy, multiply halves until one column is left, then
-            // compact column 0.
-            int64_t rows = s2.shape[0], cols = s2.shape[1];
-            Tile t = bin::makeTile(local, d1.offset, v.type, {rows, cols});
-            E(instr(Opcode::VMulS, {t, s2}, {}, 1.0f));
-            auto cols2 = [&](int64_t c0, int64_t w) {
-              Tile x = bin::makeTile(local, d1.offset + (uint64_t)(c0 * dtypeByteSize(v.type)),
-                                     v.type, {rows, w});
-              x.strides[0] = cols;
-              x.strides[1] = 1;
-              return x;
-            };
-            for (int64_t c = cols; c > 1;) {
-              int64_t h = c / 2;
-              E(instr(Opcode::VMul, {cols2(0, h), cols2(0, h), cols2(h, h)}, {0}));
-              if (c % 2)
-                E(instr(Opcode::VMul, {cols2(0, 1), cols2(0, 1), cols2(c - 1, 1)},
-                        {0}));
-              c = h;
-            }
-            Tile first = cols2(0, 1);
-            E(instr(Opcode::VMulS, {bin::makeTile(local, d1.offset, v.type, {rows, 1}),
-                                    first},
-                    {}, 1.0f));
-            (void)missing;
-          } else if (s2.shape[1] > 1) {
+          if (s2.shape[1] > 1) {
             E(instr(v.opcode, {d1, s2}));
             if (missing > 1 && v.opcode == Opcode::VRedSum)
               E(instr(Opcode::VMulS, {d1, d1}, {}, (float)missing));

@@ -698,8 +698,11 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           return def(k_.compare(CmpKind::NE, a, zero(k_.nodes[a].type)));
         DType src = dtypeOfValue(op->getOperand(0));
         if (isFloatDType(src) && !isFloatDType(*to)) {
-          why = "float-to-integer Cast truncates; the vector unit rounds";
-          return false;
+          // ONNX truncates toward zero: sign(x) * floor(|x|), then convert.
+          int t = k_.unary(Opcode::VFloor, k_.unary(Opcode::VAbs, a));
+          int neg = k_.compare(CmpKind::LT, a, zero(DType::F32));
+          t = k_.select(neg, k_.unary(Opcode::VNeg, t), t);
+          return def(k_.cast(t, computeTypeOf(*to)));
         }
         // A float narrowing (f32 -> f16/bf16) rounds once, as ONNX does.
         if (*to == DType::F16 || *to == DType::BF16)
@@ -723,8 +726,25 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           return def(k_.unary(
               Opcode::VSqrt,
               f(k_.reduce(Opcode::VRedSum, k_.binary(Opcode::VMul, a, a)))));
-        if (isa<graph::ReduceProdOp>(op))
-          return def(k_.reduce(Opcode::VMul, a));
+        if (isa<graph::ReduceProdOp>(op)) {
+          // prod = sign * exp(sum(ln|x|)); ln 0 = -inf gives 0. The sign is
+          // negative when the count of negative factors is odd.
+          int x = f(a);
+          int mag = k_.unary(Opcode::VExp,
+                             k_.reduce(Opcode::VRedSum,
+                                       k_.unary(Opcode::VLn,
+                                                k_.unary(Opcode::VAbs, x))));
+          int negs = k_.reduce(
+              Opcode::VRedSum,
+              k_.cast(k_.compare(CmpKind::LT, x, zero(DType::F32)), DType::F32));
+          int half = k_.unary(Opcode::VFloor, k_.scalar(Opcode::VMulS, negs, 0.5f));
+          int odd = k_.binary(Opcode::VSub, negs, k_.scalar(Opcode::VMulS, half, 2));
+          int sign = k_.scalar(Opcode::VAddS, k_.scalar(Opcode::VMulS, odd, -2), 1);
+          int r = k_.binary(Opcode::VMul, mag, sign);
+          if (!isFloatResult)
+            r = k_.unary(Opcode::VRound, r);
+          return def(r);
+        }
         if (isa<graph::ReduceMaxOp>(op))
           return def(k_.reduce(Opcode::VRedMax, a));
         if (isa<graph::ReduceMinOp>(op))
@@ -903,6 +923,28 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
                    : isa<graph::CeilOp>(op)  ? Opcode::VCeil
                                              : Opcode::VRound;
         return def(k_.unary(u, a));
+      })
+      .Case<graph::AsinhOp, graph::AcoshOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        // ln(x + sqrt(x^2 +- 1))
+        int sq = k_.scalar(Opcode::VAddS, k_.binary(Opcode::VMul, a, a),
+                           isa<graph::AsinhOp>(op) ? 1.0f : -1.0f);
+        return def(k_.unary(Opcode::VLn,
+                            k_.binary(Opcode::VAdd, a,
+                                      k_.unary(Opcode::VSqrt, sq))));
+      })
+      .Case<graph::AtanhOp>([&](auto) {
+        int a = in(0);
+        if (a < 0)
+          return false;
+        // 0.5 ln((1 + x) / (1 - x))
+        int num = k_.scalar(Opcode::VAddS, a, 1.0f);
+        int den = k_.scalar(Opcode::VAddS, k_.unary(Opcode::VNeg, a), 1.0f);
+        return def(k_.scalar(
+            Opcode::VMulS,
+            k_.unary(Opcode::VLn, k_.binary(Opcode::VDiv, num, den)), 0.5f));
       })
       .Case<graph::TanOp>([&](auto) {
         int a = in(0);
@@ -1471,6 +1513,11 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why) {
 bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
                        std::vector<Kernel> &kernels, std::string &why) {
   Block &body = op.getBody().front();
+  // Empty results need no work.
+  if (llvm::all_of(op.getResults(), [](Value r) {
+        return cast<RankedTensorType>(r.getType()).getNumElements() == 0;
+      }))
+    return true;
   switch (op.getEngine()) {
   case npu::Engine::view:
     return true;

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Rewrites an expected-failure list from a tessera-conformance report.
 
-Usage: make_xfail.py REPORT.tsv OUT.txt
+Usage: make_xfail.py REPORT.tsv OUT.txt [PATH]
+
+PATH names the execution path in the list's header (golden, dc, edge).
 
 Every failing test gets the reason of the first rule below that matches its
 failure detail. A failure no rule explains is printed and makes the script
@@ -51,6 +53,12 @@ RULES = [
     (r"has an invalid or huge dimension 1[01][0-9]|of shape [0-9x]+ has 0 values|data type UNDEFINED|not a tensor",
      lambda m: 'sequence and optional types are not supported'),
     (r"input 'like' is tensor<1x", lambda m: "ONNX 1.12's test data gives 'like' shape [1] but the model declares [3, 4]; Tessera checks input shapes"),
+    (r"simulate: input 'like' has shape 1, the program expects 3x4",
+     lambda m: "ONNX 1.12's test data gives 'like' shape [1] but the model declares [3, 4]"),
+    (r"element type 'ui(16|32|64)' has no storage type on the NPU",
+     lambda m: f"uint{m.group(1)} tensors have no storage type on the NPU (its vector unit has no u{m.group(1)})"),
+    (r"no NPU lowering for node '[^']*' \((graph\.\w+)\): (.*)",
+     lambda m: f"no NPU kernel: {m.group(1)}: {m.group(2)[:160]}"),
     (r"Range, opset 17\): input 'limit' \('\w+Window",
      lambda m: 'the window size is a runtime input reaching Range through a Cast; only inputs used directly as shapes are specialized'),
 ]
@@ -62,11 +70,14 @@ SPECIFIC = {
 
 def main():
     report, out = sys.argv[1], sys.argv[2]
+    path = sys.argv[3] if len(sys.argv) > 3 else 'golden'
+
     lines, unexplained = [], []
     with open(report) as f:
         next(f)
         for row in f:
-            name, result, detail = (row.rstrip('\n').split('\t') + [''])[:3]
+            cols = row.rstrip('\n').split('\t')
+            name, result, detail = cols[0], cols[1], cols[-1]
             if result not in ('FAIL', 'XFAIL'):
                 continue
             reason = SPECIFIC.get(name)
@@ -81,7 +92,7 @@ def main():
             else:
                 lines.append(f'{name}  {reason}')
     with open(out, 'w') as f:
-        f.write('# Expected failures of the golden path (tessera-conformance --path=golden).\n')
+        f.write(f'# Expected failures of the {path} path (tessera-conformance --path={path}).\n')
         f.write('# One test per line: name, then the reason. Regenerate with make_xfail.py;\n')
         f.write('# a listed test that passes fails the run until it is removed.\n')
         f.write('\n'.join(sorted(lines)) + '\n')
