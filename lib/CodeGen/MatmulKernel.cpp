@@ -140,11 +140,14 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   }
   // Enough tiles for every matrix core: narrow the tiles (N first: decode
   // has M = 1).
-  // Small products stay on few cores: a core's share should be worth more
-  // than the cross-core barrier around the kernel (~2M MACs each).
+  // Small products stay on few cores: a core's share (2M MACs, or 64 KiB
+  // of operands for the DRAM-bound decode shapes) should be worth more than
+  // the cross-core barrier around the kernel.
   int64_t macs = d.batch * d.m * d.n * d.k;
-  int64_t cores = std::min<int64_t>(t_.coreTypes[ms.coreType].count,
-                                    std::max<int64_t>(1, macs >> 21));
+  int64_t bytes = d.batch * (d.m * d.k + d.k * d.n) * es + d.m * d.n * 4;
+  int64_t cores = std::min<int64_t>(
+      t_.coreTypes[ms.coreType].count,
+      std::max<int64_t>({1, macs >> 21, bytes >> 16}));
   auto jobs = [&] {
     return d.batch * ((d.m + tm - 1) / tm) * ((d.n + tn - 1) / tn);
   };

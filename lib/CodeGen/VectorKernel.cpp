@@ -257,6 +257,31 @@ Normalized normalize(const VectorKernel &k) {
     if (d + 1 >= firstReduced)
       --n.reduced;
   }
+  // Dead values (a constant whose use became an immediate) are dropped.
+  {
+    std::vector<bool> live(n.nodes.size(), false);
+    for (const VStore &st : n.stores)
+      live[st.node] = true;
+    for (size_t i = n.nodes.size(); i-- > 0;)
+      if (live[i])
+        for (int o : {n.nodes[i].a, n.nodes[i].b, n.nodes[i].c})
+          if (o >= 0)
+            live[o] = true;
+    std::vector<int> remap(n.nodes.size(), -1);
+    std::vector<VNode> kept;
+    for (size_t i = 0; i < n.nodes.size(); ++i)
+      if (live[i]) {
+        remap[i] = (int)kept.size();
+        VNode v = n.nodes[i];
+        for (int *o : {&v.a, &v.b, &v.c})
+          if (*o >= 0)
+            *o = remap[*o];
+        kept.push_back(v);
+      }
+    n.nodes = std::move(kept);
+    for (VStore &st : n.stores)
+      st.node = remap[st.node];
+  }
   // A leading non-reduced dim to split, even for a full reduction.
   if ((int)n.space.size() == n.reduced) {
     n.space.insert(n.space.begin(), 1);

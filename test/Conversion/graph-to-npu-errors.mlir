@@ -1,0 +1,34 @@
+// Ops and types with no NPU lowering are errors at the ONNX node.
+// RUN: not tessera-opt %s --split-input-file --tessera-graph-to-npu 2>&1 | FileCheck %s
+// RUN: not tessera-opt %s --split-input-file --tessera-graph-to-npu=precision=f8 2>&1 | FileCheck %s --check-prefix=PREC
+
+// CHECK: error: {{.*}}no NPU lowering for node 'MyAsin' (graph.asin): no vector lowering for 'graph.asin'
+// PREC: error: --precision must be f32, bf16 or f16 (got 'f8')
+func.func @asin(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = graph.asin %x : (tensor<4xf32>) -> tensor<4xf32> loc("MyAsin")
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK: error: input #0: element type 'ui32' has no storage type on the NPU
+func.func @u32(%x: tensor<4xui32>) -> tensor<4xui32> {
+  %0 = graph.abs %x : (tensor<4xui32>) -> tensor<4xui32>
+  return %0 : tensor<4xui32>
+}
+
+// -----
+
+// CHECK: error: {{.*}}no NPU lowering for node 'IntMatMul' (graph.matmul): the matrix engine multiplies floating-point operands of one dtype (got i32 and i32)
+func.func @imm(%a: tensor<2x3xi32>, %b: tensor<3x2xi32>) -> tensor<2x2xi32> {
+  %0 = graph.matmul %a, %b : (tensor<2x3xi32>, tensor<3x2xi32>) -> tensor<2x2xi32> loc("IntMatMul")
+  return %0 : tensor<2x2xi32>
+}
+
+// -----
+
+// CHECK: error: {{.*}}no NPU lowering for node 'Reflect' (graph.pad): Pad mode 'reflect' (only constant padding is a DMA pattern)
+func.func @reflect(%x: tensor<4xf32>) -> tensor<6xf32> {
+  %0 = graph.pad %x {pads = array<i64: 1, 1>, mode = "reflect"} : (tensor<4xf32>) -> tensor<6xf32> loc("Reflect")
+  return %0 : tensor<6xf32>
+}

@@ -1,0 +1,60 @@
+// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-fuse | FileCheck %s
+
+// An RMSNorm written out as elementwise ops and a mean becomes one vector
+// kernel (a layer group): the chain runs from local memory.
+// CHECK-LABEL: func.func @rms
+// CHECK: npu.dispatch vector
+// CHECK:   graph.mul
+// CHECK:   graph.reduce_mean
+// CHECK:   graph.add
+// CHECK:   graph.sqrt
+// CHECK:   graph.div
+// CHECK:   graph.mul
+// CHECK:   npu.yield
+// CHECK-NOT: npu.dispatch
+// CHECK: return
+func.func @rms(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  %eps = graph.constant dense<1.0e-6> : tensor<f32>
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %0 = graph.mul %x, %x : (tensor<2x16xf32>, tensor<2x16xf32>) -> tensor<2x16xf32>
+  %1 = graph.reduce_mean %0 {axes = array<i64: -1>} : (tensor<2x16xf32>) -> tensor<2x1xf32>
+  %2 = graph.add %1, %eps : (tensor<2x1xf32>, tensor<f32>) -> tensor<2x1xf32>
+  %3 = graph.sqrt %2 : (tensor<2x1xf32>) -> tensor<2x1xf32>
+  %4 = graph.div %one, %3 : (tensor<f32>, tensor<2x1xf32>) -> tensor<2x1xf32>
+  %5 = graph.mul %x, %4 : (tensor<2x16xf32>, tensor<2x1xf32>) -> tensor<2x16xf32>
+  return %5 : tensor<2x16xf32>
+}
+
+// A scale and a ReLU after a matmul become its epilogue (FIX applies both);
+// the add that follows is a separate vector kernel.
+// CHECK-LABEL: func.func @epilogue
+// CHECK: npu.dispatch matrix
+// CHECK:   graph.matmul
+// CHECK:   graph.div
+// CHECK:   npu.yield
+// CHECK: npu.dispatch matrix
+// CHECK:   graph.matmul
+// CHECK:   graph.relu
+// CHECK: npu.dispatch vector
+// CHECK:   graph.add
+func.func @epilogue(%a: tensor<16x16xf32>, %b: tensor<16x16xf32>) -> tensor<16x16xf32> {
+  %s = graph.constant dense<4.0> : tensor<f32>
+  %0 = graph.matmul %a, %b : (tensor<16x16xf32>, tensor<16x16xf32>) -> tensor<16x16xf32>
+  %1 = graph.div %0, %s : (tensor<16x16xf32>, tensor<f32>) -> tensor<16x16xf32>
+  %2 = graph.matmul %1, %b : (tensor<16x16xf32>, tensor<16x16xf32>) -> tensor<16x16xf32>
+  %3 = graph.relu %2 : (tensor<16x16xf32>) -> tensor<16x16xf32>
+  %4 = graph.add %3, %a : (tensor<16x16xf32>, tensor<16x16xf32>) -> tensor<16x16xf32>
+  return %4 : tensor<16x16xf32>
+}
+
+// Data movement is DMA work of its own: a transpose is not fused.
+// CHECK-LABEL: func.func @nofuse
+// CHECK: npu.dispatch vector
+// CHECK:   graph.exp
+// CHECK: npu.dispatch vector
+// CHECK:   graph.transpose
+func.func @nofuse(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
+  %0 = graph.exp %x : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %1 = graph.transpose %0 {perm = array<i64: 1, 0>} : (tensor<4x8xf32>) -> tensor<8x4xf32>
+  return %1 : tensor<8x4xf32>
+}

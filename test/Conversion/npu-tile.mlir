@@ -1,0 +1,40 @@
+// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-tile=target=dc | FileCheck %s --check-prefix=DC
+// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-tile=target=edge | FileCheck %s --check-prefix=EDGE
+
+// Tiles come from the target description. A large matmul on dc: 128x256
+// output tiles, K chunks of 256 (bf16 would be 256; f32 halves the L0
+// steps), NZ tiles in L1, spread over the 24 cube cores.
+// DC-LABEL: func.func @big
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 128, 256, 128, 32>}
+// On edge the unified 16 MiB local memory takes 256x256 tiles and K chunks
+// of 256 (f32), one core, ND layout.
+// EDGE-LABEL: func.func @big
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 256, 256, 256, 256>}
+func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2048x2048xf32> {
+  %0 = graph.matmul %a, %b : (tensor<2048x1024xf32>, tensor<1024x2048xf32>) -> tensor<2048x2048xf32>
+  return %0 : tensor<2048x2048xf32>
+}
+
+// Decode (M = 1) is DRAM-bound: N is narrowed until every cube core streams
+// its share of the weights.
+// DC-LABEL: func.func @decode
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 16, 128, 128, 32>}
+// EDGE-LABEL: func.func @decode
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 256, 256, 256>}
+func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1x3072xf32> {
+  %0 = graph.matmul %a, %b : (tensor<1x2048xf32>, tensor<2048x3072xf32>) -> tensor<1x3072xf32>
+  return %0 : tensor<1x3072xf32>
+}
+
+// A vector kernel: tiling = [split dim, block] of the coalesced iteration
+// space: blocks of whole rows (the reduction needs them) whose buffers,
+// allocated by liveness, fit half of the local memory, and enough blocks
+// for the vector cores (47 blocks of 11 rows on dc's 48).
+// DC-LABEL: func.func @softmax
+// DC: npu.dispatch vector{{.*}}attributes {cores = 47 : i64, tiling = array<i64: 0, 11>}
+// EDGE-LABEL: func.func @softmax
+// EDGE: npu.dispatch vector{{.*}}attributes {cores = 1 : i64, tiling = array<i64: 0, 512>}
+func.func @softmax(%x: tensor<512x1024xf32>) -> tensor<512x1024xf32> {
+  %0 = graph.softmax %x {axis = -1 : i64} : (tensor<512x1024xf32>) -> tensor<512x1024xf32>
+  return %0 : tensor<512x1024xf32>
+}
