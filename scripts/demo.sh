@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: set up and build, import the model,
-# print its graph IR, evaluate it with the golden evaluator, print outputs.
+# The main job on the bundled example: set up and build, compile the model
+# for the NPU (dc preset: Ascend 910B-like), run the program on the simulator
+# beside the golden evaluator (--check) and print its statistics (--stats).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 BUILD_DIR="${BUILD_DIR:-build}"
 OUT="${OUT:-$BUILD_DIR/demo}"
+TARGET="${TARGET:-dc}"
+PRECISION="${PRECISION:-f32}"
 MODEL=examples/tiny_llm_block/model.onnx
 mkdir -p "$OUT"
-echo "== graph IR of $MODEL"
-"$BUILD_DIR/bin/tessera-compile" "$MODEL" --emit=graph -o "$OUT/model.graph.mlir" \
-  --no-weights
-cat "$OUT/model.graph.mlir"
-echo "== golden evaluation"
-"$BUILD_DIR/bin/tessera-run" "$MODEL" --input hidden_states=examples/tiny_llm_block/input.npy --output-dir "$OUT"
-echo "== outputs written to $OUT/; against PyTorch's own output:"
+echo "== compiling $MODEL for '$TARGET' at $PRECISION -> $OUT/model.npu"
+"$BUILD_DIR/bin/tessera-compile" "$MODEL" -o "$OUT/model.npu" \
+  --target="$TARGET" --precision="$PRECISION"
+"$BUILD_DIR/bin/tessera-compile" "$MODEL" --emit=asm -o "$OUT/model.s" \
+  --target="$TARGET" --precision="$PRECISION"
+echo "   assembly in $OUT/model.s ($(grep -c 'isa\.' "$OUT/model.s") lines)"
+echo "== simulating with --check (golden evaluator beside the program) and --stats"
+"$BUILD_DIR/bin/tessera-run" "$OUT/model.npu" --check --stats \
+  --input hidden_states=examples/tiny_llm_block/input.npy \
+  --output-dir "$OUT" --stats-json "$OUT/stats.json"
+echo "== the simulated output against PyTorch's own output:"
+"$BUILD_DIR/bin/tessera-run" "$OUT/model.npu" --quiet \
+  --input hidden_states=examples/tiny_llm_block/input.npy --output-dir "$OUT"
 /usr/bin/python3 - "$OUT/output.npy" examples/tiny_llm_block/expected_output.npy <<'PY'
 import sys
 import numpy as np
-golden, torch_out = np.load(sys.argv[1]), np.load(sys.argv[2])
-print(f"max |golden - torch| = {np.abs(golden - torch_out).max():.3g}")
+npu, torch_out = np.load(sys.argv[1]), np.load(sys.argv[2])
+print(f"max |npu - torch| = {np.abs(npu - torch_out).max():.3g}")
 PY

@@ -5,12 +5,16 @@
 //    pipe q are known to have completed before p's next instruction;
 //  - every memory access is recorded as (space, byte range, read/write, pipe,
 //    sequence number on its pipe);
-//  - a new access that conflicts with a record of another pipe that p's
-//    clock does not cover needs a flag. The set goes right after the
-//    producer, or after the last set already placed on that pipe pair if
-//    that is later (flags are FIFO counters: the k-th wait consumes the k-th
-//    set), and the wait goes right before the consumer. The consumer's clock
-//    then joins the producer's clock as of the set's position.
+//  - a new access that conflicts with a record of another pipe q that p's
+//    clock does not cover needs a flag: `wait_flag q -> p` right before the
+//    consumer and `set_flag q -> p` after the producer. A set fires when
+//    everything before it on q has completed, DMA latency included: after a
+//    GM transfer (MTE2/MTE3) the set goes after q's last instruction before
+//    the consumer, so a batch of loads pays one latency; after compute it
+//    goes right after the producer, so q keeps running ahead. Sets on a pipe
+//    pair stay in program order, so the counters' FIFO pairs the k-th wait
+//    with the k-th set. The consumer's clock then joins q's clock as of the
+//    set.
 // Records every pipe already knows about can never need a flag again and are
 // dropped; a `barrier ALL` drops them all.
 //
@@ -115,6 +119,8 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
     Clock seq{};
     std::vector<Clock> snapshot(n);    // clock of the pipe after instr i
     std::vector<uint32_t> seqOf(n, 0); // position of instr i on its pipe
+    std::array<int64_t, NP> lastOnPipe;
+    lastOnPipe.fill(-1);
     // Last set placed on a pipe pair: (orig index after which it sits).
     std::array<std::array<int64_t, NP>, NP> lastSet;
     for (auto &row : lastSet)
@@ -172,7 +178,14 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
       for (unsigned q = 0; q < NP; ++q) {
         if (need[q] < 0 || vc[P][q] >= seqOf[need[q]])
           continue;
-        int64_t at = std::max<int64_t>(need[q], lastSet[q][P]);
+        // A set fires only when everything before it on q has completed,
+        // DMA latency included: after a GM transfer (MTE2/MTE3) it goes as
+        // late as it can, after q's last instruction before this one, so a
+        // batch of loads pays one latency; after compute it goes right
+        // after the producer, so q runs ahead.
+        bool late = q == (unsigned)Pipe::MTE2 || q == (unsigned)Pipe::MTE3;
+        int64_t at = std::max<int64_t>(late ? lastOnPipe[q] : need[q],
+                                       lastSet[q][P]);
         after[at].push_back(flagInstr(Opcode::SetFlag, q, P));
         lastSet[q][P] = at;
         before[i].push_back(flagInstr(Opcode::WaitFlag, q, P));
@@ -183,6 +196,7 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
       }
       seq[P]++;
       seqOf[i] = seq[P];
+      lastOnPipe[P] = (int64_t)i;
       vc[P][P] = seq[P];
       snapshot[i] = vc[P];
       for (const Access &a : acc)

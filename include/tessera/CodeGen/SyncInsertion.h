@@ -7,9 +7,11 @@
 // Q != P wrote (or reads bytes P is about to write), makes sure Q's
 // instruction happens-before P's: unless a chain of existing flags, barriers
 // or program order on one pipe already implies it (tracked with vector clocks
-// over the core's pipes), it inserts `set_flag Q -> P` after Q's instruction
-// (after the last flag already set on that pipe pair, so the counters' FIFO
-// order stays matched) and `wait_flag Q -> P` before P's.
+// over the core's pipes), it inserts `wait_flag Q -> P` before P's
+// instruction and `set_flag Q -> P` after Q's instruction (for GM transfers:
+// after Q's last instruction before P's, so a batch of loads pays one DMA
+// latency); sets on a pipe pair stay in order, so the counters' FIFO order
+// stays matched.
 //
 // GM accesses of different cores are ordered by the cross-core barriers the
 // program builder inserts between conflicting kernels; this pass orders the
