@@ -214,9 +214,13 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       1, std::min<int64_t>(
              {tiling.cores, jobs,
               (int64_t)t_.coreTypes[ms.coreType].count}));
+  uint32_t typeCount = t_.coreTypes[ms.coreType].count;
+  uint32_t rot = matrixRotation_ % typeCount;
+  auto physical = [&](int64_t c) { return (uint32_t)((c + rot) % typeCount); };
+  matrixRotation_ = (uint32_t)((rot + jobs) % typeCount);
   std::vector<CoreRef> refs;
   for (int64_t c = 0; c < cores; ++c)
-    refs.push_back({(uint32_t)ms.coreType, (uint32_t)c});
+    refs.push_back({(uint32_t)ms.coreType, physical(c)});
   std::vector<Region> regions(3);
   k.a.byteRange(regions[0].lo, regions[0].hi);
   k.b.byteRange(regions[1].lo, regions[1].hi);
@@ -246,7 +250,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   for (int64_t core = 0; core < cores; ++core) {
     int64_t chunkNo = 0, stepNo = 0, jobNo = 0;
     auto E = [&](const Instr &in) {
-      emit(ms.coreType, (uint32_t)core, in, k.name);
+      emit(ms.coreType, physical(core), in, k.name);
     };
     for (int64_t job = core; job < jobs; job += cores, ++jobNo) {
       int64_t bi = job / (tilesM * tilesN), rem = job % (tilesM * tilesN);

@@ -659,6 +659,10 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   double extraLatency = 0;
   if (readsGm) {
     uint64_t miss = bytes - std::min(hitBytes, bytes);
+    // A miss fills whole L2 lines from DRAM: a transfer that needs part of
+    // a line still moves (and is charged) the line.
+    if (t.l2.present && miss)
+      miss = std::max<uint64_t>(miss, missedLines.size() * (uint64_t)t.l2.lineBytes);
     st.l2HitBytes += hitBytes;
     st.dramReadBytes += miss;
     double t1 = start;

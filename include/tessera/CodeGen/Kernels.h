@@ -214,6 +214,9 @@ private:
   // Kernels since the last barrier: their cores and GM regions.
   std::vector<uint32_t> pendingCores_;
   std::vector<Region> pendingRegions_;
+  // Where the next matmul's first tile goes: consecutive independent
+  // matmuls continue round-robin instead of all starting on core 0.
+  uint32_t matrixRotation_ = 0;
   BuildStats stats_;
 };
 

@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""Writes the graph-dialect models bench/npu/run.sh compiles.
+
+Weights are program inputs (they sit in GM like constants would, and the
+MLIR text stays small). DeepSeek-V2-Lite shapes (hidden 2048, 16 heads,
+q 16x192, kv_a 512+64, kv_b 16x(128+128), o 2048, MoE 64 routed experts of
+1408 with 6 active, 2 shared experts = 2816): the attention and MoE
+projections of one layer, at prefill (1024 tokens; each routed expert sees
+1024 * 6 / 64 = 96 of them) and at decode (one token).
+"""
+import sys
+
+out = sys.argv[1]
+
+
+def matmuls(name, items, dtype='bf16'):
+    """items: (label, M, K, N) -> one function computing every x_i @ w_i."""
+    args, body, rets, rtypes = [], [], [], []
+    for i, (label, m, k, n) in enumerate(items):
+        args.append(f'%x{i}: tensor<{m}x{k}x{dtype}> {{graph.name = "{label}_x"}}')
+        args.append(f'%w{i}: tensor<{k}x{n}x{dtype}> {{graph.name = "{label}_w"}}')
+        body.append(f'  %y{i} = graph.matmul %x{i}, %w{i} : (tensor<{m}x{k}x{dtype}>, '
+                    f'tensor<{k}x{n}x{dtype}>) -> tensor<{m}x{n}x{dtype}>')
+        rets.append(f'%y{i}')
+        rtypes.append(f'tensor<{m}x{n}x{dtype}> {{graph.name = "{label}_y"}}')
+    plain = [t.split(' {')[0] for t in rtypes]
+    text = (f'func.func @main({", ".join(args)}) -> ({", ".join(rtypes)}) {{\n'
+            + '\n'.join(body) + f'\n  return {", ".join(rets)} : {", ".join(plain)}\n}}\n')
+    with open(f'{out}/{name}.mlir', 'w') as f:
+        f.write(text)
+
+
+def lite(tokens, per_expert):
+    items = [('q_proj', tokens, 2048, 3072), ('kv_a_proj', tokens, 2048, 576),
+             ('kv_b_proj', tokens, 512, 4096), ('o_proj', tokens, 2048, 2048),
+             ('shared_gate_up', tokens, 2048, 5632), ('shared_down', tokens, 2816, 2048)]
+    for e in range(6):
+        items.append((f'expert{e}_gate_up', per_expert, 2048, 2816))
+        items.append((f'expert{e}_down', per_expert, 1408, 2048))
+    return items
+
+
+matmuls('gemm4096', [('gemm', 4096, 4096, 4096)])
+matmuls('dsv2lite_prefill', lite(1024, 96))
+matmuls('dsv2lite_decode', lite(1, 1))
