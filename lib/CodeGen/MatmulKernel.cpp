@@ -113,6 +113,13 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   tn = std::min(tn, roundUp(d.n, 16));
   ck = std::min(ck, roundUp(d.k, 16));
   step = std::min(step, ck);
+  // K steps divide the chunk (both multiples of 16).
+  auto alignStep = [&] {
+    step = std::max<int64_t>(16, step / 16 * 16);
+    while (ck % step)
+      step -= 16;
+  };
+  alignStep();
   auto fits = [&] {
     uint64_t l1 = 2 * (tm * ck + ck * tn) * es;
     uint64_t a = 2 * tm * step * es, b = 2 * step * tn * es;
@@ -137,6 +144,7 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
     }
     if (ms.unified)
       step = ck;
+    alignStep();
   }
   // Enough tiles for every matrix core: narrow the tiles (N first: decode
   // has M = 1).
@@ -151,12 +159,26 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   auto jobs = [&] {
     return d.batch * ((d.m + tm - 1) / tm) * ((d.n + tn - 1) / tn);
   };
-  while (jobs() < cores && tn > 16)
-    tn = std::max<int64_t>(16, roundUp(tn / 2, 16));
+  // Narrow N only down to rows that span a whole L2 line (a partial line
+  // still costs the line's DRAM traffic), then M.
+  int64_t line = t_.l2.present ? t_.l2.lineBytes : 64;
+  int64_t minTn = std::min(tn, std::max<int64_t>(16, roundUp(line / es, 16)));
+  while (jobs() < cores && tn > minTn)
+    tn = std::max<int64_t>(minTn, roundUp(tn / 2, 16));
   while (jobs() < cores && tm > 16)
     tm = std::max<int64_t>(16, roundUp(tm / 2, 16));
-  out.tile = {tm, tn, ck, step};
-  out.cores = std::min<int64_t>(cores, jobs());
+  // Still too few tiles (decode: M = 1, N small): split K across cores;
+  // each writes f32 partial sums that a vector kernel adds up.
+  int64_t split = 1;
+  int64_t chunks = (d.k + ck - 1) / ck;
+  if (jobs() < cores && chunks >= 4) {
+    split = std::min<int64_t>((cores + jobs() - 1) / jobs(), chunks / 2);
+    int64_t per = (chunks + split - 1) / split;
+    split = (chunks + per - 1) / per;
+  }
+  out.tile = {tm, tn, ck, step, split};
+  out.cores = std::min<int64_t>(cores, jobs() * split);
+  out.scratchBytes = split > 1 ? split * d.batch * d.m * d.n * 4 : 0;
   int64_t c0 = 32 / es;
   out.nz = !ms.unified && tm % 16 == 0 && tn % c0 == 0 && step % 16 == 0 &&
            step % c0 == 0 && ck % step == 0;
@@ -170,12 +192,16 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     error = "target '" + t_.name + "' has no core with a matrix engine";
     return false;
   }
-  if (tiling.tile.size() != 4) {
-    error = "'" + k.name + "': a matmul tiling needs {tm, tn, ck, step}";
+  if (tiling.tile.size() != 4 && tiling.tile.size() != 5) {
+    error = "'" + k.name +
+            "': a matmul tiling needs {tm, tn, ck, step[, split_k]}";
     return false;
   }
   int64_t tm = tiling.tile[0], tn = tiling.tile[1], ck = tiling.tile[2],
           step = tiling.tile[3];
+  int64_t split = tiling.tile.size() == 5 ? tiling.tile[4] : 1;
+  if (k.partialsAddr == ~0ull)
+    split = 1; // no scratch for partial sums
   if (tm < 1 || tn < 1 || ck < 1 || step < 1 || ck % step) {
     error = "'" + k.name + "': invalid matmul tiling";
     return false;
@@ -209,7 +235,11 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     }
   }
   int64_t tilesM = (d.m + tm - 1) / tm, tilesN = (d.n + tn - 1) / tn;
-  int64_t jobs = d.batch * tilesM * tilesN;
+  int64_t chunksK = (d.k + ck - 1) / ck;
+  split = std::max<int64_t>(1, std::min(split, chunksK));
+  int64_t perSplit = (chunksK + split - 1) / split; // K chunks per split
+  split = (chunksK + perSplit - 1) / perSplit;
+  int64_t jobs = d.batch * tilesM * tilesN * split;
   int64_t cores = std::max<int64_t>(
       1, std::min<int64_t>(
              {tiling.cores, jobs,
@@ -227,6 +257,9 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   k.c.byteRange(regions[2].lo, regions[2].hi);
   regions[0].write = regions[1].write = false;
   regions[2].write = true;
+  uint64_t partBytes = (uint64_t)(d.batch * d.m * d.n * 4);
+  if (split > 1) // the partial sums are what this kernel writes
+    regions[2] = {k.partialsAddr, k.partialsAddr + split * partBytes, true};
   beginKernel(refs, regions);
 
   auto batchOffset = [&](const GmView &v, int64_t bi) {
@@ -252,7 +285,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     auto E = [&](const Instr &in) {
       emit(ms.coreType, physical(core), in, k.name);
     };
-    for (int64_t job = core; job < jobs; job += cores, ++jobNo) {
+    for (int64_t j = core; j < jobs; j += cores, ++jobNo) {
+      int64_t job = j / split, part = j % split;
       int64_t bi = job / (tilesM * tilesN), rem = job % (tilesM * tilesN);
       int64_t m0 = (rem / tilesN) * tm, n0 = (rem % tilesN) * tn;
       int64_t mt = std::min(tm, d.m - m0), nt = std::min(tn, d.n - n0);
@@ -261,7 +295,9 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       uint64_t cAt = cBase + (cDouble ? (uint64_t)(jobNo % 2) * cBytes : 0);
       Tile cTile = bin::makeTile(ms.l0c, cAt, accT, {mt, nt});
       bool firstAcc = true;
-      for (int64_t k0 = 0; k0 < d.k; k0 += ck, ++chunkNo) {
+      int64_t kBegin = part * perSplit * ck,
+              kEnd = std::min(d.k, (part + 1) * perSplit * ck);
+      for (int64_t k0 = kBegin; k0 < kEnd; k0 += ck, ++chunkNo) {
         int64_t kt = std::min(ck, d.k - k0);
         uint64_t p = (uint64_t)(chunkNo % 2);
         uint64_t l1A = l1Base + p * aChunk, l1B = l1Base + 2 * aChunk + p * bChunk;
@@ -307,12 +343,43 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
           firstAcc = false;
         }
       }
+      if (split > 1) {
+        // Partial sums [split, batch, M, N] in f32; ReLU waits for the sum.
+        Tile out = bin::makeTile(
+            Space::GM,
+            k.partialsAddr + part * partBytes +
+                (uint64_t)(((bi * d.m + m0) * d.n + n0) * 4),
+            DType::F32, {mt, nt});
+        out.strides[0] = d.n;
+        out.strides[1] = 1;
+        E(mk(Opcode::Fix, {out, cTile}, {0}, k.scale));
+        continue;
+      }
       Tile out = gm(k.c, cOff + m0 * k.c.strides[r - 2] + n0 * k.c.strides[r - 1],
                     mt, nt);
       E(mk(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
     }
   }
-  return true;
+  if (split == 1)
+    return true;
+  // c = sum of the partials (then ReLU), on the vector unit.
+  VectorKernel sum;
+  sum.name = k.name;
+  sum.space = {d.batch, d.m, d.n};
+  for (int64_t p = 0; p < split; ++p)
+    sum.inputs.push_back(GmView::contiguous(k.partialsAddr + p * partBytes,
+                                            DType::F32, sum.space));
+  int acc = sum.load(0);
+  for (int64_t p = 1; p < split; ++p)
+    acc = sum.binary(Opcode::VAdd, acc, sum.load((int)p));
+  if (k.relu)
+    acc = sum.unary(Opcode::VRelu, acc);
+  GmView c = k.c;
+  c.shape = sum.space;
+  c.strides = {d.m * k.c.strides[r - 2], k.c.strides[r - 2], k.c.strides[r - 1]};
+  sum.store(sum.cast(acc, computeTypeOf(c.dtype)), c);
+  Tiling vt;
+  return planVector(sum, vt, error) && addVector(sum, vt, error);
 }
 
 } // namespace tessera::codegen

@@ -2,10 +2,11 @@
 //
 // Kernels are appended in program order. Each runs on a set of cores; a
 // kernel that touches GM bytes an earlier, not yet ordered kernel wrote (or
-// writes bytes it read) is ordered after it by a barrier over every core
-// involved: each core drains its pipes (`barrier ALL`) and signals a hub core,
-// the hub waits for all of them and releases them. Kernels on one core need
-// no barrier: the sync-insertion pass orders that core's pipes.
+// writes bytes it read) on another core is ordered after it by a barrier
+// over every core of the chip: each core drains its pipes (`barrier
+// ALL`) and signals a hub core, the hub waits for all of them and releases
+// them. Kernels on one core need no barrier: the sync-insertion pass orders
+// that core's pipes. Kernels that do not conflict run concurrently.
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
@@ -102,13 +103,25 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
   for (const CoreRef &c : cores)
     mine.push_back(t_.flatCoreId(c.type, c.index));
   if (conflict) {
-    std::vector<uint32_t> all = pendingCores_;
-    all.insert(all.end(), mine.begin(), mine.end());
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    if (all.size() > 1) {
-      // Hub barrier: everyone drains and signals the hub (flag 0); the hub
-      // collects them and releases everyone (flag 1).
+    // Every core of the chip takes part. A core left out could later start
+    // a kernel unordered with the work before the barrier, or run ahead and
+    // signal the next barrier's hub while the hub still collects this one
+    // (the flags are plain counters). With everyone in, no core passes
+    // barrier k+1 before barrier k completed, so two flag id pairs,
+    // alternating, keep consecutive barriers apart.
+    std::vector<uint32_t> all;
+    for (uint32_t f = 0; f < t_.totalCores(); ++f)
+      all.push_back(f);
+    bool spansCores = false;
+    for (uint32_t c : pendingCores_)
+      spansCores = spansCores || std::find(mine.begin(), mine.end(), c) ==
+                                     mine.end();
+    spansCores = spansCores || mine.size() > 1;
+    if (all.size() > 1 && spansCores) {
+      // Hub barrier: everyone drains and signals the hub; the hub collects
+      // them and releases everyone.
+      int64_t pair = t_.crossCoreFlags >= 4 ? 2 * (int64_t)(stats_.crossCoreBarriers % 2) : 0;
+      int64_t gather = pair, release = pair + 1;
       ++stats_.crossCoreBarriers;
       uint32_t hub = mine.front();
       auto typeIndex = [&](uint32_t flat, uint32_t &ty, uint32_t &ix) {
@@ -120,24 +133,27 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         uint32_t ty, ix;
         typeIndex(c, ty, ix);
         emit(ty, ix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
-        emit(ty, ix, syncInstr(Opcode::XSet, {(int64_t)Pipe::S, hub, 0}), "");
+        emit(ty, ix, syncInstr(Opcode::XSet, {(int64_t)Pipe::S, hub, gather}),
+             "");
       }
       uint32_t hty, hix;
       typeIndex(hub, hty, hix);
       emit(hty, hix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
       for (size_t i = 0; i + 1 < all.size(); ++i)
-        emit(hty, hix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, 0}), "");
+        emit(hty, hix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, gather}),
+             "");
       for (uint32_t c : all)
         if (c != hub)
-          emit(hty, hix, syncInstr(Opcode::XSet, {(int64_t)Pipe::S, c, 1}),
-               "");
+          emit(hty, hix,
+               syncInstr(Opcode::XSet, {(int64_t)Pipe::S, c, release}), "");
       emit(hty, hix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
       for (uint32_t c : all) {
         if (c == hub)
           continue;
         uint32_t ty, ix;
         typeIndex(c, ty, ix);
-        emit(ty, ix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, 1}), "");
+        emit(ty, ix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, release}),
+             "");
         emit(ty, ix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
       }
       pendingCores_.clear();

@@ -1331,6 +1331,11 @@ static bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
       k.c = GmView::contiguous(k.c.addr, k.c.dtype, {m, cfull[r - 1]});
     }
   }
+  // Split-K partial sums go to the dispatch's scratch (tessera-npu-tile
+  // asks for it when it splits K).
+  if (auto sc = d.getScratch(); sc && sc->size() == 1 &&
+                                addrs.size() > nIn + d.getNumResults())
+    k.partialsAddr = (uint64_t)addrs[nIn + d.getNumResults()];
   kernels.push_back(k);
   // Gemm's bias: C = C + beta * bias, in place on the vector unit.
   if (auto g = dyn_cast<graph::GemmOp>(mm); g && g.getC()) {

@@ -99,6 +99,8 @@ struct NpuTilePass : public tessera::conversion::impl::NpuTileBase<NpuTilePass> 
       }
       Builder b(d);
       d.setTilingAttr(b.getDenseI64ArrayAttr(tiling.tile));
+      if (tiling.scratchBytes > 0)
+        d.setScratchAttr(b.getDenseI64ArrayAttr({tiling.scratchBytes}));
       d.setCoresAttr(b.getI64IntegerAttr(tiling.cores));
       if (d.getEngine() == npu::Engine::matrix)
         d.setLayoutAttr(b.getStringAttr(tiling.nz ? "nz" : "nd"));

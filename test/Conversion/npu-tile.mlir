@@ -5,11 +5,11 @@
 // output tiles, K chunks of 256 (bf16 would be 256; f32 halves the L0
 // steps), NZ tiles in L1, spread over the 24 cube cores.
 // DC-LABEL: func.func @big
-// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 128, 256, 128, 32>}
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 128, 256, 128, 32, 1>}
 // On edge the unified 16 MiB local memory takes 256x256 tiles and K chunks
 // of 256 (f32), one core, ND layout.
 // EDGE-LABEL: func.func @big
-// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 256, 256, 256, 256>}
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 256, 256, 256, 256, 1>}
 func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2048x2048xf32> {
   %0 = graph.matmul %a, %b : (tensor<2048x1024xf32>, tensor<1024x2048xf32>) -> tensor<2048x2048xf32>
   return %0 : tensor<2048x2048xf32>
@@ -18,9 +18,9 @@ func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2
 // Decode (M = 1) is DRAM-bound: N is narrowed until every cube core streams
 // its share of the weights.
 // DC-LABEL: func.func @decode
-// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 16, 128, 128, 32>}
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 16, 128, 128, 32, 1>}
 // EDGE-LABEL: func.func @decode
-// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 256, 256, 256>}
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 256, 256, 256, 1>}
 func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1x3072xf32> {
   %0 = graph.matmul %a, %b : (tensor<1x2048xf32>, tensor<2048x3072xf32>) -> tensor<1x3072xf32>
   return %0 : tensor<1x3072xf32>
@@ -37,4 +37,15 @@ func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1
 func.func @softmax(%x: tensor<512x1024xf32>) -> tensor<512x1024xf32> {
   %0 = graph.softmax %x {axis = -1 : i64} : (tensor<512x1024xf32>) -> tensor<512x1024xf32>
   return %0 : tensor<512x1024xf32>
+}
+
+// Too few output tiles even at full-line width (f32: 128 columns of a
+// 512-byte L2 line; decode, N = 576): K is
+// split across cores (the 5th tiling entry); the partial sums need GM
+// scratch, which the tiling pass requests.
+// DC-LABEL: func.func @splitk
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 20 : i64, layout = "nz", scratch = array<i64: 9216>, tiling = array<i64: 16, 128, 128, 32, 4>}
+func.func @splitk(%a: tensor<1x2048xf32>, %b: tensor<2048x576xf32>) -> tensor<1x576xf32> {
+  %0 = graph.matmul %a, %b : (tensor<1x2048xf32>, tensor<2048x576xf32>) -> tensor<1x576xf32>
+  return %0 : tensor<1x576xf32>
 }

@@ -109,6 +109,9 @@ struct MatmulKernel {
   GmView a, b, c; // equal rank >= 2; batch dims broadcast with stride 0
   float scale = 1.0f;
   bool relu = false;
+  /// GM scratch for split-K partial sums (f32), when the tiling splits K;
+  /// ~0 when there is none.
+  uint64_t partialsAddr = ~0ull;
 };
 
 /// Gather: out[o, j, i] = table[o, row(j), i] (ONNX Gather along an axis);
@@ -141,9 +144,12 @@ struct TopKKernel {
 /// Tiling chosen for a kernel; recorded on the npu.dispatch by the tiling
 /// pass and read back by the code generator.
 struct Tiling {
-  std::vector<int64_t> tile; // vector: {splitDim, block}; matmul: {tm, tn, ck, step}
+  /// vector: {splitDim, block}; matmul: {tm, tn, ck, step, splitK}.
+  std::vector<int64_t> tile;
   int64_t cores = 1;
   bool nz = false; // matmul: fractal NZ tiles in L1
+  /// matmul with splitK > 1: GM scratch bytes for the partial sums.
+  int64_t scratchBytes = 0;
 };
 
 //===----------------------------------------------------------------------===//
