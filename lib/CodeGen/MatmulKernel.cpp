@@ -100,8 +100,10 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   int64_t es = dtypeByteSize(k.a.dtype);
   int64_t tm, tn, ck, step;
   if (ms.unified) {
-    tm = 256;
-    tn = 256;
+    // One big local memory and no cache behind it: large output tiles cut
+    // the DRAM re-reads of A and B (each is read N/tn and M/tm times).
+    tm = 1024;
+    tn = 1024;
     ck = es >= 4 ? 256 : 512;
   } else {
     tm = 128;

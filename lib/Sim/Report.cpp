@@ -52,7 +52,9 @@ std::string Stats::toJson() const {
   os << "}, \"dram_read_bytes\": " << dramReadBytes
      << ", \"dram_write_bytes\": " << dramWriteBytes
      << ", \"dram_bytes\": " << dramBytes()
-     << ", \"l2_hit_bytes\": " << l2HitBytes << ", \"flops\": " << num(flops())
+     << ", \"l2_hit_bytes\": " << l2HitBytes
+     << ", \"compulsory_dram_bytes\": " << compulsoryDramBytes
+     << ", \"flops\": " << num(flops())
      << ", \"matrix_flops\": " << num(matrixFlops)
      << ", \"vector_ops\": " << num(vectorOps)
      << ", \"aicpu_ops\": " << num(aicpuOps)
@@ -100,11 +102,13 @@ std::string Stats::toText() const {
       flops(), matrixFlops, vectorOps, aicpuOps);
   os << buf;
   std::snprintf(buf, sizeof buf,
-                "roofline bound    %.3f us (compute %.3f us, DRAM %.3f us)\n"
+                "roofline bound    %.3f us (compute %.3f us, DRAM %.3f us for "
+                "the %llu bytes that must cross it)\n"
                 "simulated/bound   %.3f\n"
                 "matrix peak       %.1f%%   DRAM bandwidth %.1f%%\n",
                 boundSeconds * 1e6, boundComputeSeconds * 1e6,
-                boundDramSeconds * 1e6, ratioToBound,
+                boundDramSeconds * 1e6,
+                (unsigned long long)compulsoryDramBytes, ratioToBound,
                 seconds > 0 && peakFlopsPerSec > 0
                     ? 100 * matrixFlops / seconds / peakFlopsPerSec
                     : 0.0,

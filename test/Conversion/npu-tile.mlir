@@ -6,10 +6,11 @@
 // steps), NZ tiles in L1, spread over the 24 cube cores.
 // DC-LABEL: func.func @big
 // DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 128, 256, 128, 32, 1>}
-// On edge the unified 16 MiB local memory takes 256x256 tiles and K chunks
+// On edge the unified 16 MiB local memory (and no cache behind it) takes
+// 1024x1024 tiles, which cut the DRAM re-reads of A and B, and K chunks
 // of 256 (f32), one core, ND layout.
 // EDGE-LABEL: func.func @big
-// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 256, 256, 256, 256, 1>}
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 1024, 1024, 256, 256, 1>}
 func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2048x2048xf32> {
   %0 = graph.matmul %a, %b : (tensor<2048x1024xf32>, tensor<1024x2048xf32>) -> tensor<2048x2048xf32>
   return %0 : tensor<2048x2048xf32>
@@ -20,7 +21,7 @@ func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2
 // DC-LABEL: func.func @decode
 // DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 16, 128, 128, 32, 1>}
 // EDGE-LABEL: func.func @decode
-// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 256, 256, 256, 1>}
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 1024, 256, 256, 1>}
 func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1x3072xf32> {
   %0 = graph.matmul %a, %b : (tensor<1x2048xf32>, tensor<2048x3072xf32>) -> tensor<1x3072xf32>
   return %0 : tensor<1x3072xf32>

@@ -51,6 +51,9 @@ struct Stats {
   uint64_t instrs = 0;
   std::map<std::string, PipeStats> pipes; // by pipe name
   uint64_t dramReadBytes = 0, dramWriteBytes = 0, l2HitBytes = 0;
+  /// Bytes any schedule must move across DRAM (the roofline's DRAM term):
+  /// inputs and constants once (none with a warm L2), outputs once.
+  uint64_t compulsoryDramBytes = 0;
   double matrixFlops = 0, vectorOps = 0, aicpuOps = 0;
   double boundComputeSeconds = 0, boundDramSeconds = 0, boundSeconds = 0;
   double peakFlopsPerSec = 0, dramBytesPerSec = 0;
