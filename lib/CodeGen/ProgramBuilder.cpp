@@ -86,8 +86,49 @@ static Instr syncInstr(Opcode op, std::initializer_list<int64_t> ints) {
   return in;
 }
 
+static bool overlaps(const std::vector<ProgramBuilder::Region> &a,
+                     const std::vector<ProgramBuilder::Region> &b) {
+  for (const auto &r : a)
+    for (const auto &q : b)
+      if ((r.write || q.write) && r.lo < q.hi && q.lo < r.hi)
+        return true;
+  return false;
+}
+
+bool ProgramBuilder::flushDeferred(const std::vector<Region> *conflictsWith,
+                                   std::string &error) {
+  if (flushing_ || deferred_.empty())
+    return true;
+  bool any = conflictsWith == nullptr;
+  for (const Deferred &d : deferred_)
+    any = any || overlaps(d.regions, *conflictsWith);
+  if (!any)
+    return true;
+  flushing_ = true;
+  std::vector<Deferred> list = std::move(deferred_);
+  deferred_.clear();
+  uint32_t next = 0;
+  for (Deferred &d : list) {
+    Tiling t;
+    vectorStart_ = next;
+    if (!planVector(d.kernel, t, error) || !addVector(d.kernel, t, error)) {
+      flushing_ = false;
+      vectorStart_ = 0;
+      return false;
+    }
+    next += (uint32_t)t.cores;
+  }
+  vectorStart_ = 0;
+  flushing_ = false;
+  return true;
+}
+
 void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
                                  const std::vector<Region> &regions) {
+  std::string error;
+  // Deferred reductions this kernel depends on (or overwrites) go first;
+  // their generation cannot fail (they were planned when deferred).
+  (void)flushDeferred(&regions, error);
   ++stats_.kernels;
   bool conflict = false;
   for (const Region &r : regions) {
@@ -158,6 +199,11 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
       }
       pendingCores_.clear();
       pendingRegions_.clear();
+      double level = 0;
+      for (double l : matrixLoad_)
+        level = std::max(level, l);
+      for (double &l : matrixLoad_)
+        l = level;
     }
     // On a single core the sync-insertion pass orders the kernels; the
     // pending regions stay, for a later kernel on another core.
@@ -192,7 +238,16 @@ int ProgramBuilder::matrixCoreType() const {
   return -1;
 }
 
+bool ProgramBuilder::finish(bin::Program &out, std::string &error) {
+  if (!flushDeferred(nullptr, error))
+    return false;
+  out = finish();
+  return true;
+}
+
 bin::Program ProgramBuilder::finish() {
+  std::string error;
+  (void)flushDeferred(nullptr, error);
   // A program with no work still has one (empty) stream.
   if (streams_.empty() && !t_.coreTypes.empty())
     stream(0, 0);

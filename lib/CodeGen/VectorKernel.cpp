@@ -503,7 +503,8 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
 
   std::vector<CoreRef> coreRefs;
   for (int64_t c = 0; c < cores; ++c)
-    coreRefs.push_back({(uint32_t)ct, (uint32_t)c});
+    coreRefs.push_back(
+        {(uint32_t)ct, (uint32_t)((c + vectorStart_) % t_.coreTypes[ct].count)});
   std::vector<Region> regions;
   for (const GmView &v : n.inputs) {
     Region r{0, 0, false};
@@ -583,7 +584,10 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
           return localTile(base + plan.nodeOff[o], n.nodes[o].type,
                            n.nodes[o].one);
         };
-        auto E = [&](const Instr &in) { emit(ct, (uint32_t)c, in, loc); };
+        auto E = [&](const Instr &in) {
+          emit(ct, (uint32_t)((c + vectorStart_) % t_.coreTypes[ct].count), in,
+               loc);
+        };
         switch (v.kind) {
         case VKind::Load: {
           const GmView &view = n.inputs[v.input];

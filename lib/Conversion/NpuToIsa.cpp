@@ -198,7 +198,18 @@ struct NpuPlanMemoryPass
         addr[r] = scratchBase + off;
         live.push_back({lastUse.count(r) ? lastUse[r] : i, off});
       }
-      // Scratch lives only while the dispatch runs.
+      // Scratch lives while the dispatch runs; a matmul's split-K partial
+      // sums until its result is used (their reduction may run late).
+      size_t scratchEnd = i;
+      if (d.getEngine() == npu::Engine::matrix && d.getTiling() &&
+          d.getTiling()->size() == 5 && (*d.getTiling())[4] > 1) {
+        scratchEnd = ds.size();
+        for (Value r : d.getResults())
+          if (lastUse.count(r) && !llvm::any_of(r.getUsers(), [](Operation *u) {
+                return isa<func::ReturnOp>(u);
+              }))
+            scratchEnd = lastUse[r];
+      }
       if (auto sc = d.getScratch())
         for (int64_t bytes : *sc) {
           uint64_t size = alignGm((uint64_t)std::max<int64_t>(bytes, 1));
@@ -211,7 +222,7 @@ struct NpuPlanMemoryPass
           used[off] = size;
           peak = std::max(peak, off + size);
           scratchAddr[d.getOperation()].push_back(scratchBase + off);
-          live.push_back({i, off});
+          live.push_back({scratchEnd, off});
         }
     }
     uint64_t total = scratchBase + peak;
@@ -338,8 +349,10 @@ struct NpuToIsaPass : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPas
                  << nodeName(d) << "': " << error;
       }
     }
-    bin::Program prog = pb.finish();
+    bin::Program prog;
     std::string error;
+    if (!pb.finish(prog, error))
+      return func.emitError("code generation failed: ") << error;
     if (!bin::verifyProgram(prog, t, error))
       return func.emitError("generated program does not verify: ") << error;
     OwningOpRef<ModuleOp> m =

@@ -186,9 +186,17 @@ public:
   void setGmBytes(uint64_t bytes) { prog_.gmBytes = bytes; }
 
   /// Closes every stream (`end`) and returns the program (without
-  /// pipe-to-pipe flags: run insertSync next).
+  /// pipe-to-pipe flags: run insertSync next). Fails only if a deferred
+  /// kernel cannot be generated.
   bin::Program finish();
+  bool finish(bin::Program &out, std::string &error);
   const BuildStats &stats() const { return stats_; }
+
+  /// A GM byte range a kernel reads or writes.
+  struct Region {
+    uint64_t lo, hi;
+    bool write;
+  };
 
 private:
   struct CoreRef {
@@ -198,11 +206,6 @@ private:
     bin::CoreStream cs;
     std::vector<std::string> locs; // per instruction
   };
-  struct Region {
-    uint64_t lo, hi;
-    bool write;
-  };
-
   Stream &stream(uint32_t type, uint32_t index);
   void emit(uint32_t type, uint32_t index, const bin::Instr &in,
             const std::string &loc);
@@ -220,9 +223,23 @@ private:
   // Kernels since the last barrier: their cores and GM regions.
   std::vector<uint32_t> pendingCores_;
   std::vector<Region> pendingRegions_;
-  // Where the next matmul's first tile goes: consecutive independent
-  // matmuls continue round-robin instead of all starting on core 0.
-  uint32_t matrixRotation_ = 0;
+  // Estimated cycles of work queued on each matrix core (for balancing
+  // independent matmuls); a cross-core barrier levels them.
+  std::vector<double> matrixLoad_;
+  // Split-K reductions wait until a later kernel touches their bytes (or the
+  // program ends), so independent matmuls stream back to back instead of
+  // each ending in a cross-core barrier.
+  struct Deferred {
+    VectorKernel kernel;
+    std::vector<Region> regions;
+  };
+  std::vector<Deferred> deferred_;
+  // First vector core of the next vector kernel: 0, except while flushing
+  // independent deferred reductions, which spread over the vector cores.
+  uint32_t vectorStart_ = 0;
+  bool flushing_ = false;
+  bool flushDeferred(const std::vector<Region> *conflictsWith,
+                     std::string &error);
   BuildStats stats_;
 };
 
