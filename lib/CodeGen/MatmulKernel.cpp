@@ -246,13 +246,44 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       1, std::min<int64_t>(
              {tiling.cores, jobs,
               (int64_t)t_.coreTypes[ms.coreType].count}));
+  // Jobs go to the least-loaded of the `cores` least-loaded cores, counting
+  // the work earlier kernels left on them, so independent matmuls of
+  // different sizes balance. A job costs its operand bytes at the per-core
+  // DRAM rate or its fractal cycles, whichever is larger.
   uint32_t typeCount = t_.coreTypes[ms.coreType].count;
-  uint32_t rot = matrixRotation_ % typeCount;
-  auto physical = [&](int64_t c) { return (uint32_t)((c + rot) % typeCount); };
-  matrixRotation_ = (uint32_t)((rot + jobs) % typeCount);
+  if (matrixLoad_.size() != typeCount)
+    matrixLoad_.assign(typeCount, 0.0);
+  std::vector<uint32_t> order(typeCount);
+  for (uint32_t c = 0; c < typeCount; ++c)
+    order[c] = c;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return matrixLoad_[x] < matrixLoad_[y];
+  });
+  order.resize(cores);
+  const target::Fractal *fr = t_.fractal(dt);
+  double rate = t_.dramPerCoreBytesPerCycle > 0 ? t_.dramPerCoreBytesPerCycle
+                                                : t_.dramBytesPerCycle();
+  std::vector<std::vector<int64_t>> jobsOf(typeCount);
+  for (int64_t j = 0; j < jobs; ++j) {
+    int64_t job = j / split, part = j % split;
+    int64_t rem = job % (tilesM * tilesN);
+    int64_t mt = std::min(tm, d.m - (rem / tilesN) * tm),
+            nt = std::min(tn, d.n - (rem % tilesN) * tn);
+    int64_t kt = std::min(d.k, (part + 1) * perSplit * ck) - part * perSplit * ck;
+    double bytes = (double)(mt * kt + kt * nt) * es;
+    double cycles = (double)((mt + fr->m - 1) / fr->m) *
+                    ((kt + fr->k - 1) / fr->k) * ((nt + fr->n - 1) / fr->n);
+    uint32_t best = order[0];
+    for (uint32_t c : order)
+      if (matrixLoad_[c] < matrixLoad_[best])
+        best = c;
+    matrixLoad_[best] += std::max(bytes / rate, cycles);
+    jobsOf[best].push_back(j);
+  }
   std::vector<CoreRef> refs;
-  for (int64_t c = 0; c < cores; ++c)
-    refs.push_back({(uint32_t)ms.coreType, physical(c)});
+  for (uint32_t c = 0; c < typeCount; ++c)
+    if (!jobsOf[c].empty())
+      refs.push_back({(uint32_t)ms.coreType, c});
   std::vector<Region> regions(3);
   k.a.byteRange(regions[0].lo, regions[0].hi);
   k.b.byteRange(regions[1].lo, regions[1].hi);
@@ -282,19 +313,19 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     return t;
   };
   int64_t c0 = 32 / es;
-  for (int64_t core = 0; core < cores; ++core) {
+  for (uint32_t core = 0; core < typeCount; ++core) {
     int64_t chunkNo = 0, stepNo = 0, jobNo = 0;
-    auto E = [&](const Instr &in) {
-      emit(ms.coreType, physical(core), in, k.name);
-    };
-    for (int64_t j = core; j < jobs; j += cores, ++jobNo) {
+    auto E = [&](const Instr &in) { emit(ms.coreType, core, in, k.name); };
+    for (int64_t j : jobsOf[core]) {
+      ++jobNo;
       int64_t job = j / split, part = j % split;
       int64_t bi = job / (tilesM * tilesN), rem = job % (tilesM * tilesN);
       int64_t m0 = (rem / tilesN) * tm, n0 = (rem % tilesN) * tn;
       int64_t mt = std::min(tm, d.m - m0), nt = std::min(tn, d.n - n0);
       int64_t aOff = batchOffset(k.a, bi), bOff = batchOffset(k.b, bi),
               cOff = batchOffset(k.c, bi);
-      uint64_t cAt = cBase + (cDouble ? (uint64_t)(jobNo % 2) * cBytes : 0);
+      uint64_t cAt =
+          cBase + (cDouble ? (uint64_t)((jobNo - 1) % 2) * cBytes : 0);
       Tile cTile = bin::makeTile(ms.l0c, cAt, accT, {mt, nt});
       bool firstAcc = true;
       int64_t kBegin = part * perSplit * ck,
@@ -380,8 +411,20 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   c.shape = sum.space;
   c.strides = {d.m * k.c.strides[r - 2], k.c.strides[r - 2], k.c.strides[r - 1]};
   sum.store(sum.cast(acc, computeTypeOf(c.dtype)), c);
+  // Defer the reduction (see ProgramBuilder::flushDeferred); check now that
+  // it can be generated.
   Tiling vt;
-  return planVector(sum, vt, error) && addVector(sum, vt, error);
+  if (!planVector(sum, vt, error))
+    return false;
+  Deferred def{sum, {}};
+  for (int64_t p = 0; p < split; ++p)
+    def.regions.push_back({k.partialsAddr + p * partBytes,
+                           k.partialsAddr + (p + 1) * partBytes, false});
+  Region out{0, 0, true};
+  c.byteRange(out.lo, out.hi);
+  def.regions.push_back(out);
+  deferred_.push_back(std::move(def));
+  return true;
 }
 
 } // namespace tessera::codegen
