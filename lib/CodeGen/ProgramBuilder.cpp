@@ -55,11 +55,13 @@ ProgramBuilder::ProgramBuilder(const target::TargetDesc &target,
     : t_(target) {
   prog_.name = std::move(name);
   bin::setTarget(prog_, t_);
-  streamOf_.assign(t_.totalCores(), -1);
+  streamOf_.assign(t_.totalCores() + (t_.aicpu.present ? t_.aicpu.count : 0),
+                   -1);
 }
 
 ProgramBuilder::Stream &ProgramBuilder::stream(uint32_t type, uint32_t index) {
-  uint32_t flat = t_.flatCoreId(type, index);
+  uint32_t flat = type == bin::kAiCpuCoreType ? t_.totalCores() + index
+                                              : t_.flatCoreId(type, index);
   if (streamOf_[flat] < 0) {
     streamOf_[flat] = (int)streams_.size();
     streams_.emplace_back();
@@ -76,13 +78,14 @@ void ProgramBuilder::emit(uint32_t type, uint32_t index, const Instr &in,
   s.locs.push_back(loc);
 }
 
-static Instr syncInstr(Opcode op, std::initializer_list<int64_t> ints) {
+static Instr syncInstr(Opcode op, std::initializer_list<int64_t> ints,
+                       bool onAiCpu = false) {
   Instr in;
   in.op = op;
   unsigned i = 0;
   for (int64_t v : ints)
     in.ints[i++] = v;
-  in.pipe = bin::derivePipe(in, false);
+  in.pipe = bin::derivePipe(in, onAiCpu);
   return in;
 }
 
@@ -140,18 +143,26 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
     if (conflict)
       break;
   }
+  auto flatOf = [&](uint32_t type, uint32_t index) {
+    return type == bin::kAiCpuCoreType ? t_.totalCores() + index
+                                       : t_.flatCoreId(type, index);
+  };
   std::vector<uint32_t> mine;
-  for (const CoreRef &c : cores)
-    mine.push_back(t_.flatCoreId(c.type, c.index));
+  for (const CoreRef &c : cores) {
+    mine.push_back(flatOf(c.type, c.index));
+    aiCpuJoined_ = aiCpuJoined_ || c.type == bin::kAiCpuCoreType;
+  }
   if (conflict) {
-    // Every core of the chip takes part. A core left out could later start
-    // a kernel unordered with the work before the barrier, or run ahead and
-    // signal the next barrier's hub while the hub still collects this one
-    // (the flags are plain counters). With everyone in, no core passes
-    // barrier k+1 before barrier k completed, so two flag id pairs,
-    // alternating, keep consecutive barriers apart.
+    // Every core of the chip takes part (and the AI-CPU once it runs
+    // work). A core left out could later start a kernel unordered with the
+    // work before the barrier, or run ahead and signal the next barrier's
+    // hub while the hub still collects this one (the flags are plain
+    // counters). With everyone in, no core passes barrier k+1 before
+    // barrier k completed, so two flag id pairs, alternating, keep
+    // consecutive barriers apart.
     std::vector<uint32_t> all;
-    for (uint32_t f = 0; f < t_.totalCores(); ++f)
+    uint32_t agents = t_.totalCores() + (aiCpuJoined_ ? 1 : 0);
+    for (uint32_t f = 0; f < agents; ++f)
       all.push_back(f);
     bool spansCores = false;
     for (uint32_t c : pendingCores_)
@@ -160,43 +171,55 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
     spansCores = spansCores || mine.size() > 1;
     if (all.size() > 1 && spansCores) {
       // Hub barrier: everyone drains and signals the hub; the hub collects
-      // them and releases everyone.
-      int64_t pair = t_.crossCoreFlags >= 4 ? 2 * (int64_t)(stats_.crossCoreBarriers % 2) : 0;
+      // them and releases everyone. The AI-CPU has one pipe: it signals
+      // and waits on it, with no drain.
+      int64_t pair =
+          t_.crossCoreFlags >= 4 ? 2 * (int64_t)(stats_.crossCoreBarriers % 2)
+                                 : 0;
       int64_t gather = pair, release = pair + 1;
       ++stats_.crossCoreBarriers;
       uint32_t hub = mine.front();
-      auto typeIndex = [&](uint32_t flat, uint32_t &ty, uint32_t &ix) {
-        t_.coreOf(flat, ty, ix);
-      };
-      for (uint32_t c : all) {
-        if (c == hub)
-          continue;
+      auto at = [&](uint32_t flat, const Instr &in) {
         uint32_t ty, ix;
-        typeIndex(c, ty, ix);
-        emit(ty, ix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
-        emit(ty, ix, syncInstr(Opcode::XSet, {(int64_t)Pipe::S, hub, gather}),
-             "");
-      }
-      uint32_t hty, hix;
-      typeIndex(hub, hty, hix);
-      emit(hty, hix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
+        if (flat >= t_.totalCores()) {
+          ty = bin::kAiCpuCoreType;
+          ix = flat - t_.totalCores();
+        } else {
+          t_.coreOf(flat, ty, ix);
+        }
+        emit(ty, ix, in, "");
+      };
+      auto isCpu = [&](uint32_t flat) { return flat >= t_.totalCores(); };
+      auto pipeOf = [&](uint32_t flat) {
+        return (int64_t)(isCpu(flat) ? Pipe::AICPU : Pipe::S);
+      };
+      auto drain = [&](uint32_t flat) {
+        if (!isCpu(flat))
+          at(flat, syncInstr(Opcode::Barrier, {bin::kBarrierAll}));
+      };
+      auto xset = [&](uint32_t flat, uint32_t to, int64_t id) {
+        at(flat, syncInstr(Opcode::XSet, {pipeOf(flat), to, id}, isCpu(flat)));
+      };
+      auto xwait = [&](uint32_t flat, int64_t id) {
+        at(flat, syncInstr(Opcode::XWait, {pipeOf(flat), id}, isCpu(flat)));
+      };
+      for (uint32_t c : all)
+        if (c != hub) {
+          drain(c);
+          xset(c, hub, gather);
+        }
+      drain(hub);
       for (size_t i = 0; i + 1 < all.size(); ++i)
-        emit(hty, hix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, gather}),
-             "");
+        xwait(hub, gather);
       for (uint32_t c : all)
         if (c != hub)
-          emit(hty, hix,
-               syncInstr(Opcode::XSet, {(int64_t)Pipe::S, c, release}), "");
-      emit(hty, hix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
-      for (uint32_t c : all) {
-        if (c == hub)
-          continue;
-        uint32_t ty, ix;
-        typeIndex(c, ty, ix);
-        emit(ty, ix, syncInstr(Opcode::XWait, {(int64_t)Pipe::S, release}),
-             "");
-        emit(ty, ix, syncInstr(Opcode::Barrier, {bin::kBarrierAll}), "");
-      }
+          xset(hub, c, release);
+      drain(hub);
+      for (uint32_t c : all)
+        if (c != hub) {
+          xwait(c, release);
+          drain(c);
+        }
       pendingCores_.clear();
       pendingRegions_.clear();
       double level = 0;
@@ -238,6 +261,35 @@ int ProgramBuilder::matrixCoreType() const {
   return -1;
 }
 
+bool ProgramBuilder::addAiCpu(const AiCpuKernel &k, std::string &error) {
+  if (!t_.aicpu.present || t_.crossCoreFlags == 0) {
+    error = "'" + k.name + "': target '" + t_.name +
+            "' has no AI-CPU reachable by cross-core flags";
+    return false;
+  }
+  if (k.src.numElements() != k.dst.numElements()) {
+    error = "'" + k.name + "': AI-CPU source and result sizes differ";
+    return false;
+  }
+  Region in{0, 0, false}, out{0, 0, true};
+  k.src.byteRange(in.lo, in.hi);
+  k.dst.byteRange(out.lo, out.hi);
+  beginKernel({{bin::kAiCpuCoreType, 0}}, {in, out});
+  ++stats_.aicpuKernels;
+  auto tile = [](const GmView &v) {
+    return bin::makeTile(target::Space::GM, v.addr, v.dtype,
+                         {v.numElements()});
+  };
+  Instr cpu;
+  cpu.op = Opcode::Cpu;
+  cpu.tiles[0] = tile(k.dst);
+  cpu.tiles[1] = tile(k.src);
+  cpu.ints[0] = (int64_t)k.fn;
+  cpu.pipe = bin::derivePipe(cpu, true);
+  emit(bin::kAiCpuCoreType, 0, cpu, k.name);
+  return true;
+}
+
 bool ProgramBuilder::finish(bin::Program &out, std::string &error) {
   if (!flushDeferred(nullptr, error))
     return false;
@@ -255,7 +307,7 @@ bin::Program ProgramBuilder::finish() {
   for (Stream &s : streams_) {
     Instr end;
     end.op = Opcode::End;
-    end.pipe = Pipe::S;
+    end.pipe = s.cs.coreType == bin::kAiCpuCoreType ? Pipe::AICPU : Pipe::S;
     s.cs.instrs.push_back(end);
     s.locs.push_back("");
     uint32_t si = (uint32_t)p.streams.size();

@@ -1477,7 +1477,28 @@ static bool translateTopK(npu::DispatchOp d, ArrayRef<int64_t> addrs,
 // Entry points
 //===----------------------------------------------------------------------===//
 
-bool engineFor(Operation *op, npu::Engine &engine, std::string &why) {
+/// Ops with no tensor-engine kernel that the AI-CPU computes.
+static std::optional<bin::CpuFn> aicpuFunction(Operation *op) {
+  if (isa<graph::AsinOp>(op))
+    return bin::CpuFn::Asin;
+  if (isa<graph::AcosOp>(op))
+    return bin::CpuFn::Acos;
+  if (isa<graph::AtanOp>(op))
+    return bin::CpuFn::Atan;
+  return std::nullopt;
+}
+
+bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
+               bool aicpuAvailable) {
+  if (aicpuFunction(op)) {
+    if (!aicpuAvailable) {
+      why = "no vector instruction computes it and the target has no AI-CPU "
+            "to fall back on";
+      return false;
+    }
+    engine = npu::Engine::aicpu;
+    return true;
+  }
   if (isa<graph::ReshapeOp>(op)) {
     engine = npu::Engine::view;
     return true;
@@ -1537,6 +1558,28 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
     return translateGather(op, addrs, kernels, why);
   case npu::Engine::topk:
     return translateTopK(op, addrs, kernels, why);
+  case npu::Engine::aicpu: {
+    Operation &o = body.front();
+    auto fn = aicpuFunction(&o);
+    if (!fn) {
+      why = "no AI-CPU function for '" + o.getName().getStringRef().str() + "'";
+      return false;
+    }
+    AiCpuKernel k;
+    k.name = nodeName(op);
+    k.fn = *fn;
+    Value in = op.getInputs()[0], out = op.getResults()[0];
+    k.src = GmView::contiguous((uint64_t)addrs[0], dtypeOfValue(in),
+                               shapeOfValue(in));
+    k.dst = GmView::contiguous((uint64_t)addrs[op.getInputs().size()],
+                               dtypeOfValue(out), shapeOfValue(out));
+    if (!isFloatDType(k.src.dtype) || !isFloatDType(k.dst.dtype)) {
+      why = "the AI-CPU functions take floating-point tensors";
+      return false;
+    }
+    kernels.push_back(k);
+    return true;
+  }
   case npu::Engine::vector:
     break;
   }

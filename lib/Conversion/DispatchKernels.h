@@ -20,7 +20,8 @@
 namespace tessera::conversion {
 
 using Kernel = std::variant<codegen::VectorKernel, codegen::MatmulKernel,
-                            codegen::GatherKernel, codegen::TopKKernel>;
+                            codegen::GatherKernel, codegen::TopKKernel,
+                            codegen::AiCpuKernel>;
 
 /// Translates `op` with operand/result addresses `addrs` (operands first).
 /// On failure `why` says what has no lowering.
@@ -28,7 +29,10 @@ bool translateDispatch(npu::DispatchOp op, llvm::ArrayRef<int64_t> addrs,
                        std::vector<Kernel> &kernels, std::string &why);
 
 /// The engine a single graph op runs on, or failure with the reason.
-bool engineFor(mlir::Operation *op, npu::Engine &engine, std::string &why);
+/// `aicpuAvailable`: the target has an AI-CPU the cores can synchronize with
+/// (ops with no tensor-engine kernel may then run there).
+bool engineFor(mlir::Operation *op, npu::Engine &engine, std::string &why,
+               bool aicpuAvailable = true);
 
 /// Storage dtype in GM of a model element type (f64 -> f32, i64 -> i32,
 /// bool -> u8; floats -> `precision` unless `keep`).

@@ -4,6 +4,7 @@
 #include "Graph/IR/GraphDialect.h"
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Target/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -38,6 +39,7 @@ struct GraphToNpuPass
   using GraphToNpuBase::GraphToNpuBase;
 
   DType precisionType = DType::F32;
+  bool aicpuAvailable = false;
 
   /// Storage type of a model tensor type.
   FailureOr<RankedTensorType> storage(Location loc, Type t, bool io,
@@ -67,6 +69,14 @@ struct GraphToNpuPass
           << "')";
       return signalPassFailure();
     }
+    std::string error;
+    target::TargetDesc t;
+    if (!target::loadTarget(target, t, error)) {
+      emitError(getOperation().getLoc()) << "target '" << target
+                                         << "': " << error;
+      return signalPassFailure();
+    }
+    aicpuAvailable = t.aicpu.present && t.crossCoreFlags > 0;
     for (auto func :
          llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>()))
       if (failed(convertFunc(func)))
@@ -161,7 +171,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     std::string name = nodeName(&op);
     npu::Engine engine;
     std::string why;
-    if (!engineFor(&op, engine, why))
+    if (!engineFor(&op, engine, why, aicpuAvailable))
       return op.emitError("no NPU lowering for node '")
              << name << "' (" << op.getName() << "): " << why;
     b.setInsertionPoint(&op);

@@ -342,6 +342,8 @@ struct NpuToIsaPass : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPas
                pb.addMatmul(*m, tiling, error);
         else if (auto *g = std::get_if<codegen::GatherKernel>(&ks[i]))
           ok = pb.addGather(*g, error);
+        else if (auto *a = std::get_if<codegen::AiCpuKernel>(&ks[i]))
+          ok = pb.addAiCpu(*a, error);
         else
           ok = pb.addTopK(std::get<codegen::TopKKernel>(ks[i]), error);
         if (!ok)
@@ -413,7 +415,7 @@ struct IsaInsertSyncPass
 void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
                                            const PipelineOptions &o) {
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createGraphToNpu({o.precision}));
+  pm.addPass(createGraphToNpu({o.precision, o.target}));
   if (o.fuse)
     pm.addPass(createNpuFuse());
   pm.addPass(createNpuTile({o.target}));

@@ -553,6 +553,18 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       for (auto &x : v)
         x = std::erf(x);
       break;
+    case bin::CpuFn::Asin:
+      for (auto &x : v)
+        x = std::asin(x);
+      break;
+    case bin::CpuFn::Acos:
+      for (auto &x : v)
+        x = std::acos(x);
+      break;
+    case bin::CpuFn::Atan:
+      for (auto &x : v)
+        x = std::atan(x);
+      break;
     case bin::CpuFn::CumSum:
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 1; c < cols; ++c)

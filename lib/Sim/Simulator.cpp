@@ -783,9 +783,9 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   case OpClass::Cpu: {
     const Tile &s = in.tiles[1];
     double n = (double)s.numElements();
-    bool special = in.ints[0] == (int64_t)bin::CpuFn::Exp ||
-                   in.ints[0] == (int64_t)bin::CpuFn::Erf ||
-                   in.ints[0] == (int64_t)bin::CpuFn::SortDesc;
+    bool special = in.ints[0] != (int64_t)bin::CpuFn::Copy &&
+                   in.ints[0] != (int64_t)bin::CpuFn::CumSum &&
+                   in.ints[0] != (int64_t)bin::CpuFn::ArgMax;
     double cpe =
         special ? t.aicpu.specialCyclesPerElement : t.aicpu.cyclesPerElement;
     if (in.ints[0] == (int64_t)bin::CpuFn::SortDesc)

@@ -57,3 +57,12 @@ func.func @conv(%x: tensor<1x2x4x4xf32> {graph.name = "x"}) -> (tensor<1x2x4x4xf
   %0 = graph.conv %x, %w {dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
   return %0 : tensor<1x2x4x4xf32>
 }
+
+// An op no tensor engine computes runs on dc's AI-CPU.
+// CHECK-LABEL: func.func @asin
+// CHECK: npu.dispatch aicpu(%{{.*}} : tensor<4xf32>) -> tensor<4xf32>
+// CHECK:   graph.asin
+func.func @asin(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = graph.asin %x : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -149,7 +149,7 @@ int main(int argc, char **argv) {
     conversion::PipelineOptions po;
     po.target = targetName;
     po.precision = precision;
-    pm.addPass(conversion::createGraphToNpu({po.precision}));
+    pm.addPass(conversion::createGraphToNpu({po.precision, po.target}));
     if (!noFuse)
       pm.addPass(conversion::createNpuFuse());
     pm.addPass(conversion::createNpuTile({po.target}));

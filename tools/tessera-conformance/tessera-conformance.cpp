@@ -208,7 +208,7 @@ static Outcome runTest(const std::string &testDir) {
     prog = std::move(*p);
     for (const bin::CoreStream &cs : prog.streams)
       for (const bin::Instr &in : cs.instrs)
-        if (in.op == bin::Opcode::Cpu || cs.coreType == bin::kAiCpuCoreType)
+        if (in.op == bin::Opcode::Cpu)
           ++out.aicpuInstrs;
   }
   for (const std::string &set : sets) {

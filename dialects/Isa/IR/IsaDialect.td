@@ -48,7 +48,9 @@ def Isa_CmpKind : I32EnumAttr<"CmpKind", "a vcmp predicate", [
 def Isa_CpuFn : I32EnumAttr<"CpuFn", "an AI-CPU function", [
     I32EnumAttrCase<"copy", 0>, I32EnumAttrCase<"exp", 1>,
     I32EnumAttrCase<"erf", 2>, I32EnumAttrCase<"cumsum", 3>,
-    I32EnumAttrCase<"sort_desc", 4>, I32EnumAttrCase<"argmax", 5>]> {
+    I32EnumAttrCase<"sort_desc", 4>, I32EnumAttrCase<"argmax", 5>,
+    I32EnumAttrCase<"asin", 6>, I32EnumAttrCase<"acos", 7>,
+    I32EnumAttrCase<"atan", 8>]> {
   let cppNamespace = "::tessera::isa";
 }
 

@@ -34,7 +34,7 @@ def Npu_Dialect : Dialect {
 def Npu_Engine : I32EnumAttr<"Engine", "the unit that runs a dispatch", [
   I32EnumAttrCase<"vector", 0>, I32EnumAttrCase<"matrix", 1>,
   I32EnumAttrCase<"gather", 2>, I32EnumAttrCase<"topk", 3>,
-  I32EnumAttrCase<"view", 4>
+  I32EnumAttrCase<"view", 4>, I32EnumAttrCase<"aicpu", 5>
 ]> {
   let cppNamespace = "::tessera::npu";
 }

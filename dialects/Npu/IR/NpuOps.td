@@ -21,8 +21,10 @@ def Npu_DispatchOp : Npu_Op<"dispatch", [IsolatedFromAbove,
     engine, with a fused scale/ReLU epilogue in FIX), `vector` (a fused
     elementwise/reduction graph on the vector unit, data movement included:
     transposes, slices and broadcasts are strided DMA), `gather`
-    (DMA gather with an index tile), `topk`, and `view` (a reshape of a
-    contiguous buffer: no code, the result aliases the operand).
+    (DMA gather with an index tile), `topk`, `view` (a reshape of a
+    contiguous buffer: no code, the result aliases the operand), and
+    `aicpu` (no tensor-engine kernel exists: the target's AI-CPU runs it,
+    charged at its cost and counted apart in every report).
 
     Attributes set by later passes:
     - `tiling`: vector `[split_dim, block]`, matrix `[tm, tn, ck, step]`;

@@ -12,11 +12,16 @@ def GraphToNpu : Pass<"tessera-graph-to-npu", "mlir::ModuleOp"> {
     inside the program (model inputs and outputs stay f32), i32 for int64,
     ui8 for bool. Constants are converted to their storage type. Matrix
     operands get the precision's dtype (a cast kernel is inserted where
-    needed). An op with no lowering is an error naming its ONNX node.
+    needed). Ops no tensor engine computes (asin, acos, atan) go to the
+    target's AI-CPU if it has one. An op with no lowering is an error naming
+    its ONNX node.
   }];
   let options = [
     Option<"precision", "precision", "std::string", "\"f32\"",
            "Floating-point storage and matrix precision: f32, bf16 or f16">,
+    Option<"target", "target", "std::string", "\"dc\"",
+           "Target preset or JSON file (decides whether ops without a "
+           "tensor-engine kernel may run on its AI-CPU)">,
   ];
   let dependentDialects = ["tessera::npu::NpuDialect"];
 }

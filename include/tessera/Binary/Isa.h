@@ -167,8 +167,18 @@ std::optional<Opcode> parseOpcode(const std::string &mnemonic);
 enum class CmpKind : uint8_t { EQ, NE, LT, LE, GT, GE };
 constexpr unsigned kNumCmpKinds = 6;
 const char *cmpKindName(int64_t k);
-enum class CpuFn : uint8_t { Copy, Exp, Erf, CumSum, SortDesc, ArgMax };
-constexpr unsigned kNumCpuFns = 6;
+enum class CpuFn : uint8_t {
+  Copy,
+  Exp,
+  Erf,
+  CumSum,
+  SortDesc,
+  ArgMax,
+  Asin,
+  Acos,
+  Atan
+};
+constexpr unsigned kNumCpuFns = 9;
 const char *cpuFnName(int64_t f);
 /// barrier's pipe field value meaning "every pipe of the core".
 constexpr int64_t kBarrierAll = target::kNumPipes;

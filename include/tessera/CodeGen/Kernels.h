@@ -141,6 +141,14 @@ struct TopKKernel {
   GmView values, indices; // indices: i32
 };
 
+/// Work with no tensor-engine kernel, run on the target's AI-CPU (charged at
+/// its cost and counted apart): dst = fn(src) elementwise over GM.
+struct AiCpuKernel {
+  std::string name;
+  bin::CpuFn fn = bin::CpuFn::Copy;
+  GmView src, dst; // contiguous, same element count
+};
+
 /// Tiling chosen for a kernel; recorded on the npu.dispatch by the tiling
 /// pass and read back by the code generator.
 struct Tiling {
@@ -158,7 +166,7 @@ struct Tiling {
 
 struct BuildStats {
   uint64_t kernels = 0, crossCoreBarriers = 0;
-  uint64_t aicpuInstrs = 0;
+  uint64_t aicpuKernels = 0;
 };
 
 class ProgramBuilder {
@@ -179,6 +187,7 @@ public:
                  std::string &error);
   bool addGather(const GatherKernel &k, std::string &error);
   bool addTopK(const TopKKernel &k, std::string &error);
+  bool addAiCpu(const AiCpuKernel &k, std::string &error);
 
   /// Program-level data.
   void addIo(const bin::IoEntry &e) { prog_.io.push_back(e); }
@@ -238,6 +247,7 @@ private:
   // independent deferred reductions, which spread over the vector cores.
   uint32_t vectorStart_ = 0;
   bool flushing_ = false;
+  bool aiCpuJoined_ = false; // the AI-CPU ran work: it joins every barrier
   bool flushDeferred(const std::vector<Region> *conflictsWith,
                      std::string &error);
   BuildStats stats_;
