@@ -175,22 +175,41 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
           }
           need[r.pipe] = std::max<int64_t>(need[r.pipe], r.orig);
         }
+      // Candidate flags, one per producer pipe, with where each set would
+      // go. A set fires only when everything before it on q has completed,
+      // DMA latency included: after a GM transfer (MTE2/MTE3) it goes as
+      // late as it can, after q's last instruction before this one, so a
+      // batch of loads pays one latency; after compute it goes right after
+      // the producer, so q runs ahead.
+      std::array<int64_t, NP> at;
+      at.fill(-1);
       for (unsigned q = 0; q < NP; ++q) {
         if (need[q] < 0 || vc[P][q] >= seqOf[need[q]])
           continue;
-        // A set fires only when everything before it on q has completed,
-        // DMA latency included: after a GM transfer (MTE2/MTE3) it goes as
-        // late as it can, after q's last instruction before this one, so a
-        // batch of loads pays one latency; after compute it goes right
-        // after the producer, so q runs ahead.
         bool late = q == (unsigned)Pipe::MTE2 || q == (unsigned)Pipe::MTE3;
-        int64_t at = std::max<int64_t>(late ? lastOnPipe[q] : need[q],
-                                       lastSet[q][P]);
-        after[at].push_back(flagInstr(Opcode::SetFlag, q, P));
-        lastSet[q][P] = at;
+        at[q] = std::max<int64_t>(late ? lastOnPipe[q] : need[q],
+                                  lastSet[q][P]);
+      }
+      // A candidate whose producer another candidate's set already follows
+      // (through that pipe's own waits) is implied: drop it.
+      for (unsigned q = 0; q < NP; ++q) {
+        if (at[q] < 0)
+          continue;
+        for (unsigned r = 0; r < NP; ++r)
+          if (r != q && at[r] >= 0 && snapshot[at[r]][q] >= seqOf[need[q]]) {
+            at[q] = -1;
+            ++stats.alreadyOrdered;
+            break;
+          }
+      }
+      for (unsigned q = 0; q < NP; ++q) {
+        if (at[q] < 0)
+          continue;
+        after[at[q]].push_back(flagInstr(Opcode::SetFlag, q, P));
+        lastSet[q][P] = at[q];
         before[i].push_back(flagInstr(Opcode::WaitFlag, q, P));
         ++stats.flagPairs;
-        const Clock &s = snapshot[at];
+        const Clock &s = snapshot[at[q]];
         for (unsigned r = 0; r < NP; ++r)
           vc[P][r] = std::max(vc[P][r], s[r]);
       }

@@ -1,0 +1,224 @@
+//===- CodeGenTest.cpp - Kernels, local allocation and sync insertion -----===//
+//
+// The back end without MLIR: kernels built through ProgramBuilder, synced by
+// insertSync, run on the simulator against host results. The sync test
+// removes every inserted wait in turn: each removal must be caught as a race
+// (no flag is superfluous), and the intact program must run clean (none is
+// missing).
+//
+//===----------------------------------------------------------------------===//
+#include "../../lib/CodeGen/LocalAllocator.h"
+#include "tessera/CodeGen/Kernels.h"
+#include "tessera/CodeGen/SyncInsertion.h"
+#include "tessera/Sim/Simulator.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace tessera;
+using namespace tessera::codegen;
+using bin::Opcode;
+
+namespace {
+
+const target::TargetDesc &preset(const std::string &name) {
+  static std::map<std::string, target::TargetDesc> cache;
+  auto it = cache.find(name);
+  if (it != cache.end())
+    return it->second;
+  std::string err;
+  target::TargetDesc t;
+  EXPECT_TRUE(target::loadPreset(name, t, err)) << err;
+  return cache[name] = t;
+}
+
+Tensor randomTensor(Shape shape, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1, 1);
+  Tensor t(DType::F32, shape);
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    t.setF(i, u(rng));
+  return t;
+}
+
+/// Builds x[rows, cols] -> softmax(x) and y = x @ w on one program.
+bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
+                              int64_t cols, int64_t n, std::string &err,
+                              SyncStats *sync = nullptr) {
+  ProgramBuilder pb(t, "test");
+  uint64_t x = 0, w = 1 << 20, s = 2 << 20, y = 3 << 20;
+  pb.addIo({"x", false, DType::F32, {rows, cols}, x, bin::Layout::ND});
+  pb.addIo({"w", false, DType::F32, {cols, n}, w, bin::Layout::ND});
+  pb.addIo({"s", true, DType::F32, {rows, cols}, s, bin::Layout::ND});
+  pb.addIo({"y", true, DType::F32, {rows, n}, y, bin::Layout::ND});
+  pb.setGmBytes(4 << 20);
+  VectorKernel k;
+  k.name = "softmax";
+  k.space = {rows, cols};
+  k.reducedDims = 1;
+  k.inputs.push_back(GmView::contiguous(x, DType::F32, {rows, cols}));
+  int v = k.load(0);
+  int m = k.reduce(Opcode::VRedMax, v);
+  int e = k.unary(Opcode::VExp, k.binary(Opcode::VSub, v, m));
+  int sum = k.reduce(Opcode::VRedSum, e);
+  k.store(k.binary(Opcode::VDiv, e, sum),
+          GmView::contiguous(s, DType::F32, {rows, cols}));
+  Tiling vt;
+  EXPECT_TRUE(pb.planVector(k, vt, err)) << err;
+  vt.tile[1] = std::max<int64_t>(1, rows / 6); // several tiles per core
+  vt.cores = 2;
+  EXPECT_TRUE(pb.addVector(k, vt, err)) << err;
+  MatmulKernel mm;
+  mm.name = "matmul";
+  mm.a = GmView::contiguous(x, DType::F32, {rows, cols});
+  mm.b = GmView::contiguous(w, DType::F32, {cols, n});
+  mm.c = GmView::contiguous(y, DType::F32, {rows, n});
+  Tiling mt;
+  EXPECT_TRUE(pb.planMatmul(mm, mt, err)) << err;
+  EXPECT_TRUE(pb.addMatmul(mm, mt, err)) << err;
+  bin::Program p;
+  EXPECT_TRUE(pb.finish(p, err)) << err;
+  SyncStats st;
+  EXPECT_TRUE(insertSync(p, t, st, err)) << err;
+  if (sync)
+    *sync = st;
+  EXPECT_TRUE(bin::verifyProgram(p, t, err)) << err;
+  return p;
+}
+
+} // namespace
+
+TEST(LocalAllocator, ReusesFreedBytesFirstFit) {
+  LocalAllocator a(1024, 32);
+  uint64_t x, y, z;
+  ASSERT_TRUE(a.allocate(100, x));
+  ASSERT_TRUE(a.allocate(64, y));
+  EXPECT_EQ(x, 0u);
+  EXPECT_EQ(y, 128u); // 100 rounds up to the 32-byte alignment
+  a.release(x);
+  ASSERT_TRUE(a.allocate(96, z));
+  EXPECT_EQ(z, 0u); // the freed hole fits
+  EXPECT_FALSE(a.allocate(1024, z));
+  EXPECT_EQ(a.peak(), 192u);
+}
+
+TEST(CodeGen, SoftmaxAndMatmulMatchTheHostOnBothPresets) {
+  for (const char *name : {"dc", "edge"}) {
+    const auto &t = preset(name);
+    std::string err;
+    int64_t rows = 48, cols = 40, n = 24;
+    bin::Program p = softmaxAndMatmul(t, rows, cols, n, err);
+    Tensor x = randomTensor({rows, cols}, 1), w = randomTensor({cols, n}, 2);
+    std::map<std::string, Tensor> in{{"x", x}, {"w", w}}, out;
+    sim::Stats st;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << name << ": " << err;
+    for (int64_t r = 0; r < rows; ++r) {
+      float mx = -INFINITY, sum = 0;
+      for (int64_t c = 0; c < cols; ++c)
+        mx = std::max(mx, x.getF(r * cols + c));
+      for (int64_t c = 0; c < cols; ++c)
+        sum += std::exp(x.getF(r * cols + c) - mx);
+      for (int64_t c = 0; c < cols; ++c)
+        EXPECT_NEAR(out["s"].getF(r * cols + c),
+                    std::exp(x.getF(r * cols + c) - mx) / sum, 1e-6)
+            << name;
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int64_t c = 0; c < cols; ++c)
+          acc += (double)x.getF(r * cols + c) * w.getF(c * n + j);
+        EXPECT_NEAR(out["y"].getF(r * n + j), acc, 1e-4) << name;
+      }
+    }
+  }
+}
+
+TEST(SyncInsertion, EveryInsertedWaitIsNeededAndNoneIsMissing) {
+  for (const char *name : {"dc", "edge"}) {
+    const auto &t = preset(name);
+    std::string err;
+    SyncStats stats;
+    bin::Program p = softmaxAndMatmul(t, 48, 40, 24, err, &stats);
+    EXPECT_GT(stats.flagPairs, 10u) << name;
+    EXPECT_GT(stats.alreadyOrdered, 0u) << name; // implied orders are reused
+    std::map<std::string, Tensor> in{{"x", randomTensor({48, 40}, 3)},
+                                     {"w", randomTensor({40, 24}, 4)}},
+        out;
+    sim::Stats st;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << name << err;
+    size_t waits = 0, caught = 0;
+    for (size_t s = 0; s < p.streams.size(); ++s)
+      for (size_t i = 0; i < p.streams[s].instrs.size(); ++i) {
+        if (p.streams[s].instrs[i].op != Opcode::WaitFlag)
+          continue;
+        ++waits;
+        bin::Program q = p;
+        q.streams[s].instrs.erase(q.streams[s].instrs.begin() + i);
+        q.debug.clear();
+        std::string e2;
+        if (!sim::Simulator(t).run(q, in, out, st, e2) &&
+            e2.find("race on") != std::string::npos)
+          ++caught;
+        else
+          ADD_FAILURE() << name << ": removing wait " << i << " ("
+                        << bin::opInfo(p.streams[s].instrs[i].op).mnemonic << " "
+                        << p.streams[s].instrs[i].ints[0] << "->"
+                        << p.streams[s].instrs[i].ints[1] << ", before "
+                        << bin::opInfo(p.streams[s].instrs[i + 1].op).mnemonic
+                        << " " << bin::describeTile(p.streams[s].instrs[i + 1].tiles[0])
+                        << ") of stream "
+                        << s << " went unnoticed (" << e2 << ")";
+      }
+    EXPECT_EQ(waits, stats.flagPairs) << name;
+    EXPECT_EQ(caught, waits) << name;
+  }
+}
+
+TEST(SyncInsertion, RefusesProgramsThatAlreadyHaveFlags) {
+  const auto &t = preset("dc");
+  std::string err;
+  bin::Program p = softmaxAndMatmul(t, 16, 16, 16, err);
+  SyncStats st;
+  EXPECT_FALSE(insertSync(p, t, st, err));
+  EXPECT_NE(err.find("already has pipe flags"), std::string::npos) << err;
+}
+
+TEST(CodeGen, SplitKPartialSumsAddUp) {
+  const auto &t = preset("dc");
+  ProgramBuilder pb(t, "splitk");
+  int64_t k = 2048, n = 576;
+  uint64_t a = 0, b = 16384, c = b + k * n * 4, parts = c + 4096;
+  pb.addIo({"a", false, DType::F32, {1, k}, a, bin::Layout::ND});
+  pb.addIo({"b", false, DType::F32, {k, n}, b, bin::Layout::ND});
+  pb.addIo({"c", true, DType::F32, {1, n}, c, bin::Layout::ND});
+  MatmulKernel mm;
+  mm.name = "decode";
+  mm.a = GmView::contiguous(a, DType::F32, {1, k});
+  mm.b = GmView::contiguous(b, DType::F32, {k, n});
+  mm.c = GmView::contiguous(c, DType::F32, {1, n});
+  mm.partialsAddr = parts;
+  Tiling tl;
+  std::string err;
+  ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+  ASSERT_EQ(tl.tile.size(), 5u);
+  EXPECT_GT(tl.tile[4], 1); // K is split
+  pb.setGmBytes(parts + (uint64_t)tl.scratchBytes);
+  ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+  bin::Program p;
+  ASSERT_TRUE(pb.finish(p, err)) << err;
+  SyncStats ss;
+  ASSERT_TRUE(insertSync(p, t, ss, err)) << err;
+  ASSERT_TRUE(bin::verifyProgram(p, t, err)) << err;
+  Tensor x = randomTensor({1, k}, 5), w = randomTensor({k, n}, 6);
+  std::map<std::string, Tensor> in{{"a", x}, {"b", w}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (int64_t j = 0; j < n; ++j) {
+    double acc = 0;
+    for (int64_t i = 0; i < k; ++i)
+      acc += (double)x.getF(i) * w.getF(i * n + j);
+    EXPECT_NEAR(out["c"].getF(j), acc, 1e-3);
+  }
+}
+
