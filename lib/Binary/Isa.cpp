@@ -301,8 +301,8 @@ const char *cmpKindName(int64_t k) {
   return k >= 0 && k < (int64_t)kNumCmpKinds ? n[k] : "?";
 }
 const char *cpuFnName(int64_t f) {
-  static const char *n[] = {"copy",   "exp",       "erf",  "cumsum", "sort_desc",
-                            "argmax", "asin",      "acos", "atan"};
+  static const char *n[] = {"copy",   "exp",  "erf",  "cumsum", "sort_desc",
+                            "argmax", "asin", "acos", "atan"};
   return f >= 0 && f < (int64_t)kNumCpuFns ? n[f] : "?";
 }
 

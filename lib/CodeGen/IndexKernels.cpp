@@ -30,9 +30,9 @@ static uint64_t alignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
 static Tile gm2(const GmView &v, int64_t elemOff, int64_t rows, int64_t cols,
                 int64_t rowStride, int64_t colStride) {
-  Tile t = bin::makeTile(
-      Space::GM, v.addr + (uint64_t)(elemOff * dtypeByteSize(v.dtype)),
-      v.dtype, {rows, cols});
+  Tile t = bin::makeTile(Space::GM,
+                         v.addr + (uint64_t)(elemOff * dtypeByteSize(v.dtype)),
+                         v.dtype, {rows, cols});
   t.strides[0] = rowStride;
   t.strides[1] = colStride;
   return t;
@@ -58,7 +58,8 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   for (;; chunk = std::max<int64_t>(1, chunk / 2)) {
     uint64_t idxBytes = 4 * alignUp(chunk * 4, align) + align;
     if (idxBytes < half)
-      cw = std::min<int64_t>(inner, (int64_t)((half - idxBytes) / (chunk * es)));
+      cw =
+          std::min<int64_t>(inner, (int64_t)((half - idxBytes) / (chunk * es)));
     if (cw >= 1 || chunk == 1)
       break;
   }
@@ -69,9 +70,9 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   int64_t idxChunks = (count + chunk - 1) / chunk,
           colChunks = (inner + cw - 1) / cw;
   int64_t tiles = outer * idxChunks * colChunks;
-  int64_t cores = std::min<int64_t>(
-      {tiles, (int64_t)t_.coreTypes[ct].count,
-       std::max<int64_t>(1, outer * count * inner / 4096)});
+  int64_t cores =
+      std::min<int64_t>({tiles, (int64_t)t_.coreTypes[ct].count,
+                         std::max<int64_t>(1, outer * count * inner / 4096)});
   // A scatter may write one row twice; one core keeps the writes ordered.
   cores = k.scatter ? 1 : std::max<int64_t>(1, cores);
   std::vector<CoreRef> refs;
@@ -105,10 +106,12 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
       Tile idx = bin::makeTile(local, base, DType::I32, {n});
       Tile zero = bin::makeTile(local, base + idxB, DType::I32, {1});
       Tile mask = bin::makeTile(local, base + idxB + align, DType::U8, {n});
-      Tile wrapped = bin::makeTile(local, base + 2 * idxB + align, DType::I32, {n});
-      Tile baseT = bin::makeTile(local, base + 3 * idxB + align, DType::I32, {n});
-      Tile rowsT = bin::makeTile(local, base + 4 * idxB + align, k.table.dtype,
-                                 {n, w});
+      Tile wrapped =
+          bin::makeTile(local, base + 2 * idxB + align, DType::I32, {n});
+      Tile baseT =
+          bin::makeTile(local, base + 3 * idxB + align, DType::I32, {n});
+      Tile rowsT =
+          bin::makeTile(local, base + 4 * idxB + align, k.table.dtype, {n, w});
       Tile idxSrc = bin::makeTile(
           Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
           DType::I32, {n});
@@ -129,8 +132,9 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
           E(mk(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
         E(mk(Opcode::VAdd, {idx, idx, baseT}, {0}));
       }
-      Tile table = gm2(k.table, o * k.table.strides[0] + col0 * k.table.strides[2],
-                       rows, w, k.table.strides[1], k.table.strides[2]);
+      Tile table =
+          gm2(k.table, o * k.table.strides[0] + col0 * k.table.strides[2], rows,
+              w, k.table.strides[1], k.table.strides[2]);
       Tile dst = gm2(k.out,
                      o * k.out.strides[0] + j0 * k.out.strides[1] +
                          col0 * k.out.strides[2],
@@ -160,7 +164,8 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
           ves = k.hasValues ? dtypeByteSize(k.values.dtype) : 0;
   auto need = [&](int64_t r) {
     return alignUp(r * cols * ies, align) + alignUp(r * cols * 4, align) +
-           2 * alignUp(r * kk * 4, align) + alignUp(r * kk * std::max<int64_t>(ves, 4), align);
+           2 * alignUp(r * kk * 4, align) +
+           alignUp(r * kk * std::max<int64_t>(ves, 4), align);
   };
   int64_t R = std::min<int64_t>(rows, 4096);
   while (R > 1 && need(R) > half)

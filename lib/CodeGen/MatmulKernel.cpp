@@ -155,9 +155,9 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // the cross-core barrier around the kernel.
   int64_t macs = d.batch * d.m * d.n * d.k;
   int64_t bytes = d.batch * (d.m * d.k + d.k * d.n) * es + d.m * d.n * 4;
-  int64_t cores = std::min<int64_t>(
-      t_.coreTypes[ms.coreType].count,
-      std::max<int64_t>({1, macs >> 21, bytes >> 16}));
+  int64_t cores =
+      std::min<int64_t>(t_.coreTypes[ms.coreType].count,
+                        std::max<int64_t>({1, macs >> 21, bytes >> 16}));
   auto jobs = [&] {
     return d.batch * ((d.m + tm - 1) / tm) * ((d.n + tn - 1) / tn);
   };
@@ -195,8 +195,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     return false;
   }
   if (tiling.tile.size() != 4 && tiling.tile.size() != 5) {
-    error = "'" + k.name +
-            "': a matmul tiling needs {tm, tn, ck, step[, split_k]}";
+    error =
+        "'" + k.name + "': a matmul tiling needs {tm, tn, ck, step[, split_k]}";
     return false;
   }
   int64_t tm = tiling.tile[0], tn = tiling.tile[1], ck = tiling.tile[2],
@@ -213,7 +213,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   int64_t es = dtypeByteSize(dt);
   DType accT = dt == DType::I8 ? DType::I32 : DType::F32;
   int r = (int)k.c.shape.size();
-  uint64_t aChunk = roundUp(tm * ck * es, 512), bChunk = roundUp(ck * tn * es, 512);
+  uint64_t aChunk = roundUp(tm * ck * es, 512),
+           bChunk = roundUp(ck * tn * es, 512);
   uint64_t aStep = roundUp(tm * step * es, 512),
            bStep = roundUp(step * tn * es, 512);
   uint64_t cBytes = roundUp(tm * tn * 4, 512);
@@ -230,8 +231,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     cDouble = 2 * cBytes <= t_.space(ms.l0c).bytes;
     if (2 * (aChunk + bChunk) > t_.space(ms.l1).bytes ||
         2 * aStep > t_.space(ms.l0a).bytes ||
-        2 * bStep > t_.space(ms.l0b).bytes ||
-        cBytes > t_.space(ms.l0c).bytes) {
+        2 * bStep > t_.space(ms.l0b).bytes || cBytes > t_.space(ms.l0c).bytes) {
       error = "'" + k.name + "': the matmul tiles do not fit L1/L0A/L0B/L0C";
       return false;
     }
@@ -244,8 +244,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   int64_t jobs = d.batch * tilesM * tilesN * split;
   int64_t cores = std::max<int64_t>(
       1, std::min<int64_t>(
-             {tiling.cores, jobs,
-              (int64_t)t_.coreTypes[ms.coreType].count}));
+             {tiling.cores, jobs, (int64_t)t_.coreTypes[ms.coreType].count}));
   // Jobs go to the least-loaded of the `cores` least-loaded cores, counting
   // the work earlier kernels left on them, so independent matmuls of
   // different sizes balance. A job costs its operand bytes at the per-core
@@ -269,7 +268,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     int64_t rem = job % (tilesM * tilesN);
     int64_t mt = std::min(tm, d.m - (rem / tilesN) * tm),
             nt = std::min(tn, d.n - (rem % tilesN) * tn);
-    int64_t kt = std::min(d.k, (part + 1) * perSplit * ck) - part * perSplit * ck;
+    int64_t kt =
+        std::min(d.k, (part + 1) * perSplit * ck) - part * perSplit * ck;
     double bytes = (double)(mt * kt + kt * nt) * es;
     double cycles = (double)((mt + fr->m - 1) / fr->m) *
                     ((kt + fr->k - 1) / fr->k) * ((nt + fr->n - 1) / fr->n);
@@ -306,8 +306,9 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     return off;
   };
   auto gm = [&](const GmView &v, int64_t elemOff, int64_t rows, int64_t cols) {
-    Tile t = bin::makeTile(Space::GM, v.addr + (uint64_t)(elemOff * dtypeByteSize(v.dtype)),
-                           v.dtype, {rows, cols});
+    Tile t = bin::makeTile(
+        Space::GM, v.addr + (uint64_t)(elemOff * dtypeByteSize(v.dtype)),
+        v.dtype, {rows, cols});
     t.strides[0] = v.strides[r - 2];
     t.strides[1] = v.strides[r - 1];
     return t;
@@ -333,24 +334,25 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       for (int64_t k0 = kBegin; k0 < kEnd; k0 += ck, ++chunkNo) {
         int64_t kt = std::min(ck, d.k - k0);
         uint64_t p = (uint64_t)(chunkNo % 2);
-        uint64_t l1A = l1Base + p * aChunk, l1B = l1Base + 2 * aChunk + p * bChunk;
-        bool nz = tiling.nz && mt % 16 == 0 && kt % step == 0 &&
-                  nt % c0 == 0 && step % c0 == 0 && step % 16 == 0;
+        uint64_t l1A = l1Base + p * aChunk,
+                 l1B = l1Base + 2 * aChunk + p * bChunk;
+        bool nz = tiling.nz && mt % 16 == 0 && kt % step == 0 && nt % c0 == 0 &&
+                  step % c0 == 0 && step % 16 == 0;
         Layout lay = nz ? Layout::NZ : Layout::ND;
         Tile aL1 = bin::makeTile(ms.l1, l1A, dt, {mt, kt}, lay);
         E(mk(Opcode::DmaLd,
-             {aL1, gm(k.a, aOff + m0 * k.a.strides[r - 2] +
-                               k0 * k.a.strides[r - 1],
-                      mt, kt)}));
+             {aL1,
+              gm(k.a, aOff + m0 * k.a.strides[r - 2] + k0 * k.a.strides[r - 1],
+                 mt, kt)}));
         int64_t steps = (kt + step - 1) / step;
         for (int64_t j = 0; j < steps; ++j) {
           int64_t s0 = j * step, st = std::min(step, kt - s0);
           Tile bL1 = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
                                    {st, nt}, lay);
-          E(mk(Opcode::DmaLd,
-               {bL1, gm(k.b, bOff + (k0 + s0) * k.b.strides[r - 2] +
-                                 n0 * k.b.strides[r - 1],
-                        st, nt)}));
+          E(mk(Opcode::DmaLd, {bL1, gm(k.b,
+                                       bOff + (k0 + s0) * k.b.strides[r - 2] +
+                                           n0 * k.b.strides[r - 1],
+                                       st, nt)}));
         }
         for (int64_t j = 0; j < steps; ++j, ++stepNo) {
           int64_t s0 = j * step, st = std::min(step, kt - s0);
@@ -360,7 +362,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             aSrc = bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * mt * es), dt,
                                  {mt, st}, Layout::NZ);
           } else {
-            aSrc = bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * es), dt, {mt, st});
+            aSrc =
+                bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * es), dt, {mt, st});
             aSrc.strides[0] = kt;
             aSrc.strides[1] = 1;
           }
@@ -378,18 +381,19 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       }
       if (split > 1) {
         // Partial sums [split, batch, M, N] in f32; ReLU waits for the sum.
-        Tile out = bin::makeTile(
-            Space::GM,
-            k.partialsAddr + part * partBytes +
-                (uint64_t)(((bi * d.m + m0) * d.n + n0) * 4),
-            DType::F32, {mt, nt});
+        Tile out =
+            bin::makeTile(Space::GM,
+                          k.partialsAddr + part * partBytes +
+                              (uint64_t)(((bi * d.m + m0) * d.n + n0) * 4),
+                          DType::F32, {mt, nt});
         out.strides[0] = d.n;
         out.strides[1] = 1;
         E(mk(Opcode::Fix, {out, cTile}, {0}, k.scale));
         continue;
       }
-      Tile out = gm(k.c, cOff + m0 * k.c.strides[r - 2] + n0 * k.c.strides[r - 1],
-                    mt, nt);
+      Tile out =
+          gm(k.c, cOff + m0 * k.c.strides[r - 2] + n0 * k.c.strides[r - 1], mt,
+             nt);
       E(mk(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
     }
   }
@@ -409,7 +413,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     acc = sum.unary(Opcode::VRelu, acc);
   GmView c = k.c;
   c.shape = sum.space;
-  c.strides = {d.m * k.c.strides[r - 2], k.c.strides[r - 2], k.c.strides[r - 1]};
+  c.strides = {d.m * k.c.strides[r - 2], k.c.strides[r - 2],
+               k.c.strides[r - 1]};
   sum.store(sum.cast(acc, computeTypeOf(c.dtype)), c);
   // Defer the reduction (see ProgramBuilder::flushDeferred); check now that
   // it can be generated.

@@ -166,16 +166,16 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
       all.push_back(f);
     bool spansCores = false;
     for (uint32_t c : pendingCores_)
-      spansCores = spansCores || std::find(mine.begin(), mine.end(), c) ==
-                                     mine.end();
+      spansCores =
+          spansCores || std::find(mine.begin(), mine.end(), c) == mine.end();
     spansCores = spansCores || mine.size() > 1;
     if (all.size() > 1 && spansCores) {
       // Hub barrier: everyone drains and signals the hub; the hub collects
       // them and releases everyone. The AI-CPU has one pipe: it signals
       // and waits on it, with no drain.
-      int64_t pair =
-          t_.crossCoreFlags >= 4 ? 2 * (int64_t)(stats_.crossCoreBarriers % 2)
-                                 : 0;
+      int64_t pair = t_.crossCoreFlags >= 4
+                         ? 2 * (int64_t)(stats_.crossCoreBarriers % 2)
+                         : 0;
       int64_t gather = pair, release = pair + 1;
       ++stats_.crossCoreBarriers;
       uint32_t hub = mine.front();
@@ -235,8 +235,7 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
     if (std::find(pendingCores_.begin(), pendingCores_.end(), c) ==
         pendingCores_.end())
       pendingCores_.push_back(c);
-  pendingRegions_.insert(pendingRegions_.end(), regions.begin(),
-                         regions.end());
+  pendingRegions_.insert(pendingRegions_.end(), regions.begin(), regions.end());
 }
 
 int ProgramBuilder::vectorCoreType(Space &local) const {
@@ -277,8 +276,7 @@ bool ProgramBuilder::addAiCpu(const AiCpuKernel &k, std::string &error) {
   beginKernel({{bin::kAiCpuCoreType, 0}}, {in, out});
   ++stats_.aicpuKernels;
   auto tile = [](const GmView &v) {
-    return bin::makeTile(target::Space::GM, v.addr, v.dtype,
-                         {v.numElements()});
+    return bin::makeTile(target::Space::GM, v.addr, v.dtype, {v.numElements()});
   };
   Instr cpu;
   cpu.op = Opcode::Cpu;

@@ -187,8 +187,8 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
         if (need[q] < 0 || vc[P][q] >= seqOf[need[q]])
           continue;
         bool late = q == (unsigned)Pipe::MTE2 || q == (unsigned)Pipe::MTE3;
-        at[q] = std::max<int64_t>(late ? lastOnPipe[q] : need[q],
-                                  lastSet[q][P]);
+        at[q] =
+            std::max<int64_t>(late ? lastOnPipe[q] : need[q], lastSet[q][P]);
       }
       // A candidate whose producer another candidate's set already follows
       // (through that pipe's own waits) is implied: drop it.
@@ -219,7 +219,8 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
       vc[P][P] = seq[P];
       snapshot[i] = vc[P];
       for (const Access &a : acc)
-        records[a.space].push_back({a.lo, a.hi, a.write, P, seq[P], (uint32_t)i});
+        records[a.space].push_back(
+            {a.lo, a.hi, a.write, P, seq[P], (uint32_t)i});
       if ((i & 255) == 255)
         prune();
     }

@@ -425,7 +425,8 @@ bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
     for (int d = split + 1; d < dims; ++d)
       total *= n.space[d];
     int64_t coreCount = t_.coreTypes[ct].count;
-    int64_t want = std::min<int64_t>(coreCount, std::max<int64_t>(1, total / 4096));
+    int64_t want =
+        std::min<int64_t>(coreCount, std::max<int64_t>(1, total / 4096));
     int64_t tiles = outer * ((n.space[split] + lo - 1) / lo);
     if (tiles < want) {
       int64_t perOuter = (want + outer - 1) / outer;
@@ -498,13 +499,13 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
   int64_t blocks = (n.space[split] + block - 1) / block;
   int64_t tiles = outer * blocks;
   int64_t cores = std::max<int64_t>(
-      1, std::min<int64_t>({tiling.cores, tiles,
-                            (int64_t)t_.coreTypes[ct].count}));
+      1, std::min<int64_t>(
+             {tiling.cores, tiles, (int64_t)t_.coreTypes[ct].count}));
 
   std::vector<CoreRef> coreRefs;
   for (int64_t c = 0; c < cores; ++c)
-    coreRefs.push_back(
-        {(uint32_t)ct, (uint32_t)((c + vectorStart_) % t_.coreTypes[ct].count)});
+    coreRefs.push_back({(uint32_t)ct, (uint32_t)((c + vectorStart_) %
+                                                 t_.coreTypes[ct].count)});
   std::vector<Region> regions;
   for (const GmView &v : n.inputs) {
     Region r{0, 0, false};
@@ -574,8 +575,7 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
       for (int d = split; d < dims; ++d) {
         if (d > split)
           idx[d] = 0;
-        ext[d] = d == split ? std::min(block, n.space[d] - idx[d])
-                            : n.space[d];
+        ext[d] = d == split ? std::min(block, n.space[d] - idx[d]) : n.space[d];
       }
       for (size_t i = 0; i < n.nodes.size(); ++i) {
         const VNode &v = n.nodes[i];
@@ -634,8 +634,8 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
           } else {
             bool sum = v.opcode == Opcode::VRedSum;
             Tile s1 = bin::makeTile(local, s2.offset, v.type, {s2.shape[0]});
-            E(instr(sum ? Opcode::VMulS : Opcode::VAddS, {d1, s1},
-                    {}, sum ? (float)missing : 0.0f));
+            E(instr(sum ? Opcode::VMulS : Opcode::VAddS, {d1, s1}, {},
+                    sum ? (float)missing : 0.0f));
           }
           break;
         }

@@ -89,12 +89,11 @@ std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &s) {
 static bool isRowOp(Operation *op) {
   return isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
              graph::ReduceMinOp, graph::ReduceSumSquareOp,
-             graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
-             graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LayerNormOp,
-             graph::RMSNormOp, graph::LpNormOp, graph::InstanceNormOp,
-             graph::MeanVarianceNormOp, graph::ReduceL1Op, graph::ReduceL2Op,
-             graph::ReduceProdOp, graph::ArgMaxOp, graph::ArgMinOp,
-             graph::HardmaxOp>(op);
+             graph::ReduceLogSumOp, graph::ReduceLogSumExpOp, graph::SoftmaxOp,
+             graph::LogSoftmaxOp, graph::LayerNormOp, graph::RMSNormOp,
+             graph::LpNormOp, graph::InstanceNormOp, graph::MeanVarianceNormOp,
+             graph::ReduceL1Op, graph::ReduceL2Op, graph::ReduceProdOp,
+             graph::ArgMaxOp, graph::ArgMinOp, graph::HardmaxOp>(op);
 }
 
 /// The axes a row op reduces, normalized and sorted; `keep` whether the
@@ -118,46 +117,47 @@ static bool rowAxes(Operation *op, std::vector<int64_t> &axes, bool &keep,
     }
     return true;
   };
-  bool ok = llvm::TypeSwitch<Operation *, bool>(op)
-                .Case<graph::ReduceSumOp, graph::ReduceMeanOp,
-                      graph::ReduceMaxOp, graph::ReduceMinOp,
-                      graph::ReduceSumSquareOp, graph::ReduceLogSumOp,
-                      graph::ReduceLogSumExpOp, graph::ReduceL1Op,
-                      graph::ReduceL2Op, graph::ReduceProdOp>([&](auto r) {
-                  return reduceAxes(r.getAxes(), r.getKeepdims(),
-                                    r.getNoopWithEmptyAxes());
-                })
-                .Case<graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LpNormOp,
-                      graph::HardmaxOp>([&](auto s) {
-                  axes.push_back(norm(s.getAxis()));
-                  return true;
-                })
-                .Case<graph::ArgMaxOp, graph::ArgMinOp>([&](auto a) {
-                  axes.push_back(norm(a.getAxis()));
-                  keep = a.getKeepdims();
-                  return true;
-                })
-                .Case<graph::LayerNormOp>([&](auto l) {
-                  for (int64_t i = norm(l.getAxis()); i < rank; ++i)
-                    axes.push_back(i);
-                  return true;
-                })
-                .Case<graph::RMSNormOp>([&](auto l) {
-                  for (int64_t i = norm(l.getAxis()); i < rank; ++i)
-                    axes.push_back(i);
-                  return true;
-                })
-                .Case<graph::InstanceNormOp>([&](auto) {
-                  for (int64_t i = 2; i < rank; ++i)
-                    axes.push_back(i);
-                  return true;
-                })
-                .Case<graph::MeanVarianceNormOp>([&](auto m) {
-                  for (int64_t a : m.getAxes())
-                    axes.push_back(norm(a));
-                  return true;
-                })
-                .Default([](Operation *) { return false; });
+  bool ok =
+      llvm::TypeSwitch<Operation *, bool>(op)
+          .Case<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
+                graph::ReduceMinOp, graph::ReduceSumSquareOp,
+                graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
+                graph::ReduceL1Op, graph::ReduceL2Op, graph::ReduceProdOp>(
+              [&](auto r) {
+                return reduceAxes(r.getAxes(), r.getKeepdims(),
+                                  r.getNoopWithEmptyAxes());
+              })
+          .Case<graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LpNormOp,
+                graph::HardmaxOp>([&](auto s) {
+            axes.push_back(norm(s.getAxis()));
+            return true;
+          })
+          .Case<graph::ArgMaxOp, graph::ArgMinOp>([&](auto a) {
+            axes.push_back(norm(a.getAxis()));
+            keep = a.getKeepdims();
+            return true;
+          })
+          .Case<graph::LayerNormOp>([&](auto l) {
+            for (int64_t i = norm(l.getAxis()); i < rank; ++i)
+              axes.push_back(i);
+            return true;
+          })
+          .Case<graph::RMSNormOp>([&](auto l) {
+            for (int64_t i = norm(l.getAxis()); i < rank; ++i)
+              axes.push_back(i);
+            return true;
+          })
+          .Case<graph::InstanceNormOp>([&](auto) {
+            for (int64_t i = 2; i < rank; ++i)
+              axes.push_back(i);
+            return true;
+          })
+          .Case<graph::MeanVarianceNormOp>([&](auto m) {
+            for (int64_t a : m.getAxes())
+              axes.push_back(norm(a));
+            return true;
+          })
+          .Default([](Operation *) { return false; });
   if (!ok) {
     why = "a reduction over no axes (noop_with_empty_axes) is an identity";
     return false;
@@ -263,9 +263,10 @@ bool VectorTranslator::setUpSpace(std::string &why) {
   return true;
 }
 
-GmView VectorTranslator::alignedView(uint64_t addr, DType storage,
-                                     const std::vector<int64_t> &shape,
-                                     const std::vector<int64_t> *explicitAlign) {
+GmView
+VectorTranslator::alignedView(uint64_t addr, DType storage,
+                              const std::vector<int64_t> &shape,
+                              const std::vector<int64_t> *explicitAlign) {
   size_t n = modelSpace_.size();
   std::vector<int64_t> strides = contiguousStrides(shape);
   std::vector<int64_t> mshape(n, 1), mstrides(n, 0);
@@ -318,8 +319,8 @@ int VectorTranslator::valueNode(Value v, std::string &why) {
     unsigned i = arg.getArgNumber();
     Value operand = op_.getInputs()[i];
     DType storage = dtypeOfValue(operand);
-    k_.inputs.push_back(alignedView((uint64_t)addrs_[i], storage,
-                                    shapeOfValue(operand)));
+    k_.inputs.push_back(
+        alignedView((uint64_t)addrs_[i], storage, shapeOfValue(operand)));
     int n = k_.load((int)k_.inputs.size() - 1);
     nodes_[v] = n;
     return n;
@@ -396,8 +397,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
     nodes_[op->getResult(0)] = n;
     return n >= 0;
   };
-  Type resultElem = cast<RankedTensorType>(op->getResult(0).getType())
-                        .getElementType();
+  Type resultElem =
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   bool isFloatResult = isa<FloatType>(resultElem);
   auto rowCount = [&]() {
     int64_t c = 1;
@@ -503,8 +504,9 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         int a = in(0);
         if (a < 0)
           return false;
-        return def(k_.unary(
-            Opcode::VLn, k_.scalar(Opcode::VAddS, k_.unary(Opcode::VExp, a), 1)));
+        return def(
+            k_.unary(Opcode::VLn,
+                     k_.scalar(Opcode::VAddS, k_.unary(Opcode::VExp, a), 1)));
       })
       .Case<graph::SoftsignOp>([&](auto) {
         int a = in(0);
@@ -534,10 +536,10 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         int a = in(0);
         if (a < 0)
           return false;
-        int g = k_.scalar(Opcode::VAddS,
-                          k_.scalar(Opcode::VMulS, a,
-                                    h.getAlpha().convertToFloat()),
-                          h.getBeta().convertToFloat());
+        int g = k_.scalar(
+            Opcode::VAddS,
+            k_.scalar(Opcode::VMulS, a, h.getAlpha().convertToFloat()),
+            h.getBeta().convertToFloat());
         return def(k_.scalar(Opcode::VMinS, k_.scalar(Opcode::VMaxS, g, 0), 1));
       })
       .Case<graph::LeakyReluOp>([&](graph::LeakyReluOp l) {
@@ -643,11 +645,11 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           return false;
         if (isa<graph::XorOp>(op))
           return def(k_.compare(CmpKind::NE, a, b));
-        return def(k_.binary(isa<graph::AndOp>(op) ? Opcode::VMin : Opcode::VMax,
-                             a, b));
+        return def(k_.binary(
+            isa<graph::AndOp>(op) ? Opcode::VMin : Opcode::VMax, a, b));
       })
-      .Case<graph::EqualOp, graph::LessOp, graph::LessEqualOp,
-            graph::GreaterOp, graph::GreaterEqualOp>([&](auto) {
+      .Case<graph::EqualOp, graph::LessOp, graph::LessEqualOp, graph::GreaterOp,
+            graph::GreaterEqualOp>([&](auto) {
         int a = in(0), b = in(1);
         if (a < 0 || b < 0)
           return false;
@@ -676,7 +678,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           return false;
         int inf = k_.constant(INFINITY, DType::F32);
         int pos = k_.compare(CmpKind::EQ, a, inf);
-        int neg = k_.compare(CmpKind::EQ, a, k_.constant(-INFINITY, DType::F32));
+        int neg =
+            k_.compare(CmpKind::EQ, a, k_.constant(-INFINITY, DType::F32));
         if (i.getDetectPositive() && i.getDetectNegative())
           return def(k_.binary(Opcode::VMax, pos, neg));
         if (i.getDetectPositive())
@@ -711,10 +714,9 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
       })
       // --- Row operations ---------------------------------------------------
       .Case<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
-            graph::ReduceMinOp, graph::ReduceSumSquareOp,
-            graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
-            graph::ReduceL1Op, graph::ReduceL2Op, graph::ReduceProdOp>(
-          [&](auto) {
+            graph::ReduceMinOp, graph::ReduceSumSquareOp, graph::ReduceLogSumOp,
+            graph::ReduceLogSumExpOp, graph::ReduceL1Op, graph::ReduceL2Op,
+            graph::ReduceProdOp>([&](auto) {
         int a = in(0);
         if (a < 0)
           return false;
@@ -730,16 +732,20 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           // prod = sign * exp(sum(ln|x|)); ln 0 = -inf gives 0. The sign is
           // negative when the count of negative factors is odd.
           int x = f(a);
-          int mag = k_.unary(Opcode::VExp,
-                             k_.reduce(Opcode::VRedSum,
-                                       k_.unary(Opcode::VLn,
-                                                k_.unary(Opcode::VAbs, x))));
-          int negs = k_.reduce(
-              Opcode::VRedSum,
-              k_.cast(k_.compare(CmpKind::LT, x, zero(DType::F32)), DType::F32));
-          int half = k_.unary(Opcode::VFloor, k_.scalar(Opcode::VMulS, negs, 0.5f));
-          int odd = k_.binary(Opcode::VSub, negs, k_.scalar(Opcode::VMulS, half, 2));
-          int sign = k_.scalar(Opcode::VAddS, k_.scalar(Opcode::VMulS, odd, -2), 1);
+          int mag = k_.unary(
+              Opcode::VExp,
+              k_.reduce(Opcode::VRedSum,
+                        k_.unary(Opcode::VLn, k_.unary(Opcode::VAbs, x))));
+          int negs =
+              k_.reduce(Opcode::VRedSum,
+                        k_.cast(k_.compare(CmpKind::LT, x, zero(DType::F32)),
+                                DType::F32));
+          int half =
+              k_.unary(Opcode::VFloor, k_.scalar(Opcode::VMulS, negs, 0.5f));
+          int odd =
+              k_.binary(Opcode::VSub, negs, k_.scalar(Opcode::VMulS, half, 2));
+          int sign =
+              k_.scalar(Opcode::VAddS, k_.scalar(Opcode::VMulS, odd, -2), 1);
           int r = k_.binary(Opcode::VMul, mag, sign);
           if (!isFloatResult)
             r = k_.unary(Opcode::VRound, r);
@@ -790,8 +796,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         if (l.getP() == 1)
           s = k_.reduce(Opcode::VRedSum, k_.unary(Opcode::VAbs, x));
         else if (l.getP() == 2)
-          s = k_.unary(Opcode::VSqrt,
-                       k_.reduce(Opcode::VRedSum, k_.binary(Opcode::VMul, x, x)));
+          s = k_.unary(Opcode::VSqrt, k_.reduce(Opcode::VRedSum,
+                                                k_.binary(Opcode::VMul, x, x)));
         else {
           why = "LpNormalization with p other than 1 or 2";
           return false;
@@ -813,17 +819,18 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           eps = i.getEpsilon().convertToFloat();
         int xc = x;
         if (!isa<graph::RMSNormOp>(op)) {
-          int mean = k_.scalar(Opcode::VMulS, k_.reduce(Opcode::VRedSum, x), inv);
+          int mean =
+              k_.scalar(Opcode::VMulS, k_.reduce(Opcode::VRedSum, x), inv);
           xc = k_.binary(Opcode::VSub, x, mean);
         }
-        int var = k_.scalar(Opcode::VMulS,
-                            k_.reduce(Opcode::VRedSum,
-                                      k_.binary(Opcode::VMul, xc, xc)),
-                            inv);
+        int var = k_.scalar(
+            Opcode::VMulS,
+            k_.reduce(Opcode::VRedSum, k_.binary(Opcode::VMul, xc, xc)), inv);
         int r = k_.unary(Opcode::VRsqrt, k_.scalar(Opcode::VAddS, var, eps));
         if (isa<graph::MeanVarianceNormOp>(op))
-          r = k_.unary(Opcode::VRec,
-                       k_.unary(Opcode::VSqrt, k_.scalar(Opcode::VAddS, var, eps)));
+          r = k_.unary(
+              Opcode::VRec,
+              k_.unary(Opcode::VSqrt, k_.scalar(Opcode::VAddS, var, eps)));
         int y = k_.binary(Opcode::VMul, xc, r);
         if (isa<graph::MeanVarianceNormOp>(op))
           return def(y);
@@ -877,9 +884,9 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         int sc = param(1), b = param(2), mean = param(3), var = param(4);
         if (sc < 0 || b < 0 || mean < 0 || var < 0)
           return false;
-        int r = k_.unary(Opcode::VRsqrt,
-                         k_.scalar(Opcode::VAddS, var,
-                                   bn.getEpsilon().convertToFloat()));
+        int r = k_.unary(
+            Opcode::VRsqrt,
+            k_.scalar(Opcode::VAddS, var, bn.getEpsilon().convertToFloat()));
         int y = k_.binary(Opcode::VMul, k_.binary(Opcode::VSub, x, mean),
                           k_.binary(Opcode::VMul, r, sc));
         return def(k_.binary(Opcode::VAdd, y, b));
@@ -904,8 +911,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           last = a.getSelectLastIndex();
         int m = k_.reduce(isMin ? Opcode::VRedMin : Opcode::VRedMax, x);
         int eq = k_.compare(CmpKind::EQ, x, m);
-        int cand = k_.select(eq, io, k_.constant(last ? -1.0f : rowCount(),
-                                                 DType::F32));
+        int cand = k_.select(
+            eq, io, k_.constant(last ? -1.0f : rowCount(), DType::F32));
         int idx = k_.reduce(last ? Opcode::VRedMax : Opcode::VRedMin, cand);
         if (isa<graph::HardmaxOp>(op))
           return def(k_.cast(k_.compare(CmpKind::EQ, io, idx), DType::F32));
@@ -931,9 +938,9 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         // ln(x + sqrt(x^2 +- 1))
         int sq = k_.scalar(Opcode::VAddS, k_.binary(Opcode::VMul, a, a),
                            isa<graph::AsinhOp>(op) ? 1.0f : -1.0f);
-        return def(k_.unary(Opcode::VLn,
-                            k_.binary(Opcode::VAdd, a,
-                                      k_.unary(Opcode::VSqrt, sq))));
+        return def(
+            k_.unary(Opcode::VLn,
+                     k_.binary(Opcode::VAdd, a, k_.unary(Opcode::VSqrt, sq))));
       })
       .Case<graph::AtanhOp>([&](auto) {
         int a = in(0);
@@ -978,12 +985,13 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
           int tq = k_.unary(Opcode::VFloor, k_.unary(Opcode::VAbs, q));
           int neg = k_.compare(CmpKind::LT, q, zero(t));
           tq = k_.select(neg, k_.unary(Opcode::VNeg, tq), tq);
-          return def(k_.binary(Opcode::VSub, a, k_.binary(Opcode::VMul, tq, b)));
+          return def(
+              k_.binary(Opcode::VSub, a, k_.binary(Opcode::VMul, tq, b)));
         }
         // Integers: the vector unit divides truncating toward zero.
-        int r = k_.binary(Opcode::VSub, a,
-                          k_.binary(Opcode::VMul, k_.binary(Opcode::VDiv, a, b),
-                                    b));
+        int r = k_.binary(
+            Opcode::VSub, a,
+            k_.binary(Opcode::VMul, k_.binary(Opcode::VDiv, a, b), b));
         if (mod.getFmod())
           return def(r);
         // Python-style: the result takes the divisor's sign.
@@ -1030,8 +1038,8 @@ VectorKernel copyKernel(const std::string &name, const GmView &src,
 }
 
 static bool translateData(npu::DispatchOp d, Operation *op,
-                          ArrayRef<int64_t> addrs,
-                          std::vector<Kernel> &kernels, std::string &why) {
+                          ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
+                          std::string &why) {
   std::string name = nodeName(d);
   Value in = d.getInputs()[0];
   DType dt = dtypeOfValue(in);
@@ -1141,8 +1149,8 @@ static bool translateData(npu::DispatchOp d, Operation *op,
             continue;
           GmView dst = out;
           dst.shape = s;
-          dst.addr += (uint64_t)(at * out.strides[axis] *
-                                 dtypeByteSize(out.dtype));
+          dst.addr +=
+              (uint64_t)(at * out.strides[axis] * dtypeByteSize(out.dtype));
           at += s[axis];
           kernels.push_back(copyKernel(name, src, dst));
         }
@@ -1212,8 +1220,8 @@ static bool translateData(npu::DispatchOp d, Operation *op,
 }
 
 static bool isDataOp(Operation *op) {
-  return isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp,
-             graph::TileOp, graph::ConcatOp, graph::SplitOp, graph::PadOp>(op);
+  return isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp, graph::TileOp,
+             graph::ConcatOp, graph::SplitOp, graph::PadOp>(op);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1333,8 +1341,8 @@ static bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   }
   // Split-K partial sums go to the dispatch's scratch (tessera-npu-tile
   // asks for it when it splits K).
-  if (auto sc = d.getScratch(); sc && sc->size() == 1 &&
-                                addrs.size() > nIn + d.getNumResults())
+  if (auto sc = d.getScratch();
+      sc && sc->size() == 1 && addrs.size() > nIn + d.getNumResults())
     k.partialsAddr = (uint64_t)addrs[nIn + d.getNumResults()];
   kernels.push_back(k);
   // Gemm's bias: C = C + beta * bias, in place on the vector unit.
@@ -1385,19 +1393,21 @@ static bool translateGather(npu::DispatchOp d, ArrayRef<int64_t> addrs,
     outer *= s[i];
   for (size_t i = axis + 1; i < s.size(); ++i)
     inner *= s[i];
-  int64_t count = std::max<int64_t>(1, graph::numElements(d.getInputs()[1].getType()));
+  int64_t count =
+      std::max<int64_t>(1, graph::numElements(d.getInputs()[1].getType()));
   GatherKernel k;
   k.name = nodeName(d);
-  k.table = GmView::contiguous((uint64_t)addrs[0],
-                               dtypeOfValue(d.getInputs()[0]),
-                               {outer, s[axis], inner});
+  k.table =
+      GmView::contiguous((uint64_t)addrs[0], dtypeOfValue(d.getInputs()[0]),
+                         {outer, s[axis], inner});
   k.index = GmView::contiguous((uint64_t)addrs[1], DType::I32, {count});
   if (dtypeOfValue(d.getInputs()[1]) != DType::I32) {
     why = "gather indices must be stored as i32";
     return false;
   }
-  k.out = GmView::contiguous((uint64_t)addrs[2], dtypeOfValue(d.getResults()[0]),
-                             {outer, count, inner});
+  k.out =
+      GmView::contiguous((uint64_t)addrs[2], dtypeOfValue(d.getResults()[0]),
+                         {outer, count, inner});
   kernels.push_back(k);
   return true;
 }
@@ -1459,15 +1469,17 @@ static bool translateTopK(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   unsigned out = 1;
   if (hasValues) {
     DType vt = dtypeOfValue(d.getResults()[0]);
-    k.values = {(uint64_t)addrs[out++], vt, {rows, kk},
-                {inner == 1 ? kk : 1, inner}};
+    k.values = {
+        (uint64_t)addrs[out++], vt, {rows, kk}, {inner == 1 ? kk : 1, inner}};
   }
   DType it = dtypeOfValue(d.getResults()[hasValues ? 1 : 0]);
   if (it != DType::I32) {
     why = "top-k indices are stored as i32";
     return false;
   }
-  k.indices = {(uint64_t)addrs[out], DType::I32, {rows, kk},
+  k.indices = {(uint64_t)addrs[out],
+               DType::I32,
+               {rows, kk},
                {inner == 1 ? kk : 1, inner}};
   kernels.push_back(k);
   return true;

@@ -65,15 +65,14 @@ struct GraphToNpuPass
       precisionType = DType::F16;
     else {
       emitError(getOperation().getLoc())
-          << "--precision must be f32, bf16 or f16 (got '" << precision
-          << "')";
+          << "--precision must be f32, bf16 or f16 (got '" << precision << "')";
       return signalPassFailure();
     }
     std::string error;
     target::TargetDesc t;
     if (!target::loadTarget(target, t, error)) {
-      emitError(getOperation().getLoc()) << "target '" << target
-                                         << "': " << error;
+      emitError(getOperation().getLoc())
+          << "target '" << target << "': " << error;
       return signalPassFailure();
     }
     aicpuAvailable = t.aicpu.present && t.crossCoreFlags > 0;
@@ -146,9 +145,9 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
   // A copy/cast kernel: yields its argument in another storage type.
   auto castDispatch = [&](Location loc, Value from, Type modelType,
                           Type to) -> Value {
-    auto d = npu::DispatchOp::create(b, loc, TypeRange{to},
-                                     npu::Engine::vector, ValueRange{from},
-                                     nullptr, nullptr, nullptr, nullptr, nullptr);
+    auto d = npu::DispatchOp::create(b, loc, TypeRange{to}, npu::Engine::vector,
+                                     ValueRange{from}, nullptr, nullptr,
+                                     nullptr, nullptr, nullptr);
     Block *blk = new Block();
     d.getBody().push_back(blk);
     BlockArgument a = blk->addArgument(modelType, loc);
@@ -203,8 +202,8 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       } else {
         sv = map.lookupOrNull(v);
         if (!sv)
-          return op.emitError("operand #") << i << " of node '" << name
-                                           << "' has no NPU value";
+          return op.emitError("operand #")
+                 << i << " of node '" << name << "' has no NPU value";
       }
       if (engine == npu::Engine::matrix && i < 2) {
         auto et = cast<RankedTensorType>(sv.getType()).getElementType();
@@ -240,17 +239,16 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     }
     SmallVector<Type> resultTypes;
     for (Value r : op.getResults()) {
-      bool io = llvm::any_of(r.getUsers(), [&](Operation *u) {
-        return isa<func::ReturnOp>(u);
-      });
+      bool io = llvm::any_of(
+          r.getUsers(), [&](Operation *u) { return isa<func::ReturnOp>(u); });
       auto st = storage(op.getLoc(), r.getType(), io, name);
       if (failed(st))
         return failure();
       resultTypes.push_back(*st);
     }
-    auto d = npu::DispatchOp::create(b, op.getLoc(), resultTypes, engine,
-                                     inputs, nullptr, nullptr, nullptr,
-                                     nullptr, nullptr);
+    auto d =
+        npu::DispatchOp::create(b, op.getLoc(), resultTypes, engine, inputs,
+                                nullptr, nullptr, nullptr, nullptr, nullptr);
     Block *blk = new Block();
     d.getBody().push_back(blk);
     {
@@ -354,16 +352,16 @@ bool hasDataOrRowOp(npu::DispatchOp d, bool &row, bool &trailingKeep) {
                             }))
     return true;
   for (Operation &o : d.getBody().front().without_terminator()) {
-    if (isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp,
-            graph::TileOp, graph::ConcatOp, graph::SplitOp, graph::PadOp>(&o) ||
+    if (isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp, graph::TileOp,
+            graph::ConcatOp, graph::SplitOp, graph::PadOp>(&o) ||
         isNNOp(&o))
       return true;
     if (isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
-            graph::ReduceMinOp, graph::ReduceSumSquareOp,
-            graph::ReduceLogSumOp, graph::ReduceLogSumExpOp,
-            graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LayerNormOp,
-            graph::RMSNormOp, graph::LpNormOp, graph::InstanceNormOp,
-            graph::MeanVarianceNormOp, graph::BatchNormOp>(&o)) {
+            graph::ReduceMinOp, graph::ReduceSumSquareOp, graph::ReduceLogSumOp,
+            graph::ReduceLogSumExpOp, graph::SoftmaxOp, graph::LogSoftmaxOp,
+            graph::LayerNormOp, graph::RMSNormOp, graph::LpNormOp,
+            graph::InstanceNormOp, graph::MeanVarianceNormOp,
+            graph::BatchNormOp>(&o)) {
       row = true;
       // Reductions that keep rank over trailing axes only.
       auto in = cast<RankedTensorType>(o.getOperand(0).getType());
@@ -428,8 +426,8 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
   using NpuFuseBase::NpuFuseBase;
 
   /// Merges producer `p` into consumer `c` (placed at c). Returns the new op.
-  npu::DispatchOp merge(npu::DispatchOp p, npu::DispatchOp c,
-                        bool keepPResults, npu::Engine engine) {
+  npu::DispatchOp merge(npu::DispatchOp p, npu::DispatchOp c, bool keepPResults,
+                        npu::Engine engine) {
     OpBuilder b(c);
     SmallVector<Value> inputs;
     for (Value v : p.getInputs())
@@ -448,9 +446,9 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     SmallVector<Type> types(c.getResultTypes());
     for (Value r : extraP)
       types.push_back(r.getType());
-    auto m = npu::DispatchOp::create(b, c.getLoc(), types, engine,
-                                     inputs, nullptr, nullptr, nullptr,
-                                     nullptr, nullptr);
+    auto m =
+        npu::DispatchOp::create(b, c.getLoc(), types, engine, inputs, nullptr,
+                                nullptr, nullptr, nullptr, nullptr);
     Block *blk = new Block();
     m.getBody().push_back(blk);
     IRMapping pm, cm;
@@ -488,7 +486,8 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     for (Value v : cast<npu::YieldOp>(cb.getTerminator()).getValues())
       yields.push_back(cm.lookupOrDefault(v));
     for (Value r : extraP)
-      yields.push_back(pm.lookup(pYield.getValues()[cast<OpResult>(r).getResultNumber()]));
+      yields.push_back(
+          pm.lookup(pYield.getValues()[cast<OpResult>(r).getResultNumber()]));
     npu::YieldOp::create(ib, c.getLoc(), yields);
     for (auto [i, r] : llvm::enumerate(c.getResults()))
       r.replaceAllUsesWith(m.getResult(i));
@@ -560,8 +559,8 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
         scalarRhs = a && a.isSplat() && isa<FloatType>(a.getElementType()) &&
                     isa<BlockArgument>(o.getOperand(0));
       }
-      if (!scalarRhs && !(isa<graph::ReluOp>(&o) &&
-                          isa<BlockArgument>(o.getOperand(0))))
+      if (!scalarRhs &&
+          !(isa<graph::ReluOp>(&o) && isa<BlockArgument>(o.getOperand(0))))
         return false;
     }
     if (computeOps != 1)

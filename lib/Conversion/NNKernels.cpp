@@ -53,10 +53,10 @@ template <typename PoolOp> PoolGeom poolGeom(PoolOp p) {
     g.padE.push_back(p.getPads().empty() ? 0 : p.getPads()[g.spatial + i]);
     // Every window must lie inside the padded input (ceil mode reaches
     // past the end pad).
-    int64_t need = (g.out.back() - 1) * g.s.back() +
-                   (g.k.back() - 1) * g.d.back() + 1;
-    g.padded.push_back(std::max(need, g.in.back() + g.padB.back() +
-                                          g.padE.back()));
+    int64_t need =
+        (g.out.back() - 1) * g.s.back() + (g.k.back() - 1) * g.d.back() + 1;
+    g.padded.push_back(
+        std::max(need, g.in.back() + g.padB.back() + g.padE.back()));
   }
   return g;
 }
@@ -78,8 +78,8 @@ Tensor poolCounts(const PoolGeom &g, bool includePad) {
       int64_t o = rem % g.out[i];
       rem /= g.out[i];
       int64_t lo = includePad ? 0 : g.padB[i];
-      int64_t hi = includePad ? g.in[i] + g.padB[i] + g.padE[i]
-                              : g.padB[i] + g.in[i];
+      int64_t hi =
+          includePad ? g.in[i] + g.padB[i] + g.padE[i] : g.padB[i] + g.in[i];
       int64_t c = 0;
       for (int64_t j = 0; j < g.k[i]; ++j) {
         int64_t p = o * g.s[i] + j * g.d[i];
@@ -117,8 +117,8 @@ ConvGeom convGeom(graph::ConvOp op) {
     g.d.push_back(op.getDilations().empty() ? 1 : op.getDilations()[i]);
     g.padB.push_back(op.getPads().empty() ? 0 : op.getPads()[i]);
     g.padE.push_back(op.getPads().empty() ? 0 : op.getPads()[g.spatial + i]);
-    int64_t need = (g.out.back() - 1) * g.s.back() +
-                   (g.k.back() - 1) * g.d.back() + 1;
+    int64_t need =
+        (g.out.back() - 1) * g.s.back() + (g.k.back() - 1) * g.d.back() + 1;
     g.padded.push_back(
         std::max(need, g.in.back() + g.padB.back() + g.padE.back()));
   }
@@ -145,8 +145,8 @@ void padKernels(const std::string &name, const GmView &src, uint64_t dstAddr,
   DType ct = computeTypeOf(src.dtype);
   // Integers pad with their smallest value where floats use -inf.
   if (std::isinf(value) && ct != DType::F32)
-    value = ct == DType::U8 ? 0.0f
-            : src.dtype == DType::I8 ? -128.0f
+    value = ct == DType::U8           ? 0.0f
+            : src.dtype == DType::I8  ? -128.0f
             : src.dtype == DType::I16 ? -32768.0f
                                       : -2147483648.0f;
   fill.store(fill.constant(value, ct), dst);
@@ -186,10 +186,9 @@ GmView windowView(uint64_t addr, DType dt, int64_t n, int64_t c,
 } // namespace
 
 bool isNNOp(Operation *op) {
-  return isa<graph::MaxPoolOp, graph::AvgPoolOp, graph::ConvOp,
-             graph::CumSumOp, graph::GatherElementsOp,
-             graph::ScatterElementsOp, graph::TriluOp, graph::DepthToSpaceOp,
-             graph::SpaceToDepthOp>(op);
+  return isa<graph::MaxPoolOp, graph::AvgPoolOp, graph::ConvOp, graph::CumSumOp,
+             graph::GatherElementsOp, graph::ScatterElementsOp, graph::TriluOp,
+             graph::DepthToSpaceOp, graph::SpaceToDepthOp>(op);
 }
 
 unsigned numAuxOperands(Operation *op) {
@@ -236,8 +235,8 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
   };
   if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {
     std::vector<int64_t> data = shapeOfValue(g.getInput());
-    int64_t axis = g.getAxis() < 0 ? g.getAxis() + (int64_t)data.size()
-                                   : g.getAxis();
+    int64_t axis =
+        g.getAxis() < 0 ? g.getAxis() + (int64_t)data.size() : g.getAxis();
     if (product(data) >= (int64_t(1) << 31)) {
       why = "more than 2^31 elements";
       return false;
@@ -249,8 +248,8 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
       return false;
     }
     std::vector<int64_t> data = shapeOfValue(s.getData());
-    int64_t axis = s.getAxis() < 0 ? s.getAxis() + (int64_t)data.size()
-                                   : s.getAxis();
+    int64_t axis =
+        s.getAxis() < 0 ? s.getAxis() + (int64_t)data.size() : s.getAxis();
     addAux(elementBase(shapeOfValue(s.getIndices()), data, axis), false);
   } else if (auto t = dyn_cast<graph::TriluOp>(op)) {
     std::vector<int64_t> x = shapeOfValue(t.getInput());
@@ -284,8 +283,8 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
                                  product(cg.g.out) * eb);
   } else if (auto cs = dyn_cast<graph::CumSumOp>(op)) {
     std::vector<int64_t> x = shapeOfValue(cs.getInput());
-    int64_t axis = cs.getAxis() < 0 ? cs.getAxis() + (int64_t)x.size()
-                                    : cs.getAxis();
+    int64_t axis =
+        cs.getAxis() < 0 ? cs.getAxis() + (int64_t)x.size() : cs.getAxis();
     int64_t n = x[axis];
     if (n > 4096) {
       why = "CumSum over more than 4096 elements (the triangular matrix "
@@ -312,8 +311,8 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
     addAux(u, true);
   } else if (auto h = dyn_cast<graph::HardmaxOp>(op)) {
     std::vector<int64_t> x = shapeOfValue(h.getInput());
-    int64_t axis = h.getAxis() < 0 ? h.getAxis() + (int64_t)x.size()
-                                   : h.getAxis();
+    int64_t axis =
+        h.getAxis() < 0 ? h.getAxis() + (int64_t)x.size() : h.getAxis();
     addAux(iota(x[axis]), false);
   } else if (isa<graph::ArgMaxOp, graph::ArgMinOp>(op)) {
     npu::Engine e;
@@ -351,14 +350,16 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
   if (auto ge = dyn_cast<graph::GatherElementsOp>(op)) {
     GmView data = inView(0), idx = inView(1);
     std::vector<int64_t> ds = data.shape;
-    int64_t axis = ge.getAxis() < 0 ? ge.getAxis() + (int64_t)ds.size()
-                                    : ge.getAxis();
+    int64_t axis =
+        ge.getAxis() < 0 ? ge.getAxis() + (int64_t)ds.size() : ge.getAxis();
     int64_t count = idx.numElements();
     GatherKernel k;
     k.name = name;
-    k.table = GmView::contiguous(data.addr, data.dtype, {1, data.numElements(), 1});
+    k.table =
+        GmView::contiguous(data.addr, data.dtype, {1, data.numElements(), 1});
     k.index = GmView::contiguous(idx.addr, DType::I32, {count});
-    k.out = GmView::contiguous(outView(0).addr, outView(0).dtype, {1, count, 1});
+    k.out =
+        GmView::contiguous(outView(0).addr, outView(0).dtype, {1, count, 1});
     k.hasBase = true;
     k.base = GmView::contiguous((uint64_t)addrs[2], DType::I32, {count});
     k.scale = contiguousStrides(ds)[axis];
@@ -368,14 +369,15 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
   }
   if (auto se = dyn_cast<graph::ScatterElementsOp>(op)) {
     GmView data = inView(0), idx = inView(1), upd = inView(2), out = outView(0);
-    int64_t axis = se.getAxis() < 0 ? se.getAxis() + (int64_t)data.rank()
-                                    : se.getAxis();
+    int64_t axis =
+        se.getAxis() < 0 ? se.getAxis() + (int64_t)data.rank() : se.getAxis();
     kernels.push_back(copyKernel(name, data, out));
     int64_t count = idx.numElements();
     GatherKernel k;
     k.name = name;
     k.scatter = true;
-    k.table = GmView::contiguous(out.addr, out.dtype, {1, out.numElements(), 1});
+    k.table =
+        GmView::contiguous(out.addr, out.dtype, {1, out.numElements(), 1});
     k.index = GmView::contiguous(idx.addr, DType::I32, {count});
     k.out = GmView::contiguous(upd.addr, upd.dtype, {1, count, 1});
     k.hasBase = true;
@@ -533,7 +535,8 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
         name, colSrc, GmView::contiguous(colAddr, x.dtype, colSrc.shape)));
     MatmulKernel mm;
     mm.name = name;
-    mm.a = {w.addr, w.dtype, {cg.n, G, Mg, Cg * K}, {0, Mg * Cg * K, Cg * K, 1}};
+    mm.a = {
+        w.addr, w.dtype, {cg.n, G, Mg, Cg * K}, {0, Mg * Cg * K, Cg * K, 1}};
     mm.b = GmView::contiguous(colAddr, x.dtype, {cg.n, G, Cg * K, O});
     mm.c = GmView::contiguous(out.addr, out.dtype, {cg.n, G, Mg, O});
     kernels.push_back(mm);

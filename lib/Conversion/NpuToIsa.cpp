@@ -29,8 +29,8 @@ namespace bin = tessera::bin;
 namespace graph = tessera::graph;
 namespace npu = tessera::npu;
 namespace codegen = tessera::codegen;
-using tessera::Tensor;
 using tessera::DType;
+using tessera::Tensor;
 
 static const target::TargetDesc *loadTargetFor(Operation *op,
                                                const std::string &name) {
@@ -73,7 +73,8 @@ namespace {
 // Tiling
 //===----------------------------------------------------------------------===//
 
-struct NpuTilePass : public tessera::conversion::impl::NpuTileBase<NpuTilePass> {
+struct NpuTilePass
+    : public tessera::conversion::impl::NpuTileBase<NpuTilePass> {
   using NpuTileBase::NpuTileBase;
   void runOnOperation() override {
     const target::TargetDesc *t = loadTargetFor(getOperation(), target);
@@ -116,7 +117,9 @@ struct NpuTilePass : public tessera::conversion::impl::NpuTileBase<NpuTilePass> 
 //===----------------------------------------------------------------------===//
 
 constexpr uint64_t kGmAlign = 512;
-uint64_t alignGm(uint64_t x) { return (x + kGmAlign - 1) / kGmAlign * kGmAlign; }
+uint64_t alignGm(uint64_t x) {
+  return (x + kGmAlign - 1) / kGmAlign * kGmAlign;
+}
 
 struct NpuPlanMemoryPass
     : public tessera::conversion::impl::NpuPlanMemoryBase<NpuPlanMemoryPass> {
@@ -264,7 +267,8 @@ struct NpuPlanMemoryPass
 // Code generation
 //===----------------------------------------------------------------------===//
 
-struct NpuToIsaPass : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPass> {
+struct NpuToIsaPass
+    : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPass> {
   using NpuToIsaBase::NpuToIsaBase;
 
   LogicalResult lower(func::FuncOp func, const target::TargetDesc &t) {
@@ -284,13 +288,16 @@ struct NpuToIsaPass : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPas
       return e;
     };
     for (BlockArgument a : entry.getArguments()) {
-      auto n = func.getArgAttrOfType<StringAttr>(a.getArgNumber(), "graph.name");
-      auto at = func.getArgAttrOfType<IntegerAttr>(a.getArgNumber(), "npu.addr");
+      auto n =
+          func.getArgAttrOfType<StringAttr>(a.getArgNumber(), "graph.name");
+      auto at =
+          func.getArgAttrOfType<IntegerAttr>(a.getArgNumber(), "npu.addr");
       if (!at)
         return func.emitError("input without an address");
-      pb.addIo(ioEntry(n ? n.getValue()
-                         : StringRef("input" + std::to_string(a.getArgNumber())),
-                       false, a.getType(), at.getInt()));
+      pb.addIo(
+          ioEntry(n ? n.getValue()
+                    : StringRef("input" + std::to_string(a.getArgNumber())),
+                  false, a.getType(), at.getInt()));
     }
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
@@ -371,8 +378,8 @@ struct NpuToIsaPass : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPas
     const target::TargetDesc *t = loadTargetFor(getOperation(), target);
     if (!t)
       return signalPassFailure();
-    for (auto f : llvm::make_early_inc_range(
-             getOperation().getOps<func::FuncOp>()))
+    for (auto f :
+         llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>()))
       if (failed(lower(f, *t)))
         return signalPassFailure();
   }
@@ -400,7 +407,8 @@ struct IsaInsertSyncPass
         p.emitError(error);
         return signalPassFailure();
       }
-      OwningOpRef<ModuleOp> m = tessera::isa::programToModule(&getContext(), *prog, *t);
+      OwningOpRef<ModuleOp> m =
+          tessera::isa::programToModule(&getContext(), *prog, *t);
       Operation *np = &m->getBody()->front();
       np->setAttr("npu.sync_flag_pairs",
                   Builder(&getContext()).getI64IntegerAttr(stats.flagPairs));

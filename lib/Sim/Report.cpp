@@ -101,20 +101,19 @@ std::string Stats::toText() const {
       (unsigned long long)dramWriteBytes, (unsigned long long)l2HitBytes,
       flops(), matrixFlops, vectorOps, aicpuOps);
   os << buf;
-  std::snprintf(buf, sizeof buf,
-                "roofline bound    %.3f us (compute %.3f us, DRAM %.3f us for "
-                "the %llu bytes that must cross it)\n"
-                "simulated/bound   %.3f\n"
-                "matrix peak       %.1f%%   DRAM bandwidth %.1f%%\n",
-                boundSeconds * 1e6, boundComputeSeconds * 1e6,
-                boundDramSeconds * 1e6,
-                (unsigned long long)compulsoryDramBytes, ratioToBound,
-                seconds > 0 && peakFlopsPerSec > 0
-                    ? 100 * matrixFlops / seconds / peakFlopsPerSec
-                    : 0.0,
-                seconds > 0
-                    ? 100 * (double)dramBytes() / seconds / dramBytesPerSec
-                    : 0.0);
+  std::snprintf(
+      buf, sizeof buf,
+      "roofline bound    %.3f us (compute %.3f us, DRAM %.3f us for "
+      "the %llu bytes that must cross it)\n"
+      "simulated/bound   %.3f\n"
+      "matrix peak       %.1f%%   DRAM bandwidth %.1f%%\n",
+      boundSeconds * 1e6, boundComputeSeconds * 1e6, boundDramSeconds * 1e6,
+      (unsigned long long)compulsoryDramBytes, ratioToBound,
+      seconds > 0 && peakFlopsPerSec > 0
+          ? 100 * matrixFlops / seconds / peakFlopsPerSec
+          : 0.0,
+      seconds > 0 ? 100 * (double)dramBytes() / seconds / dramBytesPerSec
+                  : 0.0);
   os << buf;
   return os.str();
 }

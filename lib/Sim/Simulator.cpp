@@ -662,7 +662,8 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
     // A miss fills whole L2 lines from DRAM: a transfer that needs part of
     // a line still moves (and is charged) the line.
     if (t.l2.present && miss)
-      miss = std::max<uint64_t>(miss, missedLines.size() * (uint64_t)t.l2.lineBytes);
+      miss = std::max<uint64_t>(miss,
+                                missedLines.size() * (uint64_t)t.l2.lineBytes);
     st.l2HitBytes += hitBytes;
     st.dramReadBytes += miss;
     double t1 = start;

@@ -113,7 +113,8 @@ TEST(CodeGen, SoftmaxAndMatmulMatchTheHostOnBothPresets) {
     Tensor x = randomTensor({rows, cols}, 1), w = randomTensor({cols, n}, 2);
     std::map<std::string, Tensor> in{{"x", x}, {"w", w}}, out;
     sim::Stats st;
-    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << name << ": " << err;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err))
+        << name << ": " << err;
     for (int64_t r = 0; r < rows; ++r) {
       float mx = -INFINITY, sum = 0;
       for (int64_t c = 0; c < cols; ++c)
@@ -162,13 +163,15 @@ TEST(SyncInsertion, EveryInsertedWaitIsNeededAndNoneIsMissing) {
           ++caught;
         else
           ADD_FAILURE() << name << ": removing wait " << i << " ("
-                        << bin::opInfo(p.streams[s].instrs[i].op).mnemonic << " "
-                        << p.streams[s].instrs[i].ints[0] << "->"
+                        << bin::opInfo(p.streams[s].instrs[i].op).mnemonic
+                        << " " << p.streams[s].instrs[i].ints[0] << "->"
                         << p.streams[s].instrs[i].ints[1] << ", before "
                         << bin::opInfo(p.streams[s].instrs[i + 1].op).mnemonic
-                        << " " << bin::describeTile(p.streams[s].instrs[i + 1].tiles[0])
-                        << ") of stream "
-                        << s << " went unnoticed (" << e2 << ")";
+                        << " "
+                        << bin::describeTile(
+                               p.streams[s].instrs[i + 1].tiles[0])
+                        << ") of stream " << s << " went unnoticed (" << e2
+                        << ")";
       }
     EXPECT_EQ(waits, stats.flagPairs) << name;
     EXPECT_EQ(caught, waits) << name;
@@ -221,4 +224,3 @@ TEST(CodeGen, SplitKPartialSumsAddUp) {
     EXPECT_NEAR(out["c"].getF(j), acc, 1e-3);
   }
 }
-

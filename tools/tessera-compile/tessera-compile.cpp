@@ -45,22 +45,21 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
 enum class EmitStage { Auto, Graph, Npu, Isa, Asm, Bin };
 static cl::opt<EmitStage> emit(
     "emit", cl::desc("The stage to emit"), cl::init(EmitStage::Auto),
-    cl::values(
-        clEnumValN(EmitStage::Graph, "graph",
-                   "graph dialect IR after import and folding"),
-        clEnumValN(EmitStage::Npu, "npu",
-                   "npu dispatches, fused, tiled and with GM addresses"),
-        clEnumValN(EmitStage::Isa, "isa",
-                   "the isa dialect module (per-core streams, synced)"),
-        clEnumValN(EmitStage::Asm, "asm", "the isa.program alone (assembly)"),
-        clEnumValN(EmitStage::Bin, "bin",
-                   "the .npu program (default for -o *.npu)")),
+    cl::values(clEnumValN(EmitStage::Graph, "graph",
+                          "graph dialect IR after import and folding"),
+               clEnumValN(EmitStage::Npu, "npu",
+                          "npu dispatches, fused, tiled and with GM addresses"),
+               clEnumValN(EmitStage::Isa, "isa",
+                          "the isa dialect module (per-core streams, synced)"),
+               clEnumValN(EmitStage::Asm, "asm",
+                          "the isa.program alone (assembly)"),
+               clEnumValN(EmitStage::Bin, "bin",
+                          "the .npu program (default for -o *.npu)")),
     cl::cat(category));
 static cl::opt<std::string> targetName("target",
                                        cl::desc("edge, dc or a JSON file"),
                                        cl::init("dc"), cl::cat(category));
-static cl::opt<std::string> precision("precision",
-                                      cl::desc("f32, bf16 or f16"),
+static cl::opt<std::string> precision("precision", cl::desc("f32, bf16 or f16"),
                                       cl::init("f32"), cl::cat(category));
 static cl::opt<bool> noFuse("no-fuse", cl::desc("Do not group kernels"),
                             cl::cat(category));

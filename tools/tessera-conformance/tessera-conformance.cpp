@@ -15,11 +15,11 @@
 
 #include "tessera/Conversion/Compile.h"
 #include "tessera/Eval/Interpreter.h"
-#include "tessera/Sim/Simulator.h"
-#include "tessera/Target/Target.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Sim/Simulator.h"
 #include "tessera/Support/Compare.h"
+#include "tessera/Target/Target.h"
 
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
@@ -336,8 +336,8 @@ int main(int argc, char **argv) {
     target::TargetDesc t;
     std::string error;
     if (!target::loadTarget(path, t, error)) {
-      llvm::errs() << "tessera-conformance: --path '" << path
-                   << "': " << error << " (paths: golden, edge, dc, or a "
+      llvm::errs() << "tessera-conformance: --path '" << path << "': " << error
+                   << " (paths: golden, edge, dc, or a "
                    << "target JSON file)\n";
       return 2;
     }
@@ -468,8 +468,8 @@ int main(int argc, char **argv) {
     std::string detail = o.detail;
     std::replace(detail.begin(), detail.end(), '\n', ' ');
     std::replace(detail.begin(), detail.end(), '\t', ' ');
-    table += t + "\t" + result + "\t" + std::to_string(o.aicpuInstrs) +
-             "\t" + std::to_string((uint64_t)o.cycles) + "\t" +
+    table += t + "\t" + result + "\t" + std::to_string(o.aicpuInstrs) + "\t" +
+             std::to_string((uint64_t)o.cycles) + "\t" +
              (listed && !o.passed ? xfail[t] + " [" + detail + "]" : detail) +
              "\n";
   }

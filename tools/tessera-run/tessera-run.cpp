@@ -195,11 +195,12 @@ static int runCheck() {
     auto dt = graph::toDType(type.getElementType());
     if (!dt)
       return fail("input '" + name + "' has an unsupported element type");
-    Tensor x = given.count(name)
-                   ? given[name]
-                   : randomInput(*dt, Shape(type.getShape().begin(),
-                                            type.getShape().end()),
-                                 i + 1);
+    Tensor x =
+        given.count(name)
+            ? given[name]
+            : randomInput(*dt,
+                          Shape(type.getShape().begin(), type.getShape().end()),
+                          i + 1);
     goldenInputs.push_back(x);
     simInputs[name] = x;
   }
@@ -234,8 +235,8 @@ static int runCheck() {
     bool pass = lowPrecision ? r.cosine >= 0.999 && r.shapeMatches
                              : r.mismatches == 0 && r.shapeMatches;
     ok = ok && pass;
-    llvm::outs() << (pass ? "PASS " : "FAIL ") << name << ": "
-                 << r.summary() << "\n";
+    llvm::outs() << (pass ? "PASS " : "FAIL ") << name << ": " << r.summary()
+                 << "\n";
   }
   if (stats)
     llvm::outs() << st.toText();
@@ -247,7 +248,8 @@ static int runCheck() {
     f << st.toJson() << "\n";
   }
   llvm::outs() << (ok ? "check passed" : "check FAILED") << " ("
-               << (lowPrecision ? "cosine >= 0.999" : "|err| <= 1e-3 + 1e-3 * |golden|")
+               << (lowPrecision ? "cosine >= 0.999"
+                                : "|err| <= 1e-3 + 1e-3 * |golden|")
                << ")\n";
   return ok ? 0 : 1;
 }

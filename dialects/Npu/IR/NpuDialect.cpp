@@ -20,8 +20,9 @@ void NpuDialect::initialize() {
 LogicalResult DispatchOp::verify() {
   Block &body = getBody().front();
   if (body.getNumArguments() != getInputs().size())
-    return emitOpError("has ") << getInputs().size() << " operands but its body "
-                               << body.getNumArguments() << " arguments";
+    return emitOpError("has ")
+           << getInputs().size() << " operands but its body "
+           << body.getNumArguments() << " arguments";
   for (auto [operand, arg] : llvm::zip(getInputs(), body.getArguments())) {
     auto a = cast<RankedTensorType>(operand.getType());
     auto b = dyn_cast<RankedTensorType>(arg.getType());
@@ -32,15 +33,13 @@ LogicalResult DispatchOp::verify() {
   }
   auto yield = cast<YieldOp>(body.getTerminator());
   if (yield.getValues().size() != getResults().size())
-    return emitOpError("yields ") << yield.getValues().size()
-                                  << " values for " << getResults().size()
-                                  << " results";
+    return emitOpError("yields ") << yield.getValues().size() << " values for "
+                                  << getResults().size() << " results";
   for (auto [v, r] : llvm::zip(yield.getValues(), getResults()))
     if (cast<RankedTensorType>(v.getType()).getShape() !=
         cast<RankedTensorType>(r.getType()).getShape())
-      return emitOpError("result type ")
-             << r.getType() << " and yielded type " << v.getType()
-             << " differ in shape";
+      return emitOpError("result type ") << r.getType() << " and yielded type "
+                                         << v.getType() << " differ in shape";
   if (auto addrs = getAddrs())
     if (addrs->size() != getInputs().size() + getResults().size() +
                              (getScratch() ? getScratch()->size() : 0))

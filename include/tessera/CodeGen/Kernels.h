@@ -1,4 +1,5 @@
-//===- Kernels.h - Target-aware NPU kernels and their code generator -*- C++ -*-===//
+//===- Kernels.h - Target-aware NPU kernels and their code generator -*- C++
+//-*-===//
 //
 // The MLIR-free back end of the compiler. The npu -> isa conversion describes
 // each npu.dispatch as one of the kernels below (GM views of its operands and
@@ -41,15 +42,15 @@ struct GmView {
 //===----------------------------------------------------------------------===//
 
 enum class VKind : uint8_t {
-  Load,    // input view -> tile
-  Const,   // a constant (vdup), broadcast in every dimension
-  Unary,   // opcode: vexp, vabs, ...
-  Binary,  // opcode: vadd, ...
-  Scalar,  // opcode: vadds/vmuls/vmaxs/vmins with `imm`
-  Cmp,     // vcmp with `cmp`, result u8 (0/1)
-  Select,  // vsel(a != 0 ? b : c)
-  Cast,    // vcast to `type`
-  Reduce,  // vredsum/max/min over the kernel's trailing reduced dims
+  Load,   // input view -> tile
+  Const,  // a constant (vdup), broadcast in every dimension
+  Unary,  // opcode: vexp, vabs, ...
+  Binary, // opcode: vadd, ...
+  Scalar, // opcode: vadds/vmuls/vmaxs/vmins with `imm`
+  Cmp,    // vcmp with `cmp`, result u8 (0/1)
+  Select, // vsel(a != 0 ? b : c)
+  Cast,   // vcast to `type`
+  Reduce, // vredsum/max/min over the kernel's trailing reduced dims
 };
 
 struct VNode {

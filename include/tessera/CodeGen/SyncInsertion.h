@@ -1,4 +1,5 @@
-//===- SyncInsertion.h - Flags between pipes from a dependency analysis -*- C++ -*-===//
+//===- SyncInsertion.h - Flags between pipes from a dependency analysis -*- C++
+//-*-===//
 //
 // Each core's pipes run their queues in order and concurrently; only flags
 // order them. insertSync walks every stream in program order, records each
