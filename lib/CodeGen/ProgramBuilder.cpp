@@ -128,10 +128,12 @@ bool ProgramBuilder::flushDeferred(const std::vector<Region> *conflictsWith,
 
 void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
                                  const std::vector<Region> &regions) {
+  // Deferred reductions this kernel depends on (or overwrites) go first.
+  // They were planned when deferred; should one still fail, finish()
+  // reports it.
   std::string error;
-  // Deferred reductions this kernel depends on (or overwrites) go first;
-  // their generation cannot fail (they were planned when deferred).
-  (void)flushDeferred(&regions, error);
+  if (!flushDeferred(&regions, error) && deferredError_.empty())
+    deferredError_ = error;
   ++stats_.kernels;
   bool conflict = false;
   for (const Region &r : regions) {
@@ -289,6 +291,10 @@ bool ProgramBuilder::addAiCpu(const AiCpuKernel &k, std::string &error) {
 }
 
 bool ProgramBuilder::finish(bin::Program &out, std::string &error) {
+  if (!deferredError_.empty()) {
+    error = deferredError_;
+    return false;
+  }
   if (!flushDeferred(nullptr, error))
     return false;
   out = finish();

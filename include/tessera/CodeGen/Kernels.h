@@ -248,6 +248,7 @@ private:
   // independent deferred reductions, which spread over the vector cores.
   uint32_t vectorStart_ = 0;
   bool flushing_ = false;
+  std::string deferredError_;
   bool aiCpuJoined_ = false; // the AI-CPU ran work: it joins every barrier
   bool flushDeferred(const std::vector<Region> *conflictsWith,
                      std::string &error);
