@@ -346,10 +346,10 @@ namespace {
 bool hasDataOrRowOp(npu::DispatchOp d, bool &row, bool &trailingKeep) {
   row = false;
   trailingKeep = true;
-  if (d.getScratch() || d.getInputs().size() > 0 &&
-                            llvm::any_of(d.getBody().front(), [](Operation &o) {
-                              return numAuxOperands(&o) > 0;
-                            }))
+  // Kernels with scratch or extra constant operands stay on their own.
+  if (d.getScratch() || llvm::any_of(d.getBody().front(), [](Operation &o) {
+        return numAuxOperands(&o) > 0;
+      }))
     return true;
   for (Operation &o : d.getBody().front().without_terminator()) {
     if (isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp, graph::TileOp,

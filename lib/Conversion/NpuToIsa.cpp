@@ -423,6 +423,7 @@ struct IsaInsertSyncPass
 void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
                                            const PipelineOptions &o) {
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGraphDecompose());
   pm.addPass(createGraphToNpu({o.precision, o.target}));
   if (o.fuse)
     pm.addPass(createNpuFuse());

@@ -148,6 +148,7 @@ int main(int argc, char **argv) {
     conversion::PipelineOptions po;
     po.target = targetName;
     po.precision = precision;
+    pm.addPass(conversion::createGraphDecompose());
     pm.addPass(conversion::createGraphToNpu({po.precision, po.target}));
     if (!noFuse)
       pm.addPass(conversion::createNpuFuse());

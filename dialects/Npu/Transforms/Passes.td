@@ -4,6 +4,17 @@
 
 include "mlir/Pass/PassBase.td"
 
+def GraphDecompose : Pass<"tessera-graph-decompose", "mlir::ModuleOp"> {
+  let summary = "Rewrite composite graph ops into primitive ones";
+  let description = [{
+    Ops with no NPU kernel of their own become the graph ops of their ONNX
+    function definitions: `graph.nll_loss` (a GatherElements of the target
+    class, the class weights by Gather, `ignore_index` masking, the
+    reduction) and `graph.softmax_cross_entropy_loss` (LogSoftmax over axis
+    1, then the NLL loss).
+  }];
+}
+
 def GraphToNpu : Pass<"tessera-graph-to-npu", "mlir::ModuleOp"> {
   let summary = "Wrap every graph op into an npu.dispatch with storage types";
   let description = [{
