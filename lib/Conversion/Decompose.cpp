@@ -10,10 +10,17 @@
 //     none -> l;  sum -> sum(l);  mean -> sum(l) / sum(w[ts] * ok)
 //   softmax_cross_entropy_loss(s, t, w?) = (nll_loss(log_softmax(s, 1), t, w),
 //                                           log_softmax(s, 1))
+//   resize(x) of floats: every mode (nearest, linear, cubic; any coordinate
+//     transformation; tf_crop_and_resize with extrapolation 0) is linear and
+//     separable, so each resized axis d is a matmul by a constant matrix
+//     W_d[out_d, in_d] whose column j is the golden 1-D resize of e_j: the
+//     interpolation runs on the matrix engine, its weights computed once at
+//     compile time by the same code as the golden reference.
 //
 //===----------------------------------------------------------------------===//
 #include "Graph/IR/GraphDialect.h"
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Golden/DataKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -110,6 +117,94 @@ Value nllLoss(OpBuilder &b, Location loc, Value x, Value t, Value w,
   return graph::DivOp::create(b, loc, resultType, total, count);
 }
 
+/// W_d for one axis of a resize, or failure (reported) / std::nullopt when
+/// the axis is the identity.
+FailureOr<std::optional<tessera::Tensor>>
+resizeMatrix(graph::ResizeOp op, int64_t d) {
+  namespace golden = tessera::golden;
+  int64_t rank = op.getInput().getType().getRank();
+  int64_t n = op.getInput().getType().getDimSize(d), m = op.getSizes()[d];
+  golden::ResizeOptions o;
+  auto mode = golden::parseResizeMode(op.getMode());
+  auto tr = golden::parseCoordinateTransform(op.getCoordinateTransformationMode());
+  auto nm = golden::parseNearestMode(op.getNearestMode());
+  if (!mode || !tr || !nm)
+    return op.emitError("unknown resize mode"), failure();
+  o.mode = *mode;
+  o.transform = *tr;
+  o.nearestMode = *nm;
+  o.sizes = {m};
+  o.scales = {op.getScales()[d]};
+  if (!op.getRoi().empty())
+    o.roi = {op.getRoi()[d], op.getRoi()[rank + d]};
+  o.cubicCoeffA = op.getCubicCoeffA().convertToDouble();
+  o.excludeOutside = op.getExcludeOutside();
+  o.extrapolationValue = 0.0;
+  tessera::Tensor w(tessera::DType::F32, {m, n});
+  bool identity = m == n;
+  for (int64_t j = 0; j < n; ++j) {
+    tessera::Tensor e(tessera::DType::F32, {n});
+    e.setF(j, 1.0f);
+    llvm::Expected<tessera::Tensor> col = golden::resize(e, o);
+    if (!col)
+      return op.emitError("resize: ") << llvm::toString(col.takeError()),
+             failure();
+    for (int64_t i = 0; i < m; ++i) {
+      float v = col->getF(i);
+      w.setF(i * n + j, v);
+      identity = identity && v == (i == j ? 1.0f : 0.0f);
+    }
+  }
+  if (identity)
+    return std::optional<tessera::Tensor>();
+  return std::optional<tessera::Tensor>(std::move(w));
+}
+
+/// Resize of a float tensor as one constant matmul per resized axis.
+LogicalResult decomposeResize(graph::ResizeOp op) {
+  auto xt = op.getInput().getType();
+  Type f = xt.getElementType();
+  if (!isa<FloatType>(f))
+    return success(); // left for graph-to-npu to report
+  if (op.getCoordinateTransformationMode() == "tf_crop_and_resize" &&
+      op.getExtrapolationValue().convertToDouble() != 0.0)
+    return success(); // affine, not linear: left alone
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  SmallVector<int64_t> shape(xt.getShape().begin(), xt.getShape().end());
+  for (int64_t d = 0; d < xt.getRank(); ++d) {
+    auto w = resizeMatrix(op, d);
+    if (failed(w))
+      return failure();
+    if (!*w)
+      continue;
+    int64_t n = shape[d], m = op.getSizes()[d];
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < d; ++i)
+      outer *= shape[i];
+    for (int64_t i = d + 1; i < (int64_t)shape.size(); ++i)
+      inner *= shape[i];
+    tessera::Tensor wt = (*w)->castTo(*graph::toDType(f));
+    Value wc = graph::ConstantOp::create(
+                   b, loc,
+                   cast<ElementsAttr>(graph::tensorToElements(b.getContext(), wt)))
+                   .getResult();
+    // y[o, :, i] = W @ x[o, :, i]
+    Value x3 = graph::ReshapeOp::create(
+        b, loc, tensor({outer, n, inner}, f), x,
+        b.getDenseI64ArrayAttr({outer, n, inner}));
+    Value y3 = graph::MatMulOp::create(b, loc, tensor({outer, m, inner}, f), wc,
+                                       x3);
+    shape[d] = m;
+    x = graph::ReshapeOp::create(b, loc, tensor(shape, f), y3,
+                                 b.getDenseI64ArrayAttr(shape));
+  }
+  op.getResult().replaceAllUsesWith(x);
+  op->erase();
+  return success();
+}
+
 struct GraphDecomposePass
     : public tessera::conversion::impl::GraphDecomposeBase<
           GraphDecomposePass> {
@@ -118,10 +213,16 @@ struct GraphDecomposePass
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp>(op))
+      if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,
+              graph::ResizeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      if (auto r = dyn_cast<graph::ResizeOp>(op)) {
+        if (failed(decomposeResize(r)))
+          return signalPassFailure();
+        continue;
+      }
       OpBuilder b(op);
       Location loc = op->getLoc();
       if (auto n = dyn_cast<graph::NLLLossOp>(op)) {

@@ -31,3 +31,16 @@ func.func @sce(%s: tensor<3x5xf32>, %t: tensor<3xi64>) -> (tensor<3xf32>, tensor
   %0:2 = graph.softmax_cross_entropy_loss %s, %t {reduction = "none"} : (tensor<3x5xf32>, tensor<3xi64>) -> (tensor<3xf32>, tensor<3x5xf32>)
   return %0#0, %0#1 : tensor<3xf32>, tensor<3x5xf32>
 }
+
+// A linear 2x upsample of the last two axes: one constant matmul per axis
+// (the weights of the golden 1-D resize: 0.75/0.25 taps).
+// CHECK-LABEL: func.func @resize
+// CHECK: %[[W0:.*]] = graph.constant dense<{{\[\[}}1.000000e+00, 0.000000e+00], [7.500000e-01, 2.500000e-01], [2.500000e-01, 7.500000e-01], [0.000000e+00, 1.000000e+00]]> : tensor<4x2xf32>
+// CHECK: graph.reshape %arg0 {{.*}} -> tensor<1x2x2xf32>
+// CHECK: graph.matmul %[[W0]], {{.*}} -> tensor<1x4x2xf32>
+// CHECK: graph.matmul {{.*}} -> tensor<4x4x1xf32>
+// CHECK-NOT: graph.resize
+func.func @resize(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  %0 = graph.resize %x {mode = "linear", sizes = array<i64: 1, 1, 4, 4>, scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
