@@ -199,7 +199,8 @@ struct NpuPlanMemoryPass
         used[off] = size;
         peak = std::max(peak, off + size);
         addr[r] = scratchBase + off;
-        live.push_back({lastUse.count(r) ? lastUse[r] : i, off});
+        live.push_back({probes ? ds.size() : lastUse.count(r) ? lastUse[r] : i,
+                        off});
       }
       // Scratch lives while the dispatch runs; a matmul's split-K partial
       // sums until its result is used (their reduction may run late).
@@ -322,6 +323,22 @@ struct NpuToIsaPass
       pb.addConst(std::move(blob));
     }
     pb.setGmBytes((uint64_t)gmBytes.getInt());
+    // Probes: every intermediate dispatch result (views alias another
+    // buffer, outputs are outputs already) as an extra output, in dispatch
+    // order, named after its ONNX node.
+    if (probes) {
+      llvm::DenseSet<Value> outputs(ret.getOperands().begin(),
+                                    ret.getOperands().end());
+      for (auto d : entry.getOps<npu::DispatchOp>()) {
+        if (d.getEngine() == npu::Engine::view || !d.getAddrs())
+          continue;
+        unsigned nIn = d.getInputs().size();
+        for (auto [i, r] : llvm::enumerate(d.getResults()))
+          if (!outputs.count(r))
+            pb.addIo(ioEntry("probe:" + nodeName(d) + "#" + std::to_string(i),
+                             true, r.getType(), (*d.getAddrs())[nIn + i]));
+      }
+    }
     for (auto d : entry.getOps<npu::DispatchOp>()) {
       auto addrs = d.getAddrs();
       if (!addrs)
@@ -428,8 +445,8 @@ void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
   if (o.fuse)
     pm.addPass(createNpuFuse());
   pm.addPass(createNpuTile({o.target}));
-  pm.addPass(createNpuPlanMemory({o.target}));
-  pm.addPass(createNpuToIsa({o.target}));
+  pm.addPass(createNpuPlanMemory({o.target, o.probes}));
+  pm.addPass(createNpuToIsa({o.target, o.probes}));
   pm.addPass(createIsaInsertSync());
 }
 

@@ -63,6 +63,12 @@ static cl::opt<std::string> precision("precision", cl::desc("f32, bf16 or f16"),
                                       cl::init("f32"), cl::cat(category));
 static cl::opt<bool> noFuse("no-fuse", cl::desc("Do not group kernels"),
                             cl::cat(category));
+static cl::opt<bool> probes(
+    "probes",
+    cl::desc("Export every intermediate kernel result as an extra output "
+             "(probe:NODE#i), kept alive to the end, for tessera-run "
+             "--check-all"),
+    cl::cat(category));
 static cl::opt<std::string> weightsFile(
     "weights",
     cl::desc("Write constants of at least 4 KiB to this file beside the "
@@ -153,9 +159,9 @@ int main(int argc, char **argv) {
     if (!noFuse)
       pm.addPass(conversion::createNpuFuse());
     pm.addPass(conversion::createNpuTile({po.target}));
-    pm.addPass(conversion::createNpuPlanMemory({po.target}));
+    pm.addPass(conversion::createNpuPlanMemory({po.target, probes}));
     if (emit != EmitStage::Npu) {
-      pm.addPass(conversion::createNpuToIsa({po.target}));
+      pm.addPass(conversion::createNpuToIsa({po.target, probes}));
       pm.addPass(conversion::createIsaInsertSync());
     }
   }

@@ -85,6 +85,12 @@ static cl::opt<bool> check(
              "compare every output (max abs/rel error, cosine, Euclidean "
              "similarity); inputs default to seeded random values"),
     cl::cat(category));
+static cl::opt<bool> checkAll(
+    "check-all",
+    cl::desc("(.npu) --check, and also compare every intermediate tensor the "
+             "program exports as a probe (compile with --probes); names the "
+             "first ONNX node whose result diverges"),
+    cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
@@ -204,7 +210,23 @@ static int runCheck() {
     goldenInputs.push_back(x);
     simInputs[name] = x;
   }
-  FailureOr<std::vector<Tensor>> golden = evaluateFunction(func, goldenInputs);
+  // With --check-all, every op's result by ONNX node name (the last op of
+  // a node: the one the node's kernel computes).
+  std::map<std::string, std::vector<Tensor>> byNode;
+  OpResultCallback record = nullptr;
+  if (checkAll)
+    record = [&](Operation *op, ArrayRef<Tensor> results) {
+      Location loc = op->getLoc();
+      if (auto f = dyn_cast<FusedLoc>(loc))
+        for (Location l : f.getLocations())
+          if (isa<NameLoc>(l))
+            loc = l;
+      if (auto n = dyn_cast<NameLoc>(loc))
+        byNode[n.getName().str()] =
+            std::vector<Tensor>(results.begin(), results.end());
+    };
+  FailureOr<std::vector<Tensor>> golden =
+      evaluateFunction(func, goldenInputs, record);
   if (failed(golden))
     return 1;
 
@@ -237,6 +259,47 @@ static int runCheck() {
     ok = ok && pass;
     llvm::outs() << (pass ? "PASS " : "FAIL ") << name << ": " << r.summary()
                  << "\n";
+  }
+  if (checkAll) {
+    // Probes in program order; the first that diverges names its node.
+    int compared = 0, skipped = 0, total = 0;
+    bool diverged = false;
+    for (const bin::IoEntry &e : prog.io) {
+      StringRef name(e.name);
+      if (!e.isOutput || !name.consume_front("probe:"))
+        continue;
+      ++total;
+      auto hash = name.rfind('#');
+      std::string node = name.substr(0, hash).str();
+      unsigned idx = 0;
+      name.substr(hash + 1).getAsInteger(10, idx);
+      auto it = byNode.find(node);
+      auto out = outputs.find(e.name);
+      if (it == byNode.end() || idx >= it->second.size() ||
+          out == outputs.end() ||
+          it->second[idx].numElements() != out->second.numElements()) {
+        ++skipped; // no golden counterpart (folded or decomposed away)
+        continue;
+      }
+      const Tensor &expected = it->second[idx];
+      Tensor actual =
+          out->second.castTo(expected.dtype()).reshaped(expected.shape());
+      CompareResult r = compareTensors(actual, expected, 1e-3, 1e-3);
+      ++compared;
+      bool pass = lowPrecision ? r.cosine >= 0.999 : r.mismatches == 0;
+      if (!pass && !diverged) {
+        diverged = true;
+        ok = false;
+        llvm::outs() << "first divergence at ONNX node '" << node
+                     << "' (result " << idx << "): " << r.summary() << "\n";
+      }
+    }
+    if (total == 0)
+      llvm::outs() << "no probes in the program (compile with --probes)\n";
+    else
+      llvm::outs() << "probes: " << compared << " compared, " << skipped
+                   << " without a golden counterpart"
+                   << (diverged ? "" : ", all match") << "\n";
   }
   if (stats)
     llvm::outs() << st.toText();
@@ -282,7 +345,7 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
-  if (StringRef(inputFile).ends_with(".npu") && check)
+  if (StringRef(inputFile).ends_with(".npu") && (check || checkAll))
     return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
     sim::RunNpuOptions opts;

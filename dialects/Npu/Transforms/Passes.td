@@ -72,6 +72,8 @@ def NpuPlanMemory : Pass<"tessera-npu-plan-memory", "mlir::ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", "\"dc\"",
            "Target preset name or JSON file">,
+    Option<"probes", "probes", "bool", "false",
+           "Keep every dispatch result alive to the end (for probes)">,
   ];
 }
 
@@ -86,6 +88,9 @@ def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", "\"dc\"",
            "Target preset name or JSON file">,
+    Option<"probes", "probes", "bool", "false",
+           "Export every dispatch result as a program output named "
+           "probe:NODE#i (for tessera-run --check-all)">,
   ];
   let dependentDialects = ["tessera::isa::IsaDialect"];
 }

@@ -21,6 +21,8 @@ struct PipelineOptions {
   std::string target = "dc";
   std::string precision = "f32";
   bool fuse = true;
+  /// Export every intermediate result as a probe output.
+  bool probes = false;
 };
 
 /// The whole lowering: graph -> npu (fused, tiled, planned) -> isa (synced).
