@@ -466,6 +466,152 @@ static Instr instr(Opcode op, std::initializer_list<Tile> tiles,
   return in;
 }
 
+namespace {
+
+/// One tile of a vector kernel being emitted: where it sits in the
+/// iteration space, where its buffers are.
+struct TileContext {
+  const Normalized &n;
+  const TilePlan &plan;
+  int split;
+  Space local;
+  std::vector<int64_t> idx, ext;
+  uint64_t base = 0;
+  /// An input whose tile is already in local memory (a matmul epilogue's
+  /// accumulator): its load becomes a local copy.
+  int preloadedInput = -1;
+  Tile preloaded;
+};
+
+/// Emits every node (loads, vector instructions, stores) of one tile.
+void emitTile(const TileContext &tc,
+              const std::function<void(const Instr &)> &E) {
+  const Normalized &n = tc.n;
+  const TilePlan &plan = tc.plan;
+  int split = tc.split, dims = (int)n.space.size();
+  Space local = tc.local;
+  uint64_t base = tc.base;
+  const std::vector<int64_t> &idx = tc.idx, &ext = tc.ext;
+  auto localTile = [&](uint64_t off, DType dt, const std::vector<bool> &one) {
+    Shape shape;
+    for (int d = split; d < dims; ++d)
+      shape.push_back(one[d] ? 1 : ext[d]);
+    return bin::makeTile(local, off, dt, shape);
+  };
+  auto gmTile = [&](const GmView &v) {
+    Tile t;
+    t.space = Space::GM;
+    t.dtype = v.dtype;
+    t.rank = (uint8_t)(dims - split);
+    uint64_t off = 0;
+    for (int d = 0; d < dims; ++d)
+      if (v.shape[d] != 1)
+        off += (uint64_t)(idx[d] * v.strides[d]);
+    t.offset = v.addr + off * dtypeByteSize(v.dtype);
+    for (int d = split; d < dims; ++d) {
+      t.shape[d - split] = v.shape[d] == 1 ? 1 : ext[d];
+      t.strides[d - split] = v.strides[d];
+    }
+    return t;
+  };
+  // 2-D [rows, cols] view of a contiguous local buffer for reductions.
+  auto reduceTiles = [&](const VNode &src, uint64_t srcOff, uint64_t dstOff,
+                         DType dt, Tile &s2, Tile &d1, int64_t &missing) {
+    int64_t rows = 1, cols = 1;
+    missing = 1;
+    for (int d = split; d < dims; ++d) {
+      int64_t e = src.one[d] ? 1 : ext[d];
+      if (d >= dims - n.reduced) {
+        cols *= e;
+        if (src.one[d])
+          missing *= ext[d];
+      } else {
+        rows *= e;
+      }
+    }
+    s2 = bin::makeTile(local, srcOff, dt, {rows, cols});
+    d1 = bin::makeTile(local, dstOff, dt, {rows});
+  };
+  for (size_t i = 0; i < n.nodes.size(); ++i) {
+    const VNode &v = n.nodes[i];
+    Tile dst = localTile(base + plan.nodeOff[i], v.type, v.one);
+    auto opnd = [&](int o) {
+      return localTile(base + plan.nodeOff[o], n.nodes[o].type,
+                       n.nodes[o].one);
+    };
+    switch (v.kind) {
+    case VKind::Load: {
+      if (v.input == tc.preloadedInput) {
+        E(instr(tc.preloaded.dtype == v.type ? Opcode::VAddS : Opcode::VCast,
+                {dst, tc.preloaded}, {tc.preloaded.dtype == v.type ? 0 : 1}));
+        break;
+      }
+      const GmView &view = n.inputs[v.input];
+      Tile src = gmTile(view);
+      if (plan.loadStage[i] != ~0ull) {
+        Tile stage = localTile(base + plan.loadStage[i], view.dtype, v.one);
+        E(instr(Opcode::DmaLd, {stage, src}));
+        E(instr(Opcode::VCast, {dst, stage}, {1}));
+      } else {
+        E(instr(Opcode::DmaLd, {dst, src}));
+      }
+      break;
+    }
+    case VKind::Const:
+      E(instr(Opcode::VDup, {dst}, {}, v.imm));
+      break;
+    case VKind::Unary:
+      E(instr(v.opcode, {dst, opnd(v.a)}));
+      break;
+    case VKind::Binary:
+      E(instr(v.opcode, {dst, opnd(v.a), opnd(v.b)}, {0}));
+      break;
+    case VKind::Scalar:
+      E(instr(v.opcode, {dst, opnd(v.a)}, {}, v.imm));
+      break;
+    case VKind::Cmp:
+      E(instr(Opcode::VCmp, {dst, opnd(v.a), opnd(v.b)}, {v.cmp}));
+      break;
+    case VKind::Select:
+      E(instr(Opcode::VSel, {dst, opnd(v.a), opnd(v.b), opnd(v.c)}));
+      break;
+    case VKind::Cast:
+      E(instr(Opcode::VCast, {dst, opnd(v.a)}, {1}));
+      break;
+    case VKind::Reduce: {
+      Tile s2, d1;
+      int64_t missing;
+      reduceTiles(n.nodes[v.a], base + plan.nodeOff[v.a],
+                  base + plan.nodeOff[i], v.type, s2, d1, missing);
+      if (s2.shape[1] > 1) {
+        E(instr(v.opcode, {d1, s2}));
+        if (missing > 1 && v.opcode == Opcode::VRedSum)
+          E(instr(Opcode::VMulS, {d1, d1}, {}, (float)missing));
+      } else {
+        bool sum = v.opcode == Opcode::VRedSum;
+        Tile s1 = bin::makeTile(local, s2.offset, v.type, {s2.shape[0]});
+        E(instr(sum ? Opcode::VMulS : Opcode::VAddS, {d1, s1}, {},
+                sum ? (float)missing : 0.0f));
+      }
+      break;
+    }
+    }
+    for (size_t s = 0; s < n.stores.size(); ++s) {
+      if (n.stores[s].node != (int)i)
+        continue;
+      const GmView &view = n.stores[s].view;
+      Tile src = dst;
+      if (plan.storeStage[s] != ~0ull) {
+        src = localTile(base + plan.storeStage[s], view.dtype, v.one);
+        E(instr(Opcode::VCast, {src, dst}, {1}));
+      }
+      E(instr(Opcode::DmaSt, {gmTile(view), src}));
+    }
+  }
+}
+
+} // namespace
+
 bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
                                std::string &error) {
   Space local;
@@ -519,139 +665,28 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
   }
   beginKernel(coreRefs, regions);
 
-  const std::string &loc = k.name;
-  std::vector<int64_t> idx(dims), ext(dims);
-  auto localTile = [&](uint64_t off, DType dt, const std::vector<bool> &one) {
-    Shape shape;
-    for (int d = split; d < dims; ++d)
-      shape.push_back(one[d] ? 1 : ext[d]);
-    return bin::makeTile(local, off, dt, shape);
-  };
-  auto gmTile = [&](const GmView &v) {
-    Tile t;
-    t.space = Space::GM;
-    t.dtype = v.dtype;
-    t.rank = (uint8_t)(dims - split);
-    uint64_t off = 0;
-    for (int d = 0; d < dims; ++d)
-      if (v.shape[d] != 1)
-        off += (uint64_t)(idx[d] * v.strides[d]);
-    t.offset = v.addr + off * dtypeByteSize(v.dtype);
-    for (int d = split; d < dims; ++d) {
-      t.shape[d - split] = v.shape[d] == 1 ? 1 : ext[d];
-      t.strides[d - split] = v.strides[d];
-    }
-    return t;
-  };
-  // 2-D [rows, cols] view of a contiguous local buffer for reductions.
-  auto reduceTiles = [&](const VNode &src, uint64_t srcOff, uint64_t dstOff,
-                         DType dt, Tile &s2, Tile &d1, int64_t &missing) {
-    int64_t rows = 1, cols = 1;
-    missing = 1;
-    for (int d = split; d < dims; ++d) {
-      int64_t e = src.one[d] ? 1 : ext[d];
-      if (d >= dims - n.reduced) {
-        cols *= e;
-        if (src.one[d])
-          missing *= ext[d];
-      } else {
-        rows *= e;
-      }
-    }
-    s2 = bin::makeTile(local, srcOff, dt, {rows, cols});
-    d1 = bin::makeTile(local, dstOff, dt, {rows});
-  };
-
   for (int64_t c = 0; c < cores; ++c) {
     int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
+    uint32_t core = (uint32_t)((c + vectorStart_) % t_.coreTypes[ct].count);
+    auto E = [&](const Instr &in) { emit(ct, core, in, k.name); };
+    TileContext tc{n, plan, split, local};
+    tc.idx.assign(dims, 0);
+    tc.ext.assign(dims, 1);
     for (int64_t tIdx = first; tIdx < last; ++tIdx) {
-      uint64_t base = (uint64_t)(tIdx - first) % 2 * half;
+      tc.base = (uint64_t)(tIdx - first) % 2 * half;
       int64_t rest = tIdx / blocks, b = tIdx % blocks;
       for (int d = split - 1; d >= 0; --d) {
-        idx[d] = rest % n.space[d];
+        tc.idx[d] = rest % n.space[d];
         rest /= n.space[d];
       }
-      idx[split] = b * block;
+      tc.idx[split] = b * block;
       for (int d = split; d < dims; ++d) {
         if (d > split)
-          idx[d] = 0;
-        ext[d] = d == split ? std::min(block, n.space[d] - idx[d]) : n.space[d];
+          tc.idx[d] = 0;
+        tc.ext[d] =
+            d == split ? std::min(block, n.space[d] - tc.idx[d]) : n.space[d];
       }
-      for (size_t i = 0; i < n.nodes.size(); ++i) {
-        const VNode &v = n.nodes[i];
-        Tile dst = localTile(base + plan.nodeOff[i], v.type, v.one);
-        auto opnd = [&](int o) {
-          return localTile(base + plan.nodeOff[o], n.nodes[o].type,
-                           n.nodes[o].one);
-        };
-        auto E = [&](const Instr &in) {
-          emit(ct, (uint32_t)((c + vectorStart_) % t_.coreTypes[ct].count), in,
-               loc);
-        };
-        switch (v.kind) {
-        case VKind::Load: {
-          const GmView &view = n.inputs[v.input];
-          Tile src = gmTile(view);
-          if (plan.loadStage[i] != ~0ull) {
-            Tile stage = localTile(base + plan.loadStage[i], view.dtype, v.one);
-            E(instr(Opcode::DmaLd, {stage, src}));
-            E(instr(Opcode::VCast, {dst, stage}, {1}));
-          } else {
-            E(instr(Opcode::DmaLd, {dst, src}));
-          }
-          break;
-        }
-        case VKind::Const:
-          E(instr(Opcode::VDup, {dst}, {}, v.imm));
-          break;
-        case VKind::Unary:
-          E(instr(v.opcode, {dst, opnd(v.a)}));
-          break;
-        case VKind::Binary:
-          E(instr(v.opcode, {dst, opnd(v.a), opnd(v.b)}, {0}));
-          break;
-        case VKind::Scalar:
-          E(instr(v.opcode, {dst, opnd(v.a)}, {}, v.imm));
-          break;
-        case VKind::Cmp:
-          E(instr(Opcode::VCmp, {dst, opnd(v.a), opnd(v.b)}, {v.cmp}));
-          break;
-        case VKind::Select:
-          E(instr(Opcode::VSel, {dst, opnd(v.a), opnd(v.b), opnd(v.c)}));
-          break;
-        case VKind::Cast:
-          E(instr(Opcode::VCast, {dst, opnd(v.a)}, {1}));
-          break;
-        case VKind::Reduce: {
-          Tile s2, d1;
-          int64_t missing;
-          reduceTiles(n.nodes[v.a], base + plan.nodeOff[v.a],
-                      base + plan.nodeOff[i], v.type, s2, d1, missing);
-          if (s2.shape[1] > 1) {
-            E(instr(v.opcode, {d1, s2}));
-            if (missing > 1 && v.opcode == Opcode::VRedSum)
-              E(instr(Opcode::VMulS, {d1, d1}, {}, (float)missing));
-          } else {
-            bool sum = v.opcode == Opcode::VRedSum;
-            Tile s1 = bin::makeTile(local, s2.offset, v.type, {s2.shape[0]});
-            E(instr(sum ? Opcode::VMulS : Opcode::VAddS, {d1, s1}, {},
-                    sum ? (float)missing : 0.0f));
-          }
-          break;
-        }
-        }
-        for (size_t s = 0; s < n.stores.size(); ++s) {
-          if (n.stores[s].node != (int)i)
-            continue;
-          const GmView &view = n.stores[s].view;
-          Tile src = dst;
-          if (plan.storeStage[s] != ~0ull) {
-            src = localTile(base + plan.storeStage[s], view.dtype, v.one);
-            E(instr(Opcode::VCast, {src, dst}, {1}));
-          }
-          E(instr(Opcode::DmaSt, {gmTile(view), src}));
-        }
-      }
+      emitTile(tc, E);
     }
   }
   return true;
