@@ -101,9 +101,10 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   int64_t tm, tn, ck, step;
   if (ms.unified) {
     // One big local memory and no cache behind it: large output tiles cut
-    // the DRAM re-reads of A and B (each is read N/tn and M/tm times).
-    tm = 1024;
-    tn = 1024;
+    // the DRAM re-reads of A and B (each is read N/tn and M/tm times). An
+    // epilogue needs room for its own buffers beside them.
+    tm = k.epilogue ? 512 : 1024;
+    tn = k.epilogue ? 512 : 1024;
     ck = es >= 4 ? 256 : 512;
   } else {
     tm = 128;
@@ -293,6 +294,34 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   uint64_t partBytes = (uint64_t)(d.batch * d.m * d.n * 4);
   if (split > 1) // the partial sums are what this kernel writes
     regions[2] = {k.partialsAddr, k.partialsAddr + split * partBytes, true};
+  // A layer group: where the accumulator sits in the vector unit's memory,
+  // the epilogue runs on each output tile there, and C never makes a round
+  // trip through GM.
+  bool localEpi = false;
+  uint64_t epiBase = 0, epiBytes = 0;
+  if (k.epilogue && ms.unified && split == 1 && d.batch == 1 &&
+      k.epilogue->space.size() == 2) {
+    epiBase = cBase + (cDouble ? 2 : 1) * cBytes;
+    uint64_t cap = t_.space(ms.l1).bytes;
+    if (epiBase < cap) {
+      epiBytes = cap - epiBase;
+      localEpi = emitEpilogueTile(*k.epilogue, ms.coreType, 0, ms.l1, epiBase,
+                                  epiBytes, 0, tm, 0, tn, Tile(), k.name,
+                                  /*planOnly=*/true);
+    }
+  }
+  if (localEpi) {
+    for (size_t i = 1; i < k.epilogue->inputs.size(); ++i) {
+      Region rr{0, 0, false};
+      k.epilogue->inputs[i].byteRange(rr.lo, rr.hi);
+      regions.push_back(rr);
+    }
+    for (const VStore &st : k.epilogue->stores) {
+      Region rw{0, 0, true};
+      st.view.byteRange(rw.lo, rw.hi);
+      regions.push_back(rw);
+    }
+  }
   beginKernel(refs, regions);
 
   auto batchOffset = [&](const GmView &v, int64_t bi) {
@@ -391,14 +420,28 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
         E(mk(Opcode::Fix, {out, cTile}, {0}, k.scale));
         continue;
       }
+      if (localEpi) {
+        emitEpilogueTile(*k.epilogue, ms.coreType, core, ms.l1, epiBase,
+                         epiBytes, m0, mt, n0, nt, cTile, k.name,
+                         /*planOnly=*/false);
+        continue;
+      }
       Tile out =
           gm(k.c, cOff + m0 * k.c.strides[r - 2] + n0 * k.c.strides[r - 1], mt,
              nt);
       E(mk(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
     }
   }
+  // Otherwise the epilogue reads C back from GM (after any split-K sum).
+  auto epilogueFromGm = [&]() {
+    if (!k.epilogue || localEpi)
+      return true;
+    Tiling vt;
+    return planVector(*k.epilogue, vt, error) &&
+           addVector(*k.epilogue, vt, error);
+  };
   if (split == 1)
-    return true;
+    return epilogueFromGm();
   // c = sum of the partials (then ReLU), on the vector unit.
   VectorKernel sum;
   sum.name = k.name;
@@ -429,7 +472,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   c.byteRange(out.lo, out.hi);
   def.regions.push_back(out);
   deferred_.push_back(std::move(def));
-  return true;
+  return epilogueFromGm();
 }
 
 } // namespace tessera::codegen

@@ -536,8 +536,7 @@ void emitTile(const TileContext &tc,
     const VNode &v = n.nodes[i];
     Tile dst = localTile(base + plan.nodeOff[i], v.type, v.one);
     auto opnd = [&](int o) {
-      return localTile(base + plan.nodeOff[o], n.nodes[o].type,
-                       n.nodes[o].one);
+      return localTile(base + plan.nodeOff[o], n.nodes[o].type, n.nodes[o].one);
     };
     switch (v.kind) {
     case VKind::Load: {
@@ -689,6 +688,35 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
       emitTile(tc, E);
     }
   }
+  return true;
+}
+
+bool ProgramBuilder::emitEpilogueTile(const VectorKernel &epi,
+                                      uint32_t coreType, uint32_t core,
+                                      Space local, uint64_t regionBase,
+                                      uint64_t regionBytes, int64_t m0,
+                                      int64_t mt, int64_t n0, int64_t nt,
+                                      const Tile &acc, const std::string &loc,
+                                      bool planOnly) {
+  // The epilogue keeps the matmul's 2-D tiling: no coalescing; buffers are
+  // sized for this tile.
+  Normalized n;
+  n.space = {mt, nt};
+  n.inputs = epi.inputs;
+  n.nodes = epi.nodes;
+  n.stores = epi.stores;
+  TilePlan plan;
+  if (!planTile(n, 0, mt, regionBytes, t_.space(local).align, plan))
+    return false;
+  if (planOnly)
+    return true;
+  TileContext tc{n, plan, 0, local};
+  tc.idx = {m0, n0};
+  tc.ext = {mt, nt};
+  tc.base = regionBase;
+  tc.preloadedInput = 0;
+  tc.preloaded = acc;
+  emitTile(tc, [&](const Instr &in) { emit(coreType, core, in, loc); });
   return true;
 }
 

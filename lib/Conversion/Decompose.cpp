@@ -64,15 +64,15 @@ Value nllLoss(OpBuilder &b, Location loc, Value x, Value t, Value w,
     Value eq = graph::EqualOp::create(b, loc, tensor(ts, b.getI1Type()), t,
                                       scalarConst(b, loc, it, (double)*ignore));
     ok = graph::NotOp::create(b, loc, eq.getType(), eq);
-    safe = graph::WhereOp::create(b, loc, tt, ok, t,
-                                  scalarConst(b, loc, it, 0));
+    safe =
+        graph::WhereOp::create(b, loc, tt, ok, t, scalarConst(b, loc, it, 0));
   }
   SmallVector<int64_t> idxShape(ts.begin(), ts.end());
   idxShape.insert(idxShape.begin() + 1, 1);
   Value idx = graph::ReshapeOp::create(b, loc, tensor(idxShape, it), safe,
                                        b.getDenseI64ArrayAttr(idxShape));
-  Value g = graph::GatherElementsOp::create(b, loc, tensor(idxShape, f), x,
-                                            idx, b.getI64IntegerAttr(1));
+  Value g = graph::GatherElementsOp::create(b, loc, tensor(idxShape, f), x, idx,
+                                            b.getI64IntegerAttr(1));
   Value loss = graph::ReshapeOp::create(b, loc, tensor(ts, f), g,
                                         b.getDenseI64ArrayAttr(ts));
   loss = graph::NegOp::create(b, loc, loss.getType(), loss);
@@ -83,13 +83,13 @@ Value nllLoss(OpBuilder &b, Location loc, Value x, Value t, Value w,
     loss = graph::MulOp::create(b, loc, loss.getType(), loss, weightOf);
   }
   if (ok) {
-    Value okf = graph::CastOp::create(b, loc, tensor(ts, f), ok,
-                                      TypeAttr::get(f));
+    Value okf =
+        graph::CastOp::create(b, loc, tensor(ts, f), ok, TypeAttr::get(f));
     loss = graph::MulOp::create(b, loc, loss.getType(), loss, okf);
-    weightOf = weightOf ? graph::MulOp::create(b, loc, loss.getType(),
-                                               weightOf, okf)
-                              .getResult()
-                        : okf;
+    weightOf = weightOf
+                   ? graph::MulOp::create(b, loc, loss.getType(), weightOf, okf)
+                         .getResult()
+                   : okf;
   }
   if (reduction == "none")
     return loss;
@@ -119,14 +119,15 @@ Value nllLoss(OpBuilder &b, Location loc, Value x, Value t, Value w,
 
 /// W_d for one axis of a resize, or failure (reported) / std::nullopt when
 /// the axis is the identity.
-FailureOr<std::optional<tessera::Tensor>>
-resizeMatrix(graph::ResizeOp op, int64_t d) {
+FailureOr<std::optional<tessera::Tensor>> resizeMatrix(graph::ResizeOp op,
+                                                       int64_t d) {
   namespace golden = tessera::golden;
   int64_t rank = op.getInput().getType().getRank();
   int64_t n = op.getInput().getType().getDimSize(d), m = op.getSizes()[d];
   golden::ResizeOptions o;
   auto mode = golden::parseResizeMode(op.getMode());
-  auto tr = golden::parseCoordinateTransform(op.getCoordinateTransformationMode());
+  auto tr =
+      golden::parseCoordinateTransform(op.getCoordinateTransformationMode());
   auto nm = golden::parseNearestMode(op.getNearestMode());
   if (!mode || !tr || !nm)
     return op.emitError("unknown resize mode"), failure();
@@ -186,16 +187,17 @@ LogicalResult decomposeResize(graph::ResizeOp op) {
     for (int64_t i = d + 1; i < (int64_t)shape.size(); ++i)
       inner *= shape[i];
     tessera::Tensor wt = (*w)->castTo(*graph::toDType(f));
-    Value wc = graph::ConstantOp::create(
-                   b, loc,
-                   cast<ElementsAttr>(graph::tensorToElements(b.getContext(), wt)))
-                   .getResult();
+    Value wc =
+        graph::ConstantOp::create(
+            b, loc,
+            cast<ElementsAttr>(graph::tensorToElements(b.getContext(), wt)))
+            .getResult();
     // y[o, :, i] = W @ x[o, :, i]
-    Value x3 = graph::ReshapeOp::create(
-        b, loc, tensor({outer, n, inner}, f), x,
-        b.getDenseI64ArrayAttr({outer, n, inner}));
-    Value y3 = graph::MatMulOp::create(b, loc, tensor({outer, m, inner}, f), wc,
-                                       x3);
+    Value x3 =
+        graph::ReshapeOp::create(b, loc, tensor({outer, n, inner}, f), x,
+                                 b.getDenseI64ArrayAttr({outer, n, inner}));
+    Value y3 =
+        graph::MatMulOp::create(b, loc, tensor({outer, m, inner}, f), wc, x3);
     shape[d] = m;
     x = graph::ReshapeOp::create(b, loc, tensor(shape, f), y3,
                                  b.getDenseI64ArrayAttr(shape));
@@ -206,8 +208,7 @@ LogicalResult decomposeResize(graph::ResizeOp op) {
 }
 
 struct GraphDecomposePass
-    : public tessera::conversion::impl::GraphDecomposeBase<
-          GraphDecomposePass> {
+    : public tessera::conversion::impl::GraphDecomposeBase<GraphDecomposePass> {
   using GraphDecomposeBase::GraphDecomposeBase;
 
   void runOnOperation() override {
@@ -242,9 +243,9 @@ struct GraphDecomposePass
           op->emitError("unknown reduction '") << s.getReduction() << "'";
           return signalPassFailure();
         }
-        Value lp = graph::LogSoftmaxOp::create(b, loc, s.getScores().getType(),
-                                               s.getScores(),
-                                               b.getI64IntegerAttr(1));
+        Value lp =
+            graph::LogSoftmaxOp::create(b, loc, s.getScores().getType(),
+                                        s.getScores(), b.getI64IntegerAttr(1));
         Value r = nllLoss(b, loc, lp, s.getLabels(), s.getWeights(),
                           s.getReduction(), s.getIgnoreIndex(),
                           cast<RankedTensorType>(s.getOutput().getType()));

@@ -182,6 +182,15 @@ public:
 
   bool run(std::vector<Kernel> &kernels, std::string &why);
 
+  /// Matmul epilogues: `seed` (the product, a value inside the body) is
+  /// input 0, read from `seedAddr`; ops up to and including `after` are
+  /// skipped.
+  void setSeed(Value seed, uint64_t seedAddr, Operation *after) {
+    seed_ = seed;
+    seedAddr_ = seedAddr;
+    skipUpTo_ = after;
+  }
+
 private:
   bool setUpSpace(std::string &why);
   /// GM view of operand `i` (or of a result) with model shape `shape`
@@ -206,6 +215,9 @@ private:
   llvm::DenseMap<Value, int> nodes_;
   // Loads with a non-numpy alignment (batch-norm parameters per channel).
   std::map<std::pair<unsigned, std::vector<int64_t>>, int> alignedLoads_;
+  Value seed_;
+  uint64_t seedAddr_ = 0;
+  Operation *skipUpTo_ = nullptr;
 };
 
 } // namespace
@@ -340,7 +352,17 @@ bool VectorTranslator::run(std::vector<Kernel> &kernels, std::string &why) {
   k_.name = nodeName(op_);
   if (!setUpSpace(why))
     return false;
+  bool skipping = skipUpTo_ != nullptr;
+  if (seed_) {
+    k_.inputs.push_back(alignedView(
+        seedAddr_, dtypeOfValue(op_.getResults()[0]), shapeOfValue(seed_)));
+    nodes_[seed_] = k_.load(0);
+  }
   for (Operation &o : body.without_terminator()) {
+    if (skipping) {
+      skipping = &o != skipUpTo_;
+      continue;
+    }
     if (isa<graph::ConstantOp>(&o)) {
       if (!scalarOf(o.getResult(0))) {
         why = "a non-splat constant inside a vector group";
@@ -1228,18 +1250,106 @@ static bool isDataOp(Operation *op) {
 // Matrix, gather, top-k
 //===----------------------------------------------------------------------===//
 
+/// Merges an epilogue's leading dims so its space has `rank` dims (C's
+/// folded shape), when every view and value walks them contiguously (or
+/// broadcasts over all of them). Leaves the kernel unchanged otherwise.
+static void collapseLeadingDims(VectorKernel &k, int rank) {
+  int r = (int)k.space.size();
+  if (rank < 1 || r <= rank)
+    return;
+  int lead = r - rank + 1; // dims [0, lead) become one
+  auto mergeable = [&](const GmView &v) {
+    bool anyFull = false, allFull = true;
+    for (int i = 0; i < lead; ++i) {
+      bool full = v.shape[i] != 1 || k.space[i] == 1;
+      anyFull |= v.shape[i] != 1;
+      allFull &= full;
+    }
+    if (!anyFull)
+      return true; // broadcast over all of them
+    if (!allFull)
+      return false;
+    for (int i = 0; i + 1 < lead; ++i)
+      if (k.space[i + 1] != 1 && k.space[i] != 1 &&
+          v.strides[i] != v.strides[i + 1] * v.shape[i + 1])
+        return false;
+    return true;
+  };
+  for (const GmView &v : k.inputs)
+    if (!mergeable(v))
+      return;
+  for (const VStore &s : k.stores)
+    if (!mergeable(s.view))
+      return;
+  for (const VNode &n : k.nodes)
+    for (int i = 1; i < lead; ++i)
+      if (n.one[i] != n.one[0] && k.space[i] != 1 && k.space[0] != 1)
+        return;
+  auto merge = [&](GmView &v) {
+    int64_t n = 1, stride = 0;
+    for (int i = 0; i < lead; ++i) {
+      n *= v.shape[i];
+      if (v.shape[i] != 1)
+        stride = v.strides[i] * 1; // innermost full dim's stride
+    }
+    // The stride of the merged dim is that of its innermost full dim.
+    for (int i = lead - 1; i >= 0; --i)
+      if (v.shape[i] != 1) {
+        stride = v.strides[i];
+        break;
+      }
+    v.shape.erase(v.shape.begin(), v.shape.begin() + lead);
+    v.strides.erase(v.strides.begin(), v.strides.begin() + lead);
+    v.shape.insert(v.shape.begin(), n);
+    v.strides.insert(v.strides.begin(), n == 1 ? 0 : stride);
+  };
+  for (GmView &v : k.inputs)
+    merge(v);
+  for (VStore &s : k.stores)
+    merge(s.view);
+  int64_t n = 1;
+  for (int i = 0; i < lead; ++i)
+    n *= k.space[i];
+  k.space.erase(k.space.begin(), k.space.begin() + lead);
+  k.space.insert(k.space.begin(), n);
+  for (VNode &v : k.nodes) {
+    bool one = true;
+    for (int i = 0; i < lead; ++i)
+      one = one && (v.one[i] || false);
+    // A value is one in the merged dim when it is one in all of them.
+    v.one.erase(v.one.begin(), v.one.begin() + lead);
+    v.one.insert(v.one.begin(), one);
+  }
+}
+
 static bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
                             std::vector<Kernel> &kernels, std::string &why) {
   Block &body = d.getBody().front();
   Operation *mm = nullptr;
   MatmulKernel k;
   k.name = nodeName(d);
+  // After the product: a scale by a scalar and a ReLU run in the FIX pipe;
+  // anything else makes the whole tail a vector epilogue.
+  bool fixOnly = true;
+  for (Operation &o : body.without_terminator()) {
+    if (isa<graph::MatMulOp, graph::GemmOp, graph::ConstantOp>(&o))
+      continue;
+    bool scalarRhs = false;
+    if (isa<graph::MulOp, graph::DivOp>(&o)) {
+      auto c = o.getOperand(1).getDefiningOp<graph::ConstantOp>();
+      auto attr = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+      scalarRhs =
+          attr && attr.isSplat() && isa<FloatType>(attr.getElementType());
+    }
+    if (!scalarRhs && !isa<graph::ReluOp>(&o))
+      fixOnly = false;
+  }
   for (Operation &o : body.without_terminator()) {
     if (isa<graph::MatMulOp, graph::GemmOp>(&o)) {
       mm = &o;
       continue;
     }
-    if (isa<graph::ConstantOp>(&o))
+    if (isa<graph::ConstantOp>(&o) || !fixOnly)
       continue;
     // Fused epilogue: scale by a scalar and ReLU (the FIX pipe does both).
     if (auto mul = dyn_cast<graph::MulOp>(&o)) {
@@ -1338,6 +1448,20 @@ static bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
       k.b.strides = {bst[r - 2], bst[r - 1]};
       k.c = GmView::contiguous(k.c.addr, k.c.dtype, {m, cfull[r - 1]});
     }
+  }
+  if (!fixOnly) {
+    // The product is the epilogue's input 0, at the result's address; the
+    // epilogue writes the result in place. Its space is C's folded 2-D
+    // shape when every view allows (a local-memory epilogue on chips whose
+    // matrix and vector units share it), else C's model shape.
+    VectorTranslator et(d, addrs);
+    et.setSeed(mm->getResult(0), (uint64_t)addrs[nIn], mm);
+    std::vector<Kernel> ek;
+    if (!et.run(ek, why))
+      return false;
+    VectorKernel epi = std::get<VectorKernel>(ek[0]);
+    collapseLeadingDims(epi, (int)k.c.shape.size());
+    k.epilogue = epi;
   }
   // Split-K partial sums go to the dispatch's scratch (tessera-npu-tile
   // asks for it when it splits K).

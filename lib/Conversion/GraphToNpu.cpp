@@ -573,14 +573,69 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     return true;
   }
 
+  /// c = an elementwise group fed by a linear layer (matmul with a 2-D
+  /// weight), on a chip whose accumulator the vector unit can read.
+  bool tryMatrixEpilogue(npu::DispatchOp c) {
+    if (!unifiedLocal || c.getEngine() != npu::Engine::vector)
+      return false;
+    bool row, trail;
+    if (hasDataOrRowOp(c, row, trail) || row)
+      return false;
+    for (Value in : c.getInputs()) {
+      auto p = in.getDefiningOp<npu::DispatchOp>();
+      if (!p || p.getEngine() != npu::Engine::matrix ||
+          p.getNumResults() != 1 || !p->hasOneUse() ||
+          p->getBlock() != c->getBlock())
+        continue;
+      graph::MatMulOp mm;
+      for (Operation &o : p.getBody().front())
+        if (auto m = dyn_cast<graph::MatMulOp>(&o))
+          mm = m;
+      if (!mm || cast<RankedTensorType>(mm.getRhs().getType()).getRank() != 2 ||
+          cast<RankedTensorType>(mm.getLhs().getType()).getRank() < 2)
+        continue;
+      auto pt = cast<RankedTensorType>(p.getResult(0).getType());
+      bool fits = c.getNumResults() == 1 &&
+                  cast<RankedTensorType>(c.getResult(0).getType()).getShape() ==
+                      pt.getShape();
+      for (Value v : c.getInputs())
+        fits = fits &&
+               broadcastsInto(cast<RankedTensorType>(v.getType()).getShape(),
+                              pt.getShape());
+      if (!fits)
+        continue;
+      merge(p, c, false, npu::Engine::matrix);
+      return true;
+    }
+    return false;
+  }
+
+  bool unifiedLocal = false;
+
   void runOnOperation() override {
+    std::string error;
+    tessera::target::TargetDesc t;
+    if (!tessera::target::loadTarget(target, t, error)) {
+      emitError(getOperation().getLoc())
+          << "target '" << target << "': " << error;
+      return signalPassFailure();
+    }
+    // Does one local space serve both the accumulator and the vector unit?
+    unifiedLocal = false;
+    for (const auto &ct : t.coreTypes)
+      if (ct.hasPipe(tessera::target::Pipe::M) &&
+          ct.hasPipe(tessera::target::Pipe::V))
+        for (auto sp : ct.spaces)
+          if (t.spaceServes(sp, tessera::target::Space::L0C) &&
+              t.spaceServes(sp, tessera::target::Space::UB))
+            unifiedLocal = true;
     bool changed = true;
     while (changed) {
       changed = false;
       SmallVector<npu::DispatchOp> ds;
       getOperation().walk([&](npu::DispatchOp d) { ds.push_back(d); });
       for (npu::DispatchOp d : ds)
-        if (tryEpilogue(d) || tryVector(d)) {
+        if (tryEpilogue(d) || tryMatrixEpilogue(d) || tryVector(d)) {
           changed = true;
           break;
         }

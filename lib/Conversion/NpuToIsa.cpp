@@ -199,7 +199,9 @@ struct NpuPlanMemoryPass
         used[off] = size;
         peak = std::max(peak, off + size);
         addr[r] = scratchBase + off;
-        live.push_back({probes ? ds.size() : lastUse.count(r) ? lastUse[r] : i,
+        live.push_back({probes             ? ds.size()
+                        : lastUse.count(r) ? lastUse[r]
+                                           : i,
                         off});
       }
       // Scratch lives while the dispatch runs; a matmul's split-K partial
@@ -443,7 +445,7 @@ void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
   pm.addPass(createGraphDecompose());
   pm.addPass(createGraphToNpu({o.precision, o.target}));
   if (o.fuse)
-    pm.addPass(createNpuFuse());
+    pm.addPass(createNpuFuse({o.target}));
   pm.addPass(createNpuTile({o.target}));
   pm.addPass(createNpuPlanMemory({o.target, o.probes}));
   pm.addPass(createNpuToIsa({o.target, o.probes}));

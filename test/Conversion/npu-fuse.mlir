@@ -58,3 +58,16 @@ func.func @nofuse(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
   %1 = graph.transpose %0 {perm = array<i64: 1, 0>} : (tensor<4x8xf32>) -> tensor<8x4xf32>
   return %1 : tensor<8x4xf32>
 }
+
+// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-fuse=target=edge | FileCheck %s --check-prefix=EDGE
+// On edge the matrix accumulator and the vector unit share the local
+// memory: a residual add after a linear layer joins it as a vector epilogue
+// (dc keeps the separate vector kernel above).
+// EDGE-LABEL: func.func @epilogue
+// EDGE: npu.dispatch matrix
+// EDGE:   graph.matmul
+// EDGE:   graph.relu
+// EDGE:   graph.add
+// EDGE-NEXT: npu.yield
+// EDGE-NOT: npu.dispatch vector
+// EDGE-LABEL: func.func @nofuse

@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
     pm.addPass(conversion::createGraphDecompose());
     pm.addPass(conversion::createGraphToNpu({po.precision, po.target}));
     if (!noFuse)
-      pm.addPass(conversion::createNpuFuse());
+      pm.addPass(conversion::createNpuFuse({po.target}));
     pm.addPass(conversion::createNpuTile({po.target}));
     pm.addPass(conversion::createNpuPlanMemory({po.target, probes}));
     if (emit != EmitStage::Npu) {

@@ -44,8 +44,14 @@ def NpuFuse : Pass<"tessera-npu-fuse", "mlir::ModuleOp"> {
     their iteration spaces agree, so chains of elementwise, normalization
     and activation ops run from local memory without a GM round trip.
     A scalar multiply/divide and a ReLU after a matmul become its FIX-pipe
-    epilogue.
+    epilogue. On a target whose matrix accumulator shares local memory with
+    the vector unit (`edge`), any elementwise group after a linear layer
+    becomes the matmul's epilogue, run on each output tile in local memory.
   }];
+  let options = [
+    Option<"target", "target", "std::string", "\"dc\"",
+           "Target preset or JSON file">,
+  ];
 }
 
 def NpuTile : Pass<"tessera-npu-tile", "mlir::ModuleOp"> {

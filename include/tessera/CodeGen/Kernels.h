@@ -17,6 +17,7 @@
 #include "tessera/Target/Target.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,12 @@ struct MatmulKernel {
   /// GM scratch for split-K partial sums (f32), when the tiling splits K;
   /// ~0 when there is none.
   uint64_t partialsAddr = ~0ull;
+  /// Elementwise work after the product (a layer group): a vector kernel
+  /// over C's 2-D space [M, N] whose input 0 is the product itself. Where
+  /// the matrix engine's accumulator shares local memory with the vector
+  /// unit (edge) it runs on each output tile in local memory; elsewhere C
+  /// goes to GM and the epilogue reads it back.
+  std::optional<VectorKernel> epilogue;
 };
 
 /// Gather: out[o, j, i] = table[o, row(j), i] (ONNX Gather along an axis);
@@ -224,6 +231,14 @@ private:
   void beginKernel(const std::vector<CoreRef> &cores,
                    const std::vector<Region> &regions);
   int vectorCoreType(target::Space &local) const;
+  /// Emits `epi` for the output tile rows [m0, m0+mt) x cols [n0, n0+nt)
+  /// whose product is already in local memory (`acc`), with buffers in
+  /// [regionBase, regionBase + regionBytes). False if they do not fit.
+  bool emitEpilogueTile(const VectorKernel &epi, uint32_t coreType,
+                        uint32_t core, target::Space local, uint64_t regionBase,
+                        uint64_t regionBytes, int64_t m0, int64_t mt,
+                        int64_t n0, int64_t nt, const bin::Tile &acc,
+                        const std::string &loc, bool planOnly);
   int matrixCoreType() const;
 
   const target::TargetDesc &t_;

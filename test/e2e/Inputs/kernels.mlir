@@ -5,7 +5,7 @@ func.func @main(%x: tensor<1x2048xf32> {graph.name = "x"}, %w: tensor<2048x576xf
                 %a: tensor<200x96xf32> {graph.name = "a"}, %b: tensor<96x130xf32> {graph.name = "b"})
     -> (tensor<1x576xf32> {graph.name = "decode"}, tensor<96x700xf32> {graph.name = "softmax"},
         tensor<2x4x9x9xf32> {graph.name = "conv"}, tensor<2x4x4x4xf32> {graph.name = "pool"},
-        tensor<200x130xf32> {graph.name = "mm_relu"}) {
+        tensor<200x130xf32> {graph.name = "mm_relu"}, tensor<200x130xf32> {graph.name = "mm_epilogue"}) {
   // Decode-shaped matmul: split-K partial sums on dc.
   %0 = graph.matmul %x, %w : (tensor<1x2048xf32>, tensor<2048x576xf32>) -> tensor<1x576xf32>
   // Rows spread over many tiles and cores.
@@ -19,5 +19,10 @@ func.func @main(%x: tensor<1x2048xf32> {graph.name = "x"}, %w: tensor<2048x576xf
   // Odd-sized matmul with a fused ReLU epilogue.
   %4 = graph.matmul %a, %b : (tensor<200x96xf32>, tensor<96x130xf32>) -> tensor<200x130xf32>
   %5 = graph.relu %4 : (tensor<200x130xf32>) -> tensor<200x130xf32>
-  return %0, %1, %2, %3, %5 : tensor<1x576xf32>, tensor<96x700xf32>, tensor<2x4x9x9xf32>, tensor<2x4x4x4xf32>, tensor<200x130xf32>
+  // A linear layer with a bias and a GELU: on edge a local-memory epilogue.
+  %bias = graph.constant dense<0.125> : tensor<130xf32>
+  %6 = graph.matmul %a, %b : (tensor<200x96xf32>, tensor<96x130xf32>) -> tensor<200x130xf32>
+  %7 = graph.add %6, %bias : (tensor<200x130xf32>, tensor<130xf32>) -> tensor<200x130xf32>
+  %8 = graph.gelu %7 : (tensor<200x130xf32>) -> tensor<200x130xf32>
+  return %0, %1, %2, %3, %5, %8 : tensor<1x576xf32>, tensor<96x700xf32>, tensor<2x4x9x9xf32>, tensor<2x4x4x4xf32>, tensor<200x130xf32>, tensor<200x130xf32>
 }
