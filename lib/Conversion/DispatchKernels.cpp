@@ -1286,13 +1286,10 @@ static void collapseLeadingDims(VectorKernel &k, int rank) {
       if (n.one[i] != n.one[0] && k.space[i] != 1 && k.space[0] != 1)
         return;
   auto merge = [&](GmView &v) {
+    // The merged dim's stride is that of its innermost full dim.
     int64_t n = 1, stride = 0;
-    for (int i = 0; i < lead; ++i) {
+    for (int i = 0; i < lead; ++i)
       n *= v.shape[i];
-      if (v.shape[i] != 1)
-        stride = v.strides[i] * 1; // innermost full dim's stride
-    }
-    // The stride of the merged dim is that of its innermost full dim.
     for (int i = lead - 1; i >= 0; --i)
       if (v.shape[i] != 1) {
         stride = v.strides[i];
@@ -1313,10 +1310,10 @@ static void collapseLeadingDims(VectorKernel &k, int rank) {
   k.space.erase(k.space.begin(), k.space.begin() + lead);
   k.space.insert(k.space.begin(), n);
   for (VNode &v : k.nodes) {
+    // A value is one in the merged dim when it is one in all of them.
     bool one = true;
     for (int i = 0; i < lead; ++i)
-      one = one && (v.one[i] || false);
-    // A value is one in the merged dim when it is one in all of them.
+      one = one && v.one[i];
     v.one.erase(v.one.begin(), v.one.begin() + lead);
     v.one.insert(v.one.begin(), one);
   }
