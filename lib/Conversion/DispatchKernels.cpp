@@ -54,6 +54,7 @@ std::optional<DType> storageDType(Type t, DType precision, bool keepFloat) {
     return *d;
   case DType::I64:
   case DType::I32:
+  case DType::U16: // every uint16 value is an int32 value
     return DType::I32;
   case DType::Bool:
   case DType::U8:

@@ -34,8 +34,8 @@ bool translateDispatch(npu::DispatchOp op, llvm::ArrayRef<int64_t> addrs,
 bool engineFor(mlir::Operation *op, npu::Engine &engine, std::string &why,
                bool aicpuAvailable = true);
 
-/// Storage dtype in GM of a model element type (f64 -> f32, i64 -> i32,
-/// bool -> u8; floats -> `precision` unless `keep`).
+/// Storage dtype in GM of a model element type (f64 -> f32, i64 and u16 ->
+/// i32, bool -> u8; floats -> `precision` unless `keep`).
 std::optional<DType> storageDType(mlir::Type elementType, DType precision,
                                   bool keepFloat);
 
