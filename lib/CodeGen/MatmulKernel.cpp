@@ -170,12 +170,27 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
     tn = std::max<int64_t>(minTn, roundUp(tn / 2, 16));
   while (jobs() < cores && tm > 16)
     tm = std::max<int64_t>(16, roundUp(tm / 2, 16));
+  // Thin tiles (decode) stream B and wait out one DMA latency per K chunk
+  // (the set_flag after a chunk's loads drains the pipe): take the largest
+  // chunk L1 holds, double-buffered.
+  bool thin = !ms.unified && tm <= 16;
+  if (thin) {
+    while (ck + step <= roundUp(d.k, 16)) {
+      int64_t save = ck;
+      ck += step;
+      if (!fits()) {
+        ck = save;
+        break;
+      }
+    }
+  }
   // Still too few tiles (decode: M = 1, N small): split K across cores;
   // each writes f32 partial sums that a vector kernel adds up.
   int64_t split = 1;
   int64_t chunks = (d.k + ck - 1) / ck;
-  if (jobs() < cores && chunks >= 4) {
-    split = std::min<int64_t>((cores + jobs() - 1) / jobs(), chunks / 2);
+  if (jobs() < cores && chunks >= (thin ? 2 : 4)) {
+    split = std::min<int64_t>((cores + jobs() - 1) / jobs(),
+                              thin ? chunks : chunks / 2);
     int64_t per = (chunks + split - 1) / split;
     split = (chunks + per - 1) / per;
   }

@@ -17,9 +17,10 @@ func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2
 }
 
 // Decode (M = 1) is DRAM-bound: N is narrowed until every cube core streams
-// its share of the weights.
+// its share of the weights, and the thin tiles take the largest K chunk L1
+// holds (each chunk ends with one DMA latency).
 // DC-LABEL: func.func @decode
-// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 16, 128, 128, 32, 1>}
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 16, 128, 448, 32, 1>}
 // EDGE-LABEL: func.func @decode
 // EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 1024, 256, 256, 1>}
 func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1x3072xf32> {
@@ -45,7 +46,7 @@ func.func @softmax(%x: tensor<512x1024xf32>) -> tensor<512x1024xf32> {
 // split across cores (the 5th tiling entry); the partial sums need GM
 // scratch, which the tiling pass requests.
 // DC-LABEL: func.func @splitk
-// DC: npu.dispatch matrix{{.*}}attributes {cores = 20 : i64, layout = "nz", scratch = array<i64: 9216>, tiling = array<i64: 16, 128, 128, 32, 4>}
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", scratch = array<i64: 11520>, tiling = array<i64: 16, 128, 448, 32, 5>}
 func.func @splitk(%a: tensor<1x2048xf32>, %b: tensor<2048x576xf32>) -> tensor<1x576xf32> {
   %0 = graph.matmul %a, %b : (tensor<1x2048xf32>, tensor<2048x576xf32>) -> tensor<1x576xf32>
   return %0 : tensor<1x576xf32>
