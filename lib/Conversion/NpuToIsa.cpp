@@ -208,7 +208,7 @@ struct NpuPlanMemoryPass
       // sums until its result is used (their reduction may run late).
       size_t scratchEnd = i;
       if (d.getEngine() == npu::Engine::matrix && d.getTiling() &&
-          d.getTiling()->size() == 5 && (*d.getTiling())[4] > 1) {
+          d.getTiling()->size() >= 5 && (*d.getTiling())[4] > 1) {
         scratchEnd = ds.size();
         for (Value r : d.getResults())
           if (lastUse.count(r) && !llvm::any_of(r.getUsers(), [](Operation *u) {
