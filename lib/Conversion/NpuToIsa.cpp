@@ -388,6 +388,16 @@ struct NpuToIsaPass
     if (!m)
       return func.emitError("cannot build the isa program");
     Operation *progOp = &m->getBody()->front();
+    // What the code generator did, for --emit=isa readers.
+    Builder b(func.getContext());
+    const codegen::BuildStats &bs = pb.stats();
+    progOp->setAttr("npu.kernels", b.getI64IntegerAttr((int64_t)bs.kernels));
+    progOp->setAttr("npu.cross_core_barriers",
+                    b.getI64IntegerAttr((int64_t)bs.crossCoreBarriers));
+    progOp->setAttr("npu.aicpu_kernels",
+                    b.getI64IntegerAttr((int64_t)bs.aicpuKernels));
+    if (auto peak = func->getAttrOfType<IntegerAttr>("npu.gm_activation_peak"))
+      progOp->setAttr("npu.gm_activation_peak", peak);
     progOp->moveBefore(func);
     func.erase();
     return success();
@@ -429,6 +439,8 @@ struct IsaInsertSyncPass
       OwningOpRef<ModuleOp> m =
           tessera::isa::programToModule(&getContext(), *prog, *t);
       Operation *np = &m->getBody()->front();
+      for (NamedAttribute a : p->getDiscardableAttrs())
+        np->setAttr(a.getName(), a.getValue());
       np->setAttr("npu.sync_flag_pairs",
                   Builder(&getContext()).getI64IntegerAttr(stats.flagPairs));
       np->moveBefore(p);
