@@ -63,6 +63,24 @@ codegen::VectorKernel copyKernel(const std::string &name,
                                  const codegen::GmView &src,
                                  const codegen::GmView &dst);
 
+// Per-family translations (DataMovementKernels.cpp, MatrixKernels.cpp).
+bool isDataOp(mlir::Operation *op);
+bool translateData(npu::DispatchOp d, mlir::Operation *op,
+                   llvm::ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
+                   std::string &why);
+bool translateMatmul(npu::DispatchOp d, llvm::ArrayRef<int64_t> addrs,
+                     std::vector<Kernel> &kernels, std::string &why);
+bool translateGather(npu::DispatchOp d, llvm::ArrayRef<int64_t> addrs,
+                     std::vector<Kernel> &kernels, std::string &why);
+bool translateTopK(npu::DispatchOp d, llvm::ArrayRef<int64_t> addrs,
+                   std::vector<Kernel> &kernels, std::string &why);
+/// The vector epilogue of a matrix dispatch: the ops after `after`, with
+/// `seed` (the product, at `seedAddr`) as input 0.
+bool translateEpilogue(npu::DispatchOp d, llvm::ArrayRef<int64_t> addrs,
+                       mlir::Value seed, uint64_t seedAddr,
+                       mlir::Operation *after, codegen::VectorKernel &out,
+                       std::string &why);
+
 // Lowerings of NN and indexed ops (NNKernels.cpp). `addrs` holds operands,
 // results, then scratch buffers.
 bool translateNN(npu::DispatchOp d, mlir::Operation *op,
