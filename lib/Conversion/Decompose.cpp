@@ -16,6 +16,11 @@
 //     W_d[out_d, in_d] whose column j is the golden 1-D resize of e_j: the
 //     interpolation runs on the matrix engine, its weights computed once at
 //     compile time by the same code as the golden reference.
+//   conv_transpose(x, W) = conv(pad(zero_insert(x, strides)), W'): zeros go
+//     between input elements (stride - 1 per gap), the result is padded by
+//     dilation * (K - 1) minus the pads (plus output_padding at the end),
+//     and W' [M, C/g, K...] is W [C, M/g, K...] with the channel roles of
+//     each group swapped and every spatial axis reversed (a Gather).
 //
 //===----------------------------------------------------------------------===//
 #include "Graph/IR/GraphDialect.h"
@@ -207,6 +212,113 @@ LogicalResult decomposeResize(graph::ResizeOp op) {
   return success();
 }
 
+/// ConvTranspose as zero insertion, padding and a direct convolution.
+LogicalResult decomposeConvTranspose(graph::ConvTransposeOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto xt = op.getInput().getType();
+  auto wt = cast<RankedTensorType>(op.getWeight().getType());
+  Type f = xt.getElementType();
+  int64_t s = xt.getRank() - 2, g = op.getGroup();
+  SmallVector<int64_t> x(xt.getShape().begin(), xt.getShape().end());
+  SmallVector<int64_t> w(wt.getShape().begin(), wt.getShape().end());
+  auto at = [](ArrayRef<int64_t> v, int64_t i, int64_t dflt) {
+    return v.empty() ? dflt : v[i];
+  };
+  Value cur = op.getInput();
+  // Zero insertion: [N, C, D...] -> [N, C, D1, 1, D2, 1, ...], pad the unit
+  // dims to the stride, flatten, drop the trailing zeros.
+  bool strided = false;
+  for (int64_t i = 0; i < s; ++i)
+    strided |= at(op.getStrides(), i, 1) > 1;
+  if (strided) {
+    SmallVector<int64_t> split = {x[0], x[1]}, pads(2 * (2 + 2 * s), 0);
+    SmallVector<int64_t> padded = {x[0], x[1]}, flat = {x[0], x[1]};
+    SmallVector<int64_t> starts(2 + s, 0), ends = {x[0], x[1]}, steps(2 + s, 1);
+    for (int64_t i = 0; i < s; ++i) {
+      int64_t st = at(op.getStrides(), i, 1), d = x[2 + i];
+      split.append({d, 1});
+      padded.append({d, st});
+      pads[2 + 2 * s + 2 + 2 * i + 1] = st - 1; // end of the unit dim
+      flat.push_back(d * st);
+      ends.push_back((d - 1) * st + 1);
+    }
+    Value r = graph::ReshapeOp::create(b, loc, tensor(split, f), cur,
+                                       b.getDenseI64ArrayAttr(split));
+    Value pz = graph::PadOp::create(
+        b, loc, tensor(padded, f), r, b.getDenseI64ArrayAttr(pads),
+        b.getStringAttr("constant"), b.getF64FloatAttr(0.0));
+    Value fl = graph::ReshapeOp::create(b, loc, tensor(flat, f), pz,
+                                        b.getDenseI64ArrayAttr(flat));
+    SmallVector<int64_t> z(ends.begin(), ends.end());
+    cur = graph::SliceOp::create(
+        b, loc, tensor(z, f), fl, b.getDenseI64ArrayAttr(starts),
+        b.getDenseI64ArrayAttr(ends), b.getDenseI64ArrayAttr(steps));
+    for (int64_t i = 0; i < s; ++i)
+      x[2 + i] = z[2 + i];
+  }
+  // Pad by dilation * (K - 1) - pad (+ output_padding at the end).
+  SmallVector<int64_t> pads(2 * (2 + s), 0), out = {x[0], x[1]};
+  bool anyPad = false;
+  for (int64_t i = 0; i < s; ++i) {
+    int64_t k = w[2 + i], dl = at(op.getDilations(), i, 1);
+    int64_t pb = dl * (k - 1) - at(op.getPads(), i, 0);
+    int64_t pe = dl * (k - 1) - at(op.getPads(), s + i, 0) +
+                 at(op.getOutputPadding(), i, 0);
+    pads[2 + i] = pb;
+    pads[2 + s + 2 + i] = pe;
+    out.push_back(x[2 + i] + pb + pe);
+    anyPad |= pb != 0 || pe != 0;
+  }
+  if (anyPad)
+    cur = graph::PadOp::create(
+        b, loc, tensor(out, f), cur, b.getDenseI64ArrayAttr(pads),
+        b.getStringAttr("constant"), b.getF64FloatAttr(0.0));
+  // W [C, M/g, K...] -> [g, C/g, M/g, K...] -> [g, M/g, C/g, K...] ->
+  // [M, C/g, K...], then every spatial axis reversed.
+  int64_t c = w[0], mg = w[1], cg = c / g;
+  SmallVector<int64_t> w5 = {g, cg, mg}, w5t = {g, mg, cg}, w3 = {g * mg, cg};
+  SmallVector<int64_t> perm = {0, 2, 1};
+  for (int64_t i = 0; i < s; ++i) {
+    w5.push_back(w[2 + i]);
+    w5t.push_back(w[2 + i]);
+    w3.push_back(w[2 + i]);
+    perm.push_back(3 + i);
+  }
+  Value wv = graph::ReshapeOp::create(b, loc, tensor(w5, f), op.getWeight(),
+                                      b.getDenseI64ArrayAttr(w5));
+  wv = graph::TransposeOp::create(b, loc, tensor(w5t, f), wv,
+                                  b.getDenseI64ArrayAttr(perm));
+  wv = graph::ReshapeOp::create(b, loc, tensor(w3, f), wv,
+                                b.getDenseI64ArrayAttr(w3));
+  for (int64_t i = 0; i < s; ++i) {
+    int64_t k = w[2 + i];
+    if (k == 1)
+      continue;
+    auto it = tensor({k}, b.getI64Type());
+    SmallVector<int64_t> rev;
+    for (int64_t j = k - 1; j >= 0; --j)
+      rev.push_back(j);
+    Value idx =
+        graph::ConstantOp::create(
+            b, loc,
+            cast<ElementsAttr>(DenseElementsAttr::get(it, ArrayRef(rev))))
+            .getResult();
+    wv = graph::GatherOp::create(b, loc, wv.getType(), wv, idx,
+                                 b.getI64IntegerAttr(2 + i));
+  }
+  SmallVector<int64_t> ones(s, 1), zeros(2 * s, 0), dil;
+  for (int64_t i = 0; i < s; ++i)
+    dil.push_back(at(op.getDilations(), i, 1));
+  Value y = graph::ConvOp::create(
+      b, loc, op.getType(), cur, wv, op.getBias(), b.getDenseI64ArrayAttr(ones),
+      b.getDenseI64ArrayAttr(zeros), b.getDenseI64ArrayAttr(dil),
+      b.getI64IntegerAttr(g));
+  op.getResult().replaceAllUsesWith(y);
+  op->erase();
+  return success();
+}
+
 struct GraphDecomposePass
     : public tessera::conversion::impl::GraphDecomposeBase<GraphDecomposePass> {
   using GraphDecomposeBase::GraphDecomposeBase;
@@ -215,10 +327,15 @@ struct GraphDecomposePass
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,
-              graph::ResizeOp>(op))
+              graph::ResizeOp, graph::ConvTransposeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      if (auto ct = dyn_cast<graph::ConvTransposeOp>(op)) {
+        if (failed(decomposeConvTranspose(ct)))
+          return signalPassFailure();
+        continue;
+      }
       if (auto r = dyn_cast<graph::ResizeOp>(op)) {
         if (failed(decomposeResize(r)))
           return signalPassFailure();

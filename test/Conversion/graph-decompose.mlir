@@ -44,3 +44,21 @@ func.func @resize(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
   %0 = graph.resize %x {mode = "linear", sizes = array<i64: 1, 1, 4, 4>, scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
 }
+
+// ConvTranspose with stride 2: zeros inserted between the input elements,
+// padded by (K - 1) - pad, then a stride-1 convolution with the weight's
+// channel roles swapped and its spatial axes reversed.
+// CHECK-LABEL: func.func @convt
+// CHECK: graph.reshape %arg0 {{.*}} -> tensor<1x1x3x1x3x1xf32>
+// CHECK: graph.pad {{.*}} -> tensor<1x1x3x2x3x2xf32>
+// CHECK: graph.slice {{.*}} -> tensor<1x1x5x5xf32>
+// CHECK: graph.pad {{.*}} -> tensor<1x1x9x9xf32>
+// CHECK: graph.transpose {{.*}}perm = array<i64: 0, 2, 1, 3, 4>
+// CHECK: graph.gather {{.*}}axis = 2
+// CHECK: graph.gather {{.*}}axis = 3
+// CHECK: graph.conv {{.*}} -> tensor<1x2x7x7xf32>
+// CHECK-NOT: graph.conv_transpose
+func.func @convt(%x: tensor<1x1x3x3xf32>, %w: tensor<1x2x3x3xf32>) -> tensor<1x2x7x7xf32> {
+  %0 = graph.conv_transpose %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>} : (tensor<1x1x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x7x7xf32>
+  return %0 : tensor<1x2x7x7xf32>
+}

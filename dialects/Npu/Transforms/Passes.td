@@ -7,11 +7,16 @@ include "mlir/Pass/PassBase.td"
 def GraphDecompose : Pass<"tessera-graph-decompose", "mlir::ModuleOp"> {
   let summary = "Rewrite composite graph ops into primitive ones";
   let description = [{
-    Ops with no NPU kernel of their own become the graph ops of their ONNX
-    function definitions: `graph.nll_loss` (a GatherElements of the target
-    class, the class weights by Gather, `ignore_index` masking, the
-    reduction) and `graph.softmax_cross_entropy_loss` (LogSoftmax over axis
-    1, then the NLL loss).
+    Ops with no NPU kernel of their own become graph ops that have one:
+    `graph.nll_loss` (a GatherElements of the target class, the class
+    weights by Gather, `ignore_index` masking, the reduction) and
+    `graph.softmax_cross_entropy_loss` (LogSoftmax over axis 1, then the NLL
+    loss), as in their ONNX function definitions; `graph.conv_transpose`
+    (zero insertion between the input elements, padding, and a convolution
+    with the weight's channel roles swapped and its spatial axes reversed);
+    `graph.resize` of floats (one matmul per resized axis by a constant
+    interpolation matrix whose columns are the golden 1-D resize of unit
+    vectors).
   }];
 }
 
