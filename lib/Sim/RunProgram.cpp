@@ -4,6 +4,7 @@
 #include "tessera/Sim/Simulator.h"
 #include "tessera/Support/Npy.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -107,9 +108,14 @@ int runProgramMain(const RunNpuOptions &o) {
 
   if (!o.outputDir.empty() && o.functional) {
     ::mkdir(o.outputDir.c_str(), 0777);
-    for (const auto &kv : outputs)
-      if (!writeNpyFile(o.outputDir + "/" + kv.first + ".npy", kv.second, err))
+    for (const auto &kv : outputs) {
+      // Output names (ONNX names, probe:NODE#i) may contain '/', which must
+      // not escape the directory.
+      std::string file = kv.first;
+      std::replace(file.begin(), file.end(), '/', '_');
+      if (!writeNpyFile(o.outputDir + "/" + file + ".npy", kv.second, err))
         return die(err);
+    }
   }
   if (o.stats)
     std::printf("%s", stats.toText().c_str());
