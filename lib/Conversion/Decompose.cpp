@@ -21,8 +21,13 @@
 //     dilation * (K - 1) minus the pads (plus output_padding at the end),
 //     and W' [M, C/g, K...] is W [C, M/g, K...] with the channel roles of
 //     each group swapped and every spatial axis reversed (a Gather).
+//   one_hot(i, [off, on]) = where(wrap(i)[.., 1, ..] == iota(depth), on, off)
+//     with the iota along the new axis (negative indices count from depth;
+//     out-of-range ones match nothing).
 //
 //===----------------------------------------------------------------------===//
+#include "DispatchKernels.h"
+
 #include "Graph/IR/GraphDialect.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Golden/DataKernels.h"
@@ -319,6 +324,55 @@ LogicalResult decomposeConvTranspose(graph::ConvTransposeOp op) {
   return success();
 }
 
+/// OneHot as a compare against a constant iota and a select.
+LogicalResult decomposeOneHot(graph::OneHotOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto it = cast<RankedTensorType>(op.getIndices().getType());
+  auto ot = cast<RankedTensorType>(op.getType());
+  Type i64 = b.getI64Type(), i1 = b.getI1Type();
+  int64_t depth = op.getDepth(), rank = ot.getRank();
+  int64_t axis =
+      tessera::conversion::normalizedAxis((int64_t)op.getAxis(), rank);
+  ArrayRef<int64_t> is = it.getShape();
+  Value idx = op.getIndices();
+  if (it.getElementType() != i64)
+    idx =
+        graph::CastOp::create(b, loc, tensor(is, i64), idx, TypeAttr::get(i64));
+  Value neg = graph::LessOp::create(b, loc, tensor(is, i1), idx,
+                                    scalarConst(b, loc, i64, 0));
+  Value wrapped = graph::AddOp::create(b, loc, tensor(is, i64), idx,
+                                       scalarConst(b, loc, i64, (double)depth));
+  idx = graph::WhereOp::create(b, loc, tensor(is, i64), neg, wrapped, idx);
+  SmallVector<int64_t> us(is.begin(), is.end());
+  us.insert(us.begin() + axis, 1);
+  idx = graph::ReshapeOp::create(b, loc, tensor(us, i64), idx,
+                                 b.getDenseI64ArrayAttr(us));
+  SmallVector<int64_t> ishape(rank, 1);
+  ishape[axis] = depth;
+  SmallVector<int64_t> iota;
+  for (int64_t j = 0; j < depth; ++j)
+    iota.push_back(j);
+  Value io =
+      graph::ConstantOp::create(b, loc,
+                                cast<ElementsAttr>(DenseElementsAttr::get(
+                                    tensor(ishape, i64), ArrayRef(iota))))
+          .getResult();
+  Value eq = graph::EqualOp::create(b, loc, tensor(ot.getShape(), i1), idx, io);
+  Type vt = ot.getElementType();
+  auto pick = [&](int64_t k) {
+    return graph::SliceOp::create(b, loc, tensor({1}, vt), op.getValues(),
+                                  b.getDenseI64ArrayAttr({k}),
+                                  b.getDenseI64ArrayAttr({k + 1}),
+                                  b.getDenseI64ArrayAttr({1}))
+        .getResult();
+  };
+  Value y = graph::WhereOp::create(b, loc, ot, eq, pick(1), pick(0));
+  op.getResult().replaceAllUsesWith(y);
+  op->erase();
+  return success();
+}
+
 struct GraphDecomposePass
     : public tessera::conversion::impl::GraphDecomposeBase<GraphDecomposePass> {
   using GraphDecomposeBase::GraphDecomposeBase;
@@ -327,10 +381,15 @@ struct GraphDecomposePass
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,
-              graph::ResizeOp, graph::ConvTransposeOp>(op))
+              graph::ResizeOp, graph::ConvTransposeOp, graph::OneHotOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      if (auto oh = dyn_cast<graph::OneHotOp>(op)) {
+        if (failed(decomposeOneHot(oh)))
+          return signalPassFailure();
+        continue;
+      }
       if (auto ct = dyn_cast<graph::ConvTransposeOp>(op)) {
         if (failed(decomposeConvTranspose(ct)))
           return signalPassFailure();

@@ -56,6 +56,11 @@ bool loweringNeeds(mlir::Operation *op, int64_t elemBytes, LoweringNeeds &needs,
 unsigned numAuxOperands(mlir::Operation *op);
 
 // Shared helpers.
+/// An ONNX axis (negative counts from the end) as an index below `rank`.
+/// (ODS returns I64Attr values as uint64_t: cast before comparing.)
+inline int64_t normalizedAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
 std::vector<int64_t> shapeOfValue(mlir::Value v);
 DType dtypeOfValue(mlir::Value v);
 std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape);

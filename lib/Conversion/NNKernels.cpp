@@ -235,8 +235,7 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
   };
   if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {
     std::vector<int64_t> data = shapeOfValue(g.getInput());
-    int64_t axis =
-        g.getAxis() < 0 ? g.getAxis() + (int64_t)data.size() : g.getAxis();
+    int64_t axis = normalizedAxis((int64_t)g.getAxis(), (int64_t)data.size());
     if (product(data) >= (int64_t(1) << 31)) {
       why = "more than 2^31 elements";
       return false;
@@ -248,8 +247,7 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
       return false;
     }
     std::vector<int64_t> data = shapeOfValue(s.getData());
-    int64_t axis =
-        s.getAxis() < 0 ? s.getAxis() + (int64_t)data.size() : s.getAxis();
+    int64_t axis = normalizedAxis((int64_t)s.getAxis(), (int64_t)data.size());
     addAux(elementBase(shapeOfValue(s.getIndices()), data, axis), false);
   } else if (auto t = dyn_cast<graph::TriluOp>(op)) {
     std::vector<int64_t> x = shapeOfValue(t.getInput());
@@ -283,8 +281,7 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
                                  product(cg.g.out) * eb);
   } else if (auto cs = dyn_cast<graph::CumSumOp>(op)) {
     std::vector<int64_t> x = shapeOfValue(cs.getInput());
-    int64_t axis =
-        cs.getAxis() < 0 ? cs.getAxis() + (int64_t)x.size() : cs.getAxis();
+    int64_t axis = normalizedAxis((int64_t)cs.getAxis(), (int64_t)x.size());
     int64_t n = x[axis];
     if (n > 4096) {
       why = "CumSum over more than 4096 elements (the triangular matrix "
@@ -311,8 +308,7 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
     addAux(u, true);
   } else if (auto h = dyn_cast<graph::HardmaxOp>(op)) {
     std::vector<int64_t> x = shapeOfValue(h.getInput());
-    int64_t axis =
-        h.getAxis() < 0 ? h.getAxis() + (int64_t)x.size() : h.getAxis();
+    int64_t axis = normalizedAxis((int64_t)h.getAxis(), (int64_t)x.size());
     addAux(iota(x[axis]), false);
   } else if (isa<graph::ArgMaxOp, graph::ArgMinOp>(op)) {
     npu::Engine e;
@@ -350,8 +346,7 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
   if (auto ge = dyn_cast<graph::GatherElementsOp>(op)) {
     GmView data = inView(0), idx = inView(1);
     std::vector<int64_t> ds = data.shape;
-    int64_t axis =
-        ge.getAxis() < 0 ? ge.getAxis() + (int64_t)ds.size() : ge.getAxis();
+    int64_t axis = normalizedAxis((int64_t)ge.getAxis(), (int64_t)ds.size());
     int64_t count = idx.numElements();
     GatherKernel k;
     k.name = name;
@@ -369,8 +364,7 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
   }
   if (auto se = dyn_cast<graph::ScatterElementsOp>(op)) {
     GmView data = inView(0), idx = inView(1), upd = inView(2), out = outView(0);
-    int64_t axis =
-        se.getAxis() < 0 ? se.getAxis() + (int64_t)data.rank() : se.getAxis();
+    int64_t axis = normalizedAxis((int64_t)se.getAxis(), (int64_t)data.rank());
     kernels.push_back(copyKernel(name, data, out));
     int64_t count = idx.numElements();
     GatherKernel k;
@@ -558,7 +552,7 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
   if (auto cs = dyn_cast<graph::CumSumOp>(op)) {
     GmView x = inView(0), u = inView(1), out = outView(0);
     int64_t r = x.rank();
-    int64_t axis = cs.getAxis() < 0 ? cs.getAxis() + r : cs.getAxis();
+    int64_t axis = normalizedAxis((int64_t)cs.getAxis(), r);
     int64_t n = x.shape[axis], outer = 1, inner = 1;
     for (int64_t i = 0; i < axis; ++i)
       outer *= x.shape[i];

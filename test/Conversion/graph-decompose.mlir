@@ -62,3 +62,19 @@ func.func @convt(%x: tensor<1x1x3x3xf32>, %w: tensor<1x2x3x3xf32>) -> tensor<1x2
   %0 = graph.conv_transpose %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>} : (tensor<1x1x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x7x7xf32>
   return %0 : tensor<1x2x7x7xf32>
 }
+
+// OneHot along the last axis: indices wrapped, compared with an iota along
+// the new axis, then a select of values[1] / values[0].
+// CHECK-LABEL: func.func @onehot
+// CHECK: graph.less
+// CHECK: graph.add
+// CHECK: graph.where
+// CHECK: graph.reshape {{.*}} -> tensor<3x1xi64>
+// CHECK: graph.constant dense<{{\[\[}}0, 1, 2, 3]]> : tensor<1x4xi64>
+// CHECK: graph.equal {{.*}} -> tensor<3x4xi1>
+// CHECK: graph.where {{.*}} -> tensor<3x4xf32>
+// CHECK-NOT: graph.one_hot
+func.func @onehot(%i: tensor<3xi64>, %v: tensor<2xf32>) -> tensor<3x4xf32> {
+  %0 = graph.one_hot %i, %v {depth = 4 : i64, axis = -1 : i64} : (tensor<3xi64>, tensor<2xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}

@@ -14,6 +14,8 @@ def GraphDecompose : Pass<"tessera-graph-decompose", "mlir::ModuleOp"> {
     loss), as in their ONNX function definitions; `graph.conv_transpose`
     (zero insertion between the input elements, padding, and a convolution
     with the weight's channel roles swapped and its spatial axes reversed);
+    `graph.one_hot` (a compare with a constant iota along the new axis and a
+    select);
     `graph.resize` of floats (one matmul per resized axis by a constant
     interpolation matrix whose columns are the golden 1-D resize of unit
     vectors).
