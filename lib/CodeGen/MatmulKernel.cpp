@@ -168,8 +168,11 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   int64_t minTn = std::min(tn, std::max<int64_t>(16, roundUp(line / es, 16)));
   while (jobs() < cores && tn > minTn)
     tn = std::max<int64_t>(minTn, roundUp(tn / 2, 16));
-  while (jobs() < cores && tm > 16)
-    tm = std::max<int64_t>(16, roundUp(tm / 2, 16));
+  // Narrowing M below 64 rows makes each B byte feed too few rows (the
+  // tile turns DMA-bound); K is split instead (below).
+  int64_t minTm = std::min<int64_t>(tm, 64);
+  while (jobs() < cores && tm > minTm)
+    tm = std::max<int64_t>(minTm, roundUp(tm / 2, 16));
   // Thin tiles (decode) stream B and wait out one DMA latency per K chunk
   // (the set_flag after a chunk's loads drains the pipe): take the largest
   // chunk L1 holds, double-buffered.
