@@ -378,7 +378,12 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       bool firstAcc = true;
       int64_t kBegin = part * perSplit * ck,
               kEnd = std::min(d.k, (part + 1) * perSplit * ck);
-      for (int64_t k0 = kBegin; k0 < kEnd; k0 += ck, ++chunkNo) {
+      // Cores start their K loops at different chunks, so cores that share
+      // an A or B panel do not all miss on the same L2 lines at once.
+      int64_t nChunks = (kEnd - kBegin + ck - 1) / ck;
+      int64_t rotate = nChunks ? (int64_t)core % nChunks : 0;
+      for (int64_t c = 0; c < nChunks; ++c, ++chunkNo) {
+        int64_t k0 = kBegin + ((c + rotate) % nChunks) * ck;
         int64_t kt = std::min(ck, d.k - k0);
         uint64_t p = (uint64_t)(chunkNo % 2);
         uint64_t l1A = l1Base + p * aChunk,
