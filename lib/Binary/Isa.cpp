@@ -460,6 +460,21 @@ Pipe derivePipe(const Instr &in, bool onAiCpu) {
   return Pipe::S;
 }
 
+Instr makeInstr(Opcode op, std::initializer_list<Tile> tiles,
+                std::initializer_list<int64_t> ints, float fimm, bool onAiCpu) {
+  Instr in;
+  in.op = op;
+  unsigned i = 0;
+  for (const Tile &t : tiles)
+    in.tiles[i++] = t;
+  i = 0;
+  for (int64_t v : ints)
+    in.ints[i++] = v;
+  in.fimm = fimm;
+  in.pipe = derivePipe(in, onAiCpu);
+  return in;
+}
+
 namespace {
 struct Checker {
   const Instr &in;

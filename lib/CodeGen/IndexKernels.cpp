@@ -7,24 +7,10 @@
 namespace tessera::codegen {
 
 using bin::Instr;
+using bin::makeInstr;
 using bin::Opcode;
 using bin::Tile;
 using target::Space;
-
-static Instr mk(Opcode op, std::initializer_list<Tile> tiles,
-                std::initializer_list<int64_t> ints = {}, float fimm = 0) {
-  Instr in;
-  in.op = op;
-  unsigned i = 0;
-  for (const Tile &t : tiles)
-    in.tiles[i++] = t;
-  i = 0;
-  for (int64_t v : ints)
-    in.ints[i++] = v;
-  in.fimm = fimm;
-  in.pipe = bin::derivePipe(in, false);
-  return in;
-}
 
 static uint64_t alignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
@@ -116,21 +102,22 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
           Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
           DType::I32, {n});
       idxSrc.strides[0] = k.index.strides[0];
-      E(mk(Opcode::DmaLd, {idx, idxSrc}));
+      E(makeInstr(Opcode::DmaLd, {idx, idxSrc}));
       // Negative indices count from the end: idx < 0 ? idx + rows : idx.
-      E(mk(Opcode::VDup, {zero}, {}, 0.0f));
-      E(mk(Opcode::VCmp, {mask, idx, zero}, {(int64_t)bin::CmpKind::LT}));
-      E(mk(Opcode::VAddS, {wrapped, idx}, {}, (float)wrap));
-      E(mk(Opcode::VSel, {idx, mask, wrapped, idx}));
+      E(makeInstr(Opcode::VDup, {zero}, {}, 0.0f));
+      E(makeInstr(Opcode::VCmp, {mask, idx, zero},
+                  {(int64_t)bin::CmpKind::LT}));
+      E(makeInstr(Opcode::VAddS, {wrapped, idx}, {}, (float)wrap));
+      E(makeInstr(Opcode::VSel, {idx, mask, wrapped, idx}));
       if (k.hasBase) {
         Tile baseSrc = bin::makeTile(
             Space::GM, k.base.addr + (uint64_t)(j0 * k.base.strides[0] * 4),
             DType::I32, {n});
         baseSrc.strides[0] = k.base.strides[0];
-        E(mk(Opcode::DmaLd, {baseT, baseSrc}));
+        E(makeInstr(Opcode::DmaLd, {baseT, baseSrc}));
         if (k.scale != 1)
-          E(mk(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
-        E(mk(Opcode::VAdd, {idx, idx, baseT}, {0}));
+          E(makeInstr(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
+        E(makeInstr(Opcode::VAdd, {idx, idx, baseT}, {0}));
       }
       Tile table =
           gm2(k.table, o * k.table.strides[0] + col0 * k.table.strides[2], rows,
@@ -140,11 +127,11 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
                          col0 * k.out.strides[2],
                      n, w, k.out.strides[1], k.out.strides[2]);
       if (k.scatter) {
-        E(mk(Opcode::DmaLd, {rowsT, dst}));
-        E(mk(Opcode::DmaScatter, {table, rowsT, idx}));
+        E(makeInstr(Opcode::DmaLd, {rowsT, dst}));
+        E(makeInstr(Opcode::DmaScatter, {table, rowsT, idx}));
       } else {
-        E(mk(Opcode::DmaGather, {rowsT, table, idx}));
-        E(mk(Opcode::DmaSt, {dst, rowsT}));
+        E(makeInstr(Opcode::DmaGather, {rowsT, table, idx}));
+        E(makeInstr(Opcode::DmaSt, {dst, rowsT}));
       }
     }
   }
@@ -211,27 +198,30 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
       Tile src = k.in.dtype == DType::F32 ? stage : take(DType::F32, {n, cols});
       Tile vals = take(DType::F32, {n, kk});
       Tile idx = take(DType::I32, {n, kk});
-      E(mk(Opcode::DmaLd, {stage, gm2(k.in, r0 * k.in.strides[0], n, cols,
-                                      k.in.strides[0], k.in.strides[1])}));
+      E(makeInstr(Opcode::DmaLd,
+                  {stage, gm2(k.in, r0 * k.in.strides[0], n, cols,
+                              k.in.strides[0], k.in.strides[1])}));
       if (k.in.dtype != DType::F32)
-        E(mk(Opcode::VCast, {src, stage}, {1}));
+        E(makeInstr(Opcode::VCast, {src, stage}, {1}));
       if (!k.largest)
-        E(mk(Opcode::VNeg, {src, src}));
-      E(mk(Opcode::VTopK, {vals, idx, src}, {kk}));
-      E(mk(Opcode::DmaSt, {gm2(k.indices, r0 * k.indices.strides[0], n, kk,
-                               k.indices.strides[0], k.indices.strides[1]),
-                           idx}));
+        E(makeInstr(Opcode::VNeg, {src, src}));
+      E(makeInstr(Opcode::VTopK, {vals, idx, src}, {kk}));
+      E(makeInstr(Opcode::DmaSt,
+                  {gm2(k.indices, r0 * k.indices.strides[0], n, kk,
+                       k.indices.strides[0], k.indices.strides[1]),
+                   idx}));
       if (k.hasValues) {
         if (!k.largest)
-          E(mk(Opcode::VNeg, {vals, vals}));
+          E(makeInstr(Opcode::VNeg, {vals, vals}));
         Tile out = vals;
         if (k.values.dtype != DType::F32) {
           out = take(k.values.dtype, {n, kk});
-          E(mk(Opcode::VCast, {out, vals}, {1}));
+          E(makeInstr(Opcode::VCast, {out, vals}, {1}));
         }
-        E(mk(Opcode::DmaSt, {gm2(k.values, r0 * k.values.strides[0], n, kk,
-                                 k.values.strides[0], k.values.strides[1]),
-                             out}));
+        E(makeInstr(Opcode::DmaSt,
+                    {gm2(k.values, r0 * k.values.strides[0], n, kk,
+                         k.values.strides[0], k.values.strides[1]),
+                     out}));
       }
     }
   }

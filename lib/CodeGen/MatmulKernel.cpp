@@ -17,25 +17,11 @@ namespace tessera::codegen {
 
 using bin::Instr;
 using bin::Layout;
+using bin::makeInstr;
 using bin::Opcode;
 using bin::Tile;
 using target::Pipe;
 using target::Space;
-
-static Instr mk(Opcode op, std::initializer_list<Tile> tiles,
-                std::initializer_list<int64_t> ints = {}, float fimm = 0) {
-  Instr in;
-  in.op = op;
-  unsigned i = 0;
-  for (const Tile &t : tiles)
-    in.tiles[i++] = t;
-  i = 0;
-  for (int64_t v : ints)
-    in.ints[i++] = v;
-  in.fimm = fimm;
-  in.pipe = bin::derivePipe(in, false);
-  return in;
-}
 
 static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
@@ -392,19 +378,20 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
                   step % c0 == 0 && step % 16 == 0;
         Layout lay = nz ? Layout::NZ : Layout::ND;
         Tile aL1 = bin::makeTile(ms.l1, l1A, dt, {mt, kt}, lay);
-        E(mk(Opcode::DmaLd,
-             {aL1,
-              gm(k.a, aOff + m0 * k.a.strides[r - 2] + k0 * k.a.strides[r - 1],
-                 mt, kt)}));
+        E(makeInstr(Opcode::DmaLd, {aL1, gm(k.a,
+                                            aOff + m0 * k.a.strides[r - 2] +
+                                                k0 * k.a.strides[r - 1],
+                                            mt, kt)}));
         int64_t steps = (kt + step - 1) / step;
         for (int64_t j = 0; j < steps; ++j) {
           int64_t s0 = j * step, st = std::min(step, kt - s0);
           Tile bL1 = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
                                    {st, nt}, lay);
-          E(mk(Opcode::DmaLd, {bL1, gm(k.b,
-                                       bOff + (k0 + s0) * k.b.strides[r - 2] +
-                                           n0 * k.b.strides[r - 1],
-                                       st, nt)}));
+          E(makeInstr(Opcode::DmaLd,
+                      {bL1, gm(k.b,
+                               bOff + (k0 + s0) * k.b.strides[r - 2] +
+                                   n0 * k.b.strides[r - 1],
+                               st, nt)}));
         }
         for (int64_t j = 0; j < steps; ++j, ++stepNo) {
           int64_t s0 = j * step, st = std::min(step, kt - s0);
@@ -424,10 +411,10 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             uint64_t q = (uint64_t)(stepNo % 2);
             aOp = bin::makeTile(ms.l0a, q * aStep, dt, {mt, st}, lay);
             bOp = bin::makeTile(ms.l0b, q * bStep, dt, {st, nt}, lay);
-            E(mk(Opcode::Mv, {aOp, aSrc}, {0}));
-            E(mk(Opcode::Mv, {bOp, bSrc}, {0}));
+            E(makeInstr(Opcode::Mv, {aOp, aSrc}, {0}));
+            E(makeInstr(Opcode::Mv, {bOp, bSrc}, {0}));
           }
-          E(mk(Opcode::Mmad, {cTile, aOp, bOp}, {firstAcc ? 0 : 1}));
+          E(makeInstr(Opcode::Mmad, {cTile, aOp, bOp}, {firstAcc ? 0 : 1}));
           firstAcc = false;
         }
       }
@@ -440,7 +427,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
                           DType::F32, {mt, nt});
         out.strides[0] = d.n;
         out.strides[1] = 1;
-        E(mk(Opcode::Fix, {out, cTile}, {0}, k.scale));
+        E(makeInstr(Opcode::Fix, {out, cTile}, {0}, k.scale));
         continue;
       }
       if (localEpi) {
@@ -452,7 +439,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       Tile out =
           gm(k.c, cOff + m0 * k.c.strides[r - 2] + n0 * k.c.strides[r - 1], mt,
              nt);
-      E(mk(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
+      E(makeInstr(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
     }
   }
   // Otherwise the epilogue reads C back from GM (after any split-K sum).

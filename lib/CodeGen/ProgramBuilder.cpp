@@ -80,13 +80,7 @@ void ProgramBuilder::emit(uint32_t type, uint32_t index, const Instr &in,
 
 static Instr syncInstr(Opcode op, std::initializer_list<int64_t> ints,
                        bool onAiCpu = false) {
-  Instr in;
-  in.op = op;
-  unsigned i = 0;
-  for (int64_t v : ints)
-    in.ints[i++] = v;
-  in.pipe = bin::derivePipe(in, onAiCpu);
-  return in;
+  return bin::makeInstr(op, {}, ints, 0, onAiCpu);
 }
 
 static bool overlaps(const std::vector<ProgramBuilder::Region> &a,

@@ -83,13 +83,7 @@ void footprint(const Instr &in, std::vector<Access> &out) {
 }
 
 Instr flagInstr(Opcode op, unsigned from, unsigned to) {
-  Instr in;
-  in.op = op;
-  in.ints[0] = from;
-  in.ints[1] = to;
-  in.ints[2] = 0;
-  in.pipe = bin::derivePipe(in, false);
-  return in;
+  return bin::makeInstr(op, {}, {(int64_t)from, (int64_t)to, 0});
 }
 
 } // namespace

@@ -21,6 +21,7 @@
 namespace tessera::codegen {
 
 using bin::Instr;
+using bin::makeInstr;
 using bin::Opcode;
 using bin::Tile;
 using target::Space;
@@ -451,21 +452,6 @@ bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
 // Emission
 //===----------------------------------------------------------------------===//
 
-static Instr instr(Opcode op, std::initializer_list<Tile> tiles,
-                   std::initializer_list<int64_t> ints = {}, float fimm = 0) {
-  Instr in;
-  in.op = op;
-  unsigned i = 0;
-  for (const Tile &t : tiles)
-    in.tiles[i++] = t;
-  i = 0;
-  for (int64_t v : ints)
-    in.ints[i++] = v;
-  in.fimm = fimm;
-  in.pipe = bin::derivePipe(in, false);
-  return in;
-}
-
 namespace {
 
 /// One tile of a vector kernel being emitted: where it sits in the
@@ -541,41 +527,42 @@ void emitTile(const TileContext &tc,
     switch (v.kind) {
     case VKind::Load: {
       if (v.input == tc.preloadedInput) {
-        E(instr(tc.preloaded.dtype == v.type ? Opcode::VAddS : Opcode::VCast,
-                {dst, tc.preloaded}, {tc.preloaded.dtype == v.type ? 0 : 1}));
+        E(makeInstr(
+            tc.preloaded.dtype == v.type ? Opcode::VAddS : Opcode::VCast,
+            {dst, tc.preloaded}, {tc.preloaded.dtype == v.type ? 0 : 1}));
         break;
       }
       const GmView &view = n.inputs[v.input];
       Tile src = gmTile(view);
       if (plan.loadStage[i] != ~0ull) {
         Tile stage = localTile(base + plan.loadStage[i], view.dtype, v.one);
-        E(instr(Opcode::DmaLd, {stage, src}));
-        E(instr(Opcode::VCast, {dst, stage}, {1}));
+        E(makeInstr(Opcode::DmaLd, {stage, src}));
+        E(makeInstr(Opcode::VCast, {dst, stage}, {1}));
       } else {
-        E(instr(Opcode::DmaLd, {dst, src}));
+        E(makeInstr(Opcode::DmaLd, {dst, src}));
       }
       break;
     }
     case VKind::Const:
-      E(instr(Opcode::VDup, {dst}, {}, v.imm));
+      E(makeInstr(Opcode::VDup, {dst}, {}, v.imm));
       break;
     case VKind::Unary:
-      E(instr(v.opcode, {dst, opnd(v.a)}));
+      E(makeInstr(v.opcode, {dst, opnd(v.a)}));
       break;
     case VKind::Binary:
-      E(instr(v.opcode, {dst, opnd(v.a), opnd(v.b)}, {0}));
+      E(makeInstr(v.opcode, {dst, opnd(v.a), opnd(v.b)}, {0}));
       break;
     case VKind::Scalar:
-      E(instr(v.opcode, {dst, opnd(v.a)}, {}, v.imm));
+      E(makeInstr(v.opcode, {dst, opnd(v.a)}, {}, v.imm));
       break;
     case VKind::Cmp:
-      E(instr(Opcode::VCmp, {dst, opnd(v.a), opnd(v.b)}, {v.cmp}));
+      E(makeInstr(Opcode::VCmp, {dst, opnd(v.a), opnd(v.b)}, {v.cmp}));
       break;
     case VKind::Select:
-      E(instr(Opcode::VSel, {dst, opnd(v.a), opnd(v.b), opnd(v.c)}));
+      E(makeInstr(Opcode::VSel, {dst, opnd(v.a), opnd(v.b), opnd(v.c)}));
       break;
     case VKind::Cast:
-      E(instr(Opcode::VCast, {dst, opnd(v.a)}, {1}));
+      E(makeInstr(Opcode::VCast, {dst, opnd(v.a)}, {1}));
       break;
     case VKind::Reduce: {
       Tile s2, d1;
@@ -583,14 +570,14 @@ void emitTile(const TileContext &tc,
       reduceTiles(n.nodes[v.a], base + plan.nodeOff[v.a],
                   base + plan.nodeOff[i], v.type, s2, d1, missing);
       if (s2.shape[1] > 1) {
-        E(instr(v.opcode, {d1, s2}));
+        E(makeInstr(v.opcode, {d1, s2}));
         if (missing > 1 && v.opcode == Opcode::VRedSum)
-          E(instr(Opcode::VMulS, {d1, d1}, {}, (float)missing));
+          E(makeInstr(Opcode::VMulS, {d1, d1}, {}, (float)missing));
       } else {
         bool sum = v.opcode == Opcode::VRedSum;
         Tile s1 = bin::makeTile(local, s2.offset, v.type, {s2.shape[0]});
-        E(instr(sum ? Opcode::VMulS : Opcode::VAddS, {d1, s1}, {},
-                sum ? (float)missing : 0.0f));
+        E(makeInstr(sum ? Opcode::VMulS : Opcode::VAddS, {d1, s1}, {},
+                    sum ? (float)missing : 0.0f));
       }
       break;
     }
@@ -602,9 +589,9 @@ void emitTile(const TileContext &tc,
       Tile src = dst;
       if (plan.storeStage[s] != ~0ull) {
         src = localTile(base + plan.storeStage[s], view.dtype, v.one);
-        E(instr(Opcode::VCast, {src, dst}, {1}));
+        E(makeInstr(Opcode::VCast, {src, dst}, {1}));
       }
-      E(instr(Opcode::DmaSt, {gmTile(view), src}));
+      E(makeInstr(Opcode::DmaSt, {gmTile(view), src}));
     }
   }
 }

@@ -12,21 +12,6 @@ using bin::Tile;
 using target::Pipe;
 using target::Space;
 
-Instr makeInstr(Opcode op, std::initializer_list<Tile> tiles,
-                std::initializer_list<int64_t> ints, float fimm) {
-  Instr in;
-  in.op = op;
-  unsigned i = 0;
-  for (const Tile &t : tiles)
-    in.tiles[i++] = t;
-  i = 0;
-  for (int64_t v : ints)
-    in.ints[i++] = v;
-  in.fimm = fimm;
-  in.pipe = bin::derivePipe(in, false);
-  return in;
-}
-
 static Instr setFlag(Pipe a, Pipe b, int64_t id) {
   return makeInstr(Opcode::SetFlag, {}, {(int64_t)a, (int64_t)b, id});
 }

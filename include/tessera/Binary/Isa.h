@@ -12,6 +12,7 @@
 #include "tessera/Target/Target.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -200,6 +201,12 @@ struct Instr {
 
 /// The pipe an instruction runs on, from its opcode and fields.
 Pipe derivePipe(const Instr &in, bool onAiCpu);
+
+/// Makes an instruction from its tile operands, integer fields and float
+/// field, with the pipe derived from them.
+Instr makeInstr(Opcode op, std::initializer_list<Tile> tiles,
+                std::initializer_list<int64_t> ints = {}, float fimm = 0,
+                bool onAiCpu = false);
 
 /// Checks one instruction against the ISA rules and the target: legal spaces
 /// for each operand and pipe, alignment, capacity, dtype support, shapes,

@@ -39,8 +39,7 @@ bool buildStreamCopyProgram(const target::TargetDesc &t, const CopyConfig &cfg,
                             bin::Program &out, std::string &error);
 
 /// Makes an instruction (pipe derived from the opcode and fields).
-bin::Instr makeInstr(bin::Opcode op, std::initializer_list<bin::Tile> tiles,
-                     std::initializer_list<int64_t> ints = {}, float fimm = 0);
+using bin::makeInstr;
 
 } // namespace tessera::sim
 
