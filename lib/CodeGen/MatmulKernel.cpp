@@ -70,6 +70,34 @@ Dims dimsOf(const MatmulKernel &k) {
 }
 } // namespace
 
+int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
+  MatrixSpaces ms;
+  Space local;
+  if (!matrixSpaces(t_, ms) || ms.unified)
+    return 0;
+  int vType = vectorCoreType(local);
+  if (vType < 0 || vType == ms.coreType)
+    return 0;
+  Dims d = dimsOf(k);
+  DType dt = k.a.dtype;
+  if (d.m != 1 || d.batch != 1 ||
+      (dt != DType::F32 && dt != DType::BF16 && dt != DType::F16))
+    return 0;
+  auto vectorHas = [&](DType x) {
+    return std::find(t_.vectorDTypes.begin(), t_.vectorDTypes.end(), x) !=
+           t_.vectorDTypes.end();
+  };
+  if (!vectorHas(dt) || !vectorHas(DType::F32) || !vectorHas(k.c.dtype))
+    return 0;
+  // Only where the matrix cores alone would each stream over 64 KiB: below
+  // that the product is not DRAM-bound enough to be worth more streams.
+  int64_t bytes = d.k * d.n * dtypeByteSize(dt);
+  if ((bytes >> 16) <= (int64_t)t_.coreTypes[ms.coreType].count ||
+      gemvBlockRows(dt, d.k, std::min<int64_t>(d.n, 256)) == 0)
+    return 0;
+  return t_.coreTypes[vType].count;
+}
+
 bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
                                 std::string &error) const {
   MatrixSpaces ms;
@@ -142,8 +170,10 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // the cross-core barrier around the kernel.
   int64_t macs = d.batch * d.m * d.n * d.k;
   int64_t bytes = d.batch * (d.m * d.k + d.k * d.n) * es + d.m * d.n * 4;
+  // One-row products may also use the vector cores (see GemvKernel.cpp).
+  int64_t gemvCores = gemvVectorCores(k);
   int64_t cores =
-      std::min<int64_t>(t_.coreTypes[ms.coreType].count,
+      std::min<int64_t>(t_.coreTypes[ms.coreType].count + gemvCores,
                         std::max<int64_t>({1, macs >> 21, bytes >> 16}));
   auto jobs = [&] {
     return d.batch * ((d.m + tm - 1) / tm) * ((d.n + tn - 1) / tn);
@@ -184,6 +214,8 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
     split = (chunks + per - 1) / per;
   }
   out.tile = {tm, tn, ck, step, split};
+  if (gemvCores)
+    out.tile.push_back(gemvCores);
   out.cores = std::min<int64_t>(cores, jobs() * split);
   out.scratchBytes = split > 1 ? split * d.batch * d.m * d.n * 4 : 0;
   int64_t c0 = 32 / es;
@@ -199,14 +231,24 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     error = "target '" + t_.name + "' has no core with a matrix engine";
     return false;
   }
-  if (tiling.tile.size() != 4 && tiling.tile.size() != 5) {
-    error =
-        "'" + k.name + "': a matmul tiling needs {tm, tn, ck, step[, split_k]}";
+  if (tiling.tile.size() < 4 || tiling.tile.size() > 6) {
+    error = "'" + k.name +
+            "': a matmul tiling needs {tm, tn, ck, step[, split_k[, "
+            "vector_cores]]}";
     return false;
   }
   int64_t tm = tiling.tile[0], tn = tiling.tile[1], ck = tiling.tile[2],
           step = tiling.tile[3];
-  int64_t split = tiling.tile.size() == 5 ? tiling.tile[4] : 1;
+  int64_t split = tiling.tile.size() >= 5 ? tiling.tile[4] : 1;
+  int64_t gemvCores = tiling.tile.size() == 6 ? tiling.tile[5] : 0;
+  if (gemvCores < 0 || gemvCores > gemvVectorCores(k)) {
+    error = "'" + k.name + "': " + std::to_string(gemvCores) +
+            " vector cores cannot run this matmul's jobs (GEMV jobs need one "
+            "row of floats, a large B and separate vector cores; this "
+            "product allows " +
+            std::to_string(gemvVectorCores(k)) + ")";
+    return false;
+  }
   if (k.partialsAddr == ~0ull)
     split = 1; // no scratch for partial sums
   if (tm < 1 || tn < 1 || ck < 1 || step < 1 || ck % step) {
@@ -267,7 +309,20 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   const target::Fractal *fr = t_.fractal(dt);
   double rate = t_.dramPerCoreBytesPerCycle > 0 ? t_.dramPerCoreBytesPerCycle
                                                 : t_.dramBytesPerCycle();
-  std::vector<std::vector<int64_t>> jobsOf(typeCount);
+  // With vector cores in the mix, a matrix core's time also counts the DMA
+  // latency each chunk's set_flag waits out, as the vector cores' does.
+  double chunkBubble = 1.0;
+  Space vLocal;
+  int vType = vectorCoreType(vLocal);
+  uint32_t vCount = gemvCores ? (uint32_t)gemvCores : 0;
+  if (vCount) {
+    if (gemvLoad_.size() != t_.coreTypes[vType].count)
+      gemvLoad_.assign(t_.coreTypes[vType].count, 0.0);
+    const target::DmaPath *p = t_.findPath(Space::GM, ms.l1);
+    double latency = (p ? p->latencyCycles : 0) + (double)t_.dramLatencyCycles;
+    chunkBubble = 1.0 + rate * latency / (double)std::max<uint64_t>(1, bChunk);
+  }
+  std::vector<std::vector<int64_t>> jobsOf(typeCount), gemvJobsOf(vCount);
   for (int64_t j = 0; j < jobs; ++j) {
     int64_t job = j / split, part = j % split;
     int64_t rem = job % (tilesM * tilesN);
@@ -278,17 +333,33 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     double bytes = (double)(mt * kt + kt * nt) * es;
     double cycles = (double)((mt + fr->m - 1) / fr->m) *
                     ((kt + fr->k - 1) / fr->k) * ((nt + fr->n - 1) / fr->n);
+    double cost = std::max(bytes / rate * chunkBubble, cycles);
     uint32_t best = order[0];
     for (uint32_t c : order)
       if (matrixLoad_[c] < matrixLoad_[best])
         best = c;
-    matrixLoad_[best] += std::max(bytes / rate, cycles);
+    // The job goes where it would finish first.
+    int64_t bestVector = -1;
+    double vCost = vCount ? gemvJobCycles(dt, kt, nt) : 0;
+    for (uint32_t v = 0; v < vCount; ++v)
+      if (gemvLoad_[v] + vCost < matrixLoad_[best] + cost &&
+          (bestVector < 0 || gemvLoad_[v] < gemvLoad_[bestVector]))
+        bestVector = v;
+    if (bestVector >= 0) {
+      gemvLoad_[bestVector] += vCost;
+      gemvJobsOf[bestVector].push_back(j);
+      continue;
+    }
+    matrixLoad_[best] += cost;
     jobsOf[best].push_back(j);
   }
   std::vector<CoreRef> refs;
   for (uint32_t c = 0; c < typeCount; ++c)
     if (!jobsOf[c].empty())
       refs.push_back({(uint32_t)ms.coreType, c});
+  for (uint32_t v = 0; v < vCount; ++v)
+    if (!gemvJobsOf[v].empty())
+      refs.push_back({(uint32_t)vType, v});
   std::vector<Region> regions(3);
   k.a.byteRange(regions[0].lo, regions[0].hi);
   k.b.byteRange(regions[1].lo, regions[1].hi);
@@ -347,8 +418,12 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     return t;
   };
   int64_t c0 = 32 / es;
+  if (matmulBuffers_.size() != typeCount)
+    matmulBuffers_.assign(typeCount, {});
   for (uint32_t core = 0; core < typeCount; ++core) {
-    int64_t chunkNo = 0, stepNo = 0, jobNo = 0;
+    int64_t &chunkNo = matmulBuffers_[core].chunk,
+            &stepNo = matmulBuffers_[core].step,
+            &jobNo = matmulBuffers_[core].tile;
     auto E = [&](const Instr &in) { emit(ms.coreType, core, in, k.name); };
     for (int64_t j : jobsOf[core]) {
       ++jobNo;
@@ -442,6 +517,24 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       E(makeInstr(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
     }
   }
+  for (uint32_t v = 0; v < vCount; ++v)
+    for (int64_t j : gemvJobsOf[v]) {
+      int64_t job = j / split, part = j % split;
+      int64_t n0 = job * tn, nt = std::min(tn, d.n - n0);
+      int64_t kBegin = part * perSplit * ck,
+              kEnd = std::min(d.k, (part + 1) * perSplit * ck);
+      Tile out;
+      if (split > 1) {
+        out = bin::makeTile(Space::GM,
+                            k.partialsAddr + part * partBytes +
+                                (uint64_t)(n0 * 4),
+                            DType::F32, {1, nt});
+      } else {
+        out = gm(k.c, n0 * k.c.strides[r - 1], 1, nt);
+      }
+      emitVectorGemvJob(k, (uint32_t)vType, v, kBegin, kEnd, n0, nt, out,
+                        split == 1);
+    }
   // Otherwise the epilogue reads C back from GM (after any split-K sum).
   auto epilogueFromGm = [&]() {
     if (!k.epilogue || localEpi)

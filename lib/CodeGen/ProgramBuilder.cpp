@@ -221,7 +221,11 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
       double level = 0;
       for (double l : matrixLoad_)
         level = std::max(level, l);
+      for (double l : gemvLoad_)
+        level = std::max(level, l);
       for (double &l : matrixLoad_)
+        l = level;
+      for (double &l : gemvLoad_)
         l = level;
     }
     // On a single core the sync-insertion pass orders the kernels; the

@@ -16,11 +16,12 @@ func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2
   return %0 : tensor<2048x2048xf32>
 }
 
-// Decode (M = 1) is DRAM-bound: N is narrowed until every cube core streams
-// its share of the weights, and the thin tiles take the largest K chunk L1
-// holds (each chunk ends with one DMA latency).
+// Decode (M = 1) is DRAM-bound: N is narrowed down to a whole L2 line, the
+// thin tiles take the largest K chunk L1 holds (each chunk ends with one DMA
+// latency), and the 48 vector cores may take GEMV jobs beside the 24 cube
+// cores (6th entry), so K is split 3 ways for 24 x 3 = 72 jobs.
 // DC-LABEL: func.func @decode
-// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 16, 128, 448, 32, 1>}
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 72 : i64, layout = "nz", scratch = array<i64: 36864>, tiling = array<i64: 16, 128, 448, 32, 3, 48>}
 // EDGE-LABEL: func.func @decode
 // EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 1024, 256, 256, 1>}
 func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1x3072xf32> {
@@ -43,10 +44,11 @@ func.func @softmax(%x: tensor<512x1024xf32>) -> tensor<512x1024xf32> {
 
 // Too few output tiles even at full-line width (f32: 128 columns of a
 // 512-byte L2 line; decode, N = 576): K is
-// split across cores (the 5th tiling entry); the partial sums need GM
-// scratch, which the tiling pass requests.
+// split across cores (the 5th tiling entry; 5 tiles x 5 parts = 25 jobs for
+// the cube and vector cores); the partial sums need GM scratch, which the
+// tiling pass requests.
 // DC-LABEL: func.func @splitk
-// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", scratch = array<i64: 11520>, tiling = array<i64: 16, 128, 448, 32, 5>}
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 25 : i64, layout = "nz", scratch = array<i64: 11520>, tiling = array<i64: 16, 128, 448, 32, 5, 48>}
 func.func @splitk(%a: tensor<1x2048xf32>, %b: tensor<2048x576xf32>) -> tensor<1x576xf32> {
   %0 = graph.matmul %a, %b : (tensor<1x2048xf32>, tensor<2048x576xf32>) -> tensor<1x576xf32>
   return %0 : tensor<1x576xf32>

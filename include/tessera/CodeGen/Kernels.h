@@ -160,7 +160,8 @@ struct AiCpuKernel {
 /// Tiling chosen for a kernel; recorded on the npu.dispatch by the tiling
 /// pass and read back by the code generator.
 struct Tiling {
-  /// vector: {splitDim, block}; matmul: {tm, tn, ck, step, splitK}.
+  /// vector: {splitDim, block}; matmul: {tm, tn, ck, step, splitK} plus,
+  /// when vector cores run GEMV jobs beside the matrix cores, their count.
   std::vector<int64_t> tile;
   int64_t cores = 1;
   bool nz = false; // matmul: fractal NZ tiles in L1
@@ -240,6 +241,21 @@ private:
                         int64_t n0, int64_t nt, const bin::Tile &acc,
                         const std::string &loc, bool planOnly);
   int matrixCoreType() const;
+  /// How many vector cores may run GEMV jobs of `k` beside the matrix cores:
+  /// all of them for a large one-row product of floats on a chip whose
+  /// vector cores are separate (decode: the product is DRAM-bound, and more
+  /// streams keep DRAM saturated while single cores pause); else 0.
+  int64_t gemvVectorCores(const MatmulKernel &k) const;
+  /// One GEMV job on vector core `core`: c[0, n0:n0+nt] (or the partial
+  /// sum at `out`) = a[0, k0:k1] @ b[k0:k1, n0:n0+nt], in f32 on the vector
+  /// unit, B streamed through local memory in double-buffered row blocks.
+  void emitVectorGemvJob(const MatmulKernel &k, uint32_t vType, uint32_t core,
+                         int64_t k0, int64_t k1, int64_t n0, int64_t nt,
+                         const bin::Tile &out, bool finalOutput);
+  /// Rows of B per local block of a GEMV job `nt` columns wide (0 if not
+  /// even one fits), and the cycles one job of `rows` x `nt` takes.
+  int64_t gemvBlockRows(DType dt, int64_t kMax, int64_t nt) const;
+  double gemvJobCycles(DType dt, int64_t rows, int64_t nt) const;
 
   const target::TargetDesc &t_;
   bin::Program prog_;
@@ -251,6 +267,18 @@ private:
   // Estimated cycles of work queued on each matrix core (for balancing
   // independent matmuls); a cross-core barrier levels them.
   std::vector<double> matrixLoad_;
+  // Where each matrix core's double buffers stand (L1 chunk, L0A/L0B step,
+  // L0C tile): carried from one matmul kernel to the next, so the first
+  // chunk of a kernel loads into the buffer the previous kernel's last chunk
+  // did not use, and its DMA overlaps that chunk's compute.
+  struct MatmulBuffers {
+    int64_t chunk = 0, step = 0, tile = 0;
+  };
+  std::vector<MatmulBuffers> matmulBuffers_;
+  // The same for vector cores running GEMV jobs: estimated queued cycles
+  // (levelled with matrixLoad_ at barriers) and the B block buffer in use.
+  std::vector<double> gemvLoad_;
+  std::vector<int64_t> gemvBlock_;
   // Split-K reductions wait until a later kernel touches their bytes (or the
   // program ends), so independent matmuls stream back to back instead of
   // each ending in a cross-core barrier.
