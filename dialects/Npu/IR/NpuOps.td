@@ -27,8 +27,10 @@ def Npu_DispatchOp : Npu_Op<"dispatch", [IsolatedFromAbove,
     charged at its cost and counted apart in every report).
 
     Attributes set by later passes:
-    - `tiling`: vector `[split_dim, block]`, matrix `[tm, tn, ck, step]`;
-    - `cores`: how many cores share the work;
+    - `tiling`: vector `[split_dim, block]`, matrix
+      `[tm, tn, ck, step, split_k]` plus, when vector cores take GEMV jobs
+      of a one-row product beside the matrix cores, `vector_cores`;
+    - `cores`: how many cores share the work (of both kinds, for GEMV);
     - `layout`: `"nz"` when the matrix tiles are fractal NZ in L1, else `"nd"`;
     - `addrs`: GM byte address of each operand, then of each result, then
       of each scratch buffer;

@@ -66,6 +66,8 @@ def NpuTile : Pass<"tessera-npu-tile", "mlir::ModuleOp"> {
   let description = [{
     Sets `tiling`, `cores` and `layout` from the target description so each
     kernel's working set fits its local memories with double buffering.
+    Large one-row matmuls (decode) on a chip with separate vector cores also
+    offer jobs to the vector cores (GEMV; the 6th matrix `tiling` entry).
   }];
   let options = [
     Option<"target", "target", "std::string", "\"dc\"",
