@@ -186,9 +186,12 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
     tn = std::max<int64_t>(minTn, roundUp(tn / 2, 16));
   // Narrowing M below 64 rows makes each B byte feed too few rows (the
   // tile turns DMA-bound); K is split instead (below).
+  // Halving must leave every tile at least that tall, so no short remainder
+  // tile re-reads B for a few rows (M = 96 stays one tile of 96).
   int64_t minTm = std::min<int64_t>(tm, 64);
-  while (jobs() < cores && tm > minTm)
-    tm = std::max<int64_t>(minTm, roundUp(tm / 2, 16));
+  while (jobs() < cores && roundUp(tm / 2, 16) >= minTm &&
+         d.m - (d.m - 1) / roundUp(tm / 2, 16) * roundUp(tm / 2, 16) >= minTm)
+    tm = roundUp(tm / 2, 16);
   // Thin tiles (decode) stream B and wait out one DMA latency per K chunk
   // (the set_flag after a chunk's loads drains the pipe): take the largest
   // chunk L1 holds, double-buffered.
