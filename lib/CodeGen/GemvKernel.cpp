@@ -86,8 +86,7 @@ int64_t ProgramBuilder::gemvBlockRows(DType dt, int64_t kMax,
   return lo * 8;
 }
 
-double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows,
-                                     int64_t nt) const {
+double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt) const {
   Space local;
   if (vectorCoreType(local) < 0)
     return 0;
@@ -143,8 +142,8 @@ void ProgramBuilder::emitVectorGemvJob(const MatmulKernel &k, uint32_t vType,
                 int64_t cols) {
     Tile t = bin::makeTile(
         Space::GM,
-        v.addr + (uint64_t)((row * v.strides[r - 2] + col * v.strides[r - 1]) *
-                            es),
+        v.addr +
+            (uint64_t)((row * v.strides[r - 2] + col * v.strides[r - 1]) * es),
         v.dtype, {rows, cols});
     t.strides[0] = v.strides[r - 2];
     t.strides[1] = v.strides[r - 1];
@@ -172,8 +171,8 @@ void ProgramBuilder::emitVectorGemvJob(const MatmulKernel &k, uint32_t vType,
     Tile prod = ub(work, DType::F32, rows, nt, l.pitch);
     if (es != 4)
       E(makeInstr(Opcode::VCast, {prod, w}, {1}));
-    Tile xCol = bin::makeTile(local, l.xF32 + (uint64_t)r0 * 4, DType::F32,
-                              {rows, 1});
+    Tile xCol =
+        bin::makeTile(local, l.xF32 + (uint64_t)r0 * 4, DType::F32, {rows, 1});
     xCol.strides[0] = 1;
     xCol.strides[1] = 1;
     E(makeInstr(Opcode::VMul, {prod, prod, xCol}, {0}));

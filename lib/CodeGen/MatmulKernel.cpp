@@ -326,6 +326,12 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     chunkBubble = 1.0 + rate * latency / (double)std::max<uint64_t>(1, bChunk);
   }
   std::vector<std::vector<int64_t>> jobsOf(typeCount), gemvJobsOf(vCount);
+  // When the matrix cores reach this kernel, and how its jobs would run with
+  // operands from DRAM (for the L2 read-ahead below).
+  double startAt = matrixLoad_[order[0]];
+  for (uint32_t c : order)
+    startAt = std::min(startAt, matrixLoad_[c]);
+  double dramTime = 0, mmadTime = 0;
   for (int64_t j = 0; j < jobs; ++j) {
     int64_t job = j / split, part = j % split;
     int64_t rem = job % (tilesM * tilesN);
@@ -355,6 +361,17 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     }
     matrixLoad_[best] += cost;
     jobsOf[best].push_back(j);
+    dramTime += bytes / rate;
+    mmadTime += cycles;
+  }
+  // B read once (one row of tiles) at a rate one core's DRAM share cannot
+  // feed: have idle vector cores read it into L2 first (L2Prefetch.cpp).
+  if (!ms.unified && vCount == 0 && tilesM * d.batch == 1 &&
+      dramTime > mmadTime) {
+    uint64_t lo, hi;
+    k.b.byteRange(lo, hi);
+    if (hi - lo <= (uint64_t)(2 * d.k * d.n * es))
+      prefetchToL2(lo, hi, startAt, k.name);
   }
   std::vector<CoreRef> refs;
   for (uint32_t c = 0; c < typeCount; ++c)
@@ -528,10 +545,9 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
               kEnd = std::min(d.k, (part + 1) * perSplit * ck);
       Tile out;
       if (split > 1) {
-        out = bin::makeTile(Space::GM,
-                            k.partialsAddr + part * partBytes +
-                                (uint64_t)(n0 * 4),
-                            DType::F32, {1, nt});
+        out = bin::makeTile(
+            Space::GM, k.partialsAddr + part * partBytes + (uint64_t)(n0 * 4),
+            DType::F32, {1, nt});
       } else {
         out = gm(k.c, n0 * k.c.strides[r - 1], 1, nt);
       }

@@ -277,6 +277,7 @@ struct NpuToIsaPass
   LogicalResult lower(func::FuncOp func, const target::TargetDesc &t) {
     Block &entry = func.getBody().front();
     codegen::ProgramBuilder pb(t, func.getName().str());
+    pb.setL2Prefetch(l2Prefetch);
     auto gmBytes = func->getAttrOfType<IntegerAttr>("npu.gm_bytes");
     if (!gmBytes)
       return func.emitError("run tessera-npu-plan-memory first");
@@ -396,6 +397,8 @@ struct NpuToIsaPass
                     b.getI64IntegerAttr((int64_t)bs.crossCoreBarriers));
     progOp->setAttr("npu.aicpu_kernels",
                     b.getI64IntegerAttr((int64_t)bs.aicpuKernels));
+    progOp->setAttr("npu.l2_prefetch_bytes",
+                    b.getI64IntegerAttr((int64_t)bs.l2PrefetchBytes));
     if (auto peak = func->getAttrOfType<IntegerAttr>("npu.gm_activation_peak"))
       progOp->setAttr("npu.gm_activation_peak", peak);
     progOp->moveBefore(func);
@@ -460,7 +463,7 @@ void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
     pm.addPass(createNpuFuse({o.target}));
   pm.addPass(createNpuTile({o.target}));
   pm.addPass(createNpuPlanMemory({o.target, o.probes}));
-  pm.addPass(createNpuToIsa({o.target, o.probes}));
+  pm.addPass(createNpuToIsa({o.target, o.probes, o.l2Prefetch}));
   pm.addPass(createIsaInsertSync());
 }
 

@@ -63,6 +63,11 @@ static cl::opt<std::string> precision("precision", cl::desc("f32, bf16 or f16"),
                                       cl::init("f32"), cl::cat(category));
 static cl::opt<bool> noFuse("no-fuse", cl::desc("Do not group kernels"),
                             cl::cat(category));
+static cl::opt<bool> noL2Prefetch(
+    "no-l2-prefetch",
+    cl::desc("Do not let idle vector cores read read-once matmul weights "
+             "into L2 ahead of use"),
+    cl::cat(category));
 static cl::opt<bool> probes(
     "probes",
     cl::desc("Export every intermediate kernel result as an extra output "
@@ -161,7 +166,8 @@ int main(int argc, char **argv) {
     pm.addPass(conversion::createNpuTile({po.target}));
     pm.addPass(conversion::createNpuPlanMemory({po.target, probes}));
     if (emit != EmitStage::Npu) {
-      pm.addPass(conversion::createNpuToIsa({po.target, probes}));
+      pm.addPass(
+          conversion::createNpuToIsa({po.target, probes, !noL2Prefetch}));
       pm.addPass(conversion::createIsaInsertSync());
     }
   }

@@ -106,6 +106,10 @@ def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
     Option<"probes", "probes", "bool", "false",
            "Export every dispatch result as a program output named "
            "probe:NODE#i (for tessera-run --check-all)">,
+    Option<"l2Prefetch", "l2-prefetch", "bool", "true",
+           "Let idle vector cores read the weights of matmuls that read B "
+           "once into L2 ahead of them (chips with an L2 and separate "
+           "vector cores)">,
   ];
   let dependentDialects = ["tessera::isa::IsaDialect"];
 }

@@ -176,6 +176,7 @@ struct Tiling {
 struct BuildStats {
   uint64_t kernels = 0, crossCoreBarriers = 0;
   uint64_t aicpuKernels = 0;
+  uint64_t l2PrefetchBytes = 0; // weights read ahead into L2 by vector cores
 };
 
 class ProgramBuilder {
@@ -183,6 +184,9 @@ public:
   ProgramBuilder(const target::TargetDesc &target, std::string name);
 
   const target::TargetDesc &target() const { return t_; }
+  /// Whether idle vector cores may read read-once matmul weights into L2
+  /// ahead of use (L2Prefetch.cpp); on by default.
+  void setL2Prefetch(bool on) { l2Prefetch_ = on; }
 
   // Tiling decisions (also used by the tiling pass).
   bool planVector(const VectorKernel &k, Tiling &out, std::string &error) const;
@@ -279,6 +283,18 @@ private:
   // (levelled with matrixLoad_ at barriers) and the B block buffer in use.
   std::vector<double> gemvLoad_;
   std::vector<int64_t> gemvBlock_;
+  // Weight prefetch into L2 (see L2Prefetch.cpp): estimated cycle at which
+  // each vector core's queued prefetch ends, and the bytes prefetched so far.
+  std::vector<double> prefetchLoad_;
+  uint64_t prefetchedBytes_ = 0;
+  bool l2Prefetch_ = true;
+  /// Queues DMA reads of [lo, hi) on idle vector cores so the lines are in
+  /// L2 by `needAt` (estimated cycles), if they can be. Returns the bytes.
+  uint64_t prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
+                        const std::string &loc);
+  /// True if [lo, hi) lies in a program input or constant: data no kernel
+  /// writes, safe to read at any time.
+  bool isReadOnlyData(uint64_t lo, uint64_t hi) const;
   // Split-K reductions wait until a later kernel touches their bytes (or the
   // program ends), so independent matmuls stream back to back instead of
   // each ending in a cross-core barrier.

@@ -23,6 +23,8 @@ struct PipelineOptions {
   bool fuse = true;
   /// Export every intermediate result as a probe output.
   bool probes = false;
+  /// Idle vector cores read read-once weights into L2 ahead of their matmul.
+  bool l2Prefetch = true;
 };
 
 /// The whole lowering: graph -> npu (fused, tiled, planned) -> isa (synced).

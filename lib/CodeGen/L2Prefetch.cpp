@@ -1,0 +1,100 @@
+//===- L2Prefetch.cpp - Weights read ahead into L2 by idle vector cores ---===//
+//
+// A matmul whose tiles read B once (a routed expert at prefill: M = 96, one
+// row of tiles) needs its operands at ~85 B/cycle per matrix core to keep
+// the engine busy; from L2 a core gets 110 B/cycle, from DRAM only 32. So
+// such a kernel runs at a third of the engine's speed when its weights
+// first come from DRAM, while the kernels before it were compute-bound and
+// left the DRAM mostly idle. Where the chip has an L2 and separate vector
+// cores, the vector cores read B ahead during those kernels: plain dma_ld
+// into a scratch buffer of their local memory, never read; what counts is
+// the L2 lines the transfers fill. (torch_npu's npu_prefetch does the same
+// for MoE weights on the 910B.)
+//
+// The read-ahead uses the fewest vector cores that finish it by the time the
+// matrix cores are estimated to reach the kernel (lines fetched just in time
+// are the least likely to be evicted, and DRAM keeps headroom for the matrix
+// cores' own misses), never more than half the DRAM bandwidth, and at most
+// half the L2 over the whole program. Only program inputs and constants are
+// read ahead: no kernel writes them, so the early reads cannot race.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/Kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tessera::codegen {
+
+using bin::makeInstr;
+using bin::Opcode;
+using target::Space;
+
+bool ProgramBuilder::isReadOnlyData(uint64_t lo, uint64_t hi) const {
+  for (const bin::IoEntry &e : prog_.io)
+    if (!e.isOutput && lo >= e.gmAddr &&
+        hi <= e.gmAddr + (uint64_t)e.byteSize())
+      return true;
+  for (const bin::ConstBlob &c : prog_.consts)
+    if (lo >= c.gmAddr && hi <= c.gmAddr + c.size)
+      return true;
+  return false;
+}
+
+uint64_t ProgramBuilder::prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
+                                      const std::string &loc) {
+  Space local;
+  int vType = vectorCoreType(local);
+  if (!l2Prefetch_ || !t_.l2.present || vType < 0 ||
+      vType == matrixCoreType() || hi <= lo || !isReadOnlyData(lo, hi))
+    return 0;
+  uint64_t bytes = hi - lo;
+  if (prefetchedBytes_ + bytes > t_.l2.bytes / 2)
+    return 0;
+  const target::DmaPath *path = t_.findPath(Space::GM, local);
+  double rate = path ? path->bytesPerCycle : 1.0;
+  if (t_.dramPerCoreBytesPerCycle > 0)
+    rate = std::min(rate, t_.dramPerCoreBytesPerCycle);
+  uint32_t count = t_.coreTypes[vType].count;
+  if (prefetchLoad_.size() != count)
+    prefetchLoad_.assign(count, 0.0);
+  // Idle cores first; on ties the last cores, since vector kernels fill
+  // the vector cores from core 0.
+  std::vector<uint32_t> order(count);
+  for (uint32_t c = 0; c < count; ++c)
+    order[c] = count - 1 - c;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return prefetchLoad_[x] < prefetchLoad_[y];
+  });
+  uint32_t maxCores = (uint32_t)std::clamp<double>(
+      std::floor(0.5 * t_.dramBytesPerCycle() / rate), 1.0, (double)count);
+  uint32_t cores = 0;
+  for (uint32_t p = 1; p <= maxCores && !cores; ++p) {
+    double start = 0;
+    for (uint32_t i = 0; i < p; ++i)
+      start = std::max(start, prefetchLoad_[order[i]]);
+    if (start + (double)bytes / ((double)p * rate) <= needAt)
+      cores = p;
+  }
+  if (!cores)
+    return 0;
+  // Chunks of a quarter of local memory, dealt round-robin; every chunk of
+  // a core lands on the same scratch bytes (one pipe, in order: no flags).
+  uint64_t chunk = std::max<uint64_t>(
+      t_.space(local).align, t_.space(local).bytes / 4 / t_.space(local).align *
+                                 t_.space(local).align);
+  uint64_t i = 0;
+  for (uint64_t at = lo; at < hi; at += chunk, ++i) {
+    uint64_t n = std::min(chunk, hi - at);
+    uint32_t core = order[i % cores];
+    bin::Tile dst = bin::makeTile(local, 0, DType::U8, {(int64_t)n});
+    bin::Tile src = bin::makeTile(Space::GM, at, DType::U8, {(int64_t)n});
+    emit((uint32_t)vType, core, makeInstr(Opcode::DmaLd, {dst, src}), loc);
+    prefetchLoad_[core] += (double)n / rate;
+  }
+  prefetchedBytes_ += bytes;
+  stats_.l2PrefetchBytes += bytes;
+  return bytes;
+}
+
+} // namespace tessera::codegen
