@@ -56,8 +56,12 @@ uint64_t ProgramBuilder::prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
   if (t_.dramPerCoreBytesPerCycle > 0)
     rate = std::min(rate, t_.dramPerCoreBytesPerCycle);
   uint32_t count = t_.coreTypes[vType].count;
+  // A core's read-ahead starts after the last barrier and after what it
+  // already queued.
   if (prefetchLoad_.size() != count)
     prefetchLoad_.assign(count, 0.0);
+  for (double &l : prefetchLoad_)
+    l = std::max(l, barrierLevel_);
   // Idle cores first; on ties the last cores, since vector kernels fill
   // the vector cores from core 0.
   std::vector<uint32_t> order(count);

@@ -229,6 +229,7 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         l = level;
       for (double &l : prefetchLoad_)
         l = std::max(l, level);
+      barrierLevel_ = level;
     }
     // On a single core the sync-insertion pass orders the kernels; the
     // pending regions stay, for a later kernel on another core.

@@ -286,6 +286,7 @@ private:
   // Weight prefetch into L2 (see L2Prefetch.cpp): estimated cycle at which
   // each vector core's queued prefetch ends, and the bytes prefetched so far.
   std::vector<double> prefetchLoad_;
+  double barrierLevel_ = 0; // estimated cycle of the last cross-core barrier
   uint64_t prefetchedBytes_ = 0;
   bool l2Prefetch_ = true;
   /// Queues DMA reads of [lo, hi) on idle vector cores so the lines are in
