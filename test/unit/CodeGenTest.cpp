@@ -43,6 +43,31 @@ Tensor randomTensor(Shape shape, unsigned seed) {
   return t;
 }
 
+/// Closes the program, inserts the pipe flags and verifies it.
+bin::Program finishSynced(ProgramBuilder &pb, const target::TargetDesc &t,
+                          SyncStats *sync = nullptr) {
+  bin::Program p;
+  std::string err;
+  EXPECT_TRUE(pb.finish(p, err)) << err;
+  SyncStats st;
+  EXPECT_TRUE(insertSync(p, t, st, err)) << err;
+  if (sync)
+    *sync = st;
+  EXPECT_TRUE(bin::verifyProgram(p, t, err)) << err;
+  return p;
+}
+
+/// Expects c[0, :] == scale * x[0, :] @ w (x: [1, k], w: [k, n]).
+void expectRowTimesMatrix(const Tensor &c, const Tensor &x, const Tensor &w,
+                          int64_t k, int64_t n, double scale) {
+  for (int64_t j = 0; j < n; ++j) {
+    double acc = 0;
+    for (int64_t i = 0; i < k; ++i)
+      acc += (double)x.getF(i) * w.getF(i * n + j);
+    EXPECT_NEAR(c.getF(j), scale * acc, 1e-3) << "column " << j;
+  }
+}
+
 /// Builds x[rows, cols] -> softmax(x) and y = x @ w on one program.
 bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
                               int64_t cols, int64_t n, std::string &err,
@@ -78,14 +103,7 @@ bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
   Tiling mt;
   EXPECT_TRUE(pb.planMatmul(mm, mt, err)) << err;
   EXPECT_TRUE(pb.addMatmul(mm, mt, err)) << err;
-  bin::Program p;
-  EXPECT_TRUE(pb.finish(p, err)) << err;
-  SyncStats st;
-  EXPECT_TRUE(insertSync(p, t, st, err)) << err;
-  if (sync)
-    *sync = st;
-  EXPECT_TRUE(bin::verifyProgram(p, t, err)) << err;
-  return p;
+  return finishSynced(pb, t, sync);
 }
 
 } // namespace
@@ -208,21 +226,12 @@ TEST(CodeGen, SplitKPartialSumsAddUp) {
   EXPECT_GT(tl.tile[4], 1); // K is split
   pb.setGmBytes(parts + (uint64_t)tl.scratchBytes);
   ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
-  bin::Program p;
-  ASSERT_TRUE(pb.finish(p, err)) << err;
-  SyncStats ss;
-  ASSERT_TRUE(insertSync(p, t, ss, err)) << err;
-  ASSERT_TRUE(bin::verifyProgram(p, t, err)) << err;
+  bin::Program p = finishSynced(pb, t);
   Tensor x = randomTensor({1, k}, 5), w = randomTensor({k, n}, 6);
   std::map<std::string, Tensor> in{{"a", x}, {"b", w}}, out;
   sim::Stats st;
   ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
-  for (int64_t j = 0; j < n; ++j) {
-    double acc = 0;
-    for (int64_t i = 0; i < k; ++i)
-      acc += (double)x.getF(i) * w.getF(i * n + j);
-    EXPECT_NEAR(out["c"].getF(j), acc, 1e-3);
-  }
+  expectRowTimesMatrix(out["c"], x, w, k, n, 1.0);
 }
 
 // Decode: a one-row product with a large B also runs on the vector cores
@@ -253,11 +262,7 @@ TEST(CodeGen, DecodeGemvJobsShareTheProductWithTheVectorCores) {
     EXPECT_EQ(tl.tile[5], 48); // every vector core may take jobs
     pb.setGmBytes(parts + (uint64_t)tl.scratchBytes);
     ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
-    bin::Program p;
-    ASSERT_TRUE(pb.finish(p, err)) << err;
-    SyncStats ss;
-    ASSERT_TRUE(insertSync(p, t, ss, err)) << err;
-    ASSERT_TRUE(bin::verifyProgram(p, t, err)) << err;
+    bin::Program p = finishSynced(pb, t);
     // Both kinds of cores got jobs: mmad on matrix cores, vmul on vector.
     size_t mmads = 0, vmuls = 0;
     for (const bin::CoreStream &cs : p.streams)
@@ -276,12 +281,7 @@ TEST(CodeGen, DecodeGemvJobsShareTheProductWithTheVectorCores) {
         out;
     sim::Stats st;
     ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
-    for (int64_t j = 0; j < n; ++j) {
-      double acc = 0;
-      for (int64_t i = 0; i < k; ++i)
-        acc += (double)x.getF(i) * w.getF(i * n + j);
-      EXPECT_NEAR(out["c"].getF(j), 0.5 * acc, 1e-3) << "column " << j;
-    }
+    expectRowTimesMatrix(out["c"], x, w, k, n, 0.5);
   }
 }
 
@@ -318,12 +318,8 @@ TEST(CodeGen, ReadOnceWeightsAreReadAheadIntoL2) {
       EXPECT_TRUE(pb.planMatmul(mm, tl, err)) << err;
       EXPECT_TRUE(pb.addMatmul(mm, tl, err)) << err;
     }
-    bin::Program p;
-    EXPECT_TRUE(pb.finish(p, err)) << err;
+    bin::Program p = finishSynced(pb, t);
     prefetched = pb.stats().l2PrefetchBytes;
-    SyncStats ss;
-    EXPECT_TRUE(insertSync(p, t, ss, err)) << err;
-    EXPECT_TRUE(bin::verifyProgram(p, t, err)) << err;
     return p;
   };
   uint64_t withBytes = 0, withoutBytes = 0;
