@@ -104,11 +104,21 @@ bool ProgramBuilder::flushDeferred(const std::vector<Region> *conflictsWith,
   flushing_ = true;
   std::vector<Deferred> list = std::move(deferred_);
   deferred_.clear();
+  // Independent reductions share the vector cores instead of each cutting
+  // its work over all of them: fewer, larger tiles, each paying its DMA
+  // latency once.
   uint32_t next = 0;
+  Space local;
+  int vType = vectorCoreType(local);
+  int64_t share =
+      vType < 0 ? 0
+                : std::max<int64_t>(1, (int64_t)t_.coreTypes[vType].count /
+                                           (int64_t)list.size());
   for (Deferred &d : list) {
     Tiling t;
     vectorStart_ = next;
-    if (!planVector(d.kernel, t, error) || !addVector(d.kernel, t, error)) {
+    if (!planVector(d.kernel, t, error, share) ||
+        !addVector(d.kernel, t, error)) {
       flushing_ = false;
       vectorStart_ = 0;
       return false;

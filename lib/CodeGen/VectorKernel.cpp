@@ -390,7 +390,7 @@ static std::string kernelName(const std::string &name) {
 }
 
 bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
-                                std::string &error) const {
+                                std::string &error, int64_t maxCores) const {
   Space local;
   int ct = vectorCoreType(local);
   if (ct < 0) {
@@ -426,6 +426,8 @@ bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
     for (int d = split + 1; d < dims; ++d)
       total *= n.space[d];
     int64_t coreCount = t_.coreTypes[ct].count;
+    if (maxCores > 0)
+      coreCount = std::min(coreCount, maxCores);
     int64_t want =
         std::min<int64_t>(coreCount, std::max<int64_t>(1, total / 4096));
     int64_t tiles = outer * ((n.space[split] + lo - 1) / lo);

@@ -189,7 +189,9 @@ public:
   void setL2Prefetch(bool on) { l2Prefetch_ = on; }
 
   // Tiling decisions (also used by the tiling pass).
-  bool planVector(const VectorKernel &k, Tiling &out, std::string &error) const;
+  /// `maxCores` (0: all) caps how many vector cores the tiling spreads over.
+  bool planVector(const VectorKernel &k, Tiling &out, std::string &error,
+                  int64_t maxCores = 0) const;
   bool planMatmul(const MatmulKernel &k, Tiling &out, std::string &error) const;
 
   /// Appends a kernel. `tiling` may come from planVector/planMatmul or from
