@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace tessera::codegen {
 
@@ -89,10 +90,10 @@ int64_t ProgramBuilder::gemvBlockRows(DType dt, int64_t kMax,
 double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt) const {
   Space local;
   if (vectorCoreType(local) < 0)
-    return 0;
+    return std::numeric_limits<double>::infinity();
   int64_t blockRows = gemvBlockRows(dt, rows, nt);
-  if (blockRows == 0)
-    return 0;
+  if (blockRows == 0) // addMatmul rejects such jobs; never pick them
+    return std::numeric_limits<double>::infinity();
   int64_t es = dtypeByteSize(dt);
   const target::DmaPath *path = t_.findPath(Space::GM, local);
   double rate = path ? path->bytesPerCycle : 1.0;
@@ -129,6 +130,8 @@ void ProgramBuilder::emitVectorGemvJob(const MatmulKernel &k, uint32_t vType,
   int r = (int)k.c.shape.size();
   int64_t kt = k1 - k0;
   int64_t blockRows = gemvBlockRows(dt, kt, nt);
+  if (blockRows <= 0)
+    return; // addMatmul checked that every job fits
   GemvLayout l = gemvLayout(dt, kt, nt, blockRows, t_.space(local).align);
   auto E = [&](const bin::Instr &in) { emit(vType, core, in, k.name); };
   auto ub = [&](uint64_t off, DType type, int64_t rows, int64_t cols,

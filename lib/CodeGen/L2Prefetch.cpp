@@ -57,11 +57,13 @@ uint64_t ProgramBuilder::prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
     rate = std::min(rate, t_.dramPerCoreBytesPerCycle);
   uint32_t count = t_.coreTypes[vType].count;
   // A core's read-ahead starts after the last barrier and after what it
-  // already queued.
+  // already queued (read-ahead and GEMV jobs).
   if (prefetchLoad_.size() != count)
     prefetchLoad_.assign(count, 0.0);
-  for (double &l : prefetchLoad_)
-    l = std::max(l, barrierLevel_);
+  for (uint32_t c = 0; c < count; ++c)
+    prefetchLoad_[c] =
+        std::max({prefetchLoad_[c], barrierLevel_,
+                  c < gemvLoad_.size() ? gemvLoad_[c] : 0.0});
   // Idle cores first; on ties the last cores, since vector kernels fill
   // the vector cores from core 0.
   std::vector<uint32_t> order(count);

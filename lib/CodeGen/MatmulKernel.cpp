@@ -189,9 +189,13 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // Halving must leave every tile at least that tall, so no short remainder
   // tile re-reads B for a few rows (M = 96 stays one tile of 96).
   int64_t minTm = std::min<int64_t>(tm, 64);
-  while (jobs() < cores && roundUp(tm / 2, 16) >= minTm &&
-         d.m - (d.m - 1) / roundUp(tm / 2, 16) * roundUp(tm / 2, 16) >= minTm)
-    tm = roundUp(tm / 2, 16);
+  while (jobs() < cores) {
+    int64_t half = roundUp(tm / 2, 16);
+    int64_t lastRows = d.m - (d.m - 1) / half * half;
+    if (half >= tm || half < minTm || lastRows < minTm)
+      break;
+    tm = half;
+  }
   // Thin tiles (decode) stream B and wait out one DMA latency per K chunk
   // (the set_flag after a chunk's loads drains the pipe): take the largest
   // chunk L1 holds, double-buffered.
@@ -216,6 +220,11 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
     int64_t per = (chunks + split - 1) / split;
     split = (chunks + per - 1) / per;
   }
+  // GEMV jobs need their slice of x and a block of B in local memory.
+  if (gemvCores &&
+      gemvBlockRows(k.a.dtype, std::min(d.k, (chunks + split - 1) / split * ck),
+                    std::min(tn, d.n)) == 0)
+    gemvCores = 0;
   out.tile = {tm, tn, ck, step, split};
   if (gemvCores)
     out.tile.push_back(gemvCores);
@@ -292,6 +301,15 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   int64_t perSplit = (chunksK + split - 1) / split; // K chunks per split
   split = (chunksK + perSplit - 1) / perSplit;
   int64_t jobs = d.batch * tilesM * tilesN * split;
+  // A GEMV job keeps its slice of x and two blocks of B rows in local memory.
+  if (gemvCores > 0 &&
+      gemvBlockRows(dt, std::min(d.k, perSplit * ck), std::min(tn, d.n)) == 0) {
+    error = "'" + k.name + "': GEMV jobs of " +
+            std::to_string(std::min(d.k, perSplit * ck)) + " x " +
+            std::to_string(std::min(tn, d.n)) +
+            " do not fit the vector cores' local memory";
+    return false;
+  }
   int64_t cores = std::max<int64_t>(
       1, std::min<int64_t>(
              {tiling.cores, jobs, (int64_t)t_.coreTypes[ms.coreType].count}));

@@ -233,6 +233,9 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         level = std::max(level, l);
       for (double l : gemvLoad_)
         level = std::max(level, l);
+      // Every core drains its queued L2 read-ahead at the barrier too.
+      for (double l : prefetchLoad_)
+        level = std::max(level, l);
       for (double &l : matrixLoad_)
         l = level;
       for (double &l : gemvLoad_)

@@ -26,3 +26,17 @@ func.func @short_tiling(%a: tensor<64x256xf32> {graph.name = "a", npu.addr = 0 :
   } loc("mm")
   return %0 : tensor<64x256xf32>
 }
+
+// -----
+
+// Vector cores may take this decode product's jobs, but not with 4096-wide
+// column tiles: two blocks of B rows, the product and x do not fit UB.
+func.func @gemv_tile_too_wide(%a: tensor<1x4096xbf16> {graph.name = "a", npu.addr = 0 : i64}, %b: tensor<4096x4096xbf16> {graph.name = "b", npu.addr = 8192 : i64}) -> (tensor<1x4096xbf16> {graph.name = "c", npu.addr = 33562624 : i64}) attributes {npu.gm_bytes = 33570816 : i64} {
+  // expected-error @unknown {{code generation failed for node 'wide': 'wide': GEMV jobs of 4096 x 4096 do not fit the vector cores' local memory}}
+  %0 = npu.dispatch matrix(%a, %b : tensor<1x4096xbf16>, tensor<4096x4096xbf16>) -> tensor<1x4096xbf16> attributes {addrs = array<i64: 0, 8192, 33562624>, cores = 72 : i64, tiling = array<i64: 1, 4096, 16, 1, 1, 48>} {
+  ^bb0(%x: tensor<1x4096xbf16>, %y: tensor<4096x4096xbf16>):
+    %m = graph.matmul %x, %y : (tensor<1x4096xbf16>, tensor<4096x4096xbf16>) -> tensor<1x4096xbf16>
+    npu.yield %m : tensor<1x4096xbf16>
+  } loc("wide")
+  return %0 : tensor<1x4096xbf16>
+}

@@ -340,3 +340,91 @@ TEST(CodeGen, ReadOnceWeightsAreReadAheadIntoL2) {
   EXPECT_GE(a.l2HitBytes, b.l2HitBytes + weightBytes);
   EXPECT_EQ(a.dramWriteBytes, b.dramWriteBytes);
 }
+
+// Narrowing the M tile stops at 64 rows and never leaves a short remainder
+// tile; for M at or below 64 it must stop at once (M = 16 used to spin).
+// Each product is planned, generated and checked against the host.
+TEST(CodeGen, ShortMatmulRowsPlanAndMatchTheHost) {
+  const auto &t = preset("dc");
+  for (int64_t m : {1, 15, 16, 17, 32, 48, 96}) {
+    SCOPED_TRACE("M = " + std::to_string(m));
+    int64_t k = 256, n = 1024;
+    ProgramBuilder pb(t, "short");
+    uint64_t a = 0, b = 1 << 20, c = 3 << 20, parts = 4 << 20;
+    pb.addIo({"a", false, DType::F32, {m, k}, a, bin::Layout::ND});
+    pb.addIo({"b", false, DType::F32, {k, n}, b, bin::Layout::ND});
+    pb.addIo({"c", true, DType::F32, {m, n}, c, bin::Layout::ND});
+    MatmulKernel mm;
+    mm.name = "short";
+    mm.a = GmView::contiguous(a, DType::F32, {m, k});
+    mm.b = GmView::contiguous(b, DType::F32, {k, n});
+    mm.c = GmView::contiguous(c, DType::F32, {m, n});
+    mm.partialsAddr = parts;
+    Tiling tl;
+    std::string err;
+    ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+    EXPECT_GE(tl.tile[0], std::min<int64_t>(m, 16)); // tm
+    pb.setGmBytes(parts + (uint64_t)tl.scratchBytes + 4096);
+    ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    Tensor x = randomTensor({m, k}, 11), w = randomTensor({k, n}, 12);
+    std::map<std::string, Tensor> in{{"a", x}, {"b", w}}, out;
+    sim::Stats st;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+    for (int64_t i = 0; i < m; i += std::max<int64_t>(1, m / 4))
+      for (int64_t j = 0; j < n; j += 7) {
+        double acc = 0;
+        for (int64_t q = 0; q < k; ++q)
+          acc += (double)x.getF(i * k + q) * w.getF(q * n + j);
+        EXPECT_NEAR(out["c"].getF(i * n + j), acc, 1e-3) << i << "," << j;
+      }
+  }
+}
+
+// Enough column tiles for every core (72 of 256): K is not split, so the
+// vector cores' GEMV jobs write C themselves, with the ReLU and the cast to
+// bf16 the matrix cores' FIX applies.
+TEST(CodeGen, GemvJobsWriteTheOutputWhenKIsNotSplit) {
+  const auto &t = preset("dc");
+  int64_t k = 1024, n = 18432;
+  ProgramBuilder pb(t, "gemv_out");
+  uint64_t a = 0, b = 4096, c = b + (uint64_t)(k * n * 2);
+  pb.addIo({"a", false, DType::BF16, {1, k}, a, bin::Layout::ND});
+  pb.addIo({"b", false, DType::BF16, {k, n}, b, bin::Layout::ND});
+  pb.addIo({"c", true, DType::BF16, {1, n}, c, bin::Layout::ND});
+  pb.setGmBytes(c + (uint64_t)(n * 2));
+  MatmulKernel mm;
+  mm.name = "gemv_out";
+  mm.a = GmView::contiguous(a, DType::BF16, {1, k});
+  mm.b = GmView::contiguous(b, DType::BF16, {k, n});
+  mm.c = GmView::contiguous(c, DType::BF16, {1, n});
+  mm.relu = true;
+  Tiling tl;
+  std::string err;
+  ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+  ASSERT_EQ(tl.tile.size(), 6u);
+  EXPECT_EQ(tl.tile[4], 1); // no split-K
+  ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  size_t vectorStores = 0;
+  for (const bin::CoreStream &cs : p.streams)
+    for (const bin::Instr &in : cs.instrs)
+      vectorStores +=
+          in.op == Opcode::DmaSt && in.tiles[0].dtype == DType::BF16;
+  EXPECT_GT(vectorStores, 0u); // some columns of C come from vector cores
+  Tensor x = randomTensor({1, k}, 13).castTo(DType::BF16),
+         w = randomTensor({k, n}, 14).castTo(DType::BF16);
+  std::map<std::string, Tensor> in{{"a", x}, {"b", w}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  Tensor got = out["c"].castTo(DType::F32);
+  for (int64_t j = 0; j < n; ++j) {
+    double acc = 0;
+    for (int64_t i = 0; i < k; ++i)
+      acc += (double)x.getF(i) * w.getF(i * n + j);
+    // One bf16 rounding of the f32 sum: 2^-8 relative.
+    double want = std::max(acc, 0.0);
+    EXPECT_NEAR(got.getF(j), want, std::abs(want) / 256 + 1e-4)
+        << "column " << j;
+  }
+}
