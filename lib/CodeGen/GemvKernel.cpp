@@ -22,6 +22,8 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -32,8 +34,6 @@ using bin::makeInstr;
 using bin::Opcode;
 using bin::Tile;
 using target::Space;
-
-static uint64_t alignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
 namespace {
 /// Byte offsets of a GEMV job's buffers in the vector core's local memory.
@@ -51,14 +51,14 @@ GemvLayout gemvLayout(DType dt, int64_t kRows, int64_t nt, int64_t blockRows,
   uint64_t at = 0;
   auto take = [&](uint64_t bytes) {
     uint64_t here = at;
-    at = alignUp(at + bytes, align);
+    at = llvm::alignTo(at + bytes, align);
     return here;
   };
   l.xStage = take(es == 4 ? 0 : (uint64_t)(kRows * es));
   l.xF32 = take((uint64_t)kRows * 4);
   l.acc = take((uint64_t)l.pitch * 4);
   l.accOut = take((uint64_t)l.pitch * 4);
-  l.blockBytes = alignUp((uint64_t)(blockRows * l.pitch * es), align);
+  l.blockBytes = llvm::alignTo((uint64_t)(blockRows * l.pitch * es), align);
   l.block = take(2 * l.blockBytes);
   // f32 blocks are multiplied in place; narrower ones are cast into `work`.
   l.work = take(es == 4 ? 0 : (uint64_t)(blockRows * l.pitch * 4));

@@ -2,6 +2,8 @@
 #include "LocalAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 
 namespace tessera::codegen {
@@ -11,8 +13,6 @@ using bin::makeInstr;
 using bin::Opcode;
 using bin::Tile;
 using target::Space;
-
-static uint64_t alignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
 static Tile gm2(const GmView &v, int64_t elemOff, int64_t rows, int64_t cols,
                 int64_t rowStride, int64_t colStride) {
@@ -42,7 +42,7 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   uint64_t half = t_.space(local).bytes / 2, align = t_.space(local).align;
   int64_t chunk = std::min<int64_t>(count, 1024), cw = 0;
   for (;; chunk = std::max<int64_t>(1, chunk / 2)) {
-    uint64_t idxBytes = 4 * alignUp(chunk * 4, align) + align;
+    uint64_t idxBytes = 4 * llvm::alignTo(chunk * 4, align) + align;
     if (idxBytes < half)
       cw =
           std::min<int64_t>(inner, (int64_t)((half - idxBytes) / (chunk * es)));
@@ -79,7 +79,7 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   beginKernel(refs, regions);
   int64_t wrap = k.wrap ? k.wrap : rows;
 
-  uint64_t idxB = alignUp(chunk * 4, align);
+  uint64_t idxB = llvm::alignTo(chunk * 4, align);
   for (int64_t c = 0; c < cores; ++c) {
     int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
     auto E = [&](const Instr &in) { emit(ct, (uint32_t)c, in, k.name); };
@@ -150,9 +150,10 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
   int64_t ies = dtypeByteSize(k.in.dtype),
           ves = k.hasValues ? dtypeByteSize(k.values.dtype) : 0;
   auto need = [&](int64_t r) {
-    return alignUp(r * cols * ies, align) + alignUp(r * cols * 4, align) +
-           2 * alignUp(r * kk * 4, align) +
-           alignUp(r * kk * std::max<int64_t>(ves, 4), align);
+    return llvm::alignTo(r * cols * ies, align) +
+           llvm::alignTo(r * cols * 4, align) +
+           2 * llvm::alignTo(r * kk * 4, align) +
+           llvm::alignTo(r * kk * std::max<int64_t>(ves, 4), align);
   };
   int64_t R = std::min<int64_t>(rows, 4096);
   while (R > 1 && need(R) > half)
@@ -190,8 +191,8 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
       uint64_t off = base;
       auto take = [&](DType dt, Shape shape) {
         Tile t = bin::makeTile(local, off, dt, shape);
-        off += alignUp((uint64_t)(shapeNumElements(shape) * dtypeByteSize(dt)),
-                       align);
+        off += llvm::alignTo(
+            (uint64_t)(shapeNumElements(shape) * dtypeByteSize(dt)), align);
         return t;
       };
       Tile stage = take(k.in.dtype, {n, cols});

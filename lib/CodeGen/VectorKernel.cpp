@@ -46,6 +46,23 @@ static std::vector<bool> orOnes(const std::vector<bool> &a,
   return r;
 }
 
+static int append(std::vector<VNode> &nodes, VNode n) {
+  nodes.push_back(std::move(n));
+  return (int)nodes.size() - 1;
+}
+
+/// A node computed from operand `a`, with a's type and broadcast mask.
+static VNode derived(const std::vector<VNode> &nodes, VKind kind, Opcode op,
+                     int a) {
+  VNode n;
+  n.kind = kind;
+  n.opcode = op;
+  n.a = a;
+  n.type = nodes[a].type;
+  n.one = nodes[a].one;
+  return n;
+}
+
 int VectorKernel::load(int input) {
   VNode n;
   n.kind = VKind::Load;
@@ -54,8 +71,7 @@ int VectorKernel::load(int input) {
   n.one.resize(space.size());
   for (size_t k = 0; k < space.size(); ++k)
     n.one[k] = inputs[input].shape[k] == 1;
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  return append(nodes, std::move(n));
 }
 
 int VectorKernel::constant(float value, DType type) {
@@ -64,95 +80,57 @@ int VectorKernel::constant(float value, DType type) {
   n.imm = value;
   n.type = type;
   n.one.assign(space.size(), true);
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  return append(nodes, std::move(n));
 }
 
 int VectorKernel::unary(Opcode op, int a) {
-  VNode n;
-  n.kind = VKind::Unary;
-  n.opcode = op;
-  n.a = a;
-  n.type = nodes[a].type;
-  n.one = nodes[a].one;
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  return append(nodes, derived(nodes, VKind::Unary, op, a));
 }
 
 int VectorKernel::binary(Opcode op, int a, int b) {
-  VNode n;
-  n.kind = VKind::Binary;
-  n.opcode = op;
-  n.a = a;
+  VNode n = derived(nodes, VKind::Binary, op, a);
   n.b = b;
-  n.type = nodes[a].type;
-  n.one = orOnes(nodes[a].one, nodes[b].one);
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  n.one = orOnes(n.one, nodes[b].one);
+  return append(nodes, std::move(n));
 }
 
 int VectorKernel::scalar(Opcode op, int a, float imm) {
-  VNode n;
-  n.kind = VKind::Scalar;
-  n.opcode = op;
-  n.a = a;
+  VNode n = derived(nodes, VKind::Scalar, op, a);
   n.imm = imm;
-  n.type = nodes[a].type;
-  n.one = nodes[a].one;
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  return append(nodes, std::move(n));
 }
 
 int VectorKernel::compare(bin::CmpKind kind, int a, int b) {
-  VNode n;
-  n.kind = VKind::Cmp;
-  n.opcode = Opcode::VCmp;
+  VNode n = derived(nodes, VKind::Cmp, Opcode::VCmp, a);
   n.cmp = (int64_t)kind;
-  n.a = a;
   n.b = b;
   n.type = DType::U8;
-  n.one = orOnes(nodes[a].one, nodes[b].one);
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  n.one = orOnes(n.one, nodes[b].one);
+  return append(nodes, std::move(n));
 }
 
 int VectorKernel::select(int mask, int a, int b) {
-  VNode n;
-  n.kind = VKind::Select;
-  n.opcode = Opcode::VSel;
-  n.a = mask;
+  VNode n = derived(nodes, VKind::Select, Opcode::VSel, mask);
   n.b = a;
   n.c = b;
   n.type = nodes[a].type;
-  n.one = orOnes(orOnes(nodes[mask].one, nodes[a].one), nodes[b].one);
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  n.one = orOnes(orOnes(n.one, nodes[a].one), nodes[b].one);
+  return append(nodes, std::move(n));
 }
 
 int VectorKernel::cast(int a, DType type) {
   if (nodes[a].type == type)
     return a;
-  VNode n;
-  n.kind = VKind::Cast;
-  n.opcode = Opcode::VCast;
-  n.a = a;
+  VNode n = derived(nodes, VKind::Cast, Opcode::VCast, a);
   n.type = type;
-  n.one = nodes[a].one;
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  return append(nodes, std::move(n));
 }
 
 int VectorKernel::reduce(Opcode op, int a) {
-  VNode n;
-  n.kind = VKind::Reduce;
-  n.opcode = op;
-  n.a = a;
-  n.type = nodes[a].type;
-  n.one = nodes[a].one;
+  VNode n = derived(nodes, VKind::Reduce, op, a);
   for (size_t k = space.size() - reducedDims; k < space.size(); ++k)
     n.one[k] = true;
-  nodes.push_back(n);
-  return (int)nodes.size() - 1;
+  return append(nodes, std::move(n));
 }
 
 void VectorKernel::store(int node, const GmView &view) {
