@@ -1,5 +1,5 @@
 //===- IndexKernels.cpp - Gather (DMA with an index tile) and top-k -------===//
-#include "LocalAllocator.h"
+#include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
 
 #include "llvm/Support/MathExtras.h"

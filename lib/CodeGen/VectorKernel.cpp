@@ -12,7 +12,7 @@
 //     the graph's instructions in order, DMA stores.
 //
 //===----------------------------------------------------------------------===//
-#include "LocalAllocator.h"
+#include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
 
 #include <algorithm>
@@ -314,7 +314,7 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
     lastUse[n.stores[s].node] =
         std::max(lastUse[n.stores[s].node], n.stores[s].node);
   }
-  LocalAllocator alloc(capacity, align);
+  FirstFitAllocator alloc(capacity, align);
   plan.nodeOff.assign(N, 0);
   plan.loadStage.assign(N, ~0ull);
   plan.storeStage.assign(n.stores.size(), ~0ull);

@@ -5,6 +5,7 @@
 #include "Isa/IR/IsaConversion.h"
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
+#include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Target/Target.h"
@@ -117,9 +118,7 @@ struct NpuTilePass
 //===----------------------------------------------------------------------===//
 
 constexpr uint64_t kGmAlign = 512;
-uint64_t alignGm(uint64_t x) {
-  return (x + kGmAlign - 1) / kGmAlign * kGmAlign;
-}
+uint64_t alignGm(uint64_t x) { return llvm::alignTo(x, kGmAlign); }
 
 struct NpuPlanMemoryPass
     : public tessera::conversion::impl::NpuPlanMemoryBase<NpuPlanMemoryPass> {
@@ -167,15 +166,20 @@ struct NpuPlanMemoryPass
       for (Value in : ds[i].getInputs())
         lastUse[rootOf(in)] = i;
     }
-    std::map<uint64_t, uint64_t> used; // offset -> size (scratch-relative)
+    // Offsets are scratch-relative; GM's size is checked on the total below.
+    codegen::FirstFitAllocator activations(~0ull, kGmAlign);
+    auto place = [&](uint64_t bytes) {
+      uint64_t off = 0;
+      (void)activations.allocate(std::max<uint64_t>(bytes, 1), off);
+      return off;
+    };
     llvm::DenseMap<Operation *, SmallVector<int64_t>> scratchAddr;
-    uint64_t peak = 0;
     std::vector<std::pair<size_t, uint64_t>> live; // (last use, offset)
     for (size_t i = 0; i < ds.size(); ++i) {
       // Free buffers whose last use came before this dispatch.
       for (auto it = live.begin(); it != live.end();) {
         if (it->first < i) {
-          used.erase(it->second);
+          activations.release(it->second);
           it = live.erase(it);
         } else {
           ++it;
@@ -189,15 +193,7 @@ struct NpuPlanMemoryPass
           addr[r] = addr.lookup(rootOf(r));
           continue;
         }
-        uint64_t size = alignGm((uint64_t)std::max<int64_t>(bytesOf(r), 1));
-        uint64_t off = 0;
-        for (auto &[s, n] : used) {
-          if (s >= off + size)
-            break;
-          off = std::max(off, s + n);
-        }
-        used[off] = size;
-        peak = std::max(peak, off + size);
+        uint64_t off = place((uint64_t)std::max<int64_t>(bytesOf(r), 0));
         addr[r] = scratchBase + off;
         live.push_back({probes             ? ds.size()
                         : lastUse.count(r) ? lastUse[r]
@@ -218,19 +214,12 @@ struct NpuPlanMemoryPass
       }
       if (auto sc = d.getScratch())
         for (int64_t bytes : *sc) {
-          uint64_t size = alignGm((uint64_t)std::max<int64_t>(bytes, 1));
-          uint64_t off = 0;
-          for (auto &[s, n] : used) {
-            if (s >= off + size)
-              break;
-            off = std::max(off, s + n);
-          }
-          used[off] = size;
-          peak = std::max(peak, off + size);
+          uint64_t off = place((uint64_t)std::max<int64_t>(bytes, 0));
           scratchAddr[d.getOperation()].push_back(scratchBase + off);
           live.push_back({scratchEnd, off});
         }
     }
+    uint64_t peak = activations.peak();
     uint64_t total = scratchBase + peak;
     for (npu::DispatchOp d : ds) {
       SmallVector<int64_t> a;

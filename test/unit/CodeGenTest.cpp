@@ -7,7 +7,7 @@
 // missing).
 //
 //===----------------------------------------------------------------------===//
-#include "../../lib/CodeGen/LocalAllocator.h"
+#include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Sim/Simulator.h"
@@ -108,8 +108,8 @@ bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
 
 } // namespace
 
-TEST(LocalAllocator, ReusesFreedBytesFirstFit) {
-  LocalAllocator a(1024, 32);
+TEST(FirstFitAllocator, ReusesFreedBytesFirstFit) {
+  FirstFitAllocator a(1024, 32);
   uint64_t x, y, z;
   ASSERT_TRUE(a.allocate(100, x));
   ASSERT_TRUE(a.allocate(64, y));

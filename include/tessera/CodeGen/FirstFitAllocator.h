@@ -1,13 +1,14 @@
-//===- LocalAllocator.h - First-fit allocation of local memory --*- C++ -*-===//
+//===- FirstFitAllocator.h - Allocation by liveness, first fit --*- C++ -*-===//
 //
-// Buffers of one tile are allocated in program order and freed after their
-// last use, first fit, so values with disjoint lifetimes share bytes. Tiles
-// alternate between two halves of the local space (double buffering): tile
-// i+1's loads never reuse tile i's bytes, so they overlap tile i's compute.
+// Buffers are allocated in program order and released after their last use,
+// first fit, so values with disjoint lifetimes share bytes. The vector
+// kernels allocate a tile's buffers in local memory with it (tiles alternate
+// between two halves of the space, so tile i+1's loads overlap tile i's
+// compute), and tessera-npu-plan-memory the GM buffers of the activations.
 //
 //===----------------------------------------------------------------------===//
-#ifndef TESSERA_CODEGEN_LOCALALLOCATOR_H
-#define TESSERA_CODEGEN_LOCALALLOCATOR_H
+#ifndef TESSERA_CODEGEN_FIRSTFITALLOCATOR_H
+#define TESSERA_CODEGEN_FIRSTFITALLOCATOR_H
 
 #include <algorithm>
 #include <cstdint>
@@ -15,9 +16,9 @@
 
 namespace tessera::codegen {
 
-class LocalAllocator {
+class FirstFitAllocator {
 public:
-  LocalAllocator(uint64_t capacity, uint64_t align)
+  FirstFitAllocator(uint64_t capacity, uint64_t align)
       : capacity_(capacity), align_(align ? align : 1) {}
 
   /// Returns false when no free block is large enough.
