@@ -1,4 +1,5 @@
 //===- BinaryTest.cpp - The .npu format and instruction checks ------------===//
+#include "Presets.h"
 #include "tessera/Binary/Program.h"
 #include "tessera/Sim/Programs.h"
 
@@ -14,24 +15,8 @@ using target::Pipe;
 using target::Space;
 
 namespace {
-const target::TargetDesc &dc() {
-  static target::TargetDesc t = [] {
-    target::TargetDesc d;
-    std::string err;
-    EXPECT_TRUE(target::loadPreset("dc", d, err)) << err;
-    return d;
-  }();
-  return t;
-}
-const target::TargetDesc &edge() {
-  static target::TargetDesc t = [] {
-    target::TargetDesc d;
-    std::string err;
-    EXPECT_TRUE(target::loadPreset("edge", d, err)) << err;
-    return d;
-  }();
-  return t;
-}
+const target::TargetDesc &dc() { return unittest::preset("dc"); }
+const target::TargetDesc &edge() { return unittest::preset("edge"); }
 
 Program sampleProgram() {
   Program p;

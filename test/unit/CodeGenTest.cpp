@@ -7,6 +7,7 @@
 // missing).
 //
 //===----------------------------------------------------------------------===//
+#include "Presets.h"
 #include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
 #include "tessera/CodeGen/SyncInsertion.h"
@@ -23,16 +24,7 @@ using bin::Opcode;
 
 namespace {
 
-const target::TargetDesc &preset(const std::string &name) {
-  static std::map<std::string, target::TargetDesc> cache;
-  auto it = cache.find(name);
-  if (it != cache.end())
-    return it->second;
-  std::string err;
-  target::TargetDesc t;
-  EXPECT_TRUE(target::loadPreset(name, t, err)) << err;
-  return cache[name] = t;
-}
+using unittest::preset;
 
 Tensor randomTensor(Shape shape, unsigned seed) {
   std::mt19937 rng(seed);

@@ -1,4 +1,5 @@
 //===- SimTest.cpp - Simulator semantics, timing, checks, calibration -----===//
+#include "Presets.h"
 #include "tessera/Sim/Programs.h"
 #include "tessera/Sim/Simulator.h"
 
@@ -15,16 +16,7 @@ using target::Pipe;
 using target::Space;
 
 namespace {
-const target::TargetDesc &preset(const std::string &name) {
-  static std::map<std::string, target::TargetDesc> cache;
-  auto it = cache.find(name);
-  if (it != cache.end())
-    return it->second;
-  target::TargetDesc t;
-  std::string err;
-  EXPECT_TRUE(target::loadPreset(name, t, err)) << err;
-  return cache.emplace(name, t).first->second;
-}
+using unittest::preset;
 
 Instr flag(Opcode op, Pipe a, Pipe b, int id = 0) {
   return sim::makeInstr(op, {}, {(int64_t)a, (int64_t)b, id});
