@@ -26,11 +26,9 @@ static Tile gm2(const GmView &v, int64_t elemOff, int64_t rows, int64_t cols,
 
 bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   Space local;
-  int ct = vectorCoreType(local);
-  if (ct < 0) {
-    error = "target '" + t_.name + "' has no core with a vector unit";
+  int ct = vectorCoreType(local, error);
+  if (ct < 0)
     return false;
-  }
   if (k.table.shape.size() != 3 || k.out.shape.size() != 3 ||
       k.index.shape.size() != 1 || k.index.dtype != DType::I32) {
     error = "'" + k.name + "': malformed gather kernel";
@@ -140,11 +138,9 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
 
 bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
   Space local;
-  int ct = vectorCoreType(local);
-  if (ct < 0) {
-    error = "target '" + t_.name + "' has no core with a vector unit";
+  int ct = vectorCoreType(local, error);
+  if (ct < 0)
     return false;
-  }
   int64_t rows = k.in.shape[0], cols = k.in.shape[1], kk = k.k;
   uint64_t half = t_.space(local).bytes / 2, align = t_.space(local).align;
   int64_t ies = dtypeByteSize(k.in.dtype),

@@ -61,9 +61,8 @@ uint64_t ProgramBuilder::prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
   if (prefetchLoad_.size() != count)
     prefetchLoad_.assign(count, 0.0);
   for (uint32_t c = 0; c < count; ++c)
-    prefetchLoad_[c] =
-        std::max({prefetchLoad_[c], barrierLevel_,
-                  c < gemvLoad_.size() ? gemvLoad_[c] : 0.0});
+    prefetchLoad_[c] = std::max({prefetchLoad_[c], barrierLevel_,
+                                 c < gemvLoad_.size() ? gemvLoad_[c] : 0.0});
   // Idle cores first; on ties the last cores, since vector kernels fill
   // the vector cores from core 0.
   std::vector<uint32_t> order(count);

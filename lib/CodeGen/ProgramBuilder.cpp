@@ -269,6 +269,13 @@ int ProgramBuilder::vectorCoreType(Space &local) const {
   return -1;
 }
 
+int ProgramBuilder::vectorCoreType(Space &local, std::string &error) const {
+  int ct = vectorCoreType(local);
+  if (ct < 0)
+    error = "target '" + t_.name + "' has no core with a vector unit";
+  return ct;
+}
+
 int ProgramBuilder::matrixCoreType() const {
   for (size_t i = 0; i < t_.coreTypes.size(); ++i)
     if (t_.coreTypes[i].hasPipe(Pipe::M) && t_.coreTypes[i].hasPipe(Pipe::FIX))

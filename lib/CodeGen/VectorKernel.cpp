@@ -370,11 +370,9 @@ static std::string kernelName(const std::string &name) {
 bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
                                 std::string &error, int64_t maxCores) const {
   Space local;
-  int ct = vectorCoreType(local);
-  if (ct < 0) {
-    error = "target '" + t_.name + "' has no core with a vector unit";
+  int ct = vectorCoreType(local, error);
+  if (ct < 0)
     return false;
-  }
   Normalized n = normalize(k);
   int dims = (int)n.space.size();
   if (n.reduced > 4) {
@@ -581,11 +579,9 @@ void emitTile(const TileContext &tc,
 bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
                                std::string &error) {
   Space local;
-  int ct = vectorCoreType(local);
-  if (ct < 0) {
-    error = "target '" + t_.name + "' has no core with a vector unit";
+  int ct = vectorCoreType(local, error);
+  if (ct < 0)
     return false;
-  }
   Normalized n = normalize(k);
   int dims = (int)n.space.size();
   if (tiling.tile.size() != 2 || tiling.tile[0] < 0 ||

@@ -238,6 +238,8 @@ private:
   void beginKernel(const std::vector<CoreRef> &cores,
                    const std::vector<Region> &regions);
   int vectorCoreType(target::Space &local) const;
+  /// The same, with an error naming the target when it has no vector core.
+  int vectorCoreType(target::Space &local, std::string &error) const;
   /// Emits `epi` for the output tile rows [m0, m0+mt) x cols [n0, n0+nt)
   /// whose product is already in local memory (`acc`), with buffers in
   /// [regionBase, regionBase + regionBytes). False if they do not fit.
