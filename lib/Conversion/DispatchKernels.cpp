@@ -414,12 +414,36 @@ static int binaryOf(VectorKernel &k, Opcode op, Opcode scalarOp, int a, int b,
   return k.binary(op, a, b);
 }
 
+/// The vector instruction of a graph op that is exactly one unary vector
+/// instruction, if it is one.
+static std::optional<Opcode> singleUnaryOpcode(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<Opcode>>(op)
+      .Case([](graph::ExpOp) { return Opcode::VExp; })
+      .Case([](graph::LogOp) { return Opcode::VLn; })
+      .Case([](graph::SqrtOp) { return Opcode::VSqrt; })
+      .Case([](graph::ReciprocalOp) { return Opcode::VRec; })
+      .Case([](graph::SigmoidOp) { return Opcode::VSigmoid; })
+      .Case([](graph::TanhOp) { return Opcode::VTanh; })
+      .Case([](graph::GeluOp) { return Opcode::VGelu; })
+      .Case([](graph::SinOp) { return Opcode::VSin; })
+      .Case([](graph::CosOp) { return Opcode::VCos; })
+      .Case([](graph::ErfOp) { return Opcode::VErf; })
+      .Case([](graph::FloorOp) { return Opcode::VFloor; })
+      .Case([](graph::CeilOp) { return Opcode::VCeil; })
+      .Case([](graph::RoundOp) { return Opcode::VRound; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
 bool VectorTranslator::emitOp(Operation *op, std::string &why) {
   auto in = [&](unsigned i) { return valueNode(op->getOperand(i), why); };
   auto def = [&](int n) {
     nodes_[op->getResult(0)] = n;
     return n >= 0;
   };
+  if (std::optional<Opcode> u = singleUnaryOpcode(op)) {
+    int a = in(0);
+    return a >= 0 && def(k_.unary(*u, a));
+  }
   Type resultElem =
       cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   bool isFloatResult = isa<FloatType>(resultElem);
@@ -500,20 +524,6 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         return def(k_.unary(Opcode::VExp, k_.binary(Opcode::VMul, lnx, y)));
       })
       // --- Unary ------------------------------------------------------------
-      .Case<graph::ExpOp, graph::LogOp, graph::SqrtOp, graph::ReciprocalOp,
-            graph::SigmoidOp, graph::TanhOp, graph::GeluOp>([&](auto) {
-        int a = in(0);
-        if (a < 0)
-          return false;
-        Opcode u = isa<graph::ExpOp>(op)          ? Opcode::VExp
-                   : isa<graph::LogOp>(op)        ? Opcode::VLn
-                   : isa<graph::SqrtOp>(op)       ? Opcode::VSqrt
-                   : isa<graph::ReciprocalOp>(op) ? Opcode::VRec
-                   : isa<graph::SigmoidOp>(op)    ? Opcode::VSigmoid
-                   : isa<graph::TanhOp>(op)       ? Opcode::VTanh
-                                                  : Opcode::VGelu;
-        return def(k_.unary(u, a));
-      })
       .Case<graph::AbsOp, graph::NegOp, graph::ReluOp>([&](auto) {
         int a = in(0);
         if (a < 0)
@@ -940,19 +950,6 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         if (isa<graph::HardmaxOp>(op))
           return def(k_.cast(k_.compare(CmpKind::EQ, io, idx), DType::F32));
         return def(idx);
-      })
-      .Case<graph::SinOp, graph::CosOp, graph::ErfOp, graph::FloorOp,
-            graph::CeilOp, graph::RoundOp>([&](auto) {
-        int a = in(0);
-        if (a < 0)
-          return false;
-        Opcode u = isa<graph::SinOp>(op)     ? Opcode::VSin
-                   : isa<graph::CosOp>(op)   ? Opcode::VCos
-                   : isa<graph::ErfOp>(op)   ? Opcode::VErf
-                   : isa<graph::FloorOp>(op) ? Opcode::VFloor
-                   : isa<graph::CeilOp>(op)  ? Opcode::VCeil
-                                             : Opcode::VRound;
-        return def(k_.unary(u, a));
       })
       .Case<graph::AsinhOp, graph::AcoshOp>([&](auto) {
         int a = in(0);
