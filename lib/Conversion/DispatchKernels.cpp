@@ -440,6 +440,21 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
     nodes_[op->getResult(0)] = n;
     return n >= 0;
   };
+  // A per-channel parameter (norm scale, bias, mean, variance): a kernel
+  // input aligned to the channel axis (dim 1) of the iteration space.
+  auto channelParam = [&](unsigned idx, const char *opName) -> int {
+    auto arg = dyn_cast<BlockArgument>(op->getOperand(idx));
+    if (!arg) {
+      why = std::string(opName) + " parameters must be kernel inputs";
+      return -1;
+    }
+    Value outer = op_.getInputs()[arg.getArgNumber()];
+    std::vector<int64_t> align = {1};
+    k_.inputs.push_back(alignedView((uint64_t)addrs_[arg.getArgNumber()],
+                                    dtypeOfValue(outer), shapeOfValue(outer),
+                                    &align));
+    return k_.load((int)k_.inputs.size() - 1);
+  };
   if (std::optional<Opcode> u = singleUnaryOpcode(op)) {
     int a = in(0);
     return a >= 0 && def(k_.unary(*u, a));
@@ -871,18 +886,7 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         auto param = [&](unsigned idx) -> int {
           if (!isa<graph::InstanceNormOp>(op))
             return in(idx);
-          Value operand = op->getOperand(idx);
-          auto arg = dyn_cast<BlockArgument>(operand);
-          if (!arg) {
-            why = "instance-norm parameters must be kernel inputs";
-            return -1;
-          }
-          Value outer = op_.getInputs()[arg.getArgNumber()];
-          std::vector<int64_t> align = {1};
-          k_.inputs.push_back(alignedView((uint64_t)addrs_[arg.getArgNumber()],
-                                          dtypeOfValue(outer),
-                                          shapeOfValue(outer), &align));
-          return k_.load((int)k_.inputs.size() - 1);
+          return channelParam(idx, "instance-norm");
         };
         int sc = param(1);
         if (sc < 0)
@@ -901,18 +905,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         int x = in(0);
         if (x < 0)
           return false;
-        auto param = [&](unsigned idx) -> int {
-          auto arg = dyn_cast<BlockArgument>(op->getOperand(idx));
-          if (!arg) {
-            why = "batch-norm parameters must be kernel inputs";
-            return -1;
-          }
-          Value outer = op_.getInputs()[arg.getArgNumber()];
-          std::vector<int64_t> align = {1};
-          k_.inputs.push_back(alignedView((uint64_t)addrs_[arg.getArgNumber()],
-                                          dtypeOfValue(outer),
-                                          shapeOfValue(outer), &align));
-          return k_.load((int)k_.inputs.size() - 1);
+        auto param = [&](unsigned idx) {
+          return channelParam(idx, "batch-norm");
         };
         int sc = param(1), b = param(2), mean = param(3), var = param(4);
         if (sc < 0 || b < 0 || mean < 0 || var < 0)
