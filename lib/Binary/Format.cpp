@@ -154,6 +154,21 @@ template <typename Ar> bool io(Ar &ar, Tile &t) {
                   "tile.strides", (uint64_t)t.strides[i]))
       return false;
   }
+  // Register-relative parts (format version 3).
+  ar.raw(t.numTerms, "tile.num_terms");
+  if (!ar.check(t.numTerms <= kMaxAddrTerms, "tile.num_terms", t.numTerms))
+    return false;
+  for (unsigned i = 0; i < t.numTerms; ++i) {
+    ar.raw(t.terms[i].reg, "tile.term.reg");
+    ar.raw(t.terms[i].stride, "tile.term.stride");
+  }
+  uint8_t dim = t.extentDim < 0 ? 0xFF : (uint8_t)t.extentDim;
+  ar.raw(dim, "tile.extent_dim");
+  if (!ar.check(dim == 0xFF || dim < t.rank, "tile.extent_dim", dim))
+    return false;
+  t.extentDim = dim == 0xFF ? -1 : (int8_t)dim;
+  if (t.extentDim >= 0)
+    ar.raw(t.extentReg, "tile.extent_reg");
   return ar.ok();
 }
 
@@ -408,7 +423,11 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
   if (version != kFormatVersion) {
     error = "offset 8: format version " + std::to_string(version) +
             " is not supported (this loader reads version " +
-            std::to_string(kFormatVersion) + ")";
+            std::to_string(kFormatVersion) + ")" +
+            (version < kFormatVersion
+                 ? "; the program was written by an older Tessera, compile "
+                   "or assemble it again"
+                 : "");
     return false;
   }
   if (get<uint32_t>(data, 12) != kHeaderBytes) {

@@ -11,287 +11,20 @@ using target::TargetDesc;
 const char *layoutName(Layout l) { return l == Layout::NZ ? "nz" : "nd"; }
 
 namespace {
-constexpr Pipe S = Pipe::S, MTE2 = Pipe::MTE2, MTE3 = Pipe::MTE3,
-               MTE1 = Pipe::MTE1, M = Pipe::M, FIX = Pipe::FIX, V = Pipe::V,
-               AICPU = Pipe::AICPU;
-#define T0                                                                     \
-  0, { nullptr, nullptr, nullptr, nullptr }
-#define I0                                                                     \
-  0, { nullptr, nullptr, nullptr, nullptr }
-#define VBIN(key)                                                              \
-  {                                                                            \
-    "", OpClass::VBinary, PipeRule::Fixed, V, 3, {"dst", "a", "b", nullptr},   \
-        1, {"sat", nullptr, nullptr, nullptr}, nullptr, key                    \
-  }
-#define VSCAL(key)                                                             \
-  {                                                                            \
-    "", OpClass::VScalar, PipeRule::Fixed, V, 2,                               \
-        {"dst", "src", nullptr, nullptr}, I0, "scalar", key                    \
-  }
-#define VUN(key)                                                               \
-  {                                                                            \
-    "", OpClass::VUnary, PipeRule::Fixed, V, 2,                                \
-        {"dst", "src", nullptr, nullptr}, I0, nullptr, key                     \
-  }
-#define VRED(key)                                                              \
-  {                                                                            \
-    "", OpClass::VReduce, PipeRule::Fixed, V, 2,                               \
-        {"dst", "src", nullptr, nullptr}, I0, nullptr, key                     \
-  }
-
-OpInfo kOps[kNumOpcodes] = {
-    {"",
-     OpClass::Dma,
-     PipeRule::Fixed,
-     MTE2,
-     2,
-     {"dst", "src", nullptr, nullptr},
-     I0,
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Dma,
-     PipeRule::Fixed,
-     MTE3,
-     2,
-     {"dst", "src", nullptr, nullptr},
-     I0,
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Gather,
-     PipeRule::Fixed,
-     MTE2,
-     3,
-     {"dst", "src", "index", nullptr},
-     I0,
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Gather,
-     PipeRule::Fixed,
-     MTE3,
-     3,
-     {"dst", "src", "index", nullptr},
-     I0,
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Dma,
-     PipeRule::Fixed,
-     MTE1,
-     2,
-     {"dst", "src", nullptr, nullptr},
-     1,
-     {"transpose", nullptr, nullptr, nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Mmad,
-     PipeRule::Fixed,
-     M,
-     3,
-     {"c", "a", "b", nullptr},
-     1,
-     {"acc", nullptr, nullptr, nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Fix,
-     PipeRule::Fixed,
-     FIX,
-     2,
-     {"dst", "src", nullptr, nullptr},
-     1,
-     {"relu", nullptr, nullptr, nullptr},
-     "scale",
-     nullptr},
-    VBIN("add"),
-    VBIN("sub"),
-    VBIN("mul"),
-    VBIN("div"),
-    VBIN("max"),
-    VBIN("min"),
-    VSCAL("adds"),
-    VSCAL("muls"),
-    VSCAL("maxs"),
-    VSCAL("mins"),
-    VUN("exp"),
-    VUN("ln"),
-    VUN("sqrt"),
-    VUN("rsqrt"),
-    VUN("rec"),
-    VUN("abs"),
-    VUN("neg"),
-    VUN("relu"),
-    VUN("sigmoid"),
-    VUN("silu"),
-    VUN("gelu"),
-    VUN("tanh"),
-    {"",
-     OpClass::VCast,
-     PipeRule::Fixed,
-     V,
-     2,
-     {"dst", "src", nullptr, nullptr},
-     1,
-     {"sat", nullptr, nullptr, nullptr},
-     nullptr,
-     "cast"},
-    {"",
-     OpClass::VCmp,
-     PipeRule::Fixed,
-     V,
-     3,
-     {"dst", "a", "b", nullptr},
-     1,
-     {"cmp", nullptr, nullptr, nullptr},
-     nullptr,
-     "cmp"},
-    {"",
-     OpClass::VSel,
-     PipeRule::Fixed,
-     V,
-     4,
-     {"dst", "mask", "a", "b"},
-     I0,
-     nullptr,
-     "sel"},
-    {"",
-     OpClass::VDup,
-     PipeRule::Fixed,
-     V,
-     1,
-     {"dst", nullptr, nullptr, nullptr},
-     I0,
-     "value",
-     "dup"},
-    VRED("redsum"),
-    VRED("redmax"),
-    VRED("redmin"),
-    {"",
-     OpClass::VTopK,
-     PipeRule::Fixed,
-     V,
-     3,
-     {"values", "indices", "src", nullptr},
-     1,
-     {"k", nullptr, nullptr, nullptr},
-     nullptr,
-     "topk"},
-    {"",
-     OpClass::VTrans,
-     PipeRule::Fixed,
-     V,
-     2,
-     {"dst", "src", nullptr, nullptr},
-     I0,
-     nullptr,
-     "trans"},
-    {"",
-     OpClass::Sync,
-     PipeRule::FromInt0,
-     S,
-     0,
-     {nullptr, nullptr, nullptr, nullptr},
-     3,
-     {"src_pipe", "dst_pipe", "id", nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Sync,
-     PipeRule::FromInt1,
-     S,
-     0,
-     {nullptr, nullptr, nullptr, nullptr},
-     3,
-     {"src_pipe", "dst_pipe", "id", nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Sync,
-     PipeRule::FromInt0,
-     S,
-     0,
-     {nullptr, nullptr, nullptr, nullptr},
-     1,
-     {"pipe", nullptr, nullptr, nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Sync,
-     PipeRule::FromInt0,
-     S,
-     0,
-     {nullptr, nullptr, nullptr, nullptr},
-     3,
-     {"pipe", "core", "id", nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Sync,
-     PipeRule::FromInt0,
-     S,
-     0,
-     {nullptr, nullptr, nullptr, nullptr},
-     2,
-     {"pipe", "id", nullptr, nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::Cpu,
-     PipeRule::Fixed,
-     AICPU,
-     2,
-     {"dst", "src", nullptr, nullptr},
-     1,
-     {"fn", nullptr, nullptr, nullptr},
-     nullptr,
-     nullptr},
-    {"",
-     OpClass::End,
-     PipeRule::EndPipe,
-     S,
-     0,
-     {nullptr, nullptr, nullptr, nullptr},
-     I0,
-     nullptr,
-     nullptr},
-    // Special functions added in format version 2 (appended so earlier
-    // opcodes keep their numbers).
-    VUN("sin"),
-    VUN("cos"),
-    VUN("erf"),
-    VUN("floor"),
-    VUN("ceil"),
-    VUN("round"),
+const OpInfo kOps[kNumOpcodes] = {
+#define TESSERA_ISA_OPINFO
+#include "tessera/Binary/IsaTable.inc"
 };
-
-const char *const kMnemonics[kNumOpcodes] = {
-#define X(name, mnem) mnem,
-    TESSERA_ISA_OPCODES(X)
-#undef X
-};
-
-struct TableInit {
-  TableInit() {
-    for (unsigned i = 0; i < kNumOpcodes; ++i)
-      kOps[i].mnemonic = kMnemonics[i];
-  }
-} tableInit;
 } // namespace
 
 const OpInfo &opInfo(Opcode op) {
-  unsigned i =
-      (unsigned)op < kNumOpcodes ? (unsigned)op : (unsigned)Opcode::End;
-  if (!kOps[i].mnemonic[0])
-    kOps[i].mnemonic = kMnemonics[i];
-  return kOps[i];
+  return kOps[(unsigned)op < kNumOpcodes ? (unsigned)op
+                                         : (unsigned)Opcode::End];
 }
 
 std::optional<Opcode> parseOpcode(const std::string &m) {
   for (unsigned i = 0; i < kNumOpcodes; ++i)
-    if (m == kMnemonics[i])
+    if (m == kOps[i].mnemonic)
       return (Opcode)i;
   return std::nullopt;
 }
@@ -393,6 +126,58 @@ bool Tile::operator==(const Tile &o) const {
   for (unsigned i = 0; i < rank; ++i)
     if (shape[i] != o.shape[i] || strides[i] != o.strides[i])
       return false;
+  if (numTerms != o.numTerms || extentDim != o.extentDim ||
+      (extentDim >= 0 && extentReg != o.extentReg))
+    return false;
+  for (unsigned i = 0; i < numTerms; ++i)
+    if (!(terms[i] == o.terms[i]))
+      return false;
+  return true;
+}
+
+bool Tile::resolve(const int64_t *regs, Tile &out, bool &empty,
+                   std::string &error) const {
+  out = *this;
+  out.numTerms = 0;
+  out.extentDim = -1;
+  empty = false;
+  auto regText = [&]() {
+    std::string s;
+    for (unsigned i = 0; i < numTerms; ++i)
+      s += (s.empty() ? "" : ", ") + ("r" + std::to_string(terms[i].reg)) +
+           " = " + std::to_string(regs[terms[i].reg]);
+    if (extentDim >= 0)
+      s += (s.empty() ? "" : ", ") + ("r" + std::to_string(extentReg)) + " = " +
+           std::to_string(regs[extentReg]);
+    return s;
+  };
+  // 128-bit arithmetic: a register times a stride must not wrap silently.
+  __int128 off = (__int128)offset;
+  for (unsigned i = 0; i < numTerms; ++i)
+    off += (__int128)regs[terms[i].reg] * terms[i].stride;
+  if (off < 0 || off > (__int128)(uint64_t(1) << 62)) {
+    error =
+        "register-relative offset " +
+        (off < 0 ? std::string("is negative") : std::string("exceeds 2^62")) +
+        " (" + regText() + ")";
+    return false;
+  }
+  out.offset = (uint64_t)off;
+  if (extentDim >= 0) {
+    int64_t v = regs[extentReg];
+    if (v < 0 || v > shape[extentDim]) {
+      error = "register extent of dimension " + std::to_string(extentDim) +
+              " is " + std::to_string(v) + ", outside [0, " +
+              std::to_string(shape[extentDim]) + "] (" + regText() + ")";
+      return false;
+    }
+    if (v == 0) {
+      empty = true;
+      out.shape[extentDim] = 1;
+    } else {
+      out.shape[extentDim] = v;
+    }
+  }
   return true;
 }
 
@@ -427,10 +212,15 @@ bool Instr::operator==(const Instr &o) const {
 
 std::string describeTile(const Tile &t) {
   std::ostringstream os;
-  os << target::spaceName(t.space) << "+0x" << std::hex << t.offset << std::dec
-     << " ";
-  for (unsigned i = 0; i < t.rank; ++i)
-    os << t.shape[i] << "x";
+  os << target::spaceName(t.space) << "+0x" << std::hex << t.offset << std::dec;
+  for (unsigned i = 0; i < t.numTerms; ++i)
+    os << "+r" << (unsigned)t.terms[i].reg << "*" << t.terms[i].stride;
+  os << " ";
+  for (unsigned i = 0; i < t.rank; ++i) {
+    if ((int)i == t.extentDim)
+      os << "(r" << (unsigned)t.extentReg << "<=";
+    os << t.shape[i] << ((int)i == t.extentDim ? ")" : "") << "x";
+  }
   os << dtypeName(t.dtype);
   return os.str();
 }
@@ -520,6 +310,23 @@ struct Checker {
       if (tl.strides[d] < 0 || tl.strides[d] > (int64_t(1) << 40))
         return fail(opnd(i) + ": stride " + std::to_string(d) +
                     " out of range");
+    }
+    for (unsigned k = 0; k < tl.numTerms; ++k)
+      if (!regInRange(tl.terms[k].reg, opnd(i) + " offset term"))
+        return false;
+    if (tl.numTerms > kMaxAddrTerms)
+      return fail(opnd(i) + ": at most " + std::to_string(kMaxAddrTerms) +
+                  " register terms");
+    if (tl.extentDim >= 0) {
+      if (tl.extentDim >= (int)tl.rank)
+        return fail(opnd(i) + ": register extent of dimension " +
+                    std::to_string(tl.extentDim) + " in a rank-" +
+                    std::to_string(tl.rank) + " tile");
+      if (tl.layout == Layout::NZ)
+        return fail(opnd(i) + ": an nz tile cannot take an extent from a "
+                              "register");
+      if (!regInRange(tl.extentReg, opnd(i) + " extent"))
+        return false;
     }
     // Broadcast strides (0) can describe tiles far larger than any memory;
     // keep every tile within what a host can materialize.
@@ -619,6 +426,26 @@ struct Checker {
         return fail(opnd(src) + " does not broadcast to the shape of " +
                     opnd(dst));
     }
+    return true;
+  }
+  bool regInRange(int64_t r, const std::string &what) {
+    if (r < 0 || r >= (int64_t)t.scalar.registers)
+      return fail(what + ": register r" + std::to_string(r) +
+                  " out of range (target '" + t.name + "' has r0-r" +
+                  std::to_string(t.scalar.registers - 1) + ")");
+    return true;
+  }
+  /// Register fields in range; a written register must not be r0.
+  bool regFields() {
+    const OpInfo &inf = in.info();
+    for (unsigned i = 0; i < inf.numInts; ++i)
+      if (inf.intKinds[i] == IntKind::Reg &&
+          !regInRange(in.ints[i],
+                      std::string("field '") + inf.intNames[i] + "'"))
+        return false;
+    bool writesReg = inf.cls == OpClass::SAlu || inf.cls == OpClass::SLoad;
+    if (writesReg && in.ints[0] == 0)
+      return fail("writes r0, which always reads as zero");
     return true;
   }
   bool intRange(unsigned i, int64_t lo, int64_t hi) {
@@ -848,6 +675,32 @@ struct Checker {
       }
       return sameCount(0, 1);
     case OpClass::End:
+      return true;
+    case OpClass::SAlu:
+    case OpClass::EndLoop:
+      return regFields();
+    case OpClass::SLoad:
+    case OpClass::SStore:
+      if (!regFields())
+        return false;
+      if (in.ints[1] == 0 && // r0 base: the offset is the address
+          (in.ints[2] < 0 || in.ints[2] % 4 != 0 ||
+           (uint64_t)in.ints[2] + 4 > t.space(Space::GM).bytes))
+        return fail("GM offset " + std::to_string(in.ints[2]) +
+                    " is not a 4-byte aligned i32 inside GM");
+      return true;
+    case OpClass::Loop:
+      if (!regFields())
+        return false;
+      if (in.ints[1] == 0 && in.ints[2] < 0)
+        return fail("negative trip count " + std::to_string(in.ints[2]));
+      return true;
+    case OpClass::Skip:
+      if (!regFields())
+        return false;
+      if (in.ints[1] < 0)
+        return fail("skips a negative number of instructions (" +
+                    std::to_string(in.ints[1]) + "); skips go forward");
       return true;
     }
     return true;

@@ -1,6 +1,7 @@
 //===- Program.cpp - Program helpers and whole-program verification -------===//
 #include "tessera/Binary/Program.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -44,6 +45,82 @@ std::string Program::describeInstr(const TargetDesc &t, uint32_t stream,
   if (!loc.empty())
     os << " [" << loc << "]";
   return os.str();
+}
+
+bool analyzeControl(const std::vector<Instr> &instrs, const TargetDesc &t,
+                    std::vector<uint32_t> *match, std::string &error,
+                    uint32_t &errorInstr) {
+  if (match)
+    match->assign(instrs.size(), 0);
+  // depthAt[i]: loops open just before instruction i.
+  std::vector<uint32_t> depthAt(instrs.size() + 1, 0);
+  std::vector<uint32_t> open;
+  for (uint32_t i = 0; i < instrs.size(); ++i) {
+    depthAt[i] = (uint32_t)open.size();
+    OpClass c = instrs[i].info().cls;
+    if (c == OpClass::Loop) {
+      if (open.size() >= t.scalar.maxLoopDepth) {
+        errorInstr = i;
+        error = "loops nest " + std::to_string(open.size() + 1) +
+                " deep; target '" + t.name + "' allows " +
+                std::to_string(t.scalar.maxLoopDepth) +
+                " (scalar.max_loop_depth)";
+        return false;
+      }
+      open.push_back(i);
+    } else if (c == OpClass::EndLoop) {
+      if (open.empty()) {
+        errorInstr = i;
+        error = "'endloop' without a matching 'loop'";
+        return false;
+      }
+      if (match) {
+        (*match)[i] = open.back();
+        (*match)[open.back()] = i;
+      }
+      open.pop_back();
+    } else if (c == OpClass::End && !open.empty()) {
+      errorInstr = open.back();
+      error = "'loop' without a matching 'endloop' before 'end'";
+      return false;
+    }
+  }
+  if (!open.empty()) {
+    errorInstr = open.back();
+    error = "'loop' without a matching 'endloop'";
+    return false;
+  }
+  depthAt[instrs.size()] = 0;
+  // A skip's range [i+1, i+n] must stay at the skip's depth throughout and
+  // end there: it neither enters nor leaves a loop.
+  for (uint32_t i = 0; i < instrs.size(); ++i) {
+    if (instrs[i].info().cls != OpClass::Skip)
+      continue;
+    int64_t n = instrs[i].ints[1];
+    uint64_t target = (uint64_t)i + 1 + (uint64_t)std::max<int64_t>(n, 0);
+    if (n < 0 || target >= instrs.size()) {
+      errorInstr = i;
+      error = "skip target " + std::to_string(target) +
+              " out of range (the stream's 'end' is instruction " +
+              std::to_string(instrs.size() - 1) + ")";
+      return false;
+    }
+    int64_t rel = 0;
+    for (uint64_t k = i + 1; k < target; ++k) {
+      OpClass c = instrs[k].info().cls;
+      rel += c == OpClass::Loop ? 1 : c == OpClass::EndLoop ? -1 : 0;
+      if (rel < 0)
+        break;
+    }
+    if (rel != 0) {
+      errorInstr = i;
+      error = "skip to instruction " + std::to_string(target) + " " +
+              (rel < 0 ? "leaves" : "enters") +
+              " a loop (a skip must not cut a loop)";
+      return false;
+    }
+  }
+  return true;
 }
 
 void setTarget(Program &p, const TargetDesc &t) {
@@ -104,6 +181,12 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       error = where + ": a stream must end with 'end'";
       return false;
     }
+    uint32_t bad = 0;
+    std::string msg;
+    if (!analyzeControl(s.instrs, t, nullptr, msg, bad)) {
+      error = p.describeInstr(t, si, bad) + ": " + msg;
+      return false;
+    }
     for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
       const Instr &in = s.instrs[ii];
       std::string msg;
@@ -118,7 +201,9 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       }
       for (unsigned k = 0; k < in.info().numTiles; ++k) {
         const Tile &tl = in.tiles[k];
-        if (tl.space == target::Space::GM && tl.endByte() > p.gmBytes) {
+        // Register-relative tiles are checked when issued (the simulator).
+        if (tl.space == target::Space::GM && !tl.isRegRelative() &&
+            tl.endByte() > p.gmBytes) {
           error = p.describeInstr(t, si, ii) + ": operand '" +
                   in.info().tileNames[k] + "' ends at GM byte " +
                   std::to_string(tl.endByte()) + ", beyond the program's " +

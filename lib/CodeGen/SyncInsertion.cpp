@@ -58,6 +58,8 @@ void footprint(const Instr &in, std::vector<Access> &out) {
     const bin::Tile &t = in.tiles[i];
     out.push_back({(unsigned)t.space, t.offset, t.endByte(), write});
   };
+  if (bin::isScalarControl(inf.cls))
+    return; // refused by insertSync
   switch (inf.cls) {
   case OpClass::Sync:
   case OpClass::End:
@@ -101,12 +103,19 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
     bin::CoreStream &cs = p.streams[si];
     const std::vector<Instr> &ins = cs.instrs;
     size_t n = ins.size();
-    for (const Instr &in : ins)
+    for (const Instr &in : ins) {
       if (in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag) {
         error = "stream " + std::to_string(si) +
                 " already has pipe flags; sync insertion expects none";
         return false;
       }
+      if (bin::isScalarControl(in.info().cls)) {
+        error = "stream " + std::to_string(si) + " has scalar control ('" +
+                in.info().mnemonic +
+                "'); sync insertion works on straight-line streams";
+        return false;
+      }
+    }
     bool aicpu = cs.coreType == bin::kAiCpuCoreType;
 
     std::array<Clock, NP> vc{};

@@ -6,6 +6,7 @@
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/CodeGen/FirstFitAllocator.h"
+#include "tessera/CodeGen/Reroll.h"
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Target/Target.h"
@@ -428,6 +429,11 @@ struct IsaInsertSyncPass
         p.emitError(error);
         return signalPassFailure();
       }
+      codegen::RerollStats reroll;
+      if (loops && !codegen::rerollLoops(*prog, *t, reroll, error)) {
+        p.emitError(error);
+        return signalPassFailure();
+      }
       OwningOpRef<ModuleOp> m =
           tessera::isa::programToModule(&getContext(), *prog, *t);
       Operation *np = &m->getBody()->front();
@@ -435,6 +441,9 @@ struct IsaInsertSyncPass
         np->setAttr(a.getName(), a.getValue());
       np->setAttr("npu.sync_flag_pairs",
                   Builder(&getContext()).getI64IntegerAttr(stats.flagPairs));
+      if (loops)
+        np->setAttr("npu.loops",
+                    Builder(&getContext()).getI64IntegerAttr(reroll.loops));
       np->moveBefore(p);
       p.erase();
     }
@@ -453,7 +462,7 @@ void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
   pm.addPass(createNpuTile({o.target}));
   pm.addPass(createNpuPlanMemory({o.target, o.probes}));
   pm.addPass(createNpuToIsa({o.target, o.probes, o.l2Prefetch}));
-  pm.addPass(createIsaInsertSync());
+  pm.addPass(createIsaInsertSync({o.loops}));
 }
 
 namespace {

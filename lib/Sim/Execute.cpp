@@ -599,6 +599,13 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
   case OpClass::Sync:
   case OpClass::End:
     return true;
+  case OpClass::SAlu: // the scalar unit runs these (Simulator.cpp)
+  case OpClass::SLoad:
+  case OpClass::SStore:
+  case OpClass::Loop:
+  case OpClass::EndLoop:
+  case OpClass::Skip:
+    return true;
   }
   return true;
 }

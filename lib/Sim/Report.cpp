@@ -36,7 +36,9 @@ std::string Stats::toJson() const {
   os << "{\"cycles\": " << num(cycles)
      << ", \"kernel_cycles\": " << num(kernelCycles)
      << ", \"seconds\": " << num(seconds) << ", \"clock_hz\": " << num(clockHz)
-     << ", \"instructions\": " << instrs << ", \"pipes\": {";
+     << ", \"instructions\": " << instrs
+     << ", \"static_instructions\": " << staticInstrs
+     << ", \"dynamic_instructions\": " << dynamicInstrs << ", \"pipes\": {";
   bool first = true;
   for (const auto &kv : pipes) {
     double busy = kernelCycles > 0 && kv.second.units
@@ -83,6 +85,10 @@ std::string Stats::toText() const {
                 "time              %.3f us at %.3g GHz\n",
                 cycles, kernelCycles, cycles - kernelCycles, seconds * 1e6,
                 clockHz / 1e9);
+  os << buf;
+  std::snprintf(
+      buf, sizeof buf, "instructions      %llu in the program, %llu fetched\n",
+      (unsigned long long)staticInstrs, (unsigned long long)dynamicInstrs);
   os << buf;
   os << "pipe    instrs      busy%\n";
   for (const auto &kv : pipes) {
@@ -145,13 +151,17 @@ std::string Simulator::traceJson(const bin::Program &prog) const {
   for (const TraceEvent &e : trace_) {
     const bin::Instr &in = prog.streams[e.stream].instrs[e.instr];
     std::string loc = prog.locOf(e.stream, e.instr);
+    std::string iter;
+    for (unsigned i = 0; i < e.loopDepth && i < 4; ++i)
+      iter += (i ? ", " : "") + std::to_string((e.iters >> (16 * i)) & 0xFFFF);
     emit("{\"name\": " + jstr(in.info().mnemonic) +
          ", \"ph\": \"X\", \"pid\": " + std::to_string(e.stream) +
          ", \"tid\": " + std::to_string((unsigned)e.pipe) +
          ", \"ts\": " + num(e.start * usPerCycle) +
          ", \"dur\": " + num((e.end - e.start) * usPerCycle) +
          ", \"args\": {\"instr\": " + std::to_string(e.instr) +
-         (loc.empty() ? "" : ", \"loc\": " + jstr(loc)) + "}}");
+         (loc.empty() ? "" : ", \"loc\": " + jstr(loc)) +
+         (iter.empty() ? "" : ", \"iter\": [" + iter + "]") + "}}");
   }
   os << "\n]}\n";
   return os.str();

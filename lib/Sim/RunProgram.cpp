@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sys/stat.h>
@@ -42,6 +43,13 @@ bool parseRunNpuArgs(int argc, char **argv, RunNpuOptions &o,
       o.tracePath = v;
     } else if (value("--target", v)) {
       o.targetOverride = v;
+    } else if (value("--max-instructions", v)) {
+      char *end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end || n == 0)
+        error =
+            "--max-instructions expects a positive integer, got '" + v + "'";
+      o.maxInstructions = n;
     } else if (a == "--stats") {
       o.stats = true;
     } else if (a == "--no-functional") {
@@ -100,6 +108,8 @@ int runProgramMain(const RunNpuOptions &o) {
   so.checkRaces = o.checkRaces;
   so.warmL2 = o.warmL2;
   so.recordTrace = !o.tracePath.empty();
+  if (o.maxInstructions)
+    so.maxInstructions = o.maxInstructions;
   Simulator sim(t, so);
   std::map<std::string, Tensor> outputs;
   Stats stats;

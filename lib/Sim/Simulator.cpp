@@ -19,8 +19,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
+#include <cstring>
 #include <list>
+#include <memory>
 #include <queue>
 #include <sstream>
 #include <unordered_map>
@@ -124,12 +127,30 @@ private:
   std::unordered_map<uint64_t, Entry> map;
 };
 
+/// Loop indices of an issued instruction, outermost first, for the trace and
+/// for error messages: up to 4 levels of 16 bits (larger indices saturate).
+struct IterTag {
+  uint64_t packed = 0;
+  uint8_t depth = 0;
+  std::string text() const {
+    if (!depth)
+      return "";
+    std::string s = " in loop iteration [";
+    for (unsigned i = 0; i < depth && i < 4; ++i) {
+      uint64_t v = (packed >> (16 * i)) & 0xFFFF;
+      s += (i ? ", " : "") + std::to_string(v) + (v == 0xFFFF ? "+" : "");
+    }
+    return s + (depth > 4 ? ", ...]" : "]");
+  }
+};
+
 struct Access {
   uint64_t lo, hi;
   Tile tile;
   uint32_t agent, epoch;
   uint32_t stream, instr;
   bool write;
+  IterTag iter;
 };
 /// Access records of one memory, indexed by 64 KiB address buckets so a
 /// check only visits records near the new access. Removed records become
@@ -283,15 +304,34 @@ struct FlagEntry {
   std::vector<uint32_t> vc;
 };
 
+/// An instruction the scalar unit issued to a pipe's queue.
+struct DynInstr {
+  uint32_t idx;    // index in the stream
+  double dispatch; // when the scalar unit issued it
+  IterTag iter;
+  bool empty = false; // a register extent of 0: the instruction moves nothing
+  std::shared_ptr<Instr> resolved; // register-relative tiles substituted
+};
+
+/// A (core, pipe) queue. The stream's scalar unit is an agent too: it runs
+/// the control flow and issues everything else to the pipe agents.
 struct Agent {
   uint32_t stream;
   Pipe pipe;
-  std::vector<uint32_t> queue; // instruction indices in program order
-  size_t head = 0;
-  double clock = 0;        // when the pipe can start its next instruction
-  double lastComplete = 0; // when everything issued so far has completed
-  bool parked = false;
-  bool done() const { return head >= queue.size(); }
+  bool scalar = false;
+  std::deque<DynInstr> queue; // pipe agents: issued, not yet run
+  double clock = 0;           // when the pipe can start its next instruction
+  double lastComplete = 0;    // when everything issued so far has completed
+  bool parked = false;        // waits for a flag, a barrier or queue space
+  bool idle = false;          // pipe agent with an empty queue: waits for issue
+  uint64_t executed = 0;
+};
+
+struct LoopFrame {
+  uint32_t start; // the loop instruction
+  uint32_t end;   // its endloop
+  int64_t count, iter;
+  uint8_t indexReg;
 };
 
 struct StreamState {
@@ -303,7 +343,31 @@ struct StreamState {
   std::map<uint32_t, std::vector<uint32_t>> barrierArrivals;
   uint32_t flatCore = 0;
   bool aicpu = false;
+  // The scalar unit.
+  uint32_t scalarAgent = 0;
+  uint32_t pc = 0;
+  std::vector<int64_t> regs;
+  std::vector<LoopFrame> loops;
+  std::vector<uint32_t> match;     // loop <-> endloop
+  bool finished = false;           // executed `end`: issues nothing more
+  int throttledOn = -1;            // parked until this agent's queue drains
+  bool unbounded = false;          // queue bound lifted (see run())
+  std::unique_ptr<L2Cache> dcache; // the scalar unit's data cache
+
+  IterTag iterTag() const {
+    IterTag t;
+    t.depth = (uint8_t)std::min<size_t>(loops.size(), 255);
+    for (unsigned i = 0; i < loops.size() && i < 4; ++i)
+      t.packed |= (uint64_t)std::min<int64_t>(loops[i].iter, 0xFFFF)
+                  << (16 * i);
+    return t;
+  }
 };
+
+/// Queued instructions per pipe beyond which the scalar unit waits (host
+/// memory only: a parked scalar unit keeps its clock, so timing is that of
+/// unbounded queues).
+constexpr size_t kMaxQueued = 1 << 14;
 
 uint64_t flagKey(uint32_t stream, int64_t src, int64_t dst, int64_t id) {
   return ((uint64_t)stream << 32) | ((uint64_t)src << 24) |
@@ -334,6 +398,10 @@ private:
   L2Cache l2;
 
   std::vector<uint8_t> gm, l2mem;
+  // Timing-only runs hold no GM; scalar loads read constants, the inputs
+  // given and earlier scalar stores from here.
+  std::vector<std::pair<uint64_t, std::vector<uint8_t>>> sparseGm;
+  std::map<uint64_t, int32_t> scalarStores;
   std::vector<StreamState> streams;
   std::vector<Agent> agents;
   std::vector<std::vector<uint32_t>> vc; // vector clock per agent
@@ -350,9 +418,10 @@ private:
       std::vector<uint64_t>(target::kNumPipes, 0);
   std::map<DType, double> flopsByType;
   double vectorIdealCycles = 0;
+  uint64_t dynamicInstrs = 0;
 
-  const Instr &instrOf(const Agent &a) const {
-    return prog.streams[a.stream].instrs[a.queue[a.head]];
+  bool done(const Agent &a) const {
+    return streams[a.stream].finished && (a.scalar || a.queue.empty());
   }
   std::string where(uint32_t stream, uint32_t instr) const {
     return prog.describeInstr(t, stream, instr);
@@ -373,12 +442,28 @@ private:
 
   bool setup(const std::map<std::string, Tensor> &inputs);
   bool step(uint32_t agentId);
+  bool runScalar(uint32_t agentId);
+  bool issue(uint32_t agentId, const Instr &in, uint32_t idx);
+  bool scalarOp(StreamState &ss, const Instr &in, uint32_t idx, double &cost);
+  bool readGmI32(uint64_t addr, int32_t &v);
+  void writeGmI32(uint64_t addr, int32_t v);
+  /// Sync instructions (flags, barriers): false on error; sets `blocked`
+  /// when the agent must wait (it is then parked, not advanced).
+  bool sync(uint32_t agentId, const Instr &in, uint32_t idx, double start,
+            const IterTag &iter, bool &blocked);
+  void advance(uint32_t agentId);
   bool execute(uint32_t agentId, const Instr &in, uint32_t idx, double start,
-               double &occupancy, double &complete);
+               double &occupancy, double &complete, const IterTag &iter);
   bool functional(uint32_t stream, uint32_t idx, const Instr &in);
-  bool checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
-                   bool write);
+  bool checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile, bool write,
+                   const IterTag &iter);
   void releaseWaiters(uint64_t key);
+  void wake(uint32_t agentId) {
+    Agent &a = agents[agentId];
+    a.parked = false;
+    a.idle = false;
+    heap.push({a.clock, agentId});
+  }
   double dmaTime(uint32_t stream, const Instr &in, double start,
                  double &occupancy);
   void joinVc(uint32_t agent, const std::vector<uint32_t> &other) {
@@ -425,22 +510,21 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
       }
       return (uint32_t)ss.agentOf[(unsigned)p];
     };
-    for (uint32_t ii = 0; ii < cs.instrs.size(); ++ii) {
-      const Instr &in = cs.instrs[ii];
-      if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll)
-        continue;
-      agents[agentFor(in.pipe)].queue.push_back(ii);
-    }
-    // A barrier over all pipes sits in every pipe's queue, in order.
-    for (uint32_t ii = 0; ii < cs.instrs.size(); ++ii) {
-      const Instr &in = cs.instrs[ii];
+    // The scalar unit first (every stream has one: it fetches the stream),
+    // then one agent per pipe the stream uses.
+    ss.scalarAgent = agentFor(Pipe::S);
+    agents[ss.scalarAgent].scalar = true;
+    for (const Instr &in : cs.instrs)
       if (!(in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll))
-        continue;
-      for (uint32_t a : ss.agents) {
-        auto &q = agents[a].queue;
-        q.insert(std::upper_bound(q.begin(), q.end(), ii), ii);
-      }
-    }
+        agentFor(in.pipe);
+    ss.regs.assign(t.scalar.registers, 0);
+    if (t.scalar.dcacheBytes)
+      ss.dcache = std::make_unique<L2Cache>(t.scalar.dcacheBytes,
+                                            t.scalar.dcacheLineBytes);
+    uint32_t bad;
+    std::string msg;
+    if (!bin::analyzeControl(cs.instrs, t, &ss.match, msg, bad))
+      return fail(where(si, bad) + ": " + msg);
   }
   size_t n = agents.size();
   if (opts.checkRaces) {
@@ -463,6 +547,16 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
   }
 
   // Constants and inputs.
+  if (!opts.functional) {
+    for (const bin::ConstBlob &c : prog.consts)
+      if (c.data.size() == c.size && c.size)
+        sparseGm.push_back({c.gmAddr, c.data});
+    for (const bin::IoEntry &e : prog.io) {
+      auto it = inputs.find(e.name);
+      if (!e.isOutput && it != inputs.end() && it->second.shape() == e.shape)
+        sparseGm.push_back({e.gmAddr, it->second.castTo(e.dtype).toBytes()});
+    }
+  }
   if (opts.functional) {
     for (const bin::ConstBlob &c : prog.consts) {
       if (c.data.size() != c.size)
@@ -511,7 +605,7 @@ void Engine::releaseWaiters(uint64_t key) {
 }
 
 bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
-                         bool write) {
+                         bool write, const IterTag &iter) {
   if (!opts.checkRaces)
     return true;
   uint32_t stream = agents[agentId].stream;
@@ -520,8 +614,9 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
           ? (uint64_t)tile.space
           : 16 + (uint64_t)stream * target::kNumSpaces + (uint64_t)tile.space;
   Shadow &sh = shadows[memId];
-  Access acc{tile.offset,          tile.endByte(), tile, agentId,
-             vc[agentId][agentId], stream,         idx,  write};
+  Access acc{
+      tile.offset, tile.endByte(), tile, agentId, vc[agentId][agentId], stream,
+      idx,         write,          iter};
   const auto &myVc = vc[agentId];
   auto conflicts = [&](const Access &r) {
     return r.agent != agentId && r.lo < acc.hi && acc.lo < r.hi &&
@@ -535,9 +630,9 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
       os << " of "
          << where(stream, idx).substr(0, where(stream, idx).find(' '));
     os << " near bytes [" << lo << ", " << hi
-       << "): " << where(acc.stream, acc.instr)
+       << "): " << where(acc.stream, acc.instr) << acc.iter.text()
        << (write ? " writes" : " reads") << ", and " << where(r.stream, r.instr)
-       << (r.write ? " writes" : " reads")
+       << r.iter.text() << (r.write ? " writes" : " reads")
        << " the same bytes with no flag ordering them";
     return fail(os.str());
   };
@@ -696,7 +791,8 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
 }
 
 bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
-                     double start, double &occupancy, double &complete) {
+                     double start, double &occupancy, double &complete,
+                     const IterTag &iter) {
   Agent &a = agents[agentId];
   uint32_t stream = a.stream;
   const bin::OpInfo &inf = in.info();
@@ -709,10 +805,10 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
     for (unsigned i = 0; i < inf.numTiles; ++i) {
       bool w = i < writes;
       if (in.op == Opcode::Mmad && i == 0 && in.ints[0]) {
-        if (!checkAccess(agentId, idx, in.tiles[0], false))
+        if (!checkAccess(agentId, idx, in.tiles[0], false, iter))
           return false;
       }
-      if (!checkAccess(agentId, idx, in.tiles[i], w))
+      if (!checkAccess(agentId, idx, in.tiles[i], w, iter))
         return false;
     }
   }
@@ -805,6 +901,12 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   }
   case OpClass::Sync:
   case OpClass::End:
+  case OpClass::SAlu:
+  case OpClass::SLoad:
+  case OpClass::SStore:
+  case OpClass::Loop:
+  case OpClass::EndLoop:
+  case OpClass::Skip:
     break;
   }
   if (opts.functional && !functional(stream, idx, in))
@@ -812,18 +914,25 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   return true;
 }
 
-// One scheduling step of an agent: run its head instruction if it can.
-bool Engine::step(uint32_t agentId) {
+void Engine::advance(uint32_t agentId) {
   Agent &a = agents[agentId];
-  if (a.done() || a.parked)
-    return true;
-  uint32_t idx = a.queue[a.head];
-  const Instr &in = prog.streams[a.stream].instrs[idx];
+  if (a.scalar) {
+    streams[a.stream].pc++;
+    return;
+  }
+  a.queue.pop_front();
   StreamState &ss = streams[a.stream];
-  // The scalar unit dispatches one instruction per issue slot, in order.
-  double dispatch = (double)(idx + 1) * t.issueCyclesPerInstr;
-  double start = std::max(a.clock, dispatch);
+  if (ss.throttledOn == (int)agentId && a.queue.size() < kMaxQueued / 2) {
+    ss.throttledOn = -1;
+    wake(ss.scalarAgent);
+  }
+}
 
+bool Engine::sync(uint32_t agentId, const Instr &in, uint32_t idx, double start,
+                  const IterTag &iter, bool &blocked) {
+  Agent &a = agents[agentId];
+  StreamState &ss = streams[a.stream];
+  blocked = false;
   switch (in.op) {
   case Opcode::SetFlag:
   case Opcode::XSet: {
@@ -852,10 +961,11 @@ bool Engine::step(uint32_t agentId) {
     a.lastComplete = when;
     ++pipeInstrs[(unsigned)a.pipe];
     if (opts.recordTrace)
-      trace.push_back({a.stream, a.pipe, idx, when, when});
-    a.head++;
+      trace.push_back(
+          {a.stream, a.pipe, idx, when, when, iter.packed, iter.depth});
+    advance(agentId);
     releaseWaiters(key);
-    break;
+    return true;
   }
   case Opcode::WaitFlag:
   case Opcode::XWait: {
@@ -865,6 +975,7 @@ bool Engine::step(uint32_t agentId) {
     auto it = flags.find(key);
     if (it == flags.end() || it->second.empty()) {
       a.parked = true;
+      blocked = true;
       waiters[key].push_back(agentId);
       return true;
     }
@@ -875,22 +986,24 @@ bool Engine::step(uint32_t agentId) {
       joinVc(agentId, e.vc);
     ++pipeInstrs[(unsigned)a.pipe];
     if (opts.recordTrace && when > start)
-      trace.push_back({a.stream, a.pipe, idx, start, when});
+      trace.push_back(
+          {a.stream, a.pipe, idx, start, when, iter.packed, iter.depth});
     a.clock = when;
-    a.head++;
-    break;
+    advance(agentId);
+    return true;
   }
   case Opcode::Barrier: {
     if (in.ints[0] != bin::kBarrierAll) {
       // Draining one in-order pipe: wait for its own completions.
       a.clock = std::max(start, a.lastComplete);
       ++pipeInstrs[(unsigned)a.pipe];
-      a.head++;
-      break;
+      advance(agentId);
+      return true;
     }
     auto &arr = ss.barrierArrivals[idx];
     arr.push_back(agentId);
     a.parked = true;
+    blocked = true;
     if (arr.size() < ss.agents.size())
       return true;
     double when = 0;
@@ -908,38 +1021,408 @@ bool Engine::step(uint32_t agentId) {
       Agent &ab = agents[b];
       ab.clock = ab.lastComplete = when;
       ab.parked = false;
-      ab.head++;
+      advance(b);
       if (opts.checkRaces) {
         vc[b] = joined;
         vc[b][b]++;
       }
-      if (b != agentId && !ab.done())
+      if (b != agentId && !done(ab))
         heap.push({ab.clock, b});
     }
+    blocked = false;
     ++pipeInstrs[(unsigned)Pipe::S];
     ss.barrierArrivals.erase(idx);
-    break;
+    return true;
   }
-  default: {
-    double occupancy, complete;
-    if (!execute(agentId, in, idx, start, occupancy, complete))
+  default:
+    return fail(where(a.stream, idx) + ": not a sync instruction");
+  }
+}
+
+// One scheduling step of a pipe agent: run its head instruction if it can.
+bool Engine::step(uint32_t agentId) {
+  Agent &a = agents[agentId];
+  if (a.scalar)
+    return runScalar(agentId);
+  if (a.parked)
+    return true;
+  if (a.queue.empty()) {
+    // Nothing issued yet: the scalar unit wakes the agent when it issues.
+    if (!streams[a.stream].finished)
+      a.idle = true;
+    return true;
+  }
+  DynInstr &d = a.queue.front();
+  uint32_t idx = d.idx;
+  const Instr &in =
+      d.resolved ? *d.resolved : prog.streams[a.stream].instrs[idx];
+  double start = std::max(a.clock, d.dispatch);
+  IterTag iter = d.iter;
+  ++a.executed;
+
+  if (in.info().cls == OpClass::Sync) {
+    bool blocked;
+    if (!sync(agentId, in, idx, start, iter, blocked))
       return false;
+    if (blocked)
+      return true;
+  } else {
+    double occupancy = 0, complete = start;
+    if (!d.empty &&
+        !execute(agentId, in, idx, start, occupancy, complete, iter))
+      return false;
+    ++pipeInstrs[(unsigned)a.pipe];
     if (in.op != Opcode::End) {
-      ++pipeInstrs[(unsigned)a.pipe];
       pipeBusy[(unsigned)a.pipe] += occupancy;
       if (opts.recordTrace)
-        trace.push_back({a.stream, a.pipe, idx, start, start + occupancy});
-    } else {
-      ++pipeInstrs[(unsigned)a.pipe];
+        trace.push_back({a.stream, a.pipe, idx, start, start + occupancy,
+                         iter.packed, iter.depth});
     }
     a.clock = start + occupancy;
     a.lastComplete = std::max(a.lastComplete, complete);
-    a.head++;
-    break;
+    advance(agentId);
   }
-  }
-  if (!a.done() && !a.parked)
+  if (!done(a) && !a.parked)
     heap.push({a.clock, agentId});
+  return true;
+}
+
+bool Engine::readGmI32(uint64_t addr, int32_t &v) {
+  if (addr + 4 > prog.gmBytes)
+    return false;
+  if (opts.functional) {
+    std::memcpy(&v, gm.data() + addr, 4);
+    return true;
+  }
+  auto st = scalarStores.find(addr);
+  if (st != scalarStores.end()) {
+    v = st->second;
+    return true;
+  }
+  for (const auto &blob : sparseGm)
+    if (addr >= blob.first && addr + 4 <= blob.first + blob.second.size()) {
+      std::memcpy(&v, blob.second.data() + (addr - blob.first), 4);
+      return true;
+    }
+  return false;
+}
+
+void Engine::writeGmI32(uint64_t addr, int32_t v) {
+  if (opts.functional)
+    std::memcpy(gm.data() + addr, &v, 4);
+  else
+    scalarStores[addr] = v;
+}
+
+// The scalar unit's own instructions. `cost` is its busy time.
+bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
+                      double &cost) {
+  uint32_t stream = (uint32_t)(&ss - streams.data());
+  auto &r = ss.regs;
+  auto here = [&]() { return where(stream, idx) + ss.iterTag().text(); };
+  const target::ScalarDesc &sc = t.scalar;
+  cost = sc.aluCycles;
+  switch (in.info().cls) {
+  case OpClass::SAlu: {
+    int64_t a = r[in.ints[1]];
+    int64_t b = r[in.ints[2]] + in.ints[3];
+    uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+    int64_t v = 0;
+    switch (in.op) {
+    case Opcode::SAdd:
+      v = (int64_t)(ua + ub);
+      break;
+    case Opcode::SSub:
+      v = (int64_t)(ua - ub);
+      break;
+    case Opcode::SMul:
+      v = (int64_t)(ua * ub);
+      cost = sc.mulCycles;
+      break;
+    case Opcode::SDiv:
+    case Opcode::SRem:
+      cost = sc.divCycles;
+      if (b == 0)
+        return fail(here() + ": division by zero (r" +
+                    std::to_string(in.ints[1]) + " = " + std::to_string(a) +
+                    ", divisor " + std::to_string(b) + ")");
+      if (a == INT64_MIN && b == -1)
+        v = in.op == Opcode::SDiv ? INT64_MIN : 0;
+      else
+        v = in.op == Opcode::SDiv ? a / b : a % b;
+      break;
+    case Opcode::SMin:
+      v = std::min(a, b);
+      break;
+    case Opcode::SMax:
+      v = std::max(a, b);
+      break;
+    case Opcode::SShl:
+    case Opcode::SShr:
+      if (b < 0 || b > 63)
+        return fail(here() + ": shift amount " + std::to_string(b) +
+                    " outside [0, 63]");
+      v = in.op == Opcode::SShl ? (int64_t)(ua << b) : (a >> b);
+      break;
+    case Opcode::SAnd:
+      v = a & b;
+      break;
+    case Opcode::SOr:
+      v = a | b;
+      break;
+    case Opcode::SXor:
+      v = a ^ b;
+      break;
+    case Opcode::SEq:
+      v = a == b;
+      break;
+    case Opcode::SNe:
+      v = a != b;
+      break;
+    case Opcode::SLt:
+      v = a < b;
+      break;
+    case Opcode::SLe:
+      v = a <= b;
+      break;
+    case Opcode::SGt:
+      v = a > b;
+      break;
+    case Opcode::SGe:
+      v = a >= b;
+      break;
+    default:
+      return fail(here() + ": unknown scalar operation");
+    }
+    r[in.ints[0]] = v;
+    ss.pc++;
+    return true;
+  }
+  case OpClass::SLoad:
+  case OpClass::SStore: {
+    bool load = in.info().cls == OpClass::SLoad;
+    int64_t base = r[in.ints[1]];
+    __int128 addr = (__int128)base + in.ints[2];
+    if (addr < 0 || addr + 4 > (__int128)prog.gmBytes || addr % 4)
+      return fail(here() + ": scalar " + (load ? "load from" : "store to") +
+                  " GM byte " + std::to_string((long long)addr) + " (r" +
+                  std::to_string(in.ints[1]) + " = " + std::to_string(base) +
+                  ", offset " + std::to_string(in.ints[2]) +
+                  ") is not a 4-byte aligned i32 inside the program's " +
+                  std::to_string(prog.gmBytes) + " bytes of GM");
+    Tile word = bin::makeTile(Space::GM, (uint64_t)addr, DType::I32, {1});
+    if (!checkAccess(ss.scalarAgent, idx, word, !load, ss.iterTag()))
+      return false;
+    if (load) {
+      int32_t v;
+      if (!readGmI32((uint64_t)addr, v))
+        return fail(here() + ": scalar load from GM byte " +
+                    std::to_string((long long)addr) +
+                    " needs data that only a functional run computes (this "
+                    "run is timing-only)");
+      r[in.ints[0]] = v;
+      cost = sc.loadCycles;
+      if (ss.dcache) {
+        uint64_t hit = 0;
+        double ready = 0;
+        std::vector<uint64_t> missed;
+        ss.dcache->access((uint64_t)addr, 4, hit, ready, missed);
+        if (hit)
+          cost = sc.loadHitCycles;
+      }
+    } else {
+      writeGmI32((uint64_t)addr, (int32_t)r[in.ints[0]]);
+      cost = sc.storeCycles;
+    }
+    ss.pc++;
+    return true;
+  }
+  case OpClass::Loop: {
+    cost = sc.branchCycles;
+    int64_t count = r[in.ints[1]] + in.ints[2];
+    if (count < 0)
+      return fail(here() + ": negative trip count " + std::to_string(count) +
+                  " (r" + std::to_string(in.ints[1]) + " = " +
+                  std::to_string(r[in.ints[1]]) + ")");
+    if (count == 0) {
+      ss.pc = ss.match[idx] + 1;
+      return true;
+    }
+    ss.loops.push_back({idx, ss.match[idx], count, 0, (uint8_t)in.ints[0]});
+    if (in.ints[0])
+      r[in.ints[0]] = 0;
+    ss.pc++;
+    return true;
+  }
+  case OpClass::EndLoop: {
+    cost = sc.branchCycles;
+    LoopFrame &f = ss.loops.back();
+    if (++f.iter < f.count) {
+      if (f.indexReg)
+        r[f.indexReg] = f.iter;
+      ss.pc = f.start + 1;
+    } else {
+      ss.loops.pop_back();
+      ss.pc++;
+    }
+    return true;
+  }
+  case OpClass::Skip: {
+    cost = sc.branchCycles;
+    bool nz = r[in.ints[0]] != 0;
+    bool taken = in.op == Opcode::SkipNz ? nz : !nz;
+    ss.pc += 1 + (taken ? (uint32_t)in.ints[1] : 0);
+    return true;
+  }
+  default:
+    return fail(here() + ": not a scalar instruction");
+  }
+}
+
+// Issues one instruction to its pipe's queue, resolving register-relative
+// tiles and checking them against their space.
+bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
+  Agent &s = agents[agentId];
+  StreamState &ss = streams[s.stream];
+  DynInstr d{idx, s.clock, ss.iterTag(), false, nullptr};
+  const bin::OpInfo &inf = in.info();
+  for (unsigned k = 0; k < inf.numTiles; ++k) {
+    if (!in.tiles[k].isRegRelative())
+      continue;
+    if (!d.resolved)
+      d.resolved = std::make_shared<Instr>(in);
+    std::string msg;
+    bool empty;
+    const Tile &tl = in.tiles[k];
+    Tile &out = d.resolved->tiles[k];
+    std::string regs;
+    for (unsigned i = 0; i < tl.numTerms; ++i)
+      regs += (regs.empty() ? "" : ", ") +
+              ("r" + std::to_string(tl.terms[i].reg)) + " = " +
+              std::to_string(ss.regs[tl.terms[i].reg]);
+    if (tl.extentDim >= 0)
+      regs += (regs.empty() ? "" : ", ") +
+              ("r" + std::to_string(tl.extentReg)) + " = " +
+              std::to_string(ss.regs[tl.extentReg]);
+    if (!tl.resolve(ss.regs.data(), out, empty, msg))
+      return fail(where(s.stream, idx) + d.iter.text() + ": operand '" +
+                  inf.tileNames[k] + "': " + msg);
+    d.empty |= empty;
+    uint64_t limit =
+        out.space == Space::GM ? prog.gmBytes : t.space(out.space).bytes;
+    if (out.endByte() > limit)
+      return fail(where(s.stream, idx) + d.iter.text() + ": operand '" +
+                  inf.tileNames[k] + "' at " + target::spaceName(out.space) +
+                  " bytes [" + std::to_string(out.offset) + ", " +
+                  std::to_string(out.endByte()) + ") leaves its " +
+                  std::to_string(limit) + " bytes (" + regs + ")");
+  }
+  if (d.resolved) {
+    std::string msg;
+    if (!bin::verifyInstr(*d.resolved, t, prog.streams[s.stream].coreType, msg))
+      return fail(where(s.stream, idx) + d.iter.text() +
+                  ": with its registers' values: " + msg);
+  }
+  uint32_t target = (uint32_t)ss.agentOf[(unsigned)in.pipe];
+  agents[target].queue.push_back(std::move(d));
+  if (agents[target].idle)
+    wake(target);
+  return true;
+}
+
+// The scalar unit: fetches the stream in program order, runs control and
+// scalar instructions and its own pipe's sync, and issues the rest, until it
+// must wait (a flag, a barrier, a full queue) or reaches `end`.
+bool Engine::runScalar(uint32_t agentId) {
+  Agent &a = agents[agentId];
+  StreamState &ss = streams[a.stream];
+  const std::vector<Instr> &instrs = prog.streams[a.stream].instrs;
+  if (a.parked)
+    return true;
+  while (!ss.finished) {
+    uint32_t idx = ss.pc;
+    const Instr &in = instrs[idx];
+    const bin::OpInfo &inf = in.info();
+    bool control = bin::isScalarControl(inf.cls);
+    bool own = control || in.pipe == Pipe::S;
+    bool barrierAll =
+        in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll;
+    if (!own && !barrierAll && !ss.unbounded) {
+      uint32_t target = (uint32_t)ss.agentOf[(unsigned)in.pipe];
+      if (agents[target].queue.size() >= kMaxQueued) {
+        ss.throttledOn = (int)target;
+        a.parked = true;
+        return true;
+      }
+    }
+    if (++dynamicInstrs > opts.maxInstructions)
+      return fail("instruction budget of " +
+                  std::to_string(opts.maxInstructions) +
+                  " executed instructions exhausted at " +
+                  where(a.stream, idx) + ss.iterTag().text() +
+                  ": the program may not terminate (raise the budget with "
+                  "--max-instructions)");
+    double start = a.clock;
+    if (control) {
+      double cost;
+      IterTag iter = ss.iterTag();
+      if (!scalarOp(ss, in, idx, cost))
+        return false;
+      cost = std::max<double>(cost, t.issueCyclesPerInstr);
+      a.clock = start + cost;
+      a.lastComplete = std::max(a.lastComplete, a.clock);
+      ++pipeInstrs[(unsigned)Pipe::S];
+      ++a.executed;
+      if (opts.recordTrace)
+        trace.push_back(
+            {a.stream, Pipe::S, idx, start, a.clock, iter.packed, iter.depth});
+      continue;
+    }
+    // Every other instruction takes an issue slot.
+    a.clock += t.issueCyclesPerInstr;
+    if (barrierAll) {
+      // Every pipe joins; the scalar unit waits with them.
+      DynInstr proto{idx, a.clock, ss.iterTag(), false, nullptr};
+      for (uint32_t b : ss.agents)
+        if (b != agentId) {
+          agents[b].queue.push_back(
+              DynInstr{idx, a.clock, proto.iter, false, nullptr});
+          if (agents[b].idle)
+            wake(b);
+        }
+      bool blocked;
+      ++a.executed;
+      if (!sync(agentId, in, idx, a.clock, proto.iter, blocked))
+        return false;
+      if (blocked)
+        return true;
+      continue;
+    }
+    if (in.pipe == Pipe::S) {
+      ++a.executed;
+      if (in.op == Opcode::End) {
+        ++pipeInstrs[(unsigned)Pipe::S];
+        ss.finished = true;
+        a.lastComplete = std::max(a.lastComplete, a.clock);
+        break;
+      }
+      bool blocked;
+      if (!sync(agentId, in, idx, a.clock, ss.iterTag(), blocked))
+        return false;
+      if (blocked)
+        return true;
+      continue;
+    }
+    if (!issue(agentId, in, idx))
+      return false;
+    ss.pc++;
+    if (in.op == Opcode::End) // an AI-CPU stream ends on its AICPU pipe
+      ss.finished = true;
+  }
+  // Pipes waiting for instructions that will never come are done.
+  for (uint32_t b : ss.agents)
+    if (agents[b].idle && done(agents[b]))
+      agents[b].idle = false;
   return true;
 }
 
@@ -952,25 +1435,42 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     return false;
   }
   for (uint32_t i = 0; i < agents.size(); ++i)
-    if (!agents[i].done())
+    if (!done(agents[i]))
       heap.push({0.0, i});
-  while (!heap.empty()) {
-    auto [time, id] = heap.top();
-    heap.pop();
-    (void)time;
-    if (!step(id)) {
-      error = err;
-      return false;
+  while (true) {
+    while (!heap.empty()) {
+      auto [time, id] = heap.top();
+      heap.pop();
+      (void)time;
+      if (!step(id)) {
+        error = err;
+        return false;
+      }
     }
+    // A scalar unit parked on a full queue whose pipe is itself waiting
+    // (for a flag the scalar unit has yet to issue): lift the bound.
+    bool resumed = false;
+    for (StreamState &ss : streams)
+      if (ss.throttledOn >= 0) {
+        ss.throttledOn = -1;
+        ss.unbounded = true;
+        wake(ss.scalarAgent);
+        resumed = true;
+      }
+    if (!resumed)
+      break;
   }
   // Anything left is waiting for a flag that will never be set.
   std::string stuck;
   for (uint32_t i = 0; i < agents.size(); ++i) {
     const Agent &a = agents[i];
-    if (a.done())
+    if (done(a) || (!a.scalar && a.queue.empty()))
       continue;
-    const Instr &in = instrOf(a);
-    std::string what = where(a.stream, a.queue[a.head]);
+    uint32_t idx = a.scalar ? streams[a.stream].pc : a.queue.front().idx;
+    const Instr &in = prog.streams[a.stream].instrs[idx];
+    std::string what =
+        where(a.stream, idx) +
+        (a.scalar ? streams[a.stream].iterTag() : a.queue.front().iter).text();
     if (in.op == Opcode::WaitFlag)
       what += " waits for flag " +
               std::string(target::pipeName((Pipe)in.ints[0])) + "->" +
@@ -1002,10 +1502,12 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     ps.instrs = pipeInstrs[p];
     ps.busyCycles = pipeBusy[p];
     for (const Agent &a : agents)
-      ps.units += (unsigned)a.pipe == p;
+      ps.units += (unsigned)a.pipe == p && a.executed;
     st.pipes[target::pipeName((Pipe)p)] = ps;
     st.instrs += pipeInstrs[p];
   }
+  st.staticInstrs = prog.numInstrs();
+  st.dynamicInstrs = dynamicInstrs;
   // Roofline: the matrix work at each dtype's peak plus vector work at the
   // vector units' peak, against the DRAM bytes at nominal bandwidth.
   double computeSec = 0;

@@ -277,6 +277,7 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
                                        "matrix",
                                        "vector",
                                        "sync",
+                                       "scalar",
                                        "aicpu"};
   if (!j.is_object())
     return r.fail("<root>", "a target description must be a JSON object");
@@ -553,6 +554,38 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
                    0, 1024) ||
         !r.integer(*sync, "sync", "flag_latency_cycles", t.flagLatencyCycles,
                    false, 0, 1e6))
+      return false;
+  }
+
+  if (const json *sc = r.field(j, "", "scalar", false)) {
+    if (!sc->is_object())
+      return r.fail("scalar", "expected an object");
+    const std::set<std::string> knownScalar = {
+        "registers",    "max_loop_depth",   "alu_cycles",
+        "mul_cycles",   "div_cycles",       "load_cycles",
+        "store_cycles", "branch_cycles",    "load_hit_cycles",
+        "dcache_bytes", "dcache_line_bytes"};
+    for (auto it = sc->begin(); it != sc->end(); ++it)
+      if (!knownScalar.count(it.key()))
+        return r.fail("scalar." + it.key(), "unknown field");
+    ScalarDesc &s = t.scalar;
+    if (!r.integer(*sc, "scalar", "registers", s.registers, false, 2, 256) ||
+        !r.integer(*sc, "scalar", "max_loop_depth", s.maxLoopDepth, false, 0,
+                   64) ||
+        !r.integer(*sc, "scalar", "alu_cycles", s.aluCycles, false, 0, 1e6) ||
+        !r.integer(*sc, "scalar", "mul_cycles", s.mulCycles, false, 0, 1e6) ||
+        !r.integer(*sc, "scalar", "div_cycles", s.divCycles, false, 0, 1e6) ||
+        !r.integer(*sc, "scalar", "load_cycles", s.loadCycles, false, 0, 1e6) ||
+        !r.integer(*sc, "scalar", "store_cycles", s.storeCycles, false, 0,
+                   1e6) ||
+        !r.integer(*sc, "scalar", "branch_cycles", s.branchCycles, false, 0,
+                   1e6) ||
+        !r.integer(*sc, "scalar", "load_hit_cycles", s.loadHitCycles, false, 0,
+                   1e6) ||
+        !r.integer(*sc, "scalar", "dcache_bytes", s.dcacheBytes, false, 0,
+                   1 << 30) ||
+        !r.integer(*sc, "scalar", "dcache_line_bytes", s.dcacheLineBytes, false,
+                   4, 4096))
       return false;
   }
 

@@ -147,9 +147,14 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
   bad[0] = 'X';
   EXPECT_EQ(decodeError(bad), "offset 0: bad magic (not a .npu program)");
   bad = img;
-  poke<uint32_t>(bad, 8, 3);
-  EXPECT_EQ(decodeError(bad), "offset 8: format version 3 is not supported "
-                              "(this loader reads version 2)");
+  poke<uint32_t>(bad, 8, 4);
+  EXPECT_EQ(decodeError(bad), "offset 8: format version 4 is not supported "
+                              "(this loader reads version 3)");
+  poke<uint32_t>(bad, 8, 2);
+  EXPECT_EQ(decodeError(bad),
+            "offset 8: format version 2 is not supported (this loader reads "
+            "version 3); the program was written by an older Tessera, "
+            "compile or assemble it again");
   bad.assign(img.begin(), img.end() - 5);
   EXPECT_NE(decodeError(bad).find("(truncated)"), std::string::npos);
   bad = img;
@@ -291,4 +296,116 @@ TEST(Binary, ProgramChecks) {
       << err;
   EXPECT_NE(err.find("vector#3 instr 7 (dma_st on MTE3)"), std::string::npos)
       << err;
+}
+
+namespace {
+/// A stream of scalar control around one register-relative copy.
+Program controlProgram(std::vector<Instr> body) {
+  Program p = sampleProgram();
+  std::vector<Instr> &s = p.streams[0].instrs;
+  s.clear();
+  for (Instr &in : body)
+    s.push_back(in);
+  s.push_back(makeInstr(Opcode::End, {}));
+  return p;
+}
+Instr loop(int64_t ri, int64_t count) {
+  return makeInstr(Opcode::Loop, {}, {ri, 0, count});
+}
+Instr endloop() { return makeInstr(Opcode::EndLoop, {}); }
+} // namespace
+
+TEST(Binary, ControlAndRegisterRelativeTilesRoundTrip) {
+  Tile src = makeTile(Space::GM, 0, DType::F32, {2, 64});
+  src.numTerms = 2;
+  src.terms[0] = {3, 512};
+  src.terms[1] = {4, -256};
+  src.extentDim = 0;
+  src.extentReg = 5;
+  Tile dst = makeTile(Space::UB, 0, DType::F32, {2, 64});
+  dst.extentDim = 0;
+  dst.extentReg = 5;
+  Program p =
+      controlProgram({makeInstr(Opcode::SLd, {}, {5, 0, 16}), loop(3, 4),
+                      makeInstr(Opcode::SAdd, {}, {4, 3, 0, 1}),
+                      makeInstr(Opcode::DmaLd, {dst, src}), endloop(),
+                      makeInstr(Opcode::SkipZ, {}, {5, 0})});
+  std::string err;
+  ASSERT_TRUE(verifyProgram(p, dc(), err)) << err;
+  std::vector<uint8_t> img = encodeProgram(p);
+  Program q;
+  ASSERT_TRUE(decodeProgram(img.data(), img.size(), q, err)) << err;
+  ASSERT_EQ(q.streams[0].instrs.size(), p.streams[0].instrs.size());
+  for (size_t i = 0; i < q.streams[0].instrs.size(); ++i)
+    EXPECT_TRUE(q.streams[0].instrs[i] == p.streams[0].instrs[i]) << i;
+  EXPECT_EQ(encodeProgram(q), img);
+
+  // Resolution substitutes the registers and checks the extent.
+  int64_t regs[32] = {};
+  regs[3] = 2, regs[4] = 1, regs[5] = 1;
+  Tile r;
+  bool empty;
+  ASSERT_TRUE(src.resolve(regs, r, empty, err)) << err;
+  EXPECT_EQ(r.offset, 2u * 512 - 256);
+  EXPECT_EQ(r.shape[0], 1);
+  EXPECT_FALSE(r.isRegRelative());
+  regs[5] = 3;
+  EXPECT_FALSE(src.resolve(regs, r, empty, err));
+  EXPECT_EQ(err, "register extent of dimension 0 is 3, outside [0, 2] (r3 = "
+                 "2, r4 = 1, r5 = 3)");
+  regs[5] = 0;
+  ASSERT_TRUE(src.resolve(regs, r, empty, err)) << err;
+  EXPECT_TRUE(empty);
+  regs[4] = 100;
+  EXPECT_FALSE(src.resolve(regs, r, empty, err));
+  EXPECT_EQ(err, "register-relative offset is negative (r3 = 2, r4 = 100, r5 "
+                 "= 0)");
+}
+
+// The loader refuses bad control flow in a binary, naming the instruction
+// and its index (the isa dialect's verifier applies the same rules).
+TEST(Binary, BadControlFlowIsRefused) {
+  std::string err;
+  auto refused = [&](std::vector<Instr> body) {
+    Program p = controlProgram(std::move(body));
+    EXPECT_FALSE(verifyProgram(p, dc(), err));
+    // Through the binary too: the loader decodes it, verification refuses.
+    std::vector<uint8_t> img = encodeProgram(p);
+    Program q;
+    std::string derr;
+    EXPECT_TRUE(decodeProgram(img.data(), img.size(), q, derr)) << derr;
+    std::string verr;
+    EXPECT_FALSE(verifyProgram(q, dc(), verr));
+    EXPECT_EQ(verr, err);
+    return err;
+  };
+  EXPECT_EQ(refused({loop(1, 4)}),
+            "vector#3 instr 0 (loop on S): 'loop' without a matching "
+            "'endloop' before 'end'");
+  EXPECT_EQ(refused({loop(1, 4), endloop(), endloop()}),
+            "vector#3 instr 2 (endloop on S): 'endloop' without a matching "
+            "'loop'");
+  EXPECT_EQ(refused({makeInstr(Opcode::SkipNz, {}, {1, 5})}),
+            "vector#3 instr 0 (skipnz on S): skip target 6 out of range (the "
+            "stream's 'end' is instruction 1)");
+  EXPECT_EQ(
+      refused({loop(1, 2), makeInstr(Opcode::SkipNz, {}, {1, 1}), endloop()}),
+      "vector#3 instr 1 (skipnz on S): skip to instruction 3 leaves a "
+      "loop (a skip must not cut a loop)");
+  EXPECT_EQ(refused({makeInstr(Opcode::SAdd, {}, {1, 2, 32, 0})}),
+            "vector#3 instr 0 (sadd on S): field 'rb': register r32 out of "
+            "range (target 'dc' has r0-r31)");
+  std::vector<Instr> deep;
+  for (int i = 0; i < 5; ++i)
+    deep.push_back(loop(i + 1, 2));
+  for (int i = 0; i < 5; ++i)
+    deep.push_back(endloop());
+  EXPECT_EQ(refused(deep),
+            "vector#3 instr 4 (loop on S): loops nest 5 deep; target 'dc' "
+            "allows 4 (scalar.max_loop_depth)");
+  // A target with a deeper loop stack takes the same program.
+  target::TargetDesc deeper = dc();
+  deeper.scalar.maxLoopDepth = 8;
+  Program ok = controlProgram(deep);
+  EXPECT_TRUE(verifyProgram(ok, deeper, err)) << err;
 }

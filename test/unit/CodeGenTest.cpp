@@ -10,6 +10,7 @@
 #include "Presets.h"
 #include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
+#include "tessera/CodeGen/Reroll.h"
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Sim/Simulator.h"
 
@@ -184,6 +185,59 @@ TEST(SyncInsertion, EveryInsertedWaitIsNeededAndNoneIsMissing) {
                         << ")";
       }
     EXPECT_EQ(waits, stats.flagPairs) << name;
+    EXPECT_EQ(caught, waits) << name;
+  }
+}
+
+// Folding the synchronized streams into loops keeps every pipe's
+// instructions, the results and the simulated time; every wait, inside a
+// loop body or not, is still needed: removing it is reported as a race.
+TEST(Reroll, LoopsKeepTheScheduleAndEveryWaitIsStillNeeded) {
+  for (const char *name : {"dc", "edge"}) {
+    const auto &t = preset(name);
+    std::string err;
+    bin::Program straight = softmaxAndMatmul(t, 256, 64, 128, err);
+    bin::Program p = straight;
+    RerollStats rs;
+    ASSERT_TRUE(rerollLoops(p, t, rs, err)) << err;
+    ASSERT_TRUE(bin::verifyProgram(p, t, err)) << name << err;
+    EXPECT_GT(rs.loops, 0u) << name;
+    EXPECT_LT(rs.after, rs.before) << name;
+    std::map<std::string, Tensor> in{{"x", randomTensor({256, 64}, 3)},
+                                     {"w", randomTensor({64, 128}, 4)}},
+        out0, out;
+    sim::Stats st0, st;
+    ASSERT_TRUE(sim::Simulator(t).run(straight, in, out0, st0, err)) << err;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << name << err;
+    for (const char *o : {"s", "y"})
+      EXPECT_EQ(out[o].toBytes(), out0[o].toBytes()) << name << " " << o;
+    for (const auto &kv : st0.pipes)
+      if (kv.first != "S")
+        EXPECT_EQ(st.pipes[kv.first].instrs, kv.second.instrs)
+            << name << " " << kv.first;
+    EXPECT_NEAR(st.kernelCycles / st0.kernelCycles, 1.0, 0.01) << name;
+    size_t inLoop = 0, caught = 0, waits = 0;
+    int depth = 0;
+    for (size_t s = 0; s < p.streams.size(); ++s)
+      for (size_t i = 0; i < p.streams[s].instrs.size(); ++i) {
+        Opcode op = p.streams[s].instrs[i].op;
+        depth += op == Opcode::Loop ? 1 : op == Opcode::EndLoop ? -1 : 0;
+        if (op != Opcode::WaitFlag)
+          continue;
+        ++waits;
+        inLoop += depth > 0;
+        bin::Program q = p;
+        q.streams[s].instrs.erase(q.streams[s].instrs.begin() + i);
+        q.debug.clear();
+        std::string e2;
+        if (!sim::Simulator(t).run(q, in, out, st, e2) &&
+            e2.find("race on") != std::string::npos)
+          ++caught;
+        else
+          ADD_FAILURE() << name << ": removing wait " << i << " of stream "
+                        << s << " went unnoticed (" << e2 << ")";
+      }
+    EXPECT_GT(inLoop, 0u) << name;
     EXPECT_EQ(caught, waits) << name;
   }
 }

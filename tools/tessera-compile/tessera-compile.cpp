@@ -68,6 +68,11 @@ static cl::opt<bool> noL2Prefetch(
     cl::desc("Do not let idle vector cores read read-once matmul weights "
              "into L2 ahead of use"),
     cl::cat(category));
+static cl::opt<bool> noLoops(
+    "no-loops",
+    cl::desc("Keep every stream straight-line (do not fold repetitions into "
+             "loops); the pipes execute the same instructions either way"),
+    cl::cat(category));
 static cl::opt<bool> probes(
     "probes",
     cl::desc("Export every intermediate kernel result as an extra output "
@@ -168,7 +173,7 @@ int main(int argc, char **argv) {
     if (emit != EmitStage::Npu) {
       pm.addPass(
           conversion::createNpuToIsa({po.target, probes, !noL2Prefetch}));
-      pm.addPass(conversion::createIsaInsertSync());
+      pm.addPass(conversion::createIsaInsertSync({!noLoops}));
     }
   }
   if (failed(pm.run(*module)))

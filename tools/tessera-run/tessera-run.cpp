@@ -79,6 +79,11 @@ static cl::opt<bool>
            cl::desc("(.npu) Inputs start resident in the L2 cache, as in a "
                     "benchmark loop"),
            cl::cat(category));
+static cl::opt<uint64_t> maxInstructions(
+    "max-instructions",
+    cl::desc("(.npu) Instructions the scalar units may fetch before the run "
+             "is stopped as one that may not terminate"),
+    cl::init(sim::SimOptions().maxInstructions), cl::cat(category));
 static cl::opt<bool> check(
     "check",
     cl::desc("(.npu) Also run the source model in the golden evaluator and "
@@ -232,6 +237,7 @@ static int runCheck() {
 
   sim::SimOptions so;
   so.warmL2 = warmL2;
+  so.maxInstructions = maxInstructions;
   sim::Simulator simulator(t, so);
   std::map<std::string, Tensor> outputs;
   sim::Stats st;
@@ -358,6 +364,7 @@ int main(int argc, char **argv) {
     opts.targetOverride = targetOverride;
     opts.functional = !timingOnly;
     opts.warmL2 = warmL2;
+    opts.maxInstructions = maxInstructions;
     return sim::runProgramMain(opts);
   }
 

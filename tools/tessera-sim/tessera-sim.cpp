@@ -18,7 +18,8 @@ int main(int argc, char **argv) {
         stderr,
         "error: %s\nusage: tessera-sim prog.npu [--input name=file.npy]... "
         "[--output-dir DIR] [--stats] [--stats-json FILE] [--trace FILE] "
-        "[--target NAME|FILE] [--no-functional] [--no-race-check]\n",
+        "[--target NAME|FILE] [--no-functional] [--no-race-check]\n"
+        "       [--max-instructions N]\n",
         error.c_str());
     return 2;
   }

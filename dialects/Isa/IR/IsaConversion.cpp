@@ -42,12 +42,6 @@ std::string nameOf(Location loc) {
     }
   return "";
 }
-bool isFlagField(StringRef n) {
-  return n == "acc" || n == "relu" || n == "sat" || n == "transpose";
-}
-bool isPipeField(StringRef n) {
-  return n == "src_pipe" || n == "dst_pipe" || n == "pipe";
-}
 } // namespace
 
 FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
@@ -192,17 +186,24 @@ tessera::isa::programToModule(MLIRContext *ctx, const bin::Program &p,
       for (unsigned k = 0; k < inf.numInts; ++k) {
         StringRef n = inf.intNames[k];
         int64_t v = in.ints[k];
-        if (isFlagField(n)) {
+        switch (inf.intKinds[k]) {
+        case bin::IntKind::Flag:
           if (v)
             st.addAttribute(n, b.getUnitAttr());
-        } else if (isPipeField(n)) {
+          break;
+        case bin::IntKind::Pipe:
           st.addAttribute(n, PipeAttr::get(ctx, (Pipe)v));
-        } else if (n == "cmp") {
+          break;
+        case bin::IntKind::Cmp:
           st.addAttribute(n, CmpKindAttr::get(ctx, (CmpKind)v));
-        } else if (n == "fn") {
+          break;
+        case bin::IntKind::CpuFn:
           st.addAttribute(n, CpuFnAttr::get(ctx, (CpuFn)v));
-        } else {
+          break;
+        case bin::IntKind::Int:
+        case bin::IntKind::Reg:
           st.addAttribute(n, b.getI64IntegerAttr(v));
+          break;
         }
       }
       if (inf.floatName)

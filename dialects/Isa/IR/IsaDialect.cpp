@@ -2,6 +2,7 @@
 #include "Isa/IR/IsaDialect.h"
 #include "tessera/Support/MlirTypes.h"
 
+#include "tessera/Binary/Program.h"
 #include "tessera/Target/Target.h"
 
 #include "mlir/IR/Builders.h"
@@ -47,9 +48,15 @@ std::optional<DType> tessera::isa::typeToDType(Type t) {
 }
 
 TileAttr tessera::isa::tileToAttr(MLIRContext *ctx, const bin::Tile &t) {
+  SmallVector<int64_t, 6> terms;
+  for (unsigned i = 0; i < t.numTerms; ++i) {
+    terms.push_back(t.terms[i].reg);
+    terms.push_back(t.terms[i].stride);
+  }
   return TileAttr::get(
       ctx, (uint8_t)t.space, (uint8_t)t.dtype, (uint8_t)t.layout, t.offset,
-      ArrayRef<int64_t>(t.shape, t.rank), ArrayRef<int64_t>(t.strides, t.rank));
+      ArrayRef<int64_t>(t.shape, t.rank), ArrayRef<int64_t>(t.strides, t.rank),
+      terms, t.extentDim, t.extentReg);
 }
 
 bin::Tile tessera::isa::attrToTile(TileAttr a) {
@@ -63,7 +70,96 @@ bin::Tile tessera::isa::attrToTile(TileAttr a) {
     t.shape[i] = a.getShape()[i];
     t.strides[i] = i < a.getStrides().size() ? a.getStrides()[i] : 0;
   }
+  ArrayRef<int64_t> terms = a.getTerms();
+  t.numTerms = (uint8_t)std::min<size_t>(terms.size() / 2, bin::kMaxAddrTerms);
+  for (unsigned i = 0; i < t.numTerms; ++i) {
+    t.terms[i].reg = (uint8_t)terms[2 * i];
+    t.terms[i].stride = terms[2 * i + 1];
+  }
+  t.extentDim = (int8_t)a.getExtentDim();
+  t.extentReg = (uint8_t)a.getExtentReg();
   return t;
+}
+
+//===----------------------------------------------------------------------===//
+// Registers in the assembly: `r3`, `r3 + 4`, `4`, `[r3 + 16]`
+//===----------------------------------------------------------------------===//
+
+/// Parses a keyword `rN`.
+static ParseResult parseRegister(AsmParser &p, int64_t &reg) {
+  StringRef kw;
+  SMLoc loc = p.getCurrentLocation();
+  if (p.parseKeyword(&kw))
+    return failure();
+  unsigned n;
+  if (!kw.consume_front("r") || kw.getAsInteger(10, n))
+    return p.emitError(loc) << "expected a register (r0, r1, ...)";
+  reg = n;
+  return success();
+}
+
+ParseResult tessera::isa::parseReg(OpAsmParser &p, IntegerAttr &attr) {
+  int64_t r;
+  if (parseRegister(p, r))
+    return failure();
+  attr = p.getBuilder().getI64IntegerAttr(r);
+  return success();
+}
+void tessera::isa::printReg(OpAsmPrinter &p, Operation *, IntegerAttr attr) {
+  p << "r" << attr.getInt();
+}
+
+// `rb`, `imm`, `rb + imm` or `rb - imm`: the operand rb + imm.
+ParseResult tessera::isa::parseSrc(OpAsmParser &p, IntegerAttr &reg,
+                                   IntegerAttr &imm) {
+  Builder b = p.getBuilder();
+  int64_t r = 0, v = 0;
+  OptionalParseResult num = p.parseOptionalInteger(v);
+  if (num.has_value()) {
+    if (failed(*num))
+      return failure();
+  } else {
+    if (parseRegister(p, r))
+      return failure();
+    bool plus = succeeded(p.parseOptionalPlus());
+    if (plus || succeeded(p.parseOptionalMinus())) {
+      if (p.parseInteger(v))
+        return failure();
+      if (!plus)
+        v = -v;
+    }
+  }
+  reg = b.getI64IntegerAttr(r);
+  imm = b.getI64IntegerAttr(v);
+  return success();
+}
+void tessera::isa::printSrc(OpAsmPrinter &p, Operation *, IntegerAttr reg,
+                            IntegerAttr imm) {
+  int64_t r = reg.getInt(), v = imm.getInt();
+  if (r == 0) {
+    p << v;
+    return;
+  }
+  p << "r" << r;
+  if (v > 0)
+    p << " + " << v;
+  else if (v < 0)
+    p << " - " << -v;
+}
+
+// `GM[ra + offset]`, `GM[ra]` or `GM[offset]`.
+ParseResult tessera::isa::parseAddr(OpAsmParser &p, IntegerAttr &reg,
+                                    IntegerAttr &offset) {
+  if (p.parseKeyword("GM") || p.parseLSquare() || parseSrc(p, reg, offset) ||
+      p.parseRSquare())
+    return failure();
+  return success();
+}
+void tessera::isa::printAddr(OpAsmPrinter &p, Operation *op, IntegerAttr reg,
+                             IntegerAttr offset) {
+  p << "GM[";
+  printSrc(p, op, reg, offset);
+  p << "]";
 }
 
 // <SPACE[offset], DIMSxDTYPE[, strides [s, ...]][, nz]>
@@ -80,9 +176,31 @@ Attribute TileAttr::parse(AsmParser &p, Type) {
   }
   uint64_t offset = 0;
   SmallVector<int64_t> dims;
+  SmallVector<bin::RegTerm> terms;
   Type et;
-  if (p.parseLSquare() || p.parseInteger(offset) || p.parseRSquare() ||
-      p.parseComma())
+  if (p.parseLSquare() || p.parseInteger(offset))
+    return {};
+  // `+ rN * stride` (or `- rN * stride`) terms.
+  while (true) {
+    bool plus = succeeded(p.parseOptionalPlus());
+    if (!plus && failed(p.parseOptionalMinus()))
+      break;
+    SMLoc termLoc = p.getCurrentLocation();
+    int64_t reg, stride;
+    if (parseRegister(p, reg) || p.parseStar() || p.parseInteger(stride))
+      return {};
+    if (terms.size() == bin::kMaxAddrTerms) {
+      p.emitError(termLoc) << "at most " << bin::kMaxAddrTerms
+                           << " register terms in an offset";
+      return {};
+    }
+    if (reg > 255) {
+      p.emitError(termLoc) << "register r" << reg << " out of range";
+      return {};
+    }
+    terms.push_back({(uint8_t)reg, plus ? stride : -stride});
+  }
+  if (p.parseRSquare() || p.parseComma())
     return {};
   SMLoc shapeLoc = p.getCurrentLocation();
   if (p.parseDimensionList(dims, /*allowDynamic=*/false,
@@ -100,6 +218,8 @@ Attribute TileAttr::parse(AsmParser &p, Type) {
   }
   bin::Tile t =
       bin::makeTile(*space, offset, *dt, Shape(dims.begin(), dims.end()));
+  t.numTerms = (uint8_t)terms.size();
+  std::copy(terms.begin(), terms.end(), t.terms);
   while (succeeded(p.parseOptionalComma())) {
     StringRef kw;
     SMLoc kwLoc = p.getCurrentLocation();
@@ -107,6 +227,17 @@ Attribute TileAttr::parse(AsmParser &p, Type) {
       return {};
     if (kw == "nz") {
       t.layout = bin::Layout::NZ;
+    } else if (kw == "extent") {
+      int64_t dim, reg;
+      if (p.parseInteger(dim) || p.parseEqual() || parseRegister(p, reg))
+        return {};
+      if (dim < 0 || dim >= (int64_t)dims.size() || reg > 255) {
+        p.emitError(kwLoc) << "extent " << dim << " = r" << reg
+                           << ": no such dimension or register";
+        return {};
+      }
+      t.extentDim = (int8_t)dim;
+      t.extentReg = (uint8_t)reg;
     } else if (kw == "strides") {
       SmallVector<int64_t> strides;
       if (p.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&]() {
@@ -124,7 +255,7 @@ Attribute TileAttr::parse(AsmParser &p, Type) {
       for (size_t i = 0; i < strides.size(); ++i)
         t.strides[i] = strides[i];
     } else {
-      p.emitError(kwLoc) << "expected 'strides' or 'nz'";
+      p.emitError(kwLoc) << "expected 'strides', 'nz' or 'extent'";
       return {};
     }
   }
@@ -135,7 +266,13 @@ Attribute TileAttr::parse(AsmParser &p, Type) {
 
 void TileAttr::print(AsmPrinter &p) const {
   bin::Tile t = attrToTile(*this);
-  p << "<" << target::spaceName(t.space) << "[" << t.offset << "], ";
+  p << "<" << target::spaceName(t.space) << "[" << t.offset;
+  for (unsigned i = 0; i < t.numTerms; ++i) {
+    int64_t s = t.terms[i].stride;
+    p << (s < 0 ? " - r" : " + r") << (unsigned)t.terms[i].reg << " * "
+      << (s < 0 ? -s : s);
+  }
+  p << "], ";
   for (unsigned i = 0; i < t.rank; ++i)
     p << t.shape[i] << "x";
   p.printType(dtypeToType(getContext(), t.dtype));
@@ -152,6 +289,8 @@ void TileAttr::print(AsmPrinter &p) const {
   }
   if (t.layout == bin::Layout::NZ)
     p << ", nz";
+  if (t.extentDim >= 0)
+    p << ", extent " << (int)t.extentDim << " = r" << (unsigned)t.extentReg;
   p << ">";
 }
 
@@ -191,7 +330,7 @@ bool tessera::isa::opToInstr(Operation *op, bool onAiCpu, bin::Instr &in,
     if (auto fa = op->getAttrOfType<FloatAttr>(inf.floatName))
       in.fimm = (float)fa.getValueAsDouble();
     else
-      in.fimm = std::string(inf.floatName) == "scale" ? 1.0f : 0.0f;
+      in.fimm = inf.floatDefault;
   }
   in.pipe = bin::derivePipe(in, onAiCpu);
   return true;
@@ -258,6 +397,20 @@ LogicalResult CoreOp::verify() {
   for (Operation &op : body)
     if (llvm::isa<EndOp>(op) && &op != &body.back())
       return op.emitOpError() << "isa.end must be the last instruction";
+  // Loops, nesting and skips (on the instruction list, as the loader does).
+  std::vector<bin::Instr> instrs;
+  SmallVector<Operation *> ops;
+  for (Operation &op : body) {
+    bin::Instr in;
+    if (!opToInstr(&op, type == bin::kAiCpuCoreType, in, err))
+      return success(); // reported by the instruction's verifier
+    instrs.push_back(in);
+    ops.push_back(&op);
+  }
+  uint32_t bad = 0;
+  if (!bin::analyzeControl(instrs, *t, nullptr, err, bad))
+    return ops[bad]->emitOpError()
+           << err << " (instruction " << bad << " of the stream)";
   return success();
 }
 

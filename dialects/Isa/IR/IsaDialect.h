@@ -15,6 +15,20 @@ namespace tessera::isa {
 /// Checks an instruction op against the target of its enclosing program
 /// (the shared rules of bin::verifyInstr), reporting at the op.
 llvm::LogicalResult verifyInstrOp(mlir::Operation *op);
+
+// Custom assembly of scalar operands: a register `r3`, an operand
+// "register + immediate" (`r3`, `4`, `r3 + 4`) and an address `[r3 + 16]`.
+mlir::ParseResult parseReg(mlir::OpAsmParser &p, mlir::IntegerAttr &reg);
+void printReg(mlir::OpAsmPrinter &p, mlir::Operation *op,
+              mlir::IntegerAttr reg);
+mlir::ParseResult parseSrc(mlir::OpAsmParser &p, mlir::IntegerAttr &reg,
+                           mlir::IntegerAttr &imm);
+void printSrc(mlir::OpAsmPrinter &p, mlir::Operation *op, mlir::IntegerAttr reg,
+              mlir::IntegerAttr imm);
+mlir::ParseResult parseAddr(mlir::OpAsmParser &p, mlir::IntegerAttr &reg,
+                            mlir::IntegerAttr &offset);
+void printAddr(mlir::OpAsmPrinter &p, mlir::Operation *op,
+               mlir::IntegerAttr reg, mlir::IntegerAttr offset);
 } // namespace tessera::isa
 
 #include "Isa/IR/IsaDialect.h.inc"

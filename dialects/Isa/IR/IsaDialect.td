@@ -66,11 +66,19 @@ def Isa_TileAttr : AttrDef<Isa_Dialect, "Tile"> {
     `<UB[256], 16x16xbf16>` is a contiguous row-major 16x16 bf16 tile at byte
     256 of UB. `, strides [2048, 1]` gives element strides explicitly (printed
     only when not row-major); `, nz` selects the fractal NZ layout.
+
+    Register-relative tiles: `<GM[1024 + r3 * 512 + r4 * 64], ...>` adds
+    register x byte-stride terms to the offset, and `, extent 0 = r5` takes
+    dimension 0's size from r5 at run time (the static size is its maximum).
+    `terms` holds (register, stride) pairs; `extentDim` is -1 when every
+    extent is static.
   }];
   let parameters = (ins "uint8_t":$space, "uint8_t":$dtype, "uint8_t":$layout,
                         "uint64_t":$offset,
                         ArrayRefParameter<"int64_t">:$shape,
-                        ArrayRefParameter<"int64_t">:$strides);
+                        ArrayRefParameter<"int64_t">:$strides,
+                        ArrayRefParameter<"int64_t">:$terms,
+                        "int64_t":$extentDim, "int64_t":$extentReg);
   let hasCustomAssemblyFormat = 1;
 }
 

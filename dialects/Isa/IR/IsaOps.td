@@ -1,7 +1,9 @@
 //===- IsaOps.td - Instructions of the virtual NPU ----------*- tablegen -*-===//
 //
-// Field names match the instruction table in include/tessera/Binary/Isa.h:
-// tile operands and integer fields are converted by name in both directions.
+// The single definition of the instruction set: the ops below are the
+// instructions, and tessera-isa-tblgen derives the binary encoding table
+// (include/tessera/Binary/Isa.h) and docs/isa.md from the same records.
+// Tile operands and integer fields are converted by name in both directions.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_ISA_OPS
@@ -13,6 +15,9 @@ include "mlir/IR/BuiltinAttributes.td"
 
 class Isa_Op<string mnemonic, list<Trait> traits = []>
     : Op<Isa_Dialect, mnemonic, traits>;
+
+// A scalar register number; prints as `r3`.
+def Isa_Reg : ConfinedAttr<I64Attr, [IntNonNegative]>;
 
 def Isa_ProgramOp : Isa_Op<"program", [SingleBlock, NoTerminator,
                                       IsolatedFromAbove]> {
@@ -53,8 +58,26 @@ def Isa_ConstOp : Isa_Op<"const", [HasParent<"ProgramOp">]> {
   let assemblyFormat = "$name `at` $addr `size` $size attr-dict";
 }
 
-class Isa_InstrOp<string mnemonic, list<Trait> traits = []>
+// An instruction. Its encoding comes from here and from its `arguments`:
+// tile attributes are its tile operands, a float attribute its float field,
+// every other attribute an integer field, in order. tessera-isa-tblgen reads
+// the same records to write the MLIR-free instruction table
+// (include/tessera/Binary/Isa.h) and docs/isa.md, so a new instruction is one
+// def here (plus its semantics in the verifier and the simulator).
+//  - opcodeNum: its number in a .npu stream (dense: 0, 1, 2, ...);
+//  - cls: its bin::OpClass (what the verifier and the simulator do with it);
+//  - pipe: the pipe it runs on, for PipeRule Fixed;
+//  - rule: bin::PipeRule, how the pipe is chosen;
+//  - cost: the vector cost-table key (target JSON vector.op_cycles).
+class Isa_InstrOp<string mnemonic, int opcodeNum, string cls, string pipe,
+                  string rule = "Fixed", string cost = "",
+                  list<Trait> traits = []>
     : Isa_Op<mnemonic, traits # [HasParent<"CoreOp">]> {
+  int opcode = opcodeNum;
+  string opClass = cls;
+  string fixedPipe = pipe;
+  string pipeRule = rule;
+  string costKey = cost;
   let hasVerifier = 1;
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::verify() {
@@ -67,29 +90,29 @@ class Isa_InstrOp<string mnemonic, list<Trait> traits = []>
 // Data movement
 //===----------------------------------------------------------------------===//
 
-class Isa_CopyOp<string mnemonic, string pipe>
-    : Isa_InstrOp<mnemonic> {
+class Isa_CopyOp<string mnemonic, int opc, string pipe>
+    : Isa_InstrOp<mnemonic, opc, "Dma", pipe> {
   let summary = "element-wise copy between tiles on pipe " # pipe #
                 " (layout conversion ND <-> NZ on the way)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src);
   let assemblyFormat = "$dst `,` $src attr-dict";
 }
-def Isa_DmaLdOp : Isa_CopyOp<"dma_ld", "MTE2">;
-def Isa_DmaStOp : Isa_CopyOp<"dma_st", "MTE3">;
+def Isa_DmaLdOp : Isa_CopyOp<"dma_ld", 0, "MTE2">;
+def Isa_DmaStOp : Isa_CopyOp<"dma_st", 1, "MTE3">;
 
-def Isa_DmaGatherOp : Isa_InstrOp<"dma_gather"> {
+def Isa_DmaGatherOp : Isa_InstrOp<"dma_gather", 2, "Gather", "MTE2"> {
   let summary = "dst[i, :] = src[index[i], :] (MTE2)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src,
                        Isa_TileAttr:$index);
   let assemblyFormat = "$dst `,` $src `[` $index `]` attr-dict";
 }
-def Isa_DmaScatterOp : Isa_InstrOp<"dma_scatter"> {
+def Isa_DmaScatterOp : Isa_InstrOp<"dma_scatter", 3, "Gather", "MTE3"> {
   let summary = "dst[index[i], :] = src[i, :] (MTE3)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src,
                        Isa_TileAttr:$index);
   let assemblyFormat = "$dst `[` $index `]` `,` $src attr-dict";
 }
-def Isa_MvOp : Isa_InstrOp<"mv"> {
+def Isa_MvOp : Isa_InstrOp<"mv", 4, "Dma", "MTE1"> {
   let summary = "L1 -> L0A/L0B (MTE1), optionally transposing a 2-D tile";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src,
                        UnitAttr:$transpose);
@@ -100,7 +123,7 @@ def Isa_MvOp : Isa_InstrOp<"mv"> {
 // Matrix engine and fixpipe
 //===----------------------------------------------------------------------===//
 
-def Isa_MmadOp : Isa_InstrOp<"mmad"> {
+def Isa_MmadOp : Isa_InstrOp<"mmad", 5, "Mmad", "M"> {
   let summary = "c[m,n] (=|+=) a[m,k] * b[k,n] on fractals (M)";
   let description = [{
     Accumulates in f32 (i32 for i8 operands) in L0C. Without `acc` the
@@ -111,7 +134,7 @@ def Isa_MmadOp : Isa_InstrOp<"mmad"> {
   let assemblyFormat = "$c `,` $a `,` $b (`acc` $acc^)? attr-dict";
 }
 
-def Isa_FixOp : Isa_InstrOp<"fix"> {
+def Isa_FixOp : Isa_InstrOp<"fix", 6, "Fix", "FIX"> {
   let summary = "L0C -> GM/L1/UB with scale, optional ReLU and cast (FIX)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src, UnitAttr:$relu,
                        DefaultValuedAttr<F32Attr, "1.0">:$scale);
@@ -122,90 +145,94 @@ def Isa_FixOp : Isa_InstrOp<"fix"> {
 // Vector unit (all operands in UB)
 //===----------------------------------------------------------------------===//
 
-class Isa_VBinaryOp<string mnemonic> : Isa_InstrOp<mnemonic> {
+class Isa_VBinaryOp<string mnemonic, int opc, string cost>
+    : Isa_InstrOp<mnemonic, opc, "VBinary", "V", "Fixed", cost> {
   let summary = "element-wise binary op with broadcasting (V)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$a, Isa_TileAttr:$b,
                        UnitAttr:$sat);
   let assemblyFormat = "$dst `,` $a `,` $b (`sat` $sat^)? attr-dict";
 }
-def Isa_VAddOp : Isa_VBinaryOp<"vadd">;
-def Isa_VSubOp : Isa_VBinaryOp<"vsub">;
-def Isa_VMulOp : Isa_VBinaryOp<"vmul">;
-def Isa_VDivOp : Isa_VBinaryOp<"vdiv">;
-def Isa_VMaxOp : Isa_VBinaryOp<"vmax">;
-def Isa_VMinOp : Isa_VBinaryOp<"vmin">;
+def Isa_VAddOp : Isa_VBinaryOp<"vadd", 7, "add">;
+def Isa_VSubOp : Isa_VBinaryOp<"vsub", 8, "sub">;
+def Isa_VMulOp : Isa_VBinaryOp<"vmul", 9, "mul">;
+def Isa_VDivOp : Isa_VBinaryOp<"vdiv", 10, "div">;
+def Isa_VMaxOp : Isa_VBinaryOp<"vmax", 11, "max">;
+def Isa_VMinOp : Isa_VBinaryOp<"vmin", 12, "min">;
 
-class Isa_VScalarOp<string mnemonic> : Isa_InstrOp<mnemonic> {
+class Isa_VScalarOp<string mnemonic, int opc, string cost>
+    : Isa_InstrOp<mnemonic, opc, "VScalar", "V", "Fixed", cost> {
   let summary = "element-wise op with a scalar (V)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src, F32Attr:$scalar);
   let assemblyFormat = "$dst `,` $src `,` $scalar attr-dict";
 }
-def Isa_VAddSOp : Isa_VScalarOp<"vadds">;
-def Isa_VMulSOp : Isa_VScalarOp<"vmuls">;
-def Isa_VMaxSOp : Isa_VScalarOp<"vmaxs">;
-def Isa_VMinSOp : Isa_VScalarOp<"vmins">;
+def Isa_VAddSOp : Isa_VScalarOp<"vadds", 13, "adds">;
+def Isa_VMulSOp : Isa_VScalarOp<"vmuls", 14, "muls">;
+def Isa_VMaxSOp : Isa_VScalarOp<"vmaxs", 15, "maxs">;
+def Isa_VMinSOp : Isa_VScalarOp<"vmins", 16, "mins">;
 
-class Isa_VUnaryOp<string mnemonic> : Isa_InstrOp<mnemonic> {
+class Isa_VUnaryOp<string mnemonic, int opc, string cost>
+    : Isa_InstrOp<mnemonic, opc, "VUnary", "V", "Fixed", cost> {
   let summary = "element-wise unary or special function (V)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src);
   let assemblyFormat = "$dst `,` $src attr-dict";
 }
-def Isa_VExpOp : Isa_VUnaryOp<"vexp">;
-def Isa_VLnOp : Isa_VUnaryOp<"vln">;
-def Isa_VSqrtOp : Isa_VUnaryOp<"vsqrt">;
-def Isa_VRsqrtOp : Isa_VUnaryOp<"vrsqrt">;
-def Isa_VRecOp : Isa_VUnaryOp<"vrec">;
-def Isa_VAbsOp : Isa_VUnaryOp<"vabs">;
-def Isa_VNegOp : Isa_VUnaryOp<"vneg">;
-def Isa_VReluOp : Isa_VUnaryOp<"vrelu">;
-def Isa_VSigmoidOp : Isa_VUnaryOp<"vsigmoid">;
-def Isa_VSiluOp : Isa_VUnaryOp<"vsilu">;
-def Isa_VGeluOp : Isa_VUnaryOp<"vgelu">;
-def Isa_VTanhOp : Isa_VUnaryOp<"vtanh">;
-def Isa_VSinOp : Isa_VUnaryOp<"vsin">;
-def Isa_VCosOp : Isa_VUnaryOp<"vcos">;
-def Isa_VErfOp : Isa_VUnaryOp<"verf">;
-def Isa_VFloorOp : Isa_VUnaryOp<"vfloor">;
-def Isa_VCeilOp : Isa_VUnaryOp<"vceil">;
-def Isa_VRoundOp : Isa_VUnaryOp<"vround">;
+def Isa_VExpOp : Isa_VUnaryOp<"vexp", 17, "exp">;
+def Isa_VLnOp : Isa_VUnaryOp<"vln", 18, "ln">;
+def Isa_VSqrtOp : Isa_VUnaryOp<"vsqrt", 19, "sqrt">;
+def Isa_VRsqrtOp : Isa_VUnaryOp<"vrsqrt", 20, "rsqrt">;
+def Isa_VRecOp : Isa_VUnaryOp<"vrec", 21, "rec">;
+def Isa_VAbsOp : Isa_VUnaryOp<"vabs", 22, "abs">;
+def Isa_VNegOp : Isa_VUnaryOp<"vneg", 23, "neg">;
+def Isa_VReluOp : Isa_VUnaryOp<"vrelu", 24, "relu">;
+def Isa_VSigmoidOp : Isa_VUnaryOp<"vsigmoid", 25, "sigmoid">;
+def Isa_VSiluOp : Isa_VUnaryOp<"vsilu", 26, "silu">;
+def Isa_VGeluOp : Isa_VUnaryOp<"vgelu", 27, "gelu">;
+def Isa_VTanhOp : Isa_VUnaryOp<"vtanh", 28, "tanh">;
+def Isa_VSinOp : Isa_VUnaryOp<"vsin", 45, "sin">;
+def Isa_VCosOp : Isa_VUnaryOp<"vcos", 46, "cos">;
+def Isa_VErfOp : Isa_VUnaryOp<"verf", 47, "erf">;
+def Isa_VFloorOp : Isa_VUnaryOp<"vfloor", 48, "floor">;
+def Isa_VCeilOp : Isa_VUnaryOp<"vceil", 49, "ceil">;
+def Isa_VRoundOp : Isa_VUnaryOp<"vround", 50, "round">;
 
-def Isa_VCastOp : Isa_InstrOp<"vcast"> {
+def Isa_VCastOp : Isa_InstrOp<"vcast", 29, "VCast", "V", "Fixed", "cast"> {
   let summary = "dtype conversion (RNE to f16/bf16; ints wrap or saturate)";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src, UnitAttr:$sat);
   let assemblyFormat = "$dst `,` $src (`sat` $sat^)? attr-dict";
 }
-def Isa_VCmpOp : Isa_InstrOp<"vcmp"> {
+def Isa_VCmpOp : Isa_InstrOp<"vcmp", 30, "VCmp", "V", "Fixed", "cmp"> {
   let summary = "dst = (a pred b) ? 1 : 0";
   let arguments = (ins Isa_CmpKind:$cmp, Isa_TileAttr:$dst, Isa_TileAttr:$a,
                        Isa_TileAttr:$b);
   let assemblyFormat = "$cmp $dst `,` $a `,` $b attr-dict";
 }
-def Isa_VSelOp : Isa_InstrOp<"vsel"> {
+def Isa_VSelOp : Isa_InstrOp<"vsel", 31, "VSel", "V", "Fixed", "sel"> {
   let summary = "dst = mask != 0 ? a : b";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$mask, Isa_TileAttr:$a,
                        Isa_TileAttr:$b);
   let assemblyFormat = "$dst `,` $mask `,` $a `,` $b attr-dict";
 }
-def Isa_VDupOp : Isa_InstrOp<"vdup"> {
+def Isa_VDupOp : Isa_InstrOp<"vdup", 32, "VDup", "V", "Fixed", "dup"> {
   let summary = "fill a tile with a scalar";
   let arguments = (ins Isa_TileAttr:$dst, F32Attr:$value);
   let assemblyFormat = "$dst `,` $value attr-dict";
 }
-class Isa_VReduceOp<string mnemonic> : Isa_InstrOp<mnemonic> {
+class Isa_VReduceOp<string mnemonic, int opc, string cost>
+    : Isa_InstrOp<mnemonic, opc, "VReduce", "V", "Fixed", cost> {
   let summary = "reduction along the innermost axis, one result per row";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src);
   let assemblyFormat = "$dst `,` $src attr-dict";
 }
-def Isa_VRedSumOp : Isa_VReduceOp<"vredsum">;
-def Isa_VRedMaxOp : Isa_VReduceOp<"vredmax">;
-def Isa_VRedMinOp : Isa_VReduceOp<"vredmin">;
-def Isa_VTopKOp : Isa_InstrOp<"vtopk"> {
+def Isa_VRedSumOp : Isa_VReduceOp<"vredsum", 33, "redsum">;
+def Isa_VRedMaxOp : Isa_VReduceOp<"vredmax", 34, "redmax">;
+def Isa_VRedMinOp : Isa_VReduceOp<"vredmin", 35, "redmin">;
+def Isa_VTopKOp : Isa_InstrOp<"vtopk", 36, "VTopK", "V", "Fixed", "topk"> {
   let summary = "the k largest values of each row and their i32 indices";
   let arguments = (ins Isa_TileAttr:$values, Isa_TileAttr:$indices,
                        Isa_TileAttr:$src, I64Attr:$k);
   let assemblyFormat = "$values `,` $indices `,` $src `,` `k` `=` $k attr-dict";
 }
-def Isa_VTransOp : Isa_InstrOp<"vtrans"> {
+def Isa_VTransOp : Isa_InstrOp<"vtrans", 37, "VTrans", "V", "Fixed", "trans"> {
   let summary = "2-D transpose";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src);
   let assemblyFormat = "$dst `,` $src attr-dict";
@@ -215,27 +242,27 @@ def Isa_VTransOp : Isa_InstrOp<"vtrans"> {
 // Synchronization
 //===----------------------------------------------------------------------===//
 
-def Isa_SetFlagOp : Isa_InstrOp<"set_flag"> {
+def Isa_SetFlagOp : Isa_InstrOp<"set_flag", 38, "Sync", "S", "FromInt0"> {
   let summary = "on src_pipe, once its earlier work completed: set flag id";
   let arguments = (ins Isa_Pipe:$src_pipe, Isa_Pipe:$dst_pipe, I64Attr:$id);
   let assemblyFormat = "$src_pipe `->` $dst_pipe `,` $id attr-dict";
 }
-def Isa_WaitFlagOp : Isa_InstrOp<"wait_flag"> {
+def Isa_WaitFlagOp : Isa_InstrOp<"wait_flag", 39, "Sync", "S", "FromInt1"> {
   let summary = "on dst_pipe: wait for flag id, then consume it";
   let arguments = (ins Isa_Pipe:$src_pipe, Isa_Pipe:$dst_pipe, I64Attr:$id);
   let assemblyFormat = "$src_pipe `->` $dst_pipe `,` $id attr-dict";
 }
-def Isa_BarrierOp : Isa_InstrOp<"barrier"> {
+def Isa_BarrierOp : Isa_InstrOp<"barrier", 40, "Sync", "S", "FromInt0"> {
   let summary = "drain one pipe, or (ALL) join every pipe of the core";
   let arguments = (ins Isa_Pipe:$pipe);
   let assemblyFormat = "$pipe attr-dict";
 }
-def Isa_XSetOp : Isa_InstrOp<"xset"> {
+def Isa_XSetOp : Isa_InstrOp<"xset", 41, "Sync", "S", "FromInt0"> {
   let summary = "increment cross-core flag id of core `core`";
   let arguments = (ins Isa_Pipe:$pipe, I64Attr:$core, I64Attr:$id);
   let assemblyFormat = "$pipe `,` `core` $core `,` $id attr-dict";
 }
-def Isa_XWaitOp : Isa_InstrOp<"xwait"> {
+def Isa_XWaitOp : Isa_InstrOp<"xwait", 42, "Sync", "S", "FromInt0"> {
   let summary = "wait until this core's cross-core flag id is non-zero, "
                 "then decrement it";
   let arguments = (ins Isa_Pipe:$pipe, I64Attr:$id);
@@ -246,16 +273,93 @@ def Isa_XWaitOp : Isa_InstrOp<"xwait"> {
 // AI-CPU and control
 //===----------------------------------------------------------------------===//
 
-def Isa_CpuOp : Isa_InstrOp<"cpu"> {
+def Isa_CpuOp : Isa_InstrOp<"cpu", 43, "Cpu", "AICPU"> {
   let summary = "a function with no tensor-engine kernel, run on the AI-CPU";
   let arguments = (ins Isa_CpuFn:$fn, Isa_TileAttr:$dst, Isa_TileAttr:$src);
   let assemblyFormat = "$fn $dst `,` $src attr-dict";
 }
 
-def Isa_EndOp : Isa_InstrOp<"end"> {
+def Isa_EndOp : Isa_InstrOp<"end", 44, "End", "S", "EndPipe"> {
   let summary = "end of a core's instruction stream";
   let arguments = (ins);
   let assemblyFormat = "attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar control (the scalar unit, pipe S)
+//
+// Each core has `scalar.registers` 64-bit registers (target JSON); r0 always
+// reads as zero (writes to it are errors). The scalar unit executes these in
+// program order and issues every other instruction to its pipe's queue,
+// resolving register-relative tile offsets and extents as it issues.
+//===----------------------------------------------------------------------===//
+
+class Isa_SAluOp<string mnemonic, int opc, string what>
+    : Isa_InstrOp<mnemonic, opc, "SAlu", "S"> {
+  let summary = "rd = ra " # what # " (rb + imm)";
+  let arguments = (ins Isa_Reg:$rd, Isa_Reg:$ra, Isa_Reg:$rb, I64Attr:$imm);
+  let assemblyFormat = "custom<Reg>($rd) `,` custom<Reg>($ra) `,` "
+                       "custom<Src>($rb, $imm) attr-dict";
+}
+def Isa_SAddOp : Isa_SAluOp<"sadd", 51, "+">;
+def Isa_SSubOp : Isa_SAluOp<"ssub", 52, "-">;
+def Isa_SMulOp : Isa_SAluOp<"smul", 53, "*">;
+def Isa_SDivOp : Isa_SAluOp<"sdiv", 54, "/ (truncating; zero is an error)">;
+def Isa_SRemOp : Isa_SAluOp<"srem", 55, "% (sign of ra; zero is an error)">;
+def Isa_SMinOp : Isa_SAluOp<"smin", 56, "min">;
+def Isa_SMaxOp : Isa_SAluOp<"smax", 57, "max">;
+def Isa_SShlOp : Isa_SAluOp<"sshl", 58, "<< (amount 0-63)">;
+def Isa_SShrOp : Isa_SAluOp<"sshr", 59, ">> (arithmetic, amount 0-63)">;
+def Isa_SAndOp : Isa_SAluOp<"sand", 60, "&">;
+def Isa_SOrOp : Isa_SAluOp<"sor", 61, "|">;
+def Isa_SXorOp : Isa_SAluOp<"sxor", 62, "^">;
+def Isa_SEqOp : Isa_SAluOp<"seq", 63, "== (1 or 0)">;
+def Isa_SNeOp : Isa_SAluOp<"sne", 64, "!= (1 or 0)">;
+def Isa_SLtOp : Isa_SAluOp<"slt", 65, "< (1 or 0)">;
+def Isa_SLeOp : Isa_SAluOp<"sle", 66, "<= (1 or 0)">;
+def Isa_SGtOp : Isa_SAluOp<"sgt", 67, "> (1 or 0)">;
+def Isa_SGeOp : Isa_SAluOp<"sge", 68, ">= (1 or 0)">;
+
+def Isa_SLdOp : Isa_InstrOp<"sld", 69, "SLoad", "S"> {
+  let summary = "rd = the i32 at GM[ra + offset], sign-extended";
+  let arguments = (ins Isa_Reg:$rd, Isa_Reg:$ra, I64Attr:$offset);
+  let assemblyFormat =
+      "custom<Reg>($rd) `,` custom<Addr>($ra, $offset) attr-dict";
+}
+def Isa_SStOp : Isa_InstrOp<"sst", 70, "SStore", "S"> {
+  let summary = "GM[ra + offset] = rs as an i32 (wrapping)";
+  let arguments = (ins Isa_Reg:$rs, Isa_Reg:$ra, I64Attr:$offset);
+  let assemblyFormat =
+      "custom<Addr>($ra, $offset) `,` custom<Reg>($rs) attr-dict";
+}
+
+def Isa_LoopOp : Isa_InstrOp<"loop", 71, "Loop", "S"> {
+  let summary = "run the instructions up to the matching endloop (rc + count) "
+                "times, with ri = 0, 1, ... (r0: no index)";
+  let description = [{
+    The trip count is read once, when the loop starts; zero skips the body,
+    a negative count is an error. The index register is written at the start
+    of every iteration. Loops nest up to the target's `scalar.max_loop_depth`.
+  }];
+  let arguments = (ins Isa_Reg:$ri, Isa_Reg:$rc, I64Attr:$count);
+  let assemblyFormat = "custom<Reg>($ri) `,` custom<Src>($rc, $count) attr-dict";
+}
+def Isa_EndLoopOp : Isa_InstrOp<"endloop", 72, "EndLoop", "S"> {
+  let summary = "end of the innermost loop's body";
+  let arguments = (ins);
+  let assemblyFormat = "attr-dict";
+}
+def Isa_SkipNzOp : Isa_InstrOp<"skipnz", 73, "Skip", "S"> {
+  let summary = "if ra != 0, skip the next n instructions (forward only; "
+                "the skipped range must not cut a loop)";
+  let arguments = (ins Isa_Reg:$ra, I64Attr:$n);
+  let assemblyFormat = "custom<Reg>($ra) `,` $n attr-dict";
+}
+def Isa_SkipZOp : Isa_InstrOp<"skipz", 74, "Skip", "S"> {
+  let summary = "if ra == 0, skip the next n instructions (forward only; "
+                "the skipped range must not cut a loop)";
+  let arguments = (ins Isa_Reg:$ra, I64Attr:$n);
+  let assemblyFormat = "custom<Reg>($ra) `,` $n attr-dict";
 }
 
 #endif // TESSERA_ISA_OPS

@@ -115,12 +115,20 @@ def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
 }
 
 def IsaInsertSync : Pass<"tessera-isa-insert-sync", "mlir::ModuleOp"> {
-  let summary = "Insert set_flag/wait_flag from a dependency analysis";
+  let summary = "Insert set_flag/wait_flag from a dependency analysis, "
+                "then fold repetitions into loops";
   let description = [{
     For each core, orders every pair of conflicting memory accesses on
     different pipes with a flag, unless earlier flags, barriers or program
-    order already imply the order.
+    order already imply the order. Then (unless `loops=false`) folds every
+    run of repetitions of an instruction sequence into a hardware loop with
+    register-relative offsets (lib/CodeGen/Reroll.cpp): every pipe executes
+    the same instructions and flags as before.
   }];
+  let options = [
+    Option<"loops", "loops", "bool", "true",
+           "Fold repeated instruction sequences into loops">,
+  ];
 }
 
 #endif

@@ -27,9 +27,27 @@ enum class Layout : uint8_t { ND, NZ };
 const char *layoutName(Layout l);
 
 constexpr unsigned kMaxRank = 4;
+/// Register terms a tile's offset may add (base + sum of reg x stride).
+constexpr unsigned kMaxAddrTerms = 3;
+
+/// One register-relative term of a tile's offset: reg's value x `stride`
+/// bytes, added when the scalar unit issues the instruction.
+struct RegTerm {
+  uint8_t reg = 0;
+  int64_t stride = 0;
+  bool operator==(const RegTerm &o) const {
+    return reg == o.reg && stride == o.stride;
+  }
+};
 
 /// A tile descriptor: where a (up to 4-D) tile lives and how it is laid out.
 /// Offsets are in bytes inside the space; strides are in elements.
+///
+/// A tile may be register-relative: its offset adds `terms` (register x byte
+/// stride), and one dimension (`extentDim`) may take its size from a
+/// register, the static size being its maximum. The scalar unit resolves
+/// both when it issues the instruction (see resolve()); everything else sees
+/// resolved tiles.
 struct Tile {
   Space space = Space::GM;
   DType dtype = DType::F32;
@@ -38,6 +56,18 @@ struct Tile {
   uint64_t offset = 0;
   int64_t shape[kMaxRank] = {1, 1, 1, 1};
   int64_t strides[kMaxRank] = {1, 0, 0, 0};
+  uint8_t numTerms = 0;
+  RegTerm terms[kMaxAddrTerms];
+  int8_t extentDim = -1; // -1: every extent is static
+  uint8_t extentReg = 0;
+
+  bool isRegRelative() const { return numTerms || extentDim >= 0; }
+  /// The tile with the registers' values substituted. Fails (with a message
+  /// naming the registers and their values) when the offset leaves
+  /// [0, 2^63) or the extent leaves [0, static size]; `empty` is set when
+  /// the extent is 0 (the instruction then moves nothing).
+  bool resolve(const int64_t *regs, Tile &out, bool &empty,
+               std::string &error) const;
 
   int64_t numElements() const;
   int64_t elemBytes() const { return dtypeByteSize(dtype); }
@@ -58,64 +88,12 @@ struct Tile {
 Tile makeTile(Space space, uint64_t offset, DType dtype, const Shape &shape,
               Layout layout = Layout::ND);
 
-#define TESSERA_ISA_OPCODES(X)                                                 \
-  X(DmaLd, "dma_ld")                                                           \
-  X(DmaSt, "dma_st")                                                           \
-  X(DmaGather, "dma_gather")                                                   \
-  X(DmaScatter, "dma_scatter")                                                 \
-  X(Mv, "mv")                                                                  \
-  X(Mmad, "mmad")                                                              \
-  X(Fix, "fix")                                                                \
-  X(VAdd, "vadd")                                                              \
-  X(VSub, "vsub")                                                              \
-  X(VMul, "vmul")                                                              \
-  X(VDiv, "vdiv")                                                              \
-  X(VMax, "vmax")                                                              \
-  X(VMin, "vmin")                                                              \
-  X(VAddS, "vadds")                                                            \
-  X(VMulS, "vmuls")                                                            \
-  X(VMaxS, "vmaxs")                                                            \
-  X(VMinS, "vmins")                                                            \
-  X(VExp, "vexp")                                                              \
-  X(VLn, "vln")                                                                \
-  X(VSqrt, "vsqrt")                                                            \
-  X(VRsqrt, "vrsqrt")                                                          \
-  X(VRec, "vrec")                                                              \
-  X(VAbs, "vabs")                                                              \
-  X(VNeg, "vneg")                                                              \
-  X(VRelu, "vrelu")                                                            \
-  X(VSigmoid, "vsigmoid")                                                      \
-  X(VSilu, "vsilu")                                                            \
-  X(VGelu, "vgelu")                                                            \
-  X(VTanh, "vtanh")                                                            \
-  X(VCast, "vcast")                                                            \
-  X(VCmp, "vcmp")                                                              \
-  X(VSel, "vsel")                                                              \
-  X(VDup, "vdup")                                                              \
-  X(VRedSum, "vredsum")                                                        \
-  X(VRedMax, "vredmax")                                                        \
-  X(VRedMin, "vredmin")                                                        \
-  X(VTopK, "vtopk")                                                            \
-  X(VTrans, "vtrans")                                                          \
-  X(SetFlag, "set_flag")                                                       \
-  X(WaitFlag, "wait_flag")                                                     \
-  X(Barrier, "barrier")                                                        \
-  X(XSet, "xset")                                                              \
-  X(XWait, "xwait")                                                            \
-  X(Cpu, "cpu")                                                                \
-  X(End, "end")                                                                \
-  X(VSin, "vsin")                                                              \
-  X(VCos, "vcos")                                                              \
-  X(VErf, "verf")                                                              \
-  X(VFloor, "vfloor")                                                          \
-  X(VCeil, "vceil")                                                            \
-  X(VRound, "vround")
-
+/// Opcodes, numbered as in a .npu stream. Generated, like the OpInfo table,
+/// from the isa dialect's ODS (dialects/Isa/IR/IsaOps.td).
 enum class Opcode : uint16_t {
-#define X(name, mnem) name,
-  TESSERA_ISA_OPCODES(X)
-#undef X
-      NumOpcodes
+#define TESSERA_ISA_OPCODE(name, num) name = num,
+#include "tessera/Binary/IsaTable.inc"
+  NumOpcodes
 };
 constexpr unsigned kNumOpcodes = (unsigned)Opcode::NumOpcodes;
 
@@ -137,6 +115,26 @@ enum class OpClass : uint8_t {
   Sync,
   Cpu,
   End,
+  // The scalar unit's own instructions (pipe S, never queued).
+  SAlu,    // rd = ra op (rb + imm)
+  SLoad,   // rd = GM i32 at ra + offset
+  SStore,  // GM i32 at ra + offset = rs
+  Loop,    // loop ri, rc + count
+  EndLoop, // end of the innermost loop body
+  Skip,    // skip the next n instructions if a register is (non)zero
+};
+
+/// Whether an instruction is control executed by the scalar unit itself.
+inline bool isScalarControl(OpClass c) { return c >= OpClass::SAlu; }
+
+/// What an integer field holds (how the isa dialect prints it).
+enum class IntKind : uint8_t {
+  Int,   // a plain integer
+  Flag,  // 0/1, a unit attribute (acc, relu, sat, transpose)
+  Pipe,  // a pipe (or ALL for barrier)
+  Cmp,   // a CmpKind
+  CpuFn, // a CpuFn
+  Reg,   // a scalar register number
 };
 
 /// How an instruction's pipe is chosen.
@@ -156,9 +154,12 @@ struct OpInfo {
   const char *tileNames[4];
   uint8_t numInts;
   const char *intNames[4];
+  IntKind intKinds[4];
   const char *floatName; // nullptr: no float field
+  float floatDefault;    // its value when the assembly leaves it out
   /// Cost-table key for vector ops ("add", "exp"), else nullptr.
   const char *costKey;
+  const char *summary;
 };
 
 const OpInfo &opInfo(Opcode op);
@@ -215,7 +216,7 @@ Instr makeInstr(Opcode op, std::initializer_list<Tile> tiles,
 bool verifyInstr(const Instr &in, const target::TargetDesc &t,
                  uint32_t coreType, std::string &error);
 
-/// Short text of a tile ("UB+0x100 16x16xbf16").
+/// Short text of a tile ("UB+0x100 16x16xbf16", "GM+0x0+r3*512 ...").
 std::string describeTile(const Tile &t);
 
 } // namespace tessera::bin

@@ -16,7 +16,7 @@
 namespace tessera::bin {
 
 /// The current format version. The loader refuses any other.
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;
 
 /// One instruction stream: everything one core (or one AI-CPU) executes, in
 /// program order. The core's scalar unit dispatches each instruction to the
@@ -80,6 +80,17 @@ struct Program {
                             uint32_t instr) const;
   size_t numInstrs() const;
 };
+
+/// Checks the control structure of one instruction stream: every `loop` has
+/// a matching `endloop` (and the reverse), loops nest no deeper than the
+/// target's scalar.max_loop_depth, and a skip lands inside the stream
+/// (at most on its `end`) without entering or leaving a loop. On success
+/// fills `match` (when given): for a loop the index of its endloop, for an
+/// endloop the index of its loop, else 0. On failure `errorInstr` is the
+/// offending instruction.
+bool analyzeControl(const std::vector<Instr> &instrs,
+                    const target::TargetDesc &t, std::vector<uint32_t> *match,
+                    std::string &error, uint32_t &errorInstr);
 
 /// Binds a program to a target (name and hash) and checks every instruction,
 /// the stream headers, the I/O table and the constants against it.

@@ -25,6 +25,8 @@ struct PipelineOptions {
   bool probes = false;
   /// Idle vector cores read read-once weights into L2 ahead of their matmul.
   bool l2Prefetch = true;
+  /// Fold repeated instruction sequences into loops (after sync insertion).
+  bool loops = true;
 };
 
 /// The whole lowering: graph -> npu (fused, tiled, planned) -> isa (synced).

@@ -20,6 +20,8 @@ struct RunNpuOptions {
   bool functional = true;
   bool checkRaces = true;
   bool warmL2 = false; // inputs start resident in the L2 cache
+  /// Instruction budget (SimOptions::maxInstructions); 0: the default.
+  uint64_t maxInstructions = 0;
 };
 
 /// Loads, verifies and runs a .npu program; prints errors to stderr.

@@ -35,6 +35,10 @@ struct SimOptions {
   bool warmL2 = false;
   /// Functional runs hold GM in host memory; larger programs are refused.
   uint64_t maxHostGmBytes = 8ull << 30;
+  /// Instructions the scalar units may fetch in one run (every core, every
+  /// loop iteration). A program that runs past it is reported as one that
+  /// may not terminate.
+  uint64_t maxInstructions = 1ull << 30;
 };
 
 struct PipeStats {
@@ -48,8 +52,11 @@ struct Stats {
   double kernelCycles = 0; // first dispatch to last completion
   double seconds = 0;
   double clockHz = 0;
-  uint64_t instrs = 0;
-  std::map<std::string, PipeStats> pipes; // by pipe name
+  uint64_t instrs = 0; // executed, summed over the pipes
+  /// Instructions in the program, and instructions its scalar units fetched
+  /// (each loop iteration counts its body again).
+  uint64_t staticInstrs = 0, dynamicInstrs = 0;
+  std::map<std::string, PipeStats> pipes; // by pipe name, executed
   uint64_t dramReadBytes = 0, dramWriteBytes = 0, l2HitBytes = 0;
   /// Bytes any schedule must move across DRAM (the roofline's DRAM term):
   /// inputs and constants once (none with a warm L2), outputs once.
@@ -74,6 +81,9 @@ struct TraceEvent {
   target::Pipe pipe;
   uint32_t instr;
   double start, end; // cycles
+  /// Loop indices, outermost first (16 bits each, up to 4 levels).
+  uint64_t iters = 0;
+  uint8_t loopDepth = 0;
 };
 
 class Simulator {

@@ -86,6 +86,22 @@ struct AiCpuDesc {
   uint32_t callOverheadCycles = 0;     // in AI-CPU cycles
 };
 
+/// The scalar unit of every core: registers, loop nesting and the cost of
+/// its own instructions (it issues the others at issue_cycles_per_instr).
+struct ScalarDesc {
+  uint32_t registers = 32;   // r0 reads as zero
+  uint32_t maxLoopDepth = 4; // nested hardware loops
+  uint32_t aluCycles = 1;    // add, sub, min, max, shifts, logic, compares
+  uint32_t mulCycles = 2;
+  uint32_t divCycles = 16;      // div, rem
+  uint32_t loadCycles = 100;    // a scalar load from GM that misses the D-cache
+  uint32_t loadHitCycles = 2;   // one that hits it
+  uint32_t dcacheBytes = 16384; // the scalar data cache (0: none)
+  uint32_t dcacheLineBytes = 64;
+  uint32_t storeCycles = 1;
+  uint32_t branchCycles = 1; // loop, endloop, skip
+};
+
 struct TargetDesc {
   std::string name;
   std::string description;
@@ -126,6 +142,7 @@ struct TargetDesc {
   uint32_t flagLatencyCycles = 1;
 
   AiCpuDesc aicpu;
+  ScalarDesc scalar;
 
   /// FNV-1a 64 of the canonical JSON text; programs record it.
   uint64_t hash = 0;

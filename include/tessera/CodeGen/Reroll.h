@@ -1,0 +1,43 @@
+//===- Reroll.h - Fold repeated instruction sequences into loops -*- C++
+//-*-===//
+//
+// The kernels are generated as straight-line streams and synchronized there
+// (SyncInsertion.h); rerollLoops then folds every run of repetitions of an
+// instruction sequence into a hardware loop. A repetition may differ from the
+// first only in its tiles' offsets:
+//  - offsets that advance by a constant per repetition become register terms
+//    (loop index x stride), so a K loop whose double buffers alternate is a
+//    loop over pairs of chunks;
+//  - offsets that vary otherwise (the output tiles a core was given) come
+//    from a table in GM: the loop body loads each varying offset with `sld`
+//    into a register that a term adds.
+// Loops nest (the bodies are folded again) up to the target's loop depth.
+// The instructions every pipe executes, their order and their flags are
+// exactly those of the straight-line stream, so the schedule, the
+// synchronization (balanced per iteration by construction) and the simulated
+// time are kept; only the scalar unit's own work grows (loop, endloop, the
+// table loads), which it does ahead of the pipes.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_CODEGEN_REROLL_H
+#define TESSERA_CODEGEN_REROLL_H
+
+#include "tessera/Binary/Program.h"
+
+namespace tessera::codegen {
+
+struct RerollStats {
+  uint64_t before = 0, after = 0; // static instructions
+  uint64_t loops = 0;             // loops created
+  uint64_t tableBytes = 0;        // GM constant bytes of offset tables
+};
+
+/// Folds repetitions in every stream of `p` into loops (see above). Offset
+/// tables become one constant placed after the program's GM; the debug map
+/// keeps the entries of the instructions that remain.
+bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
+                 RerollStats &stats, std::string &error);
+
+} // namespace tessera::codegen
+
+#endif

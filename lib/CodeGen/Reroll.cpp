@@ -1,0 +1,530 @@
+//===- Reroll.cpp - Fold repeated instruction sequences into loops --------===//
+//
+// See Reroll.h. A stream becomes a list of items (an instruction, or a loop
+// holding items). One pass walks a list left to right; at each item it tries
+// the periods P at which the same instruction shape recurs and keeps the one
+// that removes the most instructions:
+//  - affine: repetition r has offsets off0 + r * D;
+//  - table: repetition r has the shape of the first (offsets arbitrary);
+//    each distinct sequence of offset changes becomes a table column.
+// A new loop's body is folded again, and the whole list is passed over again
+// (outer loops appear once the inner ones exist).
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/Reroll.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::Opcode;
+using bin::Tile;
+
+namespace {
+
+/// Order-dependent hash mixing (boost's hash_combine).
+struct Hasher {
+  size_t h = 0x9e3779b97f4a7c15ull;
+  template <typename T> Hasher &add(T v) {
+    h ^= (size_t)(uint64_t)v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return *this;
+  }
+};
+
+struct Item {
+  bool isLoop = false;
+  Instr in;
+  int32_t debug = -1; // index into the stream's debug strings
+  // Loop: `count` iterations, index register `reg`.
+  int64_t count = 0;
+  uint8_t reg = 0;
+  std::vector<Item> body;
+  uint64_t size = 1; // static instructions
+  uint32_t depth = 0;
+  uint32_t maxReg = 0;
+  size_t hash = 0; // of the shape (everything but tile offsets)
+};
+
+size_t shapeHash(const Tile &t) {
+  Hasher h;
+  h.add((unsigned)t.space).add((unsigned)t.dtype).add((unsigned)t.layout);
+  h.add(t.rank).add(t.numTerms).add(t.extentDim).add(t.extentReg);
+  for (unsigned i = 0; i < t.rank; ++i)
+    h.add(t.shape[i]).add(t.strides[i]);
+  for (unsigned i = 0; i < t.numTerms; ++i)
+    h.add(t.terms[i].reg).add(t.terms[i].stride);
+  return h.h;
+}
+
+void finish(Item &it) {
+  if (!it.isLoop) {
+    const bin::OpInfo &inf = it.in.info();
+    Hasher h;
+    h.add((unsigned)it.in.op).add((unsigned)it.in.pipe);
+    for (unsigned i = 0; i < inf.numInts; ++i)
+      h.add(it.in.ints[i]);
+    if (inf.floatName) {
+      uint32_t bits;
+      std::memcpy(&bits, &it.in.fimm, 4);
+      h.add(bits);
+    }
+    uint32_t maxReg = 0;
+    for (unsigned i = 0; i < inf.numTiles; ++i) {
+      const Tile &t = it.in.tiles[i];
+      h.add(shapeHash(t));
+      for (unsigned k = 0; k < t.numTerms; ++k)
+        maxReg = std::max<uint32_t>(maxReg, t.terms[k].reg);
+      if (t.extentDim >= 0)
+        maxReg = std::max<uint32_t>(maxReg, t.extentReg);
+    }
+    for (unsigned i = 0; i < inf.numInts; ++i)
+      if (inf.intKinds[i] == bin::IntKind::Reg)
+        maxReg = std::max<uint32_t>(maxReg, (uint32_t)it.in.ints[i]);
+    it.hash = h.h;
+    it.size = 1;
+    it.depth = 0;
+    it.maxReg = maxReg;
+    return;
+  }
+  Hasher h;
+  h.add(-1).add(it.count).add(it.reg).add(it.body.size());
+  it.size = 2;
+  it.depth = 0;
+  it.maxReg = it.reg;
+  for (const Item &b : it.body) {
+    h.add(b.hash);
+    it.size += b.size;
+    it.depth = std::max(it.depth, b.depth);
+    it.maxReg = std::max(it.maxReg, b.maxReg);
+  }
+  it.depth += 1;
+  it.hash = h.h;
+}
+
+bool sameShape(const Tile &a, const Tile &b) {
+  if (a.space != b.space || a.dtype != b.dtype || a.layout != b.layout ||
+      a.rank != b.rank || a.numTerms != b.numTerms ||
+      a.extentDim != b.extentDim ||
+      (a.extentDim >= 0 && a.extentReg != b.extentReg))
+    return false;
+  for (unsigned i = 0; i < a.rank; ++i)
+    if (a.shape[i] != b.shape[i] || a.strides[i] != b.strides[i])
+      return false;
+  for (unsigned i = 0; i < a.numTerms; ++i)
+    if (!(a.terms[i] == b.terms[i]))
+      return false;
+  return true;
+}
+
+bool sameShape(const Item &a, const Item &b) {
+  if (a.hash != b.hash || a.isLoop != b.isLoop || a.size != b.size)
+    return false;
+  if (!a.isLoop) {
+    Instr x = a.in, y = b.in;
+    const bin::OpInfo &inf = x.info();
+    for (unsigned i = 0; i < inf.numTiles; ++i) {
+      if (!sameShape(x.tiles[i], y.tiles[i]))
+        return false;
+      y.tiles[i].offset = x.tiles[i].offset;
+    }
+    return x == y;
+  }
+  if (a.count != b.count || a.reg != b.reg || a.body.size() != b.body.size())
+    return false;
+  for (size_t i = 0; i < a.body.size(); ++i)
+    if (!sameShape(a.body[i], b.body[i]))
+      return false;
+  return true;
+}
+
+/// Appends the tile offsets of an item (in a fixed order).
+void offsetsOf(const Item &it, std::vector<int64_t> &out) {
+  if (!it.isLoop) {
+    for (unsigned i = 0; i < it.in.info().numTiles; ++i)
+      out.push_back((int64_t)it.in.tiles[i].offset);
+    return;
+  }
+  for (const Item &b : it.body)
+    offsetsOf(b, out);
+}
+
+/// Adds `term` to every tile of the item whose position k has add[k] set.
+void addTerms(Item &it, const std::vector<bin::RegTerm> &add, size_t &k) {
+  if (!it.isLoop) {
+    for (unsigned i = 0; i < it.in.info().numTiles; ++i, ++k)
+      if (add[k].stride) {
+        Tile &t = it.in.tiles[i];
+        t.terms[t.numTerms++] = add[k];
+      }
+    finish(it);
+    return;
+  }
+  for (Item &b : it.body)
+    addTerms(b, add, k);
+  finish(it);
+}
+
+void termCounts(const Item &it, std::vector<uint8_t> &out) {
+  if (!it.isLoop) {
+    for (unsigned i = 0; i < it.in.info().numTiles; ++i)
+      out.push_back(it.in.tiles[i].numTerms);
+    return;
+  }
+  for (const Item &b : it.body)
+    termCounts(b, out);
+}
+
+class Roller {
+public:
+  Roller(const target::TargetDesc &t, std::vector<int32_t> &table,
+         uint64_t tableBase, RerollStats &stats)
+      : t(t), table(table), tableBase(tableBase), stats(stats) {}
+
+  /// Folds a list in which `budget` more loops may nest and registers up to
+  /// `floor` are in use around it.
+  std::vector<Item> fold(std::vector<Item> items, uint32_t budget,
+                         uint32_t floor) {
+    if (budget == 0)
+      return items;
+    for (int pass = 0; pass < 4; ++pass) {
+      uint64_t before = total(items);
+      items = foldOnce(std::move(items), budget, floor);
+      if (total(items) >= before)
+        break;
+    }
+    return items;
+  }
+
+private:
+  const target::TargetDesc &t;
+  std::vector<int32_t> &table;
+  uint64_t tableBase;
+  RerollStats &stats;
+  static constexpr size_t kMaxPeriod = 8192;
+  static constexpr int kMaxCandidates = 24;
+
+  static uint64_t total(const std::vector<Item> &items) {
+    uint64_t n = 0;
+    for (const Item &i : items)
+      n += i.size;
+    return n;
+  }
+
+  struct Plan {
+    size_t period = 0, reps = 0;
+    bool useTable = false;
+    int64_t gain = 0;
+  };
+
+  std::vector<Item> foldOnce(std::vector<Item> items, uint32_t budget,
+                             uint32_t floor) {
+    size_t n = items.size();
+    std::unordered_map<size_t, std::vector<uint32_t>> byHash;
+    for (uint32_t i = 0; i < n; ++i)
+      byHash[items[i].hash].push_back(i);
+    std::vector<Item> out;
+    size_t i = 0;
+    while (i < n) {
+      Plan best;
+      const std::vector<uint32_t> &same = byHash[items[i].hash];
+      auto it = std::upper_bound(same.begin(), same.end(), (uint32_t)i);
+      int tried = 0;
+      for (; it != same.end() && tried < kMaxCandidates; ++it, ++tried) {
+        size_t period = *it - i;
+        if (period > kMaxPeriod || i + 2 * period > n)
+          break;
+        Plan p = evaluate(items, i, period, budget, floor);
+        if (p.gain > best.gain)
+          best = p;
+      }
+      if (best.gain <= 0) {
+        out.push_back(std::move(items[i]));
+        ++i;
+        continue;
+      }
+      Item loop;
+      build(items, i, best, loop, budget, floor);
+      out.push_back(std::move(loop));
+      i += best.period * best.reps;
+    }
+    return out;
+  }
+
+  bool unitShapeMatches(const std::vector<Item> &items, size_t a, size_t b,
+                        size_t period) {
+    for (size_t k = 0; k < period; ++k)
+      if (!sameShape(items[a + k], items[b + k]))
+        return false;
+    return true;
+  }
+
+  std::vector<int64_t> unitOffsets(const std::vector<Item> &items, size_t a,
+                                   size_t period) {
+    std::vector<int64_t> o;
+    for (size_t k = 0; k < period; ++k)
+      offsetsOf(items[a + k], o);
+    return o;
+  }
+
+  uint32_t unitDepth(const std::vector<Item> &items, size_t a, size_t period,
+                     uint32_t &maxReg, uint64_t &size) {
+    uint32_t d = 0;
+    maxReg = 0;
+    size = 0;
+    for (size_t k = 0; k < period; ++k) {
+      d = std::max(d, items[a + k].depth);
+      maxReg = std::max(maxReg, items[a + k].maxReg);
+      size += items[a + k].size;
+    }
+    return d;
+  }
+
+  Plan evaluate(const std::vector<Item> &items, size_t i, size_t period,
+                uint32_t budget, uint32_t floor) {
+    Plan p;
+    if (!unitShapeMatches(items, i, i + period, period))
+      return p;
+    uint32_t maxReg;
+    uint64_t size;
+    if (unitDepth(items, i, period, maxReg, size) + 1 > budget)
+      return p;
+    maxReg = std::max(maxReg, floor);
+    std::vector<uint8_t> terms;
+    for (size_t k = 0; k < period; ++k)
+      termCounts(items[i + k], terms);
+    std::vector<int64_t> o0 = unitOffsets(items, i, period);
+    std::vector<int64_t> o1 = unitOffsets(items, i + period, period);
+    std::vector<int64_t> d(o0.size());
+    for (size_t k = 0; k < o0.size(); ++k)
+      d[k] = o1[k] - o0[k];
+    // Affine repetitions.
+    size_t reps = 2;
+    while (i + (reps + 1) * period <= items.size() &&
+           unitShapeMatches(items, i, i + reps * period, period)) {
+      std::vector<int64_t> o = unitOffsets(items, i + reps * period, period);
+      bool ok = true;
+      for (size_t k = 0; k < o.size() && ok; ++k)
+        ok = o[k] == o0[k] + (int64_t)reps * d[k];
+      if (!ok)
+        break;
+      ++reps;
+    }
+    bool termsFit = true;
+    for (size_t k = 0; k < d.size(); ++k)
+      termsFit &= !d[k] || terms[k] < bin::kMaxAddrTerms;
+    if (termsFit && maxReg + 1 < t.scalar.registers) {
+      p.period = period;
+      p.reps = reps;
+      p.gain = (int64_t)((reps - 1) * size) - 2;
+    }
+    // Table-driven repetitions: the same shapes, any offsets.
+    size_t treps = 2;
+    while (i + (treps + 1) * period <= items.size() &&
+           unitShapeMatches(items, i, i + treps * period, period))
+      ++treps;
+    if (treps > reps) {
+      std::vector<std::vector<int64_t>> seqs(o0.size());
+      for (size_t r = 0; r < treps; ++r) {
+        std::vector<int64_t> o = unitOffsets(items, i + r * period, period);
+        for (size_t k = 0; k < o.size(); ++k)
+          seqs[k].push_back(o[k] - o0[k]);
+      }
+      std::map<std::vector<int64_t>, int> groups;
+      bool ok = true;
+      for (size_t k = 0; k < seqs.size() && ok; ++k) {
+        bool varies = false;
+        for (int64_t v : seqs[k]) {
+          varies |= v != 0;
+          ok &= v >= INT32_MIN && v <= INT32_MAX;
+        }
+        if (varies) {
+          ok &= terms[k] < bin::kMaxAddrTerms;
+          groups.emplace(seqs[k], (int)groups.size());
+        }
+      }
+      size_t regsNeeded = 2 + groups.size(); // index, address, columns
+      if (ok && !groups.empty() && groups.size() <= 8 &&
+          maxReg + regsNeeded < t.scalar.registers) {
+        int64_t gain =
+            (int64_t)((treps - 1) * size) - 3 - (int64_t)groups.size();
+        if (gain > p.gain) {
+          p.period = period;
+          p.reps = treps;
+          p.useTable = true;
+          p.gain = gain;
+        }
+      }
+    }
+    return p;
+  }
+
+  void build(std::vector<Item> &items, size_t i, const Plan &p, Item &loop,
+             uint32_t budget, uint32_t floor) {
+    uint32_t maxReg;
+    uint64_t size;
+    unitDepth(items, i, p.period, maxReg, size);
+    maxReg = std::max(maxReg, floor);
+    std::vector<int64_t> o0 = unitOffsets(items, i, p.period);
+    loop.isLoop = true;
+    loop.count = (int64_t)p.reps;
+    loop.reg = (uint8_t)(maxReg + 1);
+    std::vector<bin::RegTerm> add(o0.size());
+    std::vector<Item> body;
+    if (!p.useTable) {
+      std::vector<int64_t> o1 = unitOffsets(items, i + p.period, p.period);
+      for (size_t k = 0; k < o0.size(); ++k)
+        if (o1[k] != o0[k])
+          add[k] = {loop.reg, o1[k] - o0[k]};
+    } else {
+      // Columns of offset changes, one register each, loaded per iteration
+      // from a table of `reps` rows.
+      std::vector<std::vector<int64_t>> seqs(o0.size());
+      for (size_t r = 0; r < p.reps; ++r) {
+        std::vector<int64_t> o = unitOffsets(items, i + r * p.period, p.period);
+        for (size_t k = 0; k < o.size(); ++k)
+          seqs[k].push_back(o[k] - o0[k]);
+      }
+      std::map<std::vector<int64_t>, uint8_t> column;
+      std::vector<const std::vector<int64_t> *> columns;
+      uint8_t addrReg = (uint8_t)(loop.reg + 1);
+      for (size_t k = 0; k < seqs.size(); ++k) {
+        if (std::all_of(seqs[k].begin(), seqs[k].end(),
+                        [](int64_t v) { return v == 0; }))
+          continue;
+        auto [it, fresh] =
+            column.emplace(seqs[k], (uint8_t)(addrReg + 1 + column.size()));
+        if (fresh)
+          columns.push_back(&it->first);
+        add[k] = {it->second, 1};
+      }
+      uint64_t at = tableBase + table.size() * 4;
+      uint32_t cols = (uint32_t)columns.size();
+      for (size_t r = 0; r < p.reps; ++r)
+        for (uint32_t c = 0; c < cols; ++c)
+          table.push_back((int32_t)(*columns[c])[r]);
+      stats.tableBytes += p.reps * cols * 4;
+      // addr = index * row bytes; column c = table[addr + 4c].
+      Item mul;
+      mul.in = bin::makeInstr(Opcode::SMul, {},
+                              {addrReg, loop.reg, 0, (int64_t)cols * 4});
+      finish(mul);
+      body.push_back(mul);
+      for (uint32_t c = 0; c < cols; ++c) {
+        Item ld;
+        ld.in = bin::makeInstr(
+            Opcode::SLd, {},
+            {(int64_t)(addrReg + 1 + c), addrReg, (int64_t)(at + 4 * c)});
+        finish(ld);
+        body.push_back(ld);
+      }
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < p.period; ++j) {
+      Item b = std::move(items[i + j]);
+      addTerms(b, add, k);
+      body.push_back(std::move(b));
+    }
+    // Fold the body itself: its loops nest inside this one and keep clear
+    // of every register the body uses.
+    uint32_t bodyRegs = loop.reg;
+    for (const Item &b : body)
+      bodyRegs = std::max(bodyRegs, b.maxReg);
+    loop.body = fold(std::move(body), budget - 1, bodyRegs);
+    finish(loop);
+    ++stats.loops;
+  }
+};
+
+void flatten(const Item &it, std::vector<Instr> &out,
+             std::vector<int32_t> &debugOut) {
+  if (!it.isLoop) {
+    out.push_back(it.in);
+    debugOut.push_back(it.debug);
+    return;
+  }
+  out.push_back(bin::makeInstr(Opcode::Loop, {}, {it.reg, 0, it.count}));
+  debugOut.push_back(-1);
+  for (const Item &b : it.body)
+    flatten(b, out, debugOut);
+  out.push_back(bin::makeInstr(Opcode::EndLoop, {}));
+  debugOut.push_back(-1);
+}
+
+} // namespace
+
+bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
+                 RerollStats &stats, std::string &error) {
+  stats = RerollStats();
+  stats.before = p.numInstrs();
+  if (t.scalar.maxLoopDepth == 0) {
+    stats.after = stats.before;
+    return true;
+  }
+  uint64_t tableBase = (p.gmBytes + 511) / 512 * 512;
+  std::vector<int32_t> table;
+  std::vector<std::vector<std::string>> locs(p.streams.size());
+  std::map<std::pair<uint32_t, uint32_t>, std::string> debugOf;
+  for (const bin::DebugEntry &d : p.debug)
+    debugOf[{d.stream, d.instr}] = d.loc;
+  std::vector<bin::DebugEntry> newDebug;
+  std::vector<bool> rerolled(p.streams.size(), false);
+  for (uint32_t si = 0; si < p.streams.size(); ++si) {
+    bin::CoreStream &cs = p.streams[si];
+    bool hasControl = false;
+    for (const Instr &in : cs.instrs)
+      hasControl |= bin::isScalarControl(in.info().cls);
+    if (hasControl || cs.coreType == bin::kAiCpuCoreType)
+      continue; // already structured, or no scalar unit to run loops
+    std::vector<Item> items(cs.instrs.size());
+    std::vector<std::string> &names = locs[si];
+    for (uint32_t i = 0; i < cs.instrs.size(); ++i) {
+      items[i].in = cs.instrs[i];
+      auto d = debugOf.find({si, i});
+      if (d != debugOf.end()) {
+        items[i].debug = (int32_t)names.size();
+        names.push_back(d->second);
+      }
+      finish(items[i]);
+    }
+    Roller roller(t, table, tableBase, stats);
+    items = roller.fold(std::move(items), t.scalar.maxLoopDepth, 0);
+    rerolled[si] = true;
+    std::vector<Instr> out;
+    std::vector<int32_t> dbg;
+    for (const Item &it : items)
+      flatten(it, out, dbg);
+    cs.instrs = std::move(out);
+    for (uint32_t i = 0; i < dbg.size(); ++i)
+      if (dbg[i] >= 0)
+        newDebug.push_back({si, i, names[dbg[i]]});
+  }
+  // Streams left alone keep their entries.
+  for (const bin::DebugEntry &d : p.debug)
+    if (d.stream < p.streams.size() && !rerolled[d.stream])
+      newDebug.push_back(d);
+  p.debug = std::move(newDebug);
+  if (!table.empty()) {
+    bin::ConstBlob c;
+    c.name = "loop_offsets";
+    c.gmAddr = tableBase;
+    c.size = table.size() * 4;
+    c.data.resize(c.size);
+    std::memcpy(c.data.data(), table.data(), c.size);
+    c.checksum = target::fnv1a64(c.data.data(), c.size);
+    p.gmBytes = tableBase + (c.size + 511) / 512 * 512;
+    p.consts.push_back(std::move(c));
+    if (p.gmBytes > t.space(target::Space::GM).bytes) {
+      error = "the loop offset tables do not fit in GM";
+      return false;
+    }
+  }
+  stats.after = p.numInstrs();
+  return true;
+}
+
+} // namespace tessera::codegen
