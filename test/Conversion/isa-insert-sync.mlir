@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s --tessera-isa-insert-sync | FileCheck %s
+// RUN: tessera-opt %s --tessera-isa-insert-sync=loops=false | FileCheck %s
 
 // Load -> exp -> store on one vector core, twice through the same UB bytes.
 // The analysis adds exactly the flags the dependencies need:
