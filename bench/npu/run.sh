@@ -32,7 +32,8 @@ s = json.load(open(sys.argv[1]))
 label, target, csecs, ckib = sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
 print(f"{label:24s} {target:5s} simulated {s['seconds']*1e6:10.1f} us  bound {s['bound_seconds']*1e6:10.1f} us"
       f"  ratio {s['ratio_to_bound']:6.3f}  matrix {s['percent_of_matrix_peak']:5.1f}%"
-      f"  DRAM {s['percent_of_dram_bandwidth']:5.1f}%  compile {csecs:5.2f} s {ckib/1024:6.0f} MiB")
+      f"  DRAM {s['percent_of_dram_bandwidth']:5.1f}%  compile {csecs:5.2f} s {ckib/1024:6.0f} MiB"
+      f"  instrs {s['static_instructions']:7d} static {s['dynamic_instructions']:8d} dynamic")
 PY
 }
 
