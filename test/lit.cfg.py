@@ -14,3 +14,5 @@ config.environment["PATH"] = os.pathsep.join(
     [config.tessera_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%tessera_src", config.tessera_src_root))
+config.substitutions.append(("%tessera_lib", os.path.join(config.tessera_obj_root, "lib")))
+config.substitutions.append(("%onnx_node", "/usr/include/onnx/backend/test/data/node"))

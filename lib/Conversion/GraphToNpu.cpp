@@ -3,6 +3,7 @@
 
 #include "Graph/IR/GraphDialect.h"
 #include "Npu/IR/NpuDialect.h"
+#include "tessera/Conversion/ModuleTarget.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Target/Target.h"
 
@@ -68,14 +69,10 @@ struct GraphToNpuPass
           << "--precision must be f32, bf16 or f16 (got '" << precision << "')";
       return signalPassFailure();
     }
-    std::string error;
-    target::TargetDesc t;
-    if (!target::loadTarget(target, t, error)) {
-      emitError(getOperation().getLoc())
-          << "target '" << target << "': " << error;
+    const target::TargetDesc *t = getModuleTarget(getOperation());
+    if (!t)
       return signalPassFailure();
-    }
-    aicpuAvailable = t.aicpu.present && t.crossCoreFlags > 0;
+    aicpuAvailable = t->aicpu.present && t->crossCoreFlags > 0;
     for (auto func :
          llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>()))
       if (failed(convertFunc(func)))
@@ -613,13 +610,10 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
   bool unifiedLocal = false;
 
   void runOnOperation() override {
-    std::string error;
-    tessera::target::TargetDesc t;
-    if (!tessera::target::loadTarget(target, t, error)) {
-      emitError(getOperation().getLoc())
-          << "target '" << target << "': " << error;
+    const tessera::target::TargetDesc *target = getModuleTarget(getOperation());
+    if (!target)
       return signalPassFailure();
-    }
+    const tessera::target::TargetDesc &t = *target;
     // Does one local space serve both the accumulator and the vector unit?
     unifiedLocal = false;
     for (const auto &ct : t.coreTypes)

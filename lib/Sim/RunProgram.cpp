@@ -1,4 +1,7 @@
 //===- RunProgram.cpp - tessera-run for .npu programs ---------------------===//
+//
+// The tools parse their command lines with llvm::cl and fill RunNpuOptions.
+//
 #include "tessera/Sim/RunProgram.h"
 
 #include "tessera/Sim/Simulator.h"
@@ -11,61 +14,6 @@
 #include <sys/stat.h>
 
 namespace tessera::sim {
-
-bool parseRunNpuArgs(int argc, char **argv, RunNpuOptions &o,
-                     std::string &error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const std::string &flag, std::string &out) {
-      if (a == flag) {
-        if (i + 1 >= argc) {
-          error = flag + " needs a value";
-          return true;
-        }
-        out = argv[++i];
-        return true;
-      }
-      if (a.rfind(flag + "=", 0) == 0) {
-        out = a.substr(flag.size() + 1);
-        return true;
-      }
-      return false;
-    };
-    std::string v;
-    if (value("--input", v) || value("-i", v)) {
-      o.inputs.push_back(v);
-    } else if (value("--output-dir", v) || value("-o", v)) {
-      o.outputDir = v;
-    } else if (value("--stats-json", v)) {
-      o.statsJson = v;
-    } else if (value("--trace", v)) {
-      o.tracePath = v;
-    } else if (value("--target", v)) {
-      o.targetOverride = v;
-    } else if (a == "--stats") {
-      o.stats = true;
-    } else if (a == "--no-functional") {
-      o.functional = false;
-    } else if (a == "--warm-l2") {
-      o.warmL2 = true;
-    } else if (a == "--no-race-check") {
-      o.checkRaces = false;
-    } else if (!a.empty() && a[0] == '-') {
-      error = "unknown option '" + a + "'";
-    } else if (o.programPath.empty()) {
-      o.programPath = a;
-    } else {
-      error = "unexpected argument '" + a + "'";
-    }
-    if (!error.empty())
-      return false;
-  }
-  if (o.programPath.empty()) {
-    error = "no program given";
-    return false;
-  }
-  return true;
-}
 
 int runProgramMain(const RunNpuOptions &o) {
   auto die = [](const std::string &msg) {

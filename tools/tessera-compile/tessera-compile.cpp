@@ -10,20 +10,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Import/OnnxImporter.h"
-
-#include "Graph/IR/GraphDialect.h"
-#include "Isa/IR/IsaDialect.h"
-#include "Npu/IR/NpuDialect.h"
-#include "tessera/Conversion/Compile.h"
+#include "tessera/Pipeline/Compile.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -56,24 +49,9 @@ static cl::opt<EmitStage> emit(
                clEnumValN(EmitStage::Bin, "bin",
                           "the .npu program (default for -o *.npu)")),
     cl::cat(category));
-static cl::opt<std::string> targetName("target",
-                                       cl::desc("edge, dc or a JSON file"),
-                                       cl::init("dc"), cl::cat(category));
-static cl::opt<std::string> precision("precision", cl::desc("f32, bf16 or f16"),
-                                      cl::init("f32"), cl::cat(category));
-static cl::opt<bool> noFuse("no-fuse", cl::desc("Do not group kernels"),
-                            cl::cat(category));
-static cl::opt<bool> noL2Prefetch(
-    "no-l2-prefetch",
-    cl::desc("Do not let idle vector cores read read-once matmul weights "
-             "into L2 ahead of use"),
-    cl::cat(category));
-static cl::opt<bool> probes(
-    "probes",
-    cl::desc("Export every intermediate kernel result as an extra output "
-             "(probe:NODE#i), kept alive to the end, for tessera-run "
-             "--check-all"),
-    cl::cat(category));
+// --target, --precision, --no-fold, --no-fuse, --no-l2-prefetch, --probes:
+// the pipeline's own options (tessera/Pipeline/PipelineOptions.def).
+static pipeline::PipelineOptions pipelineOptions;
 static cl::opt<std::string> weightsFile(
     "weights",
     cl::desc("Write constants of at least 4 KiB to this file beside the "
@@ -93,9 +71,6 @@ static cl::opt<bool> noWeights(
     cl::desc("Print IR without the weights' resource section (large models: "
              "printing hex-encodes every weight)"),
     cl::cat(category));
-static cl::opt<bool> noFold("no-fold",
-                            cl::desc("Do not canonicalize after import"),
-                            cl::cat(category));
 
 static int fail(const Twine &message) {
   llvm::errs() << "tessera-compile: error: " << message << "\n";
@@ -108,14 +83,14 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  pipeline::registerPipelineCLOptions(pipelineOptions, category);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-compile " << TESSERA_VERSION << "\n";
   });
   cl::ParseCommandLineOptions(argc, argv, "Tessera NPU compiler\n");
 
   MLIRContext context;
-  registerImportDialects(context);
-  context.loadDialect<npu::NpuDialect, isa::IsaDialect>();
+  pipeline::loadAllDialects(context);
   if (emit == EmitStage::Auto)
     emit = StringRef(outputFile).ends_with(".npu") ? EmitStage::Bin
                                                    : EmitStage::Graph;
@@ -128,56 +103,38 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   {
     TimingScope importTiming = timing.nest("Import");
-    if (StringRef(inputFile).ends_with(".onnx")) {
-      OnnxImportOptions options;
-      options.runChecker = !skipChecker;
-      for (const std::string &spec : inputShapes) {
-        std::string error;
-        if (!parseInputShapeSpec(spec, options, error))
-          return fail("--input-shape: " + error);
-      }
-      module = importOnnxFile(inputFile, &context, options);
-    } else {
+    OnnxImportOptions importOptions;
+    importOptions.runChecker = !skipChecker;
+    for (const std::string &spec : inputShapes) {
       std::string error;
-      auto file = openInputFile(inputFile, &error);
-      if (!file)
-        return fail(error);
-      sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-      module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+      if (!parseInputShapeSpec(spec, importOptions, error))
+        return fail("--input-shape: " + error);
     }
+    module =
+        pipeline::loadModelFile(inputFile, context, sourceMgr, importOptions);
   }
   if (!module)
     return 1;
 
-  PassManager pm(&context);
-  if (failed(applyPassManagerCLOptions(pm)))
-    return 1;
-  pm.enableTiming(timing);
-  if (!noFold)
-    pm.addPass(createCanonicalizerPass());
-  if (emit != EmitStage::Graph) {
-    conversion::PipelineOptions po;
-    po.target = targetName;
-    po.precision = precision;
-    pm.addPass(conversion::createGraphDecompose());
-    pm.addPass(conversion::createGraphToNpu({po.precision, po.target}));
-    if (!noFuse)
-      pm.addPass(conversion::createNpuFuse({po.target}));
-    pm.addPass(conversion::createNpuTile({po.target}));
-    pm.addPass(conversion::createNpuPlanMemory({po.target, probes}));
-    if (emit != EmitStage::Npu) {
-      pm.addPass(
-          conversion::createNpuToIsa({po.target, probes, !noL2Prefetch}));
-      pm.addPass(conversion::createIsaInsertSync());
-    }
-  }
-  if (failed(pm.run(*module)))
+  pipeline::Stage stage = pipeline::Stage::Isa;
+  if (emit == EmitStage::Graph)
+    stage = pipeline::Stage::Graph;
+  else if (emit == EmitStage::Npu)
+    stage = pipeline::Stage::Npu;
+  auto configure = [&](PassManager &pm) {
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
+    pm.enableTiming(timing);
+    return success();
+  };
+  if (failed(pipeline::runPipeline(*module, pipelineOptions,
+                                   pipeline::Stage::Import, stage, configure)))
     return 1;
 
   if (emit == EmitStage::Bin) {
     if (outputFile == "-")
       return fail("--emit=bin needs -o FILE.npu");
-    FailureOr<bin::Program> prog = conversion::programOf(*module);
+    FailureOr<bin::Program> prog = pipeline::programOf(*module);
     if (failed(prog))
       return 1;
     // The source model, for `tessera-run --check`.
@@ -203,13 +160,7 @@ int main(int argc, char **argv) {
     // section, so the weights are never read.
     if (noWeights)
       flags.useLocalScope();
-    if (emit == EmitStage::Asm) {
-      for (Operation &op : module->getBody()->getOperations())
-        op.print(output->os(), flags);
-    } else {
-      module->print(output->os(), flags);
-    }
-    output->os() << "\n";
+    pipeline::printModule(*module, output->os(), flags, emit == EmitStage::Asm);
   }
   output->keep();
   return 0;

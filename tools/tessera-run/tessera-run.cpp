@@ -8,9 +8,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Check/GoldenCheck.h"
 #include "tessera/Eval/Interpreter.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Pipeline/Compile.h"
 #include "tessera/Sim/RunProgram.h"
 #include "tessera/Sim/Simulator.h"
 #include "tessera/Support/Compare.h"
@@ -79,7 +81,7 @@ static cl::opt<bool>
            cl::desc("(.npu) Inputs start resident in the L2 cache, as in a "
                     "benchmark loop"),
            cl::cat(category));
-static cl::opt<bool> check(
+static cl::opt<bool> checkOutputs(
     "check",
     cl::desc("(.npu) Also run the source model in the golden evaluator and "
              "compare every output (max abs/rel error, cosine, Euclidean "
@@ -124,21 +126,6 @@ static int fail(const Twine &message) {
   return 1;
 }
 
-/// Deterministic inputs for --check when none are given.
-static Tensor randomInput(DType dtype, const Shape &shape, uint64_t seed) {
-  Tensor t(dtype, shape);
-  uint64_t x = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-  for (int64_t i = 0; i < t.numElements(); ++i) {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    double u = (double)(x >> 11) / (double)(1ULL << 53);
-    if (isFloatDType(dtype))
-      t.setD(i, 2 * u - 1);
-    else
-      t.setI(i, (int64_t)(u * 4));
-  }
-  return t;
-}
-
 /// tessera-run prog.npu --check: simulator vs golden evaluator.
 static int runCheck() {
   std::string error;
@@ -160,28 +147,19 @@ static int runCheck() {
   registerImportDialects(context);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module;
-  if (StringRef(prog.source).ends_with(".onnx")) {
-    OnnxImportOptions options;
-    options.runChecker = !skipChecker;
-    for (const std::string &spec : inputShapes)
-      if (!parseInputShapeSpec(spec, options, error))
-        return fail("--input-shape: " + error);
-    module = importOnnxFile(prog.source, &context, options);
-  } else {
-    auto file = openInputFile(prog.source, &error);
-    if (!file)
-      return fail(error);
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  }
+  OnnxImportOptions options;
+  options.runChecker = !skipChecker;
+  for (const std::string &spec : inputShapes)
+    if (!parseInputShapeSpec(spec, options, error))
+      return fail("--input-shape: " + error);
+  OwningOpRef<ModuleOp> module =
+      pipeline::loadModelFile(prog.source, context, sourceMgr, options);
   if (!module)
     return fail("cannot load the source model " + prog.source);
   func::FuncOp func = findEntryFunction(*module, error);
   if (!func)
     return fail(prog.source + ": " + error);
 
-  // Inputs: given ones by name, the rest seeded random in the model dtype.
   std::map<std::string, Tensor> given;
   for (const std::string &spec : inputSpecs) {
     size_t eq = spec.find('=');
@@ -193,128 +171,24 @@ static int runCheck() {
       return fail(error);
     given[spec.substr(0, eq)] = std::move(tensor);
   }
-  std::vector<std::string> argNames = getArgumentNames(func);
-  std::vector<Tensor> goldenInputs;
-  std::map<std::string, Tensor> simInputs;
-  for (auto [i, name] : llvm::enumerate(argNames)) {
-    auto type = cast<RankedTensorType>(func.getArgument(i).getType());
-    auto dt = graph::toDType(type.getElementType());
-    if (!dt)
-      return fail("input '" + name + "' has an unsupported element type");
-    Tensor x =
-        given.count(name)
-            ? given[name]
-            : randomInput(*dt,
-                          Shape(type.getShape().begin(), type.getShape().end()),
-                          i + 1);
-    goldenInputs.push_back(x);
-    simInputs[name] = x;
-  }
-  // With --check-all, every op's result by ONNX node name (the last op of
-  // a node: the one the node's kernel computes).
-  std::map<std::string, std::vector<Tensor>> byNode;
-  OpResultCallback record = nullptr;
-  if (checkAll)
-    record = [&](Operation *op, ArrayRef<Tensor> results) {
-      Location loc = op->getLoc();
-      if (auto f = dyn_cast<FusedLoc>(loc))
-        for (Location l : f.getLocations())
-          if (isa<NameLoc>(l))
-            loc = l;
-      if (auto n = dyn_cast<NameLoc>(loc))
-        byNode[n.getName().str()] =
-            std::vector<Tensor>(results.begin(), results.end());
-    };
-  FailureOr<std::vector<Tensor>> golden =
-      evaluateFunction(func, goldenInputs, record);
-  if (failed(golden))
-    return 1;
-
-  sim::SimOptions so;
-  so.warmL2 = warmL2;
-  sim::Simulator simulator(t, so);
-  std::map<std::string, Tensor> outputs;
-  sim::Stats st;
-  if (!simulator.run(prog, simInputs, outputs, st, error))
-    return fail(inputFile + ": " + error);
-
-  // f32 programs are held to max abs error 1e-3 (and ONNX's rtol);
-  // programs with 16-bit floats inside to cosine >= 0.999.
-  bool lowPrecision = false;
-  for (const bin::CoreStream &cs : prog.streams)
-    for (const bin::Instr &in : cs.instrs)
-      for (unsigned k = 0; k < in.info().numTiles; ++k)
-        if (in.tiles[k].dtype == DType::BF16 || in.tiles[k].dtype == DType::F16)
-          lowPrecision = true;
-  bool ok = true;
-  std::vector<std::string> resultNames = getResultNames(func);
-  for (auto [name, expected] : llvm::zip(resultNames, *golden)) {
-    auto it = outputs.find(name);
-    if (it == outputs.end())
-      return fail("the program has no output '" + name + "'");
-    Tensor actual = it->second.castTo(expected.dtype());
-    CompareResult r = compareTensors(actual, expected, 1e-3, 1e-3);
-    bool pass = lowPrecision ? r.cosine >= 0.999 && r.shapeMatches
-                             : r.mismatches == 0 && r.shapeMatches;
-    ok = ok && pass;
-    llvm::outs() << (pass ? "PASS " : "FAIL ") << name << ": " << r.summary()
-                 << "\n";
-  }
-  if (checkAll) {
-    // Probes in program order; the first that diverges names its node.
-    int compared = 0, skipped = 0, total = 0;
-    bool diverged = false;
-    for (const bin::IoEntry &e : prog.io) {
-      StringRef name(e.name);
-      if (!e.isOutput || !name.consume_front("probe:"))
-        continue;
-      ++total;
-      auto hash = name.rfind('#');
-      std::string node = name.substr(0, hash).str();
-      unsigned idx = 0;
-      name.substr(hash + 1).getAsInteger(10, idx);
-      auto it = byNode.find(node);
-      auto out = outputs.find(e.name);
-      if (it == byNode.end() || idx >= it->second.size() ||
-          out == outputs.end() ||
-          it->second[idx].numElements() != out->second.numElements()) {
-        ++skipped; // no golden counterpart (folded or decomposed away)
-        continue;
-      }
-      const Tensor &expected = it->second[idx];
-      Tensor actual =
-          out->second.castTo(expected.dtype()).reshaped(expected.shape());
-      CompareResult r = compareTensors(actual, expected, 1e-3, 1e-3);
-      ++compared;
-      bool pass = lowPrecision ? r.cosine >= 0.999 : r.mismatches == 0;
-      if (!pass && !diverged) {
-        diverged = true;
-        ok = false;
-        llvm::outs() << "first divergence at ONNX node '" << node
-                     << "' (result " << idx << "): " << r.summary() << "\n";
-      }
-    }
-    if (total == 0)
-      llvm::outs() << "no probes in the program (compile with --probes)\n";
-    else
-      llvm::outs() << "probes: " << compared << " compared, " << skipped
-                   << " without a golden counterpart"
-                   << (diverged ? "" : ", all match") << "\n";
-  }
+  check::CheckOptions co;
+  co.checkAll = checkAll;
+  co.warmL2 = warmL2;
+  check::CheckReport report;
+  if (!check::checkProgram(prog, t, func, given, co, report, error))
+    return error.empty() ? 1 : fail(inputFile + ": " + error);
+  report.printComparisons(llvm::outs());
   if (stats)
-    llvm::outs() << st.toText();
+    llvm::outs() << report.stats.toText();
   if (!statsJson.empty()) {
     std::error_code ec;
     llvm::raw_fd_ostream f(statsJson, ec);
     if (ec)
       return fail(statsJson + ": " + ec.message());
-    f << st.toJson() << "\n";
+    f << report.stats.toJson() << "\n";
   }
-  llvm::outs() << (ok ? "check passed" : "check FAILED") << " ("
-               << (lowPrecision ? "cosine >= 0.999"
-                                : "|err| <= 1e-3 + 1e-3 * |golden|")
-               << ")\n";
-  return ok ? 0 : 1;
+  report.printVerdict(llvm::outs());
+  return report.passed() ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
@@ -345,7 +219,7 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
-  if (StringRef(inputFile).ends_with(".npu") && (check || checkAll))
+  if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
     return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
     sim::RunNpuOptions opts;

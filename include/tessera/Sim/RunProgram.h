@@ -26,11 +26,6 @@ struct RunNpuOptions {
 /// Returns the process exit code (0 on success).
 int runProgramMain(const RunNpuOptions &opts);
 
-/// Parses tessera-run style arguments for the .npu path (used by tools).
-/// Returns false and sets `error` on a bad command line.
-bool parseRunNpuArgs(int argc, char **argv, RunNpuOptions &opts,
-                     std::string &error);
-
 } // namespace tessera::sim
 
 #endif // TESSERA_SIM_RUNPROGRAM_H
