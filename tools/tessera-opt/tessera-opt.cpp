@@ -1,6 +1,7 @@
 //===- tessera-opt.cpp - mlir-opt with every Tessera dialect and pass -----===//
 
 #include "Graph/IR/GraphDialect.h"
+#include "Graph/Transforms/Passes.h"
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/Conversion/Passes.h"
@@ -13,6 +14,7 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   tessera::conversion::registerConversionPasses();
+  tessera::graph::registerGraphPasses();
   tessera::conversion::registerNpuPipeline();
   mlir::DialectRegistry registry;
   registry.insert<tessera::graph::GraphDialect, mlir::func::FuncDialect>();
