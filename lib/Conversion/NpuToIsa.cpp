@@ -2,6 +2,7 @@
 #include "DispatchKernels.h"
 
 #include "Graph/IR/GraphDialect.h"
+#include "Graph/Transforms/Passes.h"
 #include "Isa/IR/IsaConversion.h"
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
@@ -443,9 +444,15 @@ struct IsaInsertSyncPass
 
 } // namespace
 
+llvm::SmallVector<std::string> tessera::conversion::npuFusedLLMOps() {
+  return {"rms_norm"};
+}
+
 void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
                                            const PipelineOptions &o) {
   pm.addPass(createCanonicalizerPass());
+  if (o.fuseLLM)
+    pm.addPass(graph::createGraphFuseLLM({npuFusedLLMOps()}));
   pm.addPass(createGraphDecompose());
   pm.addPass(createGraphToNpu({o.precision, o.target}));
   if (o.fuse)

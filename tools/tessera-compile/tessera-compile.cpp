@@ -13,6 +13,7 @@
 #include "tessera/Import/OnnxImporter.h"
 
 #include "Graph/IR/GraphDialect.h"
+#include "Graph/Transforms/Passes.h"
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/Conversion/Compile.h"
@@ -63,6 +64,11 @@ static cl::opt<std::string> precision("precision", cl::desc("f32, bf16 or f16"),
                                       cl::init("f32"), cl::cat(category));
 static cl::opt<bool> noFuse("no-fuse", cl::desc("Do not group kernels"),
                             cl::cat(category));
+static cl::opt<bool> noLLMFusion(
+    "no-llm-fusion",
+    cl::desc("Do not recognise exported transformer patterns (RMSNorm, RoPE, "
+             "SwiGLU, attention, MoE) as fused graph ops"),
+    cl::cat(category));
 static cl::opt<bool> noL2Prefetch(
     "no-l2-prefetch",
     cl::desc("Do not let idle vector cores read read-once matmul weights "
@@ -155,6 +161,14 @@ int main(int argc, char **argv) {
   pm.enableTiming(timing);
   if (!noFold)
     pm.addPass(createCanonicalizerPass());
+  // The graph stage (the golden path) gets every fusion; a program only
+  // those whose fused ops the NPU lowers.
+  if (!noLLMFusion) {
+    tessera::graph::GraphFuseLLMOptions fuseOptions;
+    if (emit != EmitStage::Graph)
+      fuseOptions.ops = conversion::npuFusedLLMOps();
+    pm.addPass(tessera::graph::createGraphFuseLLM(fuseOptions));
+  }
   if (emit != EmitStage::Graph) {
     conversion::PipelineOptions po;
     po.target = targetName;
