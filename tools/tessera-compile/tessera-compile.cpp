@@ -168,6 +168,8 @@ int main(int argc, char **argv) {
     if (emit != EmitStage::Graph)
       fuseOptions.ops = conversion::npuFusedLLMOps();
     pm.addPass(tessera::graph::createGraphFuseLLM(fuseOptions));
+    // Fused ops of one layer reshape the same rope tables; share them.
+    pm.addPass(createCSEPass());
   }
   if (emit != EmitStage::Graph) {
     conversion::PipelineOptions po;
