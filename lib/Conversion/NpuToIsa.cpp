@@ -436,3 +436,7 @@ struct IsaInsertSyncPass
 };
 
 } // namespace
+
+llvm::SmallVector<std::string> tessera::conversion::npuFusedLLMOps() {
+  return {"rms_norm"};
+}

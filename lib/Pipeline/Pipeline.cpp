@@ -2,6 +2,7 @@
 #include "tessera/Pipeline/Pipeline.h"
 
 #include "Graph/IR/GraphDialect.h"
+#include "Graph/Transforms/Passes.h"
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/Conversion/Passes.h"
@@ -51,6 +52,17 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &o, Stage from,
   auto runs = [&](Stage stage) { return from < stage && stage <= to; };
   if (runs(Stage::Graph) && o.fold)
     pm.addPass(createCanonicalizerPass());
+  if (runs(Stage::Graph) && o.llmFusion) {
+    // A run that stops at the graph stage (the golden path) gets every
+    // fusion family; one that goes on to the NPU only those whose fused ops
+    // graph-to-npu lowers.
+    graph::GraphFuseLLMOptions fuseOptions;
+    if (to > Stage::Graph)
+      fuseOptions.ops = conversion::npuFusedLLMOps();
+    pm.addPass(graph::createGraphFuseLLM(fuseOptions));
+    // The fused ops of one layer reshape the same rope tables; share them.
+    pm.addPass(createCSEPass());
+  }
   if (runs(Stage::Npu) || runs(Stage::Isa))
     pm.addPass(conversion::createAttachTarget({o.target}));
   if (runs(Stage::Npu)) {
@@ -115,6 +127,7 @@ struct PipelinePassOptions : public PassPipelineOptions<PipelinePassOptions> {
 
 void registerAllPasses() {
   conversion::registerConversionPasses();
+  graph::registerGraphPasses();
   PassPipelineRegistration<PipelinePassOptions>(
       "tessera-pipeline",
       "Lower a graph module through the Tessera pipeline (from= and to= "
