@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Import/OnnxImporter.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -37,7 +38,7 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-compile options");
 static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | graph.mlir>"),
+                                      cl::desc("<model.onnx | graph.mlir | HF model directory>"),
                                       cl::Required, cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"),
@@ -108,6 +109,7 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  hf::registerHfCommandLineOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-compile " << TESSERA_VERSION << "\n";
   });
@@ -128,7 +130,9 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   {
     TimingScope importTiming = timing.nest("Import");
-    if (StringRef(inputFile).ends_with(".onnx")) {
+    if (hf::isHfInput(inputFile)) {
+      module = hf::importHfFromCommandLine(inputFile, &context);
+    } else if (StringRef(inputFile).ends_with(".onnx")) {
       OnnxImportOptions options;
       options.runChecker = !skipChecker;
       for (const std::string &spec : inputShapes) {
