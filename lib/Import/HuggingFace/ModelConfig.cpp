@@ -269,6 +269,12 @@ void ConfigReader::addCommon() {
   handlers["rope_scaling"] = [this](const llvm::json::Value &v) -> llvm::Error {
     return readRopeScaling(v);
   };
+  handlers["pretraining_tp"] = [this](const llvm::json::Value &v) -> llvm::Error {
+    // A training-time split of the projections; 1 means none.
+    if (v.getAsInteger() != std::optional<int64_t>(1))
+      return fieldError("pretraining_tp", "must be 1");
+    return llvm::Error::success();
+  };
   handlers["hidden_act"] = [this](const llvm::json::Value &v) -> llvm::Error {
     if (v.getAsString() != std::optional<llvm::StringRef>("silu"))
       return fieldError("hidden_act", "must be \"silu\" (SwiGLU MLPs)");
@@ -286,12 +292,6 @@ void ConfigReader::addLlamaQwen() {
     };
     handlers["mlp_bias"] = boolean(c.mlpBias);
     handlers["head_dim"] = integer(c.headDim);
-    handlers["pretraining_tp"] = [this](const llvm::json::Value &v) -> llvm::Error {
-      // Only a training-time sharding of the projections; 1 means none.
-      if (v.getAsInteger() != std::optional<int64_t>(1))
-        return fieldError("pretraining_tp", "must be 1");
-      return llvm::Error::success();
-    };
   } else {
     c.qkvBias = true; // Qwen2's q/k/v projections always have a bias
     handlers["use_sliding_window"] = ignoredIfNull("use_sliding_window");
