@@ -572,6 +572,97 @@ def cmd_compare(args):
     return 1
 
 
+def cmd_bad(args):
+    """Broken model directories, one per kind of bad input."""
+    import shutil
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+
+    def base(name, model="llama", config=llama_config, shards=1, fp8=False, seed=11):
+        d = os.path.join(out, name)
+        if os.path.exists(d):
+            shutil.rmtree(d)
+        write_model(out, name, config(), seed, shards, fp8)
+        return d
+
+    def edit_config(d, fn):
+        p = os.path.join(d, "config.json")
+        with open(p) as f:
+            c = json.load(f)
+        fn(c)
+        with open(p, "w") as f:
+            json.dump(c, f)
+
+    d = base("no_config")
+    os.remove(os.path.join(d, "config.json"))
+    d = base("malformed_config")
+    with open(os.path.join(d, "config.json"), "w") as f:
+        f.write('{"architectures": ["LlamaForCausalLM"], "hidden_size": 48,')
+    d = base("unknown_architecture")
+    edit_config(d, lambda c: c.update(architectures=["GPT2LMHeadModel"]))
+    d = base("unknown_field")
+    edit_config(d, lambda c: c.update(attn_logit_softcapping=30.0))
+    d = base("bad_field_value", config=deepseek_v3_config, seed=14)
+    edit_config(d, lambda c: c.update(topk_method="random_routing"))
+    d = base("bad_rope_scaling")
+    edit_config(d, lambda c: c.update(rope_scaling={"type": "dynamic", "factor": 2.0}))
+    d = base("missing_field")
+    edit_config(d, lambda c: c.pop("num_attention_heads"))
+
+    d = base("header_not_json")
+    p = os.path.join(d, "model.safetensors")
+    with open(p, "r+b") as f:
+        f.seek(8)
+        f.write(b"<html>")
+    d = base("offsets_out_of_file")
+    p = os.path.join(d, "model.safetensors")
+    with open(p, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    header["lm_head.weight"]["data_offsets"][1] += 1 << 20
+    header["lm_head.weight"]["data_offsets"][0] += 1 << 20
+    text = json.dumps(header).encode()
+    with open(p, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data)
+    d = base("header_past_end")
+    p = os.path.join(d, "model.safetensors")
+    with open(p, "r+b") as f:
+        f.write(struct.pack("<Q", 1 << 40))
+    d = base("shape_contradicts_config")
+    edit_config(d, lambda c: c.update(intermediate_size=88))
+    d = base("dtype_contradicts_config", config=deepseek_v3_config, fp8=True, seed=15)
+    edit_config(d, lambda c: c.pop("quantization_config"))
+    d = base("unsupported_dtype")
+    p = os.path.join(d, "model.safetensors")
+    with open(p, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    header["model.norm.weight"]["dtype"] = "I32"
+    text = json.dumps(header).encode()
+    with open(p, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data)
+
+    d = base("missing_shard", config=qwen2_config, shards=3, seed=12)
+    os.remove(os.path.join(d, "model-00002-of-00003.safetensors"))
+    d = base("weight_missing_from_index", config=qwen2_config, shards=3, seed=12)
+    p = os.path.join(d, "model.safetensors.index.json")
+    with open(p) as f:
+        index = json.load(f)
+    del index["weight_map"]["model.layers.1.self_attn.k_proj.bias"]
+    with open(p, "w") as f:
+        json.dump(index, f)
+    d = base("index_outside_directory", config=qwen2_config, shards=3, seed=12)
+    with open(p.replace("weight_missing_from_index", "index_outside_directory")) as f:
+        index = json.load(f)
+    index["weight_map"]["model.norm.weight"] = "../model-00003-of-00003.safetensors"
+    with open(p.replace("weight_missing_from_index", "index_outside_directory"), "w") as f:
+        json.dump(index, f)
+    d = base("no_weights")
+    os.remove(os.path.join(d, "model.safetensors"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -582,12 +673,14 @@ def main():
     mf = sub.add_parser("manifest")
     mf.add_argument("config")
     mf.add_argument("out")
+    b = sub.add_parser("bad")
+    b.add_argument("out")
     cp = sub.add_parser("compare")
     cp.add_argument("expected")
     cp.add_argument("actual")
     cp.add_argument("--atol", type=float, default=1e-4)
     args = ap.parse_args()
-    return {"models": cmd_models, "manifest": cmd_manifest,
+    return {"models": cmd_models, "manifest": cmd_manifest, "bad": cmd_bad,
             "compare": cmd_compare}[args.cmd](args) or 0
 
 

@@ -37,11 +37,9 @@ using namespace mlir;
 namespace tessera::hf {
 
 bool isHfModelDirectory(llvm::StringRef path) {
-  if (!llvm::sys::fs::is_directory(path))
-    return false;
-  llvm::SmallString<256> config(path);
-  llvm::sys::path::append(config, "config.json");
-  return llvm::sys::fs::exists(config);
+  // Any directory: one without config.json gets that error, not a parse
+  // error about a file that is not IR.
+  return llvm::sys::fs::is_directory(path);
 }
 
 int64_t cachePositionAxis(const ModelConfig &config) {
@@ -455,11 +453,12 @@ Value ModelBuilder::rmsNorm(Value x, const std::string &name, int64_t dim,
 Value ModelBuilder::mlp(Value x, const std::string &prefix, int64_t inter,
                         bool bias) {
   int64_t h = c.hiddenSize;
-  std::string why = "hidden_size x intermediate_size";
-  Value gate = linear(x, prefix + ".gate_proj", inter, h, bias, why);
-  Value up = linear(x, prefix + ".up_proj", inter, h, bias, why);
+  std::string inOut = "intermediate_size x hidden_size";
+  Value gate = linear(x, prefix + ".gate_proj", inter, h, bias, inOut);
+  Value up = linear(x, prefix + ".up_proj", inter, h, bias, inOut);
   Value act = make<graph::SwiGLUOp>(ValueRange{gate, up});
-  return linear(act, prefix + ".down_proj", h, inter, bias, why);
+  return linear(act, prefix + ".down_proj", h, inter, bias,
+                "hidden_size x intermediate_size");
 }
 
 Value ModelBuilder::moe(Value x, const std::string &prefix) {

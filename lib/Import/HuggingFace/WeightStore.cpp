@@ -225,12 +225,17 @@ WeightStore::openDirectory(llvm::StringRef dir) {
       if (llvm::Error e = store->addSafetensorsFile(dir, file))
         return std::move(e);
     }
+  llvm::StringMap<WeightInfo> listed;
   for (auto &[name, file] : entries) {
-    const WeightInfo *info = store->find(name);
-    if (!info || info->file != file)
+    auto it = store->weights_.find(name);
+    if (it == store->weights_.end() || it->second.file != file)
       return err(indexPath + ": tensor '" + name + "' is mapped to '" + file +
                  "' but that file's header does not define it");
+    listed[name] = std::move(it->second);
   }
+  // The index is the table of contents: a tensor it does not list is not
+  // part of the model even if a shard holds it.
+  store->weights_ = std::move(listed);
   return store;
 }
 

@@ -74,8 +74,8 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importHuggingFace(llvm::StringRef dir, mlir::MLIRContext *context,
                   const HfImportOptions &options);
 
-/// Whether `path` looks like a Hugging Face model directory (a directory
-/// holding config.json).
+/// Whether `path` should be read as a Hugging Face model directory (it is a
+/// directory; openHfModel reports one without config.json).
 bool isHfModelDirectory(llvm::StringRef path);
 
 /// The axis of a cache tensor that indexes positions (MLA caches
