@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Pipeline/Compile.h"
 
 #include "mlir/IR/AsmState.h"
@@ -30,7 +31,7 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-compile options");
 static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | graph.mlir>"),
+                                      cl::desc("<model.onnx | graph.mlir | HF model directory>"),
                                       cl::Required, cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"),
@@ -84,6 +85,7 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   pipeline::registerPipelineCLOptions(pipelineOptions, category);
+  hf::registerHfCommandLineOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-compile " << TESSERA_VERSION << "\n";
   });
@@ -110,8 +112,13 @@ int main(int argc, char **argv) {
       if (!parseInputShapeSpec(spec, importOptions, error))
         return fail("--input-shape: " + error);
     }
-    module =
-        pipeline::loadModelFile(inputFile, context, sourceMgr, importOptions);
+    // A Hugging Face model directory (or a config with --manifest) goes
+    // through its own importer; everything else by file type.
+    if (hf::isHfInput(inputFile))
+      module = hf::importHfFromCommandLine(inputFile, &context);
+    else
+      module = pipeline::loadModelFile(inputFile, context, sourceMgr,
+                                       importOptions);
   }
   if (!module)
     return 1;

@@ -10,6 +10,7 @@
 
 #include "tessera/Check/GoldenCheck.h"
 #include "tessera/Eval/Interpreter.h"
+#include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Pipeline/Compile.h"
@@ -36,7 +37,7 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-run options");
 static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | graph.mlir>"),
+                                      cl::desc("<model.onnx | graph.mlir | prog.npu | HF model directory>"),
                                       cl::Required, cl::cat(category));
 static cl::list<std::string>
     inputSpecs("input",
@@ -211,7 +212,8 @@ int main(int argc, char **argv) {
     args.push_back(a.data());
   argc = (int)args.size();
   argv = args.data();
-  cl::HideUnrelatedOptions(category);
+  hf::registerHfCommandLineOptions();
+  cl::HideUnrelatedOptions({&category, &hf::hfOptionCategory()});
   cl::ParseCommandLineOptions(
       argc, argv,
       "Tessera runner: evaluates an ONNX model or graph-dialect module with "
@@ -219,6 +221,8 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
+  if (hf::isHfInput(inputFile) && hf::generateRequested())
+    return hf::runHfGenerateMain(inputFile, outputDir);
   if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
     return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
@@ -250,6 +254,14 @@ int main(int argc, char **argv) {
   if (isOnnx) {
     if (!listOnnxInputs(inputFile, names, error))
       return fail(error);
+  } else if (hf::isHfInput(inputFile)) {
+    module = hf::importHfFromCommandLine(inputFile, &context);
+    if (!module)
+      return 1;
+    func::FuncOp f = findEntryFunction(*module, error);
+    if (!f)
+      return fail(inputFile + ": " + error);
+    names = getArgumentNames(f);
   } else {
     auto file = openInputFile(inputFile, &error);
     if (!file)
