@@ -370,7 +370,11 @@ struct FuseMoE : OpRewritePattern<ScatterElementsOp> {
         rewriter.getBoolAttr(router->normTopkProb),
         rewriter.getF32FloatAttr((float)router->routedScalingFactor),
         rewriter.getI64IntegerAttr(router->groups.nGroup),
-        rewriter.getI64IntegerAttr(router->groups.topkGroup));
+        rewriter.getI64IntegerAttr(router->groups.topkGroup),
+        // The matcher recognises softmax routers with max-scored groups
+        // (DeepSeek-V2) and no score-correction bias.
+        rewriter.getStringAttr("softmax"), rewriter.getStringAttr("max"),
+        /*score_correction_bias=*/nullptr);
     rewriter.replaceOp(root, moe.getResult());
     return success();
   }
