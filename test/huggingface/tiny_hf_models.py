@@ -459,7 +459,7 @@ def reference_generate(c, w, prompt, steps):
 # Model directories
 # --------------------------------------------------------------------------
 
-def write_model(out, name, c, seed, shards=1, fp8=False):
+def write_model(out, name, c, seed, shards=1, fp8=False, half=False):
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
     w = make_weights(c, seed)
@@ -476,6 +476,16 @@ def write_model(out, name, c, seed, shards=1, fp8=False):
             w[wname] = dequantize_fp8(codes, scale, block)  # what the model computes with
             stored.append((wname, "F8_E4M3", codes))
             stored.append((wname + "_scale_inv", "F32", scale))
+        elif half:
+            # bf16 matrices, f16 vectors; the reference computes with the
+            # rounded values.
+            dtype = "BF16" if len(shape) == 2 else "F16"
+            if dtype == "BF16":
+                bits = np.frombuffer(tensor_bytes("BF16", w[wname]), dtype="<u2")
+                w[wname] = (bits.astype("<u4") << 16).view("<f4").reshape(shape)
+            else:
+                w[wname] = w[wname].astype(np.float16).astype(np.float32)
+            stored.append((wname, dtype, w[wname]))
         else:
             stored.append((wname, "F32", w[wname]))
     with open(os.path.join(d, "config.json"), "w") as f:
@@ -497,22 +507,23 @@ def write_model(out, name, c, seed, shards=1, fp8=False):
 
 
 MODELS = [
-    # name, config, seed, shards, fp8
-    ("llama", llama_config, 11, 1, False),
-    ("qwen2_sharded", qwen2_config, 12, 3, False),
-    ("deepseek_v2_lite", deepseek_v2_lite_config, 13, 1, False),
-    ("deepseek_v3", deepseek_v3_config, 14, 2, False),
-    ("deepseek_v3_fp8", deepseek_v3_config, 15, 1, True),
+    # name, config, seed, shards, fp8, half (bf16 matrices, f16 vectors)
+    ("llama", llama_config, 11, 1, False, False),
+    ("llama_bf16", llama_config, 16, 1, False, True),
+    ("qwen2_sharded", qwen2_config, 12, 3, False, False),
+    ("deepseek_v2_lite", deepseek_v2_lite_config, 13, 1, False, False),
+    ("deepseek_v3", deepseek_v3_config, 14, 2, False, False),
+    ("deepseek_v3_fp8", deepseek_v3_config, 15, 1, True, False),
 ]
 
 
 def cmd_models(args):
     from numpy.lib.format import write_array
     names = args.only.split(",") if args.only else [m[0] for m in MODELS]
-    for name, config, seed, shards, fp8 in MODELS:
+    for name, config, seed, shards, fp8, half in MODELS:
         if name not in names:
             continue
-        c, w = write_model(args.out, name, config(), seed, shards, fp8)
+        c, w = write_model(args.out, name, config(), seed, shards, fp8, half)
         tokens, logits = reference_generate(c, w, PROMPT, args.tokens)
         e = os.path.join(args.out, name + ".expected")
         os.makedirs(e, exist_ok=True)
