@@ -128,6 +128,24 @@ def llama_config():
             "eos_token_id": 2, "torch_dtype": "float32"}
 
 
+def llama3_rope_config():
+    c = llama_config()
+    c["rope_scaling"] = {"rope_type": "llama3", "factor": 8.0,
+                         "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                         "original_max_position_embeddings": 16}
+    c["rope_theta"] = 500.0
+    return c
+
+
+def deepseek_v2_grouped_config():
+    """DeepSeek-V2 (236B)'s router on a tiny model: group-limited greedy,
+    routed_scaling_factor 16 without normalisation."""
+    c = deepseek_v2_lite_config()
+    c.update(n_group=4, topk_group=2, topk_method="group_limited_greedy",
+             routed_scaling_factor=16.0, q_lora_rank=24)
+    return c
+
+
 def qwen2_config():
     return {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2",
             "vocab_size": 100, "hidden_size": 64, "intermediate_size": 96,
@@ -312,7 +330,16 @@ def reference_logits(c, w, ids):
         inv = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
         rs = c.get("rope_scaling")
         mscale = 1.0
-        if rs:  # DeepseekV2YarnRotaryEmbedding
+        if rs and rs.get("rope_type") == "llama3":  # HF _compute_llama3_parameters
+            f, orig = rs["factor"], rs["original_max_position_embeddings"]
+            lo, hi = rs["low_freq_factor"], rs["high_freq_factor"]
+            wavelen = 2 * math.pi / inv
+            scaled = torch.where(wavelen > orig / lo, inv / f, inv)
+            smooth = (orig / wavelen - lo) / (hi - lo)
+            smoothed = (1 - smooth) * scaled / f + smooth * scaled
+            medium = ~(wavelen < orig / hi) & ~(wavelen > orig / lo)
+            inv = torch.where(medium, smoothed, scaled)
+        elif rs:  # DeepseekV2YarnRotaryEmbedding
             f = rs["factor"]
             orig = rs["original_max_position_embeddings"]
 
@@ -510,8 +537,10 @@ MODELS = [
     # name, config, seed, shards, fp8, half (bf16 matrices, f16 vectors)
     ("llama", llama_config, 11, 1, False, False),
     ("llama_bf16", llama_config, 16, 1, False, True),
+    ("llama3_rope", llama3_rope_config, 17, 1, False, False),
     ("qwen2_sharded", qwen2_config, 12, 3, False, False),
     ("deepseek_v2_lite", deepseek_v2_lite_config, 13, 1, False, False),
+    ("deepseek_v2_grouped", deepseek_v2_grouped_config, 18, 1, False, False),
     ("deepseek_v3", deepseek_v3_config, 14, 2, False, False),
     ("deepseek_v3_fp8", deepseek_v3_config, 15, 1, True, False),
 ]
