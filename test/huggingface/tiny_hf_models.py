@@ -646,6 +646,13 @@ def cmd_bad(args):
     edit_config(d, lambda c: c.update(topk_method="random_routing"))
     d = base("bad_rope_scaling")
     edit_config(d, lambda c: c.update(rope_scaling={"type": "dynamic", "factor": 2.0}))
+    base("valid")  # the control the others break
+    d = base("bad_hidden_act")
+    edit_config(d, lambda c: c.update(hidden_act="gelu"))
+    d = base("rope_scaling_unknown_key", config=deepseek_v2_lite_config, seed=13)
+    edit_config(d, lambda c: c["rope_scaling"].update(attention_factor=2.0))
+    d = base("bad_quantization", config=deepseek_v3_config, fp8=True, seed=15)
+    edit_config(d, lambda c: c["quantization_config"].update(fmt="e5m2"))
     d = base("missing_field")
     edit_config(d, lambda c: c.pop("num_attention_heads"))
 

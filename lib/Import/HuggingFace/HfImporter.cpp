@@ -738,6 +738,10 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
                  " is outside the model's " + Twine(c.numLayers) +
                  " layers (num_hidden_layers)"),
             nullptr);
+  // The rope tables hold one row per position on the host.
+  if (std::max(seq, capacity) > (int64_t(1) << 24))
+    return (fail("--seq and --cache-capacity must be at most 16777216"),
+            nullptr);
   if (decode && capacity < seq)
     return (fail("--phase=decode needs --cache-capacity of at least --seq (" +
                  Twine(seq) + ")"),
