@@ -436,7 +436,8 @@ llvm::Expected<MoERouting> moeRoute(const Tensor &logits,
   for (int64_t t = 0; t < tokens; ++t) {
     for (int64_t e = 0; e < experts; ++e) {
       row[e] = scores.getF(t * experts + e);
-      choice[e] = row[e] + (config.scoreBias.empty() ? 0.0f : config.scoreBias[e]);
+      choice[e] =
+          row[e] + (config.scoreBias.empty() ? 0.0f : config.scoreBias[e]);
     }
     std::vector<bool> allowed(experts, true);
     if (config.nGroup > 1) {

@@ -128,6 +128,24 @@ def llama_config():
             "eos_token_id": 2, "torch_dtype": "float32"}
 
 
+def llama3_rope_config():
+    c = llama_config()
+    c["rope_scaling"] = {"rope_type": "llama3", "factor": 8.0,
+                         "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                         "original_max_position_embeddings": 16}
+    c["rope_theta"] = 500.0
+    return c
+
+
+def deepseek_v2_grouped_config():
+    """DeepSeek-V2 (236B)'s router on a tiny model: group-limited greedy,
+    routed_scaling_factor 16 without normalisation."""
+    c = deepseek_v2_lite_config()
+    c.update(n_group=4, topk_group=2, topk_method="group_limited_greedy",
+             routed_scaling_factor=16.0, q_lora_rank=24)
+    return c
+
+
 def qwen2_config():
     return {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2",
             "vocab_size": 100, "hidden_size": 64, "intermediate_size": 96,
@@ -312,7 +330,16 @@ def reference_logits(c, w, ids):
         inv = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
         rs = c.get("rope_scaling")
         mscale = 1.0
-        if rs:  # DeepseekV2YarnRotaryEmbedding
+        if rs and rs.get("rope_type") == "llama3":  # HF _compute_llama3_parameters
+            f, orig = rs["factor"], rs["original_max_position_embeddings"]
+            lo, hi = rs["low_freq_factor"], rs["high_freq_factor"]
+            wavelen = 2 * math.pi / inv
+            scaled = torch.where(wavelen > orig / lo, inv / f, inv)
+            smooth = (orig / wavelen - lo) / (hi - lo)
+            smoothed = (1 - smooth) * scaled / f + smooth * scaled
+            medium = ~(wavelen < orig / hi) & ~(wavelen > orig / lo)
+            inv = torch.where(medium, smoothed, scaled)
+        elif rs:  # DeepseekV2YarnRotaryEmbedding
             f = rs["factor"]
             orig = rs["original_max_position_embeddings"]
 
@@ -459,7 +486,7 @@ def reference_generate(c, w, prompt, steps):
 # Model directories
 # --------------------------------------------------------------------------
 
-def write_model(out, name, c, seed, shards=1, fp8=False):
+def write_model(out, name, c, seed, shards=1, fp8=False, half=False):
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
     w = make_weights(c, seed)
@@ -476,6 +503,16 @@ def write_model(out, name, c, seed, shards=1, fp8=False):
             w[wname] = dequantize_fp8(codes, scale, block)  # what the model computes with
             stored.append((wname, "F8_E4M3", codes))
             stored.append((wname + "_scale_inv", "F32", scale))
+        elif half:
+            # bf16 matrices, f16 vectors; the reference computes with the
+            # rounded values.
+            dtype = "BF16" if len(shape) == 2 else "F16"
+            if dtype == "BF16":
+                bits = np.frombuffer(tensor_bytes("BF16", w[wname]), dtype="<u2")
+                w[wname] = (bits.astype("<u4") << 16).view("<f4").reshape(shape)
+            else:
+                w[wname] = w[wname].astype(np.float16).astype(np.float32)
+            stored.append((wname, dtype, w[wname]))
         else:
             stored.append((wname, "F32", w[wname]))
     with open(os.path.join(d, "config.json"), "w") as f:
@@ -497,22 +534,25 @@ def write_model(out, name, c, seed, shards=1, fp8=False):
 
 
 MODELS = [
-    # name, config, seed, shards, fp8
-    ("llama", llama_config, 11, 1, False),
-    ("qwen2_sharded", qwen2_config, 12, 3, False),
-    ("deepseek_v2_lite", deepseek_v2_lite_config, 13, 1, False),
-    ("deepseek_v3", deepseek_v3_config, 14, 2, False),
-    ("deepseek_v3_fp8", deepseek_v3_config, 15, 1, True),
+    # name, config, seed, shards, fp8, half (bf16 matrices, f16 vectors)
+    ("llama", llama_config, 11, 1, False, False),
+    ("llama_bf16", llama_config, 16, 1, False, True),
+    ("llama3_rope", llama3_rope_config, 17, 1, False, False),
+    ("qwen2_sharded", qwen2_config, 12, 3, False, False),
+    ("deepseek_v2_lite", deepseek_v2_lite_config, 13, 1, False, False),
+    ("deepseek_v2_grouped", deepseek_v2_grouped_config, 18, 1, False, False),
+    ("deepseek_v3", deepseek_v3_config, 14, 2, False, False),
+    ("deepseek_v3_fp8", deepseek_v3_config, 15, 1, True, False),
 ]
 
 
 def cmd_models(args):
     from numpy.lib.format import write_array
     names = args.only.split(",") if args.only else [m[0] for m in MODELS]
-    for name, config, seed, shards, fp8 in MODELS:
+    for name, config, seed, shards, fp8, half in MODELS:
         if name not in names:
             continue
-        c, w = write_model(args.out, name, config(), seed, shards, fp8)
+        c, w = write_model(args.out, name, config(), seed, shards, fp8, half)
         tokens, logits = reference_generate(c, w, PROMPT, args.tokens)
         e = os.path.join(args.out, name + ".expected")
         os.makedirs(e, exist_ok=True)
@@ -606,6 +646,13 @@ def cmd_bad(args):
     edit_config(d, lambda c: c.update(topk_method="random_routing"))
     d = base("bad_rope_scaling")
     edit_config(d, lambda c: c.update(rope_scaling={"type": "dynamic", "factor": 2.0}))
+    base("valid")  # the control the others break
+    d = base("bad_hidden_act")
+    edit_config(d, lambda c: c.update(hidden_act="gelu"))
+    d = base("rope_scaling_unknown_key", config=deepseek_v2_lite_config, seed=13)
+    edit_config(d, lambda c: c["rope_scaling"].update(attention_factor=2.0))
+    d = base("bad_quantization", config=deepseek_v3_config, fp8=True, seed=15)
+    edit_config(d, lambda c: c["quantization_config"].update(fmt="e5m2"))
     d = base("missing_field")
     edit_config(d, lambda c: c.pop("num_attention_heads"))
 

@@ -30,9 +30,10 @@ using namespace tessera;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-compile options");
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | graph.mlir | HF model directory>"),
-                                      cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    inputFile(cl::Positional,
+              cl::desc("<model.onnx | graph.mlir | HF model directory>"),
+              cl::Required, cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(category));

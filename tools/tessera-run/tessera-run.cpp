@@ -36,9 +36,10 @@ using namespace tessera;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-run options");
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | graph.mlir | prog.npu | HF model directory>"),
-                                      cl::Required, cl::cat(category));
+static cl::opt<std::string> inputFile(
+    cl::Positional,
+    cl::desc("<model.onnx | graph.mlir | prog.npu | HF model directory>"),
+    cl::Required, cl::cat(category));
 static cl::list<std::string>
     inputSpecs("input",
                cl::desc("An input: NAME=FILE or FILE (.npy or ONNX TensorProto "

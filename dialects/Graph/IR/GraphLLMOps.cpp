@@ -170,8 +170,7 @@ static FailureOr<golden::MoEConfig> moeConfig(MoEOp op) {
   std::optional<golden::MoEGroupScoring> groupScoring =
       golden::parseMoEGroupScoring(op.getGroupScoring());
   if (!groupScoring)
-    return op.emitOpError() << "unknown group_scoring '"
-                            << op.getGroupScoring()
+    return op.emitOpError() << "unknown group_scoring '" << op.getGroupScoring()
                             << "' (expected max or top2_sum)";
   c.groupScoring = *groupScoring;
   if (std::optional<ElementsAttr> bias = op.getScoreCorrectionBias()) {

@@ -39,9 +39,8 @@ CostSummary summarizeCost(ModuleOp module, int64_t tokens) {
       continue;
     }
     bool prep = op.getNumOperands() > 0 &&
-                llvm::all_of(op.getOperands(), [&](Value v) {
-                  return weightOnly.contains(v);
-                });
+                llvm::all_of(op.getOperands(),
+                             [&](Value v) { return weightOnly.contains(v); });
     int64_t flops = 0;
     if (auto cost = dyn_cast<graph::CostOpInterface>(op))
       flops = cost.getFlops();
@@ -74,10 +73,10 @@ CostSummary summarizeCost(ModuleOp module, int64_t tokens) {
       continue;
     Shape shape = graph::shapeOf(v.getType());
     // The position axis is the only one equal to neither 1 nor the last.
-    int64_t positions = name.getValue().ends_with(".key") ||
-                                name.getValue().ends_with(".value")
-                            ? shape[2]
-                            : shape[1];
+    int64_t positions =
+        name.getValue().ends_with(".key") || name.getValue().ends_with(".value")
+            ? shape[2]
+            : shape[1];
     s.kvElementsPerToken += graph::numElements(v.getType()) / positions;
   }
   return s;

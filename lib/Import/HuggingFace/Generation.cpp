@@ -62,9 +62,8 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
     if (id >= c.vocabSize)
       return emitError(loc) << "prompt token id " << id
                             << " is not below vocab_size " << c.vocabSize;
-  int64_t capacity = options.cacheCapacity
-                         ? options.cacheCapacity
-                         : prompt + options.maxNewTokens - 1;
+  int64_t capacity = options.cacheCapacity ? options.cacheCapacity
+                                           : prompt + options.maxNewTokens - 1;
   if (capacity < prompt + options.maxNewTokens - 1)
     return emitError(loc) << "--cache-capacity " << capacity
                           << " cannot hold the prompt (" << prompt
@@ -90,8 +89,8 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
 
   if (!options.outputDir.empty())
     if (auto ec = llvm::sys::fs::create_directories(options.outputDir))
-      return emitError(loc) << "cannot create '" << options.outputDir
-                            << "': " << ec.message();
+      return emitError(loc)
+             << "cannot create '" << options.outputDir << "': " << ec.message();
   auto save = [&](const std::string &file, const Tensor &t) -> LogicalResult {
     llvm::SmallString<256> path(options.outputDir);
     llvm::sys::path::append(path, file);
@@ -144,8 +143,7 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
     for (int64_t n = 1; n < options.maxNewTokens; ++n) {
       std::vector<Tensor> inputs;
       inputs.push_back(Tensor::fromInts(DType::I64, {1, 1}, {tokens.back()}));
-      inputs.push_back(
-          Tensor::fromInts(DType::I64, {1}, {prompt + n - 1}));
+      inputs.push_back(Tensor::fromInts(DType::I64, {1}, {prompt + n - 1}));
       for (Tensor &t : caches)
         inputs.push_back(std::move(t));
       FailureOr<std::vector<Tensor>> result = evaluateFunction(stepFn, inputs);

@@ -24,8 +24,9 @@ cl::OptionCategory &hfOptionCategory() {
 
 namespace {
 struct Options {
-  cl::opt<int64_t> seq{"seq", cl::desc("Tokens per call (prefill: prompt "
-                                       "length)"),
+  cl::opt<int64_t> seq{"seq",
+                       cl::desc("Tokens per call (prefill: prompt "
+                                "length)"),
                        cl::init(1), cl::cat(hfOptionCategory())};
   cl::opt<std::string> phase{"phase", cl::desc("prefill or decode"),
                              cl::init("prefill"), cl::cat(hfOptionCategory())};
@@ -40,6 +41,11 @@ struct Options {
   cl::opt<std::string> manifest{
       "manifest",
       cl::desc("Weight-layout manifest (JSON) to compile without weights"),
+      cl::init(""), cl::cat(hfOptionCategory())};
+  cl::opt<std::string> writeManifest{
+      "write-manifest",
+      cl::desc("Write the weight layout of the model's safetensors as a "
+               "manifest (JSON) to this file"),
       cl::init(""), cl::cat(hfOptionCategory())};
   cl::opt<bool> costSummary{
       "cost-summary",
@@ -100,7 +106,23 @@ OwningOpRef<ModuleOp> importHfFromCommandLine(llvm::StringRef dir,
     emitError(UnknownLoc::get(context)) << error;
     return nullptr;
   }
-  OwningOpRef<ModuleOp> module = importHuggingFace(dir, context, o);
+  llvm::Expected<HfModel> model = openHfModel(dir, o.manifest);
+  if (!model) {
+    emitError(UnknownLoc::get(context)) << llvm::toString(model.takeError());
+    return nullptr;
+  }
+  if (!options->writeManifest.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(options->writeManifest, ec);
+    if (ec) {
+      emitError(UnknownLoc::get(context))
+          << "cannot write '" << options->writeManifest
+          << "': " << ec.message();
+      return nullptr;
+    }
+    os << model->weights->manifestJson();
+  }
+  OwningOpRef<ModuleOp> module = buildHfModule(*model, context, o);
   if (module && options->costSummary)
     printCostSummary(llvm::outs(), summarizeCost(*module, o.seq));
   return module;

@@ -166,34 +166,33 @@ private:
     return constant(Tensor::fromFloats(DType::F32, {}, {v}));
   }
   Value reshape(Value x, const Shape &shape) {
-    return make<graph::ReshapeOp>(x, {attr("shape", b.getDenseI64ArrayAttr(
-                                                        shape))});
+    return make<graph::ReshapeOp>(
+        x, {attr("shape", b.getDenseI64ArrayAttr(shape))});
   }
   Value transpose(Value x, ArrayRef<int64_t> perm) {
-    return make<graph::TransposeOp>(x,
-                                    {attr("perm", b.getDenseI64ArrayAttr(perm))});
+    return make<graph::TransposeOp>(
+        x, {attr("perm", b.getDenseI64ArrayAttr(perm))});
   }
   /// x[..., begin:end, ...] along `axis`.
   Value slice(Value x, int64_t axis, int64_t begin, int64_t end) {
     if (!x)
       return nullptr;
     Shape shape = graph::shapeOf(x.getType());
-    SmallVector<int64_t> starts(shape.size(), 0), ends(shape.begin(),
-                                                       shape.end()),
-        steps(shape.size(), 1);
+    SmallVector<int64_t> starts(shape.size(), 0),
+        ends(shape.begin(), shape.end()), steps(shape.size(), 1);
     starts[axis] = begin;
     ends[axis] = end;
-    return make<graph::SliceOp>(
-        x, {attr("starts", b.getDenseI64ArrayAttr(starts)),
-            attr("ends", b.getDenseI64ArrayAttr(ends)),
-            attr("steps", b.getDenseI64ArrayAttr(steps))});
+    return make<graph::SliceOp>(x,
+                                {attr("starts", b.getDenseI64ArrayAttr(starts)),
+                                 attr("ends", b.getDenseI64ArrayAttr(ends)),
+                                 attr("steps", b.getDenseI64ArrayAttr(steps))});
   }
   Value concat(ValueRange xs, int64_t axis) {
     return make<graph::ConcatOp>(xs, {i64Attr("axis", axis)});
   }
   Value expand(Value x, const Shape &shape) {
-    return make<graph::ExpandOp>(x,
-                                 {attr("shape", b.getDenseI64ArrayAttr(shape))});
+    return make<graph::ExpandOp>(
+        x, {attr("shape", b.getDenseI64ArrayAttr(shape))});
   }
   Value castTo(Value x, Type element) {
     return make<graph::CastOp>(x, {attr("to", TypeAttr::get(element))});
@@ -250,11 +249,11 @@ private:
   SmallVector<Value> results;
   SmallVector<std::string> resultNames;
 
-  Value position;     ///< decode: [1] i64
+  Value position;         ///< decode: [1] i64
   Value ropeCos, ropeSin; ///< [seq, rope dim]
-  Value decodeMask;   ///< decode: [1, 1, seq, capacity]
-  Value cacheIndex;   ///< decode: [seq] i64 positions of the new tokens
-  Value e4m3;         ///< the FP8 decoding table, once
+  Value decodeMask;       ///< decode: [1, 1, seq, capacity]
+  Value cacheIndex;       ///< decode: [seq] i64 positions of the new tokens
+  Value e4m3;             ///< the FP8 decoding table, once
   Type f32;
 };
 
@@ -266,8 +265,8 @@ const WeightInfo *ModelBuilder::lookup(const std::string &name,
     return nullptr;
   const WeightInfo *w = model.weights->find(name);
   if (!w) {
-    fail(model.weights->source() + ": weight '" + name +
-         "' is missing (" + c.path + " implies it: " + why + ")");
+    fail(model.weights->source() + ": weight '" + name + "' is missing (" +
+         c.path + " implies it: " + why + ")");
     return nullptr;
   }
   if (w->shape != shape) {
@@ -315,8 +314,8 @@ Value ModelBuilder::rawConstant(const WeightInfo &w) {
         DenseResourceElementsHandle::getManagerInterface(ctx).insert(w.name);
     value = DenseResourceElementsAttr::get(type, handle);
   }
-  auto op = graph::ConstantOp::create(b, NameLoc::get(b.getStringAttr(w.name), loc),
-                                      value);
+  auto op = graph::ConstantOp::create(
+      b, NameLoc::get(b.getStringAttr(w.name), loc), value);
   // Where the bytes live, for tools that place or stream weights.
   op->setAttr("hf.weight",
               b.getDictionaryAttr({attr("file", b.getStringAttr(w.file)),
@@ -348,8 +347,8 @@ Value ModelBuilder::dequantize(Value raw, Value scale, const Shape &shape) {
     e4m3 = constant(e4m3Table());
   }
   Value index = castTo(raw, b.getI32Type());
-  Value values = make<graph::GatherOp>(ValueRange{e4m3, index},
-                                       {i64Attr("axis", 0)});
+  Value values =
+      make<graph::GatherOp>(ValueRange{e4m3, index}, {i64Attr("axis", 0)});
   Shape scaleShape = graph::shapeOf(scale.getType());
   int64_t rb = scaleShape[0], cb = scaleShape[1];
   Value s = castTo(scale, f32);
@@ -437,8 +436,7 @@ Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t out,
   SmallVector<Value> operands{x, w};
   if (bias)
     operands.push_back(weight(prefix + ".bias", {out}, why));
-  return make<graph::GemmOp>(operands,
-                             {attr("trans_b", b.getBoolAttr(true))});
+  return make<graph::GemmOp>(operands, {attr("trans_b", b.getBoolAttr(true))});
 }
 
 Value ModelBuilder::rmsNorm(Value x, const std::string &name, int64_t dim,
@@ -498,12 +496,13 @@ Value ModelBuilder::moe(Value x, const std::string &prefix) {
       i64Attr("top_k", c.numExpertsPerTok),
       attr("norm_topk_prob", b.getBoolAttr(normalize)),
       attr("routed_scaling_factor", b.getF32FloatAttr((float)scale)),
-      i64Attr("n_group", nGroup), i64Attr("topk_group", topkGroup),
+      i64Attr("n_group", nGroup),
+      i64Attr("topk_group", topkGroup),
       attr("scoring_func",
            b.getStringAttr(c.sigmoidScoring ? "sigmoid" : "softmax")),
-      attr("group_scoring", b.getStringAttr(
-                                c.topkMethod == TopkMethod::NoauxTc ? "top2_sum"
-                                                                    : "max"))};
+      attr("group_scoring",
+           b.getStringAttr(c.topkMethod == TopkMethod::NoauxTc ? "top2_sum"
+                                                               : "max"))};
   if (c.topkMethod == TopkMethod::NoauxTc) {
     const WeightInfo *bias =
         lookup(prefix + ".gate.e_score_correction_bias", {e},
@@ -631,30 +630,31 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
     Value kvh = make<graph::GemmOp>(ValueRange{latent, kvB},
                                     {attr("trans_b", b.getBoolAttr(true))});
     kvh = splitHeads(kvh, heads, nope + vd);
-    Value key = concat({slice(kvh, 3, 0, nope), expand(kPe, {1, heads, seq, rope})},
-                       3);
+    Value key =
+        concat({slice(kvh, 3, 0, nope), expand(kPe, {1, heads, seq, rope})}, 3);
     Value value = slice(kvh, 3, nope, nope + vd);
     Value query = concat({qNope, qPe}, 3);
     o = make<graph::AttentionOp>(ValueRange{query, key, value},
                                  {attr("causal", b.getBoolAttr(true)), scale});
   } else {
     // Absorbed form: attend over the latent cache directly.
-    Value latents = updateCache(
-        addInput(RankedTensorType::get({1, capacity, lora}, f32),
-                 "past." + l + ".latent"),
-        latentRows, 1);
-    Value pes = updateCache(
-        addInput(RankedTensorType::get({1, capacity, rope}, f32),
-                 "past." + l + ".rope_key"),
-        pe, 1);
+    Value latents =
+        updateCache(addInput(RankedTensorType::get({1, capacity, lora}, f32),
+                             "past." + l + ".latent"),
+                    latentRows, 1);
+    Value pes =
+        updateCache(addInput(RankedTensorType::get({1, capacity, rope}, f32),
+                             "past." + l + ".rope_key"),
+                    pe, 1);
     addOutput(latents, "present." + l + ".latent");
     addOutput(pes, "present." + l + ".rope_key");
     Value perHead = reshape(kvB, {heads, nope + vd, lora});
-    Value wUK = slice(perHead, 1, 0, nope);       // [heads, nope, lora]
+    Value wUK = slice(perHead, 1, 0, nope);         // [heads, nope, lora]
     Value wUV = slice(perHead, 1, nope, nope + vd); // [heads, vd, lora]
     Value qLatent = make<graph::MatMulOp>(ValueRange{qNope, wUK});
     Value query = concat({qLatent, qPe}, 3);
-    Value key = reshape(concat({latents, pes}, 2), {1, 1, capacity, lora + rope});
+    Value key =
+        reshape(concat({latents, pes}, 2), {1, 1, capacity, lora + rope});
     Value value = reshape(latents, {1, 1, capacity, lora});
     Value ol = make<graph::AttentionOp>(
         ValueRange{query, key, value, decodeMask}, {scale});
@@ -685,7 +685,8 @@ void ModelBuilder::setupPositions() {
     for (int64_t i = 0; i < half; ++i) {
       // f32 like HF's tables: t * inv_freq in f32, then cos/sin.
       float angle = (float)pos * (float)inv[i];
-      float co = std::cos(angle) * tableScale, si = std::sin(angle) * tableScale;
+      float co = std::cos(angle) * tableScale,
+            si = std::sin(angle) * tableScale;
       // Interleaved (DeepSeek) pairs (2i, 2i+1); rotate_half pairs (i,
       // i + half).
       int64_t a = c.isDeepseek() ? 2 * i : i;
@@ -717,9 +718,9 @@ void ModelBuilder::setupPositions() {
     keys.setI(j, j);
   Value visible = make<graph::LessEqualOp>(
       ValueRange{constant(keys), reshape(cacheIndex, {seq, 1})});
-  Value mask = make<graph::WhereOp>(ValueRange{
-      visible, scalarF32(0.0f),
-      scalarF32(-std::numeric_limits<float>::infinity())});
+  Value mask = make<graph::WhereOp>(
+      ValueRange{visible, scalarF32(0.0f),
+                 scalarF32(-std::numeric_limits<float>::infinity())});
   decodeMask = reshape(mask, {1, 1, seq, capacity});
 }
 
@@ -737,6 +738,10 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
                  " is outside the model's " + Twine(c.numLayers) +
                  " layers (num_hidden_layers)"),
             nullptr);
+  // The rope tables hold one row per position on the host.
+  if (std::max(seq, capacity) > (int64_t(1) << 24))
+    return (fail("--seq and --cache-capacity must be at most 16777216"),
+            nullptr);
   if (decode && capacity < seq)
     return (fail("--phase=decode needs --cache-capacity of at least --seq (" +
                  Twine(seq) + ")"),
@@ -750,18 +755,18 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
 
   Value hidden;
   if (begin == 0) {
-    Value ids = addInput(RankedTensorType::get({1, seq}, b.getI64Type()),
-                         "input_ids");
-    Value table = weight("model.embed_tokens.weight",
-                         {c.vocabSize, c.hiddenSize},
-                         "vocab_size x hidden_size");
+    Value ids =
+        addInput(RankedTensorType::get({1, seq}, b.getI64Type()), "input_ids");
+    Value table =
+        weight("model.embed_tokens.weight", {c.vocabSize, c.hiddenSize},
+               "vocab_size x hidden_size");
     hidden = make<graph::GatherOp>(ValueRange{table, reshape(ids, {seq})},
                                    {i64Attr("axis", 0)});
   } else {
-    hidden = reshape(
-        addInput(RankedTensorType::get({1, seq, c.hiddenSize}, f32),
-                 "hidden_states"),
-        {seq, c.hiddenSize});
+    hidden =
+        reshape(addInput(RankedTensorType::get({1, seq, c.hiddenSize}, f32),
+                         "hidden_states"),
+                {seq, c.hiddenSize});
   }
   setupPositions();
 
@@ -808,8 +813,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     func.setArgAttr(i, "graph.name", b.getStringAttr(name));
   for (auto [i, name] : llvm::enumerate(resultNames))
     func.setResultAttr(i, "graph.name", b.getStringAttr(name));
-  module->getOperation()->setAttr(
-      "hf.architecture", b.getStringAttr(architectureName(c.arch)));
+  module->getOperation()->setAttr("hf.architecture",
+                                  b.getStringAttr(architectureName(c.arch)));
   if (mlir::failed(verify(*module)))
     return (fail("the imported module does not verify"), nullptr);
   return module;

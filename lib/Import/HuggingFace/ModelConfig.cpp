@@ -41,17 +41,26 @@ const char *architectureName(Architecture arch) {
 /// change what a forward pass computes.
 static const llvm::StringSet<> &metadataFields() {
   static const llvm::StringSet<> fields = {
-      "_name_or_path",       "auto_map",
-      "model_type",          "transformers_version",
-      "torch_dtype",         "dtype",
-      "bos_token_id",        "eos_token_id",
-      "pad_token_id",        "use_cache",
-      "initializer_range",   "attention_dropout",
-      "max_position_embeddings", "tokenizer_class",
+      "_name_or_path",
+      "auto_map",
+      "model_type",
+      "transformers_version",
+      "torch_dtype",
+      "dtype",
+      "bos_token_id",
+      "eos_token_id",
+      "pad_token_id",
+      "use_cache",
+      "initializer_range",
+      "attention_dropout",
+      "max_position_embeddings",
+      "tokenizer_class",
       // DeepSeek: training losses, expert parallelism, and the multi-token
       // prediction layer that inference does not run.
-      "aux_loss_alpha",      "seq_aux",
-      "ep_size",             "num_nextn_predict_layers",
+      "aux_loss_alpha",
+      "seq_aux",
+      "ep_size",
+      "num_nextn_predict_layers",
   };
   return fields;
 }
@@ -94,18 +103,19 @@ private:
 
 ConfigReader::Handler ConfigReader::integer(int64_t &out, bool nullable,
                                             int64_t min) {
-  return [this, &out, nullable, min](const llvm::json::Value &v) -> llvm::Error {
-    if (nullable && v.kind() == llvm::json::Value::Null) {
-      out = 0;
-      return llvm::Error::success();
-    }
-    std::optional<int64_t> i = v.getAsInteger();
-    if (!i || *i < min)
-      return fieldError(current, "must be an integer >= " + Twine(min) +
-                                     (nullable ? " or null" : ""));
-    out = *i;
-    return llvm::Error::success();
-  };
+  return
+      [this, &out, nullable, min](const llvm::json::Value &v) -> llvm::Error {
+        if (nullable && v.kind() == llvm::json::Value::Null) {
+          out = 0;
+          return llvm::Error::success();
+        }
+        std::optional<int64_t> i = v.getAsInteger();
+        if (!i || *i < min)
+          return fieldError(current, "must be an integer >= " + Twine(min) +
+                                         (nullable ? " or null" : ""));
+        out = *i;
+        return llvm::Error::success();
+      };
 }
 
 ConfigReader::Handler ConfigReader::number(double &out, bool positive) {
@@ -157,8 +167,8 @@ llvm::Error ConfigReader::readRopeScaling(const llvm::json::Value &v) {
     const llvm::json::Value *f = o->get(key);
     if (!f) {
       if (required)
-        return fieldError("rope_scaling", "needs '" + key + "' for type '" +
-                                              *type + "'");
+        return fieldError("rope_scaling",
+                          "needs '" + key + "' for type '" + *type + "'");
       return llvm::Error::success();
     }
     std::optional<double> d = f->getAsNumber();
@@ -234,8 +244,7 @@ llvm::Error ConfigReader::readQuantization(const llvm::json::Value &v) {
     } else if (key == "activation_scheme") {
       // Dynamic activation quantization is a kernel choice; the weights'
       // values (what the program computes with) are the dequantized ones.
-      if (kv.second.getAsString() !=
-          std::optional<llvm::StringRef>("dynamic"))
+      if (kv.second.getAsString() != std::optional<llvm::StringRef>("dynamic"))
         return fieldError(field, "must be \"dynamic\"");
     } else if (key == "weight_block_size") {
       const llvm::json::Array *a = kv.second.getAsArray();
@@ -269,7 +278,8 @@ void ConfigReader::addCommon() {
   handlers["rope_scaling"] = [this](const llvm::json::Value &v) -> llvm::Error {
     return readRopeScaling(v);
   };
-  handlers["pretraining_tp"] = [this](const llvm::json::Value &v) -> llvm::Error {
+  handlers["pretraining_tp"] =
+      [this](const llvm::json::Value &v) -> llvm::Error {
     // A training-time split of the projections; 1 means none.
     if (v.getAsInteger() != std::optional<int64_t>(1))
       return fieldError("pretraining_tp", "must be 1");
@@ -284,7 +294,8 @@ void ConfigReader::addCommon() {
 
 void ConfigReader::addLlamaQwen() {
   if (c.arch == Architecture::Llama) {
-    handlers["attention_bias"] = [this](const llvm::json::Value &v) -> llvm::Error {
+    handlers["attention_bias"] =
+        [this](const llvm::json::Value &v) -> llvm::Error {
       if (llvm::Error e = boolean(c.qkvBias)(v))
         return e;
       c.oBias = c.qkvBias;
@@ -299,7 +310,8 @@ void ConfigReader::addLlamaQwen() {
     handlers["sliding_window"] = [](const llvm::json::Value &) -> llvm::Error {
       return llvm::Error::success();
     };
-    handlers["max_window_layers"] = [](const llvm::json::Value &) -> llvm::Error {
+    handlers["max_window_layers"] =
+        [](const llvm::json::Value &) -> llvm::Error {
       return llvm::Error::success();
     };
   }
@@ -321,7 +333,8 @@ void ConfigReader::addDeepseek() {
   handlers["topk_group"] = integer(c.topkGroup, true);
   handlers["norm_topk_prob"] = boolean(c.normTopkProb);
   handlers["routed_scaling_factor"] = number(c.routedScalingFactor);
-  handlers["attention_bias"] = [this](const llvm::json::Value &v) -> llvm::Error {
+  handlers["attention_bias"] =
+      [this](const llvm::json::Value &v) -> llvm::Error {
     if (llvm::Error e = boolean(c.qkvBias)(v))
       return e;
     if (c.qkvBias)
@@ -351,12 +364,13 @@ void ConfigReader::addDeepseek() {
     else if (s == std::optional<llvm::StringRef>("sigmoid"))
       c.sigmoidScoring = true;
     else
-      return fieldError("scoring_func",
-                        "has value '" + s.value_or("(not a string)") +
-                            "'; expected softmax or sigmoid");
+      return fieldError("scoring_func", "has value '" +
+                                            s.value_or("(not a string)") +
+                                            "'; expected softmax or sigmoid");
     return llvm::Error::success();
   };
-  handlers["quantization_config"] = [this](const llvm::json::Value &v) -> llvm::Error {
+  handlers["quantization_config"] =
+      [this](const llvm::json::Value &v) -> llvm::Error {
     return readQuantization(v);
   };
 }
@@ -422,14 +436,14 @@ llvm::Error ConfigReader::read() {
                           ") must divide num_attention_heads (" +
                           Twine(c.numHeads) + ")");
   if (c.isDeepseek()) {
-    for (const char *field : {"kv_lora_rank", "qk_nope_head_dim",
-                              "qk_rope_head_dim", "v_head_dim"})
+    for (const char *field :
+         {"kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"})
       if (!root.get(field))
         return fieldError(field, "is missing");
     if (c.qkRopeHeadDim % 2)
       return fieldError("qk_rope_head_dim", "must be even");
-    bool anyDense = c.nRoutedExperts == 0 || c.firstKDenseReplace > 0 ||
-                    c.moeLayerFreq > 1;
+    bool anyDense =
+        c.nRoutedExperts == 0 || c.firstKDenseReplace > 0 || c.moeLayerFreq > 1;
     if (anyDense && !root.get("intermediate_size"))
       return fieldError("intermediate_size", "is missing");
     if (c.nRoutedExperts) {
@@ -477,9 +491,9 @@ llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef text,
   c.path = path.str();
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": not JSON: " +
-                                       llvm::toString(json.takeError()));
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": not JSON: " + llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
   if (!root)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -493,9 +507,9 @@ llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef text,
 llvm::Expected<ModelConfig> readModelConfig(llvm::StringRef path) {
   auto text = llvm::MemoryBuffer::getFile(path);
   if (!text)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": cannot open: " +
-                                       text.getError().message());
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": cannot open: " + text.getError().message());
   return parseModelConfig((*text)->getBuffer(), path);
 }
 
@@ -533,8 +547,7 @@ std::vector<double> ModelConfig::ropeInverseFrequencies() const {
   if (ropeScaling == RopeScaling::Yarn) {
     // yarn_find_correction_range and yarn_linear_ramp_mask.
     auto correctionDim = [&](double rotations) {
-      return dim *
-             std::log(ropeOriginalMaxPositions / (rotations * 2 * M_PI)) /
+      return dim * std::log(ropeOriginalMaxPositions / (rotations * 2 * M_PI)) /
              (2 * std::log(ropeTheta));
     };
     double low = std::max(0.0, std::floor(correctionDim(yarnBetaFast)));
@@ -556,9 +569,9 @@ std::vector<double> ModelConfig::ropeInverseFrequencies() const {
       if (wavelen > lowWavelen) {
         inv[i] /= ropeFactor;
       } else if (wavelen >= highWavelen) {
-        double smooth = (ropeOriginalMaxPositions / wavelen -
-                         llama3LowFreqFactor) /
-                        (llama3HighFreqFactor - llama3LowFreqFactor);
+        double smooth =
+            (ropeOriginalMaxPositions / wavelen - llama3LowFreqFactor) /
+            (llama3HighFreqFactor - llama3LowFreqFactor);
         inv[i] = (1 - smooth) * inv[i] / ropeFactor + smooth * inv[i];
       }
     }

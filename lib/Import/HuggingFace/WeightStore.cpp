@@ -197,7 +197,8 @@ WeightStore::openDirectory(llvm::StringRef dir) {
   if (!index)
     return err(indexPath + ": not JSON: " + llvm::toString(index.takeError()));
   const llvm::json::Object *root = index->getAsObject();
-  const llvm::json::Object *map = root ? root->getObject("weight_map") : nullptr;
+  const llvm::json::Object *map =
+      root ? root->getObject("weight_map") : nullptr;
   if (!map)
     return err(indexPath + ": field 'weight_map' is missing or not an object");
   // Shards in a deterministic order, each opened once.
@@ -277,8 +278,8 @@ WeightStore::openManifest(llvm::StringRef path) {
     if (!offset || *offset < 0)
       return err(where + ": field 'offset' must be a non-negative integer");
     if (!size || *size != bytes)
-      return err(where + ": field 'size' must be " + Twine(bytes) +
-                 " (dtype " + weightDTypeName(info.dtype) + ", shape " +
+      return err(where + ": field 'size' must be " + Twine(bytes) + " (dtype " +
+                 weightDTypeName(info.dtype) + ", shape " +
                  shapeToString(info.shape) + ")");
     info.offset = *offset;
     info.size = *size;
@@ -307,13 +308,12 @@ std::vector<const WeightInfo *> WeightStore::all() const {
 std::string WeightStore::manifestJson() const {
   llvm::json::Array tensors;
   for (const WeightInfo *w : all())
-    tensors.push_back(llvm::json::Object{
-        {"name", w->name},
-        {"dtype", weightDTypeName(w->dtype)},
-        {"shape", llvm::json::Array(w->shape)},
-        {"file", w->file},
-        {"offset", w->offset},
-        {"size", w->size}});
+    tensors.push_back(llvm::json::Object{{"name", w->name},
+                                         {"dtype", weightDTypeName(w->dtype)},
+                                         {"shape", llvm::json::Array(w->shape)},
+                                         {"file", w->file},
+                                         {"offset", w->offset},
+                                         {"size", w->size}});
   llvm::json::Object root{{"format", "tessera-weight-manifest"},
                           {"tensors", std::move(tensors)}};
   std::string out;

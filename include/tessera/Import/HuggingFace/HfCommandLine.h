@@ -27,8 +27,8 @@ bool isHfInput(llvm::StringRef input);
 
 /// Imports `dir` with the options given on the command line; prints the
 /// cost summary when --cost-summary is set. Null after an error.
-mlir::OwningOpRef<mlir::ModuleOp> importHfFromCommandLine(
-    llvm::StringRef dir, mlir::MLIRContext *context);
+mlir::OwningOpRef<mlir::ModuleOp>
+importHfFromCommandLine(llvm::StringRef dir, mlir::MLIRContext *context);
 
 /// Whether --generate was given.
 bool generateRequested();

@@ -1,4 +1,5 @@
-//===- WeightStore.h - Safetensors checkpoints and weight manifests -*- C++ -*-===//
+//===- WeightStore.h - Safetensors checkpoints and weight manifests -*- C++
+//-*-===//
 //
 // The weights of a Hugging Face model directory: one `model.safetensors`, or
 // shards listed by `model.safetensors.index.json`. Every file is mmapped and
