@@ -1,5 +1,6 @@
 //===- Program.cpp - Program helpers and whole-program verification -------===//
 #include "tessera/Binary/Program.h"
+#include "tessera/Support/FileIO.h"
 
 #include <set>
 #include <sstream>
@@ -49,6 +50,35 @@ std::string Program::describeInstr(const TargetDesc &t, uint32_t stream,
 void setTarget(Program &p, const TargetDesc &t) {
   p.targetName = t.name;
   p.targetHash = t.hash;
+  p.targetJson = target::isUnmodifiedPreset(t) ? "" : t.canonicalJson;
+}
+
+bool resolveProgramTarget(const Program &p, const std::string &programPath,
+                          const std::string &override, TargetDesc &out,
+                          std::string &error) {
+  if (!override.empty())
+    return target::loadTarget(override, out, error);
+  if (!p.targetJson.empty()) {
+    if (!target::parseTarget(p.targetJson, out, error)) {
+      error = "the program's embedded target description: " + error;
+      return false;
+    }
+    return true;
+  }
+  size_t slash = programPath.find_last_of('/');
+  std::string beside =
+      (slash == std::string::npos ? std::string()
+                                  : programPath.substr(0, slash + 1)) +
+      p.targetName + ".json";
+  if (isRegularFile(beside))
+    return target::loadTargetFile(beside, out, error);
+  if (target::loadPreset(p.targetName, out, error))
+    return true;
+  error = "the program was built for target '" + p.targetName +
+          "', which is not a preset, not embedded in the program and not "
+          "beside it as " +
+          beside + " (give --target=FILE.json)";
+  return false;
 }
 
 bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {

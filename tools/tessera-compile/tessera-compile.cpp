@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Import/OnnxImporter.h"
+#include "tessera/Support/BoundedInputFile.h"
 
 #include "Graph/IR/GraphDialect.h"
 #include "Isa/IR/IsaDialect.h"
@@ -139,7 +140,7 @@ int main(int argc, char **argv) {
       module = importOnnxFile(inputFile, &context, options);
     } else {
       std::string error;
-      auto file = openInputFile(inputFile, &error);
+      auto file = tessera::openBoundedInputFile(inputFile, &error);
       if (!file)
         return fail(error);
       sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
@@ -192,12 +193,10 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  std::string error;
-  auto output = openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
+  std::string text;
   {
     TimingScope printTiming = timing.nest("Output");
+    llvm::raw_string_ostream os(text);
     OpPrintingFlags flags;
     // A local scope prints the module without its dialect_resources
     // section, so the weights are never read.
@@ -205,12 +204,20 @@ int main(int argc, char **argv) {
       flags.useLocalScope();
     if (emit == EmitStage::Asm) {
       for (Operation &op : module->getBody()->getOperations())
-        op.print(output->os(), flags);
+        op.print(os, flags);
     } else {
-      module->print(output->os(), flags);
+      module->print(os, flags);
     }
-    output->os() << "\n";
+    os << "\n";
   }
-  output->keep();
+  if (outputFile == "-") {
+    llvm::outs() << text;
+    return 0;
+  }
+  // Written beside the destination and renamed into place: a failure never
+  // leaves a partial file or clobbers an earlier one.
+  std::string error;
+  if (!writeFileAtomically(outputFile, text, error))
+    return fail(error);
   return 0;
 }

@@ -1,12 +1,14 @@
 //===- OnnxTensor.cpp - ONNX TensorProto <-> host tensors -----------------===//
 
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Support/FileIO.h"
 
 #include "onnx/onnx_pb.h"
 
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace tessera {
 
@@ -116,6 +118,12 @@ static bool readExternal(const TensorProto &proto, const std::string &baseDir,
     return false;
   }
   std::string path = baseDir.empty() ? location : baseDir + "/" + location;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    error = "external data file '" + path + "' of tensor '" + proto.name() +
+            "' is not a regular file";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open external data file '" + path + "' of tensor '" +
@@ -241,14 +249,10 @@ bool tensorFromProto(const TensorProto &proto, const std::string &baseDir,
 
 bool readTensorProtoFile(const std::string &path, Tensor &out,
                          std::string &name, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "': " + std::strerror(errno);
+  std::string bytes;
+  if (!readFileBounded(path, kMaxTensorProtoBytes, "TensorProto (.pb) file",
+                       bytes, error))
     return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string bytes = ss.str();
   TensorProto proto;
   if (!proto.ParseFromString(bytes)) {
     error = path + ": not a valid ONNX TensorProto (protobuf parse failed; " +
