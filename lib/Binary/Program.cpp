@@ -158,14 +158,28 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       }
     }
   }
+  // Sizes and addresses come from the file: compare without overflow.
+  auto fits = [&](uint64_t addr, uint64_t size) {
+    return size <= p.gmBytes && addr <= p.gmBytes - size;
+  };
   for (const IoEntry &e : p.io) {
-    if (e.gmAddr + (uint64_t)e.byteSize() > p.gmBytes) {
+    uint64_t bytes = dtypeByteSize(e.dtype);
+    for (int64_t d : e.shape) {
+      if (d < 0 || (d > 0 && bytes > p.gmBytes / (uint64_t)d)) {
+        error = "I/O '" + e.name + "' of shape " + shapeToString(e.shape) +
+                " is larger than the program's " + std::to_string(p.gmBytes) +
+                " bytes of GM";
+        return false;
+      }
+      bytes *= (uint64_t)d;
+    }
+    if (!fits(e.gmAddr, bytes)) {
       error = "I/O '" + e.name + "' lies beyond the program's GM";
       return false;
     }
   }
   for (const ConstBlob &c : p.consts) {
-    if (c.gmAddr + c.size > p.gmBytes) {
+    if (!fits(c.gmAddr, c.size)) {
       error = "constant '" + c.name + "' lies beyond the program's GM";
       return false;
     }

@@ -195,12 +195,22 @@ bool tensorFromProto(const TensorProto &proto, const std::string &baseDir,
   }
   // Typed fields: f16/bf16/int8..int32/uint8/uint16/bool live in int32_data
   // (half types as raw bit patterns), uint32/uint64 in uint64_data.
-  Tensor t(*dtype, shape);
   auto sizeError = [&](int64_t have) {
     error = "tensor '" + proto.name() + "' of shape " + shapeToString(shape) +
             " has " + std::to_string(have) + " values";
     return false;
   };
+  // The value count is checked before the tensor is allocated: the dims
+  // alone may ask for terabytes.
+  int64_t have = *dtype == DType::F32   ? proto.float_data_size()
+                 : *dtype == DType::F64 ? proto.double_data_size()
+                 : *dtype == DType::I64 ? proto.int64_data_size()
+                 : *dtype == DType::U32 || *dtype == DType::U64
+                     ? proto.uint64_data_size()
+                     : proto.int32_data_size();
+  if (have != count)
+    return sizeError(have);
+  Tensor t(*dtype, shape);
   switch (*dtype) {
   case DType::F32:
     if (proto.float_data_size() != count)
