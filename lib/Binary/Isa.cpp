@@ -565,11 +565,13 @@ struct Checker {
         last += (unsigned __int128)(tl.shape[d] - 1) * tl.strides[d];
       span = (last + 1) * tl.elemBytes();
     }
-    if ((unsigned __int128)tl.offset + span > sd.bytes)
-      return fail(opnd(i) + ": tile ends beyond the " +
-                  std::to_string(sd.bytes) + "-byte " +
-                  target::spaceName(tl.space) + " (offset " +
-                  std::to_string(tl.offset) + ")");
+    unsigned __int128 end = (unsigned __int128)tl.offset + span;
+    if (end > sd.bytes)
+      return fail(opnd(i) + ": tile ends at byte " +
+                  (end >> 64 ? std::string("2^64 or more")
+                             : std::to_string((uint64_t)end)) +
+                  ", beyond the " + std::to_string(sd.bytes) + "-byte " +
+                  target::spaceName(tl.space));
     return true;
   }
 

@@ -443,12 +443,13 @@ int main(int argc, char **argv) {
     std::optional<DType> want = graph::toDType(type.getElementType());
     if (!want || it->second.dtype() != *want ||
         it->second.shape() !=
-            Shape(type.getShape().begin(), type.getShape().end()))
-      return fail(
-          givenFile[name] + ": input '" + name + "' is " +
-          it->second.describe() + " but the model expects " +
-          (want ? std::string(dtypeName(*want)) : "?") + " " +
-          shapeToString(Shape(type.getShape().begin(), type.getShape().end())));
+            Shape(type.getShape().begin(), type.getShape().end())) {
+      std::string expected;
+      llvm::raw_string_ostream(expected) << type;
+      return fail(givenFile[name] + ": input '" + name + "' is " +
+                  it->second.describe() + " but the model expects '" +
+                  expected + "'");
+    }
     inputs.push_back(it->second);
   }
 
