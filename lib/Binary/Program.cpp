@@ -163,9 +163,19 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
     return size <= p.gmBytes && addr <= p.gmBytes - size;
   };
   for (const IoEntry &e : p.io) {
-    uint64_t bytes = dtypeByteSize(e.dtype);
+    bool empty = false;
     for (int64_t d : e.shape) {
-      if (d < 0 || (d > 0 && bytes > p.gmBytes / (uint64_t)d)) {
+      if (d < 0) {
+        error = "I/O '" + e.name + "' has a negative dimension";
+        return false;
+      }
+      empty = empty || d == 0;
+    }
+    uint64_t bytes = empty ? 0 : dtypeByteSize(e.dtype);
+    for (int64_t d : e.shape) {
+      if (empty)
+        break;
+      if (bytes > p.gmBytes / (uint64_t)d) {
         error = "I/O '" + e.name + "' of shape " + shapeToString(e.shape) +
                 " is larger than the program's " + std::to_string(p.gmBytes) +
                 " bytes of GM";

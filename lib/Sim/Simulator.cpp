@@ -395,6 +395,23 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
                 std::to_string(opts.maxHostGmBytes) +
                 " (run with --no-functional for timing only)");
   if (opts.functional) {
+    // Every stream's local memories are host memory too: a target with huge
+    // local spaces times many cores is an error with the numbers, not an
+    // out-of-memory kill.
+    uint64_t host = prog.gmBytes + (t.space(Space::L2).present
+                                        ? t.space(Space::L2).bytes
+                                        : 0);
+    for (const bin::CoreStream &cs : prog.streams)
+      if (cs.coreType != bin::kAiCpuCoreType &&
+          cs.coreType < t.coreTypes.size())
+        for (Space s : t.coreTypes[cs.coreType].spaces)
+          host += t.space(s).bytes;
+    if (host > opts.maxHostGmBytes)
+      return fail("simulating this program needs " + std::to_string(host) +
+                  " bytes of host memory (GM, L2 and every running core's "
+                  "local memories), more than the simulator's limit of " +
+                  std::to_string(opts.maxHostGmBytes) +
+                  " (run with --no-functional for timing only)");
     gm.assign(prog.gmBytes, 0);
     if (t.space(Space::L2).present)
       l2mem.assign(t.space(Space::L2).bytes, 0);

@@ -287,6 +287,26 @@ TEST(Simulator, InputDTypeMustMatchTheProgram) {
   EXPECT_TRUE(ok.run(p, inputs, outputs, st, error)) << error;
 }
 
+TEST(Simulator, HostMemoryIsBoundedBeforeAllocation) {
+  const target::TargetDesc &dc = preset("dc");
+  bin::Program p = copyProgram(dc);
+  std::map<std::string, Tensor> inputs, outputs;
+  for (const bin::IoEntry &e : p.io)
+    if (!e.isOutput)
+      inputs[e.name] = Tensor(e.dtype, e.shape);
+  sim::SimOptions small;
+  small.maxHostGmBytes = 64 << 10; // less than one UB
+  sim::Simulator s(dc, small);
+  sim::Stats st;
+  std::string error;
+  EXPECT_FALSE(s.run(p, inputs, outputs, st, error));
+  EXPECT_NE(error.find("bytes of host memory (GM, L2 and every running "
+                       "core's local memories), more than the simulator's "
+                       "limit of 65536"),
+            std::string::npos)
+      << error;
+}
+
 TEST(OnnxChecks, ShortInitializerDataIsCaughtBeforeShapeInference) {
   onnx::TensorProto t;
   t.set_name("starts");
