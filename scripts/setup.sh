@@ -11,6 +11,7 @@ PACKAGES=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libgtest-dev pybind11-dev
   python3 python3-onnx python3-numpy python3-torch
+  clang-22 libclang-rt-22-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

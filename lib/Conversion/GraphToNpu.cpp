@@ -33,6 +33,62 @@ static bool isSplatConstant(Value v) {
   return a && a.isSplat();
 }
 
+/// Constant gather/scatter indices are checked at compile time: the NPU
+/// kernels do not bounds-check them, and an index outside the data would
+/// read or write GM the tensor does not own.
+static LogicalResult checkConstantIndices(Operation *op,
+                                          const std::string &node) {
+  auto shapeOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
+  auto constantOf = [](Value v) -> std::optional<Tensor> {
+    auto c = v.getDefiningOp<graph::ConstantOp>();
+    if (!c)
+      return std::nullopt;
+    FailureOr<Tensor> t = graph::elementsToTensor(c.getValue());
+    return succeeded(t) ? std::optional<Tensor>(std::move(*t)) : std::nullopt;
+  };
+  Value data, indices;
+  int64_t axis = 0;
+  bool nd = false;
+  if (auto g = dyn_cast<graph::GatherOp>(op)) {
+    data = g.getInput(), indices = g.getIndices(), axis = (int64_t)g.getAxis();
+  } else if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {
+    data = g.getInput(), indices = g.getIndices(), axis = (int64_t)g.getAxis();
+  } else if (auto s = dyn_cast<graph::ScatterElementsOp>(op)) {
+    data = s.getData(), indices = s.getIndices(), axis = (int64_t)s.getAxis();
+  } else if (auto g = dyn_cast<graph::GatherNDOp>(op)) {
+    if (g.getBatchDims() != 0)
+      return success(); // batched: the golden evaluator checks at run time
+    data = g.getData(), indices = g.getIndices(), nd = true;
+  } else if (auto s = dyn_cast<graph::ScatterNDOp>(op)) {
+    data = s.getData(), indices = s.getIndices(), nd = true;
+  } else {
+    return success();
+  }
+  std::optional<Tensor> idx = constantOf(indices);
+  if (!idx || idx->numElements() == 0)
+    return success();
+  ArrayRef<int64_t> dataShape = shapeOf(data);
+  int64_t rank = (int64_t)dataShape.size();
+  int64_t tuple = nd ? (idx->rank() ? idx->shape().back() : 0) : 1;
+  if (!nd && axis < 0)
+    axis += rank;
+  if (tuple <= 0 || (nd && tuple > rank) || (!nd && (axis < 0 || axis >= rank)))
+    return success(); // malformed shapes are the verifier's to report
+  for (int64_t i = 0; i < idx->numElements(); ++i) {
+    int64_t d = nd ? dataShape[i % tuple] : dataShape[axis];
+    int64_t v = idx->getI(i);
+    if (v < -d || v >= d)
+      return op->emitError("node '")
+             << node << "' (" << op->getName() << "): constant index " << v
+             << " (element " << i << " of the indices) is out of range for "
+             << (nd ? "dimension " : "axis ") << (nd ? i % tuple : axis)
+             << " of size " << d;
+  }
+  return success();
+}
+
 namespace {
 
 struct GraphToNpuPass
@@ -165,6 +221,8 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
                                   "lowers graph dialect functions";
     }
     std::string name = nodeName(&op);
+    if (failed(checkConstantIndices(&op, name)))
+      return failure();
     npu::Engine engine;
     std::string why;
     if (!engineFor(&op, engine, why, aicpuAvailable))

@@ -1,5 +1,6 @@
 //===- Compile.cpp - Load a model, run the pipeline, get a program --------===//
 #include "tessera/Pipeline/Compile.h"
+#include "tessera/Support/BoundedInputFile.h"
 
 #include "Isa/IR/IsaConversion.h"
 #include "Isa/IR/IsaDialect.h"
@@ -24,7 +25,7 @@ OwningOpRef<ModuleOp> loadModelFile(StringRef path, MLIRContext &context,
   if (path.ends_with(".onnx"))
     return importOnnxFile(path.str(), &context, importOptions);
   std::string error;
-  auto file = openInputFile(path, &error);
+  auto file = tessera::openBoundedInputFile(path, &error);
   if (!file) {
     emitError(UnknownLoc::get(&context)) << error;
     return nullptr;

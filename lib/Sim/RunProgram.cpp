@@ -5,6 +5,7 @@
 #include "tessera/Sim/RunProgram.h"
 
 #include "tessera/Sim/Simulator.h"
+#include "tessera/Support/FileIO.h"
 #include "tessera/Support/Npy.h"
 
 #include <algorithm>
@@ -25,10 +26,8 @@ int runProgramMain(const RunNpuOptions &o) {
   if (!bin::readProgramFile(o.programPath, prog, err))
     return die(err);
   target::TargetDesc t;
-  std::string targetName =
-      o.targetOverride.empty() ? prog.targetName : o.targetOverride;
-  if (!target::loadTarget(targetName, t, err))
-    return die(err);
+  if (!bin::resolveProgramTarget(prog, o.programPath, o.targetOverride, t, err))
+    return die(o.programPath + ": " + err);
   if (!bin::verifyProgram(prog, t, err))
     return die(o.programPath + ": " + err);
 
@@ -54,6 +53,9 @@ int runProgramMain(const RunNpuOptions &o) {
   if (!sim.run(prog, inputs, outputs, stats, err))
     return die(o.programPath + ": " + err);
 
+  // Every output file is replaced together, and only after the whole run
+  // succeeded (tessera/Support/FileIO.h).
+  AtomicFileSet files;
   if (!o.outputDir.empty() && o.functional) {
     ::mkdir(o.outputDir.c_str(), 0777);
     for (const auto &kv : outputs) {
@@ -61,22 +63,20 @@ int runProgramMain(const RunNpuOptions &o) {
       // not escape the directory.
       std::string file = kv.first;
       std::replace(file.begin(), file.end(), '/', '_');
-      if (!writeNpyFile(o.outputDir + "/" + file + ".npy", kv.second, err))
+      if (!files.add(o.outputDir + "/" + file + ".npy", serializeNpy(kv.second),
+                     err))
         return die(err);
     }
   }
+  if (!o.statsJson.empty() &&
+      !files.add(o.statsJson, stats.toJson() + "\n", err))
+    return die(err);
+  if (!o.tracePath.empty() && !files.add(o.tracePath, sim.traceJson(prog), err))
+    return die(err);
+  if (!files.commit(err))
+    return die(err);
   if (o.stats)
     std::printf("%s", stats.toText().c_str());
-  if (!o.statsJson.empty()) {
-    std::ofstream f(o.statsJson);
-    if (!(f << stats.toJson() << "\n"))
-      return die(o.statsJson + ": cannot write");
-  }
-  if (!o.tracePath.empty()) {
-    std::ofstream f(o.tracePath);
-    if (!(f << sim.traceJson(prog)))
-      return die(o.tracePath + ": cannot write");
-  }
   return 0;
 }
 

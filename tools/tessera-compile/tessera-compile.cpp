@@ -12,6 +12,7 @@
 
 #include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Pipeline/Compile.h"
+#include "tessera/Support/FileIO.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -157,10 +158,7 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  std::string error;
-  auto output = openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
+  std::string text;
   {
     TimingScope printTiming = timing.nest("Output");
     OpPrintingFlags flags;
@@ -168,8 +166,17 @@ int main(int argc, char **argv) {
     // section, so the weights are never read.
     if (noWeights)
       flags.useLocalScope();
-    pipeline::printModule(*module, output->os(), flags, emit == EmitStage::Asm);
+    llvm::raw_string_ostream os(text);
+    pipeline::printModule(*module, os, flags, emit == EmitStage::Asm);
   }
-  output->keep();
+  if (outputFile == "-") {
+    llvm::outs() << text;
+    return 0;
+  }
+  // Written beside the destination and renamed into place: a failure never
+  // leaves a partial file or clobbers an earlier one.
+  std::string error;
+  if (!writeFileAtomically(outputFile, text, error))
+    return fail(error);
   return 0;
 }

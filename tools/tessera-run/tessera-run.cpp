@@ -14,8 +14,10 @@
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Pipeline/Compile.h"
+#include "tessera/Support/FileIO.h"
 #include "tessera/Sim/RunProgram.h"
 #include "tessera/Sim/Simulator.h"
+#include "tessera/Support/BoundedInputFile.h"
 #include "tessera/Support/Compare.h"
 #include "tessera/Support/Npy.h"
 
@@ -135,10 +137,8 @@ static int runCheck() {
   if (!bin::readProgramFile(inputFile, prog, error))
     return fail(error);
   target::TargetDesc t;
-  if (!target::loadTarget(targetOverride.empty() ? prog.targetName
-                                                 : targetOverride.getValue(),
-                          t, error))
-    return fail(error);
+  if (!bin::resolveProgramTarget(prog, inputFile, targetOverride, t, error))
+    return fail(inputFile + ": " + error);
   if (!bin::verifyProgram(prog, t, error))
     return fail(inputFile + ": " + error);
   if (prog.source.empty())
@@ -182,13 +182,9 @@ static int runCheck() {
   report.printComparisons(llvm::outs());
   if (stats)
     llvm::outs() << report.stats.toText();
-  if (!statsJson.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream f(statsJson, ec);
-    if (ec)
-      return fail(statsJson + ": " + ec.message());
-    f << report.stats.toJson() << "\n";
-  }
+  if (!statsJson.empty() &&
+      !writeFileAtomically(statsJson, report.stats.toJson() + "\n", error))
+    return fail(error);
   report.printVerdict(llvm::outs());
   return report.passed() ? 0 : 1;
 }
@@ -264,7 +260,7 @@ int main(int argc, char **argv) {
       return fail(inputFile + ": " + error);
     names = getArgumentNames(f);
   } else {
-    auto file = openInputFile(inputFile, &error);
+    auto file = tessera::openBoundedInputFile(inputFile, &error);
     if (!file)
       return fail(error);
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
@@ -278,6 +274,7 @@ int main(int argc, char **argv) {
   }
 
   std::map<std::string, Tensor> given;
+  std::map<std::string, std::string> givenFile; // input name -> its file
   size_t nextPositional = 0;
   for (const std::string &spec : inputSpecs) {
     std::string name, path = spec;
@@ -301,6 +298,7 @@ int main(int argc, char **argv) {
       return fail("the model has no input named '" + name + "'");
     }
     given[name] = std::move(t);
+    givenFile[name] = path;
   }
 
   if (isOnnx) {
@@ -327,6 +325,19 @@ int main(int argc, char **argv) {
     if (it == given.end())
       return fail("missing input '" + name + "' (give --input " + name +
                   "=FILE.npy)");
+    // A mismatch is the input file's fault: name it.
+    auto type =
+        cast<RankedTensorType>(func.getArgument(inputs.size()).getType());
+    std::optional<DType> want = graph::toDType(type.getElementType());
+    if (!want || it->second.dtype() != *want ||
+        it->second.shape() !=
+            Shape(type.getShape().begin(), type.getShape().end())) {
+      std::string expected;
+      llvm::raw_string_ostream(expected) << type;
+      return fail(givenFile[name] + ": input '" + name + "' is " +
+                  it->second.describe() + " but the model expects '" +
+                  expected + "'");
+    }
     inputs.push_back(it->second);
   }
 
@@ -336,16 +347,21 @@ int main(int argc, char **argv) {
   if (auto ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
   std::vector<std::string> resultNames = getResultNames(func);
+  // All outputs are replaced together once every one is written.
+  AtomicFileSet files;
   for (auto [name, tensor] : llvm::zip(resultNames, *outputs)) {
     SmallString<256> path(outputDir.getValue());
     // Output names may contain '/', which must not escape the directory.
     std::string fileName = name;
     std::replace(fileName.begin(), fileName.end(), '/', '_');
     llvm::sys::path::append(path, fileName + ".npy");
-    if (!writeNpyFile(std::string(path), tensor, error))
+    if (!files.add(std::string(path), serializeNpy(tensor), error))
       return fail(error);
-    if (!quiet)
-      printSummary(name, tensor);
   }
+  if (!files.commit(error))
+    return fail(error);
+  if (!quiet)
+    for (auto [name, tensor] : llvm::zip(resultNames, *outputs))
+      printSummary(name, tensor);
   return 0;
 }

@@ -9,7 +9,9 @@
 
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Support/FileIO.h"
 
+#include "ModelChecks.h"
 #include "NodeImporter.h"
 
 #include "onnx/checker.h"
@@ -659,6 +661,13 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
   }
   if (failed(checkDivisorAttributes(model.graph(), loc)))
     return nullptr;
+  // Shape inference reads initializer data and axes without checking them.
+  std::string checkError;
+  if (!onnx_import::checkInlineTensors(model, checkError) ||
+      !onnx_import::checkNormalizationAxes(model, checkError)) {
+    emitError(loc) << checkError;
+    return nullptr;
+  }
   try {
     onnx::ShapeInferenceOptions siOptions(/*check_type=*/false,
                                           /*strict_mode=*/0);
@@ -718,21 +727,13 @@ OwningOpRef<ModuleOp> importOnnxBytes(const std::string &bytes,
 
 bool listOnnxInputs(const std::string &path, std::vector<std::string> &names,
                     std::string &error) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    error = "cannot read '" + path + "': " + buffer.getError().message();
+  std::string bytes;
+  if (!readFileBounded(path, kMaxModelFileBytes, "protobuf ONNX model", bytes,
+                       error))
     return false;
-  }
-  if ((*buffer)->getBufferSize() > (size_t)INT_MAX) {
-    error = path + ": protobuf files over 2 GiB cannot be parsed; store the "
-                   "weights as external data";
-    return false;
-  }
   onnx::ModelProto model;
   google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      (int)(*buffer)->getBufferSize());
+      reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
   stream.SetTotalBytesLimit(INT_MAX);
   if (!model.ParseFromCodedStream(&stream)) {
     error = path + ": not a valid ONNX model";
@@ -752,19 +753,18 @@ OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
                                      MLIRContext *context,
                                      const OnnxImportOptions &options) {
   registerImportDialects(*context);
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    emitError(FileLineColLoc::get(context, path, 0, 0))
-        << "cannot read '" << path << "': " << buffer.getError().message();
+  auto bytes = std::make_unique<std::string>();
+  std::string error;
+  if (!readFileBounded(path, kMaxModelFileBytes,
+                       "protobuf ONNX model (store weights as external data)",
+                       *bytes, error)) {
+    emitError(FileLineColLoc::get(context, path, 0, 0)) << error;
     return nullptr;
   }
-  std::unique_ptr<llvm::MemoryBuffer> file = std::move(*buffer);
   StringRef dir = llvm::sys::path::parent_path(path);
-  StringRef bytes = file->getBuffer();
   return importFromBuffer(
-      bytes, path, dir.empty() ? "." : dir.str(), context, options,
-      [&] { file.reset(); }, path);
+      *bytes, path, dir.empty() ? "." : dir.str(), context, options,
+      [&] { bytes.reset(); }, path);
 }
 
 } // namespace tessera
