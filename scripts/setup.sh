@@ -11,11 +11,15 @@ PACKAGES=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libgtest-dev pybind11-dev
   python3 python3-onnx python3-numpy python3-torch
+  nodejs
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The model zoo test fetches its models and ONNX Runtime with npm (some
+# nodejs builds bundle it, Debian's does not).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing: ${missing[*]}"
   SUDO=""

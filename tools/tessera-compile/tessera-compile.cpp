@@ -88,6 +88,11 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape for a dynamic model input: NAME=1x128"),
                 cl::cat(category));
+static cl::list<std::string> bindings(
+    "bind",
+    cl::desc("Fix an input's value at compile time: NAME=FILE (.npy or ONNX "
+             "TensorProto .pb); it leaves the program's inputs"),
+    cl::cat(category));
 static cl::opt<bool> noWeights(
     "no-weights",
     cl::desc("Print IR without the weights' resource section (large models: "
@@ -135,6 +140,11 @@ int main(int argc, char **argv) {
         std::string error;
         if (!parseInputShapeSpec(spec, options, error))
           return fail("--input-shape: " + error);
+      }
+      for (const std::string &spec : bindings) {
+        std::string error;
+        if (!parseBindSpec(spec, options, error))
+          return fail("--bind: " + error);
       }
       module = importOnnxFile(inputFile, &context, options);
     } else {

@@ -161,12 +161,32 @@ static int runCheck() {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module;
+  // Inputs given by name; one the program does not take was bound at
+  // compile time (tessera-compile --bind) and specializes the source model
+  // the same way here.
+  std::map<std::string, Tensor> given;
+  for (const std::string &spec : inputSpecs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos)
+      return fail("--check expects --input NAME=FILE");
+    Tensor tensor;
+    std::string protoName;
+    if (!loadTensor(spec.substr(eq + 1), tensor, protoName, error))
+      return fail(error);
+    given[spec.substr(0, eq)] = std::move(tensor);
+  }
   if (StringRef(prog.source).ends_with(".onnx")) {
     OnnxImportOptions options;
     options.runChecker = !skipChecker;
+    // The program's I/O table fixes the dimensions that were dynamic in the
+    // source model (tessera-compile --input-shape).
+    for (const bin::IoEntry &e : prog.io)
+      if (!e.isOutput)
+        options.inputShapes[e.name] = e.shape;
     for (const std::string &spec : inputShapes)
       if (!parseInputShapeSpec(spec, options, error))
         return fail("--input-shape: " + error);
+    options.inputValues = given;
     module = importOnnxFile(prog.source, &context, options);
   } else {
     auto file = openInputFile(prog.source, &error);
@@ -182,17 +202,6 @@ static int runCheck() {
     return fail(prog.source + ": " + error);
 
   // Inputs: given ones by name, the rest seeded random in the model dtype.
-  std::map<std::string, Tensor> given;
-  for (const std::string &spec : inputSpecs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos)
-      return fail("--check expects --input NAME=FILE");
-    Tensor tensor;
-    std::string protoName;
-    if (!loadTensor(spec.substr(eq + 1), tensor, protoName, error))
-      return fail(error);
-    given[spec.substr(0, eq)] = std::move(tensor);
-  }
   std::vector<std::string> argNames = getArgumentNames(func);
   std::vector<Tensor> goldenInputs;
   std::map<std::string, Tensor> simInputs;
@@ -350,7 +359,25 @@ int main(int argc, char **argv) {
   if (StringRef(inputFile).ends_with(".npu")) {
     sim::RunNpuOptions opts;
     opts.programPath = inputFile;
-    opts.inputs.assign(inputSpecs.begin(), inputSpecs.end());
+    for (const std::string &spec : inputSpecs) {
+      size_t eq = spec.find('=');
+      std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
+      if (!StringRef(path).ends_with(".pb")) {
+        opts.inputs.push_back(spec);
+        continue;
+      }
+      // ONNX TensorProto inputs, as on the golden path; FILE alone binds by
+      // the name the proto records.
+      Tensor t;
+      std::string protoName, error;
+      if (!readTensorProtoFile(path, t, protoName, error))
+        return fail(error);
+      std::string name = eq == std::string::npos ? protoName : spec.substr(0, eq);
+      if (name.empty())
+        return fail(path + ": the tensor has no name; give --input NAME=" +
+                    path);
+      opts.inputTensors[name] = std::move(t);
+    }
     opts.outputDir = outputDir;
     opts.stats = stats;
     opts.statsJson = statsJson;
@@ -423,8 +450,11 @@ int main(int argc, char **argv) {
       if (!parseInputShapeSpec(spec, options, error))
         return fail("--input-shape: " + error);
     // Inputs a node needs as constants (shapes, axes, ...) are specialized
-    // to the values given here.
+    // to the values given here, and a given array fixes the dynamic
+    // dimensions of its input.
     options.inputValues = given;
+    for (const auto &[name, t] : given)
+      options.inputShapes.emplace(name, t.shape());
     module = importOnnxFile(inputFile, &context, options);
     if (!module)
       return 1;
