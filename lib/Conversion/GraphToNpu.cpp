@@ -621,9 +621,17 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     if (computeOps != 1)
       return false;
     // Matmuls with a Gemm bias apply the bias after FIX: keep them apart.
-    for (Operation &o : p.getBody().front())
+    // Convolutions and other matrix-engine NN ops lower through their own
+    // kernel sequence (im2col into scratch, matmul, bias) with no epilogue
+    // slot, and merging would drop their scratch buffers.
+    if (p.getScratch())
+      return false;
+    for (Operation &o : p.getBody().front()) {
       if (auto g = dyn_cast<graph::GemmOp>(&o); g && g.getC())
         return false;
+      if (isNNOp(&o))
+        return false;
+    }
     merge(p, c, false, npu::Engine::matrix);
     return true;
   }

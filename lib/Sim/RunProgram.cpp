@@ -31,7 +31,7 @@ int runProgramMain(const RunNpuOptions &o) {
   if (!bin::verifyProgram(prog, t, err))
     return die(o.programPath + ": " + err);
 
-  std::map<std::string, Tensor> inputs;
+  std::map<std::string, Tensor> inputs = o.inputTensors;
   for (const std::string &spec : o.inputs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0)

@@ -55,6 +55,11 @@ static cl::opt<EmitStage> emit(
 // --target, --precision, --no-fold, --no-fuse, --no-l2-prefetch, --probes:
 // the pipeline's own options (tessera/Pipeline/PipelineOptions.def).
 static pipeline::PipelineOptions pipelineOptions;
+static cl::list<std::string> bindings(
+    "bind",
+    cl::desc("Fix an input's value at compile time: NAME=FILE (.npy or ONNX "
+             "TensorProto .pb); it leaves the program's inputs"),
+    cl::cat(category));
 static cl::opt<std::string> weightsFile(
     "weights",
     cl::desc("Write constants of at least 4 KiB to this file beside the "
@@ -113,6 +118,11 @@ int main(int argc, char **argv) {
       std::string error;
       if (!parseInputShapeSpec(spec, importOptions, error))
         return fail("--input-shape: " + error);
+    }
+    for (const std::string &spec : bindings) {
+      std::string error;
+      if (!parseBindSpec(spec, importOptions, error))
+        return fail("--bind: " + error);
     }
     // A Hugging Face model directory (or a config with --manifest) goes
     // through its own importer; everything else by file type.

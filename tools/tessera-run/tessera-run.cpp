@@ -149,19 +149,9 @@ static int runCheck() {
   registerImportDialects(context);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OnnxImportOptions options;
-  options.runChecker = !skipChecker;
-  for (const std::string &spec : inputShapes)
-    if (!parseInputShapeSpec(spec, options, error))
-      return fail("--input-shape: " + error);
-  OwningOpRef<ModuleOp> module =
-      pipeline::loadModelFile(prog.source, context, sourceMgr, options);
-  if (!module)
-    return fail("cannot load the source model " + prog.source);
-  func::FuncOp func = findEntryFunction(*module, error);
-  if (!func)
-    return fail(prog.source + ": " + error);
-
+  // Inputs given by name; one the program does not take was bound at
+  // compile time (tessera-compile --bind) and specializes the source model
+  // the same way here.
   std::map<std::string, Tensor> given;
   for (const std::string &spec : inputSpecs) {
     size_t eq = spec.find('=');
@@ -173,6 +163,25 @@ static int runCheck() {
       return fail(error);
     given[spec.substr(0, eq)] = std::move(tensor);
   }
+  OnnxImportOptions options;
+  options.runChecker = !skipChecker;
+  // The program's I/O table fixes the dimensions that were dynamic in the
+  // source model (tessera-compile --input-shape).
+  for (const bin::IoEntry &e : prog.io)
+    if (!e.isOutput)
+      options.inputShapes[e.name] = e.shape;
+  for (const std::string &spec : inputShapes)
+    if (!parseInputShapeSpec(spec, options, error))
+      return fail("--input-shape: " + error);
+  options.inputValues = given;
+  OwningOpRef<ModuleOp> module =
+      pipeline::loadModelFile(prog.source, context, sourceMgr, options);
+  if (!module)
+    return fail("cannot load the source model " + prog.source);
+  func::FuncOp func = findEntryFunction(*module, error);
+  if (!func)
+    return fail(prog.source + ": " + error);
+
   check::CheckOptions co;
   co.checkAll = checkAll;
   co.warmL2 = warmL2;
@@ -225,7 +234,26 @@ int main(int argc, char **argv) {
   if (StringRef(inputFile).ends_with(".npu")) {
     sim::RunNpuOptions opts;
     opts.programPath = inputFile;
-    opts.inputs.assign(inputSpecs.begin(), inputSpecs.end());
+    for (const std::string &spec : inputSpecs) {
+      size_t eq = spec.find('=');
+      std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
+      if (!StringRef(path).ends_with(".pb")) {
+        opts.inputs.push_back(spec);
+        continue;
+      }
+      // ONNX TensorProto inputs, as on the golden path; FILE alone binds by
+      // the name the proto records.
+      Tensor t;
+      std::string protoName, error;
+      if (!readTensorProtoFile(path, t, protoName, error))
+        return fail(error);
+      std::string name =
+          eq == std::string::npos ? protoName : spec.substr(0, eq);
+      if (name.empty())
+        return fail(path + ": the tensor has no name; give --input NAME=" +
+                    path);
+      opts.inputTensors[name] = std::move(t);
+    }
     opts.outputDir = outputDir;
     opts.stats = stats;
     opts.statsJson = statsJson;
@@ -308,7 +336,10 @@ int main(int argc, char **argv) {
       if (!parseInputShapeSpec(spec, options, error))
         return fail("--input-shape: " + error);
     // Inputs a node needs as constants (shapes, axes, ...) are specialized
-    // to the values given here.
+    // to the values given here, and a given array fixes the dynamic
+    // dimensions of its input.
+    for (const auto &[name, t] : given)
+      options.inputShapes.emplace(name, t.shape());
     options.inputValues = given;
     module = importOnnxFile(inputFile, &context, options);
     if (!module)

@@ -2,6 +2,9 @@
 #ifndef TESSERA_SIM_RUNPROGRAM_H
 #define TESSERA_SIM_RUNPROGRAM_H
 
+#include "tessera/Support/Tensor.h"
+
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,9 @@ struct RunNpuOptions {
   std::string programPath;
   /// "name=file.npy"
   std::vector<std::string> inputs;
+  /// Inputs the caller has already loaded, by name (tessera-run reads ONNX
+  /// TensorProto .pb files, which this library does not parse).
+  std::map<std::string, Tensor> inputTensors;
   std::string outputDir; // empty: do not write outputs
   bool stats = false;
   std::string statsJson;

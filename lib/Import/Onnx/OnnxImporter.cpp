@@ -10,6 +10,7 @@
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Support/FileIO.h"
+#include "tessera/Support/Npy.h"
 
 #include "ModelChecks.h"
 #include "NodeImporter.h"
@@ -67,6 +68,25 @@ bool parseInputShapeSpec(const std::string &spec, OnnxImportOptions &options,
   return true;
 }
 
+bool parseBindSpec(const std::string &spec, OnnxImportOptions &options,
+                   std::string &error) {
+  size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+    error = "expected NAME=FILE (.npy or .pb), got '" + spec + "'";
+    return false;
+  }
+  std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
+  Tensor t;
+  std::string protoName;
+  if (!(StringRef(path).ends_with(".pb")
+            ? readTensorProtoFile(path, t, protoName, error)
+            : readNpyFile(path, t, error)))
+    return false;
+  options.inputShapes.emplace(name, t.shape());
+  options.boundInputs[name] = std::move(t);
+  return true;
+}
+
 namespace {
 
 using onnx_import::NodeImporter;
@@ -101,9 +121,16 @@ private:
 
   FailureOr<RankedTensorType> valueInfoType(const onnx::ValueInfoProto &info);
   FailureOr<ElementsAttr> constantFromProto(onnx::TensorProto &proto);
-  LogicalResult importNodes(onnx::GraphProto &graph);
+  LogicalResult importNodes(const onnx::GraphProto &graph);
   LogicalResult importNode(const onnx::NodeProto &node);
   LogicalResult importConstantNode(const onnx::NodeProto &node, Location loc);
+  /// If: a condition known at import time imports the taken branch alone;
+  /// one known only at run time imports both and selects each output.
+  LogicalResult importIfNode(const onnx::NodeProto &node, Location loc,
+                             const std::string &nodeName);
+  /// Imports a subgraph's initializers and nodes into the current scope and
+  /// returns its outputs.
+  FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph);
   /// Folds the ops from `begin` on; returns replaced value -> constant.
   llvm::DenseMap<Value, Value> foldNewOps(Block::iterator begin);
   FailureOr<std::vector<const onnx::NodeProto *>>
@@ -149,6 +176,14 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
                   " dimensions for input '" + name + "' of rank " +
                   Twine(tt.shape().dim_size()));
     shape.assign(override->second.begin(), override->second.end());
+    // A given shape fixes dynamic dimensions only.
+    for (int i = 0; tt.has_shape() && i < tt.shape().dim_size(); ++i)
+      if (tt.shape().dim(i).has_dim_value() &&
+          tt.shape().dim(i).dim_value() != shape[i])
+        return fail("input '" + name + "' dimension " + Twine(i) + " is " +
+                    Twine(tt.shape().dim(i).dim_value()) +
+                    " in the model but the given shape has " +
+                    Twine(shape[i]));
   } else {
     if (!tt.has_shape())
       return fail("input '" + name +
@@ -275,6 +310,38 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
   return ElementsAttr(graph::tensorToElements(context, t));
 }
 
+/// Adds to `refs` the names a node's subgraphs read without defining them
+/// (values of enclosing scopes).
+static void collectOuterReferences(const onnx::NodeProto &node,
+                                   llvm::StringSet<> &refs) {
+  for (const onnx::AttributeProto &a : node.attribute()) {
+    std::vector<const onnx::GraphProto *> graphs;
+    if (a.has_g())
+      graphs.push_back(&a.g());
+    for (const onnx::GraphProto &g : a.graphs())
+      graphs.push_back(&g);
+    for (const onnx::GraphProto *g : graphs) {
+      llvm::StringSet<> defined, inner;
+      for (const auto &i : g->input())
+        defined.insert(i.name());
+      for (const auto &i : g->initializer())
+        defined.insert(i.name());
+      for (const onnx::NodeProto &n : g->node()) {
+        for (const std::string &o : n.output())
+          defined.insert(o);
+        for (const std::string &in : n.input())
+          inner.insert(in);
+        collectOuterReferences(n, inner);
+      }
+      for (const auto &o : g->output())
+        inner.insert(o.name());
+      for (const auto &e : inner)
+        if (!defined.contains(e.getKey()) && !e.getKey().empty())
+          refs.insert(e.getKey());
+    }
+  }
+}
+
 FailureOr<std::vector<const onnx::NodeProto *>>
 OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
   // Kahn's algorithm over value names, keeping the file's order among ready
@@ -288,14 +355,23 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
         producer[out] = i;
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> users(n);
-  for (int i = 0; i < n; ++i)
-    for (const std::string &in : graph.node(i).input()) {
+  for (int i = 0; i < n; ++i) {
+    // A node with subgraphs (If's branches) also depends on the outer
+    // values its subgraphs read.
+    llvm::StringSet<> deps;
+    for (const std::string &in : graph.node(i).input())
+      deps.insert(in);
+    collectOuterReferences(graph.node(i), deps);
+    for (const auto &entry : deps) {
+      StringRef in = entry.getKey();
       auto it = producer.find(in);
-      if (!in.empty() && it != producer.end() && !values.count(in)) {
+      if (!in.empty() && it != producer.end() && !values.count(in) &&
+          it->second != i) {
         ++pending[i];
         users[it->second].push_back(i);
       }
     }
+  }
   std::vector<const onnx::NodeProto *> order;
   std::deque<int> ready;
   for (int i = 0; i < n; ++i)
@@ -443,6 +519,8 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   }
   if (node.op_type() == "Constant")
     return importConstantNode(node, loc);
+  if (node.op_type() == "If")
+    return importIfNode(node, loc, nodeName);
 
   std::vector<Value> inputs;
   for (const std::string &in : node.input()) {
@@ -490,6 +568,109 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   return success();
 }
 
+FailureOr<SmallVector<Value>>
+OnnxImporter::importSubgraph(const onnx::GraphProto &graph) {
+  if (graph.input_size() != 0)
+    return fail("subgraph '" + graph.name() + "' takes inputs (only Loop and "
+                "Scan bodies do)");
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    onnx::TensorProto copy = init;
+    FailureOr<ElementsAttr> attr = constantFromProto(copy);
+    if (failed(attr))
+      return failure();
+    Location loc = NameLoc::get(builder.getStringAttr(init.name()), fileLoc());
+    values[init.name()] = graph::ConstantOp::create(builder, loc, *attr);
+  }
+  if (failed(importNodes(graph)))
+    return failure();
+  SmallVector<Value> outputs;
+  for (const onnx::ValueInfoProto &out : graph.output()) {
+    auto it = values.find(out.name());
+    if (it == values.end())
+      return fail("subgraph '" + graph.name() + "' output '" + out.name() +
+                  "' is not produced by any node");
+    outputs.push_back(it->second);
+  }
+  return outputs;
+}
+
+LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
+                                         Location loc,
+                                         const std::string &nodeName) {
+  auto error = [&]() {
+    return emitError(loc) << "node '" << nodeName << "' (If, opset " << opset
+                          << "): ";
+  };
+  const onnx::GraphProto *thenGraph = nullptr, *elseGraph = nullptr;
+  for (const onnx::AttributeProto &a : node.attribute()) {
+    if (a.name() == "then_branch")
+      thenGraph = &a.g();
+    if (a.name() == "else_branch")
+      elseGraph = &a.g();
+  }
+  if (!thenGraph || !elseGraph || node.input_size() != 1)
+    return error() << "expects a condition and both branches";
+  auto it = values.find(node.input(0));
+  if (it == values.end())
+    return error() << "condition '" << node.input(0)
+                   << "' is not a graph input, an initializer or the output "
+                      "of any node";
+  Value cond = it->second;
+  if (graph::numElements(cond.getType()) != 1)
+    return error() << "the condition must hold one element";
+  if (auto arg = dyn_cast<BlockArgument>(cond))
+    if (Value c = specialize(arg))
+      cond = c;
+
+  auto bind = [&](ArrayRef<Value> outputs) -> LogicalResult {
+    if ((int)outputs.size() < node.output_size())
+      return error() << "the branch has " << outputs.size()
+                     << " outputs, the node " << node.output_size();
+    for (int i = 0; i < node.output_size(); ++i)
+      if (!node.output(i).empty())
+        values[node.output(i)] = outputs[i];
+    return success();
+  };
+  // Most exported Ifs branch on a shape, a sample rate or an attribute:
+  // constant once the inputs' shapes (or bound values) are known. Only the
+  // taken branch is imported; the other may not even be valid for these
+  // shapes.
+  if (auto cst = cond.getDefiningOp<graph::ConstantOp>()) {
+    FailureOr<Tensor> t = graph::elementsToTensor(cst.getValue());
+    if (failed(t))
+      return error() << "cannot read the constant condition";
+    FailureOr<SmallVector<Value>> outs =
+        importSubgraph(t->getD(0) != 0 ? *thenGraph : *elseGraph);
+    if (failed(outs))
+      return failure();
+    return bind(*outs);
+  }
+  // A condition known only at run time: both branches are side-effect free,
+  // so both are computed and each output selected (if-conversion). That
+  // needs outputs of one type from both branches.
+  FailureOr<SmallVector<Value>> thenOuts = importSubgraph(*thenGraph);
+  if (failed(thenOuts))
+    return failure();
+  FailureOr<SmallVector<Value>> elseOuts = importSubgraph(*elseGraph);
+  if (failed(elseOuts))
+    return failure();
+  if (thenOuts->size() != elseOuts->size())
+    return error() << "the branches have different numbers of outputs";
+  SmallVector<Value> selected;
+  for (auto [a, b] : llvm::zip(*thenOuts, *elseOuts)) {
+    if (a.getType() != b.getType())
+      return error() << "the condition is known only at run time and the "
+                        "branches' outputs differ in type ("
+                     << a.getType() << " and " << b.getType()
+                     << "); fix the inputs it depends on with --bind or "
+                        "--input-shape";
+    auto where = graph::WhereOp::create(builder, loc, a.getType(),
+                                        ValueRange{cond, a, b});
+    selected.push_back(where.getResult());
+  }
+  return bind(selected);
+}
+
 Value OnnxImporter::specialize(Value argument) {
   auto arg = dyn_cast<BlockArgument>(argument);
   if (!arg || arg.getOwner() != &func.getBody().front())
@@ -516,7 +697,7 @@ Value OnnxImporter::specialize(Value argument) {
   return cst;
 }
 
-LogicalResult OnnxImporter::importNodes(onnx::GraphProto &graph) {
+LogicalResult OnnxImporter::importNodes(const onnx::GraphProto &graph) {
   FailureOr<std::vector<const onnx::NodeProto *>> order = sortNodes(graph);
   if (failed(order))
     return failure();
@@ -567,6 +748,24 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     argumentNames[entry->getArgument(i)] = name;
   }
   builder.setInsertionPointToEnd(entry);
+  for (const auto &[name, t] : options.boundInputs) {
+    auto it = llvm::find(argNames, name);
+    if (it == argNames.end())
+      return fail("--bind: the model has no input named '" + name + "'");
+    BlockArgument arg = entry->getArgument(it - argNames.begin());
+    auto type = cast<RankedTensorType>(arg.getType());
+    std::optional<DType> want = graph::toDType(type.getElementType());
+    if (!want || *want != t.dtype())
+      return fail("--bind: input '" + name + "' is " +
+                  (want ? dtypeName(*want) : "of another type") +
+                  " but the file holds " + dtypeName(t.dtype()));
+    Value cst = graph::ConstantOp::create(
+        builder, NameLoc::get(builder.getStringAttr(name), fileLoc()),
+        graph::tensorToElements(context, t));
+    arg.replaceAllUsesWith(cst);
+    values[name] = cst;
+    specializedArgs.set(arg.getArgNumber());
+  }
 
   for (auto &init : *graph.mutable_initializer()) {
     FailureOr<ElementsAttr> attr = constantFromProto(init);
