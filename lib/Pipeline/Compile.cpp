@@ -25,7 +25,7 @@ OwningOpRef<ModuleOp> loadModelFile(StringRef path, MLIRContext &context,
   if (path.ends_with(".onnx"))
     return importOnnxFile(path.str(), &context, importOptions);
   std::string error;
-  auto file = tessera::openBoundedInputFile(path, &error);
+  auto file = tessera::openBoundedInputFile(path.str(), &error);
   if (!file) {
     emitError(UnknownLoc::get(&context)) << error;
     return nullptr;

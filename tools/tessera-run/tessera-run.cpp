@@ -28,10 +28,13 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 using namespace mlir;
 using namespace tessera;
@@ -97,6 +100,11 @@ static cl::opt<bool> checkAll(
              "program exports as a probe (compile with --probes); names the "
              "first ONNX node whose result diverges"),
     cl::cat(category));
+static cl::opt<unsigned> evalRepeat(
+    "eval-repeat",
+    cl::desc("(golden) Evaluate the model N times and print the mean "
+             "evaluation time, import excluded (for benchmarks)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
@@ -375,6 +383,17 @@ int main(int argc, char **argv) {
   FailureOr<std::vector<Tensor>> outputs = evaluateFunction(func, inputs);
   if (failed(outputs))
     return 1;
+  if (evalRepeat > 0) {
+    auto start = std::chrono::steady_clock::now();
+    for (unsigned i = 0; i < evalRepeat; ++i)
+      if (failed(evaluateFunction(func, inputs)))
+        return 1;
+    std::chrono::duration<double, std::milli> ms =
+        std::chrono::steady_clock::now() - start;
+    llvm::outs() << llvm::format(
+        "golden evaluation: %.3f ms per run (%u runs)\n",
+        ms.count() / evalRepeat, (unsigned)evalRepeat);
+  }
   if (auto ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
   std::vector<std::string> resultNames = getResultNames(func);

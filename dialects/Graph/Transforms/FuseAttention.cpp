@@ -18,7 +18,10 @@
 // Reshape [B, Hkv, 1, S, D] -> Expand [B, Hkv, n, S, D] -> Reshape
 // [B, Hkv*n, S, D]); the fused op reads the unrepeated heads. MLA's
 // query and key are the concatenations of their nope and rope parts and
-// need nothing special: the fused op allows Dqk != Dv.
+// need nothing special: the fused op allows Dqk != Dv. When the scores are
+// written per part, `q_nope k_nope^T + q_pe k_pe^T` (DeepSeek's reference
+// code, the rope key shared by all heads), the parts are concatenated into
+// the fused op's query and key.
 //
 //===----------------------------------------------------------------------===//
 #include "Graph/Transforms/FusionMatchers.h"
@@ -127,7 +130,8 @@ std::optional<MaskMatch> matchMask(Value masked, int64_t sq, int64_t skv) {
     for (auto [scaled, mask] : {std::pair(add.getLhs(), add.getRhs()),
                                 std::pair(add.getRhs(), add.getLhs())}) {
       if (scaled.getType() != scoresType || !hasSingleUse(scaled) ||
-          !isa_and_nonnull<MatMulOp, DivOp, MulOp>(scaled.getDefiningOp()))
+          !isa_and_nonnull<MatMulOp, DivOp, MulOp, AddOp>(
+              scaled.getDefiningOp()))
         continue;
       FailureOr<Tensor> value = evaluateConstantExpr(mask);
       if (succeeded(value) && isCausalAdditiveMask(*value, sq, skv))
@@ -214,6 +218,8 @@ struct FuseAttention : OpRewritePattern<MatMulOp> {
     if (!std::isfinite(scale) || scale <= 0)
       return rewriter.notifyMatchFailure(op, "scale must be positive");
 
+    if (auto sum = scores.getDefiningOp<AddOp>())
+      return rewriteSplitScores(op, sum, *mask, scale, rewriter);
     auto qk = scores.getDefiningOp<MatMulOp>();
     if (!qk || !hasSingleUse(scores))
       return rewriter.notifyMatchFailure(op, "scores are not Q K^T");
@@ -254,6 +260,56 @@ struct FuseAttention : OpRewritePattern<MatMulOp> {
       scaleAttr = rewriter.getF32FloatAttr(s);
     rewriter.replaceOpWithNewOp<AttentionOp>(op, query, k, v, mask->additive,
                                              rewriter.getBoolAttr(mask->causal),
+                                             scaleAttr);
+    return success();
+  }
+
+  /// MLA's scores written per part, as DeepSeek's reference code does:
+  /// q_nope k_nope^T + q_pe k_pe^T, with the rope key [B, 1, S, Dr] shared by
+  /// every head (MatMul broadcasting). The same attention runs on the
+  /// concatenated heads: query [q_nope | q_pe], key [k_nope | k_pe].
+  LogicalResult rewriteSplitScores(MatMulOp op, AddOp sum,
+                                   const MaskMatch &mask, double scale,
+                                   PatternRewriter &rewriter) const {
+    auto nope = sum.getLhs().getDefiningOp<MatMulOp>();
+    auto rope = sum.getRhs().getDefiningOp<MatMulOp>();
+    if (!nope || !rope || !hasSingleUse(sum.getResult()) ||
+        !hasSingleUse(nope.getResult()) || !hasSingleUse(rope.getResult()) ||
+        nope.getType() != sum.getType() || rope.getType() != sum.getType())
+      return rewriter.notifyMatchFailure(op, "scores are not a sum of Q K^T");
+    Value v = op.getRhs();
+    ArrayRef<int64_t> qn = shapeOfValue(nope.getLhs()),
+                      qr = shapeOfValue(rope.getLhs()),
+                      kn = shapeOfValue(nope.getRhs()),
+                      kr = shapeOfValue(rope.getRhs()), vs = shapeOfValue(v),
+                      s = shapeOfValue(sum.getResult());
+    if (qn.size() != 4 || qr.size() != 4 || kn.size() != 4 || kr.size() != 4 ||
+        vs.size() != 4 || qn.take_front(3) != qr.take_front(3) ||
+        kn != ArrayRef<int64_t>{qn[0], qn[1], qn[3], s[3]} || kr[0] != qn[0] ||
+        (kr[1] != qn[1] && kr[1] != 1) || kr[2] != qr[3] || kr[3] != s[3] ||
+        vs != ArrayRef<int64_t>{qn[0], qn[1], s[3], vs[3]} ||
+        op.getType() != RankedTensorType::get({qn[0], qn[1], qn[2], vs[3]},
+                                              elementOf(op.getType())))
+      return rewriter.notifyMatchFailure(op, "shapes do not form MLA");
+
+    Location loc = op.getLoc();
+    bool ok;
+    Value query = ConcatOp::create(rewriter, loc,
+                                   ValueRange{nope.getLhs(), rope.getLhs()},
+                                   rewriter.getI64IntegerAttr(3));
+    Value keyNope = untransposeKey(nope.getRhs(), rewriter, loc, true, ok);
+    Value keyRope = untransposeKey(rope.getRhs(), rewriter, loc, true, ok);
+    if (kr[1] != qn[1])
+      keyRope = ExpandOp::create(
+          rewriter, loc, keyRope,
+          rewriter.getDenseI64ArrayAttr({qn[0], qn[1], s[3], qr[3]}));
+    Value key = ConcatOp::create(rewriter, loc, ValueRange{keyNope, keyRope},
+                                 rewriter.getI64IntegerAttr(3));
+    FloatAttr scaleAttr;
+    if ((float)scale != golden::defaultAttentionScale(qn[3] + qr[3]))
+      scaleAttr = rewriter.getF32FloatAttr((float)scale);
+    rewriter.replaceOpWithNewOp<AttentionOp>(op, query, key, v, mask.additive,
+                                             rewriter.getBoolAttr(mask.causal),
                                              scaleAttr);
     return success();
   }

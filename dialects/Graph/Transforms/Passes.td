@@ -36,7 +36,9 @@ def GraphFuseLLM : Pass<"tessera-graph-fuse-llm", "mlir::ModuleOp"> {
       `causal = true`; any other mask becomes the mask operand) or applied
       by `Where` with a constant causal condition, grouped-query head
       repetition (`Reshape`, `Expand`, `Reshape`) undone; MLA's
-      concatenated nope/rope heads are ordinary query/key operands.
+      concatenated nope/rope heads are ordinary query/key operands, and
+      scores written per part (`q_nope k_nope^T + q_pe k_pe^T`, the rope
+      key shared by the heads) become the concatenated query and key.
     * `moe`: the dense form exporters write for data-dependent dispatch:
       a softmax router, `TopK`, optional normalisation and scaling, the
       weights scattered into a dense `[tokens, experts]` matrix, every

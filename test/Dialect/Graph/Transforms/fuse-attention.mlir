@@ -184,3 +184,28 @@ func.func @gqa_key_only(%q: tensor<1x2x4x8xf32>, %k: tensor<1x1x4x8xf32>, %v: te
   %o = graph.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %o : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// MLA with the scores written per part, as DeepSeek's reference code does:
+// q_nope k_nope^T + q_pe k_pe^T, the rope key [B, 1, S, Dr] shared by the
+// heads. The parts become the fused op's concatenated query and key.
+// CHECK-LABEL: func.func @mla_split
+// CHECK-DAG: %[[Q:.*]] = graph.concat %arg0, %arg1 {axis = 3 : i64}
+// CHECK-DAG: %[[KP:.*]] = graph.expand %arg3 {shape = array<i64: 1, 2, 4, 4>}
+// CHECK-DAG: %[[K:.*]] = graph.concat %arg2, %[[KP]] {axis = 3 : i64}
+// CHECK: graph.attention %[[Q]], %[[K]], %arg4 {causal = true} : (tensor<1x2x4x12xf32>, tensor<1x2x4x12xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+func.func @mla_split(%qn: tensor<1x2x4x8xf32>, %qp: tensor<1x2x4x4xf32>, %kn: tensor<1x2x4x8xf32>, %kp: tensor<1x1x4x4xf32>, %v: tensor<1x2x4x8xf32>) -> (tensor<1x2x4x8xf32>) {
+  %c = graph.constant dense<0.288675129> : tensor<f32>
+  %mask = graph.constant dense<[[[[0.0, -3.40282347E+38, -3.40282347E+38, -3.40282347E+38], [0.0, 0.0, -3.40282347E+38, -3.40282347E+38], [0.0, 0.0, 0.0, -3.40282347E+38], [0.0, 0.0, 0.0, 0.0]]]]> : tensor<1x1x4x4xf32>
+  %knt = graph.transpose %kn {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x8xf32>) -> tensor<1x2x8x4xf32>
+  %kpt = graph.transpose %kp {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  %s1 = graph.matmul %qn, %knt : (tensor<1x2x4x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x4x4xf32>
+  %s2 = graph.matmul %qp, %kpt : (tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %s = graph.add %s1, %s2 : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %d = graph.mul %s, %c : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %m = graph.add %d, %mask : (tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %p = graph.softmax %m {axis = -1 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %o = graph.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
