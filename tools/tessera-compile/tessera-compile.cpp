@@ -12,6 +12,7 @@
 
 #include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Pipeline/Compile.h"
+#include "tessera/Pipeline/Progress.h"
 #include "tessera/Support/FileIO.h"
 
 #include "mlir/IR/AsmState.h"
@@ -80,6 +81,20 @@ static cl::opt<bool> noWeights(
              "printing hex-encodes every weight)"),
     cl::cat(category));
 
+static cl::opt<bool>
+    quiet("quiet",
+          cl::desc("Do not show progress on a terminal during long compiles"),
+          cl::cat(category));
+static cl::opt<double> progressAfter(
+    "progress-after",
+    cl::desc("Show progress once a compile has run this many seconds "
+             "(default 3; progress shows only on a terminal)"),
+    cl::init(3), cl::Hidden, cl::cat(category));
+static cl::opt<bool> progressAlways(
+    "progress-always",
+    cl::desc("Show progress on stderr even when it is not a terminal (tests)"),
+    cl::Hidden, cl::cat(category));
+
 static int fail(const Twine &message) {
   llvm::errs() << "tessera-compile: error: " << message << "\n";
   return 1;
@@ -144,6 +159,9 @@ int main(int argc, char **argv) {
     if (failed(applyPassManagerCLOptions(pm)))
       return failure();
     pm.enableTiming(timing);
+    if (!quiet && (progressAlways || llvm::errs().is_displayed()))
+      pm.addInstrumentation(
+          pipeline::createProgressInstrumentation(llvm::errs(), progressAfter));
     return success();
   };
   if (failed(pipeline::runPipeline(*module, pipelineOptions,
