@@ -136,6 +136,9 @@ private:
 
   /// Replaces a graph input by the constant value the user supplied.
   Value specialize(Value argument);
+  /// An If condition computed from graph inputs whose values were supplied:
+  /// specializes them and folds; returns the (possibly constant) condition.
+  Value specializeCondition(Value cond);
 
   MLIRContext *context;
   const OnnxImportOptions &options;
@@ -616,9 +619,8 @@ LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
   Value cond = it->second;
   if (graph::numElements(cond.getType()) != 1)
     return error() << "the condition must hold one element";
-  if (auto arg = dyn_cast<BlockArgument>(cond))
-    if (Value c = specialize(arg))
-      cond = c;
+  if (!cond.getDefiningOp<graph::ConstantOp>())
+    cond = specializeCondition(cond);
 
   auto bind = [&](ArrayRef<Value> outputs) -> LogicalResult {
     if ((int)outputs.size() < node.output_size())
@@ -667,6 +669,47 @@ LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
     selected.push_back(where.getResult());
   }
   return bind(selected);
+}
+
+Value OnnxImporter::specializeCondition(Value cond) {
+  // Walk the condition's operands back to constants and graph inputs; if
+  // every input among them has a value the user gave (e.g. a sample rate),
+  // specialize them and fold the chain.
+  SmallVector<BlockArgument> args;
+  SmallVector<Value> work = {cond};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto name = argumentNames.find(v);
+      if (name == argumentNames.end() ||
+          !options.inputValues.count(name->second))
+        return cond;
+      args.push_back(arg);
+      continue;
+    }
+    Operation *op = v.getDefiningOp();
+    if (isa<graph::ConstantOp>(op))
+      continue;
+    if (!isa<graph::EvaluableOpInterface>(op) || seen.size() > 256)
+      return cond;
+    for (Value operand : op->getOperands())
+      work.push_back(operand);
+  }
+  if (args.empty())
+    return cond;
+  for (BlockArgument arg : args)
+    if (!specialize(arg))
+      return cond;
+  Block &entry = func.getBody().front();
+  llvm::DenseMap<Value, Value> replaced = foldNewOps(entry.begin());
+  for (auto &entryValue : values)
+    if (Value r = replaced.lookup(entryValue.second))
+      entryValue.second = r;
+  Value r = replaced.lookup(cond);
+  return r ? r : cond;
 }
 
 Value OnnxImporter::specialize(Value argument) {
