@@ -847,6 +847,56 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
   return module;
 }
 
+/// Puts the main graph's nodes in topological order (Kahn's algorithm, file
+/// order among ready nodes). ONNX requires sorted graphs and its checker
+/// rejects unsorted ones, which some exporters write and ONNX Runtime runs.
+/// A graph with a cycle is left as it is for the checker (or the importer's
+/// own sort) to report.
+static void sortGraphNodes(onnx::GraphProto &graph) {
+  int n = graph.node_size();
+  llvm::StringMap<int> producer;
+  for (int i = 0; i < n; ++i)
+    for (const std::string &out : graph.node(i).output())
+      if (!out.empty())
+        producer[out] = i;
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<int>> users(n);
+  for (int i = 0; i < n; ++i) {
+    llvm::StringSet<> deps;
+    for (const std::string &in : graph.node(i).input())
+      deps.insert(in);
+    collectOuterReferences(graph.node(i), deps);
+    for (const auto &entry : deps) {
+      auto it = producer.find(entry.getKey());
+      if (!entry.getKey().empty() && it != producer.end() && it->second != i) {
+        ++pending[i];
+        users[it->second].push_back(i);
+      }
+    }
+  }
+  std::vector<int> order;
+  std::deque<int> ready;
+  for (int i = 0; i < n; ++i)
+    if (!pending[i])
+      ready.push_back(i);
+  bool sorted = true;
+  while (!ready.empty()) {
+    int i = ready.front();
+    ready.pop_front();
+    sorted = sorted && i == (int)order.size();
+    order.push_back(i);
+    for (int u : users[i])
+      if (--pending[u] == 0)
+        ready.push_back(u);
+  }
+  if ((int)order.size() != n || sorted)
+    return;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  nodes.Swap(graph.mutable_node());
+  for (int i : order)
+    *graph.add_node() = std::move(*nodes.Mutable(i));
+}
+
 static bool hasExternalData(const onnx::ModelProto &model) {
   for (const auto &init : model.graph().initializer())
     if (init.data_location() == onnx::TensorProto::EXTERNAL)
@@ -886,6 +936,7 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
              MLIRContext *context, const OnnxImportOptions &options) {
   registerImportDialects(*context);
   Location loc = FileLineColLoc::get(context, displayName, 0, 0);
+  sortGraphNodes(*model.mutable_graph());
   if (options.runChecker) {
     try {
       // The checker resolves external data against the model's directory,

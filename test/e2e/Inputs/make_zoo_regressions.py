@@ -195,6 +195,13 @@ def main(out):
          [h.make_node('Pad', ['x', 'p'], ['y'], mode='reflect')],
          [('x', F, [2, 8])], [('y', F, [2, 14])],
          [arr('p', np.array([0, 3, 0, 3], np.int64))])
+    # Nodes out of topological order (ONNX Runtime runs such models).
+    g = h.make_graph([h.make_node('Relu', ['t'], ['y']),
+                      h.make_node('Neg', ['x'], ['t'])], 'g',
+                     [h.make_tensor_value_info('x', F, [2, 3])],
+                     [h.make_tensor_value_info('y', F, [2, 3])])
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 17)]),
+              f'{out}/unsorted.onnx')
     np.save(f'{out}/sr16k.npy', np.array(16000, np.int64))
     np.save(f'{out}/sr_f32.npy', np.array(16000, np.float32))
     np.save(f'{out}/x23.npy', rng.standard_normal((2, 3)).astype(np.float32))
