@@ -138,6 +138,9 @@ private:
 
   /// Replaces a graph input by the constant value the user supplied.
   Value specialize(Value argument);
+  /// An If condition computed from graph inputs whose values were supplied:
+  /// specializes them and folds; returns the (possibly constant) condition.
+  Value specializeCondition(Value cond);
 
   MLIRContext *context;
   const OnnxImportOptions &options;
@@ -618,9 +621,8 @@ LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
   Value cond = it->second;
   if (graph::numElements(cond.getType()) != 1)
     return error() << "the condition must hold one element";
-  if (auto arg = dyn_cast<BlockArgument>(cond))
-    if (Value c = specialize(arg))
-      cond = c;
+  if (!cond.getDefiningOp<graph::ConstantOp>())
+    cond = specializeCondition(cond);
 
   auto bind = [&](ArrayRef<Value> outputs) -> LogicalResult {
     if ((int)outputs.size() < node.output_size())
@@ -669,6 +671,47 @@ LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
     selected.push_back(where.getResult());
   }
   return bind(selected);
+}
+
+Value OnnxImporter::specializeCondition(Value cond) {
+  // Walk the condition's operands back to constants and graph inputs; if
+  // every input among them has a value the user gave (e.g. a sample rate),
+  // specialize them and fold the chain.
+  SmallVector<BlockArgument> args;
+  SmallVector<Value> work = {cond};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto name = argumentNames.find(v);
+      if (name == argumentNames.end() ||
+          !options.inputValues.count(name->second))
+        return cond;
+      args.push_back(arg);
+      continue;
+    }
+    Operation *op = v.getDefiningOp();
+    if (isa<graph::ConstantOp>(op))
+      continue;
+    if (!isa<graph::EvaluableOpInterface>(op) || seen.size() > 256)
+      return cond;
+    for (Value operand : op->getOperands())
+      work.push_back(operand);
+  }
+  if (args.empty())
+    return cond;
+  for (BlockArgument arg : args)
+    if (!specialize(arg))
+      return cond;
+  Block &entry = func.getBody().front();
+  llvm::DenseMap<Value, Value> replaced = foldNewOps(entry.begin());
+  for (auto &entryValue : values)
+    if (Value r = replaced.lookup(entryValue.second))
+      entryValue.second = r;
+  Value r = replaced.lookup(cond);
+  return r ? r : cond;
 }
 
 Value OnnxImporter::specialize(Value argument) {
@@ -806,6 +849,56 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
   return module;
 }
 
+/// Puts the main graph's nodes in topological order (Kahn's algorithm, file
+/// order among ready nodes). ONNX requires sorted graphs and its checker
+/// rejects unsorted ones, which some exporters write and ONNX Runtime runs.
+/// A graph with a cycle is left as it is for the checker (or the importer's
+/// own sort) to report.
+static void sortGraphNodes(onnx::GraphProto &graph) {
+  int n = graph.node_size();
+  llvm::StringMap<int> producer;
+  for (int i = 0; i < n; ++i)
+    for (const std::string &out : graph.node(i).output())
+      if (!out.empty())
+        producer[out] = i;
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<int>> users(n);
+  for (int i = 0; i < n; ++i) {
+    llvm::StringSet<> deps;
+    for (const std::string &in : graph.node(i).input())
+      deps.insert(in);
+    collectOuterReferences(graph.node(i), deps);
+    for (const auto &entry : deps) {
+      auto it = producer.find(entry.getKey());
+      if (!entry.getKey().empty() && it != producer.end() && it->second != i) {
+        ++pending[i];
+        users[it->second].push_back(i);
+      }
+    }
+  }
+  std::vector<int> order;
+  std::deque<int> ready;
+  for (int i = 0; i < n; ++i)
+    if (!pending[i])
+      ready.push_back(i);
+  bool sorted = true;
+  while (!ready.empty()) {
+    int i = ready.front();
+    ready.pop_front();
+    sorted = sorted && i == (int)order.size();
+    order.push_back(i);
+    for (int u : users[i])
+      if (--pending[u] == 0)
+        ready.push_back(u);
+  }
+  if ((int)order.size() != n || sorted)
+    return;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  nodes.Swap(graph.mutable_node());
+  for (int i : order)
+    *graph.add_node() = std::move(*nodes.Mutable(i));
+}
+
 static bool hasExternalData(const onnx::ModelProto &model) {
   for (const auto &init : model.graph().initializer())
     if (init.data_location() == onnx::TensorProto::EXTERNAL)
@@ -845,6 +938,7 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
              MLIRContext *context, const OnnxImportOptions &options) {
   registerImportDialects(*context);
   Location loc = FileLineColLoc::get(context, displayName, 0, 0);
+  sortGraphNodes(*model.mutable_graph());
   if (options.runChecker) {
     try {
       // The checker resolves external data against the model's directory,
