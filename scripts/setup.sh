@@ -9,13 +9,18 @@ PACKAGES=(
   cmake ninja-build ccache g++ git
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-  nlohmann-json3-dev libgtest-dev pybind11-dev
+  nlohmann-json3-dev libgtest-dev pybind11-dev python3-dev
   python3 python3-onnx python3-numpy python3-torch
+  clang-22 libclang-rt-22-dev
+  nodejs
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The model zoo test fetches its models and ONNX Runtime with npm (some
+# nodejs builds bundle it, Debian's does not).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing: ${missing[*]}"
   SUDO=""

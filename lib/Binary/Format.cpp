@@ -6,10 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/Binary/Program.h"
+#include "tessera/Support/FileIO.h"
 
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace tessera::bin {
 
@@ -29,7 +31,8 @@ enum SectionKind : uint32_t {
   kStream = 2,
   kConst = 3,
   kIo = 4,
-  kDebug = 5
+  kDebug = 5,
+  kTarget = 6 // optional: a custom chip's description (canonical JSON)
 };
 const char *sectionName(uint32_t k) {
   switch (k) {
@@ -43,6 +46,8 @@ const char *sectionName(uint32_t k) {
     return "IO";
   case kDebug:
     return "DEBUG";
+  case kTarget:
+    return "TARGET";
   }
   return "?";
 }
@@ -365,6 +370,12 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
     ioList(ar, p.debug, "debug.count");
     secs.push_back(std::move(s));
   }
+  if (!p.targetJson.empty()) {
+    Sec s{kTarget, 0, {}};
+    Out ar{s.bytes};
+    ar.str(p.targetJson, "target.json");
+    secs.push_back(std::move(s));
+  }
 
   std::vector<uint8_t> img(kHeaderBytes + secs.size() * kSectionEntryBytes, 0);
   std::memcpy(img.data(), kMagic, 8);
@@ -392,20 +403,16 @@ bool writeProgramFile(const std::string &path, const Program &p,
                       std::string &error, const WriteOptions &opts) {
   std::vector<uint8_t> weights;
   std::vector<uint8_t> img = encodeProgram(p, opts, &weights);
-  std::ofstream out(path, std::ios::binary);
-  if (!out.write((const char *)img.data(), img.size())) {
-    error = path + ": cannot write";
+  // The program and its weight file are replaced together or not at all.
+  AtomicFileSet files;
+  if (!files.add(path, img.data(), img.size(), error))
     return false;
-  }
   if (!opts.externalWeightFile.empty()) {
     std::string wpath = dirOf(path) + "/" + baseName(opts.externalWeightFile);
-    std::ofstream w(wpath, std::ios::binary);
-    if (!w.write((const char *)weights.data(), weights.size())) {
-      error = wpath + ": cannot write weight file";
+    if (!files.add(wpath, weights.data(), weights.size(), error))
       return false;
-    }
   }
-  return true;
+  return files.commit(error);
 }
 
 bool decodeProgram(const uint8_t *data, size_t size, Program &out,
@@ -505,6 +512,14 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
     case kDebug:
       ioList(ar, p.debug, "debug.count");
       break;
+    case kTarget:
+      ar.str(p.targetJson, "target.json");
+      if (ar.ok() && target::fnv1a64(p.targetJson.data(),
+                                     p.targetJson.size()) != p.targetHash)
+        ar.fail("the embedded target description does not hash to the "
+                "header's target hash",
+                0);
+      break;
     default:
       error = "offset " + std::to_string(e) + ": unknown section kind " +
               std::to_string(kind);
@@ -530,9 +545,24 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
       }
       continue;
     }
+    // The writer puts weight files beside the program: a bare file name.
+    // Anything else (an absolute path, "..", a subdirectory) could read
+    // files from outside the program's folder.
+    if (c.file.empty() || c.file.find('/') != std::string::npos ||
+        c.file == "." || c.file == "..") {
+      error = "constant '" + c.name + "': weight file '" + c.file +
+              "' must be a file name in the program's directory";
+      return false;
+    }
     if (baseDir.empty())
       continue; // decoded from memory: external data is not available
     std::string path = baseDir + "/" + c.file;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      error = "constant '" + c.name + "': weight file " + path +
+              " is not a regular file";
+      return false;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       error = "constant '" + c.name + "': cannot open weight file " + path;
@@ -562,14 +592,10 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
 
 bool readProgramFile(const std::string &path, Program &out,
                      std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot open";
+  std::string bytes;
+  if (!readFileBounded(path, kMaxProgramFileBytes, ".npu program", bytes,
+                       error))
     return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string bytes = ss.str();
   if (!decodeProgram((const uint8_t *)bytes.data(), bytes.size(), out, error,
                      dirOf(path))) {
     error = path + ": " + error;

@@ -329,10 +329,16 @@ struct Checker {
         return false;
     }
     // Broadcast strides (0) can describe tiles far larger than any memory;
-    // keep every tile within what a host can materialize.
-    if (tl.numElements() > (int64_t(1) << 28))
-      return fail(opnd(i) + ": " + std::to_string(tl.numElements()) +
-                  " elements exceed the limit of 2^28 per tile");
+    // keep every tile within what a host can materialize. The product is
+    // bounded as it is formed: four dimensions of 2^40 overflow int64.
+    int64_t elements = 1;
+    for (unsigned d = 0; d < tl.rank; ++d) {
+      if (elements > (int64_t(1) << 28) / tl.shape[d])
+        return fail(opnd(i) + ": " + shapeToString(Shape(
+                                         tl.shape, tl.shape + tl.rank)) +
+                    " exceeds the limit of 2^28 elements per tile");
+      elements *= tl.shape[d];
+    }
     if (tl.layout == Layout::NZ) {
       int64_t c0 = 32 / tl.elemBytes();
       if (tl.rank != 2)
@@ -357,10 +363,21 @@ struct Checker {
       return fail(opnd(i) + ": offset " + std::to_string(tl.offset) + " in " +
                   target::spaceName(tl.space) + " is not " +
                   std::to_string(sd.align) + "-byte aligned");
-    if (tl.endByte() > sd.bytes)
+    // endByte() in 128 bits: an offset and strides read from a file can
+    // make the 64-bit sum wrap around to a small, "valid" end.
+    unsigned __int128 span = (unsigned __int128)elements * tl.elemBytes();
+    if (tl.layout != Layout::NZ) {
+      unsigned __int128 last = 0;
+      for (unsigned d = 0; d < tl.rank; ++d)
+        last += (unsigned __int128)(tl.shape[d] - 1) * tl.strides[d];
+      span = (last + 1) * tl.elemBytes();
+    }
+    unsigned __int128 end = (unsigned __int128)tl.offset + span;
+    if (end > sd.bytes)
       return fail(opnd(i) + ": tile ends at byte " +
-                  std::to_string(tl.endByte()) + ", beyond the " +
-                  std::to_string(sd.bytes) + "-byte " +
+                  (end >> 64 ? std::string("2^64 or more")
+                             : std::to_string((uint64_t)end)) +
+                  ", beyond the " + std::to_string(sd.bytes) + "-byte " +
                   target::spaceName(tl.space));
     return true;
   }

@@ -1,5 +1,6 @@
 //===- Program.cpp - Program helpers and whole-program verification -------===//
 #include "tessera/Binary/Program.h"
+#include "tessera/Support/FileIO.h"
 
 #include <algorithm>
 #include <set>
@@ -126,6 +127,35 @@ bool analyzeControl(const std::vector<Instr> &instrs, const TargetDesc &t,
 void setTarget(Program &p, const TargetDesc &t) {
   p.targetName = t.name;
   p.targetHash = t.hash;
+  p.targetJson = target::isUnmodifiedPreset(t) ? "" : t.canonicalJson;
+}
+
+bool resolveProgramTarget(const Program &p, const std::string &programPath,
+                          const std::string &override, TargetDesc &out,
+                          std::string &error) {
+  if (!override.empty())
+    return target::loadTarget(override, out, error);
+  if (!p.targetJson.empty()) {
+    if (!target::parseTarget(p.targetJson, out, error)) {
+      error = "the program's embedded target description: " + error;
+      return false;
+    }
+    return true;
+  }
+  size_t slash = programPath.find_last_of('/');
+  std::string beside =
+      (slash == std::string::npos ? std::string()
+                                  : programPath.substr(0, slash + 1)) +
+      p.targetName + ".json";
+  if (isRegularFile(beside))
+    return target::loadTargetFile(beside, out, error);
+  if (target::loadPreset(p.targetName, out, error))
+    return true;
+  error = "the program was built for target '" + p.targetName +
+          "', which is not a preset, not embedded in the program and not "
+          "beside it as " +
+          beside + " (give --target=FILE.json)";
+  return false;
 }
 
 bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
@@ -213,14 +243,38 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       }
     }
   }
+  // Sizes and addresses come from the file: compare without overflow.
+  auto fits = [&](uint64_t addr, uint64_t size) {
+    return size <= p.gmBytes && addr <= p.gmBytes - size;
+  };
   for (const IoEntry &e : p.io) {
-    if (e.gmAddr + (uint64_t)e.byteSize() > p.gmBytes) {
+    bool empty = false;
+    for (int64_t d : e.shape) {
+      if (d < 0) {
+        error = "I/O '" + e.name + "' has a negative dimension";
+        return false;
+      }
+      empty = empty || d == 0;
+    }
+    uint64_t bytes = empty ? 0 : dtypeByteSize(e.dtype);
+    for (int64_t d : e.shape) {
+      if (empty)
+        break;
+      if (bytes > p.gmBytes / (uint64_t)d) {
+        error = "I/O '" + e.name + "' of shape " + shapeToString(e.shape) +
+                " is larger than the program's " + std::to_string(p.gmBytes) +
+                " bytes of GM";
+        return false;
+      }
+      bytes *= (uint64_t)d;
+    }
+    if (!fits(e.gmAddr, bytes)) {
       error = "I/O '" + e.name + "' lies beyond the program's GM";
       return false;
     }
   }
   for (const ConstBlob &c : p.consts) {
-    if (c.gmAddr + c.size > p.gmBytes) {
+    if (!fits(c.gmAddr, c.size)) {
       error = "constant '" + c.name + "' lies beyond the program's GM";
       return false;
     }

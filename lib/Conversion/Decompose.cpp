@@ -21,6 +21,8 @@
 //     dilation * (K - 1) minus the pads (plus output_padding at the end),
 //     and W' [M, C/g, K...] is W [C, M/g, K...] with the channel roles of
 //     each group swapped and every spatial axis reversed (a Gather).
+//   pad(x) in reflect or edge mode: per padded axis a gather with constant
+//     indices (i mirrored around 0 and n-1, or clamped to them).
 //   one_hot(i, [off, on]) = where(wrap(i)[.., 1, ..] == iota(depth), on, off)
 //     with the iota along the new axis (negative indices count from depth;
 //     out-of-range ones match nothing).
@@ -377,14 +379,64 @@ struct GraphDecomposePass
     : public tessera::conversion::impl::GraphDecomposeBase<GraphDecomposePass> {
   using GraphDecomposeBase::GraphDecomposeBase;
 
+  /// Reflect and edge padding: per padded axis, one Gather whose constant
+  /// indices list the mirrored (or repeated edge) positions around 0..n-1.
+  LogicalResult decomposePad(graph::PadOp pad) {
+    auto xt = cast<RankedTensorType>(pad.getInput().getType());
+    ArrayRef<int64_t> pads = pad.getPads();
+    int64_t rank = xt.getRank();
+    bool reflect = pad.getMode() == "reflect";
+    for (int64_t p : pads)
+      if (p < 0)
+        return success(); // cropping: left to the kernel's own error
+    OpBuilder b(pad);
+    Location loc = pad.getLoc();
+    Value x = pad.getInput();
+    SmallVector<int64_t> shape(xt.getShape().begin(), xt.getShape().end());
+    for (int64_t axis = 0; axis < rank; ++axis) {
+      int64_t before = pads[axis], after = pads[rank + axis], n = shape[axis];
+      if (!before && !after)
+        continue;
+      if (n == 0 || (reflect && (before >= n || after >= n)))
+        return pad.emitError("reflect padding of ")
+               << before << " and " << after << " on an axis of " << n
+               << " needs at most " << n - 1 << " each";
+      SmallVector<int64_t> idx;
+      for (int64_t i = before; i > 0; --i)
+        idx.push_back(reflect ? i : 0);
+      for (int64_t i = 0; i < n; ++i)
+        idx.push_back(i);
+      for (int64_t i = 1; i <= after; ++i)
+        idx.push_back(reflect ? n - 1 - i : n - 1);
+      auto it = tensor({(int64_t)idx.size()}, b.getI64Type());
+      Value indices = graph::ConstantOp::create(
+          b, loc,
+          cast<ElementsAttr>(DenseElementsAttr::get(it, ArrayRef(idx))));
+      shape[axis] = (int64_t)idx.size();
+      x = graph::GatherOp::create(b, loc, tensor(shape, xt.getElementType()),
+                                  x, indices, b.getI64IntegerAttr(axis));
+    }
+    pad.getResult().replaceAllUsesWith(x);
+    pad.erase();
+    return success();
+  }
+
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,
               graph::ResizeOp, graph::ConvTransposeOp, graph::OneHotOp>(op))
         ops.push_back(op);
+      if (auto pad = dyn_cast<graph::PadOp>(op);
+          pad && (pad.getMode() == "reflect" || pad.getMode() == "edge"))
+        ops.push_back(op);
     });
     for (Operation *op : ops) {
+      if (auto pad = dyn_cast<graph::PadOp>(op)) {
+        if (failed(decomposePad(pad)))
+          return signalPassFailure();
+        continue;
+      }
       if (auto oh = dyn_cast<graph::OneHotOp>(op)) {
         if (failed(decomposeOneHot(oh)))
           return signalPassFailure();

@@ -1107,13 +1107,35 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
         return cast<RankedTensorType>(r.getType()).getNumElements() == 0;
       }))
     return true;
+  // Kernels index `addrs` as inputs, results, then scratch buffers: a
+  // dispatch that lost its scratch (or an address list built for another
+  // dispatch) must fail here, not read past the list.
+  size_t expected = op.getInputs().size() + op.getNumResults() +
+                    (op.getScratch() ? op.getScratch()->size() : 0);
+  if (addrs.size() != expected) {
+    why = "internal error: the dispatch has " + std::to_string(addrs.size()) +
+          " GM addresses for " + std::to_string(expected) +
+          " operands, results and scratch buffers";
+    return false;
+  }
   switch (op.getEngine()) {
   case npu::Engine::view:
     return true;
   case npu::Engine::matrix:
-    for (Operation &o : body.without_terminator())
-      if (isNNOp(&o))
-        return translateNN(op, &o, addrs, kernels, why);
+    for (Operation &o : body.without_terminator()) {
+      if (!isNNOp(&o))
+        continue;
+      // An NN op's kernels compute that op alone: anything fused beside it
+      // would be dropped.
+      for (Operation &other : body.without_terminator())
+        if (&other != &o && !isa<graph::ConstantOp>(&other)) {
+          why = "'" + other.getName().getStringRef().str() +
+                "' is fused into a '" + o.getName().getStringRef().str() +
+                "' kernel, which takes no epilogue";
+          return false;
+        }
+      return translateNN(op, &o, addrs, kernels, why);
+    }
     return translateMatmul(op, addrs, kernels, why);
   case npu::Engine::gather:
     if (!isa<graph::GatherOp>(body.front()))

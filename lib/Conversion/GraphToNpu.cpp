@@ -3,6 +3,7 @@
 
 #include "Graph/IR/GraphDialect.h"
 #include "Npu/IR/NpuDialect.h"
+#include "tessera/Conversion/ModuleTarget.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Target/Target.h"
 
@@ -30,6 +31,62 @@ static bool isSplatConstant(Value v) {
   auto c = v.getDefiningOp<graph::ConstantOp>();
   auto a = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
   return a && a.isSplat();
+}
+
+/// Constant gather/scatter indices are checked at compile time: the NPU
+/// kernels do not bounds-check them, and an index outside the data would
+/// read or write GM the tensor does not own.
+static LogicalResult checkConstantIndices(Operation *op,
+                                          const std::string &node) {
+  auto shapeOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
+  auto constantOf = [](Value v) -> std::optional<Tensor> {
+    auto c = v.getDefiningOp<graph::ConstantOp>();
+    if (!c)
+      return std::nullopt;
+    FailureOr<Tensor> t = graph::elementsToTensor(c.getValue());
+    return succeeded(t) ? std::optional<Tensor>(std::move(*t)) : std::nullopt;
+  };
+  Value data, indices;
+  int64_t axis = 0;
+  bool nd = false;
+  if (auto g = dyn_cast<graph::GatherOp>(op)) {
+    data = g.getInput(), indices = g.getIndices(), axis = (int64_t)g.getAxis();
+  } else if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {
+    data = g.getInput(), indices = g.getIndices(), axis = (int64_t)g.getAxis();
+  } else if (auto s = dyn_cast<graph::ScatterElementsOp>(op)) {
+    data = s.getData(), indices = s.getIndices(), axis = (int64_t)s.getAxis();
+  } else if (auto g = dyn_cast<graph::GatherNDOp>(op)) {
+    if (g.getBatchDims() != 0)
+      return success(); // batched: the golden evaluator checks at run time
+    data = g.getData(), indices = g.getIndices(), nd = true;
+  } else if (auto s = dyn_cast<graph::ScatterNDOp>(op)) {
+    data = s.getData(), indices = s.getIndices(), nd = true;
+  } else {
+    return success();
+  }
+  std::optional<Tensor> idx = constantOf(indices);
+  if (!idx || idx->numElements() == 0)
+    return success();
+  ArrayRef<int64_t> dataShape = shapeOf(data);
+  int64_t rank = (int64_t)dataShape.size();
+  int64_t tuple = nd ? (idx->rank() ? idx->shape().back() : 0) : 1;
+  if (!nd && axis < 0)
+    axis += rank;
+  if (tuple <= 0 || (nd && tuple > rank) || (!nd && (axis < 0 || axis >= rank)))
+    return success(); // malformed shapes are the verifier's to report
+  for (int64_t i = 0; i < idx->numElements(); ++i) {
+    int64_t d = nd ? dataShape[i % tuple] : dataShape[axis];
+    int64_t v = idx->getI(i);
+    if (v < -d || v >= d)
+      return op->emitError("node '")
+             << node << "' (" << op->getName() << "): constant index " << v
+             << " (element " << i << " of the indices) is out of range for "
+             << (nd ? "dimension " : "axis ") << (nd ? i % tuple : axis)
+             << " of size " << d;
+  }
+  return success();
 }
 
 namespace {
@@ -68,14 +125,10 @@ struct GraphToNpuPass
           << "--precision must be f32, bf16 or f16 (got '" << precision << "')";
       return signalPassFailure();
     }
-    std::string error;
-    target::TargetDesc t;
-    if (!target::loadTarget(target, t, error)) {
-      emitError(getOperation().getLoc())
-          << "target '" << target << "': " << error;
+    const target::TargetDesc *t = getModuleTarget(getOperation());
+    if (!t)
       return signalPassFailure();
-    }
-    aicpuAvailable = t.aicpu.present && t.crossCoreFlags > 0;
+    aicpuAvailable = t->aicpu.present && t->crossCoreFlags > 0;
     for (auto func :
          llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>()))
       if (failed(convertFunc(func)))
@@ -168,6 +221,8 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
                                   "lowers graph dialect functions";
     }
     std::string name = nodeName(&op);
+    if (failed(checkConstantIndices(&op, name)))
+      return failure();
     npu::Engine engine;
     std::string why;
     if (!engineFor(&op, engine, why, aicpuAvailable))
@@ -566,9 +621,17 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     if (computeOps != 1)
       return false;
     // Matmuls with a Gemm bias apply the bias after FIX: keep them apart.
-    for (Operation &o : p.getBody().front())
+    // Convolutions and other matrix-engine NN ops lower through their own
+    // kernel sequence (im2col into scratch, matmul, bias) with no epilogue
+    // slot, and merging would drop their scratch buffers.
+    if (p.getScratch())
+      return false;
+    for (Operation &o : p.getBody().front()) {
       if (auto g = dyn_cast<graph::GemmOp>(&o); g && g.getC())
         return false;
+      if (isNNOp(&o))
+        return false;
+    }
     merge(p, c, false, npu::Engine::matrix);
     return true;
   }
@@ -613,13 +676,10 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
   bool unifiedLocal = false;
 
   void runOnOperation() override {
-    std::string error;
-    tessera::target::TargetDesc t;
-    if (!tessera::target::loadTarget(target, t, error)) {
-      emitError(getOperation().getLoc())
-          << "target '" << target << "': " << error;
+    const tessera::target::TargetDesc *target = getModuleTarget(getOperation());
+    if (!target)
       return signalPassFailure();
-    }
+    const tessera::target::TargetDesc &t = *target;
     // Does one local space serve both the accumulator and the vector unit?
     unifiedLocal = false;
     for (const auto &ct : t.coreTypes)

@@ -239,16 +239,30 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   kernels.push_back(k);
   // Gemm's bias: C = C + beta * bias, in place on the vector unit.
   if (auto g = dyn_cast<graph::GemmOp>(mm); g && g.getC()) {
-    auto arg = dyn_cast<BlockArgument>(g.getC());
-    if (!arg) {
-      why = "Gemm bias must be a kernel input";
-      return false;
-    }
     VectorKernel bias;
     bias.name = k.name;
     bias.space = cfull;
     GmView cv = GmView::contiguous(k.c.addr, k.c.dtype, cfull);
     bias.inputs.push_back(cv);
+    float beta = g.getBeta().convertToFloat();
+    auto arg = dyn_cast<BlockArgument>(g.getC());
+    if (!arg) {
+      // A splat bias is cloned into the body (graph-to-npu inlines splat
+      // constants): one scalar add.
+      auto cst = g.getC().getDefiningOp<graph::ConstantOp>();
+      auto a = cst ? dyn_cast<DenseElementsAttr>(cst.getValue()) : nullptr;
+      if (!a || !a.isSplat() || !isa<FloatType>(a.getElementType())) {
+        why = "Gemm bias must be a kernel input or a floating-point splat "
+              "constant";
+        return false;
+      }
+      float value =
+          (float)a.getSplatValue<APFloat>().convertToDouble() * beta;
+      int s = bias.scalar(Opcode::VAddS, bias.load(0), value);
+      bias.store(s, cv);
+      kernels.push_back(bias);
+      return true;
+    }
     Value bv = d.getInputs()[arg.getArgNumber()];
     std::vector<int64_t> bsh = shapeOfValue(bv);
     GmView biasView;
@@ -263,7 +277,6 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
     }
     bias.inputs.push_back(biasView);
     int x = bias.load(0), y = bias.load(1);
-    float beta = g.getBeta().convertToFloat();
     if (beta != 1.0f)
       y = bias.scalar(Opcode::VMulS, y, beta);
     int s = bias.binary(Opcode::VAdd, x, y);

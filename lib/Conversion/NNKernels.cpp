@@ -342,6 +342,23 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
                               shapeOfValue(r));
   };
   auto scratch = [&](unsigned i) { return (uint64_t)addrs[nIn + nOut + i]; };
+  // The kernels below find operand i at input i (then aux inputs, results
+  // and scratch): an operand graph-to-npu cloned into the body as a splat
+  // constant would shift them. Only a convolution's bias may be one.
+  for (auto [i, v] : llvm::enumerate(op->getOperands())) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    bool splatBias = isa<graph::ConvOp>(op) && i == 2;
+    if ((!arg || arg.getArgNumber() != i) && !splatBias) {
+      why = "operand " + std::to_string(i) + " of '" +
+            op->getName().getStringRef().str() +
+            "' is not the kernel's input " + std::to_string(i);
+      return false;
+    }
+  }
+  if (addrs.size() < nIn + nOut) {
+    why = "internal error: fewer GM addresses than operands and results";
+    return false;
+  }
 
   if (auto ge = dyn_cast<graph::GatherElementsOp>(op)) {
     GmView data = inView(0), idx = inView(1);
@@ -534,16 +551,31 @@ bool translateNN(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
     mm.b = GmView::contiguous(colAddr, x.dtype, {cg.n, G, Cg * K, O});
     mm.c = GmView::contiguous(out.addr, out.dtype, {cg.n, G, Mg, O});
     kernels.push_back(mm);
-    if (conv.getBias()) {
-      GmView b = inView(2);
+    if (Value bias = conv.getBias()) {
       VectorKernel bk;
       bk.name = name;
       bk.space = {cg.n, cg.m, O};
       GmView cv = GmView::contiguous(out.addr, out.dtype, bk.space);
       bk.inputs.push_back(cv);
-      bk.inputs.push_back({b.addr, b.dtype, {1, cg.m, 1}, {0, 1, 0}});
-      int s = bk.binary(Opcode::VAdd, bk.load(0),
-                        bk.cast(bk.load(1), computeTypeOf(out.dtype)));
+      int s;
+      if (auto arg = dyn_cast<BlockArgument>(bias)) {
+        GmView b = inView(arg.getArgNumber());
+        bk.inputs.push_back({b.addr, b.dtype, {1, cg.m, 1}, {0, 1, 0}});
+        s = bk.binary(Opcode::VAdd, bk.load(0),
+                      bk.cast(bk.load(1), computeTypeOf(out.dtype)));
+      } else {
+        // A splat bias (zeros, often) is cloned into the body by
+        // graph-to-npu, not passed as an input.
+        auto cst = bias.getDefiningOp<graph::ConstantOp>();
+        auto a = cst ? dyn_cast<DenseElementsAttr>(cst.getValue()) : nullptr;
+        if (!a || !a.isSplat() || !isa<FloatType>(a.getElementType())) {
+          why = "the convolution bias must be a kernel input or a "
+                "floating-point splat constant";
+          return false;
+        }
+        s = bk.scalar(Opcode::VAddS, bk.load(0),
+                      (float)a.getSplatValue<APFloat>().convertToDouble());
+      }
       bk.store(s, cv);
       kernels.push_back(bk);
     }

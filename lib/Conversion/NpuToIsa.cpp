@@ -8,6 +8,7 @@
 #include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Reroll.h"
 #include "tessera/CodeGen/SyncInsertion.h"
+#include "tessera/Conversion/ModuleTarget.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Target/Target.h"
 
@@ -33,23 +34,6 @@ namespace npu = tessera::npu;
 namespace codegen = tessera::codegen;
 using tessera::DType;
 using tessera::Tensor;
-
-static const target::TargetDesc *loadTargetFor(Operation *op,
-                                               const std::string &name) {
-  std::string error;
-  if (const target::TargetDesc *t = target::getPresetCached(name, error))
-    return t;
-  static std::map<std::string, target::TargetDesc> files;
-  auto it = files.find(name);
-  if (it != files.end())
-    return &it->second;
-  target::TargetDesc t;
-  if (!target::loadTarget(name, t, error)) {
-    op->emitError("target '") << name << "': " << error;
-    return nullptr;
-  }
-  return &(files[name] = std::move(t));
-}
 
 static int64_t bytesOf(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -79,7 +63,7 @@ struct NpuTilePass
     : public tessera::conversion::impl::NpuTileBase<NpuTilePass> {
   using NpuTileBase::NpuTileBase;
   void runOnOperation() override {
-    const target::TargetDesc *t = loadTargetFor(getOperation(), target);
+    const target::TargetDesc *t = getModuleTarget(getOperation());
     if (!t)
       return signalPassFailure();
     codegen::ProgramBuilder pb(*t, "plan");
@@ -247,7 +231,7 @@ struct NpuPlanMemoryPass
   }
 
   void runOnOperation() override {
-    const target::TargetDesc *t = loadTargetFor(getOperation(), target);
+    const target::TargetDesc *t = getModuleTarget(getOperation());
     if (!t)
       return signalPassFailure();
     for (auto f : getOperation().getOps<func::FuncOp>())
@@ -397,7 +381,7 @@ struct NpuToIsaPass
   }
 
   void runOnOperation() override {
-    const target::TargetDesc *t = loadTargetFor(getOperation(), target);
+    const target::TargetDesc *t = getModuleTarget(getOperation());
     if (!t)
       return signalPassFailure();
     for (auto f :
@@ -417,7 +401,17 @@ struct IsaInsertSyncPass
   void runOnOperation() override {
     for (auto p : llvm::make_early_inc_range(
              getOperation().getOps<tessera::isa::ProgramOp>())) {
-      const target::TargetDesc *t = loadTargetFor(p, p.getTarget().str());
+      // A module lowered here records its target; a hand-written isa
+      // module has only the program's own.
+      const target::TargetDesc *t = nullptr;
+      if (getOperation()->hasAttr(kTargetAttrName)) {
+        t = getModuleTarget(p);
+      } else {
+        std::string error;
+        t = target::getPresetCached(p.getTarget().str(), error);
+        if (!t)
+          p.emitError("target '") << p.getTarget() << "': " << error;
+      }
       if (!t)
         return signalPassFailure();
       FailureOr<bin::Program> prog = tessera::isa::emitProgram(p, *t);
@@ -452,37 +446,6 @@ struct IsaInsertSyncPass
 
 } // namespace
 
-void tessera::conversion::buildNpuPipeline(OpPassManager &pm,
-                                           const PipelineOptions &o) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createGraphDecompose());
-  pm.addPass(createGraphToNpu({o.precision, o.target}));
-  if (o.fuse)
-    pm.addPass(createNpuFuse({o.target}));
-  pm.addPass(createNpuTile({o.target}));
-  pm.addPass(createNpuPlanMemory({o.target, o.probes}));
-  pm.addPass(createNpuToIsa({o.target, o.probes, o.l2Prefetch}));
-  pm.addPass(createIsaInsertSync({o.loops}));
-}
-
-namespace {
-struct PipelineCliOptions : public PassPipelineOptions<PipelineCliOptions> {
-  Option<std::string> target{*this, "target",
-                             llvm::cl::desc("Target preset or JSON file"),
-                             llvm::cl::init("dc")};
-  Option<std::string> precision{*this, "precision",
-                                llvm::cl::desc("f32, bf16 or f16"),
-                                llvm::cl::init("f32")};
-};
-} // namespace
-
-void tessera::conversion::registerNpuPipeline() {
-  PassPipelineRegistration<PipelineCliOptions>(
-      "tessera-pipeline", "Lower a graph module to an isa.program",
-      [](OpPassManager &pm, const PipelineCliOptions &o) {
-        PipelineOptions po;
-        po.target = o.target;
-        po.precision = o.precision;
-        buildNpuPipeline(pm, po);
-      });
+llvm::SmallVector<std::string> tessera::conversion::npuFusedLLMOps() {
+  return {"rms_norm"};
 }

@@ -1,6 +1,7 @@
 //===- Interpreter.cpp - Golden evaluation of a graph function ------------===//
 
 #include "tessera/Eval/Interpreter.h"
+#include "tessera/Support/Limits.h"
 
 #include "Graph/IR/GraphDialect.h"
 
@@ -109,6 +110,16 @@ FailureOr<std::vector<Tensor>> evaluateFunction(func::FuncOp func,
     auto evaluable = dyn_cast<graph::EvaluableOpInterface>(op);
     if (!evaluable)
       return op.emitOpError("has no golden evaluation"), failure();
+    // Refuse results the host cannot hold before computing them.
+    for (Type t : op.getResultTypes())
+      if (auto rt = dyn_cast<RankedTensorType>(t))
+        if (rt.hasStaticShape() &&
+            rt.getNumElements() > tessera::kMaxHostTensorElements)
+          return op.emitOpError("result ")
+                     << rt << " has " << rt.getNumElements()
+                     << " elements, more than the evaluator's limit of "
+                     << tessera::kMaxHostTensorElements,
+                 failure();
     SmallVector<Tensor> operands, results;
     for (auto [index, v] : llvm::enumerate(op.getOperands())) {
       if (!env.count(v) && v.getDefiningOp<graph::ConstantOp>() &&

@@ -6,6 +6,7 @@
 
 #include "tessera/Golden/DataKernels.h"
 #include "tessera/Golden/Kernels.h"
+#include "tessera/Support/Limits.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -259,6 +260,15 @@ llvm::Expected<Tensor> expand(const Tensor &x, const Shape &shape) {
   auto out = broadcastShapes(x.shape(), shape);
   if (!out)
     return out.takeError();
+  // broadcastShapes bounds each dimension, not their product.
+  int64_t count = 1;
+  for (int64_t d : *out) {
+    if (d != 0 && count > kMaxHostTensorElements / d)
+      return makeError("expand to " + shapeToString(*out) + " has more than " +
+                       Twine(kMaxHostTensorElements) +
+                       " elements, the host evaluator's limit");
+    count *= d;
+  }
   Tensor r(x.dtype(), *out);
   const Shape *in[] = {&x.shape()};
   forEachBroadcast(*out, in, [&](int64_t o, llvm::ArrayRef<int64_t> src) {

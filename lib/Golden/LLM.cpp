@@ -311,6 +311,22 @@ llvm::Expected<Tensor> swiglu(const Tensor &input, const Tensor *up,
 // Mixture of experts
 //===----------------------------------------------------------------------===//
 
+std::optional<MoEScoring> parseMoEScoring(llvm::StringRef name) {
+  if (name == "softmax")
+    return MoEScoring::Softmax;
+  if (name == "sigmoid")
+    return MoEScoring::Sigmoid;
+  return std::nullopt;
+}
+
+std::optional<MoEGroupScoring> parseMoEGroupScoring(llvm::StringRef name) {
+  if (name == "max")
+    return MoEGroupScoring::Max;
+  if (name == "top2_sum")
+    return MoEGroupScoring::Top2Sum;
+  return std::nullopt;
+}
+
 llvm::Error checkMoEConfig(const MoEConfig &c, int64_t numExperts) {
   if (c.nGroup < 1 || numExperts % c.nGroup != 0)
     return makeError("moe n_group " + llvm::Twine(c.nGroup) +
@@ -327,6 +343,15 @@ llvm::Error checkMoEConfig(const MoEConfig &c, int64_t numExperts) {
                      "] (the experts in the topk_group best groups)");
   if (!std::isfinite(c.routedScalingFactor))
     return makeError("moe routed_scaling_factor must be finite");
+  if (!c.scoreBias.empty() && (int64_t)c.scoreBias.size() != numExperts)
+    return makeError("moe score correction bias has " +
+                     llvm::Twine(c.scoreBias.size()) + " values for " +
+                     llvm::Twine(numExperts) + " experts");
+  if (c.nGroup > 1 && c.groupScoring == MoEGroupScoring::Top2Sum &&
+      numExperts / c.nGroup < 2)
+    return makeError("moe top2_sum group scoring needs at least 2 experts "
+                     "per group, got " +
+                     llvm::Twine(numExperts / c.nGroup));
   return llvm::Error::success();
 }
 
@@ -397,20 +422,39 @@ llvm::Expected<MoERouting> moeRoute(const Tensor &logits,
   if (llvm::Error e = checkMoEConfig(config, experts))
     return std::move(e);
   int64_t k = config.topK, perGroup = experts / config.nGroup;
-  Tensor scores = softmax(logits.castTo(DType::F32), -1, /*logSoftmax=*/false);
+  Tensor scores = logits.castTo(DType::F32);
+  if (config.scoring == MoEScoring::Softmax)
+    scores = softmax(scores, -1, /*logSoftmax=*/false);
+  else
+    for (float &v : scores.floats())
+      v = sigmoidF(v);
   MoERouting routing{Tensor(DType::I64, {tokens, k}),
                      Tensor(DType::F32, {tokens, k})};
-  std::vector<float> row(experts);
+  // `row` holds the scores the weights come from, `choice` those that pick
+  // the experts (the same unless there is a correction bias).
+  std::vector<float> row(experts), choice(experts);
   for (int64_t t = 0; t < tokens; ++t) {
-    for (int64_t e = 0; e < experts; ++e)
+    for (int64_t e = 0; e < experts; ++e) {
       row[e] = scores.getF(t * experts + e);
+      choice[e] =
+          row[e] + (config.scoreBias.empty() ? 0.0f : config.scoreBias[e]);
+    }
     std::vector<bool> allowed(experts, true);
     if (config.nGroup > 1) {
-      // A group scores its best expert; only the best groups stay eligible.
+      // Groups are scored by their best expert (or best two); only the best
+      // groups stay eligible.
       std::vector<float> groupScore(config.nGroup);
-      for (int64_t g = 0; g < config.nGroup; ++g)
-        groupScore[g] = *std::max_element(row.begin() + g * perGroup,
-                                          row.begin() + (g + 1) * perGroup);
+      for (int64_t g = 0; g < config.nGroup; ++g) {
+        auto first = choice.begin() + g * perGroup;
+        if (config.groupScoring == MoEGroupScoring::Max) {
+          groupScore[g] = *std::max_element(first, first + perGroup);
+        } else {
+          std::vector<float> group(first, first + perGroup);
+          std::partial_sort(group.begin(), group.begin() + 2, group.end(),
+                            std::greater<float>());
+          groupScore[g] = group[0] + group[1];
+        }
+      }
       std::vector<int64_t> keep = topIndices(
           groupScore, std::vector<bool>(config.nGroup, true), config.topkGroup);
       std::fill(allowed.begin(), allowed.end(), false);
@@ -418,7 +462,7 @@ llvm::Expected<MoERouting> moeRoute(const Tensor &logits,
         std::fill(allowed.begin() + g * perGroup,
                   allowed.begin() + (g + 1) * perGroup, true);
     }
-    std::vector<int64_t> chosen = topIndices(row, allowed, k);
+    std::vector<int64_t> chosen = topIndices(choice, allowed, k);
     float sum = 0;
     for (int64_t e : chosen)
       sum += row[e];

@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "Numerics.h"
 
+#include "tessera/Sim/MatrixKernel.h"
+
 #include "tessera/Binary/Program.h"
 
 #include <algorithm>
@@ -63,69 +65,94 @@ std::vector<int64_t> loadBI(const uint8_t *mem, const Tile &src,
 
 float sigmoidF(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-float unaryF(Opcode op, float x) {
+/// Applies `f` to every element; the opcode is dispatched once per
+/// instruction, not per element, so each loop is a tight (and, for the
+/// simple ops, vectorized) pass.
+template <typename F> void mapF(float *x, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = f(x[i]);
+}
+
+void unaryF(Opcode op, float *x, int64_t n) {
   switch (op) {
   case Opcode::VExp:
-    return std::exp(x);
+    return mapF(x, n, [](float v) { return std::exp(v); });
   case Opcode::VLn:
-    return std::log(x);
+    return mapF(x, n, [](float v) { return std::log(v); });
   case Opcode::VSqrt:
-    return std::sqrt(x);
+    return mapF(x, n, [](float v) { return std::sqrt(v); });
   case Opcode::VRsqrt:
-    return 1.0f / std::sqrt(x);
+    return mapF(x, n, [](float v) { return 1.0f / std::sqrt(v); });
   case Opcode::VRec:
-    return 1.0f / x;
+    return mapF(x, n, [](float v) { return 1.0f / v; });
   case Opcode::VAbs:
-    return std::fabs(x);
+    return mapF(x, n, [](float v) { return std::fabs(v); });
   case Opcode::VNeg:
-    return -x;
+    return mapF(x, n, [](float v) { return -v; });
   case Opcode::VRelu:
-    return x > 0 ? x : 0.0f;
+    return mapF(x, n, [](float v) { return v > 0 ? v : 0.0f; });
   case Opcode::VSigmoid:
-    return sigmoidF(x);
+    return mapF(x, n, sigmoidF);
   case Opcode::VSilu:
-    return x * sigmoidF(x);
+    return mapF(x, n, [](float v) { return v * sigmoidF(v); });
   case Opcode::VGelu:
-    return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
+    return mapF(x, n, [](float v) {
+      return 0.5f * v * (1.0f + std::erf(v * 0.70710678f));
+    });
   case Opcode::VTanh:
-    return std::tanh(x);
+    return mapF(x, n, [](float v) { return std::tanh(v); });
   case Opcode::VSin:
-    return std::sin(x);
+    return mapF(x, n, [](float v) { return std::sin(v); });
   case Opcode::VCos:
-    return std::cos(x);
+    return mapF(x, n, [](float v) { return std::cos(v); });
   case Opcode::VErf:
-    return std::erf(x);
+    return mapF(x, n, [](float v) { return std::erf(v); });
   case Opcode::VFloor:
-    return std::floor(x);
+    return mapF(x, n, [](float v) { return std::floor(v); });
   case Opcode::VCeil:
-    return std::ceil(x);
-  case Opcode::VRound:
-    return std::nearbyint(x); // to nearest, ties to even
+    return mapF(x, n, [](float v) { return std::ceil(v); });
+  case Opcode::VRound: // to nearest, ties to even
+    return mapF(x, n, [](float v) { return std::nearbyint(v); });
   default:
-    return x;
+    return;
   }
 }
 
-float binaryF(Opcode op, float a, float b) {
+/// o[i] = f(a[i], b[i]), or f(a[i], scalar) when `b` is null.
+template <typename F>
+void zipF(const float *a, const float *b, float scalar, float *o, int64_t n,
+          F f) {
+  if (b)
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = f(a[i], b[i]);
+  else
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = f(a[i], scalar);
+}
+
+void binaryF(Opcode op, const float *a, const float *b, float scalar, float *o,
+             int64_t n) {
   switch (op) {
   case Opcode::VAdd:
   case Opcode::VAddS:
-    return a + b;
+    return zipF(a, b, scalar, o, n, [](float x, float y) { return x + y; });
   case Opcode::VSub:
-    return a - b;
+    return zipF(a, b, scalar, o, n, [](float x, float y) { return x - y; });
   case Opcode::VMul:
   case Opcode::VMulS:
-    return a * b;
+    return zipF(a, b, scalar, o, n, [](float x, float y) { return x * y; });
   case Opcode::VDiv:
-    return a / b;
+    return zipF(a, b, scalar, o, n, [](float x, float y) { return x / y; });
   case Opcode::VMax:
   case Opcode::VMaxS:
-    return std::fmax(a, b);
+    return zipF(a, b, scalar, o, n,
+                [](float x, float y) { return std::fmax(x, y); });
   case Opcode::VMin:
   case Opcode::VMinS:
-    return std::fmin(a, b);
+    return zipF(a, b, scalar, o, n,
+                [](float x, float y) { return std::fmin(x, y); });
   default:
-    return a;
+    return zipF(a, b, scalar, o, n, [](float x, float) { return x; });
   }
 }
 
@@ -319,7 +346,10 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     loadF(base(2), b, bf.data());
     if (acc)
       loadF(base(0), d, cf.data());
-    gemmF32(m, n, k, af.data(), bf.data(), cf.data());
+    auto half = [](DType t) { return t == DType::BF16 || t == DType::F16; };
+    bool exact = half(a.dtype) && half(b.dtype) &&
+                 productsAreExact(af.data(), af.size(), bf.data(), bf.size());
+    gemmF32(m, n, k, af.data(), bf.data(), cf.data(), exact);
     storeF(base(0), d, cf.data(), false);
     return true;
   }
@@ -368,10 +398,9 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     std::vector<float> b;
     if (inf.cls == OpClass::VBinary)
       b = loadBF(base(2), in.tiles[2], d);
-    std::vector<float> o(n);
-    for (int64_t i = 0; i < n; ++i)
-      o[i] = binaryF(in.op, a[i], b.empty() ? in.fimm : b[i]);
-    storeF(base(0), d, o.data(), false);
+    binaryF(in.op, a.data(), b.empty() ? nullptr : b.data(), in.fimm, a.data(),
+            n);
+    storeF(base(0), d, a.data(), false);
     return true;
   }
 
@@ -387,8 +416,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       return true;
     }
     auto a = loadBF(base(1), in.tiles[1], d);
-    for (int64_t i = 0; i < n; ++i)
-      a[i] = unaryF(in.op, a[i]);
+    unaryF(in.op, a.data(), n);
     storeF(base(0), d, a.data(), false);
     return true;
   }
@@ -479,16 +507,22 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     }
     std::vector<float> v(s.numElements()), o(rows);
     loadF(base(1), s, v.data());
-    for (int64_t r = 0; r < rows; ++r) {
-      float acc = v[r * cols];
-      for (int64_t c = 1; c < cols; ++c) {
-        float x = v[r * cols + c];
-        acc = in.op == Opcode::VRedSum   ? acc + x
-              : in.op == Opcode::VRedMax ? std::fmax(acc, x)
-                                         : std::fmin(acc, x);
+    // Sequential in f32 along the row (the defined order).
+    auto reduce = [&](auto f) {
+      for (int64_t r = 0; r < rows; ++r) {
+        const float *row = &v[r * cols];
+        float acc = row[0];
+        for (int64_t c = 1; c < cols; ++c)
+          acc = f(acc, row[c]);
+        o[r] = acc;
       }
-      o[r] = acc;
-    }
+    };
+    if (in.op == Opcode::VRedSum)
+      reduce([](float x, float y) { return x + y; });
+    else if (in.op == Opcode::VRedMax)
+      reduce([](float x, float y) { return std::fmax(x, y); });
+    else
+      reduce([](float x, float y) { return std::fmin(x, y); });
     storeF(base(0), d, o.data(), false);
     return true;
   }

@@ -203,9 +203,13 @@ void storeF(uint8_t *mem, const bin::Tile &t, const float *in, bool sat) {
   DType dt = t.dtype;
   forEachRun(t, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
     uint8_t *p = mem + addr;
-    if (dt == DType::F32 && sb == 4)
+    if (dt == DType::F32 && sb == 4) {
       std::memcpy(p, in + idx, n * 4);
-    else
+    } else if (dt == DType::BF16 && sb == 2) {
+      uint16_t *q = (uint16_t *)p;
+      for (int64_t i = 0; i < n; ++i)
+        q[i] = fToBF16(in[idx + i]);
+    } else
       for (int64_t i = 0; i < n; ++i)
         storeScalarF(p + i * sb, dt, in[idx + i], sat);
   });
@@ -217,73 +221,6 @@ void storeI(uint8_t *mem, const bin::Tile &t, const int64_t *in, bool sat) {
     for (int64_t i = 0; i < n; ++i)
       storeScalarI(mem + addr + i * sb, dt, in[idx + i], sat);
   });
-}
-
-// The functional matrix engine dominates host time on GEMMs. The kernel is
-// blocked so a block of C rows stays in cache while B streams, and the inner
-// loop is a plain saxpy the compiler vectorizes; on x86 a second clone is
-// built for AVX2+FMA and picked at load time. Results do not depend on the
-// clone: each C element accumulates its k products in the same order (FMA
-// contraction is disabled so both clones round identically).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define TESSERA_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define TESSERA_CLONES
-#endif
-
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=off")
-TESSERA_CLONES
-void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
-             float *c) {
-  constexpr int64_t NB = 256; // columns of C per block: 1 KiB per row
-  for (int64_t j0 = 0; j0 < n; j0 += NB) {
-    int64_t nb = std::min(NB, n - j0);
-    int64_t i = 0;
-    // Four rows at a time: each B row is loaded once for four C rows.
-    for (; i + 4 <= m; i += 4) {
-      float *__restrict c0 = c + i * n + j0;
-      float *__restrict c1 = c0 + n;
-      float *__restrict c2 = c1 + n;
-      float *__restrict c3 = c2 + n;
-      for (int64_t p = 0; p < k; ++p) {
-        float a0 = a[i * k + p], a1 = a[(i + 1) * k + p],
-              a2 = a[(i + 2) * k + p], a3 = a[(i + 3) * k + p];
-        const float *__restrict br = b + p * n + j0;
-        for (int64_t j = 0; j < nb; ++j) {
-          float bv = br[j];
-          c0[j] += a0 * bv;
-          c1[j] += a1 * bv;
-          c2[j] += a2 * bv;
-          c3[j] += a3 * bv;
-        }
-      }
-    }
-    for (; i < m; ++i) {
-      float *__restrict crow = c + i * n + j0;
-      for (int64_t p = 0; p < k; ++p) {
-        float av = a[i * k + p];
-        const float *__restrict brow = b + p * n + j0;
-        for (int64_t j = 0; j < nb; ++j)
-          crow[j] += av * brow[j];
-      }
-    }
-  }
-}
-#pragma GCC pop_options
-
-TESSERA_CLONES
-void gemmI32(int64_t m, int64_t n, int64_t k, const int32_t *a,
-             const int32_t *b, int32_t *c) {
-  for (int64_t i = 0; i < m; ++i) {
-    int32_t *crow = c + i * n;
-    for (int64_t p = 0; p < k; ++p) {
-      uint32_t av = (uint32_t)a[i * k + p];
-      const int32_t *brow = b + p * n;
-      for (int64_t j = 0; j < n; ++j)
-        crow[j] = (int32_t)((uint32_t)crow[j] + av * (uint32_t)brow[j]);
-    }
-  }
 }
 
 } // namespace tessera::sim

@@ -52,6 +52,16 @@ inline float bf16ToF(uint16_t b) {
   return f;
 }
 
+/// floatToBF16Bits (round to nearest even, NaN kept quiet), inline so the
+/// store loops vectorize.
+inline uint16_t fToBF16(float v) {
+  uint32_t x;
+  std::memcpy(&x, &v, 4);
+  if ((x & 0x7fffffff) > 0x7f800000)
+    return (uint16_t)((x >> 16) | 0x40);
+  return (uint16_t)((x + 0x7fff + ((x >> 16) & 1)) >> 16);
+}
+
 float loadScalarF(const uint8_t *p, DType dt);
 int64_t loadScalarI(const uint8_t *p, DType dt);
 void storeScalarF(uint8_t *p, DType dt, float v, bool sat);
@@ -63,13 +73,6 @@ void loadF(const uint8_t *mem, const bin::Tile &t, float *out);
 void loadI(const uint8_t *mem, const bin::Tile &t, int64_t *out);
 void storeF(uint8_t *mem, const bin::Tile &t, const float *in, bool sat);
 void storeI(uint8_t *mem, const bin::Tile &t, const int64_t *in, bool sat);
-
-/// C[m x n] += A[m x k] * B[k x n], all dense row-major f32.
-void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
-             float *c);
-/// Same for int32 (wrapping) accumulation of int8 operands.
-void gemmI32(int64_t m, int64_t n, int64_t k, const int32_t *a,
-             const int32_t *b, int32_t *c);
 
 } // namespace tessera::sim
 

@@ -1,80 +1,65 @@
 //===- Report.cpp - Statistics and Chrome trace output --------------------===//
 #include "tessera/Sim/Simulator.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
 namespace tessera::sim {
 
+using Json = nlohmann::ordered_json;
+
 namespace {
-std::string num(double v) {
-  if (!std::isfinite(v))
-    return "0";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-std::string jstr(const std::string &s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      o += '\\', o += c;
-    else if ((unsigned char)c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      o += buf;
-    } else
-      o += c;
-  }
-  return o + "\"";
-}
+/// JSON has no NaN or infinity; a rate with a zero denominator reports 0.
+double finite(double v) { return std::isfinite(v) ? v : 0; }
 } // namespace
 
 std::string Stats::toJson() const {
-  std::ostringstream os;
-  os << "{\"cycles\": " << num(cycles)
-     << ", \"kernel_cycles\": " << num(kernelCycles)
-     << ", \"seconds\": " << num(seconds) << ", \"clock_hz\": " << num(clockHz)
-     << ", \"instructions\": " << instrs
-     << ", \"static_instructions\": " << staticInstrs
-     << ", \"dynamic_instructions\": " << dynamicInstrs << ", \"pipes\": {";
-  bool first = true;
-  for (const auto &kv : pipes) {
-    double busy = kernelCycles > 0 && kv.second.units
-                      ? kv.second.busyCycles / (kernelCycles * kv.second.units)
+  Json pipesJson = Json::object();
+  for (const auto &[name, p] : pipes) {
+    double busy = kernelCycles > 0 && p.units
+                      ? p.busyCycles / (kernelCycles * p.units)
                       : 0;
-    os << (first ? "" : ", ") << jstr(kv.first)
-       << ": {\"instructions\": " << kv.second.instrs
-       << ", \"units\": " << kv.second.units
-       << ", \"busy_cycles\": " << num(kv.second.busyCycles)
-       << ", \"busy_percent\": " << num(100 * busy) << "}";
-    first = false;
+    pipesJson[name] = {{"instructions", p.instrs},
+                       {"units", p.units},
+                       {"busy_cycles", finite(p.busyCycles)},
+                       {"busy_percent", finite(100 * busy)}};
   }
-  os << "}, \"dram_read_bytes\": " << dramReadBytes
-     << ", \"dram_write_bytes\": " << dramWriteBytes
-     << ", \"dram_bytes\": " << dramBytes()
-     << ", \"l2_hit_bytes\": " << l2HitBytes
-     << ", \"compulsory_dram_bytes\": " << compulsoryDramBytes
-     << ", \"flops\": " << num(flops())
-     << ", \"matrix_flops\": " << num(matrixFlops)
-     << ", \"vector_ops\": " << num(vectorOps)
-     << ", \"aicpu_ops\": " << num(aicpuOps)
-     << ", \"peak_flops_per_s\": " << num(peakFlopsPerSec)
-     << ", \"dram_bytes_per_s\": " << num(dramBytesPerSec)
-     << ", \"bound_compute_seconds\": " << num(boundComputeSeconds)
-     << ", \"bound_dram_seconds\": " << num(boundDramSeconds)
-     << ", \"bound_seconds\": " << num(boundSeconds)
-     << ", \"ratio_to_bound\": " << num(ratioToBound)
-     << ", \"percent_of_matrix_peak\": "
-     << num(seconds > 0 && peakFlopsPerSec > 0
-                ? 100 * matrixFlops / seconds / peakFlopsPerSec
-                : 0)
-     << ", \"percent_of_dram_bandwidth\": "
-     << num(seconds > 0 ? 100 * (double)dramBytes() / seconds / dramBytesPerSec
-                        : 0)
-     << ", \"host_seconds\": " << num(hostSeconds) << "}";
-  return os.str();
+  Json j = {{"cycles", finite(cycles)},
+            {"kernel_cycles", finite(kernelCycles)},
+            {"seconds", finite(seconds)},
+            {"clock_hz", finite(clockHz)},
+            {"instructions", instrs},
+            {"static_instructions", staticInstrs},
+            {"dynamic_instructions", dynamicInstrs},
+            {"pipes", pipesJson},
+            {"dram_read_bytes", dramReadBytes},
+            {"dram_write_bytes", dramWriteBytes},
+            {"dram_bytes", dramBytes()},
+            {"l2_hit_bytes", l2HitBytes},
+            {"compulsory_dram_bytes", compulsoryDramBytes},
+            {"flops", finite(flops())},
+            {"matrix_flops", finite(matrixFlops)},
+            {"vector_ops", finite(vectorOps)},
+            {"aicpu_ops", finite(aicpuOps)},
+            {"peak_flops_per_s", finite(peakFlopsPerSec)},
+            {"dram_bytes_per_s", finite(dramBytesPerSec)},
+            {"bound_compute_seconds", finite(boundComputeSeconds)},
+            {"bound_dram_seconds", finite(boundDramSeconds)},
+            {"bound_seconds", finite(boundSeconds)},
+            {"ratio_to_bound", finite(ratioToBound)},
+            {"percent_of_matrix_peak",
+             finite(seconds > 0 && peakFlopsPerSec > 0
+                        ? 100 * matrixFlops / seconds / peakFlopsPerSec
+                        : 0)},
+            {"percent_of_dram_bandwidth",
+             finite(seconds > 0
+                        ? 100 * (double)dramBytes() / seconds / dramBytesPerSec
+                        : 0)},
+            {"host_seconds", finite(hostSeconds)}};
+  return j.dump();
 }
 
 std::string Stats::toText() const {
@@ -125,12 +110,14 @@ std::string Stats::toText() const {
 }
 
 std::string Simulator::traceJson(const bin::Program &prog) const {
+  // One event per line, written as it goes: a trace has an event per
+  // executed instruction, too many to hold as one JSON document.
   std::ostringstream os;
   double usPerCycle = 1e6 / target_.clockHz;
   os << "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n";
   bool first = true;
-  auto emit = [&](const std::string &e) {
-    os << (first ? "" : ",\n") << e;
+  auto emit = [&](const Json &e) {
+    os << (first ? "" : ",\n") << e.dump();
     first = false;
   };
   // Name the tracks: one process per core, one thread per pipe.
@@ -140,28 +127,37 @@ std::string Simulator::traceJson(const bin::Program &prog) const {
                            ? "aicpu#" + std::to_string(cs.coreIndex)
                            : target_.coreTypes[cs.coreType].name + "#" +
                                  std::to_string(cs.coreIndex);
-    emit("{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": " +
-         std::to_string(s) + ", \"args\": {\"name\": " + jstr(core) + "}}");
+    emit({{"name", "process_name"},
+          {"ph", "M"},
+          {"pid", s},
+          {"args", {{"name", core}}}});
     for (unsigned p = 0; p < target::kNumPipes; ++p)
-      emit("{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": " +
-           std::to_string(s) + ", \"tid\": " + std::to_string(p) +
-           ", \"args\": {\"name\": " + jstr(target::pipeName((target::Pipe)p)) +
-           "}}");
+      emit({{"name", "thread_name"},
+            {"ph", "M"},
+            {"pid", s},
+            {"tid", p},
+            {"args", {{"name", target::pipeName((target::Pipe)p)}}}});
   }
   for (const TraceEvent &e : trace_) {
     const bin::Instr &in = prog.streams[e.stream].instrs[e.instr];
+    Json args = {{"instr", e.instr}};
     std::string loc = prog.locOf(e.stream, e.instr);
-    std::string iter;
-    for (unsigned i = 0; i < e.loopDepth && i < 4; ++i)
-      iter += (i ? ", " : "") + std::to_string((e.iters >> (16 * i)) & 0xFFFF);
-    emit("{\"name\": " + jstr(in.info().mnemonic) +
-         ", \"ph\": \"X\", \"pid\": " + std::to_string(e.stream) +
-         ", \"tid\": " + std::to_string((unsigned)e.pipe) +
-         ", \"ts\": " + num(e.start * usPerCycle) +
-         ", \"dur\": " + num((e.end - e.start) * usPerCycle) +
-         ", \"args\": {\"instr\": " + std::to_string(e.instr) +
-         (loc.empty() ? "" : ", \"loc\": " + jstr(loc)) +
-         (iter.empty() ? "" : ", \"iter\": [" + iter + "]") + "}}");
+    if (!loc.empty())
+      args["loc"] = loc;
+    // The iteration of each enclosing loop, outermost first (16 bits each).
+    if (e.loopDepth) {
+      Json iter = Json::array();
+      for (unsigned i = 0; i < e.loopDepth && i < 4; ++i)
+        iter.push_back((e.iters >> (16 * i)) & 0xFFFF);
+      args["iter"] = iter;
+    }
+    emit({{"name", in.info().mnemonic},
+          {"ph", "X"},
+          {"pid", e.stream},
+          {"tid", (unsigned)e.pipe},
+          {"ts", finite(e.start * usPerCycle)},
+          {"dur", finite((e.end - e.start) * usPerCycle)},
+          {"args", args}});
   }
   os << "\n]}\n";
   return os.str();

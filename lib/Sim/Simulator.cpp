@@ -480,6 +480,23 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
                 std::to_string(opts.maxHostGmBytes) +
                 " (run with --no-functional for timing only)");
   if (opts.functional) {
+    // Every stream's local memories are host memory too: a target with huge
+    // local spaces times many cores is an error with the numbers, not an
+    // out-of-memory kill.
+    uint64_t host = prog.gmBytes + (t.space(Space::L2).present
+                                        ? t.space(Space::L2).bytes
+                                        : 0);
+    for (const bin::CoreStream &cs : prog.streams)
+      if (cs.coreType != bin::kAiCpuCoreType &&
+          cs.coreType < t.coreTypes.size())
+        for (Space s : t.coreTypes[cs.coreType].spaces)
+          host += t.space(s).bytes;
+    if (host > opts.maxHostGmBytes)
+      return fail("simulating this program needs " + std::to_string(host) +
+                  " bytes of host memory (GM, L2 and every running core's "
+                  "local memories), more than the simulator's limit of " +
+                  std::to_string(opts.maxHostGmBytes) +
+                  " (run with --no-functional for timing only)");
     gm.assign(prog.gmBytes, 0);
     if (t.space(Space::L2).present)
       l2mem.assign(t.space(Space::L2).bytes, 0);
@@ -578,6 +595,26 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
       return fail("input '" + e.name + "' has shape " +
                   shapeToString(it->second.shape()) + ", the program expects " +
                   shapeToString(e.shape));
+    // Only the dtypes the compiler stores as this I/O dtype are accepted
+    // (the model's own dtype), and f32 for 16-bit float I/O (numpy has no
+    // bf16); anything else is an error, not a silent conversion.
+    DType given = it->second.dtype();
+    bool widensTo = given == e.dtype ||
+                    (e.dtype == DType::I32 &&
+                     (given == DType::I64 || given == DType::U16)) ||
+                    (e.dtype == DType::U8 && given == DType::Bool) ||
+                    (e.dtype == DType::F32 && given == DType::F64) ||
+                    ((e.dtype == DType::BF16 || e.dtype == DType::F16) &&
+                     given == DType::F32);
+    if (!widensTo)
+      return fail("input '" + e.name + "' is " + dtypeName(given) +
+                  ", the program expects " + dtypeName(e.dtype));
+    if (given == DType::I64)
+      for (int64_t i = 0; i < it->second.numElements(); ++i)
+        if (it->second.getI(i) != (int32_t)it->second.getI(i))
+          return fail("input '" + e.name + "': element " + std::to_string(i) +
+                      " (" + std::to_string(it->second.getI(i)) +
+                      ") does not fit the program's i32 storage");
     if (opts.functional) {
       std::vector<uint8_t> bytes = it->second.castTo(e.dtype).toBytes();
       std::copy(bytes.begin(), bytes.end(), gm.begin() + e.gmAddr);

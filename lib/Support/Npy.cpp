@@ -1,10 +1,9 @@
 //===- Npy.cpp - NumPy .npy reader and writer -----------------------------===//
 
 #include "tessera/Support/Npy.h"
+#include "tessera/Support/FileIO.h"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace tessera {
 
@@ -58,39 +57,149 @@ static bool descrToDType(std::string d, DType &out) {
   return false;
 }
 
-// Extracts the value following `'key':` in numpy's header dict.
-static bool findHeaderValue(const std::string &header, const std::string &key,
-                            std::string &value) {
-  size_t pos = header.find("'" + key + "'");
-  if (pos == std::string::npos)
-    return false;
-  pos = header.find(':', pos);
-  if (pos == std::string::npos)
-    return false;
-  ++pos;
-  while (pos < header.size() && header[pos] == ' ')
-    ++pos;
-  if (pos >= header.size())
-    return false;
-  size_t end;
-  if (header[pos] == '\'') {
-    end = header.find('\'', pos + 1);
-    if (end == std::string::npos)
-      return false;
-    value = header.substr(pos + 1, end - pos - 1);
-  } else if (header[pos] == '(') {
-    end = header.find(')', pos);
-    if (end == std::string::npos)
-      return false;
-    value = header.substr(pos + 1, end - pos - 1);
-  } else {
-    end = header.find_first_of(",}", pos);
-    if (end == std::string::npos)
-      return false;
-    value = header.substr(pos, end - pos);
+namespace {
+/// The three fields of a .npy header.
+struct NpyHeader {
+  std::string descr;
+  bool fortranOrder = false;
+  Shape shape;
+};
+
+/// A strict parser for the header's Python dict literal, accepting what
+/// numpy.load accepts: exactly the keys 'descr' (a string), 'fortran_order'
+/// (True or False) and 'shape' (a tuple of non-negative integers), each once.
+class HeaderParser {
+public:
+  explicit HeaderParser(const std::string &text) : s(text) {}
+
+  bool parse(NpyHeader &h, std::string &error) {
+    bool sawDescr = false, sawOrder = false, sawShape = false;
+    skipSpace();
+    if (!eat('{'))
+      return fail("expected '{'", error);
+    for (;;) {
+      skipSpace();
+      if (eat('}'))
+        break;
+      std::string key;
+      if (!quoted(key))
+        return fail("expected a quoted key", error);
+      skipSpace();
+      if (!eat(':'))
+        return fail("expected ':' after '" + key + "'", error);
+      skipSpace();
+      if (key == "descr" && !sawDescr) {
+        sawDescr = true;
+        if (!quoted(h.descr))
+          return fail("'descr' must be a string", error);
+      } else if (key == "fortran_order" && !sawOrder) {
+        sawOrder = true;
+        if (word("True"))
+          h.fortranOrder = true;
+        else if (word("False"))
+          h.fortranOrder = false;
+        else
+          return fail("'fortran_order' must be True or False", error);
+      } else if (key == "shape" && !sawShape) {
+        sawShape = true;
+        if (!shape(h.shape, error))
+          return false;
+      } else {
+        return fail("unexpected or repeated key '" + key + "'", error);
+      }
+      skipSpace();
+      if (eat(','))
+        continue;
+      skipSpace();
+      if (!eat('}'))
+        return fail("expected ',' or '}'", error);
+      break;
+    }
+    skipSpace();
+    if (pos != s.size())
+      return fail("unexpected text after the dict", error);
+    if (!sawDescr || !sawOrder || !sawShape)
+      return fail("the dict needs the keys 'descr', 'fortran_order' and "
+                  "'shape'",
+                  error);
+    return true;
   }
-  return true;
-}
+
+private:
+  bool fail(const std::string &what, std::string &error) {
+    error = "malformed .npy header at column " + std::to_string(pos) + ": " +
+            what + " in " + s;
+    return false;
+  }
+  void skipSpace() {
+    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' ||
+                              s[pos] == '\n' || s[pos] == '\r'))
+      ++pos;
+  }
+  bool eat(char c) {
+    if (pos < s.size() && s[pos] == c) {
+      ++pos;
+      return true;
+    }
+    return false;
+  }
+  bool word(const char *w) {
+    size_t n = std::strlen(w);
+    if (s.compare(pos, n, w) != 0)
+      return false;
+    pos += n;
+    return true;
+  }
+  bool quoted(std::string &out) {
+    if (pos >= s.size() || (s[pos] != '\'' && s[pos] != '"'))
+      return false;
+    char q = s[pos];
+    size_t end = s.find(q, pos + 1);
+    if (end == std::string::npos)
+      return false;
+    out = s.substr(pos + 1, end - pos - 1);
+    pos = end + 1;
+    return true;
+  }
+  bool shape(Shape &out, std::string &error) {
+    if (!eat('('))
+      return fail("'shape' must be a tuple", error);
+    size_t items = 0;
+    bool trailingComma = false;
+    for (;;) {
+      skipSpace();
+      if (eat(')'))
+        break;
+      size_t b = pos;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
+        ++pos;
+      if (b == pos || pos - b > 13)
+        return fail("shape entries must be non-negative integers", error);
+      long long d = std::stoll(s.substr(b, pos - b));
+      if (d > (1LL << 40))
+        return fail("shape entry " + std::to_string(d) + " is too large",
+                    error);
+      out.push_back(d);
+      ++items;
+      skipSpace();
+      trailingComma = eat(',');
+      if (!trailingComma) {
+        skipSpace();
+        if (!eat(')'))
+          return fail("expected ',' or ')' in the shape", error);
+        break;
+      }
+    }
+    // Python spells a 1-tuple "(n,)"; "(n)" is an integer, not a tuple.
+    if (items == 1 && !trailingComma)
+      return fail("a 1-D shape is written (n,)", error);
+    return true;
+  }
+
+  const std::string &s;
+  size_t pos = 0;
+};
+} // namespace
 
 bool parseNpy(const std::string &bytes, Tensor &out, std::string &error) {
   if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) {
@@ -122,37 +231,19 @@ bool parseNpy(const std::string &bytes, Tensor &out, std::string &error) {
     return false;
   }
   std::string header = bytes.substr(headerStart, headerLen);
-  std::string descr, order, shapeText;
-  if (!findHeaderValue(header, "descr", descr) ||
-      !findHeaderValue(header, "fortran_order", order) ||
-      !findHeaderValue(header, "shape", shapeText)) {
-    error = "malformed .npy header: " + header;
+  NpyHeader h;
+  if (!HeaderParser(header).parse(h, error))
     return false;
-  }
   DType dtype;
-  if (!descrToDType(descr, dtype)) {
-    error = "unsupported .npy dtype '" + descr + "'";
+  if (!descrToDType(h.descr, dtype)) {
+    error = "unsupported .npy dtype '" + h.descr + "'";
     return false;
   }
-  if (order.find("True") != std::string::npos) {
+  if (h.fortranOrder) {
     error = "Fortran-ordered .npy arrays are not supported";
     return false;
   }
-  Shape shape;
-  std::stringstream ss(shapeText);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t b = item.find_first_not_of(" ");
-    if (b == std::string::npos)
-      continue;
-    char *end = nullptr;
-    long long d = std::strtoll(item.c_str() + b, &end, 10);
-    if (d < 0 || end == item.c_str() + b || d > (1LL << 40)) {
-      error = "bad dimension '" + item + "' in .npy shape";
-      return false;
-    }
-    shape.push_back(d);
-  }
+  Shape shape = h.shape;
   size_t dataStart = headerStart + headerLen;
   // Guard against overflow before multiplying by the element size.
   int64_t count = 1;
@@ -175,22 +266,9 @@ bool parseNpy(const std::string &bytes, Tensor &out, std::string &error) {
   return true;
 }
 
-static bool readWholeFile(const std::string &path, std::string &bytes,
-                          std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  bytes = ss.str();
-  return true;
-}
-
 bool readNpyFile(const std::string &path, Tensor &out, std::string &error) {
   std::string bytes;
-  if (!readWholeFile(path, bytes, error))
+  if (!readFileBounded(path, kMaxNpyFileBytes, ".npy file", bytes, error))
     return false;
   if (!parseNpy(bytes, out, error)) {
     error = path + ": " + error;
@@ -227,18 +305,7 @@ std::string serializeNpy(const Tensor &t) {
 
 bool writeNpyFile(const std::string &path, const Tensor &t,
                   std::string &error) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) {
-    error = "cannot write '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::string bytes = serializeNpy(t);
-  out.write(bytes.data(), bytes.size());
-  if (!out) {
-    error = "error while writing '" + path + "'";
-    return false;
-  }
-  return true;
+  return writeFileAtomically(path, serializeNpy(t), error);
 }
 
 } // namespace tessera

@@ -5,11 +5,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/Target/Target.h"
+#include "tessera/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -203,6 +205,21 @@ public:
     return true;
   }
 
+  /// Unknown fields are errors: a typo must not fall back to a default.
+  bool onlyKeys(const json &obj, const std::string &path,
+                std::initializer_list<const char *> keys) {
+    if (!obj.is_object())
+      return fail(path, "expected an object");
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      bool known = false;
+      for (const char *k : keys)
+        known = known || it.key() == k;
+      if (!known)
+        return fail(join(path, it.key()), "unknown field");
+    }
+    return true;
+  }
+
   bool string(const json &obj, const std::string &path, const std::string &key,
               std::string &out, bool required) {
     const json *v = field(obj, path, key, required);
@@ -325,7 +342,12 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
     for (auto f = it->begin(); f != it->end(); ++f)
       if (!keys.count(f.key()))
         return r.fail(path + "." + f.key(), "unknown field");
-    if (!r.integer(*it, path, "bytes", d.bytes, true, 1, 1.8e19) ||
+    // The simulator holds every local memory in host memory (per core), and
+    // GM too in functional runs: sizes beyond real chips are refused here.
+    double maxBytes = s == Space::GM   ? 0x1p40  // 1 TiB
+                      : s == Space::L2 ? 0x1p32  // 4 GiB
+                                       : 0x1p30; // 1 GiB per core
+    if (!r.integer(*it, path, "bytes", d.bytes, true, 1, maxBytes) ||
         !r.integer(*it, path, "align", d.align, false, 1, 1 << 20) ||
         !r.integer(*it, path, "banks", d.banks, false, 1, 1024))
       return false;
@@ -358,6 +380,8 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
     std::string path = "cores[" + std::to_string(i) + "]";
     const json &c = (*cores)[i];
     CoreTypeDesc ct;
+    if (!r.onlyKeys(c, path, {"type", "count", "pipes", "spaces"}))
+      return false;
     if (!r.string(c, path, "type", ct.name, true) ||
         !r.integer(c, path, "count", ct.count, true, 1, 4096))
       return false;
@@ -407,20 +431,30 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
   if (!dram)
     return false;
   double perCore = 0;
+  if (!r.onlyKeys(*dram, "dram",
+                  {"peak_bytes_per_s", "efficiency", "latency_cycles",
+                   "per_core_bytes_per_cycle"}))
+    return false;
+  // Omitting per_core_bytes_per_cycle means no per-core cap; a cap of zero
+  // bytes per cycle would stall every load.
   if (!r.number(*dram, "dram", "peak_bytes_per_s", t.dramPeakBytesPerSec, true,
                 1e6, 1e15) ||
       !r.number(*dram, "dram", "efficiency", t.dramEfficiency, false, 0.01,
                 1.0) ||
       !r.integer(*dram, "dram", "latency_cycles", t.dramLatencyCycles, false, 0,
                  1e6) ||
-      !r.number(*dram, "dram", "per_core_bytes_per_cycle", perCore, false, 0,
-                1e6))
+      !r.number(*dram, "dram", "per_core_bytes_per_cycle", perCore, false,
+                0.001, 1e6))
     return false;
   t.dramPerCoreBytesPerCycle = perCore;
 
   if (const json *l2 = r.field(j, "", "l2_cache", false)) {
     t.l2.present = true;
-    if (!r.integer(*l2, "l2_cache", "bytes", t.l2.bytes, true, 1, 1e15) ||
+    if (!r.onlyKeys(*l2, "l2_cache",
+                    {"bytes", "line_bytes", "read_bytes_per_cycle_per_core",
+                     "write_bytes_per_cycle_per_core", "hit_latency_cycles"}))
+      return false;
+    if (!r.integer(*l2, "l2_cache", "bytes", t.l2.bytes, true, 1, 0x1p32) ||
         !r.integer(*l2, "l2_cache", "line_bytes", t.l2.lineBytes, false, 16,
                    1 << 20) ||
         !r.number(*l2, "l2_cache", "read_bytes_per_cycle_per_core",
@@ -440,6 +474,10 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
   const json *dma = r.field(j, "", "dma", true);
   if (!dma)
     return false;
+  if (!r.onlyKeys(*dma, "dma",
+                  {"shared_load_store_engine", "burst_bytes",
+                   "short_burst_penalty_cycles", "paths"}))
+    return false;
   if (!r.boolean(*dma, "dma", "shared_load_store_engine",
                  t.sharedLoadStoreEngine, false) ||
       !r.integer(*dma, "dma", "burst_bytes", t.burstBytes, false, 1, 1 << 20) ||
@@ -455,6 +493,10 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
     std::string path = "dma.paths[" + std::to_string(i) + "]";
     const json &p = (*paths)[i];
     DmaPath d;
+    if (!r.onlyKeys(
+            p, path,
+            {"from", "to", "pipe", "bytes_per_cycle", "latency_cycles"}))
+      return false;
     const json *from = r.field(p, path, "from", true);
     const json *to = from ? r.field(p, path, "to", true) : nullptr;
     const json *pipe = to ? r.field(p, path, "pipe", true) : nullptr;
@@ -482,6 +524,8 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
 
   const json *mat = r.field(j, "", "matrix", true);
   if (!mat)
+    return false;
+  if (!r.onlyKeys(*mat, "matrix", {"fractals", "startup_cycles"}))
     return false;
   const json *fr = r.field(*mat, "matrix", "fractals", true);
   if (!fr)
@@ -516,6 +560,9 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
   const json *vec = r.field(j, "", "vector", true);
   if (!vec)
     return false;
+  if (!r.onlyKeys(*vec, "vector",
+                  {"bytes_per_cycle", "startup_cycles", "dtypes", "op_cycles"}))
+    return false;
   if (!r.number(*vec, "vector", "bytes_per_cycle", t.vectorBytesPerCycle, true,
                 1, 1 << 20) ||
       !r.integer(*vec, "vector", "startup_cycles", t.vectorStartupCycles, false,
@@ -548,6 +595,10 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
   }
 
   if (const json *sync = r.field(j, "", "sync", false)) {
+    if (!r.onlyKeys(*sync, "sync",
+                    {"flag_ids_per_pipe_pair", "cross_core_flags",
+                     "flag_latency_cycles"}))
+      return false;
     if (!r.integer(*sync, "sync", "flag_ids_per_pipe_pair",
                    t.flagIdsPerPipePair, false, 1, 64) ||
         !r.integer(*sync, "sync", "cross_core_flags", t.crossCoreFlags, false,
@@ -591,6 +642,10 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
 
   if (const json *ac = r.field(j, "", "aicpu", false)) {
     t.aicpu.present = true;
+    if (!r.onlyKeys(*ac, "aicpu",
+                    {"count", "clock_hz", "cycles_per_element",
+                     "special_cycles_per_element", "call_overhead_cycles"}))
+      return false;
     if (!r.integer(*ac, "aicpu", "count", t.aicpu.count, true, 1, 1024) ||
         !r.number(*ac, "aicpu", "clock_hz", t.aicpu.clockHz, true, 1e6, 1e11) ||
         !r.number(*ac, "aicpu", "cycles_per_element", t.aicpu.cyclesPerElement,
@@ -624,14 +679,11 @@ bool parseTarget(const std::string &text, TargetDesc &out, std::string &error) {
 
 bool loadTargetFile(const std::string &path, TargetDesc &out,
                     std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot open target description";
+  std::string text;
+  if (!readFileBounded(path, kMaxTargetFileBytes, "target description", text,
+                       error))
     return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!parseTarget(ss.str(), out, error)) {
+  if (!parseTarget(text, out, error)) {
     error = path + ": " + error;
     return false;
   }
@@ -671,17 +723,63 @@ bool loadTarget(const std::string &nameOrPath, TargetDesc &out,
   return loadPreset(nameOrPath, out, error);
 }
 
+namespace {
+/// Loaded targets by name or path. Entries are never freed (callers keep
+/// pointers); re-registering a name points it at a new entry.
+struct TargetCache {
+  std::mutex mu;
+  std::vector<std::unique_ptr<TargetDesc>> owned;
+  std::map<std::string, const TargetDesc *> byKey;
+  const TargetDesc *store(const TargetDesc &t) {
+    owned.push_back(std::make_unique<TargetDesc>(t));
+    return owned.back().get();
+  }
+};
+TargetCache &targetCache() {
+  static TargetCache cache;
+  return cache;
+}
+} // namespace
+
 const TargetDesc *getPresetCached(const std::string &name, std::string &error) {
-  static std::mutex mu;
-  static std::map<std::string, TargetDesc> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(name);
-  if (it != cache.end())
-    return &it->second;
+  TargetCache &c = targetCache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  auto it = c.byKey.find(name);
+  if (it != c.byKey.end())
+    return it->second;
   TargetDesc t;
   if (!loadTarget(name, t, error))
     return nullptr;
-  return &cache.emplace(name, std::move(t)).first->second;
+  const TargetDesc *stored = c.store(t);
+  c.byKey[name] = stored;
+  c.byKey[stored->name] = stored;
+  return stored;
+}
+
+const TargetDesc *registerTarget(const TargetDesc &t) {
+  TargetCache &c = targetCache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  auto it = c.byKey.find(t.name);
+  if (it != c.byKey.end() && it->second->hash == t.hash)
+    return it->second;
+  const TargetDesc *stored = c.store(t);
+  c.byKey[t.name] = stored;
+  return stored;
+}
+
+bool isUnmodifiedPreset(const TargetDesc &t) {
+  static const std::map<std::string, uint64_t> hashes = [] {
+    std::map<std::string, uint64_t> m;
+    for (const auto &p : kPresets) {
+      TargetDesc d;
+      std::string error;
+      if (parseTarget(p.json, d, error))
+        m[p.name] = d.hash;
+    }
+    return m;
+  }();
+  auto it = hashes.find(t.name);
+  return it != hashes.end() && it->second == t.hash;
 }
 
 } // namespace tessera::target

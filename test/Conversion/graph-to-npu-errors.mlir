@@ -1,5 +1,5 @@
 // Ops and types with no NPU lowering are errors at the ONNX node.
-// RUN: not tessera-opt %s --split-input-file --tessera-graph-to-npu=target=edge 2>&1 | FileCheck %s
+// RUN: not tessera-opt %s --split-input-file --tessera-attach-target=target=edge --tessera-graph-to-npu 2>&1 | FileCheck %s
 // RUN: not tessera-opt %s --split-input-file --tessera-graph-to-npu=precision=f8 2>&1 | FileCheck %s --check-prefix=PREC
 
 // On edge (no AI-CPU reachable by flags) an op no tensor engine computes

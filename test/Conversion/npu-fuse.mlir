@@ -59,7 +59,7 @@ func.func @nofuse(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
   return %1 : tensor<8x4xf32>
 }
 
-// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-fuse=target=edge | FileCheck %s --check-prefix=EDGE
+// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-attach-target=target=edge --tessera-npu-fuse | FileCheck %s --check-prefix=EDGE
 // On edge the matrix accumulator and the vector unit share the local
 // memory: a residual add after a linear layer joins it as a vector epilogue
 // (dc keeps the separate vector kernel above).

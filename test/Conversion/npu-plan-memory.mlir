@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-plan-memory=target=dc | FileCheck %s
-// RUN: not tessera-opt %s --tessera-graph-to-npu --tessera-npu-plan-memory=target=%S/Inputs/tiny-gm.json 2>&1 | FileCheck %s --check-prefix=TOOBIG
+// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-attach-target=target=dc --tessera-npu-plan-memory | FileCheck %s
+// RUN: not tessera-opt %s --tessera-graph-to-npu --tessera-attach-target=target=%S/Inputs/tiny-gm.json --tessera-npu-plan-memory 2>&1 | FileCheck %s --check-prefix=TOOBIG
 
 // Inputs first, then outputs, then weights, then activations by liveness
 // (512-byte aligned). The add's result (4 KiB at 8704) dies once exp has

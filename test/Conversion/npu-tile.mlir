@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-tile=target=dc | FileCheck %s --check-prefix=DC
-// RUN: tessera-opt %s --tessera-graph-to-npu --tessera-npu-tile=target=edge | FileCheck %s --check-prefix=EDGE
+// RUN: tessera-opt %s --tessera-attach-target=target=dc --tessera-graph-to-npu --tessera-npu-tile | FileCheck %s --check-prefix=DC
+// RUN: tessera-opt %s --tessera-attach-target=target=edge --tessera-graph-to-npu --tessera-npu-tile | FileCheck %s --check-prefix=EDGE
 
 // Tiles come from the target description. A large matmul on dc: 128x256
 // output tiles, K chunks of 256 (bf16 would be 256; f32 halves the L0

@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s --split-input-file --verify-diagnostics --tessera-npu-to-isa=target=dc
+// RUN: tessera-opt %s --split-input-file --verify-diagnostics --tessera-attach-target=target=dc --tessera-npu-to-isa
 
 // A hand-written tiling may not send GEMV jobs to the vector cores for a
 // product that is not one row (here M = 64): the error names the node and

@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s --tessera-npu-to-isa=target=dc | FileCheck %s
+// RUN: tessera-opt %s --tessera-attach-target=target=dc --tessera-npu-to-isa | FileCheck %s
 
 // A planned vector dispatch: x[8, 64] -> exp(x) * 2 + x. The tiling
 // attribute asks for blocks of 128 elements of the coalesced 1-D space (2 rows) on one core: 4 tiles whose buffers

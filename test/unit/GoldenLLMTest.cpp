@@ -556,6 +556,48 @@ TEST(GoldenLLM, MoERouteGreedyAndGroupLimited) {
             (std::vector<int64_t>{1}));
 }
 
+TEST(GoldenLLM, MoERouteSigmoidWithBiasAndTop2Groups) {
+  // DeepSeek-V3's noaux_tc: sigmoid scores, a correction bias that only
+  // steers the choice, groups scored by their two best corrected scores.
+  // Logits are the sigmoid's inverse of the scores below.
+  std::vector<float> scores = {0.9f, 0.1f, 0.5f, 0.6f, 0.2f, 0.3f, 0.7f, 0.8f};
+  std::vector<float> logits;
+  for (float p : scores)
+    logits.push_back(std::log(p / (1 - p)));
+  Tensor t = f32({1, 8}, logits);
+  MoEConfig c;
+  c.topK = 2;
+  c.scoring = MoEScoring::Sigmoid;
+  c.groupScoring = MoEGroupScoring::Top2Sum;
+  c.nGroup = 4;
+  c.topkGroup = 2;
+  c.normTopkProb = true;
+  c.routedScalingFactor = 2.5f;
+  c.scoreBias = {0, 0, 0, 0, 0, 0, 0.25f, 0};
+  // Corrected group sums: {1.0, 1.1, 0.5, 1.75}: groups 3 and 1 stay. The
+  // corrected scores pick expert 6 (0.95) then 7 (0.8); group max scoring
+  // would have kept group 0 (0.9) instead of group 1 (0.6).
+  MoERouting r = cantFail(moeRoute(t, c));
+  EXPECT_EQ(r.experts.ints(), (std::vector<int64_t>{6, 7}));
+  // Weights come from the uncorrected scores.
+  EXPECT_NEAR(r.weights.getF(0), 2.5f * 0.7f / 1.5f, 1e-6);
+  EXPECT_NEAR(r.weights.getF(1), 2.5f * 0.8f / 1.5f, 1e-6);
+  MoEConfig maxGroups = c;
+  maxGroups.groupScoring = MoEGroupScoring::Max;
+  EXPECT_EQ(cantFail(moeRoute(t, maxGroups)).experts.ints(),
+            (std::vector<int64_t>{6, 0}));
+  MoEConfig badBias = c;
+  badBias.scoreBias = {1, 2};
+  EXPECT_EQ(errorOf(checkMoEConfig(badBias, 8)),
+            "moe score correction bias has 2 values for 8 experts");
+  MoEConfig smallGroups = c;
+  smallGroups.nGroup = 8;
+  smallGroups.topkGroup = 2;
+  EXPECT_EQ(errorOf(checkMoEConfig(smallGroups, 8)),
+            "moe top2_sum group scoring needs at least 2 experts per group, "
+            "got 1");
+}
+
 TEST(GoldenLLM, MoEConfigAndShapeErrors) {
   MoEConfig c;
   c.topK = 0;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Isa/IR/IsaConversion.h"
+#include "tessera/Support/BoundedInputFile.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -39,7 +40,7 @@ int main(int argc, char **argv) {
   ctx.loadDialect<tessera::isa::IsaDialect>();
   llvm::SourceMgr sm;
   std::string err;
-  auto buf = openInputFile(inputFile, &err);
+  auto buf = tessera::openBoundedInputFile(inputFile, &err);
   if (!buf) {
     llvm::errs() << "error: " << err << "\n";
     return 1;

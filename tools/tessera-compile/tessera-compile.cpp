@@ -10,20 +10,16 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Import/OnnxImporter.h"
-
-#include "Graph/IR/GraphDialect.h"
-#include "Isa/IR/IsaDialect.h"
-#include "Npu/IR/NpuDialect.h"
-#include "tessera/Conversion/Compile.h"
+#include "tessera/Import/HuggingFace/HfCommandLine.h"
+#include "tessera/Pipeline/Compile.h"
+#include "tessera/Pipeline/Progress.h"
+#include "tessera/Support/FileIO.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -36,9 +32,10 @@ using namespace tessera;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-compile options");
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | graph.mlir>"),
-                                      cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    inputFile(cl::Positional,
+              cl::desc("<model.onnx | graph.mlir | HF model directory>"),
+              cl::Required, cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(category));
@@ -56,28 +53,14 @@ static cl::opt<EmitStage> emit(
                clEnumValN(EmitStage::Bin, "bin",
                           "the .npu program (default for -o *.npu)")),
     cl::cat(category));
-static cl::opt<std::string> targetName("target",
-                                       cl::desc("edge, dc or a JSON file"),
-                                       cl::init("dc"), cl::cat(category));
-static cl::opt<std::string> precision("precision", cl::desc("f32, bf16 or f16"),
-                                      cl::init("f32"), cl::cat(category));
-static cl::opt<bool> noFuse("no-fuse", cl::desc("Do not group kernels"),
-                            cl::cat(category));
-static cl::opt<bool> noL2Prefetch(
-    "no-l2-prefetch",
-    cl::desc("Do not let idle vector cores read read-once matmul weights "
-             "into L2 ahead of use"),
-    cl::cat(category));
-static cl::opt<bool> noLoops(
-    "no-loops",
-    cl::desc("Keep every stream straight-line (do not fold repetitions into "
-             "loops); the pipes execute the same instructions either way"),
-    cl::cat(category));
-static cl::opt<bool> probes(
-    "probes",
-    cl::desc("Export every intermediate kernel result as an extra output "
-             "(probe:NODE#i), kept alive to the end, for tessera-run "
-             "--check-all"),
+// --target, --precision, --no-fold, --no-fuse, --no-l2-prefetch, --no-loops,
+// --probes:
+// the pipeline's own options (tessera/Pipeline/PipelineOptions.def).
+static pipeline::PipelineOptions pipelineOptions;
+static cl::list<std::string> bindings(
+    "bind",
+    cl::desc("Fix an input's value at compile time: NAME=FILE (.npy or ONNX "
+             "TensorProto .pb); it leaves the program's inputs"),
     cl::cat(category));
 static cl::opt<std::string> weightsFile(
     "weights",
@@ -98,9 +81,20 @@ static cl::opt<bool> noWeights(
     cl::desc("Print IR without the weights' resource section (large models: "
              "printing hex-encodes every weight)"),
     cl::cat(category));
-static cl::opt<bool> noFold("no-fold",
-                            cl::desc("Do not canonicalize after import"),
-                            cl::cat(category));
+
+static cl::opt<bool>
+    quiet("quiet",
+          cl::desc("Do not show progress on a terminal during long compiles"),
+          cl::cat(category));
+static cl::opt<double> progressAfter(
+    "progress-after",
+    cl::desc("Show progress once a compile has run this many seconds "
+             "(default 3; progress shows only on a terminal)"),
+    cl::init(3), cl::Hidden, cl::cat(category));
+static cl::opt<bool> progressAlways(
+    "progress-always",
+    cl::desc("Show progress on stderr even when it is not a terminal (tests)"),
+    cl::Hidden, cl::cat(category));
 
 static int fail(const Twine &message) {
   llvm::errs() << "tessera-compile: error: " << message << "\n";
@@ -113,14 +107,15 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  pipeline::registerPipelineCLOptions(pipelineOptions, category);
+  hf::registerHfCommandLineOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-compile " << TESSERA_VERSION << "\n";
   });
   cl::ParseCommandLineOptions(argc, argv, "Tessera NPU compiler\n");
 
   MLIRContext context;
-  registerImportDialects(context);
-  context.loadDialect<npu::NpuDialect, isa::IsaDialect>();
+  pipeline::loadAllDialects(context);
   if (emit == EmitStage::Auto)
     emit = StringRef(outputFile).ends_with(".npu") ? EmitStage::Bin
                                                    : EmitStage::Graph;
@@ -133,56 +128,51 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   {
     TimingScope importTiming = timing.nest("Import");
-    if (StringRef(inputFile).ends_with(".onnx")) {
-      OnnxImportOptions options;
-      options.runChecker = !skipChecker;
-      for (const std::string &spec : inputShapes) {
-        std::string error;
-        if (!parseInputShapeSpec(spec, options, error))
-          return fail("--input-shape: " + error);
-      }
-      module = importOnnxFile(inputFile, &context, options);
-    } else {
+    OnnxImportOptions importOptions;
+    importOptions.runChecker = !skipChecker;
+    for (const std::string &spec : inputShapes) {
       std::string error;
-      auto file = openInputFile(inputFile, &error);
-      if (!file)
-        return fail(error);
-      sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-      module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+      if (!parseInputShapeSpec(spec, importOptions, error))
+        return fail("--input-shape: " + error);
     }
+    for (const std::string &spec : bindings) {
+      std::string error;
+      if (!parseBindSpec(spec, importOptions, error))
+        return fail("--bind: " + error);
+    }
+    // A Hugging Face model directory (or a config with --manifest) goes
+    // through its own importer; everything else by file type.
+    if (hf::isHfInput(inputFile))
+      module = hf::importHfFromCommandLine(inputFile, &context);
+    else
+      module = pipeline::loadModelFile(inputFile, context, sourceMgr,
+                                       importOptions);
   }
   if (!module)
     return 1;
 
-  PassManager pm(&context);
-  if (failed(applyPassManagerCLOptions(pm)))
-    return 1;
-  pm.enableTiming(timing);
-  if (!noFold)
-    pm.addPass(createCanonicalizerPass());
-  if (emit != EmitStage::Graph) {
-    conversion::PipelineOptions po;
-    po.target = targetName;
-    po.precision = precision;
-    pm.addPass(conversion::createGraphDecompose());
-    pm.addPass(conversion::createGraphToNpu({po.precision, po.target}));
-    if (!noFuse)
-      pm.addPass(conversion::createNpuFuse({po.target}));
-    pm.addPass(conversion::createNpuTile({po.target}));
-    pm.addPass(conversion::createNpuPlanMemory({po.target, probes}));
-    if (emit != EmitStage::Npu) {
-      pm.addPass(
-          conversion::createNpuToIsa({po.target, probes, !noL2Prefetch}));
-      pm.addPass(conversion::createIsaInsertSync({!noLoops}));
-    }
-  }
-  if (failed(pm.run(*module)))
+  pipeline::Stage stage = pipeline::Stage::Isa;
+  if (emit == EmitStage::Graph)
+    stage = pipeline::Stage::Graph;
+  else if (emit == EmitStage::Npu)
+    stage = pipeline::Stage::Npu;
+  auto configure = [&](PassManager &pm) {
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
+    pm.enableTiming(timing);
+    if (!quiet && (progressAlways || llvm::errs().is_displayed()))
+      pm.addInstrumentation(
+          pipeline::createProgressInstrumentation(llvm::errs(), progressAfter));
+    return success();
+  };
+  if (failed(pipeline::runPipeline(*module, pipelineOptions,
+                                   pipeline::Stage::Import, stage, configure)))
     return 1;
 
   if (emit == EmitStage::Bin) {
     if (outputFile == "-")
       return fail("--emit=bin needs -o FILE.npu");
-    FailureOr<bin::Program> prog = conversion::programOf(*module);
+    FailureOr<bin::Program> prog = pipeline::programOf(*module);
     if (failed(prog))
       return 1;
     // The source model, for `tessera-run --check`.
@@ -197,10 +187,7 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  std::string error;
-  auto output = openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
+  std::string text;
   {
     TimingScope printTiming = timing.nest("Output");
     OpPrintingFlags flags;
@@ -208,14 +195,17 @@ int main(int argc, char **argv) {
     // section, so the weights are never read.
     if (noWeights)
       flags.useLocalScope();
-    if (emit == EmitStage::Asm) {
-      for (Operation &op : module->getBody()->getOperations())
-        op.print(output->os(), flags);
-    } else {
-      module->print(output->os(), flags);
-    }
-    output->os() << "\n";
+    llvm::raw_string_ostream os(text);
+    pipeline::printModule(*module, os, flags, emit == EmitStage::Asm);
   }
-  output->keep();
+  if (outputFile == "-") {
+    llvm::outs() << text;
+    return 0;
+  }
+  // Written beside the destination and renamed into place: a failure never
+  // leaves a partial file or clobbers an earlier one.
+  std::string error;
+  if (!writeFileAtomically(outputFile, text, error))
+    return fail(error);
   return 0;
 }

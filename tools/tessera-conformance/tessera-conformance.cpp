@@ -13,10 +13,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tessera/Conversion/Compile.h"
 #include "tessera/Eval/Interpreter.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Pipeline/Compile.h"
 #include "tessera/Sim/Simulator.h"
 #include "tessera/Support/Compare.h"
 #include "tessera/Target/Target.h"
@@ -197,10 +197,10 @@ static Outcome runTest(const std::string &testDir) {
       out.detail = error;
       return out;
     }
-    conversion::PipelineOptions po;
+    pipeline::PipelineOptions po;
     po.target = path;
     po.precision = precision;
-    FailureOr<bin::Program> p = conversion::compileToProgram(*module, po);
+    FailureOr<bin::Program> p = pipeline::compileToProgram(*module, po);
     if (failed(p)) {
       out.detail = "compile: " + diagnostics;
       return out;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Isa/IR/IsaConversion.h"
+#include "tessera/Support/BoundedInputFile.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
@@ -34,25 +35,26 @@ static cl::opt<std::string>
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Tessera NPU disassembler\n");
-  auto buf = llvm::MemoryBuffer::getFile(inputFile, /*IsText=*/false);
-  if (!buf) {
-    llvm::errs() << "error: " << inputFile << ": cannot open\n";
+  std::string bytes, err;
+  if (!tessera::readFileBounded(inputFile, tessera::kMaxProgramFileBytes,
+                                ".npu program", bytes, err)) {
+    llvm::errs() << "error: " << err << "\n";
     return 1;
   }
   tessera::bin::Program p;
-  std::string err;
   // External weights stay references: objdump does not need their bytes.
-  if (!tessera::bin::decodeProgram((const uint8_t *)(*buf)->getBufferStart(),
-                                   (*buf)->getBufferSize(), p, err)) {
+  if (!tessera::bin::decodeProgram((const uint8_t *)bytes.data(), bytes.size(),
+                                   p, err)) {
     llvm::errs() << "error: " << inputFile << ": " << err << "\n";
     return 1;
   }
   tessera::target::TargetDesc t;
-  if (!tessera::target::loadTarget(
-          targetName.empty() ? p.targetName : targetName, t, err)) {
+  if (!tessera::bin::resolveProgramTarget(p, inputFile, targetName, t, err)) {
     llvm::errs() << "error: " << inputFile << ": " << err << "\n";
     return 1;
   }
+  // The isa verifier looks the target up by name (a custom chip too).
+  tessera::target::registerTarget(t);
   if (!tessera::bin::verifyProgram(p, t, err)) {
     llvm::errs() << "error: " << inputFile << ": " << err << "\n";
     return 1;

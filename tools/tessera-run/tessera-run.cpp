@@ -8,11 +8,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Check/GoldenCheck.h"
 #include "tessera/Eval/Interpreter.h"
+#include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Pipeline/Compile.h"
+#include "tessera/Support/FileIO.h"
 #include "tessera/Sim/RunProgram.h"
 #include "tessera/Sim/Simulator.h"
+#include "tessera/Support/BoundedInputFile.h"
 #include "tessera/Support/Compare.h"
 #include "tessera/Support/Npy.h"
 
@@ -23,19 +28,23 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 using namespace mlir;
 using namespace tessera;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-run options");
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<model.onnx | graph.mlir>"),
-                                      cl::Required, cl::cat(category));
+static cl::opt<std::string> inputFile(
+    cl::Positional,
+    cl::desc("<model.onnx | graph.mlir | prog.npu | HF model directory>"),
+    cl::Required, cl::cat(category));
 static cl::list<std::string>
     inputSpecs("input",
                cl::desc("An input: NAME=FILE or FILE (.npy or ONNX TensorProto "
@@ -84,7 +93,7 @@ static cl::opt<uint64_t> maxInstructions(
     cl::desc("(.npu) Instructions the scalar units may fetch before the run "
              "is stopped as one that may not terminate"),
     cl::init(sim::SimOptions().maxInstructions), cl::cat(category));
-static cl::opt<bool> check(
+static cl::opt<bool> checkOutputs(
     "check",
     cl::desc("(.npu) Also run the source model in the golden evaluator and "
              "compare every output (max abs/rel error, cosine, Euclidean "
@@ -96,6 +105,11 @@ static cl::opt<bool> checkAll(
              "program exports as a probe (compile with --probes); names the "
              "first ONNX node whose result diverges"),
     cl::cat(category));
+static cl::opt<unsigned> evalRepeat(
+    "eval-repeat",
+    cl::desc("(golden) Evaluate the model N times and print the mean "
+             "evaluation time, import excluded (for benchmarks)"),
+    cl::init(0), cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
@@ -129,21 +143,6 @@ static int fail(const Twine &message) {
   return 1;
 }
 
-/// Deterministic inputs for --check when none are given.
-static Tensor randomInput(DType dtype, const Shape &shape, uint64_t seed) {
-  Tensor t(dtype, shape);
-  uint64_t x = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-  for (int64_t i = 0; i < t.numElements(); ++i) {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    double u = (double)(x >> 11) / (double)(1ULL << 53);
-    if (isFloatDType(dtype))
-      t.setD(i, 2 * u - 1);
-    else
-      t.setI(i, (int64_t)(u * 4));
-  }
-  return t;
-}
-
 /// tessera-run prog.npu --check: simulator vs golden evaluator.
 static int runCheck() {
   std::string error;
@@ -151,10 +150,8 @@ static int runCheck() {
   if (!bin::readProgramFile(inputFile, prog, error))
     return fail(error);
   target::TargetDesc t;
-  if (!target::loadTarget(targetOverride.empty() ? prog.targetName
-                                                 : targetOverride.getValue(),
-                          t, error))
-    return fail(error);
+  if (!bin::resolveProgramTarget(prog, inputFile, targetOverride, t, error))
+    return fail(inputFile + ": " + error);
   if (!bin::verifyProgram(prog, t, error))
     return fail(inputFile + ": " + error);
   if (prog.source.empty())
@@ -165,28 +162,9 @@ static int runCheck() {
   registerImportDialects(context);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module;
-  if (StringRef(prog.source).ends_with(".onnx")) {
-    OnnxImportOptions options;
-    options.runChecker = !skipChecker;
-    for (const std::string &spec : inputShapes)
-      if (!parseInputShapeSpec(spec, options, error))
-        return fail("--input-shape: " + error);
-    module = importOnnxFile(prog.source, &context, options);
-  } else {
-    auto file = openInputFile(prog.source, &error);
-    if (!file)
-      return fail(error);
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  }
-  if (!module)
-    return fail("cannot load the source model " + prog.source);
-  func::FuncOp func = findEntryFunction(*module, error);
-  if (!func)
-    return fail(prog.source + ": " + error);
-
-  // Inputs: given ones by name, the rest seeded random in the model dtype.
+  // Inputs given by name; one the program does not take was bound at
+  // compile time (tessera-compile --bind) and specializes the source model
+  // the same way here.
   std::map<std::string, Tensor> given;
   for (const std::string &spec : inputSpecs) {
     size_t eq = spec.find('=');
@@ -198,129 +176,40 @@ static int runCheck() {
       return fail(error);
     given[spec.substr(0, eq)] = std::move(tensor);
   }
-  std::vector<std::string> argNames = getArgumentNames(func);
-  std::vector<Tensor> goldenInputs;
-  std::map<std::string, Tensor> simInputs;
-  for (auto [i, name] : llvm::enumerate(argNames)) {
-    auto type = cast<RankedTensorType>(func.getArgument(i).getType());
-    auto dt = graph::toDType(type.getElementType());
-    if (!dt)
-      return fail("input '" + name + "' has an unsupported element type");
-    Tensor x =
-        given.count(name)
-            ? given[name]
-            : randomInput(*dt,
-                          Shape(type.getShape().begin(), type.getShape().end()),
-                          i + 1);
-    goldenInputs.push_back(x);
-    simInputs[name] = x;
-  }
-  // With --check-all, every op's result by ONNX node name (the last op of
-  // a node: the one the node's kernel computes).
-  std::map<std::string, std::vector<Tensor>> byNode;
-  OpResultCallback record = nullptr;
-  if (checkAll)
-    record = [&](Operation *op, ArrayRef<Tensor> results) {
-      Location loc = op->getLoc();
-      if (auto f = dyn_cast<FusedLoc>(loc))
-        for (Location l : f.getLocations())
-          if (isa<NameLoc>(l))
-            loc = l;
-      if (auto n = dyn_cast<NameLoc>(loc))
-        byNode[n.getName().str()] =
-            std::vector<Tensor>(results.begin(), results.end());
-    };
-  FailureOr<std::vector<Tensor>> golden =
-      evaluateFunction(func, goldenInputs, record);
-  if (failed(golden))
-    return 1;
+  OnnxImportOptions options;
+  options.runChecker = !skipChecker;
+  // The program's I/O table fixes the dimensions that were dynamic in the
+  // source model (tessera-compile --input-shape).
+  for (const bin::IoEntry &e : prog.io)
+    if (!e.isOutput)
+      options.inputShapes[e.name] = e.shape;
+  for (const std::string &spec : inputShapes)
+    if (!parseInputShapeSpec(spec, options, error))
+      return fail("--input-shape: " + error);
+  options.inputValues = given;
+  OwningOpRef<ModuleOp> module =
+      pipeline::loadModelFile(prog.source, context, sourceMgr, options);
+  if (!module)
+    return fail("cannot load the source model " + prog.source);
+  func::FuncOp func = findEntryFunction(*module, error);
+  if (!func)
+    return fail(prog.source + ": " + error);
 
-  sim::SimOptions so;
-  so.warmL2 = warmL2;
-  so.maxInstructions = maxInstructions;
-  sim::Simulator simulator(t, so);
-  std::map<std::string, Tensor> outputs;
-  sim::Stats st;
-  if (!simulator.run(prog, simInputs, outputs, st, error))
-    return fail(inputFile + ": " + error);
-
-  // f32 programs are held to max abs error 1e-3 (and ONNX's rtol);
-  // programs with 16-bit floats inside to cosine >= 0.999.
-  bool lowPrecision = false;
-  for (const bin::CoreStream &cs : prog.streams)
-    for (const bin::Instr &in : cs.instrs)
-      for (unsigned k = 0; k < in.info().numTiles; ++k)
-        if (in.tiles[k].dtype == DType::BF16 || in.tiles[k].dtype == DType::F16)
-          lowPrecision = true;
-  bool ok = true;
-  std::vector<std::string> resultNames = getResultNames(func);
-  for (auto [name, expected] : llvm::zip(resultNames, *golden)) {
-    auto it = outputs.find(name);
-    if (it == outputs.end())
-      return fail("the program has no output '" + name + "'");
-    Tensor actual = it->second.castTo(expected.dtype());
-    CompareResult r = compareTensors(actual, expected, 1e-3, 1e-3);
-    bool pass = lowPrecision ? r.cosine >= 0.999 && r.shapeMatches
-                             : r.mismatches == 0 && r.shapeMatches;
-    ok = ok && pass;
-    llvm::outs() << (pass ? "PASS " : "FAIL ") << name << ": " << r.summary()
-                 << "\n";
-  }
-  if (checkAll) {
-    // Probes in program order; the first that diverges names its node.
-    int compared = 0, skipped = 0, total = 0;
-    bool diverged = false;
-    for (const bin::IoEntry &e : prog.io) {
-      StringRef name(e.name);
-      if (!e.isOutput || !name.consume_front("probe:"))
-        continue;
-      ++total;
-      auto hash = name.rfind('#');
-      std::string node = name.substr(0, hash).str();
-      unsigned idx = 0;
-      name.substr(hash + 1).getAsInteger(10, idx);
-      auto it = byNode.find(node);
-      auto out = outputs.find(e.name);
-      if (it == byNode.end() || idx >= it->second.size() ||
-          out == outputs.end() ||
-          it->second[idx].numElements() != out->second.numElements()) {
-        ++skipped; // no golden counterpart (folded or decomposed away)
-        continue;
-      }
-      const Tensor &expected = it->second[idx];
-      Tensor actual =
-          out->second.castTo(expected.dtype()).reshaped(expected.shape());
-      CompareResult r = compareTensors(actual, expected, 1e-3, 1e-3);
-      ++compared;
-      bool pass = lowPrecision ? r.cosine >= 0.999 : r.mismatches == 0;
-      if (!pass && !diverged) {
-        diverged = true;
-        ok = false;
-        llvm::outs() << "first divergence at ONNX node '" << node
-                     << "' (result " << idx << "): " << r.summary() << "\n";
-      }
-    }
-    if (total == 0)
-      llvm::outs() << "no probes in the program (compile with --probes)\n";
-    else
-      llvm::outs() << "probes: " << compared << " compared, " << skipped
-                   << " without a golden counterpart"
-                   << (diverged ? "" : ", all match") << "\n";
-  }
+  check::CheckOptions co;
+  co.checkAll = checkAll;
+  co.warmL2 = warmL2;
+  co.maxInstructions = maxInstructions;
+  check::CheckReport report;
+  if (!check::checkProgram(prog, t, func, given, co, report, error))
+    return error.empty() ? 1 : fail(inputFile + ": " + error);
+  report.printComparisons(llvm::outs());
   if (stats)
-    llvm::outs() << st.toText();
-  if (!statsJson.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream f(statsJson, ec);
-    if (ec)
-      return fail(statsJson + ": " + ec.message());
-    f << st.toJson() << "\n";
-  }
-  llvm::outs() << (ok ? "check passed" : "check FAILED") << " ("
-               << (lowPrecision ? "cosine >= 0.999"
-                                : "|err| <= 1e-3 + 1e-3 * |golden|")
-               << ")\n";
-  return ok ? 0 : 1;
+    llvm::outs() << report.stats.toText();
+  if (!statsJson.empty() &&
+      !writeFileAtomically(statsJson, report.stats.toJson() + "\n", error))
+    return fail(error);
+  report.printVerdict(llvm::outs());
+  return report.passed() ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
@@ -343,7 +232,8 @@ int main(int argc, char **argv) {
     args.push_back(a.data());
   argc = (int)args.size();
   argv = args.data();
-  cl::HideUnrelatedOptions(category);
+  hf::registerHfCommandLineOptions();
+  cl::HideUnrelatedOptions({&category, &hf::hfOptionCategory()});
   cl::ParseCommandLineOptions(
       argc, argv,
       "Tessera runner: evaluates an ONNX model or graph-dialect module with "
@@ -351,12 +241,33 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
-  if (StringRef(inputFile).ends_with(".npu") && (check || checkAll))
+  if (hf::isHfInput(inputFile) && hf::generateRequested())
+    return hf::runHfGenerateMain(inputFile, outputDir);
+  if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
     return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
     sim::RunNpuOptions opts;
     opts.programPath = inputFile;
-    opts.inputs.assign(inputSpecs.begin(), inputSpecs.end());
+    for (const std::string &spec : inputSpecs) {
+      size_t eq = spec.find('=');
+      std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
+      if (!StringRef(path).ends_with(".pb")) {
+        opts.inputs.push_back(spec);
+        continue;
+      }
+      // ONNX TensorProto inputs, as on the golden path; FILE alone binds by
+      // the name the proto records.
+      Tensor t;
+      std::string protoName, error;
+      if (!readTensorProtoFile(path, t, protoName, error))
+        return fail(error);
+      std::string name =
+          eq == std::string::npos ? protoName : spec.substr(0, eq);
+      if (name.empty())
+        return fail(path + ": the tensor has no name; give --input NAME=" +
+                    path);
+      opts.inputTensors[name] = std::move(t);
+    }
     opts.outputDir = outputDir;
     opts.stats = stats;
     opts.statsJson = statsJson;
@@ -383,8 +294,16 @@ int main(int argc, char **argv) {
   if (isOnnx) {
     if (!listOnnxInputs(inputFile, names, error))
       return fail(error);
+  } else if (hf::isHfInput(inputFile)) {
+    module = hf::importHfFromCommandLine(inputFile, &context);
+    if (!module)
+      return 1;
+    func::FuncOp f = findEntryFunction(*module, error);
+    if (!f)
+      return fail(inputFile + ": " + error);
+    names = getArgumentNames(f);
   } else {
-    auto file = openInputFile(inputFile, &error);
+    auto file = tessera::openBoundedInputFile(inputFile, &error);
     if (!file)
       return fail(error);
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
@@ -398,6 +317,7 @@ int main(int argc, char **argv) {
   }
 
   std::map<std::string, Tensor> given;
+  std::map<std::string, std::string> givenFile; // input name -> its file
   size_t nextPositional = 0;
   for (const std::string &spec : inputSpecs) {
     std::string name, path = spec;
@@ -421,6 +341,7 @@ int main(int argc, char **argv) {
       return fail("the model has no input named '" + name + "'");
     }
     given[name] = std::move(t);
+    givenFile[name] = path;
   }
 
   if (isOnnx) {
@@ -430,7 +351,10 @@ int main(int argc, char **argv) {
       if (!parseInputShapeSpec(spec, options, error))
         return fail("--input-shape: " + error);
     // Inputs a node needs as constants (shapes, axes, ...) are specialized
-    // to the values given here.
+    // to the values given here, and a given array fixes the dynamic
+    // dimensions of its input.
+    for (const auto &[name, t] : given)
+      options.inputShapes.emplace(name, t.shape());
     options.inputValues = given;
     module = importOnnxFile(inputFile, &context, options);
     if (!module)
@@ -447,25 +371,54 @@ int main(int argc, char **argv) {
     if (it == given.end())
       return fail("missing input '" + name + "' (give --input " + name +
                   "=FILE.npy)");
+    // A mismatch is the input file's fault: name it.
+    auto type =
+        cast<RankedTensorType>(func.getArgument(inputs.size()).getType());
+    std::optional<DType> want = graph::toDType(type.getElementType());
+    if (!want || it->second.dtype() != *want ||
+        it->second.shape() !=
+            Shape(type.getShape().begin(), type.getShape().end())) {
+      std::string expected;
+      llvm::raw_string_ostream(expected) << type;
+      return fail(givenFile[name] + ": input '" + name + "' is " +
+                  it->second.describe() + " but the model expects '" +
+                  expected + "'");
+    }
     inputs.push_back(it->second);
   }
 
   FailureOr<std::vector<Tensor>> outputs = evaluateFunction(func, inputs);
   if (failed(outputs))
     return 1;
+  if (evalRepeat > 0) {
+    auto start = std::chrono::steady_clock::now();
+    for (unsigned i = 0; i < evalRepeat; ++i)
+      if (failed(evaluateFunction(func, inputs)))
+        return 1;
+    std::chrono::duration<double, std::milli> ms =
+        std::chrono::steady_clock::now() - start;
+    llvm::outs() << llvm::format(
+        "golden evaluation: %.3f ms per run (%u runs)\n",
+        ms.count() / evalRepeat, (unsigned)evalRepeat);
+  }
   if (auto ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
   std::vector<std::string> resultNames = getResultNames(func);
+  // All outputs are replaced together once every one is written.
+  AtomicFileSet files;
   for (auto [name, tensor] : llvm::zip(resultNames, *outputs)) {
     SmallString<256> path(outputDir.getValue());
     // Output names may contain '/', which must not escape the directory.
     std::string fileName = name;
     std::replace(fileName.begin(), fileName.end(), '/', '_');
     llvm::sys::path::append(path, fileName + ".npy");
-    if (!writeNpyFile(std::string(path), tensor, error))
+    if (!files.add(std::string(path), serializeNpy(tensor), error))
       return fail(error);
-    if (!quiet)
-      printSummary(name, tensor);
   }
+  if (!files.commit(error))
+    return fail(error);
+  if (!quiet)
+    for (auto [name, tensor] : llvm::zip(resultNames, *outputs))
+      printSummary(name, tensor);
   return 0;
 }

@@ -153,13 +153,40 @@ LogicalResult MoEOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   return success();
 }
 
-static golden::MoEConfig moeConfig(MoEOp op) {
+/// The op's router configuration, or an error naming the bad attribute.
+static FailureOr<golden::MoEConfig> moeConfig(MoEOp op) {
   golden::MoEConfig c;
   c.topK = op.getTopK();
   c.normTopkProb = op.getNormTopkProb();
   c.routedScalingFactor = op.getRoutedScalingFactor().convertToFloat();
   c.nGroup = op.getNGroup();
   c.topkGroup = op.getTopkGroup();
+  std::optional<golden::MoEScoring> scoring =
+      golden::parseMoEScoring(op.getScoringFunc());
+  if (!scoring)
+    return op.emitOpError() << "unknown scoring_func '" << op.getScoringFunc()
+                            << "' (expected softmax or sigmoid)";
+  c.scoring = *scoring;
+  std::optional<golden::MoEGroupScoring> groupScoring =
+      golden::parseMoEGroupScoring(op.getGroupScoring());
+  if (!groupScoring)
+    return op.emitOpError() << "unknown group_scoring '" << op.getGroupScoring()
+                            << "' (expected max or top2_sum)";
+  c.groupScoring = *groupScoring;
+  if (std::optional<ElementsAttr> bias = op.getScoreCorrectionBias()) {
+    auto type = cast<ShapedType>(bias->getType());
+    if (type.getRank() != 1 || !isa<FloatType>(type.getElementType()))
+      return op.emitOpError()
+             << "score_correction_bias must be a 1-D float tensor, got "
+             << type;
+    FailureOr<Tensor> values = elementsToTensor(*bias);
+    if (failed(values))
+      return op.emitOpError()
+             << "score_correction_bias has no data (a weight-layout "
+                "manifest gives shapes only)";
+    c.scoreBias = values->floats();
+    c.scoreBias.resize(type.getNumElements());
+  }
   return c;
 }
 
@@ -182,8 +209,30 @@ LogicalResult MoEOp::verify() {
   }
   if (failed(check(*this, golden::checkMoEShapes(shapes))))
     return failure();
-  return check(*this,
-               golden::checkMoEConfig(moeConfig(*this), shapes.router[0]));
+  if (std::optional<ElementsAttr> bias = getScoreCorrectionBias()) {
+    // Checked from the type alone: a manifest's weights have no data.
+    auto type = cast<ShapedType>(bias->getType());
+    if (type.getRank() != 1 || type.getDimSize(0) != shapes.router[0] ||
+        !isa<FloatType>(type.getElementType()))
+      return emitOpError() << "score_correction_bias must be a float tensor "
+                              "of one value per expert ("
+                           << shapes.router[0] << "), got " << type;
+  }
+  golden::MoEConfig config;
+  config.topK = getTopK();
+  config.nGroup = getNGroup();
+  config.topkGroup = getTopkGroup();
+  config.routedScalingFactor = getRoutedScalingFactor().convertToFloat();
+  std::optional<golden::MoEGroupScoring> groupScoring =
+      golden::parseMoEGroupScoring(getGroupScoring());
+  if (!golden::parseMoEScoring(getScoringFunc()))
+    return emitOpError() << "unknown scoring_func '" << getScoringFunc()
+                         << "' (expected softmax or sigmoid)";
+  if (!groupScoring)
+    return emitOpError() << "unknown group_scoring '" << getGroupScoring()
+                         << "' (expected max or top2_sum)";
+  config.groupScoring = *groupScoring;
+  return check(*this, golden::checkMoEConfig(config, shapes.router[0]));
 }
 
 LogicalResult MoEOp::evaluate(ArrayRef<Tensor> in,
@@ -198,7 +247,10 @@ LogicalResult MoEOp::evaluate(ArrayRef<Tensor> in,
     w.sharedUp = &in[6];
     w.sharedDown = &in[7];
   }
-  return wrapEval(*this, out, golden::moe(in[0], w, moeConfig(*this)));
+  FailureOr<golden::MoEConfig> config = moeConfig(*this);
+  if (failed(config))
+    return failure();
+  return wrapEval(*this, out, golden::moe(in[0], w, *config));
 }
 
 int64_t MoEOp::getFlops() {

@@ -116,7 +116,7 @@ def Graph_SwiGLUOp : Graph_Op<"swiglu", [SameOperandsAndResultElementType],
 
 def Graph_MoEOp : Graph_Op<"moe", [SameOperandsAndResultElementType],
                            ["getFlops"]> {
-  let summary = "mixture of SwiGLU experts with a softmax top-k router";
+  let summary = "mixture of SwiGLU experts with a top-k router";
   let description = [{
     A DeepSeek-V2 MoE block. With `H` the hidden size, `E` routed experts,
     `I` their intermediate size and `Is` the shared experts' (DeepSeek
@@ -131,19 +131,25 @@ def Graph_MoEOp : Graph_Op<"moe", [SameOperandsAndResultElementType],
     | `down_weights`   | `[E, H, I]` | expert e's down_proj weight           |
     | `shared_weights` | optional: shared gate `[Is, H]`, up `[Is, H]`, down `[H, Is]` |
 
-    Per token: `scores = softmax(logits)`; with `n_group > 1` the experts form
-    `n_group` equal groups scored by their best expert and only the
-    `topk_group` best groups stay eligible (DeepSeek-V2's group-limited
-    greedy); the `top_k` highest eligible scores are chosen (ties to the
-    lower expert index); their weights are the scores, divided by their sum
-    (+1e-20) when `norm_topk_prob`, then multiplied by
-    `routed_scaling_factor`. The result is
+    Per token: `scores = softmax(logits)` (`scoring_func = "softmax"`,
+    DeepSeek-V2) or `sigmoid(logits)` (`"sigmoid"`, DeepSeek-V3). The
+    experts are chosen on `scores + score_correction_bias` (V3's
+    `e_score_correction_bias`, an `[E]` constant; zero without one): with
+    `n_group > 1` the experts form `n_group` equal groups, scored by their
+    best expert (`group_scoring = "max"`, V2's group-limited greedy) or by
+    the sum of their best two (`"top2_sum"`, V3's `noaux_tc`), and only the
+    `topk_group` best groups stay eligible; the `top_k` highest eligible
+    scores are chosen (ties to the lower expert index). Their weights are
+    the uncorrected scores, divided by their sum (+1e-20) when
+    `norm_topk_prob`, then multiplied by `routed_scaling_factor`. The
+    result is
     `sum_e w_e * down_e(silu(gate_e x) * up_e x)` over the chosen experts
     plus the shared MLP's output.
 
     DeepSeek-V2's code scales only when it does not normalize; a V2 model
-    with `norm_topk_prob` maps to `routed_scaling_factor = 1`. V3's sigmoid
-    router with a score-correction bias is not modeled.
+    with `norm_topk_prob` maps to `routed_scaling_factor = 1`. The bias is
+    an attribute (it may be a `dense_resource` over the checkpoint's bytes)
+    so that the operand list stays that of a V2 block.
 
     ```mlir
     %y = graph.moe %x, %router, %gate, %up, %down, %sg, %su, %sd {top_k = 2 : i64}
@@ -162,7 +168,10 @@ def Graph_MoEOp : Graph_Op<"moe", [SameOperandsAndResultElementType],
                        DefaultValuedAttr<BoolAttr, "false">:$norm_topk_prob,
                        DefaultValuedAttr<F32Attr, "1.0">:$routed_scaling_factor,
                        DefaultValuedAttr<I64Attr, "1">:$n_group,
-                       DefaultValuedAttr<I64Attr, "1">:$topk_group);
+                       DefaultValuedAttr<I64Attr, "1">:$topk_group,
+                       DefaultValuedStrAttr<StrAttr, "softmax">:$scoring_func,
+                       DefaultValuedStrAttr<StrAttr, "max">:$group_scoring,
+                       OptionalAttr<ElementsAttr>:$score_correction_bias);
   let results = (outs Graph_FloatTensor:$output);
   let hasVerifier = 1;
 }

@@ -4,6 +4,24 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AttachTarget : Pass<"tessera-attach-target", "mlir::ModuleOp"> {
+  let summary = "Resolve the target once and attach it to the module";
+  let description = [{
+    Loads the target (a preset name or a JSON file), checks it, and records
+    it as the module's `tessera.target` attribute (a preset name, or the
+    absolute path of the JSON file). Every later pass reads the target from
+    that attribute, so the target is named once per compilation and travels
+    with the IR (as IREE's executable targets and TOSA's target attachment
+    do). A module that already carries a different target is an error: it
+    was lowered for another chip. Passes run on a module without the
+    attribute use the `dc` preset.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"dc\"",
+           "Target preset name or JSON file">,
+  ];
+}
+
 def GraphDecompose : Pass<"tessera-graph-decompose", "mlir::ModuleOp"> {
   let summary = "Rewrite composite graph ops into primitive ones";
   let description = [{
@@ -37,9 +55,6 @@ def GraphToNpu : Pass<"tessera-graph-to-npu", "mlir::ModuleOp"> {
   let options = [
     Option<"precision", "precision", "std::string", "\"f32\"",
            "Floating-point storage and matrix precision: f32, bf16 or f16">,
-    Option<"target", "target", "std::string", "\"dc\"",
-           "Target preset or JSON file (decides whether ops without a "
-           "tensor-engine kernel may run on its AI-CPU)">,
   ];
   let dependentDialects = ["tessera::npu::NpuDialect"];
 }
@@ -55,10 +70,6 @@ def NpuFuse : Pass<"tessera-npu-fuse", "mlir::ModuleOp"> {
     the vector unit (`edge`), any elementwise group after a linear layer
     becomes the matmul's epilogue, run on each output tile in local memory.
   }];
-  let options = [
-    Option<"target", "target", "std::string", "\"dc\"",
-           "Target preset or JSON file">,
-  ];
 }
 
 def NpuTile : Pass<"tessera-npu-tile", "mlir::ModuleOp"> {
@@ -69,10 +80,6 @@ def NpuTile : Pass<"tessera-npu-tile", "mlir::ModuleOp"> {
     Large one-row matmuls (decode) on a chip with separate vector cores also
     offer jobs to the vector cores (GEMV; the 6th matrix `tiling` entry).
   }];
-  let options = [
-    Option<"target", "target", "std::string", "\"dc\"",
-           "Target preset name or JSON file">,
-  ];
 }
 
 def NpuPlanMemory : Pass<"tessera-npu-plan-memory", "mlir::ModuleOp"> {
@@ -85,8 +92,6 @@ def NpuPlanMemory : Pass<"tessera-npu-plan-memory", "mlir::ModuleOp"> {
     not fit the target's GM is an error with the numbers.
   }];
   let options = [
-    Option<"target", "target", "std::string", "\"dc\"",
-           "Target preset name or JSON file">,
     Option<"probes", "probes", "bool", "false",
            "Keep every dispatch result alive to the end (for probes)">,
   ];
@@ -101,8 +106,6 @@ def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
     are left to tessera-isa-insert-sync.
   }];
   let options = [
-    Option<"target", "target", "std::string", "\"dc\"",
-           "Target preset name or JSON file">,
     Option<"probes", "probes", "bool", "false",
            "Export every dispatch result as a program output named "
            "probe:NODE#i (for tessera-run --check-all)">,

@@ -63,6 +63,9 @@ struct Program {
   std::string name = "program";
   std::string targetName;
   uint64_t targetHash = 0;
+  /// The target description (canonical JSON) when it is not an unmodified
+  /// preset, so a custom chip's program carries its chip (TARGET section).
+  std::string targetJson;
   /// Bytes of GM the program uses (I/O, constants and scratch), from 0.
   uint64_t gmBytes = 0;
   /// The model the program was compiled from (a path relative to the
@@ -96,8 +99,16 @@ bool analyzeControl(const std::vector<Instr> &instrs,
 /// the stream headers, the I/O table and the constants against it.
 bool verifyProgram(const Program &p, const target::TargetDesc &t,
                    std::string &error);
-/// Records `t` as the program's target.
+/// Records `t` as the program's target (and embeds its description unless
+/// it is an unmodified preset).
 void setTarget(Program &p, const target::TargetDesc &t);
+/// The target a loaded program runs on: `override` (a preset or JSON path)
+/// if given; else the description embedded in the program; else
+/// `<program dir>/<target name>.json` beside the program; else the preset of
+/// that name. The result still has to pass verifyProgram (name and hash).
+bool resolveProgramTarget(const Program &p, const std::string &programPath,
+                          const std::string &override, target::TargetDesc &out,
+                          std::string &error);
 
 struct WriteOptions {
   /// If set, constants of at least `externalThreshold` bytes go to this

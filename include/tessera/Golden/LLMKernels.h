@@ -100,7 +100,24 @@ llvm::Expected<Tensor> swiglu(const Tensor &input, const Tensor *up,
 // Mixture of experts
 //===----------------------------------------------------------------------===//
 
-/// DeepSeek-V2-style router configuration.
+/// How router logits become expert scores.
+enum class MoEScoring {
+  Softmax, ///< DeepSeek-V2: softmax over the experts
+  Sigmoid, ///< DeepSeek-V3: an independent sigmoid per expert
+};
+/// How a group of experts is scored for group-limited routing.
+enum class MoEGroupScoring {
+  /// DeepSeek-V2 "group_limited_greedy": the group's best expert.
+  Max,
+  /// DeepSeek-V3 "noaux_tc": the sum of the group's two best (bias-corrected)
+  /// expert scores.
+  Top2Sum,
+};
+/// "softmax", "sigmoid" / "max", "top2_sum".
+std::optional<MoEScoring> parseMoEScoring(llvm::StringRef name);
+std::optional<MoEGroupScoring> parseMoEGroupScoring(llvm::StringRef name);
+
+/// DeepSeek-V2/V3-style router configuration.
 struct MoEConfig {
   int64_t topK = 1;
   /// Divide the selected experts' scores by their sum.
@@ -112,6 +129,12 @@ struct MoEConfig {
   /// only chosen from the topkGroup best groups. nGroup = 1 is plain greedy.
   int64_t nGroup = 1;
   int64_t topkGroup = 1;
+  MoEScoring scoring = MoEScoring::Softmax;
+  MoEGroupScoring groupScoring = MoEGroupScoring::Max;
+  /// DeepSeek-V3's e_score_correction_bias, one per expert (empty: none). It
+  /// is added to the scores only to choose groups and experts; the weights
+  /// are the uncorrected scores.
+  std::vector<float> scoreBias;
 };
 
 /// Checks a router configuration for `numExperts` experts.

@@ -33,6 +33,10 @@ struct OnnxImportOptions {
   /// signature (recorded in the `graph.specialized_inputs` attribute).
   /// Inputs used only as data stay arguments.
   std::map<std::string, Tensor> inputValues;
+  /// Graph inputs fixed at compile time (tessera-compile --bind): each
+  /// becomes a constant and leaves the function's signature whether a node
+  /// needs it as a constant or as data.
+  std::map<std::string, Tensor> boundInputs;
   /// Run onnx::checker::check_model before importing.
   bool runChecker = true;
   /// Results of nodes whose inputs are all constant are computed at import
@@ -58,6 +62,12 @@ importOnnxBytes(const std::string &bytes, const std::string &displayName,
 /// Parses "name=1x128" (as given to --input-shape) into `options`.
 bool parseInputShapeSpec(const std::string &spec, OnnxImportOptions &options,
                          std::string &error);
+
+/// Parses "name=FILE" (as given to --bind; FILE is .npy or an ONNX
+/// TensorProto .pb) into `options.boundInputs`; the array's shape also fixes
+/// the input's dynamic dimensions.
+bool parseBindSpec(const std::string &spec, OnnxImportOptions &options,
+                   std::string &error);
 
 /// Names of a model file's graph inputs (initializers excluded), in order.
 /// Returns false and sets `error` if the file cannot be read.

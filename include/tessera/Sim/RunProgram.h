@@ -2,6 +2,9 @@
 #ifndef TESSERA_SIM_RUNPROGRAM_H
 #define TESSERA_SIM_RUNPROGRAM_H
 
+#include "tessera/Support/Tensor.h"
+
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,9 @@ struct RunNpuOptions {
   std::string programPath;
   /// "name=file.npy"
   std::vector<std::string> inputs;
+  /// Inputs the caller has already loaded, by name (tessera-run reads ONNX
+  /// TensorProto .pb files, which this library does not parse).
+  std::map<std::string, Tensor> inputTensors;
   std::string outputDir; // empty: do not write outputs
   bool stats = false;
   std::string statsJson;
@@ -27,11 +33,6 @@ struct RunNpuOptions {
 /// Loads, verifies and runs a .npu program; prints errors to stderr.
 /// Returns the process exit code (0 on success).
 int runProgramMain(const RunNpuOptions &opts);
-
-/// Parses tessera-run style arguments for the .npu path (used by tools).
-/// Returns false and sets `error` on a bad command line.
-bool parseRunNpuArgs(int argc, char **argv, RunNpuOptions &opts,
-                     std::string &error);
 
 } // namespace tessera::sim
 

@@ -183,8 +183,18 @@ std::vector<std::string> presetNames();
 /// A preset name or a path to a JSON file.
 bool loadTarget(const std::string &nameOrPath, TargetDesc &out,
                 std::string &error);
-/// Cached preset lookup for callers (verifiers) that run many times.
+/// Cached lookup for callers (verifiers, passes) that run many times: a
+/// preset name, a JSON path, or the name of a target registered (or loaded
+/// from a JSON path here) earlier in this process. A JSON file's target is
+/// found by its path and by its name from then on, so IR that names the
+/// target (isa.program) resolves to the file even when it reuses a preset's
+/// name.
 const TargetDesc *getPresetCached(const std::string &name, std::string &error);
+/// Makes `t` what getPresetCached(t.name) returns in this process (a custom
+/// chip loaded from a file or from a program). Returns the stored copy.
+const TargetDesc *registerTarget(const TargetDesc &t);
+/// Is `t` exactly the embedded preset of its name (same content hash)?
+bool isUnmodifiedPreset(const TargetDesc &t);
 
 uint64_t fnv1a64(const void *data, size_t size,
                  uint64_t seed = 1469598103934665603ULL);

@@ -3,6 +3,9 @@
 #include "NodeImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 
+#include <functional>
+#include <numeric>
+
 using namespace mlir;
 
 namespace tessera::onnx_import {
@@ -58,9 +61,11 @@ static LogicalResult importMean(NodeImporter &n) {
   return n.emit<graph::DivOp>(ValueRange{sum, divisor});
 }
 
-/// Reads an optional scalar bound of Clip (input in opset >= 11).
+/// Reads an optional scalar bound of Clip (input in opset >= 11): a
+/// constant one into `bound`; one known only at run time (e.g. a log-mel
+/// front end's `ReduceMax(x) - 80`) into `runtime`.
 static LogicalResult clipBound(NodeImporter &n, size_t index, StringRef name,
-                               std::optional<double> &bound) {
+                               std::optional<double> &bound, Value &runtime) {
   if (n.opset < 11) {
     if (n.hasAttr(name))
       bound = n.attrFloat(name, 0);
@@ -68,25 +73,54 @@ static LogicalResult clipBound(NodeImporter &n, size_t index, StringRef name,
   }
   if (!n.hasInput(index))
     return success();
-  FailureOr<Tensor> t = n.requireConstantInput(index, name);
-  if (failed(t))
-    return failure();
-  if (t->numElements() != 1)
+  Shape shape = n.inputShape(index);
+  if (std::accumulate(shape.begin(), shape.end(), (int64_t)1,
+                      std::multiplies<int64_t>()) != 1)
     return n.error("'" + name + "' must be a scalar");
-  bound = t->getD(0);
+  if (std::optional<Tensor> t = n.constantInput(index)) {
+    bound = t->getD(0);
+    return success();
+  }
+  runtime = n.input(index);
   return success();
 }
 
 static LogicalResult importClip(NodeImporter &n) {
   std::optional<double> lo, hi;
-  if (failed(clipBound(n, 1, "min", lo)) || failed(clipBound(n, 2, "max", hi)))
+  Value loValue, hiValue;
+  if (failed(clipBound(n, 1, "min", lo, loValue)) ||
+      failed(clipBound(n, 2, "max", hi, hiValue)))
     return failure();
   SmallVector<NamedAttribute> attrs;
   if (lo)
     attrs.push_back(n.b.getNamedAttr("min", n.b.getF64FloatAttr(*lo)));
   if (hi)
     attrs.push_back(n.b.getNamedAttr("max", n.b.getF64FloatAttr(*hi)));
-  return n.emit<graph::ClipOp>(n.input(0), attrs);
+  if (!loValue && !hiValue)
+    return n.emit<graph::ClipOp>(n.input(0), attrs);
+  // Run-time bounds stay operands: Clip(x) = Min(Max(x, min), max), as ONNX
+  // defines it; the constant bound (if any) is still an attribute.
+  Value x = n.input(0);
+  if (!attrs.empty()) {
+    auto clip = n.create<graph::ClipOp>(x, attrs);
+    if (failed(clip))
+      return failure();
+    x = clip->getResult();
+  }
+  if (loValue) {
+    auto m = n.create<graph::MaxOp>(ValueRange{x, loValue});
+    if (failed(m))
+      return failure();
+    x = m->getResult();
+  }
+  if (hiValue) {
+    auto m = n.create<graph::MinOp>(ValueRange{x, hiValue});
+    if (failed(m))
+      return failure();
+    x = m->getResult();
+  }
+  n.setResult(x);
+  return success();
 }
 
 static LogicalResult importCast(NodeImporter &n) {

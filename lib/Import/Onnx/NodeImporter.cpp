@@ -211,6 +211,7 @@ const OpImportRegistry &getOpImportRegistry() {
     registerReductionImporters(r);
     registerDataImporters(r);
     registerNNImporters(r);
+    registerRecurrentImporters(r);
     return r;
   }();
   return registry;

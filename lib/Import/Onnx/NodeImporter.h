@@ -203,6 +203,7 @@ void registerNormImporters(OpImportRegistry &registry);
 void registerReductionImporters(OpImportRegistry &registry);
 void registerDataImporters(OpImportRegistry &registry);
 void registerNNImporters(OpImportRegistry &registry);
+void registerRecurrentImporters(OpImportRegistry &registry);
 
 /// Helper for ops whose graph op takes the node's inputs as they are and
 /// no attributes: `r.add("Exp", simpleOp<graph::ExpOp>)`.

@@ -9,7 +9,10 @@
 
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Support/FileIO.h"
+#include "tessera/Support/Npy.h"
 
+#include "ModelChecks.h"
 #include "NodeImporter.h"
 
 #include "onnx/checker.h"
@@ -65,6 +68,25 @@ bool parseInputShapeSpec(const std::string &spec, OnnxImportOptions &options,
   return true;
 }
 
+bool parseBindSpec(const std::string &spec, OnnxImportOptions &options,
+                   std::string &error) {
+  size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+    error = "expected NAME=FILE (.npy or .pb), got '" + spec + "'";
+    return false;
+  }
+  std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
+  Tensor t;
+  std::string protoName;
+  if (!(StringRef(path).ends_with(".pb")
+            ? readTensorProtoFile(path, t, protoName, error)
+            : readNpyFile(path, t, error)))
+    return false;
+  options.inputShapes.emplace(name, t.shape());
+  options.boundInputs[name] = std::move(t);
+  return true;
+}
+
 namespace {
 
 using onnx_import::NodeImporter;
@@ -99,9 +121,16 @@ private:
 
   FailureOr<RankedTensorType> valueInfoType(const onnx::ValueInfoProto &info);
   FailureOr<ElementsAttr> constantFromProto(onnx::TensorProto &proto);
-  LogicalResult importNodes(onnx::GraphProto &graph);
+  LogicalResult importNodes(const onnx::GraphProto &graph);
   LogicalResult importNode(const onnx::NodeProto &node);
   LogicalResult importConstantNode(const onnx::NodeProto &node, Location loc);
+  /// If: a condition known at import time imports the taken branch alone;
+  /// one known only at run time imports both and selects each output.
+  LogicalResult importIfNode(const onnx::NodeProto &node, Location loc,
+                             const std::string &nodeName);
+  /// Imports a subgraph's initializers and nodes into the current scope and
+  /// returns its outputs.
+  FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph);
   /// Folds the ops from `begin` on; returns replaced value -> constant.
   llvm::DenseMap<Value, Value> foldNewOps(Block::iterator begin);
   FailureOr<std::vector<const onnx::NodeProto *>>
@@ -109,6 +138,9 @@ private:
 
   /// Replaces a graph input by the constant value the user supplied.
   Value specialize(Value argument);
+  /// An If condition computed from graph inputs whose values were supplied:
+  /// specializes them and folds; returns the (possibly constant) condition.
+  Value specializeCondition(Value cond);
 
   MLIRContext *context;
   const OnnxImportOptions &options;
@@ -147,6 +179,14 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
                   " dimensions for input '" + name + "' of rank " +
                   Twine(tt.shape().dim_size()));
     shape.assign(override->second.begin(), override->second.end());
+    // A given shape fixes dynamic dimensions only.
+    for (int i = 0; tt.has_shape() && i < tt.shape().dim_size(); ++i)
+      if (tt.shape().dim(i).has_dim_value() &&
+          tt.shape().dim(i).dim_value() != shape[i])
+        return fail("input '" + name + "' dimension " + Twine(i) + " is " +
+                    Twine(tt.shape().dim(i).dim_value()) +
+                    " in the model but the given shape has " +
+                    Twine(shape[i]));
   } else {
     if (!tt.has_shape())
       return fail("input '" + name +
@@ -273,6 +313,38 @@ OnnxImporter::constantFromProto(onnx::TensorProto &proto) {
   return ElementsAttr(graph::tensorToElements(context, t));
 }
 
+/// Adds to `refs` the names a node's subgraphs read without defining them
+/// (values of enclosing scopes).
+static void collectOuterReferences(const onnx::NodeProto &node,
+                                   llvm::StringSet<> &refs) {
+  for (const onnx::AttributeProto &a : node.attribute()) {
+    std::vector<const onnx::GraphProto *> graphs;
+    if (a.has_g())
+      graphs.push_back(&a.g());
+    for (const onnx::GraphProto &g : a.graphs())
+      graphs.push_back(&g);
+    for (const onnx::GraphProto *g : graphs) {
+      llvm::StringSet<> defined, inner;
+      for (const auto &i : g->input())
+        defined.insert(i.name());
+      for (const auto &i : g->initializer())
+        defined.insert(i.name());
+      for (const onnx::NodeProto &n : g->node()) {
+        for (const std::string &o : n.output())
+          defined.insert(o);
+        for (const std::string &in : n.input())
+          inner.insert(in);
+        collectOuterReferences(n, inner);
+      }
+      for (const auto &o : g->output())
+        inner.insert(o.name());
+      for (const auto &e : inner)
+        if (!defined.contains(e.getKey()) && !e.getKey().empty())
+          refs.insert(e.getKey());
+    }
+  }
+}
+
 FailureOr<std::vector<const onnx::NodeProto *>>
 OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
   // Kahn's algorithm over value names, keeping the file's order among ready
@@ -286,14 +358,23 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
         producer[out] = i;
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> users(n);
-  for (int i = 0; i < n; ++i)
-    for (const std::string &in : graph.node(i).input()) {
+  for (int i = 0; i < n; ++i) {
+    // A node with subgraphs (If's branches) also depends on the outer
+    // values its subgraphs read.
+    llvm::StringSet<> deps;
+    for (const std::string &in : graph.node(i).input())
+      deps.insert(in);
+    collectOuterReferences(graph.node(i), deps);
+    for (const auto &entry : deps) {
+      StringRef in = entry.getKey();
       auto it = producer.find(in);
-      if (!in.empty() && it != producer.end() && !values.count(in)) {
+      if (!in.empty() && it != producer.end() && !values.count(in) &&
+          it->second != i) {
         ++pending[i];
         users[it->second].push_back(i);
       }
     }
+  }
   std::vector<const onnx::NodeProto *> order;
   std::deque<int> ready;
   for (int i = 0; i < n; ++i)
@@ -441,6 +522,8 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   }
   if (node.op_type() == "Constant")
     return importConstantNode(node, loc);
+  if (node.op_type() == "If")
+    return importIfNode(node, loc, nodeName);
 
   std::vector<Value> inputs;
   for (const std::string &in : node.input()) {
@@ -488,6 +571,149 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   return success();
 }
 
+FailureOr<SmallVector<Value>>
+OnnxImporter::importSubgraph(const onnx::GraphProto &graph) {
+  if (graph.input_size() != 0)
+    return fail("subgraph '" + graph.name() + "' takes inputs (only Loop and "
+                "Scan bodies do)");
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    onnx::TensorProto copy = init;
+    FailureOr<ElementsAttr> attr = constantFromProto(copy);
+    if (failed(attr))
+      return failure();
+    Location loc = NameLoc::get(builder.getStringAttr(init.name()), fileLoc());
+    values[init.name()] = graph::ConstantOp::create(builder, loc, *attr);
+  }
+  if (failed(importNodes(graph)))
+    return failure();
+  SmallVector<Value> outputs;
+  for (const onnx::ValueInfoProto &out : graph.output()) {
+    auto it = values.find(out.name());
+    if (it == values.end())
+      return fail("subgraph '" + graph.name() + "' output '" + out.name() +
+                  "' is not produced by any node");
+    outputs.push_back(it->second);
+  }
+  return outputs;
+}
+
+LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
+                                         Location loc,
+                                         const std::string &nodeName) {
+  auto error = [&]() {
+    return emitError(loc) << "node '" << nodeName << "' (If, opset " << opset
+                          << "): ";
+  };
+  const onnx::GraphProto *thenGraph = nullptr, *elseGraph = nullptr;
+  for (const onnx::AttributeProto &a : node.attribute()) {
+    if (a.name() == "then_branch")
+      thenGraph = &a.g();
+    if (a.name() == "else_branch")
+      elseGraph = &a.g();
+  }
+  if (!thenGraph || !elseGraph || node.input_size() != 1)
+    return error() << "expects a condition and both branches";
+  auto it = values.find(node.input(0));
+  if (it == values.end())
+    return error() << "condition '" << node.input(0)
+                   << "' is not a graph input, an initializer or the output "
+                      "of any node";
+  Value cond = it->second;
+  if (graph::numElements(cond.getType()) != 1)
+    return error() << "the condition must hold one element";
+  if (!cond.getDefiningOp<graph::ConstantOp>())
+    cond = specializeCondition(cond);
+
+  auto bind = [&](ArrayRef<Value> outputs) -> LogicalResult {
+    if ((int)outputs.size() < node.output_size())
+      return error() << "the branch has " << outputs.size()
+                     << " outputs, the node " << node.output_size();
+    for (int i = 0; i < node.output_size(); ++i)
+      if (!node.output(i).empty())
+        values[node.output(i)] = outputs[i];
+    return success();
+  };
+  // Most exported Ifs branch on a shape, a sample rate or an attribute:
+  // constant once the inputs' shapes (or bound values) are known. Only the
+  // taken branch is imported; the other may not even be valid for these
+  // shapes.
+  if (auto cst = cond.getDefiningOp<graph::ConstantOp>()) {
+    FailureOr<Tensor> t = graph::elementsToTensor(cst.getValue());
+    if (failed(t))
+      return error() << "cannot read the constant condition";
+    FailureOr<SmallVector<Value>> outs =
+        importSubgraph(t->getD(0) != 0 ? *thenGraph : *elseGraph);
+    if (failed(outs))
+      return failure();
+    return bind(*outs);
+  }
+  // A condition known only at run time: both branches are side-effect free,
+  // so both are computed and each output selected (if-conversion). That
+  // needs outputs of one type from both branches.
+  FailureOr<SmallVector<Value>> thenOuts = importSubgraph(*thenGraph);
+  if (failed(thenOuts))
+    return failure();
+  FailureOr<SmallVector<Value>> elseOuts = importSubgraph(*elseGraph);
+  if (failed(elseOuts))
+    return failure();
+  if (thenOuts->size() != elseOuts->size())
+    return error() << "the branches have different numbers of outputs";
+  SmallVector<Value> selected;
+  for (auto [a, b] : llvm::zip(*thenOuts, *elseOuts)) {
+    if (a.getType() != b.getType())
+      return error() << "the condition is known only at run time and the "
+                        "branches' outputs differ in type ("
+                     << a.getType() << " and " << b.getType()
+                     << "); fix the inputs it depends on with --bind or "
+                        "--input-shape";
+    auto where = graph::WhereOp::create(builder, loc, a.getType(),
+                                        ValueRange{cond, a, b});
+    selected.push_back(where.getResult());
+  }
+  return bind(selected);
+}
+
+Value OnnxImporter::specializeCondition(Value cond) {
+  // Walk the condition's operands back to constants and graph inputs; if
+  // every input among them has a value the user gave (e.g. a sample rate),
+  // specialize them and fold the chain.
+  SmallVector<BlockArgument> args;
+  SmallVector<Value> work = {cond};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto name = argumentNames.find(v);
+      if (name == argumentNames.end() ||
+          !options.inputValues.count(name->second))
+        return cond;
+      args.push_back(arg);
+      continue;
+    }
+    Operation *op = v.getDefiningOp();
+    if (isa<graph::ConstantOp>(op))
+      continue;
+    if (!isa<graph::EvaluableOpInterface>(op) || seen.size() > 256)
+      return cond;
+    for (Value operand : op->getOperands())
+      work.push_back(operand);
+  }
+  if (args.empty())
+    return cond;
+  for (BlockArgument arg : args)
+    if (!specialize(arg))
+      return cond;
+  Block &entry = func.getBody().front();
+  llvm::DenseMap<Value, Value> replaced = foldNewOps(entry.begin());
+  for (auto &entryValue : values)
+    if (Value r = replaced.lookup(entryValue.second))
+      entryValue.second = r;
+  Value r = replaced.lookup(cond);
+  return r ? r : cond;
+}
+
 Value OnnxImporter::specialize(Value argument) {
   auto arg = dyn_cast<BlockArgument>(argument);
   if (!arg || arg.getOwner() != &func.getBody().front())
@@ -514,7 +740,7 @@ Value OnnxImporter::specialize(Value argument) {
   return cst;
 }
 
-LogicalResult OnnxImporter::importNodes(onnx::GraphProto &graph) {
+LogicalResult OnnxImporter::importNodes(const onnx::GraphProto &graph) {
   FailureOr<std::vector<const onnx::NodeProto *>> order = sortNodes(graph);
   if (failed(order))
     return failure();
@@ -565,6 +791,24 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     argumentNames[entry->getArgument(i)] = name;
   }
   builder.setInsertionPointToEnd(entry);
+  for (const auto &[name, t] : options.boundInputs) {
+    auto it = llvm::find(argNames, name);
+    if (it == argNames.end())
+      return fail("--bind: the model has no input named '" + name + "'");
+    BlockArgument arg = entry->getArgument(it - argNames.begin());
+    auto type = cast<RankedTensorType>(arg.getType());
+    std::optional<DType> want = graph::toDType(type.getElementType());
+    if (!want || *want != t.dtype())
+      return fail("--bind: input '" + name + "' is " +
+                  (want ? dtypeName(*want) : "of another type") +
+                  " but the file holds " + dtypeName(t.dtype()));
+    Value cst = graph::ConstantOp::create(
+        builder, NameLoc::get(builder.getStringAttr(name), fileLoc()),
+        graph::tensorToElements(context, t));
+    arg.replaceAllUsesWith(cst);
+    values[name] = cst;
+    specializedArgs.set(arg.getArgNumber());
+  }
 
   for (auto &init : *graph.mutable_initializer()) {
     FailureOr<ElementsAttr> attr = constantFromProto(init);
@@ -603,6 +847,56 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
   if (failed(verify(*module)))
     return fail("the imported module does not verify");
   return module;
+}
+
+/// Puts the main graph's nodes in topological order (Kahn's algorithm, file
+/// order among ready nodes). ONNX requires sorted graphs and its checker
+/// rejects unsorted ones, which some exporters write and ONNX Runtime runs.
+/// A graph with a cycle is left as it is for the checker (or the importer's
+/// own sort) to report.
+static void sortGraphNodes(onnx::GraphProto &graph) {
+  int n = graph.node_size();
+  llvm::StringMap<int> producer;
+  for (int i = 0; i < n; ++i)
+    for (const std::string &out : graph.node(i).output())
+      if (!out.empty())
+        producer[out] = i;
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<int>> users(n);
+  for (int i = 0; i < n; ++i) {
+    llvm::StringSet<> deps;
+    for (const std::string &in : graph.node(i).input())
+      deps.insert(in);
+    collectOuterReferences(graph.node(i), deps);
+    for (const auto &entry : deps) {
+      auto it = producer.find(entry.getKey());
+      if (!entry.getKey().empty() && it != producer.end() && it->second != i) {
+        ++pending[i];
+        users[it->second].push_back(i);
+      }
+    }
+  }
+  std::vector<int> order;
+  std::deque<int> ready;
+  for (int i = 0; i < n; ++i)
+    if (!pending[i])
+      ready.push_back(i);
+  bool sorted = true;
+  while (!ready.empty()) {
+    int i = ready.front();
+    ready.pop_front();
+    sorted = sorted && i == (int)order.size();
+    order.push_back(i);
+    for (int u : users[i])
+      if (--pending[u] == 0)
+        ready.push_back(u);
+  }
+  if ((int)order.size() != n || sorted)
+    return;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  nodes.Swap(graph.mutable_node());
+  for (int i : order)
+    *graph.add_node() = std::move(*nodes.Mutable(i));
 }
 
 static bool hasExternalData(const onnx::ModelProto &model) {
@@ -644,6 +938,7 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
              MLIRContext *context, const OnnxImportOptions &options) {
   registerImportDialects(*context);
   Location loc = FileLineColLoc::get(context, displayName, 0, 0);
+  sortGraphNodes(*model.mutable_graph());
   if (options.runChecker) {
     try {
       // The checker resolves external data against the model's directory,
@@ -659,6 +954,13 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
   }
   if (failed(checkDivisorAttributes(model.graph(), loc)))
     return nullptr;
+  // Shape inference reads initializer data and axes without checking them.
+  std::string checkError;
+  if (!onnx_import::checkInlineTensors(model, checkError) ||
+      !onnx_import::checkNormalizationAxes(model, checkError)) {
+    emitError(loc) << checkError;
+    return nullptr;
+  }
   try {
     onnx::ShapeInferenceOptions siOptions(/*check_type=*/false,
                                           /*strict_mode=*/0);
@@ -718,21 +1020,13 @@ OwningOpRef<ModuleOp> importOnnxBytes(const std::string &bytes,
 
 bool listOnnxInputs(const std::string &path, std::vector<std::string> &names,
                     std::string &error) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    error = "cannot read '" + path + "': " + buffer.getError().message();
+  std::string bytes;
+  if (!readFileBounded(path, kMaxModelFileBytes, "protobuf ONNX model", bytes,
+                       error))
     return false;
-  }
-  if ((*buffer)->getBufferSize() > (size_t)INT_MAX) {
-    error = path + ": protobuf files over 2 GiB cannot be parsed; store the "
-                   "weights as external data";
-    return false;
-  }
   onnx::ModelProto model;
   google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      (int)(*buffer)->getBufferSize());
+      reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
   stream.SetTotalBytesLimit(INT_MAX);
   if (!model.ParseFromCodedStream(&stream)) {
     error = path + ": not a valid ONNX model";
@@ -752,19 +1046,18 @@ OwningOpRef<ModuleOp> importOnnxFile(const std::string &path,
                                      MLIRContext *context,
                                      const OnnxImportOptions &options) {
   registerImportDialects(*context);
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    emitError(FileLineColLoc::get(context, path, 0, 0))
-        << "cannot read '" << path << "': " << buffer.getError().message();
+  auto bytes = std::make_unique<std::string>();
+  std::string error;
+  if (!readFileBounded(path, kMaxModelFileBytes,
+                       "protobuf ONNX model (store weights as external data)",
+                       *bytes, error)) {
+    emitError(FileLineColLoc::get(context, path, 0, 0)) << error;
     return nullptr;
   }
-  std::unique_ptr<llvm::MemoryBuffer> file = std::move(*buffer);
   StringRef dir = llvm::sys::path::parent_path(path);
-  StringRef bytes = file->getBuffer();
   return importFromBuffer(
-      bytes, path, dir.empty() ? "." : dir.str(), context, options,
-      [&] { file.reset(); }, path);
+      *bytes, path, dir.empty() ? "." : dir.str(), context, options,
+      [&] { bytes.reset(); }, path);
 }
 
 } // namespace tessera

@@ -1,12 +1,14 @@
 //===- OnnxTensor.cpp - ONNX TensorProto <-> host tensors -----------------===//
 
 #include "tessera/Import/OnnxTensor.h"
+#include "tessera/Support/FileIO.h"
 
 #include "onnx/onnx_pb.h"
 
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace tessera {
 
@@ -116,6 +118,12 @@ static bool readExternal(const TensorProto &proto, const std::string &baseDir,
     return false;
   }
   std::string path = baseDir.empty() ? location : baseDir + "/" + location;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    error = "external data file '" + path + "' of tensor '" + proto.name() +
+            "' is not a regular file";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open external data file '" + path + "' of tensor '" +
@@ -187,12 +195,22 @@ bool tensorFromProto(const TensorProto &proto, const std::string &baseDir,
   }
   // Typed fields: f16/bf16/int8..int32/uint8/uint16/bool live in int32_data
   // (half types as raw bit patterns), uint32/uint64 in uint64_data.
-  Tensor t(*dtype, shape);
   auto sizeError = [&](int64_t have) {
     error = "tensor '" + proto.name() + "' of shape " + shapeToString(shape) +
             " has " + std::to_string(have) + " values";
     return false;
   };
+  // The value count is checked before the tensor is allocated: the dims
+  // alone may ask for terabytes.
+  int64_t have = *dtype == DType::F32   ? proto.float_data_size()
+                 : *dtype == DType::F64 ? proto.double_data_size()
+                 : *dtype == DType::I64 ? proto.int64_data_size()
+                 : *dtype == DType::U32 || *dtype == DType::U64
+                     ? proto.uint64_data_size()
+                     : proto.int32_data_size();
+  if (have != count)
+    return sizeError(have);
+  Tensor t(*dtype, shape);
   switch (*dtype) {
   case DType::F32:
     if (proto.float_data_size() != count)
@@ -241,14 +259,10 @@ bool tensorFromProto(const TensorProto &proto, const std::string &baseDir,
 
 bool readTensorProtoFile(const std::string &path, Tensor &out,
                          std::string &name, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "': " + std::strerror(errno);
+  std::string bytes;
+  if (!readFileBounded(path, kMaxTensorProtoBytes, "TensorProto (.pb) file",
+                       bytes, error))
     return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string bytes = ss.str();
   TensorProto proto;
   if (!proto.ParseFromString(bytes)) {
     error = path + ": not a valid ONNX TensorProto (protobuf parse failed; " +

@@ -318,3 +318,27 @@ func.func @moe_missing_top_k(%x: tensor<5x6xf32>, %r: tensor<4x6xf32>, %g: tenso
   %0 = graph.moe %x, %r, %g, %g, %d : (tensor<5x6xf32>, tensor<4x6xf32>, tensor<4x3x6xf32>, tensor<4x3x6xf32>, tensor<4x6x3xf32>) -> tensor<5x6xf32>
   return %0 : tensor<5x6xf32>
 }
+
+// -----
+
+func.func @moe_scoring(%x: tensor<5x6xf32>, %r: tensor<4x6xf32>, %g: tensor<4x3x6xf32>, %d: tensor<4x6x3xf32>) -> tensor<5x6xf32> {
+  // expected-error@+1 {{unknown scoring_func 'tanh' (expected softmax or sigmoid)}}
+  %0 = graph.moe %x, %r, %g, %g, %d {top_k = 2 : i64, scoring_func = "tanh"} : (tensor<5x6xf32>, tensor<4x6xf32>, tensor<4x3x6xf32>, tensor<4x3x6xf32>, tensor<4x6x3xf32>) -> tensor<5x6xf32>
+  return %0 : tensor<5x6xf32>
+}
+
+// -----
+
+func.func @moe_group_scoring(%x: tensor<5x6xf32>, %r: tensor<4x6xf32>, %g: tensor<4x3x6xf32>, %d: tensor<4x6x3xf32>) -> tensor<5x6xf32> {
+  // expected-error@+1 {{unknown group_scoring 'mean' (expected max or top2_sum)}}
+  %0 = graph.moe %x, %r, %g, %g, %d {top_k = 2 : i64, group_scoring = "mean"} : (tensor<5x6xf32>, tensor<4x6xf32>, tensor<4x3x6xf32>, tensor<4x3x6xf32>, tensor<4x6x3xf32>) -> tensor<5x6xf32>
+  return %0 : tensor<5x6xf32>
+}
+
+// -----
+
+func.func @moe_bias(%x: tensor<5x6xf32>, %r: tensor<4x6xf32>, %g: tensor<4x3x6xf32>, %d: tensor<4x6x3xf32>) -> tensor<5x6xf32> {
+  // expected-error@+1 {{score_correction_bias must be a float tensor of one value per expert (4), got 'tensor<3xf32>'}}
+  %0 = graph.moe %x, %r, %g, %g, %d {top_k = 2 : i64, score_correction_bias = dense<0.0> : tensor<3xf32>} : (tensor<5x6xf32>, tensor<4x6xf32>, tensor<4x3x6xf32>, tensor<4x3x6xf32>, tensor<4x6x3xf32>) -> tensor<5x6xf32>
+  return %0 : tensor<5x6xf32>
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Benchmark: one DeepSeek-V2-Lite decoder layer at real size (sequence 128),
+# exported from PyTorch, measured in one run:
+#   - tessera-compile time on dc (bf16);
+#   - the simulator's wall time for the program (functional, race checker on);
+#   - ONNX Runtime's single-thread CPU time on the same ONNX model;
+# and their ratios, plus the simulated output checked against ONNX Runtime's.
+#
+# Usage: bench/layer/run.sh [BUILD_DIR] [OUT_DIR]
+# Environment: SEQ (default 128), TARGET (default dc), ORT_REPEATS (3),
+# LAYER_MODEL_DIR (default OUT_DIR/model: where the exported model is kept),
+# TESSERA_ORT_DIR (default ~/.cache/tessera/ort: onnxruntime-node is
+# installed there with `npm install --ignore-scripts` if missing).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+BUILD="${1:-$ROOT/build}"
+OUT="${2:-$ROOT/bench/out/layer}"
+SEQ="${SEQ:-128}"
+TARGET="${TARGET:-dc}"
+ORT_REPEATS="${ORT_REPEATS:-3}"
+ORT_DIR="${TESSERA_ORT_DIR:-$HOME/.cache/tessera/ort}"
+BIN="$BUILD/bin"
+MODEL_DIR="${LAYER_MODEL_DIR:-$OUT/model}"
+mkdir -p "$OUT" "$MODEL_DIR"
+
+if [ ! -d "$ORT_DIR/node_modules/onnxruntime-node" ]; then
+  mkdir -p "$ORT_DIR"
+  (cd "$ORT_DIR" && npm install --ignore-scripts --no-audit --no-fund \
+    onnxruntime-node >&2)
+fi
+
+/usr/bin/python3 "$ROOT/bench/layer/make_layer.py" "$MODEL_DIR" --seq "$SEQ"
+INPUTS=(hidden_states="$MODEL_DIR/input_hidden_states.npy"
+        position_ids="$MODEL_DIR/input_position_ids.npy")
+
+# Compile.
+/usr/bin/time -f "%e %M" -o "$OUT/compile-time.txt" \
+  "$BIN/tessera-compile" "$MODEL_DIR/model.onnx" -o "$OUT/layer.$TARGET.npu" \
+  --target="$TARGET" --precision=bf16
+read -r compile_s compile_kib < "$OUT/compile-time.txt"
+
+# Simulate (functional, race checker on, as tessera-run runs by default).
+mkdir -p "$OUT/sim"
+/usr/bin/time -f "%e %M" -o "$OUT/sim-time.txt" \
+  "$BIN/tessera-run" "$OUT/layer.$TARGET.npu" \
+  "${INPUTS[@]/#/--input=}" --output-dir "$OUT/sim" \
+  --print-stats-json "$OUT/sim-stats.json" --quiet
+read -r sim_process_s sim_kib < "$OUT/sim-time.txt"
+
+# ONNX Runtime, one thread.
+NODE_PATH="$ORT_DIR/node_modules" node "$ROOT/bench/layer/ort_run.js" \
+  "$MODEL_DIR/model.onnx" "$OUT/ort" "$ORT_REPEATS" "${INPUTS[@]}" \
+  > "$OUT/ort.json"
+
+/usr/bin/python3 - "$OUT" "$MODEL_DIR" "$TARGET" "$compile_s" "$compile_kib" \
+  "$sim_process_s" "$sim_kib" <<'PY'
+import json, sys
+import numpy as np
+out, model_dir, target = sys.argv[1:4]
+compile_s, compile_kib = float(sys.argv[4]), int(sys.argv[5])
+sim_process_s, sim_kib = float(sys.argv[6]), int(sys.argv[7])
+st = json.load(open(f"{out}/sim-stats.json"))
+ort = json.load(open(f"{out}/ort.json"))
+sim_s, ort_s = st["host_seconds"], ort["run_seconds"]
+torch_ref = np.load(f"{model_dir}/output_hidden_states_out.npy").astype(np.float64)
+ort_out = np.load(f"{out}/ort/hidden_states_out.npy").astype(np.float64)
+sim_out = np.load(f"{out}/sim/hidden_states_out.npy").astype(np.float64)
+
+def rel(a, b):
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+instrs = st["instructions"]
+print(f"DeepSeek-V2-Lite decoder layer, sequence {sim_out.shape[1]}, target {target}, bf16")
+print(f"  tessera-compile      {compile_s:8.2f} s  ({compile_kib/1024:.0f} MiB peak)")
+print(f"  simulator (run)      {sim_s:8.2f} s  (whole tessera-run process {sim_process_s:.2f} s, "
+      f"{sim_kib/1024:.0f} MiB peak; simulated {st['seconds']*1e6:.1f} us)")
+print(f"  simulator speed      {instrs / sim_s:8.0f} instructions/s ({instrs} instructions), "
+      f"{st['matrix_flops'] / sim_s / 1e9:.1f} GFLOP/s of matrix work")
+print(f"  ONNX Runtime 1 thread{ort_s:8.3f} s  (best of {len(ort['runs'])} after a warm-up; "
+      f"session creation {ort['session_seconds']:.2f} s)")
+print(f"  ratio simulator / ORT        {sim_s / ort_s:7.2f}x   (target <= 3)")
+print(f"  ratio tessera-run / ORT      {sim_process_s / ort_s:7.2f}x")
+print(f"  compile time / 2 s target    {compile_s / 2.0:7.2f}")
+e_ort = rel(sim_out, ort_out)
+print(f"  simulated vs ORT:   max abs {np.abs(sim_out - ort_out).max():.3g}, "
+      f"relative L2 {e_ort:.3g}")
+print(f"  ORT vs torch:       max abs {np.abs(ort_out - torch_ref).max():.3g}, "
+      f"relative L2 {rel(ort_out, torch_ref):.3g}")
+# bf16 operands through 2 matmul chains of K up to 10944: a relative L2 error
+# of a few 1e-3 is bf16 rounding; a wrong kernel gives O(1).
+if not e_ort < 1e-2:
+    sys.exit(f"FAIL: simulated output differs from ONNX Runtime's (relative L2 {e_ort:.3g})")
+print("  ok: simulated output matches ONNX Runtime within bf16 rounding")
+PY

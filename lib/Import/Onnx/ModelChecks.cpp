@@ -1,0 +1,214 @@
+//===- ModelChecks.cpp - Checks that must run before ONNX shape inference -===//
+#include "ModelChecks.h"
+
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+#include <map>
+
+namespace tessera::onnx_import {
+
+using onnx::TensorProto;
+
+bool checkTensorDataSize(const TensorProto &t, std::string &error) {
+  if (t.data_location() == TensorProto::EXTERNAL)
+    return true;
+  int64_t count = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d)) {
+      error = "tensor '" + t.name() + "' has an invalid or huge dimension " +
+              std::to_string(d);
+      return false;
+    }
+    count *= d;
+  }
+  int64_t have = -1, per = 1;
+  const char *field = "raw_data";
+  if (t.has_raw_data()) {
+    int64_t es = 0;
+    switch (t.data_type()) {
+    case TensorProto::FLOAT:
+    case TensorProto::INT32:
+    case TensorProto::UINT32:
+      es = 4;
+      break;
+    case TensorProto::DOUBLE:
+    case TensorProto::INT64:
+    case TensorProto::UINT64:
+    case TensorProto::COMPLEX64:
+      es = 8;
+      break;
+    case TensorProto::COMPLEX128:
+      es = 16;
+      break;
+    case TensorProto::FLOAT16:
+    case TensorProto::BFLOAT16:
+    case TensorProto::INT16:
+    case TensorProto::UINT16:
+      es = 2;
+      break;
+    case TensorProto::INT8:
+    case TensorProto::UINT8:
+    case TensorProto::BOOL:
+      es = 1;
+      break;
+    default:
+      return true; // strings, undefined: reported by the importer
+    }
+    if ((int64_t)t.raw_data().size() == count * es)
+      return true;
+    error = "tensor '" + t.name() + "' declares " + std::to_string(count) +
+            " elements (" + std::to_string(count * es) + " bytes) but its " +
+            "raw_data has " + std::to_string(t.raw_data().size()) + " bytes";
+    return false;
+  }
+  switch (t.data_type()) {
+  case TensorProto::FLOAT:
+    have = t.float_data_size(), field = "float_data";
+    break;
+  case TensorProto::COMPLEX64:
+    have = t.float_data_size(), per = 2, field = "float_data";
+    break;
+  case TensorProto::DOUBLE:
+    have = t.double_data_size(), field = "double_data";
+    break;
+  case TensorProto::COMPLEX128:
+    have = t.double_data_size(), per = 2, field = "double_data";
+    break;
+  case TensorProto::INT64:
+    have = t.int64_data_size(), field = "int64_data";
+    break;
+  case TensorProto::UINT32:
+  case TensorProto::UINT64:
+    have = t.uint64_data_size(), field = "uint64_data";
+    break;
+  case TensorProto::STRING:
+    have = t.string_data_size(), field = "string_data";
+    break;
+  case TensorProto::INT32:
+  case TensorProto::INT16:
+  case TensorProto::INT8:
+  case TensorProto::UINT16:
+  case TensorProto::UINT8:
+  case TensorProto::BOOL:
+  case TensorProto::FLOAT16:
+  case TensorProto::BFLOAT16:
+    have = t.int32_data_size(), field = "int32_data";
+    break;
+  default:
+    return true;
+  }
+  if (have == count * per)
+    return true;
+  error = "tensor '" + t.name() + "' declares " + std::to_string(count) +
+          " elements but its " + field + " holds " + std::to_string(have) +
+          " values";
+  return false;
+}
+
+static bool checkGraphTensors(const onnx::GraphProto &g, std::string &error) {
+  for (const TensorProto &t : g.initializer())
+    if (!checkTensorDataSize(t, error)) {
+      error = "initializer: " + error;
+      return false;
+    }
+  for (const onnx::NodeProto &n : g.node())
+    for (const onnx::AttributeProto &a : n.attribute()) {
+      auto where = [&] {
+        error = "node '" + n.name() + "' (" + n.op_type() + "), attribute '" +
+                a.name() + "': " + error;
+        return false;
+      };
+      if (a.has_t() && !checkTensorDataSize(a.t(), error))
+        return where();
+      for (const TensorProto &t : a.tensors())
+        if (!checkTensorDataSize(t, error))
+          return where();
+      if (a.has_g() && !checkGraphTensors(a.g(), error))
+        return false;
+      for (const onnx::GraphProto &sub : a.graphs())
+        if (!checkGraphTensors(sub, error))
+          return false;
+    }
+  return true;
+}
+
+bool checkInlineTensors(const onnx::ModelProto &model, std::string &error) {
+  return checkGraphTensors(model.graph(), error);
+}
+
+static void collectRanks(const onnx::GraphProto &g,
+                         std::map<std::string, int64_t> &ranks) {
+  auto add = [&](const onnx::ValueInfoProto &v) {
+    if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+      ranks[v.name()] = v.type().tensor_type().shape().dim_size();
+  };
+  for (const auto &v : g.input())
+    add(v);
+  for (const auto &v : g.value_info())
+    add(v);
+  for (const auto &v : g.output())
+    add(v);
+  for (const TensorProto &t : g.initializer())
+    ranks[t.name()] = t.dims_size();
+}
+
+static onnx::AttributeProto *axisAttr(onnx::NodeProto &n) {
+  for (onnx::AttributeProto &a : *n.mutable_attribute())
+    if (a.name() == "axis")
+      return &a;
+  return nullptr;
+}
+
+bool checkNormalizationAxes(const onnx::ModelProto &model, std::string &error) {
+  std::map<std::string, int64_t> ranks;
+  collectRanks(model.graph(), ranks);
+  // Nodes whose axis is not trivially valid (-1 and 0 are, for any rank >= 1)
+  // and whose input rank the declared types do not give.
+  std::vector<int> unknown;
+  const auto &nodes = model.graph().node();
+  for (int i = 0; i < nodes.size(); ++i) {
+    const onnx::NodeProto &n = nodes[i];
+    if (n.op_type() != "LayerNormalization" || n.input_size() == 0)
+      continue;
+    auto *a = axisAttr(const_cast<onnx::NodeProto &>(n));
+    if (a && (a->i() < -1 || a->i() > 0) && !ranks.count(n.input(0)))
+      unknown.push_back(i);
+  }
+  if (!unknown.empty()) {
+    onnx::ModelProto copy = model;
+    for (int i : unknown)
+      axisAttr(*copy.mutable_graph()->mutable_node(i))->set_i(-1);
+    try {
+      onnx::ShapeInferenceOptions options(/*check_type=*/false,
+                                          /*strict_mode=*/0);
+      onnx::shape_inference::InferShapes(
+          copy, onnx::OpSchemaRegistry::Instance(), options);
+    } catch (const std::exception &) {
+      // Reported by the real inference run; ranks stay unknown.
+    }
+    collectRanks(copy.graph(), ranks);
+  }
+  for (const onnx::NodeProto &n : nodes) {
+    if (n.op_type() != "LayerNormalization" || n.input_size() == 0)
+      continue;
+    auto *a = axisAttr(const_cast<onnx::NodeProto &>(n));
+    if (!a)
+      continue;
+    int64_t axis = a->i();
+    auto it = ranks.find(n.input(0));
+    bool ok = it == ranks.end() ? axis == -1 || axis == 0
+                                : axis >= -it->second && axis < it->second;
+    if (!ok) {
+      error = "node '" + n.name() + "' (LayerNormalization): axis " +
+              std::to_string(axis) + " is out of range for input '" +
+              n.input(0) + "'" +
+              (it == ranks.end() ? std::string(" of unknown rank")
+                                 : " of rank " + std::to_string(it->second));
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace tessera::onnx_import

@@ -1,0 +1,283 @@
+//===- MatrixKernel.cpp - The matrix engine's functional arithmetic -------===//
+//
+// The functional matrix engine dominates the simulator's host time, so
+// gemmF32 is a packed, register-blocked kernel (the BLIS/GotoBLAS structure):
+// A is packed into panels of MR rows and B into panels of NR columns, both
+// k-major, and a micro-kernel keeps an MR x NR block of C in vector
+// registers while it walks k in ascending order. Each C element therefore
+// sees exactly the defined sequence c = (...((c0 + a0*b0) + a1*b1) ...),
+// which is why no BLAS is used: OpenBLAS and BLIS split k into blocks and add
+// partial sums, which changes the rounding.
+//
+// This file is compiled with -ffp-contract=off (see CMakeLists.txt), so
+// `add(c, mul(a, b))` stays two roundings. When every product is exact in
+// f32 (bf16/f16 operands in range, productsAreExact) the kernel uses FMA
+// instead, which rounds the same; that is the common case and twice as fast.
+//
+// The vector width is chosen once at load time from the host's CPU features
+// (AVX-512F, AVX2 + FMA, or the portable loop); all of them give the bits of
+// gemmF32Reference.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/Sim/MatrixKernel.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TESSERA_X86_KERNELS 1
+#endif
+
+namespace tessera::sim {
+
+bool productsAreExact(const float *a, size_t na, const float *b, size_t nb) {
+  // Unbiased exponent range of the nonzero values; subnormals count as
+  // -150 so that any product involving one is treated as inexact. Values
+  // with more than 11 significant bits (not from bf16/f16) disqualify.
+  auto range = [](const float *x, size_t n, int &lo, int &hi) {
+    uint32_t minField = 255, maxField = 0;
+    bool special = false;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t u;
+      std::memcpy(&u, &x[i], 4);
+      uint32_t e = (u >> 23) & 0xFF;
+      if ((u & 0x7FFFFFFF) == 0)
+        continue;
+      // More than 11 significant bits (f16's precision) or inf/NaN.
+      special |= e == 255 || (u & 0x1FFF) != 0;
+      minField = std::min(minField, e);
+      maxField = std::max(maxField, e);
+    }
+    if (maxField == 0 && minField == 255) { // all zeros
+      lo = 0;
+      hi = -1000;
+      return !special;
+    }
+    lo = minField == 0 ? -150 : (int)minField - 127;
+    hi = (int)maxField - 127;
+    return !special;
+  };
+  int loA, hiA, loB, hiB;
+  if (!range(a, na, loA, hiA) || !range(b, nb, loB, hiB))
+    return false;
+  if (hiA < -999 || hiB < -999)
+    return true; // one operand is all zeros: every product is an exact zero
+  // |a| < 2^(hiA+1), |b| < 2^(hiB+1): the product stays below 2^127 (no
+  // overflow) and at or above 2^-126 (normal, so its <= 22 significant
+  // bits fit in f32's 24).
+  return hiA + hiB <= 125 && loA + loB >= -126;
+}
+
+void gemmF32Reference(int64_t m, int64_t n, int64_t k, const float *a,
+                      const float *b, float *c) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float acc = c[i * n + j];
+      for (int64_t p = 0; p < k; ++p) {
+        float prod = a[i * k + p] * b[p * n + j];
+        acc = acc + prod;
+      }
+      c[i * n + j] = acc;
+    }
+}
+
+namespace {
+
+// The portable kernel: blocked so a block of C rows stays in cache while B
+// streams; the inner loop is a saxpy the compiler vectorizes. Each C element
+// accumulates its k products in order.
+void gemmGeneric(int64_t m, int64_t n, int64_t k, const float *a,
+                 const float *b, float *c) {
+  constexpr int64_t NB = 256; // columns of C per block: 1 KiB per row
+  for (int64_t j0 = 0; j0 < n; j0 += NB) {
+    int64_t nb = std::min(NB, n - j0);
+    for (int64_t i = 0; i < m; ++i) {
+      float *__restrict crow = c + i * n + j0;
+      for (int64_t p = 0; p < k; ++p) {
+        float av = a[i * k + p];
+        const float *__restrict brow = b + p * n + j0;
+        for (int64_t j = 0; j < nb; ++j)
+          crow[j] += av * brow[j];
+      }
+    }
+  }
+}
+
+#ifdef TESSERA_X86_KERNELS
+
+/// Packs A (m x k) into panels of MR rows, k-major, rows past m zero, and B
+/// (k x n) into panels of NR columns, k-major, columns past n zero.
+template <int MR, int NR>
+void pack(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
+          std::vector<float> &pa, std::vector<float> &pb) {
+  int64_t mp = (m + MR - 1) / MR, np = (n + NR - 1) / NR;
+  pa.assign(mp * MR * k, 0.0f);
+  pb.assign(np * NR * k, 0.0f);
+  for (int64_t ib = 0; ib < mp; ++ib) {
+    float *dst = pa.data() + ib * MR * k;
+    int64_t rows = std::min<int64_t>(MR, m - ib * MR);
+    for (int64_t i = 0; i < rows; ++i) {
+      const float *src = a + (ib * MR + i) * k;
+      for (int64_t p = 0; p < k; ++p)
+        dst[p * MR + i] = src[p];
+    }
+  }
+  for (int64_t jb = 0; jb < np; ++jb) {
+    float *dst = pb.data() + jb * NR * k;
+    int64_t cols = std::min<int64_t>(NR, n - jb * NR);
+    for (int64_t p = 0; p < k; ++p)
+      std::memcpy(dst + p * NR, b + p * n + jb * NR, cols * sizeof(float));
+  }
+}
+
+#define AI inline __attribute__((always_inline))
+
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+namespace avx512 {
+struct Vec {
+  using V = __m512;
+  static constexpr int W = 16, MR = 8;
+  static AI V zero() { return _mm512_setzero_ps(); }
+  static AI V set1(float x) { return _mm512_set1_ps(x); }
+  static AI V load(const float *p) { return _mm512_loadu_ps(p); }
+  static AI V loadN(const float *p, int n) {
+    if (n >= W)
+      return _mm512_loadu_ps(p);
+    return _mm512_maskz_loadu_ps((__mmask16)((1u << std::max(n, 0)) - 1), p);
+  }
+  static AI void storeN(float *p, V v, int n) {
+    if (n >= W)
+      _mm512_storeu_ps(p, v);
+    else if (n > 0)
+      _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v);
+  }
+  static AI V mulAdd(V c, V a, V b) {
+    return _mm512_add_ps(c, _mm512_mul_ps(a, b));
+  }
+  static AI V fma(V c, V a, V b) { return _mm512_fmadd_ps(a, b, c); }
+};
+
+#include "MatrixMicroKernel.inc"
+} // namespace avx512
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+struct Vec {
+  using V = __m256;
+  static constexpr int W = 8, MR = 6;
+  static AI __m256i mask(int n) {
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx);
+  }
+  static AI V zero() { return _mm256_setzero_ps(); }
+  static AI V set1(float x) { return _mm256_set1_ps(x); }
+  static AI V load(const float *p) { return _mm256_loadu_ps(p); }
+  static AI V loadN(const float *p, int n) {
+    if (n >= W)
+      return _mm256_loadu_ps(p);
+    if (n <= 0)
+      return zero();
+    return _mm256_maskload_ps(p, mask(n));
+  }
+  static AI void storeN(float *p, V v, int n) {
+    if (n >= W)
+      _mm256_storeu_ps(p, v);
+    else if (n > 0)
+      _mm256_maskstore_ps(p, mask(n), v);
+  }
+  static AI V mulAdd(V c, V a, V b) {
+    return _mm256_add_ps(c, _mm256_mul_ps(a, b));
+  }
+  static AI V fma(V c, V a, V b) { return _mm256_fmadd_ps(a, b, c); }
+};
+
+#include "MatrixMicroKernel.inc"
+} // namespace avx2
+#pragma GCC pop_options
+
+#undef AI
+
+/// Packs for `Vec`'s block shape, then runs its kernel.
+template <typename Vec>
+void gemmPacked(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
+                float *c, bool fused,
+                void (*run)(int64_t, int64_t, int64_t, const float *,
+                            const float *, float *, bool)) {
+  thread_local std::vector<float> pa, pb;
+  pack<Vec::MR, 2 * Vec::W>(m, n, k, a, b, pa, pb);
+  run(m, n, k, pa.data(), pb.data(), c, fused);
+}
+
+enum class Isa { Avx512, Avx2, Generic };
+
+Isa hostIsa() {
+  static const Isa isa = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+      return Isa::Avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      return Isa::Avx2;
+    return Isa::Generic;
+  }();
+  return isa;
+}
+
+#endif // TESSERA_X86_KERNELS
+
+} // namespace
+
+void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
+             float *c, bool exactProducts) {
+  if (m <= 0 || n <= 0)
+    return;
+#ifdef TESSERA_X86_KERNELS
+  switch (hostIsa()) {
+  case Isa::Avx512:
+    return gemmPacked<avx512::Vec>(m, n, k, a, b, c, exactProducts,
+                                   avx512::run);
+  case Isa::Avx2:
+    return gemmPacked<avx2::Vec>(m, n, k, a, b, c, exactProducts, avx2::run);
+  case Isa::Generic:
+    break;
+  }
+#endif
+  (void)exactProducts;
+  gemmGeneric(m, n, k, a, b, c);
+}
+
+const char *gemmF32Implementation() {
+#ifdef TESSERA_X86_KERNELS
+  switch (hostIsa()) {
+  case Isa::Avx512:
+    return "avx512";
+  case Isa::Avx2:
+    return "avx2";
+  case Isa::Generic:
+    break;
+  }
+#endif
+  return "generic";
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void gemmI32(int64_t m, int64_t n, int64_t k, const int32_t *a,
+             const int32_t *b, int32_t *c) {
+  for (int64_t i = 0; i < m; ++i) {
+    int32_t *crow = c + i * n;
+    for (int64_t p = 0; p < k; ++p) {
+      uint32_t av = (uint32_t)a[i * k + p];
+      const int32_t *brow = b + p * n;
+      for (int64_t j = 0; j < n; ++j)
+        crow[j] = (int32_t)((uint32_t)crow[j] + av * (uint32_t)brow[j]);
+    }
+  }
+}
+
+} // namespace tessera::sim

@@ -1,0 +1,1 @@
+isa.program "p" target {{{ 

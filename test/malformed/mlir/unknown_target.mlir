@@ -1,0 +1,2 @@
+isa.program "p" target "nosuchchip" gm_bytes 0 {
+}

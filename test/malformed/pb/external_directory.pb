@@ -1,0 +1,2 @@
+Byj
+location.p

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Runs the malformed-input corpus: every case must be refused cleanly.
+
+  run_corpus.py BIN_DIR CORPUS_DIR WORK_DIR
+
+Each file under CORPUS_DIR/<kind>/ is given to the reader of its kind (the
+command table below). A case passes when the tool exits with a code in
+1..127 (not a signal, not success) within the time limit and its error
+output names the file. Devices (/dev/zero as every kind of input) are cases
+too. Prints one line per failure and a summary; exits 1 on any failure.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+bin_dir, corpus, work = sys.argv[1:4]
+valid = os.path.join(corpus, "valid")
+TIMEOUT = int(os.environ.get("TESSERA_CORPUS_TIMEOUT", "120"))
+
+
+def tool(name):
+    return os.path.join(bin_dir, name)
+
+
+# kind -> command for one case file F (T: a scratch path for outputs).
+COMMANDS = {
+    "onnx": lambda f, t: [tool("tessera-compile"), f, "-o", t + ".npu"],
+    "onnx-run": lambda f, t: [tool("tessera-run"), f, "--output-dir", t],
+    "npu": lambda f, t: [tool("tessera-run"), f, "--output-dir", t],
+    "target": lambda f, t: [tool("tessera-compile"), os.path.join(valid, "add.onnx"),
+                            "--target=" + f, "-o", t + ".npu"],
+    "npy": lambda f, t: [tool("tessera-run"), os.path.join(valid, "add.onnx"),
+                         "--input", "x=" + f, "--input",
+                         "y=" + os.path.join(valid, "y.npy"), "--output-dir", t],
+    "pb": lambda f, t: [tool("tessera-run"), os.path.join(valid, "add.onnx"),
+                        "--input", "x=" + f, "--input",
+                        "y=" + os.path.join(valid, "y.npy"), "--output-dir", t],
+    "mlir": lambda f, t: [tool("tessera-as"), f, "-o", t + ".npu"],
+}
+# /dev/zero as every kind of input, through symlinks with the suffix each
+# tool dispatches on: a reader without a size limit would never finish.
+DEVICE_CASES = [("onnx", "zero.onnx"), ("npu", "zero.npu"),
+                ("target", "zero.json"), ("npy", "zero.npy"), ("pb", "zero.pb"),
+                ("mlir", "zero.mlir")]
+
+cases = []
+for kind in sorted(COMMANDS):
+    d = os.path.join(corpus, kind)
+    if os.path.isdir(d):
+        for name in sorted(os.listdir(d)):
+            cases.append((kind, os.path.join(d, name)))
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+for kind, name in DEVICE_CASES:
+    os.symlink("/dev/zero", os.path.join(work, name))
+    cases.append((kind, os.path.join(work, name)))
+failures = 0
+for i, (kind, f) in enumerate(cases):
+    t = os.path.join(work, "case%d" % i)
+    cmd = COMMANDS[kind](f, t)
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        print("FAIL %s: hung (no exit within %d s)" % (f, TIMEOUT))
+        failures += 1
+        continue
+    err = p.stderr.decode(errors="replace")
+    what = None
+    if p.returncode < 0:
+        what = "killed by signal %d" % -p.returncode
+    elif p.returncode == 0:
+        what = "accepted (exit 0)"
+    elif p.returncode > 127:
+        what = "exit %d (a crash?)" % p.returncode
+    elif os.path.basename(f) not in err:
+        what = "the error does not name the file"
+    if what:
+        failures += 1
+        print("FAIL %s [%s]: %s\n  $ %s\n  %s" %
+              (f, kind, what, " ".join(cmd), err.strip()[-600:].replace("\n", "\n  ")))
+print("malformed corpus: %d cases, %d failed" % (len(cases), failures))
+sys.exit(1 if failures else 0)
