@@ -357,8 +357,17 @@ int main(int argc, char **argv) {
       options.inputShapes.emplace(name, t.shape());
     options.inputValues = given;
     module = importOnnxFile(inputFile, &context, options);
-    if (!module)
+    if (!module) {
+      // A shape error may come from an array given here: name the files.
+      if (!givenFile.empty()) {
+        llvm::errs() << "tessera-run: note: the shapes of the given arrays "
+                        "fix the model's inputs:";
+        for (const auto &[name, path] : givenFile)
+          llvm::errs() << " " << name << "=" << path;
+        llvm::errs() << "\n";
+      }
       return 1;
+    }
   }
 
   func::FuncOp func = findEntryFunction(*module, error);

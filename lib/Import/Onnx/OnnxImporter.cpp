@@ -658,8 +658,13 @@ LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
     return failure();
   if (thenOuts->size() != elseOuts->size())
     return error() << "the branches have different numbers of outputs";
+  auto condType = cast<RankedTensorType>(cond.getType());
+  if (!condType.getElementType().isInteger(1))
+    return error() << "the condition must be a bool tensor";
   SmallVector<Value> selected;
   for (auto [a, b] : llvm::zip(*thenOuts, *elseOuts)) {
+    if (!a || !b || !isa<RankedTensorType>(a.getType()))
+      return error() << "a branch output is not a tensor";
     if (a.getType() != b.getType())
       return error() << "the condition is known only at run time and the "
                         "branches' outputs differ in type ("
