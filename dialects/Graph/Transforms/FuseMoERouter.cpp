@@ -122,7 +122,7 @@ std::optional<GroupLimit> matchGroupLimit(Value masked, Value scores) {
       shapeOfValue(expand) != ArrayRef<int64_t>{t, groups, per} ||
       shapeOfValue(flat) != s)
     return std::nullopt;
-  return GroupLimit{groups, groupTopK.getK()};
+  return GroupLimit{groups, static_cast<int64_t>(groupTopK.getK())};
 }
 
 /// The router from the top-k's weights to the scattered matrix.
