@@ -8,6 +8,7 @@
 #include "tessera/Binary/Program.h"
 #include "tessera/Support/FileIO.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -328,10 +329,24 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
         c.size >= opts.externalThreshold) {
       c.external = true;
       c.file = baseName(opts.externalWeightFile);
+      bool shared = false;
+      if (opts.sharedOffsets)
+        for (uint64_t at : (*opts.sharedOffsets)[c.checksum])
+          if (at + c.size <= weights->size() &&
+              std::equal(c.data.begin(), c.data.end(),
+                         weights->begin() + (std::ptrdiff_t)at)) {
+            c.fileOffset = at;
+            shared = true;
+            break;
+          }
+      if (shared)
+        continue;
       while (weights->size() % 64)
         weights->push_back(0);
       c.fileOffset = weights->size();
       weights->insert(weights->end(), c.data.begin(), c.data.end());
+      if (opts.sharedOffsets)
+        (*opts.sharedOffsets)[c.checksum].push_back(c.fileOffset);
     }
   }
 

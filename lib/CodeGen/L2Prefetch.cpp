@@ -31,6 +31,11 @@ using bin::Opcode;
 using target::Space;
 
 bool ProgramBuilder::isReadOnlyData(uint64_t lo, uint64_t hi) const {
+  // An input that is also an output (a KV cache updated in place) is
+  // written.
+  for (const bin::IoEntry &o : prog_.io)
+    if (o.isOutput && lo < o.gmAddr + (uint64_t)o.byteSize() && o.gmAddr < hi)
+      return false;
   for (const bin::IoEntry &e : prog_.io)
     if (!e.isOutput && lo >= e.gmAddr &&
         hi <= e.gmAddr + (uint64_t)e.byteSize())

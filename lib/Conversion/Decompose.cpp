@@ -413,8 +413,8 @@ struct GraphDecomposePass
           b, loc,
           cast<ElementsAttr>(DenseElementsAttr::get(it, ArrayRef(idx))));
       shape[axis] = (int64_t)idx.size();
-      x = graph::GatherOp::create(b, loc, tensor(shape, xt.getElementType()),
-                                  x, indices, b.getI64IntegerAttr(axis));
+      x = graph::GatherOp::create(b, loc, tensor(shape, xt.getElementType()), x,
+                                  indices, b.getI64IntegerAttr(axis));
     }
     pad.getResult().replaceAllUsesWith(x);
     pad.erase();
@@ -422,6 +422,8 @@ struct GraphDecomposePass
   }
 
   void runOnOperation() override {
+    if (failed(tessera::conversion::decomposeLLMOps(getOperation())))
+      return signalPassFailure();
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,

@@ -1074,8 +1074,8 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
     engine = npu::Engine::matrix;
     return true;
   }
-  if (isa<graph::GatherOp, graph::GatherElementsOp, graph::ScatterElementsOp>(
-          op)) {
+  if (isa<graph::GatherOp, graph::GatherElementsOp, graph::ScatterElementsOp,
+          graph::CacheUpdateOp>(op)) {
     engine = npu::Engine::gather;
     return true;
   }
@@ -1138,6 +1138,8 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
     }
     return translateMatmul(op, addrs, kernels, why);
   case npu::Engine::gather:
+    if (isInPlaceOp(&body.front()))
+      return translateCacheUpdate(op, addrs, kernels, why);
     if (!isa<graph::GatherOp>(body.front()))
       return translateNN(op, &body.front(), addrs, kernels, why);
     return translateGather(op, addrs, kernels, why);

@@ -93,6 +93,19 @@ bool translateNN(npu::DispatchOp d, mlir::Operation *op,
                  std::string &why);
 bool isNNOp(mlir::Operation *op);
 
+/// Rewrites the fused LLM ops that have no NPU kernel (rope, swiglu,
+/// attention) into primitive graph ops (DecomposeLLM.cpp).
+mlir::LogicalResult decomposeLLMOps(mlir::Operation *root);
+
+// KV-cache writes (CacheUpdateKernel.cpp): ops whose result shares their
+// first operand's GM buffer (tessera-npu-plan-memory aliases them).
+bool isInPlaceOp(mlir::Operation *op);
+bool isInPlaceDispatch(npu::DispatchOp d);
+/// The aux constant of a cache_update of `n` rows: 0, 1, ..., n - 1 (i32).
+Tensor cacheUpdateIota(int64_t n);
+bool translateCacheUpdate(npu::DispatchOp d, llvm::ArrayRef<int64_t> addrs,
+                          std::vector<Kernel> &kernels, std::string &why);
+
 /// Name of an op for diagnostics and the debug map: its ONNX node name if
 /// the location carries one.
 std::string nodeName(mlir::Operation *op);

@@ -228,6 +228,13 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     if (!engineFor(&op, engine, why, aicpuAvailable))
       return op.emitError("no NPU lowering for node '")
              << name << "' (" << op.getName() << "): " << why;
+    // A cache update writes into its cache's buffer: nothing may read the
+    // cache before the update after it.
+    if (isInPlaceOp(&op) && !op.getOperand(0).hasOneUse())
+      return op.emitError("node '")
+             << name << "' (" << op.getName()
+             << "): the cache is updated in place on the NPU, so it must "
+                "have no other user";
     b.setInsertionPoint(&op);
     // Operands: splat constants of vector work are cloned into the body.
     SmallVector<Value> inputs;
@@ -266,11 +273,15 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
         if (isa<FloatType>(et) && sv.getType() != want)
           sv = castDispatch(op.getLoc(), sv, v.getType(), want);
       }
-      if (engine == npu::Engine::gather && i == 1 &&
+      if (engine == npu::Engine::gather && i == (isInPlaceOp(&op) ? 2u : 1u) &&
           !cast<RankedTensorType>(sv.getType()).getElementType().isInteger(32))
         return op.emitError("no NPU lowering for node '")
                << name << "' (" << op.getName()
                << "): gather indices must be 32- or 64-bit integers";
+      // The rows written into a cache take the cache's storage type.
+      if (isInPlaceOp(&op) && i == 1 && sv.getType() != inputs[0].getType())
+        sv = castDispatch(op.getLoc(), sv, v.getType(),
+                          withElement(v.getType(), dtypeOfValue(inputs[0])));
       inputs.push_back(sv);
     }
     // Constants and scratch the lowering needs (index bases, masks, ...).
@@ -301,6 +312,8 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
         return failure();
       resultTypes.push_back(*st);
     }
+    if (isInPlaceOp(&op)) // the result is the cache's buffer
+      resultTypes[0] = inputs[0].getType();
     auto d =
         npu::DispatchOp::create(b, op.getLoc(), resultTypes, engine, inputs,
                                 nullptr, nullptr, nullptr, nullptr, nullptr);

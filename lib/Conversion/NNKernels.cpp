@@ -193,7 +193,8 @@ bool isNNOp(Operation *op) {
 
 unsigned numAuxOperands(Operation *op) {
   if (isa<graph::GatherElementsOp, graph::ScatterElementsOp, graph::TriluOp,
-          graph::AvgPoolOp, graph::CumSumOp, graph::HardmaxOp>(op))
+          graph::AvgPoolOp, graph::CumSumOp, graph::HardmaxOp,
+          graph::CacheUpdateOp>(op))
     return 1;
   npu::Engine e;
   std::string why;
@@ -233,7 +234,9 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
       t.setF(i, (float)i);
     return t;
   };
-  if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {
+  if (auto u = dyn_cast<graph::CacheUpdateOp>(op)) {
+    addAux(cacheUpdateIota(shapeOfValue(u.getUpdate())[u.getAxis()]), false);
+  } else if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {
     std::vector<int64_t> data = shapeOfValue(g.getInput());
     int64_t axis = normalizedAxis((int64_t)g.getAxis(), (int64_t)data.size());
     if (product(data) >= (int64_t(1) << 31)) {

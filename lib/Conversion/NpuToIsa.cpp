@@ -122,10 +122,29 @@ struct NpuPlanMemoryPass
     }
     inputs = at;
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    // A result written in place (a KV-cache update) shares the buffer it
+    // updates: an input's, so the output is that input's bytes (state the
+    // program carries from one call to the next), or a buffer placed here.
+    auto inPlaceRoot = [](Value v) {
+      while (auto d = v.getDefiningOp<npu::DispatchOp>()) {
+        if (!tessera::conversion::isInPlaceDispatch(d))
+          break;
+        v = d.getInputs()[0];
+      }
+      return v;
+    };
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-      addr[v] = at;
-      func.setResultAttr(i, "npu.addr", b.getI64IntegerAttr((int64_t)at));
-      at = alignGm(at + bytesOf(v));
+      Value r = inPlaceRoot(v);
+      uint64_t here = at;
+      if (r != v && addr.count(r)) {
+        here = addr[r];
+      } else {
+        if (r != v)
+          addr[r] = at;
+        at = alignGm(at + bytesOf(v));
+      }
+      addr[v] = here;
+      func.setResultAttr(i, "npu.addr", b.getI64IntegerAttr((int64_t)here));
     }
     outputs = at - inputs;
     for (auto c : entry.getOps<graph::ConstantOp>()) {
@@ -146,7 +165,8 @@ struct NpuPlanMemoryPass
       return v;
     };
     for (size_t i = 0; i < ds.size(); ++i) {
-      if (ds[i].getEngine() == npu::Engine::view)
+      if (ds[i].getEngine() == npu::Engine::view ||
+          tessera::conversion::isInPlaceDispatch(ds[i]))
         root[ds[i].getResult(0)] = ds[i].getInputs()[0];
       for (Value in : ds[i].getInputs())
         lastUse[rootOf(in)] = i;
@@ -174,7 +194,8 @@ struct NpuPlanMemoryPass
       for (Value r : d.getResults()) {
         if (addr.count(r))
           continue; // a program output
-        if (d.getEngine() == npu::Engine::view) {
+        if (d.getEngine() == npu::Engine::view ||
+            tessera::conversion::isInPlaceDispatch(d)) {
           addr[r] = addr.lookup(rootOf(r));
           continue;
         }

@@ -206,6 +206,17 @@ def deepseek_v3_config():
             "torch_dtype": "bfloat16"}
 
 
+def deepseek_v3_demo_config():
+    """The bundled demo (scripts/demo.sh): DeepSeek-V3's architecture at a
+    tiny size: 2 dense + 2 MoE layers, MLA with q_lora, 8 routed experts
+    (2 groups, 1 kept, top-2, sigmoid router with correction bias) and 1
+    shared expert."""
+    c = deepseek_v3_config()
+    c.update(vocab_size=128, n_routed_experts=8, n_shared_experts=1,
+             num_experts_per_tok=2, n_group=2, topk_group=1)
+    return c
+
+
 # --------------------------------------------------------------------------
 # Weight names and shapes (HF checkpoint layout)
 # --------------------------------------------------------------------------
@@ -710,6 +721,14 @@ def cmd_bad(args):
     os.remove(os.path.join(d, "model.safetensors"))
 
 
+def cmd_demo(args):
+    """Writes the demo model (no PyTorch needed: its check is the golden
+    evaluator)."""
+    write_model(os.path.dirname(os.path.abspath(args.out)),
+                os.path.basename(os.path.abspath(args.out)),
+                deepseek_v3_demo_config(), 21)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -722,13 +741,15 @@ def main():
     mf.add_argument("out")
     b = sub.add_parser("bad")
     b.add_argument("out")
+    dm = sub.add_parser("demo")
+    dm.add_argument("out")
     cp = sub.add_parser("compare")
     cp.add_argument("expected")
     cp.add_argument("actual")
     cp.add_argument("--atol", type=float, default=1e-4)
     args = ap.parse_args()
     return {"models": cmd_models, "manifest": cmd_manifest, "bad": cmd_bad,
-            "compare": cmd_compare}[args.cmd](args) or 0
+            "compare": cmd_compare, "demo": cmd_demo}[args.cmd](args) or 0
 
 
 if __name__ == "__main__":

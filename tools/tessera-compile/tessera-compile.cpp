@@ -12,6 +12,7 @@
 
 #include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Pipeline/Compile.h"
+#include "tessera/Pipeline/GenerationPrograms.h"
 #include "tessera/Pipeline/Progress.h"
 #include "tessera/Support/FileIO.h"
 
@@ -116,6 +117,7 @@ int main(int argc, char **argv) {
 
   MLIRContext context;
   pipeline::loadAllDialects(context);
+  bool emitAuto = emit == EmitStage::Auto;
   if (emit == EmitStage::Auto)
     emit = StringRef(outputFile).ends_with(".npu") ? EmitStage::Bin
                                                    : EmitStage::Graph;
@@ -124,6 +126,27 @@ int main(int argc, char **argv) {
   DefaultTimingManager tm;
   applyDefaultTimingManagerCLOptions(tm);
   TimingScope timing = tm.getRootScope();
+
+  auto configure = [&](PassManager &pm) {
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
+    pm.enableTiming(timing);
+    if (!quiet && (progressAlways || llvm::errs().is_displayed()))
+      pm.addInstrumentation(
+          pipeline::createProgressInstrumentation(llvm::errs(), progressAfter));
+    return success();
+  };
+  // A Hugging Face model compiled into a directory: the prefill and decode
+  // programs of token generation (docs/generation.md).
+  if (hf::isHfInput(inputFile) && emitAuto &&
+      pipeline::isOutputDirectory(outputFile)) {
+    pipeline::GenerationCompileOptions go;
+    hf::generationProgramOptions(go.seq, go.capacity, go.manifest);
+    return failed(pipeline::compileGenerationPrograms(
+               inputFile, outputFile, pipelineOptions, go, context, configure))
+               ? 1
+               : 0;
+  }
 
   OwningOpRef<ModuleOp> module;
   {
@@ -145,8 +168,8 @@ int main(int argc, char **argv) {
     if (hf::isHfInput(inputFile))
       module = hf::importHfFromCommandLine(inputFile, &context);
     else
-      module = pipeline::loadModelFile(inputFile, context, sourceMgr,
-                                       importOptions);
+      module =
+          pipeline::loadModelFile(inputFile, context, sourceMgr, importOptions);
   }
   if (!module)
     return 1;
@@ -156,15 +179,6 @@ int main(int argc, char **argv) {
     stage = pipeline::Stage::Graph;
   else if (emit == EmitStage::Npu)
     stage = pipeline::Stage::Npu;
-  auto configure = [&](PassManager &pm) {
-    if (failed(applyPassManagerCLOptions(pm)))
-      return failure();
-    pm.enableTiming(timing);
-    if (!quiet && (progressAlways || llvm::errs().is_displayed()))
-      pm.addInstrumentation(
-          pipeline::createProgressInstrumentation(llvm::errs(), progressAfter));
-    return success();
-  };
   if (failed(pipeline::runPipeline(*module, pipelineOptions,
                                    pipeline::Stage::Import, stage, configure)))
     return 1;

@@ -14,11 +14,12 @@
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Pipeline/Compile.h"
-#include "tessera/Support/FileIO.h"
+#include "tessera/Sim/Generate.h"
 #include "tessera/Sim/RunProgram.h"
 #include "tessera/Sim/Simulator.h"
 #include "tessera/Support/BoundedInputFile.h"
 #include "tessera/Support/Compare.h"
+#include "tessera/Support/FileIO.h"
 #include "tessera/Support/Npy.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -212,6 +213,28 @@ static int runCheck() {
   return report.passed() ? 0 : 1;
 }
 
+/// tessera-run OUT/ --generate: the programs of tessera-compile MODEL_DIR
+/// -o OUT/ on the simulator (lib/Sim/Generate.cpp); --check compares every
+/// step with the golden evaluator's generation, teacher-forced.
+static int runDeviceGeneration() {
+  sim::GenerateRunOptions g;
+  std::string error;
+  if (!hf::generationRunOptions(g.prompt, g.maxNewTokens, g.saveLogits, error))
+    return fail(error);
+  g.dir = inputFile;
+  if (outputDir.getNumOccurrences())
+    g.outputDir = outputDir;
+  g.stats = stats;
+  g.check = checkOutputs || checkAll;
+  g.golden = [&](const sim::GenerationPlan &plan,
+                 const std::vector<int64_t> &tokens,
+                 std::vector<Tensor> &logits, std::string &err) {
+    return hf::goldenStepLogits(plan.model, g.prompt, tokens,
+                                (int64_t)tokens.size(), 0, logits, err);
+  };
+  return sim::runGenerateMain(g);
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
@@ -241,6 +264,8 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
+  if (hf::generateRequested() && sim::isGenerationDirectory(inputFile))
+    return runDeviceGeneration();
   if (hf::isHfInput(inputFile) && hf::generateRequested())
     return hf::runHfGenerateMain(inputFile, outputDir);
   if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
@@ -264,8 +289,8 @@ int main(int argc, char **argv) {
       std::string name =
           eq == std::string::npos ? protoName : spec.substr(0, eq);
       if (name.empty())
-        return fail(path + ": the tensor has no name; give --input NAME=" +
-                    path);
+        return fail(path +
+                    ": the tensor has no name; give --input NAME=" + path);
       opts.inputTensors[name] = std::move(t);
     }
     opts.outputDir = outputDir;

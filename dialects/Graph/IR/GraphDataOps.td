@@ -146,6 +146,35 @@ def Graph_ScatterElementsOp
   let results = (outs Graph_Tensor:$output);
 }
 
+// The KV-cache write of one decoding step: `update` replaces the entries
+// [position, position + n) of `cache` along `axis`, where position is known
+// only at run time. On the NPU the result shares the cache's buffer (the
+// write is in place: only the new rows move).
+def Graph_CacheUpdateOp : Graph_DataOp<"cache_update"> {
+  let summary = "writes `update` into `cache` at a run-time `position` along `axis`";
+  let description = [{
+    `cache` `[..., C, ...]` and `update` `[..., n, ...]` agree on every
+    dimension but `axis`; `position` is a 0-d or 1-element `i32`/`i64`
+    tensor `p`. The result is `cache` with entries `[p, p + n)` along `axis`
+    replaced by `update`. `p` must lie in `[0, C - n]`: evaluation reports
+    a position that would overflow the cache with the numbers.
+
+    ```mlir
+    %new = graph.cache_update %cache, %row, %pos {axis = 1 : i64}
+        : (tensor<1x4096x576xf32>, tensor<1x1x576xf32>, tensor<1xi64>)
+          -> tensor<1x4096x576xf32>
+    ```
+
+    On the NPU the result aliases the cache's buffer: the kernel writes the
+    `n` new rows with one DMA at the run-time row, nothing else moves. The
+    cache operand must therefore have no other user (it is dead after the
+    update), which graph-to-npu checks.
+  }];
+  let arguments = (ins Graph_Tensor:$cache, Graph_Tensor:$update,
+                       Graph_IndexTensor:$position, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$output);
+}
+
 def Graph_GatherNDOp : Graph_DataOp<"gather_nd"> {
   let summary = "gathers slices of `data` addressed by the last dimension of `indices`";
   let arguments = (ins Graph_Tensor:$data, Graph_IndexTensor:$indices,

@@ -10,6 +10,7 @@
 #include "tessera/Binary/Isa.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,10 @@ struct WriteOptions {
   /// weight file (written next to the program) instead of inline.
   std::string externalWeightFile;
   uint64_t externalThreshold = 4096;
+  /// Shares one weight file between programs (prefill and decode): a
+  /// constant whose bytes the file already holds (same checksum and bytes)
+  /// points at them instead of being appended. Keyed by checksum.
+  std::map<uint64_t, std::vector<uint64_t>> *sharedOffsets = nullptr;
 };
 
 /// Encodes a program. Never fails on a verified program.

@@ -112,6 +112,8 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
   std::vector<int64_t> tokens;
   Tensor row;
   tokens.push_back(argmaxLastRow((*out)[0], row));
+  if (options.stepLogits)
+    options.stepLogits->push_back(row);
   if (options.saveLogits && !options.outputDir.empty() &&
       failed(save("logits_0.npy", row)))
     return failure();
@@ -142,7 +144,10 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
     }
     for (int64_t n = 1; n < options.maxNewTokens; ++n) {
       std::vector<Tensor> inputs;
-      inputs.push_back(Tensor::fromInts(DType::I64, {1, 1}, {tokens.back()}));
+      int64_t fed = (size_t)n <= options.forcedTokens.size()
+                        ? options.forcedTokens[n - 1]
+                        : tokens.back();
+      inputs.push_back(Tensor::fromInts(DType::I64, {1, 1}, {fed}));
       inputs.push_back(Tensor::fromInts(DType::I64, {1}, {prompt + n - 1}));
       for (Tensor &t : caches)
         inputs.push_back(std::move(t));
@@ -150,6 +155,8 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
       if (failed(result))
         return failure();
       tokens.push_back(argmaxLastRow((*result)[0], row));
+      if (options.stepLogits)
+        options.stepLogits->push_back(row);
       if (options.saveLogits && !options.outputDir.empty() &&
           failed(save("logits_" + std::to_string(n) + ".npy", row)))
         return failure();
@@ -158,10 +165,12 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
     }
   }
 
-  os << "tokens:";
-  for (int64_t t : tokens)
-    os << " " << t;
-  os << "\n";
+  if (options.print) {
+    os << "tokens:";
+    for (int64_t t : tokens)
+      os << " " << t;
+    os << "\n";
+  }
   if (!options.outputDir.empty()) {
     Tensor t(DType::I64, {(int64_t)tokens.size()});
     for (size_t i = 0; i < tokens.size(); ++i)

@@ -78,6 +78,54 @@ bool isHfInput(llvm::StringRef input) {
 
 bool generateRequested() { return options->generate; }
 
+void generationProgramOptions(int64_t &seq, int64_t &capacity,
+                              std::string &manifest) {
+  seq = options->seq.getNumOccurrences() ? (int64_t)options->seq : 32;
+  capacity = options->cacheCapacity.getNumOccurrences()
+                 ? (int64_t)options->cacheCapacity
+                 : 128;
+  manifest = options->manifest;
+}
+
+bool generationRunOptions(std::vector<int64_t> &promptIds,
+                          int64_t &maxNewTokens, bool &saveLogits,
+                          std::string &error) {
+  if (!parseTokenIds(options->promptIds, promptIds, error)) {
+    error = "--prompt-ids: " + error;
+    return false;
+  }
+  maxNewTokens = options->maxNewTokens;
+  saveLogits = options->saveLogits;
+  return true;
+}
+
+bool goldenStepLogits(llvm::StringRef dir,
+                      const std::vector<int64_t> &promptIds,
+                      const std::vector<int64_t> &forced, int64_t steps,
+                      int64_t capacity, std::vector<Tensor> &logits,
+                      std::string &error) {
+  MLIRContext context;
+  context.disableMultithreading();
+  llvm::Expected<HfModel> model = openHfModel(dir);
+  if (!model) {
+    error = llvm::toString(model.takeError());
+    return false;
+  }
+  GenerateOptions g;
+  g.promptIds = promptIds;
+  g.maxNewTokens = steps;
+  g.cacheCapacity = capacity;
+  g.forcedTokens = forced;
+  g.stepLogits = &logits;
+  g.print = false;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (error.empty())
+      error = diag.str();
+    return success();
+  });
+  return succeeded(generate(*model, &context, g, llvm::nulls()));
+}
+
 static bool importOptions(HfImportOptions &o, std::string &error) {
   o.seq = options->seq;
   if (options->phase == "prefill")

@@ -229,6 +229,10 @@ private:
   /// Writes `update` into `cache` at the new tokens' positions along
   /// `axis`.
   Value updateCache(Value cache, Value update, int64_t axis);
+  /// Generation on the NPU: the cache `past.NAME` with `entries` written at
+  /// `position`, returned as `present.NAME`.
+  Value cacheState(Value entries, Type cacheType, const std::string &name,
+                   int64_t axis);
   void setupPositions();
   Value addInput(Type type, const std::string &name);
   void addOutput(Value v, const std::string &name);
@@ -250,6 +254,7 @@ private:
   SmallVector<std::string> resultNames;
 
   Value position;         ///< decode: [1] i64
+  Value length;           ///< device prefill: [1] i64 real tokens
   Value ropeCos, ropeSin; ///< [seq, rope dim]
   Value decodeMask;       ///< decode: [1, 1, seq, capacity]
   Value cacheIndex;       ///< decode: [seq] i64 positions of the new tokens
@@ -532,16 +537,16 @@ Value ModelBuilder::mergeHeads(Value x) {
 }
 
 Value ModelBuilder::updateCache(Value cache, Value update, int64_t axis) {
-  if (!cache || !update)
-    return nullptr;
-  // ScatterElements needs indices of the update's shape: each entry holds
-  // its token's position.
-  Shape shape = graph::shapeOf(update.getType());
-  Shape indexShape(shape.size(), 1);
-  indexShape[axis] = seq;
-  Value index = expand(reshape(cacheIndex, indexShape), shape);
-  return make<graph::ScatterElementsOp>(ValueRange{cache, index, update},
-                                        {i64Attr("axis", axis)});
+  // The new tokens' entries go to [position, position + seq).
+  return make<graph::CacheUpdateOp>(ValueRange{cache, update, position},
+                                    {i64Attr("axis", axis)});
+}
+
+Value ModelBuilder::cacheState(Value entries, Type cacheType,
+                               const std::string &name, int64_t axis) {
+  Value cache = updateCache(addInput(cacheType, "past." + name), entries, axis);
+  addOutput(cache, "present." + name);
+  return cache;
 }
 
 Value ModelBuilder::attentionGqa(Value x, int64_t layer) {
@@ -564,8 +569,14 @@ Value ModelBuilder::attentionGqa(Value x, int64_t layer) {
       attr("scale", b.getF32FloatAttr((float)c.attentionScale()));
   Value o;
   if (!decode) {
-    addOutput(k, "present." + l + ".key");
-    addOutput(v, "present." + l + ".value");
+    if (options.device) {
+      Type cacheType = RankedTensorType::get({1, hkv, capacity, d}, f32);
+      cacheState(k, cacheType, l + ".key", 2);
+      cacheState(v, cacheType, l + ".value", 2);
+    } else {
+      addOutput(k, "present." + l + ".key");
+      addOutput(v, "present." + l + ".value");
+    }
     o = make<graph::AttentionOp>(ValueRange{q, k, v},
                                  {attr("causal", b.getBoolAttr(true)), scale});
   } else {
@@ -624,8 +635,15 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
   Value pe = reshape(kPe, {1, seq, rope});
   Value o;
   if (!decode) {
-    addOutput(latentRows, "present." + l + ".latent");
-    addOutput(pe, "present." + l + ".rope_key");
+    if (options.device) {
+      cacheState(latentRows, RankedTensorType::get({1, capacity, lora}, f32),
+                 l + ".latent", 1);
+      cacheState(pe, RankedTensorType::get({1, capacity, rope}, f32),
+                 l + ".rope_key", 1);
+    } else {
+      addOutput(latentRows, "present." + l + ".latent");
+      addOutput(pe, "present." + l + ".rope_key");
+    }
     // Keys and values per head from the latent (HF's form).
     Value kvh = make<graph::GemmOp>(ValueRange{latent, kvB},
                                     {attr("trans_b", b.getBoolAttr(true))});
@@ -700,6 +718,13 @@ void ModelBuilder::setupPositions() {
   if (!decode) {
     ropeCos = cosTable;
     ropeSin = sinTable;
+    if (options.device) {
+      // The prompt's entries start the caches; `length` of the `seq` tokens
+      // are real (the rest is padding, which causal attention keeps from
+      // the real tokens and decoding overwrites).
+      position = constant(Tensor::fromInts(DType::I64, {1}, {0}));
+      length = addInput(RankedTensorType::get({1}, b.getI64Type()), "length");
+    }
     return;
   }
   // Positions of the new tokens: position + [0, seq).
@@ -741,6 +766,11 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   // The rope tables hold one row per position on the host.
   if (std::max(seq, capacity) > (int64_t(1) << 24))
     return (fail("--seq and --cache-capacity must be at most 16777216"),
+            nullptr);
+  if (options.device && capacity < seq)
+    return (fail("generation programs need --cache-capacity of at least the "
+                 "prompt length --seq (" +
+                 Twine(seq) + "), got " + Twine(capacity)),
             nullptr);
   if (decode && capacity < seq)
     return (fail("--phase=decode needs --cache-capacity of at least --seq (" +
@@ -785,6 +815,13 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     hidden = make<graph::AddOp>(ValueRange{hidden, ffn});
   }
   if (end == c.numLayers) {
+    if (options.device && !decode) {
+      // Only the last real token's logits: its row, before the head.
+      Value last = make<graph::SubOp>(
+          ValueRange{length, constant(Tensor::fromInts(DType::I64, {1}, {1}))});
+      hidden =
+          make<graph::GatherOp>(ValueRange{hidden, last}, {i64Attr("axis", 0)});
+    }
     Value normed =
         rmsNorm(hidden, "model.norm.weight", c.hiddenSize, "hidden_size");
     std::string head =
@@ -795,9 +832,17 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
                          : "vocab_size x hidden_size");
     Value logits = make<graph::GemmOp>(ValueRange{normed, w},
                                        {attr("trans_b", b.getBoolAttr(true))});
-    // Logits come first in the results.
-    results.insert(results.begin(), reshape(logits, {1, seq, c.vocabSize}));
-    resultNames.insert(resultNames.begin(), "logits");
+    if (options.device) {
+      // [1, vocab] and the greedy choice, both first.
+      Value next = make<graph::ArgMaxOp>(
+          logits, {i64Attr("axis", 1), attr("keepdims", b.getBoolAttr(false))});
+      results.insert(results.begin(), {logits, next});
+      resultNames.insert(resultNames.begin(), {"logits", "next_token"});
+    } else {
+      // Logits come first in the results.
+      results.insert(results.begin(), reshape(logits, {1, seq, c.vocabSize}));
+      resultNames.insert(resultNames.begin(), "logits");
+    }
   } else {
     results.insert(results.begin(), reshape(hidden, {1, seq, c.hiddenSize}));
     resultNames.insert(resultNames.begin(), "hidden_states");

@@ -10,6 +10,7 @@
 #define TESSERA_IMPORT_HUGGINGFACE_GENERATION_H
 
 #include "tessera/Import/HuggingFace/HfImporter.h"
+#include "tessera/Support/Tensor.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -26,6 +27,14 @@ struct GenerateOptions {
   /// Writes tokens.npy (and logits_<step>.npy) here when not empty.
   std::string outputDir;
   bool saveLogits = false;
+  /// Teacher forcing (tessera-run OUT/ --generate --check): step n feeds
+  /// forcedTokens[n - 1] instead of its own greedy choice, so every step's
+  /// logits can be compared with another generator's.
+  std::vector<int64_t> forcedTokens;
+  /// When set, receives every step's logits ([1, vocab]).
+  std::vector<Tensor> *stepLogits = nullptr;
+  /// Print the `tokens:` line.
+  bool print = true;
 };
 
 /// Runs the generation, printing `tokens: id id ...` on `os`. Errors are

@@ -13,7 +13,11 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include "tessera/Support/Tensor.h"
+
 #include "llvm/Support/CommandLine.h"
+
+#include <vector>
 
 namespace tessera::hf {
 
@@ -30,10 +34,28 @@ bool isHfInput(llvm::StringRef input);
 mlir::OwningOpRef<mlir::ModuleOp>
 importHfFromCommandLine(llvm::StringRef dir, mlir::MLIRContext *context);
 
+/// The generation programs' sizes (tessera-compile MODEL_DIR -o OUT/):
+/// --seq (default 32 when not given), --cache-capacity (default 128) and
+/// --manifest.
+void generationProgramOptions(int64_t &seq, int64_t &capacity,
+                              std::string &manifest);
+
 /// Whether --generate was given.
 bool generateRequested();
 /// tessera-run MODEL_DIR --generate ...: returns the process exit code.
 int runHfGenerateMain(llvm::StringRef dir, const std::string &outputDir);
+/// The generation options of the command line (--prompt-ids,
+/// --max-new-tokens, --save-logits) for tessera-run OUT/ --generate.
+bool generationRunOptions(std::vector<int64_t> &promptIds,
+                          int64_t &maxNewTokens, bool &saveLogits,
+                          std::string &error);
+/// Greedy generation of `dir` on the golden evaluator, teacher-forced with
+/// `forced` (the device's tokens): every step's logits, for --check.
+bool goldenStepLogits(llvm::StringRef dir,
+                      const std::vector<int64_t> &promptIds,
+                      const std::vector<int64_t> &forced, int64_t steps,
+                      int64_t capacity, std::vector<tessera::Tensor> &logits,
+                      std::string &error);
 
 } // namespace tessera::hf
 

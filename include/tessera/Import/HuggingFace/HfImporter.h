@@ -49,6 +49,13 @@ struct HfImportOptions {
   /// A weight-layout manifest to use instead of the directory's
   /// safetensors files (compile without weights).
   std::string manifest;
+  /// The programs of generation on the NPU (tessera-compile MODEL_DIR -o
+  /// OUT/): the KV caches (`past.L.*`, `cacheCapacity` entries) are state
+  /// that both phases update in place (`present.L.*`, graph.cache_update);
+  /// prefill takes `seq` padded tokens and their count `length` ([1] i64)
+  /// and writes entries [0, seq); both return the logits of the last token
+  /// ([1, vocab]) and its greedy choice `next_token` ([1] i64).
+  bool device = false;
 };
 
 /// A model directory opened once: its config and its weights.
