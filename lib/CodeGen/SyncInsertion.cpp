@@ -103,18 +103,37 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
     bin::CoreStream &cs = p.streams[si];
     const std::vector<Instr> &ins = cs.instrs;
     size_t n = ins.size();
-    for (const Instr &in : ins) {
-      if (in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag) {
+    // Self-synchronized regions (kernels with run-time loops, MoEKernels.h)
+    // carry their own flags and control between two `barrier ALL`s: they are
+    // copied verbatim, and the barriers keep the analysis apart from them.
+    std::vector<bool> verbatim(n, false);
+    auto isBarrierAll = [&](size_t i) {
+      return ins[i].op == Opcode::Barrier && ins[i].ints[0] == bin::kBarrierAll;
+    };
+    for (size_t i = 0; i < n; ++i) {
+      const Instr &in = ins[i];
+      bool own = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag ||
+                 bin::isScalarControl(in.info().cls);
+      if (!own || verbatim[i])
+        continue;
+      int64_t lo = (int64_t)i - 1;
+      while (lo >= 0 && !isBarrierAll((size_t)lo))
+        --lo;
+      size_t hi = i + 1;
+      while (hi < n && !isBarrierAll(hi))
+        ++hi;
+      if (lo < 0 || hi >= n) {
+        bool isFlag = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag;
         error = "stream " + std::to_string(si) +
-                " already has pipe flags; sync insertion expects none";
+                (isFlag ? std::string(" already has pipe flags")
+                        : " has scalar control ('" +
+                              std::string(in.info().mnemonic) + "')") +
+                " outside a self-synchronized region (bracketed by 'barrier "
+                "ALL'); sync insertion works on straight-line streams";
         return false;
       }
-      if (bin::isScalarControl(in.info().cls)) {
-        error = "stream " + std::to_string(si) + " has scalar control ('" +
-                in.info().mnemonic +
-                "'); sync insertion works on straight-line streams";
-        return false;
-      }
+      for (size_t j = (size_t)lo + 1; j < hi; ++j)
+        verbatim[j] = true;
     }
     bool aicpu = cs.coreType == bin::kAiCpuCoreType;
 
@@ -146,6 +165,8 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
 
     for (size_t i = 0; i < n; ++i) {
       const Instr &in = ins[i];
+      if (verbatim[i])
+        continue;
       unsigned P = (unsigned)bin::derivePipe(in, aicpu);
       if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll) {
         Clock all{};

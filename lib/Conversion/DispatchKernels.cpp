@@ -1173,6 +1173,9 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   // A single data-movement op is a strided copy.
   auto ops = body.without_terminator();
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
+      isMoEOp(&*ops.begin()))
+    return translateMoE(op, &*ops.begin(), addrs, kernels, why);
+  if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
       isDataOp(&*ops.begin()))
     return translateData(op, &*ops.begin(), addrs, kernels, why);
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&

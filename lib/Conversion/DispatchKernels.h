@@ -13,6 +13,7 @@
 
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/CodeGen/Kernels.h"
+#include "tessera/CodeGen/MoEKernels.h"
 #include "tessera/Support/Tensor.h"
 
 #include <variant>
@@ -21,7 +22,8 @@ namespace tessera::conversion {
 
 using Kernel = std::variant<codegen::VectorKernel, codegen::MatmulKernel,
                             codegen::GatherKernel, codegen::TopKKernel,
-                            codegen::AiCpuKernel>;
+                            codegen::AiCpuKernel, codegen::GroupedMatmulKernel,
+                            codegen::MoETableKernel>;
 
 /// Translates `op` with operand/result addresses `addrs` (operands first).
 /// On failure `why` says what has no lowering.
@@ -105,6 +107,16 @@ bool isInPlaceDispatch(npu::DispatchOp d);
 Tensor cacheUpdateIota(int64_t n);
 bool translateCacheUpdate(npu::DispatchOp d, llvm::ArrayRef<int64_t> addrs,
                           std::vector<Kernel> &kernels, std::string &why);
+
+// graph.moe as a sparse MoE (MoEKernels.cpp): its aux constants, scratch
+// and kernel sequence.
+bool isMoEOp(mlir::Operation *op);
+unsigned moeNumAux();
+bool moeLoweringNeeds(mlir::Operation *op, int64_t elemBytes,
+                      LoweringNeeds &needs, std::string &why);
+bool translateMoE(npu::DispatchOp d, mlir::Operation *op,
+                  llvm::ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
+                  std::string &why);
 
 /// Name of an op for diagnostics and the debug map: its ONNX node name if
 /// the location carries one.

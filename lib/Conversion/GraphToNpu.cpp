@@ -251,7 +251,9 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       Value sv;
       if (c) {
         bool matrixOperand = engine == npu::Engine::matrix && i < 2;
-        auto st = storage(op.getLoc(), v.getType(), /*io=*/false, name);
+        // The MoE router's weight keeps its f32 (the router runs in f32).
+        bool keep = isa<graph::MoEOp>(op) && i == 1;
+        auto st = storage(op.getLoc(), v.getType(), /*io=*/keep, name);
         if (failed(st))
           return failure();
         Type t = *st;

@@ -192,6 +192,8 @@ bool isNNOp(Operation *op) {
 }
 
 unsigned numAuxOperands(Operation *op) {
+  if (isMoEOp(op))
+    return moeNumAux();
   if (isa<graph::GatherElementsOp, graph::ScatterElementsOp, graph::TriluOp,
           graph::AvgPoolOp, graph::CumSumOp, graph::HardmaxOp,
           graph::CacheUpdateOp>(op))
@@ -224,6 +226,8 @@ static Tensor elementBase(const std::vector<int64_t> &idx,
 
 bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
                    std::string &why) {
+  if (isMoEOp(op))
+    return moeLoweringNeeds(op, eb, needs, why);
   auto addAux = [&](Tensor t, bool matrix) {
     needs.aux.push_back(std::move(t));
     needs.auxIsMatrixOperand.push_back(matrix);

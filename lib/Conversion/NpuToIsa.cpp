@@ -366,6 +366,10 @@ struct NpuToIsaPass
           ok = pb.addGather(*g, error);
         else if (auto *a = std::get_if<codegen::AiCpuKernel>(&ks[i]))
           ok = pb.addAiCpu(*a, error);
+        else if (auto *g = std::get_if<codegen::GroupedMatmulKernel>(&ks[i]))
+          ok = pb.addGroupedMatmul(*g, error);
+        else if (auto *mt = std::get_if<codegen::MoETableKernel>(&ks[i]))
+          ok = pb.addMoETable(*mt, error);
         else
           ok = pb.addTopK(std::get<codegen::TopKKernel>(ks[i]), error);
         if (!ok)

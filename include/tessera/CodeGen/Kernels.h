@@ -173,6 +173,9 @@ struct Tiling {
 // The program builder
 //===----------------------------------------------------------------------===//
 
+struct GroupedMatmulKernel; // MoEKernels.h
+struct MoETableKernel;
+
 struct BuildStats {
   uint64_t kernels = 0, crossCoreBarriers = 0;
   uint64_t aicpuKernels = 0;
@@ -203,6 +206,9 @@ public:
   bool addGather(const GatherKernel &k, std::string &error);
   bool addTopK(const TopKKernel &k, std::string &error);
   bool addAiCpu(const AiCpuKernel &k, std::string &error);
+  /// Kernels with run-time row counts (MoEKernel.cpp).
+  bool addGroupedMatmul(const GroupedMatmulKernel &k, std::string &error);
+  bool addMoETable(const MoETableKernel &k, std::string &error);
 
   /// Program-level data.
   void addIo(const bin::IoEntry &e) { prog_.io.push_back(e); }

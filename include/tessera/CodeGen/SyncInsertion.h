@@ -32,8 +32,12 @@ struct SyncStats {
   uint64_t alreadyOrdered = 0; // of which implied by earlier sync
 };
 
-/// Inserts set_flag/wait_flag pairs into every stream of `p` (streams that
-/// already hold set_flag/wait_flag are left alone and reported as an error).
+/// Inserts set_flag/wait_flag pairs into every stream of `p`. A kernel that
+/// orders its own pipes (loops with run-time trip counts, MoEKernels.h) is a
+/// *self-synchronized region*: its flags and scalar control sit between two
+/// `barrier ALL`s, and the region is copied verbatim (the barriers order it
+/// against everything around it). Flags or control outside such a region
+/// are an error.
 /// The debug map is remapped to the new instruction indices.
 bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
                 std::string &error);

@@ -1,0 +1,64 @@
+//===- MoEKernels.h - Kernels with run-time row counts (sparse MoE) -*- C++
+//-*-===//
+//
+// Two kernels whose work depends on data computed on the device:
+//
+//  - MoETableKernel: the scalar unit of one core turns per-expert token
+//    counts (i32 in GM) into the experts' first rows in the permuted token
+//    order and a *tile table*: one entry (expert, first row, rows) per tile
+//    of at most `tileRows` rows, with the entry count first.
+//  - GroupedMatmulKernel: c[r, :] = a[r, :] @ W[e]^T for the rows r of every
+//    entry of a tile table, e the entry's expert. The cores loop over the
+//    entries with a trip count read from the table (`loop` on a register);
+//    the entry's rows are a register extent of the A, L0 and C tiles, and
+//    its expert a register term of the weight address, so an expert with no
+//    rows has no entry: its weights are not read and it costs nothing.
+//
+// Both are *self-synchronized*: they emit their own pipe flags around their
+// loops (a loop body cannot be ordered by the straight-line analysis of
+// SyncInsertion.h) and are bracketed by `barrier ALL` on every core they
+// use; insertSync copies such a region verbatim (see SyncInsertion.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_CODEGEN_MOEKERNELS_H
+#define TESSERA_CODEGEN_MOEKERNELS_H
+
+#include "tessera/CodeGen/Kernels.h"
+
+namespace tessera::codegen {
+
+/// Layout of a tile table in GM (i32): [count, (expert, row0, rows) x max].
+struct TileTable {
+  uint64_t addr = 0;
+  int64_t maxEntries = 0;
+  static int64_t bytes(int64_t maxEntries) { return 4 * (1 + 3 * maxEntries); }
+};
+
+/// The tile table of experts whose counts are `counts` (i32 [experts]); also
+/// writes each expert's first row to `offsets` (i32 [experts]).
+struct MoETableKernel {
+  std::string name;
+  uint64_t countsAddr = 0, offsetsAddr = 0;
+  int64_t experts = 0;
+  int64_t tileRows = 0;
+  TileTable table;
+};
+
+/// c_w[r, n] = sum_k a[r, k] * w_w[e, n, k] for every entry (e, row0, rows)
+/// of `table` and r in [row0, row0 + rows). Every weight shares A, K and the
+/// table; A's rows are contiguous (row stride a.strides[0], unit inner).
+struct GroupedMatmulKernel {
+  std::string name;
+  GmView a; // [rows, K]
+  struct Operand {
+    GmView w; // [E, N, K], contiguous
+    GmView c; // [rows, N], unit inner stride
+  };
+  std::vector<Operand> weights;
+  TileTable table;
+  int64_t tileRows = 0; // no entry has more rows
+};
+
+} // namespace tessera::codegen
+
+#endif // TESSERA_CODEGEN_MOEKERNELS_H

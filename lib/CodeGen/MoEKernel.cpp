@@ -1,0 +1,429 @@
+//===- MoEKernel.cpp - Kernels with run-time row counts (sparse MoE) ------===//
+//
+// See MoEKernels.h. The grouped matmul's jobs are (weight, column tile,
+// part): a job walks the table entries part, part + R, part + 2R, ... with a
+// hardware loop whose trip count the scalar unit computes from the entry
+// count in the table; per entry it loads (expert, first row, rows) with
+// `sld` and runs the K chunks of a matmul tile whose rows are a register
+// extent and whose A, W and C addresses are register terms. Double buffers
+// alternate by registers toggled per chunk / step / entry, so the buffer a
+// transfer uses does not depend on how many iterations ran before it, and
+// the flags follow the counting protocol of a producer/consumer ring: each
+// "free" flag is set twice before the loops (two buffers) and consumed twice
+// after them, so the counts balance for any trip count, zero included.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/MoEKernels.h"
+
+#include <algorithm>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::makeInstr;
+using bin::Opcode;
+using bin::Tile;
+using target::Pipe;
+using target::Space;
+
+static int64_t roundUpTo(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+namespace {
+
+/// The flag id the self-synchronized kernels use on every pipe pair (the
+/// straight-line analysis uses id 0; keeping them apart makes a region's
+/// counts obviously its own).
+constexpr int64_t kFlagId = 1;
+
+// Scalar registers of the kernels (r0 reads as zero).
+enum Reg : uint8_t {
+  RCount = 1, // entries in the table
+  RTrips,     // entries of this job
+  RIdx,       // loop index
+  ROff,       // byte offset of the entry in the table
+  RExpert,
+  RRow0,
+  RRows,
+  RP, // L1 chunk buffer (0/1)
+  RQ, // L0A/L0B step buffer (0/1)
+  RC, // L0C tile buffer (0/1)
+  // Table construction.
+  RE4,
+  RCnt,
+  RTiles,
+  RJ,
+  RTmp,
+  RTmp2,
+  REnt,
+  RRowOff,
+};
+
+Instr salu(Opcode op, int64_t rd, int64_t ra, int64_t rb, int64_t imm) {
+  return makeInstr(op, {}, {rd, ra, rb, imm});
+}
+Instr flag(Opcode op, Pipe from, Pipe to) {
+  return makeInstr(op, {}, {(int64_t)from, (int64_t)to, kFlagId});
+}
+Instr barrierAll() {
+  return makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll});
+}
+
+/// `t` with register terms added to its offset and, when `rowsReg` is set,
+/// dimension 0 taken from that register (its static size is the maximum).
+Tile rel(Tile t, std::initializer_list<bin::RegTerm> terms,
+         uint8_t rowsReg = 0) {
+  for (const bin::RegTerm &r : terms)
+    t.terms[t.numTerms++] = r;
+  if (rowsReg) {
+    t.extentDim = 0;
+    t.extentReg = rowsReg;
+  }
+  return t;
+}
+
+Tile tile2(Space s, uint64_t off, DType dt, int64_t rows, int64_t cols,
+           int64_t rowStride) {
+  Tile t = bin::makeTile(s, off, dt, {rows, cols});
+  t.strides[0] = rowStride;
+  t.strides[1] = 1;
+  return t;
+}
+
+struct Spaces {
+  int coreType = -1;
+  bool unified = false;
+  Space l1 = Space::L1, l0a = Space::L0A, l0b = Space::L0B, l0c = Space::L0C;
+};
+
+bool findSpaces(const target::TargetDesc &t, Spaces &ms) {
+  for (size_t i = 0; i < t.coreTypes.size(); ++i) {
+    const auto &ct = t.coreTypes[i];
+    if (!ct.hasPipe(Pipe::M) || !ct.hasPipe(Pipe::FIX) ||
+        !ct.hasPipe(Pipe::MTE2))
+      continue;
+    ms.coreType = (int)i;
+    if (ct.hasPipe(Pipe::MTE1) && ct.hasSpace(Space::L1) &&
+        ct.hasSpace(Space::L0A) && ct.hasSpace(Space::L0B) &&
+        ct.hasSpace(Space::L0C))
+      return true;
+    // A unified local memory: the matrix engine reads where the DMA wrote,
+    // and the vector unit of the same core transposes the weights.
+    if (!ct.hasPipe(Pipe::V))
+      continue;
+    for (Space s : ct.spaces)
+      if (t.spaceServes(s, Space::L0A) && t.spaceServes(s, Space::L0C) &&
+          t.spaceServes(s, Space::L1) && t.spaceServes(s, Space::UB)) {
+        ms.unified = true;
+        ms.l1 = ms.l0a = ms.l0b = ms.l0c = s;
+        return true;
+      }
+  }
+  return false;
+}
+
+} // namespace
+
+bool ProgramBuilder::addMoETable(const MoETableKernel &k, std::string &error) {
+  // Any core with a scalar unit will do: the first vector core, else the
+  // first core.
+  Space local;
+  int ct = vectorCoreType(local);
+  if (ct < 0)
+    ct = 0;
+  if (k.experts < 1 || k.tileRows < 1 || k.table.maxEntries < (int64_t)0) {
+    error = "'" + k.name + "': malformed MoE table kernel";
+    return false;
+  }
+  Region counts{k.countsAddr, k.countsAddr + (uint64_t)(4 * k.experts), false};
+  Region offs{k.offsetsAddr, k.offsetsAddr + (uint64_t)(4 * k.experts), true};
+  Region table{k.table.addr,
+               k.table.addr + (uint64_t)TileTable::bytes(k.table.maxEntries),
+               true};
+  beginKernel({{(uint32_t)ct, 0}}, {counts, offs, table});
+  auto E = [&](const Instr &in) { emit((uint32_t)ct, 0, in, k.name); };
+  int64_t tm = k.tileRows;
+  int64_t tbl = (int64_t)k.table.addr;
+  E(barrierAll());
+  E(salu(Opcode::SAdd, REnt, 0, 0, 0));
+  E(salu(Opcode::SAdd, RRowOff, 0, 0, 0));
+  E(makeInstr(Opcode::Loop, {}, {RExpert, 0, k.experts}));
+  {
+    E(salu(Opcode::SShl, RE4, RExpert, 0, 2));
+    E(makeInstr(Opcode::SLd, {}, {RCnt, RE4, (int64_t)k.countsAddr}));
+    E(makeInstr(Opcode::SSt, {}, {RRowOff, RE4, (int64_t)k.offsetsAddr}));
+    // tiles = ceil(count / tm)
+    E(salu(Opcode::SAdd, RTiles, RCnt, 0, tm - 1));
+    E(salu(Opcode::SDiv, RTiles, RTiles, 0, tm));
+    E(makeInstr(Opcode::Loop, {}, {RJ, RTiles, 0}));
+    {
+      E(salu(Opcode::SMul, ROff, REnt, 0, 12));
+      E(makeInstr(Opcode::SSt, {}, {RExpert, ROff, tbl + 4}));
+      E(salu(Opcode::SMul, RTmp, RJ, 0, tm));
+      E(salu(Opcode::SAdd, RTmp2, RRowOff, RTmp, 0));
+      E(makeInstr(Opcode::SSt, {}, {RTmp2, ROff, tbl + 8}));
+      E(salu(Opcode::SSub, RTmp2, RCnt, RTmp, 0));
+      E(salu(Opcode::SMin, RTmp2, RTmp2, 0, tm));
+      E(makeInstr(Opcode::SSt, {}, {RTmp2, ROff, tbl + 12}));
+      E(salu(Opcode::SAdd, REnt, REnt, 0, 1));
+    }
+    E(makeInstr(Opcode::EndLoop, {}));
+    E(salu(Opcode::SAdd, RRowOff, RRowOff, RCnt, 0));
+  }
+  E(makeInstr(Opcode::EndLoop, {}));
+  E(makeInstr(Opcode::SSt, {}, {REnt, 0, tbl}));
+  E(barrierAll());
+  return true;
+}
+
+bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
+                                      std::string &error) {
+  auto fail = [&](const std::string &why) {
+    error = "'" + k.name + "': " + why;
+    return false;
+  };
+  Spaces ms;
+  if (!findSpaces(t_, ms))
+    return fail("target '" + t_.name +
+                "' has no core that can run a grouped matmul (a matrix "
+                "engine with L1/L0 buffers, or a unified local memory "
+                "shared with a vector unit)");
+  if (k.a.rank() != 2 || k.weights.empty() || k.tileRows < 1 ||
+      k.a.strides[1] != 1)
+    return fail("malformed grouped matmul");
+  DType dt = k.a.dtype;
+  if (!t_.fractal(dt))
+    return fail("the matrix engine of '" + t_.name + "' does not support " +
+                dtypeName(dt));
+  int64_t K = k.a.shape[1];
+  for (const auto &w : k.weights)
+    if (w.w.rank() != 3 || w.w.shape[2] != K || w.w.dtype != dt ||
+        w.c.rank() != 2 || w.c.shape[1] != w.w.shape[1] || w.c.strides[1] != 1)
+      return fail("grouped matmul weights must be [experts, N, K = " +
+                  std::to_string(K) + "] of " + dtypeName(dt) +
+                  " with outputs [rows, N]");
+  int64_t es = dtypeByteSize(dt);
+  // No entry has more rows than the tile or the whole of A.
+  int64_t tm = std::min(k.tileRows, k.a.shape[0]);
+  int64_t tn = ms.unified ? 256 : 128;
+  int64_t ck = es >= 4 ? 128 : 256;
+  int64_t step = ms.unified ? ck : (es >= 4 ? 32 : 64);
+  int64_t maxN = 0;
+  for (const auto &w : k.weights)
+    maxN = std::max(maxN, w.w.shape[1]);
+  tn = std::min(tn, roundUpTo(maxN, 16));
+  ck = std::min(ck, roundUpTo(K, 16));
+  step = std::min(step, ck);
+  auto bytesOf = [&](int64_t elems, int64_t size) {
+    return (uint64_t)roundUpTo(elems * size, 512);
+  };
+  uint64_t aChunk, bChunk, aStep, bStep, cBytes;
+  auto sizes = [&] {
+    aChunk = bytesOf(tm * ck, es);
+    bChunk = bytesOf(tn * ck, es);
+    aStep = bytesOf(tm * step, es);
+    bStep = bytesOf(step * tn, es);
+    cBytes = bytesOf(tm * tn, 4);
+  };
+  auto fits = [&] {
+    sizes();
+    if (ms.unified) // A, raw W and transposed W chunks, two C tiles
+      return 2 * (aChunk + 2 * bChunk) + 2 * cBytes <= t_.space(ms.l1).bytes;
+    return 2 * (aChunk + bChunk) <= t_.space(ms.l1).bytes &&
+           2 * aStep <= t_.space(ms.l0a).bytes &&
+           2 * bStep <= t_.space(ms.l0b).bytes &&
+           2 * cBytes <= t_.space(ms.l0c).bytes;
+  };
+  while (!fits()) {
+    if (!ms.unified && step > 16)
+      step /= 2;
+    else if (ck > 16)
+      ck /= 2, step = ms.unified ? ck : std::min(step, ck);
+    else if (tn > 16)
+      tn /= 2;
+    else
+      return fail("a grouped matmul tile of " + std::to_string(tm) +
+                  " rows does not fit local memory");
+  }
+  while (ck % step)
+    step -= 16;
+
+  // Jobs: (weight, column tile, part); the parts split the entries round
+  // robin so that a few column tiles still feed every core.
+  uint32_t P = t_.coreTypes[ms.coreType].count;
+  int64_t colTiles = 0;
+  for (const auto &w : k.weights)
+    colTiles += (w.w.shape[1] + tn - 1) / tn;
+  int64_t R = 1;
+  double best = -1;
+  for (int64_t r = 1; r <= 8; ++r) {
+    int64_t jobs = colTiles * r;
+    double eff = (double)jobs / (double)(((jobs + P - 1) / P) * P);
+    if (eff > best + 1e-9) {
+      best = eff;
+      R = r;
+    }
+    if (jobs >= 4 * (int64_t)P)
+      break;
+  }
+  struct Job {
+    size_t w;
+    int64_t n0, nt, part;
+  };
+  std::vector<std::vector<Job>> jobsOf(P);
+  int64_t q = 0;
+  for (int64_t part = 0; part < R; ++part)
+    for (size_t w = 0; w < k.weights.size(); ++w) {
+      int64_t N = k.weights[w].w.shape[1];
+      for (int64_t n0 = 0; n0 < N; n0 += tn, ++q)
+        jobsOf[q % P].push_back({w, n0, std::min(tn, N - n0), part});
+    }
+
+  std::vector<CoreRef> refs;
+  for (uint32_t c = 0; c < P; ++c)
+    if (!jobsOf[c].empty())
+      refs.push_back({(uint32_t)ms.coreType, c});
+  std::vector<Region> regions;
+  auto addRegion = [&](const GmView &v, bool write) {
+    Region r{0, 0, write};
+    v.byteRange(r.lo, r.hi);
+    regions.push_back(r);
+  };
+  addRegion(k.a, false);
+  regions.push_back(
+      {k.table.addr,
+       k.table.addr + (uint64_t)TileTable::bytes(k.table.maxEntries), false});
+  for (const auto &w : k.weights) {
+    addRegion(w.w, false);
+    addRegion(w.c, true);
+  }
+  beginKernel(refs, regions);
+
+  int64_t lda = k.a.strides[0];
+  int64_t tbl = (int64_t)k.table.addr;
+  int64_t chunks = (K + ck - 1) / ck;
+  for (uint32_t core = 0; core < P; ++core) {
+    if (jobsOf[core].empty())
+      continue;
+    auto E = [&](const Instr &in) { emit(ms.coreType, core, in, k.name); };
+    E(barrierAll());
+    // Two free buffers of each ring.
+    Pipe loadFree = ms.unified ? Pipe::M : Pipe::MTE1;
+    Pipe stepFree = Pipe::M;
+    Pipe stepUser = ms.unified ? Pipe::V : Pipe::MTE1;
+    for (int i = 0; i < 2; ++i) {
+      E(flag(Opcode::SetFlag, loadFree, Pipe::MTE2));
+      E(flag(Opcode::SetFlag, stepFree, stepUser));
+      E(flag(Opcode::SetFlag, Pipe::FIX, Pipe::M));
+    }
+    E(salu(Opcode::SAdd, RP, 0, 0, 0));
+    E(salu(Opcode::SAdd, RQ, 0, 0, 0));
+    E(salu(Opcode::SAdd, RC, 0, 0, 0));
+    E(makeInstr(Opcode::SLd, {}, {RCount, 0, tbl}));
+    // Local buffers.
+    uint64_t aBase = 0, bBase = 2 * aChunk, tBase = 2 * (aChunk + bChunk);
+    uint64_t cBase = ms.unified ? 2 * (aChunk + 2 * bChunk) : 0;
+    for (const Job &j : jobsOf[core]) {
+      const auto &w = k.weights[j.w];
+      int64_t N = w.w.shape[1], nt = j.nt;
+      int64_t ldc = w.c.strides[0];
+      int64_t esc = dtypeByteSize(w.c.dtype);
+      // trips = ceil((count - part) / R), never negative.
+      E(salu(Opcode::SAdd, RTrips, RCount, 0, R - 1 - j.part));
+      E(salu(Opcode::SDiv, RTrips, RTrips, 0, R));
+      E(makeInstr(Opcode::Loop, {}, {RIdx, RTrips, 0}));
+      E(salu(Opcode::SMul, ROff, RIdx, 0, R * 12));
+      int64_t entry = tbl + 4 + j.part * 12;
+      E(makeInstr(Opcode::SLd, {}, {RExpert, ROff, entry}));
+      E(makeInstr(Opcode::SLd, {}, {RRow0, ROff, entry + 4}));
+      E(makeInstr(Opcode::SLd, {}, {RRows, ROff, entry + 8}));
+      Tile cT = rel(bin::makeTile(ms.l0c, cBase, DType::F32, {tm, nt}),
+                    {{RC, (int64_t)cBytes}}, RRows);
+      bool first = true;
+      for (int64_t c = 0; c < chunks; ++c) {
+        int64_t k0 = c * ck, kt = std::min(ck, K - k0);
+        E(flag(Opcode::WaitFlag, loadFree, Pipe::MTE2));
+        Tile aL1 = rel(tile2(ms.l1, aBase, dt, tm, kt, kt),
+                       {{RP, (int64_t)aChunk}}, RRows);
+        Tile aGm = rel(
+            tile2(Space::GM, k.a.addr + (uint64_t)(k0 * es), dt, tm, kt, lda),
+            {{RRow0, lda * es}}, RRows);
+        E(makeInstr(Opcode::DmaLd, {aL1, aGm}));
+        Tile bL1 =
+            rel(tile2(ms.l1, bBase, dt, nt, kt, kt), {{RP, (int64_t)bChunk}});
+        Tile bGm =
+            rel(tile2(Space::GM, w.w.addr + (uint64_t)((j.n0 * K + k0) * es),
+                      dt, nt, kt, K),
+                {{RExpert, N * K * es}});
+        E(makeInstr(Opcode::DmaLd, {bL1, bGm}));
+        if (ms.unified) {
+          // Transpose the weight chunk on the vector unit, multiply the
+          // whole chunk at once.
+          E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V));
+          E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V));
+          E(flag(Opcode::WaitFlag, Pipe::M, Pipe::V));
+          Tile bT = rel(bin::makeTile(ms.l1, tBase, dt, {kt, nt}),
+                        {{RP, (int64_t)bChunk}});
+          E(makeInstr(Opcode::VTrans, {bT, bL1}));
+          E(flag(Opcode::SetFlag, Pipe::V, Pipe::M));
+          E(flag(Opcode::WaitFlag, Pipe::V, Pipe::M));
+          if (first)
+            E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
+          E(makeInstr(Opcode::Mmad, {cT, aL1, bT}, {first ? 0 : 1}));
+          first = false;
+          E(flag(Opcode::SetFlag, Pipe::M, Pipe::MTE2));
+          E(flag(Opcode::SetFlag, Pipe::M, Pipe::V));
+          E(salu(Opcode::SXor, RP, RP, 0, 1));
+          continue;
+        }
+        E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE1));
+        E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE1));
+        int64_t steps = (kt + step - 1) / step;
+        for (int64_t s = 0; s < steps; ++s) {
+          int64_t s0 = s * step, st = std::min(step, kt - s0);
+          E(flag(Opcode::WaitFlag, Pipe::M, Pipe::MTE1));
+          Tile aSrc =
+              rel(tile2(ms.l1, aBase + (uint64_t)(s0 * es), dt, tm, st, kt),
+                  {{RP, (int64_t)aChunk}}, RRows);
+          Tile aOp = rel(bin::makeTile(ms.l0a, 0, dt, {tm, st}),
+                         {{RQ, (int64_t)aStep}}, RRows);
+          E(makeInstr(Opcode::Mv, {aOp, aSrc}, {0}));
+          Tile bSrc =
+              rel(tile2(ms.l1, bBase + (uint64_t)(s0 * es), dt, nt, st, kt),
+                  {{RP, (int64_t)bChunk}});
+          Tile bOp = rel(bin::makeTile(ms.l0b, 0, dt, {st, nt}),
+                         {{RQ, (int64_t)bStep}});
+          E(makeInstr(Opcode::Mv, {bOp, bSrc}, {1}));
+          E(flag(Opcode::SetFlag, Pipe::MTE1, Pipe::M));
+          if (s + 1 == steps)
+            E(flag(Opcode::SetFlag, Pipe::MTE1, Pipe::MTE2));
+          E(flag(Opcode::WaitFlag, Pipe::MTE1, Pipe::M));
+          if (first)
+            E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
+          E(makeInstr(Opcode::Mmad, {cT, aOp, bOp}, {first ? 0 : 1}));
+          first = false;
+          E(flag(Opcode::SetFlag, Pipe::M, Pipe::MTE1));
+          E(salu(Opcode::SXor, RQ, RQ, 0, 1));
+        }
+        E(salu(Opcode::SXor, RP, RP, 0, 1));
+      }
+      E(flag(Opcode::SetFlag, Pipe::M, Pipe::FIX));
+      E(flag(Opcode::WaitFlag, Pipe::M, Pipe::FIX));
+      Tile out = rel(tile2(Space::GM, w.c.addr + (uint64_t)(j.n0 * esc),
+                           w.c.dtype, tm, nt, ldc),
+                     {{RRow0, ldc * esc}}, RRows);
+      E(makeInstr(Opcode::Fix, {out, cT}, {0}, 1.0f));
+      E(flag(Opcode::SetFlag, Pipe::FIX, Pipe::M));
+      E(salu(Opcode::SXor, RC, RC, 0, 1));
+      E(makeInstr(Opcode::EndLoop, {}));
+    }
+    for (int i = 0; i < 2; ++i) {
+      E(flag(Opcode::WaitFlag, loadFree, Pipe::MTE2));
+      E(flag(Opcode::WaitFlag, stepFree, stepUser));
+      E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
+    }
+    E(barrierAll());
+  }
+  return true;
+}
+
+} // namespace tessera::codegen

@@ -1,0 +1,569 @@
+//===- MoEKernels.cpp - graph.moe as a sparse MoE on the NPU --------------===//
+//
+// A graph.moe dispatch runs as a sequence of kernels, all on the device
+// (T tokens, H hidden, E experts, I their width, k chosen per token,
+// S = T * k slots, G groups):
+//
+//  router (f32 whatever the precision; the cube in f32 for the logits, the
+//  vector unit for the rest):
+//   1. logits = x @ Wr^T                               [T, E]
+//   2. scores = softmax or sigmoid; choice = scores + bias
+//   3. group limit: group scores (max, or the sum of the best two from a
+//      top-2), the topk_group best groups, the others' choices -> lowest
+//   4. top-k of the choices (ties to the lower index)      idx [T, k]
+//  dispatch (counts and permutation computed on the device):
+//   5. one-hot of the choices                           [T, E]
+//   6. R = L @ one-hot with L = [strictly lower triangular; ones]: row t
+//      counts each expert's tokens before t, row T each expert's total
+//   7. the scalar unit turns the totals into each expert's first row and a
+//      tile table (MoEKernels.h)
+//   8. pos[t, i] = first[e] + R[t, e] for e = idx[t, i] (the slot's row in
+//      the permuted order) and the routing weights (uncorrected scores,
+//      normalized, scaled)
+//   9. the token of each permuted row (scatter by pos), then the tokens'
+//      rows gathered (dma_gather)
+//  experts:
+//  10. grouped gate/up matmul over the table (rows per expert known at run
+//      time only), silu(g) * u, grouped down matmul into f32
+//  11. shared experts: the same kernels over a static table of all tokens
+//  combine (f32):
+//  12. the expert outputs gathered back per (token, choice) by pos, then
+//      y = sum_i w[t, i] * out[t, i] + shared(t)
+//
+//===----------------------------------------------------------------------===//
+#include "DispatchKernels.h"
+
+#include "Graph/IR/GraphDialect.h"
+#include "tessera/CodeGen/MoEKernels.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::codegen;
+using bin::Opcode;
+
+namespace tessera::conversion {
+
+namespace {
+
+/// Rows of one table entry (the grouped matmul's M tile).
+constexpr int64_t kTileRows = 128;
+
+/// The aux constants a graph.moe dispatch appends to its operands.
+enum Aux : unsigned {
+  AuxIota,       // [E] f32: 0, 1, ...
+  AuxGroupOf,    // [E] f32: the group of each expert
+  AuxBias,       // [E] f32: score correction bias (zeros without one)
+  AuxTriangle,   // [T + 1, T]: strictly lower triangular, then a row of ones
+  AuxSlotToken,  // [S] i32: s / k
+  AuxDenseTable, // tile table of all T rows, expert 0
+  NumAux
+};
+
+/// Scratch buffers of a graph.moe dispatch.
+enum Scratch : unsigned {
+  SXf,      // [T, H] f32
+  SXe,      // [T, H] in the experts' dtype
+  SRouterF, // [E, H] f32
+  SLogits,  // [T, E] f32
+  SScores,  // [T, E] f32
+  SChoice,  // [T, E] f32
+  SMasked,  // [T, E] f32
+  SGroupTop2,
+  SGroupTop2Idx,
+  SGroupScore, // [T, G] f32
+  SGroupIdx,   // [T, tg] i32
+  SIdx,        // [T, k] i32
+  SWRaw,       // [T, k] f32
+  SW,          // [T, k] f32
+  SOneHot,     // [T, E] matrix dtype
+  SCum,        // [T + 1, E] f32
+  SCumI,       // [T + 1, E] i32
+  SFirst,      // [E] i32
+  STable,      // tile table
+  SPos,        // [T, k] i32
+  STokPerm,    // [S] i32
+  SXPerm,      // [S, H]
+  SGate,       // [S, I]
+  SUp,         // [S, I]
+  SH,          // [S, I]
+  SDown,       // [S, H] f32
+  SSharedGate, // [T, Is]
+  SSharedUp,   // [T, Is]
+  SSharedH,    // [T, Is]
+  SSharedDown, // [T, H] f32
+  SGathered,   // [S, H] f32
+  NumScratch
+};
+
+struct Dims {
+  int64_t T = 0, H = 0, E = 0, I = 0, Is = 0, k = 0, G = 1, tg = 1;
+};
+
+Dims dimsOf(graph::MoEOp op) {
+  Dims d;
+  std::vector<int64_t> x = shapeOfValue(op.getInput());
+  d.H = x.back();
+  d.T = 1;
+  for (size_t i = 0; i + 1 < x.size(); ++i)
+    d.T *= x[i];
+  std::vector<int64_t> g = shapeOfValue(op.getGateWeights());
+  d.E = g[0];
+  d.I = g[1];
+  if (!op.getSharedWeights().empty())
+    d.Is = shapeOfValue(op.getSharedWeights()[0])[0];
+  d.k = (int64_t)op.getTopK();
+  d.G = (int64_t)op.getNGroup();
+  d.tg = (int64_t)op.getTopkGroup();
+  return d;
+}
+
+int64_t routedTableEntries(const Dims &d) {
+  int64_t S = d.T * d.k;
+  return S / kTileRows + std::min(d.E, S) + 1;
+}
+
+std::vector<int64_t> scratchBytes(const Dims &d, int64_t xBytes,
+                                  int64_t matBytes) {
+  int64_t T = d.T, H = d.H, E = d.E, I = d.I, S = d.T * d.k;
+  std::vector<int64_t> s(NumScratch, 4);
+  auto set = [&](Scratch i, int64_t bytes) {
+    s[i] = std::max<int64_t>(bytes, 4);
+  };
+  set(SXf, T * H * 4);
+  set(SXe, T * H * xBytes);
+  set(SRouterF, E * H * 4);
+  set(SLogits, T * E * 4);
+  set(SScores, T * E * 4);
+  set(SChoice, T * E * 4);
+  set(SMasked, T * E * 4);
+  set(SGroupTop2, T * d.G * 2 * 4);
+  set(SGroupTop2Idx, T * d.G * 2 * 4);
+  set(SGroupScore, T * d.G * 4);
+  set(SGroupIdx, T * d.tg * 4);
+  set(SIdx, T * d.k * 4);
+  set(SWRaw, T * d.k * 4);
+  set(SW, T * d.k * 4);
+  set(SOneHot, T * E * matBytes);
+  set(SCum, (T + 1) * E * 4);
+  set(SCumI, (T + 1) * E * 4);
+  set(SFirst, E * 4);
+  set(STable, TileTable::bytes(routedTableEntries(d)));
+  set(SPos, S * 4);
+  set(STokPerm, S * 4);
+  set(SXPerm, S * H * xBytes);
+  set(SGate, S * I * xBytes);
+  set(SUp, S * I * xBytes);
+  set(SH, S * I * xBytes);
+  set(SDown, S * H * 4);
+  set(SSharedGate, T * d.Is * xBytes);
+  set(SSharedUp, T * d.Is * xBytes);
+  set(SSharedH, T * d.Is * xBytes);
+  set(SSharedDown, T * H * 4);
+  set(SGathered, S * H * 4);
+  return s;
+}
+
+Tensor denseTable(int64_t T) {
+  int64_t n = (T + kTileRows - 1) / kTileRows;
+  Tensor t(DType::I32, {1 + 3 * n});
+  t.setI(0, n);
+  for (int64_t j = 0; j < n; ++j) {
+    t.setI(1 + 3 * j, 0);
+    t.setI(2 + 3 * j, j * kTileRows);
+    t.setI(3 + 3 * j, std::min(kTileRows, T - j * kTileRows));
+  }
+  return t;
+}
+
+GmView view(uint64_t addr, DType dt, std::vector<int64_t> shape,
+            std::vector<int64_t> strides) {
+  GmView v;
+  v.addr = addr;
+  v.dtype = dt;
+  v.shape = std::move(shape);
+  v.strides = std::move(strides);
+  return v;
+}
+
+} // namespace
+
+bool isMoEOp(Operation *op) { return isa<graph::MoEOp>(op); }
+
+unsigned moeNumAux() { return NumAux; }
+
+bool moeLoweringNeeds(Operation *o, int64_t eb, LoweringNeeds &needs,
+                      std::string &why) {
+  auto op = cast<graph::MoEOp>(o);
+  Dims d = dimsOf(op);
+  if (d.T < 1 || d.H < 1) {
+    why = "an MoE over no tokens";
+    return false;
+  }
+  int64_t S = d.T * d.k;
+  if (S >= (int64_t(1) << 24) || d.E >= (int64_t(1) << 24)) {
+    why = "more than 2^24 routed slots or experts (positions are computed "
+          "exactly in f32)";
+    return false;
+  }
+  std::optional<ElementsAttr> biasAttr = op.getScoreCorrectionBias();
+  Tensor bias(DType::F32, {d.E});
+  if (biasAttr) {
+    FailureOr<Tensor> b = graph::elementsToTensor(*biasAttr);
+    if (failed(b) || b->numElements() != d.E) {
+      why = "the score correction bias has no data (a weight-layout manifest "
+            "gives shapes only)";
+      return false;
+    }
+    bias = b->castTo(DType::F32);
+  }
+  Tensor iota(DType::F32, {d.E}), groupOf(DType::F32, {d.E});
+  for (int64_t e = 0; e < d.E; ++e) {
+    iota.setF(e, (float)e);
+    groupOf.setF(e, (float)(e / (d.E / std::max<int64_t>(d.G, 1))));
+  }
+  Tensor tri(DType::F32, {d.T + 1, d.T});
+  for (int64_t r = 0; r <= d.T; ++r)
+    for (int64_t c = 0; c < d.T; ++c)
+      tri.setF(r * d.T + c, (c < r || r == d.T) ? 1.0f : 0.0f);
+  Tensor slotToken(DType::I32, {S});
+  for (int64_t s = 0; s < S; ++s)
+    slotToken.setI(s, s / d.k);
+  auto add = [&](Tensor t, bool matrix) {
+    needs.aux.push_back(std::move(t));
+    needs.auxIsMatrixOperand.push_back(matrix);
+  };
+  add(iota, false);
+  add(groupOf, false);
+  add(bias, false);
+  add(tri, true);
+  add(slotToken, false);
+  add(denseTable(d.T), false);
+  // The one-hot feeds the matrix engine beside the triangle: same dtype,
+  // at most 4 bytes.
+  needs.scratchBytes = scratchBytes(d, eb, 4);
+  return true;
+}
+
+bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
+                  std::vector<Kernel> &kernels, std::string &why) {
+  auto op = cast<graph::MoEOp>(o);
+  std::string name = nodeName(disp);
+  Dims d = dimsOf(op);
+  int64_t T = d.T, H = d.H, E = d.E, I = d.I, Is = d.Is, K = d.k;
+  int64_t S = T * K;
+  unsigned nIn = disp.getInputs().size();
+  bool shared = !op.getSharedWeights().empty();
+  unsigned auxBase = nIn - NumAux;
+  if (nIn < NumAux + 5 || disp.getNumResults() != 1 ||
+      addrs.size() != nIn + 1 + NumScratch) {
+    why = "internal error: a graph.moe dispatch needs its " +
+          std::to_string(NumAux) + " constants and " +
+          std::to_string(NumScratch) + " scratch buffers";
+    return false;
+  }
+  auto in = [&](unsigned i) { return (uint64_t)addrs[i]; };
+  auto dtIn = [&](unsigned i) { return dtypeOfValue(disp.getInputs()[i]); };
+  uint64_t out = (uint64_t)addrs[nIn];
+  DType outDt = dtypeOfValue(disp.getResult(0));
+  auto sc = [&](Scratch s) { return (uint64_t)addrs[nIn + 1 + s]; };
+  DType xDt = dtIn(0), rDt = dtIn(1), wDt = dtIn(2);
+  DType matDt = dtIn(auxBase + AuxTriangle);
+  if (dtIn(3) != wDt || dtIn(4) != wDt ||
+      (shared && (dtIn(5) != wDt || dtIn(6) != wDt || dtIn(7) != wDt))) {
+    why = "the expert weights must share one storage type";
+    return false;
+  }
+  if (dtypeByteSize(matDt) > 4 || dtypeByteSize(wDt) > 4) {
+    why = "unsupported storage type";
+    return false;
+  }
+  std::string scoring = op.getScoringFunc().str();
+  std::string groupScoring = op.getGroupScoring().str();
+  if ((scoring != "softmax" && scoring != "sigmoid") ||
+      (groupScoring != "max" && groupScoring != "top2_sum")) {
+    why = "unknown scoring_func '" + scoring + "' or group_scoring '" +
+          groupScoring + "'";
+    return false;
+  }
+  bool norm = op.getNormTopkProb();
+  float rsf = op.getRoutedScalingFactor().convertToFloat();
+  auto cstr = [](const std::vector<int64_t> &shape) {
+    return contiguousStrides(shape);
+  };
+  auto flat = [&](uint64_t addr, DType dt, std::vector<int64_t> shape) {
+    return GmView::contiguous(addr, dt, shape);
+  };
+  auto vk = [&](std::vector<int64_t> space, int reduced) {
+    VectorKernel k;
+    k.name = name;
+    k.space = std::move(space);
+    k.reducedDims = reduced;
+    return k;
+  };
+  (void)cstr;
+
+  // 1. Router logits in f32.
+  uint64_t xf = in(0), rf = in(1);
+  if (xDt != DType::F32) {
+    xf = sc(SXf);
+    kernels.push_back(copyKernel(name, flat(in(0), xDt, {T, H}),
+                                 flat(xf, DType::F32, {T, H})));
+  }
+  if (rDt != DType::F32) {
+    rf = sc(SRouterF);
+    kernels.push_back(copyKernel(name, flat(in(1), rDt, {E, H}),
+                                 flat(rf, DType::F32, {E, H})));
+  }
+  TileTable dense{in(auxBase + AuxDenseTable), (T + kTileRows - 1) / kTileRows};
+  {
+    GroupedMatmulKernel g;
+    g.name = name;
+    g.a = flat(xf, DType::F32, {T, H});
+    g.weights.push_back({flat(rf, DType::F32, {1, E, H}),
+                         flat(sc(SLogits), DType::F32, {T, E})});
+    g.table = dense;
+    g.tileRows = kTileRows;
+    kernels.push_back(g);
+  }
+  // 2. Scores and choices.
+  {
+    VectorKernel k = vk({T, E}, scoring == "softmax" ? 1 : 0);
+    k.inputs = {flat(sc(SLogits), DType::F32, {T, E}),
+                view(in(auxBase + AuxBias), DType::F32, {T, E}, {0, 1})};
+    int l = k.load(0), s;
+    if (scoring == "softmax") {
+      int m = k.reduce(Opcode::VRedMax, l);
+      int e = k.unary(Opcode::VExp, k.binary(Opcode::VSub, l, m));
+      s = k.binary(Opcode::VDiv, e, k.reduce(Opcode::VRedSum, e));
+    } else {
+      s = k.unary(Opcode::VSigmoid, l);
+    }
+    k.store(s, flat(sc(SScores), DType::F32, {T, E}));
+    k.store(k.binary(Opcode::VAdd, s, k.load(1)),
+            flat(sc(SChoice), DType::F32, {T, E}));
+    kernels.push_back(k);
+  }
+  // 3. Group limit.
+  uint64_t choices = sc(SChoice);
+  if (d.G > 1) {
+    int64_t per = E / d.G;
+    if (groupScoring == "max") {
+      VectorKernel k = vk({T, d.G, per}, 1);
+      k.inputs = {view(sc(SChoice), DType::F32, {T, d.G, per}, {E, per, 1})};
+      k.store(k.reduce(Opcode::VRedMax, k.load(0)),
+              view(sc(SGroupScore), DType::F32, {T, d.G, 1}, {d.G, 1, 0}));
+      kernels.push_back(k);
+    } else {
+      TopKKernel t;
+      t.name = name;
+      t.in = flat(sc(SChoice), DType::F32, {T * d.G, per});
+      t.k = 2;
+      t.values = flat(sc(SGroupTop2), DType::F32, {T * d.G, 2});
+      t.indices = flat(sc(SGroupTop2Idx), DType::I32, {T * d.G, 2});
+      kernels.push_back(t);
+      VectorKernel k = vk({T * d.G, 2}, 1);
+      k.inputs = {flat(sc(SGroupTop2), DType::F32, {T * d.G, 2})};
+      k.store(k.reduce(Opcode::VRedSum, k.load(0)),
+              view(sc(SGroupScore), DType::F32, {T * d.G, 1}, {1, 0}));
+      kernels.push_back(k);
+    }
+    TopKKernel t;
+    t.name = name;
+    t.in = flat(sc(SGroupScore), DType::F32, {T, d.G});
+    t.k = d.tg;
+    t.hasValues = false;
+    t.indices = flat(sc(SGroupIdx), DType::I32, {T, d.tg});
+    kernels.push_back(t);
+    // An expert stays eligible if its group is among the chosen ones.
+    VectorKernel k = vk({T, E, d.tg}, 1);
+    k.inputs = {
+        view(sc(SGroupIdx), DType::I32, {T, E, d.tg}, {d.tg, 0, 1}),
+        view(in(auxBase + AuxGroupOf), DType::F32, {T, E, d.tg}, {0, 1, 0}),
+        view(sc(SChoice), DType::F32, {T, E, 1}, {E, 1, 0})};
+    int eq =
+        k.compare(bin::CmpKind::EQ, k.cast(k.load(0), DType::F32), k.load(1));
+    int any = k.reduce(Opcode::VRedMax, k.cast(eq, DType::F32));
+    int keep = k.compare(bin::CmpKind::GT, any, k.constant(0.5f, DType::F32));
+    int masked =
+        k.select(keep, k.load(2),
+                 k.constant(-std::numeric_limits<float>::max(), DType::F32));
+    k.store(masked, view(sc(SMasked), DType::F32, {T, E, 1}, {E, 1, 0}));
+    kernels.push_back(k);
+    choices = sc(SMasked);
+  }
+  // 4. Top-k experts per token.
+  {
+    TopKKernel t;
+    t.name = name;
+    t.in = flat(choices, DType::F32, {T, E});
+    t.k = K;
+    t.hasValues = false;
+    t.indices = flat(sc(SIdx), DType::I32, {T, K});
+    kernels.push_back(t);
+  }
+  // 5. One-hot of the choices, in the matrix engine's dtype.
+  uint64_t iota = in(auxBase + AuxIota);
+  {
+    VectorKernel k = vk({T, E, K}, 1);
+    k.inputs = {view(sc(SIdx), DType::I32, {T, E, K}, {K, 0, 1}),
+                view(iota, DType::F32, {T, E, K}, {0, 1, 0})};
+    int eq =
+        k.compare(bin::CmpKind::EQ, k.cast(k.load(0), DType::F32), k.load(1));
+    k.store(k.reduce(Opcode::VRedSum, k.cast(eq, DType::F32)),
+            view(sc(SOneHot), matDt, {T, E, 1}, {E, 1, 0}));
+    kernels.push_back(k);
+  }
+  // 6. Tokens of each expert before each token, and each expert's total.
+  {
+    MatmulKernel m;
+    m.name = name;
+    m.a = flat(in(auxBase + AuxTriangle), matDt, {T + 1, T});
+    m.b = flat(sc(SOneHot), matDt, {T, E});
+    m.c = flat(sc(SCum), DType::F32, {T + 1, E});
+    kernels.push_back(m);
+    VectorKernel k = vk({T + 1, E}, 0);
+    k.inputs = {flat(sc(SCum), DType::F32, {T + 1, E})};
+    k.store(k.cast(k.load(0), DType::I32),
+            flat(sc(SCumI), DType::I32, {T + 1, E}));
+    kernels.push_back(k);
+  }
+  // 7. First rows and the tile table, on the scalar unit.
+  TileTable routed{sc(STable), routedTableEntries(d)};
+  {
+    MoETableKernel t;
+    t.name = name;
+    t.countsAddr = sc(SCumI) + (uint64_t)(T * E * 4);
+    t.offsetsAddr = sc(SFirst);
+    t.experts = E;
+    t.tileRows = kTileRows;
+    t.table = routed;
+    kernels.push_back(t);
+  }
+  // 8. Each slot's permuted row, and the routing weights.
+  {
+    VectorKernel k = vk({T, K, E}, 1);
+    k.inputs = {view(sc(SIdx), DType::I32, {T, K, E}, {K, 1, 0}),
+                view(iota, DType::F32, {T, K, E}, {0, 0, 1}),
+                view(sc(SCumI), DType::I32, {T, K, E}, {E, 0, 1}),
+                view(sc(SFirst), DType::I32, {T, K, E}, {0, 0, 1}),
+                view(sc(SScores), DType::F32, {T, K, E}, {E, 0, 1})};
+    int eq =
+        k.compare(bin::CmpKind::EQ, k.cast(k.load(0), DType::F32), k.load(1));
+    int row = k.binary(Opcode::VAdd, k.cast(k.load(2), DType::F32),
+                       k.cast(k.load(3), DType::F32));
+    int zero = k.constant(0.0f, DType::F32);
+    int pos = k.reduce(Opcode::VRedSum, k.select(eq, row, zero));
+    k.store(k.cast(pos, DType::I32),
+            view(sc(SPos), DType::I32, {T, K, 1}, {K, 1, 0}));
+    int w = k.reduce(Opcode::VRedSum, k.select(eq, k.load(4), zero));
+    k.store(w, view(sc(SWRaw), DType::F32, {T, K, 1}, {K, 1, 0}));
+    kernels.push_back(k);
+  }
+  {
+    VectorKernel k = vk({T, K}, norm ? 1 : 0);
+    k.inputs = {flat(sc(SWRaw), DType::F32, {T, K})};
+    int w = k.load(0);
+    if (norm) {
+      int sum = k.reduce(Opcode::VRedSum, w);
+      w = k.binary(Opcode::VDiv, w, k.scalar(Opcode::VAddS, sum, 1e-20f));
+    }
+    k.store(k.scalar(Opcode::VMulS, w, rsf), flat(sc(SW), DType::F32, {T, K}));
+    kernels.push_back(k);
+  }
+  // 9. The token of each permuted row; the tokens gathered (in the
+  // experts' dtype).
+  uint64_t xe = in(0);
+  if (xDt != wDt) {
+    xe = sc(SXe);
+    kernels.push_back(
+        copyKernel(name, flat(in(0), xDt, {T, H}), flat(xe, wDt, {T, H})));
+  }
+  {
+    GatherKernel g;
+    g.name = name;
+    g.scatter = true;
+    g.table = flat(sc(STokPerm), DType::I32, {1, S, 1});
+    g.index = flat(sc(SPos), DType::I32, {S});
+    g.out = flat(in(auxBase + AuxSlotToken), DType::I32, {1, S, 1});
+    g.wrap = S;
+    kernels.push_back(g);
+    GatherKernel x;
+    x.name = name;
+    x.table = flat(xe, wDt, {1, T, H});
+    x.index = flat(sc(STokPerm), DType::I32, {S});
+    x.out = flat(sc(SXPerm), wDt, {1, S, H});
+    x.wrap = T;
+    kernels.push_back(x);
+  }
+  // 10. Routed experts.
+  auto expertMlp = [&](uint64_t a, int64_t rows, const TileTable &table,
+                       int64_t experts, int64_t width, uint64_t gate,
+                       uint64_t up, uint64_t down, Scratch g, Scratch u,
+                       Scratch h, Scratch o) {
+    GroupedMatmulKernel gu;
+    gu.name = name;
+    gu.a = flat(a, wDt, {rows, H});
+    gu.weights.push_back({flat(gate, wDt, {experts, width, H}),
+                          flat(sc(g), wDt, {rows, width})});
+    gu.weights.push_back(
+        {flat(up, wDt, {experts, width, H}), flat(sc(u), wDt, {rows, width})});
+    gu.table = table;
+    gu.tileRows = kTileRows;
+    kernels.push_back(gu);
+    VectorKernel k = vk({rows, width}, 0);
+    k.inputs = {flat(sc(g), wDt, {rows, width}),
+                flat(sc(u), wDt, {rows, width})};
+    k.store(
+        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
+        flat(sc(h), wDt, {rows, width}));
+    kernels.push_back(k);
+    GroupedMatmulKernel dn;
+    dn.name = name;
+    dn.a = flat(sc(h), wDt, {rows, width});
+    dn.weights.push_back({flat(down, wDt, {experts, H, width}),
+                          flat(sc(o), DType::F32, {rows, H})});
+    dn.table = table;
+    dn.tileRows = kTileRows;
+    kernels.push_back(dn);
+  };
+  expertMlp(sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate, SUp, SH,
+            SDown);
+  // 11. Shared experts, dense over the tokens.
+  if (shared)
+    expertMlp(xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate, SSharedUp,
+              SSharedH, SSharedDown);
+  // 12. Combine in f32.
+  {
+    GatherKernel g;
+    g.name = name;
+    g.table = flat(sc(SDown), DType::F32, {1, S, H});
+    g.index = flat(sc(SPos), DType::I32, {S});
+    g.out = flat(sc(SGathered), DType::F32, {1, S, H});
+    g.wrap = S;
+    kernels.push_back(g);
+    VectorKernel k = vk({T, H}, 0);
+    for (int64_t i = 0; i < K; ++i) {
+      k.inputs.push_back(
+          view(sc(SW) + (uint64_t)(4 * i), DType::F32, {T, H}, {K, 0}));
+      k.inputs.push_back(view(sc(SGathered) + (uint64_t)(4 * i * H), DType::F32,
+                              {T, H}, {K * H, 1}));
+    }
+    int acc = -1;
+    for (int64_t i = 0; i < K; ++i) {
+      int term = k.binary(Opcode::VMul, k.load((int)(2 * i)),
+                          k.load((int)(2 * i + 1)));
+      acc = acc < 0 ? term : k.binary(Opcode::VAdd, acc, term);
+    }
+    if (shared) {
+      k.inputs.push_back(flat(sc(SSharedDown), DType::F32, {T, H}));
+      acc = k.binary(Opcode::VAdd, acc, k.load((int)k.inputs.size() - 1));
+    }
+    if (computeTypeOf(outDt) != DType::F32)
+      acc = k.cast(acc, computeTypeOf(outDt));
+    k.store(acc, flat(out, outDt, {T, H}));
+    kernels.push_back(k);
+  }
+  return true;
+}
+
+} // namespace tessera::conversion
