@@ -141,7 +141,9 @@ bool isGenerationDirectory(const std::string &path) {
 bool loadGenerationPlan(const std::string &dir, GenerationPlan &plan,
                         std::string &error) {
   plan.dir = dir;
-  std::string path = dir + "/generate.json";
+  while (plan.dir.size() > 1 && plan.dir.back() == '/')
+    plan.dir.pop_back();
+  std::string path = plan.dir + "/generate.json";
   std::ifstream f(path);
   std::stringstream ss;
   ss << f.rdbuf();
@@ -205,11 +207,9 @@ bool loadGenerationPlan(const std::string &dir, GenerationPlan &plan,
   };
   for (Entry e : {Entry{"prefill", prefillFile, &plan.prefill},
                   Entry{"decode", decodeFile, &plan.decode}}) {
-    std::string p = dir + "/" + e.file;
-    if (!bin::readProgramFile(p, *e.prog, error)) {
-      error = p + ": " + error;
+    std::string p = plan.dir + "/" + e.file;
+    if (!bin::readProgramFile(p, *e.prog, error))
       return false;
-    }
     std::string want = std::string(e.phase) + "@" + plan.fingerprint;
     if (e.prog->name != want) {
       std::string fp = fingerprintOf(e.prog->name);
@@ -222,7 +222,7 @@ bool loadGenerationPlan(const std::string &dir, GenerationPlan &plan,
       return false;
     }
   }
-  if (!bin::resolveProgramTarget(plan.prefill, dir + "/" + prefillFile, "",
+  if (!bin::resolveProgramTarget(plan.prefill, plan.dir + "/" + prefillFile, "",
                                  plan.target, error))
     return false;
   if (plan.decode.targetHash != plan.prefill.targetHash) {
