@@ -281,7 +281,8 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
                << name << "' (" << op.getName()
                << "): gather indices must be 32- or 64-bit integers";
       // The rows written into a cache take the cache's storage type.
-      if (isInPlaceOp(&op) && i == 1 && sv.getType() != inputs[0].getType())
+      if (isInPlaceOp(&op) && i == 1 &&
+          dtypeOfValue(sv) != dtypeOfValue(inputs[0]))
         sv = castDispatch(op.getLoc(), sv, v.getType(),
                           withElement(v.getType(), dtypeOfValue(inputs[0])));
       inputs.push_back(sv);

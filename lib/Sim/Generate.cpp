@@ -377,7 +377,10 @@ int runGenerateMain(const GenerateRunOptions &o) {
     std::vector<int64_t> toks;
     for (const GenerationStep &s : steps)
       toks.push_back(s.token);
-    ::mkdir(o.outputDir.c_str(), 0777);
+    // Create the directory and its parents.
+    for (size_t at = 1; at <= o.outputDir.size(); ++at)
+      if (at == o.outputDir.size() || o.outputDir[at] == '/')
+        ::mkdir(o.outputDir.substr(0, at).c_str(), 0777);
     if (!files.add(o.outputDir + "/tokens.npy",
                    serializeNpy(Tensor::fromInts(DType::I64,
                                                  {(int64_t)toks.size()}, toks)),
