@@ -109,7 +109,12 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
                 " already has pipe flags; sync insertion expects none";
         return false;
       }
-      if (bin::isScalarControl(in.info().cls)) {
+      // Scalar arithmetic and loads (a run-time length read into a
+      // register for tile extents) keep a stream straight-line; they touch
+      // no tile and run on S at issue, in program order.
+      bin::OpClass cls = in.info().cls;
+      if (bin::isScalarControl(cls) && cls != bin::OpClass::SAlu &&
+          cls != bin::OpClass::SLoad) {
         error = "stream " + std::to_string(si) + " has scalar control ('" +
                 in.info().mnemonic +
                 "'); sync insertion works on straight-line streams";

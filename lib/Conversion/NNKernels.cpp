@@ -193,7 +193,8 @@ bool isNNOp(Operation *op) {
 
 unsigned numAuxOperands(Operation *op) {
   if (isa<graph::GatherElementsOp, graph::ScatterElementsOp, graph::TriluOp,
-          graph::AvgPoolOp, graph::CumSumOp, graph::HardmaxOp>(op))
+          graph::AvgPoolOp, graph::CumSumOp, graph::HardmaxOp,
+          graph::AttentionOp>(op))
     return 1;
   npu::Engine e;
   std::string why;
@@ -233,6 +234,11 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
       t.setF(i, (float)i);
     return t;
   };
+  if (isa<graph::AttentionOp>(op)) {
+    // Key positions within a tile, for the causal / kv_length masks.
+    addAux(iota(kAttentionIotaLength), false);
+    return true;
+  }
   if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {
     std::vector<int64_t> data = shapeOfValue(g.getInput());
     int64_t axis = normalizedAxis((int64_t)g.getAxis(), (int64_t)data.size());

@@ -345,6 +345,8 @@ struct NpuToIsaPass
           ok = pb.addGather(*g, error);
         else if (auto *a = std::get_if<codegen::AiCpuKernel>(&ks[i]))
           ok = pb.addAiCpu(*a, error);
+        else if (auto *at = std::get_if<codegen::AttentionKernel>(&ks[i]))
+          ok = pb.addAttention(*at, error);
         else
           ok = pb.addTopK(std::get<codegen::TopKKernel>(ks[i]), error);
         if (!ok)
@@ -447,5 +449,5 @@ struct IsaInsertSyncPass
 } // namespace
 
 llvm::SmallVector<std::string> tessera::conversion::npuFusedLLMOps() {
-  return {"rms_norm"};
+  return {"rms_norm", "swiglu", "rope", "attention"};
 }

@@ -179,6 +179,8 @@ struct BuildStats {
   uint64_t l2PrefetchBytes = 0; // weights read ahead into L2 by vector cores
 };
 
+struct AttentionKernel; // AttentionKernel.h
+
 class ProgramBuilder {
 public:
   ProgramBuilder(const target::TargetDesc &target, std::string name);
@@ -203,6 +205,8 @@ public:
   bool addGather(const GatherKernel &k, std::string &error);
   bool addTopK(const TopKKernel &k, std::string &error);
   bool addAiCpu(const AiCpuKernel &k, std::string &error);
+  /// Flash attention (AttentionKernel.h, lib/CodeGen/AttentionKernel.cpp).
+  bool addAttention(const AttentionKernel &k, std::string &error);
 
   /// Program-level data.
   void addIo(const bin::IoEntry &e) { prog_.io.push_back(e); }
