@@ -141,6 +141,8 @@ private:
         return fail("internal error: bad attributes for " +
                     OpT::getOperationName());
       OpT::populateDefaultProperties(state.name, props);
+      if constexpr (std::is_same_v<OpT, graph::AttentionOp>)
+        OpT::setOperandSegments(props, operands);
     } else {
       state.addAttributes(attrs);
     }
