@@ -451,5 +451,5 @@ struct IsaInsertSyncPass
 } // namespace
 
 llvm::SmallVector<std::string> tessera::conversion::npuFusedLLMOps() {
-  return {"rms_norm"};
+  return {"rms_norm", "moe"};
 }
