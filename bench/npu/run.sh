@@ -25,7 +25,7 @@ row() {
   /usr/bin/time -f "%e %M" -o "$OUT/time.txt" \
     "$BIN/tessera-compile" "$model" -o "$npu" --target="$target" --precision=bf16
   read -r csecs ckib < "$OUT/time.txt"
-  "$BIN/tessera-run" "$npu" "$@" --stats-json "$OUT/stats.json" > /dev/null
+  "$BIN/tessera-run" "$npu" "$@" --print-stats-json="$OUT/stats.json" > /dev/null
   /usr/bin/python3 - "$OUT/stats.json" "$label" "$target" "$csecs" "$ckib" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -474,5 +474,5 @@ struct IsaInsertSyncPass
 } // namespace
 
 llvm::SmallVector<std::string> tessera::conversion::npuFusedLLMOps() {
-  return {"rms_norm", "swiglu", "rope", "attention"};
+  return {"rms_norm", "swiglu", "rope", "attention", "moe"};
 }

@@ -5,7 +5,9 @@
 // large ones built from them: an MoE expert is matched as a graph.swiglu
 // between its projections, and attention reads its query and key after
 // their rope has been fused. Running the rounds in this order keeps each
-// large matcher to one spelling of its parts.
+// large matcher to one spelling of its parts. The MoE family needs the
+// SwiGLU parts even when `swiglu` itself is not wanted: they are fused for
+// it, and those no MoE took are written back as `g * sigmoid(g) * up`.
 //
 //===----------------------------------------------------------------------===//
 #include "Graph/Transforms/FusionPatterns.h"
@@ -52,7 +54,8 @@ struct GraphFuseLLMPass : impl::GraphFuseLLMBase<GraphFuseLLMPass> {
     RewritePatternSet parts(ctx), blocks(ctx);
     if (wanted("rms_norm"))
       populateFuseRMSNormPatterns(parts);
-    if (wanted("swiglu"))
+    bool swigluForMoE = wanted("moe") && !wanted("swiglu");
+    if (wanted("swiglu") || swigluForMoE)
       populateFuseSwiGLUPatterns(parts);
     if (wanted("rope"))
       populateFuseRopePatterns(parts);
@@ -67,6 +70,18 @@ struct GraphFuseLLMPass : impl::GraphFuseLLMBase<GraphFuseLLMPass> {
       if (failed(applyPatternsGreedily(getOperation(), std::move(*set))))
         return signalPassFailure();
     }
+    if (swigluForMoE)
+      getOperation().walk([](SwiGLUOp op) {
+        if (!op.getUp())
+          return; // the pass only fuses the two-operand form
+        OpBuilder b(op);
+        Value g = op.getInput();
+        Value sig = SigmoidOp::create(b, op.getLoc(), g.getType(), g);
+        Value silu = MulOp::create(b, op.getLoc(), g.getType(), g, sig);
+        Value r = MulOp::create(b, op.getLoc(), op.getType(), silu, op.getUp());
+        op.getResult().replaceAllUsesWith(r);
+        op.erase();
+      });
   }
 };
 

@@ -4,11 +4,13 @@
   gen_moe.py OUT_DIR --tokens T --hidden H --experts E --inter I --top-k K
              [--shared IS] [--scoring softmax|sigmoid] [--groups G --topk-group TG
              --group-scoring max|top2_sum] [--bias] [--norm] [--scale F]
-             [--skew none|one-expert|zero-expert] [--seed N]
+             [--skew none|one-expert|zero-expert] [--seed N] [--print-counts]
 
 --skew one-expert sends every token to expert 0 (and the next k-1); --skew
 zero-expert makes the router never pick the last expert. The weights are
 deterministic (numpy's seeded generator), written as hex dense constants.
+--print-counts prints how many tokens each expert receives (a plain softmax
+router only: the top-k of the logits).
 """
 import argparse
 import os
@@ -43,6 +45,7 @@ def main():
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--skew", default="none")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--print-counts", action="store_true")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     T, H, E, I, K = a.tokens, a.hidden, a.experts, a.inter, a.top_k
@@ -84,6 +87,13 @@ def main():
         bias = (0.05 * rng.standard_normal(E)).astype(np.float32)
         attrs.append("score_correction_bias = %s : tensor<%dxf32>" %
                      (hexconst(bias), E))
+    if a.print_counts:
+        if a.groups > 1 or a.scoring != "softmax" or a.bias:
+            p.error("--print-counts needs a plain softmax router")
+        logits = x[0] @ router.T
+        chosen = np.argsort(-logits, axis=1, kind="stable")[:, :K]
+        counts = np.bincount(chosen.ravel(), minlength=E)
+        print("counts:", " ".join(str(c) for c in counts))
     os.makedirs(a.out, exist_ok=True)
     np.save(os.path.join(a.out, "x.npy"), x)
     lines = ["func.func @main(%%x: %s {graph.name = \"x\"}) -> (%s {graph.name = \"y\"}) {"
