@@ -14,11 +14,11 @@
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Pipeline/Compile.h"
-#include "tessera/Support/FileIO.h"
 #include "tessera/Sim/RunProgram.h"
 #include "tessera/Sim/Simulator.h"
 #include "tessera/Support/BoundedInputFile.h"
 #include "tessera/Support/Compare.h"
+#include "tessera/Support/FileIO.h"
 #include "tessera/Support/Npy.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -241,6 +241,13 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
+  // A budget of 0 would make every program "not terminate"; tessera-sim
+  // refuses it the same way.
+  if (maxInstructions == 0) {
+    llvm::errs() << "error: --max-instructions expects a positive integer, "
+                    "got '0'\n";
+    return 2;
+  }
   if (hf::isHfInput(inputFile) && hf::generateRequested())
     return hf::runHfGenerateMain(inputFile, outputDir);
   if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
@@ -264,8 +271,8 @@ int main(int argc, char **argv) {
       std::string name =
           eq == std::string::npos ? protoName : spec.substr(0, eq);
       if (name.empty())
-        return fail(path + ": the tensor has no name; give --input NAME=" +
-                    path);
+        return fail(path +
+                    ": the tensor has no name; give --input NAME=" + path);
       opts.inputTensors[name] = std::move(t);
     }
     opts.outputDir = outputDir;
