@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Binary/Program.h"
 #include "tessera/Support/FileIO.h"
+#include "tessera/Support/Hash.h"
 
 #include <algorithm>
 #include <cstring>
@@ -160,7 +161,7 @@ template <typename Ar> bool io(Ar &ar, Tile &t) {
                   "tile.strides", (uint64_t)t.strides[i]))
       return false;
   }
-  // Register-relative parts (format version 3).
+  // Register-relative parts (format version 3 on).
   ar.raw(t.numTerms, "tile.num_terms");
   if (!ar.check(t.numTerms <= kMaxAddrTerms, "tile.num_terms", t.numTerms))
     return false;
@@ -299,8 +300,19 @@ template <typename T> T get(const uint8_t *p, size_t at) {
   return v;
 }
 
-uint64_t imageChecksum(const uint8_t *data, size_t size) {
-  // The checksum field (bytes 24..31) counts as zero.
+/// The checksum of a constant's bytes in a file of format `version`:
+/// FNV-1a 64 up to version 3, XXH64 since 4.
+uint64_t contentChecksum(uint32_t version, const uint8_t *data, size_t size) {
+  return version <= 3 ? target::fnv1a64(data, size) : xxh64(data, size);
+}
+
+/// The whole file's checksum, without its own field (bytes 24..31).
+/// Version 4: XXH64 of bytes [32, size) seeded with the XXH64 of bytes
+/// [0, 24), so the field needs no zeroed copy. Version 3: FNV-1a 64 of the
+/// file with the field read as zero.
+uint64_t imageChecksum(uint32_t version, const uint8_t *data, size_t size) {
+  if (version >= 4)
+    return xxh64(data + 32, size - 32, xxh64(data, 24));
   uint64_t zero = 0;
   uint64_t h = target::fnv1a64(data, 24);
   h = target::fnv1a64(&zero, 8, h);
@@ -322,7 +334,7 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
                                    std::vector<uint8_t> *weights) {
   Program p = prog; // io() takes mutable references
   for (ConstBlob &c : p.consts) {
-    c.checksum = target::fnv1a64(c.data.data(), c.data.size());
+    c.checksum = contentChecksum(kFormatVersion, c.data.data(), c.data.size());
     c.size = c.data.size();
     c.external = false;
     if (weights && !opts.externalWeightFile.empty() &&
@@ -410,7 +422,7 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
     img.insert(img.end(), secs[i].bytes.begin(), secs[i].bytes.end());
   }
   put<uint64_t>(img, 16, img.size());
-  put<uint64_t>(img, 24, imageChecksum(img.data(), img.size()));
+  put<uint64_t>(img, 24, imageChecksum(kFormatVersion, img.data(), img.size()));
   return img;
 }
 
@@ -430,6 +442,12 @@ bool writeProgramFile(const std::string &path, const Program &p,
   return files.commit(error);
 }
 
+void sealImage(uint8_t *data, size_t size) {
+  uint32_t version = get<uint32_t>(data, 8);
+  uint64_t sum = imageChecksum(version, data, size);
+  std::memcpy(data + 24, &sum, 8);
+}
+
 bool decodeProgram(const uint8_t *data, size_t size, Program &out,
                    std::string &error, const std::string &baseDir) {
   if (size < kHeaderBytes) {
@@ -442,11 +460,14 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
     return false;
   }
   uint32_t version = get<uint32_t>(data, 8);
-  if (version != kFormatVersion) {
+  // Version 3 differs from 4 only in its checksums (FNV-1a instead of
+  // XXH64): still read.
+  if (version != kFormatVersion && version != kOldestReadableVersion) {
     error = "offset 8: format version " + std::to_string(version) +
-            " is not supported (this loader reads version " +
+            " is not supported (this loader reads versions " +
+            std::to_string(kOldestReadableVersion) + " to " +
             std::to_string(kFormatVersion) + ")" +
-            (version < kFormatVersion
+            (version < kOldestReadableVersion
                  ? "; the program was written by an older Tessera, compile "
                    "or assemble it again"
                  : "");
@@ -466,7 +487,7 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
     return false;
   }
   uint64_t sum = get<uint64_t>(data, 24);
-  if (sum != imageChecksum(data, size)) {
+  if (sum != imageChecksum(version, data, size)) {
     error = "offset 24: checksum mismatch (the file is corrupt)";
     return false;
   }
@@ -554,7 +575,8 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
   }
   for (ConstBlob &c : p.consts) {
     if (!c.external) {
-      if (target::fnv1a64(c.data.data(), c.data.size()) != c.checksum) {
+      if (contentChecksum(version, c.data.data(), c.data.size()) !=
+          c.checksum) {
         error = "constant '" + c.name + "': checksum mismatch";
         return false;
       }
@@ -595,7 +617,7 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
     c.data.resize(c.size);
     in.seekg((std::streamoff)c.fileOffset);
     in.read((char *)c.data.data(), (std::streamsize)c.size);
-    if (target::fnv1a64(c.data.data(), c.data.size()) != c.checksum) {
+    if (contentChecksum(version, c.data.data(), c.data.size()) != c.checksum) {
       error =
           "constant '" + c.name + "': checksum mismatch in weight file " + path;
       return false;

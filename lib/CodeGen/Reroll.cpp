@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Reroll.h"
+#include "tessera/Support/Hash.h"
 
 #include <algorithm>
 #include <climits>
@@ -515,7 +516,7 @@ bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
     c.size = table.size() * 4;
     c.data.resize(c.size);
     std::memcpy(c.data.data(), table.data(), c.size);
-    c.checksum = target::fnv1a64(c.data.data(), c.size);
+    c.checksum = xxh64(c.data.data(), c.size);
     p.gmBytes = tableBase + (c.size + 511) / 512 * 512;
     p.consts.push_back(std::move(c));
     if (p.gmBytes > t.space(target::Space::GM).bytes) {

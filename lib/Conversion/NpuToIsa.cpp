@@ -10,6 +10,7 @@
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Conversion/ModuleTarget.h"
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Support/Hash.h"
 #include "tessera/Target/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -317,7 +318,7 @@ struct NpuToIsaPass
       blob.gmAddr = (uint64_t)at.getInt();
       blob.data = host->toBytes();
       blob.size = blob.data.size();
-      blob.checksum = target::fnv1a64(blob.data.data(), blob.data.size());
+      blob.checksum = tessera::xxh64(blob.data.data(), blob.data.size());
       pb.addConst(std::move(blob));
     }
     pb.setGmBytes((uint64_t)gmBytes.getInt());

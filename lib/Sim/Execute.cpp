@@ -213,6 +213,65 @@ void scatterRun(uint8_t *dst, int64_t n, int64_t sb, const uint8_t *src) {
     std::memcpy(dst + i * sb, &s[i], sizeof(T));
 }
 
+/// Moves a run of `n` elements between byte strides `ss` and `ds`.
+void moveRun(const uint8_t *s, int64_t ss, uint8_t *d, int64_t ds, int64_t n,
+             int64_t es) {
+  if (ss == es && ds == es)
+    std::memcpy(d, s, n * es);
+  else if (ds == es && es == 2)
+    gatherRun<uint16_t>(s, n, ss, d);
+  else if (ds == es && es == 4)
+    gatherRun<uint32_t>(s, n, ss, d);
+  else if (ss == es && es == 2)
+    scatterRun<uint16_t>(d, n, ds, s);
+  else if (ss == es && es == 4)
+    scatterRun<uint32_t>(d, n, ds, s);
+  else
+    for (int64_t i = 0; i < n; ++i)
+      std::memcpy(d + i * ds, s + i * ss, es);
+}
+
+/// One pass between tiles in different memories (so they cannot overlap):
+/// when one side is contiguous, walk the other's runs; between a 2-D NZ tile
+/// and a 2-D ND tile of its shape (the L1 layout change of every matmul
+/// operand), move each fractal row of c0 elements directly. False when
+/// neither applies (the caller stages through a buffer).
+bool copyTileOnePass(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
+                     const Tile &dst) {
+  int64_t es = src.elemBytes();
+  if (dst.isContiguous()) {
+    uint8_t *d = dbase + dst.offset;
+    forEachRun(src, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
+      moveRun(sbase + addr, sb, d + idx * es, es, n, es);
+    });
+    return true;
+  }
+  if (src.isContiguous()) {
+    const uint8_t *s = sbase + src.offset;
+    forEachRun(dst, [&](int64_t idx, uint64_t addr, int64_t n, int64_t db) {
+      moveRun(s + idx * es, es, dbase + addr, db, n, es);
+    });
+    return true;
+  }
+  bool srcNz = src.layout == bin::Layout::NZ;
+  const Tile &nz = srcNz ? src : dst, &nd = srcNz ? dst : src;
+  if (nz.layout != bin::Layout::NZ || nd.layout != bin::Layout::ND ||
+      nd.rank != 2 || nd.shape[0] != nz.shape[0] || nd.shape[1] != nz.shape[1])
+    return false;
+  int64_t R = nz.shape[0], C = nz.shape[1], c0 = 32 / es;
+  int64_t rowBytes = nd.strides[0] * es, colBytes = nd.strides[1] * es;
+  for (int64_t cb = 0; cb < C / c0; ++cb)
+    for (int64_t r = 0; r < R; ++r) {
+      uint64_t za = nz.offset + (uint64_t)((cb * R + r) * c0 * es);
+      uint64_t na = nd.offset + (uint64_t)(r * rowBytes + cb * c0 * colBytes);
+      if (srcNz)
+        moveRun(sbase + za, es, dbase + na, colBytes, c0, es);
+      else
+        moveRun(sbase + na, colBytes, dbase + za, es, c0, es);
+    }
+  return true;
+}
+
 /// Copies elements between two tiles of one dtype (layouts may differ).
 void copyTile(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
               const Tile &dst) {
@@ -222,6 +281,8 @@ void copyTile(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
                  src.numElements() * es);
     return;
   }
+  if (src.space != dst.space && copyTileOnePass(sbase, src, dbase, dst))
+    return;
   thread_local std::vector<uint8_t> tmp;
   tmp.resize(src.numElements() * es);
   forEachRun(src, [&](int64_t idx, uint64_t addr, int64_t n, int64_t sb) {
@@ -341,11 +402,14 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     thread_local std::vector<float> af, bf, cf;
     af.resize(m * k);
     bf.resize(k * n);
-    cf.assign(m * n, 0.0f);
     loadF(base(1), a, af.data());
     loadF(base(2), b, bf.data());
-    if (acc)
+    if (acc) { // every element is loaded: no zero fill first
+      cf.resize(m * n);
       loadF(base(0), d, cf.data());
+    } else {
+      cf.assign(m * n, 0.0f);
+    }
     auto half = [](DType t) { return t == DType::BF16 || t == DType::F16; };
     bool exact = half(a.dtype) && half(b.dtype) &&
                  productsAreExact(af.data(), af.size(), bf.data(), bf.size());

@@ -64,7 +64,27 @@ bool readFileBounded(const std::string &path, uint64_t maxBytes,
   if (S_ISREG(st.st_mode)) {
     if ((uint64_t)st.st_size > maxBytes)
       return tooLarge(std::to_string((uint64_t)st.st_size) + " bytes");
-    out.reserve((size_t)st.st_size);
+    // Straight into the result: one copy from the page cache, no staging
+    // buffer (a large program's load time was a tenth in that copy).
+    out.resize((size_t)st.st_size);
+    size_t got = 0;
+    while (got < out.size()) {
+      ssize_t n = ::read(f.fd, out.data() + got, out.size() - got);
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        error = sysError(path, "read");
+        return false;
+      }
+      if (n == 0)
+        break;
+      got += (size_t)n;
+    }
+    if (got < out.size()) { // the file shrank while we read it
+      out.resize(got);
+      return true;
+    }
+    // Bytes appended meanwhile are read below, within the limit.
   }
   // Devices and pipes have no size: read until EOF, but never past the limit
   // (a smaller one for streams, so /dev/zero fails fast).

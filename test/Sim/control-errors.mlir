@@ -8,6 +8,8 @@
 // BUDGET: error: {{.*}}instruction budget of 1000 executed instructions exhausted at vector#0 instr {{[0-9]+}} ({{.*}}) in loop iteration [{{[0-9]+}}]: the program may not terminate (raise the budget with --max-instructions)
 // RUN: not tessera-sim %t.npu --input n=%t.big.npy --max-instructions 0 2>&1 | FileCheck %s --check-prefix=USAGE
 // USAGE: error: --max-instructions expects a positive integer, got '0'
+// RUN: not tessera-run %t.npu --input n=%t.big.npy --max-instructions 0 2>&1 | FileCheck %s --check-prefix=USAGE
+// RUN: not tessera-run %t.npu --check --max-instructions 0 2>&1 | FileCheck %s --check-prefix=USAGE
 //
 // A negative trip count read at run time.
 // RUN: %python %S/Inputs/npytool.py make %t.neg.npy i32 1 "-5"

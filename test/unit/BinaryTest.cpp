@@ -2,6 +2,7 @@
 #include "Presets.h"
 #include "tessera/Binary/Program.h"
 #include "tessera/Sim/Programs.h"
+#include "tessera/Support/Hash.h"
 
 #include <gtest/gtest.h>
 
@@ -66,15 +67,9 @@ std::string decodeError(std::vector<uint8_t> img) {
 template <typename T> void poke(std::vector<uint8_t> &img, size_t at, T v) {
   std::memcpy(img.data() + at, &v, sizeof(T));
 }
-/// Recomputes the checksum so a deliberately bad field reaches the parser.
-void reseal(std::vector<uint8_t> &img) {
-  poke<uint64_t>(img, 24, 0);
-  uint64_t zero = 0;
-  uint64_t h = target::fnv1a64(img.data(), 24);
-  h = target::fnv1a64(&zero, 8, h);
-  h = target::fnv1a64(img.data() + 32, img.size() - 32, h);
-  poke<uint64_t>(img, 24, h);
-}
+/// Recomputes the checksum so a deliberately bad field reaches the parser
+/// (as the version in the header computes it).
+void reseal(std::vector<uint8_t> &img) { sealImage(img.data(), img.size()); }
 } // namespace
 
 TEST(Binary, RoundTripIsExact) {
@@ -102,6 +97,58 @@ TEST(Binary, RoundTripIsExact) {
   EXPECT_EQ(q.locOf(0, 3), "Mul_7");
   // Encoding the decoded program gives the same bytes.
   EXPECT_EQ(encodeProgram(q), img);
+}
+
+TEST(Binary, Xxh64MatchesTheReference) {
+  // Values of the reference implementation (llvm::xxHash64 gives the same).
+  EXPECT_EQ(xxh64("", 0), 0xEF46DB3751D8E999ull);
+  EXPECT_EQ(xxh64("abc", 3), 0x44BC2CF5AD770999ull);
+  uint8_t bytes[100];
+  for (int i = 0; i < 100; ++i)
+    bytes[i] = (uint8_t)i;
+  EXPECT_EQ(xxh64(bytes, 100), 0x6AC1E58032166597ull);
+  // Unaligned input reads the same bytes.
+  std::vector<uint8_t> shifted(101);
+  std::memcpy(shifted.data() + 1, bytes, 100);
+  EXPECT_EQ(xxh64(shifted.data() + 1, 100), 0x6AC1E58032166597ull);
+}
+
+TEST(Binary, Version3IsStillRead) {
+  // Version 3 is version 4's layout with FNV-1a 64 checksums (the file and
+  // each constant). Rewrite a version-4 image that way: it decodes to the
+  // same program.
+  Program p = sampleProgram();
+  std::vector<uint8_t> img = encodeProgram(p);
+  const std::vector<uint8_t> &data = p.consts[0].data;
+  uint64_t x = xxh64(data.data(), data.size());
+  uint64_t f = target::fnv1a64(data.data(), data.size());
+  size_t at = 0, found = 0;
+  for (size_t i = 0; i + 8 <= img.size(); ++i)
+    if (std::memcmp(img.data() + i, &x, 8) == 0)
+      at = i, ++found;
+  ASSERT_EQ(found, 1u);
+  std::vector<uint8_t> v3 = img;
+  poke<uint64_t>(v3, at, f);
+  poke<uint32_t>(v3, 8, 3);
+  reseal(v3);
+  // The file checksums as docs/npu-format.md defines them.
+  uint64_t stored;
+  std::memcpy(&stored, img.data() + 24, 8);
+  EXPECT_EQ(stored,
+            xxh64(img.data() + 32, img.size() - 32, xxh64(img.data(), 24)));
+  std::vector<uint8_t> zeroed = v3;
+  poke<uint64_t>(zeroed, 24, 0);
+  std::memcpy(&stored, v3.data() + 24, 8);
+  EXPECT_EQ(stored, target::fnv1a64(zeroed.data(), zeroed.size()));
+  Program q;
+  std::string err;
+  ASSERT_TRUE(decodeProgram(v3.data(), v3.size(), q, err)) << err;
+  EXPECT_EQ(encodeProgram(q), img);
+  // A constant still sealed the version-4 way is corrupt in version 3.
+  std::vector<uint8_t> mixed = img;
+  poke<uint32_t>(mixed, 8, 3);
+  reseal(mixed);
+  EXPECT_EQ(decodeError(mixed), "constant 'w': checksum mismatch");
 }
 
 TEST(Binary, ExternalWeightsAreReferencedAndChecked) {
@@ -147,14 +194,22 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
   bad[0] = 'X';
   EXPECT_EQ(decodeError(bad), "offset 0: bad magic (not a .npu program)");
   bad = img;
-  poke<uint32_t>(bad, 8, 4);
-  EXPECT_EQ(decodeError(bad), "offset 8: format version 4 is not supported "
-                              "(this loader reads version 3)");
+  poke<uint32_t>(bad, 8, 5);
+  EXPECT_EQ(decodeError(bad), "offset 8: format version 5 is not supported "
+                              "(this loader reads versions 3 to 4)");
   poke<uint32_t>(bad, 8, 2);
   EXPECT_EQ(decodeError(bad),
             "offset 8: format version 2 is not supported (this loader reads "
-            "version 3); the program was written by an older Tessera, "
+            "versions 3 to 4); the program was written by an older Tessera, "
             "compile or assemble it again");
+  // Version 3 is the same layout with FNV-1a checksums: sealed that way it
+  // is corrupt as version 4 and reads as version 3.
+  bad = img;
+  poke<uint32_t>(bad, 8, 3);
+  reseal(bad);
+  poke<uint32_t>(bad, 8, 4);
+  EXPECT_EQ(decodeError(bad),
+            "offset 24: checksum mismatch (the file is corrupt)");
   bad.assign(img.begin(), img.end() - 5);
   EXPECT_NE(decodeError(bad).find("(truncated)"), std::string::npos);
   bad = img;

@@ -254,10 +254,7 @@ TEST(Program, WeightFileMustStayInTheProgramDirectory) {
   // Same length keeps every offset valid: "../xx" (5 bytes).
   s.replace(at, 5, "../xx");
   std::vector<uint8_t> bad(s.begin(), s.end());
-  uint64_t zero = 0;
-  std::memcpy(bad.data() + 24, &zero, 8);
-  uint64_t h = target::fnv1a64(bad.data(), bad.size());
-  std::memcpy(bad.data() + 24, &h, 8);
+  bin::sealImage(bad.data(), bad.size());
   EXPECT_FALSE(bin::decodeProgram(bad.data(), bad.size(), q, error, dir));
   EXPECT_EQ(error, "constant 'w': weight file '../xx' must be a file name in "
                    "the program's directory");

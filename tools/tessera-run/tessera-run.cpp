@@ -264,6 +264,13 @@ int main(int argc, char **argv) {
       "programs on the simulator (--stats and --stats-json FILE are spelled "
       "--print-stats and --print-stats-json in this list)\n");
 
+  // A budget of 0 would make every program "not terminate"; tessera-sim
+  // refuses it the same way.
+  if (maxInstructions == 0) {
+    llvm::errs() << "error: --max-instructions expects a positive integer, "
+                    "got '0'\n";
+    return 2;
+  }
   if (hf::generateRequested() && sim::isGenerationDirectory(inputFile))
     return runDeviceGeneration();
   if (hf::isHfInput(inputFile) && hf::generateRequested())

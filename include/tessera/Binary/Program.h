@@ -16,8 +16,11 @@
 
 namespace tessera::bin {
 
-/// The current format version. The loader refuses any other.
-constexpr uint32_t kFormatVersion = 3;
+/// The format version the writer produces. The loader also reads
+/// kOldestReadableVersion (3: the same layout with FNV-1a checksums) and
+/// refuses any other version with a message.
+constexpr uint32_t kFormatVersion = 4;
+constexpr uint32_t kOldestReadableVersion = 3;
 
 /// One instruction stream: everything one core (or one AI-CPU) executes, in
 /// program order. The core's scalar unit dispatches each instruction to the
@@ -37,7 +40,7 @@ struct ConstBlob {
   bool external = false;
   std::string file; // external: path relative to the program file
   uint64_t fileOffset = 0;
-  uint64_t checksum = 0;     // FNV-1a 64 of the bytes
+  uint64_t checksum = 0;     // XXH64 of the bytes (FNV-1a 64 in version 3)
   std::vector<uint8_t> data; // inline bytes, or loaded external bytes
 };
 
@@ -128,6 +131,11 @@ std::vector<uint8_t> encodeProgram(const Program &p,
                                    std::vector<uint8_t> *weights = nullptr);
 bool writeProgramFile(const std::string &path, const Program &p,
                       std::string &error, const WriteOptions &opts = {});
+
+/// Writes the file checksum (bytes 24..31) of an image of at least the
+/// header's size, the way the version in its header computes it. For tools
+/// and tests that patch an image on purpose.
+void sealImage(uint8_t *data, size_t size);
 
 /// Decodes a program image. Errors name the byte offset and the field.
 /// External constants are read relative to `baseDir` (when not empty).
