@@ -13,6 +13,7 @@ PACKAGES=(
   python3 python3-onnx python3-numpy python3-torch
   clang-22 libclang-rt-22-dev
   nodejs
+  chromium
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

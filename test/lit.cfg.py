@@ -1,5 +1,6 @@
 # lit configuration for Tessera's compiler tests.
 import os
+import shutil
 import lit.formats
 
 config.name = "Tessera"
@@ -21,3 +22,8 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%tessera_src", config.tessera_src_root))
 config.substitutions.append(("%tessera_lib", os.path.join(config.tessera_obj_root, "lib")))
 config.substitutions.append(("%onnx_node", "/usr/include/onnx/backend/test/data/node"))
+
+# test/Tools/profile-html.test renders a page in a headless browser; without
+# Debian's chromium it is reported UNSUPPORTED (scripts/setup.sh installs it).
+if shutil.which("chromium"):
+    config.available_features.add("chromium")

@@ -121,10 +121,13 @@ bool checkProgram(const bin::Program &prog, const target::TargetDesc &target,
   so.warmL2 = options.warmL2;
   if (options.maxInstructions)
     so.maxInstructions = options.maxInstructions;
+  so.profile = options.profile;
   sim::Simulator simulator(target, so);
   std::map<std::string, Tensor> &outputs = report.simOutputs;
   if (!simulator.run(prog, simInputs, outputs, report.stats, error))
     return false;
+  if (options.profile)
+    report.profile = simulator.profile();
 
   // f32 programs are held to max abs error 1e-3 (and ONNX's rtol);
   // programs with 16-bit floats inside to cosine >= 0.999.

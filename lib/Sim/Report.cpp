@@ -138,12 +138,19 @@ std::string Simulator::traceJson(const bin::Program &prog) const {
             {"tid", p},
             {"args", {{"name", target::pipeName((target::Pipe)p)}}}});
   }
+  // The source node (ONNX node name) of every instruction, from the debug
+  // map, looked up once rather than per event.
+  std::vector<std::vector<const std::string *>> nodeOf(prog.streams.size());
+  for (size_t s = 0; s < prog.streams.size(); ++s)
+    nodeOf[s].assign(prog.streams[s].instrs.size(), nullptr);
+  for (const bin::DebugEntry &d : prog.debug)
+    if (d.stream < nodeOf.size() && d.instr < nodeOf[d.stream].size())
+      nodeOf[d.stream][d.instr] = &d.loc;
   for (const TraceEvent &e : trace_) {
     const bin::Instr &in = prog.streams[e.stream].instrs[e.instr];
     Json args = {{"instr", e.instr}};
-    std::string loc = prog.locOf(e.stream, e.instr);
-    if (!loc.empty())
-      args["loc"] = loc;
+    if (const std::string *node = nodeOf[e.stream][e.instr])
+      args["node"] = *node;
     // The iteration of each enclosing loop, outermost first (16 bits each).
     if (e.loopDepth) {
       Json iter = Json::array();

@@ -48,6 +48,7 @@ int runProgramMain(const RunNpuOptions &o) {
   so.checkRaces = o.checkRaces;
   so.warmL2 = o.warmL2;
   so.recordTrace = !o.tracePath.empty();
+  so.profile = o.profile || !o.profileJson.empty() || !o.profileHtml.empty();
   if (o.maxInstructions)
     so.maxInstructions = o.maxInstructions;
   Simulator sim(t, so);
@@ -76,10 +77,18 @@ int runProgramMain(const RunNpuOptions &o) {
     return die(err);
   if (!o.tracePath.empty() && !files.add(o.tracePath, sim.traceJson(prog), err))
     return die(err);
+  if (!o.profileJson.empty() &&
+      !files.add(o.profileJson, sim.profile().toJson() + "\n", err))
+    return die(err);
+  if (!o.profileHtml.empty() &&
+      !files.add(o.profileHtml, sim.profile().toHtml(), err))
+    return die(err);
   if (!files.commit(err))
     return die(err);
   if (o.stats)
     std::printf("%s", stats.toText().c_str());
+  if (o.profile)
+    std::printf("%s", sim.profile().toText().c_str());
   return 0;
 }
 

@@ -380,8 +380,9 @@ uint64_t xflagKey(uint32_t stream, int64_t id) {
 class Engine {
 public:
   Engine(const TargetDesc &t, const SimOptions &o, const bin::Program &p,
-         std::vector<TraceEvent> &trace)
-      : t(t), opts(o), prog(p), trace(trace), dram(t.dramBytesPerCycle()),
+         std::vector<TraceEvent> &trace, ProfileRecorder *recorder = nullptr)
+      : t(t), opts(o), prog(p), trace(trace), recorder(recorder),
+        dram(t.dramBytesPerCycle()),
         l2(t.l2.present ? t.l2.bytes : 1, t.l2.present ? t.l2.lineBytes : 512) {
   }
 
@@ -394,6 +395,7 @@ private:
   const SimOptions &opts;
   const bin::Program &prog;
   std::vector<TraceEvent> &trace;
+  ProfileRecorder *recorder; // null unless SimOptions::profile
   DramArbiter dram;
   L2Cache l2;
 
@@ -419,6 +421,33 @@ private:
   std::map<DType, double> flopsByType;
   double vectorIdealCycles = 0;
   uint64_t dynamicInstrs = 0;
+
+  ProfileRecorder::Work workSoFar() const {
+    ProfileRecorder::Work w;
+    w.matrixFlops = st.matrixFlops;
+    w.vectorOps = st.vectorOps;
+    w.vectorIdealCycles = vectorIdealCycles;
+    w.aicpuOps = st.aicpuOps;
+    w.dramReadBytes = st.dramReadBytes;
+    w.dramWriteBytes = st.dramWriteBytes;
+    w.l2HitBytes = st.l2HitBytes;
+    return w;
+  }
+  void recordWork(const Agent &a, uint32_t idx, const Instr &in, double start,
+                  double occupancy, double complete,
+                  const ProfileRecorder::Work &before) {
+    ProfileRecorder::Work w = workSoFar();
+    w.matrixFlops -= before.matrixFlops;
+    w.vectorOps -= before.vectorOps;
+    w.vectorIdealCycles -= before.vectorIdealCycles;
+    w.aicpuOps -= before.aicpuOps;
+    w.dramReadBytes -= before.dramReadBytes;
+    w.dramWriteBytes -= before.dramWriteBytes;
+    w.l2HitBytes -= before.l2HitBytes;
+    if (in.op == Opcode::Mmad)
+      w.matrixType = in.tiles[1].dtype;
+    recorder->record(a.stream, idx, a.pipe, start, occupancy, complete, w);
+  }
 
   bool done(const Agent &a) const {
     return streams[a.stream].finished && (a.scalar || a.queue.empty());
@@ -1105,10 +1134,16 @@ bool Engine::step(uint32_t agentId) {
       return true;
   } else {
     double occupancy = 0, complete = start;
+    // The profile takes what this instruction added to the counters.
+    ProfileRecorder::Work before;
+    if (recorder)
+      before = workSoFar();
     if (!d.empty &&
         !execute(agentId, in, idx, start, occupancy, complete, iter))
       return false;
     ++pipeInstrs[(unsigned)a.pipe];
+    if (recorder && in.op != Opcode::End)
+      recordWork(a, idx, in, start, occupancy, complete, before);
     if (in.op != Opcode::End) {
       pipeBusy[(unsigned)a.pipe] += occupancy;
       if (opts.recordTrace)
@@ -1620,13 +1655,21 @@ bool Simulator::run(const bin::Program &prog,
                     std::map<std::string, Tensor> &outputs, Stats &stats,
                     std::string &error) {
   trace_.clear();
+  profile_ = Profile();
   std::string verr;
   if (!bin::verifyProgram(prog, target_, verr)) {
     error = verr;
     return false;
   }
-  Engine e(target_, opts_, prog, trace_);
-  return e.run(inputs, outputs, stats, error);
+  std::unique_ptr<ProfileRecorder> recorder;
+  if (opts_.profile)
+    recorder = std::make_unique<ProfileRecorder>(prog, target_);
+  Engine e(target_, opts_, prog, trace_, recorder.get());
+  if (!e.run(inputs, outputs, stats, error))
+    return false;
+  if (recorder)
+    profile_ = recorder->finish(stats);
+  return true;
 }
 
 } // namespace tessera::sim

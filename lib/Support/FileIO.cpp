@@ -124,7 +124,7 @@ bool AtomicFileSet::add(const std::string &path, const void *data, size_t size,
   std::string temp = dirOf(path) + "/." + base + ".tmp-XXXXXX";
   Fd f(::mkstemp(temp.data()));
   if (f.fd < 0) {
-    error = sysError(path, "create a temporary file for");
+    error = sysError(path, "create a file in its directory");
     return false;
   }
   pending.push_back({temp, path});

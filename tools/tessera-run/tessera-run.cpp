@@ -75,6 +75,20 @@ static cl::opt<std::string> tracePath("trace",
                                       cl::desc("(.npu) Write a Chrome trace"),
                                       cl::value_desc("file"),
                                       cl::cat(category));
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("(.npu) Print where the time goes: one row per source "
+                     "ONNX node (or fused group) with its share of the "
+                     "simulated time, engine, FLOPs, DRAM bytes and roofline"),
+            cl::cat(category));
+static cl::opt<std::string>
+    profileJson("profile-json", cl::desc("(.npu) Write the profile as JSON"),
+                cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> profileHtml(
+    "profile-html",
+    cl::desc("(.npu) Write the profile as a self-contained HTML page with a "
+             "roofline plot"),
+    cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string>
     targetOverride("target",
                    cl::desc("(.npu) Target preset or JSON file (default: the "
@@ -200,14 +214,26 @@ static int runCheck() {
   co.checkAll = checkAll;
   co.warmL2 = warmL2;
   co.maxInstructions = maxInstructions;
+  co.profile = profile || !profileJson.empty() || !profileHtml.empty();
   check::CheckReport report;
   if (!check::checkProgram(prog, t, func, given, co, report, error))
     return error.empty() ? 1 : fail(inputFile + ": " + error);
   report.printComparisons(llvm::outs());
   if (stats)
     llvm::outs() << report.stats.toText();
+  if (profile)
+    llvm::outs() << report.profile.toText();
+  AtomicFileSet files;
   if (!statsJson.empty() &&
-      !writeFileAtomically(statsJson, report.stats.toJson() + "\n", error))
+      !files.add(statsJson, report.stats.toJson() + "\n", error))
+    return fail(error);
+  if (!profileJson.empty() &&
+      !files.add(profileJson, report.profile.toJson() + "\n", error))
+    return fail(error);
+  if (!profileHtml.empty() &&
+      !files.add(profileHtml, report.profile.toHtml(), error))
+    return fail(error);
+  if (!files.commit(error))
     return fail(error);
   report.printVerdict(llvm::outs());
   return report.passed() ? 0 : 1;
@@ -275,6 +301,11 @@ int main(int argc, char **argv) {
     return runDeviceGeneration();
   if (hf::isHfInput(inputFile) && hf::generateRequested())
     return hf::runHfGenerateMain(inputFile, outputDir);
+  if (!StringRef(inputFile).ends_with(".npu") &&
+      (profile || !profileJson.empty() || !profileHtml.empty()))
+    return fail("--profile, --profile-json and --profile-html profile a "
+                "simulated program: give a .npu file (compile the model "
+                "with tessera-compile first)");
   if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
     return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
@@ -304,6 +335,9 @@ int main(int argc, char **argv) {
     opts.stats = stats;
     opts.statsJson = statsJson;
     opts.tracePath = tracePath;
+    opts.profile = profile;
+    opts.profileJson = profileJson;
+    opts.profileHtml = profileHtml;
     opts.targetOverride = targetOverride;
     opts.functional = !timingOnly;
     opts.warmL2 = warmL2;

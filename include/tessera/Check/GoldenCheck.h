@@ -49,6 +49,8 @@ struct CheckReport {
   unsigned divergentResult = 0;
   CompareResult divergence;
   sim::Stats stats;
+  /// The per-node profile of the simulation (CheckOptions::profile).
+  sim::Profile profile;
   /// The simulated outputs by name and the golden ones in result order.
   std::map<std::string, Tensor> simOutputs;
   std::vector<Tensor> goldenOutputs;
@@ -67,6 +69,8 @@ struct CheckOptions {
   bool warmL2 = false;
   /// Instruction budget (SimOptions::maxInstructions); 0: the default.
   uint64_t maxInstructions = 0;
+  /// Also profile the simulation (CheckReport::profile).
+  bool profile = false;
 };
 
 /// Runs `prog` (verified against `target`) on the simulator and `source`

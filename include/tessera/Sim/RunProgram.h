@@ -21,6 +21,10 @@ struct RunNpuOptions {
   bool stats = false;
   std::string statsJson;
   std::string tracePath;
+  /// Per-node profile: print its table (`profile`), write it as JSON or as
+  /// an HTML page with a roofline plot (tessera/Sim/Profile.h).
+  bool profile = false;
+  std::string profileJson, profileHtml;
   /// Preset name or JSON path; empty: the preset the program names.
   std::string targetOverride;
   bool functional = true;

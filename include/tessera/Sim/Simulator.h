@@ -13,6 +13,7 @@
 #define TESSERA_SIM_SIMULATOR_H
 
 #include "tessera/Binary/Program.h"
+#include "tessera/Sim/Profile.h"
 #include "tessera/Support/Tensor.h"
 #include "tessera/Target/Target.h"
 
@@ -30,6 +31,9 @@ struct SimOptions {
   bool checkRaces = true;
   /// Record one event per executed instruction for the trace.
   bool recordTrace = false;
+  /// Group the run's time, FLOPs and DRAM bytes by source node
+  /// (Simulator::profile(); see tessera/Sim/Profile.h).
+  bool profile = false;
   /// Start with the inputs and constants resident in the L2 cache, as they
   /// are when a kernel runs repeatedly (how GEMM benchmarks are measured).
   bool warmL2 = false;
@@ -99,6 +103,8 @@ public:
            std::string &error);
 
   const std::vector<TraceEvent> &trace() const { return trace_; }
+  /// The per-node profile of the last successful run (SimOptions::profile).
+  const Profile &profile() const { return profile_; }
   /// Chrome trace format (one process per core, one thread per pipe).
   std::string traceJson(const bin::Program &prog) const;
 
@@ -106,6 +112,7 @@ private:
   const target::TargetDesc &target_;
   SimOptions opts_;
   std::vector<TraceEvent> trace_;
+  Profile profile_;
 };
 
 } // namespace tessera::sim
