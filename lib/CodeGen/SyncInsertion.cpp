@@ -112,8 +112,13 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
     };
     for (size_t i = 0; i < n; ++i) {
       const Instr &in = ins[i];
+      // Scalar arithmetic and loads (a run-time length read into a register
+      // for tile extents) keep a stream straight-line: they touch no tile
+      // and run on S at issue, in program order.
+      bin::OpClass cls = in.info().cls;
       bool own = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag ||
-                 bin::isScalarControl(in.info().cls);
+                 (bin::isScalarControl(cls) && cls != bin::OpClass::SAlu &&
+                  cls != bin::OpClass::SLoad);
       if (!own || verbatim[i])
         continue;
       int64_t lo = (int64_t)i - 1;

@@ -470,6 +470,19 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
   };
   auto f = [&](int x) { return toF32(x); };
 
+  if (auto sw = dyn_cast<graph::SwiGLUOp>(op)) {
+    if (!sw.getUp()) {
+      why = "a one-operand swiglu runs as a kernel of its own";
+      return false;
+    }
+    // silu(g) * up as the unfused graph computes it: g * sigmoid(g) * up.
+    int g = in(0), u = in(1);
+    if (g < 0 || u < 0)
+      return false;
+    g = f(g);
+    int silu = k_.binary(Opcode::VMul, g, k_.unary(Opcode::VSigmoid, g));
+    return def(k_.binary(Opcode::VMul, silu, f(u)));
+  }
   return llvm::TypeSwitch<Operation *, bool>(op)
       // --- Arithmetic -----------------------------------------------------
       .Case<graph::AddOp, graph::MulOp, graph::MaxOp, graph::MinOp>([&](auto) {
@@ -1181,6 +1194,15 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
       isNNOp(&*ops.begin()))
     return translateNN(op, &*ops.begin(), addrs, kernels, why);
+  if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
+      isLLMOp(&*ops.begin()))
+    return translateLLM(op, &*ops.begin(), addrs, kernels, why);
+  for (Operation &o : ops)
+    if (isLLMOp(&o)) {
+      why = "'" + o.getName().getStringRef().str() +
+            "' runs as a kernel of its own";
+      return false;
+    }
   for (Operation &o : ops)
     if (isDataOp(&o)) {
       why = "data movement fused with compute";

@@ -12,6 +12,7 @@
 #define TESSERA_CONVERSION_DISPATCHKERNELS_H
 
 #include "Npu/IR/NpuDialect.h"
+#include "tessera/CodeGen/AttentionKernel.h"
 #include "tessera/CodeGen/Kernels.h"
 #include "tessera/CodeGen/MoEKernels.h"
 #include "tessera/Support/Tensor.h"
@@ -23,7 +24,7 @@ namespace tessera::conversion {
 using Kernel = std::variant<codegen::VectorKernel, codegen::MatmulKernel,
                             codegen::GatherKernel, codegen::TopKKernel,
                             codegen::AiCpuKernel, codegen::GroupedMatmulKernel,
-                            codegen::MoETableKernel>;
+                            codegen::MoETableKernel, codegen::AttentionKernel>;
 
 /// Translates `op` with operand/result addresses `addrs` (operands first).
 /// On failure `why` says what has no lowering.
@@ -95,10 +96,6 @@ bool translateNN(npu::DispatchOp d, mlir::Operation *op,
                  std::string &why);
 bool isNNOp(mlir::Operation *op);
 
-/// Rewrites the fused LLM ops that have no NPU kernel (rope, swiglu,
-/// attention) into primitive graph ops (DecomposeLLM.cpp).
-mlir::LogicalResult decomposeLLMOps(mlir::Operation *root);
-
 // KV-cache writes (CacheUpdateKernel.cpp): ops whose result shares their
 // first operand's GM buffer (tessera-npu-plan-memory aliases them).
 bool isInPlaceOp(mlir::Operation *op);
@@ -117,6 +114,18 @@ bool moeLoweringNeeds(mlir::Operation *op, int64_t elemBytes,
 bool translateMoE(npu::DispatchOp d, mlir::Operation *op,
                   llvm::ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
                   std::string &why);
+// Fused LLM ops (LLMKernels.cpp, AttentionKernels.cpp): graph.rope, the
+// one-operand graph.swiglu and graph.attention, each a dispatch of its own.
+bool isLLMOp(mlir::Operation *op);
+/// Length of the iota constant (0, 1, ...) an attention dispatch takes as
+/// its last operand: the most keys per tile, and queries per block.
+constexpr int64_t kAttentionIotaLength = codegen::AttentionKernel::kIotaLength;
+bool translateLLM(npu::DispatchOp d, mlir::Operation *op,
+                  llvm::ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
+                  std::string &why);
+bool translateAttention(npu::DispatchOp d, mlir::Operation *op,
+                        llvm::ArrayRef<int64_t> addrs,
+                        std::vector<Kernel> &kernels, std::string &why);
 
 /// Name of an op for diagnostics and the debug map: its ONNX node name if
 /// the location carries one.

@@ -242,7 +242,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     SmallVector<std::pair<unsigned, graph::ConstantOp>> inlined;
     for (auto [i, v] : llvm::enumerate(op.getOperands())) {
       auto c = v.getDefiningOp<graph::ConstantOp>();
-      if (c && isSplatConstant(v) &&
+      if (c && isSplatConstant(v) && !isLLMOp(&op) &&
           (engine == npu::Engine::vector || engine == npu::Engine::matrix) &&
           !(engine == npu::Engine::matrix && i < 2)) {
         inlined.push_back({(unsigned)i, c});
@@ -430,7 +430,7 @@ bool hasDataOrRowOp(npu::DispatchOp d, bool &row, bool &trailingKeep) {
   for (Operation &o : d.getBody().front().without_terminator()) {
     if (isa<graph::TransposeOp, graph::SliceOp, graph::ExpandOp, graph::TileOp,
             graph::ConcatOp, graph::SplitOp, graph::PadOp>(&o) ||
-        isNNOp(&o))
+        isNNOp(&o) || isLLMOp(&o))
       return true;
     if (isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
             graph::ReduceMinOp, graph::ReduceSumSquareOp, graph::ReduceLogSumOp,

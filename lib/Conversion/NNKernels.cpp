@@ -196,7 +196,7 @@ unsigned numAuxOperands(Operation *op) {
     return moeNumAux();
   if (isa<graph::GatherElementsOp, graph::ScatterElementsOp, graph::TriluOp,
           graph::AvgPoolOp, graph::CumSumOp, graph::HardmaxOp,
-          graph::CacheUpdateOp>(op))
+          graph::CacheUpdateOp, graph::AttentionOp>(op))
     return 1;
   npu::Engine e;
   std::string why;
@@ -238,6 +238,11 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
       t.setF(i, (float)i);
     return t;
   };
+  if (isa<graph::AttentionOp>(op)) {
+    // Key positions within a tile, for the causal / kv_length masks.
+    addAux(iota(kAttentionIotaLength), false);
+    return true;
+  }
   if (auto u = dyn_cast<graph::CacheUpdateOp>(op)) {
     addAux(cacheUpdateIota(shapeOfValue(u.getUpdate())[u.getAxis()]), false);
   } else if (auto g = dyn_cast<graph::GatherElementsOp>(op)) {

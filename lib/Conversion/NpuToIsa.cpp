@@ -370,6 +370,8 @@ struct NpuToIsaPass
           ok = pb.addGroupedMatmul(*g, error);
         else if (auto *mt = std::get_if<codegen::MoETableKernel>(&ks[i]))
           ok = pb.addMoETable(*mt, error);
+        else if (auto *at = std::get_if<codegen::AttentionKernel>(&ks[i]))
+          ok = pb.addAttention(*at, error);
         else
           ok = pb.addTopK(std::get<codegen::TopKKernel>(ks[i]), error);
         if (!ok)
@@ -472,5 +474,5 @@ struct IsaInsertSyncPass
 } // namespace
 
 llvm::SmallVector<std::string> tessera::conversion::npuFusedLLMOps() {
-  return {"rms_norm"};
+  return {"rms_norm", "swiglu", "rope", "attention"};
 }

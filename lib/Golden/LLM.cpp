@@ -193,27 +193,53 @@ int64_t attentionVisiblePairs(int64_t sq, int64_t skv, bool causal) {
   return pairs;
 }
 
+llvm::Error checkAttentionKvLengthShape(const Shape &shape) {
+  if (shapeNumElements(shape) != 1 || shape.size() > 1)
+    return makeError("attention kv_length must be a 0-d or 1-element tensor, "
+                     "got " +
+                     shapeToString(shape));
+  return llvm::Error::success();
+}
+
+llvm::Error checkAttentionKvLength(int64_t length, int64_t sq, int64_t skv,
+                                   bool causal) {
+  int64_t low = causal ? std::max<int64_t>(sq, 1) : 1;
+  if (length < low || length > skv)
+    return makeError(
+        "attention kv_length " + llvm::Twine(length) + " is outside [" +
+        llvm::Twine(low) + ", " + llvm::Twine(skv) + "] (" +
+        (causal ? "the queries, " : "1, ") + "the key/value capacity)");
+  return llvm::Error::success();
+}
+
 llvm::Expected<Tensor> attention(const Tensor &q, const Tensor &k,
                                  const Tensor &v, const Tensor *mask,
-                                 bool causal, float scale) {
+                                 bool causal, float scale,
+                                 std::optional<int64_t> kvLength) {
   auto outShape = attentionShape(q.shape(), k.shape(), v.shape(),
                                  mask ? &mask->shape() : nullptr, causal);
   if (!outShape)
     return outShape.takeError();
   int64_t batch = q.dim(0), heads = q.dim(1), sq = q.dim(2), dqk = q.dim(3);
-  int64_t kvHeads = k.dim(1), skv = k.dim(2), dv = v.dim(3);
+  int64_t kvHeads = k.dim(1), capacity = k.dim(2), dv = v.dim(3);
+  int64_t skv = capacity;
+  if (kvLength) {
+    if (llvm::Error e = checkAttentionKvLength(*kvLength, sq, capacity, causal))
+      return std::move(e);
+    skv = *kvLength;
+  }
   int64_t group = heads / kvHeads;
   std::vector<int64_t> maskStrides;
   if (mask)
-    maskStrides = broadcastStrides(mask->shape(), {batch, heads, sq, skv});
+    maskStrides = broadcastStrides(mask->shape(), {batch, heads, sq, capacity});
   Tensor r(q.dtype(), *outShape);
   std::vector<float> scores(skv);
   std::vector<double> acc(dv);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h) {
       int64_t kvh = h / group;
-      int64_t kBase = (b * kvHeads + kvh) * skv * dqk;
-      int64_t vBase = (b * kvHeads + kvh) * skv * dv;
+      int64_t kBase = (b * kvHeads + kvh) * capacity * dqk;
+      int64_t vBase = (b * kvHeads + kvh) * capacity * dv;
       for (int64_t i = 0; i < sq; ++i) {
         int64_t qBase = ((b * heads + h) * sq + i) * dqk;
         // Keys past `visible` are causally masked: they get no weight, the

@@ -84,7 +84,112 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+void AttentionOp::setOperandSegments(Properties &props, ValueRange operands) {
+  int32_t mask = 0, kvLength = 0;
+  for (Value v : operands.drop_front(std::min<size_t>(3, operands.size()))) {
+    if (isa<FloatType>(getElementTypeOrSelf(v.getType())))
+      ++mask;
+    else
+      ++kvLength;
+  }
+  int32_t fixed = (int32_t)std::min<size_t>(3, operands.size());
+  auto &sizes = props.operandSegmentSizes;
+  sizes[0] = fixed > 0;
+  sizes[1] = fixed > 1;
+  sizes[2] = fixed > 2;
+  sizes[3] = mask;
+  sizes[4] = kvLength;
+}
+
+void AttentionOp::build(OpBuilder &builder, OperationState &state,
+                        ValueRange operands,
+                        ArrayRef<NamedAttribute> attributes) {
+  state.addOperands(operands);
+  Properties &props = state.getOrAddProperties<Properties>();
+  DictionaryAttr dict = builder.getDictionaryAttr(attributes);
+  // Inherent attributes go to the properties (a wrongly typed one is
+  // reported by the verifier of the op built without it); others stay.
+  (void)setPropertiesFromAttr(props, dict,
+                              [&] { return mlir::emitError(state.location); });
+  ArrayRef<StringRef> inherent = getAttributeNames();
+  for (NamedAttribute attr : attributes)
+    if (!llvm::is_contained(inherent, attr.getName().getValue()))
+      state.addAttribute(attr.getName(), attr.getValue());
+  setOperandSegments(props, operands);
+  SmallVector<Type> types;
+  if (succeeded(inferReturnTypes(builder.getContext(), state.location,
+                                 state.operands, dict, state.getRawProperties(),
+                                 state.regions, types)))
+    state.addTypes(types);
+  else
+    state.addTypes(operands.empty() ? Type() : operands[0].getType());
+}
+
+void AttentionOp::build(OpBuilder &builder, OperationState &state, Value query,
+                        Value key, Value value, Value mask, BoolAttr causal,
+                        FloatAttr scale, Value kvLength) {
+  SmallVector<Value> operands{query, key, value};
+  if (mask)
+    operands.push_back(mask);
+  if (kvLength)
+    operands.push_back(kvLength);
+  SmallVector<NamedAttribute> attrs;
+  if (causal)
+    attrs.push_back(builder.getNamedAttr("causal", causal));
+  if (scale)
+    attrs.push_back(builder.getNamedAttr("scale", scale));
+  build(builder, state, operands, attrs);
+}
+
+ParseResult AttentionOp::parse(OpAsmParser &parser, OperationState &result) {
+  SmallVector<OpAsmParser::UnresolvedOperand> operands;
+  FunctionType type;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseOperandList(operands) ||
+      parser.parseOptionalAttrDict(result.attributes) || parser.parseColon() ||
+      parser.parseType(type))
+    return failure();
+  if (operands.size() < 3 || operands.size() > 5)
+    return parser.emitError(loc) << "expected query, key, value, an optional "
+                                    "mask and an optional kv_length, got "
+                                 << operands.size() << " operands";
+  if (parser.resolveOperands(operands, type.getInputs(), loc, result.operands))
+    return failure();
+  result.addTypes(type.getResults());
+  // The attributes parsed above go to the properties; the segments are
+  // derived from the operands' types.
+  Properties &props = result.getOrAddProperties<Properties>();
+  DictionaryAttr dict = result.attributes.getDictionary(parser.getContext());
+  if (failed(setPropertiesFromAttr(props, dict,
+                                   [&] { return parser.emitError(loc); })))
+    return failure();
+  for (StringRef name : getAttributeNames())
+    result.attributes.erase(name);
+  setOperandSegments(props, result.operands);
+  return success();
+}
+
+void AttentionOp::print(OpAsmPrinter &p) {
+  p << ' ' << getOperands();
+  SmallVector<StringRef> elided{getOperandSegmentSizesAttrName()};
+  if (!getCausal())
+    elided.push_back(getCausalAttrName());
+  p.printOptionalAttrDict((*this)->getAttrs(), elided);
+  p << " : ";
+  p.printFunctionalType(getOperandTypes(), (*this)->getResultTypes());
+}
+
 LogicalResult AttentionOp::verify() {
+  Type element = getElementTypeOrSelf(getOutput().getType());
+  for (Value v : {getQuery(), getKey(), getValue(), getMask()})
+    if (v && getElementTypeOrSelf(v.getType()) != element)
+      return emitOpError() << "query, key, value, mask and result must share "
+                              "one element type, got "
+                           << v.getType() << " with a " << element << " result";
+  if (Value length = getKvLength())
+    if (failed(
+            check(*this, golden::checkAttentionKvLengthShape(shapeOf(length)))))
+      return failure();
   if (std::optional<llvm::APFloat> scale = getScale()) {
     float value = scale->convertToFloat();
     if (!std::isfinite(value) || value <= 0)
@@ -102,10 +207,13 @@ float AttentionOp::getScaleValue() {
 
 LogicalResult AttentionOp::evaluate(ArrayRef<Tensor> in,
                                     SmallVectorImpl<Tensor> &out) {
-  const Tensor *mask = in.size() > 3 ? &in[3] : nullptr;
+  const Tensor *mask = getMask() ? &in[3] : nullptr;
+  std::optional<int64_t> kvLength;
+  if (getKvLength())
+    kvLength = in.back().getI(0);
   return wrapEval(*this, out,
                   golden::attention(in[0], in[1], in[2], mask, getCausal(),
-                                    getScaleValue()));
+                                    getScaleValue(), kvLength));
 }
 
 int64_t AttentionOp::getFlops() {

@@ -53,8 +53,7 @@ def Graph_RopeOp : Graph_Op<"rope", [SameOperandsAndResultElementType],
   let hasVerifier = 1;
 }
 
-def Graph_AttentionOp : Graph_Op<"attention",
-                                 [SameOperandsAndResultElementType],
+def Graph_AttentionOp : Graph_Op<"attention", [AttrSizedOperandSegments],
                                  ["getFlops"]> {
   let summary = "scaled dot-product attention (multi-head, grouped-query, MLA)";
   let description = [{
@@ -71,7 +70,17 @@ def Graph_AttentionOp : Graph_Op<"attention",
     * an optional additive `mask` broadcastable to `[B, Hq, Sq, Skv]`;
     * `causal`: query `i` sees keys `j <= i + Skv - Sq` (aligned to the
       bottom right, as when decoding with a KV cache; needs `Sq <= Skv`);
-    * `scale` defaults to `1 / sqrt(Dqk)`.
+    * `scale` defaults to `1 / sqrt(Dqk)`;
+    * an optional `kv_length`, a 0-d or 1-element `i32`/`i64` tensor `L`
+      known only at run time (the current length of a KV cache of capacity
+      `Skv`): only keys and values `j < L` are read; with `causal`, query
+      `i` sees keys `j <= i + L - Sq`. `L` must lie in `[1, Skv]`, and in
+      `[Sq, Skv]` with `causal` (every query sees at least one key);
+      evaluation and the NPU program report a value outside that range.
+
+    Query, key, value, mask and result share one float element type.
+    Trailing operands are told apart by type: a float `mask`, then an
+    integer `kv_length`.
 
     Example (DeepSeek-V2 MLA, 16 heads):
     ```mlir
@@ -79,17 +88,44 @@ def Graph_AttentionOp : Graph_Op<"attention",
         : (tensor<1x16x8x192xf32>, tensor<1x16x8x192xf32>,
            tensor<1x16x8x128xf32>) -> tensor<1x16x8x128xf32>
     ```
+
+    Decode against a cache of 4096 positions, `%len` of them filled:
+    ```mlir
+    %o = graph.attention %q, %k, %v, %len {causal = true}
+        : (tensor<1x16x1x576xbf16>, tensor<1x1x4096x576xbf16>,
+           tensor<1x1x4096x512xbf16>, tensor<i32>) -> tensor<1x16x1x512xbf16>
+    ```
   }];
   let arguments = (ins Graph_FloatTensor:$query, Graph_FloatTensor:$key,
                        Graph_FloatTensor:$value,
                        Optional<Graph_FloatTensor>:$mask,
+                       Optional<Graph_IndexTensor>:$kv_length,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
                        OptionalAttr<F32Attr>:$scale);
   let results = (outs Graph_FloatTensor:$output);
   let hasVerifier = 1;
+  // `graph.attention %q, %k, %v[, %mask][, %kv_length] attrs : type`: the
+  // optional operands are told apart by their element types.
+  let assemblyFormat = ?;
+  let hasCustomAssemblyFormat = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$query, "::mlir::Value":$key,
+                   "::mlir::Value":$value, "::mlir::Value":$mask,
+                   "::mlir::BoolAttr":$causal, "::mlir::FloatAttr":$scale,
+                   CArg<"::mlir::Value", "{}">:$kv_length)>,
+    // Generic form: operands `query, key, value[, mask][, kv_length]`,
+    // the optional ones told apart by element type.
+    OpBuilder<(ins "::mlir::ValueRange":$operands,
+                   CArg<"::llvm::ArrayRef<::mlir::NamedAttribute>", "{}">:$attributes)>
+  ];
   let extraClassDeclaration = [{
     /// The `scale` attribute, or 1 / sqrt(query head dim) without one.
     float getScaleValue();
+    /// Sets `props`' operand segments for `operands` (query, key, value,
+    /// then an optional float mask and an optional integer kv_length).
+    static void setOperandSegments(Properties &props,
+                                   ::mlir::ValueRange operands);
   }];
 }
 

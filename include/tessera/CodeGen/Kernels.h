@@ -182,6 +182,8 @@ struct BuildStats {
   uint64_t l2PrefetchBytes = 0; // weights read ahead into L2 by vector cores
 };
 
+struct AttentionKernel; // AttentionKernel.h
+
 class ProgramBuilder {
 public:
   ProgramBuilder(const target::TargetDesc &target, std::string name);
@@ -209,6 +211,8 @@ public:
   /// Kernels with run-time row counts (MoEKernel.cpp).
   bool addGroupedMatmul(const GroupedMatmulKernel &k, std::string &error);
   bool addMoETable(const MoETableKernel &k, std::string &error);
+  /// Flash attention (AttentionKernel.h, lib/CodeGen/AttentionKernel.cpp).
+  bool addAttention(const AttentionKernel &k, std::string &error);
 
   /// Program-level data.
   void addIo(const bin::IoEntry &e) { prog_.io.push_back(e); }

@@ -73,10 +73,20 @@ llvm::Expected<Shape> attentionShape(const Shape &query, const Shape &key,
 /// softmax(Q K^T * scale + mask [+ causal mask]) V per head. The causal mask
 /// is aligned to the bottom right, as with a KV cache: query i (of Sq) sees
 /// keys j <= i + Skv - Sq. A row whose every score is -inf gives NaN, as the
-/// unfused softmax does.
+/// unfused softmax does. With `kvLength` (a KV cache's current length L,
+/// read at run time), only keys j < L exist: query i sees keys
+/// j <= i + L - Sq when causal, j < L otherwise. L outside [1, Skv] (or
+/// below Sq when causal) is an error naming it.
 llvm::Expected<Tensor> attention(const Tensor &query, const Tensor &key,
                                  const Tensor &value, const Tensor *mask,
-                                 bool causal, float scale);
+                                 bool causal, float scale,
+                                 std::optional<int64_t> kvLength = {});
+/// Checks a run-time kv_length `length` against the key capacity `skv` and
+/// the query length `sq` (see attention()).
+llvm::Error checkAttentionKvLength(int64_t length, int64_t sq, int64_t skv,
+                                   bool causal);
+/// Checks the shape of attention's kv_length operand: 0-d or one element.
+llvm::Error checkAttentionKvLengthShape(const Shape &shape);
 /// 1 / sqrt(qkHeadDim), the scale when none is given.
 float defaultAttentionScale(int64_t qkHeadDim);
 /// Query-key pairs of one head the causal mask leaves visible (all of them

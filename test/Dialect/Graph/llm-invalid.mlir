@@ -342,3 +342,35 @@ func.func @moe_bias(%x: tensor<5x6xf32>, %r: tensor<4x6xf32>, %g: tensor<4x3x6xf
   %0 = graph.moe %x, %r, %g, %g, %d {top_k = 2 : i64, score_correction_bias = dense<0.0> : tensor<3xf32>} : (tensor<5x6xf32>, tensor<4x6xf32>, tensor<4x3x6xf32>, tensor<4x3x6xf32>, tensor<4x6x3xf32>) -> tensor<5x6xf32>
   return %0 : tensor<5x6xf32>
 }
+
+// -----
+
+func.func @attention_kv_length_shape(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x6x8xf32>, %n: tensor<2xi32>) -> tensor<1x2x1x8xf32> {
+  // expected-error@+1 {{attention kv_length must be a 0-d or 1-element tensor, got 2}}
+  %0 = graph.attention %q, %k, %k, %n : (tensor<1x2x1x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>, tensor<2xi32>) -> tensor<1x2x1x8xf32>
+  return %0 : tensor<1x2x1x8xf32>
+}
+
+// -----
+
+func.func @attention_kv_length_type(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x6x8xf32>, %n: tensor<i8>) -> tensor<1x2x1x8xf32> {
+  // expected-error@+1 {{operand #3 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got}}
+  %0 = graph.attention %q, %k, %k, %n : (tensor<1x2x1x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>, tensor<i8>) -> tensor<1x2x1x8xf32>
+  return %0 : tensor<1x2x1x8xf32>
+}
+
+// -----
+
+func.func @attention_element_types(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x6x8xbf16>) -> tensor<1x2x1x8xf32> {
+  // expected-error@+1 {{query, key, value, mask and result must share one element type, got 'tensor<1x2x6x8xbf16>' with a 'f32' result}}
+  %0 = graph.attention %q, %k, %k : (tensor<1x2x1x8xf32>, tensor<1x2x6x8xbf16>, tensor<1x2x6x8xbf16>) -> tensor<1x2x1x8xf32>
+  return %0 : tensor<1x2x1x8xf32>
+}
+
+// -----
+
+func.func @attention_operand_count(%q: tensor<1x2x1x8xf32>) -> tensor<1x2x1x8xf32> {
+  // expected-error@+1 {{expected query, key, value, an optional mask and an optional kv_length, got 2 operands}}
+  %0 = graph.attention %q, %q : (tensor<1x2x1x8xf32>, tensor<1x2x1x8xf32>) -> tensor<1x2x1x8xf32>
+  return %0 : tensor<1x2x1x8xf32>
+}

@@ -1,0 +1,76 @@
+//===- AttentionKernels.cpp - graph.attention -> flash-attention kernel ---===//
+//
+// Describes an attention dispatch as a codegen::AttentionKernel: GM views of
+// query, key, value, the optional mask (broadcast to [B, Hq, Sq, Skv]) and
+// result, the run-time kv_length's address, and the iota constant the
+// dispatch carries as its last operand (loweringNeeds).
+//
+//===----------------------------------------------------------------------===//
+#include "DispatchKernels.h"
+
+#include "Graph/IR/GraphDialect.h"
+#include "tessera/CodeGen/AttentionKernel.h"
+
+using namespace mlir;
+using namespace tessera;
+using namespace tessera::codegen;
+
+namespace tessera::conversion {
+
+bool translateAttention(npu::DispatchOp d, Operation *op,
+                        ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
+                        std::string &why) {
+  auto a = cast<graph::AttentionOp>(op);
+  unsigned nIn = d.getInputs().size();
+  if (nIn != op->getNumOperands() + 1) {
+    why = "internal error: an attention dispatch takes its operands and an "
+          "iota constant";
+    return false;
+  }
+  auto view = [&](unsigned i) {
+    Value v = d.getInputs()[i];
+    return GmView::contiguous((uint64_t)addrs[i], dtypeOfValue(v),
+                              shapeOfValue(v));
+  };
+  AttentionKernel k;
+  k.name = nodeName(d);
+  k.q = view(0);
+  k.k = view(1);
+  k.v = view(2);
+  Value out = d.getResults()[0];
+  k.out = GmView::contiguous((uint64_t)addrs[nIn], dtypeOfValue(out),
+                             shapeOfValue(out));
+  k.causal = a.getCausal();
+  k.scale = a.getScaleValue();
+  k.iotaAddr = (uint64_t)addrs[nIn - 1];
+  unsigned next = 3;
+  std::vector<int64_t> scores = {k.q.shape[0], k.q.shape[1], k.q.shape[2],
+                                 k.k.shape[2]};
+  if (a.getMask()) {
+    Value m = d.getInputs()[next];
+    std::vector<int64_t> ms = shapeOfValue(m);
+    std::vector<int64_t> own = contiguousStrides(ms);
+    k.hasMask = true;
+    k.mask.addr = (uint64_t)addrs[next];
+    k.mask.dtype = dtypeOfValue(m);
+    k.mask.shape = scores;
+    k.mask.strides.assign(4, 0);
+    size_t off = 4 - ms.size();
+    for (size_t i = 0; i < ms.size(); ++i)
+      k.mask.strides[off + i] = ms[i] == 1 ? 0 : own[i];
+    ++next;
+  }
+  if (a.getKvLength()) {
+    Value l = d.getInputs()[next];
+    if (dtypeOfValue(l) != DType::I32) {
+      why = "kv_length must be stored as i32";
+      return false;
+    }
+    k.hasKvLength = true;
+    k.kvLengthAddr = (uint64_t)addrs[next];
+  }
+  kernels.push_back(std::move(k));
+  return true;
+}
+
+} // namespace tessera::conversion
