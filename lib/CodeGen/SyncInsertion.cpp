@@ -113,8 +113,8 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
     for (size_t i = 0; i < n; ++i) {
       const Instr &in = ins[i];
       // Scalar arithmetic and loads (a run-time length read into a register
-      // for tile extents) keep a stream straight-line: they touch no tile and
-      // run on S at issue, in program order.
+      // for tile extents) keep a stream straight-line: they touch no tile
+      // and run on S at issue, in program order.
       bin::OpClass cls = in.info().cls;
       bool own = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag ||
                  (bin::isScalarControl(cls) && cls != bin::OpClass::SAlu &&

@@ -422,8 +422,6 @@ struct GraphDecomposePass
   }
 
   void runOnOperation() override {
-    if (failed(tessera::conversion::decomposeLLMOps(getOperation())))
-      return signalPassFailure();
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,

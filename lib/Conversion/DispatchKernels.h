@@ -96,10 +96,6 @@ bool translateNN(npu::DispatchOp d, mlir::Operation *op,
                  std::string &why);
 bool isNNOp(mlir::Operation *op);
 
-/// Rewrites the fused LLM ops that have no NPU kernel (rope, swiglu,
-/// attention) into primitive graph ops (DecomposeLLM.cpp).
-mlir::LogicalResult decomposeLLMOps(mlir::Operation *root);
-
 // KV-cache writes (CacheUpdateKernel.cpp): ops whose result shares their
 // first operand's GM buffer (tessera-npu-plan-memory aliases them).
 bool isInPlaceOp(mlir::Operation *op);

@@ -311,6 +311,10 @@ struct DynInstr {
   IterTag iter;
   bool empty = false; // a register extent of 0: the instruction moves nothing
   std::shared_ptr<Instr> resolved; // register-relative tiles substituted
+  /// The scalar unit's own clock when it issued the instruction: everything
+  /// it did before (its scalar loads and stores) happens before the
+  /// instruction runs.
+  uint32_t issuerEpoch = 0;
 };
 
 /// A (core, pipe) queue. The stream's scalar unit is an agent too: it runs
@@ -512,9 +516,8 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
     // Every stream's local memories are host memory too: a target with huge
     // local spaces times many cores is an error with the numbers, not an
     // out-of-memory kill.
-    uint64_t host = prog.gmBytes + (t.space(Space::L2).present
-                                        ? t.space(Space::L2).bytes
-                                        : 0);
+    uint64_t host = prog.gmBytes +
+                    (t.space(Space::L2).present ? t.space(Space::L2).bytes : 0);
     for (const bin::CoreStream &cs : prog.streams)
       if (cs.coreType != bin::kAiCpuCoreType &&
           cs.coreType < t.coreTypes.size())
@@ -1125,6 +1128,10 @@ bool Engine::step(uint32_t agentId) {
   double start = std::max(a.clock, d.dispatch);
   IterTag iter = d.iter;
   ++a.executed;
+  if (opts.checkRaces) {
+    uint32_t &seen = vc[agentId][streams[a.stream].scalarAgent];
+    seen = std::max(seen, d.issuerEpoch);
+  }
 
   if (in.info().cls == OpClass::Sync) {
     bool blocked;
@@ -1395,6 +1402,8 @@ bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
       return fail(where(s.stream, idx) + d.iter.text() +
                   ": with its registers' values: " + msg);
   }
+  if (opts.checkRaces)
+    d.issuerEpoch = vc[agentId][agentId];
   uint32_t target = (uint32_t)ss.agentOf[(unsigned)in.pipe];
   agents[target].queue.push_back(std::move(d));
   if (agents[target].idle)

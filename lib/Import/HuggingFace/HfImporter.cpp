@@ -258,7 +258,7 @@ private:
   Value position;         ///< decode: [1] i64
   Value length;           ///< device prefill: [1] i64 real tokens
   Value ropeCos, ropeSin; ///< [seq, rope dim]
-  Value decodeMask;       ///< decode: [1, 1, seq, capacity]
+  Value kvLength;         ///< decode: [1] i64 filled cache entries
   Value cacheIndex;       ///< decode: [seq] i64 positions of the new tokens
   Value e4m3;             ///< the FP8 decoding table, once
   Type f32;
@@ -588,8 +588,8 @@ Value ModelBuilder::attentionGqa(Value x, int64_t layer) {
         updateCache(addInput(cacheType, "past." + l + ".value"), v, 2);
     addOutput(keys, "present." + l + ".key");
     addOutput(values, "present." + l + ".value");
-    o = make<graph::AttentionOp>(ValueRange{q, keys, values, decodeMask},
-                                 {scale});
+    o = make<graph::AttentionOp>(ValueRange{q, keys, values, kvLength},
+                                 {attr("causal", b.getBoolAttr(true)), scale});
   }
   return linear(mergeHeads(o), p + ".o_proj", h, hq * d, c.oBias,
                 "hidden_size, num_attention_heads x head_dim");
@@ -676,8 +676,9 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
     Value key =
         reshape(concat({latents, pes}, 2), {1, 1, capacity, lora + rope});
     Value value = reshape(latents, {1, 1, capacity, lora});
-    Value ol = make<graph::AttentionOp>(
-        ValueRange{query, key, value, decodeMask}, {scale});
+    Value ol =
+        make<graph::AttentionOp>(ValueRange{query, key, value, kvLength},
+                                 {attr("causal", b.getBoolAttr(true)), scale});
     o = make<graph::MatMulOp>(ValueRange{ol, transpose(wUV, {0, 2, 1})});
   }
   return linear(mergeHeads(o), p + ".o_proj", h, heads * vd, false,
@@ -739,16 +740,11 @@ void ModelBuilder::setupPositions() {
                                   {i64Attr("axis", 0)});
   ropeSin = make<graph::GatherOp>(ValueRange{sinTable, cacheIndex},
                                   {i64Attr("axis", 0)});
-  // Token i sees cache entries j <= position + i.
-  Tensor keys(DType::I64, {1, capacity});
-  for (int64_t j = 0; j < capacity; ++j)
-    keys.setI(j, j);
-  Value visible = make<graph::LessEqualOp>(
-      ValueRange{constant(keys), reshape(cacheIndex, {seq, 1})});
-  Value mask = make<graph::WhereOp>(
-      ValueRange{visible, scalarF32(0.0f),
-                 scalarF32(-std::numeric_limits<float>::infinity())});
-  decodeMask = reshape(mask, {1, 1, seq, capacity});
+  // The cache holds position + seq entries once the new ones are written;
+  // causal attention aligned to that length lets token i see entries
+  // j <= position + i (graph.attention's run-time kv_length).
+  kvLength = make<graph::AddOp>(
+      ValueRange{position, constant(Tensor::fromInts(DType::I64, {1}, {seq}))});
 }
 
 OwningOpRef<ModuleOp> ModelBuilder::build() {
