@@ -64,7 +64,9 @@ struct AttnShape {
 
 /// Byte offsets of a work item's buffers in local memory.
 struct AttnLayout {
-  int64_t tp = 0, pq = 0, pv = 0, pk = 0, pvs = 0, pqs = 0, po = 0, pw = 0;
+  int64_t tp = 0, pq = 0, pv = 0, pk = 0, pvs = 0, pqs = 0, po = 0, pw = 0,
+          pp = 0;
+  uint64_t pb = 0; // matrix path: P in the storage type, for P.V
   uint64_t qf = 0, qst = 0, acc = 0, s = 0, mk = 0, mf = 0, mst = 0;
   uint64_t m = 0, l = 0, mt = 0, al = 0, lt = 0, lim = 0, limT = 0;
   uint64_t neg = 0, lb = 0, li = 0, lf = 0, iota = 0, chk = 0;
@@ -73,7 +75,7 @@ struct AttnLayout {
 };
 
 AttnLayout layoutFor(const AttentionKernel &k, const AttnShape &sh, int64_t r,
-                     int64_t t, uint64_t align) {
+                     int64_t t, uint64_t align, bool mat) {
   AttnLayout l;
   uint64_t at = 0;
   auto take = [&](uint64_t bytes) {
@@ -91,9 +93,14 @@ AttnLayout layoutFor(const AttentionKernel &k, const AttnShape &sh, int64_t r,
   l.po = pitchOf(sh.dv, k.out.dtype);
   l.pw = std::max(l.pq, l.pv);
   auto es = [](DType d) { return (uint64_t)dtypeByteSize(d); };
-  l.qf = take((uint64_t)(r * l.pq) * 4);
+  if (!mat)
+    l.qf = take((uint64_t)(r * l.pq) * 4);
   if (k.q.dtype != f)
     l.qst = take((uint64_t)(r * l.pqs) * es(k.q.dtype));
+  if (mat) {
+    l.pp = pitchOf(t, k.k.dtype);
+    l.pb = take((uint64_t)(r * l.pp) * es(k.k.dtype));
+  }
   l.acc = take((uint64_t)(r * l.pv) * 4);
   l.s = take((uint64_t)(r * l.tp) * 4);
   l.mk = take((uint64_t)(r * l.tp));
@@ -114,9 +121,11 @@ AttnLayout layoutFor(const AttentionKernel &k, const AttnShape &sh, int64_t r,
   l.kst = take(2 * l.kBytes);
   l.vBytes = llvm::alignTo((uint64_t)(t * l.pvs) * es(k.v.dtype), align);
   l.vst = take(2 * l.vBytes);
-  if (k.k.dtype != f || k.v.dtype != f)
-    l.w = take((uint64_t)(t * l.pw) * 4);
-  l.prod = take((uint64_t)(t * l.pw) * 4);
+  if (!mat) {
+    if (k.k.dtype != f || k.v.dtype != f)
+      l.w = take((uint64_t)(t * l.pw) * 4);
+    l.prod = take((uint64_t)(t * l.pw) * 4);
+  }
   if (k.out.dtype != f)
     l.ost = take((uint64_t)(r * l.po) * es(k.out.dtype));
   l.end = at;
@@ -170,6 +179,17 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
     return fail("the target has too few scalar registers");
   const int64_t iotaLen = AttentionKernel::kIotaLength;
   uint64_t cap = t_.space(sp).bytes, align = t_.space(sp).align;
+  // Where the matrix engine shares the vector unit's local memory (edge),
+  // Q K^T and P V run on it from there: S = Q . K^T reads the K tile
+  // through a transposed view, P is cast to the storage type, and the
+  // accumulator takes P . V in place (mmad accumulate). Scores still never
+  // leave local memory. 16-bit storage only (the f32 fractal is slow).
+  const target::CoreTypeDesc &cd = t_.coreTypes[ct];
+  DType sdt = k.q.dtype;
+  bool mat = cd.hasPipe(target::Pipe::M) && t_.spaceServes(sp, Space::L0A) &&
+             t_.spaceServes(sp, Space::L0B) && t_.spaceServes(sp, Space::L0C) &&
+             (sdt == DType::BF16 || sdt == DType::F16) && k.k.dtype == sdt &&
+             k.v.dtype == sdt && t_.fractal(sdt);
   int64_t cores = t_.coreTypes[ct].count;
 
   // Queries per block: enough work items for the cores, at most 64 (and
@@ -183,7 +203,7 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
     for (int64_t t : {128, 64, 32, 16, 8}) {
       if (t > iotaLen || (t > 8 && t / 2 >= sh.skv))
         continue;
-      AttnLayout l = layoutFor(k, sh, sh.g * qb, t, align);
+      AttnLayout l = layoutFor(k, sh, sh.g * qb, t, align, mat);
       if (l.end <= cap) {
         tile = t;
         lay = l;
@@ -298,7 +318,12 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
         Tile src =
             gm(a, k.q.dtype, {sh.g, qn, sh.dqk}, {sh.sq * sh.dqk, sh.dqk, 1});
         Tile qf = local(sp, lay.qf, f, {rows, sh.dqk}, {lay.pq, 1});
-        if (k.q.dtype == f) {
+        if (mat) {
+          E(makeInstr(Opcode::DmaLd,
+                      {local(sp, lay.qst, k.q.dtype, {sh.g, qn, sh.dqk},
+                             {qn * lay.pqs, lay.pqs, 1}),
+                       src}));
+        } else if (k.q.dtype == f) {
           E(makeInstr(Opcode::DmaLd, {local(sp, lay.qf, f, {sh.g, qn, sh.dqk},
                                             {qn * lay.pq, lay.pq, 1}),
                                       src}));
@@ -373,8 +398,18 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
                      rows0(gm(k.v.addr + kvRow * sh.dv * esOf(k.v.dtype),
                               k.v.dtype, {tn, sh.dv}, {sh.dv, 1}))}));
         // Scores.
+        if (mat) {
+          Tile c = local(sp, lay.s, f, {rows, tn}, {lay.tp, 1});
+          Tile qa = local(sp, lay.qst, sdt, {rows, sh.dqk}, {lay.pqs, 1});
+          Tile kt = local(sp, kb, sdt, {sh.dqk, tn}, {1, lay.pk});
+          if (rt) {
+            c = withExtent(c, 1, kRegValid);
+            kt = withExtent(kt, 1, kRegValid);
+          }
+          E(makeInstr(Opcode::Mmad, {c, qa, kt}, {0}));
+        }
         Tile kf = local(sp, kb, f, {tn, sh.dqk}, {lay.pk, 1});
-        if (k.k.dtype != f) {
+        if (!mat && k.k.dtype != f) {
           kf = local(sp, lay.w, f, {tn, sh.dqk}, {lay.pq, 1});
           E(makeInstr(Opcode::VCast,
                       {rows0(kf), rows0(local(sp, kb, k.k.dtype, {tn, sh.dqk},
@@ -382,7 +417,7 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
                       {0}));
         }
         Tile prodK = local(sp, lay.prod, f, {tn, sh.dqk}, {lay.pq, 1});
-        for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t r = 0; r < rows && !mat; ++r) {
           Tile qrow = local(sp, lay.qf + (uint64_t)(r * lay.pq * 4), f,
                             {1, sh.dqk}, {lay.pq, 1});
           E(makeInstr(Opcode::VMul, {rows0(prodK), rows0(kf), qrow}, {0}));
@@ -442,6 +477,17 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
         E(makeInstr(Opcode::VAdd, {l, l, lt}, {0}));
         E(makeInstr(Opcode::VMul, {acc, acc, col(lay.al, rows)}, {0}));
         // P V.
+        if (mat) {
+          Tile pb = local(sp, lay.pb, sdt, {rows, tn}, {lay.pp, 1});
+          E(makeInstr(Opcode::VCast, {pb, s}, {0}));
+          Tile vt = local(sp, vb, sdt, {tn, sh.dv}, {lay.pvs, 1});
+          if (rt) {
+            pb = withExtent(pb, 1, kRegValid);
+            vt = withExtent(vt, 0, kRegValid);
+          }
+          E(makeInstr(Opcode::Mmad, {acc, pb, vt}, {1}));
+          continue;
+        }
         Tile vf = local(sp, vb, f, {tn, sh.dv}, {lay.pvs, 1});
         if (k.v.dtype != f) {
           vf = local(sp, lay.w, f, {tn, sh.dv}, {lay.pv, 1});
