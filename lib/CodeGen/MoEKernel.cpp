@@ -247,12 +247,30 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   while (ck % step)
     step -= 16;
 
-  // Jobs: (weight, column tile, part); the parts split the entries round
-  // robin so that a few column tiles still feed every core.
+  // Jobs: (weight, column tile, part). Column tiles of near-equal width
+  // (16-column multiples, at most tn) in a number that is a multiple of the
+  // cores where the widths allow; the parts split the entries round robin
+  // so that a few column tiles still feed every core.
   uint32_t P = t_.coreTypes[ms.coreType].count;
+  std::vector<int64_t> tilesOf, fracOf;
   int64_t colTiles = 0;
-  for (const auto &w : k.weights)
-    colTiles += (w.w.shape[1] + tn - 1) / tn;
+  for (const auto &w : k.weights) {
+    fracOf.push_back((w.w.shape[1] + 15) / 16);
+    tilesOf.push_back((w.w.shape[1] + tn - 1) / tn);
+    colTiles += tilesOf.back();
+  }
+  for (int64_t extra = (colTiles + P - 1) / P * P - colTiles; extra > 0;
+       --extra) {
+    int64_t best = -1;
+    for (size_t w = 0; w < tilesOf.size(); ++w)
+      if (tilesOf[w] < fracOf[w] &&
+          (best < 0 || fracOf[w] * tilesOf[best] > fracOf[best] * tilesOf[w]))
+        best = (int64_t)w;
+    if (best < 0)
+      break;
+    ++tilesOf[best];
+    ++colTiles;
+  }
   int64_t R = 1;
   double best = -1;
   for (int64_t r = 1; r <= 8; ++r) {
@@ -269,19 +287,57 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     size_t w;
     int64_t n0, nt, part;
   };
-  std::vector<std::vector<Job>> jobsOf(P);
-  int64_t q = 0;
+  std::vector<Job> allJobs;
   for (int64_t part = 0; part < R; ++part)
     for (size_t w = 0; w < k.weights.size(); ++w) {
-      int64_t N = k.weights[w].w.shape[1];
-      for (int64_t n0 = 0; n0 < N; n0 += tn, ++q)
-        jobsOf[q % P].push_back({w, n0, std::min(tn, N - n0), part});
+      int64_t N = k.weights[w].w.shape[1], n0 = 0;
+      for (int64_t i = 0; i < tilesOf[w]; ++i) {
+        int64_t f = fracOf[w] / tilesOf[w] + (i < fracOf[w] % tilesOf[w]);
+        int64_t nt = std::min(16 * f, N - n0);
+        allJobs.push_back({w, n0, nt, part});
+        n0 += nt;
+      }
     }
+  std::vector<std::vector<Job>> jobsOf(P);
+  for (size_t q = 0; q < allJobs.size(); ++q)
+    jobsOf[q % P].push_back(allJobs[q]);
+  // On a chip whose vector cores are apart from the matrix cores and share
+  // an L2 with them, the (otherwise idle) vector cores read the same weights
+  // ahead into L2, walking the same table: each cube core then streams its
+  // weights at the L2's rate while DRAM stays saturated. Only the entries'
+  // experts are read, so no extra DRAM traffic.
+  Space vLocal;
+  int vType = vectorCoreType(vLocal);
+  uint32_t V = 0;
+  if (l2Prefetch_ && !ms.unified && t_.l2.present && vType >= 0 &&
+      vType != ms.coreType)
+    V = t_.coreTypes[vType].count;
+  struct Prefetch {
+    size_t job;
+    int64_t sub, subs;
+  };
+  std::vector<std::vector<Prefetch>> prefetchOf(V);
+  if (V) {
+    size_t J = allJobs.size();
+    for (uint32_t v = 0; v < V; ++v) {
+      if (V >= J) {
+        size_t j = v % J;
+        int64_t subs = (int64_t)((V - 1 - j) / J + 1);
+        prefetchOf[v].push_back({j, (int64_t)(v / J), subs});
+      } else {
+        for (size_t j = v; j < J; j += V)
+          prefetchOf[v].push_back({j, 0, 1});
+      }
+    }
+  }
 
   std::vector<CoreRef> refs;
   for (uint32_t c = 0; c < P; ++c)
     if (!jobsOf[c].empty())
       refs.push_back({(uint32_t)ms.coreType, c});
+  for (uint32_t v = 0; v < V; ++v)
+    if (!prefetchOf[v].empty())
+      refs.push_back({(uint32_t)vType, v});
   std::vector<Region> regions;
   auto addRegion = [&](const GmView &v, bool write) {
     Region r{0, 0, write};
@@ -420,6 +476,46 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(flag(Opcode::WaitFlag, loadFree, Pipe::MTE2));
       E(flag(Opcode::WaitFlag, stepFree, stepUser));
       E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
+    }
+    E(barrierAll());
+  }
+  uint64_t pfChunk = (uint64_t)roundUpTo(tn * ck * es, 512);
+  for (uint32_t v = 0; v < V; ++v) {
+    if (prefetchOf[v].empty())
+      continue;
+    auto E = [&](const Instr &in) {
+      emit((uint32_t)vType, v, in, k.name + ":l2_prefetch");
+    };
+    E(barrierAll());
+    E(makeInstr(Opcode::SLd, {}, {RCount, 0, tbl}));
+    E(salu(Opcode::SAdd, RP, 0, 0, 0));
+    for (const Prefetch &pf : prefetchOf[v]) {
+      const Job &j = allJobs[pf.job];
+      const auto &w = k.weights[j.w];
+      int64_t N = w.w.shape[1];
+      // The job's entries are part + R * i; this core takes i = sub + subs *
+      // i'.
+      E(salu(Opcode::SAdd, RTrips, RCount, 0, R - 1 - j.part));
+      E(salu(Opcode::SDiv, RTrips, RTrips, 0, R));
+      E(salu(Opcode::SAdd, RTrips, RTrips, 0, pf.subs - 1 - pf.sub));
+      E(salu(Opcode::SMax, RTrips, RTrips, 0, 0));
+      E(salu(Opcode::SDiv, RTrips, RTrips, 0, pf.subs));
+      E(makeInstr(Opcode::Loop, {}, {RIdx, RTrips, 0}));
+      E(salu(Opcode::SMul, ROff, RIdx, 0, R * pf.subs * 12));
+      E(makeInstr(Opcode::SLd, {},
+                  {RExpert, ROff, tbl + 4 + (j.part + R * pf.sub) * 12}));
+      for (int64_t c = 0; c < chunks; ++c) {
+        int64_t k0 = c * ck, kt = std::min(ck, K - k0);
+        Tile dst =
+            rel(tile2(vLocal, 0, dt, j.nt, kt, kt), {{RP, (int64_t)pfChunk}});
+        Tile src =
+            rel(tile2(Space::GM, w.w.addr + (uint64_t)((j.n0 * K + k0) * es),
+                      dt, j.nt, kt, K),
+                {{RExpert, N * K * es}});
+        E(makeInstr(Opcode::DmaLd, {dst, src}));
+        E(salu(Opcode::SXor, RP, RP, 0, 1));
+      }
+      E(makeInstr(Opcode::EndLoop, {}));
     }
     E(barrierAll());
   }

@@ -175,8 +175,13 @@ Tensor denseTable(int64_t T) {
   return t;
 }
 
+/// A strided view; a dim of stride 0 becomes extent 1, so the vector unit
+/// broadcasts the loaded tile instead of the DMA repeating every element.
 GmView view(uint64_t addr, DType dt, std::vector<int64_t> shape,
             std::vector<int64_t> strides) {
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (strides[i] == 0)
+      shape[i] = 1;
   GmView v;
   v.addr = addr;
   v.dtype = dt;
@@ -262,6 +267,10 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     return false;
   }
   auto in = [&](unsigned i) { return (uint64_t)addrs[i]; };
+  // Each kernel is named after its stage (the debug map, traces).
+  auto tag = [&](const std::string &stage) {
+    std::visit([&](auto &k) { k.name = name + ":" + stage; }, kernels.back());
+  };
   auto dtIn = [&](unsigned i) { return dtypeOfValue(disp.getInputs()[i]); };
   uint64_t out = (uint64_t)addrs[nIn];
   DType outDt = dtypeOfValue(disp.getResult(0));
@@ -308,11 +317,13 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     xf = sc(SXf);
     kernels.push_back(copyKernel(name, flat(in(0), xDt, {T, H}),
                                  flat(xf, DType::F32, {T, H})));
+    tag("x_f32");
   }
   if (rDt != DType::F32) {
     rf = sc(SRouterF);
     kernels.push_back(copyKernel(name, flat(in(1), rDt, {E, H}),
                                  flat(rf, DType::F32, {E, H})));
+    tag("router_f32");
   }
   TileTable dense{in(auxBase + AuxDenseTable), (T + kTileRows - 1) / kTileRows};
   {
@@ -324,6 +335,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     g.table = dense;
     g.tileRows = kTileRows;
     kernels.push_back(g);
+    tag("logits");
   }
   // 2. Scores and choices.
   {
@@ -342,6 +354,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     k.store(k.binary(Opcode::VAdd, s, k.load(1)),
             flat(sc(SChoice), DType::F32, {T, E}));
     kernels.push_back(k);
+    tag("scores");
   }
   // 3. Group limit.
   uint64_t choices = sc(SChoice);
@@ -353,6 +366,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
       k.store(k.reduce(Opcode::VRedMax, k.load(0)),
               view(sc(SGroupScore), DType::F32, {T, d.G, 1}, {d.G, 1, 0}));
       kernels.push_back(k);
+      tag("group_max");
     } else {
       TopKKernel t;
       t.name = name;
@@ -361,11 +375,13 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
       t.values = flat(sc(SGroupTop2), DType::F32, {T * d.G, 2});
       t.indices = flat(sc(SGroupTop2Idx), DType::I32, {T * d.G, 2});
       kernels.push_back(t);
+      tag("group_top2");
       VectorKernel k = vk({T * d.G, 2}, 1);
       k.inputs = {flat(sc(SGroupTop2), DType::F32, {T * d.G, 2})};
       k.store(k.reduce(Opcode::VRedSum, k.load(0)),
               view(sc(SGroupScore), DType::F32, {T * d.G, 1}, {1, 0}));
       kernels.push_back(k);
+      tag("group_top2_sum");
     }
     TopKKernel t;
     t.name = name;
@@ -374,6 +390,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     t.hasValues = false;
     t.indices = flat(sc(SGroupIdx), DType::I32, {T, d.tg});
     kernels.push_back(t);
+    tag("group_topk");
     // An expert stays eligible if its group is among the chosen ones.
     VectorKernel k = vk({T, E, d.tg}, 1);
     k.inputs = {
@@ -389,6 +406,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
                  k.constant(-std::numeric_limits<float>::max(), DType::F32));
     k.store(masked, view(sc(SMasked), DType::F32, {T, E, 1}, {E, 1, 0}));
     kernels.push_back(k);
+    tag("group_mask");
     choices = sc(SMasked);
   }
   // 4. Top-k experts per token.
@@ -400,6 +418,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     t.hasValues = false;
     t.indices = flat(sc(SIdx), DType::I32, {T, K});
     kernels.push_back(t);
+    tag("topk");
   }
   // 5. One-hot of the choices, in the matrix engine's dtype.
   uint64_t iota = in(auxBase + AuxIota);
@@ -412,6 +431,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     k.store(k.reduce(Opcode::VRedSum, k.cast(eq, DType::F32)),
             view(sc(SOneHot), matDt, {T, E, 1}, {E, 1, 0}));
     kernels.push_back(k);
+    tag("one_hot");
   }
   // 6. Tokens of each expert before each token, and each expert's total.
   {
@@ -421,11 +441,13 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     m.b = flat(sc(SOneHot), matDt, {T, E});
     m.c = flat(sc(SCum), DType::F32, {T + 1, E});
     kernels.push_back(m);
+    tag("expert_prefix_counts");
     VectorKernel k = vk({T + 1, E}, 0);
     k.inputs = {flat(sc(SCum), DType::F32, {T + 1, E})};
     k.store(k.cast(k.load(0), DType::I32),
             flat(sc(SCumI), DType::I32, {T + 1, E}));
     kernels.push_back(k);
+    tag("prefix_counts_i32");
   }
   // 7. First rows and the tile table, on the scalar unit.
   TileTable routed{sc(STable), routedTableEntries(d)};
@@ -438,6 +460,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     t.tileRows = kTileRows;
     t.table = routed;
     kernels.push_back(t);
+    tag("tile_table");
   }
   // 8. Each slot's permuted row, and the routing weights.
   {
@@ -458,6 +481,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     int w = k.reduce(Opcode::VRedSum, k.select(eq, k.load(4), zero));
     k.store(w, view(sc(SWRaw), DType::F32, {T, K, 1}, {K, 1, 0}));
     kernels.push_back(k);
+    tag("positions_weights");
   }
   {
     VectorKernel k = vk({T, K}, norm ? 1 : 0);
@@ -469,6 +493,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     }
     k.store(k.scalar(Opcode::VMulS, w, rsf), flat(sc(SW), DType::F32, {T, K}));
     kernels.push_back(k);
+    tag("normalize");
   }
   // 9. The token of each permuted row; the tokens gathered (in the
   // experts' dtype).
@@ -477,6 +502,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     xe = sc(SXe);
     kernels.push_back(
         copyKernel(name, flat(in(0), xDt, {T, H}), flat(xe, wDt, {T, H})));
+    tag("x_experts_dtype");
   }
   {
     GatherKernel g;
@@ -487,6 +513,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     g.out = flat(in(auxBase + AuxSlotToken), DType::I32, {1, S, 1});
     g.wrap = S;
     kernels.push_back(g);
+    tag("token_of_row");
     GatherKernel x;
     x.name = name;
     x.table = flat(xe, wDt, {1, T, H});
@@ -494,12 +521,13 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     x.out = flat(sc(SXPerm), wDt, {1, S, H});
     x.wrap = T;
     kernels.push_back(x);
+    tag("gather_tokens");
   }
   // 10. Routed experts.
-  auto expertMlp = [&](uint64_t a, int64_t rows, const TileTable &table,
-                       int64_t experts, int64_t width, uint64_t gate,
-                       uint64_t up, uint64_t down, Scratch g, Scratch u,
-                       Scratch h, Scratch o) {
+  auto expertMlp = [&](const std::string &which, uint64_t a, int64_t rows,
+                       const TileTable &table, int64_t experts, int64_t width,
+                       uint64_t gate, uint64_t up, uint64_t down, Scratch g,
+                       Scratch u, Scratch h, Scratch o) {
     GroupedMatmulKernel gu;
     gu.name = name;
     gu.a = flat(a, wDt, {rows, H});
@@ -510,6 +538,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     gu.table = table;
     gu.tileRows = kTileRows;
     kernels.push_back(gu);
+    tag(which + "_gate_up");
     VectorKernel k = vk({rows, width}, 0);
     k.inputs = {flat(sc(g), wDt, {rows, width}),
                 flat(sc(u), wDt, {rows, width})};
@@ -517,6 +546,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
         k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
         flat(sc(h), wDt, {rows, width}));
     kernels.push_back(k);
+    tag(which + "_swiglu");
     GroupedMatmulKernel dn;
     dn.name = name;
     dn.a = flat(sc(h), wDt, {rows, width});
@@ -525,13 +555,14 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     dn.table = table;
     dn.tileRows = kTileRows;
     kernels.push_back(dn);
+    tag(which + "_down");
   };
-  expertMlp(sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate, SUp, SH,
-            SDown);
+  expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
+            SUp, SH, SDown);
   // 11. Shared experts, dense over the tokens.
   if (shared)
-    expertMlp(xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate, SSharedUp,
-              SSharedH, SSharedDown);
+    expertMlp("shared", xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate,
+              SSharedUp, SSharedH, SSharedDown);
   // 12. Combine in f32.
   {
     GatherKernel g;
@@ -541,6 +572,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     g.out = flat(sc(SGathered), DType::F32, {1, S, H});
     g.wrap = S;
     kernels.push_back(g);
+    tag("gather_outputs");
     VectorKernel k = vk({T, H}, 0);
     for (int64_t i = 0; i < K; ++i) {
       k.inputs.push_back(
@@ -562,6 +594,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
       acc = k.cast(acc, computeTypeOf(outDt));
     k.store(acc, flat(out, outDt, {T, H}));
     kernels.push_back(k);
+    tag("combine");
   }
   return true;
 }
