@@ -328,7 +328,15 @@ bin::Program ProgramBuilder::finish() {
   // A program with no work still has one (empty) stream.
   if (streams_.empty() && !t_.coreTypes.empty())
     stream(0, 0);
-  bin::Program p = prog_;
+  // The streams move out (an unrolled program is hundreds of MB of
+  // instructions; a copy would double the compiler's peak memory).
+  bin::Program p = std::move(prog_);
+  prog_ = bin::Program();
+  size_t entries = p.debug.size();
+  for (const Stream &s : streams_)
+    entries += s.locs.size() + 1;
+  p.debug.reserve(entries);
+  p.streams.reserve(p.streams.size() + streams_.size());
   for (Stream &s : streams_) {
     Instr end;
     end.op = Opcode::End;
@@ -338,9 +346,11 @@ bin::Program ProgramBuilder::finish() {
     uint32_t si = (uint32_t)p.streams.size();
     for (uint32_t i = 0; i < s.locs.size(); ++i)
       if (!s.locs[i].empty())
-        p.debug.push_back({si, i, s.locs[i]});
-    p.streams.push_back(s.cs);
+        p.debug.push_back({si, i, std::move(s.locs[i])});
+    p.streams.push_back(std::move(s.cs));
   }
+  streams_.clear();
+  std::fill(streamOf_.begin(), streamOf_.end(), -1);
   return p;
 }
 

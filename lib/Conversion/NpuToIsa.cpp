@@ -266,6 +266,30 @@ struct NpuPlanMemoryPass
 // Code generation
 //===----------------------------------------------------------------------===//
 
+/// What tessera-isa-insert-sync does to a program: pipe flags, then (with
+/// `loops`) repetitions folded into loops. Records what it did on the
+/// program op built from the result (`setStats`).
+struct SyncResult {
+  codegen::SyncStats sync;
+  codegen::RerollStats reroll;
+  bool loops = false;
+  void setStats(Operation *progOp) const {
+    Builder b(progOp->getContext());
+    progOp->setAttr("npu.sync_flag_pairs",
+                    b.getI64IntegerAttr((int64_t)sync.flagPairs));
+    if (loops)
+      progOp->setAttr("npu.loops", b.getI64IntegerAttr((int64_t)reroll.loops));
+  }
+};
+
+bool syncAndFold(bin::Program &prog, const target::TargetDesc &t, bool loops,
+                 SyncResult &r, std::string &error) {
+  r.loops = loops;
+  if (!codegen::insertSync(prog, t, r.sync, error))
+    return false;
+  return !loops || codegen::rerollLoops(prog, t, r.reroll, error);
+}
+
 struct NpuToIsaPass
     : public tessera::conversion::impl::NpuToIsaBase<NpuToIsaPass> {
   using NpuToIsaBase::NpuToIsaBase;
@@ -386,11 +410,16 @@ struct NpuToIsaPass
       return func.emitError("code generation failed: ") << error;
     if (!bin::verifyProgram(prog, t, error))
       return func.emitError("generated program does not verify: ") << error;
+    SyncResult synced;
+    if (sync && !syncAndFold(prog, t, loops, synced, error))
+      return func.emitError(error);
     OwningOpRef<ModuleOp> m =
         tessera::isa::programToModule(func.getContext(), prog, t);
     if (!m)
       return func.emitError("cannot build the isa program");
     Operation *progOp = &m->getBody()->front();
+    if (sync)
+      synced.setStats(progOp);
     // What the code generator did, for --emit=isa readers.
     Builder b(func.getContext());
     const codegen::BuildStats &bs = pb.stats();
@@ -429,6 +458,9 @@ struct IsaInsertSyncPass
   void runOnOperation() override {
     for (auto p : llvm::make_early_inc_range(
              getOperation().getOps<tessera::isa::ProgramOp>())) {
+      // Synchronized already, by tessera-npu-to-isa{sync=true}.
+      if (p->hasAttr("npu.sync_flag_pairs"))
+        continue;
       // A module lowered here records its target; a hand-written isa
       // module has only the program's own.
       const target::TargetDesc *t = nullptr;
@@ -445,14 +477,9 @@ struct IsaInsertSyncPass
       FailureOr<bin::Program> prog = tessera::isa::emitProgram(p, *t);
       if (failed(prog))
         return signalPassFailure();
-      codegen::SyncStats stats;
+      SyncResult synced;
       std::string error;
-      if (!codegen::insertSync(*prog, *t, stats, error)) {
-        p.emitError(error);
-        return signalPassFailure();
-      }
-      codegen::RerollStats reroll;
-      if (loops && !codegen::rerollLoops(*prog, *t, reroll, error)) {
+      if (!syncAndFold(*prog, *t, loops, synced, error)) {
         p.emitError(error);
         return signalPassFailure();
       }
@@ -461,11 +488,7 @@ struct IsaInsertSyncPass
       Operation *np = &m->getBody()->front();
       for (NamedAttribute a : p->getDiscardableAttrs())
         np->setAttr(a.getName(), a.getValue());
-      np->setAttr("npu.sync_flag_pairs",
-                  Builder(&getContext()).getI64IntegerAttr(stats.flagPairs));
-      if (loops)
-        np->setAttr("npu.loops",
-                    Builder(&getContext()).getI64IntegerAttr(reroll.loops));
+      synced.setStats(np);
       np->moveBefore(p);
       p.erase();
     }

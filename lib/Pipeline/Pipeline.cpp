@@ -74,7 +74,11 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &o, Stage from,
     pm.addPass(conversion::createNpuPlanMemory({o.probes}));
   }
   if (runs(Stage::Isa)) {
-    pm.addPass(conversion::createNpuToIsa({o.probes, o.l2Prefetch}));
+    // Code generation synchronizes and folds loops on its own streams, so
+    // the straight-line streams never become isa ops; insert-sync then
+    // leaves the program alone (it stays for isa modules given by hand).
+    pm.addPass(
+        conversion::createNpuToIsa({o.probes, o.l2Prefetch, true, o.loops}));
     pm.addPass(conversion::createIsaInsertSync({o.loops}));
   }
 }

@@ -113,6 +113,14 @@ def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
            "Let idle vector cores read the weights of matmuls that read B "
            "once into L2 ahead of them (chips with an L2 and separate "
            "vector cores)">,
+    Option<"sync", "sync", "bool", "false",
+           "Also do tessera-isa-insert-sync's work (flags, then loops "
+           "unless loops=false) on the generated streams before they become "
+           "isa ops, so the straight-line streams are never built as IR; "
+           "tessera-isa-insert-sync then leaves the program alone. The "
+           "pipeline sets it">,
+    Option<"loops", "loops", "bool", "true",
+           "With sync=true: fold repeated instruction sequences into loops">,
   ];
   let dependentDialects = ["tessera::isa::IsaDialect"];
 }
@@ -126,7 +134,9 @@ def IsaInsertSync : Pass<"tessera-isa-insert-sync", "mlir::ModuleOp"> {
     order already imply the order. Then (unless `loops=false`) folds every
     run of repetitions of an instruction sequence into a hardware loop with
     register-relative offsets (lib/CodeGen/Reroll.cpp): every pipe executes
-    the same instructions and flags as before.
+    the same instructions and flags as before. A program that
+    `tessera-npu-to-isa{sync=true}` already synchronized (it carries
+    `npu.sync_flag_pairs`) is left as it is.
   }];
   let options = [
     Option<"loops", "loops", "bool", "true",

@@ -219,7 +219,7 @@ public:
   void addConst(bin::ConstBlob c) { prog_.consts.push_back(std::move(c)); }
   void setGmBytes(uint64_t bytes) { prog_.gmBytes = bytes; }
 
-  /// Closes every stream (`end`) and returns the program (without
+  /// Closes every stream (`end`) and moves the program out (without
   /// pipe-to-pipe flags: run insertSync next). Fails only if a deferred
   /// kernel cannot be generated.
   bin::Program finish();
