@@ -34,7 +34,7 @@ extern "C" {
 
 /* The version these declarations describe. */
 #define TESSERA_C_API_VERSION_MAJOR 1
-#define TESSERA_C_API_VERSION_MINOR 0
+#define TESSERA_C_API_VERSION_MINOR 1
 #define TESSERA_C_API_VERSION                                                  \
   ((TESSERA_C_API_VERSION_MAJOR << 16) | TESSERA_C_API_VERSION_MINOR)
 
@@ -255,6 +255,20 @@ tessera_status_t tesseraProgramGetSummaryJson(tessera_program_t program,
 TESSERA_API_SINCE(1, 0)
 tessera_status_t tesseraProgramGetCycles(tessera_program_t program,
                                          double *cycles);
+/* Where the last simulated run spent its time, as one JSON object: one
+   entry per source ONNX node (or fused group) with its share of the time,
+   engine, FLOPs, DRAM bytes and roofline bound, and the target's roofs; the
+   same object as `tessera-run --profile-json` (docs/simulator.md,
+   "Profile"). Owned by the program. TESSERA_STATUS_STAGE_ORDER before the
+   first run and for an evaluator. */
+TESSERA_API_SINCE(1, 1)
+tessera_status_t tesseraProgramGetProfileJson(tessera_program_t program,
+                                              const char **json);
+/* The same profile as a self-contained HTML page with a log-log roofline
+   plot (`tessera-run --profile-html`). Owned by the program. */
+TESSERA_API_SINCE(1, 1)
+tessera_status_t tesseraProgramGetProfileHtml(tessera_program_t program,
+                                              const char **html);
 
 /*===----------------------------------------------------------------------===*
  * The golden evaluator

@@ -11,6 +11,7 @@
 #include "tessera-c/Tessera.h"
 
 #include "tessera/Binary/Program.h"
+#include "tessera/Sim/Profile.h"
 #include "tessera/Support/Tensor.h"
 #include "tessera/Target/Target.h"
 
@@ -83,6 +84,10 @@ struct tessera_program_opaque {
   std::string statsJson = "{}";
   std::string summaryJson = "{}";
   double cycles = 0;
+  // The last simulated run's profile; its JSON and HTML made on request.
+  bool profiled = false;
+  tessera::sim::Profile profile;
+  std::string profileJson, profileHtml;
   // The simulator's program and target (unused by evaluators).
   tessera::bin::Program program;
   tessera::target::TargetDesc target;

@@ -179,16 +179,25 @@ tessera_status_t tesseraProgramRun(tessera_program_t program) {
   program->results.clear();
   program->statsJson = "{}";
   program->cycles = 0;
+  program->profiled = false;
+  program->profile = sim::Profile();
+  program->profileJson.clear();
+  program->profileHtml.clear();
   if (program->evaluate) {
     if (!program->evaluate(program->bound, outputs, error))
       return fail(TESSERA_STATUS_RUN_ERROR, error);
   } else {
-    sim::Simulator simulator(program->target);
+    // Every run is profiled: recording costs little next to the run.
+    sim::SimOptions so;
+    so.profile = true;
+    sim::Simulator simulator(program->target, so);
     sim::Stats stats;
     if (!simulator.run(program->program, program->bound, outputs, stats, error))
       return fail(TESSERA_STATUS_RUN_ERROR, error);
     program->statsJson = stats.toJson();
     program->cycles = stats.cycles;
+    program->profile = simulator.profile();
+    program->profiled = true;
   }
   for (auto &[name, t] : outputs)
     program->results[name] = {t.toBytes(), t.dtype(), t.shape()};
@@ -247,6 +256,36 @@ tessera_status_t tesseraProgramGetCycles(tessera_program_t program,
     return fail(TESSERA_STATUS_INVALID_ARGUMENT, "null cycles pointer");
   *cycles = program->cycles;
   return ok();
+}
+
+static tessera_status_t profileText(tessera_program_t program,
+                                    const char **text, bool html) {
+  if (!text)
+    return fail(TESSERA_STATUS_INVALID_ARGUMENT, "null text pointer");
+  if (!program->profiled)
+    return fail(TESSERA_STATUS_STAGE_ORDER,
+                program->evaluate
+                    ? "the golden evaluator has no profile (profile a "
+                      "compiled program)"
+                    : "no profile yet: run the program on the simulator "
+                      "first (tesseraProgramRun)");
+  std::string &cached = html ? program->profileHtml : program->profileJson;
+  if (cached.empty())
+    cached = html ? program->profile.toHtml() : program->profile.toJson();
+  *text = cached.c_str();
+  return ok();
+}
+
+tessera_status_t tesseraProgramGetProfileJson(tessera_program_t program,
+                                              const char **json) {
+  CHECK_PROGRAM(program);
+  return profileText(program, json, false);
+}
+
+tessera_status_t tesseraProgramGetProfileHtml(tessera_program_t program,
+                                              const char **html) {
+  CHECK_PROGRAM(program);
+  return profileText(program, html, true);
 }
 
 } // extern "C"

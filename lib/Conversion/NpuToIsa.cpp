@@ -318,16 +318,18 @@ struct NpuToIsaPass
           func.getArgAttrOfType<IntegerAttr>(a.getArgNumber(), "npu.addr");
       if (!at)
         return func.emitError("input without an address");
-      pb.addIo(
-          ioEntry(n ? n.getValue()
-                    : StringRef("input" + std::to_string(a.getArgNumber())),
-                  false, a.getType(), at.getInt()));
+      // Unnamed arguments and results are argN / resultN, as the golden
+      // evaluator names them (getArgumentNames), so --check and the C API
+      // bind the same names on both sides.
+      std::string name =
+          n ? n.getValue().str() : "arg" + std::to_string(a.getArgNumber());
+      pb.addIo(ioEntry(name, false, a.getType(), at.getInt()));
     }
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
       auto n = func.getResultAttrOfType<StringAttr>(i, "graph.name");
       auto at = func.getResultAttrOfType<IntegerAttr>(i, "npu.addr");
-      std::string name = n ? n.getValue().str() : "output" + std::to_string(i);
+      std::string name = n ? n.getValue().str() : "result" + std::to_string(i);
       pb.addIo(ioEntry(name, true, v.getType(), at.getInt()));
     }
     for (auto c : entry.getOps<graph::ConstantOp>()) {

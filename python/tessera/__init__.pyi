@@ -45,6 +45,15 @@ class Program:
         bytes, input and output counts."""
     def run(self, inputs: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         """Runs on the simulator; raises RunError."""
+    def profile(self) -> Optional[Dict[str, Any]]:
+        """Where the last run spent its time: 'nodes' (one dict per source
+        ONNX node or fused group: name, engine, cycles, seconds, share,
+        flops, dram_bytes, intensity, attained_flops_per_s, bound_seconds,
+        roof_ratio, ...), 'roofs', 'cycles', 'idle_cycles', 'launch_cycles';
+        None before the first run."""
+    def profile_html(self) -> Optional[str]:
+        """The last run's profile as a self-contained HTML page with a
+        log-log roofline plot; None before the first run."""
 
 def compile(
     model: Model,

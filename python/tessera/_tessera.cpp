@@ -166,6 +166,7 @@ public:
   }
 
   py::dict run(const py::dict &inputs) {
+    lastStats = py::none(); // a failed run leaves no stats or profile
     size_t n = 0;
     check(tesseraProgramGetNumIo(handle, false, &n));
     for (size_t i = 0; i < n; ++i) {
@@ -221,6 +222,24 @@ public:
     check(tesseraProgramGetStatsJson(handle, &json));
     lastStats = parseJson(json);
     return outputs;
+  }
+
+  /// The last run's per-node profile as a dict (None before a run).
+  py::object profile() const {
+    if (lastStats.is_none())
+      return py::none();
+    const char *json = nullptr;
+    check(tesseraProgramGetProfileJson(handle, &json));
+    return parseJson(json);
+  }
+
+  /// The same profile as a self-contained HTML page (None before a run).
+  py::object profileHtml() const {
+    if (lastStats.is_none())
+      return py::none();
+    const char *html = nullptr;
+    check(tesseraProgramGetProfileHtml(handle, &html));
+    return py::str(html);
   }
 
   tessera_program_t handle;
@@ -396,6 +415,17 @@ PYBIND11_MODULE(_tessera, m) {
       .def("run", &Program::run, py::arg("inputs"),
            "Runs the program on the simulator with {name: numpy array} "
            "inputs; returns {name: numpy array}. Raises RunError.")
+      .def("profile", &Program::profile,
+           "Where the last run spent its time: {'nodes': [one dict per "
+           "source ONNX node (or fused group): name, engine, cycles, "
+           "seconds, share, flops, dram_bytes, intensity, "
+           "attained_flops_per_s, bound_seconds, roof_ratio, ...], 'roofs': "
+           "[...], 'cycles', 'idle_cycles', 'launch_cycles', ...} (the JSON "
+           "of tessera-run --profile-json), or None before the first run.")
+      .def("profile_html", &Program::profileHtml,
+           "The last run's profile as a self-contained HTML page with a "
+           "log-log roofline plot (tessera-run --profile-html), or None "
+           "before the first run.")
       .def_readonly("last_stats", &Program::lastStats,
                     "The statistics of the last run (cycles, seconds, pipes, "
                     "DRAM bytes, FLOPs, roofline bound and ratio), or None.");

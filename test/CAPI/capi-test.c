@@ -234,8 +234,26 @@ static void testOnnx(const char *dir) {
                                        count * sizeof(float)));
       free(x);
     }
+    /* No profile before a run, none from the golden evaluator (1.1). */
+    const char *profile = NULL;
+    EXPECT_STATUS(tesseraProgramGetProfileJson(p, &profile),
+                  TESSERA_STATUS_STAGE_ORDER);
+    EXPECT(strstr(tesseraGetLastErrorMessage(), "run the program") != NULL);
     EXPECT_OK(tesseraProgramRun(p));
     EXPECT_OK(tesseraProgramRun(golden)); /* the session is gone: fine */
+    EXPECT_STATUS(tesseraProgramGetProfileJson(golden, &profile),
+                  TESSERA_STATUS_STAGE_ORDER);
+    EXPECT_STATUS(tesseraProgramGetProfileJson(p, NULL),
+                  TESSERA_STATUS_INVALID_ARGUMENT);
+    /* The unnamed ONNX MatMul is named after its op and output. */
+    EXPECT_OK(tesseraProgramGetProfileJson(p, &profile));
+    EXPECT(profile && strstr(profile, "\"name\":\"MatMul(c)\"") != NULL &&
+           strstr(profile, "\"engine\":\"matrix\"") != NULL &&
+           strstr(profile, "\"roofs\"") != NULL);
+    const char *html = NULL;
+    EXPECT_OK(tesseraProgramGetProfileHtml(p, &html));
+    EXPECT(html && strstr(html, "<svg id=\"roofline\"") != NULL &&
+           strstr(html, "data-node=\"MatMul(c)\"") != NULL);
     const char *out;
     EXPECT_OK(tesseraProgramGetIo(p, 1, 0, &out, NULL, NULL, NULL));
     const void *a, *b;
@@ -276,6 +294,10 @@ static void testErrors(void) {
                 TESSERA_STATUS_INVALID_HANDLE);
   EXPECT_STATUS(tesseraProgramRun(NULL), TESSERA_STATUS_INVALID_HANDLE);
   EXPECT_STATUS(tesseraProgramGetCycles(NULL, NULL),
+                TESSERA_STATUS_INVALID_HANDLE);
+  EXPECT_STATUS(tesseraProgramGetProfileJson(NULL, NULL),
+                TESSERA_STATUS_INVALID_HANDLE);
+  EXPECT_STATUS(tesseraProgramGetProfileHtml(NULL, NULL),
                 TESSERA_STATUS_INVALID_HANDLE);
   EXPECT_OK(tesseraSessionDestroy(NULL));
   EXPECT_OK(tesseraProgramDestroy(NULL));
@@ -375,6 +397,8 @@ static void testErrors(void) {
   tessera_program_t staleProgram = p;
   EXPECT_OK(tesseraProgramDestroy(p));
   EXPECT_STATUS(tesseraProgramRun(staleProgram), TESSERA_STATUS_INVALID_HANDLE);
+  EXPECT_STATUS(tesseraProgramGetProfileJson(staleProgram, NULL),
+                TESSERA_STATUS_INVALID_HANDLE);
   tesseraFree(bytes);
 }
 

@@ -5,6 +5,7 @@ Run by ctest with PYTHONPATH pointing at the build (or installed) package and
 TESSERA_BIN at the tools (for the comparison with tessera-compile --emit).
 """
 
+import json
 import os
 import subprocess
 import tempfile
@@ -23,6 +24,14 @@ ADD_GRAPH = """func.func @main(%a: tensor<4x64xf32> {graph.name = "a"}, %b: tens
   %0 = graph.add %a, %b : (tensor<4x64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
   %1 = graph.relu %0 : (tensor<4x64xf32>) -> tensor<4x64xf32>
   return %1 : tensor<4x64xf32>
+}
+"""
+
+# Two nodes named by their locations, as the ONNX importer names them.
+NAMED_GRAPH = """func.func @main(%a: tensor<4x64xf32> {graph.name = "a"}, %b: tensor<4x64xf32> {graph.name = "b"}, %w: tensor<64x32xf32> {graph.name = "w"}) -> (tensor<4x32xf32> {graph.name = "z"}) {
+  %0 = graph.add %a, %b : (tensor<4x64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32> loc("Add_1")
+  %1 = graph.matmul %0, %w : (tensor<4x64xf32>, tensor<64x32xf32>) -> tensor<4x32xf32> loc("MatMul_1")
+  return %1 : tensor<4x32xf32>
 }
 """
 
@@ -87,6 +96,56 @@ class CompileAndRun(unittest.TestCase):
         self.assertGreater(st["cycles"], 0)
         self.assertEqual(st["matrix_flops"], 2 * 3 * 4 * 3)
         self.assertGreaterEqual(st["ratio_to_bound"], 1.0)
+
+    def test_profile(self):
+        """Program.profile(): one row per source node (the MLIR locations
+        here, ONNX node names from ONNX), adding up to the run; the same as
+        tessera-run --profile-json."""
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "block.mlir")
+            with open(src, "w") as f:
+                f.write(NAMED_GRAPH)
+            prog = tessera.compile(src, target="edge")
+            self.assertIsNone(prog.profile())
+            self.assertIsNone(prog.profile_html())
+            rng = np.random.default_rng(3)
+            inputs = {"a": rng.standard_normal((4, 64), np.float32),
+                      "b": rng.standard_normal((4, 64), np.float32),
+                      "w": rng.standard_normal((64, 32), np.float32)}
+            out = prog.run(inputs)["z"]
+            np.testing.assert_allclose(out, (inputs["a"] + inputs["b"]) @ inputs["w"],
+                                       rtol=1e-3, atol=1e-4)
+            p, st = prog.profile(), prog.last_stats
+            rows = {r["name"]: r for r in p["nodes"]}
+            self.assertEqual(set(rows), {"Add_1", "MatMul_1"})
+            self.assertEqual(rows["MatMul_1"]["engine"], "matrix")
+            self.assertEqual(rows["MatMul_1"]["matrix_flops"], 2 * 4 * 64 * 32)
+            self.assertEqual(rows["Add_1"]["engine"], "vector")
+            self.assertEqual(rows["Add_1"]["vector_ops"], 4 * 64)
+            total = sum(r["cycles"] for r in rows.values()) + p["idle_cycles"] + p["launch_cycles"]
+            self.assertAlmostEqual(total / st["cycles"], 1.0, places=9)
+            self.assertEqual(sum(r["dram_bytes"] for r in rows.values()), st["dram_bytes"])
+            for r in rows.values():
+                self.assertAlmostEqual(r["intensity"], r["flops"] / r["dram_bytes"])
+                self.assertTrue(0 < r["roof_ratio"] <= 1)
+            self.assertEqual(p["roofs"][0]["name"], "DRAM")
+            page = prog.profile_html()
+            self.assertTrue(page.startswith("<!DOCTYPE html>"))
+            self.assertIn('data-node="MatMul_1"', page)
+            # The same rows as the command line's JSON.
+            tools = os.environ.get("TESSERA_BIN")
+            if tools:
+                npu, js = os.path.join(tmp, "b.npu"), os.path.join(tmp, "p.json")
+                subprocess.run([os.path.join(tools, "tessera-compile"), src, "-o", npu,
+                                "--target=edge"], check=True)
+                args = [os.path.join(tools, "tessera-run"), npu, "--output-dir", tmp,
+                        "--profile-json", js]
+                for name, x in inputs.items():
+                    np.save(os.path.join(tmp, name + ".npy"), x)
+                    args += ["--input", f"{name}={os.path.join(tmp, name + '.npy')}"]
+                subprocess.run(args, check=True)
+                with open(js) as f:
+                    self.assertEqual(json.load(f)["nodes"], p["nodes"])
 
     def test_mlir_options_save_load(self):
         with tempfile.TemporaryDirectory() as tmp:
