@@ -23,6 +23,8 @@
 //     each group swapped and every spatial axis reversed (a Gather).
 //   pad(x) in reflect or edge mode: per padded axis a gather with constant
 //     indices (i mirrored around 0 and n-1, or clamped to them).
+//   slice(x) with negative steps: a slice of the positive-step axes, then
+//     per reversed axis a gather with constant indices start + k * step.
 //   one_hot(i, [off, on]) = where(wrap(i)[.., 1, ..] == iota(depth), on, off)
 //     with the iota along the new axis (negative indices count from depth;
 //     out-of-range ones match nothing).
@@ -421,6 +423,59 @@ struct GraphDecomposePass
     return success();
   }
 
+  /// A slice with negative steps: the positive-step axes as a slice (the
+  /// reversed axes kept whole), then per reversed axis one Gather whose
+  /// constant indices count down from the start.
+  void decomposeReversingSlice(graph::SliceOp s) {
+    auto xt = cast<RankedTensorType>(s.getInput().getType());
+    auto yt = cast<RankedTensorType>(s.getType());
+    int64_t rank = xt.getRank();
+    OpBuilder b(s);
+    Location loc = s.getLoc();
+    SmallVector<int64_t> starts, ends, steps, shape;
+    bool identity = true;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t n = xt.getDimSize(d);
+      if (s.getSteps()[d] < 0) {
+        starts.push_back(0);
+        ends.push_back(n);
+        steps.push_back(1);
+        shape.push_back(n);
+        continue;
+      }
+      starts.push_back(s.getStarts()[d]);
+      ends.push_back(s.getEnds()[d]);
+      steps.push_back(s.getSteps()[d]);
+      shape.push_back(yt.getDimSize(d));
+      identity &= shape.back() == n && steps.back() == 1;
+    }
+    Value x = s.getInput();
+    if (!identity)
+      x = graph::SliceOp::create(b, loc, tensor(shape, xt.getElementType()), x,
+                                 b.getDenseI64ArrayAttr(starts),
+                                 b.getDenseI64ArrayAttr(ends),
+                                 b.getDenseI64ArrayAttr(steps));
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t step = s.getSteps()[d];
+      if (step > 0)
+        continue;
+      // Bounds are normalized (the type inference checks it): a non-empty
+      // reversed axis starts within [0, n - 1] and stays above its end.
+      SmallVector<int64_t> idx;
+      for (int64_t k = 0; k < yt.getDimSize(d); ++k)
+        idx.push_back(s.getStarts()[d] + k * step);
+      auto it = tensor({(int64_t)idx.size()}, b.getI64Type());
+      Value indices = graph::ConstantOp::create(
+          b, loc,
+          cast<ElementsAttr>(DenseElementsAttr::get(it, ArrayRef(idx))));
+      shape[d] = (int64_t)idx.size();
+      x = graph::GatherOp::create(b, loc, tensor(shape, xt.getElementType()),
+                                  x, indices, b.getI64IntegerAttr(d));
+    }
+    s.getResult().replaceAllUsesWith(x);
+    s.erase();
+  }
+
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
@@ -430,8 +485,16 @@ struct GraphDecomposePass
       if (auto pad = dyn_cast<graph::PadOp>(op);
           pad && (pad.getMode() == "reflect" || pad.getMode() == "edge"))
         ops.push_back(op);
+      if (auto sl = dyn_cast<graph::SliceOp>(op);
+          sl && llvm::any_of(sl.getSteps(), [](int64_t v) { return v < 0; }) &&
+          cast<RankedTensorType>(sl.getType()).getNumElements() > 0)
+        ops.push_back(op);
     });
     for (Operation *op : ops) {
+      if (auto sl = dyn_cast<graph::SliceOp>(op)) {
+        decomposeReversingSlice(sl);
+        continue;
+      }
       if (auto pad = dyn_cast<graph::PadOp>(op)) {
         if (failed(decomposePad(pad)))
           return signalPassFailure();

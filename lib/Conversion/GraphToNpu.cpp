@@ -306,6 +306,25 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
               .getResult());
       inputs.push_back(auxValues.back());
     }
+    // Views and gathers move data without converting it: a float result is
+    // stored in its source's storage type (an f32 program input stays f32
+    // through a Reshape or a Gather; a bf16 activation stays bf16), and a
+    // scatter's updates are converted to its data's type first.
+    Type movedElement;
+    if ((engine == npu::Engine::view || engine == npu::Engine::gather) &&
+        !inputs.empty()) {
+      Type e0 = cast<RankedTensorType>(inputs[0].getType()).getElementType();
+      if (isa<FloatType>(e0))
+        movedElement = e0;
+    }
+    if (movedElement && isa<graph::ScatterElementsOp>(&op)) {
+      auto ut = cast<RankedTensorType>(inputs[2].getType());
+      if (isa<FloatType>(ut.getElementType()) &&
+          ut.getElementType() != movedElement)
+        inputs[2] = castDispatch(op.getLoc(), inputs[2],
+                                 op.getOperand(2).getType(),
+                                 ut.clone(movedElement));
+    }
     SmallVector<Type> resultTypes;
     for (Value r : op.getResults()) {
       bool io = llvm::any_of(
@@ -313,7 +332,10 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       auto st = storage(op.getLoc(), r.getType(), io, name);
       if (failed(st))
         return failure();
-      resultTypes.push_back(*st);
+      if (movedElement && isa<FloatType>(st->getElementType()))
+        resultTypes.push_back(st->clone(movedElement));
+      else
+        resultTypes.push_back(*st);
     }
     if (isInPlaceOp(&op)) // the result is the cache's buffer
       resultTypes[0] = inputs[0].getType();
@@ -384,13 +406,13 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       }
     }
     auto d = sv.getDefiningOp<npu::DispatchOp>();
-    bool own = d && d.getEngine() != npu::Engine::view && !seen.count(sv);
-    if (!own) {
-      auto st = storage(ret.getLoc(), v.getType(), true, "output");
-      if (failed(st))
-        return failure();
+    auto st = storage(ret.getLoc(), v.getType(), true, "output");
+    if (failed(st))
+      return failure();
+    bool own = d && d.getEngine() != npu::Engine::view && !seen.count(sv) &&
+               sv.getType() == *st;
+    if (!own)
       sv = castDispatch(ret.getLoc(), sv, v.getType(), *st);
-    }
     seen.insert(sv);
     results.push_back(sv);
   }

@@ -78,3 +78,26 @@ func.func @onehot(%i: tensor<3xi64>, %v: tensor<2xf32>) -> tensor<3x4xf32> {
   %0 = graph.one_hot %i, %v {depth = 4 : i64, axis = -1 : i64} : (tensor<3xi64>, tensor<2xf32>) -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }
+
+// A slice with a negative step: the positive-step axis stays a slice (the
+// reversed one kept whole), the reversed axis is a Gather counting down
+// from the start.
+// CHECK-LABEL: func.func @reverse_slice
+// CHECK: %[[S:.*]] = graph.slice %arg0 {ends = array<i64: 4, 10>, starts = array<i64: 1, 0>, steps = array<i64: 2, 1>} : (tensor<4x10xf32>) -> tensor<2x10xf32>
+// CHECK: %[[I:.*]] = graph.constant dense<[8, 5, 2]> : tensor<3xi64>
+// CHECK: graph.gather %[[S]], %[[I]] {axis = 1 : i64} : (tensor<2x10xf32>, tensor<3xi64>) -> tensor<2x3xf32>
+// CHECK-NOT: graph.slice
+func.func @reverse_slice(%x: tensor<4x10xf32>) -> tensor<2x3xf32> {
+  %0 = graph.slice %x {starts = array<i64: 1, 8>, ends = array<i64: 4, 0>, steps = array<i64: 2, -3>} : (tensor<4x10xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// A whole reversed axis needs no slice.
+// CHECK-LABEL: func.func @reverse_all
+// CHECK-NOT: graph.slice
+// CHECK: graph.constant dense<[3, 2, 1, 0]> : tensor<4xi64>
+// CHECK: graph.gather %arg0
+func.func @reverse_all(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = graph.slice %x {starts = array<i64: 3>, ends = array<i64: -1>, steps = array<i64: -1>} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -195,6 +195,45 @@ def main(out):
          [h.make_node('Pad', ['x', 'p'], ['y'], mode='reflect')],
          [('x', F, [2, 8])], [('y', F, [2, 14])],
          [arr('p', np.array([0, 3, 0, 3], np.int64))])
+    # bf16 storage through data movement: a Reshape of an f32 program input
+    # feeding a Conv, a Softmax of opset < 13 (reshape-softmax-reshape), a
+    # reflect Pad (a gather) feeding a Mul, a Gather of an activation that is
+    # an output, a ScatterElements of an input with computed updates.
+    save(f'{out}/reshape_conv.onnx',
+         [h.make_node('Reshape', ['x', 's'], ['r']),
+          h.make_node('Conv', ['r', 'w', 'b'], ['y'], pads=[0, 1, 0, 1])],
+         [('x', F, [1, 20, 16, 1])], [('y', F, [1, 8, 18, 16])],
+         [arr('s', np.array([1, 1, 20, 16], np.int64)),
+          arr('w', rng.standard_normal((8, 1, 3, 3)).astype(np.float32)),
+          arr('b', rng.standard_normal(8).astype(np.float32))])
+    save(f'{out}/softmax_opset11.onnx',
+         [h.make_node('Softmax', ['x'], ['y'], axis=1)],
+         [('x', F, [2, 40, 60])], [('y', F, [2, 40, 60])], opset=11)
+    save(f'{out}/pad_reflect_mul.onnx',
+         [h.make_node('Pad', ['x', 'p'], ['t'], mode='reflect'),
+          h.make_node('Mul', ['t', 'k'], ['y'])],
+         [('x', F, [2, 8])], [('y', F, [2, 14])],
+         [arr('p', np.array([0, 3, 0, 3], np.int64)),
+          arr('k', rng.standard_normal((2, 14)).astype(np.float32))])
+    save(f'{out}/relu_gather.onnx',
+         [h.make_node('Relu', ['x'], ['t']),
+          h.make_node('Gather', ['t', 'i'], ['y'], axis=1)],
+         [('x', F, [4, 16])], [('y', F, [4, 5])],
+         [arr('i', np.array([3, 0, 15, 7, 7], np.int64))])
+    save(f'{out}/scatter_computed.onnx',
+         [h.make_node('Relu', ['u'], ['t']),
+          h.make_node('ScatterElements', ['x', 'i', 't'], ['s'], axis=1),
+          h.make_node('Neg', ['s'], ['y'])],
+         [('x', F, [3, 8]), ('u', F, [3, 2])], [('y', F, [3, 8])],
+         [arr('i', np.array([[1, 6], [0, 7], [5, 2]], np.int64))])
+    # Slice with a negative step (reverses a time axis, as in Silero VAD).
+    save(f'{out}/slice_reverse.onnx',
+         [h.make_node('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['y'])],
+         [('x', F, [3, 10])], [('y', F, [2, 5])],
+         [arr('st', np.array([0, -2], np.int64)),
+          arr('en', np.array([3, -100], np.int64)),
+          arr('ax', np.array([0, 1], np.int64)),
+          arr('sp', np.array([2, -2], np.int64))])
     # Nodes out of topological order (ONNX Runtime runs such models).
     g = h.make_graph([h.make_node('Relu', ['t'], ['y']),
                       h.make_node('Neg', ['x'], ['t'])], 'g',
