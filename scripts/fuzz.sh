@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [TARGET|all] [SECONDS]     (default: all, 60 s each)
 #
-# TARGET is one of: onnx tensorproto npy target program sim. Each runs for
+# TARGET is one of: onnx tensorproto npy target program sim hf. Each runs for
 # SECONDS over its corpus in $FUZZ_BUILD_DIR/corpus/TARGET (new inputs
 # accumulate there across runs), seeded from the test inputs, with a
 # dictionary where one helps. Crashes, leaks and time-outs are written to
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC="$PWD"
-ALL=(target npy tensorproto program sim onnx)
+ALL=(target npy tensorproto program sim onnx hf)
 WHICH="${1:-all}"
 SECONDS_EACH="${2:-60}"
 FUZZ_BUILD_DIR="${FUZZ_BUILD_DIR:-build-fuzz}"
@@ -65,6 +65,10 @@ make_seeds() {
       seed "$dir" examples/*/*.npy test/malformed/npy/*.npy test/malformed/valid/*.npy ;;
     target)
       seed "$dir" lib/Target/presets/*.json test/malformed/target/*.json ;;
+    hf)
+      # Tiny model directories (valid and broken), the real configs with a
+      # manifest, the malformed corpus's model directories.
+      /usr/bin/python3 fuzz/hf_seeds.py "$dir" >/dev/null ;;
     program|sim)
       seed "$dir" test/malformed/npu/*.npu
       # Programs assembled from the lit tests' isa assembly, when the main
@@ -90,6 +94,8 @@ for t in "${TARGETS[@]}"; do
     target) args+=(-dict=fuzz/dict/target.dict -max_len=65536) ;;
     npy) args+=(-dict=fuzz/dict/npy.dict -max_len=65536) ;;
     onnx) args+=(-dict=fuzz/dict/onnx.dict) ;;
+    # The tiny DeepSeek-V3 seed's safetensors file is 1.4 MB.
+    hf) args+=(-dict=fuzz/dict/hf.dict -max_len=2097152) ;;
   esac
   log="$FUZZ_BUILD_DIR/fuzz-$t.log"
   echo "== fuzz $t for ${SECONDS_EACH}s (log: $log)"

@@ -136,8 +136,16 @@ void pack(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
 
 #define AI inline __attribute__((always_inline))
 
+// The kernels of each ISA are compiled for it (the caller checks the CPU at
+// run time). GCC takes the target from a pragma region; clang ignores that
+// pragma and needs the attribute pushed onto every function instead.
+#ifdef __clang__
+#pragma clang attribute push(__attribute__((target("avx512f"))),               \
+                             apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f")
+#endif
 namespace avx512 {
 struct Vec {
   using V = __m512;
@@ -164,10 +172,19 @@ struct Vec {
 
 #include "MatrixMicroKernel.inc"
 } // namespace avx512
+#ifdef __clang__
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
+#ifdef __clang__
+#pragma clang attribute push(__attribute__((target("avx2,fma"))),              \
+                             apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+#endif
 namespace avx2 {
 struct Vec {
   using V = __m256;
@@ -200,7 +217,11 @@ struct Vec {
 
 #include "MatrixMicroKernel.inc"
 } // namespace avx2
+#ifdef __clang__
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 #undef AI
 

@@ -17,6 +17,24 @@
 
 namespace tessera::sim {
 
+std::vector<char *> renameStatsArguments(int argc, char **argv,
+                                         std::vector<std::string> &storage) {
+  storage.clear();
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--stats", 0) == 0)
+      storage.push_back("--print-stats" + a.substr(7));
+    else if (a.rfind("-stats", 0) == 0)
+      storage.push_back("--print-stats" + a.substr(6));
+    else
+      storage.push_back(std::move(a));
+  }
+  std::vector<char *> args;
+  for (std::string &a : storage)
+    args.push_back(a.data());
+  return args;
+}
+
 int runProgramMain(const RunNpuOptions &o) {
   auto die = [](const std::string &msg) {
     std::fprintf(stderr, "error: %s\n", msg.c_str());

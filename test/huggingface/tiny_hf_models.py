@@ -636,13 +636,30 @@ def cmd_bad(args):
         write_model(out, name, config(), seed, shards, fp8)
         return d
 
-    def edit_config(d, fn):
-        p = os.path.join(d, "config.json")
+    def edit_json(p, fn):
         with open(p) as f:
             c = json.load(f)
         fn(c)
         with open(p, "w") as f:
             json.dump(c, f)
+
+    def edit_config(d, fn):
+        edit_json(os.path.join(d, "config.json"), fn)
+
+    def edit_index(d, fn):
+        edit_json(os.path.join(d, "model.safetensors.index.json"), fn)
+
+    def edit_header(d, fn):
+        """Rewrites model.safetensors with fn applied to its JSON header."""
+        p = os.path.join(d, "model.safetensors")
+        with open(p, "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            header = json.loads(f.read(n))
+            data = f.read()
+        fn(header)
+        text = json.dumps(header).encode()
+        with open(p, "wb") as f:
+            f.write(struct.pack("<Q", len(text)) + text + data)
 
     d = base("no_config")
     os.remove(os.path.join(d, "config.json"))
@@ -664,6 +681,8 @@ def cmd_bad(args):
     edit_config(d, lambda c: c["rope_scaling"].update(attention_factor=2.0))
     d = base("bad_quantization", config=deepseek_v3_config, fp8=True, seed=15)
     edit_config(d, lambda c: c["quantization_config"].update(fmt="e5m2"))
+    d = base("large_head_dim")
+    edit_config(d, lambda c: c.update(head_dim=1024))
     d = base("missing_field")
     edit_config(d, lambda c: c.pop("num_attention_heads"))
 
@@ -672,17 +691,10 @@ def cmd_bad(args):
     with open(p, "r+b") as f:
         f.seek(8)
         f.write(b"<html>")
-    d = base("offsets_out_of_file")
-    p = os.path.join(d, "model.safetensors")
-    with open(p, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    header["lm_head.weight"]["data_offsets"][1] += 1 << 20
-    header["lm_head.weight"]["data_offsets"][0] += 1 << 20
-    text = json.dumps(header).encode()
-    with open(p, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + data)
+    def shift_lm_head(header):
+        header["lm_head.weight"]["data_offsets"][0] += 1 << 20
+        header["lm_head.weight"]["data_offsets"][1] += 1 << 20
+    edit_header(base("offsets_out_of_file"), shift_lm_head)
     d = base("header_past_end")
     p = os.path.join(d, "model.safetensors")
     with open(p, "r+b") as f:
@@ -691,32 +703,16 @@ def cmd_bad(args):
     edit_config(d, lambda c: c.update(intermediate_size=88))
     d = base("dtype_contradicts_config", config=deepseek_v3_config, fp8=True, seed=15)
     edit_config(d, lambda c: c.pop("quantization_config"))
-    d = base("unsupported_dtype")
-    p = os.path.join(d, "model.safetensors")
-    with open(p, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    header["model.norm.weight"]["dtype"] = "I32"
-    text = json.dumps(header).encode()
-    with open(p, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + data)
+    edit_header(base("unsupported_dtype"),
+                lambda h: h["model.norm.weight"].update(dtype="I32"))
 
     d = base("missing_shard", config=qwen2_config, shards=3, seed=12)
     os.remove(os.path.join(d, "model-00002-of-00003.safetensors"))
-    d = base("weight_missing_from_index", config=qwen2_config, shards=3, seed=12)
-    p = os.path.join(d, "model.safetensors.index.json")
-    with open(p) as f:
-        index = json.load(f)
-    del index["weight_map"]["model.layers.1.self_attn.k_proj.bias"]
-    with open(p, "w") as f:
-        json.dump(index, f)
-    d = base("index_outside_directory", config=qwen2_config, shards=3, seed=12)
-    with open(p.replace("weight_missing_from_index", "index_outside_directory")) as f:
-        index = json.load(f)
-    index["weight_map"]["model.norm.weight"] = "../model-00003-of-00003.safetensors"
-    with open(p.replace("weight_missing_from_index", "index_outside_directory"), "w") as f:
-        json.dump(index, f)
+    edit_index(base("weight_missing_from_index", config=qwen2_config, shards=3, seed=12),
+               lambda i: i["weight_map"].pop("model.layers.1.self_attn.k_proj.bias"))
+    edit_index(base("index_outside_directory", config=qwen2_config, shards=3, seed=12),
+               lambda i: i["weight_map"].update(
+                   {"model.norm.weight": "../model-00003-of-00003.safetensors"}))
     d = base("no_weights")
     os.remove(os.path.join(d, "model.safetensors"))
 

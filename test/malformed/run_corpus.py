@@ -8,6 +8,10 @@ command table below). A case passes when the tool exits with a code in
 1..127 (not a signal, not success) within the time limit and its error
 output names the file. Devices (/dev/zero as every kind of input) are cases
 too. Prints one line per failure and a summary; exits 1 on any failure.
+
+CORPUS_DIR/hf/ holds Hugging Face model directories, one case each (with
+--manifest=manifest.json when the directory has one); each also holds
+expected.txt, a piece of the error message the case must give.
 """
 import os
 import shutil
@@ -37,6 +41,9 @@ COMMANDS = {
                         "--input", "x=" + f, "--input",
                         "y=" + os.path.join(valid, "y.npy"), "--output-dir", t],
     "mlir": lambda f, t: [tool("tessera-as"), f, "-o", t + ".npu"],
+    "hf": lambda f, t: [tool("tessera-compile"), f, "--emit=graph", "-o", t + ".mlir"]
+    + (["--manifest=" + os.path.join(f, "manifest.json")]
+       if os.path.exists(os.path.join(f, "manifest.json")) else []),
 }
 # /dev/zero as every kind of input, through symlinks with the suffix each
 # tool dispatches on: a reader without a size limit would never finish.
@@ -55,6 +62,27 @@ os.makedirs(work)
 for kind, name in DEVICE_CASES:
     os.symlink("/dev/zero", os.path.join(work, name))
     cases.append((kind, os.path.join(work, name)))
+# A Hugging Face model directory whose config.json, model.safetensors,
+# shard or manifest is /dev/zero.
+hf_valid = os.path.join(corpus, "hf", "config_not_object", "model.safetensors")
+for zero in ["config.json", "model.safetensors", "shard.safetensors",
+             "model.safetensors.index.json", "manifest.json"]:
+    d = os.path.join(work, "hf-zero-" + zero.replace(".", "-"))
+    os.makedirs(d)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        f.write(open(os.path.join(corpus, "hf", "config_huge_layers",
+                                  "config.json")).read().replace(
+                                      "1000000000000", "1"))
+    if zero == "shard.safetensors":
+        with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
+            f.write('{"weight_map": {"model.embed_tokens.weight": "shard.safetensors"}}')
+    elif zero not in ("model.safetensors.index.json", "manifest.json"):
+        shutil.copy(hf_valid, os.path.join(d, "model.safetensors"))
+    target = os.path.join(d, zero)
+    if os.path.exists(target):
+        os.remove(target)
+    os.symlink("/dev/zero", target)
+    cases.append(("hf", d))
 failures = 0
 for i, (kind, f) in enumerate(cases):
     t = os.path.join(work, "case%d" % i)
@@ -76,6 +104,10 @@ for i, (kind, f) in enumerate(cases):
         what = "exit %d (a crash?)" % p.returncode
     elif os.path.basename(f) not in err:
         what = "the error does not name the file"
+    elif os.path.isfile(os.path.join(f, "expected.txt")):
+        expected = open(os.path.join(f, "expected.txt")).read().strip()
+        if expected not in err:
+            what = "the error does not say '%s'" % expected
     if what:
         failures += 1
         print("FAIL %s [%s]: %s\n  $ %s\n  %s" %

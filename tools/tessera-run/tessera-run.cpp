@@ -266,19 +266,8 @@ int main(int argc, char **argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-run " << TESSERA_VERSION << "\n";
   });
-  // `--stats` and `--stats-json` (the documented spellings) clash with
-  // LLVM's statistics options, registered while parsing: rename them first.
-  std::vector<std::string> renamed;
-  for (int i = 0; i < argc; ++i) {
-    StringRef a(argv[i]);
-    if (a.consume_front("--stats") || a.consume_front("-stats"))
-      renamed.push_back(("--print-stats" + a).str());
-    else
-      renamed.push_back(argv[i]);
-  }
-  std::vector<char *> args;
-  for (std::string &a : renamed)
-    args.push_back(a.data());
+  std::vector<std::string> storage;
+  std::vector<char *> args = sim::renameStatsArguments(argc, argv, storage);
   argc = (int)args.size();
   argv = args.data();
   hf::registerHfCommandLineOptions();

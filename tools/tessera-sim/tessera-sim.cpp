@@ -10,7 +10,6 @@
 #include "tessera/Sim/RunProgram.h"
 #include "tessera/Sim/Simulator.h"
 
-#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 
@@ -67,19 +66,9 @@ static cl::opt<uint64_t> maxInstructions(
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  // `--stats` and `--stats-json` (the documented spellings) clash with
-  // LLVM's statistics options, registered while parsing: rename them first.
-  std::vector<std::string> renamed;
-  for (int i = 0; i < argc; ++i) {
-    llvm::StringRef a(argv[i]);
-    if (a.consume_front("--stats") || a.consume_front("-stats"))
-      renamed.push_back(("--print-stats" + a).str());
-    else
-      renamed.push_back(argv[i]);
-  }
-  std::vector<char *> args;
-  for (std::string &a : renamed)
-    args.push_back(a.data());
+  std::vector<std::string> storage;
+  std::vector<char *> args =
+      tessera::sim::renameStatsArguments(argc, argv, storage);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       (int)args.size(), args.data(),

@@ -38,6 +38,14 @@ struct RunNpuOptions {
 /// Returns the process exit code (0 on success).
 int runProgramMain(const RunNpuOptions &opts);
 
+/// The documented `--stats` and `--stats-json` clash with LLVM's statistics
+/// options, registered while the command line is parsed, so tessera-run and
+/// tessera-sim declare them as `--print-stats` and `--print-stats-json` and
+/// call this first: it returns argv with `--stats...`/`-stats...` renamed,
+/// its strings owned by `storage`.
+std::vector<char *> renameStatsArguments(int argc, char **argv,
+                                         std::vector<std::string> &storage);
+
 } // namespace tessera::sim
 
 #endif // TESSERA_SIM_RUNPROGRAM_H

@@ -29,6 +29,10 @@ constexpr uint64_t kMaxProgramFileBytes = 16ull << 30;
 constexpr uint64_t kMaxNpyFileBytes = 16ull << 30;
 constexpr uint64_t kMaxTargetFileBytes = 16ull << 20;
 constexpr uint64_t kMaxTextIrFileBytes = 4ull << 30;
+/// A Hugging Face config.json, and a safetensors index or weight manifest
+/// (DeepSeek-V3's, about 92,000 tensors, is under 16 MiB).
+constexpr uint64_t kMaxHfConfigFileBytes = 16ull << 20;
+constexpr uint64_t kMaxHfWeightListBytes = 256ull << 20;
 /// Any input that is not a regular file (a pipe, a device) is read up to
 /// this many bytes: larger inputs must be files.
 constexpr uint64_t kMaxStreamBytes = 256ull << 20;

@@ -5,6 +5,7 @@
 #include "tessera/Import/HuggingFace/CostSummary.h"
 #include "tessera/Import/HuggingFace/Generation.h"
 #include "tessera/Import/HuggingFace/HfImporter.h"
+#include "tessera/Support/FileIO.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -160,15 +161,12 @@ OwningOpRef<ModuleOp> importHfFromCommandLine(llvm::StringRef dir,
     return nullptr;
   }
   if (!options->writeManifest.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(options->writeManifest, ec);
-    if (ec) {
-      emitError(UnknownLoc::get(context))
-          << "cannot write '" << options->writeManifest
-          << "': " << ec.message();
+    // All or nothing, like every output (FileIO.h).
+    if (!writeFileAtomically(options->writeManifest,
+                             model->weights->manifestJson(), error)) {
+      emitError(UnknownLoc::get(context)) << error;
       return nullptr;
     }
-    os << model->weights->manifestJson();
   }
   OwningOpRef<ModuleOp> module = buildHfModule(*model, context, o);
   if (module && options->costSummary)

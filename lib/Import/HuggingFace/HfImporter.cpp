@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Import/HuggingFace/HfImporter.h"
+#include "tessera/Support/Limits.h"
 
 #include "Graph/IR/GraphDialect.h"
 
@@ -697,10 +698,21 @@ void ModelBuilder::addOutput(Value v, const std::string &name) {
 }
 
 void ModelBuilder::setupPositions() {
+  if (failed)
+    return;
   int64_t dim = c.ropeDim(), half = dim / 2;
+  int64_t rows = decode ? capacity : seq;
+  // Both factors are bounded (positions by the options, the dimension by
+  // the config reader), so the product does not overflow.
+  if (rows * dim > kMaxHostTensorElements) {
+    fail("the rotary tables would hold " + Twine(rows) + " positions x " +
+         Twine(dim) + " dimensions, above the host limit of " +
+         Twine(kMaxHostTensorElements) +
+         " elements (lower --seq or --cache-capacity)");
+    return;
+  }
   std::vector<double> inv = c.ropeInverseFrequencies();
   float tableScale = (float)c.ropeTableScale();
-  int64_t rows = decode ? capacity : seq;
   Tensor cosT(DType::F32, {rows, dim}), sinT(DType::F32, {rows, dim});
   for (int64_t pos = 0; pos < rows; ++pos)
     for (int64_t i = 0; i < half; ++i) {

@@ -8,12 +8,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Import/HuggingFace/ModelConfig.h"
+#include "tessera/Support/FileIO.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <cmath>
 #include <functional>
@@ -482,6 +482,43 @@ llvm::Error ConfigReader::read() {
       return fieldError("quantization_config",
                         "is only read for DeepSeek checkpoints");
   }
+  // Absurd sizes are errors before anything is built from them: a dimension
+  // above 2^24 (head dims, head and expert counts above 2^16; real models
+  // stay far below both) would overflow the products of dimensions that
+  // size the weights, or size a host table beyond memory.
+  const int64_t kMaxDim = int64_t(1) << 24, kMaxCount = int64_t(1) << 16;
+  struct Limit {
+    const char *field;
+    int64_t value, max;
+  } limits[] = {
+      {"vocab_size", c.vocabSize, kMaxDim},
+      {"hidden_size", c.hiddenSize, kMaxDim},
+      {"intermediate_size", c.intermediateSize, kMaxDim},
+      {"moe_intermediate_size", c.moeIntermediateSize, kMaxDim},
+      {"q_lora_rank", c.qLoraRank, kMaxDim},
+      {"kv_lora_rank", c.kvLoraRank, kMaxDim},
+      {"num_hidden_layers", c.numLayers, kMaxCount},
+      {"num_attention_heads", c.numHeads, kMaxCount},
+      {"num_key_value_heads", c.numKVHeads, kMaxCount},
+      {root.get("head_dim") || c.isDeepseek()
+           ? "head_dim"
+           : "head_dim (hidden_size / num_attention_heads)",
+       c.headDim, kMaxCount},
+      {"qk_nope_head_dim", c.qkNopeHeadDim, kMaxCount},
+      {"qk_rope_head_dim", c.qkRopeHeadDim, kMaxCount},
+      {"v_head_dim", c.vHeadDim, kMaxCount},
+      {"n_routed_experts", c.nRoutedExperts, kMaxCount},
+      {"n_shared_experts", c.nSharedExperts, kMaxCount},
+      {"num_experts_per_tok", c.numExpertsPerTok, kMaxCount},
+      {"n_group", c.nGroup, kMaxCount},
+      {"topk_group", c.topkGroup, kMaxCount},
+      {"quantization_config.weight_block_size", c.fp8BlockRows, kMaxDim},
+      {"quantization_config.weight_block_size", c.fp8BlockCols, kMaxDim},
+  };
+  for (const Limit &l : limits)
+    if (l.value > l.max)
+      return fieldError(l.field, "is " + Twine(l.value) +
+                                     "; Tessera reads at most " + Twine(l.max));
   return llvm::Error::success();
 }
 
@@ -505,12 +542,11 @@ llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef text,
 }
 
 llvm::Expected<ModelConfig> readModelConfig(llvm::StringRef path) {
-  auto text = llvm::MemoryBuffer::getFile(path);
-  if (!text)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        path + ": cannot open: " + text.getError().message());
-  return parseModelConfig((*text)->getBuffer(), path);
+  std::string text, error;
+  if (!readFileBounded(path.str(), kMaxHfConfigFileBytes, "config.json", text,
+                       error))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+  return parseModelConfig(text, path);
 }
 
 //===----------------------------------------------------------------------===//

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Import/HuggingFace/WeightStore.h"
+#include "tessera/Support/FileIO.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
@@ -17,6 +18,8 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <limits>
+#include <tuple>
 
 namespace tessera::hf {
 
@@ -100,15 +103,34 @@ static llvm::Error readDTypeAndShape(const llvm::json::Object &entry,
   return llvm::Error::success();
 }
 
+/// Reads a JSON input of at most `maxBytes` (config, index, manifest).
+static llvm::Expected<std::string>
+readJsonFile(llvm::StringRef path, uint64_t maxBytes, const char *what) {
+  std::string text, error;
+  if (!readFileBounded(path.str(), maxBytes, what, text, error))
+    return err(error);
+  return text;
+}
+
 llvm::Error WeightStore::addSafetensorsFile(llvm::StringRef dir,
                                             llvm::StringRef file) {
   llvm::SmallString<256> path(dir);
   llvm::sys::path::append(path, file);
+  // Mapped, not read: only a regular file can be (a pipe or /dev/zero would
+  // be read to its end).
+  if (llvm::sys::fs::is_directory(path) || !isRegularFile(path.str().str()))
+    return err(path + ": is not a regular file");
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
     return err(path + ": cannot open: " + buffer.getError().message());
-  std::shared_ptr<llvm::MemoryBuffer> mapping(std::move(*buffer));
+  return addSafetensors(std::shared_ptr<llvm::MemoryBuffer>(std::move(*buffer)),
+                        path, file);
+}
+
+llvm::Error
+WeightStore::addSafetensors(std::shared_ptr<llvm::MemoryBuffer> mapping,
+                            llvm::StringRef path, llvm::StringRef file) {
   int64_t fileSize = (int64_t)mapping->getBufferSize();
   if (fileSize < 8)
     return err(path + ": too short for a safetensors header (" +
@@ -120,6 +142,10 @@ llvm::Error WeightStore::addSafetensorsFile(llvm::StringRef dir,
     return err(path + ": header length " + Twine(headerSize) +
                " runs past the end of the file (" + Twine(fileSize) +
                " bytes)");
+  if (headerSize > kMaxSafetensorsHeaderBytes)
+    return err(path + ": header length " + Twine(headerSize) +
+               " is above the safetensors limit of " +
+               Twine(kMaxSafetensorsHeaderBytes) + " bytes");
   llvm::StringRef headerText(mapping->getBufferStart() + 8, headerSize);
   llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
   if (!header)
@@ -130,9 +156,24 @@ llvm::Error WeightStore::addSafetensorsFile(llvm::StringRef dir,
     return err(path + ": safetensors header is not a JSON object");
   int64_t dataStart = 8 + (int64_t)headerSize;
   int64_t dataSize = fileSize - dataStart;
+  // Each tensor's [begin, end) of the data, to check the layout once all
+  // are read.
+  struct Extent {
+    int64_t begin, end;
+    std::string name;
+  };
+  std::vector<Extent> extents;
+  std::vector<WeightInfo> read;
   for (const auto &[key, value] : *tensors) {
-    if (key == "__metadata__")
+    if (key == "__metadata__") {
+      // A map of strings (safetensors' format).
+      const llvm::json::Object *meta = value.getAsObject();
+      if (!meta || llvm::any_of(*meta, [](const auto &kv) {
+            return !kv.second.getAsString();
+          }))
+        return err(path + ": '__metadata__' must be an object of strings");
       continue;
+    }
     std::string where = (path + ": tensor '" + key.str() + "'").str();
     const llvm::json::Object *entry = value.getAsObject();
     if (!entry)
@@ -167,9 +208,73 @@ llvm::Error WeightStore::addSafetensorsFile(llvm::StringRef dir,
     if (weights_.count(info.name))
       return err(where + ": defined twice (also in '" +
                  weights_[info.name].file + "')");
-    weights_[info.name] = std::move(info);
+    extents.push_back({*begin, *end, info.name});
+    read.push_back(std::move(info));
+  }
+  // The tensors tile the data exactly, as the safetensors library requires:
+  // no byte belongs to two tensors, none to no tensor.
+  llvm::sort(extents, [](const Extent &a, const Extent &b) {
+    return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
+  });
+  int64_t covered = 0;
+  for (size_t i = 0; i < extents.size(); ++i) {
+    const Extent &x = extents[i];
+    if (x.begin < covered)
+      return err(path + ": tensor '" + x.name + "': field 'data_offsets' [" +
+                 Twine(x.begin) + ", " + Twine(x.end) + "] overlaps tensor '" +
+                 extents[i - 1].name + "' [" + Twine(extents[i - 1].begin) +
+                 ", " + Twine(extents[i - 1].end) + "]");
+    if (x.begin > covered)
+      return err(path + ": data bytes [" + Twine(covered) + ", " +
+                 Twine(x.begin) + ") belong to no tensor (tensor '" + x.name +
+                 "' starts at " + Twine(x.begin) + ")");
+    covered = x.end;
+  }
+  if (covered != dataSize)
+    return err(path + ": data bytes [" + Twine(covered) + ", " +
+               Twine(dataSize) + ") at the end of the file belong to no " +
+               "tensor");
+  for (WeightInfo &info : read) {
+    std::string name = info.name;
+    weights_[name] = std::move(info);
   }
   return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<WeightStore>>
+WeightStore::parseSafetensors(std::shared_ptr<llvm::MemoryBuffer> bytes,
+                              llvm::StringRef path, llvm::StringRef file) {
+  auto store = std::make_unique<WeightStore>();
+  store->source_ = path.str();
+  if (llvm::Error e = store->addSafetensors(std::move(bytes), path, file))
+    return std::move(e);
+  return store;
+}
+
+llvm::Expected<std::vector<std::pair<std::string, std::string>>>
+parseSafetensorsIndex(llvm::StringRef text, llvm::StringRef indexPath) {
+  llvm::Expected<llvm::json::Value> index = llvm::json::parse(text);
+  if (!index)
+    return err(indexPath + ": not JSON: " + llvm::toString(index.takeError()));
+  const llvm::json::Object *root = index->getAsObject();
+  const llvm::json::Object *map =
+      root ? root->getObject("weight_map") : nullptr;
+  if (!map)
+    return err(indexPath + ": field 'weight_map' is missing or not an object");
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto &[name, file] : *map) {
+    std::optional<llvm::StringRef> f = file.getAsString();
+    if (!f)
+      return err(indexPath + ": field 'weight_map' entry for tensor '" +
+                 name.str() + "' is not a file name");
+    if (!staysInDirectory(*f))
+      return err(indexPath + ": tensor '" + name.str() + "' names file '" + *f +
+                 "' outside the model directory");
+    entries.emplace_back(name.str(), f->str());
+  }
+  // Shards in a deterministic order.
+  llvm::sort(entries);
+  return entries;
 }
 
 llvm::Expected<std::unique_ptr<WeightStore>>
@@ -189,33 +294,16 @@ WeightStore::openDirectory(llvm::StringRef dir) {
     return store;
   }
   store->source_ = std::string(indexPath);
-  auto text = llvm::MemoryBuffer::getFile(indexPath);
+  llvm::Expected<std::string> text =
+      readJsonFile(indexPath, kMaxHfWeightListBytes, "safetensors index");
   if (!text)
-    return err(indexPath + ": cannot open: " + text.getError().message());
-  llvm::Expected<llvm::json::Value> index =
-      llvm::json::parse((*text)->getBuffer());
-  if (!index)
-    return err(indexPath + ": not JSON: " + llvm::toString(index.takeError()));
-  const llvm::json::Object *root = index->getAsObject();
-  const llvm::json::Object *map =
-      root ? root->getObject("weight_map") : nullptr;
-  if (!map)
-    return err(indexPath + ": field 'weight_map' is missing or not an object");
-  // Shards in a deterministic order, each opened once.
-  std::vector<std::pair<std::string, std::string>> entries;
-  for (const auto &[name, file] : *map) {
-    std::optional<llvm::StringRef> f = file.getAsString();
-    if (!f)
-      return err(indexPath + ": field 'weight_map' entry for tensor '" +
-                 name.str() + "' is not a file name");
-    if (!staysInDirectory(*f))
-      return err(indexPath + ": tensor '" + name.str() + "' names file '" + *f +
-                 "' outside the model directory");
-    entries.emplace_back(name.str(), f->str());
-  }
-  llvm::sort(entries);
+    return text.takeError();
+  auto entries = parseSafetensorsIndex(*text, indexPath);
+  if (!entries)
+    return entries.takeError();
+  // Each shard opened once.
   std::vector<std::string> shards;
-  for (auto &[name, file] : entries)
+  for (auto &[name, file] : *entries)
     if (!llvm::is_contained(shards, file)) {
       llvm::SmallString<256> shardPath(dir);
       llvm::sys::path::append(shardPath, file);
@@ -227,7 +315,7 @@ WeightStore::openDirectory(llvm::StringRef dir) {
         return std::move(e);
     }
   llvm::StringMap<WeightInfo> listed;
-  for (auto &[name, file] : entries) {
+  for (auto &[name, file] : *entries) {
     auto it = store->weights_.find(name);
     if (it == store->weights_.end() || it->second.file != file)
       return err(indexPath + ": tensor '" + name + "' is mapped to '" + file +
@@ -242,14 +330,19 @@ WeightStore::openDirectory(llvm::StringRef dir) {
 
 llvm::Expected<std::unique_ptr<WeightStore>>
 WeightStore::openManifest(llvm::StringRef path) {
+  llvm::Expected<std::string> text =
+      readJsonFile(path, kMaxHfWeightListBytes, "weight manifest");
+  if (!text)
+    return text.takeError();
+  return parseManifest(*text, path);
+}
+
+llvm::Expected<std::unique_ptr<WeightStore>>
+WeightStore::parseManifest(llvm::StringRef text, llvm::StringRef path) {
   auto store = std::make_unique<WeightStore>();
   store->source_ = path.str();
   store->hasData_ = false;
-  auto text = llvm::MemoryBuffer::getFile(path);
-  if (!text)
-    return err(path + ": cannot open: " + text.getError().message());
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*text)->getBuffer());
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json)
     return err(path + ": not JSON: " + llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
@@ -275,8 +368,10 @@ WeightStore::openManifest(llvm::StringRef path) {
     std::optional<int64_t> offset = entry->getInteger("offset");
     std::optional<int64_t> size = entry->getInteger("size");
     int64_t bytes = shapeNumElements(info.shape) * weightDTypeBytes(info.dtype);
-    if (!offset || *offset < 0)
-      return err(where + ": field 'offset' must be a non-negative integer");
+    if (!offset || *offset < 0 ||
+        *offset > std::numeric_limits<int64_t>::max() - bytes)
+      return err(where + ": field 'offset' must be a non-negative integer "
+                         "(and offset + size must fit in 64 bits)");
     if (!size || *size != bytes)
       return err(where + ": field 'size' must be " + Twine(bytes) + " (dtype " +
                  weightDTypeName(info.dtype) + ", shape " +

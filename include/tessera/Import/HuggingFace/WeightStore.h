@@ -65,6 +65,15 @@ public:
   static llvm::Expected<std::unique_ptr<WeightStore>>
   openManifest(llvm::StringRef path);
 
+  /// The same readers on bytes already in memory (the fuzzer's entry
+  /// points); `path` names the input in messages. `file` is the name a
+  /// safetensors file has in its model directory.
+  static llvm::Expected<std::unique_ptr<WeightStore>>
+  parseSafetensors(std::shared_ptr<llvm::MemoryBuffer> bytes,
+                   llvm::StringRef path, llvm::StringRef file);
+  static llvm::Expected<std::unique_ptr<WeightStore>>
+  parseManifest(llvm::StringRef text, llvm::StringRef path);
+
   /// The weight `name`, or null.
   const WeightInfo *find(llvm::StringRef name) const;
   /// Where a missing weight should have been listed (the index or the
@@ -79,10 +88,21 @@ public:
 
 private:
   llvm::Error addSafetensorsFile(llvm::StringRef dir, llvm::StringRef file);
+  llvm::Error addSafetensors(std::shared_ptr<llvm::MemoryBuffer> mapping,
+                             llvm::StringRef path, llvm::StringRef file);
   llvm::StringMap<WeightInfo> weights_;
   std::string source_;
   bool hasData_ = true;
 };
+
+/// The largest safetensors JSON header read (the safetensors library's own
+/// limit).
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
+
+/// Parses a model.safetensors.index.json: its (tensor, shard file) pairs
+/// sorted by tensor name, each file directly inside the model directory.
+llvm::Expected<std::vector<std::pair<std::string, std::string>>>
+parseSafetensorsIndex(llvm::StringRef text, llvm::StringRef path);
 
 } // namespace tessera::hf
 
