@@ -1255,6 +1255,10 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
                   ") is not a 4-byte aligned i32 inside the program's " +
                   std::to_string(prog.gmBytes) + " bytes of GM");
     Tile word = bin::makeTile(Space::GM, (uint64_t)addr, DType::I32, {1});
+    // A new epoch: instructions issued before this access do not see it,
+    // those issued after it do (DynInstr::issuerEpoch).
+    if (opts.checkRaces)
+      ++vc[ss.scalarAgent][ss.scalarAgent];
     if (!checkAccess(ss.scalarAgent, idx, word, !load, ss.iterTag()))
       return false;
     if (load) {
