@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -336,6 +337,12 @@ struct NpuToIsaPass
       auto at = c->getAttrOfType<IntegerAttr>("npu.addr");
       if (!at)
         return c.emitError("constant without an address");
+      auto resource = dyn_cast<DenseResourceElementsAttr>(c.getValue());
+      if (resource && !resource.getRawHandle().getBlob())
+        return c.emitError("constant '")
+               << nodeName(c)
+               << "' has no bytes (a weight-layout manifest): a program needs "
+                  "the weights (--emit=npu stops before code generation)";
       FailureOr<Tensor> host = graph::elementsToTensor(c.getValue());
       if (failed(host))
         return c.emitError("cannot read constant");

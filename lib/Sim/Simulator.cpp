@@ -763,6 +763,13 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
                                       src.numElements() * src.elemBytes());
   if (in.op == Opcode::Fix)
     bytes = (uint64_t)(dst.numElements() * dst.elemBytes());
+  // A gather or scatter moves the rows of its local tile, not the whole GM
+  // table its index selects them from.
+  bool indexed = in.op == Opcode::DmaGather || in.op == Opcode::DmaScatter;
+  if (indexed) {
+    const Tile &rows = src.space == Space::GM ? dst : src;
+    bytes = (uint64_t)(rows.numElements() * rows.elemBytes());
+  }
   uint64_t run = std::min(src.contiguousRunBytes(), dst.contiguousRunBytes());
   if (in.op == Opcode::DmaGather || in.op == Opcode::DmaScatter)
     run = (uint64_t)(src.shape[src.rank - 1] * src.elemBytes());
@@ -798,7 +805,8 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   uint64_t hitBytes = 0;
   double readyAt = 0;
   std::vector<uint64_t> missedLines;
-  if (t.l2.present) {
+  // (Indexed rows are chosen at run time: they count as misses.)
+  if (t.l2.present && !indexed) {
     // Coalesce adjacent runs so a line is looked up once per transfer.
     uint64_t lo = 0, hi = 0;
     auto flush = [&]() {
@@ -817,8 +825,6 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
       }
     });
     flush();
-    if (in.op == Opcode::DmaGather || in.op == Opcode::DmaScatter)
-      hitBytes = 0; // rows chosen at run time: treat as misses
   }
   double extraLatency = 0;
   if (readsGm) {
@@ -1290,6 +1296,10 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
                   ") is not a 4-byte aligned i32 inside the program's " +
                   std::to_string(prog.gmBytes) + " bytes of GM");
     Tile word = bin::makeTile(Space::GM, (uint64_t)addr, DType::I32, {1});
+    // A new epoch: instructions issued before this access do not see it,
+    // those issued after it do (DynInstr::issuerEpoch).
+    if (opts.checkRaces)
+      ++vc[ss.scalarAgent][ss.scalarAgent];
     if (!checkAccess(ss.scalarAgent, idx, word, !load, ss.iterTag()))
       return false;
     if (load) {
