@@ -222,7 +222,18 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
 
   int64_t blocks = (sh.sq + qb - 1) / qb;
   int64_t items = sh.b * sh.hkv * blocks;
-  int64_t used = std::max<int64_t>(1, std::min(items, cores));
+  int64_t nTilesAll = (sh.skv + tile - 1) / tile;
+  // Flash decoding: too few work items for the cores, and scratch for the
+  // partial results: each item's keys are split over `ns` cores.
+  int64_t ns = 1;
+  if (k.scratchAddr != ~0ull && blocks * qb == sh.sq)
+    ns = std::clamp<int64_t>(cores / items, 1,
+                             std::min(AttentionKernel::kMaxSplits, nTilesAll));
+  int64_t rmax = sh.g * qb;
+  // Per (item, split): acc [rmax, Dv], then m [rmax], then l [rmax] (f32).
+  uint64_t blockBytes = (uint64_t)(rmax * (sh.dv + 2) * 4);
+  int64_t units = items * ns;
+  int64_t used = std::max<int64_t>(1, std::min(units, cores));
   std::vector<CoreRef> coreRefs;
   for (int64_t c = 0; c < used; ++c)
     coreRefs.push_back({(uint32_t)ct, (uint32_t)c});
@@ -240,7 +251,10 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
   regions.push_back({k.iotaAddr, k.iotaAddr + (uint64_t)iotaLen * 4, false});
   if (k.hasKvLength)
     regions.push_back({k.kvLengthAddr, k.kvLengthAddr + 4, false});
-  {
+  if (ns > 1) {
+    regions.push_back(
+        {k.scratchAddr, k.scratchAddr + (uint64_t)units * blockBytes, true});
+  } else {
     Region r{0, 0, true};
     k.out.byteRange(r.lo, r.hi);
     regions.push_back(r);
@@ -302,9 +316,10 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
                   {li, gm(k.kvLengthAddr, DType::I32, {1}, {1})}));
       E(makeInstr(Opcode::VCast, {vec(lay.lf, 1), li}, {0}));
     }
-    int64_t first = items * c / used, last = items * (c + 1) / used;
+    int64_t first = units * c / used, last = units * (c + 1) / used;
     int64_t tileNo = 0; // double buffers carry on across work items
-    for (int64_t item = first; item < last; ++item) {
+    for (int64_t unit = first; unit < last; ++unit) {
+      int64_t item = unit / ns, split = unit % ns;
       int64_t blk = item % blocks, bg = item / blocks;
       int64_t g = bg % sh.hkv, b = bg / sh.hkv;
       int64_t i0 = blk * qb, qn = std::min(qb, sh.sq - i0);
@@ -362,8 +377,9 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
       }
       // The last key any row of the block sees (static lengths).
       int64_t lastKey = k.causal ? i0 + qn - 1 + sh.skv - sh.sq : sh.skv - 1;
-      int64_t nTiles = (sh.skv + tile - 1) / tile;
-      for (int64_t n = 0; n < nTiles; ++n) {
+      int64_t nTiles = nTilesAll;
+      for (int64_t n = split * nTilesAll / ns; n < (split + 1) * nTilesAll / ns;
+           ++n) {
         int64_t t0 = n * tile, tn = std::min(tile, sh.skv - t0);
         if (!k.hasKvLength && t0 > lastKey)
           break;
@@ -525,6 +541,19 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
                       {0}));
         }
       }
+      if (ns > 1) {
+        // The partial result of this split: acc, m and l, unnormalized.
+        uint64_t blk = k.scratchAddr + (uint64_t)unit * blockBytes;
+        E(makeInstr(Opcode::DmaSt,
+                    {gm(blk, f, {rows, sh.dv}, {sh.dv, 1}), acc}));
+        uint64_t mAt = blk + (uint64_t)(rmax * sh.dv * 4);
+        E(makeInstr(Opcode::DmaSt,
+                    {gm(mAt, f, {rows}, {1}), vec(lay.m, rows)}));
+        E(makeInstr(
+            Opcode::DmaSt,
+            {gm(mAt + (uint64_t)rmax * 4, f, {rows}, {1}), vec(lay.l, rows)}));
+        continue;
+      }
       // out = acc / l.
       E(makeInstr(Opcode::VDiv, {acc, acc, col(lay.l, rows)}, {0}));
       {
@@ -551,7 +580,146 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
       }
     }
   }
+  if (ns > 1)
+    emitAttentionCombine(k, ct, sp, items, ns, qb, rmax, blockBytes);
   return true;
+}
+
+// The combine of a split attention: per work item, over a chunk of the
+// value columns on each core,
+//   M = max_s m_s,  w_s = exp(m_s - M),  out = sum_s w_s acc_s / sum_s w_s l_s
+// with the maxima and sums over the splits as halving trees of vmax / vadd.
+void ProgramBuilder::emitAttentionCombine(const AttentionKernel &k, int ct,
+                                          Space sp, int64_t items, int64_t ns,
+                                          int64_t qb, int64_t rmax,
+                                          uint64_t blockBytes) {
+  const DType f = DType::F32;
+  int64_t hq = k.q.shape[1], sq = k.q.shape[2], hkv = k.k.shape[1];
+  int64_t dv = k.v.shape[3], g = hq / hkv;
+  int64_t blocks = sq / qb;
+  int64_t cores = t_.coreTypes[ct].count;
+  uint64_t align = t_.space(sp).align;
+  // Column chunks (multiples of 16) so that every core gets a job.
+  int64_t chunks = std::clamp<int64_t>(cores / items, 1, (dv + 15) / 16);
+  int64_t cw = ((dv + chunks - 1) / chunks + 15) / 16 * 16;
+  chunks = (dv + cw - 1) / cw;
+  int64_t jobs = items * chunks;
+  int64_t used = std::min(jobs, cores);
+  int64_t pr = pitchOf(rmax, f), pc = pitchOf(cw, f),
+          po = pitchOf(cw, k.out.dtype);
+  uint64_t at = 0;
+  auto take = [&](uint64_t bytes) {
+    uint64_t here = at;
+    at = llvm::alignTo(at + std::max<uint64_t>(bytes, 1), align);
+    return here;
+  };
+  uint64_t mAll = take((uint64_t)(ns * pr) * 4), lAll = take(ns * pr * 4),
+           w = take(ns * pr * 4), tree = take(ns * pr * 4), den = take(pr * 4),
+           o = take(rmax * pc * 4), a0 = take(2 * rmax * pc * 4),
+           ost = take(rmax * po * 4);
+  uint64_t aBytes = (uint64_t)(rmax * pc * 4);
+  std::vector<CoreRef> refs;
+  for (int64_t c = 0; c < used; ++c)
+    refs.push_back({(uint32_t)ct, (uint32_t)c});
+  std::vector<Region> regions;
+  regions.push_back({k.scratchAddr,
+                     k.scratchAddr + (uint64_t)(items * ns) * blockBytes,
+                     false});
+  Region w0{0, 0, true};
+  k.out.byteRange(w0.lo, w0.hi);
+  regions.push_back(w0);
+  beginKernel(refs, regions);
+  auto loc = [&](uint64_t off, DType dt, const std::vector<int64_t> &shape,
+                 const std::vector<int64_t> &strides) {
+    return local(sp, off, dt, shape, strides);
+  };
+  auto gmt = [](uint64_t addr, DType dt, const std::vector<int64_t> &shape,
+                const std::vector<int64_t> &strides) {
+    Tile t = bin::makeTile(Space::GM, addr, dt, shape);
+    for (size_t i = 0; i < strides.size(); ++i)
+      t.strides[i] = strides[i];
+    return t;
+  };
+  int64_t bs = (int64_t)blockBytes / 4; // block stride in f32 elements
+  for (int64_t c = 0; c < used; ++c) {
+    uint32_t core = (uint32_t)c;
+    auto E = [&](const Instr &in) { emit(ct, core, in, k.name); };
+    int64_t first = jobs * c / used, last = jobs * (c + 1) / used;
+    int64_t buf = 0;
+    for (int64_t job = first; job < last; ++job) {
+      int64_t item = job / chunks, ch = job % chunks;
+      int64_t c0 = ch * cw, cn = std::min(cw, dv - c0);
+      int64_t blk = item % blocks, bg = item / blocks;
+      int64_t gi = bg % hkv, b = bg / hkv;
+      int64_t i0 = blk * qb, qn = qb, rows = g * qn;
+      uint64_t base = k.scratchAddr + (uint64_t)(item * ns) * blockBytes;
+      uint64_t mOff = base + (uint64_t)(rmax * dv * 4);
+      E(makeInstr(Opcode::DmaLd, {loc(mAll, f, {ns, rows}, {pr, 1}),
+                                  gmt(mOff, f, {ns, rows}, {bs, 1})}));
+      E(makeInstr(Opcode::DmaLd,
+                  {loc(lAll, f, {ns, rows}, {pr, 1}),
+                   gmt(mOff + (uint64_t)rmax * 4, f, {ns, rows}, {bs, 1})}));
+      // M = max over the splits (rows of mAll), by a halving tree.
+      E(makeInstr(Opcode::VAddS,
+                  {loc(tree, f, {ns, rows}, {pr, 1}),
+                   loc(mAll, f, {ns, rows}, {pr, 1})},
+                  {}, 0.0f));
+      auto halve = [&](Opcode op) {
+        for (int64_t cnt = ns; cnt > 1;) {
+          int64_t h = cnt / 2;
+          Tile lo = loc(tree, f, {h, rows}, {pr, 1});
+          Tile hi =
+              loc(tree + (uint64_t)((cnt - h) * pr * 4), f, {h, rows}, {pr, 1});
+          E(makeInstr(op, {lo, lo, hi}, {0}));
+          cnt -= h;
+        }
+      };
+      halve(Opcode::VMax);
+      Tile wt = loc(w, f, {ns, rows}, {pr, 1});
+      E(makeInstr(Opcode::VSub,
+                  {wt, loc(mAll, f, {ns, rows}, {pr, 1}),
+                   loc(tree, f, {1, rows}, {pr, 1})},
+                  {0}));
+      E(makeInstr(Opcode::VExp, {wt, wt}));
+      // den = sum_s w_s l_s.
+      E(makeInstr(Opcode::VMul,
+                  {loc(tree, f, {ns, rows}, {pr, 1}), wt,
+                   loc(lAll, f, {ns, rows}, {pr, 1})},
+                  {0}));
+      halve(Opcode::VAdd);
+      E(makeInstr(Opcode::VAddS,
+                  {loc(den, f, {rows}, {1}), loc(tree, f, {rows}, {1})}, {},
+                  0.0f));
+      Tile ot = loc(o, f, {rows, cn}, {pc, 1});
+      E(makeInstr(Opcode::VDup, {ot}, {}, 0.0f));
+      for (int64_t s = 0; s < ns; ++s) {
+        Tile part =
+            loc(a0 + (uint64_t)(buf++ % 2) * aBytes, f, {rows, cn}, {pc, 1});
+        E(makeInstr(Opcode::DmaLd, {part, gmt(base + (uint64_t)s * blockBytes +
+                                                  (uint64_t)c0 * 4,
+                                              f, {rows, cn}, {dv, 1})}));
+        E(makeInstr(
+            Opcode::VMul,
+            {part, part, loc(w + (uint64_t)(s * pr * 4), f, {rows, 1}, {1, 1})},
+            {0}));
+        E(makeInstr(Opcode::VAdd, {ot, ot, part}, {0}));
+      }
+      E(makeInstr(Opcode::VDiv, {ot, ot, loc(den, f, {rows, 1}, {1, 1})}, {0}));
+      int64_t es = dtypeByteSize(k.out.dtype);
+      uint64_t a = k.out.addr +
+                   (uint64_t)((((b * hq + gi * g) * sq + i0) * dv + c0) * es);
+      Tile dst = gmt(a, k.out.dtype, {g, qn, cn}, {sq * dv, dv, 1});
+      if (k.out.dtype == f) {
+        E(makeInstr(Opcode::DmaSt,
+                    {dst, loc(o, f, {g, qn, cn}, {qn * pc, pc, 1})}));
+      } else {
+        E(makeInstr(Opcode::VCast,
+                    {loc(ost, k.out.dtype, {rows, cn}, {po, 1}), ot}, {0}));
+        E(makeInstr(Opcode::DmaSt, {dst, loc(ost, k.out.dtype, {g, qn, cn},
+                                             {qn * po, po, 1})}));
+      }
+    }
+  }
 }
 
 } // namespace tessera::codegen

@@ -43,6 +43,8 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
   k.causal = a.getCausal();
   k.scale = a.getScaleValue();
   k.iotaAddr = (uint64_t)addrs[nIn - 1];
+  if (d.getScratch() && !d.getScratch()->empty())
+    k.scratchAddr = (uint64_t)addrs[nIn + 1];
   unsigned next = 3;
   std::vector<int64_t> scores = {k.q.shape[0], k.q.shape[1], k.q.shape[2],
                                  k.k.shape[2]};

@@ -241,6 +241,12 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
   if (isa<graph::AttentionOp>(op)) {
     // Key positions within a tile, for the causal / kv_length masks.
     addAux(iota(kAttentionIotaLength), false);
+    std::vector<int64_t> q = shapeOfValue(op->getOperand(0));
+    std::vector<int64_t> v = shapeOfValue(op->getOperand(2));
+    if (q.size() == 4 && v.size() == 4 &&
+        codegen::AttentionKernel::splits(q[2], v[2]))
+      needs.scratchBytes.push_back(
+          codegen::AttentionKernel::partialBytes(q[0] * q[1] * q[2], v[3]));
     return true;
   }
   if (auto u = dyn_cast<graph::CacheUpdateOp>(op)) {

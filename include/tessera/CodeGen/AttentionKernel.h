@@ -41,6 +41,18 @@ struct AttentionKernel {
   /// a tile, query positions within a block, for the masks).
   uint64_t iotaAddr = 0;
   static constexpr int64_t kIotaLength = 128;
+  /// Decode (few queries, few work items): the keys may be split over up to
+  /// kMaxSplits cores (flash decoding), each writing its partial output,
+  /// max and sum (f32) to this GM scratch of partialBytes(); a second kernel
+  /// combines them. ~0: no scratch, no split.
+  uint64_t scratchAddr = ~0ull;
+  static constexpr int64_t kMaxSplits = 64;
+  /// Scratch a split needs for query [B, Hq, Sq, *] and value dim dv.
+  static int64_t partialBytes(int64_t queryRows, int64_t dv) {
+    return kMaxSplits * queryRows * (dv + 2) * 4;
+  }
+  /// Whether an attention of `sq` queries gets split scratch.
+  static bool splits(int64_t sq, int64_t skv) { return sq <= 16 && skv >= 256; }
 };
 
 } // namespace tessera::codegen

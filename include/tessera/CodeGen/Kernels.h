@@ -213,6 +213,10 @@ public:
   bool addMoETable(const MoETableKernel &k, std::string &error);
   /// Flash attention (AttentionKernel.h, lib/CodeGen/AttentionKernel.cpp).
   bool addAttention(const AttentionKernel &k, std::string &error);
+  /// The second kernel of a key-split (flash-decoding) attention.
+  void emitAttentionCombine(const AttentionKernel &k, int coreType,
+                            target::Space local, int64_t items, int64_t splits,
+                            int64_t qb, int64_t rmax, uint64_t blockBytes);
 
   /// Program-level data.
   void addIo(const bin::IoEntry &e) { prog_.io.push_back(e); }
