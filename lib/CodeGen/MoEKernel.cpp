@@ -317,8 +317,10 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   for (const auto &w : k.weights)
     mostBytes +=
         (uint64_t)(std::min(mostExperts, w.w.shape[0]) * w.w.shape[1] * K * es);
-  if (l2Prefetch_ && !ms.unified && t_.l2.present && vType >= 0 &&
-      vType != ms.coreType && mostBytes <= t_.l2.bytes / 2)
+  if (k.readAheadBytes > 0 &&
+      (uint64_t)k.readAheadBytes <= t_.l2.bytes / 4 * 3 && l2Prefetch_ &&
+      !ms.unified && t_.l2.present && vType >= 0 && vType != ms.coreType &&
+      mostBytes <= t_.l2.bytes / 2)
     V = t_.coreTypes[vType].count;
   struct Prefetch {
     size_t job;
