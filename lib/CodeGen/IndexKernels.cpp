@@ -39,11 +39,6 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   int64_t es = dtypeByteSize(k.table.dtype);
   uint64_t half = t_.space(local).bytes / 2, align = t_.space(local).align;
   int64_t chunk = std::min<int64_t>(count, 1024), cw = 0;
-  // Whole rows when at least 8 fit in a quarter of local memory: a gathered
-  // row is then one burst, not many short pieces each paying its latency.
-  int64_t wholeRows = (int64_t)(half / 2) / std::max<int64_t>(1, inner * es);
-  if (wholeRows >= 8)
-    chunk = std::min(chunk, wholeRows);
   for (;; chunk = std::max<int64_t>(1, chunk / 2)) {
     uint64_t idxBytes = 4 * llvm::alignTo(chunk * 4, align) + align;
     if (idxBytes < half)

@@ -309,8 +309,18 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   Space vLocal;
   int vType = vectorCoreType(vLocal);
   uint32_t V = 0;
-  if (l2Prefetch_ && !ms.unified && t_.l2.present && vType >= 0 &&
-      vType != ms.coreType)
+  // The read-ahead is not paced by the cube cores: it only pays when
+  // everything it can read fits half of the L2 (decode's few experts);
+  // streaming more would evict lines before the cube cores reach them.
+  uint64_t mostBytes = 0;
+  int64_t mostExperts = std::min(k.table.maxEntries, k.a.shape[0]);
+  for (const auto &w : k.weights)
+    mostBytes +=
+        (uint64_t)(std::min(mostExperts, w.w.shape[0]) * w.w.shape[1] * K * es);
+  if (k.readAheadBytes > 0 &&
+      (uint64_t)k.readAheadBytes <= t_.l2.bytes / 4 * 3 && l2Prefetch_ &&
+      !ms.unified && t_.l2.present && vType >= 0 && vType != ms.coreType &&
+      mostBytes <= t_.l2.bytes / 2)
     V = t_.coreTypes[vType].count;
   struct Prefetch {
     size_t job;

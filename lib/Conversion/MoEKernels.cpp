@@ -523,7 +523,9 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     kernels.push_back(x);
     tag("gather_tokens");
   }
-  // 10. Routed experts.
+  // 10. Routed experts. All the MoE may read: min(S, E) experts and the
+  // shared ones (the code generator reads ahead into L2 when that fits).
+  int64_t mayRead = (std::min(S, E) * 3 * I + 3 * Is) * H * dtypeByteSize(wDt);
   auto expertMlp = [&](const std::string &which, uint64_t a, int64_t rows,
                        const TileTable &table, int64_t experts, int64_t width,
                        uint64_t gate, uint64_t up, uint64_t down, Scratch g,
@@ -537,6 +539,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
         {flat(up, wDt, {experts, width, H}), flat(sc(u), wDt, {rows, width})});
     gu.table = table;
     gu.tileRows = kTileRows;
+    gu.readAheadBytes = mayRead;
     kernels.push_back(gu);
     tag(which + "_gate_up");
     VectorKernel k = vk({rows, width}, 0);
@@ -554,6 +557,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
                           flat(sc(o), DType::F32, {rows, H})});
     dn.table = table;
     dn.tileRows = kTileRows;
+    dn.readAheadBytes = mayRead;
     kernels.push_back(dn);
     tag(which + "_down");
   };
