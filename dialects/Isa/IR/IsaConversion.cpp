@@ -3,32 +3,48 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <array>
+
 using namespace mlir;
 using namespace tessera;
 using namespace tessera::isa;
 
 namespace {
+// Constants travel through the isa dialect as hex strings: a model's weights
+// are hundreds of MB, so both directions work on whole buffers (a per-byte
+// StringRef::getAsInteger was a fifth of compiling a DeepSeek layer).
 std::string toHex(const std::vector<uint8_t> &b) {
   static const char *d = "0123456789abcdef";
-  std::string s;
-  s.reserve(b.size() * 2);
-  for (uint8_t c : b) {
-    s += d[c >> 4];
-    s += d[c & 15];
+  std::string s(b.size() * 2, '\0');
+  char *o = s.data();
+  for (size_t i = 0; i < b.size(); ++i) {
+    o[2 * i] = d[b[i] >> 4];
+    o[2 * i + 1] = d[b[i] & 15];
   }
   return s;
 }
 bool fromHex(StringRef s, std::vector<uint8_t> &out) {
   if (s.size() % 2)
     return false;
+  // 0-15 for a hex digit (either case), 0xFF otherwise.
+  static const std::array<uint8_t, 256> digit = [] {
+    std::array<uint8_t, 256> t;
+    t.fill(0xFF);
+    for (int c = 0; c < 10; ++c)
+      t['0' + c] = (uint8_t)c;
+    for (int c = 0; c < 6; ++c)
+      t['a' + c] = t['A' + c] = (uint8_t)(10 + c);
+    return t;
+  }();
   out.resize(s.size() / 2);
+  const uint8_t *in = (const uint8_t *)s.data();
+  uint8_t bad = 0;
   for (size_t i = 0; i < out.size(); ++i) {
-    unsigned v;
-    if (s.substr(2 * i, 2).getAsInteger(16, v))
-      return false;
-    out[i] = (uint8_t)v;
+    uint8_t hi = digit[in[2 * i]], lo = digit[in[2 * i + 1]];
+    bad |= (uint8_t)((hi | lo) & 0xF0);
+    out[i] = (uint8_t)((hi << 4) | (lo & 15));
   }
-  return true;
+  return bad == 0;
 }
 /// The ONNX node name (or other name) of a location, if any.
 std::string nameOf(Location loc) {
