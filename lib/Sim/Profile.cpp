@@ -259,10 +259,12 @@ Profile ProfileRecorder::finish(const Stats &stats) {
     p.boundDramSeconds = (double)p.dramBytes() / t.dramPeakBytesPerSec;
     out.nodes.push_back(std::move(p));
   }
-  std::stable_sort(out.nodes.begin(), out.nodes.end(),
-                   [](const NodeProfile &a, const NodeProfile &b) {
-                     return a.cycles > b.cycles;
-                   });
+  // Most time first; ties by name, so the order is deterministic.
+  std::sort(out.nodes.begin(), out.nodes.end(),
+            [](const NodeProfile &a, const NodeProfile &b) {
+              return a.cycles != b.cycles ? a.cycles > b.cycles
+                                          : a.node < b.node;
+            });
 
   out.roofs.push_back({"DRAM", t.dramPeakBytesPerSec, true});
   // One roof per distinct matrix peak ("matrix f16/bf16").

@@ -43,6 +43,18 @@ static cl::opt<std::string> statsJson("print-stats-json",
 static cl::opt<std::string> tracePath("trace", cl::desc("Write a Chrome trace"),
                                       cl::value_desc("file"),
                                       cl::cat(category));
+static cl::opt<bool> profile("profile",
+                             cl::desc("Print the time, FLOPs, DRAM bytes and "
+                                      "roofline of every source node"),
+                             cl::cat(category));
+static cl::opt<std::string> profileJson("profile-json",
+                                        cl::desc("Write the profile as JSON"),
+                                        cl::value_desc("file"),
+                                        cl::cat(category));
+static cl::opt<std::string> profileHtml(
+    "profile-html",
+    cl::desc("Write the profile as an HTML page with a roofline plot"),
+    cl::value_desc("file"), cl::cat(category));
 static cl::opt<std::string>
     targetOverride("target",
                    cl::desc("Target preset or JSON file (default: the one the "
@@ -82,6 +94,9 @@ int main(int argc, char **argv) {
   opts.stats = stats;
   opts.statsJson = statsJson;
   opts.tracePath = tracePath;
+  opts.profile = profile;
+  opts.profileJson = profileJson;
+  opts.profileHtml = profileHtml;
   opts.targetOverride = targetOverride;
   opts.functional = !timingOnly;
   opts.warmL2 = warmL2;
