@@ -639,10 +639,11 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
   Value o;
   if (!decode) {
     if (options.device) {
-      cacheState(latentRows, RankedTensorType::get({1, capacity, lora}, f32),
-                 l + ".latent", 1);
-      cacheState(pe, RankedTensorType::get({1, capacity, rope}, f32),
-                 l + ".rope_key", 1);
+      // One cache per layer: each entry is the latent then the rope key
+      // (576 values for DeepSeek-V2/V3), FlashMLA's layout.
+      cacheState(concat({latentRows, pe}, 2),
+                 RankedTensorType::get({1, capacity, lora + rope}, f32),
+                 l + ".latent_rope", 1);
     } else {
       addOutput(latentRows, "present." + l + ".latent");
       addOutput(pe, "present." + l + ".rope_key");
@@ -659,6 +660,28 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
                                  {attr("causal", b.getBoolAttr(true)), scale});
   } else {
     // Absorbed form: attend over the latent cache directly.
+    Value perHead = reshape(kvB, {heads, nope + vd, lora});
+    Value wUK = slice(perHead, 1, 0, nope);         // [heads, nope, lora]
+    Value wUV = slice(perHead, 1, nope, nope + vd); // [heads, vd, lora]
+    Value qLatent = make<graph::MatMulOp>(ValueRange{qNope, wUK});
+    Value query = concat({qLatent, qPe}, 3);
+    if (options.device) {
+      // The combined cache is both the keys (576-d) and the values: the
+      // first `lora` columns of the output are P times the latents, and no
+      // key tensor is assembled from two caches per step.
+      Value cache =
+          cacheState(concat({latentRows, pe}, 2),
+                     RankedTensorType::get({1, capacity, lora + rope}, f32),
+                     l + ".latent_rope", 1);
+      Value kv = reshape(cache, {1, 1, capacity, lora + rope});
+      Value ol = make<graph::AttentionOp>(
+          ValueRange{query, kv, kv, kvLength},
+          {attr("causal", b.getBoolAttr(true)), scale});
+      o = make<graph::MatMulOp>(
+          ValueRange{slice(ol, 3, 0, lora), transpose(wUV, {0, 2, 1})});
+      return linear(mergeHeads(o), p + ".o_proj", h, heads * vd, false,
+                    "hidden_size, num_attention_heads x v_head_dim");
+    }
     Value latents =
         updateCache(addInput(RankedTensorType::get({1, capacity, lora}, f32),
                              "past." + l + ".latent"),
@@ -669,11 +692,6 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
                     pe, 1);
     addOutput(latents, "present." + l + ".latent");
     addOutput(pes, "present." + l + ".rope_key");
-    Value perHead = reshape(kvB, {heads, nope + vd, lora});
-    Value wUK = slice(perHead, 1, 0, nope);         // [heads, nope, lora]
-    Value wUV = slice(perHead, 1, nope, nope + vd); // [heads, vd, lora]
-    Value qLatent = make<graph::MatMulOp>(ValueRange{qNope, wUK});
-    Value query = concat({qLatent, qPe}, 3);
     Value key =
         reshape(concat({latents, pes}, 2), {1, 1, capacity, lora + rope});
     Value value = reshape(latents, {1, 1, capacity, lora});
