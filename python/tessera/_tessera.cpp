@@ -338,8 +338,7 @@ std::unique_ptr<Program> compile(const py::object &model,
   };
   std::map<std::string, std::string> ir;
   if (keepIr)
-    for (int stage = TESSERA_STAGE_IMPORT; stage < TESSERA_STAGE_ISA;
-         ++stage) {
+    for (int stage = TESSERA_STAGE_IMPORT; stage < TESSERA_STAGE_ISA; ++stage) {
       Session early;
       runTo(early, stage);
       ir[kStages[stage]] = early.ir();
