@@ -321,23 +321,32 @@ std::unique_ptr<Program> compile(const py::object &model,
                                  const std::string &target,
                                  const std::string &precision, bool keepIr,
                                  const py::kwargs &options) {
-  Session s;
-  s.ok(tesseraSessionSetOption(s.handle, "target", target.c_str()));
-  s.ok(tesseraSessionSetOption(s.handle, "precision", precision.c_str()));
-  s.setOptions(options);
-  s.load(model);
+  // Every stage is one range from the import, as `tessera-compile
+  // --emit=STAGE` runs it (the graph stage of a run that stops there fuses
+  // more than one that goes on to the NPU, so stepping stage by stage would
+  // not compile what tessera-compile compiles).
+  auto runTo = [&](Session &s, int stage) {
+    s.ok(tesseraSessionSetOption(s.handle, "target", target.c_str()));
+    s.ok(tesseraSessionSetOption(s.handle, "precision", precision.c_str()));
+    s.setOptions(options);
+    s.load(model);
+    py::gil_scoped_release release;
+    tessera_status_t status =
+        tesseraSessionRunToStage(s.handle, (tessera_stage_t)stage);
+    py::gil_scoped_acquire acquire;
+    s.ok(status);
+  };
   std::map<std::string, std::string> ir;
-  for (int stage = TESSERA_STAGE_IMPORT; stage <= TESSERA_STAGE_ISA; ++stage) {
-    {
-      py::gil_scoped_release release;
-      tessera_status_t status =
-          tesseraSessionRunToStage(s.handle, (tessera_stage_t)stage);
-      py::gil_scoped_acquire acquire;
-      s.ok(status);
+  if (keepIr)
+    for (int stage = TESSERA_STAGE_IMPORT; stage < TESSERA_STAGE_ISA; ++stage) {
+      Session early;
+      runTo(early, stage);
+      ir[kStages[stage]] = early.ir();
     }
-    if (keepIr)
-      ir[kStages[stage]] = s.ir();
-  }
+  Session s;
+  runTo(s, TESSERA_STAGE_ISA);
+  if (keepIr)
+    ir[kStages[TESSERA_STAGE_ISA]] = s.ir();
   void *bytes = nullptr;
   size_t size = 0;
   s.ok(tesseraSessionGetProgramBytes(s.handle, &bytes, &size));

@@ -97,6 +97,30 @@ class CompileAndRun(unittest.TestCase):
         self.assertEqual(st["matrix_flops"], 2 * 3 * 4 * 3)
         self.assertGreaterEqual(st["ratio_to_bound"], 1.0)
 
+    def test_llm_block_stages(self):
+        """A model with fused LLM ops (rope, attention) compiles: each stage
+        is one range from the import, as tessera-compile --emit runs it."""
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "..", "examples", "tiny_llm_block")
+        model = os.path.join(example, "model.onnx")
+        prog = tessera.compile(model, target="dc")
+        self.assertIn("graph.rope", prog.ir("graph"))
+        self.assertNotIn("graph.rope", prog.ir("npu"))
+        x = np.load(os.path.join(example, "input.npy"))
+        got = prog.run({"hidden_states": x})["output"]
+        expected = np.load(os.path.join(example, "expected_output.npy"))
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-5)
+        quick = tessera.compile(model, target="dc", keep_ir=False)
+        np.testing.assert_array_equal(quick.run({"hidden_states": x})["output"], got)
+        tools = os.environ.get("TESSERA_BIN")
+        if tools:
+            for stage in ("graph", "npu"):
+                cli = subprocess.run(
+                    [os.path.join(tools, "tessera-compile"), model, "--target=dc",
+                     "--emit=" + stage, "-o", "-"],
+                    check=True, capture_output=True, text=True).stdout
+                self.assertEqual(cli, prog.ir(stage))
+
     def test_profile(self):
         """Program.profile(): one row per source node (the MLIR locations
         here, ONNX node names from ONNX), adding up to the run; the same as
