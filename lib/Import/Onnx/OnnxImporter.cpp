@@ -707,9 +707,19 @@ Value OnnxImporter::specializeCondition(Value cond) {
   }
   if (args.empty())
     return cond;
-  for (BlockArgument arg : args)
-    if (!specialize(arg))
+  // The condition may be one of the arguments itself (an If on a graph
+  // input): it is then its specialized constant, not the argument, which is
+  // removed from the signature once the import ends.
+  Value specializedCond;
+  for (BlockArgument arg : args) {
+    Value cst = specialize(arg);
+    if (!cst)
       return cond;
+    if (arg == cond)
+      specializedCond = cst;
+  }
+  if (specializedCond)
+    return specializedCond;
   Block &entry = func.getBody().front();
   llvm::DenseMap<Value, Value> replaced = foldNewOps(entry.begin());
   for (auto &entryValue : values)
