@@ -701,9 +701,11 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
           cast<RankedTensorType>(mm.getLhs().getType()).getRank() < 2)
         continue;
       auto pt = cast<RankedTensorType>(p.getResult(0).getType());
+      // The product is stored at the result's address in the result's type
+      // and the epilogue reads it back: an epilogue that ends in another
+      // element type (a cast to an integer, say) stays a kernel of its own.
       bool fits = c.getNumResults() == 1 &&
-                  cast<RankedTensorType>(c.getResult(0).getType()).getShape() ==
-                      pt.getShape();
+                  cast<RankedTensorType>(c.getResult(0).getType()) == pt;
       for (Value v : c.getInputs())
         fits = fits &&
                broadcastsInto(cast<RankedTensorType>(v.getType()).getShape(),

@@ -116,9 +116,9 @@ static SmallVector<NamedAttribute> windowAttrs(NodeImporter &n,
 
 /// The kernel's spatial extents from the weight, checked against an optional
 /// kernel_shape attribute.
-static FailureOr<std::vector<int64_t>> convKernel(NodeImporter &n,
-                                                  size_t rank) {
-  Shape w = n.inputShape(1);
+static FailureOr<std::vector<int64_t>>
+convKernel(NodeImporter &n, size_t rank, size_t weightInput = 1) {
+  Shape w = n.inputShape(weightInput);
   if (w.size() != rank + 2)
     return n.error("weight of shape " + shapeToString(w) +
                    " must have the input's rank " + Twine(rank + 2));
@@ -217,6 +217,55 @@ static LogicalResult importConvInteger(NodeImporter &n) {
   return n.emit<graph::CastOp>(
       conv->getResult(),
       {n.b.getNamedAttr("to", TypeAttr::get(n.b.getIntegerType(32)))});
+}
+
+/// QLinearConv(x, sx, zx, w, sw, zw, sy, zy, B?): the convolution of the
+/// shifted operands in f32 (exact, as for ConvInteger), plus the int32 bias,
+/// requantized by (sx * sw) / sy (sw per output channel) to zy's type.
+static LogicalResult importQLinearConv(NodeImporter &n) {
+  if (failed(requireInputs(n, 8)))
+    return failure();
+  auto rank = spatialRank(n);
+  if (failed(rank))
+    return failure();
+  auto kernel = convKernel(n, *rank, 3);
+  if (failed(kernel))
+    return failure();
+  auto w = readWindow(n, *kernel);
+  if (failed(w))
+    return failure();
+  FailureOr<Value> x = shiftedFloat(n, 0, 2, 1);
+  FailureOr<Value> weight = shiftedFloat(n, 3, 5, 0);
+  if (failed(x) || failed(weight))
+    return failure();
+  SmallVector<Value> operands{*x, *weight};
+  if (n.hasInput(8)) {
+    auto bias = castValue(n, n.input(8), n.b.getF32Type());
+    if (failed(bias))
+      return failure();
+    operands.push_back(*bias);
+  }
+  SmallVector<NamedAttribute> attrs = windowAttrs(n, *w);
+  attrs.push_back(
+      n.b.getNamedAttr("group", n.b.getI64IntegerAttr(n.attrInt("group", 1))));
+  auto conv = n.create<graph::ConvOp>(operands, attrs);
+  if (failed(conv))
+    return failure();
+  int64_t outRank = (int64_t)*rank + 2;
+  auto mult = outputMultiplier(n, {{1, 1}, {4, 1}, {6, 1}}, outRank);
+  if (failed(mult))
+    return failure();
+  auto scaled = n.create<graph::MulOp>(ValueRange{conv->getResult(), *mult});
+  if (failed(scaled))
+    return failure();
+  auto zp = castValue(n, n.input(7), n.b.getF32Type());
+  if (failed(zp))
+    return failure();
+  auto y = requantize(n, scaled->getResult(), *zp, n.inputElementType(7));
+  if (failed(y))
+    return failure();
+  n.setResult(*y);
+  return success();
 }
 
 /// ConvTranspose. `output_shape`, when given, decides the pads: the natural
@@ -572,6 +621,7 @@ void registerNNImporters(OpImportRegistry &r) {
   r.add("Conv", importConv);
   r.add("ConvTranspose", importConvTranspose);
   r.add("ConvInteger", importConvInteger);
+  r.add("QLinearConv", importQLinearConv);
   r.add("MaxPool", importPool<graph::MaxPoolOp>);
   r.add("AveragePool", importPool<graph::AvgPoolOp>);
   r.add("LpPool", importPool<graph::LpPoolOp>);

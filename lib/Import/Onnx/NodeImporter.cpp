@@ -212,6 +212,7 @@ const OpImportRegistry &getOpImportRegistry() {
     registerDataImporters(r);
     registerNNImporters(r);
     registerRecurrentImporters(r);
+    registerQuantizedImporters(r);
     return r;
   }();
   return registry;

@@ -204,6 +204,29 @@ void registerReductionImporters(OpImportRegistry &registry);
 void registerDataImporters(OpImportRegistry &registry);
 void registerNNImporters(OpImportRegistry &registry);
 void registerRecurrentImporters(OpImportRegistry &registry);
+void registerQuantizedImporters(OpImportRegistry &registry);
+
+//===--- Quantization helpers (ImportQuantized.cpp) ----------------------===//
+/// `v` cast to element type `t` (unchanged if it has it).
+mlir::FailureOr<mlir::Value> castValue(NodeImporter &n, mlir::Value v,
+                                       mlir::Type t);
+/// A scalar or per-axis (1-D) parameter reshaped to broadcast along `axis`
+/// of a rank-`rank` tensor; `what` names it in errors.
+mlir::FailureOr<mlir::Value> alongAxis(NodeImporter &n, mlir::Value p,
+                                       int64_t axis, int64_t rank,
+                                       llvm::StringRef what);
+/// cast<qt>(clip(round(v) + zp, qmin, qmax)); `zp` (f32) may be null.
+mlir::FailureOr<mlir::Value> requantize(NodeImporter &n, mlir::Value v,
+                                        mlir::Value zp, mlir::Type qt);
+/// float(input i) - float(input zpIndex) (absent zero point: none), the zero
+/// point laid along `axis` when per-axis.
+mlir::FailureOr<mlir::Value> shiftedFloat(NodeImporter &n, size_t i,
+                                          size_t zpIndex, int64_t axis);
+/// (s0 * s1) / s2 of the inputs `scales` (input index, axis) in f32.
+mlir::FailureOr<mlir::Value>
+outputMultiplier(NodeImporter &n,
+                 llvm::ArrayRef<std::pair<size_t, int64_t>> scales,
+                 int64_t rank);
 
 /// Helper for ops whose graph op takes the node's inputs as they are and
 /// no attributes: `r.add("Exp", simpleOp<graph::ExpOp>)`.
