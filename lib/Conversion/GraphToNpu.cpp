@@ -339,11 +339,6 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     }
     if (isInPlaceOp(&op)) // the result is the cache's buffer
       resultTypes[0] = inputs[0].getType();
-    // A view reinterprets its source's bytes: it keeps the source's storage
-    // type (an f32 model input or cache read through a reshape in a bf16
-    // program).
-    if (engine == npu::Engine::view && !inputs.empty())
-      resultTypes[0] = withElement(resultTypes[0], dtypeOfValue(inputs[0]));
     auto d =
         npu::DispatchOp::create(b, op.getLoc(), resultTypes, engine, inputs,
                                 nullptr, nullptr, nullptr, nullptr, nullptr);
