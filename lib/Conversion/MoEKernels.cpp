@@ -47,6 +47,9 @@ namespace {
 
 /// Rows of one table entry (the grouped matmul's M tile).
 constexpr int64_t kTileRows = 128;
+/// Tokens an MoE dispatch takes at most (the prefix-count triangle is
+/// [T + 1, T]; positions stay exact in f32 far beyond this).
+constexpr int64_t kMaxTokens = 4096;
 
 /// The aux constants a graph.moe dispatch appends to its operands.
 enum Aux : unsigned {
@@ -205,9 +208,11 @@ bool moeLoweringNeeds(Operation *o, int64_t eb, LoweringNeeds &needs,
     return false;
   }
   int64_t S = d.T * d.k;
-  if (S >= (int64_t(1) << 24) || d.E >= (int64_t(1) << 24)) {
-    why = "more than 2^24 routed slots or experts (positions are computed "
-          "exactly in f32)";
+  if (d.T > kMaxTokens) {
+    why = "an MoE over " + std::to_string(d.T) + " tokens; at most " +
+          std::to_string(kMaxTokens) +
+          " (the dispatch counts each expert's earlier tokens with a " +
+          "[T + 1, T] triangular matrix)";
     return false;
   }
   std::optional<ElementsAttr> biasAttr = op.getScoreCorrectionBias();
