@@ -251,21 +251,8 @@ static LogicalResult importQLinearConv(NodeImporter &n) {
   auto conv = n.create<graph::ConvOp>(operands, attrs);
   if (failed(conv))
     return failure();
-  int64_t outRank = (int64_t)*rank + 2;
-  auto mult = outputMultiplier(n, {{1, 1}, {4, 1}, {6, 1}}, outRank);
-  if (failed(mult))
-    return failure();
-  auto scaled = n.create<graph::MulOp>(ValueRange{conv->getResult(), *mult});
-  if (failed(scaled))
-    return failure();
-  auto zp = castValue(n, n.input(7), n.b.getF32Type());
-  if (failed(zp))
-    return failure();
-  auto y = requantize(n, scaled->getResult(), *zp, n.inputElementType(7));
-  if (failed(y))
-    return failure();
-  n.setResult(*y);
-  return success();
+  return requantizeQLinearOutput(n, conv->getResult(),
+                                 {{1, 1}, {4, 1}, {6, 1}}, (int64_t)*rank + 2);
 }
 
 /// ConvTranspose. `output_shape`, when given, decides the pads: the natural

@@ -311,10 +311,18 @@ static LogicalResult importQLinearMatMul(NodeImporter &n) {
     return failure();
   int64_t rank = cast<RankedTensorType>(mm->getType()).getRank();
   // a's scale is per row, b's per column, y's one value.
-  auto mult = outputMultiplier(n, {{1, rank - 2}, {4, rank - 1}, {6, 0}}, rank);
+  return requantizeQLinearOutput(n, mm->getResult(),
+                                 {{1, rank - 2}, {4, rank - 1}, {6, 0}}, rank);
+}
+
+LogicalResult
+requantizeQLinearOutput(NodeImporter &n, Value acc,
+                        ArrayRef<std::pair<size_t, int64_t>> scales,
+                        int64_t rank) {
+  auto mult = outputMultiplier(n, scales, rank);
   if (failed(mult))
     return failure();
-  auto scaled = n.create<graph::MulOp>(ValueRange{mm->getResult(), *mult});
+  auto scaled = n.create<graph::MulOp>(ValueRange{acc, *mult});
   if (failed(scaled))
     return failure();
   auto zp = castValue(n, n.input(7), n.b.getF32Type());

@@ -227,6 +227,13 @@ mlir::FailureOr<mlir::Value>
 outputMultiplier(NodeImporter &n,
                  llvm::ArrayRef<std::pair<size_t, int64_t>> scales,
                  int64_t rank);
+/// The tail of QLinearConv/QLinearMatMul: the f32 accumulator `acc` (of rank
+/// `rank`) times outputMultiplier(`scales`), requantized to y's zero point
+/// (input 7) and type; sets the node's result.
+mlir::LogicalResult
+requantizeQLinearOutput(NodeImporter &n, mlir::Value acc,
+                        llvm::ArrayRef<std::pair<size_t, int64_t>> scales,
+                        int64_t rank);
 
 /// Helper for ops whose graph op takes the node's inputs as they are and
 /// no attributes: `r.add("Exp", simpleOp<graph::ExpOp>)`.
