@@ -199,18 +199,20 @@ bool cmp(int64_t kind, double a, double b) {
 
 int64_t lastDim(const Tile &t) { return t.shape[t.rank - 1]; }
 
-/// Moves `n` elements of `es` bytes from a run with byte stride `sb`.
+/// Moves `n` elements of sizeof(T) bytes from a run with byte stride `sb`
+/// into a dense run (gather) or back (scatter). Only byte pointers: a space
+/// may be 1-byte aligned (GM is), so an element need not be aligned for T,
+/// and even a memcpy through a misaligned T* is undefined behaviour. The
+/// fixed size still makes each memcpy one unaligned load or store.
 template <typename T>
 void gatherRun(const uint8_t *src, int64_t n, int64_t sb, uint8_t *dst) {
-  T *d = (T *)dst;
   for (int64_t i = 0; i < n; ++i)
-    std::memcpy(&d[i], src + i * sb, sizeof(T));
+    std::memcpy(dst + i * (int64_t)sizeof(T), src + i * sb, sizeof(T));
 }
 template <typename T>
 void scatterRun(uint8_t *dst, int64_t n, int64_t sb, const uint8_t *src) {
-  const T *s = (const T *)src;
   for (int64_t i = 0; i < n; ++i)
-    std::memcpy(dst + i * sb, &s[i], sizeof(T));
+    std::memcpy(dst + i * sb, src + i * (int64_t)sizeof(T), sizeof(T));
 }
 
 /// Moves a run of `n` elements between byte strides `ss` and `ds`.

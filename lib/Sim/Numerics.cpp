@@ -179,9 +179,13 @@ void loadF(const uint8_t *mem, const bin::Tile &t, float *out) {
     const uint8_t *p = mem + addr;
     float *o = out + idx;
     if (dt == DType::BF16 && sb == 2) {
-      const uint16_t *q = (const uint16_t *)p;
-      for (int64_t i = 0; i < n; ++i)
-        o[i] = bf16ToF(q[i]);
+      // Byte access: a bf16 tile in a 1-byte aligned space (GM) may start
+      // at an odd address, where a uint16_t* would be misaligned.
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t b;
+        std::memcpy(&b, p + 2 * i, 2);
+        o[i] = bf16ToF(b);
+      }
     } else if (dt == DType::F32 && sb == 4) {
       std::memcpy(o, p, n * 4);
     } else {
@@ -206,9 +210,10 @@ void storeF(uint8_t *mem, const bin::Tile &t, const float *in, bool sat) {
     if (dt == DType::F32 && sb == 4) {
       std::memcpy(p, in + idx, n * 4);
     } else if (dt == DType::BF16 && sb == 2) {
-      uint16_t *q = (uint16_t *)p;
-      for (int64_t i = 0; i < n; ++i)
-        q[i] = fToBF16(in[idx + i]);
+      for (int64_t i = 0; i < n; ++i) { // byte access: see loadF
+        uint16_t b = fToBF16(in[idx + i]);
+        std::memcpy(p + 2 * i, &b, 2);
+      }
     } else
       for (int64_t i = 0; i < n; ++i)
         storeScalarF(p + i * sb, dt, in[idx + i], sat);
