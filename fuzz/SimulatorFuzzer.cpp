@@ -3,13 +3,14 @@
 // Every program that loads and verifies is run on the simulator with
 // deterministic inputs, race checking on. Budget, so that one input costs
 // milliseconds: programs of at most kMaxInstrs instructions and kMaxGmBytes
-// of GM, no instruction touching more than kMaxTileElements elements (larger
-// ones are skipped, not errors), run for at most kMaxExecuted instructions.
-// Programs loop (scalar control flow), and a stride-0 tile touches any
-// number of elements in a few bytes, so a legitimate program can run for
-// minutes within the simulator's own budget of 2^30 instructions (the
-// fuzzer found one: a loop of 2,300 vdup of 4.8 million elements each).
-// Stopping at the instruction budget is an error the fuzzer reaches.
+// of GM, run for at most kMaxExecuted instructions and kMaxWork units of the
+// simulator's work budget (elements moved or computed). Programs loop
+// (scalar control flow), and a stride-0 tile touches any number of elements
+// in a few bytes, so a legitimate program can run for minutes within the
+// instruction budget alone (the fuzzer found one: a loop of 2,300 vdup of
+// 4.8 million elements each). The work budget is charged before an
+// instruction runs, so a huge tile is refused before anything is allocated
+// for it; stopping at either budget is an error the fuzzer reaches.
 //===----------------------------------------------------------------------===//
 #include "FuzzChecksum.h"
 
@@ -21,7 +22,7 @@ namespace {
 constexpr size_t kMaxInstrs = 4096;
 constexpr uint64_t kMaxGmBytes = 64ull << 20;
 constexpr uint64_t kMaxExecuted = 1ull << 12;
-constexpr int64_t kMaxTileElements = int64_t(1) << 16;
+constexpr uint64_t kMaxWork = 1ull << 22;
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -38,16 +39,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   if (prog.numInstrs() > kMaxInstrs || prog.gmBytes > kMaxGmBytes)
     return 0;
-  for (const bin::CoreStream &s : prog.streams)
-    for (const bin::Instr &in : s.instrs) {
-      // Static shapes are the maximum of register-given extents; the
-      // verifier bounds each count, so the sum does not overflow.
-      int64_t elements = 0;
-      for (const bin::Tile &t : in.tiles)
-        elements += t.numElements();
-      if (elements > kMaxTileElements)
-        return 0;
-    }
   std::map<std::string, Tensor> inputs, outputs;
   for (const bin::IoEntry &e : prog.io) {
     if (e.isOutput)
@@ -60,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sim::SimOptions options;
   options.maxHostGmBytes = kMaxGmBytes;
   options.maxInstructions = kMaxExecuted;
+  options.maxWork = kMaxWork;
   sim::Simulator simulator(target, options);
   sim::Stats stats;
   (void)simulator.run(prog, inputs, outputs, stats, error);

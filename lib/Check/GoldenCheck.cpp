@@ -121,6 +121,8 @@ bool checkProgram(const bin::Program &prog, const target::TargetDesc &target,
   so.warmL2 = options.warmL2;
   if (options.maxInstructions)
     so.maxInstructions = options.maxInstructions;
+  if (options.maxWork)
+    so.maxWork = options.maxWork;
   so.profile = options.profile;
   sim::Simulator simulator(target, so);
   std::map<std::string, Tensor> &outputs = report.simOutputs;

@@ -34,6 +34,7 @@ std::string Stats::toJson() const {
             {"instructions", instrs},
             {"static_instructions", staticInstrs},
             {"dynamic_instructions", dynamicInstrs},
+            {"work", work},
             {"pipes", pipesJson},
             {"dram_read_bytes", dramReadBytes},
             {"dram_write_bytes", dramWriteBytes},

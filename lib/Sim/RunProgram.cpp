@@ -69,6 +69,8 @@ int runProgramMain(const RunNpuOptions &o) {
   so.profile = o.profile || !o.profileJson.empty() || !o.profileHtml.empty();
   if (o.maxInstructions)
     so.maxInstructions = o.maxInstructions;
+  if (o.maxWork)
+    so.maxWork = o.maxWork;
   Simulator sim(t, so);
   std::map<std::string, Tensor> outputs;
   Stats stats;

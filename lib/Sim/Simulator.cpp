@@ -16,6 +16,7 @@
 #include "tessera/Sim/Simulator.h"
 
 #include "Numerics.h"
+#include "Work.h"
 
 #include <algorithm>
 #include <chrono>
@@ -425,6 +426,7 @@ private:
   std::map<DType, double> flopsByType;
   double vectorIdealCycles = 0;
   uint64_t dynamicInstrs = 0;
+  uint64_t work = 0; // the work budget's count (Work.h)
 
   ProfileRecorder::Work workSoFar() const {
     ProfileRecorder::Work w;
@@ -873,6 +875,16 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   const bin::OpInfo &inf = in.info();
   occupancy = 0;
   complete = start;
+
+  // Charged before the instruction runs: a run never starts the work that
+  // would take it past its budget.
+  uint64_t w = instrWork(in, opts.functional);
+  if (w > opts.maxWork - std::min(work, opts.maxWork))
+    return fail("work budget of " + std::to_string(opts.maxWork) +
+                " elements exhausted at " + where(stream, idx) + iter.text() +
+                ": it would move or compute " + std::to_string(w) + " after " +
+                std::to_string(work) + " (raise the budget with --max-work)");
+  work += w;
 
   // Race bookkeeping: operand 0 (and topk's 1) are written, the rest read.
   if (opts.checkRaces && inf.numTiles) {
@@ -1599,6 +1611,7 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
   }
   st.staticInstrs = prog.numInstrs();
   st.dynamicInstrs = dynamicInstrs;
+  st.work = work;
   // Roofline: the matrix work at each dtype's peak plus vector work at the
   // vector units' peak, against the DRAM bytes at nominal bandwidth.
   double computeSec = 0;

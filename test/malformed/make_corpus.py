@@ -180,16 +180,10 @@ if len(sys.argv) > 2:
     bin_dir = sys.argv[2]
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
 
-    def fnv(data, h=1469598103934665603):
-        for b in data:
-            h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-        return h
-
-    def reseal(d):
-        d[16:24] = struct.pack("<Q", len(d))
-        d[24:32] = b"\0" * 8
-        d[24:32] = struct.pack("<Q", fnv(bytes(d)))
-        return d
+    # The size and checksum fields as the recorded format version computes
+    # them (XXH64 since version 4, FNV-1a 64 before).
+    sys.path.insert(0, os.path.join(src, "fuzz"))
+    from reseal_npu import reseal
 
     def section(d, kind):
         nsec = struct.unpack_from("<I", d, 72)[0]
@@ -260,4 +254,9 @@ if len(sys.argv) > 2:
     assert struct.unpack_from("<I", d, 80 + 24 * (nsec - 1))[0] == 6  # TARGET is last
     d[72:76] = struct.pack("<I", nsec - 1)
     npu("custom_target_missing.npu", reseal(d))
+    # One matrix multiply of 2^42 multiply-adds on stride-0 tiles: above the
+    # simulator's work budget, refused before it runs.
+    subprocess.check_call([os.path.join(bin_dir, "tessera-as"),
+                           os.path.join(src, "test/Sim/Inputs/work-mmad.mlir"),
+                           "-o", path("npu", "work_budget_mmad.npu")])
     print("programs written with", bin_dir)

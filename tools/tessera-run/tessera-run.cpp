@@ -108,6 +108,11 @@ static cl::opt<uint64_t> maxInstructions(
     cl::desc("(.npu) Instructions the scalar units may fetch before the run "
              "is stopped as one that may not terminate"),
     cl::init(sim::SimOptions().maxInstructions), cl::cat(category));
+static cl::opt<uint64_t> maxWork(
+    "max-work",
+    cl::desc("(.npu) Elements the instructions may move or compute before "
+             "the run is stopped (docs/simulator.md)"),
+    cl::init(sim::SimOptions().maxWork), cl::cat(category));
 static cl::opt<bool> checkOutputs(
     "check",
     cl::desc("(.npu) Also run the source model in the golden evaluator and "
@@ -214,6 +219,7 @@ static int runCheck() {
   co.checkAll = checkAll;
   co.warmL2 = warmL2;
   co.maxInstructions = maxInstructions;
+  co.maxWork = maxWork;
   co.profile = profile || !profileJson.empty() || !profileHtml.empty();
   check::CheckReport report;
   if (!check::checkProgram(prog, t, func, given, co, report, error))
@@ -286,6 +292,10 @@ int main(int argc, char **argv) {
                     "got '0'\n";
     return 2;
   }
+  if (maxWork == 0) {
+    llvm::errs() << "error: --max-work expects a positive integer, got '0'\n";
+    return 2;
+  }
   if (hf::generateRequested() && sim::isGenerationDirectory(inputFile))
     return runDeviceGeneration();
   if (hf::isHfInput(inputFile) && hf::generateRequested())
@@ -331,6 +341,7 @@ int main(int argc, char **argv) {
     opts.functional = !timingOnly;
     opts.warmL2 = warmL2;
     opts.maxInstructions = maxInstructions;
+    opts.maxWork = maxWork;
     return sim::runProgramMain(opts);
   }
 

@@ -75,6 +75,11 @@ static cl::opt<uint64_t> maxInstructions(
     cl::desc("Instructions the scalar units may fetch before the run is "
              "stopped as one that may not terminate"),
     cl::init(tessera::sim::SimOptions().maxInstructions), cl::cat(category));
+static cl::opt<uint64_t>
+    maxWork("max-work",
+            cl::desc("Elements the instructions may move or compute before "
+                     "the run is stopped (docs/simulator.md)"),
+            cl::init(tessera::sim::SimOptions().maxWork), cl::cat(category));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -108,5 +113,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   opts.maxInstructions = maxInstructions;
+  if (maxWork == 0) {
+    std::fprintf(stderr,
+                 "error: --max-work expects a positive integer, got '0'\n");
+    return 2;
+  }
+  opts.maxWork = maxWork;
   return tessera::sim::runProgramMain(opts);
 }

@@ -69,6 +69,8 @@ struct CheckOptions {
   bool warmL2 = false;
   /// Instruction budget (SimOptions::maxInstructions); 0: the default.
   uint64_t maxInstructions = 0;
+  /// Work budget (SimOptions::maxWork); 0: the default.
+  uint64_t maxWork = 0;
   /// Also profile the simulation (CheckReport::profile).
   bool profile = false;
 };

@@ -32,6 +32,8 @@ struct RunNpuOptions {
   bool warmL2 = false; // inputs start resident in the L2 cache
   /// Instruction budget (SimOptions::maxInstructions); 0: the default.
   uint64_t maxInstructions = 0;
+  /// Work budget (SimOptions::maxWork); 0: the default.
+  uint64_t maxWork = 0;
 };
 
 /// Loads, verifies and runs a .npu program; prints errors to stderr.

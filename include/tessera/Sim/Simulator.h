@@ -23,6 +23,11 @@
 
 namespace tessera::sim {
 
+/// The default work budget (SimOptions::maxWork): above every real program
+/// (the largest bench workload does about 2^33), and about a minute of host
+/// time for the cheapest work there is (a stride-0 vdup).
+constexpr uint64_t kDefaultMaxWork = 1ull << 35;
+
 struct SimOptions {
   /// Execute instruction semantics. When false only the timing model runs
   /// (outputs are then meaningless); used for large calibration runs.
@@ -43,6 +48,12 @@ struct SimOptions {
   /// loop iteration). A program that runs past it is reported as one that
   /// may not terminate.
   uint64_t maxInstructions = 1ull << 30;
+  /// Work the instructions may do in one run, in elements moved or computed
+  /// (tessera/Sim/Simulator.h's kDefaultMaxWork; docs/simulator.md says what
+  /// counts). A stride-0 tile names millions of elements in a few bytes and a
+  /// loop repeats it, so the instruction budget alone does not bound how long
+  /// a run takes; a run past this one stops with an error.
+  uint64_t maxWork = kDefaultMaxWork;
 };
 
 struct PipeStats {
@@ -60,6 +71,8 @@ struct Stats {
   /// Instructions in the program, and instructions its scalar units fetched
   /// (each loop iteration counts its body again).
   uint64_t staticInstrs = 0, dynamicInstrs = 0;
+  /// Work done, in the units of the work budget (SimOptions::maxWork).
+  uint64_t work = 0;
   std::map<std::string, PipeStats> pipes; // by pipe name, executed
   uint64_t dramReadBytes = 0, dramWriteBytes = 0, l2HitBytes = 0;
   /// Bytes any schedule must move across DRAM (the roofline's DRAM term):
