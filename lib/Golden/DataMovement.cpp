@@ -83,9 +83,17 @@ llvm::Expected<Tensor> concat(llvm::ArrayRef<Tensor> inputs, int64_t axis) {
 }
 
 int64_t sliceLength(int64_t start, int64_t end, int64_t step) {
-  if (step > 0)
-    return end > start ? (end - start + step - 1) / step : 0;
-  return start > end ? (start - end - step - 1) / -step : 0;
+  // ceil(span / |step|) as (span - 1) / |step| + 1 in unsigned arithmetic:
+  // the step is any non-zero int64 from the model, and span + step - 1
+  // overflowed for steps near INT64_MAX (the ONNX fuzzer found it), as did
+  // -step for INT64_MIN.
+  uint64_t span = step > 0
+                      ? (end > start ? (uint64_t)end - (uint64_t)start : 0)
+                      : (start > end ? (uint64_t)start - (uint64_t)end : 0);
+  if (span == 0)
+    return 0;
+  uint64_t magnitude = step > 0 ? (uint64_t)step : 0 - (uint64_t)step;
+  return (int64_t)((span - 1) / magnitude + 1);
 }
 
 Tensor slice(const Tensor &x, llvm::ArrayRef<int64_t> starts,

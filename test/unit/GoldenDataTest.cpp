@@ -445,3 +445,18 @@ TEST(GoldenData, EyeLike) {
   Tensor n = eyeLike(DType::F32, 3, 2, -1);
   EXPECT_EQ(n.floats(), (std::vector<float>{0, 0, 1, 0, 0, 1}));
 }
+
+// Steps are any non-zero int64 from a model: near INT64_MAX the length used
+// to overflow (end - start + step - 1; the ONNX fuzzer found it through
+// Slice's type inference), and -step for INT64_MIN.
+TEST(GoldenData, SliceLengthExtremeSteps) {
+  EXPECT_EQ(sliceLength(0, 10, 3), 4);
+  EXPECT_EQ(sliceLength(9, -1, -3), 4);
+  EXPECT_EQ(sliceLength(5, 5, 1), 0);
+  EXPECT_EQ(sliceLength(4, 2, 1), 0);
+  EXPECT_EQ(sliceLength(0, 10, INT64_MAX), 1);
+  EXPECT_EQ(sliceLength(4, 5, INT64_MAX), 1);
+  EXPECT_EQ(sliceLength(9, -1, INT64_MIN), 1);
+  EXPECT_EQ(sliceLength(9, -1, INT64_MIN + 1), 1);
+  EXPECT_EQ(sliceLength(0, int64_t(1) << 40, 1), int64_t(1) << 40);
+}
