@@ -463,6 +463,20 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             &stepNo = matmulBuffers_[core].step,
             &jobNo = matmulBuffers_[core].tile;
     auto E = [&](const Instr &in) { emit(ms.coreType, core, in, k.name); };
+    if (!jobsOf[core].empty()) {
+      // Room for this kernel's instructions up front: a 4096^3 GEMM emits
+      // ~13K per core, and growing by doubling copies them about twice.
+      int64_t perChunk =
+          1 + 2 * ((ck + step - 1) / step) * (ms.unified ? 1 : 2);
+      uint64_t need = (uint64_t)jobsOf[core].size() * (perSplit * perChunk + 2);
+      Stream &s = stream(ms.coreType, core);
+      size_t want = s.cs.instrs.size() + need;
+      if (want > s.cs.instrs.capacity()) {
+        want = std::max(want, 2 * s.cs.instrs.capacity());
+        s.cs.instrs.reserve(want);
+        s.locs.reserve(want);
+      }
+    }
     for (int64_t j : jobsOf[core]) {
       ++jobNo;
       int64_t job = j / split, part = j % split;

@@ -458,74 +458,84 @@ void flatten(const Item &it, std::vector<Instr> &out,
 
 } // namespace
 
-bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
-                 RerollStats &stats, std::string &error) {
-  stats = RerollStats();
-  stats.before = p.numInstrs();
-  if (t.scalar.maxLoopDepth == 0) {
-    stats.after = stats.before;
-    return true;
-  }
-  uint64_t tableBase = (p.gmBytes + 511) / 512 * 512;
-  std::vector<int32_t> table;
-  std::vector<std::vector<std::string>> locs(p.streams.size());
-  std::map<std::pair<uint32_t, uint32_t>, std::string> debugOf;
-  for (const bin::DebugEntry &d : p.debug)
-    debugOf[{d.stream, d.instr}] = d.loc;
-  std::vector<bin::DebugEntry> newDebug;
-  std::vector<bool> rerolled(p.streams.size(), false);
-  for (uint32_t si = 0; si < p.streams.size(); ++si) {
-    bin::CoreStream &cs = p.streams[si];
-    bool hasControl = false;
-    for (const Instr &in : cs.instrs)
-      hasControl |= bin::isScalarControl(in.info().cls);
-    if (hasControl || cs.coreType == bin::kAiCpuCoreType)
-      continue; // already structured, or no scalar unit to run loops
-    std::vector<Item> items(cs.instrs.size());
-    std::vector<std::string> &names = locs[si];
-    for (uint32_t i = 0; i < cs.instrs.size(); ++i) {
-      items[i].in = cs.instrs[i];
-      auto d = debugOf.find({si, i});
-      if (d != debugOf.end()) {
-        items[i].debug = (int32_t)names.size();
-        names.push_back(d->second);
-      }
-      finish(items[i]);
+LoopFolder::LoopFolder(bin::Program &p, const target::TargetDesc &t)
+    : p_(p), t_(t), tableBase_((p.gmBytes + 511) / 512 * 512) {}
+
+void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
+  bin::CoreStream &cs = p_.streams[si];
+  stats_.before += cs.instrs.size();
+  if (t_.scalar.maxLoopDepth == 0)
+    return;
+  bool hasControl = false;
+  for (const Instr &in : cs.instrs)
+    hasControl |= bin::isScalarControl(in.info().cls);
+  if (hasControl || cs.coreType == bin::kAiCpuCoreType)
+    return; // already structured, or no scalar unit to run loops
+  std::vector<Item> items(cs.instrs.size());
+  std::vector<std::string> names;
+  std::vector<int32_t> nameOf(cs.instrs.size(), -1);
+  for (bin::DebugEntry &d : debug)
+    if (d.instr < cs.instrs.size()) {
+      nameOf[d.instr] = (int32_t)names.size();
+      names.push_back(std::move(d.loc));
     }
-    Roller roller(t, table, tableBase, stats);
-    items = roller.fold(std::move(items), t.scalar.maxLoopDepth, 0);
-    rerolled[si] = true;
-    std::vector<Instr> out;
-    std::vector<int32_t> dbg;
-    for (const Item &it : items)
-      flatten(it, out, dbg);
-    cs.instrs = std::move(out);
-    for (uint32_t i = 0; i < dbg.size(); ++i)
-      if (dbg[i] >= 0)
-        newDebug.push_back({si, i, names[dbg[i]]});
+  for (uint32_t i = 0; i < cs.instrs.size(); ++i) {
+    items[i].in = cs.instrs[i];
+    items[i].debug = nameOf[i];
+    codegen::finish(items[i]);
   }
-  // Streams left alone keep their entries.
-  for (const bin::DebugEntry &d : p.debug)
-    if (d.stream < p.streams.size() && !rerolled[d.stream])
-      newDebug.push_back(d);
-  p.debug = std::move(newDebug);
-  if (!table.empty()) {
+  // The straight-line stream is not needed any more.
+  std::vector<Instr>().swap(cs.instrs);
+  Roller roller(t_, table_, tableBase_, stats_);
+  items = roller.fold(std::move(items), t_.scalar.maxLoopDepth, 0);
+  std::vector<Instr> out;
+  std::vector<int32_t> dbg;
+  for (const Item &it : items)
+    flatten(it, out, dbg);
+  cs.instrs = std::move(out);
+  debug.clear();
+  for (uint32_t i = 0; i < dbg.size(); ++i)
+    if (dbg[i] >= 0)
+      debug.push_back({si, i, std::move(names[dbg[i]])});
+}
+
+bool LoopFolder::finish(std::string &error) {
+  if (!table_.empty()) {
     bin::ConstBlob c;
     c.name = "loop_offsets";
-    c.gmAddr = tableBase;
-    c.size = table.size() * 4;
+    c.gmAddr = tableBase_;
+    c.size = table_.size() * 4;
     c.data.resize(c.size);
-    std::memcpy(c.data.data(), table.data(), c.size);
+    std::memcpy(c.data.data(), table_.data(), c.size);
     c.checksum = xxh64(c.data.data(), c.size);
-    p.gmBytes = tableBase + (c.size + 511) / 512 * 512;
-    p.consts.push_back(std::move(c));
-    if (p.gmBytes > t.space(target::Space::GM).bytes) {
+    p_.gmBytes = tableBase_ + (c.size + 511) / 512 * 512;
+    p_.consts.push_back(std::move(c));
+    table_.clear();
+    if (p_.gmBytes > t_.space(target::Space::GM).bytes) {
       error = "the loop offset tables do not fit in GM";
       return false;
     }
   }
-  stats.after = p.numInstrs();
+  stats_.after = p_.numInstrs();
   return true;
+}
+
+bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
+                 RerollStats &stats, std::string &error) {
+  std::vector<std::vector<bin::DebugEntry>> debugOf(p.streams.size());
+  for (bin::DebugEntry &d : p.debug)
+    if (d.stream < p.streams.size())
+      debugOf[d.stream].push_back(std::move(d));
+  LoopFolder folder(p, t);
+  for (uint32_t si = 0; si < p.streams.size(); ++si)
+    folder.foldStream(si, debugOf[si]);
+  p.debug.clear();
+  for (auto &list : debugOf)
+    for (bin::DebugEntry &d : list)
+      p.debug.push_back(std::move(d));
+  bool ok = folder.finish(error);
+  stats = folder.stats();
+  return ok;
 }
 
 } // namespace tessera::codegen

@@ -90,74 +90,74 @@ Instr flagInstr(Opcode op, unsigned from, unsigned to) {
 
 } // namespace
 
-bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
-                std::string &error) {
-  (void)t;
-  std::vector<std::vector<bin::DebugEntry>> debugOf(p.streams.size());
-  for (const bin::DebugEntry &d : p.debug)
-    if (d.stream < p.streams.size())
-      debugOf[d.stream].push_back(d);
-  std::vector<bin::DebugEntry> newDebug;
-
-  for (uint32_t si = 0; si < p.streams.size(); ++si) {
-    bin::CoreStream &cs = p.streams[si];
-    const std::vector<Instr> &ins = cs.instrs;
-    size_t n = ins.size();
-    // Self-synchronized regions (kernels with run-time loops, MoEKernels.h)
-    // carry their own flags and control between two `barrier ALL`s: they are
-    // copied verbatim, and the barriers keep the analysis apart from them.
-    std::vector<bool> verbatim(n, false);
-    auto isBarrierAll = [&](size_t i) {
-      return ins[i].op == Opcode::Barrier && ins[i].ints[0] == bin::kBarrierAll;
-    };
-    for (size_t i = 0; i < n; ++i) {
-      const Instr &in = ins[i];
-      // Scalar arithmetic and loads (a run-time length read into a register
-      // for tile extents) keep a stream straight-line: they touch no tile
-      // and run on S at issue, in program order.
-      bin::OpClass cls = in.info().cls;
-      bool own = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag ||
-                 (bin::isScalarControl(cls) && cls != bin::OpClass::SAlu &&
-                  cls != bin::OpClass::SLoad);
-      if (!own || verbatim[i])
-        continue;
-      int64_t lo = (int64_t)i - 1;
-      while (lo >= 0 && !isBarrierAll((size_t)lo))
-        --lo;
-      size_t hi = i + 1;
-      while (hi < n && !isBarrierAll(hi))
-        ++hi;
-      if (lo < 0 || hi >= n) {
-        bool isFlag = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag;
-        error = "stream " + std::to_string(si) +
-                (isFlag ? std::string(" already has pipe flags")
-                        : " has scalar control ('" +
-                              std::string(in.info().mnemonic) + "')") +
-                " outside a self-synchronized region (bracketed by 'barrier "
-                "ALL'); sync insertion works on straight-line streams";
-        return false;
-      }
-      for (size_t j = (size_t)lo + 1; j < hi; ++j)
-        verbatim[j] = true;
+bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
+                      std::vector<bin::DebugEntry> &debug, SyncStats &stats,
+                      std::string &error) {
+  const std::vector<Instr> &ins = cs.instrs;
+  size_t n = ins.size();
+  // Self-synchronized regions (kernels with run-time loops, MoEKernels.h)
+  // carry their own flags and control between two `barrier ALL`s: they are
+  // copied verbatim, and the barriers keep the analysis apart from them.
+  std::vector<bool> verbatim(n, false);
+  auto isBarrierAll = [&](size_t i) {
+    return ins[i].op == Opcode::Barrier && ins[i].ints[0] == bin::kBarrierAll;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const Instr &in = ins[i];
+    // Scalar arithmetic and loads (a run-time length read into a register
+    // for tile extents) keep a stream straight-line: they touch no tile
+    // and run on S at issue, in program order.
+    bin::OpClass cls = in.info().cls;
+    bool own = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag ||
+               (bin::isScalarControl(cls) && cls != bin::OpClass::SAlu &&
+                cls != bin::OpClass::SLoad);
+    if (!own || verbatim[i])
+      continue;
+    int64_t lo = (int64_t)i - 1;
+    while (lo >= 0 && !isBarrierAll((size_t)lo))
+      --lo;
+    size_t hi = i + 1;
+    while (hi < n && !isBarrierAll(hi))
+      ++hi;
+    if (lo < 0 || hi >= n) {
+      bool isFlag = in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag;
+      error = "stream " + std::to_string(si) +
+              (isFlag ? std::string(" already has pipe flags")
+                      : " has scalar control ('" +
+                            std::string(in.info().mnemonic) + "')") +
+              " outside a self-synchronized region (bracketed by 'barrier "
+              "ALL'); sync insertion works on straight-line streams";
+      return false;
     }
-    bool aicpu = cs.coreType == bin::kAiCpuCoreType;
+    for (size_t j = (size_t)lo + 1; j < hi; ++j)
+      verbatim[j] = true;
+  }
+  bool aicpu = cs.coreType == bin::kAiCpuCoreType;
 
-    std::array<Clock, NP> vc{};
-    Clock seq{};
-    std::vector<Clock> snapshot(n);    // clock of the pipe after instr i
-    std::vector<uint32_t> seqOf(n, 0); // position of instr i on its pipe
-    std::array<int64_t, NP> lastOnPipe;
-    lastOnPipe.fill(-1);
-    // Last set placed on a pipe pair: (orig index after which it sits).
-    std::array<std::array<int64_t, NP>, NP> lastSet;
-    for (auto &row : lastSet)
-      row.fill(-1);
-    std::vector<std::vector<Instr>> after(n), before(n);
-    std::vector<std::vector<Record>> records(target::kNumSpaces);
-    std::vector<Access> acc;
+  std::array<Clock, NP> vc{};
+  Clock seq{};
+  std::vector<Clock> snapshot(n);    // clock of the pipe after instr i
+  std::vector<uint32_t> seqOf(n, 0); // position of instr i on its pipe
+  std::array<int64_t, NP> lastOnPipe;
+  lastOnPipe.fill(-1);
+  // Last set placed on a pipe pair: (orig index after which it sits).
+  std::array<std::array<int64_t, NP>, NP> lastSet;
+  for (auto &row : lastSet)
+    row.fill(-1);
+  // Flags to place: (instruction index, encoded flag), `after` in the
+  // order they were decided (sorted stably below), `before` in order.
+  std::vector<std::pair<uint32_t, uint16_t>> after, before;
+  auto flagCode = [](unsigned from, unsigned to) {
+    return (uint16_t)(from * NP + to);
+  };
+  // Records per (space, pipe), each list in program order, so the latest
+  // conflicting record of a pipe is found scanning back from its end.
+  std::vector<std::array<std::vector<Record>, NP>> records(target::kNumSpaces);
+  std::vector<Access> acc;
 
-    auto prune = [&] {
-      for (auto &list : records)
+  auto prune = [&] {
+    for (auto &perPipe : records)
+      for (auto &list : perPipe)
         list.erase(std::remove_if(list.begin(), list.end(),
                                   [&](const Record &r) {
                                     for (unsigned q = 0; q < NP; ++q)
@@ -166,115 +166,143 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
                                     return true;
                                   }),
                    list.end());
-    };
+  };
 
-    for (size_t i = 0; i < n; ++i) {
-      const Instr &in = ins[i];
-      if (verbatim[i])
-        continue;
-      unsigned P = (unsigned)bin::derivePipe(in, aicpu);
-      if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll) {
-        Clock all{};
-        for (unsigned q = 0; q < NP; ++q)
-          for (unsigned r = 0; r < NP; ++r)
-            all[r] = std::max(all[r], vc[q][r]);
-        for (unsigned q = 0; q < NP; ++q)
-          all[q] = std::max(all[q], seq[q]);
-        for (unsigned q = 0; q < NP; ++q)
-          vc[q] = all;
-        snapshot[i] = all;
-        for (auto &list : records)
+  for (size_t i = 0; i < n; ++i) {
+    const Instr &in = ins[i];
+    if (verbatim[i])
+      continue;
+    unsigned P = (unsigned)bin::derivePipe(in, aicpu);
+    if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll) {
+      Clock all{};
+      for (unsigned q = 0; q < NP; ++q)
+        for (unsigned r = 0; r < NP; ++r)
+          all[r] = std::max(all[r], vc[q][r]);
+      for (unsigned q = 0; q < NP; ++q)
+        all[q] = std::max(all[q], seq[q]);
+      for (unsigned q = 0; q < NP; ++q)
+        vc[q] = all;
+      snapshot[i] = all;
+      for (auto &perPipe : records)
+        for (auto &list : perPipe)
           list.clear();
-        continue;
-      }
-      footprint(in, acc);
-      // Producers this instruction must wait for, per pipe: the latest
-      // conflicting record.
-      std::array<int64_t, NP> need;
-      need.fill(-1);
-      for (const Access &a : acc)
-        for (const Record &r : records[a.space]) {
-          if (r.pipe == P || !(a.write || r.write) || r.hi <= a.lo ||
-              a.hi <= r.lo)
+      continue;
+    }
+    footprint(in, acc);
+    // Producers this instruction must wait for, per pipe: the latest
+    // conflicting record (if P's clock covers it, it covers every earlier
+    // one of that pipe too).
+    std::array<int64_t, NP> need;
+    need.fill(-1);
+    for (const Access &a : acc)
+      for (unsigned q = 0; q < NP; ++q) {
+        if (q == P)
+          continue;
+        const std::vector<Record> &list = records[a.space][q];
+        for (size_t j = list.size(); j-- > 0;) {
+          const Record &r = list[j];
+          if (!(a.write || r.write) || r.hi <= a.lo || a.hi <= r.lo)
             continue;
           ++stats.dependencies;
-          if (vc[P][r.pipe] >= r.seq) {
+          if (vc[P][q] >= r.seq)
             ++stats.alreadyOrdered;
-            continue;
-          }
-          need[r.pipe] = std::max<int64_t>(need[r.pipe], r.orig);
+          else
+            need[q] = std::max<int64_t>(need[q], r.orig);
+          break;
         }
-      // Candidate flags, one per producer pipe, with where each set would
-      // go. A set fires only when everything before it on q has completed,
-      // DMA latency included: after a GM transfer (MTE2/MTE3) it goes as
-      // late as it can, after q's last instruction before this one, so a
-      // batch of loads pays one latency; after compute it goes right after
-      // the producer, so q runs ahead.
-      std::array<int64_t, NP> at;
-      at.fill(-1);
-      for (unsigned q = 0; q < NP; ++q) {
-        if (need[q] < 0 || vc[P][q] >= seqOf[need[q]])
-          continue;
-        bool late = q == (unsigned)Pipe::MTE2 || q == (unsigned)Pipe::MTE3;
-        at[q] =
-            std::max<int64_t>(late ? lastOnPipe[q] : need[q], lastSet[q][P]);
       }
-      // A candidate whose producer another candidate's set already follows
-      // (through that pipe's own waits) is implied: drop it.
-      for (unsigned q = 0; q < NP; ++q) {
-        if (at[q] < 0)
-          continue;
-        for (unsigned r = 0; r < NP; ++r)
-          if (r != q && at[r] >= 0 && snapshot[at[r]][q] >= seqOf[need[q]]) {
-            at[q] = -1;
-            ++stats.alreadyOrdered;
-            break;
-          }
-      }
-      for (unsigned q = 0; q < NP; ++q) {
-        if (at[q] < 0)
-          continue;
-        after[at[q]].push_back(flagInstr(Opcode::SetFlag, q, P));
-        lastSet[q][P] = at[q];
-        before[i].push_back(flagInstr(Opcode::WaitFlag, q, P));
-        ++stats.flagPairs;
-        const Clock &s = snapshot[at[q]];
-        for (unsigned r = 0; r < NP; ++r)
-          vc[P][r] = std::max(vc[P][r], s[r]);
-      }
-      seq[P]++;
-      seqOf[i] = seq[P];
-      lastOnPipe[P] = (int64_t)i;
-      vc[P][P] = seq[P];
-      snapshot[i] = vc[P];
-      for (const Access &a : acc)
-        records[a.space].push_back(
-            {a.lo, a.hi, a.write, P, seq[P], (uint32_t)i});
-      if ((i & 255) == 255)
-        prune();
+    // Candidate flags, one per producer pipe, with where each set would
+    // go. A set fires only when everything before it on q has completed,
+    // DMA latency included: after a GM transfer (MTE2/MTE3) it goes as
+    // late as it can, after q's last instruction before this one, so a
+    // batch of loads pays one latency; after compute it goes right after
+    // the producer, so q runs ahead.
+    std::array<int64_t, NP> at;
+    at.fill(-1);
+    for (unsigned q = 0; q < NP; ++q) {
+      if (need[q] < 0 || vc[P][q] >= seqOf[need[q]])
+        continue;
+      bool late = q == (unsigned)Pipe::MTE2 || q == (unsigned)Pipe::MTE3;
+      at[q] = std::max<int64_t>(late ? lastOnPipe[q] : need[q], lastSet[q][P]);
     }
-
-    // Reassemble the stream and remap the debug map.
-    std::vector<Instr> out;
-    out.reserve(n + 2 * stats.flagPairs);
-    std::vector<uint32_t> newIndex(n);
-    for (size_t i = 0; i < n; ++i) {
-      for (const Instr &w : before[i])
-        out.push_back(w);
-      newIndex[i] = (uint32_t)out.size();
-      out.push_back(ins[i]);
-      for (const Instr &s : after[i])
-        out.push_back(s);
+    // A candidate whose producer another candidate's set already follows
+    // (through that pipe's own waits) is implied: drop it.
+    for (unsigned q = 0; q < NP; ++q) {
+      if (at[q] < 0)
+        continue;
+      for (unsigned r = 0; r < NP; ++r)
+        if (r != q && at[r] >= 0 && snapshot[at[r]][q] >= seqOf[need[q]]) {
+          at[q] = -1;
+          ++stats.alreadyOrdered;
+          break;
+        }
     }
-    for (bin::DebugEntry d : debugOf[si]) {
-      if (d.instr < n)
-        d.instr = newIndex[d.instr];
-      newDebug.push_back(d);
+    for (unsigned q = 0; q < NP; ++q) {
+      if (at[q] < 0)
+        continue;
+      after.push_back({(uint32_t)at[q], flagCode(q, P)});
+      lastSet[q][P] = at[q];
+      before.push_back({(uint32_t)i, flagCode(q, P)});
+      ++stats.flagPairs;
+      const Clock &s = snapshot[at[q]];
+      for (unsigned r = 0; r < NP; ++r)
+        vc[P][r] = std::max(vc[P][r], s[r]);
     }
-    cs.instrs = std::move(out);
+    seq[P]++;
+    seqOf[i] = seq[P];
+    lastOnPipe[P] = (int64_t)i;
+    vc[P][P] = seq[P];
+    snapshot[i] = vc[P];
+    for (const Access &a : acc)
+      records[a.space][P].push_back(
+          {a.lo, a.hi, a.write, P, seq[P], (uint32_t)i});
+    if ((i & 255) == 255)
+      prune();
   }
-  p.debug = std::move(newDebug);
+
+  // Reassemble the stream and remap the debug map.
+  std::stable_sort(
+      after.begin(), after.end(),
+      [](const auto &x, const auto &y) { return x.first < y.first; });
+  auto flag = [&](Opcode op, uint16_t code) {
+    return flagInstr(op, code / NP, code % NP);
+  };
+  std::vector<Instr> out;
+  out.reserve(n + before.size() + after.size());
+  std::vector<uint32_t> newIndex(n);
+  size_t bi = 0, ai = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (; bi < before.size() && before[bi].first == i; ++bi)
+      out.push_back(flag(Opcode::WaitFlag, before[bi].second));
+    newIndex[i] = (uint32_t)out.size();
+    out.push_back(ins[i]);
+    for (; ai < after.size() && after[ai].first == i; ++ai)
+      out.push_back(flag(Opcode::SetFlag, after[ai].second));
+  }
+  for (bin::DebugEntry &d : debug) {
+    d.stream = si;
+    if (d.instr < n)
+      d.instr = newIndex[d.instr];
+  }
+  cs.instrs = std::move(out);
   return true;
+}
+
+bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
+                std::string &error) {
+  (void)t;
+  std::vector<std::vector<bin::DebugEntry>> debugOf(p.streams.size());
+  for (bin::DebugEntry &d : p.debug)
+    if (d.stream < p.streams.size())
+      debugOf[d.stream].push_back(std::move(d));
+  p.debug.clear();
+  bool ok = true;
+  for (uint32_t si = 0; si < p.streams.size() && ok; ++si)
+    ok = insertSyncStream(p.streams[si], si, debugOf[si], stats, error);
+  for (auto &list : debugOf)
+    for (bin::DebugEntry &d : list)
+      p.debug.push_back(std::move(d));
+  return ok;
 }
 
 } // namespace tessera::codegen

@@ -286,9 +286,28 @@ struct SyncResult {
 bool syncAndFold(bin::Program &prog, const target::TargetDesc &t, bool loops,
                  SyncResult &r, std::string &error) {
   r.loops = loops;
-  if (!codegen::insertSync(prog, t, r.sync, error))
-    return false;
-  return !loops || codegen::rerollLoops(prog, t, r.reroll, error);
+  if (!loops)
+    return codegen::insertSync(prog, t, r.sync, error);
+  // Stream by stream: each is folded right after it is synchronized, so the
+  // compiler never holds every synchronized straight-line stream at once.
+  std::vector<std::vector<bin::DebugEntry>> debugOf(prog.streams.size());
+  for (bin::DebugEntry &d : prog.debug)
+    if (d.stream < prog.streams.size())
+      debugOf[d.stream].push_back(std::move(d));
+  prog.debug.clear();
+  codegen::LoopFolder folder(prog, t);
+  for (uint32_t si = 0; si < prog.streams.size(); ++si) {
+    if (!codegen::insertSyncStream(prog.streams[si], si, debugOf[si], r.sync,
+                                   error))
+      return false;
+    folder.foldStream(si, debugOf[si]);
+    for (bin::DebugEntry &d : debugOf[si])
+      prog.debug.push_back(std::move(d));
+    std::vector<bin::DebugEntry>().swap(debugOf[si]);
+  }
+  bool ok = folder.finish(error);
+  r.reroll = folder.stats();
+  return ok;
 }
 
 struct NpuToIsaPass

@@ -64,7 +64,8 @@ void expectRowTimesMatrix(const Tensor &c, const Tensor &x, const Tensor &w,
 /// Builds x[rows, cols] -> softmax(x) and y = x @ w on one program.
 bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
                               int64_t cols, int64_t n, std::string &err,
-                              SyncStats *sync = nullptr) {
+                              SyncStats *sync = nullptr,
+                              bool synchronize = true) {
   ProgramBuilder pb(t, "test");
   uint64_t x = 0, w = 1 << 20, s = 2 << 20, y = 3 << 20;
   pb.addIo({"x", false, DType::F32, {rows, cols}, x, bin::Layout::ND});
@@ -96,6 +97,11 @@ bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
   Tiling mt;
   EXPECT_TRUE(pb.planMatmul(mm, mt, err)) << err;
   EXPECT_TRUE(pb.addMatmul(mm, mt, err)) << err;
+  if (!synchronize) {
+    bin::Program p;
+    EXPECT_TRUE(pb.finish(p, err)) << err;
+    return p;
+  }
   return finishSynced(pb, t, sync);
 }
 
@@ -186,6 +192,47 @@ TEST(SyncInsertion, EveryInsertedWaitIsNeededAndNoneIsMissing) {
       }
     EXPECT_EQ(waits, stats.flagPairs) << name;
     EXPECT_EQ(caught, waits) << name;
+  }
+}
+
+// The pipeline synchronizes and folds one stream at a time
+// (insertSyncStream, LoopFolder); that gives the same program, byte for
+// byte, as insertSync on every stream followed by rerollLoops.
+TEST(Reroll, StreamByStreamMatchesWholeProgram) {
+  for (const char *name : {"dc", "edge"}) {
+    const auto &t = preset(name);
+    std::string err;
+    bin::Program whole =
+        softmaxAndMatmul(t, 256, 64, 128, err, nullptr, /*synchronize=*/false);
+    ASSERT_TRUE(err.empty()) << err;
+    bin::Program streamwise = whole;
+    SyncStats s0, s1;
+    RerollStats r0;
+    ASSERT_TRUE(insertSync(whole, t, s0, err)) << err;
+    ASSERT_TRUE(rerollLoops(whole, t, r0, err)) << err;
+    std::vector<std::vector<bin::DebugEntry>> debugOf(
+        streamwise.streams.size());
+    for (const bin::DebugEntry &d : streamwise.debug)
+      debugOf[d.stream].push_back(d);
+    streamwise.debug.clear();
+    LoopFolder folder(streamwise, t);
+    for (uint32_t si = 0; si < streamwise.streams.size(); ++si) {
+      ASSERT_TRUE(
+          insertSyncStream(streamwise.streams[si], si, debugOf[si], s1, err))
+          << err;
+      folder.foldStream(si, debugOf[si]);
+      for (const bin::DebugEntry &d : debugOf[si])
+        streamwise.debug.push_back(d);
+    }
+    ASSERT_TRUE(folder.finish(err)) << err;
+    EXPECT_GT(r0.loops, 0u) << name;
+    EXPECT_EQ(folder.stats().loops, r0.loops) << name;
+    EXPECT_EQ(folder.stats().before, r0.before) << name;
+    EXPECT_EQ(folder.stats().after, r0.after) << name;
+    EXPECT_EQ(s1.flagPairs, s0.flagPairs) << name;
+    ASSERT_TRUE(bin::verifyProgram(streamwise, t, err)) << name << err;
+    EXPECT_TRUE(bin::encodeProgram(streamwise) == bin::encodeProgram(whole))
+        << name;
   }
 }
 

@@ -38,6 +38,26 @@ struct RerollStats {
 bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
                  RerollStats &stats, std::string &error);
 
+/// rerollLoops one stream at a time, so a caller can synchronize and fold
+/// each stream before the next (peak memory: one straight-line stream, not
+/// all of them). foldStream takes the stream's debug entries and leaves the
+/// entries of the instructions that remain; finish places the offset table
+/// (after every stream was folded, before the program is used).
+class LoopFolder {
+public:
+  LoopFolder(bin::Program &p, const target::TargetDesc &t);
+  void foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug);
+  bool finish(std::string &error);
+  const RerollStats &stats() const { return stats_; }
+
+private:
+  bin::Program &p_;
+  const target::TargetDesc &t_;
+  uint64_t tableBase_;
+  std::vector<int32_t> table_;
+  RerollStats stats_;
+};
+
 } // namespace tessera::codegen
 
 #endif

@@ -28,7 +28,7 @@ namespace tessera::codegen {
 
 struct SyncStats {
   uint64_t flagPairs = 0;      // set_flag/wait_flag pairs inserted
-  uint64_t dependencies = 0;   // cross-pipe dependencies found
+  uint64_t dependencies = 0;   // (access, producer pipe) conflicts found
   uint64_t alreadyOrdered = 0; // of which implied by earlier sync
 };
 
@@ -41,6 +41,14 @@ struct SyncStats {
 /// The debug map is remapped to the new instruction indices.
 bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
                 std::string &error);
+
+/// insertSync on one stream (index `si`): `debug` holds that stream's debug
+/// entries, whose instruction indices are remapped to the new stream. Lets a
+/// caller fold each stream into loops right after (Reroll.h) instead of
+/// holding every synchronized straight-line stream at once.
+bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
+                      std::vector<bin::DebugEntry> &debug, SyncStats &stats,
+                      std::string &error);
 
 } // namespace tessera::codegen
 
