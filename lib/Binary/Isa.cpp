@@ -590,6 +590,11 @@ struct Checker {
           return false;
       if (!sameDType(1, 2) || !broadcastable(1, 0) || !broadcastable(2, 0))
         return false;
+      if ((in.op == Opcode::VShl || in.op == Opcode::VShr) &&
+          isFloatDType(in.tiles[0].dtype))
+        return fail(std::string(inf.mnemonic) + " needs integer tiles");
+      if ((in.op == Opcode::VShl || in.op == Opcode::VShr) && in.ints[0])
+        return fail(std::string(inf.mnemonic) + " has no saturating form");
       if (inf.cls == OpClass::VBinary)
         return sameDType(0, 1) && intRange(0, 0, 1);
       return intRange(0, 0, kNumCmpKinds - 1);

@@ -25,11 +25,14 @@
 //     indices (i mirrored around 0 and n-1, or clamped to them).
 //   slice(x) with negative steps: a slice of the positive-step axes, then
 //     per reversed axis a gather with constant indices start + k * step.
+//   lrn(x): a square, a zero pad of the channels and a sum of channel
+//     slices, then the scale and power (DecomposeLRN.cpp).
 //   one_hot(i, [off, on]) = where(wrap(i)[.., 1, ..] == iota(depth), on, off)
 //     with the iota along the new axis (negative indices count from depth;
 //     out-of-range ones match nothing).
 //
 //===----------------------------------------------------------------------===//
+#include "Decompositions.h"
 #include "DispatchKernels.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -480,7 +483,8 @@ struct GraphDecomposePass
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,
-              graph::ResizeOp, graph::ConvTransposeOp, graph::OneHotOp>(op))
+              graph::ResizeOp, graph::ConvTransposeOp, graph::OneHotOp,
+              graph::LRNOp>(op))
         ops.push_back(op);
       if (auto pad = dyn_cast<graph::PadOp>(op);
           pad && (pad.getMode() == "reflect" || pad.getMode() == "edge"))
@@ -491,6 +495,11 @@ struct GraphDecomposePass
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      if (auto lrn = dyn_cast<graph::LRNOp>(op)) {
+        if (failed(tessera::conversion::decomposeLRN(lrn)))
+          return signalPassFailure();
+        continue;
+      }
       if (auto sl = dyn_cast<graph::SliceOp>(op)) {
         decomposeReversingSlice(sl);
         continue;

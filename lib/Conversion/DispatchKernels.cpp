@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "DispatchKernels.h"
+#include "IntegerKernels.h"
 
 #include "Graph/IR/GraphDialect.h"
 
@@ -55,6 +56,11 @@ std::optional<DType> storageDType(Type t, DType precision, bool keepFloat) {
   case DType::I64:
   case DType::I32:
   case DType::U16: // every uint16 value is an int32 value
+  // uint32 is kept as its bit pattern and computed with the i32 instructions
+  // where they give the same bits, with unsigned emulations elsewhere
+  // (IntegerKernels.cpp); uint64 is stored like int64 (values must fit).
+  case DType::U32:
+  case DType::U64:
     return DType::I32;
   case DType::Bool:
   case DType::U8:
@@ -414,6 +420,22 @@ static int binaryOf(VectorKernel &k, Opcode op, Opcode scalarOp, int a, int b,
   return k.binary(op, a, b);
 }
 
+static bool isU32(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getElementType().isUnsignedInteger(32);
+}
+
+/// Ops with a lowering for uint32 values (i32 tiles holding the bits): the
+/// ones whose i32 instructions give the same bits, and those with an exact
+/// unsigned expansion (IntegerKernels.h).
+static bool acceptsU32(Operation *op) {
+  return isa<graph::AddOp, graph::SubOp, graph::MulOp, graph::MaxOp,
+             graph::MinOp, graph::DivOp, graph::ModOp, graph::PowOp,
+             graph::BitShiftLeftOp, graph::BitShiftRightOp, graph::EqualOp,
+             graph::LessOp, graph::LessEqualOp, graph::GreaterOp,
+             graph::GreaterEqualOp, graph::WhereOp, graph::CastOp>(op);
+}
+
 /// The vector instruction of a graph op that is exactly one unary vector
 /// instruction, if it is one.
 static std::optional<Opcode> singleUnaryOpcode(Operation *op) {
@@ -455,6 +477,13 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
                                     &align));
     return k_.load((int)k_.inputs.size() - 1);
   };
+  bool u32 = llvm::any_of(op->getOperands(), isU32) ||
+             llvm::any_of(op->getResults(), isU32);
+  if (u32 && !acceptsU32(op)) {
+    why = "'" + op->getName().getStringRef().str() +
+          "' on uint32 has no vector lowering (the vector unit has no u32)";
+    return false;
+  }
   if (std::optional<Opcode> u = singleUnaryOpcode(op)) {
     int a = in(0);
     return a >= 0 && def(k_.unary(*u, a));
@@ -489,6 +518,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         int a = in(0), b = in(1);
         if (a < 0 || b < 0)
           return false;
+        if (u32 && isa<graph::MaxOp, graph::MinOp>(op))
+          return def(unsignedMinMax(k_, isa<graph::MaxOp>(op), a, b));
         auto sa = scalarOf(op->getOperand(0)), sb = scalarOf(op->getOperand(1));
         Opcode vop = isa<graph::AddOp>(op)   ? Opcode::VAdd
                      : isa<graph::MulOp>(op) ? Opcode::VMul
@@ -517,6 +548,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         int a = in(0), b = in(1);
         if (a < 0 || b < 0)
           return false;
+        if (u32)
+          return def(unsignedDiv(k_, a, b));
         auto sb = scalarOf(op->getOperand(1));
         if (sb && isFloatResult && *sb != 0.0f)
           return def(k_.scalar(Opcode::VMulS, a, 1.0f / *sb));
@@ -527,8 +560,12 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         if (a < 0)
           return false;
         if (!isFloatResult) {
-          why = "integer Pow has no vector lowering";
-          return false;
+          int b = in(1);
+          if (b < 0)
+            return false;
+          if (isFloatDType(k_.nodes[b].type))
+            return def(integerPowF(k_, a, b));
+          return def(integerPow(k_, a, b, isU32(op->getOperand(1))));
         }
         auto e = scalarOf(op->getOperand(1));
         if (e && *e == 1.0f)
@@ -547,6 +584,9 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         if (b < 0)
           return false;
         // x^y = exp(y ln x) for x > 0.
+        // An integer exponent: exact squaring (negative bases too).
+        if (!isFloatDType(k_.nodes[b].type))
+          return def(floatPowInt(k_, a, b, isU32(op->getOperand(1))));
         int lnx = k_.unary(Opcode::VLn, a);
         int y = k_.cast(b, DType::F32);
         return def(k_.unary(Opcode::VExp, k_.binary(Opcode::VMul, lnx, y)));
@@ -719,6 +759,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
                        : isa<graph::LessEqualOp>(op) ? CmpKind::LE
                        : isa<graph::GreaterOp>(op)   ? CmpKind::GT
                                                      : CmpKind::GE;
+        if (u32)
+          return def(unsignedCompare(k_, kind, a, b));
         return def(k_.compare(kind, a, b));
       })
       .Case<graph::WhereOp>([&](auto) {
@@ -761,6 +803,12 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         if (*to == DType::Bool)
           return def(k_.compare(CmpKind::NE, a, zero(k_.nodes[a].type)));
         DType src = dtypeOfValue(op->getOperand(0));
+        if (src == DType::U32 && isFloatDType(*to)) {
+          a = unsignedToF32(k_, a);
+          if (*to == DType::F16 || *to == DType::BF16)
+            return def(k_.cast(k_.cast(a, *to), DType::F32));
+          return def(a);
+        }
         if (isFloatDType(src) && !isFloatDType(*to)) {
           // ONNX truncates toward zero: sign(x) * floor(|x|), then convert.
           int t = k_.unary(Opcode::VFloor, k_.unary(Opcode::VAbs, a));
@@ -1002,6 +1050,8 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         if (a < 0 || b < 0)
           return false;
         DType t = k_.nodes[a].type;
+        if (u32) // unsigned: fmod and Python-style agree
+          return def(unsignedRem(k_, a, b));
         if (t == DType::F32) {
           if (!mod.getFmod()) {
             why = "float Mod needs fmod=1";
@@ -1029,6 +1079,15 @@ bool VectorTranslator::emitOp(Operation *op, std::string &why) {
         int differ = k_.compare(CmpKind::NE, rNeg, bNeg);
         int fix = k_.binary(Opcode::VMin, nz, differ);
         return def(k_.select(fix, k_.binary(Opcode::VAdd, r, b), r));
+      })
+      .Case<graph::BitShiftLeftOp, graph::BitShiftRightOp>([&](auto) {
+        int a = in(0), b = in(1);
+        if (a < 0 || b < 0)
+          return false;
+        auto et =
+            cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+        return def(shiftBits(k_, isa<graph::BitShiftLeftOp>(op), a, b,
+                             et.getIntOrFloatBitWidth()));
       })
       .Default([&](Operation *) {
         why = "no vector lowering for '" + op->getName().getStringRef().str() +

@@ -180,9 +180,12 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       if (failed(host) || !d)
         return c.emitError("cannot read constant for conversion"), failure();
       Tensor conv = host->castTo(*d);
-      if (!host->isFloat() && *d == DType::I32)
+      // uint32 keeps its bit pattern in i32 storage; every other integer
+      // (uint64 included: its values must lie in [0, 2^31)) must fit.
+      if (!host->isFloat() && *d == DType::I32 && host->dtype() != DType::U32)
         for (int64_t i = 0; i < host->numElements(); ++i)
-          if (host->getI(i) != conv.getI(i))
+          if (host->getI(i) != conv.getI(i) ||
+              (host->dtype() == DType::U64 && host->getI(i) < 0))
             return c.emitError("constant value ")
                        << host->getI(i)
                        << " does not fit the NPU's 32-bit integers",

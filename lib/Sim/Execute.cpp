@@ -179,6 +179,17 @@ int64_t binaryI(Opcode op, int64_t a, int64_t b) {
   }
 }
 
+/// vshl/vshr on the bit pattern of a `bits`-wide element; the amount is
+/// read as unsigned at that width, and the width or more shifts everything
+/// out. The result is the new bit pattern (the store wraps it to the dtype).
+int64_t shiftI(Opcode op, int64_t a, int64_t b, unsigned bits) {
+  uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+  uint64_t x = (uint64_t)a & mask, amount = (uint64_t)b & mask;
+  if (amount >= bits)
+    return 0;
+  return (int64_t)((op == Opcode::VShl ? x << amount : x >> amount) & mask);
+}
+
 bool cmp(int64_t kind, double a, double b) {
   switch ((bin::CmpKind)kind) {
   case bin::CmpKind::EQ:
@@ -455,8 +466,14 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
         b = loadBI(base(2), in.tiles[2], d);
       int64_t sc = (int64_t)in.fimm;
       std::vector<int64_t> o(n);
-      for (int64_t i = 0; i < n; ++i)
-        o[i] = binaryI(in.op, a[i], b.empty() ? sc : b[i]);
+      if (in.op == Opcode::VShl || in.op == Opcode::VShr) {
+        unsigned bits = (unsigned)d.elemBytes() * 8;
+        for (int64_t i = 0; i < n; ++i)
+          o[i] = shiftI(in.op, a[i], b[i], bits);
+      } else {
+        for (int64_t i = 0; i < n; ++i)
+          o[i] = binaryI(in.op, a[i], b.empty() ? sc : b[i]);
+      }
       storeI(base(0), d, o.data(), sat);
       return true;
     }

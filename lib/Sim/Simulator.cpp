@@ -635,7 +635,8 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
     DType given = it->second.dtype();
     bool widensTo = given == e.dtype ||
                     (e.dtype == DType::I32 &&
-                     (given == DType::I64 || given == DType::U16)) ||
+                     (given == DType::I64 || given == DType::U16 ||
+                      given == DType::U32 || given == DType::U64)) ||
                     (e.dtype == DType::U8 && given == DType::Bool) ||
                     (e.dtype == DType::F32 && given == DType::F64) ||
                     ((e.dtype == DType::BF16 || e.dtype == DType::F16) &&
@@ -643,12 +644,17 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
     if (!widensTo)
       return fail("input '" + e.name + "' is " + dtypeName(given) +
                   ", the program expects " + dtypeName(e.dtype));
-    if (given == DType::I64)
-      for (int64_t i = 0; i < it->second.numElements(); ++i)
-        if (it->second.getI(i) != (int32_t)it->second.getI(i))
+    // int64 and uint64 must fit; uint32 keeps its bit pattern.
+    if (given == DType::I64 || given == DType::U64)
+      for (int64_t i = 0; i < it->second.numElements(); ++i) {
+        int64_t v = it->second.getI(i);
+        if (v != (int32_t)v || (given == DType::U64 && v < 0))
           return fail("input '" + e.name + "': element " + std::to_string(i) +
-                      " (" + std::to_string(it->second.getI(i)) +
+                      " (" +
+                      (given == DType::U64 ? std::to_string((uint64_t)v)
+                                           : std::to_string(v)) +
                       ") does not fit the program's i32 storage");
+      }
     if (opts.functional) {
       std::vector<uint8_t> bytes = it->second.castTo(e.dtype).toBytes();
       std::copy(bytes.begin(), bytes.end(), gm.begin() + e.gmAddr);

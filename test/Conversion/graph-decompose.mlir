@@ -101,3 +101,23 @@ func.func @reverse_all(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = graph.slice %x {starts = array<i64: 3>, ends = array<i64: -1>, steps = array<i64: -1>} : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// LRN over 5 channels, size 4: the squares padded by 1 channel before and 2
+// after, four channel slices summed, then alpha / size, bias and the power.
+// CHECK-LABEL: func.func @lrn
+// CHECK: %[[SQ:.*]] = graph.mul %arg0, %arg0
+// CHECK: %[[P:.*]] = graph.pad %[[SQ]] {{.*}}pads = array<i64: 0, 1, 0, 0, 0, 2, 0, 0>{{.*}} -> tensor<2x8x3x3xf32>
+// CHECK: %[[S0:.*]] = graph.slice %[[P]] {ends = array<i64: 2, 5, 3, 3>, starts = array<i64: 0, 0, 0, 0>
+// CHECK: %[[S1:.*]] = graph.slice %[[P]] {ends = array<i64: 2, 6, 3, 3>, starts = array<i64: 0, 1, 0, 0>
+// CHECK: graph.add %[[S0]], %[[S1]]
+// CHECK: graph.slice %[[P]] {ends = array<i64: 2, 7, 3, 3>, starts = array<i64: 0, 2, 0, 0>
+// CHECK: graph.slice %[[P]] {ends = array<i64: 2, 8, 3, 3>, starts = array<i64: 0, 3, 0, 0>
+// CHECK: graph.mul {{.*}} -> tensor<2x5x3x3xf32>
+// CHECK: graph.add
+// CHECK: graph.pow
+// CHECK: graph.div %arg0
+// CHECK-NOT: graph.lrn
+func.func @lrn(%x: tensor<2x5x3x3xf32>) -> tensor<2x5x3x3xf32> {
+  %0 = graph.lrn %x {size = 4 : i64, alpha = 2.0e-4 : f32, beta = 0.75 : f32, bias = 1.0 : f32} : (tensor<2x5x3x3xf32>) -> tensor<2x5x3x3xf32>
+  return %0 : tensor<2x5x3x3xf32>
+}

@@ -13,10 +13,23 @@ func.func @asin(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// CHECK: error: input #0: element type 'ui32' has no storage type on the NPU
+// uint32 is stored as its bit pattern in i32; ops whose i32 instructions
+// would not give the unsigned result and that have no unsigned expansion
+// are errors.
+// CHECK: error: {{.*}}no NPU lowering for node 'U32Abs' (graph.abs): 'graph.abs' on uint32 has no vector lowering (the vector unit has no u32)
 func.func @u32(%x: tensor<4xui32>) -> tensor<4xui32> {
-  %0 = graph.abs %x : (tensor<4xui32>) -> tensor<4xui32>
+  %0 = graph.abs %x : (tensor<4xui32>) -> tensor<4xui32> loc("U32Abs")
   return %0 : tensor<4xui32>
+}
+
+// -----
+
+// uint64 is stored like int64: its values must fit in [0, 2^31).
+// CHECK: error: constant value 2147483648 does not fit the NPU's 32-bit integers
+func.func @u64(%x: tensor<2xui64>) -> tensor<2xui64> {
+  %c = graph.constant dense<[1, 2147483648]> : tensor<2xui64>
+  %0 = graph.add %x, %c : (tensor<2xui64>, tensor<2xui64>) -> tensor<2xui64>
+  return %0 : tensor<2xui64>
 }
 
 // -----

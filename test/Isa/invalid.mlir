@@ -141,3 +141,23 @@ isa.program "p" target "dc" gm_bytes 4096 {
     isa.end
   }
 }
+
+// -----
+
+isa.program "p" target "dc" gm_bytes 4096 {
+  isa.core "vector" 0 {
+    // expected-error @+1 {{vshl needs integer tiles}}
+    isa.vshl <UB[0], 16xf32>, <UB[64], 16xf32>, <UB[128], 16xf32>
+    isa.end
+  }
+}
+
+// -----
+
+isa.program "p" target "dc" gm_bytes 4096 {
+  isa.core "vector" 0 {
+    // expected-error @+1 {{vshr has no saturating form}}
+    isa.vshr <UB[0], 16xi32>, <UB[64], 16xi32>, <UB[128], 16xi32> sat
+    isa.end
+  }
+}

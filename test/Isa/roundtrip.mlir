@@ -22,6 +22,8 @@
 // CHECK: isa.vcmp gt <UB[0], 64xui8>, <UB[64], 64xf32>, <UB[512], 1xf32>
 // CHECK: isa.vtopk <UB[1024], 4xf32>, <UB[1088], 4xi32>, <UB[64], 64xf32>, k = 4
 // CHECK: isa.vadds <UB[64], 64xf32>, <UB[64], 64xf32>, -2.500000e-01
+// CHECK: isa.vshl <UB[4096], 16xi32>, <UB[4096], 16xi32>, <UB[4160], 16xi32>
+// CHECK: isa.vshr <UB[4224], 16xui8>, <UB[4224], 16xui8>, <UB[4256], 1xui8>
 // CHECK: isa.dma_gather <UB[2048], 4x8xf32>, <GM[8192], 100x8xf32>[<UB[1088], 4xi32>]
 // CHECK: isa.xset MTE3, core 0, 3
 // CHECK: isa.core "aicpu" 0
@@ -53,6 +55,8 @@ isa.program "mixed" target "dc" gm_bytes 65536 {
     isa.vcmp gt <UB[0], 64xui8>, <UB[64], 64xf32>, <UB[512], 1xf32>
     isa.vtopk <UB[1024], 4xf32>, <UB[1088], 4xi32>, <UB[64], 64xf32>, k = 4
     isa.vadds <UB[64], 64xf32>, <UB[64], 64xf32>, -0.25
+    isa.vshl <UB[4096], 16xi32>, <UB[4096], 16xi32>, <UB[4160], 16xi32>
+    isa.vshr <UB[4224], 16xui8>, <UB[4224], 16xui8>, <UB[4256], 1xui8>
     isa.dma_gather <UB[2048], 4x8xf32>, <GM[8192], 100x8xf32>[<UB[1088], 4xi32>]
     isa.xset MTE3, core 0, 3
     isa.end

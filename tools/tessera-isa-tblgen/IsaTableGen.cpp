@@ -50,7 +50,8 @@ struct Field {
 struct InstrDesc {
   const Record *rec;
   int64_t opcode;
-  std::string enumName, mnemonic, opClass, pipeRule, pipe, costKey, summary;
+  std::string enumName, mnemonic, opClass, pipeRule, pipe, costKey, summary,
+      description;
   std::vector<Field> tiles, ints;
   std::string floatName, floatDefault;
 };
@@ -112,6 +113,7 @@ std::vector<InstrDesc> collect(const RecordKeeper &records) {
     d.pipe = r->getValueAsString("fixedPipe").str();
     d.costKey = r->getValueAsString("costKey").str();
     d.summary = r->getValueAsString("summary").str();
+    d.description = r->getValueAsString("description").str();
     const DagInit *args = r->getValueAsDag("arguments");
     for (unsigned i = 0; i < args->getNumArgs(); ++i) {
       const auto *di = dyn_cast<DefInit>(args->getArg(i));
@@ -216,6 +218,29 @@ bool emitDoc(raw_ostream &os, const RecordKeeper &records) {
     os << "| " << d.opcode << " | `" << d.mnemonic << "` | " << pipe << " | "
        << tiles << " | " << ints << " | " << d.floatName << " | " << summary
        << " |\n";
+  }
+  // The longer semantics some instructions spell out (their ODS
+  // `description`), one paragraph each, re-flowed.
+  bool first = true;
+  for (const InstrDesc &d : ds) {
+    StringRef text = StringRef(d.description).trim();
+    if (text.empty())
+      continue;
+    if (first)
+      os << "\n## Details\n";
+    first = false;
+    std::string flowed;
+    SmallVector<StringRef> words;
+    text.split(words, ' ', -1, /*KeepEmpty=*/false);
+    for (StringRef w : words) {
+      for (StringRef part : llvm::split(w, '\n')) {
+        part = part.trim();
+        if (part.empty())
+          continue;
+        flowed += (flowed.empty() ? "" : " ") + part.str();
+      }
+    }
+    os << "\n- `" << d.mnemonic << "`: " << flowed << "\n";
   }
   return false;
 }

@@ -158,6 +158,29 @@ def Isa_VMulOp : Isa_VBinaryOp<"vmul", 9, "mul">;
 def Isa_VDivOp : Isa_VBinaryOp<"vdiv", 10, "div">;
 def Isa_VMaxOp : Isa_VBinaryOp<"vmax", 11, "max">;
 def Isa_VMinOp : Isa_VBinaryOp<"vmin", 12, "min">;
+// Shifts of an integer tile's bit pattern at its width (8, 16 or 32 bits),
+// by the amount in b's element; the vector unit has no unsigned 32-bit type,
+// and these are what lets the compiler keep u32 data in i32 tiles exactly.
+def Isa_VShlOp : Isa_VBinaryOp<"vshl", 75, "shl"> {
+  let summary = "dst = a << b on integer tiles (V)";
+  let description = [{
+    Integer tiles only. Each element of `a` is shifted left by the amount in
+    the matching element of `b` (read as unsigned); bits shifted past the
+    element's width (8, 16 or 32) are lost, and an amount of the width or
+    more gives 0. `sat` is not allowed.
+  }];
+}
+def Isa_VShrOp : Isa_VBinaryOp<"vshr", 76, "shr"> {
+  let summary = "dst = a >> b, logical, on integer tiles (V)";
+  let description = [{
+    Integer tiles only. A logical shift: the element's bit pattern, of its
+    width (8, 16 or 32), is shifted right by the amount in the matching
+    element of `b` (read as unsigned), zeros coming in at the top, whatever
+    the tile's signedness (an i32 tile holding an unsigned 32-bit value
+    shifts as that value). An amount of the width or more gives 0. `sat` is
+    not allowed.
+  }];
+}
 
 class Isa_VScalarOp<string mnemonic, int opc, string cost>
     : Isa_InstrOp<mnemonic, opc, "VScalar", "V", "Fixed", cost> {
