@@ -11,11 +11,14 @@
 //   softmax_cross_entropy_loss(s, t, w?) = (nll_loss(log_softmax(s, 1), t, w),
 //                                           log_softmax(s, 1))
 //   resize(x) of floats: every mode (nearest, linear, cubic; any coordinate
-//     transformation; tf_crop_and_resize with extrapolation 0) is linear and
-//     separable, so each resized axis d is a matmul by a constant matrix
-//     W_d[out_d, in_d] whose column j is the golden 1-D resize of e_j: the
-//     interpolation runs on the matrix engine, its weights computed once at
-//     compile time by the same code as the golden reference.
+//     transformation) is linear and separable, so each resized axis d is a
+//     matmul by a constant matrix W_d[out_d, in_d] whose column j is the
+//     golden 1-D resize of e_j: the interpolation runs on the matrix engine,
+//     its weights computed once at compile time by the same code as the
+//     golden reference. tf_crop_and_resize's extrapolation value (outside
+//     the crop) is added as a constant where the matrices' rows are zero.
+//   einsum, gather_nd, scatter_nd, scatter_elements with a reduction,
+//     compress, reverse_sequence, max_pool_with_indices: DecomposeIndexed.cpp.
 //   conv_transpose(x, W) = conv(pad(zero_insert(x, strides)), W'): zeros go
 //     between input elements (stride - 1 per gap), the result is padded by
 //     dilation * (K - 1) minus the pads (plus output_padding at the end),
@@ -33,6 +36,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Decompositions.h"
+#include "DecomposeIndexed.h"
 #include "DispatchKernels.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -184,9 +188,17 @@ LogicalResult decomposeResize(graph::ResizeOp op) {
   Type f = xt.getElementType();
   if (!isa<FloatType>(f))
     return success(); // left for graph-to-npu to report
-  if (op.getCoordinateTransformationMode() == "tf_crop_and_resize" &&
-      op.getExtrapolationValue().convertToDouble() != 0.0)
-    return success(); // affine, not linear: left alone
+  // tf_crop_and_resize puts `extrapolation` where a coordinate falls
+  // outside the input; the matrices hold zero rows there (the weights of an
+  // inside row sum to 1), so y = W(x) + extrapolation * (1 - W(1)), with
+  // W(1) the product of the matrices' row sums, a constant.
+  double extrapolation =
+      op.getCoordinateTransformationMode() == "tf_crop_and_resize"
+          ? op.getExtrapolationValue().convertToDouble()
+          : 0.0;
+  SmallVector<int64_t> maskShape(xt.getRank(), 1);
+  tessera::Tensor inside(tessera::DType::F32, {1});
+  inside.setF(0, 1.0f);
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value x = op.getInput();
@@ -203,6 +215,20 @@ LogicalResult decomposeResize(graph::ResizeOp op) {
       outer *= shape[i];
     for (int64_t i = d + 1; i < (int64_t)shape.size(); ++i)
       inner *= shape[i];
+    if (extrapolation != 0.0) {
+      // inside[..., i] *= sum_j W_d[i][j], growing the constant by axis d.
+      maskShape[d] = m;
+      int64_t before = inside.numElements();
+      tessera::Tensor grown(tessera::DType::F32, {before * m});
+      for (int64_t a = 0; a < before; ++a)
+        for (int64_t i = 0; i < m; ++i) {
+          float sum = 0;
+          for (int64_t j = 0; j < n; ++j)
+            sum += (*w)->getF(i * n + j);
+          grown.setF(a * m + i, inside.getF(a) * sum);
+        }
+      inside = std::move(grown);
+    }
     tessera::Tensor wt = (*w)->castTo(*graph::toDType(f));
     Value wc =
         graph::ConstantOp::create(
@@ -218,6 +244,17 @@ LogicalResult decomposeResize(graph::ResizeOp op) {
     shape[d] = m;
     x = graph::ReshapeOp::create(b, loc, tensor(shape, f), y3,
                                  b.getDenseI64ArrayAttr(shape));
+  }
+  if (extrapolation != 0.0) {
+    tessera::Tensor fill(tessera::DType::F32,
+                         tessera::Shape(maskShape.begin(), maskShape.end()));
+    for (int64_t i = 0; i < fill.numElements(); ++i)
+      fill.setF(i, (float)(extrapolation * (1.0 - inside.getF(i))));
+    fill = fill.castTo(*graph::toDType(f));
+    Value c = graph::ConstantOp::create(
+        b, loc,
+        cast<ElementsAttr>(graph::tensorToElements(b.getContext(), fill)));
+    x = graph::AddOp::create(b, loc, op.getType(), x, c);
   }
   op.getResult().replaceAllUsesWith(x);
   op->erase();
@@ -472,14 +509,16 @@ struct GraphDecomposePass
           b, loc,
           cast<ElementsAttr>(DenseElementsAttr::get(it, ArrayRef(idx))));
       shape[d] = (int64_t)idx.size();
-      x = graph::GatherOp::create(b, loc, tensor(shape, xt.getElementType()),
-                                  x, indices, b.getI64IntegerAttr(d));
+      x = graph::GatherOp::create(b, loc, tensor(shape, xt.getElementType()), x,
+                                  indices, b.getI64IntegerAttr(d));
     }
     s.getResult().replaceAllUsesWith(x);
     s.erase();
   }
 
   void runOnOperation() override {
+    if (failed(tessera::conversion::decomposeIndexedOps(getOperation())))
+      return signalPassFailure();
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,

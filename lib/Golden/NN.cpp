@@ -979,19 +979,8 @@ softmaxCrossEntropyLoss(const Tensor &scores, const Tensor &labels,
 // Einsum
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// A parsed einsum equation. Labels are letters; the dimensions an ellipsis
-/// stands for get labels 256, 257, ... (right-aligned, so that ellipses of
-/// different lengths broadcast like numpy).
-struct EinsumSpec {
-  std::vector<std::vector<int>> inputs; // per input, one label per dim
-  std::vector<int> output;
-  std::map<int, int64_t> sizes; // label -> extent
-};
-} // namespace
-
-static llvm::Expected<EinsumSpec> parseEinsum(llvm::StringRef equation,
-                                              llvm::ArrayRef<Shape> shapes) {
+llvm::Expected<EinsumSpec> parseEinsum(llvm::StringRef equation,
+                                       llvm::ArrayRef<Shape> shapes) {
   std::string eq;
   for (char ch : equation)
     if (ch != ' ')

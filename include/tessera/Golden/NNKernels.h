@@ -24,8 +24,10 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace tessera::golden {
 
@@ -182,6 +184,18 @@ softmaxCrossEntropyLoss(const Tensor &scores, const Tensor &labels,
 // Einsum
 //===----------------------------------------------------------------------===//
 
+/// A parsed einsum equation. Labels are letters; the dimensions an ellipsis
+/// stands for get labels 256, 257, ... (right-aligned, so that ellipses of
+/// different lengths broadcast like numpy).
+struct EinsumSpec {
+  std::vector<std::vector<int>> inputs; // per input, one label per dim
+  std::vector<int> output;
+  std::map<int, int64_t> sizes; // label -> extent
+};
+/// Parses `equation` against the input shapes (the NPU lowering rewrites
+/// einsum from the same labels the golden kernel uses).
+llvm::Expected<EinsumSpec> parseEinsum(llvm::StringRef equation,
+                                       llvm::ArrayRef<Shape> shapes);
 llvm::Expected<Shape> einsumShape(llvm::StringRef equation,
                                   llvm::ArrayRef<Shape> inputs);
 llvm::Expected<Tensor> einsum(llvm::StringRef equation,
