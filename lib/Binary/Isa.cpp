@@ -525,6 +525,12 @@ struct Checker {
             return fail("a transposing mv needs 2-D tiles with swapped shapes");
         }
       }
+      // dma_ld may widen i8 into a float tile (weight-only quantized
+      // matmuls dequantize in the load path); every other copy keeps its
+      // dtype.
+      if (in.op == Opcode::DmaLd && in.tiles[1].dtype == DType::I8 &&
+          isFloatDType(in.tiles[0].dtype))
+        return path(0, 1) && sameCount(0, 1);
       return path(0, 1) && sameCount(0, 1) && sameDType(0, 1);
     case OpClass::Gather: {
       bool gather = in.op == Opcode::DmaGather;

@@ -80,7 +80,7 @@ int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
     return 0;
   Dims d = dimsOf(k);
   DType dt = k.a.dtype;
-  if (d.m != 1 || d.batch != 1 ||
+  if (d.m != 1 || d.batch != 1 || k.b.dtype != dt ||
       (dt != DType::F32 && dt != DType::BF16 && dt != DType::F16))
     return 0;
   auto vectorHas = [&](DType x) {
@@ -169,7 +169,9 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // of operands for the DRAM-bound decode shapes) should be worth more than
   // the cross-core barrier around the kernel.
   int64_t macs = d.batch * d.m * d.n * d.k;
-  int64_t bytes = d.batch * (d.m * d.k + d.k * d.n) * es + d.m * d.n * 4;
+  // B may be narrower than A in GM (an i8 weight widened on the load).
+  int64_t esB = dtypeByteSize(k.b.dtype);
+  int64_t bytes = d.batch * (d.m * d.k * es + d.k * d.n * esB) + d.m * d.n * 4;
   // One-row products may also use the vector cores (see GemvKernel.cpp).
   int64_t gemvCores = gemvVectorCores(k);
   int64_t cores =
@@ -271,6 +273,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   DType dt = k.a.dtype;
   int64_t es = dtypeByteSize(dt);
   DType accT = dt == DType::I8 ? DType::I32 : DType::F32;
+  // B's bytes in GM: an i8 weight is widened to dt by its dma_ld.
+  int64_t esB = dtypeByteSize(k.b.dtype);
   int r = (int)k.c.shape.size();
   uint64_t aChunk = roundUp(tm * ck * es, 512),
            bChunk = roundUp(ck * tn * es, 512);
@@ -357,7 +361,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             nt = std::min(tn, d.n - (rem % tilesN) * tn);
     int64_t kt =
         std::min(d.k, (part + 1) * perSplit * ck) - part * perSplit * ck;
-    double bytes = (double)(mt * kt + kt * nt) * es;
+    double bytes = (double)(mt * kt * es + kt * nt * esB);
     double cycles = (double)((mt + fr->m - 1) / fr->m) *
                     ((kt + fr->k - 1) / fr->k) * ((nt + fr->n - 1) / fr->n);
     double cost = std::max(bytes / rate * chunkBubble, cycles);

@@ -1138,7 +1138,7 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
     engine = npu::Engine::view;
     return true;
   }
-  if (isa<graph::MatMulOp, graph::GemmOp>(op)) {
+  if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp>(op)) {
     engine = npu::Engine::matrix;
     return true;
   }

@@ -670,6 +670,9 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     for (Operation &o : p.getBody().front()) {
       if (auto g = dyn_cast<graph::GemmOp>(&o); g && g.getC())
         return false;
+      // Its per-channel scale is already the kernel's epilogue.
+      if (isa<graph::WeightQuantMatMulOp>(&o))
+        return false;
       if (isNNOp(&o))
         return false;
     }

@@ -102,7 +102,8 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   // anything else makes the whole tail a vector epilogue.
   bool fixOnly = true;
   for (Operation &o : body.without_terminator()) {
-    if (isa<graph::MatMulOp, graph::GemmOp, graph::ConstantOp>(&o))
+    if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp,
+            graph::ConstantOp>(&o))
       continue;
     bool scalarRhs = false;
     if (isa<graph::MulOp, graph::DivOp>(&o)) {
@@ -115,7 +116,7 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
       fixOnly = false;
   }
   for (Operation &o : body.without_terminator()) {
-    if (isa<graph::MatMulOp, graph::GemmOp>(&o)) {
+    if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp>(&o)) {
       mm = &o;
       continue;
     }
@@ -143,7 +144,16 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   std::vector<int64_t> as = shapeOfValue(a), bs = shapeOfValue(b),
                        cs = shapeOfValue(c);
   DType at = dtypeOfValue(a), bt = dtypeOfValue(b);
-  if (at != bt || !isFloatDType(at)) {
+  auto wq = dyn_cast<graph::WeightQuantMatMulOp>(mm);
+  if (wq && (!fixOnly || !isFloatDType(at) || bt != DType::I8)) {
+    why = fixOnly
+              ? "a weight-only quantized matmul multiplies a float input "
+                "by an i8 weight (got " +
+                    std::string(dtypeName(at)) + " and " + dtypeName(bt) + ")"
+              : "a weight-only quantized matmul takes no fused epilogue";
+    return false;
+  }
+  if (!wq && (at != bt || !isFloatDType(at))) {
     why = "the matrix engine multiplies floating-point operands of one "
           "dtype (got " +
           std::string(dtypeName(at)) + " and " + dtypeName(bt) + ")";
@@ -156,6 +166,10 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
     transB = g.getTransB();
     k.scale *= g.getAlpha().convertToFloat();
   }
+  // The i8 weight is nn.Linear's [N, K]; the load widens it into local
+  // memory (MatmulKernel.cpp), the scale multiplies the accumulator below.
+  if (wq)
+    transB = true;
   // 1-D operands: [K] -> [1, K] and [K] -> [K, 1].
   bool aVec = as.size() == 1, bVec = bs.size() == 1;
   if (aVec) {
@@ -229,6 +243,27 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
                            epi, why))
       return false;
     collapseLeadingDims(epi, (int)k.c.shape.size());
+    k.epilogue = epi;
+  }
+  if (wq) {
+    // Per-output-channel scale on the product, in f32 on the vector unit:
+    // on each output tile in local memory where the accumulator sits there
+    // (edge), else reading C back from GM.
+    VectorKernel epi;
+    epi.name = k.name;
+    epi.space = k.c.shape;
+    GmView cv = GmView::contiguous(k.c.addr, k.c.dtype, k.c.shape);
+    GmView sv = cv;
+    sv.addr = (uint64_t)addrs[2];
+    sv.dtype = dtypeOfValue(d.getInputs()[2]);
+    for (size_t i = 0; i + 1 < sv.shape.size(); ++i) {
+      sv.shape[i] = 1;
+      sv.strides[i] = 0;
+    }
+    sv.strides.back() = 1;
+    epi.inputs = {cv, sv};
+    int x = epi.load(0), s = epi.load(1);
+    epi.store(epi.binary(Opcode::VMul, x, s), cv);
     k.epilogue = epi;
   }
   // Split-K partial sums go to the dispatch's scratch (tessera-npu-tile

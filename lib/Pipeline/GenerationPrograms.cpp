@@ -81,6 +81,7 @@ LogicalResult compileGenerationPrograms(
     io.seq = io.phase == hf::Phase::Prefill ? options.seq : 1;
     io.cacheCapacity = options.capacity;
     io.manifest = options.manifest;
+    io.weightQuant = options.weightQuant;
     OwningOpRef<ModuleOp> module = hf::buildHfModule(*model, &context, io);
     if (!module)
       return failure();
@@ -130,6 +131,8 @@ LogicalResult compileGenerationPrograms(
   j["cache_capacity"] = options.capacity;
   j["target"] = pipelineOptions.target;
   j["precision"] = pipelineOptions.precision;
+  if (!options.weightQuant.empty())
+    j["weight_quant"] = options.weightQuant;
   j["prefill"] = "prefill.npu";
   j["decode"] = "decode.npu";
   j["weights"] = "weights.bin";

@@ -361,6 +361,14 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       }
       return true;
     }
+    if (in.tiles[1].dtype != d.dtype) {
+      // A widening load (i8 weights into a float tile): exact.
+      thread_local std::vector<float> wide;
+      wide.resize(d.numElements());
+      loadF(base(1), in.tiles[1], wide.data());
+      storeF(base(0), d, wide.data(), false);
+      return true;
+    }
     copyTile(base(1), in.tiles[1], base(0), d);
     return true;
 

@@ -194,6 +194,10 @@ bool loadGenerationPlan(const std::string &dir, GenerationPlan &plan,
               "integer";
       return false;
     }
+  if (j.contains("weight_quant") && !str("weight_quant", plan.weightQuant)) {
+    error = path + ": field 'weight_quant' is not a string";
+    return false;
+  }
   for (const std::string *file : {&prefillFile, &decodeFile})
     if (file->find('/') != std::string::npos) {
       error = path + ": program '" + *file +

@@ -771,6 +771,10 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
                                       src.numElements() * src.elemBytes());
   if (in.op == Opcode::Fix)
     bytes = (uint64_t)(dst.numElements() * dst.elemBytes());
+  // A widening load reads the narrow elements (the conversion is on the
+  // local side of the transfer).
+  if (in.op == Opcode::DmaLd && src.dtype != dst.dtype)
+    bytes = (uint64_t)(src.numElements() * src.elemBytes());
   // A gather or scatter moves the rows of its local tile, not the whole GM
   // table its index selects them from.
   bool indexed = in.op == Opcode::DmaGather || in.op == Opcode::DmaScatter;

@@ -142,6 +142,7 @@ int main(int argc, char **argv) {
       pipeline::isOutputDirectory(outputFile)) {
     pipeline::GenerationCompileOptions go;
     hf::generationProgramOptions(go.seq, go.capacity, go.manifest);
+    go.weightQuant = hf::weightQuantOption();
     return failed(pipeline::compileGenerationPrograms(
                inputFile, outputFile, pipelineOptions, go, context, configure))
                ? 1

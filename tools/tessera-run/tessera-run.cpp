@@ -262,7 +262,8 @@ static int runDeviceGeneration() {
                  const std::vector<int64_t> &tokens,
                  std::vector<Tensor> &logits, std::string &err) {
     return hf::goldenStepLogits(plan.model, g.prompt, tokens,
-                                (int64_t)tokens.size(), 0, logits, err);
+                                (int64_t)tokens.size(), 0, logits, err,
+                                plan.weightQuant);
   };
   return sim::runGenerateMain(g);
 }

@@ -90,14 +90,15 @@ class Isa_InstrOp<string mnemonic, int opcodeNum, string cls, string pipe,
 // Data movement
 //===----------------------------------------------------------------------===//
 
-class Isa_CopyOp<string mnemonic, int opc, string pipe>
+class Isa_CopyOp<string mnemonic, int opc, string pipe, string extra = "">
     : Isa_InstrOp<mnemonic, opc, "Dma", pipe> {
   let summary = "element-wise copy between tiles on pipe " # pipe #
-                " (layout conversion ND <-> NZ on the way)";
+                " (layout conversion ND <-> NZ on the way" # extra # ")";
   let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src);
   let assemblyFormat = "$dst `,` $src attr-dict";
 }
-def Isa_DmaLdOp : Isa_CopyOp<"dma_ld", 0, "MTE2">;
+def Isa_DmaLdOp : Isa_CopyOp<"dma_ld", 0, "MTE2",
+                             "; an i8 source widens to a float dst">;
 def Isa_DmaStOp : Isa_CopyOp<"dma_st", 1, "MTE3">;
 
 def Isa_DmaGatherOp : Isa_InstrOp<"dma_gather", 2, "Gather", "MTE2"> {

@@ -29,6 +29,9 @@ struct GenerationCompileOptions {
   /// A weight-layout manifest instead of the directory's safetensors
   /// (programs without weight bytes: for measuring compile time only).
   std::string manifest;
+  /// HfImportOptions::weightQuant (--weight-quant), recorded in
+  /// generate.json so --check's golden quantizes the same way.
+  std::string weightQuant;
 };
 
 /// Compiles both programs and writes OUT/. Errors are emitted on `context`.

@@ -56,6 +56,9 @@ private:
 /// generate.json and the programs it names, loaded and cross-checked.
 struct GenerationPlan {
   std::string dir, model, architecture, fingerprint, precision;
+  /// generate.json's "weight_quant" ("" when absent): the golden of --check
+  /// quantizes the model's weights the same way.
+  std::string weightQuant;
   int64_t vocab = 0, seq = 0, capacity = 0;
   bin::Program prefill, decode;
   target::TargetDesc target;

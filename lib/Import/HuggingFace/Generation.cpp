@@ -74,6 +74,7 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
 
   HfImportOptions prefillOptions;
   prefillOptions.seq = prompt;
+  prefillOptions.weightQuant = options.weightQuant;
   OwningOpRef<ModuleOp> prefill = buildHfModule(model, context, prefillOptions);
   if (!prefill)
     return failure();
@@ -82,6 +83,7 @@ LogicalResult generate(const HfModel &model, MLIRContext *context,
     HfImportOptions decodeOptions;
     decodeOptions.phase = Phase::Decode;
     decodeOptions.cacheCapacity = capacity;
+    decodeOptions.weightQuant = options.weightQuant;
     step = buildHfModule(model, context, decodeOptions);
     if (!step)
       return failure();

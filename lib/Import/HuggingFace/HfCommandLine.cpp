@@ -62,6 +62,11 @@ struct Options {
   cl::opt<int64_t> maxNewTokens{"max-new-tokens",
                                 cl::desc("Tokens to generate"), cl::init(32),
                                 cl::cat(hfOptionCategory())};
+  cl::opt<std::string> weightQuant{
+      "weight-quant",
+      cl::desc("Weight-only quantization of the linear layers: int8 (one "
+               "scale per output channel, dequantized in the matmul's load)"),
+      cl::init(""), cl::cat(hfOptionCategory())};
   cl::opt<bool> saveLogits{
       "save-logits",
       cl::desc("With --generate --output-dir: write logits_<step>.npy"),
@@ -78,6 +83,8 @@ bool isHfInput(llvm::StringRef input) {
 }
 
 bool generateRequested() { return options->generate; }
+
+std::string weightQuantOption() { return options->weightQuant; }
 
 void generationProgramOptions(int64_t &seq, int64_t &capacity,
                               std::string &manifest) {
@@ -104,7 +111,7 @@ bool goldenStepLogits(llvm::StringRef dir,
                       const std::vector<int64_t> &promptIds,
                       const std::vector<int64_t> &forced, int64_t steps,
                       int64_t capacity, std::vector<Tensor> &logits,
-                      std::string &error) {
+                      std::string &error, llvm::StringRef weightQuant) {
   MLIRContext context;
   context.disableMultithreading();
   llvm::Expected<HfModel> model = openHfModel(dir);
@@ -119,6 +126,7 @@ bool goldenStepLogits(llvm::StringRef dir,
   g.forcedTokens = forced;
   g.stepLogits = &logits;
   g.print = false;
+  g.weightQuant = weightQuant.str();
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
     if (error.empty())
       error = diag.str();
@@ -144,6 +152,7 @@ static bool importOptions(HfImportOptions &o, std::string &error) {
     return false;
   }
   o.manifest = options->manifest;
+  o.weightQuant = options->weightQuant;
   return true;
 }
 
@@ -187,6 +196,7 @@ int runHfGenerateMain(llvm::StringRef dir, const std::string &outputDir) {
   g.cacheCapacity = options->cacheCapacity;
   g.outputDir = outputDir;
   g.saveLogits = options->saveLogits;
+  g.weightQuant = options->weightQuant;
   llvm::Expected<HfModel> model = openHfModel(dir, options->manifest);
   if (!model) {
     llvm::errs() << "tessera-run: error: " << llvm::toString(model.takeError())

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Import/HuggingFace/HfImporter.h"
+#include "tessera/Golden/QuantKernels.h"
 #include "tessera/Support/Limits.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -215,6 +216,10 @@ private:
   const WeightInfo *scaleOf(const WeightInfo &w);
   Value dequantize(Value raw, Value scale, const Shape &shape);
   Value toF32(Value raw, const WeightInfo &w);
+  /// --weight-quant=int8: x times the weight `name` [out, in] quantized to
+  /// int8 per output channel.
+  Value quantizedLinear(Value x, const std::string &name, int64_t out,
+                        int64_t in, const Twine &why);
 
   // Layers.
   Value linear(Value x, const std::string &prefix, int64_t out, int64_t in,
@@ -438,8 +443,54 @@ Value ModelBuilder::stackedWeight(ArrayRef<std::string> names,
   return reshape(stacked, {experts, rows, cols});
 }
 
+Value ModelBuilder::quantizedLinear(Value x, const std::string &name,
+                                    int64_t out, int64_t in, const Twine &why) {
+  const WeightInfo *w = lookup(name, {out, in}, why);
+  if (!w)
+    return nullptr;
+  if (!w->data)
+    return fail("--weight-quant=" + options.weightQuant +
+                " quantizes the weights' values: '" + name +
+                "' has no bytes (a manifest describes only the layout)");
+  DType dt;
+  switch (w->dtype) {
+  case WeightDType::F32:
+    dt = DType::F32;
+    break;
+  case WeightDType::BF16:
+    dt = DType::BF16;
+    break;
+  case WeightDType::F16:
+    dt = DType::F16;
+    break;
+  default:
+    return fail("--weight-quant=" + options.weightQuant + ": tensor '" + name +
+                "' is " + weightDTypeName(w->dtype) +
+                ", already quantized (only F32, BF16 and F16 weights are "
+                "quantized at import)");
+  }
+  Tensor values =
+      Tensor::fromBytes(dt, w->shape, (const uint8_t *)w->data, (size_t)w->size)
+          .castTo(DType::F32);
+  auto [q, scale] = golden::quantizeInt8PerChannel(values);
+  Location wloc = NameLoc::get(b.getStringAttr(name), loc);
+  Value qv =
+      graph::ConstantOp::create(b, wloc, graph::tensorToElements(ctx, q));
+  Value sv = graph::ConstantOp::create(
+      b, NameLoc::get(b.getStringAttr(name + ".scale"), loc),
+      graph::tensorToElements(ctx, scale));
+  return make<graph::WeightQuantMatMulOp>(ValueRange{x, qv, sv});
+}
+
 Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t out,
                            int64_t in, bool bias, const Twine &why) {
+  if (!options.weightQuant.empty()) {
+    Value y = quantizedLinear(x, prefix + ".weight", out, in, why);
+    if (!bias)
+      return y;
+    return make<graph::AddOp>(
+        ValueRange{y, weight(prefix + ".bias", {out}, why)});
+  }
   Value w = weight(prefix + ".weight", {out, in}, why);
   SmallVector<Value> operands{x, w};
   if (bias)
@@ -803,6 +854,11 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   if (decode && capacity < seq)
     return (fail("--phase=decode needs --cache-capacity of at least --seq (" +
                  Twine(seq) + ")"),
+            nullptr);
+  if (!options.weightQuant.empty() && options.weightQuant != "int8")
+    return (fail("--weight-quant must be int8 (weight-only, one scale per "
+                 "output channel), got '" +
+                 options.weightQuant + "'"),
             nullptr);
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);

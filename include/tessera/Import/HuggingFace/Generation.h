@@ -35,6 +35,8 @@ struct GenerateOptions {
   std::vector<Tensor> *stepLogits = nullptr;
   /// Print the `tokens:` line.
   bool print = true;
+  /// HfImportOptions::weightQuant of both phases (--weight-quant).
+  std::string weightQuant;
 };
 
 /// Runs the generation, printing `tokens: id id ...` on `os`. Errors are

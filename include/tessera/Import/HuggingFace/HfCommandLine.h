@@ -40,6 +40,9 @@ importHfFromCommandLine(llvm::StringRef dir, mlir::MLIRContext *context);
 void generationProgramOptions(int64_t &seq, int64_t &capacity,
                               std::string &manifest);
 
+/// --weight-quant ("" when not given): see HfImportOptions::weightQuant.
+std::string weightQuantOption();
+
 /// Whether --generate was given.
 bool generateRequested();
 /// tessera-run MODEL_DIR --generate ...: returns the process exit code.
@@ -55,7 +58,7 @@ bool goldenStepLogits(llvm::StringRef dir,
                       const std::vector<int64_t> &promptIds,
                       const std::vector<int64_t> &forced, int64_t steps,
                       int64_t capacity, std::vector<tessera::Tensor> &logits,
-                      std::string &error);
+                      std::string &error, llvm::StringRef weightQuant = "");
 
 } // namespace tessera::hf
 

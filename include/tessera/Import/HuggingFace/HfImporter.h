@@ -56,6 +56,10 @@ struct HfImportOptions {
   /// and writes entries [0, seq); both return the logits of the last token
   /// ([1, vocab]) and its greedy choice `next_token` ([1] i64).
   bool device = false;
+  /// Weight-only quantization of the linear layers' weights at import
+  /// (--weight-quant): "" keeps them as stored; "int8" stores each as int8
+  /// with one scale per output channel (graph.weight_quant_matmul).
+  std::string weightQuant;
 };
 
 /// A model directory opened once: its config and its weights.
