@@ -722,6 +722,9 @@ static LogicalResult applyResizeAxes(NodeImporter &n,
                                      std::optional<Tensor> &scales,
                                      std::optional<Tensor> &sizes,
                                      std::vector<double> &sizesScales) {
+  std::string policy = n.attrString("keep_aspect_ratio_policy", "stretch");
+  if (!n.hasAttr("axes") && policy == "stretch")
+    return success(); // every axis given: emitResize checks the counts
   Shape in = n.inputShape(0);
   int64_t rank = in.size();
   std::vector<int64_t> axes;
@@ -745,7 +748,6 @@ static LogicalResult applyResizeAxes(NodeImporter &n,
     return n.error("'" + Twine(scales ? "scales" : "sizes") + "' has " +
                    Twine(given->numElements()) + " values for " +
                    Twine(axes.size()) + " axes");
-  std::string policy = n.attrString("keep_aspect_ratio_policy", "stretch");
   if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
     return n.error("unsupported keep_aspect_ratio_policy '" + policy +
                    "' (expected stretch, not_larger or not_smaller)");
