@@ -421,13 +421,15 @@ struct GraphDecomposePass
     : public tessera::conversion::impl::GraphDecomposeBase<GraphDecomposePass> {
   using GraphDecomposeBase::GraphDecomposeBase;
 
-  /// Reflect and edge padding: per padded axis, one Gather whose constant
-  /// indices list the mirrored (or repeated edge) positions around 0..n-1.
+  /// Reflect, edge and wrap padding: per padded axis, one Gather whose
+  /// constant indices list the mirrored, repeated-edge or wrapped-around
+  /// positions around 0..n-1.
   LogicalResult decomposePad(graph::PadOp pad) {
     auto xt = cast<RankedTensorType>(pad.getInput().getType());
     ArrayRef<int64_t> pads = pad.getPads();
     int64_t rank = xt.getRank();
-    bool reflect = pad.getMode() == "reflect";
+    StringRef mode = pad.getMode();
+    bool reflect = mode == "reflect";
     for (int64_t p : pads)
       if (p < 0)
         return success(); // cropping: left to the kernel's own error
@@ -440,16 +442,24 @@ struct GraphDecomposePass
       if (!before && !after)
         continue;
       if (n == 0 || (reflect && (before >= n || after >= n)))
-        return pad.emitError("reflect padding of ")
-               << before << " and " << after << " on an axis of " << n
-               << " needs at most " << n - 1 << " each";
+        return pad.emitError()
+               << mode << " padding of " << before << " and " << after
+               << " on an axis of " << n << " needs "
+               << (n == 0 ? "a non-empty axis"
+                          : "at most " + std::to_string(n - 1) + " each");
+      // Source position of padded position i (i in [-before, n + after)).
+      auto source = [&](int64_t i) -> int64_t {
+        if (i >= 0 && i < n)
+          return i;
+        if (mode == "wrap")
+          return ((i % n) + n) % n;
+        if (reflect)
+          return i < 0 ? -i : 2 * (n - 1) - i;
+        return i < 0 ? 0 : n - 1;
+      };
       SmallVector<int64_t> idx;
-      for (int64_t i = before; i > 0; --i)
-        idx.push_back(reflect ? i : 0);
-      for (int64_t i = 0; i < n; ++i)
-        idx.push_back(i);
-      for (int64_t i = 1; i <= after; ++i)
-        idx.push_back(reflect ? n - 1 - i : n - 1);
+      for (int64_t i = -before; i < n + after; ++i)
+        idx.push_back(source(i));
       auto it = tensor({(int64_t)idx.size()}, b.getI64Type());
       Value indices = graph::ConstantOp::create(
           b, loc,
@@ -526,7 +536,7 @@ struct GraphDecomposePass
               graph::LRNOp>(op))
         ops.push_back(op);
       if (auto pad = dyn_cast<graph::PadOp>(op);
-          pad && (pad.getMode() == "reflect" || pad.getMode() == "edge"))
+          pad && (pad.getMode() != "constant"))
         ops.push_back(op);
       if (auto sl = dyn_cast<graph::SliceOp>(op);
           sl && llvm::any_of(sl.getSteps(), [](int64_t v) { return v < 0; }) &&

@@ -319,6 +319,7 @@ std::optional<PadMode> parsePadMode(llvm::StringRef name) {
       .Case("constant", PadMode::Constant)
       .Case("reflect", PadMode::Reflect)
       .Case("edge", PadMode::Edge)
+      .Case("wrap", PadMode::Wrap)
       .Default(std::nullopt);
 }
 
@@ -335,10 +336,13 @@ llvm::Expected<Shape> padShape(const Shape &input, llvm::ArrayRef<int64_t> pads,
       return makeError("pads " + Twine(pads[d]) + " and " +
                        Twine(pads[d + rank]) + " crop more than dimension " +
                        Twine(d) + " of size " + Twine(input[d]) + " holds");
-    // Edge and reflect padding copy existing elements: there must be some.
+    // Edge, reflect and wrap padding copy existing elements: there must be
+    // some.
     if (mode != PadMode::Constant && input[d] == 0 && n > 0)
       return makeError("cannot " +
-                       Twine(mode == PadMode::Edge ? "edge" : "reflect") +
+                       Twine(mode == PadMode::Edge      ? "edge"
+                             : mode == PadMode::Reflect ? "reflect"
+                                                        : "wrap") +
                        "-pad dimension " + Twine(d) + ", which is empty");
     out.push_back(n);
   }
@@ -372,8 +376,9 @@ llvm::Expected<Tensor> pad(const Tensor &x, llvm::ArrayRef<int64_t> pads,
           r.setD(o, value);
           return;
         }
-        i = mode == PadMode::Edge ? std::clamp<int64_t>(i, 0, n - 1)
-                                  : reflectIndex(i, n);
+        i = mode == PadMode::Edge   ? std::clamp<int64_t>(i, 0, n - 1)
+            : mode == PadMode::Wrap ? ((i % n) + n) % n
+                                    : reflectIndex(i, n);
       }
       src += i * strides[d];
     }
@@ -897,6 +902,7 @@ std::optional<CoordinateTransform>
 parseCoordinateTransform(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<CoordinateTransform>>(name)
       .Case("half_pixel", CoordinateTransform::HalfPixel)
+      .Case("half_pixel_symmetric", CoordinateTransform::HalfPixelSymmetric)
       .Case("pytorch_half_pixel", CoordinateTransform::PytorchHalfPixel)
       .Case("align_corners", CoordinateTransform::AlignCorners)
       .Case("asymmetric", CoordinateTransform::Asymmetric)
@@ -971,6 +977,13 @@ static double originalCoordinate(double x, int64_t inLen, double scale,
   switch (opts.transform) {
   case CoordinateTransform::HalfPixel:
     return (x + 0.5) / scale - 0.5;
+  case CoordinateTransform::HalfPixelSymmetric: {
+    // Opset 19: half_pixel, shifted so that the rounding of the output
+    // length is shared equally by both ends.
+    double adjustment = outLen > 0 ? opts.sizes[d] / outLen : 1.0;
+    double offset = inLen / 2.0 * (1 - adjustment);
+    return offset + (x + 0.5) / scale - 0.5;
+  }
   case CoordinateTransform::PytorchHalfPixel:
     return outLen == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
   case CoordinateTransform::AlignCorners:

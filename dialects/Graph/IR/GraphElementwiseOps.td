@@ -241,6 +241,24 @@ def Graph_XorOp : Graph_BinaryOp<"xor", Graph_BoolTensor, "a", "a != b",
                                  [Commutative]> {
   let summary = "elementwise logical xor";
 }
+// Bitwise ops on the two's-complement bits of integers (ONNX opset 18); the
+// result is stored back at the operands' width.
+def Graph_BitwiseAndOp : Graph_BinaryOp<"bitwise_and", Graph_IntTensor, "a",
+                                        "a & b", [Commutative]> {
+  let summary = "elementwise bitwise and of integers";
+}
+def Graph_BitwiseOrOp : Graph_BinaryOp<"bitwise_or", Graph_IntTensor, "a",
+                                       "a | b", [Commutative]> {
+  let summary = "elementwise bitwise or of integers";
+}
+def Graph_BitwiseXorOp : Graph_BinaryOp<"bitwise_xor", Graph_IntTensor, "a",
+                                        "a ^ b", [Commutative]> {
+  let summary = "elementwise bitwise xor of integers";
+}
+def Graph_BitwiseNotOp : Graph_UnaryOp<"bitwise_not", Graph_IntTensor, "x",
+                                       "~x"> {
+  let summary = "elementwise bitwise complement of integers";
+}
 
 //===----------------------------------------------------------------------===//
 // Comparison

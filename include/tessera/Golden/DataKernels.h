@@ -47,7 +47,7 @@ llvm::Expected<Shape> tileShape(const Shape &input,
                                 llvm::ArrayRef<int64_t> repeats);
 llvm::Expected<Tensor> tile(const Tensor &x, llvm::ArrayRef<int64_t> repeats);
 
-enum class PadMode { Constant, Reflect, Edge };
+enum class PadMode { Constant, Reflect, Edge, Wrap };
 std::optional<PadMode> parsePadMode(llvm::StringRef name);
 /// `pads` is [begin_0, ..., begin_n-1, end_0, ..., end_n-1]; negative
 /// amounts crop. Edge and reflect padding need a non-empty dimension.
@@ -139,6 +139,7 @@ llvm::Expected<Tensor> compress(const Tensor &x, llvm::ArrayRef<bool> condition,
 enum class ResizeMode { Nearest, Linear, Cubic };
 enum class CoordinateTransform {
   HalfPixel,
+  HalfPixelSymmetric,
   PytorchHalfPixel,
   AlignCorners,
   Asymmetric,

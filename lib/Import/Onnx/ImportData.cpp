@@ -254,7 +254,26 @@ static LogicalResult importSplit(NodeImporter &n) {
   auto sizes = intsFromAttrOrInput(n, "split", 1, 13, present);
   if (failed(sizes))
     return failure();
-  if (!present || sizes->empty()) {
+  if ((!present || sizes->empty()) && n.opset >= 18 &&
+      n.hasAttr("num_outputs")) {
+    // Opset 18: num_outputs pieces of ceil(dim / num_outputs), the last
+    // one smaller when the dimension does not divide.
+    int64_t parts = n.attrInt("num_outputs", 0);
+    if (parts < 1 || parts != n.node.output_size())
+      return n.error("num_outputs " + Twine(parts) + " does not match the " +
+                     Twine(n.node.output_size()) + " outputs");
+    int64_t dim = in[*axis], chunk = (dim + parts - 1) / parts;
+    if (chunk * (parts - 1) >= dim && parts > 1)
+      return n.error("a dimension of size " + Twine(dim) +
+                     " does not split into " + Twine(parts) +
+                     " non-empty pieces of " + Twine(chunk));
+    sizes->assign(parts, chunk);
+    sizes->back() = dim - chunk * (parts - 1);
+  } else if (present && !sizes->empty() && n.hasAttr("num_outputs")) {
+    return n.error("'split' and num_outputs cannot both be given");
+  } else if (!present || sizes->empty()) {
+    if (n.opset >= 18)
+      return n.error("needs the 'split' input or the num_outputs attribute");
     auto equal = golden::equalSplitSizes(in[*axis], n.node.output_size());
     if (!equal)
       return n.error(llvm::toString(equal.takeError()));
@@ -485,15 +504,38 @@ static LogicalResult importPad(NodeImporter &n) {
         return failure();
       value = *v;
     }
-    // ONNX's checker rejects this below opset 18; this guards API users
-    // who turn the checker off from silently padding the wrong axes.
-    if (n.hasInput(3))
-      return n.error("the 'axes' input (opset 18) is not supported");
+    if (n.hasInput(3)) {
+      // Opset 18: `pads` covers only the listed axes, [begins..., ends...].
+      if (n.opset < 18)
+        return n.error("the 'axes' input needs opset 18 or later");
+      auto axes = n.requireConstantInts(3, "axes");
+      if (failed(axes))
+        return failure();
+      int64_t rank = n.inputRank(0);
+      size_t k = axes->size();
+      if (pads.size() != 2 * k)
+        return n.error("'pads' has " + Twine(pads.size()) + " values for " +
+                       Twine(k) + " axes (needs " + Twine(2 * k) + ")");
+      std::vector<int64_t> full(2 * rank, 0);
+      std::vector<bool> seen(rank, false);
+      for (size_t i = 0; i < k; ++i) {
+        auto axis = n.normalizeAxis((*axes)[i], rank);
+        if (failed(axis))
+          return failure();
+        if (seen[*axis])
+          return n.error("axis " + Twine((*axes)[i]) + " is listed twice");
+        seen[*axis] = true;
+        full[*axis] = pads[i];
+        full[rank + *axis] = pads[k + i];
+      }
+      pads = std::move(full);
+    }
   }
   std::string mode = n.attrString("mode", "constant");
-  if (!golden::parsePadMode(mode))
+  if (!golden::parsePadMode(mode) || (mode == "wrap" && n.opset < 19))
     return n.error("unsupported mode '" + mode +
-                   "' (expected constant, reflect or edge)");
+                   "' (expected constant, reflect or edge; wrap from opset "
+                   "19)");
   return n.emit<graph::PadOp>(
       n.input(0), {i64Array(n, "pads", pads), strAttr(n, "mode", mode),
                    n.b.getNamedAttr("value", n.b.getF64FloatAttr(value))});
@@ -606,7 +648,8 @@ static LogicalResult importCompress(NodeImporter &n) {
 static LogicalResult emitResize(NodeImporter &n, const Tensor *scalesT,
                                 const Tensor *sizesT, ArrayRef<double> roi,
                                 StringRef mode, StringRef transform,
-                                StringRef nearestMode) {
+                                StringRef nearestMode,
+                                ArrayRef<double> sizesScales = {}) {
   Shape in = n.inputShape(0);
   size_t rank = in.size();
   std::vector<int64_t> sizes;
@@ -634,7 +677,10 @@ static LogicalResult emitResize(NodeImporter &n, const Tensor *scalesT,
         return n.error("size " + Twine(size) + " for dimension " + Twine(d) +
                        " is negative");
       sizes.push_back(size);
-      scales.push_back(in[d] > 0 ? (double)size / in[d] : 1.0);
+      // keep_aspect_ratio_policy gives the scale it rounded the sizes from.
+      scales.push_back(!sizesScales.empty() ? sizesScales[d]
+                       : in[d] > 0         ? (double)size / in[d]
+                                           : 1.0);
     }
   }
   SmallVector<NamedAttribute> attrs = {
@@ -665,6 +711,73 @@ static LogicalResult importLegacyResize(NodeImporter &n, const Tensor &scales) {
     return n.error("unsupported mode '" + mode +
                    "' (expected nearest or linear)");
   return emitResize(n, &scales, nullptr, {}, mode, "asymmetric", "legacy");
+}
+
+/// Opset 18's `axes` and `keep_aspect_ratio_policy`: widens `scales` or
+/// `sizes`, given for the listed axes only, to every axis (the others keep
+/// their size), and for a policy other than "stretch" replaces the sizes by
+/// one common scale applied to the listed axes (rounded), returned in
+/// `sizesScales` for the coordinate mapping.
+static LogicalResult applyResizeAxes(NodeImporter &n,
+                                     std::optional<Tensor> &scales,
+                                     std::optional<Tensor> &sizes,
+                                     std::vector<double> &sizesScales) {
+  std::string policy = n.attrString("keep_aspect_ratio_policy", "stretch");
+  if (!n.hasAttr("axes") && policy == "stretch")
+    return success(); // every axis given: emitResize checks the counts
+  Shape in = n.inputShape(0);
+  int64_t rank = in.size();
+  std::vector<int64_t> axes;
+  if (n.hasAttr("axes")) {
+    std::vector<bool> seen(rank, false);
+    for (int64_t a : n.attrInts("axes")) {
+      auto axis = n.normalizeAxis(a, rank);
+      if (failed(axis))
+        return failure();
+      if (seen[*axis])
+        return n.error("axis " + Twine(a) + " is listed twice in 'axes'");
+      seen[*axis] = true;
+      axes.push_back(*axis);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  const Tensor *given = scales ? &*scales : &*sizes;
+  if (given->numElements() != (int64_t)axes.size())
+    return n.error("'" + Twine(scales ? "scales" : "sizes") + "' has " +
+                   Twine(given->numElements()) + " values for " +
+                   Twine(axes.size()) + " axes");
+  if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
+    return n.error("unsupported keep_aspect_ratio_policy '" + policy +
+                   "' (expected stretch, not_larger or not_smaller)");
+  if (scales) {
+    std::vector<float> full(rank, 1.0f);
+    for (size_t i = 0; i < axes.size(); ++i)
+      full[axes[i]] = (float)scales->getD(i);
+    scales = Tensor::fromFloats(DType::F32, {rank}, std::move(full));
+    return success();
+  }
+  std::vector<int64_t> full(in.begin(), in.end());
+  for (size_t i = 0; i < axes.size(); ++i)
+    full[axes[i]] = sizes->getI(i);
+  if (policy != "stretch") {
+    double common = policy == "not_larger" ? INFINITY : 0.0;
+    for (int64_t a : axes) {
+      if (in[a] == 0)
+        return n.error("keep_aspect_ratio_policy needs non-empty axes");
+      double s = (double)full[a] / in[a];
+      common = policy == "not_larger" ? std::min(common, s)
+                                      : std::max(common, s);
+    }
+    sizesScales.assign(rank, 1.0);
+    for (int64_t a : axes) {
+      full[a] = (int64_t)std::round(common * in[a]);
+      sizesScales[a] = common;
+    }
+  }
+  sizes = Tensor::fromInts(DType::I64, {rank}, std::move(full));
+  return success();
 }
 
 static LogicalResult importResize(NodeImporter &n) {
@@ -703,11 +816,31 @@ static LogicalResult importResize(NodeImporter &n) {
   // "legacy" is graph.resize's name for opset 10 rounding, not ONNX's.
   if (!golden::parseNearestMode(nearestMode) || nearestMode == "legacy")
     return n.error("unsupported nearest_mode '" + nearestMode + "'");
-  // As for Pad's axes: only reachable with the checker off.
-  if (n.hasAttr("antialias") || n.hasAttr("axes") ||
-      n.hasAttr("keep_aspect_ratio_policy"))
-    return n.error("opset 18 attributes (antialias, axes, "
-                   "keep_aspect_ratio_policy) are not supported");
+  if (n.opset < 18 && (n.hasAttr("antialias") || n.hasAttr("axes") ||
+                       n.hasAttr("keep_aspect_ratio_policy")))
+    return n.error("antialias, axes and keep_aspect_ratio_policy need opset "
+                   "18 or later");
+  if (transform == "half_pixel_symmetric" && n.opset < 19)
+    return n.error("coordinate_transformation_mode 'half_pixel_symmetric' "
+                   "needs opset 19 or later");
+  std::vector<double> sizesScales;
+  if (failed(applyResizeAxes(n, scales, sizes, sizesScales)))
+    return failure();
+  if (n.attrInt("antialias", 0) != 0 && mode != "nearest") {
+    // Antialiasing widens the filter when downsampling; upsampling is
+    // unaffected.
+    Shape in = n.inputShape(0);
+    for (size_t d = 0; d < in.size(); ++d) {
+      double s = scales              ? scales->getD(d)
+                 : !sizesScales.empty() ? sizesScales[d]
+                 : in[d] > 0         ? (double)sizes->getI(d) / in[d]
+                                     : 1.0;
+      if (s < 1)
+        return n.error("antialias=1 with a downsampling " + Twine(mode) +
+                       " resize (scale " + formatDouble(s) + " on axis " +
+                       Twine(d) + ") is not supported");
+    }
+  }
 
   std::vector<double> roi;
   if (transform == "tf_crop_and_resize") {
@@ -721,7 +854,7 @@ static LogicalResult importResize(NodeImporter &n) {
       roi.push_back(r->getD(i));
   }
   return emitResize(n, scales ? &*scales : nullptr, sizes ? &*sizes : nullptr,
-                    roi, mode, transform, nearestMode);
+                    roi, mode, transform, nearestMode, sizesScales);
 }
 
 static LogicalResult importUpsample(NodeImporter &n) {

@@ -173,6 +173,48 @@ static LogicalResult importDropout(NodeImporter &n) {
   return success();
 }
 
+/// Gelu (opset 20): graph.gelu for the exact form; the tanh approximation
+///   0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+/// as elementwise ops.
+static LogicalResult importGelu(NodeImporter &n) {
+  std::string approximate = n.attrString("approximate", "none");
+  if (approximate == "none")
+    return n.emit<graph::GeluOp>(n.input(0));
+  if (approximate != "tanh")
+    return n.error("unsupported approximate '" + approximate +
+                   "' (expected none or tanh)");
+  Value x = n.input(0);
+  std::optional<DType> dt = graph::toDType(n.inputElementType(0));
+  if (!dt || !isFloatDType(*dt))
+    return n.error("Gelu needs a floating-point input");
+  auto cst = [&](float v) { return n.constant(Tensor::scalarF(*dt, v)); };
+  Value result = x;
+  auto apply = [&](auto tag, Value a, Value b) -> LogicalResult {
+    using OpT = typename decltype(tag)::type;
+    auto op = n.create<OpT>(ValueRange{a, b});
+    if (failed(op))
+      return failure();
+    result = op->getResult();
+    return success();
+  };
+  using Mul = llvm::type_identity<graph::MulOp>;
+  using Add = llvm::type_identity<graph::AddOp>;
+  if (failed(apply(Mul(), x, x)) || failed(apply(Mul(), result, x)) ||
+      failed(apply(Mul(), result, cst(0.044715f))) ||
+      failed(apply(Add(), result, x)) ||
+      failed(apply(Mul(), result, cst(0.7978845608028654f))))
+    return failure();
+  auto t = n.create<graph::TanhOp>(result);
+  if (failed(t))
+    return failure();
+  if (failed(apply(Add(), t->getResult(), cst(1.0f))) ||
+      failed(apply(Mul(), result, x)) ||
+      failed(apply(Mul(), result, cst(0.5f))))
+    return failure();
+  n.setResult(result);
+  return success();
+}
+
 void registerElementwiseImporters(OpImportRegistry &r) {
   // Unary math.
   r.add("Abs", simpleOp<graph::AbsOp>);
@@ -203,6 +245,8 @@ void registerElementwiseImporters(OpImportRegistry &r) {
   r.add("Relu", simpleOp<graph::ReluOp>);
   r.add("Sign", simpleOp<graph::SignOp>);
   r.add("Not", simpleOp<graph::NotOp>);
+  r.add("BitwiseNot", simpleOp<graph::BitwiseNotOp>);
+  r.add("Gelu", importGelu);
   r.add("HardSwish", simpleOp<graph::HardSwishOp>);
   r.add("Mish", simpleOp<graph::MishOp>);
   r.add("IsNaN", simpleOp<graph::IsNaNOp>);
@@ -268,6 +312,9 @@ void registerElementwiseImporters(OpImportRegistry &r) {
   r.add("And", binary(llvm::type_identity<graph::AndOp>()));
   r.add("Or", binary(llvm::type_identity<graph::OrOp>()));
   r.add("Xor", binary(llvm::type_identity<graph::XorOp>()));
+  r.add("BitwiseAnd", binary(llvm::type_identity<graph::BitwiseAndOp>()));
+  r.add("BitwiseOr", binary(llvm::type_identity<graph::BitwiseOrOp>()));
+  r.add("BitwiseXor", binary(llvm::type_identity<graph::BitwiseXorOp>()));
   r.add("Equal", binary(llvm::type_identity<graph::EqualOp>()));
   r.add("Less", binary(llvm::type_identity<graph::LessOp>()));
   r.add("LessOrEqual", binary(llvm::type_identity<graph::LessEqualOp>()));

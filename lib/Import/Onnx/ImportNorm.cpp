@@ -96,10 +96,122 @@ static LogicalResult importLayerNorm(NodeImporter &n) {
   return success();
 }
 
+/// GroupNormalization (opsets 18 and 21): per sample and group of C / G
+/// channels, normalize over the group's channels and spatial positions,
+/// then scale and shift per channel. Opset 18 gives scale and bias per
+/// group, 21 per channel. Built over [N, G, C/G * spatial] from a mean, a
+/// variance and elementwise ops, reshaped back and followed by the affine
+/// step.
+static LogicalResult importGroupNorm(NodeImporter &n) {
+  for (size_t i = 0; i < 3; ++i)
+    if (!n.hasInput(i))
+      return n.error("expects input #" + Twine(i));
+  Shape x = n.inputShape(0);
+  if (x.size() < 2)
+    return n.error("the input has rank " + Twine(x.size()) +
+                   "; GroupNormalization needs [N, C, ...]");
+  if (!n.hasAttr("num_groups"))
+    return n.error("attribute 'num_groups' is required");
+  int64_t groups = n.attrInt("num_groups", 0), channels = x[1];
+  if (groups < 1 || channels % groups != 0)
+    return n.error("num_groups " + Twine(groups) + " does not divide the " +
+                   Twine(channels) + " channels");
+  std::optional<DType> dt = graph::toDType(n.inputElementType(0));
+  if (!dt || !isFloatDType(*dt))
+    return n.error("GroupNormalization needs a floating-point input");
+  int64_t perGroup = channels / groups;
+  int64_t paramSize = n.opset >= 21 ? channels : groups;
+  for (size_t i : {1, 2}) {
+    Shape p = n.inputShape(i);
+    if (p.size() != 1 || p[0] != paramSize)
+      return n.error(Twine(i == 1 ? "scale" : "bias") + " has shape [" +
+                     shapeToString(p) + "]; opset " + Twine(n.opset) +
+                     " needs [" + Twine(paramSize) + "] (one per " +
+                     (n.opset >= 21 ? "channel" : "group") + ")");
+  }
+  int64_t inner = perGroup;
+  for (size_t d = 2; d < x.size(); ++d)
+    inner *= x[d];
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> FailureOr<Value> {
+    auto r = n.create<graph::ReshapeOp>(
+        v, {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr(shape))});
+    if (failed(r))
+      return failure();
+    return r->getResult();
+  };
+  FailureOr<Value> grouped = reshape(n.input(0), {x[0], groups, inner});
+  if (failed(grouped))
+    return failure();
+  // (x - mean) / sqrt(var + epsilon) over the last axis, from reductions
+  // and elementwise ops (each of which has an NPU kernel).
+  auto keepMean = [&](Value v) -> FailureOr<Value> {
+    auto r = n.create<graph::ReduceMeanOp>(
+        v, {n.b.getNamedAttr("axes", n.b.getDenseI64ArrayAttr({2})),
+            n.b.getNamedAttr("keepdims", n.b.getBoolAttr(true)),
+            n.b.getNamedAttr("noop_with_empty_axes", n.b.getBoolAttr(false))});
+    if (failed(r))
+      return failure();
+    return r->getResult();
+  };
+  FailureOr<Value> mean = keepMean(*grouped);
+  if (failed(mean))
+    return failure();
+  auto centered = n.create<graph::SubOp>(ValueRange{*grouped, *mean});
+  if (failed(centered))
+    return failure();
+  auto squared = n.create<graph::MulOp>(
+      ValueRange{centered->getResult(), centered->getResult()});
+  if (failed(squared))
+    return failure();
+  FailureOr<Value> var = keepMean(squared->getResult());
+  if (failed(var))
+    return failure();
+  Value eps = n.constant(Tensor::scalarF(*dt, n.attrFloat("epsilon", 1e-5f)));
+  auto shifted = n.create<graph::AddOp>(ValueRange{*var, eps});
+  if (failed(shifted))
+    return failure();
+  auto root = n.create<graph::SqrtOp>(shifted->getResult());
+  if (failed(root))
+    return failure();
+  auto norm = n.create<graph::DivOp>(
+      ValueRange{centered->getResult(), root->getResult()});
+  if (failed(norm))
+    return failure();
+  FailureOr<Value> y = reshape(norm->getResult(), x);
+  if (failed(y))
+    return failure();
+  // Scale and bias as [C, 1, ...] (a per-group value repeated per channel).
+  SmallVector<int64_t> channelShape(x.size() - 1, 1);
+  channelShape[0] = channels;
+  auto perChannel = [&](Value p) -> FailureOr<Value> {
+    if (paramSize == groups && perGroup != 1) {
+      FailureOr<Value> col = reshape(p, {groups, 1});
+      if (failed(col))
+        return failure();
+      auto e = n.create<graph::ExpandOp>(
+          *col, {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr(
+                                               {groups, perGroup}))});
+      if (failed(e))
+        return failure();
+      p = e->getResult();
+    }
+    return reshape(p, channelShape);
+  };
+  FailureOr<Value> scale = perChannel(n.input(1));
+  FailureOr<Value> bias = perChannel(n.input(2));
+  if (failed(scale) || failed(bias))
+    return failure();
+  auto mul = n.create<graph::MulOp>(ValueRange{*y, *scale});
+  if (failed(mul))
+    return failure();
+  return n.emit<graph::AddOp>(ValueRange{mul->getResult(), *bias});
+}
+
 void registerNormImporters(OpImportRegistry &r) {
   r.add("Softmax", importSoftmax<graph::SoftmaxOp>);
   r.add("LogSoftmax", importSoftmax<graph::LogSoftmaxOp>);
   r.add("LayerNormalization", importLayerNorm);
+  r.add("GroupNormalization", importGroupNorm);
 }
 
 } // namespace tessera::onnx_import

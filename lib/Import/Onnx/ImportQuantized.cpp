@@ -125,21 +125,116 @@ static LogicalResult requireInputs(NodeImporter &n, size_t count) {
   return success();
 }
 
+/// Opset 21's blocked quantization: a scale or zero point `p` with one value
+/// per `blockSize` consecutive elements along `axis` (and the input's other
+/// dimensions), repeated to the input's shape `dims`:
+/// reshape [.., B, ..] -> [.., B, 1, ..], expand to [.., B, block, ..],
+/// reshape to [.., B * block, ..], slice to the input's length.
+static FailureOr<Value> repeatBlocks(NodeImporter &n, Value p, int64_t axis,
+                                     int64_t blockSize, ArrayRef<int64_t> dims,
+                                     StringRef what) {
+  auto pt = cast<RankedTensorType>(p.getType());
+  int64_t rank = dims.size();
+  if (pt.getRank() != rank)
+    return n.error(what + " has rank " + Twine(pt.getRank()) +
+                   "; blocked quantization needs the input's rank " +
+                   Twine(rank));
+  int64_t blocks = (dims[axis] + blockSize - 1) / blockSize;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t want = d == axis ? blocks : dims[d];
+    if (pt.getDimSize(d) != want)
+      return n.error(what + " has " + Twine(pt.getDimSize(d)) +
+                     " values on axis " + Twine(d) + " where blocks of " +
+                     Twine(blockSize) + " need " + Twine(want));
+  }
+  SmallVector<int64_t> split(dims.begin(), dims.end());
+  split[axis] = blocks;
+  split.insert(split.begin() + axis + 1, 1);
+  auto r1 = n.create<graph::ReshapeOp>(
+      p, {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr(split))});
+  if (failed(r1))
+    return failure();
+  split[axis + 1] = blockSize;
+  auto e = n.create<graph::ExpandOp>(
+      r1->getResult(),
+      {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr(split))});
+  if (failed(e))
+    return failure();
+  SmallVector<int64_t> merged(dims.begin(), dims.end());
+  merged[axis] = blocks * blockSize;
+  auto r2 = n.create<graph::ReshapeOp>(
+      e->getResult(),
+      {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr(merged))});
+  if (failed(r2))
+    return failure();
+  if (merged[axis] == dims[axis])
+    return r2->getResult();
+  SmallVector<int64_t> starts(rank, 0), ends(dims.begin(), dims.end()),
+      steps(rank, 1);
+  auto sl = n.create<graph::SliceOp>(
+      r2->getResult(),
+      {n.b.getNamedAttr("starts", n.b.getDenseI64ArrayAttr(starts)),
+       n.b.getNamedAttr("ends", n.b.getDenseI64ArrayAttr(ends)),
+       n.b.getNamedAttr("steps", n.b.getDenseI64ArrayAttr(steps))});
+  if (failed(sl))
+    return failure();
+  return sl->getResult();
+}
+
+/// A scale or zero point laid out against the input: per tensor, per axis,
+/// or (opset 21, block_size > 0) per block along the axis.
+static FailureOr<Value> quantParameter(NodeImporter &n, Value p, int64_t axis,
+                                       StringRef what) {
+  int64_t blockSize = n.attrInt("block_size", 0);
+  if (blockSize < 0)
+    return n.error("block_size " + Twine(blockSize) + " is negative");
+  Shape dims = n.inputShape(0);
+  if (blockSize == 0)
+    return alongAxis(n, p, axis, dims.size(), what);
+  auto a = n.normalizeAxis(axis, dims.size());
+  if (failed(a))
+    return failure();
+  return repeatBlocks(n, p, *a, blockSize, dims, what);
+}
+
 static LogicalResult importQuantizeLinear(NodeImporter &n) {
   if (failed(requireInputs(n, 2)))
     return failure();
-  if (n.hasAttr("saturate") || n.hasAttr("block_size"))
-    return n.error("float8 saturation and blocked quantization are not "
-                   "supported");
+  // `saturate` (opset 19) concerns float8 outputs only, which Tessera does
+  // not store; integer outputs always saturate.
   Type qt = n.hasInput(2) ? n.inputElementType(2)
                           : (Type)n.b.getIntegerType(8, /*isSigned=*/false);
-  int64_t axis = n.attrInt("axis", 1), rank = n.inputRank(0);
+  if (int64_t want = n.attrInt("output_dtype", 0)) {
+    // Opset 21: the output type without a zero point to take it from.
+    Type t;
+    switch (want) {
+    case 2: // UINT8
+      t = n.b.getIntegerType(8, /*isSigned=*/false);
+      break;
+    case 3: // INT8
+      t = n.b.getIntegerType(8); // signed integers are signless here
+      break;
+    case 4: // UINT16
+      t = n.b.getIntegerType(16, /*isSigned=*/false);
+      break;
+    case 5: // INT16
+      t = n.b.getIntegerType(16);
+      break;
+    default:
+      return n.error("output_dtype " + Twine(want) +
+                     " is not supported (int8, uint8, int16, uint16)");
+    }
+    if (n.hasInput(2) && t != qt)
+      return n.error("output_dtype does not match the zero point's type");
+    qt = t;
+  }
+  int64_t axis = n.attrInt("axis", 1);
   Type f32 = n.b.getF32Type();
   FailureOr<Value> x = castValue(n, n.input(0), f32);
   FailureOr<Value> s = castValue(n, n.input(1), f32);
   if (failed(x) || failed(s))
     return failure();
-  s = alongAxis(n, *s, axis, rank, "y_scale");
+  s = quantParameter(n, *s, axis, "y_scale");
   if (failed(s))
     return failure();
   auto div = n.create<graph::DivOp>(ValueRange{*x, *s});
@@ -150,7 +245,7 @@ static LogicalResult importQuantizeLinear(NodeImporter &n) {
     auto z = castValue(n, n.input(2), f32);
     if (failed(z))
       return failure();
-    z = alongAxis(n, *z, axis, rank, "y_zero_point");
+    z = quantParameter(n, *z, axis, "y_zero_point");
     if (failed(z))
       return failure();
     zp = *z;
@@ -165,17 +260,28 @@ static LogicalResult importQuantizeLinear(NodeImporter &n) {
 static LogicalResult importDequantizeLinear(NodeImporter &n) {
   if (failed(requireInputs(n, 2)))
     return failure();
-  if (n.hasAttr("block_size"))
-    return n.error("blocked dequantization is not supported");
-  int64_t axis = n.attrInt("axis", 1), rank = n.inputRank(0);
-  FailureOr<Value> x = shiftedFloat(n, 0, 2, axis);
+  int64_t axis = n.attrInt("axis", 1);
+  Type f32 = n.b.getF32Type();
+  FailureOr<Value> x = castValue(n, n.input(0), f32);
   if (failed(x))
     return failure();
+  if (n.hasInput(2)) {
+    FailureOr<Value> zp = castValue(n, n.input(2), f32);
+    if (failed(zp))
+      return failure();
+    zp = quantParameter(n, *zp, axis, "x_zero_point");
+    if (failed(zp))
+      return failure();
+    auto sub = n.create<graph::SubOp>(ValueRange{*x, *zp});
+    if (failed(sub))
+      return failure();
+    x = sub->getResult();
+  }
   Type st = n.inputElementType(1);
-  FailureOr<Value> s = castValue(n, n.input(1), n.b.getF32Type());
+  FailureOr<Value> s = castValue(n, n.input(1), f32);
   if (failed(s))
     return failure();
-  s = alongAxis(n, *s, axis, rank, "x_scale");
+  s = quantParameter(n, *s, axis, "x_scale");
   if (failed(s))
     return failure();
   auto mul = n.create<graph::MulOp>(ValueRange{*x, *s});

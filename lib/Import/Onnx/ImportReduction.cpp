@@ -7,11 +7,12 @@ using namespace mlir;
 namespace tessera::onnx_import {
 namespace graph = tessera::graph;
 
-/// Reduce ops take `axes` as an attribute, except ReduceSum from opset 13
-/// on, which takes it as an optional input.
+/// Reduce ops take `axes` as an attribute up to opset 17 and as an optional
+/// input from opset 18 on (ReduceSum from opset 13 on).
 template <typename OpT> static LogicalResult importReduce(NodeImporter &n) {
   std::vector<int64_t> axes;
-  bool axesAsInput = n.opType() == "ReduceSum" && n.opset >= 13;
+  bool axesAsInput =
+      n.opset >= 18 || (n.opType() == "ReduceSum" && n.opset >= 13);
   if (axesAsInput) {
     if (n.hasInput(1)) {
       FailureOr<std::vector<int64_t>> a = n.requireConstantInts(1, "axes");

@@ -13,6 +13,7 @@
 #include "tessera/Support/Npy.h"
 
 #include "ModelChecks.h"
+#include "NewerOpsets.h"
 #include "NodeImporter.h"
 
 #include "onnx/checker.h"
@@ -510,9 +511,18 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
                           << "): unsupported domain '" << domain << "'";
   // ONNX's schema knows each op's input/output counts and attribute types;
   // checking here keeps malformed nodes (possible with --skip-onnx-checker)
-  // away from the op importers.
-  if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
-          node.op_type(), (int)opset, node.domain())) {
+  // away from the op importers. Signatures newer than ONNX 1.12's are
+  // checked against Tessera's own table.
+  if (const onnx_import::NewerOpSignature *newer =
+          onnx_import::findNewerSignature(node.op_type(), opset)) {
+    std::string problem = onnx_import::checkNewerSignature(node, *newer);
+    if (!problem.empty())
+      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                            << ", opset " << opset << "): " << problem;
+  } else if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+                 node.op_type(),
+                 (int)std::min(opset, onnx_import::kOnnxLibraryMaxOpset),
+                 node.domain())) {
     try {
       schema->Verify(node);
     } catch (const std::exception &e) {
@@ -773,9 +783,10 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     return fail("the model imports no default-domain opset");
   // Opsets 1-6 differ from 7 only in legacy attributes (binary ops' explicit
   // `broadcast`/`axis`), which the op importers reject where they matter.
-  if (opset < 1 || opset > 17)
+  if (opset < 1 || opset > onnx_import::kMaxOpset)
     return fail("opset " + Twine(opset) +
-                " is not supported (Tessera handles opsets 1 to 17)");
+                " is not supported (Tessera handles opsets 1 to " +
+                Twine(onnx_import::kMaxOpset) + ")");
 
   onnx::GraphProto &graph = *model.mutable_graph();
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
@@ -947,6 +958,15 @@ static LogicalResult checkDivisorAttributes(const onnx::GraphProto &graph,
   return success();
 }
 
+/// The model's version of the default ONNX domain (0 when it imports none).
+static int64_t defaultOpset(const onnx::ModelProto &model) {
+  int64_t opset = 0;
+  for (const auto &imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      opset = imp.version();
+  return opset;
+}
+
 static OwningOpRef<ModuleOp>
 importParsed(onnx::ModelProto &model, const std::string &filePath,
              const std::string &displayName, const std::string &baseDir,
@@ -954,14 +974,33 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
   registerImportDialects(*context);
   Location loc = FileLineColLoc::get(context, displayName, 0, 0);
   sortGraphNodes(*model.mutable_graph());
+  if (model.ir_version() > onnx_import::kMaxIrVersion) {
+    emitError(loc) << "IR version " << model.ir_version()
+                   << " is not supported (Tessera reads IR versions up to "
+                   << onnx_import::kMaxIrVersion << ")";
+    return nullptr;
+  }
+  // ONNX 1.12's checker and shape inference stop at IR 8 and opset 17: newer
+  // models go to them as a clamped copy whose newer nodes they skip (the
+  // importer checks those against their own signatures).
+  int64_t opset = defaultOpset(model);
+  bool newer = model.ir_version() > onnx_import::kOnnxLibraryMaxIrVersion ||
+               opset > onnx_import::kOnnxLibraryMaxOpset;
+  onnx::ModelProto clamped;
+  if (newer) {
+    clamped = model;
+    onnx_import::clampForOnnxLibrary(clamped, opset);
+  }
+  onnx::ModelProto &forLibrary = newer ? clamped : model;
   if (options.runChecker) {
     try {
       // The checker resolves external data against the model's directory,
-      // which only its path-taking overload knows.
-      if (!filePath.empty() && hasExternalData(model))
+      // which only its path-taking overload knows (it reads the file, so a
+      // newer model's external data is checked by the importer instead).
+      if (!filePath.empty() && hasExternalData(model) && !newer)
         onnx::checker::check_model(filePath);
       else
-        onnx::checker::check_model(model);
+        onnx::checker::check_model(forLibrary);
     } catch (const std::exception &e) {
       emitError(loc) << "the ONNX checker rejects the model: " << e.what();
       return nullptr;
@@ -972,7 +1011,7 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
   // Shape inference reads initializer data and axes without checking them.
   std::string checkError;
   if (!onnx_import::checkInlineTensors(model, checkError) ||
-      !onnx_import::checkNormalizationAxes(model, checkError)) {
+      !onnx_import::checkNormalizationAxes(forLibrary, checkError)) {
     emitError(loc) << checkError;
     return nullptr;
   }
@@ -980,7 +1019,7 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
     onnx::ShapeInferenceOptions siOptions(/*check_type=*/false,
                                           /*strict_mode=*/0);
     onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), siOptions);
+        forLibrary, onnx::OpSchemaRegistry::Instance(), siOptions);
   } catch (const std::exception &e) {
     emitError(loc) << "ONNX shape inference failed: " << e.what();
     return nullptr;

@@ -1,0 +1,1 @@
+ByJŒbTAÄpAxçVAÆ6lA
