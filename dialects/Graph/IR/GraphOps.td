@@ -10,6 +10,8 @@ include "Graph/IR/GraphReductionOps.td"
 include "Graph/IR/GraphDataOps.td"
 include "Graph/IR/GraphNNOps.td"
 include "Graph/IR/GraphLLMOps.td"
+include "Graph/IR/GraphSamplingOps.td"
+include "Graph/IR/GraphTextOps.td"
 
 // Weights and folded values. `value` is a DenseElementsAttr for small data or
 // a DenseResourceElementsAttr whose blob points at the model's own storage
