@@ -29,18 +29,8 @@ OPS = {
     'QLinearConv': 'quantized ops are not implemented yet',
     'MatMulInteger': 'quantized ops are not implemented yet',
     'ConvInteger': 'quantized ops are not implemented yet',
-    'DFT': 'signal-processing ops are not implemented',
-    'STFT': 'signal-processing ops are not implemented',
-    'HannWindow': 'signal-processing ops are not implemented',
-    'HammingWindow': 'signal-processing ops are not implemented',
-    'BlackmanWindow': 'signal-processing ops are not implemented',
-    'MelWeightMatrix': 'signal-processing ops are not implemented',
     'Bernoulli': 'random number generation has no deterministic golden result',
     'RandomUniformLike': 'random number generation has no deterministic golden result',
-    'TfIdfVectorizer': 'text-processing ML op is out of scope',
-    'GridSample': 'not implemented yet (image sampling op)',
-    'RoiAlign': 'not implemented yet (detection op)',
-    'MaxUnpool': 'not implemented yet',
     'Det': 'not implemented yet (matrix determinant)',
 }
 
@@ -59,8 +49,6 @@ RULES = [
      lambda m: f"uint{m.group(1)} tensors have no storage type on the NPU (its vector unit has no u{m.group(1)})"),
     (r"no NPU lowering for node '[^']*' \((graph\.\w+)\): (.*)",
      lambda m: f"no NPU kernel: {m.group(1)}: {m.group(2)[:160]}"),
-    (r"Range, opset 17\): input 'limit' \('\w+Window",
-     lambda m: 'the window size is a runtime input reaching Range through a Cast; only inputs used directly as shapes are specialized'),
 ]
 
 SPECIFIC = {

@@ -11,6 +11,8 @@ include "Graph/IR/GraphDataOps.td"
 include "Graph/IR/GraphNNOps.td"
 include "Graph/IR/GraphLLMOps.td"
 include "Graph/IR/GraphQuantOps.td"
+include "Graph/IR/GraphSamplingOps.td"
+include "Graph/IR/GraphTextOps.td"
 
 // Weights and folded values. `value` is a DenseElementsAttr for small data or
 // a DenseResourceElementsAttr whose blob points at the model's own storage

@@ -27,7 +27,7 @@ std::optional<Tensor> NodeImporter::constantInput(size_t i) const {
   if (!v)
     return std::nullopt;
   auto cst = v.getDefiningOp<graph::ConstantOp>();
-  if (!cst && isa<BlockArgument>(v) && specializeInput) {
+  if (!cst && specializeInput) {
     if (Value specialized = specializeInput(v)) {
       inputs[i] = specialized;
       cst = specialized.getDefiningOp<graph::ConstantOp>();
@@ -213,6 +213,9 @@ const OpImportRegistry &getOpImportRegistry() {
     registerNNImporters(r);
     registerRecurrentImporters(r);
     registerQuantizedImporters(r);
+    registerSignalImporters(r);
+    registerSamplingImporters(r);
+    registerTextImporters(r);
     return r;
   }();
   return registry;

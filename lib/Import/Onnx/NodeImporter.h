@@ -15,6 +15,7 @@
 #include "tessera/Support/Tensor.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <functional>
@@ -156,9 +157,16 @@ public:
     return mlir::success();
   }
 
-  /// Set by the driver: turns the graph input behind `value` into a constant
-  /// if the user supplied its value; returns the constant or a null Value.
+  /// Set by the driver: turns the graph input behind `value` (the input
+  /// itself or Casts of it) into a constant if the user supplied its value;
+  /// returns the constant or a null Value.
   std::function<mlir::Value(mlir::Value)> specializeInput;
+  /// Points inputs at the constants that folding replaced them with.
+  void replaceInputs(const llvm::DenseMap<mlir::Value, mlir::Value> &replaced) {
+    for (mlir::Value &v : inputs)
+      if (mlir::Value r = replaced.lookup(v))
+        v = r;
+  }
 
 private:
   /// Runs `infer`, turning the diagnostics it emits into one node error.
@@ -205,6 +213,9 @@ void registerDataImporters(OpImportRegistry &registry);
 void registerNNImporters(OpImportRegistry &registry);
 void registerRecurrentImporters(OpImportRegistry &registry);
 void registerQuantizedImporters(OpImportRegistry &registry);
+void registerSignalImporters(OpImportRegistry &registry);
+void registerSamplingImporters(OpImportRegistry &registry);
+void registerTextImporters(OpImportRegistry &registry);
 
 //===--- Quantization helpers (ImportQuantized.cpp) ----------------------===//
 /// `v` cast to element type `t` (unchanged if it has it).

@@ -132,8 +132,10 @@ private:
   /// Imports a subgraph's initializers and nodes into the current scope and
   /// returns its outputs.
   FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph);
-  /// Folds the ops from `begin` on; returns replaced value -> constant.
-  llvm::DenseMap<Value, Value> foldNewOps(Block::iterator begin);
+  /// Folds the ops from `begin` to `end` (default: the block's end); returns
+  /// replaced value -> constant.
+  llvm::DenseMap<Value, Value> foldNewOps(Block::iterator begin,
+                                          Block::iterator end = {});
   FailureOr<std::vector<const onnx::NodeProto *>>
   sortNodes(const onnx::GraphProto &graph);
 
@@ -142,6 +144,11 @@ private:
   /// An If condition computed from graph inputs whose values were supplied:
   /// specializes them and folds; returns the (possibly constant) condition.
   Value specializeCondition(Value cond);
+  /// A node input computed by Casts from a graph input whose value was
+  /// supplied: specializes the input and folds the ops before the node
+  /// (`nodeStart` and earlier); `importer`'s inputs follow the folding.
+  Value specializeThroughCasts(Value v, Operation *&nodeStart,
+                               NodeImporter &importer);
 
   MLIRContext *context;
   const OnnxImportOptions &options;
@@ -442,11 +449,14 @@ LogicalResult OnnxImporter::importConstantNode(const onnx::NodeProto &node,
   return success();
 }
 
-llvm::DenseMap<Value, Value> OnnxImporter::foldNewOps(Block::iterator begin) {
+llvm::DenseMap<Value, Value> OnnxImporter::foldNewOps(Block::iterator begin,
+                                                      Block::iterator end) {
   llvm::DenseMap<Value, Value> replaced;
   Block *block = builder.getInsertionBlock();
+  if (end == Block::iterator())
+    end = block->end();
   for (Operation &op :
-       llvm::make_early_inc_range(llvm::make_range(begin, block->end()))) {
+       llvm::make_early_inc_range(llvm::make_range(begin, end))) {
     if (isa<graph::ConstantOp>(op))
       continue;
     auto evaluable = dyn_cast<graph::EvaluableOpInterface>(op);
@@ -549,16 +559,19 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
                                "the output of any node";
     inputs.push_back(it->second);
   }
+  Block *block = builder.getInsertionBlock();
+  bool wasEmpty = block->empty();
+  Operation *last = wasEmpty ? nullptr : &block->back();
   NodeImporter importer(node, opset, builder, loc, std::move(inputs), fileName);
-  importer.specializeInput = [this](Value v) { return specialize(v); };
+  importer.specializeInput = [this, &last, &importer](Value v) {
+    return isa<BlockArgument>(v) ? specialize(v)
+                                 : specializeThroughCasts(v, last, importer);
+  };
   const onnx_import::OpImportFn *fn =
       onnx_import::getOpImportRegistry().lookup(node.op_type());
   if (!fn)
     return importer.error("unsupported op type '" + node.op_type() + "'");
 
-  Block *block = builder.getInsertionBlock();
-  bool wasEmpty = block->empty();
-  Operation *last = wasEmpty ? nullptr : &block->back();
   if (failed((*fn)(importer)))
     return failure();
   ArrayRef<Value> results = importer.results();
@@ -737,6 +750,31 @@ Value OnnxImporter::specializeCondition(Value cond) {
       entryValue.second = r;
   Value r = replaced.lookup(cond);
   return r ? r : cond;
+}
+
+Value OnnxImporter::specializeThroughCasts(Value v, Operation *&nodeStart,
+                                           NodeImporter &importer) {
+  // Function expansions (HannWindow's, say) cast a size input to float
+  // before it reaches Range: the cast's result is as much a shape as the
+  // input itself.
+  Value root = v;
+  while (auto cast = root.getDefiningOp<graph::CastOp>())
+    root = cast.getInput();
+  if (root == v || !nodeStart || !specialize(root))
+    return Value();
+  // Fold only what precedes this node: its importer may hold values of the
+  // ops it has created so far.
+  // `nodeStart` itself may fold away: the node's ops start after `next`.
+  Block *block = nodeStart->getBlock();
+  Operation *next = nodeStart->getNextNode();
+  llvm::DenseMap<Value, Value> replaced =
+      foldNewOps(block->begin(), std::next(Block::iterator(nodeStart)));
+  nodeStart = next ? next->getPrevNode() : &block->back();
+  for (auto &entry : values)
+    if (Value r = replaced.lookup(entry.second))
+      entry.second = r;
+  importer.replaceInputs(replaced);
+  return replaced.lookup(v);
 }
 
 Value OnnxImporter::specialize(Value argument) {
