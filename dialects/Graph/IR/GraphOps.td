@@ -10,6 +10,7 @@ include "Graph/IR/GraphReductionOps.td"
 include "Graph/IR/GraphDataOps.td"
 include "Graph/IR/GraphNNOps.td"
 include "Graph/IR/GraphLLMOps.td"
+include "Graph/IR/GraphSequenceOps.td"
 
 // Weights and folded values. `value` is a DenseElementsAttr for small data or
 // a DenseResourceElementsAttr whose blob points at the model's own storage

@@ -213,6 +213,7 @@ const OpImportRegistry &getOpImportRegistry() {
     registerNNImporters(r);
     registerRecurrentImporters(r);
     registerQuantizedImporters(r);
+    registerSequenceImporters(r);
     return r;
   }();
   return registry;
