@@ -10,12 +10,14 @@
 
 #include "tessera/Eval/Interpreter.h"
 #include "tessera/Import/OnnxImporter.h"
+#include "tessera/Import/OnnxSequence.h"
 #include "tessera/Import/OnnxTensor.h"
 #include "tessera/Pipeline/Compile.h"
 #include "tessera/Sim/Simulator.h"
 #include "tessera/Support/Compare.h"
 #include "tessera/Target/Target.h"
 
+#include "Graph/IR/GraphDialect.h"
 #include "Isa/IR/IsaDialect.h"
 #include "Npu/IR/NpuDialect.h"
 
@@ -91,6 +93,14 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
     out.detail = "import: " + error;
     return out;
   }
+  // Sequence and optional inputs: their .pb files hold SequenceProto or
+  // OptionalProto, which the model's input types tell apart.
+  std::map<std::string, OnnxAggregateValue::Kind> aggregateKinds;
+  if (!listOnnxAggregateInputs(testDir + "/model.onnx", aggregateKinds,
+                               error)) {
+    out.detail = "import: " + error;
+    return out;
+  }
   std::vector<std::string> sets =
       listConformanceEntries(testDir, "test_data_set_");
   if (sets.empty()) {
@@ -100,11 +110,25 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
   // Reads a data set's inputs by ONNX input name (the .pb's name, or its
   // position among the graph inputs).
   auto readInputs = [&](const std::string &setDir,
-                        std::map<std::string, Tensor> &inputs) {
+                        std::map<std::string, Tensor> &inputs,
+                        std::map<std::string, OnnxAggregateValue> &aggregates) {
     size_t next = 0;
     for (const std::string &f : listConformanceEntries(setDir, "input_")) {
       Tensor t;
       std::string name;
+      // The file's input, by position, says which proto it holds.
+      auto kind = next < onnxInputs.size()
+                      ? aggregateKinds.find(onnxInputs[next])
+                      : aggregateKinds.end();
+      if (kind != aggregateKinds.end()) {
+        OnnxAggregateValue value;
+        if (!readAggregateProtoFile(setDir + "/" + f, kind->second, value, name,
+                                    error))
+          return false;
+        aggregates[onnxInputs[next]] = std::move(value);
+        ++next;
+        continue;
+      }
       if (!readTensorProtoFile(setDir + "/" + f, t, name, error))
         return false;
       if (std::find(onnxInputs.begin(), onnxInputs.end(), name) ==
@@ -122,7 +146,8 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
     return true;
   };
   std::map<std::string, Tensor> firstInputs;
-  if (!readInputs(testDir + "/" + sets[0], firstInputs)) {
+  std::map<std::string, OnnxAggregateValue> firstAggregates;
+  if (!readInputs(testDir + "/" + sets[0], firstInputs, firstAggregates)) {
     out.detail = "input: " + error;
     return out;
   }
@@ -130,6 +155,7 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
   // to the first data set's values, as tessera-run does.
   OnnxImportOptions options;
   options.inputValues = firstInputs;
+  options.aggregateInputs = firstAggregates;
   OwningOpRef<ModuleOp> module =
       importOnnxFile(testDir + "/model.onnx", &context, options);
   if (!module) {
@@ -144,6 +170,9 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
   std::vector<std::string> argNames = getArgumentNames(func);
   std::vector<Type> argTypes(func.getArgumentTypes().begin(),
                              func.getArgumentTypes().end());
+  // Compiling for the NPU rewrites the function: keep its result types.
+  std::vector<Type> resultTypes(func.getResultTypes().begin(),
+                                func.getResultTypes().end());
   // NPU paths: compile once, run every data set on the simulator.
   bool npu = opts.path != "golden";
   bin::Program prog;
@@ -173,12 +202,20 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
     std::vector<std::string> outputFiles =
         listConformanceEntries(setDir, "output_");
     std::map<std::string, Tensor> given;
-    if (!readInputs(setDir, given)) {
+    std::map<std::string, OnnxAggregateValue> givenAggregates;
+    if (!readInputs(setDir, given, givenAggregates)) {
       out.detail = "input: " + error;
       return out;
     }
     std::vector<Tensor> inputs;
     for (auto [i, name] : llvm::enumerate(argNames)) {
+      // A sequence or optional passes its tensors (Interpreter.h).
+      if (auto agg = givenAggregates.find(name);
+          agg != givenAggregates.end() && graph::isAggregateType(argTypes[i])) {
+        inputs.insert(inputs.end(), agg->second.tensors.begin(),
+                      agg->second.tensors.end());
+        continue;
+      }
       auto it = given.find(name);
       if (it == given.end()) {
         out.detail = "no data for input '" + name + "'";
@@ -186,8 +223,8 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
       }
       Tensor t = it->second;
       // ONNX's test data stores bfloat16 as uint16 bit patterns.
-      auto type = cast<RankedTensorType>(argTypes[i]);
-      if (type.getElementType().isBF16() && t.dtype() == DType::U16) {
+      auto type = dyn_cast<RankedTensorType>(argTypes[i]);
+      if (type && type.getElementType().isBF16() && t.dtype() == DType::U16) {
         std::vector<uint8_t> bytes = t.toBytes();
         t = Tensor::fromBytes(DType::BF16, t.shape(), bytes.data(),
                               bytes.size());
@@ -212,19 +249,47 @@ ConformanceOutcome runConformanceTest(const std::string &testDir,
       out.detail = "run: " + diagnostics;
       return out;
     }
-    if (results->size() != outputFiles.size()) {
-      out.detail = "model has " + std::to_string(results->size()) +
+    if (resultTypes.size() != outputFiles.size()) {
+      out.detail = "model has " + std::to_string(resultTypes.size()) +
                    " outputs, test data " + std::to_string(outputFiles.size());
       return out;
     }
+    // Expected outputs, sequences and optionals flattened as the results
+    // are.
+    std::vector<Tensor> expectedOutputs;
     for (size_t i = 0; i < outputFiles.size(); ++i) {
-      Tensor expected;
+      Type type = resultTypes[i];
       std::string name;
-      if (!readTensorProtoFile(setDir + "/" + outputFiles[i], expected, name,
-                               error)) {
+      std::string path = setDir + "/" + outputFiles[i];
+      if (graph::isAggregateType(type)) {
+        OnnxAggregateValue value;
+        if (!readAggregateProtoFile(path,
+                                    llvm::isa<graph::SequenceType>(type)
+                                        ? OnnxAggregateValue::Kind::Sequence
+                                        : OnnxAggregateValue::Kind::Optional,
+                                    value, name, error)) {
+          out.detail = "output: " + error;
+          return out;
+        }
+        expectedOutputs.insert(expectedOutputs.end(), value.tensors.begin(),
+                               value.tensors.end());
+        continue;
+      }
+      Tensor expected;
+      if (!readTensorProtoFile(path, expected, name, error)) {
         out.detail = "output: " + error;
         return out;
       }
+      expectedOutputs.push_back(std::move(expected));
+    }
+    if (results->size() != expectedOutputs.size()) {
+      out.detail = "the outputs hold " + std::to_string(results->size()) +
+                   " tensors, the test data " +
+                   std::to_string(expectedOutputs.size());
+      return out;
+    }
+    for (size_t i = 0; i < expectedOutputs.size(); ++i) {
+      const Tensor &expected = expectedOutputs[i];
       Tensor actual = (*results)[i];
       // The NPU stores int64 as i32, f64 as f32 and bool as u8.
       if (npu && actual.dtype() != expected.dtype() &&

@@ -86,7 +86,12 @@ bool checkProgram(const bin::Program &prog, const target::TargetDesc &target,
   std::vector<Tensor> goldenInputs;
   std::map<std::string, Tensor> simInputs;
   for (auto [i, name] : llvm::enumerate(argNames)) {
-    auto type = cast<RankedTensorType>(source.getArgument(i).getType());
+    auto type = dyn_cast<RankedTensorType>(source.getArgument(i).getType());
+    if (!type) {
+      error = "input '" + name +
+              "' is a sequence or optional; --check takes tensor inputs only";
+      return false;
+    }
     auto dt = graph::toDType(type.getElementType());
     if (!dt) {
       error = "input '" + name + "' has an unsupported element type";

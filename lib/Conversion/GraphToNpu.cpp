@@ -144,6 +144,24 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
   OpBuilder b(ctx);
   IRMapping map; // model value -> storage value
 
+  // Sequences and optionals have no NPU form (the golden evaluator runs
+  // them): say which value or node holds one.
+  for (BlockArgument arg : entry.getArguments())
+    if (graph::isAggregateType(arg.getType())) {
+      auto name =
+          func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "graph.name");
+      return func.emitError("input '")
+             << (name ? name.str() : "#" + std::to_string(arg.getArgNumber()))
+             << "' is a " << arg.getType()
+             << "; sequences and optionals run on the golden path only";
+    }
+  for (Operation &op : entry)
+    if (isa<graph::SeqConstructOp, graph::SeqAtOp, graph::OptWrapOp,
+            graph::OptNoneOp, graph::OptGetOp>(op))
+      return op.emitError("no NPU lowering for node '")
+             << nodeName(&op) << "' (" << op.getName()
+             << "): sequences and optionals run on the golden path only";
+
   // Inputs: device types at the program boundary.
   SmallVector<Type> argTypes;
   for (BlockArgument arg : entry.getArguments()) {

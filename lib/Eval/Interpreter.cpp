@@ -3,6 +3,8 @@
 #include "tessera/Eval/Interpreter.h"
 #include "tessera/Support/Limits.h"
 
+#include "Aggregates.h"
+
 #include "Graph/IR/GraphDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -55,23 +57,43 @@ FailureOr<std::vector<Tensor>> evaluateFunction(func::FuncOp func,
   if (func.isExternal())
     return func.emitError("cannot evaluate a function declaration"), failure();
   std::vector<std::string> argNames = getArgumentNames(func);
-  if (inputs.size() != func.getNumArguments())
-    return func.emitError() << "expected " << func.getNumArguments()
-                            << " inputs, got " << inputs.size(),
-           failure();
   Block &body = func.getBody().front();
   llvm::DenseMap<Value, Tensor> env;
+  // Sequence and optional values, as their flattened tensors.
+  AggregateValues aggregates;
+  size_t next = 0;
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
-    auto type = cast<RankedTensorType>(arg.getType());
-    std::optional<DType> dt = graph::toDType(type.getElementType());
-    Shape shape(type.getShape().begin(), type.getShape().end());
-    if (inputs[i].shape() != shape || !dt || inputs[i].dtype() != *dt)
-      return func.emitError()
-                 << "input '" << argNames[i] << "' is " << inputs[i].describe()
-                 << " but the model expects " << type,
+    SmallVector<Type> flat;
+    graph::flattenTypes(arg.getType(), flat);
+    if (next + flat.size() > inputs.size())
+      return func.emitError() << "too few inputs for '" << argNames[i]
+                              << "' of type " << arg.getType(),
              failure();
-    env[arg] = inputs[i];
+    for (auto [k, t] : llvm::enumerate(flat)) {
+      auto type = cast<RankedTensorType>(t);
+      const Tensor &in = inputs[next + k];
+      std::optional<DType> dt = graph::toDType(type.getElementType());
+      Shape shape(type.getShape().begin(), type.getShape().end());
+      if (in.shape() != shape || !dt || in.dtype() != *dt)
+        return func.emitError() << "input '" << argNames[i] << "'"
+                                << (graph::isAggregateType(arg.getType())
+                                        ? " element " + std::to_string(k)
+                                        : std::string())
+                                << " is " << in.describe()
+                                << " but the model expects " << type,
+               failure();
+    }
+    if (graph::isAggregateType(arg.getType()))
+      aggregates[arg].assign(inputs.begin() + next,
+                             inputs.begin() + next + flat.size());
+    else
+      env[arg] = inputs[next];
+    next += flat.size();
   }
+  if (next != inputs.size())
+    return func.emitError() << "expected " << next << " input tensors, got "
+                            << inputs.size(),
+           failure();
 
   // Last use of every value, so tensors can be freed as soon as possible.
   llvm::DenseMap<Value, Operation *> lastUse;
@@ -101,11 +123,27 @@ FailureOr<std::vector<Tensor>> evaluateFunction(func::FuncOp func,
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       std::vector<Tensor> outputs;
       for (Value v : ret.getOperands()) {
+        if (graph::isAggregateType(v.getType())) {
+          const std::vector<Tensor> &flat = aggregates[v];
+          outputs.insert(outputs.end(), flat.begin(), flat.end());
+          continue;
+        }
         if (failed(materialize(v)))
           return failure();
         outputs.push_back(env.lookup(v));
       }
       return outputs;
+    }
+    if (isAggregateOp(&op)) {
+      auto tensorOf = [&](Value v) -> FailureOr<Tensor> {
+        if (failed(materialize(v)) && !env.count(v))
+          return op.emitOpError("uses a value that was not computed"),
+                 failure();
+        return env.lookup(v);
+      };
+      if (failed(evaluateAggregateOp(&op, tensorOf, env, aggregates)))
+        return failure();
+      continue;
     }
     auto evaluable = dyn_cast<graph::EvaluableOpInterface>(op);
     if (!evaluable)

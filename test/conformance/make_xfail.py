@@ -47,6 +47,8 @@ RULES = [
      lambda m: "ONNX 1.12's test data gives 'like' shape [1] but the model declares [3, 4]"),
     (r"element type 'ui(16|32|64)' has no storage type on the NPU",
      lambda m: f"uint{m.group(1)} tensors have no storage type on the NPU (its vector unit has no u{m.group(1)})"),
+    (r"input '[^']*' is a '?!graph\.(seq|opt)<.*sequences and optionals run on the golden path only",
+     lambda m: 'sequence or optional input: sequences and optionals run on the golden path only'),
     (r"no NPU lowering for node '[^']*' \((graph\.\w+)\): (.*)",
      lambda m: f"no NPU kernel: {m.group(1)}: {m.group(2)[:160]}"),
 ]

@@ -449,7 +449,11 @@ int main(int argc, char **argv) {
                   "=FILE.npy)");
     // A mismatch is the input file's fault: name it.
     auto type =
-        cast<RankedTensorType>(func.getArgument(inputs.size()).getType());
+        dyn_cast<RankedTensorType>(func.getArgument(inputs.size()).getType());
+    if (!type)
+      return fail("input '" + name +
+                  "' is a sequence or optional; tessera-run takes tensor "
+                  "inputs (.npy) only");
     std::optional<DType> want = graph::toDType(type.getElementType());
     if (!want || it->second.dtype() != *want ||
         it->second.shape() !=
@@ -479,7 +483,20 @@ int main(int argc, char **argv) {
   }
   if (auto ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
-  std::vector<std::string> resultNames = getResultNames(func);
+  // A sequence or optional result gives its tensors (Interpreter.h) as
+  // NAME.0, NAME.1, ...
+  std::vector<std::string> resultNames;
+  for (auto [name, type] :
+       llvm::zip(getResultNames(func), func.getResultTypes())) {
+    if (!graph::isAggregateType(type)) {
+      resultNames.push_back(name);
+      continue;
+    }
+    SmallVector<Type> flat;
+    graph::flattenTypes(type, flat);
+    for (size_t k = 0; k < flat.size(); ++k)
+      resultNames.push_back(name + "." + std::to_string(k));
+  }
   // All outputs are replaced together once every one is written.
   AtomicFileSet files;
   for (auto [name, tensor] : llvm::zip(resultNames, *outputs)) {

@@ -126,6 +126,7 @@ DenseElementsAttr tensorToElements(MLIRContext *ctx, const Tensor &t) {
 namespace tessera::graph {
 
 void GraphDialect::initialize() {
+  registerTypes();
   addOperations<
 #define GET_OP_LIST
 #include "Graph/IR/GraphOps.cpp.inc"

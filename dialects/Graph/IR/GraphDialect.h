@@ -56,10 +56,21 @@ llvm::FailureOr<Tensor> elementsToTensor(mlir::ElementsAttr attr);
 mlir::DenseElementsAttr tensorToElements(mlir::MLIRContext *ctx,
                                          const Tensor &t);
 
+/// The tensors a value of type `t` stands for, in order: a tensor itself, a
+/// sequence's elements, a present optional's value (flattened), nothing for
+/// an empty optional. The golden evaluator takes and returns sequence and
+/// optional values in this form.
+void flattenTypes(mlir::Type t, llvm::SmallVectorImpl<mlir::Type> &out);
+/// Whether `t` is a sequence or optional type.
+bool isAggregateType(mlir::Type t);
+
 } // namespace tessera::graph
 
 #include "Graph/IR/GraphDialect.h.inc"
+
+#define GET_TYPEDEF_CLASSES
 #include "Graph/IR/GraphInterfaces.h.inc"
+#include "Graph/IR/GraphTypes.h.inc"
 
 #define GET_OP_CLASSES
 #include "Graph/IR/GraphOps.h.inc"

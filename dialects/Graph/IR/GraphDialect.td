@@ -22,6 +22,11 @@ def Graph_Dialect : Dialect {
     `CostOpInterface` (FLOPs, bytes read and written).
   }];
   let hasConstantMaterializer = 1;
+  // Sequence and optional types (GraphTypes.td, GraphSequence.cpp).
+  let useDefaultTypePrinterParser = 1;
+  let extraClassDeclaration = [{
+    void registerTypes();
+  }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 

@@ -27,4 +27,11 @@ def Graph_GemmOp : Graph_Op<"gemm", [], ["getFlops"]> {
   let hasVerifier = 1;
 }
 
+// Type inference and evaluation in GraphMatrixOps.cpp.
+def Graph_DetOp : Graph_Op<"det", [SameOperandsAndResultElementType]> {
+  let summary = "determinant of each square matrix in the last two dimensions";
+  let arguments = (ins Graph_FloatTensor:$input);
+  let results = (outs Graph_FloatTensor:$output);
+}
+
 #endif // TESSERA_GRAPH_LINALG_OPS

@@ -13,6 +13,7 @@ include "Graph/IR/GraphLLMOps.td"
 include "Graph/IR/GraphQuantOps.td"
 include "Graph/IR/GraphSamplingOps.td"
 include "Graph/IR/GraphTextOps.td"
+include "Graph/IR/GraphSequenceOps.td"
 
 // Weights and folded values. `value` is a DenseElementsAttr for small data or
 // a DenseResourceElementsAttr whose blob points at the model's own storage

@@ -34,7 +34,10 @@ using OpResultCallback =
 
 /// Evaluates `func` on `inputs` (in argument order). Input shapes and element
 /// types must match the signature; mismatches and evaluation errors are
-/// emitted as diagnostics and return failure.
+/// emitted as diagnostics and return failure. A sequence or optional
+/// argument or result stands for its flattened tensors
+/// (graph::flattenTypes): a sequence's elements in order, an optional's
+/// value if it holds one.
 mlir::FailureOr<std::vector<Tensor>>
 evaluateFunction(mlir::func::FuncOp func, llvm::ArrayRef<Tensor> inputs,
                  const OpResultCallback &onOp = nullptr);

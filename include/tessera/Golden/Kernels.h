@@ -66,6 +66,9 @@ void forEachBroadcast(
 
 llvm::Expected<Shape> matmulShape(const Shape &a, const Shape &b);
 llvm::Expected<Tensor> matmul(const Tensor &a, const Tensor &b);
+/// Determinant of each matrix in the last two (square) dimensions.
+llvm::Expected<Shape> detShape(const Shape &x);
+llvm::Expected<Tensor> det(const Tensor &x);
 llvm::Expected<Tensor> gemm(const Tensor &a, const Tensor &b, const Tensor *c,
                             float alpha, float beta, bool transA, bool transB);
 

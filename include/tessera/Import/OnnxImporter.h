@@ -12,6 +12,7 @@
 #ifndef TESSERA_IMPORT_ONNXIMPORTER_H
 #define TESSERA_IMPORT_ONNXIMPORTER_H
 
+#include "tessera/Import/OnnxSequence.h"
 #include "tessera/Support/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -37,6 +38,9 @@ struct OnnxImportOptions {
   /// becomes a constant and leaves the function's signature whether a node
   /// needs it as a constant or as data.
   std::map<std::string, Tensor> boundInputs;
+  /// Values of sequence- and optional-typed graph inputs, by name: their
+  /// lengths, element shapes and presence become the inputs' types.
+  std::map<std::string, OnnxAggregateValue> aggregateInputs;
   /// Run onnx::checker::check_model before importing.
   bool runChecker = true;
   /// Results of nodes whose inputs are all constant are computed at import

@@ -152,11 +152,18 @@ static LogicalResult importBitShift(NodeImporter &n) {
 
 static LogicalResult importDropout(NodeImporter &n) {
   // Inference: Dropout is the identity. Training mode draws random numbers,
-  // which a deterministic compiler does not model.
+  // which a deterministic compiler does not model, unless the ratio is 0:
+  // nothing is dropped and the scale 1 / (1 - ratio) is 1.
   if (n.opset >= 12 && n.hasInput(2)) {
     std::optional<Tensor> training = n.constantInput(2);
-    if (!training || training->numElements() != 1 || training->getI(0) != 0)
-      return n.error("training_mode dropout is not supported (only inference)");
+    if (!training || training->numElements() != 1 || training->getI(0) != 0) {
+      std::optional<Tensor> ratio =
+          n.hasInput(1) ? n.constantInput(1) : std::nullopt;
+      if (!training || !ratio || ratio->numElements() != 1 ||
+          ratio->getF(0) != 0.0f)
+        return n.error("training_mode dropout is not supported (only "
+                       "inference, or a constant ratio of 0)");
+    }
   }
   if (n.opset < 7 && n.attrInt("is_test", 0) == 0)
     return n.error("training dropout is not supported");

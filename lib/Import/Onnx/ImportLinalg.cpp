@@ -24,6 +24,7 @@ void registerLinalgImporters(OpImportRegistry &r) {
     return n.emit<graph::MatMulOp>(ValueRange{n.input(0), n.input(1)});
   });
   r.add("Gemm", importGemm);
+  r.add("Det", simpleOp<graph::DetOp>);
 }
 
 } // namespace tessera::onnx_import

@@ -410,7 +410,7 @@ static LogicalResult importBatchNorm(NodeImporter &n) {
   if (failed(requireInputs(n, 5)))
     return failure();
   if (n.attrInt("training_mode", 0) != 0)
-    return n.error("training_mode=1 is not supported (inference only)");
+    return importBatchNormTraining(n);
   // Before opset 14 the training statistics are extra outputs.
   for (size_t i = 1; i < n.numOutputs(); ++i)
     if (n.wantsOutput(i))

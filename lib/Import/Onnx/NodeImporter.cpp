@@ -216,6 +216,7 @@ const OpImportRegistry &getOpImportRegistry() {
     registerSignalImporters(r);
     registerSamplingImporters(r);
     registerTextImporters(r);
+    registerSequenceImporters(r);
     return r;
   }();
   return registry;

@@ -216,6 +216,7 @@ void registerQuantizedImporters(OpImportRegistry &registry);
 void registerSignalImporters(OpImportRegistry &registry);
 void registerSamplingImporters(OpImportRegistry &registry);
 void registerTextImporters(OpImportRegistry &registry);
+void registerSequenceImporters(OpImportRegistry &registry);
 
 //===--- Quantization helpers (ImportQuantized.cpp) ----------------------===//
 /// `v` cast to element type `t` (unchanged if it has it).
@@ -245,6 +246,9 @@ mlir::LogicalResult
 requantizeQLinearOutput(NodeImporter &n, mlir::Value acc,
                         llvm::ArrayRef<std::pair<size_t, int64_t>> scales,
                         int64_t rank);
+
+/// BatchNormalization with training_mode=1 (ImportTrainingNorm.cpp).
+mlir::LogicalResult importBatchNormTraining(NodeImporter &n);
 
 /// Helper for ops whose graph op takes the node's inputs as they are and
 /// no attributes: `r.add("Exp", simpleOp<graph::ExpOp>)`.

@@ -15,6 +15,8 @@
 #include "ModelChecks.h"
 #include "NewerOpsets.h"
 #include "NodeImporter.h"
+#include "OnnxImporterImpl.h"
+#include "SequenceValues.h"
 
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
@@ -98,72 +100,6 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;
 /// larger ones as resource blobs that point at the model's own storage.
 constexpr int64_t kDenseConstantLimit = 64;
 
-class OnnxImporter {
-public:
-  OnnxImporter(MLIRContext *context, const OnnxImportOptions &options,
-               std::string fileName, std::string baseDir)
-      : context(context), options(options), fileName(std::move(fileName)),
-        baseDir(std::move(baseDir)), builder(context) {}
-
-  OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model);
-
-private:
-  Location fileLoc() { return FileLineColLoc::get(context, fileName, 0, 0); }
-  /// The result of a reported error; converts to whatever the caller returns.
-  struct Failed {
-    operator LogicalResult() const { return failure(); }
-    template <typename T> operator FailureOr<T>() const { return failure(); }
-    operator OwningOpRef<ModuleOp>() const { return nullptr; }
-  };
-  Failed fail(const Twine &message) {
-    emitError(fileLoc()) << message;
-    return Failed();
-  }
-
-  FailureOr<RankedTensorType> valueInfoType(const onnx::ValueInfoProto &info);
-  FailureOr<ElementsAttr> constantFromProto(onnx::TensorProto &proto);
-  LogicalResult importNodes(const onnx::GraphProto &graph);
-  LogicalResult importNode(const onnx::NodeProto &node);
-  LogicalResult importConstantNode(const onnx::NodeProto &node, Location loc);
-  /// If: a condition known at import time imports the taken branch alone;
-  /// one known only at run time imports both and selects each output.
-  LogicalResult importIfNode(const onnx::NodeProto &node, Location loc,
-                             const std::string &nodeName);
-  /// Imports a subgraph's initializers and nodes into the current scope and
-  /// returns its outputs.
-  FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph);
-  /// Folds the ops from `begin` to `end` (default: the block's end); returns
-  /// replaced value -> constant.
-  llvm::DenseMap<Value, Value> foldNewOps(Block::iterator begin,
-                                          Block::iterator end = {});
-  FailureOr<std::vector<const onnx::NodeProto *>>
-  sortNodes(const onnx::GraphProto &graph);
-
-  /// Replaces a graph input by the constant value the user supplied.
-  Value specialize(Value argument);
-  /// An If condition computed from graph inputs whose values were supplied:
-  /// specializes them and folds; returns the (possibly constant) condition.
-  Value specializeCondition(Value cond);
-  /// A node input computed by Casts from a graph input whose value was
-  /// supplied: specializes the input and folds the ops before the node
-  /// (`nodeStart` and earlier); `importer`'s inputs follow the folding.
-  Value specializeThroughCasts(Value v, Operation *&nodeStart,
-                               NodeImporter &importer);
-
-  MLIRContext *context;
-  const OnnxImportOptions &options;
-  func::FuncOp func;
-  llvm::DenseMap<Value, std::string> argumentNames;
-  llvm::BitVector specializedArgs;
-  std::string fileName, baseDir;
-  OpBuilder builder;
-  int64_t opset = 0;
-  /// ONNX value name -> imported value.
-  llvm::StringMap<Value> values;
-  /// Mapped external-data files, shared by the blobs that point into them.
-  llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>> externalFiles;
-};
-
 } // namespace
 
 FailureOr<RankedTensorType>
@@ -200,8 +136,20 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
       return fail("input '" + name +
                   "' has no shape; set it with --input-shape " + name +
                   "=DIMS");
+    // A value given for the input (tessera-run, the conformance harness)
+    // fixes its dynamic dimensions.
+    auto given = options.inputValues.find(name);
+    const Shape *givenShape =
+        given != options.inputValues.end() &&
+                (int)given->second.shape().size() == tt.shape().dim_size()
+            ? &given->second.shape()
+            : nullptr;
     for (int i = 0; i < tt.shape().dim_size(); ++i) {
       const auto &dim = tt.shape().dim(i);
+      if (!dim.has_dim_value() && givenShape) {
+        shape.push_back((*givenShape)[i]);
+        continue;
+      }
       if (!dim.has_dim_value()) {
         std::string param =
             dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "";
@@ -544,6 +492,12 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
     return importConstantNode(node, loc);
   if (node.op_type() == "If")
     return importIfNode(node, loc, nodeName);
+  if (node.op_type() == "Loop")
+    return importLoopNode(node, loc, nodeName);
+  if (node.op_type() == "Scan")
+    return importScanNode(node, loc, nodeName);
+  if (node.op_type() == "SequenceMap")
+    return importSequenceMapNode(node, loc, nodeName);
 
   std::vector<Value> inputs;
   for (const std::string &in : node.input()) {
@@ -557,6 +511,13 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
                             << "): input '" << in
                             << "' is not a graph input, an initializer or "
                                "the output of any node";
+    // Op importers read their inputs as tensors; ONNX's checker lets a
+    // sequence reach a tensor input only with --skip-onnx-checker.
+    if (graph::isAggregateType(it->second.getType()) &&
+        !onnx_import::takesAggregateInputs(node.op_type()))
+      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                            << "): input '" << in << "' is a "
+                            << it->second.getType() << ", the op takes tensors";
     inputs.push_back(it->second);
   }
   Block *block = builder.getInsertionBlock();
@@ -595,10 +556,19 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
 }
 
 FailureOr<SmallVector<Value>>
-OnnxImporter::importSubgraph(const onnx::GraphProto &graph) {
-  if (graph.input_size() != 0)
-    return fail("subgraph '" + graph.name() + "' takes inputs (only Loop and "
-                "Scan bodies do)");
+OnnxImporter::importSubgraph(const onnx::GraphProto &graph,
+                             ArrayRef<Value> arguments) {
+  if (graph.input_size() != (int)arguments.size())
+    return fail("subgraph '" + graph.name() + "' takes " +
+                Twine(graph.input_size()) + " inputs, the node gives " +
+                Twine(arguments.size()));
+  // A body imported once per iteration redefines its values: forget the
+  // previous iteration's, so that node ordering sees them as undefined.
+  for (const onnx::NodeProto &n : graph.node())
+    for (const std::string &out : n.output())
+      values.erase(out);
+  for (auto [info, value] : llvm::zip(graph.input(), arguments))
+    values[info.name()] = value;
   for (const onnx::TensorProto &init : graph.initializer()) {
     onnx::TensorProto copy = init;
     FailureOr<ElementsAttr> attr = constantFromProto(copy);
@@ -687,7 +657,10 @@ LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
   SmallVector<Value> selected;
   for (auto [a, b] : llvm::zip(*thenOuts, *elseOuts)) {
     if (!a || !b || !isa<RankedTensorType>(a.getType()))
-      return error() << "a branch output is not a tensor";
+      return error() << "the condition is known only at run time and a "
+                        "branch output is not a tensor (choosing between "
+                        "sequences or optionals at run time is not "
+                        "supported)";
     if (a.getType() != b.getType())
       return error() << "the condition is known only at run time and the "
                         "branches' outputs differ in type ("
@@ -748,6 +721,8 @@ Value OnnxImporter::specializeCondition(Value cond) {
   for (auto &entryValue : values)
     if (Value r = replaced.lookup(entryValue.second))
       entryValue.second = r;
+  for (auto [from, to] : replaced)
+    foldedValues[from] = to;
   Value r = replaced.lookup(cond);
   return r ? r : cond;
 }
@@ -787,7 +762,9 @@ Value OnnxImporter::specialize(Value argument) {
   auto given = options.inputValues.find(name->second);
   if (given == options.inputValues.end())
     return Value();
-  auto type = cast<RankedTensorType>(arg.getType());
+  auto type = dyn_cast<RankedTensorType>(arg.getType());
+  if (!type)
+    return Value();
   const Tensor &t = given->second;
   if (Shape(type.getShape().begin(), type.getShape().end()) != t.shape() ||
       graph::toMlirType(context, t.dtype()) != type.getElementType())
@@ -839,7 +816,9 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
   for (const auto &input : graph.input()) {
     if (initializerNames.contains(input.name()))
       continue; // IR < 4 lists initializers as inputs too
-    FailureOr<RankedTensorType> type = valueInfoType(input);
+    FailureOr<Type> type = input.type().has_tensor_type()
+                               ? FailureOr<Type>(valueInfoType(input))
+                               : aggregateInputType(input);
     if (failed(type))
       return nullptr;
     argTypes.push_back(*type);
@@ -860,7 +839,10 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     if (it == argNames.end())
       return fail("--bind: the model has no input named '" + name + "'");
     BlockArgument arg = entry->getArgument(it - argNames.begin());
-    auto type = cast<RankedTensorType>(arg.getType());
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!type)
+      return fail("--bind: input '" + name +
+                  "' is a sequence or optional, not a tensor");
     std::optional<DType> want = graph::toDType(type.getElementType());
     if (!want || *want != t.dtype())
       return fail("--bind: input '" + name + "' is " +
@@ -896,6 +878,7 @@ OwningOpRef<ModuleOp> OnnxImporter::importModel(onnx::ModelProto &model) {
     resultTypes.push_back(it->second.getType());
   }
   func::ReturnOp::create(builder, fileLoc(), results);
+  onnx_import::eraseDeadAggregateOps(*entry);
   func.setType(builder.getFunctionType(argTypes, resultTypes));
   if (specializedArgs.any()) {
     SmallVector<Attribute> names;

@@ -242,7 +242,7 @@ def models(out):
     save(out, "err_averagepool_window",
          [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[5, 2])],
          [vi("x", F, [1, 1, 4, 4])], [dyn("y", F, 4)])
-    save(out, "err_batchnorm_training",
+    save(out, "batchnorm_training",
          [helper.make_node("BatchNormalization",
                            ["x", "s", "b", "mean", "var"], ["y"],
                            training_mode=1)],
