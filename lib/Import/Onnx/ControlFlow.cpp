@@ -74,9 +74,22 @@ OnnxImporter::importTimeValue(Value v,
     foldedValues.clear();
     v = specializeCondition(v);
     for (SmallVectorImpl<Value> *list : keep)
-      for (Value &held : *list)
-        if (Value r = foldedValues.lookup(held))
+      for (Value &held : *list) {
+        if (Value r = foldedValues.lookup(held)) {
           held = r;
+          continue;
+        }
+        // A graph input that was specialized: its argument leaves the
+        // signature when the import ends, so hold its constant instead.
+        auto arg = dyn_cast<BlockArgument>(held);
+        if (!arg || arg.getOwner() != &func.getBody().front() ||
+            !specializedArgs.test(arg.getArgNumber()))
+          continue;
+        auto name = argumentNames.find(arg);
+        if (name != argumentNames.end())
+          if (Value cst = values.lookup(name->second))
+            held = cst;
+      }
     foldedValues.clear();
   }
   auto cst = v.getDefiningOp<graph::ConstantOp>();
