@@ -131,7 +131,7 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
   auto mode = golden::parsePadMode(adaptor.getMode());
   if (!mode)
     return emitOptionalError(loc, "unknown pad mode '" + adaptor.getMode() +
-                                      "' (expected constant, reflect or edge)");
+                                      "' (expected constant, reflect, edge or wrap)");
   return pushShape(loc,
                    golden::padShape(shapeOf(input), adaptor.getPads(), *mode),
                    elementOf(input), types);

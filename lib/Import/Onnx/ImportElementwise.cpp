@@ -222,6 +222,67 @@ static LogicalResult importGelu(NodeImporter &n) {
   return success();
 }
 
+/// `shape`'s reshape of `v` (unchanged if it has it).
+static FailureOr<Value> reshapeTo(NodeImporter &n, Value v,
+                                  ArrayRef<int64_t> shape) {
+  if (graph::shapeOf(v.getType()) == Shape(shape.begin(), shape.end()))
+    return v;
+  auto r = n.create<graph::ReshapeOp>(
+      v, {n.b.getNamedAttr("shape", n.b.getDenseI64ArrayAttr(shape))});
+  if (failed(r))
+    return failure();
+  return r->getResult();
+}
+
+/// The second operand of a binary op as numpy broadcasting needs it. Before
+/// opset 7, `broadcast=1` with `axis` aligned it with the first operand's
+/// dimensions starting at `axis` (not at the end): trailing unit dimensions
+/// make numpy's trailing alignment do the same.
+static FailureOr<Value> legacyBroadcastOperand(NodeImporter &n) {
+  Value b = n.input(1);
+  if (n.opset >= 7 || !n.hasAttr("axis"))
+    return b;
+  if (n.attrInt("broadcast", 0) != 1)
+    return n.error("attribute 'axis' needs broadcast=1");
+  Shape a = n.inputShape(0), bs = n.inputShape(1);
+  int64_t rank = a.size(), k = bs.size();
+  int64_t axis = n.attrInt("axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis + k > rank)
+    return n.error("a rank-" + Twine(k) + " operand cannot be aligned at axis " +
+                   Twine(n.attrInt("axis", 0)) + " of a rank-" + Twine(rank) +
+                   " one");
+  for (int64_t i = 0; i < k; ++i)
+    if (bs[i] != 1 && bs[i] != a[axis + i])
+      return n.error("dimension " + Twine(i) + " of the second operand (" +
+                     Twine(bs[i]) + ") does not match dimension " +
+                     Twine(axis + i) + " of the first (" + Twine(a[axis + i]) +
+                     ")");
+  std::vector<int64_t> shape(bs.begin(), bs.end());
+  shape.resize(rank - axis, 1);
+  return reshapeTo(n, b, shape);
+}
+
+/// PRelu. Before opset 7 a 1-D slope with one value per channel applies
+/// along axis 1 (numpy broadcasting would align it with the last axis).
+static LogicalResult importPRelu(NodeImporter &n) {
+  if (n.numInputs() != 2 || !n.hasInput(0) || !n.hasInput(1))
+    return n.error("expects two inputs");
+  Value slope = n.input(1);
+  Shape x = n.inputShape(0), s = n.inputShape(1);
+  if (n.opset < 7 && s.size() == 1 && x.size() > 2 && s[0] == x[1] &&
+      s[0] != 1) {
+    std::vector<int64_t> shape(x.size() - 1, 1);
+    shape[0] = s[0];
+    FailureOr<Value> r = reshapeTo(n, slope, shape);
+    if (failed(r))
+      return failure();
+    slope = *r;
+  }
+  return n.emit<graph::PReluOp>(ValueRange{n.input(0), slope});
+}
+
 void registerElementwiseImporters(OpImportRegistry &r) {
   // Unary math.
   r.add("Abs", simpleOp<graph::AbsOp>);
@@ -302,12 +363,10 @@ void registerElementwiseImporters(OpImportRegistry &r) {
     return [](NodeImporter &n) {
       if (n.numInputs() != 2 || !n.hasInput(0) || !n.hasInput(1))
         return n.error("expects two inputs");
-      // Before opset 7, `broadcast=1` with `axis` aligned the second operand
-      // at a given axis instead of numpy's trailing alignment.
-      if (n.opset < 7 && n.hasAttr("axis"))
-        return n.error("legacy axis-aligned broadcasting (opset < 7 'axis' "
-                       "attribute) is not supported");
-      return n.emit<OpT>(ValueRange{n.input(0), n.input(1)});
+      FailureOr<Value> rhs = legacyBroadcastOperand(n);
+      if (failed(rhs))
+        return failure();
+      return n.emit<OpT>(ValueRange{n.input(0), *rhs});
     };
   };
   r.add("Add", binary(llvm::type_identity<graph::AddOp>()));
@@ -315,7 +374,7 @@ void registerElementwiseImporters(OpImportRegistry &r) {
   r.add("Mul", binary(llvm::type_identity<graph::MulOp>()));
   r.add("Div", binary(llvm::type_identity<graph::DivOp>()));
   r.add("Pow", binary(llvm::type_identity<graph::PowOp>()));
-  r.add("PRelu", binary(llvm::type_identity<graph::PReluOp>()));
+  r.add("PRelu", importPRelu);
   r.add("And", binary(llvm::type_identity<graph::AndOp>()));
   r.add("Or", binary(llvm::type_identity<graph::OrOp>()));
   r.add("Xor", binary(llvm::type_identity<graph::XorOp>()));

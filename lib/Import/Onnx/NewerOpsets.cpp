@@ -28,9 +28,6 @@ constexpr const char *kResizeAttrs =
     "antialias:i,axes:ints,coordinate_transformation_mode:s,"
     "cubic_coeff_a:f,exclude_outside:i,extrapolation_value:f,"
     "keep_aspect_ratio_policy:s,mode:s,nearest_mode:s";
-constexpr const char *kPoolAttrs =
-    "auto_pad:s,ceil_mode:i,dilations:ints,kernel_shape:ints,pads:ints,"
-    "strides:ints";
 
 const NewerOpSignature kSignatures[] = {
     // Opset 18: the reductions take `axes` as an optional input.

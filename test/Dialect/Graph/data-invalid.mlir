@@ -76,9 +76,9 @@ func.func @tile_negative(%a: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // -----
 
 func.func @pad_mode(%a: tensor<3xf32>) -> tensor<5xf32> {
-  // expected-error@+2 {{unknown pad mode 'wrap' (expected constant, reflect or edge)}}
+  // expected-error@+2 {{unknown pad mode 'circular' (expected constant, reflect, edge or wrap)}}
   // expected-error@+1 {{failed to infer returned types}}
-  %0 = graph.pad %a {mode = "wrap", pads = array<i64: 1, 1>} : (tensor<3xf32>) -> tensor<5xf32>
+  %0 = graph.pad %a {mode = "circular", pads = array<i64: 1, 1>} : (tensor<3xf32>) -> tensor<5xf32>
   return %0 : tensor<5xf32>
 }
 

@@ -77,3 +77,7 @@ save('resize_antialias_down',
 save('gelu_bad_approx',
      [h.make_node('Gelu', ['x'], ['y'], name='gelu', approximate='fast')],
      [vi('x', [3])], [vi('y', [3])], opset=20)
+# Opset 6's axis-aligned broadcasting with a misaligned operand.
+save('legacy_broadcast_mismatch',
+     [h.make_node('Add', ['a', 'b'], ['y'], name='add', broadcast=1, axis=1)],
+     [vi('a', [2, 3, 4]), vi('b', [4])], [vi('y', [2, 3, 4])], opset=6, ir=3)
