@@ -151,6 +151,9 @@ static LogicalResult importReshape(NodeImporter &n) {
     if (d < 0)
       return n.error("shape " + listToString(target) +
                      " has a negative dimension " + Twine(d));
+    if (d != 0 && known > INT64_MAX / d)
+      return n.error("shape " + listToString(target) +
+                     " has more than 2^63 elements");
     known *= d;
   }
   if (inferred >= 0) {
