@@ -499,27 +499,19 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   if (node.op_type() == "SequenceMap")
     return importSequenceMapNode(node, loc, nodeName);
 
-  std::vector<Value> inputs;
-  for (const std::string &in : node.input()) {
-    if (in.empty()) {
-      inputs.push_back(Value());
-      continue;
-    }
-    auto it = values.find(in);
-    if (it == values.end())
-      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
-                            << "): input '" << in
-                            << "' is not a graph input, an initializer or "
-                               "the output of any node";
-    // Op importers read their inputs as tensors; ONNX's checker lets a
-    // sequence reach a tensor input only with --skip-onnx-checker.
-    if (graph::isAggregateType(it->second.getType()) &&
-        !onnx_import::takesAggregateInputs(node.op_type()))
-      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
-                            << "): input '" << in << "' is a "
-                            << it->second.getType() << ", the op takes tensors";
-    inputs.push_back(it->second);
-  }
+  FailureOr<SmallVector<Value>> resolved = nodeInputs(node, loc, nodeName);
+  if (failed(resolved))
+    return failure();
+  // Op importers read their inputs as tensors; ONNX's checker lets a
+  // sequence reach a tensor input only with --skip-onnx-checker.
+  if (!onnx_import::takesAggregateInputs(node.op_type()))
+    for (auto [in, value] : llvm::zip(node.input(), *resolved))
+      if (value && graph::isAggregateType(value.getType()))
+        return emitError(loc) << "node '" << nodeName << "' ("
+                              << node.op_type() << "): input '" << in
+                              << "' is a " << value.getType()
+                              << ", the op takes tensors";
+  std::vector<Value> inputs(resolved->begin(), resolved->end());
   Block *block = builder.getInsertionBlock();
   bool wasEmpty = block->empty();
   Operation *last = wasEmpty ? nullptr : &block->back();
