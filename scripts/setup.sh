@@ -9,7 +9,7 @@ PACKAGES=(
   cmake ninja-build ccache g++ git
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-  nlohmann-json3-dev libgtest-dev pybind11-dev python3-dev
+  nlohmann-json3-dev libgtest-dev pybind11-dev python3-dev libopenblas-dev
   python3 python3-onnx python3-numpy python3-torch
   clang-22 libclang-rt-22-dev
   nodejs

@@ -57,35 +57,61 @@ void forEachBroadcast(
   }
 }
 
-Tensor mapUnary(const Tensor &x, llvm::function_ref<float(float)> floatFn,
-                llvm::function_ref<int64_t(int64_t)> intFn) {
-  Tensor r(x.dtype(), x.shape());
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    if (x.isFloat() || !intFn)
-      r.setD(i, floatFn(x.getF(i)));
-    else
-      r.setI(i, intFn(x.getI(i)));
+void forEachBroadcastRun(
+    const Shape &outShape, llvm::ArrayRef<const Shape *> inputShapes,
+    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>, int64_t,
+                            llvm::ArrayRef<int64_t>)>
+        fn) {
+  size_t rank = outShape.size(), numInputs = inputShapes.size();
+  std::vector<std::vector<int64_t>> strides(numInputs,
+                                            std::vector<int64_t>(rank, 0));
+  for (size_t k = 0; k < numInputs; ++k) {
+    const Shape &s = *inputShapes[k];
+    std::vector<int64_t> st = shapeStrides(s);
+    size_t off = rank - s.size();
+    for (size_t i = 0; i < s.size(); ++i)
+      strides[k][i + off] = s[i] == 1 ? 0 : st[i];
   }
-  return r;
+  int64_t total = shapeNumElements(outShape);
+  if (total == 0)
+    return;
+  // Merge trailing axes while every input steps through them as through one
+  // axis: the run's step is the innermost axis' stride.
+  std::vector<int64_t> steps(numInputs, 1);
+  for (size_t k = 0; k < numInputs; ++k)
+    steps[k] = rank ? strides[k][rank - 1] : 0;
+  int64_t length = rank ? outShape[rank - 1] : 1;
+  size_t outer = rank ? rank - 1 : 0; // axes [0, outer) are iterated
+  while (outer > 0) {
+    bool mergeable = true;
+    for (size_t k = 0; k < numInputs; ++k)
+      mergeable &= strides[k][outer - 1] == steps[k] * length;
+    if (!mergeable)
+      break;
+    length *= outShape[outer - 1];
+    --outer;
+  }
+  std::vector<int64_t> index(outer, 0), offsets(numInputs, 0);
+  for (int64_t o = 0; o < total; o += length) {
+    fn(o, offsets, length, steps);
+    for (int64_t d = (int64_t)outer - 1; d >= 0; --d) {
+      if (++index[d] < outShape[d]) {
+        for (size_t k = 0; k < numInputs; ++k)
+          offsets[k] += strides[k][d];
+        break;
+      }
+      for (size_t k = 0; k < numInputs; ++k)
+        offsets[k] -= strides[k][d] * (outShape[d] - 1);
+      index[d] = 0;
+    }
+  }
 }
 
-llvm::Expected<Tensor>
-mapBinary(const Tensor &a, const Tensor &b, DType resultType,
-          llvm::function_ref<float(float, float)> floatFn,
-          llvm::function_ref<int64_t(int64_t, int64_t)> intFn) {
-  auto shape = broadcastShapes(a.shape(), b.shape());
-  if (!shape)
-    return shape.takeError();
-  Tensor r(resultType, *shape);
-  bool useInt = !a.isFloat() && intFn;
-  forEachBroadcast(*shape, {&a.shape(), &b.shape()},
-                   [&](int64_t o, llvm::ArrayRef<int64_t> in) {
-                     if (useInt)
-                       r.setI(o, intFn(a.getI(in[0]), b.getI(in[1])));
-                     else
-                       r.setD(o, floatFn(a.getF(in[0]), b.getF(in[1])));
-                   });
-  return r;
+void roundToStorageType(Tensor &t) {
+  if (t.dtype() != DType::F16 && t.dtype() != DType::BF16)
+    return;
+  for (int64_t i = 0, e = t.numElements(); i < e; ++i)
+    t.setF(i, t.floats()[i]);
 }
 
 llvm::Expected<Tensor>

@@ -2,6 +2,8 @@
 
 #include "tessera/Golden/Kernels.h"
 
+#include "Blas.h"
+
 namespace tessera::golden {
 
 llvm::Expected<Shape> matmulShape(const Shape &a, const Shape &b) {
@@ -35,37 +37,31 @@ llvm::Expected<Tensor> matmul(const Tensor &a, const Tensor &b) {
   Shape batchA(pa.begin(), pa.end() - 2), batchB(pb.begin(), pb.end() - 2);
   Shape batch = *broadcastShapes(batchA, batchB);
   Tensor r(a.dtype(), *outShape);
-  std::vector<float> acc(n);
   std::vector<int64_t> iacc(n);
   bool isFloat = a.isFloat();
   forEachBroadcast(
       batch, {&batchA, &batchB}, [&](int64_t o, llvm::ArrayRef<int64_t> in) {
         int64_t aBase = in[0] * m * k, bBase = in[1] * k * n, oBase = o * m * n;
+        if (isFloat) {
+          sgemm(false, false, m, n, k, 1.0f, a.floats().data() + aBase, k,
+                b.floats().data() + bBase, n, 0.0f, r.floats().data() + oBase,
+                n);
+          return;
+        }
         for (int64_t i = 0; i < m; ++i) {
-          // i-k-j loop order: streams rows of B, vectorizes over j.
-          if (isFloat) {
-            std::fill(acc.begin(), acc.end(), 0.0f);
-            for (int64_t kk = 0; kk < k; ++kk) {
-              float av = a.floats()[aBase + i * k + kk];
-              const float *brow = &b.floats()[bBase + kk * n];
-              for (int64_t j = 0; j < n; ++j)
-                acc[j] += av * brow[j];
-            }
+          std::fill(iacc.begin(), iacc.end(), 0);
+          for (int64_t kk = 0; kk < k; ++kk) {
+            int64_t av = a.ints()[aBase + i * k + kk];
+            const int64_t *brow = &b.ints()[bBase + kk * n];
             for (int64_t j = 0; j < n; ++j)
-              r.setF(oBase + i * n + j, acc[j]);
-          } else {
-            std::fill(iacc.begin(), iacc.end(), 0);
-            for (int64_t kk = 0; kk < k; ++kk) {
-              int64_t av = a.ints()[aBase + i * k + kk];
-              const int64_t *brow = &b.ints()[bBase + kk * n];
-              for (int64_t j = 0; j < n; ++j)
-                iacc[j] += av * brow[j];
-            }
-            for (int64_t j = 0; j < n; ++j)
-              r.setI(oBase + i * n + j, iacc[j]);
+              iacc[j] += av * brow[j];
           }
+          for (int64_t j = 0; j < n; ++j)
+            r.setI(oBase + i * n + j, iacc[j]);
         }
       });
+  if (isFloat)
+    roundToStorageType(r);
   return r;
 }
 
@@ -79,14 +75,14 @@ llvm::Expected<Tensor> gemm(const Tensor &a, const Tensor &b, const Tensor *c,
     return makeError("gemm inner dimensions differ");
   Tensor r(a.dtype(), {m, n});
   Shape outShape{m, n};
+  // Integer operands go through their f32 values, as they always have here.
+  Tensor fa = a.isFloat() ? Tensor() : a.castTo(DType::F32);
+  Tensor fb = b.isFloat() ? Tensor() : b.castTo(DType::F32);
+  const float *pa = (a.isFloat() ? a : fa).floats().data();
+  const float *pb = (b.isFloat() ? b : fb).floats().data();
   std::vector<float> acc(m * n, 0.0f);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t kk = 0; kk < k; ++kk) {
-      float av = transA ? a.getF(kk * m + i) : a.getF(i * k + kk);
-      for (int64_t j = 0; j < n; ++j)
-        acc[i * n + j] +=
-            av * (transB ? b.getF(j * k + kk) : b.getF(kk * n + j));
-    }
+  sgemm(transA, transB, m, n, k, 1.0f, pa, a.dim(1), pb, b.dim(1), 0.0f,
+        acc.data(), n);
   if (c) {
     auto bc = broadcastShapes(c->shape(), outShape);
     if (!bc || *bc != outShape) {

@@ -1,13 +1,17 @@
 //===- NN.cpp - Golden convolution, pooling, NN norms, losses, einsum -----===//
 //
 // Straightforward loops written for obviously-correct ONNX semantics rather
-// than speed; accumulation is in double so that results stay well within
-// ONNX's tolerances regardless of summation order. See NNKernels.h.
+// than speed, accumulating in double, except for convolutions of spatial
+// rank 1-3: those are im2col + OpenBLAS sgemm (f32 accumulation, the numerics
+// of the matrix products in Linalg.cpp), the golden path's hot spot on real
+// models. See NNKernels.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Golden/Kernels.h"
 #include "tessera/Golden/NNKernels.h"
+
+#include "Blas.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -216,6 +220,123 @@ llvm::Expected<Shape> convShape(const Shape &x, const Shape &w,
   return out;
 }
 
+namespace {
+/// A convolution of spatial rank 1 to 3 seen as 3-D (missing leading axes
+/// have extent 1, kernel 1, stride 1, no padding).
+struct Conv3D {
+  int64_t in[3], out[3], kernel[3], stride[3], padBegin[3], dilation[3];
+
+  int64_t inSize() const { return in[0] * in[1] * in[2]; }
+  int64_t kernelSize() const { return kernel[0] * kernel[1] * kernel[2]; }
+  int64_t outRows() const { return out[0] * out[1]; }
+  bool isPointwise() const {
+    for (int i = 0; i < 3; ++i)
+      if (kernel[i] != 1 || stride[i] != 1 || padBegin[i] != 0)
+        return false;
+    return true;
+  }
+};
+} // namespace
+
+static Conv3D makeConv3D(const Shape &inSpatial, const Shape &outSpatial,
+                         const Shape &kernel, const ConvParams &p) {
+  Conv3D g;
+  size_t rank = inSpatial.size(), lead = 3 - rank;
+  for (size_t i = 0; i < 3; ++i) {
+    bool real = i >= lead;
+    size_t d = i - lead;
+    g.in[i] = real ? inSpatial[d] : 1;
+    g.out[i] = real ? outSpatial[d] : 1;
+    g.kernel[i] = real ? kernel[d] : 1;
+    g.stride[i] = real ? p.strides[d] : 1;
+    g.padBegin[i] = real ? p.pads[d] : 0;
+    g.dilation[i] = real ? p.dilations[d] : 1;
+  }
+  return g;
+}
+
+/// im2col of output rows [row0, row0 + rows) (a row is one (d, h) pair of
+/// the output): col is [channels * kernelSize][rows * out[2]], zero where a
+/// window reads padding.
+static void im2col(const float *x, int64_t channels, const Conv3D &g,
+                   int64_t row0, int64_t rows, float *col) {
+  const int64_t ow = g.out[2], cols = rows * ow;
+  float *dst = col;
+  for (int64_t ic = 0; ic < channels; ++ic)
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd)
+      for (int64_t kh = 0; kh < g.kernel[1]; ++kh)
+        for (int64_t kw = 0; kw < g.kernel[2]; ++kw, dst += cols) {
+          // Output columns [lo, hi) read inside the input row.
+          int64_t shift = kw * g.dilation[2] - g.padBegin[2];
+          int64_t lo = 0, hi = ow;
+          while (lo < ow && lo * g.stride[2] + shift < 0)
+            ++lo;
+          while (hi > lo && (hi - 1) * g.stride[2] + shift >= g.in[2])
+            --hi;
+          for (int64_t r = 0; r < rows; ++r) {
+            int64_t od = (row0 + r) / g.out[1], oh = (row0 + r) % g.out[1];
+            int64_t id = od * g.stride[0] - g.padBegin[0] + kd * g.dilation[0];
+            int64_t ih = oh * g.stride[1] - g.padBegin[1] + kh * g.dilation[1];
+            float *d = dst + r * ow;
+            if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+              std::fill(d, d + ow, 0.0f);
+              continue;
+            }
+            const float *src =
+                x + ((ic * g.in[0] + id) * g.in[1] + ih) * g.in[2];
+            std::fill(d, d + lo, 0.0f);
+            for (int64_t o = lo; o < hi; ++o)
+              d[o] = src[o * g.stride[2] + shift];
+            std::fill(d + hi, d + ow, 0.0f);
+          }
+        }
+}
+
+/// Spatial rank 1-3: im2col + sgemm per image and group, in chunks of
+/// output rows that keep the column buffer near 16 MiB.
+static void convGemm(const Tensor &x, const Tensor &w, const Tensor *bias,
+                     const ConvParams &p, const Conv3D &g, Tensor &r) {
+  int64_t n = x.dim(0), c = x.dim(1), m = w.dim(0);
+  int64_t cg = c / p.group, mg = m / p.group;
+  int64_t inSize = g.inSize(), kDepth = cg * g.kernelSize();
+  int64_t positions = g.outRows() * g.out[2];
+  const float *xs = x.floats().data(), *ws = w.floats().data();
+  float *rs = r.floats().data();
+  int64_t rowsPerChunk = std::max<int64_t>(
+      1, (int64_t(4) << 20) / std::max<int64_t>(1, kDepth * g.out[2]));
+  bool pointwise = g.isPointwise();
+  std::vector<float> col;
+  if (!pointwise)
+    col.resize(std::min(rowsPerChunk, g.outRows()) * g.out[2] * kDepth);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t grp = 0; grp < p.group; ++grp) {
+      const float *xg = xs + (b * c + grp * cg) * inSize;
+      const float *wg = ws + grp * mg * kDepth;
+      float *out = rs + (b * m + grp * mg) * positions;
+      if (pointwise) {
+        sgemm(false, false, mg, positions, cg, 1.0f, wg, cg, xg, inSize, 0.0f,
+              out, positions);
+        continue;
+      }
+      for (int64_t row0 = 0; row0 < g.outRows(); row0 += rowsPerChunk) {
+        int64_t rows = std::min(rowsPerChunk, g.outRows() - row0);
+        int64_t cols = rows * g.out[2];
+        im2col(xg, cg, g, row0, rows, col.data());
+        sgemm(false, false, mg, cols, kDepth, 1.0f, wg, kDepth, col.data(),
+              cols, 0.0f, out + row0 * g.out[2], positions);
+      }
+    }
+  if (bias)
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t oc = 0; oc < m; ++oc) {
+        float bv = bias->getF(oc);
+        float *o = rs + (b * m + oc) * positions;
+        for (int64_t i = 0; i < positions; ++i)
+          o[i] += bv;
+      }
+  roundToStorageType(r);
+}
+
 llvm::Expected<Tensor> conv(const Tensor &x, const Tensor &w,
                             const Tensor *bias, const ConvParams &p) {
   auto outShape =
@@ -226,13 +347,16 @@ llvm::Expected<Tensor> conv(const Tensor &x, const Tensor &w,
   Shape inSpatial(x.shape().begin() + 2, x.shape().end());
   Shape outSpatial(outShape->begin() + 2, outShape->end());
   Shape kernel(w.shape().begin() + 2, w.shape().end());
+  Tensor r(x.dtype(), *outShape);
+  if (spatial <= 3 && x.isFloat() && w.isFloat()) {
+    convGemm(x, w, bias, p, makeConv3D(inSpatial, outSpatial, kernel, p), r);
+    return r;
+  }
   WindowTable table = buildWindowTable(inSpatial, outSpatial, kernel, p.strides,
                                        p.pads, p.dilations);
-  (void)spatial;
   int64_t n = x.dim(0), c = x.dim(1), m = w.dim(0);
   int64_t cg = c / p.group, mg = m / p.group;
   int64_t inSize = product(inSpatial), kSize = table.kernelSize;
-  Tensor r(x.dtype(), *outShape);
   const std::vector<float> &xs = x.floats(), &ws = w.floats();
   int64_t o = 0;
   for (int64_t b = 0; b < n; ++b)
@@ -537,12 +661,16 @@ llvm::Expected<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
   int64_t c = x.dim(1),
           inner = product(llvm::ArrayRef(x.shape()).drop_front(2));
   Tensor r(x.dtype(), x.shape());
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    int64_t ch = (i / inner) % c;
+  const float *in = x.floats().data();
+  float *out = r.floats().data();
+  for (int64_t plane = 0, planes = x.dim(0) * c; plane < planes; ++plane) {
+    int64_t ch = plane % c;
     double invStd = 1.0 / std::sqrt((double)var.getF(ch) + (double)epsilon);
-    r.setD(i, ((double)x.getF(i) - mean.getF(ch)) * invStd * scale.getF(ch) +
-                  bias.getF(ch));
+    double m = mean.getF(ch), sc = scale.getF(ch), b = bias.getF(ch);
+    for (int64_t i = plane * inner, e = i + inner; i < e; ++i)
+      out[i] = (float)(((double)in[i] - m) * invStd * sc + b);
   }
+  roundToStorageType(r);
   return r;
 }
 

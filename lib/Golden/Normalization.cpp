@@ -190,14 +190,10 @@ llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
   if (!isFloat && kind == ReduceKind::Min)
     std::fill(iacc.begin(), iacc.end(),
               u64 ? -1 : std::numeric_limits<int64_t>::max());
-  // Map each input element to its output slot via the kept strides.
-  std::vector<int64_t> keptStrides = shapeStrides(keptShape);
-  std::vector<int64_t> index(x.rank(), 0);
-  for (int64_t e = 0; e < x.numElements(); ++e) {
-    int64_t o = 0;
-    for (int64_t d = 0; d < x.rank(); ++d)
-      if (!reduced[d])
-        o += index[d] * keptStrides[d];
+  // Each input element adds into its output slot: the slots are the input
+  // broadcast from the kept shape, walked in runs in the input's order (so
+  // the additions happen in the same order as element by element).
+  auto accumulate = [&](int64_t e, int64_t o) {
     if (isFloat) {
       double v = x.getF(e);
       switch (kind) {
@@ -254,12 +250,13 @@ llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
         break;
       }
     }
-    for (int64_t d = x.rank() - 1; d >= 0; --d) {
-      if (++index[d] < x.dim(d))
-        break;
-      index[d] = 0;
-    }
-  }
+  };
+  forEachBroadcastRun(x.shape(), {&keptShape},
+                      [&](int64_t e, llvm::ArrayRef<int64_t> slot,
+                          int64_t length, llvm::ArrayRef<int64_t> step) {
+                        for (int64_t i = 0; i < length; ++i)
+                          accumulate(e + i, slot[0] + i * step[0]);
+                      });
   Tensor r(x.dtype(), outShape);
   for (int64_t o = 0; o < outCount; ++o) {
     if (isFloat) {

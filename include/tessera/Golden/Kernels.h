@@ -19,6 +19,9 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
+#include <cstddef>
+#include <type_traits>
+
 namespace tessera::golden {
 
 /// Creates an llvm::Error with a formatted message.
@@ -30,17 +33,6 @@ llvm::Error makeError(const llvm::Twine &message);
 
 /// ONNX (numpy) multidirectional broadcasting of two shapes.
 llvm::Expected<Shape> broadcastShapes(const Shape &a, const Shape &b);
-
-/// Applies `floatFn` to float tensors and `intFn` to integer ones (or
-/// `floatFn` through a conversion when `intFn` is null).
-Tensor mapUnary(const Tensor &x, llvm::function_ref<float(float)> floatFn,
-                llvm::function_ref<int64_t(int64_t)> intFn);
-
-/// Broadcasting binary map producing `resultType`.
-llvm::Expected<Tensor>
-mapBinary(const Tensor &a, const Tensor &b, DType resultType,
-          llvm::function_ref<float(float, float)> floatFn,
-          llvm::function_ref<int64_t(int64_t, int64_t)> intFn);
 
 /// Broadcasting comparison producing a bool tensor. Integer tensors compare
 /// exactly as int64 (`intFn`), floats as double.
@@ -59,6 +51,97 @@ llvm::Expected<Tensor> where(const Tensor &cond, const Tensor &x,
 void forEachBroadcast(
     const Shape &outShape, llvm::ArrayRef<const Shape *> inputShapes,
     llvm::function_ref<void(int64_t out, llvm::ArrayRef<int64_t> ins)> fn);
+
+/// The same iteration in runs: `fn(out, ins, length, steps)` stands for the
+/// `length` output elements from `out` on, where input k is read at
+/// `ins[k] + i * steps[k]`. Axes that advance every input alike are merged,
+/// so a run is as long as the broadcast allows (the whole tensor when the
+/// shapes match).
+void forEachBroadcastRun(
+    const Shape &outShape, llvm::ArrayRef<const Shape *> inputShapes,
+    llvm::function_ref<void(int64_t out, llvm::ArrayRef<int64_t> ins,
+                            int64_t length, llvm::ArrayRef<int64_t> steps)>
+        fn);
+
+/// Rounds an f16/bf16 tensor's elements (kept as f32) to their type, for
+/// kernels that write f32 results straight into the storage.
+void roundToStorageType(Tensor &t);
+
+/// Applies `floatFn` to float tensors and `intFn` to integer ones (or
+/// `floatFn` through a conversion when `intFn` is nullptr). A template so
+/// that the elementwise expression inlines into the loop: this is the golden
+/// evaluator's most frequent kernel.
+template <typename FloatFn, typename IntFn>
+Tensor mapUnary(const Tensor &x, FloatFn floatFn, IntFn intFn) {
+  constexpr bool hasIntFn = !std::is_same_v<IntFn, std::nullptr_t>;
+  Tensor r(x.dtype(), x.shape());
+  if (x.isFloat()) {
+    const float *in = x.floats().data();
+    float *out = r.floats().data();
+    for (int64_t i = 0, e = x.numElements(); i < e; ++i)
+      out[i] = floatFn(in[i]);
+    roundToStorageType(r);
+    return r;
+  }
+  for (int64_t i = 0, e = x.numElements(); i < e; ++i) {
+    if constexpr (hasIntFn)
+      r.setI(i, intFn(x.getI(i)));
+    else
+      r.setD(i, floatFn(x.getF(i)));
+  }
+  return r;
+}
+
+/// Broadcasting binary map producing `resultType` (see mapUnary).
+template <typename FloatFn, typename IntFn>
+llvm::Expected<Tensor> mapBinary(const Tensor &a, const Tensor &b,
+                                 DType resultType, FloatFn floatFn,
+                                 IntFn intFn) {
+  constexpr bool hasIntFn = !std::is_same_v<IntFn, std::nullptr_t>;
+  auto shape = broadcastShapes(a.shape(), b.shape());
+  if (!shape)
+    return shape.takeError();
+  Tensor r(resultType, *shape);
+  bool useInt = hasIntFn && !a.isFloat();
+  if (!useInt && a.isFloat() && b.isFloat() && isFloatDType(resultType)) {
+    const float *pa = a.floats().data(), *pb = b.floats().data();
+    float *pr = r.floats().data();
+    forEachBroadcastRun(*shape, {&a.shape(), &b.shape()},
+                        [&](int64_t o, llvm::ArrayRef<int64_t> in,
+                            int64_t length, llvm::ArrayRef<int64_t> steps) {
+                          const float *x = pa + in[0], *y = pb + in[1];
+                          float *z = pr + o;
+                          if (steps[0] == 1 && steps[1] == 1) {
+                            for (int64_t i = 0; i < length; ++i)
+                              z[i] = floatFn(x[i], y[i]);
+                          } else if (steps[0] == 1 && steps[1] == 0) {
+                            float yv = *y;
+                            for (int64_t i = 0; i < length; ++i)
+                              z[i] = floatFn(x[i], yv);
+                          } else if (steps[0] == 0 && steps[1] == 1) {
+                            float xv = *x;
+                            for (int64_t i = 0; i < length; ++i)
+                              z[i] = floatFn(xv, y[i]);
+                          } else {
+                            for (int64_t i = 0; i < length; ++i)
+                              z[i] = floatFn(x[i * steps[0]], y[i * steps[1]]);
+                          }
+                        });
+    roundToStorageType(r);
+    return r;
+  }
+  forEachBroadcast(*shape, {&a.shape(), &b.shape()},
+                   [&](int64_t o, llvm::ArrayRef<int64_t> in) {
+                     if constexpr (hasIntFn) {
+                       if (useInt) {
+                         r.setI(o, intFn(a.getI(in[0]), b.getI(in[1])));
+                         return;
+                       }
+                     }
+                     r.setD(o, floatFn(a.getF(in[0]), b.getF(in[1])));
+                   });
+  return r;
+}
 
 //===----------------------------------------------------------------------===//
 // Linear algebra
