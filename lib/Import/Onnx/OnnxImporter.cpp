@@ -666,10 +666,18 @@ LogicalResult OnnxImporter::importIfNode(const onnx::NodeProto &node,
   return bind(selected);
 }
 
+/// Inputs of at most this many elements that an If's condition depends on
+/// are specialized to their given values (a sample rate, a flag, a length).
+/// A condition on bigger data (a score computed from the model's features)
+/// is the model's own run-time decision: the If stays a select, so that the
+/// golden evaluator computes what the NPU program computes instead of
+/// folding the whole model at import.
+static constexpr int64_t kMaxSpecializedConditionInput = 64;
+
 Value OnnxImporter::specializeCondition(Value cond) {
   // Walk the condition's operands back to constants and graph inputs; if
-  // every input among them has a value the user gave (e.g. a sample rate),
-  // specialize them and fold the chain.
+  // every input among them is small and has a value the user gave (e.g. a
+  // sample rate), specialize them and fold the chain.
   SmallVector<BlockArgument> args;
   SmallVector<Value> work = {cond};
   llvm::DenseSet<Value> seen;
@@ -679,8 +687,11 @@ Value OnnxImporter::specializeCondition(Value cond) {
       continue;
     if (auto arg = dyn_cast<BlockArgument>(v)) {
       auto name = argumentNames.find(v);
-      if (name == argumentNames.end() ||
-          !options.inputValues.count(name->second))
+      auto given = name == argumentNames.end()
+                       ? options.inputValues.end()
+                       : options.inputValues.find(name->second);
+      if (given == options.inputValues.end() ||
+          given->second.numElements() > kMaxSpecializedConditionInput)
         return cond;
       args.push_back(arg);
       continue;
