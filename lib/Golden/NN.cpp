@@ -285,8 +285,11 @@ static void im2col(const float *x, int64_t channels, const Conv3D &g,
             const float *src =
                 x + ((ic * g.in[0] + id) * g.in[1] + ih) * g.in[2];
             std::fill(d, d + lo, 0.0f);
-            for (int64_t o = lo; o < hi; ++o)
-              d[o] = src[o * g.stride[2] + shift];
+            if (g.stride[2] == 1)
+              std::copy(src + lo + shift, src + hi + shift, d + lo);
+            else
+              for (int64_t o = lo; o < hi; ++o)
+                d[o] = src[o * g.stride[2] + shift];
             std::fill(d + hi, d + ow, 0.0f);
           }
         }

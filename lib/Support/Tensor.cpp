@@ -369,7 +369,11 @@ Tensor Tensor::fromBytes(DType dtype, Shape shape, const uint8_t *p,
   Tensor t(dtype, std::move(shape));
   int64_t es = dtypeByteSize(dtype);
   if ((int64_t)size < t.numElements_ * es)
-    return t; // callers validate sizes before calling
+    return t;                // callers validate sizes before calling
+  if (dtype == DType::F32) { // the storage's own layout: one copy
+    std::memcpy(t.f_.data(), p, t.numElements_ * es);
+    return t;
+  }
   for (int64_t i = 0; i < t.numElements_; ++i, p += es) {
     switch (dtype) {
     case DType::F16: {

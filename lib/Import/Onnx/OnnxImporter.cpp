@@ -129,8 +129,7 @@ OnnxImporter::valueInfoType(const onnx::ValueInfoProto &info) {
           tt.shape().dim(i).dim_value() != shape[i])
         return fail("input '" + name + "' dimension " + Twine(i) + " is " +
                     Twine(tt.shape().dim(i).dim_value()) +
-                    " in the model but the given shape has " +
-                    Twine(shape[i]));
+                    " in the model but the given shape has " + Twine(shape[i]));
   } else {
     if (!tt.has_shape())
       return fail("input '" + name +
@@ -507,10 +506,9 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &node) {
   if (!onnx_import::takesAggregateInputs(node.op_type()))
     for (auto [in, value] : llvm::zip(node.input(), *resolved))
       if (value && graph::isAggregateType(value.getType()))
-        return emitError(loc) << "node '" << nodeName << "' ("
-                              << node.op_type() << "): input '" << in
-                              << "' is a " << value.getType()
-                              << ", the op takes tensors";
+        return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                              << "): input '" << in << "' is a "
+                              << value.getType() << ", the op takes tensors";
   std::vector<Value> inputs(resolved->begin(), resolved->end());
   Block *block = builder.getInsertionBlock();
   bool wasEmpty = block->empty();
