@@ -447,22 +447,34 @@ llvm::Expected<Tensor> convTranspose(const Tensor &x, const Tensor &w,
   int64_t cg = c / p.group;
   int64_t inSize = product(inSpatial), outSize = product(outSpatial);
   int64_t kSize = table.kernelSize;
+  // Per image and group, the products of every input element with every
+  // kernel tap are one sgemm (W_g^T x X_g, in chunks of input positions);
+  // they are then added into the output in double.
   std::vector<double> acc(shapeNumElements(*outShape), 0.0);
-  const std::vector<float> &xs = x.floats(), &ws = w.floats();
+  const float *xs = x.floats().data(), *ws = w.floats().data();
+  int64_t taps = mg * kSize;
+  int64_t chunk = std::max<int64_t>(
+      1, std::min(inSize, (int64_t(4) << 20) / std::max<int64_t>(1, taps)));
+  std::vector<float> col(taps * chunk);
   for (int64_t b = 0; b < n; ++b)
-    for (int64_t ic = 0; ic < c; ++ic) {
-      int64_t g = ic / cg;
-      const float *xb = xs.data() + (b * c + ic) * inSize;
-      for (int64_t j = 0; j < mg; ++j) {
-        int64_t oc = g * mg + j;
-        double *yb = acc.data() + (b * m + oc) * outSize;
-        const float *wb = ws.data() + (ic * mg + j) * kSize;
-        for (int64_t pos = 0; pos < inSize; ++pos)
+    for (int64_t g = 0; g < p.group; ++g) {
+      const float *xg = xs + (b * c + g * cg) * inSize;
+      const float *wg = ws + g * cg * taps;
+      for (int64_t pos0 = 0; pos0 < inSize; pos0 += chunk) {
+        int64_t pc = std::min(chunk, inSize - pos0);
+        sgemm(true, false, taps, pc, cg, 1.0f, wg, taps, xg + pos0, inSize,
+              0.0f, col.data(), pc);
+        for (int64_t j = 0; j < mg; ++j) {
+          double *yb = acc.data() + (b * m + g * mg + j) * outSize;
           for (int64_t k = 0; k < kSize; ++k) {
-            int64_t off = table.at(pos, k);
-            if (off >= 0)
-              yb[off] += (double)xb[pos] * wb[k];
+            const float *cb = col.data() + (j * kSize + k) * pc;
+            for (int64_t i = 0; i < pc; ++i) {
+              int64_t off = table.at(pos0 + i, k);
+              if (off >= 0)
+                yb[off] += cb[i];
+            }
           }
+        }
       }
     }
   Tensor r(x.dtype(), *outShape);
