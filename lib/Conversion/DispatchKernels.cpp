@@ -1290,6 +1290,8 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   // A Concat with splat-constant pieces (GraphToNpu clones splat constants
   // into vector bodies; exporters spell a channel Pad as a Concat with
   // ConstantOfShape zeros): copies for the tensors, fills for the splats.
+  // (A Concat of constants alone folds before lowering; translateData
+  // reads input 0.)
   if (Operation *c = op.getInputs().empty() ? nullptr : concatOfSplats(ops))
     return translateData(op, c, addrs, kernels, why);
   for (Operation &o : ops)
