@@ -148,18 +148,36 @@ bool translateData(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
         if (axis < 0)
           axis += out.rank();
         int64_t at = 0;
-        for (unsigned i = 0; i < nIn; ++i) {
-          std::vector<int64_t> s = shapeOfValue(d.getInputs()[i]);
-          GmView src = GmView::contiguous((uint64_t)addrs[i],
-                                          dtypeOfValue(d.getInputs()[i]), s);
-          if (src.numElements() == 0)
-            continue;
+        // Each piece is a dispatch input (copied) or a splat constant cloned
+        // into the body (filled).
+        for (Value piece : c.getInputs()) {
+          std::vector<int64_t> s = shapeOfValue(piece);
           GmView dst = out;
           dst.shape = s;
           dst.addr +=
               (uint64_t)(at * out.strides[axis] * dtypeByteSize(out.dtype));
           at += s[axis];
-          kernels.push_back(copyKernel(name, src, dst));
+          if (dst.numElements() == 0)
+            continue;
+          if (auto arg = dyn_cast<BlockArgument>(piece)) {
+            unsigned i = arg.getArgNumber();
+            kernels.push_back(copyKernel(
+                name,
+                GmView::contiguous((uint64_t)addrs[i],
+                                   dtypeOfValue(d.getInputs()[i]), s),
+                dst));
+            continue;
+          }
+          std::optional<float> value = splatScalar(piece);
+          if (!value) {
+            why = "a Concat input computed in the same kernel";
+            return false;
+          }
+          VectorKernel fill;
+          fill.name = name;
+          fill.space = s;
+          fill.store(fill.constant(*value, computeTypeOf(out.dtype)), dst);
+          kernels.push_back(fill);
         }
         return true;
       })

@@ -314,6 +314,10 @@ VectorTranslator::alignedView(uint64_t addr, DType storage,
 }
 
 std::optional<float> VectorTranslator::scalarOf(Value v) {
+  return splatScalar(v);
+}
+
+std::optional<float> splatScalar(Value v) {
   auto c = v.getDefiningOp<graph::ConstantOp>();
   if (!c)
     return std::nullopt;
@@ -1171,6 +1175,27 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
   return true;
 }
 
+/// The Concat of a body that holds it and splat constants that only it uses,
+/// or null.
+static Operation *concatOfSplats(llvm::iterator_range<Block::iterator> ops) {
+  Operation *concat = nullptr;
+  for (Operation &o : ops) {
+    if (isa<graph::ConcatOp>(&o) && !concat) {
+      concat = &o;
+      continue;
+    }
+    if (!isa<graph::ConstantOp>(&o) || !splatScalar(o.getResult(0)))
+      return nullptr;
+  }
+  if (!concat)
+    return nullptr;
+  for (Operation &o : ops)
+    if (&o != concat &&
+        llvm::any_of(o.getUsers(), [&](Operation *u) { return u != concat; }))
+      return nullptr;
+  return concat;
+}
+
 bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
                        std::vector<Kernel> &kernels, std::string &why) {
   Block &body = op.getBody().front();
@@ -1262,6 +1287,13 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
             "' runs as a kernel of its own";
       return false;
     }
+  // A Concat with splat-constant pieces (GraphToNpu clones splat constants
+  // into vector bodies; exporters spell a channel Pad as a Concat with
+  // ConstantOfShape zeros): copies for the tensors, fills for the splats.
+  // (A Concat of constants alone folds before lowering; translateData
+  // reads input 0.)
+  if (Operation *c = op.getInputs().empty() ? nullptr : concatOfSplats(ops))
+    return translateData(op, c, addrs, kernels, why);
   for (Operation &o : ops)
     if (isDataOp(&o)) {
       why = "data movement fused with compute";

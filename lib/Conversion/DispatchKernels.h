@@ -67,6 +67,8 @@ inline int64_t normalizedAxis(int64_t axis, int64_t rank) {
 std::vector<int64_t> shapeOfValue(mlir::Value v);
 DType dtypeOfValue(mlir::Value v);
 std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape);
+/// The value of a splat constant (graph.constant) as a vector immediate.
+std::optional<float> splatScalar(mlir::Value v);
 codegen::VectorKernel copyKernel(const std::string &name,
                                  const codegen::GmView &src,
                                  const codegen::GmView &dst);
