@@ -211,4 +211,65 @@ bool checkNormalizationAxes(const onnx::ModelProto &model, std::string &error) {
   return true;
 }
 
+bool checkSignalRanks(const onnx::ModelProto &model, std::string &error) {
+  // (input index, name, rank) for STFT's ranked inputs.
+  static const struct {
+    int index;
+    const char *name;
+    int64_t rank;
+  } kStftInputs[] = {{0, "signal", 3},
+                     {1, "frame_step", 0},
+                     {2, "window", 1},
+                     {3, "frame_length", 0}};
+  const auto &nodes = model.graph().node();
+  auto isStft = [](const onnx::NodeProto &n) {
+    return n.op_type() == "STFT" &&
+           (n.domain().empty() || n.domain() == "ai.onnx");
+  };
+  std::map<std::string, int64_t> ranks;
+  collectRanks(model.graph(), ranks);
+  bool unknown = false;
+  for (const onnx::NodeProto &n : nodes)
+    if (isStft(n))
+      for (const auto &in : kStftInputs)
+        unknown |= in.index < n.input_size() && !n.input(in.index).empty() &&
+                   !ranks.count(n.input(in.index));
+  if (unknown) {
+    onnx::ModelProto copy = model;
+    for (onnx::NodeProto &n : *copy.mutable_graph()->mutable_node())
+      if (isStft(n))
+        n.set_domain("tessera.unchecked");
+    try {
+      onnx::ShapeInferenceOptions options(/*check_type=*/false,
+                                          /*strict_mode=*/0);
+      onnx::shape_inference::InferShapes(
+          copy, onnx::OpSchemaRegistry::Instance(), options);
+    } catch (const std::exception &) {
+      // Reported by the real inference run; ranks stay unknown.
+    }
+    collectRanks(copy.graph(), ranks);
+  }
+  for (int i = 0; i < nodes.size(); ++i) {
+    const onnx::NodeProto &n = nodes[i];
+    if (!isStft(n))
+      continue;
+    for (const auto &in : kStftInputs) {
+      if (in.index >= n.input_size() || n.input(in.index).empty())
+        continue;
+      auto it = ranks.find(n.input(in.index));
+      if (it == ranks.end() || it->second == in.rank)
+        continue;
+      error = (n.name().empty() ? "node #" + std::to_string(i)
+                                : "node '" + n.name() + "'") +
+              " (STFT): input " + std::to_string(in.index) + " ('" +
+              n.input(in.index) + "', the " + in.name + ") has rank " +
+              std::to_string(it->second) + "; STFT takes rank " +
+              std::to_string(in.rank) +
+              (in.index == 0 ? " ([batch, length, 1 or 2])" : "");
+      return false;
+    }
+  }
+  return true;
+}
+
 } // namespace tessera::onnx_import

@@ -1033,7 +1033,8 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
   // Shape inference reads initializer data and axes without checking them.
   std::string checkError;
   if (!onnx_import::checkInlineTensors(model, checkError) ||
-      !onnx_import::checkNormalizationAxes(forLibrary, checkError)) {
+      !onnx_import::checkNormalizationAxes(forLibrary, checkError) ||
+      !onnx_import::checkSignalRanks(forLibrary, checkError)) {
     emitError(loc) << checkError;
     return nullptr;
   }
