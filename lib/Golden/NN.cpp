@@ -255,44 +255,71 @@ static Conv3D makeConv3D(const Shape &inSpatial, const Shape &outSpatial,
   return g;
 }
 
-/// im2col of output rows [row0, row0 + rows) (a row is one (d, h) pair of
-/// the output): col is [channels * kernelSize][rows * out[2]], zero where a
-/// window reads padding.
+/// Calls fn(tap, r, src, lo, hi, step, shift) for every kernel tap (its
+/// flat index) and output row r in [0, rows) (the output row row0 + r; a
+/// row is one (d, h) pair) whose input row exists: output column o in
+/// [lo, hi) of that row reads src[o * step + shift] of the channel plane
+/// `x`; the other columns read padding.
+template <typename Fn>
+static void forEachTapRow(const float *x, const Conv3D &g, int64_t row0,
+                          int64_t rows, Fn fn) {
+  const int64_t ow = g.out[2];
+  int64_t tap = 0;
+  for (int64_t kd = 0; kd < g.kernel[0]; ++kd)
+    for (int64_t kh = 0; kh < g.kernel[1]; ++kh)
+      for (int64_t kw = 0; kw < g.kernel[2]; ++kw, ++tap) {
+        int64_t shift = kw * g.dilation[2] - g.padBegin[2];
+        int64_t lo = 0, hi = ow;
+        while (lo < ow && lo * g.stride[2] + shift < 0)
+          ++lo;
+        while (hi > lo && (hi - 1) * g.stride[2] + shift >= g.in[2])
+          --hi;
+        for (int64_t r = 0; r < rows; ++r) {
+          int64_t od = (row0 + r) / g.out[1], oh = (row0 + r) % g.out[1];
+          int64_t id = od * g.stride[0] - g.padBegin[0] + kd * g.dilation[0];
+          int64_t ih = oh * g.stride[1] - g.padBegin[1] + kh * g.dilation[1];
+          if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1])
+            continue;
+          fn(tap, r, x + (id * g.in[1] + ih) * g.in[2], lo, hi, g.stride[2],
+             shift);
+        }
+      }
+}
+
+/// im2col of output rows [row0, row0 + rows): col is
+/// [channels * kernelSize][rows * out[2]], zero where a window reads
+/// padding.
 static void im2col(const float *x, int64_t channels, const Conv3D &g,
                    int64_t row0, int64_t rows, float *col) {
-  const int64_t ow = g.out[2], cols = rows * ow;
-  float *dst = col;
+  const int64_t ow = g.out[2], cols = rows * ow, taps = g.kernelSize();
+  std::fill(col, col + channels * taps * cols, 0.0f);
   for (int64_t ic = 0; ic < channels; ++ic)
-    for (int64_t kd = 0; kd < g.kernel[0]; ++kd)
-      for (int64_t kh = 0; kh < g.kernel[1]; ++kh)
-        for (int64_t kw = 0; kw < g.kernel[2]; ++kw, dst += cols) {
-          // Output columns [lo, hi) read inside the input row.
-          int64_t shift = kw * g.dilation[2] - g.padBegin[2];
-          int64_t lo = 0, hi = ow;
-          while (lo < ow && lo * g.stride[2] + shift < 0)
-            ++lo;
-          while (hi > lo && (hi - 1) * g.stride[2] + shift >= g.in[2])
-            --hi;
-          for (int64_t r = 0; r < rows; ++r) {
-            int64_t od = (row0 + r) / g.out[1], oh = (row0 + r) % g.out[1];
-            int64_t id = od * g.stride[0] - g.padBegin[0] + kd * g.dilation[0];
-            int64_t ih = oh * g.stride[1] - g.padBegin[1] + kh * g.dilation[1];
-            float *d = dst + r * ow;
-            if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
-              std::fill(d, d + ow, 0.0f);
-              continue;
-            }
-            const float *src =
-                x + ((ic * g.in[0] + id) * g.in[1] + ih) * g.in[2];
-            std::fill(d, d + lo, 0.0f);
-            if (g.stride[2] == 1)
-              std::copy(src + lo + shift, src + hi + shift, d + lo);
-            else
-              for (int64_t o = lo; o < hi; ++o)
-                d[o] = src[o * g.stride[2] + shift];
-            std::fill(d + hi, d + ow, 0.0f);
-          }
-        }
+    forEachTapRow(x + ic * g.inSize(), g, row0, rows,
+                  [&](int64_t tap, int64_t r, const float *src, int64_t lo,
+                      int64_t hi, int64_t step, int64_t shift) {
+                    float *d = col + (ic * taps + tap) * cols + r * ow;
+                    if (step == 1)
+                      std::copy(src + lo + shift, src + hi + shift, d + lo);
+                    else
+                      for (int64_t o = lo; o < hi; ++o)
+                        d[o] = src[o * step + shift];
+                  });
+}
+
+/// A depthwise convolution (one input and one output channel per group):
+/// each tap adds its weight times a shifted input row, which is faster than
+/// a GEMM with one row.
+static void convDepthwise(const float *x, const float *w, float bias,
+                          const Conv3D &g, float *out) {
+  const int64_t ow = g.out[2];
+  std::fill(out, out + g.outRows() * ow, bias);
+  forEachTapRow(x, g, 0, g.outRows(),
+                [&](int64_t tap, int64_t r, const float *src, int64_t lo,
+                    int64_t hi, int64_t step, int64_t shift) {
+                  float wv = w[tap], *d = out + r * ow;
+                  for (int64_t o = lo; o < hi; ++o)
+                    d[o] += wv * src[o * step + shift];
+                });
 }
 
 /// Spatial rank 1-3: im2col + sgemm per image and group, in chunks of
@@ -307,6 +334,15 @@ static void convGemm(const Tensor &x, const Tensor &w, const Tensor *bias,
   float *rs = r.floats().data();
   int64_t rowsPerChunk = std::max<int64_t>(
       1, (int64_t(4) << 20) / std::max<int64_t>(1, kDepth * g.out[2]));
+  if (cg == 1 && mg == 1) {
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t ch = 0; ch < m; ++ch)
+        convDepthwise(xs + (b * c + ch) * inSize, ws + ch * g.kernelSize(),
+                      bias ? bias->getF(ch) : 0.0f, g,
+                      rs + (b * m + ch) * positions);
+    roundToStorageType(r);
+    return;
+  }
   bool pointwise = g.isPointwise();
   std::vector<float> col;
   if (!pointwise)

@@ -90,6 +90,20 @@ FailureOr<Tensor> elementsToTensor(ElementsAttr attr) {
                                raw.size());
   }
   Tensor t(*dtype, shape);
+  if (dense.isSplat() && n > 0) { // one value: convert it once, then fill
+    if (t.isFloat()) {
+      APFloat v = dense.getSplatValue<APFloat>();
+      bool lost;
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      std::fill(t.floats().begin(), t.floats().end(), v.convertToFloat());
+    } else {
+      APInt v = dense.getSplatValue<APInt>();
+      std::fill(t.ints().begin(), t.ints().end(),
+                isUnsignedDType(*dtype) ? (int64_t)v.getZExtValue()
+                                        : v.getSExtValue());
+    }
+    return t;
+  }
   if (t.isFloat()) {
     int64_t i = 0;
     for (APFloat v : dense.getValues<APFloat>()) {
