@@ -251,11 +251,27 @@ llvm::Expected<Tensor> reduce(const Tensor &x, llvm::ArrayRef<int64_t> axes,
       }
     }
   };
+  // Plain sums of floats (Sum, Mean, LogSum) run without the per-element
+  // dispatch; the order of the additions is the same.
+  bool floatSum =
+      isFloat && (kind == ReduceKind::Sum || kind == ReduceKind::Mean ||
+                  kind == ReduceKind::LogSum);
+  const float *xf = x.floats().data();
   forEachBroadcastRun(x.shape(), {&keptShape},
                       [&](int64_t e, llvm::ArrayRef<int64_t> slot,
                           int64_t length, llvm::ArrayRef<int64_t> step) {
-                        for (int64_t i = 0; i < length; ++i)
-                          accumulate(e + i, slot[0] + i * step[0]);
+                        if (floatSum && step[0] == 0) {
+                          double sum = acc[slot[0]];
+                          for (int64_t i = 0; i < length; ++i)
+                            sum += xf[e + i];
+                          acc[slot[0]] = sum;
+                        } else if (floatSum) {
+                          for (int64_t i = 0; i < length; ++i)
+                            acc[slot[0] + i * step[0]] += xf[e + i];
+                        } else {
+                          for (int64_t i = 0; i < length; ++i)
+                            accumulate(e + i, slot[0] + i * step[0]);
+                        }
                       });
   Tensor r(x.dtype(), outShape);
   for (int64_t o = 0; o < outCount; ++o) {
