@@ -37,6 +37,7 @@
 //===----------------------------------------------------------------------===//
 #include "Decompositions.h"
 #include "DecomposeIndexed.h"
+#include "SplitReductions.h"
 #include "DispatchKernels.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -529,6 +530,7 @@ struct GraphDecomposePass
   void runOnOperation() override {
     if (failed(tessera::conversion::decomposeIndexedOps(getOperation())))
       return signalPassFailure();
+    tessera::conversion::splitLongReductions(getOperation());
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<graph::NLLLossOp, graph::SoftmaxCrossEntropyLossOp,

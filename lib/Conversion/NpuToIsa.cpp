@@ -362,13 +362,24 @@ struct NpuToIsaPass
                << nodeName(c)
                << "' has no bytes (a weight-layout manifest): a program needs "
                   "the weights (--emit=npu stops before code generation)";
-      FailureOr<Tensor> host = graph::elementsToTensor(c.getValue());
-      if (failed(host))
-        return c.emitError("cannot read constant");
       bin::ConstBlob blob;
       blob.name = nodeName(c);
       blob.gmAddr = (uint64_t)at.getInt();
-      blob.data = host->toBytes();
+      // A resource blob already holds the storage bytes: copy them instead
+      // of decoding to f32 and encoding again.
+      auto type = cast<ShapedType>(c.getType());
+      std::optional<DType> dtype = graph::toDType(type.getElementType());
+      if (resource && dtype && *dtype != DType::Bool &&
+          resource.getRawHandle().getBlob()->getData().size() ==
+              (size_t)(type.getNumElements() * dtypeByteSize(*dtype))) {
+        ArrayRef<char> raw = resource.getRawHandle().getBlob()->getData();
+        blob.data.assign(raw.begin(), raw.end());
+      } else {
+        FailureOr<Tensor> host = graph::elementsToTensor(c.getValue());
+        if (failed(host))
+          return c.emitError("cannot read constant");
+        blob.data = host->toBytes();
+      }
       blob.size = blob.data.size();
       blob.checksum = tessera::xxh64(blob.data.data(), blob.data.size());
       pb.addConst(std::move(blob));

@@ -334,6 +334,20 @@ std::vector<uint8_t> Tensor::toBytes() const {
   int64_t es = dtypeByteSize(dtype_);
   std::vector<uint8_t> out(numElements_ * es);
   uint8_t *p = out.data();
+  // The common storage types in one tight loop each (weights go through
+  // here when a program is written).
+  if (dtype_ == DType::F32) {
+    std::memcpy(p, f_.data(), out.size());
+    return out;
+  }
+  if (dtype_ == DType::BF16 || dtype_ == DType::F16) {
+    bool bf16 = dtype_ == DType::BF16;
+    for (int64_t i = 0; i < numElements_; ++i, p += 2) {
+      uint16_t b = bf16 ? floatToBF16Bits(f_[i]) : floatToF16Bits(f_[i]);
+      std::memcpy(p, &b, 2);
+    }
+    return out;
+  }
   for (int64_t i = 0; i < numElements_; ++i, p += es) {
     switch (dtype_) {
     case DType::F16: {

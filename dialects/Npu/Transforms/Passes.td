@@ -36,7 +36,10 @@ def GraphDecompose : Pass<"tessera-graph-decompose", "mlir::ModuleOp"> {
     select);
     `graph.resize` of floats (one matmul per resized axis by a constant
     interpolation matrix whose columns are the golden 1-D resize of unit
-    vectors).
+    vectors). A reduction over more than 16384 elements, which a vector
+    kernel could not hold as one row, becomes a reduction of groups of at
+    most 4096 elements followed by a reduction of the partial results
+    (the reduced axes moved last by a transpose when they are not).
   }];
 }
 

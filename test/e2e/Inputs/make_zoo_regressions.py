@@ -123,6 +123,15 @@ def main(out):
     save(f'{out}/conv_zero_bias.onnx',
          [h.make_node('Conv', ['x', 'w', 'z'], ['y'], pads=[1, 1, 1, 1])],
          x, y, [w, arr('z', np.zeros(8, np.float32))])
+    # Reductions over more elements than a kernel's row holds: a dynamic
+    # quantization of an image (its min and max over every element) and a
+    # global mean over 160x160 planes.
+    save(f'{out}/reduce_long.onnx',
+         [h.make_node('DynamicQuantizeLinear', ['x'], ['q', 's', 'z']),
+          h.make_node('ReduceMean', ['p'], ['m'], axes=[2, 3], keepdims=1)],
+         [('x', F, [1, 3, 128, 128]), ('p', F, [1, 4, 160, 160])],
+         [('q', T.UINT8, [1, 3, 128, 128]), ('s', F, []), ('z', T.UINT8, []),
+          ('m', F, [1, 4, 1, 1])])
     save(f'{out}/gemm_splat_bias.onnx',
          [h.make_node('Gemm', ['a', 'g', 'c'], ['y'], transB=1)],
          [('a', F, [4, 32])], [('y', F, [4, 16])],
