@@ -337,7 +337,8 @@ std::vector<uint8_t> Tensor::toBytes() const {
   // The common storage types in one tight loop each (weights go through
   // here when a program is written).
   if (dtype_ == DType::F32) {
-    std::memcpy(p, f_.data(), out.size());
+    if (!out.empty()) // an empty vector may have no data pointer
+      std::memcpy(p, f_.data(), out.size());
     return out;
   }
   if (dtype_ == DType::BF16 || dtype_ == DType::F16) {
@@ -385,7 +386,8 @@ Tensor Tensor::fromBytes(DType dtype, Shape shape, const uint8_t *p,
   if ((int64_t)size < t.numElements_ * es)
     return t;                // callers validate sizes before calling
   if (dtype == DType::F32) { // the storage's own layout: one copy
-    std::memcpy(t.f_.data(), p, t.numElements_ * es);
+    if (t.numElements_ > 0)  // (an empty tensor may have no data pointer)
+      std::memcpy(t.f_.data(), p, t.numElements_ * es);
     return t;
   }
   for (int64_t i = 0; i < t.numElements_; ++i, p += es) {
