@@ -26,7 +26,7 @@
 // multiply-adds (they compute nothing) and time it.
 // RUN: tessera-as %S/Inputs/work-mmad.mlir -o %t.mmad.npu
 // RUN: not tessera-sim %t.mmad.npu 2>&1 | FileCheck %s --check-prefix=MMAD
-// MMAD: error: {{.*}}work budget of 34359738368 elements exhausted at cube#0 instr 0 (mmad on M): it would move or compute 275683213312 after 0 (raise the budget with --max-work)
+// MMAD: error: {{.*}}work budget of 274877906944 elements exhausted at cube#0 instr 0 (mmad on M): it would move or compute 275683213312 after 0 (raise the budget with --max-work)
 // RUN: tessera-sim %t.mmad.npu --no-functional
 
 isa.program "work" target "dc" gm_bytes 4096 {
