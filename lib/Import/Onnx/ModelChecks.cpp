@@ -211,33 +211,69 @@ bool checkNormalizationAxes(const onnx::ModelProto &model, std::string &error) {
   return true;
 }
 
-bool checkSignalRanks(const onnx::ModelProto &model, std::string &error) {
-  // (input index, name, rank) for STFT's ranked inputs.
-  static const struct {
-    int index;
-    const char *name;
-    int64_t rank;
-  } kStftInputs[] = {{0, "signal", 3},
-                     {1, "frame_step", 0},
-                     {2, "window", 1},
-                     {3, "frame_length", 0}};
+namespace {
+/// A convolution's data and weight inputs, whose ranks ONNX 1.12's
+/// convPoolShapeInference reads without comparing them.
+struct ConvInputs {
+  const char *op;
+  int data, weight;
+};
+} // namespace
+
+static const ConvInputs kConvOps[] = {{"Conv", 0, 1},
+                                      {"ConvInteger", 0, 1},
+                                      {"ConvTranspose", 0, 1},
+                                      {"QLinearConv", 0, 3}};
+
+static bool isDefaultDomain(const onnx::NodeProto &n) {
+  return n.domain().empty() || n.domain() == "ai.onnx";
+}
+
+static const ConvInputs *convInputsOf(const onnx::NodeProto &n) {
+  if (!isDefaultDomain(n))
+    return nullptr;
+  for (const ConvInputs &c : kConvOps)
+    if (n.op_type() == c.op)
+      return &c;
+  return nullptr;
+}
+
+static bool isStft(const onnx::NodeProto &n) {
+  return isDefaultDomain(n) && n.op_type() == "STFT";
+}
+
+/// The inputs of `n` whose ranks checkInputRanks needs.
+static std::vector<int> rankedInputs(const onnx::NodeProto &n) {
+  if (isStft(n))
+    return {0, 1, 2, 3};
+  if (const ConvInputs *c = convInputsOf(n))
+    return {c->data, c->weight};
+  return {};
+}
+
+static std::string nodeLabel(const onnx::NodeProto &n, int index) {
+  return (n.name().empty() ? "node #" + std::to_string(index)
+                           : "node '" + n.name() + "'") +
+         " (" + n.op_type() + ")";
+}
+
+bool checkInputRanks(const onnx::ModelProto &model, std::string &error) {
   const auto &nodes = model.graph().node();
-  auto isStft = [](const onnx::NodeProto &n) {
-    return n.op_type() == "STFT" &&
-           (n.domain().empty() || n.domain() == "ai.onnx");
-  };
   std::map<std::string, int64_t> ranks;
   collectRanks(model.graph(), ranks);
+  auto has = [](const onnx::NodeProto &n, int i) {
+    return i < n.input_size() && !n.input(i).empty();
+  };
   bool unknown = false;
   for (const onnx::NodeProto &n : nodes)
-    if (isStft(n))
-      for (const auto &in : kStftInputs)
-        unknown |= in.index < n.input_size() && !n.input(in.index).empty() &&
-                   !ranks.count(n.input(in.index));
+    for (int i : rankedInputs(n))
+      unknown |= has(n, i) && !ranks.count(n.input(i));
   if (unknown) {
+    // Ranks of computed values, from shape inference on a copy in which the
+    // checked nodes are in an unknown domain (so their inference is skipped).
     onnx::ModelProto copy = model;
     for (onnx::NodeProto &n : *copy.mutable_graph()->mutable_node())
-      if (isStft(n))
+      if (!rankedInputs(n).empty())
         n.set_domain("tessera.unchecked");
     try {
       onnx::ShapeInferenceOptions options(/*check_type=*/false,
@@ -249,23 +285,55 @@ bool checkSignalRanks(const onnx::ModelProto &model, std::string &error) {
     }
     collectRanks(copy.graph(), ranks);
   }
-  for (int i = 0; i < nodes.size(); ++i) {
-    const onnx::NodeProto &n = nodes[i];
-    if (!isStft(n))
+  auto rankOf = [&](const onnx::NodeProto &n, int i) -> int64_t {
+    if (!has(n, i))
+      return -1;
+    auto it = ranks.find(n.input(i));
+    return it == ranks.end() ? -1 : it->second;
+  };
+  // STFT's inputs: (index, name, rank).
+  static const struct {
+    int index;
+    const char *name;
+    int64_t rank;
+  } kStftInputs[] = {{0, "signal", 3},
+                     {1, "frame_step", 0},
+                     {2, "window", 1},
+                     {3, "frame_length", 0}};
+  for (int k = 0; k < nodes.size(); ++k) {
+    const onnx::NodeProto &n = nodes[k];
+    if (isStft(n)) {
+      for (const auto &in : kStftInputs) {
+        int64_t rank = rankOf(n, in.index);
+        if (rank < 0 || rank == in.rank)
+          continue;
+        error = nodeLabel(n, k) + ": input " + std::to_string(in.index) +
+                " ('" + n.input(in.index) + "', the " + in.name +
+                ") has rank " + std::to_string(rank) + "; STFT takes rank " +
+                std::to_string(in.rank) +
+                (in.index == 0 ? " ([batch, length, 1 or 2])" : "");
+        return false;
+      }
       continue;
-    for (const auto &in : kStftInputs) {
-      if (in.index >= n.input_size() || n.input(in.index).empty())
-        continue;
-      auto it = ranks.find(n.input(in.index));
-      if (it == ranks.end() || it->second == in.rank)
-        continue;
-      error = (n.name().empty() ? "node #" + std::to_string(i)
-                                : "node '" + n.name() + "'") +
-              " (STFT): input " + std::to_string(in.index) + " ('" +
-              n.input(in.index) + "', the " + in.name + ") has rank " +
-              std::to_string(it->second) + "; STFT takes rank " +
-              std::to_string(in.rank) +
-              (in.index == 0 ? " ([batch, length, 1 or 2])" : "");
+    }
+    const ConvInputs *c = convInputsOf(n);
+    if (!c)
+      continue;
+    int64_t data = rankOf(n, c->data), weight = rankOf(n, c->weight);
+    for (auto [index, rank] :
+         {std::pair(c->data, data), std::pair(c->weight, weight)})
+      if (rank >= 0 && rank < 3) {
+        error = nodeLabel(n, k) + ": input " + std::to_string(index) + " ('" +
+                n.input(index) + "') has rank " + std::to_string(rank) +
+                "; a convolution's data and weight are [N, C, D1, ...] and "
+                "[M, C/group, K1, ...] (rank >= 3)";
+        return false;
+      }
+    if (data >= 0 && weight >= 0 && data != weight) {
+      error = nodeLabel(n, k) + ": the data ('" + n.input(c->data) +
+              "') has rank " + std::to_string(data) + " but the weight ('" +
+              n.input(c->weight) + "') has rank " + std::to_string(weight) +
+              "; they must have the same rank";
       return false;
     }
   }

@@ -31,12 +31,14 @@ bool checkInlineTensors(const onnx::ModelProto &model, std::string &error);
 /// inference on a copy whose unchecked axes are set to -1 (always valid).
 bool checkNormalizationAxes(const onnx::ModelProto &model, std::string &error);
 
-/// Every STFT's inputs have the ranks the operator defines (signal 3, window
-/// 1, frame_step and frame_length 0): ONNX 1.12's STFT shape inference reads
-/// the signal's dimensions without checking its rank. Ranks come from the
-/// declared types, then from shape inference on a copy in which the STFT
-/// nodes are in an unknown domain (so their inference does not run).
-bool checkSignalRanks(const onnx::ModelProto &model, std::string &error);
+/// Inputs that ONNX 1.12's shape inference indexes without checking have
+/// usable ranks: every STFT's (signal 3, window 1, frame_step and
+/// frame_length 0) and every convolution's (Conv, ConvInteger,
+/// ConvTranspose, QLinearConv: data and weight of one rank, at least 3).
+/// Ranks come from the declared types, then from shape inference on a copy
+/// in which those nodes are in an unknown domain (so their inference does
+/// not run).
+bool checkInputRanks(const onnx::ModelProto &model, std::string &error);
 
 } // namespace tessera::onnx_import
 

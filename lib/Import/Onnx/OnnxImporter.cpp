@@ -1034,7 +1034,7 @@ importParsed(onnx::ModelProto &model, const std::string &filePath,
   std::string checkError;
   if (!onnx_import::checkInlineTensors(model, checkError) ||
       !onnx_import::checkNormalizationAxes(forLibrary, checkError) ||
-      !onnx_import::checkSignalRanks(forLibrary, checkError)) {
+      !onnx_import::checkInputRanks(forLibrary, checkError)) {
     emitError(loc) << checkError;
     return nullptr;
   }
