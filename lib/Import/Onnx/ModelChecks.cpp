@@ -212,18 +212,22 @@ bool checkNormalizationAxes(const onnx::ModelProto &model, std::string &error) {
 }
 
 namespace {
-/// A convolution's data and weight inputs, whose ranks ONNX 1.12's
-/// convPoolShapeInference reads without comparing them.
+/// Two inputs of one rank (at least 3: [N, C, D1, ...]) whose ranks ONNX
+/// 1.12's shape inference reads without comparing them: a convolution's
+/// data and weight (convPoolShapeInference), MaxUnpool's X and indices
+/// (maxUnpoolShapeInference reads the indices' dimension 1).
 struct ConvInputs {
   const char *op;
   int data, weight;
+  const char *dataName, *weightName;
 };
 } // namespace
 
-static const ConvInputs kConvOps[] = {{"Conv", 0, 1},
-                                      {"ConvInteger", 0, 1},
-                                      {"ConvTranspose", 0, 1},
-                                      {"QLinearConv", 0, 3}};
+static const ConvInputs kConvOps[] = {{"Conv", 0, 1, "data", "weight"},
+                                      {"ConvInteger", 0, 1, "data", "weight"},
+                                      {"ConvTranspose", 0, 1, "data", "weight"},
+                                      {"QLinearConv", 0, 3, "data", "weight"},
+                                      {"MaxUnpool", 0, 1, "X", "indices"}};
 
 static bool isDefaultDomain(const onnx::NodeProto &n) {
   return n.domain().empty() || n.domain() == "ai.onnx";
@@ -324,15 +328,18 @@ bool checkInputRanks(const onnx::ModelProto &model, std::string &error) {
          {std::pair(c->data, data), std::pair(c->weight, weight)})
       if (rank >= 0 && rank < 3) {
         error = nodeLabel(n, k) + ": input " + std::to_string(index) + " ('" +
-                n.input(index) + "') has rank " + std::to_string(rank) +
-                "; a convolution's data and weight are [N, C, D1, ...] and "
-                "[M, C/group, K1, ...] (rank >= 3)";
+                n.input(index) + "', the " +
+                (index == c->data ? c->dataName : c->weightName) +
+                ") has rank " + std::to_string(rank) + "; the " + c->dataName +
+                " and the " + c->weightName +
+                " need rank >= 3 (two leading axes and a spatial one)";
         return false;
       }
     if (data >= 0 && weight >= 0 && data != weight) {
-      error = nodeLabel(n, k) + ": the data ('" + n.input(c->data) +
-              "') has rank " + std::to_string(data) + " but the weight ('" +
-              n.input(c->weight) + "') has rank " + std::to_string(weight) +
+      error = nodeLabel(n, k) + ": the " + c->dataName + " ('" +
+              n.input(c->data) + "') has rank " + std::to_string(data) +
+              " but the " + c->weightName + " ('" + n.input(c->weight) +
+              "') has rank " + std::to_string(weight) +
               "; they must have the same rank";
       return false;
     }

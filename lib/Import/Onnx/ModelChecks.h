@@ -33,8 +33,9 @@ bool checkNormalizationAxes(const onnx::ModelProto &model, std::string &error);
 
 /// Inputs that ONNX 1.12's shape inference indexes without checking have
 /// usable ranks: every STFT's (signal 3, window 1, frame_step and
-/// frame_length 0) and every convolution's (Conv, ConvInteger,
-/// ConvTranspose, QLinearConv: data and weight of one rank, at least 3).
+/// frame_length 0), every convolution's (Conv, ConvInteger, ConvTranspose,
+/// QLinearConv: data and weight of one rank, at least 3) and every
+/// MaxUnpool's (X and indices, likewise).
 /// Ranks come from the declared types, then from shape inference on a copy
 /// in which those nodes are in an unknown domain (so their inference does
 /// not run).
