@@ -24,21 +24,30 @@ llvm::Expected<Shape> broadcastShapes(const Shape &a, const Shape &b) {
   return out;
 }
 
-void forEachBroadcast(
-    const Shape &outShape, llvm::ArrayRef<const Shape *> inputShapes,
-    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn) {
+/// Per input, the stride of each output dimension (0 where broadcast).
+static std::vector<std::vector<int64_t>>
+broadcastStrides(const Shape &outShape,
+                 llvm::ArrayRef<const Shape *> inputShapes) {
   size_t rank = outShape.size();
-  size_t numInputs = inputShapes.size();
-  // Per input, the stride of each output dimension (0 where broadcast).
-  std::vector<std::vector<int64_t>> strides(numInputs,
+  std::vector<std::vector<int64_t>> strides(inputShapes.size(),
                                             std::vector<int64_t>(rank, 0));
-  for (size_t k = 0; k < numInputs; ++k) {
+  for (size_t k = 0; k < inputShapes.size(); ++k) {
     const Shape &s = *inputShapes[k];
     std::vector<int64_t> st = shapeStrides(s);
     size_t off = rank - s.size();
     for (size_t i = 0; i < s.size(); ++i)
       strides[k][i + off] = s[i] == 1 ? 0 : st[i];
   }
+  return strides;
+}
+
+void forEachBroadcast(
+    const Shape &outShape, llvm::ArrayRef<const Shape *> inputShapes,
+    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn) {
+  size_t rank = outShape.size();
+  size_t numInputs = inputShapes.size();
+  std::vector<std::vector<int64_t>> strides =
+      broadcastStrides(outShape, inputShapes);
   int64_t total = shapeNumElements(outShape);
   std::vector<int64_t> index(rank, 0), offsets(numInputs, 0);
   for (int64_t o = 0; o < total; ++o) {
@@ -63,15 +72,8 @@ void forEachBroadcastRun(
                             llvm::ArrayRef<int64_t>)>
         fn) {
   size_t rank = outShape.size(), numInputs = inputShapes.size();
-  std::vector<std::vector<int64_t>> strides(numInputs,
-                                            std::vector<int64_t>(rank, 0));
-  for (size_t k = 0; k < numInputs; ++k) {
-    const Shape &s = *inputShapes[k];
-    std::vector<int64_t> st = shapeStrides(s);
-    size_t off = rank - s.size();
-    for (size_t i = 0; i < s.size(); ++i)
-      strides[k][i + off] = s[i] == 1 ? 0 : st[i];
-  }
+  std::vector<std::vector<int64_t>> strides =
+      broadcastStrides(outShape, inputShapes);
   int64_t total = shapeNumElements(outShape);
   if (total == 0)
     return;

@@ -153,6 +153,21 @@ static void collectRanks(const onnx::GraphProto &g,
     ranks[t.name()] = t.dims_size();
 }
 
+/// Adds the ranks shape inference gives `copy` (a copy of the model with the
+/// nodes under check made harmless) to `ranks`.
+static void inferRanks(onnx::ModelProto &copy,
+                       std::map<std::string, int64_t> &ranks) {
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false,
+                                        /*strict_mode=*/0);
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(),
+                                       options);
+  } catch (const std::exception &) {
+    // Reported by the real inference run; ranks stay unknown.
+  }
+  collectRanks(copy.graph(), ranks);
+}
+
 static onnx::AttributeProto *axisAttr(onnx::NodeProto &n) {
   for (onnx::AttributeProto &a : *n.mutable_attribute())
     if (a.name() == "axis")
@@ -179,15 +194,7 @@ bool checkNormalizationAxes(const onnx::ModelProto &model, std::string &error) {
     onnx::ModelProto copy = model;
     for (int i : unknown)
       axisAttr(*copy.mutable_graph()->mutable_node(i))->set_i(-1);
-    try {
-      onnx::ShapeInferenceOptions options(/*check_type=*/false,
-                                          /*strict_mode=*/0);
-      onnx::shape_inference::InferShapes(
-          copy, onnx::OpSchemaRegistry::Instance(), options);
-    } catch (const std::exception &) {
-      // Reported by the real inference run; ranks stay unknown.
-    }
-    collectRanks(copy.graph(), ranks);
+    inferRanks(copy, ranks);
   }
   for (const onnx::NodeProto &n : nodes) {
     if (n.op_type() != "LayerNormalization" || n.input_size() == 0)
@@ -279,15 +286,7 @@ bool checkInputRanks(const onnx::ModelProto &model, std::string &error) {
     for (onnx::NodeProto &n : *copy.mutable_graph()->mutable_node())
       if (!rankedInputs(n).empty())
         n.set_domain("tessera.unchecked");
-    try {
-      onnx::ShapeInferenceOptions options(/*check_type=*/false,
-                                          /*strict_mode=*/0);
-      onnx::shape_inference::InferShapes(
-          copy, onnx::OpSchemaRegistry::Instance(), options);
-    } catch (const std::exception &) {
-      // Reported by the real inference run; ranks stay unknown.
-    }
-    collectRanks(copy.graph(), ranks);
+    inferRanks(copy, ranks);
   }
   auto rankOf = [&](const onnx::NodeProto &n, int i) -> int64_t {
     if (!has(n, i))
