@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Sim/Simulator.h"
 
+#include "HostMemory.h"
 #include "Numerics.h"
 #include "Work.h"
 
@@ -342,7 +343,7 @@ struct LoopFrame {
 struct StreamState {
   int agentOf[target::kNumPipes];
   std::vector<uint32_t> agents;
-  std::vector<std::vector<uint8_t>> local; // by Space
+  uint8_t *local[target::kNumSpaces] = {}; // by Space, in Engine::localMem
   double engineFree = 0;                   // shared DMA engine
   // barrier-all rendezvous: instruction index -> arrivals
   std::map<uint32_t, std::vector<uint32_t>> barrierArrivals;
@@ -404,7 +405,8 @@ private:
   DramArbiter dram;
   L2Cache l2;
 
-  std::vector<uint8_t> gm, l2mem;
+  HostBuffer gm, l2mem;
+  HostBuffer localMem; // every stream's local memories, one after another
   // Timing-only runs hold no GM; scalar loads read constants, the inputs
   // given and earlier scalar stores from here.
   std::vector<std::pair<uint64_t, std::vector<uint8_t>>> sparseGm;
@@ -472,7 +474,7 @@ private:
       return gm.data();
     if (s == Space::L2)
       return l2mem.data();
-    return streams[stream].local[(unsigned)s].data();
+    return streams[stream].local[(unsigned)s];
   }
 
   bool setup(const std::map<std::string, Tensor> &inputs);
@@ -531,10 +533,17 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
                   "local memories), more than the simulator's limit of " +
                   std::to_string(opts.maxHostGmBytes) +
                   " (run with --no-functional for timing only)");
-    gm.assign(prog.gmBytes, 0);
-    if (t.space(Space::L2).present)
-      l2mem.assign(t.space(Space::L2).bytes, 0);
+    uint64_t localBytes =
+        host - prog.gmBytes -
+        (t.space(Space::L2).present ? t.space(Space::L2).bytes : 0);
+    if (!gm.allocate(prog.gmBytes) ||
+        (t.space(Space::L2).present &&
+         !l2mem.allocate(t.space(Space::L2).bytes)) ||
+        !localMem.allocate(localBytes))
+      return fail("cannot allocate " + std::to_string(host) +
+                  " bytes of host memory for the simulated memories");
   }
+  uint64_t localUsed = 0;
   uint32_t totalFlat = t.totalCores() + (t.aicpu.present ? t.aicpu.count : 0);
   streamOfFlatCore.assign(totalFlat, -1);
   streams.resize(prog.streams.size());
@@ -546,10 +555,14 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
                            : t.flatCoreId(cs.coreType, cs.coreIndex);
     streamOfFlatCore[ss.flatCore] = (int)si;
     std::fill(std::begin(ss.agentOf), std::end(ss.agentOf), -1);
-    ss.local.resize(target::kNumSpaces);
     if (opts.functional && !ss.aicpu)
-      for (Space s : t.coreTypes[cs.coreType].spaces)
-        ss.local[(unsigned)s].assign(t.space(s).bytes, 0);
+      for (Space s : t.coreTypes[cs.coreType].spaces) {
+        if (localUsed + t.space(s).bytes > localMem.size())
+          return fail("internal error: the local memories of stream " +
+                      std::to_string(si) + " exceed their host allocation");
+        ss.local[(unsigned)s] = localMem.data() + localUsed;
+        localUsed += t.space(s).bytes;
+      }
     auto agentFor = [&](Pipe p) {
       if (ss.agentOf[(unsigned)p] < 0) {
         ss.agentOf[(unsigned)p] = (int)agents.size();
@@ -613,7 +626,7 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
       if (c.data.size() != c.size)
         return fail("constant '" + c.name +
                     "' has no data (external weight file not loaded)");
-      std::copy(c.data.begin(), c.data.end(), gm.begin() + c.gmAddr);
+      std::copy(c.data.begin(), c.data.end(), gm.data() + c.gmAddr);
     }
   }
   for (const bin::IoEntry &e : prog.io) {
@@ -657,7 +670,7 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
       }
     if (opts.functional) {
       std::vector<uint8_t> bytes = it->second.castTo(e.dtype).toBytes();
-      std::copy(bytes.begin(), bytes.end(), gm.begin() + e.gmAddr);
+      std::copy(bytes.begin(), bytes.end(), gm.data() + e.gmAddr);
     }
   }
   for (const auto &kv : inputs) {

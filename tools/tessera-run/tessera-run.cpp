@@ -133,6 +133,18 @@ static cl::opt<unsigned> evalRepeat(
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
 
+// OpenBLAS (linked for the golden evaluator) starts its worker threads when
+// the library loads, and an idle worker spins in sched_yield for a while
+// before it sleeps: CPU time taken from the simulator on a loaded machine.
+// A .npu run without --check makes no BLAS call, so the workers are stopped;
+// OpenBLAS restarts them if a BLAS call ever comes. Weak: a BLAS without this
+// (undocumented, but exported) entry point is left alone.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
+static void stopIdleBlasThreads() {
+  if (blas_thread_shutdown_)
+    blas_thread_shutdown_();
+}
+
 static bool loadTensor(const std::string &path, Tensor &t,
                        std::string &protoName, std::string &error) {
   if (StringRef(path).ends_with(".pb"))
@@ -309,6 +321,7 @@ int main(int argc, char **argv) {
   if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
     return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
+    stopIdleBlasThreads();
     sim::RunNpuOptions opts;
     opts.programPath = inputFile;
     for (const std::string &spec : inputSpecs) {
