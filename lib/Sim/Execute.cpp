@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace tessera::sim {
@@ -425,17 +426,31 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     bf.resize(k * n);
     loadF(base(1), a, af.data());
     loadF(base(2), b, bf.data());
-    if (acc) { // every element is loaded: no zero fill first
+    // An f32 accumulator stored densely row-major (as L0C's is) is
+    // accumulated in place: loading it into a host array and storing it back
+    // would copy the same bits twice per mmad.
+    float *c;
+    bool inPlace = d.dtype == DType::F32 && d.isContiguous() &&
+                   d.numElements() == m * n &&
+                   ((uintptr_t)(base(0) + d.offset) % alignof(float)) == 0;
+    if (inPlace) {
+      c = reinterpret_cast<float *>(base(0) + d.offset);
+      if (!acc)
+        std::memset(c, 0, (size_t)(m * n) * sizeof(float));
+    } else if (acc) { // every element is loaded: no zero fill first
       cf.resize(m * n);
       loadF(base(0), d, cf.data());
+      c = cf.data();
     } else {
       cf.assign(m * n, 0.0f);
+      c = cf.data();
     }
     auto half = [](DType t) { return t == DType::BF16 || t == DType::F16; };
     bool exact = half(a.dtype) && half(b.dtype) &&
                  productsAreExact(af.data(), af.size(), bf.data(), bf.size());
-    gemmF32(m, n, k, af.data(), bf.data(), cf.data(), exact);
-    storeF(base(0), d, cf.data(), false);
+    gemmF32(m, n, k, af.data(), bf.data(), c, exact);
+    if (!inPlace)
+      storeF(base(0), d, c, false);
     return true;
   }
 

@@ -181,8 +181,13 @@ template <int MR, int NR>
 void pack(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
           std::vector<float> &pa, std::vector<float> &pb) {
   int64_t mp = (m + MR - 1) / MR, np = (n + NR - 1) / NR;
-  pa.assign(mp * MR * k, 0.0f);
-  pb.assign(np * NR * k, 0.0f);
+  // Every element is written below (padding with explicit zeros), so the
+  // buffers are only resized, not zero-filled first: the fill was a large
+  // share of an mmad's cost.
+  if (pa.size() < (size_t)(mp * MR * k))
+    pa.resize(mp * MR * k);
+  if (pb.size() < (size_t)(np * NR * k))
+    pb.resize(np * NR * k);
   for (int64_t ib = 0; ib < mp; ++ib) {
     float *dst = pa.data() + ib * MR * k;
     int64_t rows = std::min<int64_t>(MR, m - ib * MR);
@@ -191,12 +196,18 @@ void pack(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
       for (int64_t p = 0; p < k; ++p)
         dst[p * MR + i] = src[p];
     }
+    for (int64_t i = rows; i < MR; ++i)
+      for (int64_t p = 0; p < k; ++p)
+        dst[p * MR + i] = 0.0f;
   }
   for (int64_t jb = 0; jb < np; ++jb) {
     float *dst = pb.data() + jb * NR * k;
     int64_t cols = std::min<int64_t>(NR, n - jb * NR);
-    for (int64_t p = 0; p < k; ++p)
+    for (int64_t p = 0; p < k; ++p) {
       std::memcpy(dst + p * NR, b + p * n + jb * NR, cols * sizeof(float));
+      if (cols < NR)
+        std::memset(dst + p * NR + cols, 0, (NR - cols) * sizeof(float));
+    }
   }
 }
 

@@ -166,8 +166,50 @@ public:
     seen.push_back(0);
     index(id);
   }
-  /// Calls fn(record) for every live record whose byte range meets [lo, hi).
+  /// Calls fn(id, record) for every live record whose byte range meets
+  /// [lo, hi), in a fixed order (the wide records, then by bucket, each
+  /// bucket oldest first), until fn returns false.
   template <typename Fn> bool forOverlapping(uint64_t lo, uint64_t hi, Fn fn) {
+    return scan(buckets, lo, hi, /*agent=*/~0u, fn);
+  }
+  /// The same for the records of one agent only: a read prunes only its own
+  /// agent's earlier reads, and a bucket of a widely read buffer holds
+  /// thousands of other agents' reads it need not look at.
+  template <typename Fn>
+  bool forOverlappingOf(uint32_t agent, uint64_t lo, uint64_t hi, Fn fn) {
+    if (agent >= byAgent.size())
+      return true;
+    return scan(byAgent[agent], lo, hi, agent, fn);
+  }
+  void kill(uint32_t id) {
+    alive[id] = 0;
+    ++dead;
+  }
+  void maybeCompact() {
+    if (dead < 4096 || dead * 2 < recs.size())
+      return;
+    std::vector<Access> live;
+    for (uint32_t id = 0; id < recs.size(); ++id)
+      if (alive[id])
+        live.push_back(recs[id]);
+    recs.clear();
+    alive.clear();
+    seen.clear();
+    buckets.clear();
+    byAgent.clear();
+    wide.clear();
+    dead = 0;
+    for (const Access &a : live)
+      add(a);
+  }
+
+private:
+  static constexpr unsigned kShift = 16;
+  static constexpr uint64_t kMaxBuckets = 4096;
+  using Buckets = std::unordered_map<uint64_t, std::vector<uint32_t>>;
+
+  template <typename Fn>
+  bool scan(Buckets &from, uint64_t lo, uint64_t hi, uint32_t agent, Fn &fn) {
     ++stamp;
     auto visit = [&](uint32_t id) {
       if (!alive[id] || seen[id] == stamp)
@@ -178,19 +220,20 @@ public:
         return fn(id, r);
       return true;
     };
+    bool all = agent == ~0u;
     for (uint32_t id : wide)
-      if (!visit(id))
+      if ((all || recs[id].agent == agent) && !visit(id))
         return false;
     uint64_t b0 = lo >> kShift, b1 = (hi - 1) >> kShift;
     if (b1 - b0 > kMaxBuckets) {
       for (uint32_t id = 0; id < recs.size(); ++id)
-        if (!visit(id))
+        if ((all || recs[id].agent == agent) && !visit(id))
           return false;
       return true;
     }
     for (uint64_t b = b0; b <= b1; ++b) {
-      auto it = buckets.find(b);
-      if (it == buckets.end())
+      auto it = from.find(b);
+      if (it == from.end())
         continue;
       // Drop tombstones from the bucket while scanning it.
       std::vector<uint32_t> &ids = it->second;
@@ -210,30 +253,6 @@ public:
     }
     return true;
   }
-  void kill(uint32_t id) {
-    alive[id] = 0;
-    ++dead;
-  }
-  void maybeCompact() {
-    if (dead < 4096 || dead * 2 < recs.size())
-      return;
-    std::vector<Access> live;
-    for (uint32_t id = 0; id < recs.size(); ++id)
-      if (alive[id])
-        live.push_back(recs[id]);
-    recs.clear();
-    alive.clear();
-    seen.clear();
-    buckets.clear();
-    wide.clear();
-    dead = 0;
-    for (const Access &a : live)
-      add(a);
-  }
-
-private:
-  static constexpr unsigned kShift = 16;
-  static constexpr uint64_t kMaxBuckets = 4096;
   void index(uint32_t id) {
     const Access &a = recs[id];
     uint64_t b0 = a.lo >> kShift, b1 = (a.hi - 1) >> kShift;
@@ -241,15 +260,21 @@ private:
       wide.push_back(id);
       return;
     }
-    for (uint64_t b = b0; b <= b1; ++b)
+    if (a.agent >= byAgent.size())
+      byAgent.resize(a.agent + 1);
+    Buckets &mine = byAgent[a.agent];
+    for (uint64_t b = b0; b <= b1; ++b) {
       buckets[b].push_back(id);
+      mine[b].push_back(id);
+    }
   }
   std::vector<Access> recs;
   std::vector<char> alive;
   std::vector<uint32_t> seen;
   uint32_t stamp = 0;
   size_t dead = 0;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> buckets;
+  Buckets buckets;
+  std::vector<Buckets> byAgent; // the same index, one per agent
   std::vector<uint32_t> wide;
 };
 
@@ -750,11 +775,15 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
     if (!dense)
       return;
     std::vector<uint32_t> doomed;
-    list.forOverlapping(acc.lo, acc.hi, [&](uint32_t id, const Access &r) {
+    auto collect = [&](uint32_t id, const Access &r) {
       if (covered(r) && (!sameAgentOnly || r.agent == agentId))
         doomed.push_back(id);
       return true;
-    });
+    };
+    if (sameAgentOnly)
+      list.forOverlappingOf(agentId, acc.lo, acc.hi, collect);
+    else
+      list.forOverlapping(acc.lo, acc.hi, collect);
     for (uint32_t id : doomed)
       list.kill(id);
     list.maybeCompact();
