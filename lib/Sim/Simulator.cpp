@@ -16,6 +16,7 @@
 #include "tessera/Sim/Simulator.h"
 
 #include "HostMemory.h"
+#include "L2Cache.h"
 #include "Numerics.h"
 #include "Work.h"
 
@@ -76,57 +77,6 @@ private:
   static constexpr double kWindow = 128;
   double perWindow;
   std::vector<double> used;
-};
-
-/// LRU cache of GM lines (the 910B's 192 MiB L2). Each line remembers when
-/// its fill completes: a hit on a line still being filled by another core's
-/// miss waits for that fill instead of riding on it for free.
-class L2Cache {
-public:
-  L2Cache(uint64_t bytes, uint32_t lineBytes)
-      : capacity(std::max<uint64_t>(1, bytes / lineBytes)), line(lineBytes) {}
-  /// Touches [addr, addr+n). Adds the bytes that hit to `hit`, raises
-  /// `readyAt` to the latest fill time among them, and records the lines
-  /// that missed in `missed` (their fill time is set by fill()).
-  void access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
-              std::vector<uint64_t> &missed) {
-    uint64_t first = addr / line, last = (addr + n - 1) / line;
-    for (uint64_t l = first; l <= last; ++l) {
-      uint64_t lo = std::max(addr, l * line);
-      uint64_t hi = std::min(addr + n, (l + 1) * line);
-      auto it = map.find(l);
-      if (it != map.end()) {
-        hit += hi - lo;
-        readyAt = std::max(readyAt, it->second.ready);
-        lru.splice(lru.begin(), lru, it->second.pos);
-        continue;
-      }
-      lru.push_front(l);
-      map[l] = {lru.begin(), 0.0};
-      missed.push_back(l);
-      if (map.size() > capacity) {
-        map.erase(lru.back());
-        lru.pop_back();
-      }
-    }
-  }
-  void fill(const std::vector<uint64_t> &lines, double when) {
-    for (uint64_t l : lines) {
-      auto it = map.find(l);
-      if (it != map.end())
-        it->second.ready = when;
-    }
-  }
-
-private:
-  struct Entry {
-    std::list<uint64_t>::iterator pos;
-    double ready;
-  };
-  uint64_t capacity;
-  uint64_t line;
-  std::list<uint64_t> lru;
-  std::unordered_map<uint64_t, Entry> map;
 };
 
 /// Loop indices of an issued instruction, outermost first, for the trace and
@@ -414,8 +364,8 @@ public:
          std::vector<TraceEvent> &trace, ProfileRecorder *recorder = nullptr)
       : t(t), opts(o), prog(p), trace(trace), recorder(recorder),
         dram(t.dramBytesPerCycle()),
-        l2(t.l2.present ? t.l2.bytes : 1, t.l2.present ? t.l2.lineBytes : 512) {
-  }
+        l2(t.l2.present ? t.l2.bytes : 1, t.l2.present ? t.l2.lineBytes : 512,
+           p.gmBytes) {}
 
   bool run(const std::map<std::string, Tensor> &inputs,
            std::map<std::string, Tensor> &outputs, Stats &stats,
@@ -429,6 +379,7 @@ private:
   ProfileRecorder *recorder; // null unless SimOptions::profile
   DramArbiter dram;
   L2Cache l2;
+  std::vector<uint64_t> missedScratch; // dmaTime's missed lines, reused
 
   HostBuffer gm, l2mem;
   HostBuffer localMem; // every stream's local memories, one after another
@@ -858,7 +809,8 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
                        : rate;
   uint64_t hitBytes = 0;
   double readyAt = 0;
-  std::vector<uint64_t> missedLines;
+  std::vector<uint64_t> &missedLines = missedScratch;
+  missedLines.clear();
   // (Indexed rows are chosen at run time: they count as misses.)
   if (t.l2.present && !indexed) {
     // Coalesce adjacent runs so a line is looked up once per transfer.
