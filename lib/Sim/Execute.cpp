@@ -274,6 +274,20 @@ bool copyTileOnePass(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
     return false;
   int64_t R = nz.shape[0], C = nz.shape[1], c0 = 32 / es;
   int64_t rowBytes = nd.strides[0] * es, colBytes = nd.strides[1] * es;
+  if (colBytes == es && c0 * es == 32) {
+    // Dense ND rows (every weight load): each fractal row is one 32-byte
+    // copy of a fixed size, which the compiler inlines.
+    for (int64_t cb = 0; cb < C / c0; ++cb)
+      for (int64_t r = 0; r < R; ++r) {
+        uint64_t za = nz.offset + (uint64_t)((cb * R + r) * 32);
+        uint64_t na = nd.offset + (uint64_t)(r * rowBytes + cb * 32);
+        if (srcNz)
+          std::memcpy(dbase + na, sbase + za, 32);
+        else
+          std::memcpy(dbase + za, sbase + na, 32);
+      }
+    return true;
+  }
   for (int64_t cb = 0; cb < C / c0; ++cb)
     for (int64_t r = 0; r < R; ++r) {
       uint64_t za = nz.offset + (uint64_t)((cb * R + r) * c0 * es);
@@ -291,6 +305,17 @@ void copyTile(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
               const Tile &dst) {
   int64_t es = src.elemBytes();
   if (src.isContiguous() && dst.isContiguous()) {
+    std::memmove(dbase + dst.offset, sbase + src.offset,
+                 src.numElements() * es);
+    return;
+  }
+  // Two nz tiles of one shape lay their elements out identically, in
+  // R * C consecutive elements (the verifier keeps C a multiple of the
+  // fractal width): one move, as for two contiguous tiles (every L1 -> L0A
+  // and L0B load).
+  if (src.layout == bin::Layout::NZ && dst.layout == bin::Layout::NZ &&
+      src.rank == 2 && dst.rank == 2 && src.shape[0] == dst.shape[0] &&
+      src.shape[1] == dst.shape[1] && src.shape[1] % (32 / es) == 0) {
     std::memmove(dbase + dst.offset, sbase + src.offset,
                  src.numElements() * es);
     return;
