@@ -104,6 +104,60 @@ struct Access {
   bool write;
   IterTag iter;
 };
+/// Bucket number -> record ids: a vector for bucket numbers below 2^20
+/// (every local memory, and GM up to 64 GiB), a hash map beyond. Every check
+/// looks buckets up, so the common case is an index, not a hash.
+class BucketIndex {
+public:
+  std::vector<uint32_t> *find(uint64_t b) {
+    if (b < direct.size())
+      return &direct[b];
+    if (b < kDirect)
+      return nullptr;
+    auto it = far.find(b);
+    return it == far.end() ? nullptr : &it->second;
+  }
+  std::vector<uint32_t> &get(uint64_t b) {
+    if (b >= kDirect)
+      return far[b];
+    if (b >= direct.size())
+      direct.resize(b + 1);
+    return direct[b];
+  }
+  void clear() {
+    direct.clear();
+    far.clear();
+  }
+
+private:
+  static constexpr uint64_t kDirect = 1 << 20;
+  std::vector<std::vector<uint32_t>> direct;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> far;
+};
+
+/// Access records by id, in chunks: records are never moved (a growing
+/// vector of them copied every record again at each doubling).
+class AccessStore {
+public:
+  size_t size() const { return n; }
+  Access &operator[](size_t id) { return chunks[id >> kShift][id & kMask]; }
+  const Access &operator[](size_t id) const {
+    return chunks[id >> kShift][id & kMask];
+  }
+  void push_back(const Access &a) {
+    if ((n >> kShift) >= chunks.size())
+      chunks.push_back(std::make_unique<Access[]>(kMask + 1));
+    (*this)[n++] = a;
+  }
+  void clear() { n = 0; } // keeps the chunks for reuse
+
+private:
+  static constexpr unsigned kShift = 12;
+  static constexpr size_t kMask = (1u << kShift) - 1;
+  std::vector<std::unique_ptr<Access[]>> chunks;
+  size_t n = 0;
+};
+
 /// Access records of one memory, indexed by 64 KiB address buckets so a
 /// check only visits records near the new access. Removed records become
 /// tombstones; the list is compacted when most of it is dead.
@@ -156,7 +210,7 @@ public:
 private:
   static constexpr unsigned kShift = 16;
   static constexpr uint64_t kMaxBuckets = 4096;
-  using Buckets = std::unordered_map<uint64_t, std::vector<uint32_t>>;
+  using Buckets = BucketIndex;
 
   template <typename Fn>
   bool scan(Buckets &from, uint64_t lo, uint64_t hi, uint32_t agent, Fn &fn) {
@@ -182,11 +236,11 @@ private:
       return true;
     }
     for (uint64_t b = b0; b <= b1; ++b) {
-      auto it = from.find(b);
-      if (it == from.end())
+      std::vector<uint32_t> *found = from.find(b);
+      if (!found)
         continue;
       // Drop tombstones from the bucket while scanning it.
-      std::vector<uint32_t> &ids = it->second;
+      std::vector<uint32_t> &ids = *found;
       size_t keep = 0;
       bool go = true;
       for (size_t i = 0; i < ids.size(); ++i) {
@@ -214,11 +268,11 @@ private:
       byAgent.resize(a.agent + 1);
     Buckets &mine = byAgent[a.agent];
     for (uint64_t b = b0; b <= b1; ++b) {
-      buckets[b].push_back(id);
-      mine[b].push_back(id);
+      buckets.get(b).push_back(id);
+      mine.get(b).push_back(id);
     }
   }
-  std::vector<Access> recs;
+  AccessStore recs;
   std::vector<char> alive;
   std::vector<uint32_t> seen;
   uint32_t stamp = 0;
