@@ -1499,15 +1499,20 @@ bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
     bool empty;
     const Tile &tl = in.tiles[k];
     Tile &out = d.resolved->tiles[k];
-    std::string regs;
-    for (unsigned i = 0; i < tl.numTerms; ++i)
-      regs += (regs.empty() ? "" : ", ") +
-              ("r" + std::to_string(tl.terms[i].reg)) + " = " +
-              std::to_string(ss.regs[tl.terms[i].reg]);
-    if (tl.extentDim >= 0)
-      regs += (regs.empty() ? "" : ", ") +
-              ("r" + std::to_string(tl.extentReg)) + " = " +
-              std::to_string(ss.regs[tl.extentReg]);
+    // The registers' values, for the error message only (built when one
+    // is reported: every issue of a register-relative tile passes here).
+    auto regsText = [&]() {
+      std::string regs;
+      for (unsigned i = 0; i < tl.numTerms; ++i)
+        regs += (regs.empty() ? "" : ", ") +
+                ("r" + std::to_string(tl.terms[i].reg)) + " = " +
+                std::to_string(ss.regs[tl.terms[i].reg]);
+      if (tl.extentDim >= 0)
+        regs += (regs.empty() ? "" : ", ") +
+                ("r" + std::to_string(tl.extentReg)) + " = " +
+                std::to_string(ss.regs[tl.extentReg]);
+      return regs;
+    };
     if (!tl.resolve(ss.regs.data(), out, empty, msg))
       return fail(where(s.stream, idx) + d.iter.text() + ": operand '" +
                   inf.tileNames[k] + "': " + msg);
@@ -1519,7 +1524,7 @@ bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
                   inf.tileNames[k] + "' at " + target::spaceName(out.space) +
                   " bytes [" + std::to_string(out.offset) + ", " +
                   std::to_string(out.endByte()) + ") leaves its " +
-                  std::to_string(limit) + " bytes (" + regs + ")");
+                  std::to_string(limit) + " bytes (" + regsText() + ")");
   }
   if (d.resolved) {
     std::string msg;
