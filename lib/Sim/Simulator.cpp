@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Sim/Simulator.h"
 
+#include "ConstOverlay.h"
 #include "HostMemory.h"
 #include "L2Cache.h"
 #include "Numerics.h"
@@ -481,6 +482,10 @@ private:
   std::vector<uint64_t> missedScratch; // dmaTime's missed lines, reused
 
   HostBuffer gm, l2mem;
+  // Constants not yet copied into `gm` (ConstOverlay.h); off when they
+  // overlap, and then every constant is copied at setup.
+  ConstOverlay overlay;
+  bool lazyConsts = false;
   HostBuffer localMem; // every stream's local memories, one after another
   // Timing-only runs hold no GM; scalar loads read constants, the inputs
   // given and earlier scalar stores from here.
@@ -542,6 +547,13 @@ private:
     if (err.empty())
       err = msg;
     return false;
+  }
+
+  /// Copies the constants meeting GM bytes [lo, hi) into `gm` before
+  /// anything reads them there or writes them.
+  void materializeGm(uint64_t lo, uint64_t hi) {
+    if (lazyConsts)
+      overlay.materialize(lo, hi, gm.data());
   }
 
   uint8_t *memBase(uint32_t stream, Space s) {
@@ -697,12 +709,14 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
     }
   }
   if (opts.functional) {
-    for (const bin::ConstBlob &c : prog.consts) {
+    for (const bin::ConstBlob &c : prog.consts)
       if (c.data.size() != c.size)
         return fail("constant '" + c.name +
                     "' has no data (external weight file not loaded)");
-      std::copy(c.data.begin(), c.data.end(), gm.data() + c.gmAddr);
-    }
+    lazyConsts = overlay.init(prog.consts);
+    if (!lazyConsts)
+      for (const bin::ConstBlob &c : prog.consts)
+        std::copy(c.data.begin(), c.data.end(), gm.data() + c.gmAddr);
   }
   for (const bin::IoEntry &e : prog.io) {
     if (e.isOutput)
@@ -745,6 +759,7 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
       }
     if (opts.functional) {
       std::vector<uint8_t> bytes = it->second.castTo(e.dtype).toBytes();
+      materializeGm(e.gmAddr, e.gmAddr + bytes.size());
       std::copy(bytes.begin(), bytes.end(), gm.data() + e.gmAddr);
     }
   }
@@ -1291,6 +1306,12 @@ bool Engine::readGmI32(uint64_t addr, int32_t &v) {
   if (addr + 4 > prog.gmBytes)
     return false;
   if (opts.functional) {
+    if (const bin::ConstBlob *c =
+            lazyConsts ? overlay.holding(addr, addr + 4) : nullptr) {
+      std::memcpy(&v, c->data.data() + (addr - c->gmAddr), 4);
+      return true;
+    }
+    materializeGm(addr, addr + 4);
     std::memcpy(&v, gm.data() + addr, 4);
     return true;
   }
@@ -1308,9 +1329,10 @@ bool Engine::readGmI32(uint64_t addr, int32_t &v) {
 }
 
 void Engine::writeGmI32(uint64_t addr, int32_t v) {
-  if (opts.functional)
+  if (opts.functional) {
+    materializeGm(addr, addr + 4);
     std::memcpy(gm.data() + addr, &v, 4);
-  else
+  } else
     scalarStores[addr] = v;
 }
 
@@ -1758,6 +1780,7 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     for (const bin::IoEntry &e : prog.io) {
       if (!e.isOutput)
         continue;
+      materializeGm(e.gmAddr, e.gmAddr + (uint64_t)e.byteSize());
       outputs[e.name] = Tensor::fromBytes(
           e.dtype, e.shape, gm.data() + e.gmAddr, (size_t)e.byteSize());
     }
@@ -1781,8 +1804,40 @@ bool Engine::functional(uint32_t stream, uint32_t idx, const Instr &in) {
   uint8_t *bases[target::kNumSpaces];
   for (unsigned s = 0; s < target::kNumSpaces; ++s)
     bases[s] = memBase(stream, (Space)s);
+  const Instr *run = &in;
+  Instr rebased;
+  if (lazyConsts) {
+    // An instruction whose one GM operand only reads bytes of a constant
+    // still outside `gm` reads it where the program holds it: that operand
+    // is rebased onto the constant's own bytes. Any other GM operand first
+    // brings the constants it meets into `gm`.
+    const bin::OpInfo &inf = in.info();
+    unsigned gmTiles = 0, which = 0;
+    for (unsigned k = 0; k < inf.numTiles; ++k)
+      if (in.tiles[k].space == Space::GM) {
+        ++gmTiles;
+        which = k;
+      }
+    // Operand 0 (and topk's 1) is written; an accumulating mmad reads its
+    // operand 0 too, but never in GM.
+    bool readOnly = which >= (in.op == Opcode::VTopK ? 2u : 1u);
+    const bin::ConstBlob *c = nullptr;
+    if (gmTiles == 1 && readOnly)
+      c = overlay.holding(in.tiles[which].offset, in.tiles[which].endByte());
+    if (c) {
+      rebased = in;
+      rebased.tiles[which].offset -= c->gmAddr;
+      // Read only (the operand is a source): the constant is not written.
+      bases[(unsigned)Space::GM] = const_cast<uint8_t *>(c->data.data());
+      run = &rebased;
+    } else {
+      for (unsigned k = 0; k < inf.numTiles; ++k)
+        if (in.tiles[k].space == Space::GM)
+          materializeGm(in.tiles[k].offset, in.tiles[k].endByte());
+    }
+  }
   std::string e;
-  if (!executeFunctional(t, prog, stream, idx, in, bases, e))
+  if (!executeFunctional(t, prog, stream, idx, *run, bases, e))
     return fail(where(stream, idx) + ": " + e);
   return true;
 }
