@@ -100,13 +100,40 @@ struct IterTag {
   }
 };
 
+/// One recorded access. A run records hundreds of thousands, so the tile is
+/// kept as the fields the overlap test needs (its offset is `lo`; a resolved
+/// tile has no register terms), not as a whole bin::Tile.
 struct Access {
   uint64_t lo, hi;
-  Tile tile;
+  int64_t shape[bin::kMaxRank], strides[bin::kMaxRank];
+  IterTag iter;
   uint32_t agent, epoch;
   uint32_t stream, instr;
+  Space space;
+  DType dtype;
+  bin::Layout layout;
+  uint8_t rank;
   bool write;
-  IterTag iter;
+
+  Access(const Tile &t, uint32_t agent, uint32_t epoch, uint32_t stream,
+         uint32_t instr, bool write, const IterTag &iter)
+      : lo(t.offset), hi(t.endByte()), iter(iter), agent(agent), epoch(epoch),
+        stream(stream), instr(instr), space(t.space), dtype(t.dtype),
+        layout(t.layout), rank(t.rank), write(write) {
+    std::copy(std::begin(t.shape), std::end(t.shape), shape);
+    std::copy(std::begin(t.strides), std::end(t.strides), strides);
+  }
+  Tile tile() const {
+    Tile t;
+    t.space = space;
+    t.dtype = dtype;
+    t.layout = layout;
+    t.rank = rank;
+    t.offset = lo;
+    std::copy(std::begin(shape), std::end(shape), t.shape);
+    std::copy(std::begin(strides), std::end(strides), t.strides);
+    return t;
+  }
 };
 /// Bucket number -> record ids: a vector for bucket numbers below 2^20
 /// (every local memory, and GM up to 64 GiB), a hash map beyond. Every check
@@ -794,13 +821,11 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
           ? (uint64_t)tile.space
           : 16 + (uint64_t)stream * target::kNumSpaces + (uint64_t)tile.space;
   Shadow &sh = shadows[memId];
-  Access acc{
-      tile.offset, tile.endByte(), tile, agentId, vc[agentId][agentId], stream,
-      idx,         write,          iter};
+  Access acc(tile, agentId, vc[agentId][agentId], stream, idx, write, iter);
   const auto &myVc = vc[agentId];
   auto conflicts = [&](const Access &r) {
     return r.agent != agentId && r.lo < acc.hi && acc.lo < r.hi &&
-           r.epoch > myVc[r.agent] && exactOverlap(r.tile, tile);
+           r.epoch > myVc[r.agent] && exactOverlap(r.tile(), tile);
   };
   auto report = [&](const Access &r) {
     std::ostringstream os;
