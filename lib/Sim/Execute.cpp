@@ -447,10 +447,18 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       return true;
     }
     thread_local std::vector<float> af, bf, cf;
-    af.resize(m * k);
-    bf.resize(k * n);
-    loadF(base(1), a, af.data());
-    loadF(base(2), b, bf.data());
+    // bf16 operands in the fractal layout (every cube-core mmad) are read
+    // in place by the kernel's packing; anything else is loaded row-major.
+    bool nzBF16 = a.dtype == DType::BF16 && b.dtype == DType::BF16 &&
+                  a.layout == bin::Layout::NZ && b.layout == bin::Layout::NZ &&
+                  a.rank == 2 && b.rank == 2 && b.shape[0] == k &&
+                  m % 16 == 0 && n % 16 == 0 && k % 16 == 0;
+    if (!nzBF16) {
+      af.resize(m * k);
+      bf.resize(k * n);
+      loadF(base(1), a, af.data());
+      loadF(base(2), b, bf.data());
+    }
     // An f32 accumulator stored densely row-major (as L0C's is) is
     // accumulated in place: loading it into a host array and storing it back
     // would copy the same bits twice per mmad.
@@ -470,10 +478,14 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       cf.assign(m * n, 0.0f);
       c = cf.data();
     }
-    auto half = [](DType t) { return t == DType::BF16 || t == DType::F16; };
-    bool exact = half(a.dtype) && half(b.dtype) &&
-                 productsAreExact(af.data(), af.size(), bf.data(), bf.size());
-    gemmF32(m, n, k, af.data(), bf.data(), c, exact);
+    if (nzBF16) {
+      gemmBF16Nz(m, n, k, base(1) + a.offset, base(2) + b.offset, c);
+    } else {
+      auto half = [](DType t) { return t == DType::BF16 || t == DType::F16; };
+      bool exact = half(a.dtype) && half(b.dtype) &&
+                   productsAreExact(af.data(), af.size(), bf.data(), bf.size());
+      gemmF32(m, n, k, af.data(), bf.data(), c, exact);
+    }
     if (!inPlace)
       storeF(base(0), d, c, false);
     return true;

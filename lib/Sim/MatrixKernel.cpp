@@ -211,6 +211,62 @@ void pack(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
   }
 }
 
+inline float bf16BitsToF32(const uint8_t *p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+/// pack() for bf16 operands read from nz tiles (see gemmBF16Nz): A (m x k)
+/// and B (k x n) in fractals of 16-element rows, converted to f32 on the
+/// way into the panels.
+template <int MR, int NR>
+void packBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                const uint8_t *b, std::vector<float> &pa,
+                std::vector<float> &pb) {
+  static_assert(NR % 16 == 0, "B panels hold whole fractal rows");
+  constexpr int64_t c0 = 16;
+  int64_t mp = (m + MR - 1) / MR, np = (n + NR - 1) / NR;
+  if (pa.size() < (size_t)(mp * MR * k))
+    pa.resize(mp * MR * k);
+  if (pb.size() < (size_t)(np * NR * k))
+    pb.resize(np * NR * k);
+  // A(i, p) is element ((p / 16) * m + i) * 16 + p % 16.
+  for (int64_t ib = 0; ib < mp; ++ib) {
+    float *dst = pa.data() + ib * MR * k;
+    int64_t rows = std::min<int64_t>(MR, m - ib * MR);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t pb0 = 0; pb0 < k; pb0 += c0) {
+        const uint8_t *src = a + 2 * ((pb0 / c0 * m + ib * MR + i) * c0);
+        for (int64_t q = 0; q < c0; ++q)
+          dst[(pb0 + q) * MR + i] = bf16BitsToF32(src + 2 * q);
+      }
+    for (int64_t i = rows; i < MR; ++i)
+      for (int64_t p = 0; p < k; ++p)
+        dst[p * MR + i] = 0.0f;
+  }
+  // B(p, j) is element ((j / 16) * k + p) * 16 + j % 16: a panel row is
+  // NR / 16 fractal rows.
+  for (int64_t jb = 0; jb < np; ++jb) {
+    float *dst = pb.data() + jb * NR * k;
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t s = 0; s < NR / c0; ++s) {
+        int64_t j0 = jb * NR + s * c0;
+        float *o = dst + p * NR + s * c0;
+        if (j0 >= n) {
+          std::memset(o, 0, c0 * sizeof(float));
+          continue;
+        }
+        const uint8_t *src = b + 2 * ((j0 / c0 * k + p) * c0);
+        for (int64_t q = 0; q < c0; ++q)
+          o[q] = bf16BitsToF32(src + 2 * q);
+      }
+  }
+}
+
 #define AI inline __attribute__((always_inline))
 
 // The kernels of each ISA are compiled for it (the caller checks the CPU at
@@ -313,6 +369,22 @@ void gemmPacked(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
   run(m, n, k, pa.data(), pb.data(), c, fused);
 }
 
+/// packBF16Nz for `Vec`'s block shape, the exactness test on the panels
+/// (their zero padding counts for nothing), then its kernel.
+template <typename Vec>
+void gemmPackedBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                      const uint8_t *b, float *c,
+                      void (*run)(int64_t, int64_t, int64_t, const float *,
+                                  const float *, float *, bool)) {
+  thread_local std::vector<float> pa, pb;
+  packBF16Nz<Vec::MR, 2 * Vec::W>(m, n, k, a, b, pa, pb);
+  int64_t mp = (m + Vec::MR - 1) / Vec::MR,
+          np = (n + 2 * Vec::W - 1) / (2 * Vec::W);
+  bool exact = productsAreExact(pa.data(), (size_t)(mp * Vec::MR * k),
+                                pb.data(), (size_t)(np * 2 * Vec::W * k));
+  run(m, n, k, pa.data(), pb.data(), c, exact);
+}
+
 enum class Isa { Avx512, Avx2, Generic };
 
 Isa hostIsa() {
@@ -356,6 +428,32 @@ void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
 #endif
   (void)exactProducts;
   gemmGeneric(m, n, k, a, b, c);
+}
+
+void gemmBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                const uint8_t *b, float *c) {
+  if (m <= 0 || n <= 0)
+    return;
+#ifdef TESSERA_X86_KERNELS
+  switch (hostIsa()) {
+  case Isa::Avx512:
+    return gemmPackedBF16Nz<avx512::Vec>(m, n, k, a, b, c, avx512::run);
+  case Isa::Avx2:
+    return gemmPackedBF16Nz<avx2::Vec>(m, n, k, a, b, c, avx2::run);
+  case Isa::Generic:
+    break;
+  }
+#endif
+  // Row-major f32 copies, then the portable kernel.
+  std::vector<float> af(m * k), bf(k * n);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p)
+      af[i * k + p] = bf16BitsToF32(a + 2 * (((p / 16) * m + i) * 16 + p % 16));
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j)
+      bf[p * n + j] = bf16BitsToF32(b + 2 * (((j / 16) * k + p) * 16 + j % 16));
+  gemmF32(m, n, k, af.data(), bf.data(), c,
+          productsAreExact(af.data(), af.size(), bf.data(), bf.size()));
 }
 
 const char *gemmF32Implementation() {

@@ -32,6 +32,16 @@ bool productsAreExact(const float *a, size_t na, const float *b, size_t nb);
 void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
              float *c, bool exactProducts);
 
+/// gemmF32 for bf16 operands read straight from their nz tiles: A (m x k)
+/// and B (k x n) are laid out as bin::Layout::NZ tiles (fractals of 16
+/// columns, each rows x 16 elements row-major; m, n and k multiples of 16),
+/// C is dense row-major m x n. The operands are converted to f32 while they
+/// are packed, with productsAreExact over them deciding the fused path:
+/// exactly the bits of gemmF32 on the converted arrays, without the
+/// row-major copies.
+void gemmBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                const uint8_t *b, float *c);
+
 /// The definition, one element at a time; the tests compare against it.
 void gemmF32Reference(int64_t m, int64_t n, int64_t k, const float *a,
                       const float *b, float *c);
