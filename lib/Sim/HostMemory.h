@@ -2,12 +2,16 @@
 //-*-===//
 //
 // A functional run holds GM and every core's local memories in host memory,
-// hundreds of MiB for a real model. Filling a std::vector with zeros touches
-// every page up front, and each first touch of a 4 KiB page is a page fault
-// (microseconds each on a virtual machine). A HostBuffer instead maps
-// anonymous memory, which the kernel supplies already zeroed on first touch,
-// asks for transparent huge pages (one fault per 2 MiB), and leaves the
-// pages that are never touched unallocated.
+// hundreds of MiB for a real model, most of it never touched by a given
+// program. Filling a std::vector with zeros touches every page up front,
+// and each first touch of a page is a page fault (microseconds each on a
+// virtual machine). A HostBuffer instead maps anonymous memory, which the
+// kernel supplies already zeroed on first touch, and leaves the pages that
+// are never touched unallocated.
+//
+// No transparent huge pages are requested: on the virtual machines measured
+// (docs/simulator.md), clearing a fresh 2 MiB page often cost far more than
+// the 512 small faults it replaces, and the run's time varied by 2x.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_LIB_SIM_HOSTMEMORY_H
@@ -40,8 +44,7 @@ public:
 private:
   uint8_t *ptr = nullptr;
   uint64_t bytes = 0;
-  void *mapping = nullptr; // what to unmap (or free)
-  uint64_t mappedBytes = 0;
+  bool mapped = false; // from mmap (else from calloc)
 };
 
 } // namespace tessera::sim

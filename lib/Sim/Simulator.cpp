@@ -167,11 +167,10 @@ private:
 };
 
 /// Access records by id, in chunks: records are never moved (a growing
-/// vector of them copied every record again at each doubling). The chunks
-/// come from large zero-filled host mappings with huge pages (a run makes
-/// hundreds of thousands of records, and a page fault per 4 KiB of them was
-/// a tenth of the race checker's time); freed chunks are kept for the next
-/// list, and the next run, on this thread.
+/// vector of them copied every record again at each doubling, into fresh
+/// pages). The chunks come from large host mappings and are never
+/// value-initialized; freed chunks are kept for the next list, and the next
+/// run, on this thread, whose pages are then already faulted in.
 class AccessStore {
 public:
   static constexpr size_t kChunk = 4096; // records per chunk
