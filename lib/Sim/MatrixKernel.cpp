@@ -220,53 +220,6 @@ inline float bf16BitsToF32(const uint8_t *p) {
   return f;
 }
 
-/// pack() for bf16 operands read from nz tiles (see gemmBF16Nz): A (m x k)
-/// and B (k x n) in fractals of 16-element rows, converted to f32 on the
-/// way into the panels.
-template <int MR, int NR>
-void packBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
-                const uint8_t *b, std::vector<float> &pa,
-                std::vector<float> &pb) {
-  static_assert(NR % 16 == 0, "B panels hold whole fractal rows");
-  constexpr int64_t c0 = 16;
-  int64_t mp = (m + MR - 1) / MR, np = (n + NR - 1) / NR;
-  if (pa.size() < (size_t)(mp * MR * k))
-    pa.resize(mp * MR * k);
-  if (pb.size() < (size_t)(np * NR * k))
-    pb.resize(np * NR * k);
-  // A(i, p) is element ((p / 16) * m + i) * 16 + p % 16.
-  for (int64_t ib = 0; ib < mp; ++ib) {
-    float *dst = pa.data() + ib * MR * k;
-    int64_t rows = std::min<int64_t>(MR, m - ib * MR);
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t pb0 = 0; pb0 < k; pb0 += c0) {
-        const uint8_t *src = a + 2 * ((pb0 / c0 * m + ib * MR + i) * c0);
-        for (int64_t q = 0; q < c0; ++q)
-          dst[(pb0 + q) * MR + i] = bf16BitsToF32(src + 2 * q);
-      }
-    for (int64_t i = rows; i < MR; ++i)
-      for (int64_t p = 0; p < k; ++p)
-        dst[p * MR + i] = 0.0f;
-  }
-  // B(p, j) is element ((j / 16) * k + p) * 16 + j % 16: a panel row is
-  // NR / 16 fractal rows.
-  for (int64_t jb = 0; jb < np; ++jb) {
-    float *dst = pb.data() + jb * NR * k;
-    for (int64_t p = 0; p < k; ++p)
-      for (int64_t s = 0; s < NR / c0; ++s) {
-        int64_t j0 = jb * NR + s * c0;
-        float *o = dst + p * NR + s * c0;
-        if (j0 >= n) {
-          std::memset(o, 0, c0 * sizeof(float));
-          continue;
-        }
-        const uint8_t *src = b + 2 * ((j0 / c0 * k + p) * c0);
-        for (int64_t q = 0; q < c0; ++q)
-          o[q] = bf16BitsToF32(src + 2 * q);
-      }
-  }
-}
-
 #define AI inline __attribute__((always_inline))
 
 // The kernels of each ISA are compiled for it (the caller checks the CPU at
@@ -301,6 +254,15 @@ struct Vec {
     return _mm512_add_ps(c, _mm512_mul_ps(a, b));
   }
   static AI V fma(V c, V a, V b) { return _mm512_fmadd_ps(a, b, c); }
+  /// 16 bf16 values (any alignment) to f32: each 16-bit pattern shifted into
+  /// the top half of a float, exactly.
+  static AI void bf16x16(const uint8_t *src, float *dst) {
+    // The maskz forms: GCC 12's unmasked ones warn (-Wmaybe-uninitialized).
+    __m256i h = _mm256_loadu_si256((const __m256i *)src);
+    __m512i w = _mm512_maskz_cvtepu16_epi32((__mmask16)0xFFFF, h);
+    _mm512_storeu_si512((void *)dst,
+                        _mm512_maskz_slli_epi32((__mmask16)0xFFFF, w, 16));
+  }
 };
 
 #include "MatrixMicroKernel.inc"
@@ -346,6 +308,13 @@ struct Vec {
     return _mm256_add_ps(c, _mm256_mul_ps(a, b));
   }
   static AI V fma(V c, V a, V b) { return _mm256_fmadd_ps(a, b, c); }
+  static AI void bf16x16(const uint8_t *src, float *dst) {
+    for (int half = 0; half < 2; ++half) {
+      __m128i h = _mm_loadu_si128((const __m128i *)(src + 16 * half));
+      _mm256_storeu_si256((__m256i *)(dst + 8 * half),
+                          _mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    }
+  }
 };
 
 #include "MatrixMicroKernel.inc"
@@ -374,10 +343,13 @@ void gemmPacked(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
 template <typename Vec>
 void gemmPackedBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
                       const uint8_t *b, float *c,
+                      void (*pack)(int64_t, int64_t, int64_t, const uint8_t *,
+                                   const uint8_t *, std::vector<float> &,
+                                   std::vector<float> &),
                       void (*run)(int64_t, int64_t, int64_t, const float *,
                                   const float *, float *, bool)) {
   thread_local std::vector<float> pa, pb;
-  packBF16Nz<Vec::MR, 2 * Vec::W>(m, n, k, a, b, pa, pb);
+  pack(m, n, k, a, b, pa, pb);
   int64_t mp = (m + Vec::MR - 1) / Vec::MR,
           np = (n + 2 * Vec::W - 1) / (2 * Vec::W);
   bool exact = productsAreExact(pa.data(), (size_t)(mp * Vec::MR * k),
@@ -437,9 +409,11 @@ void gemmBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
 #ifdef TESSERA_X86_KERNELS
   switch (hostIsa()) {
   case Isa::Avx512:
-    return gemmPackedBF16Nz<avx512::Vec>(m, n, k, a, b, c, avx512::run);
+    return gemmPackedBF16Nz<avx512::Vec>(m, n, k, a, b, c, avx512::packBF16Nz,
+                                         avx512::run);
   case Isa::Avx2:
-    return gemmPackedBF16Nz<avx2::Vec>(m, n, k, a, b, c, avx2::run);
+    return gemmPackedBF16Nz<avx2::Vec>(m, n, k, a, b, c, avx2::packBF16Nz,
+                                       avx2::run);
   case Isa::Generic:
     break;
   }
