@@ -135,11 +135,13 @@ struct Access {
     return t;
   }
 };
-/// Bucket number -> record ids: a vector for bucket numbers below 2^20
-/// (every local memory, and GM up to 64 GiB), a hash map beyond. Every check
-/// looks buckets up, so the common case is an index, not a hash.
+/// Bucket number -> record ids: a vector for bucket numbers below `direct`
+/// (for the shared index 2^20: every local memory, and GM up to 64 GiB), a
+/// hash map beyond. Every check looks buckets up, so the common case is an
+/// index, not a hash.
 class BucketIndex {
 public:
+  explicit BucketIndex(uint64_t directLimit = 1 << 20) : kDirect(directLimit) {}
   std::vector<uint32_t> *find(uint64_t b) {
     if (b < direct.size())
       return &direct[b];
@@ -161,7 +163,7 @@ public:
   }
 
 private:
-  static constexpr uint64_t kDirect = 1 << 20;
+  uint64_t kDirect;
   std::vector<std::vector<uint32_t>> direct;
   std::unordered_map<uint64_t, std::vector<uint32_t>> far;
 };
@@ -336,8 +338,11 @@ private:
       wide.push_back(id);
       return;
     }
+    // Per agent, only the first 1 MiB of a memory is indexed directly (a
+    // core's local memories): a direct table per agent over all of GM would
+    // be hundreds of agents' mostly empty tables.
     if (a.agent >= byAgent.size())
-      byAgent.resize(a.agent + 1);
+      byAgent.resize(a.agent + 1, BucketIndex(16));
     Buckets &mine = byAgent[a.agent];
     for (uint64_t b = b0; b <= b1; ++b) {
       buckets.get(b).push_back(id);
