@@ -64,6 +64,24 @@ std::vector<int64_t> loadBI(const uint8_t *mem, const Tile &src,
   return loadBroadcast<int64_t>(mem, src, dst, loadI);
 }
 
+/// loadBF into one of three per-thread scratch arrays (the float operands
+/// of one vector instruction), which keep their memory from instruction to
+/// instruction: tens of thousands of vector instructions each allocated,
+/// zero-filled and freed their operand arrays.
+std::vector<float> &loadBFSlot(unsigned slot, const uint8_t *mem,
+                               const Tile &src, const Tile &dst) {
+  thread_local std::vector<float> slots[3];
+  std::vector<float> &out = slots[slot];
+  out.resize(dst.numElements());
+  if (src.numElements() == dst.numElements()) {
+    loadF(mem, src, out.data()); // writes every element
+    return out;
+  }
+  std::vector<float> b = loadBF(mem, src, dst);
+  std::copy(b.begin(), b.end(), out.begin());
+  return out;
+}
+
 float sigmoidF(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 /// Applies `f` to every element; the opcode is dispatched once per
@@ -537,12 +555,11 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       storeI(base(0), d, o.data(), sat);
       return true;
     }
-    auto a = loadBF(base(1), in.tiles[1], d);
-    std::vector<float> b;
-    if (inf.cls == OpClass::VBinary)
-      b = loadBF(base(2), in.tiles[2], d);
-    binaryF(in.op, a.data(), b.empty() ? nullptr : b.data(), in.fimm, a.data(),
-            n);
+    std::vector<float> &a = loadBFSlot(0, base(1), in.tiles[1], d);
+    const float *b = nullptr;
+    if (inf.cls == OpClass::VBinary && n)
+      b = loadBFSlot(1, base(2), in.tiles[2], d).data();
+    binaryF(in.op, a.data(), b, in.fimm, a.data(), n);
     storeF(base(0), d, a.data(), false);
     return true;
   }
@@ -558,7 +575,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
       storeI(base(0), d, a.data(), false);
       return true;
     }
-    auto a = loadBF(base(1), in.tiles[1], d);
+    std::vector<float> &a = loadBFSlot(0, base(1), in.tiles[1], d);
     unaryF(in.op, a.data(), n);
     storeF(base(0), d, a.data(), false);
     return true;
@@ -584,8 +601,8 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     int64_t n = d.numElements();
     std::vector<int64_t> o(n);
     if (isFloatDType(in.tiles[1].dtype)) {
-      auto a = loadBF(base(1), in.tiles[1], d),
-           b = loadBF(base(2), in.tiles[2], d);
+      const std::vector<float> &a = loadBFSlot(0, base(1), in.tiles[1], d),
+                               &b = loadBFSlot(1, base(2), in.tiles[2], d);
       for (int64_t i = 0; i < n; ++i)
         o[i] = cmp(in.ints[0], a[i], b[i]);
     } else {
@@ -600,7 +617,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
 
   case OpClass::VSel: {
     int64_t n = d.numElements();
-    auto mask = loadBF(base(1), in.tiles[1], d);
+    const std::vector<float> &mask = loadBFSlot(0, base(1), in.tiles[1], d);
     if (dInt) {
       auto a = loadBI(base(2), in.tiles[2], d),
            b = loadBI(base(3), in.tiles[3], d);
@@ -608,8 +625,8 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
         a[i] = mask[i] != 0 ? a[i] : b[i];
       storeI(base(0), d, a.data(), false);
     } else {
-      auto a = loadBF(base(2), in.tiles[2], d),
-           b = loadBF(base(3), in.tiles[3], d);
+      std::vector<float> &a = loadBFSlot(1, base(2), in.tiles[2], d);
+      const std::vector<float> &b = loadBFSlot(2, base(3), in.tiles[3], d);
       for (int64_t i = 0; i < n; ++i)
         a[i] = mask[i] != 0 ? a[i] : b[i];
       storeF(base(0), d, a.data(), false);
