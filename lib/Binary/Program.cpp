@@ -11,6 +11,9 @@ namespace tessera::bin {
 using target::TargetDesc;
 
 std::string Program::locOf(uint32_t stream, uint32_t instr) const {
+  // A stream that shares code has the debug locations of its owner.
+  if (stream < streams.size() && streams[stream].shares < stream)
+    stream = streams[stream].shares;
   for (const DebugEntry &d : debug)
     if (d.stream == stream && d.instr == instr)
       return d.loc;
@@ -20,7 +23,8 @@ std::string Program::locOf(uint32_t stream, uint32_t instr) const {
 size_t Program::numInstrs() const {
   size_t n = 0;
   for (const CoreStream &s : streams)
-    n += s.instrs.size();
+    if (s.shares == kOwnCode)
+      n += s.instrs.size();
   return n;
 }
 
@@ -211,6 +215,37 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       error = where + ": a stream must end with 'end'";
       return false;
     }
+    if (s.shares != kOwnCode) {
+      // Shared code was checked with its owner; what is the stream's own is
+      // the reference and the arguments its `sarg`s read.
+      const CoreStream *o = s.shares < si ? &p.streams[s.shares] : nullptr;
+      if (!o || o->shares != kOwnCode || o->coreType != s.coreType) {
+        error = where + ": shares the code of stream " +
+                std::to_string(s.shares) +
+                ", which is not an earlier stream of the same core type "
+                "with code of its own";
+        return false;
+      }
+      if (o->instrs != s.instrs) {
+        error = where + ": its instructions differ from those of stream " +
+                std::to_string(s.shares) + ", whose code it shares";
+        return false;
+      }
+    }
+    for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
+      const Instr &in = s.instrs[ii];
+      int64_t a = in.info().cls == OpClass::SArg ? in.ints[1]
+                  : in.op == Opcode::SkipArgZ    ? in.ints[0]
+                                                 : -2;
+      if (a != -2 && (a < 0 || (uint64_t)a >= s.args.size())) {
+        error = p.describeInstr(t, si, ii) + ": reads launch argument " +
+                std::to_string(a) + " but the stream has " +
+                std::to_string(s.args.size()) + " arguments";
+        return false;
+      }
+    }
+    if (s.shares != kOwnCode)
+      continue;
     uint32_t bad = 0;
     std::string msg;
     if (!analyzeControl(s.instrs, t, nullptr, msg, bad)) {

@@ -1004,6 +1004,7 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   case OpClass::Loop:
   case OpClass::EndLoop:
   case OpClass::Skip:
+  case OpClass::SArg:
     break;
   }
   if (opts.functional && !functional(stream, idx, in))
@@ -1305,6 +1306,15 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
     ss.pc++;
     return true;
   }
+  case OpClass::SArg: {
+    const std::vector<int64_t> &args = prog.streams[stream].args;
+    if (in.ints[1] < 0 || (uint64_t)in.ints[1] >= args.size())
+      return fail(here() + ": launch argument " + std::to_string(in.ints[1]) +
+                  " of a stream with " + std::to_string(args.size()));
+    r[in.ints[0]] = args[(size_t)in.ints[1]];
+    ss.pc++;
+    return true;
+  }
   case OpClass::SLoad:
   case OpClass::SStore: {
     bool load = in.info().cls == OpClass::SLoad;
@@ -1380,7 +1390,16 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
   }
   case OpClass::Skip: {
     cost = sc.branchCycles;
-    bool nz = r[in.ints[0]] != 0;
+    bool nz;
+    if (in.op == Opcode::SkipArgZ) {
+      const std::vector<int64_t> &args = prog.streams[stream].args;
+      if (in.ints[0] < 0 || (uint64_t)in.ints[0] >= args.size())
+        return fail(here() + ": launch argument " + std::to_string(in.ints[0]) +
+                    " of a stream with " + std::to_string(args.size()));
+      nz = args[(size_t)in.ints[0]] != 0;
+    } else {
+      nz = r[in.ints[0]] != 0;
+    }
     bool taken = in.op == Opcode::SkipNz ? nz : !nz;
     ss.pc += 1 + (taken ? (uint32_t)in.ints[1] : 0);
     return true;
