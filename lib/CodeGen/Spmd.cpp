@@ -528,8 +528,8 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
     std::vector<uint32_t> order(dry.columns.size());
     for (uint32_t c = 0; c < order.size(); ++c)
       order[c] = c;
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return dry.uses[a] > dry.uses[b];
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return dry.uses[a] != dry.uses[b] ? dry.uses[a] > dry.uses[b] : a < b;
     });
     std::map<std::vector<int64_t>, uint8_t> hoisted;
     uint32_t reg = maxReg + 5;
