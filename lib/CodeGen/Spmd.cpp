@@ -223,6 +223,10 @@ public:
            compatible(ml[n - 1 - suf], s[k - 1 - suf]))
       ++suf;
     size_t rn = n - pre - suf, rk = k - pre - suf;
+    if ((rn + 1) * (rk + 1) > kMaxCells) {
+      tooLarge = true; // the caller gives up on the group
+      return;
+    }
     std::vector<int32_t> dp((rn + 1) * (rk + 1), 0);
     auto at = [&](size_t i, size_t j) -> int32_t & {
       return dp[i * (rk + 1) + j];
@@ -272,7 +276,12 @@ public:
     ml = std::move(out);
   }
 
+  /// Set when two lists were too long to align (the alignment table would
+  /// pass kMaxCells): the group keeps separate code.
+  bool tooLarge = false;
+
 private:
+  static constexpr size_t kMaxCells = size_t(1) << 24;
   uint32_t members;
 
   /// How many items of two loop bodies match by shape (an LCS of their
@@ -280,6 +289,9 @@ private:
   static int32_t quickScore(const std::vector<MNode> &a,
                             const std::vector<Node> &b) {
     size_t n = a.size(), k = b.size();
+    if (n * k > kMaxCells / 16)
+      return 0; // too long to compare: not matched
+
     std::vector<int32_t> row(k + 1, 0), next(k + 1, 0);
     for (size_t i = n; i-- > 0;) {
       for (size_t j = k; j-- > 0;)
@@ -514,10 +526,12 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
           ml.push_back(merger.fromNode(n, 0));
       } else {
         merger.merge(ml, tree, m);
+        if (merger.tooLarge)
+          break;
       }
     }
     // Registers: up to 4 slots of one instruction (or a guard) at once.
-    if (maxReg + 4 >= t.scalar.registers || !termsFit(ml))
+    if (merger.tooLarge || maxReg + 4 >= t.scalar.registers || !termsFit(ml))
       continue;
     // The most loaded columns go to the registers left free, loaded once
     // at the start (fewer instructions, and none inside loops).
