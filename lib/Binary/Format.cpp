@@ -231,7 +231,6 @@ bool io(Ar &ar, CoreStream &s, uint32_t version,
                   sharesAt);
           return false;
         }
-        s.instrs = streams[s.shares].instrs;
       }
       return ar.ok();
     }

@@ -40,9 +40,10 @@ std::string Program::describeInstr(const TargetDesc &t, uint32_t stream,
     else
       os << "stream " << stream;
     os << " instr " << instr;
-    if (instr < s.instrs.size())
-      os << " (" << s.instrs[instr].info().mnemonic << " on "
-         << target::pipeName(s.instrs[instr].pipe) << ")";
+    const std::vector<Instr> &code = this->code(stream);
+    if (instr < code.size())
+      os << " (" << code[instr].info().mnemonic << " on "
+         << target::pipeName(code[instr].pipe) << ")";
   } else {
     os << "stream " << stream << " instr " << instr;
   }
@@ -211,7 +212,8 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       error = where + ": a second stream for the same core";
       return false;
     }
-    if (s.instrs.empty() || s.instrs.back().op != Opcode::End) {
+    if (s.shares == kOwnCode &&
+        (s.instrs.empty() || s.instrs.back().op != Opcode::End)) {
       error = where + ": a stream must end with 'end'";
       return false;
     }
@@ -226,14 +228,15 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
                 "with code of its own";
         return false;
       }
-      if (o->instrs != s.instrs) {
-        error = where + ": its instructions differ from those of stream " +
-                std::to_string(s.shares) + ", whose code it shares";
+      if (!s.instrs.empty()) {
+        error = where + ": shares the code of stream " +
+                std::to_string(s.shares) + " but has instructions of its own";
         return false;
       }
     }
-    for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
-      const Instr &in = s.instrs[ii];
+    const std::vector<Instr> &code = p.code(si);
+    for (uint32_t ii = 0; ii < code.size(); ++ii) {
+      const Instr &in = code[ii];
       int64_t a = in.info().cls == OpClass::SArg ? in.ints[1]
                   : in.op == Opcode::SkipArgZ    ? in.ints[0]
                                                  : -2;
@@ -320,8 +323,7 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
     }
   }
   for (const DebugEntry &d : p.debug)
-    if (d.stream >= p.streams.size() ||
-        d.instr >= p.streams[d.stream].instrs.size()) {
+    if (d.stream >= p.streams.size() || d.instr >= p.code(d.stream).size()) {
       error = "debug map entry for stream " + std::to_string(d.stream) +
               " instr " + std::to_string(d.instr) + " names no instruction";
       return false;

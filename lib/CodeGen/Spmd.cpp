@@ -568,7 +568,10 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
         cs.args[c] = em.columns[c][m];
       stats.args += em.columns.size();
       cs.shares = m ? owner : bin::kOwnCode;
-      cs.instrs = body;
+      if (m)
+        std::vector<Instr>().swap(cs.instrs); // runs the owner's
+      else
+        cs.instrs = body;
       merged[members[m]] = true;
     }
     // Every stream that runs the body keeps its locations (profiles and

@@ -299,6 +299,8 @@ bool syncAndFold(bin::Program &prog, const target::TargetDesc &t, bool loops,
   prog.debug.clear();
   codegen::LoopFolder folder(prog, t);
   for (uint32_t si = 0; si < prog.streams.size(); ++si) {
+    if (prog.streams[si].shares != bin::kOwnCode)
+      continue; // runs another stream's code (an assembled SPMD program)
     if (!codegen::insertSyncStream(prog.streams[si], si, debugOf[si], r.sync,
                                    error))
       return false;

@@ -565,7 +565,8 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
     // then one agent per pipe the stream uses.
     ss.scalarAgent = agentFor(Pipe::S);
     agents[ss.scalarAgent].scalar = true;
-    for (const Instr &in : cs.instrs)
+    const std::vector<Instr> &code = prog.code(si); // shared bodies too
+    for (const Instr &in : code)
       if (!(in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll))
         agentFor(in.pipe);
     ss.regs.assign(t.scalar.registers, 0);
@@ -574,7 +575,7 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
                                             t.scalar.dcacheLineBytes);
     uint32_t bad;
     std::string msg;
-    if (!bin::analyzeControl(cs.instrs, t, &ss.match, msg, bad))
+    if (!bin::analyzeControl(code, t, &ss.match, msg, bad))
       return fail(where(si, bad) + ": " + msg);
   }
   size_t n = agents.size();
@@ -1152,8 +1153,7 @@ bool Engine::step(uint32_t agentId) {
   }
   DynInstr &d = a.queue.front();
   uint32_t idx = d.idx;
-  const Instr &in =
-      d.resolved ? *d.resolved : prog.streams[a.stream].instrs[idx];
+  const Instr &in = d.resolved ? *d.resolved : prog.code(a.stream)[idx];
   double start = std::max(a.clock, d.dispatch);
   IterTag iter = d.iter;
   ++a.executed;
@@ -1468,7 +1468,7 @@ bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
 bool Engine::runScalar(uint32_t agentId) {
   Agent &a = agents[agentId];
   StreamState &ss = streams[a.stream];
-  const std::vector<Instr> &instrs = prog.streams[a.stream].instrs;
+  const std::vector<Instr> &instrs = prog.code(a.stream);
   if (a.parked)
     return true;
   while (!ss.finished) {
@@ -1599,7 +1599,7 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     if (done(a) || (!a.scalar && a.queue.empty()))
       continue;
     uint32_t idx = a.scalar ? streams[a.stream].pc : a.queue.front().idx;
-    const Instr &in = prog.streams[a.stream].instrs[idx];
+    const Instr &in = prog.code(a.stream)[idx];
     std::string what =
         where(a.stream, idx) +
         (a.scalar ? streams[a.stream].iterTag() : a.queue.front().iter).text();

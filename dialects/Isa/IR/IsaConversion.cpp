@@ -126,7 +126,6 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
                  << "shares the code of core " << *shares
                  << ", which is not an earlier isa.core with code of its own";
         s.shares = (uint32_t)owner;
-        s.instrs = p.streams[s.shares].instrs;
         // The shared code's locations hold for this stream too (as the
         // compiler writes them).
         size_t n = p.debug.size();

@@ -30,9 +30,10 @@ constexpr uint32_t kOldestReadableVersion = 3;
 /// Streams may share code (SPMD: one kernel body launched on several cores):
 /// a stream with `shares` set runs the instructions of an earlier stream of
 /// the same core type, which the file stores once; its own launch arguments
-/// (`args`, read by `sarg`) give it its offsets and trip counts. In memory
-/// `instrs` always holds the code the stream runs (for a sharing stream, a
-/// copy of the owner's), so every consumer reads one list per stream.
+/// (`args`, read by `sarg` and `skipaz`) give it its offsets, trip counts
+/// and the parts of the body it runs. In memory too the code is held once:
+/// a sharing stream's `instrs` is empty, and Program::code(i) is what stream
+/// i runs.
 constexpr uint32_t kOwnCode = 0xFFFFFFFFu;
 struct CoreStream {
   uint32_t coreType = 0; // index into target cores[], or kAiCpuCoreType
@@ -93,6 +94,12 @@ struct Program {
   std::vector<IoEntry> io;
   std::vector<DebugEntry> debug;
 
+  /// The instructions stream `i` runs: its own, or those of the stream it
+  /// shares the code of.
+  const std::vector<Instr> &code(uint32_t i) const {
+    const CoreStream &s = streams[i];
+    return s.shares < streams.size() ? streams[s.shares].instrs : s.instrs;
+  }
   /// The debug location of an instruction, or "".
   std::string locOf(uint32_t stream, uint32_t instr) const;
   /// "core cube#3 instr 17 (mmad) [node name]" for error messages.
