@@ -1,16 +1,25 @@
 //===- Spmd.cpp - Streams that share one body of code ---------------------===//
 //
-// See Spmd.h. Streams are grouped by core type and by their code with every
-// "slot" blanked: tile offsets, the address immediate of `sld`/`sst` and the
-// trip count of a loop with an immediate count. Within a group, a slot whose
-// value is the same in every stream stays an immediate; one that differs
-// becomes a launch argument (its value less the group's minimum, so most
-// offsets keep their static part), loaded by an `sarg` into a register above
-// every register the code uses, right before the instruction:
-//  - a tile gets the term (register x 1), resolved when the instruction issues;
-//  - `sld`/`sst` address through the register (plus the old base register);
-//  - a loop reads its trip count from the register.
-// Skips are left alone (an inserted `sarg` would change the distance).
+// See Spmd.h. Each stream of a core type becomes a tree (instructions, and
+// loops holding items); the trees are merged one by one into one body by a
+// weighted longest common subsequence over instruction shapes: everything
+// but the "slots" (tile offsets, the address immediate of `sld`/`sst`, the
+// trip count of a loop with an immediate count). Matched loops merge their
+// bodies the same way. In the merged body:
+//  - a slot whose value is the same for every stream that runs it stays an
+//    immediate; one that differs becomes a launch argument (its value less
+//    the minimum, so most offsets keep their static part), loaded by `sarg`
+//    into a register above every register the streams use, right before the
+//    instruction (the columns used most are loaded once at the start into
+//    the registers left free): a tile gets the term (register x 1), resolved
+//    at issue; `sld`/`sst` address through it (plus their base register); a
+//    loop reads its trip count from it;
+//  - items that only some streams have are guarded, one run of items with
+//    the same streams at a time, by `skipaz` on an argument that is 1 for the
+//    streams that run them.
+// So each stream executes exactly its own instructions and flags, plus the
+// `sarg`s and `skipaz`s. Streams with skips of their own are left alone (an
+// inserted instruction would change the distance), as are AI-CPU streams.
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Spmd.h"

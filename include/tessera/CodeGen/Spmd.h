@@ -1,13 +1,14 @@
 //===- Spmd.h - Streams that share one body of code -------------*- C++ -*-===//
 //
-// After sync insertion and loop folding, streams of one core type often hold
-// the same code with different offsets: the same kernel, each core on its
-// own part of the data. shareStreams stores such code once: one stream keeps
-// it, the others refer to it (CoreStream::shares, format version 5), and
-// every value that differs between them (a tile offset, an `sld` address, a
-// trip count) becomes a launch argument that an `sarg` loads into a free
-// register just before the instruction uses it. Each core still executes
-// exactly the instructions and flags it executed before, plus those `sarg`s.
+// After sync insertion and loop folding, the streams of one core type run the
+// same kernels on different parts of the data: the same code with different
+// offsets and trip counts, plus jobs only some cores have. shareStreams
+// stores such code once: the first stream of the core type keeps the merged
+// body, the others refer to it (CoreStream::shares, format version 5) and
+// hold only their launch arguments, which `sarg` and `skipaz` read (offsets,
+// trip counts, which parts of the body the stream runs). Each core still
+// executes exactly the instructions and flags it executed before, plus those
+// scalar instructions.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_CODEGEN_SPMD_H
@@ -24,8 +25,9 @@ struct SpmdStats {
   uint64_t args = 0;              // launch arguments over all streams
 };
 
-/// Lets streams of `p` share one body (see above). Every stream of a body
-/// gets the body's debug locations.
+/// Lets the streams of each core type of `p` share one body (see above) when
+/// that stores fewer instructions than their separate code. Every stream of
+/// a body gets the body's debug locations.
 void shareStreams(bin::Program &p, const target::TargetDesc &t,
                   SpmdStats &stats);
 
