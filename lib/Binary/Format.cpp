@@ -198,9 +198,43 @@ template <typename Ar> bool io(Ar &ar, Instr &in) {
   return ar.ok();
 }
 
-template <typename Ar> bool io(Ar &ar, CoreStream &s) {
+/// Stream `self` of `streams` (a stream shares the code of an earlier one,
+/// version 5 on).
+template <typename Ar>
+bool io(Ar &ar, CoreStream &s, uint32_t version,
+        const std::vector<CoreStream> &streams, uint32_t self) {
   ar.raw(s.coreType, "stream.core_type");
   ar.raw(s.coreIndex, "stream.core_index");
+  if (version >= 5) {
+    size_t sharesAt = 0;
+    if constexpr (Ar::reading)
+      sharesAt = ar.pos;
+    ar.raw(s.shares, "stream.shares");
+    uint32_t nargs = (uint32_t)s.args.size();
+    ar.raw(nargs, "stream.num_args");
+    if (!ar.ok())
+      return false;
+    if constexpr (Ar::reading) {
+      if (!ar.check((uint64_t)nargs * 8 <= ar.n - ar.pos, "stream.num_args",
+                    nargs))
+        return false;
+      s.args.resize(nargs);
+    }
+    for (int64_t &a : s.args)
+      ar.raw(a, "stream.arg");
+    if (s.shares != kOwnCode) {
+      if constexpr (Ar::reading) {
+        if (s.shares >= self || streams[s.shares].shares != kOwnCode) {
+          ar.fail("stream " + std::to_string(self) +
+                      " shares the code of stream " + std::to_string(s.shares) +
+                      ", which is not an earlier stream with code of its own",
+                  sharesAt);
+          return false;
+        }
+      }
+      return ar.ok();
+    }
+  }
   uint32_t count = (uint32_t)s.instrs.size();
   ar.raw(count, "stream.count");
   if (!ar.ok())
@@ -376,7 +410,7 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
   for (uint32_t i = 0; i < p.streams.size(); ++i) {
     Sec s{kStream, i, {}};
     Out ar{s.bytes};
-    io(ar, p.streams[i]);
+    io(ar, p.streams[i], kFormatVersion, p.streams, i);
     secs.push_back(std::move(s));
   }
   {
@@ -461,8 +495,9 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
   }
   uint32_t version = get<uint32_t>(data, 8);
   // Version 3 differs from 4 only in its checksums (FNV-1a instead of
-  // XXH64): still read.
-  if (version != kFormatVersion && version != kOldestReadableVersion) {
+  // XXH64), 4 from 5 only in its stream headers (no shared code or launch
+  // arguments): still read.
+  if (version < kOldestReadableVersion || version > kFormatVersion) {
     error = "offset 8: format version " + std::to_string(version) +
             " is not supported (this loader reads versions " +
             std::to_string(kOldestReadableVersion) + " to " +
@@ -537,7 +572,7 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
         return false;
       }
       p.streams.emplace_back();
-      io(ar, p.streams.back());
+      io(ar, p.streams.back(), version, p.streams, index);
       break;
     case kConst:
       ioList(ar, p.consts, "const.count");

@@ -460,7 +460,8 @@ struct Checker {
           !regInRange(in.ints[i],
                       std::string("field '") + inf.intNames[i] + "'"))
         return false;
-    bool writesReg = inf.cls == OpClass::SAlu || inf.cls == OpClass::SLoad;
+    bool writesReg = inf.cls == OpClass::SAlu || inf.cls == OpClass::SLoad ||
+                     inf.cls == OpClass::SArg;
     if (writesReg && in.ints[0] == 0)
       return fail("writes r0, which always reads as zero");
     return true;
@@ -722,6 +723,14 @@ struct Checker {
         return false;
       if (in.ints[1] == 0 && in.ints[2] < 0)
         return fail("negative trip count " + std::to_string(in.ints[2]));
+      return true;
+    case OpClass::SArg:
+      // The index is checked against each stream's arguments
+      // (verifyProgram): one body serves streams with their own.
+      if (!regFields())
+        return false;
+      if (in.ints[1] < 0)
+        return fail("negative argument index " + std::to_string(in.ints[1]));
       return true;
     case OpClass::Skip:
       if (!regFields())

@@ -11,6 +11,9 @@ namespace tessera::bin {
 using target::TargetDesc;
 
 std::string Program::locOf(uint32_t stream, uint32_t instr) const {
+  // A stream that shares code has the debug locations of its owner.
+  if (stream < streams.size() && streams[stream].shares < stream)
+    stream = streams[stream].shares;
   for (const DebugEntry &d : debug)
     if (d.stream == stream && d.instr == instr)
       return d.loc;
@@ -20,7 +23,8 @@ std::string Program::locOf(uint32_t stream, uint32_t instr) const {
 size_t Program::numInstrs() const {
   size_t n = 0;
   for (const CoreStream &s : streams)
-    n += s.instrs.size();
+    if (s.shares == kOwnCode)
+      n += s.instrs.size();
   return n;
 }
 
@@ -36,9 +40,10 @@ std::string Program::describeInstr(const TargetDesc &t, uint32_t stream,
     else
       os << "stream " << stream;
     os << " instr " << instr;
-    if (instr < s.instrs.size())
-      os << " (" << s.instrs[instr].info().mnemonic << " on "
-         << target::pipeName(s.instrs[instr].pipe) << ")";
+    const std::vector<Instr> &code = this->code(stream);
+    if (instr < code.size())
+      os << " (" << code[instr].info().mnemonic << " on "
+         << target::pipeName(code[instr].pipe) << ")";
   } else {
     os << "stream " << stream << " instr " << instr;
   }
@@ -207,10 +212,43 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       error = where + ": a second stream for the same core";
       return false;
     }
-    if (s.instrs.empty() || s.instrs.back().op != Opcode::End) {
+    if (s.shares == kOwnCode &&
+        (s.instrs.empty() || s.instrs.back().op != Opcode::End)) {
       error = where + ": a stream must end with 'end'";
       return false;
     }
+    if (s.shares != kOwnCode) {
+      // Shared code was checked with its owner; what is the stream's own is
+      // the reference and the arguments its `sarg`s read.
+      const CoreStream *o = s.shares < si ? &p.streams[s.shares] : nullptr;
+      if (!o || o->shares != kOwnCode || o->coreType != s.coreType) {
+        error = where + ": shares the code of stream " +
+                std::to_string(s.shares) +
+                ", which is not an earlier stream of the same core type "
+                "with code of its own";
+        return false;
+      }
+      if (!s.instrs.empty()) {
+        error = where + ": shares the code of stream " +
+                std::to_string(s.shares) + " but has instructions of its own";
+        return false;
+      }
+    }
+    const std::vector<Instr> &code = p.code(si);
+    for (uint32_t ii = 0; ii < code.size(); ++ii) {
+      const Instr &in = code[ii];
+      int64_t a = in.info().cls == OpClass::SArg ? in.ints[1]
+                  : in.op == Opcode::SkipArgZ    ? in.ints[0]
+                                                 : -2;
+      if (a != -2 && (a < 0 || (uint64_t)a >= s.args.size())) {
+        error = p.describeInstr(t, si, ii) + ": reads launch argument " +
+                std::to_string(a) + " but the stream has " +
+                std::to_string(s.args.size()) + " arguments";
+        return false;
+      }
+    }
+    if (s.shares != kOwnCode)
+      continue;
     uint32_t bad = 0;
     std::string msg;
     if (!analyzeControl(s.instrs, t, nullptr, msg, bad)) {
@@ -285,8 +323,7 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
     }
   }
   for (const DebugEntry &d : p.debug)
-    if (d.stream >= p.streams.size() ||
-        d.instr >= p.streams[d.stream].instrs.size()) {
+    if (d.stream >= p.streams.size() || d.instr >= p.code(d.stream).size()) {
       error = "debug map entry for stream " + std::to_string(d.stream) +
               " instr " + std::to_string(d.instr) + " names no instruction";
       return false;

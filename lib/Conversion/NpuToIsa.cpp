@@ -7,6 +7,7 @@
 #include "Npu/IR/NpuDialect.h"
 #include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Reroll.h"
+#include "tessera/CodeGen/Spmd.h"
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Conversion/ModuleTarget.h"
 #include "tessera/Conversion/Passes.h"
@@ -273,6 +274,7 @@ struct NpuPlanMemoryPass
 struct SyncResult {
   codegen::SyncStats sync;
   codegen::RerollStats reroll;
+  codegen::SpmdStats spmd;
   bool loops = false;
   void setStats(Operation *progOp) const {
     Builder b(progOp->getContext());
@@ -284,7 +286,7 @@ struct SyncResult {
 };
 
 bool syncAndFold(bin::Program &prog, const target::TargetDesc &t, bool loops,
-                 SyncResult &r, std::string &error) {
+                 bool spmd, SyncResult &r, std::string &error) {
   r.loops = loops;
   if (!loops)
     return codegen::insertSync(prog, t, r.sync, error);
@@ -297,6 +299,8 @@ bool syncAndFold(bin::Program &prog, const target::TargetDesc &t, bool loops,
   prog.debug.clear();
   codegen::LoopFolder folder(prog, t);
   for (uint32_t si = 0; si < prog.streams.size(); ++si) {
+    if (prog.streams[si].shares != bin::kOwnCode)
+      continue; // runs another stream's code (an assembled SPMD program)
     if (!codegen::insertSyncStream(prog.streams[si], si, debugOf[si], r.sync,
                                    error))
       return false;
@@ -305,9 +309,12 @@ bool syncAndFold(bin::Program &prog, const target::TargetDesc &t, bool loops,
       prog.debug.push_back(std::move(d));
     std::vector<bin::DebugEntry>().swap(debugOf[si]);
   }
-  bool ok = folder.finish(error);
+  if (!folder.finish(error))
+    return false;
   r.reroll = folder.stats();
-  return ok;
+  if (spmd)
+    codegen::shareStreams(prog, t, r.spmd);
+  return true;
 }
 
 struct NpuToIsaPass
@@ -450,7 +457,7 @@ struct NpuToIsaPass
     if (!bin::verifyProgram(prog, t, error))
       return func.emitError("generated program does not verify: ") << error;
     SyncResult synced;
-    if (sync && !syncAndFold(prog, t, loops, synced, error))
+    if (sync && !syncAndFold(prog, t, loops, spmd, synced, error))
       return func.emitError(error);
     OwningOpRef<ModuleOp> m =
         tessera::isa::programToModule(func.getContext(), prog, t);
@@ -518,7 +525,7 @@ struct IsaInsertSyncPass
         return signalPassFailure();
       SyncResult synced;
       std::string error;
-      if (!syncAndFold(*prog, *t, loops, synced, error)) {
+      if (!syncAndFold(*prog, *t, loops, spmd, synced, error)) {
         p.emitError(error);
         return signalPassFailure();
       }

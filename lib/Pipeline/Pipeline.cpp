@@ -77,9 +77,9 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &o, Stage from,
     // Code generation synchronizes and folds loops on its own streams, so
     // the straight-line streams never become isa ops; insert-sync then
     // leaves the program alone (it stays for isa modules given by hand).
-    pm.addPass(
-        conversion::createNpuToIsa({o.probes, o.l2Prefetch, true, o.loops}));
-    pm.addPass(conversion::createIsaInsertSync({o.loops}));
+    pm.addPass(conversion::createNpuToIsa(
+        {o.probes, o.l2Prefetch, true, o.loops, o.spmd}));
+    pm.addPass(conversion::createIsaInsertSync({o.loops, o.spmd}));
   }
 }
 

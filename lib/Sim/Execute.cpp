@@ -799,6 +799,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
   case OpClass::Loop:
   case OpClass::EndLoop:
   case OpClass::Skip:
+  case OpClass::SArg:
     return true;
   }
   return true;

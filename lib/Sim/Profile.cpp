@@ -121,7 +121,7 @@ ProfileRecorder::ProfileRecorder(const bin::Program &prog,
     : prog(prog), t(t) {
   nodeOf.resize(prog.streams.size());
   for (size_t s = 0; s < prog.streams.size(); ++s)
-    nodeOf[s].assign(prog.streams[s].instrs.size(), -1);
+    nodeOf[s].assign(prog.code((uint32_t)s).size(), -1);
   std::unordered_map<std::string, int32_t> index;
   for (const bin::DebugEntry &d : prog.debug) {
     if (d.stream >= nodeOf.size() || d.instr >= nodeOf[d.stream].size())

@@ -143,12 +143,12 @@ std::string Simulator::traceJson(const bin::Program &prog) const {
   // map, looked up once rather than per event.
   std::vector<std::vector<const std::string *>> nodeOf(prog.streams.size());
   for (size_t s = 0; s < prog.streams.size(); ++s)
-    nodeOf[s].assign(prog.streams[s].instrs.size(), nullptr);
+    nodeOf[s].assign(prog.code((uint32_t)s).size(), nullptr);
   for (const bin::DebugEntry &d : prog.debug)
     if (d.stream < nodeOf.size() && d.instr < nodeOf[d.stream].size())
       nodeOf[d.stream][d.instr] = &d.loc;
   for (const TraceEvent &e : trace_) {
-    const bin::Instr &in = prog.streams[e.stream].instrs[e.instr];
+    const bin::Instr &in = prog.code(e.stream)[e.instr];
     Json args = {{"instr", e.instr}};
     if (const std::string *node = nodeOf[e.stream][e.instr])
       args["node"] = *node;

@@ -696,7 +696,8 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
     // then one agent per pipe the stream uses.
     ss.scalarAgent = agentFor(Pipe::S);
     agents[ss.scalarAgent].scalar = true;
-    for (const Instr &in : cs.instrs)
+    const std::vector<Instr> &code = prog.code(si); // shared bodies too
+    for (const Instr &in : code)
       if (!(in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll))
         agentFor(in.pipe);
     ss.regs.assign(t.scalar.registers, 0);
@@ -705,7 +706,7 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
                                             t.scalar.dcacheLineBytes);
     uint32_t bad;
     std::string msg;
-    if (!bin::analyzeControl(cs.instrs, t, &ss.match, msg, bad))
+    if (!bin::analyzeControl(code, t, &ss.match, msg, bad))
       return fail(where(si, bad) + ": " + msg);
   }
   size_t n = agents.size();
@@ -1141,6 +1142,7 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   case OpClass::Loop:
   case OpClass::EndLoop:
   case OpClass::Skip:
+  case OpClass::SArg:
     break;
   }
   if (opts.functional && !functional(stream, idx, in))
@@ -1288,8 +1290,7 @@ bool Engine::step(uint32_t agentId) {
   }
   DynInstr &d = a.queue.front();
   uint32_t idx = d.idx;
-  const Instr &in =
-      d.resolved ? *d.resolved : prog.streams[a.stream].instrs[idx];
+  const Instr &in = d.resolved ? *d.resolved : prog.code(a.stream)[idx];
   double start = std::max(a.clock, d.dispatch);
   IterTag iter = d.iter;
   ++a.executed;
@@ -1449,6 +1450,15 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
     ss.pc++;
     return true;
   }
+  case OpClass::SArg: {
+    const std::vector<int64_t> &args = prog.streams[stream].args;
+    if (in.ints[1] < 0 || (uint64_t)in.ints[1] >= args.size())
+      return fail(here() + ": launch argument " + std::to_string(in.ints[1]) +
+                  " of a stream with " + std::to_string(args.size()));
+    r[in.ints[0]] = args[(size_t)in.ints[1]];
+    ss.pc++;
+    return true;
+  }
   case OpClass::SLoad:
   case OpClass::SStore: {
     bool load = in.info().cls == OpClass::SLoad;
@@ -1524,7 +1534,16 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
   }
   case OpClass::Skip: {
     cost = sc.branchCycles;
-    bool nz = r[in.ints[0]] != 0;
+    bool nz;
+    if (in.op == Opcode::SkipArgZ) {
+      const std::vector<int64_t> &args = prog.streams[stream].args;
+      if (in.ints[0] < 0 || (uint64_t)in.ints[0] >= args.size())
+        return fail(here() + ": launch argument " + std::to_string(in.ints[0]) +
+                    " of a stream with " + std::to_string(args.size()));
+      nz = args[(size_t)in.ints[0]] != 0;
+    } else {
+      nz = r[in.ints[0]] != 0;
+    }
     bool taken = in.op == Opcode::SkipNz ? nz : !nz;
     ss.pc += 1 + (taken ? (uint32_t)in.ints[1] : 0);
     return true;
@@ -1598,7 +1617,7 @@ bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
 bool Engine::runScalar(uint32_t agentId) {
   Agent &a = agents[agentId];
   StreamState &ss = streams[a.stream];
-  const std::vector<Instr> &instrs = prog.streams[a.stream].instrs;
+  const std::vector<Instr> &instrs = prog.code(a.stream);
   if (a.parked)
     return true;
   while (!ss.finished) {
@@ -1729,7 +1748,7 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     if (done(a) || (!a.scalar && a.queue.empty()))
       continue;
     uint32_t idx = a.scalar ? streams[a.stream].pc : a.queue.front().idx;
-    const Instr &in = prog.streams[a.stream].instrs[idx];
+    const Instr &in = prog.code(a.stream)[idx];
     std::string what =
         where(a.stream, idx) +
         (a.scalar ? streams[a.stream].iterTag() : a.queue.front().iter).text();

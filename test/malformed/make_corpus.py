@@ -221,17 +221,43 @@ if len(sys.argv) > 2:
     d = bytearray(prog)
     d[8:12] = struct.pack("<I", 99)
     npu("format_version_99.npu", reseal(d))
+    # A version-5 stream: core_type, core_index, shares, num_args, args,
+    # count, instructions.
+    def first_instr(d, off):
+        return off + 16 + 8 * struct.unpack_from("<I", d, off + 12)[0] + 4
+
     d = bytearray(prog)
     off, _ = section(d, 2)
-    d[off + 12:off + 14] = struct.pack("<H", 999)
+    at = first_instr(d, off)
+    d[at:at + 2] = struct.pack("<H", 999)
     npu("opcode_999.npu", reseal(d))
     d = bytearray(prog)
     d[72:76] = struct.pack("<I", 0x7FFFFFFF)
     npu("section_count_huge.npu", reseal(d))
     d = bytearray(prog)
     off, _ = section(d, 2)
-    d[off + 8:off + 12] = struct.pack("<I", 0xFFFFFFF0)  # instruction count
+    at = first_instr(d, off) - 4
+    d[at:at + 4] = struct.pack("<I", 0xFFFFFFF0)  # instruction count
     npu("stream_count_huge.npu", reseal(d))
+    # Shared code (SPMD): a stream sharing the code of a later stream, and a
+    # body reading a launch argument its streams do not have.
+    subprocess.check_call([os.path.join(bin_dir, "tessera-as"),
+                           os.path.join(src, "test/Sim/spmd.mlir"),
+                           "-o", os.path.join(tmp, "spmd.npu")])
+    spmd = bytearray(open(os.path.join(tmp, "spmd.npu"), "rb").read())
+    nsec = struct.unpack_from("<I", spmd, 72)[0]
+    streams = [struct.unpack_from("<IIQQ", spmd, 80 + 24 * i)
+               for i in range(nsec)]
+    off0 = [s[2] for s in streams if s[0] == 2 and s[1] == 0][0]
+    off1 = [s[2] for s in streams if s[0] == 2 and s[1] == 1][0]
+    d = bytearray(spmd)
+    d[off1 + 8:off1 + 12] = struct.pack("<I", 7)
+    npu("spmd_shares_out_of_range.npu", reseal(d))
+    d = bytearray(spmd)
+    at = first_instr(d, off0)  # sarg r1, 0
+    assert struct.unpack_from("<H", d, at)[0] == 77
+    d[at + 11:at + 19] = struct.pack("<q", 2)
+    npu("spmd_launch_argument_missing.npu", reseal(d))
     npu("empty.npu", b"")
     npu("random_bytes.npu", bytes((i * 89 + 1) % 256 for i in range(400)))
     # A custom chip's program whose embedded description was edited.

@@ -70,6 +70,38 @@ template <typename T> void poke(std::vector<uint8_t> &img, size_t at, T v) {
 /// Recomputes the checksum so a deliberately bad field reaches the parser
 /// (as the version in the header computes it).
 void reseal(std::vector<uint8_t> &img) { sealImage(img.data(), img.size()); }
+
+/// A version-5 image of streams with their own code and no launch arguments
+/// rewritten in the version-4 layout (stream headers without `shares` and
+/// `num_args`), resealed.
+std::vector<uint8_t> asVersion4(std::vector<uint8_t> img) {
+  uint32_t nsec;
+  std::memcpy(&nsec, &img[72], 4);
+  uint64_t removed = 0;
+  std::vector<uint64_t> cut; // stream sections' header bytes to drop
+  for (uint32_t i = 0; i < nsec; ++i) {
+    size_t e = 80 + 24 * (size_t)i;
+    uint32_t kind;
+    uint64_t off, size;
+    std::memcpy(&kind, &img[e], 4);
+    std::memcpy(&off, &img[e + 8], 8);
+    std::memcpy(&size, &img[e + 16], 8);
+    if (kind == 2)
+      cut.push_back(off + 8);
+    poke<uint64_t>(img, e + 8, off - removed);
+    if (kind == 2) {
+      poke<uint64_t>(img, e + 16, size - 8);
+      removed += 8;
+    }
+  }
+  for (size_t k = cut.size(); k-- > 0;)
+    img.erase(img.begin() + (std::ptrdiff_t)cut[k],
+              img.begin() + (std::ptrdiff_t)cut[k] + 8);
+  poke<uint64_t>(img, 16, (uint64_t)img.size());
+  poke<uint32_t>(img, 8, 4);
+  reseal(img);
+  return img;
+}
 } // namespace
 
 TEST(Binary, RoundTripIsExact) {
@@ -127,7 +159,14 @@ TEST(Binary, Version3IsStillRead) {
     if (std::memcmp(img.data() + i, &x, 8) == 0)
       at = i, ++found;
   ASSERT_EQ(found, 1u);
-  std::vector<uint8_t> v3 = img;
+  // Version 4 is version 5 without shared code and launch arguments.
+  std::vector<uint8_t> v4 = asVersion4(img);
+  Program q4;
+  std::string err4;
+  ASSERT_TRUE(decodeProgram(v4.data(), v4.size(), q4, err4)) << err4;
+  EXPECT_EQ(encodeProgram(q4), img);
+  at -= 8 * p.streams.size(); // the constants follow the streams
+  std::vector<uint8_t> v3 = v4;
   poke<uint64_t>(v3, at, f);
   poke<uint32_t>(v3, 8, 3);
   reseal(v3);
@@ -145,7 +184,7 @@ TEST(Binary, Version3IsStillRead) {
   ASSERT_TRUE(decodeProgram(v3.data(), v3.size(), q, err)) << err;
   EXPECT_EQ(encodeProgram(q), img);
   // A constant still sealed the version-4 way is corrupt in version 3.
-  std::vector<uint8_t> mixed = img;
+  std::vector<uint8_t> mixed = v4;
   poke<uint32_t>(mixed, 8, 3);
   reseal(mixed);
   EXPECT_EQ(decodeError(mixed), "constant 'w': checksum mismatch");
@@ -194,17 +233,17 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
   bad[0] = 'X';
   EXPECT_EQ(decodeError(bad), "offset 0: bad magic (not a .npu program)");
   bad = img;
-  poke<uint32_t>(bad, 8, 5);
-  EXPECT_EQ(decodeError(bad), "offset 8: format version 5 is not supported "
-                              "(this loader reads versions 3 to 4)");
+  poke<uint32_t>(bad, 8, 6);
+  EXPECT_EQ(decodeError(bad), "offset 8: format version 6 is not supported "
+                              "(this loader reads versions 3 to 5)");
   poke<uint32_t>(bad, 8, 2);
   EXPECT_EQ(decodeError(bad),
             "offset 8: format version 2 is not supported (this loader reads "
-            "versions 3 to 4); the program was written by an older Tessera, "
+            "versions 3 to 5); the program was written by an older Tessera, "
             "compile or assemble it again");
-  // Version 3 is the same layout with FNV-1a checksums: sealed that way it
-  // is corrupt as version 4 and reads as version 3.
-  bad = img;
+  // Version 3 is the version-4 layout with FNV-1a checksums: sealed that way
+  // it is corrupt as version 4 and reads as version 3.
+  bad = asVersion4(img);
   poke<uint32_t>(bad, 8, 3);
   reseal(bad);
   poke<uint32_t>(bad, 8, 4);
@@ -226,10 +265,10 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
       std::memcpy(&streamOff, &bad[80 + 24 * i + 8], 8);
   }
   ASSERT_NE(streamOff, 0u);
-  poke<uint16_t>(bad, streamOff + 12, 999); // first instruction's opcode
+  poke<uint16_t>(bad, streamOff + 20, 999); // first instruction's opcode
   reseal(bad);
   std::string e = decodeError(bad);
-  EXPECT_NE(e.find("offset " + std::to_string(streamOff + 14)),
+  EXPECT_NE(e.find("offset " + std::to_string(streamOff + 22)),
             std::string::npos)
       << e;
   EXPECT_NE(e.find("field 'instr.opcode' out of range (value 999)"),
@@ -237,9 +276,13 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
       << e;
   // A count that cannot fit is refused before allocating.
   bad = img;
-  poke<uint32_t>(bad, streamOff + 8, 0x7fffffff);
+  poke<uint32_t>(bad, streamOff + 16, 0x7fffffff);
   reseal(bad);
   EXPECT_NE(decodeError(bad).find("stream.count"), std::string::npos);
+  poke<uint32_t>(bad, streamOff + 16, 0);
+  poke<uint32_t>(bad, streamOff + 12, 0x7fffffff);
+  reseal(bad);
+  EXPECT_NE(decodeError(bad).find("stream.num_args"), std::string::npos);
 }
 
 TEST(Binary, ProgramForAnotherTargetIsRefused) {

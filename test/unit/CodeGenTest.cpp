@@ -11,6 +11,7 @@
 #include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
 #include "tessera/CodeGen/Reroll.h"
+#include "tessera/CodeGen/Spmd.h"
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Sim/Simulator.h"
 
@@ -281,8 +282,8 @@ TEST(Reroll, LoopsKeepTheScheduleAndEveryWaitIsStillNeeded) {
             e2.find("race on") != std::string::npos)
           ++caught;
         else
-          ADD_FAILURE() << name << ": removing wait " << i << " of stream "
-                        << s << " went unnoticed (" << e2 << ")";
+          ADD_FAILURE() << name << ": removing wait " << i << " of stream " << s
+                        << " went unnoticed (" << e2 << ")";
       }
     EXPECT_GT(inLoop, 0u) << name;
     EXPECT_EQ(caught, waits) << name;
@@ -519,5 +520,88 @@ TEST(CodeGen, GemvJobsWriteTheOutputWhenKIsNotSplit) {
     double want = std::max(acc, 0.0);
     EXPECT_NEAR(got.getF(j), want, std::abs(want) / 256 + 1e-4)
         << "column " << j;
+  }
+}
+
+// Streams that share one body (SPMD) keep the results, every pipe's
+// instructions and the schedule; the program stores the shared code once,
+// survives the file format, and every wait of a shared body is still needed.
+TEST(Spmd, SharedBodiesKeepResultsPipesAndWaits) {
+  for (const char *name : {"dc", "edge"}) {
+    const auto &t = preset(name);
+    std::string err;
+    bin::Program p = softmaxAndMatmul(t, 256, 64, 128, err);
+    RerollStats rs;
+    ASSERT_TRUE(rerollLoops(p, t, rs, err)) << err;
+    bin::Program q = p;
+    SpmdStats ss;
+    shareStreams(q, t, ss);
+    ASSERT_TRUE(bin::verifyProgram(q, t, err)) << name << err;
+    EXPECT_EQ(ss.before, p.numInstrs()) << name;
+    EXPECT_EQ(ss.after, q.numInstrs()) << name;
+    if (std::string(name) == "dc") {
+      EXPECT_GT(ss.bodies, 0u);
+      EXPECT_GT(ss.sharing, 0u);
+      EXPECT_LT(ss.after, ss.before);
+    }
+    std::vector<uint8_t> img = bin::encodeProgram(q);
+    bin::Program back;
+    ASSERT_TRUE(bin::decodeProgram(img.data(), img.size(), back, err)) << err;
+    EXPECT_EQ(back.numInstrs(), q.numInstrs()) << name;
+    for (size_t s = 0; s < q.streams.size(); ++s) {
+      EXPECT_EQ(back.streams[s].shares, q.streams[s].shares) << name;
+      EXPECT_EQ(back.streams[s].args, q.streams[s].args) << name;
+      EXPECT_TRUE(back.streams[s].instrs == q.streams[s].instrs) << name;
+    }
+    EXPECT_TRUE(bin::encodeProgram(back) == img) << name;
+
+    std::map<std::string, Tensor> in{{"x", randomTensor({256, 64}, 3)},
+                                     {"w", randomTensor({64, 128}, 4)}},
+        out0, out;
+    sim::Stats st0, st;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out0, st0, err)) << err;
+    ASSERT_TRUE(sim::Simulator(t).run(q, in, out, st, err)) << name << err;
+    for (const char *o : {"s", "y"})
+      EXPECT_EQ(out[o].toBytes(), out0[o].toBytes()) << name << " " << o;
+    for (const auto &kv : st0.pipes) {
+      if (kv.first != "S") {
+        EXPECT_EQ(st.pipes[kv.first].instrs, kv.second.instrs)
+            << name << " " << kv.first;
+      }
+    }
+    EXPECT_NEAR(st.kernelCycles / st0.kernelCycles, 1.0, 0.01) << name;
+    // Sharing streams hold no instructions: they run their owner's.
+    for (size_t s = 0; s < q.streams.size(); ++s)
+      if (q.streams[s].shares != bin::kOwnCode) {
+        EXPECT_TRUE(q.streams[s].instrs.empty()) << name;
+        EXPECT_FALSE(q.code((uint32_t)s).empty()) << name;
+      }
+    // Removing a wait from a shared body removes it from every stream that
+    // runs the body: still a race.
+    size_t tried = 0;
+    for (size_t s = 0; s < q.streams.size() && tried < 12; ++s) {
+      if (q.streams[s].shares != bin::kOwnCode)
+        continue;
+      bool shared = false;
+      for (const bin::CoreStream &cs : q.streams)
+        shared |= cs.shares == s;
+      for (size_t i = 0; shared && i < q.streams[s].instrs.size() && tried < 12;
+           ++i) {
+        if (q.streams[s].instrs[i].op != Opcode::WaitFlag)
+          continue;
+        ++tried;
+        bin::Program r = q;
+        r.streams[s].instrs.erase(r.streams[s].instrs.begin() +
+                                  (std::ptrdiff_t)i);
+        r.debug.clear();
+        std::string e2;
+        EXPECT_FALSE(sim::Simulator(t).run(r, in, out, st, e2))
+            << name << ": removing wait " << i << " of body " << s;
+        EXPECT_NE(e2.find("race on"), std::string::npos) << name << e2;
+      }
+    }
+    if (ss.bodies) {
+      EXPECT_GT(tried, 0u) << name;
+    }
   }
 }

@@ -117,6 +117,24 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
       }
       s.coreIndex = (uint32_t)core.getIndex();
       uint32_t streamIdx = (uint32_t)p.streams.size();
+      if (auto args = core.getArgs())
+        s.args.assign(args->begin(), args->end());
+      if (auto shares = core.getShares()) {
+        uint64_t owner = *shares;
+        if (owner >= streamIdx || p.streams[owner].shares != bin::kOwnCode)
+          return core.emitOpError()
+                 << "shares the code of core " << *shares
+                 << ", which is not an earlier isa.core with code of its own";
+        s.shares = (uint32_t)owner;
+        // The shared code's locations hold for this stream too (as the
+        // compiler writes them).
+        size_t n = p.debug.size();
+        for (size_t d = 0; d < n; ++d)
+          if (p.debug[d].stream == owner)
+            p.debug.push_back({streamIdx, p.debug[d].instr, p.debug[d].loc});
+        p.streams.push_back(std::move(s));
+        continue;
+      }
       for (Operation &io : core.getBody().front()) {
         bin::Instr in;
         std::string err;
@@ -186,9 +204,16 @@ tessera::isa::programToModule(MLIRContext *ctx, const bin::Program &p,
                                   ? t.coreTypes[s.coreType].name
                                   : "core" + std::to_string(s.coreType));
     b.setInsertionPointToEnd(body);
-    auto core = CoreOp::create(b, unknown, type, (int64_t)s.coreIndex);
+    auto core = CoreOp::create(b, unknown, type, (int64_t)s.coreIndex,
+                               IntegerAttr(), DenseI64ArrayAttr());
+    if (!s.args.empty())
+      core.setArgsAttr(b.getDenseI64ArrayAttr(s.args));
     Block *cb = b.createBlock(&core.getBody());
     b.setInsertionPointToEnd(cb);
+    if (s.shares != bin::kOwnCode) {
+      core.setSharesAttr(b.getI64IntegerAttr((int64_t)s.shares));
+      continue;
+    }
     for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
       const bin::Instr &in = s.instrs[ii];
       const bin::OpInfo &inf = in.info();

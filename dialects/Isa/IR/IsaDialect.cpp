@@ -392,6 +392,14 @@ LogicalResult CoreOp::verify() {
     return emitOpError() << "core index " << getIndex() << " out of range: '"
                          << getType() << "' has " << count << " cores";
   Block &body = getBody().front();
+  if (getShares()) {
+    // The shared code is checked where it is (emitProgram checks the
+    // reference and the arguments).
+    if (!body.empty())
+      return emitOpError() << "a core that shares the code of core "
+                           << *getShares() << " has no instructions of its own";
+    return success();
+  }
   if (body.empty() || !llvm::isa<EndOp>(body.back()))
     return emitOpError() << "a core's instructions must end with isa.end";
   for (Operation &op : body)

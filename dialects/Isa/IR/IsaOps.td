@@ -32,9 +32,17 @@ def Isa_ProgramOp : Isa_Op<"program", [SingleBlock, NoTerminator,
 def Isa_CoreOp : Isa_Op<"core", [SingleBlock, NoTerminator,
                                 HasParent<"ProgramOp">]> {
   let summary = "the instruction stream of one core (or of an AI-CPU: \"aicpu\")";
-  let arguments = (ins StrAttr:$type, I64Attr:$index);
+  let description = [{
+    `shares N`: the core runs the code of the program's N-th isa.core (an
+    earlier core of the same type with code of its own; SPMD) and its body
+    is empty. `args [...]`: the core's launch arguments, read by isa.sarg.
+  }];
+  let arguments = (ins StrAttr:$type, I64Attr:$index,
+                       OptionalAttr<I64Attr>:$shares,
+                       OptionalAttr<DenseI64ArrayAttr>:$args);
   let regions = (region SizedRegion<1>:$body);
-  let assemblyFormat = "$type $index attr-dict-with-keyword $body";
+  let assemblyFormat = "$type $index (`shares` $shares^)? (`args` $args^)? "
+                       "attr-dict-with-keyword $body";
   let hasVerifier = 1;
 }
 
@@ -355,6 +363,31 @@ def Isa_SStOp : Isa_InstrOp<"sst", 70, "SStore", "S"> {
   let arguments = (ins Isa_Reg:$rs, Isa_Reg:$ra, I64Attr:$offset);
   let assemblyFormat =
       "custom<Addr>($ra, $offset) `,` custom<Reg>($rs) attr-dict";
+}
+
+def Isa_SArgOp : Isa_InstrOp<"sarg", 77, "SArg", "S"> {
+  let summary = "rd = argument `index` of this stream's launch arguments";
+  let description = [{
+    Streams that share one body of code (SPMD: the same kernel on several
+    cores) differ only in the values their launch arguments give this
+    instruction: tile offsets, table addresses and trip counts. The
+    arguments are stored with each stream (docs/npu-format.md); reading an
+    index the stream does not have is refused by the verifier.
+  }];
+  let arguments = (ins Isa_Reg:$rd, I64Attr:$index);
+  let assemblyFormat = "custom<Reg>($rd) `,` $index attr-dict";
+}
+
+def Isa_SkipArgZOp : Isa_InstrOp<"skipaz", 78, "Skip", "S"> {
+  let summary = "if launch argument `index` is 0, skip the next n "
+                "instructions (forward only; the skipped range must not cut "
+                "a loop)";
+  let description = [{
+    The guard of code that only some of the streams sharing a body run: one
+    instruction, no register.
+  }];
+  let arguments = (ins I64Attr:$index, I64Attr:$n);
+  let assemblyFormat = "$index `,` $n attr-dict";
 }
 
 def Isa_LoopOp : Isa_InstrOp<"loop", 71, "Loop", "S"> {

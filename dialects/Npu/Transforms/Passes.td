@@ -124,6 +124,9 @@ def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
            "pipeline sets it">,
     Option<"loops", "loops", "bool", "true",
            "With sync=true: fold repeated instruction sequences into loops">,
+    Option<"spmd", "spmd", "bool", "true",
+           "With sync=true and loops: streams with the same code up to "
+           "offsets and trip counts share one body">,
   ];
   let dependentDialects = ["tessera::isa::IsaDialect"];
 }
@@ -144,6 +147,9 @@ def IsaInsertSync : Pass<"tessera-isa-insert-sync", "mlir::ModuleOp"> {
   let options = [
     Option<"loops", "loops", "bool", "true",
            "Fold repeated instruction sequences into loops">,
+    Option<"spmd", "spmd", "bool", "true",
+           "With loops: streams with the same code up to offsets and trip "
+           "counts share one body (lib/CodeGen/Spmd.cpp)">,
   ];
 }
 

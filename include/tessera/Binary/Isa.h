@@ -122,6 +122,7 @@ enum class OpClass : uint8_t {
   Loop,    // loop ri, rc + count
   EndLoop, // end of the innermost loop body
   Skip,    // skip the next n instructions if a register is (non)zero
+  SArg,    // rd = the stream's launch argument `index`
 };
 
 /// Whether an instruction is control executed by the scalar unit itself.

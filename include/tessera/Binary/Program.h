@@ -16,19 +16,33 @@
 
 namespace tessera::bin {
 
-/// The format version the writer produces. The loader also reads
-/// kOldestReadableVersion (3: the same layout with FNV-1a checksums) and
-/// refuses any other version with a message.
-constexpr uint32_t kFormatVersion = 4;
+/// The format version the writer produces. The loader also reads versions
+/// down to kOldestReadableVersion (4: streams without shared code or
+/// arguments; 3: also FNV-1a checksums) and refuses any other version with a
+/// message.
+constexpr uint32_t kFormatVersion = 5;
 constexpr uint32_t kOldestReadableVersion = 3;
 
 /// One instruction stream: everything one core (or one AI-CPU) executes, in
 /// program order. The core's scalar unit dispatches each instruction to the
 /// queue of its pipe, so the per-pipe streams are this list filtered by pipe.
+///
+/// Streams may share code (SPMD: one kernel body launched on several cores):
+/// a stream with `shares` set runs the instructions of an earlier stream of
+/// the same core type, which the file stores once; its own launch arguments
+/// (`args`, read by `sarg` and `skipaz`) give it its offsets, trip counts
+/// and the parts of the body it runs. In memory too the code is held once:
+/// a sharing stream's `instrs` is empty, and Program::code(i) is what stream
+/// i runs.
+constexpr uint32_t kOwnCode = 0xFFFFFFFFu;
 struct CoreStream {
   uint32_t coreType = 0; // index into target cores[], or kAiCpuCoreType
   uint32_t coreIndex = 0;
   std::vector<Instr> instrs;
+  /// kOwnCode, or the index of the earlier stream whose code this one runs.
+  uint32_t shares = kOwnCode;
+  /// Launch arguments: `sarg rd, k` sets rd = args[k].
+  std::vector<int64_t> args;
 };
 
 /// Constant data placed in GM before the program runs: inline, or referenced
@@ -80,11 +94,18 @@ struct Program {
   std::vector<IoEntry> io;
   std::vector<DebugEntry> debug;
 
+  /// The instructions stream `i` runs: its own, or those of the stream it
+  /// shares the code of.
+  const std::vector<Instr> &code(uint32_t i) const {
+    const CoreStream &s = streams[i];
+    return s.shares < streams.size() ? streams[s.shares].instrs : s.instrs;
+  }
   /// The debug location of an instruction, or "".
   std::string locOf(uint32_t stream, uint32_t instr) const;
   /// "core cube#3 instr 17 (mmad) [node name]" for error messages.
   std::string describeInstr(const target::TargetDesc &t, uint32_t stream,
                             uint32_t instr) const;
+  /// Instructions stored in the program: shared code counts once.
   size_t numInstrs() const;
 };
 

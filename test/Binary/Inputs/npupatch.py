@@ -6,6 +6,9 @@
   npupatch.py IN OUT version V         set the format version (checksum kept valid, as
                                        that version computes it)
   npupatch.py IN OUT opcode V          set the first instruction's opcode, reseal
+  npupatch.py IN OUT shares S V        set stream S's `shares` (version 5), reseal
+  npupatch.py IN OUT sargindex V       set the argument index of stream 0's first
+                                       instruction (an sarg), reseal
 """
 import struct
 import sys
@@ -88,8 +91,24 @@ elif what == "opcode":
     nsec = struct.unpack_from("<I", d, 72)[0]
     for i in range(nsec):
         kind, _, off, _ = struct.unpack_from("<IIQQ", d, 80 + 24 * i)
-        if kind == 2:
-            d[off + 12:off + 14] = struct.pack("<H", int(sys.argv[4]))
+        if kind == 2:  # version 5: core_type, core_index, shares, args, count
+            at = off + 16 + 8 * struct.unpack_from("<I", d, off + 12)[0] + 4
+            d[at:at + 2] = struct.pack("<H", int(sys.argv[4]))
+            break
+    reseal(d)
+elif what in ("shares", "sargindex"):
+    want = int(sys.argv[4]) if what == "shares" else 0
+    nsec = struct.unpack_from("<I", d, 72)[0]
+    for i in range(nsec):
+        kind, index, off, _ = struct.unpack_from("<IIQQ", d, 80 + 24 * i)
+        if kind == 2 and index == want:
+            if what == "shares":
+                d[off + 8:off + 12] = struct.pack("<I", int(sys.argv[5]))
+            else:
+                nargs = struct.unpack_from("<I", d, off + 12)[0]
+                instr = off + 16 + 8 * nargs + 4
+                assert struct.unpack_from("<H", d, instr)[0] == 77  # sarg
+                d[instr + 11:instr + 19] = struct.pack("<q", int(sys.argv[4]))
             break
     reseal(d)
 open(dst, "wb").write(bytes(d))
