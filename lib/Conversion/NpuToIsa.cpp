@@ -453,7 +453,7 @@ struct NpuToIsaPass
     if (sync && !syncAndFold(prog, t, loops, synced, error))
       return func.emitError(error);
     OwningOpRef<ModuleOp> m =
-        tessera::isa::programToModule(func.getContext(), prog, t);
+        tessera::isa::programToModule(func.getContext(), std::move(prog), t);
     if (!m)
       return func.emitError("cannot build the isa program");
     Operation *progOp = &m->getBody()->front();
@@ -523,7 +523,7 @@ struct IsaInsertSyncPass
         return signalPassFailure();
       }
       OwningOpRef<ModuleOp> m =
-          tessera::isa::programToModule(&getContext(), *prog, *t);
+          tessera::isa::programToModule(&getContext(), std::move(*prog), *t);
       Operation *np = &m->getBody()->front();
       for (NamedAttribute a : p->getDiscardableAttrs())
         np->setAttr(a.getName(), a.getValue());
