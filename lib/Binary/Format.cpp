@@ -251,7 +251,9 @@ bool io(Ar &ar, CoreStream &s, uint32_t version,
   return ar.ok();
 }
 
-template <typename Ar> bool io(Ar &ar, ConstBlob &c) {
+/// A constant's fields before its bytes. The writer takes the bytes from
+/// elsewhere (the program being encoded), so they are not copied.
+template <typename Ar> bool ioConstHeader(Ar &ar, ConstBlob &c) {
   ar.str(c.name, "const.name");
   ar.raw(c.gmAddr, "const.gm_addr");
   ar.raw(c.size, "const.size");
@@ -264,9 +266,15 @@ template <typename Ar> bool io(Ar &ar, ConstBlob &c) {
   if (c.external) {
     ar.str(c.file, "const.file");
     ar.raw(c.fileOffset, "const.file_offset");
-  } else {
-    ar.bytes(c.data, c.size, "const.data");
   }
+  return ar.ok();
+}
+
+template <typename Ar> bool io(Ar &ar, ConstBlob &c) {
+  if (!ioConstHeader(ar, c))
+    return false;
+  if (!c.external)
+    ar.bytes(c.data, c.size, "const.data");
   return ar.ok();
 }
 
@@ -366,95 +374,104 @@ std::string baseName(const std::string &path) {
 std::vector<uint8_t> encodeProgram(const Program &prog,
                                    const WriteOptions &opts,
                                    std::vector<uint8_t> *weights) {
-  Program p = prog; // io() takes mutable references
-  for (ConstBlob &c : p.consts) {
-    c.checksum = contentChecksum(kFormatVersion, c.data.data(), c.data.size());
-    c.size = c.data.size();
-    c.external = false;
-    if (weights && !opts.externalWeightFile.empty() &&
-        c.size >= opts.externalThreshold) {
-      c.external = true;
-      c.file = baseName(opts.externalWeightFile);
-      bool shared = false;
-      if (opts.sharedOffsets)
-        for (uint64_t at : (*opts.sharedOffsets)[c.checksum])
-          if (at + c.size <= weights->size() &&
-              std::equal(c.data.begin(), c.data.end(),
-                         weights->begin() + (std::ptrdiff_t)at)) {
-            c.fileOffset = at;
-            shared = true;
-            break;
-          }
-      if (shared)
-        continue;
-      while (weights->size() % 64)
-        weights->push_back(0);
-      c.fileOffset = weights->size();
-      weights->insert(weights->end(), c.data.begin(), c.data.end());
-      if (opts.sharedOffsets)
-        (*opts.sharedOffsets)[c.checksum].push_back(c.fileOffset);
-    }
+  // The writer archive only reads the fields it is given, but io() takes
+  // mutable references (one template for writer and loader).
+  Program &p = const_cast<Program &>(prog);
+  // The constants' headers as written (checksum, placement); their bytes are
+  // copied once, from `prog` into the image or the weight file. A model's
+  // weights are most of the image: every extra copy of them costs a fresh,
+  // zeroed allocation of the whole weight size.
+  std::vector<ConstBlob> headers(prog.consts.size());
+  uint64_t inlineBytes = 0, externalBytes = 0;
+  for (size_t i = 0; i < prog.consts.size(); ++i) {
+    const ConstBlob &c = prog.consts[i];
+    ConstBlob &h = headers[i];
+    h.name = c.name;
+    h.gmAddr = c.gmAddr;
+    h.checksum = contentChecksum(kFormatVersion, c.data.data(), c.data.size());
+    h.size = c.data.size();
+    h.external = weights && !opts.externalWeightFile.empty() &&
+                 h.size >= opts.externalThreshold;
+    (h.external ? externalBytes : inlineBytes) += h.size;
+  }
+  if (weights)
+    weights->reserve(weights->size() + externalBytes + 64 * headers.size());
+  for (size_t i = 0; i < prog.consts.size(); ++i) {
+    const ConstBlob &c = prog.consts[i];
+    ConstBlob &h = headers[i];
+    if (!h.external)
+      continue;
+    h.file = baseName(opts.externalWeightFile);
+    bool shared = false;
+    if (opts.sharedOffsets)
+      for (uint64_t at : (*opts.sharedOffsets)[h.checksum])
+        if (at + h.size <= weights->size() &&
+            std::equal(c.data.begin(), c.data.end(),
+                       weights->begin() + (std::ptrdiff_t)at)) {
+          h.fileOffset = at;
+          shared = true;
+          break;
+        }
+    if (shared)
+      continue;
+    while (weights->size() % 64)
+      weights->push_back(0);
+    h.fileOffset = weights->size();
+    weights->insert(weights->end(), c.data.begin(), c.data.end());
+    if (opts.sharedOffsets)
+      (*opts.sharedOffsets)[h.checksum].push_back(h.fileOffset);
   }
 
-  struct Sec {
-    uint32_t kind, index;
-    std::vector<uint8_t> bytes;
-  };
-  std::vector<Sec> secs;
-  {
-    Sec s{kMeta, 0, {}};
-    Out ar{s.bytes};
-    ioMeta(ar, p);
-    secs.push_back(std::move(s));
-  }
-  for (uint32_t i = 0; i < p.streams.size(); ++i) {
-    Sec s{kStream, i, {}};
-    Out ar{s.bytes};
-    io(ar, p.streams[i], kFormatVersion, p.streams, i);
-    secs.push_back(std::move(s));
-  }
-  {
-    Sec s{kConst, 0, {}};
-    Out ar{s.bytes};
-    ioList(ar, p.consts, "const.count");
-    secs.push_back(std::move(s));
-  }
-  {
-    Sec s{kIo, 0, {}};
-    Out ar{s.bytes};
-    ioList(ar, p.io, "io.count");
-    secs.push_back(std::move(s));
-  }
-  {
-    Sec s{kDebug, 0, {}};
-    Out ar{s.bytes};
-    ioList(ar, p.debug, "debug.count");
-    secs.push_back(std::move(s));
-  }
-  if (!p.targetJson.empty()) {
-    Sec s{kTarget, 0, {}};
-    Out ar{s.bytes};
-    ar.str(p.targetJson, "target.json");
-    secs.push_back(std::move(s));
-  }
-
-  std::vector<uint8_t> img(kHeaderBytes + secs.size() * kSectionEntryBytes, 0);
+  // Sections are written straight into the image, each 8-byte aligned, and
+  // the section table (right after the header) is filled in as they go.
+  // META, a STREAM per stream, CONST, IO, DEBUG and the optional TARGET.
+  uint32_t numSections =
+      4 + (uint32_t)p.streams.size() + (p.targetJson.empty() ? 0 : 1);
+  std::vector<uint8_t> img(kHeaderBytes + numSections * kSectionEntryBytes, 0);
+  size_t smallBytes = 0; // a generous bound on everything but the weights
+  for (const CoreStream &s : p.streams)
+    smallBytes += 24 + s.args.size() * 8 + s.instrs.size() * sizeof(Instr);
+  for (const ConstBlob &h : headers)
+    smallBytes += 64 + h.name.size() + h.file.size();
+  smallBytes += p.io.size() * 128 + p.debug.size() * 64 + p.targetJson.size() +
+                p.name.size() + p.source.size() + 64 * numSections;
+  img.reserve(img.size() + inlineBytes + smallBytes);
   std::memcpy(img.data(), kMagic, 8);
   put<uint32_t>(img, 8, kFormatVersion);
   put<uint32_t>(img, 12, kHeaderBytes);
   put<uint64_t>(img, 32, p.targetHash);
   std::strncpy((char *)img.data() + 40, p.targetName.c_str(), 31);
-  put<uint32_t>(img, 72, (uint32_t)secs.size());
-  for (size_t i = 0; i < secs.size(); ++i) {
+  put<uint32_t>(img, 72, numSections);
+  uint32_t section = 0;
+  Out ar{img};
+  auto writeSection = [&](uint32_t kind, uint32_t index, auto &&body) {
     while (img.size() % 8)
       img.push_back(0);
-    size_t e = kHeaderBytes + i * kSectionEntryBytes;
-    put<uint32_t>(img, e, secs[i].kind);
-    put<uint32_t>(img, e + 4, secs[i].index);
-    put<uint64_t>(img, e + 8, img.size());
-    put<uint64_t>(img, e + 16, secs[i].bytes.size());
-    img.insert(img.end(), secs[i].bytes.begin(), secs[i].bytes.end());
-  }
+    size_t start = img.size();
+    body();
+    size_t e = kHeaderBytes + section++ * kSectionEntryBytes;
+    put<uint32_t>(img, e, kind);
+    put<uint32_t>(img, e + 4, index);
+    put<uint64_t>(img, e + 8, start);
+    put<uint64_t>(img, e + 16, img.size() - start);
+  };
+  writeSection(kMeta, 0, [&] { ioMeta(ar, p); });
+  for (uint32_t i = 0; i < p.streams.size(); ++i)
+    writeSection(kStream, i,
+                 [&] { io(ar, p.streams[i], kFormatVersion, p.streams, i); });
+  writeSection(kConst, 0, [&] {
+    uint32_t count = (uint32_t)headers.size();
+    ar.raw(count, "const.count");
+    for (size_t i = 0; i < headers.size(); ++i) {
+      ioConstHeader(ar, headers[i]);
+      if (!headers[i].external)
+        ar.bytes(p.consts[i].data, headers[i].size, "const.data");
+    }
+  });
+  writeSection(kIo, 0, [&] { ioList(ar, p.io, "io.count"); });
+  writeSection(kDebug, 0, [&] { ioList(ar, p.debug, "debug.count"); });
+  if (!p.targetJson.empty())
+    writeSection(kTarget, 0, [&] { ar.str(p.targetJson, "target.json"); });
   put<uint64_t>(img, 16, img.size());
   put<uint64_t>(img, 24, imageChecksum(kFormatVersion, img.data(), img.size()));
   return img;

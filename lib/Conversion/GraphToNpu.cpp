@@ -190,11 +190,16 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       return it->second;
     OpBuilder cb(c);
     Value v;
+    auto d = graph::toDType(cast<RankedTensorType>(t).getElementType());
+    FailureOr<ElementsAttr> half = failure();
+    if (c.getType() != t && d)
+      half = graph::castResourceToHalf(c.getValue(), *d);
     if (c.getType() == t) {
       v = c.getResult();
+    } else if (succeeded(half)) { // an imported weight, f32 to bf16/f16
+      v = graph::ConstantOp::create(cb, c.getLoc(), *half).getResult();
     } else {
       FailureOr<Tensor> host = graph::elementsToTensor(c.getValue());
-      auto d = graph::toDType(cast<RankedTensorType>(t).getElementType());
       if (failed(host) || !d)
         return c.emitError("cannot read constant for conversion"), failure();
       Tensor conv = host->castTo(*d);

@@ -460,7 +460,7 @@ struct NpuToIsaPass
     if (sync && !syncAndFold(prog, t, loops, spmd, synced, error))
       return func.emitError(error);
     OwningOpRef<ModuleOp> m =
-        tessera::isa::programToModule(func.getContext(), prog, t);
+        tessera::isa::programToModule(func.getContext(), std::move(prog), t);
     if (!m)
       return func.emitError("cannot build the isa program");
     Operation *progOp = &m->getBody()->front();
@@ -530,7 +530,7 @@ struct IsaInsertSyncPass
         return signalPassFailure();
       }
       OwningOpRef<ModuleOp> m =
-          tessera::isa::programToModule(&getContext(), *prog, *t);
+          tessera::isa::programToModule(&getContext(), std::move(*prog), *t);
       Operation *np = &m->getBody()->front();
       for (NamedAttribute a : p->getDiscardableAttrs())
         np->setAttr(a.getName(), a.getValue());

@@ -10,7 +10,7 @@
 
 // CHECK-LABEL: isa.program "mixed" target "dc" gm_bytes 65536
 // CHECK: isa.io input "x" : tensor<16x32xbf16> at 0
-// CHECK: isa.const "w" at 2048 size 4 {data = "0000803f"}
+// CHECK: isa.const "w" at 2048 size 4 {data = dense<[0, 0, -128, 63]> : tensor<4xi8>}
 // CHECK: isa.core "cube" 0
 // CHECK: isa.dma_ld <L1[0], 16x32xbf16, nz>, <GM[0], 16x32xbf16>
 // CHECK: isa.mv <L0A[0], 16x32xbf16, nz>, <L1[0], 16x32xbf16, nz>
@@ -35,7 +35,7 @@
 isa.program "mixed" target "dc" gm_bytes 65536 {
   isa.io input "x" : tensor<16x32xbf16> at 0
   isa.io output "y" : tensor<16x16xbf16> at 4096
-  isa.const "w" at 2048 size 4 {data = "0000803f"}
+  isa.const "w" at 2048 size 4 {data = dense<"0x0000803F"> : tensor<4xi8>}
   isa.core "cube" 0 {
     isa.dma_ld <L1[0], 16x32xbf16, nz>, <GM[0], 16x32xbf16>
     isa.set_flag MTE2 -> MTE1, 0

@@ -120,6 +120,36 @@ FailureOr<Tensor> elementsToTensor(ElementsAttr attr) {
   return t;
 }
 
+FailureOr<ElementsAttr> castResourceToHalf(ElementsAttr attr, DType to) {
+  auto res = dyn_cast<DenseResourceElementsAttr>(attr);
+  auto type = cast<ShapedType>(attr.getType());
+  if (!res || !type.getElementType().isF32() ||
+      (to != DType::BF16 && to != DType::F16))
+    return failure();
+  AsmResourceBlob *src = res.getRawHandle().getBlob();
+  int64_t n = type.getNumElements();
+  if (!src || (int64_t)src->getData().size() != n * 4)
+    return failure();
+  // A model's weights are most of what a compile touches: no f32 Tensor in
+  // between, and the result is a blob, not a uniqued DenseElementsAttr
+  // (which would hash and copy it into the context).
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(n * 2, alignof(uint16_t));
+  const char *in = src->getData().data();
+  auto *out = reinterpret_cast<uint16_t *>(blob.getMutableData().data());
+  bool bf16 = to == DType::BF16;
+  for (int64_t i = 0; i < n; ++i) {
+    float v;
+    std::memcpy(&v, in + 4 * i, 4);
+    out[i] = bf16 ? floatToBF16Bits(v) : floatToF16Bits(v);
+  }
+  auto resultType =
+      RankedTensorType::get(type.getShape(), toMlirType(attr.getContext(), to));
+  std::string name = (res.getRawHandle().getKey() + "." + dtypeName(to)).str();
+  return ElementsAttr(
+      DenseResourceElementsAttr::get(resultType, name, std::move(blob)));
+}
+
 DenseElementsAttr tensorToElements(MLIRContext *ctx, const Tensor &t) {
   Type elementType = toMlirType(ctx, t.dtype());
   auto type = RankedTensorType::get(t.shape(), elementType);

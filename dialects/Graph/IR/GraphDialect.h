@@ -52,6 +52,12 @@ std::optional<DType> toDType(mlir::Type elementType);
 mlir::Type toMlirType(mlir::MLIRContext *ctx, DType dtype);
 /// Reads a constant's value (dense or resource-backed) into a host tensor.
 llvm::FailureOr<Tensor> elementsToTensor(mlir::ElementsAttr attr);
+/// Converts a resource-backed f32 constant (an imported weight) to a
+/// resource-backed f16/bf16 one in one pass over its bytes, rounding as
+/// Tensor::castTo does. Failure when `attr` is not such a constant or `to`
+/// is not f16/bf16: the caller converts through a Tensor instead.
+llvm::FailureOr<mlir::ElementsAttr> castResourceToHalf(mlir::ElementsAttr attr,
+                                                       DType to);
 /// Makes a DenseElementsAttr holding `t` (for folded, small values).
 mlir::DenseElementsAttr tensorToElements(mlir::MLIRContext *ctx,
                                          const Tensor &t);

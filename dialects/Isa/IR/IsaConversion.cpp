@@ -2,6 +2,8 @@
 #include "Isa/IR/IsaConversion.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <array>
 
@@ -10,42 +12,41 @@ using namespace tessera;
 using namespace tessera::isa;
 
 namespace {
-// Constants travel through the isa dialect as hex strings: a model's weights
-// are hundreds of MB, so both directions work on whole buffers (a per-byte
-// StringRef::getAsInteger was a fifth of compiling a DeepSeek layer).
-std::string toHex(const std::vector<uint8_t> &b) {
-  static const char *d = "0123456789abcdef";
-  std::string s(b.size() * 2, '\0');
-  char *o = s.data();
-  for (size_t i = 0; i < b.size(); ++i) {
-    o[2 * i] = d[b[i] >> 4];
-    o[2 * i + 1] = d[b[i] & 15];
+/// The bytes of an inline constant's `data`: a 1-D i8 tensor, either a
+/// resource blob (what the compiler writes) or dense elements (what a person
+/// writes, e.g. dense<"0x0000803F">).
+LogicalResult constBytes(ConstOp c, std::vector<uint8_t> &out) {
+  auto type = cast<ShapedType>(c.getDataAttr().getType());
+  if (!type.getElementType().isInteger(8) || type.getRank() != 1)
+    return c.emitOpError()
+           << "needs 'data' as a 1-D tensor of i8 (dense or dense_resource), "
+              "not "
+           << type;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getDataAttr())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return c.emitOpError()
+             << "data resource '" << res.getRawHandle().getKey()
+             << "' has no bytes (missing from the file's dialect_resources)";
+    ArrayRef<char> raw = blob->getData();
+    out.assign(raw.begin(), raw.end());
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(c.getDataAttr())) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (dense.isSplat())
+      out.assign((size_t)type.getNumElements(), raw.empty() ? 0 : raw[0]);
+    else
+      out.assign(raw.begin(), raw.end());
+  } else {
+    return c.emitOpError()
+           << "needs 'data' as dense or dense_resource elements";
   }
-  return s;
+  if (out.size() != (size_t)type.getNumElements())
+    return c.emitOpError() << "data resource holds " << out.size()
+                           << " bytes for a tensor of "
+                           << type.getNumElements();
+  return success();
 }
-bool fromHex(StringRef s, std::vector<uint8_t> &out) {
-  if (s.size() % 2)
-    return false;
-  // 0-15 for a hex digit (either case), 0xFF otherwise.
-  static const std::array<uint8_t, 256> digit = [] {
-    std::array<uint8_t, 256> t;
-    t.fill(0xFF);
-    for (int c = 0; c < 10; ++c)
-      t['0' + c] = (uint8_t)c;
-    for (int c = 0; c < 6; ++c)
-      t['a' + c] = t['A' + c] = (uint8_t)(10 + c);
-    return t;
-  }();
-  out.resize(s.size() / 2);
-  const uint8_t *in = (const uint8_t *)s.data();
-  uint8_t bad = 0;
-  for (size_t i = 0; i < out.size(); ++i) {
-    uint8_t hi = digit[in[2 * i]], lo = digit[in[2 * i + 1]];
-    bad |= (uint8_t)((hi | lo) & 0xF0);
-    out[i] = (uint8_t)((hi << 4) | (lo & 15));
-  }
-  return bad == 0;
-}
+
 /// The ONNX node name (or other name) of a location, if any.
 std::string nameOf(Location loc) {
   if (auto n = dyn_cast<NameLoc>(loc))
@@ -93,8 +94,10 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
           return c.emitOpError() << "a constant is inline (data) or external "
                                     "(file), not both";
       } else {
-        if (!c.getData() || !fromHex(*c.getData(), b.data))
-          return c.emitOpError() << "needs 'data' as a hex string (or 'file')";
+        if (!c.getDataAttr())
+          return c.emitOpError() << "needs 'data' (or 'file')";
+        if (failed(constBytes(c, b.data)))
+          return failure();
         if (b.data.size() != b.size)
           return c.emitOpError() << "has " << b.data.size()
                                  << " bytes of data but size " << b.size;
@@ -165,7 +168,7 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op) {
 }
 
 OwningOpRef<ModuleOp>
-tessera::isa::programToModule(MLIRContext *ctx, const bin::Program &p,
+tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
                               const target::TargetDesc &t) {
   ctx->getOrLoadDialect<IsaDialect>();
   OpBuilder b(ctx);
@@ -181,16 +184,24 @@ tessera::isa::programToModule(MLIRContext *ctx, const bin::Program &p,
     IoOp::create(b, unknown, e.isOutput ? IoKind::output : IoKind::input,
                  e.name, tt, (int64_t)e.gmAddr);
   }
-  for (const bin::ConstBlob &c : p.consts) {
+  for (bin::ConstBlob &c : p.consts) {
     auto op = ConstOp::create(b, unknown, c.name, (int64_t)c.gmAddr,
-                              (int64_t)c.size, StringAttr(), StringAttr(),
+                              (int64_t)c.size, ElementsAttr(), StringAttr(),
                               IntegerAttr(), IntegerAttr());
     if (c.external) {
       op.setFileAttr(b.getStringAttr(c.file));
       op.setFileOffsetAttr(b.getI64IntegerAttr((int64_t)c.fileOffset));
       op.setChecksumAttr(b.getI64IntegerAttr((int64_t)c.checksum));
     } else {
-      op.setDataAttr(b.getStringAttr(toHex(c.data)));
+      // The blob owns the bytes from here on (no copy, no uniquing).
+      auto *owned = new std::vector<uint8_t>(std::move(c.data));
+      AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+          ArrayRef<char>((const char *)owned->data(), owned->size()),
+          /*align=*/1, [owned](void *, size_t, size_t) { delete owned; });
+      auto type =
+          RankedTensorType::get({(int64_t)owned->size()}, b.getI8Type());
+      op.setDataAttr(DenseResourceElementsAttr::get(
+          type, c.name.empty() ? "const" : c.name, std::move(blob)));
     }
   }
   std::map<std::pair<uint32_t, uint32_t>, std::string> locs;

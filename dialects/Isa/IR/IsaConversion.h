@@ -23,9 +23,12 @@ llvm::FailureOr<bin::Program> emitProgram(ProgramOp op,
 /// Same, loading the target the program names.
 llvm::FailureOr<bin::Program> emitProgram(ProgramOp op);
 
-/// Builds a module holding one isa.program equivalent to `p`.
+/// Builds a module holding one isa.program equivalent to `p`. The inline
+/// constants' bytes move into dense_resource blobs the module refers to:
+/// move a program in when it is not needed any more, and a model's weights
+/// are not copied.
 mlir::OwningOpRef<mlir::ModuleOp>
-programToModule(mlir::MLIRContext *ctx, const bin::Program &p,
+programToModule(mlir::MLIRContext *ctx, bin::Program p,
                 const target::TargetDesc &target);
 
 } // namespace tessera::isa

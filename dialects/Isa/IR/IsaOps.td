@@ -56,11 +56,15 @@ def Isa_IoOp : Isa_Op<"io", [HasParent<"ProgramOp">]> {
 def Isa_ConstOp : Isa_Op<"const", [HasParent<"ProgramOp">]> {
   let summary = "constant bytes placed in GM before the program runs";
   let description = [{
-    Either inline (`data` = hex string) or a reference into an external
-    weight file (`file`, `file_offset`, `checksum`).
+    Either inline (`data`: a 1-D tensor of `size` i8, written
+    `dense<"0x...">` by hand; the compiler and the disassembler use a
+    `dense_resource` blob, so a model's weights are neither copied into the
+    context nor uniqued) or a reference into an external weight file
+    (`file`, `file_offset`, `checksum`).
   }];
   let arguments = (ins StrAttr:$name, I64Attr:$addr, I64Attr:$size,
-                       OptionalAttr<StrAttr>:$data, OptionalAttr<StrAttr>:$file,
+                       OptionalAttr<ElementsAttr>:$data,
+                       OptionalAttr<StrAttr>:$file,
                        OptionalAttr<I64Attr>:$file_offset,
                        OptionalAttr<I64Attr>:$checksum);
   let assemblyFormat = "$name `at` $addr `size` $size attr-dict";
