@@ -73,6 +73,9 @@ struct Out {
   void bytes(std::vector<uint8_t> &v, uint64_t n, const char *) {
     b.insert(b.end(), v.begin(), v.begin() + n);
   }
+  void bytes(const uint8_t *v, uint64_t n, const char *) {
+    b.insert(b.end(), v, v + n);
+  }
 };
 
 /// Loader archive: bounds-checked; the first error wins and names the
@@ -83,6 +86,8 @@ struct In {
   size_t base; // absolute offset of p[0] in the file
   std::string context;
   std::string err;
+  /// Inline constants point into the image instead of being copied.
+  bool inPlace = false;
   static constexpr bool reading = true;
   bool ok() const { return err.empty(); }
   void fail(const std::string &msg, size_t at) {
@@ -129,6 +134,17 @@ struct In {
       return;
     }
     v.assign(p + pos, p + pos + len);
+    pos += len;
+  }
+  /// Points `at` to the next `len` bytes, which stay where they are.
+  void view(const uint8_t *&at, uint64_t len, const char *what) {
+    if (!ok())
+      return;
+    if (n - pos < len) {
+      fail(std::string("truncated data '") + what + "'", pos);
+      return;
+    }
+    at = p + pos;
     pos += len;
   }
 };
@@ -273,8 +289,15 @@ template <typename Ar> bool ioConstHeader(Ar &ar, ConstBlob &c) {
 template <typename Ar> bool io(Ar &ar, ConstBlob &c) {
   if (!ioConstHeader(ar, c))
     return false;
-  if (!c.external)
-    ar.bytes(c.data, c.size, "const.data");
+  if (c.external)
+    return ar.ok();
+  if constexpr (Ar::reading) {
+    if (ar.inPlace) {
+      ar.view(c.mapped, c.size, "const.data");
+      return ar.ok();
+    }
+  }
+  ar.bytes(c.data, c.size, "const.data");
   return ar.ok();
 }
 
@@ -388,8 +411,8 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
     ConstBlob &h = headers[i];
     h.name = c.name;
     h.gmAddr = c.gmAddr;
-    h.checksum = contentChecksum(kFormatVersion, c.data.data(), c.data.size());
-    h.size = c.data.size();
+    h.checksum = contentChecksum(kFormatVersion, c.bytes(), c.loadedBytes());
+    h.size = c.loadedBytes();
     h.external = weights && !opts.externalWeightFile.empty() &&
                  h.size >= opts.externalThreshold;
     (h.external ? externalBytes : inlineBytes) += h.size;
@@ -406,7 +429,7 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
     if (opts.sharedOffsets)
       for (uint64_t at : (*opts.sharedOffsets)[h.checksum])
         if (at + h.size <= weights->size() &&
-            std::equal(c.data.begin(), c.data.end(),
+            std::equal(c.bytes(), c.bytes() + h.size,
                        weights->begin() + (std::ptrdiff_t)at)) {
           h.fileOffset = at;
           shared = true;
@@ -417,7 +440,7 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
     while (weights->size() % 64)
       weights->push_back(0);
     h.fileOffset = weights->size();
-    weights->insert(weights->end(), c.data.begin(), c.data.end());
+    weights->insert(weights->end(), c.bytes(), c.bytes() + h.size);
     if (opts.sharedOffsets)
       (*opts.sharedOffsets)[h.checksum].push_back(h.fileOffset);
   }
@@ -465,7 +488,7 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
     for (size_t i = 0; i < headers.size(); ++i) {
       ioConstHeader(ar, headers[i]);
       if (!headers[i].external)
-        ar.bytes(p.consts[i].data, headers[i].size, "const.data");
+        ar.bytes(p.consts[i].bytes(), headers[i].size, "const.data");
     }
   });
   writeSection(kIo, 0, [&] { ioList(ar, p.io, "io.count"); });
@@ -500,7 +523,8 @@ void sealImage(uint8_t *data, size_t size) {
 }
 
 bool decodeProgram(const uint8_t *data, size_t size, Program &out,
-                   std::string &error, const std::string &baseDir) {
+                   std::string &error, const std::string &baseDir,
+                   std::shared_ptr<const void> image) {
   if (size < kHeaderBytes) {
     error = "file is " + std::to_string(size) + " bytes, shorter than the " +
             std::to_string(kHeaderBytes) + "-byte .npu header (truncated?)";
@@ -576,7 +600,8 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
           (size_t)off,
           std::string("section ") + sectionName(kind) + "[" +
               std::to_string(index) + "]",
-          ""};
+          "",
+          /*inPlace=*/image != nullptr};
     switch (kind) {
     case kMeta:
       ioMeta(ar, p);
@@ -627,8 +652,7 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
   }
   for (ConstBlob &c : p.consts) {
     if (!c.external) {
-      if (contentChecksum(version, c.data.data(), c.data.size()) !=
-          c.checksum) {
+      if (contentChecksum(version, c.bytes(), c.loadedBytes()) != c.checksum) {
         error = "constant '" + c.name + "': checksum mismatch";
         return false;
       }
@@ -675,18 +699,19 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
       return false;
     }
   }
+  p.image = std::move(image);
   out = std::move(p);
   return true;
 }
 
 bool readProgramFile(const std::string &path, Program &out,
                      std::string &error) {
-  std::string bytes;
-  if (!readFileBounded(path, kMaxProgramFileBytes, ".npu program", bytes,
-                       error))
+  std::shared_ptr<const FileBytes> bytes =
+      FileBytes::load(path, kMaxProgramFileBytes, ".npu program", error);
+  if (!bytes)
     return false;
-  if (!decodeProgram((const uint8_t *)bytes.data(), bytes.size(), out, error,
-                     dirOf(path))) {
+  if (!decodeProgram(bytes->data(), bytes->size(), out, error, dirOf(path),
+                     bytes)) {
     error = path + ": " + error;
     return false;
   }

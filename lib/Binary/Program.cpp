@@ -316,9 +316,10 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       error = "constant '" + c.name + "' lies beyond the program's GM";
       return false;
     }
-    if (!c.data.empty() && c.data.size() != c.size) {
-      error = "constant '" + c.name + "' has " + std::to_string(c.data.size()) +
-              " bytes, expected " + std::to_string(c.size);
+    if (c.loadedBytes() && c.loadedBytes() != c.size) {
+      error = "constant '" + c.name + "' has " +
+              std::to_string(c.loadedBytes()) + " bytes, expected " +
+              std::to_string(c.size);
       return false;
     }
   }

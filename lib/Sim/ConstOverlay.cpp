@@ -52,7 +52,7 @@ void ConstOverlay::materialize(uint64_t lo, uint64_t hi, uint8_t *gm) {
       break;
     if (inGm[i] || c.gmAddr + c.size <= lo)
       continue;
-    std::memcpy(gm + c.gmAddr, c.data.data(), c.size);
+    std::memcpy(gm + c.gmAddr, c.bytes(), c.size);
     inGm[i] = 1;
   }
 }

@@ -732,8 +732,9 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
   // Constants and inputs.
   if (!opts.functional) {
     for (const bin::ConstBlob &c : prog.consts)
-      if (c.data.size() == c.size && c.size)
-        sparseGm.push_back({c.gmAddr, c.data});
+      if (c.loadedBytes() == c.size && c.size)
+        sparseGm.push_back(
+            {c.gmAddr, std::vector<uint8_t>(c.bytes(), c.bytes() + c.size)});
     for (const bin::IoEntry &e : prog.io) {
       auto it = inputs.find(e.name);
       if (!e.isOutput && it != inputs.end() && it->second.shape() == e.shape)
@@ -742,13 +743,13 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
   }
   if (opts.functional) {
     for (const bin::ConstBlob &c : prog.consts)
-      if (c.data.size() != c.size)
+      if (c.loadedBytes() != c.size)
         return fail("constant '" + c.name +
                     "' has no data (external weight file not loaded)");
     lazyConsts = overlay.init(prog.consts);
     if (!lazyConsts)
       for (const bin::ConstBlob &c : prog.consts)
-        std::copy(c.data.begin(), c.data.end(), gm.data() + c.gmAddr);
+        std::copy(c.bytes(), c.bytes() + c.size, gm.data() + c.gmAddr);
   }
   for (const bin::IoEntry &e : prog.io) {
     if (e.isOutput)
@@ -1338,7 +1339,7 @@ bool Engine::readGmI32(uint64_t addr, int32_t &v) {
   if (opts.functional) {
     if (const bin::ConstBlob *c =
             lazyConsts ? overlay.holding(addr, addr + 4) : nullptr) {
-      std::memcpy(&v, c->data.data() + (addr - c->gmAddr), 4);
+      std::memcpy(&v, c->bytes() + (addr - c->gmAddr), 4);
       return true;
     }
     materializeGm(addr, addr + 4);
@@ -1876,7 +1877,7 @@ bool Engine::functional(uint32_t stream, uint32_t idx, const Instr &in) {
       rebased = in;
       rebased.tiles[which].offset -= c->gmAddr;
       // Read only (the operand is a source): the constant is not written.
-      bases[(unsigned)Space::GM] = const_cast<uint8_t *>(c->data.data());
+      bases[(unsigned)Space::GM] = const_cast<uint8_t *>(c->bytes());
       run = &rebased;
     } else {
       for (unsigned k = 0; k < inf.numTiles; ++k)

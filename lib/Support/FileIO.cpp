@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,37 @@ std::string dirOf(const std::string &path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 } // namespace
+
+std::shared_ptr<const FileBytes> FileBytes::load(const std::string &path,
+                                                 uint64_t maxBytes,
+                                                 const char *what,
+                                                 std::string &error) {
+  std::shared_ptr<FileBytes> f(new FileBytes());
+  {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st;
+    if (fd.fd >= 0 && ::fstat(fd.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size > 0 && (uint64_t)st.st_size <= maxBytes) {
+      void *m =
+          ::mmap(nullptr, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+      if (m != MAP_FAILED) {
+        f->map = m;
+        f->mapBytes = (size_t)st.st_size;
+        return f;
+      }
+    }
+  }
+  // Not mappable (a pipe, an empty or oversized file, an error): the
+  // bounded read handles it and names any problem.
+  if (!readFileBounded(path, maxBytes, what, f->copy, error))
+    return nullptr;
+  return f;
+}
+
+FileBytes::~FileBytes() {
+  if (map)
+    ::munmap(map, mapBytes);
+}
 
 bool isRegularFile(const std::string &path) {
   struct stat st;

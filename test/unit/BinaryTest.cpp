@@ -131,6 +131,38 @@ TEST(Binary, RoundTripIsExact) {
   EXPECT_EQ(encodeProgram(q), img);
 }
 
+TEST(Binary, LoadedInlineConstantsAreReadInPlace) {
+  std::string path = ::testing::TempDir() + "/inplace.npu";
+  Program p = sampleProgram();
+  std::string err;
+  ASSERT_TRUE(verifyProgram(p, dc(), err)) << err;
+  ASSERT_TRUE(writeProgramFile(path, p, err)) << err;
+  Program copy;
+  {
+    Program q;
+    ASSERT_TRUE(readProgramFile(path, q, err)) << err;
+    ASSERT_EQ(q.consts.size(), 1u);
+    const ConstBlob &c = q.consts[0];
+    // Not copied: the bytes lie in the loaded image, which q keeps.
+    EXPECT_NE(c.mapped, nullptr);
+    EXPECT_TRUE(c.data.empty());
+    ASSERT_EQ(c.loadedBytes(), p.consts[0].size);
+    EXPECT_TRUE(
+        std::equal(c.bytes(), c.bytes() + c.size, p.consts[0].data.begin()));
+    copy = q;
+  }
+  // A copy outlives the original and still encodes to the file's bytes.
+  ASSERT_TRUE(verifyProgram(copy, dc(), err)) << err;
+  EXPECT_EQ(encodeProgram(copy), encodeProgram(p));
+  // Replacing the file (as every writer does, by rename) leaves it intact.
+  Program other = sampleProgram();
+  other.consts[0].data.assign(other.consts[0].data.size(), 0xAB);
+  ASSERT_TRUE(writeProgramFile(path, other, err)) << err;
+  EXPECT_TRUE(std::equal(copy.consts[0].bytes(),
+                         copy.consts[0].bytes() + copy.consts[0].size,
+                         p.consts[0].data.begin()));
+}
+
 TEST(Binary, Xxh64MatchesTheReference) {
   // Values of the reference implementation (llvm::xxHash64 gives the same).
   EXPECT_EQ(xxh64("", 0), 0xEF46DB3751D8E999ull);

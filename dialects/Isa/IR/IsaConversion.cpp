@@ -193,8 +193,11 @@ tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
       op.setFileOffsetAttr(b.getI64IntegerAttr((int64_t)c.fileOffset));
       op.setChecksumAttr(b.getI64IntegerAttr((int64_t)c.checksum));
     } else {
-      // The blob owns the bytes from here on (no copy, no uniquing).
-      auto *owned = new std::vector<uint8_t>(std::move(c.data));
+      // The blob owns the bytes from here on (no uniquing; no copy unless
+      // they lie in a loaded file's image).
+      auto *owned =
+          c.mapped ? new std::vector<uint8_t>(c.bytes(), c.bytes() + c.size)
+                   : new std::vector<uint8_t>(std::move(c.data));
       AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
           ArrayRef<char>((const char *)owned->data(), owned->size()),
           /*align=*/1, [owned](void *, size_t, size_t) { delete owned; });

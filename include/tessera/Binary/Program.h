@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,16 @@ struct ConstBlob {
   uint64_t fileOffset = 0;
   uint64_t checksum = 0;     // XXH64 of the bytes (FNV-1a 64 in version 3)
   std::vector<uint8_t> data; // inline bytes, or loaded external bytes
+  /// Inline bytes read in place from a loaded program file (kept alive by
+  /// Program::image) instead of copied into `data`: a model's weights are
+  /// most of a program, and a copy costs a fresh page per 4 KiB.
+  const uint8_t *mapped = nullptr;
+
+  /// The constant's bytes, wherever they are held.
+  const uint8_t *bytes() const { return mapped ? mapped : data.data(); }
+  /// How many bytes are at bytes(): `size`, or 0 for an external constant
+  /// whose weight file was not loaded.
+  uint64_t loadedBytes() const { return mapped ? size : data.size(); }
 };
 
 struct IoEntry {
@@ -93,6 +104,8 @@ struct Program {
   std::vector<ConstBlob> consts;
   std::vector<IoEntry> io;
   std::vector<DebugEntry> debug;
+  /// The loaded file that constants' `mapped` bytes point into.
+  std::shared_ptr<const void> image;
 
   /// The instructions stream `i` runs: its own, or those of the stream it
   /// shares the code of.
@@ -160,8 +173,13 @@ void sealImage(uint8_t *data, size_t size);
 
 /// Decodes a program image. Errors name the byte offset and the field.
 /// External constants are read relative to `baseDir` (when not empty).
+/// Given `image` (the owner of `data`), inline constants are not copied:
+/// they point into `data`, and the program keeps `image` alive.
 bool decodeProgram(const uint8_t *data, size_t size, Program &out,
-                   std::string &error, const std::string &baseDir = "");
+                   std::string &error, const std::string &baseDir = "",
+                   std::shared_ptr<const void> image = nullptr);
+/// Loads a program file: mapped read-only (its inline constants are read in
+/// place) when it is a regular file, read otherwise.
 bool readProgramFile(const std::string &path, Program &out, std::string &error);
 
 } // namespace tessera::bin

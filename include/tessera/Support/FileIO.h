@@ -16,6 +16,7 @@
 #define TESSERA_SUPPORT_FILEIO_H
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,35 @@ constexpr uint64_t kMaxStreamBytes = 256ull << 20;
 /// `maxBytes` bytes (`what` names the kind of file in that message).
 bool readFileBounded(const std::string &path, uint64_t maxBytes,
                      const char *what, std::string &out, std::string &error);
+
+/// A whole file's bytes, read-only: a regular file is memory-mapped (its
+/// pages are the page cache's, nothing is zeroed or copied up front), any
+/// other input is read as readFileBounded reads it. The file must not be
+/// truncated while mapped; Tessera's writers replace files by renaming a new
+/// one into place (AtomicFileSet), which leaves a mapped old file intact.
+class FileBytes {
+public:
+  /// The bytes of `path`, or null with `error` set as readFileBounded sets
+  /// it.
+  static std::shared_ptr<const FileBytes> load(const std::string &path,
+                                               uint64_t maxBytes,
+                                               const char *what,
+                                               std::string &error);
+  FileBytes(const FileBytes &) = delete;
+  FileBytes &operator=(const FileBytes &) = delete;
+  ~FileBytes();
+
+  const uint8_t *data() const {
+    return map ? (const uint8_t *)map : (const uint8_t *)copy.data();
+  }
+  size_t size() const { return map ? mapBytes : copy.size(); }
+
+private:
+  FileBytes() = default;
+  void *map = nullptr;
+  size_t mapBytes = 0;
+  std::string copy;
+};
 
 /// Is `path` an existing regular file (not a directory or device)?
 bool isRegularFile(const std::string &path);
