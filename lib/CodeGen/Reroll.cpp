@@ -126,14 +126,19 @@ bool sameShape(const Item &a, const Item &b) {
   if (a.hash != b.hash || a.isLoop != b.isLoop || a.size != b.size)
     return false;
   if (!a.isLoop) {
-    Instr x = a.in, y = b.in;
+    // Instr::operator== but for the tiles' offsets, without copying the
+    // instructions (this comparison is most of the loop search's time).
+    const Instr &x = a.in, &y = b.in;
+    if (x.op != y.op || x.pipe != y.pipe)
+      return false;
     const bin::OpInfo &inf = x.info();
-    for (unsigned i = 0; i < inf.numTiles; ++i) {
+    for (unsigned i = 0; i < inf.numTiles; ++i)
       if (!sameShape(x.tiles[i], y.tiles[i]))
         return false;
-      y.tiles[i].offset = x.tiles[i].offset;
-    }
-    return x == y;
+    for (unsigned i = 0; i < inf.numInts; ++i)
+      if (x.ints[i] != y.ints[i])
+        return false;
+    return !inf.floatName || std::memcmp(&x.fimm, &y.fimm, sizeof(float)) == 0;
   }
   if (a.count != b.count || a.reg != b.reg || a.body.size() != b.body.size())
     return false;
