@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="${1:-$ROOT/build}"
 OUT="${2:-$ROOT/bench/out/npu}"
 BIN="$BUILD/bin"
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$OUT/outputs"
 /usr/bin/python3 "$ROOT/bench/npu/make_models.py" "$OUT"
 FIX="$ROOT/test/e2e/fixtures"
 
@@ -25,7 +25,9 @@ row() {
   /usr/bin/time -f "%e %M" -o "$OUT/time.txt" \
     "$BIN/tessera-compile" "$model" -o "$npu" --target="$target" --precision=bf16
   read -r csecs ckib < "$OUT/time.txt"
-  "$BIN/tessera-run" "$npu" "$@" --print-stats-json="$OUT/stats.json" > /dev/null
+  # Outputs go beside the programs (the default is the current directory).
+  "$BIN/tessera-run" "$npu" "$@" --output-dir="$OUT/outputs" \
+    --print-stats-json="$OUT/stats.json" > /dev/null
   /usr/bin/python3 - "$OUT/stats.json" "$label" "$target" "$csecs" "$ckib" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
