@@ -135,37 +135,90 @@ struct Access {
     return t;
   }
 };
-/// Bucket number -> record ids: a vector for bucket numbers below `direct`
-/// (for the shared index 2^20: every local memory, and GM up to 64 GiB), a
-/// hash map beyond. Every check looks buckets up, so the common case is an
-/// index, not a hash.
+/// What a scan needs of a record, kept in the index itself: a check walks a
+/// bucket's entries in order and reads the full record (AccessStore) only
+/// for a candidate race or a report, so it does not miss the cache on every
+/// record it passes. A record that is not wide spans at most kMaxBuckets + 1
+/// buckets of 64 KiB, so its length fits 32 bits.
+struct AccessRef {
+  uint64_t lo;
+  uint32_t len, id, agent, epoch;
+  uint64_t hi() const { return lo + len; }
+};
+
+/// Bucket number -> entries: a vector for bucket numbers below `direct`
+/// (for the shared index 2^20: every local memory, and GM up to 64 GiB), an
+/// open-addressing hash table beyond. Every check looks buckets up, so the
+/// common case is an index, and the rest a multiply and a probe or two, not
+/// std::hash's division and a node chase.
 class BucketIndex {
 public:
+  using Entries = std::vector<AccessRef>;
   explicit BucketIndex(uint64_t directLimit = 1 << 20) : kDirect(directLimit) {}
-  std::vector<uint32_t> *find(uint64_t b) {
+  Entries *find(uint64_t b) {
     if (b < direct.size())
       return &direct[b];
-    if (b < kDirect)
+    if (b < kDirect || far.empty())
       return nullptr;
-    auto it = far.find(b);
-    return it == far.end() ? nullptr : &it->second;
+    for (size_t i = slotOf(b);; i = (i + 1) & (far.size() - 1)) {
+      if (far[i].key == b)
+        return &farLists[far[i].list];
+      if (far[i].key == kEmpty)
+        return nullptr;
+    }
   }
-  std::vector<uint32_t> &get(uint64_t b) {
-    if (b >= kDirect)
-      return far[b];
-    if (b >= direct.size())
-      direct.resize(b + 1);
-    return direct[b];
+  Entries &get(uint64_t b) {
+    if (b < kDirect) {
+      if (b >= direct.size())
+        direct.resize(b + 1);
+      return direct[b];
+    }
+    if ((farLists.size() + 1) * 2 > far.size())
+      grow();
+    size_t i = slotOf(b);
+    for (; far[i].key != kEmpty; i = (i + 1) & (far.size() - 1))
+      if (far[i].key == b)
+        return farLists[far[i].list];
+    far[i] = {b, (uint32_t)farLists.size()};
+    return farLists.emplace_back();
   }
   void clear() {
     direct.clear();
     far.clear();
+    farLists.clear();
   }
 
 private:
+  // Bucket numbers are addresses >> 16: never all ones.
+  static constexpr uint64_t kEmpty = ~uint64_t(0);
+  struct Slot {
+    uint64_t key;
+    uint32_t list;
+  };
+  size_t slotOf(uint64_t b) const {
+    // Fibonacci hashing: the high bits of the product, as many as the
+    // table's size needs (it is a power of two, at least 16).
+    return (size_t)((b * 0x9E3779B97F4A7C15ull) >> farShift);
+  }
+  void grow() {
+    size_t n = far.empty() ? 16 : far.size() * 2;
+    farShift = 64 - (unsigned)__builtin_ctzll(n);
+    std::vector<Slot> old(n, Slot{kEmpty, 0});
+    old.swap(far);
+    for (const Slot &s : old) {
+      if (s.key == kEmpty)
+        continue;
+      size_t i = slotOf(s.key);
+      while (far[i].key != kEmpty)
+        i = (i + 1) & (far.size() - 1);
+      far[i] = s;
+    }
+  }
   uint64_t kDirect;
-  std::vector<std::vector<uint32_t>> direct;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> far;
+  std::vector<Entries> direct;
+  std::vector<Slot> far; // at most half full
+  std::vector<Entries> farLists;
+  unsigned farShift = 64;
 };
 
 /// Access records by id, in chunks: records are never moved (a growing
@@ -241,12 +294,12 @@ public:
     uint32_t id = (uint32_t)recs.size();
     recs.push_back(a);
     alive.push_back(1);
-    seen.push_back(0);
     index(id);
   }
-  /// Calls fn(id, record) for every live record whose byte range meets
-  /// [lo, hi), in a fixed order (the wide records, then by bucket, each
-  /// bucket oldest first), until fn returns false.
+  const Access &record(uint32_t id) const { return recs[id]; }
+  /// Calls fn(ref) for every live record whose byte range meets [lo, hi),
+  /// in a fixed order (the wide records, then by bucket, each bucket oldest
+  /// first), until fn returns false.
   template <typename Fn> bool forOverlapping(uint64_t lo, uint64_t hi, Fn fn) {
     return scan(buckets, lo, hi, /*agent=*/~0u, fn);
   }
@@ -272,7 +325,6 @@ public:
         live.push_back(recs[id]);
     recs.clear();
     alive.clear();
-    seen.clear();
     buckets.clear();
     byAgent.clear();
     wide.clear();
@@ -286,46 +338,56 @@ private:
   static constexpr uint64_t kMaxBuckets = 4096;
   using Buckets = BucketIndex;
 
+  /// A record over more than kMaxBuckets buckets is kept out of them.
+  static bool isWide(uint64_t lo, uint64_t hi) {
+    return ((hi - 1) >> kShift) - (lo >> kShift) > kMaxBuckets;
+  }
+  AccessRef ref(uint32_t id) const {
+    const Access &a = recs[id];
+    return {a.lo, (uint32_t)(a.hi - a.lo), id, a.agent, a.epoch};
+  }
   template <typename Fn>
   bool scan(Buckets &from, uint64_t lo, uint64_t hi, uint32_t agent, Fn &fn) {
-    ++stamp;
-    auto visit = [&](uint32_t id) {
-      if (!alive[id] || seen[id] == stamp)
-        return true;
-      seen[id] = stamp;
-      const Access &r = recs[id];
-      if (r.lo < hi && lo < r.hi)
-        return fn(id, r);
-      return true;
-    };
     bool all = agent == ~0u;
+    auto visitRec = [&](uint32_t id) {
+      const Access &r = recs[id];
+      if (!alive[id] || (!all && r.agent != agent) || r.lo >= hi || lo >= r.hi)
+        return true;
+      return fn(ref(id));
+    };
     for (uint32_t id : wide)
-      if ((all || recs[id].agent == agent) && !visit(id))
+      if (!visitRec(id))
         return false;
     uint64_t b0 = lo >> kShift, b1 = (hi - 1) >> kShift;
-    if (b1 - b0 > kMaxBuckets) {
+    if (isWide(lo, hi)) {
+      // Every record, except the wide ones just visited.
       for (uint32_t id = 0; id < recs.size(); ++id)
-        if ((all || recs[id].agent == agent) && !visit(id))
+        if (!isWide(recs[id].lo, recs[id].hi) && !visitRec(id))
           return false;
       return true;
     }
     for (uint64_t b = b0; b <= b1; ++b) {
-      std::vector<uint32_t> *found = from.find(b);
+      BucketIndex::Entries *found = from.find(b);
       if (!found)
         continue;
-      // Drop tombstones from the bucket while scanning it.
-      std::vector<uint32_t> &ids = *found;
+      // Drop tombstones from the bucket while scanning it. A record in
+      // several buckets is visited in the first of them the scan reaches:
+      // its own first bucket, or b0 if it starts below.
+      BucketIndex::Entries &es = *found;
       size_t keep = 0;
       bool go = true;
-      for (size_t i = 0; i < ids.size(); ++i) {
-        uint32_t id = ids[i];
-        if (!alive[id])
+      for (size_t i = 0; i < es.size(); ++i) {
+        const AccessRef &e = es[i];
+        if (!alive[e.id])
           continue;
-        ids[keep++] = id;
-        if (go)
-          go = visit(id);
+        if (keep != i)
+          es[keep] = e;
+        ++keep;
+        if (go && (b == b0 || (e.lo >> kShift) == b) && e.lo < hi &&
+            lo < e.hi())
+          go = fn(e);
       }
-      ids.resize(keep);
+      es.resize(keep);
       if (!go)
         return false;
     }
@@ -333,8 +395,7 @@ private:
   }
   void index(uint32_t id) {
     const Access &a = recs[id];
-    uint64_t b0 = a.lo >> kShift, b1 = (a.hi - 1) >> kShift;
-    if (b1 - b0 > kMaxBuckets) {
+    if (isWide(a.lo, a.hi)) {
       wide.push_back(id);
       return;
     }
@@ -344,15 +405,15 @@ private:
     if (a.agent >= byAgent.size())
       byAgent.resize(a.agent + 1, BucketIndex(16));
     Buckets &mine = byAgent[a.agent];
+    AccessRef r = ref(id);
+    uint64_t b0 = a.lo >> kShift, b1 = (a.hi - 1) >> kShift;
     for (uint64_t b = b0; b <= b1; ++b) {
-      buckets.get(b).push_back(id);
-      mine.get(b).push_back(id);
+      buckets.get(b).push_back(r);
+      mine.get(b).push_back(r);
     }
   }
   AccessStore recs;
   std::vector<char> alive;
-  std::vector<uint32_t> seen;
-  uint32_t stamp = 0;
   size_t dead = 0;
   Buckets buckets;
   std::vector<Buckets> byAgent; // the same index, one per agent
@@ -528,6 +589,8 @@ private:
   std::unordered_map<uint64_t, std::deque<FlagEntry>> flags;
   std::unordered_map<uint64_t, std::vector<uint32_t>> waiters;
   std::unordered_map<uint64_t, Shadow> shadows;
+  // checkAccess's records to forget, reused across calls.
+  std::vector<uint32_t> doomedWrites, doomedReads;
   std::vector<int> streamOfFlatCore;
   using HeapEntry = std::pair<double, uint32_t>;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap;
@@ -829,10 +892,6 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
   Shadow &sh = shadows[memId];
   Access acc(tile, agentId, vc[agentId][agentId], stream, idx, write, iter);
   const auto &myVc = vc[agentId];
-  auto conflicts = [&](const Access &r) {
-    return r.agent != agentId && r.lo < acc.hi && acc.lo < r.hi &&
-           r.epoch > myVc[r.agent] && exactOverlap(r.tile(), tile);
-  };
   auto report = [&](const Access &r) {
     std::ostringstream os;
     uint64_t lo = std::max(r.lo, acc.lo), hi = std::min(r.hi, acc.hi);
@@ -847,51 +906,60 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
        << " the same bytes with no flag ordering them";
     return fail(os.str());
   };
-  bool clean = true;
-  auto check = [&](uint32_t, const Access &r) {
-    if (conflicts(r)) {
-      clean = false;
-      report(r);
-      return false;
-    }
-    return true;
-  };
-  sh.writes.forOverlapping(acc.lo, acc.hi, check);
-  if (clean && write)
-    sh.reads.forOverlapping(acc.lo, acc.hi, check);
-  if (!clean)
-    return false;
-  // Forget accesses the new one makes redundant for future checks.
+  // Accesses the new one makes redundant for future checks are forgotten:
+  // a dense access covering an earlier one its agent is ordered after.
   bool dense = isDense(tile);
-  auto covered = [&](const Access &r) {
-    return dense && r.lo >= acc.lo && r.hi <= acc.hi &&
+  auto covered = [&](const AccessRef &r) {
+    return dense && r.lo >= acc.lo && r.hi() <= acc.hi &&
            (r.agent == agentId || r.epoch <= myVc[r.agent]);
   };
-  auto prune = [&](AccessList &list, bool sameAgentOnly) {
-    if (!dense)
-      return;
-    std::vector<uint32_t> doomed;
-    auto collect = [&](uint32_t id, const Access &r) {
-      if (covered(r) && (!sameAgentOnly || r.agent == agentId))
-        doomed.push_back(id);
+  // One pass per list both checks the new access against the records it
+  // meets (the scan yields only records whose byte range meets it) and, for
+  // a write, collects the ones it covers; they are dropped only if it is
+  // clean, as a race ends the run.
+  auto checkAndCollect = [&](AccessList &list, std::vector<uint32_t> &doomed) {
+    doomed.clear();
+    bool clean = true;
+    list.forOverlapping(acc.lo, acc.hi, [&](const AccessRef &r) {
+      if (r.agent != agentId && r.epoch > myVc[r.agent] &&
+          exactOverlap(list.record(r.id).tile(), tile)) {
+        clean = false;
+        report(list.record(r.id));
+        return false;
+      }
+      if (write && covered(r))
+        doomed.push_back(r.id);
       return true;
-    };
-    if (sameAgentOnly)
-      list.forOverlappingOf(agentId, acc.lo, acc.hi, collect);
-    else
-      list.forOverlapping(acc.lo, acc.hi, collect);
+    });
+    return clean;
+  };
+  auto drop = [](AccessList &list, const std::vector<uint32_t> &doomed) {
     for (uint32_t id : doomed)
       list.kill(id);
     list.maybeCompact();
   };
+  if (!checkAndCollect(sh.writes, doomedWrites))
+    return false;
   if (write) {
-    prune(sh.writes, false);
-    prune(sh.reads, false);
+    if (!checkAndCollect(sh.reads, doomedReads))
+      return false;
+    if (dense) {
+      drop(sh.writes, doomedWrites);
+      drop(sh.reads, doomedReads);
+    }
     sh.writes.add(acc);
-  } else {
-    prune(sh.reads, true);
-    sh.reads.add(acc);
+    return true;
   }
+  if (dense) {
+    doomedReads.clear();
+    sh.reads.forOverlappingOf(agentId, acc.lo, acc.hi, [&](const AccessRef &r) {
+      if (covered(r))
+        doomedReads.push_back(r.id);
+      return true;
+    });
+    drop(sh.reads, doomedReads);
+  }
+  sh.reads.add(acc);
   return true;
 }
 
