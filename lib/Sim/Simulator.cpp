@@ -146,79 +146,90 @@ struct AccessRef {
   uint64_t hi() const { return lo + len; }
 };
 
-/// Bucket number -> entries: a vector for bucket numbers below `direct`
-/// (for the shared index 2^20: every local memory, and GM up to 64 GiB), an
-/// open-addressing hash table beyond. Every check looks buckets up, so the
-/// common case is an index, and the rest a multiply and a probe or two, not
-/// std::hash's division and a node chase.
+/// Bucket number -> entries: a vector for bucket numbers below 2^20 (every
+/// local memory, and GM up to 64 GiB), a hash map beyond. Every check looks
+/// buckets up, so the common case is an index, not a hash.
 class BucketIndex {
 public:
   using Entries = std::vector<AccessRef>;
-  explicit BucketIndex(uint64_t directLimit = 1 << 20) : kDirect(directLimit) {}
   Entries *find(uint64_t b) {
     if (b < direct.size())
       return &direct[b];
-    if (b < kDirect || far.empty())
+    if (b < kDirect)
       return nullptr;
-    for (size_t i = slotOf(b);; i = (i + 1) & (far.size() - 1)) {
-      if (far[i].key == b)
-        return &farLists[far[i].list];
-      if (far[i].key == kEmpty)
-        return nullptr;
-    }
+    auto it = far.find(b);
+    return it == far.end() ? nullptr : &it->second;
   }
   Entries &get(uint64_t b) {
-    if (b < kDirect) {
-      if (b >= direct.size())
-        direct.resize(b + 1);
-      return direct[b];
-    }
-    if ((farLists.size() + 1) * 2 > far.size())
-      grow();
-    size_t i = slotOf(b);
-    for (; far[i].key != kEmpty; i = (i + 1) & (far.size() - 1))
-      if (far[i].key == b)
-        return farLists[far[i].list];
-    far[i] = {b, (uint32_t)farLists.size()};
-    return farLists.emplace_back();
+    if (b >= kDirect)
+      return far[b];
+    if (b >= direct.size())
+      direct.resize(b + 1);
+    return direct[b];
   }
+  /// Empties every bucket but keeps the buckets' storage for the entries
+  /// added next (a compaction re-adds the live records).
   void clear() {
-    direct.clear();
-    far.clear();
-    farLists.clear();
+    for (Entries &e : direct)
+      e.clear();
+    for (auto &kv : far)
+      kv.second.clear();
   }
 
 private:
-  // Bucket numbers are addresses >> 16: never all ones.
-  static constexpr uint64_t kEmpty = ~uint64_t(0);
-  struct Slot {
-    uint64_t key;
-    uint32_t list;
-  };
-  size_t slotOf(uint64_t b) const {
-    // Fibonacci hashing: the high bits of the product, as many as the
-    // table's size needs (it is a power of two, at least 16).
-    return (size_t)((b * 0x9E3779B97F4A7C15ull) >> farShift);
-  }
-  void grow() {
-    size_t n = far.empty() ? 16 : far.size() * 2;
-    farShift = 64 - (unsigned)__builtin_ctzll(n);
-    std::vector<Slot> old(n, Slot{kEmpty, 0});
-    old.swap(far);
-    for (const Slot &s : old) {
-      if (s.key == kEmpty)
-        continue;
-      size_t i = slotOf(s.key);
-      while (far[i].key != kEmpty)
-        i = (i + 1) & (far.size() - 1);
-      far[i] = s;
-    }
-  }
-  uint64_t kDirect;
+  static constexpr uint64_t kDirect = 1 << 20;
   std::vector<Entries> direct;
-  std::vector<Slot> far; // at most half full
-  std::vector<Entries> farLists;
-  unsigned farShift = 64;
+  std::unordered_map<uint64_t, Entries> far;
+};
+
+/// One agent's records of a list, sorted by start address, for the
+/// question a read asks of its own agent's earlier reads: which lie inside
+/// it (a record inside [lo, hi) starts there). Records mostly arrive in
+/// address order and are appended; the others wait in a short unsorted tail
+/// that is merged in when it reaches about the square root of the sorted
+/// part, so neither an insertion nor a query pays for a long list. Dead
+/// records stay until the list compacts.
+class StartIndex {
+public:
+  void add(const AccessRef &r) {
+    if (tail.empty() && (sorted.empty() || sorted.back().lo <= r.lo)) {
+      sorted.push_back(r);
+      return;
+    }
+    tail.push_back(r);
+    if (tail.size() < tailCap)
+      return;
+    auto byStart = [](const AccessRef &x, const AccessRef &y) {
+      return x.lo < y.lo || (x.lo == y.lo && x.id < y.id);
+    };
+    std::sort(tail.begin(), tail.end(), byStart);
+    size_t mid = sorted.size();
+    sorted.insert(sorted.end(), tail.begin(), tail.end());
+    std::inplace_merge(sorted.begin(), sorted.begin() + (ptrdiff_t)mid,
+                       sorted.end(), byStart);
+    tail.clear();
+    tailCap = std::max<size_t>(32, (size_t)std::sqrt((double)sorted.size()));
+  }
+  /// Calls fn(ref) for every record (live or dead) that starts in [lo, hi).
+  template <typename Fn> void forStartingIn(uint64_t lo, uint64_t hi, Fn fn) {
+    auto it = std::lower_bound(
+        sorted.begin(), sorted.end(), lo,
+        [](const AccessRef &e, uint64_t x) { return e.lo < x; });
+    for (; it != sorted.end() && it->lo < hi; ++it)
+      fn(*it);
+    for (const AccessRef &e : tail)
+      if (e.lo >= lo && e.lo < hi)
+        fn(e);
+  }
+  void clear() {
+    sorted.clear();
+    tail.clear();
+    tailCap = 32;
+  }
+
+private:
+  std::vector<AccessRef> sorted, tail;
+  size_t tailCap = 32;
 };
 
 /// Access records by id, in chunks: records are never moved (a growing
@@ -290,6 +301,7 @@ static_assert(std::is_trivially_copyable_v<Access> &&
 /// tombstones; the list is compacted when most of it is dead.
 class AccessList {
 public:
+  explicit AccessList(bool perAgent) : perAgent(perAgent) {}
   void add(const Access &a) {
     uint32_t id = (uint32_t)recs.size();
     recs.push_back(a);
@@ -301,32 +313,48 @@ public:
   /// in a fixed order (the wide records, then by bucket, each bucket oldest
   /// first), until fn returns false.
   template <typename Fn> bool forOverlapping(uint64_t lo, uint64_t hi, Fn fn) {
-    return scan(buckets, lo, hi, /*agent=*/~0u, fn);
+    return scan(lo, hi, fn);
   }
-  /// The same for the records of one agent only: a read prunes only its own
-  /// agent's earlier reads, and a bucket of a widely read buffer holds
-  /// thousands of other agents' reads it need not look at.
+  /// Calls fn(ref) for every live record of `agent` inside [lo, hi), in no
+  /// particular order (a read prunes its own agent's earlier reads it
+  /// covers; a bucket of a widely read buffer holds thousands of other
+  /// agents' reads it need not look at). Only for a list made with
+  /// `byAgent` set.
   template <typename Fn>
-  bool forOverlappingOf(uint32_t agent, uint64_t lo, uint64_t hi, Fn fn) {
-    if (agent >= byAgent.size())
-      return true;
-    return scan(byAgent[agent], lo, hi, agent, fn);
+  void forInsideOf(uint32_t agent, uint64_t lo, uint64_t hi, Fn fn) {
+    auto inside = [&](const AccessRef &e) {
+      if (alive[e.id] && e.lo >= lo && e.hi() <= hi)
+        fn(e);
+    };
+    for (uint32_t id : wide)
+      if (recs[id].agent == agent)
+        inside(ref(id));
+    if (agent < starts.size())
+      starts[agent].forStartingIn(lo, hi, inside);
   }
   void kill(uint32_t id) {
     alive[id] = 0;
     ++dead;
   }
+  /// Compacts once at least half the records are dead: the records, their
+  /// ids and the index entries keep their order, so scans visit the live
+  /// records in the same order as before. Compacting early keeps a list's
+  /// records in the few pages (and cache lines) it reuses, instead of
+  /// spreading a run's hundreds of thousands of mostly dead records over
+  /// fresh memory.
   void maybeCompact() {
-    if (dead < 4096 || dead * 2 < recs.size())
+    if (dead < kMinDead || dead * 2 < recs.size())
       return;
-    std::vector<Access> live;
+    std::vector<Access> &live = compactScratch();
+    live.clear();
     for (uint32_t id = 0; id < recs.size(); ++id)
       if (alive[id])
         live.push_back(recs[id]);
     recs.clear();
     alive.clear();
     buckets.clear();
-    byAgent.clear();
+    for (StartIndex &s : starts)
+      s.clear();
     wide.clear();
     dead = 0;
     for (const Access &a : live)
@@ -336,6 +364,12 @@ public:
 private:
   static constexpr unsigned kShift = 16;
   static constexpr uint64_t kMaxBuckets = 4096;
+  static constexpr size_t kMinDead = 256;
+
+  static std::vector<Access> &compactScratch() {
+    thread_local std::vector<Access> v;
+    return v;
+  }
   using Buckets = BucketIndex;
 
   /// A record over more than kMaxBuckets buckets is kept out of them.
@@ -346,12 +380,10 @@ private:
     const Access &a = recs[id];
     return {a.lo, (uint32_t)(a.hi - a.lo), id, a.agent, a.epoch};
   }
-  template <typename Fn>
-  bool scan(Buckets &from, uint64_t lo, uint64_t hi, uint32_t agent, Fn &fn) {
-    bool all = agent == ~0u;
+  template <typename Fn> bool scan(uint64_t lo, uint64_t hi, Fn &fn) {
     auto visitRec = [&](uint32_t id) {
       const Access &r = recs[id];
-      if (!alive[id] || (!all && r.agent != agent) || r.lo >= hi || lo >= r.hi)
+      if (!alive[id] || r.lo >= hi || lo >= r.hi)
         return true;
       return fn(ref(id));
     };
@@ -367,7 +399,7 @@ private:
       return true;
     }
     for (uint64_t b = b0; b <= b1; ++b) {
-      BucketIndex::Entries *found = from.find(b);
+      BucketIndex::Entries *found = buckets.find(b);
       if (!found)
         continue;
       // Drop tombstones from the bucket while scanning it. A record in
@@ -399,34 +431,32 @@ private:
       wide.push_back(id);
       return;
     }
-    // Per agent, only the first 1 MiB of a memory is indexed directly (a
-    // core's local memories): a direct table per agent over all of GM would
-    // be hundreds of agents' mostly empty tables.
-    if (a.agent >= byAgent.size())
-      byAgent.resize(a.agent + 1, BucketIndex(16));
-    Buckets &mine = byAgent[a.agent];
     AccessRef r = ref(id);
     uint64_t b0 = a.lo >> kShift, b1 = (a.hi - 1) >> kShift;
-    for (uint64_t b = b0; b <= b1; ++b) {
+    for (uint64_t b = b0; b <= b1; ++b)
       buckets.get(b).push_back(r);
-      mine.get(b).push_back(r);
+    if (perAgent) {
+      if (a.agent >= starts.size())
+        starts.resize(a.agent + 1);
+      starts[a.agent].add(r);
     }
   }
   AccessStore recs;
   std::vector<char> alive;
   size_t dead = 0;
   Buckets buckets;
-  std::vector<Buckets> byAgent; // the same index, one per agent
+  bool perAgent;
+  std::vector<StartIndex> starts; // by agent, if perAgent
   std::vector<uint32_t> wide;
 };
 
 struct Shadow {
-  AccessList reads, writes;
+  AccessList reads{/*perAgent=*/true}, writes{/*perAgent=*/false};
 };
 
-/// Contiguous byte runs [lo, hi) of a tile, sorted.
-std::vector<std::pair<uint64_t, uint64_t>> runsOf(const Tile &t) {
-  std::vector<std::pair<uint64_t, uint64_t>> r;
+/// Contiguous byte runs [lo, hi) of a tile, sorted, into `r`.
+void runsOf(const Tile &t, std::vector<std::pair<uint64_t, uint64_t>> &r) {
+  r.clear();
   int64_t es = t.elemBytes();
   forEachRun(t, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
     if (sb == es)
@@ -436,13 +466,15 @@ std::vector<std::pair<uint64_t, uint64_t>> runsOf(const Tile &t) {
         r.push_back({addr + i * sb, addr + i * sb + es});
   });
   std::sort(r.begin(), r.end());
-  return r;
 }
 
 bool isDense(const Tile &t) {
   return t.layout == bin::Layout::NZ || t.isContiguous();
 }
 
+/// Whether two tiles whose byte ranges meet share a byte. Runs on every
+/// unordered pair of accesses whose ranges meet (interleaved tiles of
+/// different cores), so it allocates nothing.
 bool exactOverlap(const Tile &a, const Tile &b) {
   if (isDense(a) || isDense(b)) {
     const Tile &dense = isDense(a) ? a : b;
@@ -450,12 +482,25 @@ bool exactOverlap(const Tile &a, const Tile &b) {
     if (isDense(other))
       return true; // bounding boxes already overlap
     uint64_t lo = dense.offset, hi = dense.endByte();
-    for (auto &r : runsOf(other))
-      if (r.first < hi && lo < r.second)
-        return true;
-    return false;
+    int64_t es = other.elemBytes();
+    bool meets = false;
+    forEachRun(other, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+      if (meets)
+        return;
+      if (sb == es) {
+        meets = addr < hi && lo < addr + (uint64_t)(n * es);
+        return;
+      }
+      for (int64_t i = 0; i < n && !meets; ++i) {
+        uint64_t e = addr + (uint64_t)(i * sb);
+        meets = e < hi && lo < e + (uint64_t)es;
+      }
+    });
+    return meets;
   }
-  auto ra = runsOf(a), rb = runsOf(b);
+  thread_local std::vector<std::pair<uint64_t, uint64_t>> ra, rb;
+  runsOf(a, ra);
+  runsOf(b, rb);
   size_t i = 0, j = 0;
   while (i < ra.size() && j < rb.size()) {
     if (ra[i].first < rb[j].second && rb[j].first < ra[i].second)
@@ -952,10 +997,8 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
   }
   if (dense) {
     doomedReads.clear();
-    sh.reads.forOverlappingOf(agentId, acc.lo, acc.hi, [&](const AccessRef &r) {
-      if (covered(r))
-        doomedReads.push_back(r.id);
-      return true;
+    sh.reads.forInsideOf(agentId, acc.lo, acc.hi, [&](const AccessRef &r) {
+      doomedReads.push_back(r.id);
     });
     drop(sh.reads, doomedReads);
   }
