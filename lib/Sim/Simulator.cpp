@@ -212,11 +212,10 @@ public:
   }
   /// Calls fn(ref) for every record (live or dead) that starts in [lo, hi).
   template <typename Fn> void forStartingIn(uint64_t lo, uint64_t hi, Fn fn) {
-    auto it = std::lower_bound(
-        sorted.begin(), sorted.end(), lo,
-        [](const AccessRef &e, uint64_t x) { return e.lo < x; });
-    for (; it != sorted.end() && it->lo < hi; ++it)
-      fn(*it);
+    size_t i = firstFrom(lo);
+    finger = i;
+    for (; i < sorted.size() && sorted[i].lo < hi; ++i)
+      fn(sorted[i]);
     for (const AccessRef &e : tail)
       if (e.lo >= lo && e.lo < hi)
         fn(e);
@@ -225,11 +224,41 @@ public:
     sorted.clear();
     tail.clear();
     tailCap = 32;
+    finger = 0;
   }
 
 private:
+  /// The first sorted record starting at or after `lo`, by galloping from
+  /// where the last query began: an agent mostly moves through memory, so
+  /// its next query is near and the search stays in a few cache lines.
+  size_t firstFrom(uint64_t lo) const {
+    size_t n = sorted.size(), j = std::min(finger, n), step = 1;
+    auto from = [&](size_t l, size_t h) {
+      return (size_t)(std::lower_bound(sorted.begin() + (ptrdiff_t)l,
+                                       sorted.begin() + (ptrdiff_t)h, lo,
+                                       [](const AccessRef &e, uint64_t x) {
+                                         return e.lo < x;
+                                       }) -
+                      sorted.begin());
+    };
+    if (j < n && sorted[j].lo < lo) {
+      // sorted[j] starts before lo: the answer is past j.
+      while (j + step < n && sorted[j + step].lo < lo) {
+        j += step;
+        step *= 2;
+      }
+      return from(j + 1, std::min(j + step, n));
+    }
+    // j == n or sorted[j] starts at or after lo: the answer is j or before.
+    while (j >= step && sorted[j - step].lo >= lo) {
+      j -= step;
+      step *= 2;
+    }
+    return from(j >= step ? j - step + 1 : 0, j);
+  }
   std::vector<AccessRef> sorted, tail;
   size_t tailCap = 32;
+  size_t finger = 0; // where the last query began
 };
 
 /// Access records by id, in chunks: records are never moved (a growing
@@ -306,7 +335,7 @@ public:
     uint32_t id = (uint32_t)recs.size();
     recs.push_back(a);
     alive.push_back(1);
-    index(id);
+    index(id, a);
   }
   const Access &record(uint32_t id) const { return recs[id]; }
   /// Calls fn(ref) for every live record whose byte range meets [lo, hi),
@@ -364,7 +393,7 @@ public:
 private:
   static constexpr unsigned kShift = 16;
   static constexpr uint64_t kMaxBuckets = 4096;
-  static constexpr size_t kMinDead = 256;
+  static constexpr size_t kMinDead = 64;
 
   static std::vector<Access> &compactScratch() {
     thread_local std::vector<Access> v;
@@ -425,13 +454,12 @@ private:
     }
     return true;
   }
-  void index(uint32_t id) {
-    const Access &a = recs[id];
+  void index(uint32_t id, const Access &a) {
     if (isWide(a.lo, a.hi)) {
       wide.push_back(id);
       return;
     }
-    AccessRef r = ref(id);
+    AccessRef r{a.lo, (uint32_t)(a.hi - a.lo), id, a.agent, a.epoch};
     uint64_t b0 = a.lo >> kShift, b1 = (a.hi - 1) >> kShift;
     for (uint64_t b = b0; b <= b1; ++b)
       buckets.get(b).push_back(r);
@@ -632,6 +660,9 @@ private:
   std::vector<Agent> agents;
   std::vector<std::vector<uint32_t>> vc; // vector clock per agent
   std::unordered_map<uint64_t, std::deque<FlagEntry>> flags;
+  // Vector clocks of consumed flags, reused by the next set_flag (a run
+  // sets tens of thousands of flags, each with a clock of every agent).
+  std::vector<std::vector<uint32_t>> spareVcs;
   std::unordered_map<uint64_t, std::vector<uint32_t>> waiters;
   std::unordered_map<uint64_t, Shadow> shadows;
   // checkAccess's records to forget, reused across calls.
@@ -1301,7 +1332,11 @@ bool Engine::sync(uint32_t agentId, const Instr &in, uint32_t idx, double start,
     }
     FlagEntry e{when + t.flagLatencyCycles, {}};
     if (opts.checkRaces) {
-      e.vc = vc[agentId];
+      if (!spareVcs.empty()) {
+        e.vc = std::move(spareVcs.back());
+        spareVcs.pop_back();
+      }
+      e.vc.assign(vc[agentId].begin(), vc[agentId].end());
       vc[agentId][agentId]++;
     }
     flags[key].push_back(std::move(e));
@@ -1330,8 +1365,10 @@ bool Engine::sync(uint32_t agentId, const Instr &in, uint32_t idx, double start,
     FlagEntry e = std::move(it->second.front());
     it->second.pop_front();
     double when = std::max(start, e.time);
-    if (opts.checkRaces)
+    if (opts.checkRaces) {
       joinVc(agentId, e.vc);
+      spareVcs.push_back(std::move(e.vc));
+    }
     ++pipeInstrs[(unsigned)a.pipe];
     if (opts.recordTrace && when > start)
       trace.push_back(
