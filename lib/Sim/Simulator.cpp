@@ -100,41 +100,38 @@ struct IterTag {
   }
 };
 
-/// One recorded access. A run records hundreds of thousands, so the tile is
-/// kept as the fields the overlap test needs (its offset is `lo`; a resolved
-/// tile has no register terms), not as a whole bin::Tile.
+/// One recorded access. A run records hundreds of thousands, so a record
+/// keeps only what the checks and the report need: a dense tile (isDense) is
+/// its byte range [lo, hi); the shape and strides of any other tile (its
+/// offset is `lo`; a resolved tile has no register terms) are kept by the
+/// list, in a table indexed by `geom`.
 struct Access {
   uint64_t lo, hi;
-  int64_t shape[bin::kMaxRank], strides[bin::kMaxRank];
-  IterTag iter;
+  uint64_t iterPacked;
   uint32_t agent, epoch;
   uint32_t stream, instr;
+  uint32_t geom = 0; // set by AccessList::add for a tile that is not dense
   Space space;
   DType dtype;
   bin::Layout layout;
   uint8_t rank;
-  bool write;
+  uint8_t iterDepth;
+  bool write, dense;
 
   Access(const Tile &t, uint32_t agent, uint32_t epoch, uint32_t stream,
-         uint32_t instr, bool write, const IterTag &iter)
-      : lo(t.offset), hi(t.endByte()), iter(iter), agent(agent), epoch(epoch),
-        stream(stream), instr(instr), space(t.space), dtype(t.dtype),
-        layout(t.layout), rank(t.rank), write(write) {
-    std::copy(std::begin(t.shape), std::end(t.shape), shape);
-    std::copy(std::begin(t.strides), std::end(t.strides), strides);
-  }
-  Tile tile() const {
-    Tile t;
-    t.space = space;
-    t.dtype = dtype;
-    t.layout = layout;
-    t.rank = rank;
-    t.offset = lo;
-    std::copy(std::begin(shape), std::end(shape), t.shape);
-    std::copy(std::begin(strides), std::end(strides), t.strides);
-    return t;
-  }
+         uint32_t instr, bool write, bool dense, const IterTag &iter)
+      : lo(t.offset), hi(t.endByte()), iterPacked(iter.packed), agent(agent),
+        epoch(epoch), stream(stream), instr(instr), space(t.space),
+        dtype(t.dtype), layout(t.layout), rank(t.rank), iterDepth(iter.depth),
+        write(write), dense(dense) {}
+  IterTag iter() const { return {iterPacked, iterDepth}; }
 };
+
+/// The shape and strides of a recorded tile that is not dense.
+struct Geometry {
+  int64_t shape[bin::kMaxRank], strides[bin::kMaxRank];
+};
+
 /// What a scan needs of a record, kept in the index itself: a check walks a
 /// bucket's entries in order and reads the full record (AccessStore) only
 /// for a candidate race or a report, so it does not miss the cache on every
@@ -331,13 +328,31 @@ static_assert(std::is_trivially_copyable_v<Access> &&
 class AccessList {
 public:
   explicit AccessList(bool perAgent) : perAgent(perAgent) {}
-  void add(const Access &a) {
-    uint32_t id = (uint32_t)recs.size();
-    recs.push_back(a);
-    alive.push_back(1);
-    index(id, a);
+  /// Records `a`, an access to `t` (whose geometry is kept if it is not
+  /// dense).
+  void add(Access a, const Tile &t) {
+    if (!a.dense) {
+      a.geom = (uint32_t)geoms.size();
+      Geometry &g = geoms.emplace_back();
+      std::copy(std::begin(t.shape), std::end(t.shape), g.shape);
+      std::copy(std::begin(t.strides), std::end(t.strides), g.strides);
+    }
+    append(a);
   }
   const Access &record(uint32_t id) const { return recs[id]; }
+  /// The tile of a record that is not dense.
+  Tile tile(const Access &a) const {
+    Tile t;
+    t.space = a.space;
+    t.dtype = a.dtype;
+    t.layout = a.layout;
+    t.rank = a.rank;
+    t.offset = a.lo;
+    const Geometry &g = geoms[a.geom];
+    std::copy(std::begin(g.shape), std::end(g.shape), t.shape);
+    std::copy(std::begin(g.strides), std::end(g.strides), t.strides);
+    return t;
+  }
   /// Calls fn(ref) for every live record whose byte range meets [lo, hi),
   /// in a fixed order (the wide records, then by bucket, each bucket oldest
   /// first), until fn returns false.
@@ -376,9 +391,19 @@ public:
       return;
     std::vector<Access> &live = compactScratch();
     live.clear();
-    for (uint32_t id = 0; id < recs.size(); ++id)
-      if (alive[id])
-        live.push_back(recs[id]);
+    size_t keptGeoms = 0;
+    for (uint32_t id = 0; id < recs.size(); ++id) {
+      if (!alive[id])
+        continue;
+      live.push_back(recs[id]);
+      // Geometry ids are increasing with record ids: the live records'
+      // geometries move down in order.
+      if (!live.back().dense) {
+        geoms[keptGeoms] = geoms[live.back().geom];
+        live.back().geom = (uint32_t)keptGeoms++;
+      }
+    }
+    geoms.resize(keptGeoms);
     recs.clear();
     alive.clear();
     buckets.clear();
@@ -387,7 +412,7 @@ public:
     wide.clear();
     dead = 0;
     for (const Access &a : live)
-      add(a);
+      append(a);
   }
 
 private:
@@ -454,6 +479,12 @@ private:
     }
     return true;
   }
+  void append(const Access &a) {
+    uint32_t id = (uint32_t)recs.size();
+    recs.push_back(a);
+    alive.push_back(1);
+    index(id, a);
+  }
   void index(uint32_t id, const Access &a) {
     if (isWide(a.lo, a.hi)) {
       wide.push_back(id);
@@ -470,6 +501,7 @@ private:
     }
   }
   AccessStore recs;
+  std::vector<Geometry> geoms; // of the records that are not dense
   std::vector<char> alive;
   size_t dead = 0;
   Buckets buckets;
@@ -500,31 +532,35 @@ bool isDense(const Tile &t) {
   return t.layout == bin::Layout::NZ || t.isContiguous();
 }
 
-/// Whether two tiles whose byte ranges meet share a byte. Runs on every
-/// unordered pair of accesses whose ranges meet (interleaved tiles of
-/// different cores), so it allocates nothing.
+/// Whether a tile has a byte in [lo, hi). Runs on every unordered pair of
+/// accesses whose ranges meet (interleaved tiles of different cores), so it
+/// allocates nothing.
+bool runsMeet(const Tile &t, uint64_t lo, uint64_t hi) {
+  int64_t es = t.elemBytes();
+  bool meets = false;
+  forEachRun(t, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+    if (meets)
+      return;
+    if (sb == es) {
+      meets = addr < hi && lo < addr + (uint64_t)(n * es);
+      return;
+    }
+    for (int64_t i = 0; i < n && !meets; ++i) {
+      uint64_t e = addr + (uint64_t)(i * sb);
+      meets = e < hi && lo < e + (uint64_t)es;
+    }
+  });
+  return meets;
+}
+
+/// Whether two tiles whose byte ranges meet share a byte.
 bool exactOverlap(const Tile &a, const Tile &b) {
   if (isDense(a) || isDense(b)) {
     const Tile &dense = isDense(a) ? a : b;
     const Tile &other = isDense(a) ? b : a;
     if (isDense(other))
       return true; // bounding boxes already overlap
-    uint64_t lo = dense.offset, hi = dense.endByte();
-    int64_t es = other.elemBytes();
-    bool meets = false;
-    forEachRun(other, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
-      if (meets)
-        return;
-      if (sb == es) {
-        meets = addr < hi && lo < addr + (uint64_t)(n * es);
-        return;
-      }
-      for (int64_t i = 0; i < n && !meets; ++i) {
-        uint64_t e = addr + (uint64_t)(i * sb);
-        meets = e < hi && lo < e + (uint64_t)es;
-      }
-    });
-    return meets;
+    return runsMeet(other, dense.offset, dense.endByte());
   }
   thread_local std::vector<std::pair<uint64_t, uint64_t>> ra, rb;
   runsOf(a, ra);
@@ -966,7 +1002,9 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
           ? (uint64_t)tile.space
           : 16 + (uint64_t)stream * target::kNumSpaces + (uint64_t)tile.space;
   Shadow &sh = shadows[memId];
-  Access acc(tile, agentId, vc[agentId][agentId], stream, idx, write, iter);
+  bool dense = isDense(tile);
+  Access acc(tile, agentId, vc[agentId][agentId], stream, idx, write, dense,
+             iter);
   const auto &myVc = vc[agentId];
   auto report = [&](const Access &r) {
     std::ostringstream os;
@@ -976,18 +1014,24 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
       os << " of "
          << where(stream, idx).substr(0, where(stream, idx).find(' '));
     os << " near bytes [" << lo << ", " << hi
-       << "): " << where(acc.stream, acc.instr) << acc.iter.text()
+       << "): " << where(acc.stream, acc.instr) << acc.iter().text()
        << (write ? " writes" : " reads") << ", and " << where(r.stream, r.instr)
-       << r.iter.text() << (r.write ? " writes" : " reads")
+       << r.iter().text() << (r.write ? " writes" : " reads")
        << " the same bytes with no flag ordering them";
     return fail(os.str());
   };
   // Accesses the new one makes redundant for future checks are forgotten:
   // a dense access covering an earlier one its agent is ordered after.
-  bool dense = isDense(tile);
   auto covered = [&](const AccessRef &r) {
     return dense && r.lo >= acc.lo && r.hi() <= acc.hi &&
            (r.agent == agentId || r.epoch <= myVc[r.agent]);
+  };
+  // Whether a record whose byte range meets the access shares a byte with
+  // it (exactOverlap, with a dense record's tile as its byte range).
+  auto overlaps = [&](const AccessList &list, const Access &r) {
+    if (r.dense)
+      return dense || runsMeet(tile, r.lo, r.hi);
+    return exactOverlap(list.tile(r), tile);
   };
   // One pass per list both checks the new access against the records it
   // meets (the scan yields only records whose byte range meets it) and, for
@@ -998,7 +1042,7 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
     bool clean = true;
     list.forOverlapping(acc.lo, acc.hi, [&](const AccessRef &r) {
       if (r.agent != agentId && r.epoch > myVc[r.agent] &&
-          exactOverlap(list.record(r.id).tile(), tile)) {
+          overlaps(list, list.record(r.id))) {
         clean = false;
         report(list.record(r.id));
         return false;
@@ -1023,7 +1067,7 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
       drop(sh.writes, doomedWrites);
       drop(sh.reads, doomedReads);
     }
-    sh.writes.add(acc);
+    sh.writes.add(acc, tile);
     return true;
   }
   if (dense) {
@@ -1033,7 +1077,7 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
     });
     drop(sh.reads, doomedReads);
   }
-  sh.reads.add(acc);
+  sh.reads.add(acc, tile);
   return true;
 }
 
