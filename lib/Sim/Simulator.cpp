@@ -200,10 +200,11 @@ public:
       return x.lo < y.lo || (x.lo == y.lo && x.id < y.id);
     };
     std::sort(tail.begin(), tail.end(), byStart);
-    size_t mid = sorted.size();
-    sorted.insert(sorted.end(), tail.begin(), tail.end());
-    std::inplace_merge(sorted.begin(), sorted.begin() + (ptrdiff_t)mid,
-                       sorted.end(), byStart);
+    thread_local std::vector<AccessRef> merged;
+    merged.resize(sorted.size() + tail.size());
+    std::merge(sorted.begin(), sorted.end(), tail.begin(), tail.end(),
+               merged.begin(), byStart);
+    sorted.swap(merged);
     tail.clear();
     tailCap = std::max<size_t>(32, (size_t)std::sqrt((double)sorted.size()));
   }
