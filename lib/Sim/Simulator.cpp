@@ -701,7 +701,9 @@ private:
   // sets tens of thousands of flags, each with a clock of every agent).
   std::vector<std::vector<uint32_t>> spareVcs;
   std::unordered_map<uint64_t, std::vector<uint32_t>> waiters;
-  std::unordered_map<uint64_t, Shadow> shadows;
+  // Race-checker state by memory: GM and L2 first, then every stream's
+  // local memories (checkAccess's memId); made on first access.
+  std::vector<std::unique_ptr<Shadow>> shadows;
   // checkAccess's records to forget, reused across calls.
   std::vector<uint32_t> doomedWrites, doomedReads;
   std::vector<int> streamOfFlatCore;
@@ -1002,7 +1004,11 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
       target::isGlobalSpace(tile.space)
           ? (uint64_t)tile.space
           : 16 + (uint64_t)stream * target::kNumSpaces + (uint64_t)tile.space;
-  Shadow &sh = shadows[memId];
+  if (memId >= shadows.size())
+    shadows.resize(memId + 1);
+  if (!shadows[memId])
+    shadows[memId] = std::make_unique<Shadow>();
+  Shadow &sh = *shadows[memId];
   bool dense = isDense(tile);
   Access acc(tile, agentId, vc[agentId][agentId], stream, idx, write, dense,
              iter);
