@@ -135,12 +135,10 @@ struct Geometry {
 /// What a scan needs of a record, kept in the index itself: a check walks a
 /// bucket's entries in order and reads the full record (AccessStore) only
 /// for a candidate race or a report, so it does not miss the cache on every
-/// record it passes. A record that is not wide spans at most kMaxBuckets + 1
-/// buckets of 64 KiB, so its length fits 32 bits.
+/// record it passes.
 struct AccessRef {
-  uint64_t lo;
-  uint32_t len, id, agent, epoch;
-  uint64_t hi() const { return lo + len; }
+  uint64_t lo, hi;
+  uint32_t id, agent, epoch;
 };
 
 /// Bucket number -> entries: a vector for bucket numbers below 2^20 (every
@@ -364,11 +362,11 @@ public:
   /// particular order (a read prunes its own agent's earlier reads it
   /// covers; a bucket of a widely read buffer holds thousands of other
   /// agents' reads it need not look at). Only for a list made with
-  /// `byAgent` set.
+  /// `perAgent` set.
   template <typename Fn>
   void forInsideOf(uint32_t agent, uint64_t lo, uint64_t hi, Fn fn) {
     auto inside = [&](const AccessRef &e) {
-      if (alive[e.id] && e.lo >= lo && e.hi() <= hi)
+      if (alive[e.id] && e.lo >= lo && e.hi <= hi)
         fn(e);
     };
     for (uint32_t id : wide)
@@ -433,7 +431,7 @@ private:
   }
   AccessRef ref(uint32_t id) const {
     const Access &a = recs[id];
-    return {a.lo, (uint32_t)(a.hi - a.lo), id, a.agent, a.epoch};
+    return {a.lo, a.hi, id, a.agent, a.epoch};
   }
   template <typename Fn> bool scan(uint64_t lo, uint64_t hi, Fn &fn) {
     auto visitRec = [&](uint32_t id) {
@@ -470,8 +468,7 @@ private:
         if (keep != i)
           es[keep] = e;
         ++keep;
-        if (go && (b == b0 || (e.lo >> kShift) == b) && e.lo < hi &&
-            lo < e.hi())
+        if (go && (b == b0 || (e.lo >> kShift) == b) && e.lo < hi && lo < e.hi)
           go = fn(e);
       }
       es.resize(keep);
@@ -491,7 +488,7 @@ private:
       wide.push_back(id);
       return;
     }
-    AccessRef r{a.lo, (uint32_t)(a.hi - a.lo), id, a.agent, a.epoch};
+    AccessRef r{a.lo, a.hi, id, a.agent, a.epoch};
     uint64_t b0 = a.lo >> kShift, b1 = (a.hi - 1) >> kShift;
     for (uint64_t b = b0; b <= b1; ++b)
       buckets.get(b).push_back(r);
@@ -1030,7 +1027,7 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
   // Accesses the new one makes redundant for future checks are forgotten:
   // a dense access covering an earlier one its agent is ordered after.
   auto covered = [&](const AccessRef &r) {
-    return dense && r.lo >= acc.lo && r.hi() <= acc.hi &&
+    return dense && r.lo >= acc.lo && r.hi <= acc.hi &&
            (r.agent == agentId || r.epoch <= myVc[r.agent]);
   };
   // Whether a record whose byte range meets the access shares a byte with
