@@ -175,6 +175,18 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
   if (sh.hkv <= 0 || sh.hq % sh.hkv != 0 || sh.skv <= 0)
     return fail("key/value heads must divide the query heads");
   sh.g = sh.hq / sh.hkv;
+  // Prefill on separate cube and vector cores: the split (AttentionSplit.cpp).
+  if (k.workspaceAddr != ~0ull) {
+    AttentionSplitPlan plan;
+    DType st = k.q.dtype;
+    if ((st == DType::BF16 || st == DType::F16) && k.k.dtype == st &&
+        k.v.dtype == st && t_.fractal(st) &&
+        planAttentionSplit(t_, sh.b, sh.hq, sh.sq, sh.dqk, sh.hkv, sh.skv,
+                           sh.dv, dtypeByteSize(st), k.causal, k.hasMask,
+                           k.hasKvLength, plan) &&
+        plan.workspaceBytes <= k.workspaceBytes)
+      return addAttentionSplit(k, plan, error);
+  }
   if (k.hasKvLength && t_.scalar.registers <= kRegCols)
     return fail("the target has too few scalar registers");
   const int64_t iotaLen = AttentionKernel::kIotaLength;

@@ -43,8 +43,16 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
   k.causal = a.getCausal();
   k.scale = a.getScaleValue();
   k.iotaAddr = (uint64_t)addrs[nIn - 1];
-  if (d.getScratch() && !d.getScratch()->empty())
-    k.scratchAddr = (uint64_t)addrs[nIn + 1];
+  // One scratch buffer: flash decoding's partial results, or the GM
+  // workspace of a prefill split over cube and vector cores.
+  if (d.getScratch() && !d.getScratch()->empty()) {
+    if (AttentionKernel::splits(k.q.shape[2], k.k.shape[2])) {
+      k.scratchAddr = (uint64_t)addrs[nIn + 1];
+    } else {
+      k.workspaceAddr = (uint64_t)addrs[nIn + 1];
+      k.workspaceBytes = (uint64_t)(*d.getScratch())[0];
+    }
+  }
   unsigned next = 3;
   std::vector<int64_t> scores = {k.q.shape[0], k.q.shape[1], k.q.shape[2],
                                  k.k.shape[2]};

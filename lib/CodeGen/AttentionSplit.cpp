@@ -1,0 +1,625 @@
+//===- AttentionSplit.cpp - Prefill attention split over cube and vector --===//
+//
+// See AttentionSplitPlan in AttentionKernel.h. On `dc` the cube cores have
+// no vector unit and no path to a vector core's UB, so a tile's scores go
+// from L0C (FIX, f32, scaled) to a small per-core GM workspace that stays in
+// L2, as in Ascend's fused attention. Cube core c serves vector cores
+// c*n .. c*n+n-1 (n = vector cores per cube core); each takes a contiguous
+// share of a work item's rows. A work item is (batch, key/value head g, a
+// block of qb queries) with rows = every query head of g's group for those
+// queries (GQA without repeating K/V); its key tiles past the block's last
+// visible key (causal) are skipped. Per tile s of a cube core's flat list
+// of (item, key tile):
+//
+//   cube   S(s):  S = Q K^T (mv to L0A/L0B in contraction steps, mmad; K^T
+//                 by a transposing mv), fix -> S slot s%2, xset SREADY
+//   vector        xwait SREADY, load its rows of S, xset SFREE; mask;
+//                 m' = max(m, rowmax S); alpha = exp(m - m'); P = exp(S - m');
+//                 l = l alpha + rowsum P; cast P, store -> P slot s%2,
+//                 xset PREADY
+//   cube   PV(s): xwait PREADY (every vector core), load P, xset PFREE;
+//                 mmad P V, fix -> PV slot s%2, xset PVREADY
+//   vector        xwait PVREADY, load, xset PVFREE; O = O alpha + P V; at
+//                 the item's last tile O / l, cast, store.
+//
+// The cube emits S(s), then the K/V loads of s+1, then PV(s-1); the vector
+// cores softmax(s), then accumulate(s-1): the cube computes tile s+1's
+// scores while the vector cores work on tile s. A slot is rewritten only
+// after its consumer released it (SFREE, PFREE, PVFREE, counted: the first
+// two uses of a slot need no wait; every kernel consumes all its flags, so
+// the counters end where they started). The cross-core ids start at 4:
+// ProgramBuilder's barriers use 0-3.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/AttentionKernel.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace tessera::codegen {
+
+using bin::Instr;
+using bin::makeInstr;
+using bin::Opcode;
+using bin::Tile;
+using target::Pipe;
+using target::Space;
+
+namespace {
+
+// Cross-core flag ids (counters per receiving core).
+constexpr int64_t kSReady = 4;  // on a vector core: S of a tile in its slot
+constexpr int64_t kPFree = 5;   // on a vector core: the cube read P
+constexpr int64_t kPVReady = 6; // on a vector core: P V in its slot
+constexpr int64_t kSFree = 4;   // on the cube core: a vector core read S
+constexpr int64_t kPReady = 5;  // on the cube core: a vector core wrote P
+constexpr int64_t kPVFree = 6;  // on the cube core: a vector core read P V
+constexpr int64_t kIdsUsed = 7;
+
+int64_t pitchOf(int64_t n, int64_t elemBytes) {
+  int64_t per = 64 / elemBytes;
+  return (n + per - 1) / per * per;
+}
+
+/// Row boundaries between an item's vector cores fall on multiples of 8,
+/// so each core's per-row f32 vectors start 32-byte aligned in UB.
+int64_t rowSplit(int64_t rows, int64_t v, int64_t nv) {
+  return std::min(rows, (rows * v / nv + 7) / 8 * 8);
+}
+
+/// The most rows one of `nv` vector cores takes of an item of `rmax` rows.
+int64_t rowsPerVec(int64_t rmax, int64_t nv) {
+  return std::min(rmax, ((rmax + nv - 1) / nv + 7) / 8 * 8 + 8);
+}
+
+bool hasSpace(const target::CoreTypeDesc &ct, Space s) {
+  return std::find(ct.spaces.begin(), ct.spaces.end(), s) != ct.spaces.end();
+}
+
+/// Byte offsets of a vector core's buffers in UB.
+struct VecLayout {
+  int64_t tp = 0, pp = 0, pv = 0; // pitches: S (f32), P, P V / O (f32)
+  uint64_t s[2] = {0, 0}, p[2] = {0, 0}, pvb = 0, o = 0, mk = 0;
+  uint64_t m[2] = {0, 0}, l[2] = {0, 0}, lim[2] = {0, 0}, al[2] = {0, 0};
+  uint64_t mt = 0, lt = 0, limT = 0, neg = 0, lb = 0, iota = 0, end = 0;
+};
+
+VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
+                    int64_t es, uint64_t align) {
+  VecLayout l;
+  uint64_t at = 0;
+  auto take = [&](uint64_t bytes) {
+    uint64_t here = at;
+    at = llvm::alignTo(at + std::max<uint64_t>(bytes, 1), align);
+    return here;
+  };
+  l.tp = pitchOf(tile, 4);
+  l.pp = pitchOf(tile, es);
+  l.pv = pitchOf(dv, 4);
+  for (int i = 0; i < 2; ++i)
+    l.s[i] = take((uint64_t)(rv * l.tp) * 4);
+  for (int i = 0; i < 2; ++i)
+    l.p[i] = take((uint64_t)(rv * l.pp * es));
+  // The output's cast reuses the P V buffer (at most f32 wide).
+  l.pvb = take((uint64_t)(rv * l.pv) * 4);
+  l.o = take((uint64_t)(rv * l.pv) * 4);
+  l.mk = take((uint64_t)(rv * l.tp));
+  for (int i = 0; i < 2; ++i) {
+    l.m[i] = take((uint64_t)rv * 4);
+    l.l[i] = take((uint64_t)rv * 4);
+    l.lim[i] = take((uint64_t)rmax * 4);
+    l.al[i] = take((uint64_t)rv * 4);
+  }
+  l.mt = take((uint64_t)rv * 4);
+  l.lt = take((uint64_t)rv * 4);
+  l.limT = take((uint64_t)rv * 4);
+  l.neg = take(4);
+  l.lb = take(4);
+  l.iota = take(AttentionKernel::kIotaLength * 4);
+  l.end = at;
+  return l;
+}
+
+/// Byte offsets of the cube core's buffers in L1 (L0A/L0B are split in
+/// halves, L0C holds S and P V).
+struct CubeLayout {
+  uint64_t q[2] = {0, 0}, k[2] = {0, 0}, v[3] = {0, 0, 0}, p[2] = {0, 0};
+  uint64_t end = 0;
+  uint64_t l0cPV = 0, l0cEnd = 0;
+};
+
+CubeLayout cubeLayout(int64_t rmax, int64_t tile, int64_t dqk, int64_t dv,
+                      int64_t es, uint64_t align, uint64_t l0cAlign) {
+  CubeLayout c;
+  uint64_t at = 0;
+  auto take = [&](uint64_t bytes) {
+    uint64_t here = at;
+    at = llvm::alignTo(at + std::max<uint64_t>(bytes, 1), align);
+    return here;
+  };
+  for (int i = 0; i < 2; ++i)
+    c.q[i] = take((uint64_t)(rmax * dqk * es));
+  for (int i = 0; i < 2; ++i)
+    c.k[i] = take((uint64_t)(tile * dqk * es));
+  // Three V buffers: the loads of tile s+1 are emitted before P V of s-1.
+  for (int i = 0; i < 3; ++i)
+    c.v[i] = take((uint64_t)(tile * dv * es));
+  for (int i = 0; i < 2; ++i)
+    c.p[i] = take((uint64_t)(rmax * tile * es));
+  c.end = at;
+  c.l0cPV = llvm::alignTo((uint64_t)(rmax * tile * 4), l0cAlign);
+  c.l0cEnd = c.l0cPV + (uint64_t)(rmax * dv * 4);
+  return c;
+}
+
+/// The largest contraction step (a multiple of 16, at most `limit` rounded
+/// up to 16) with a [m, ks] A and a [ks, n] B in half of L0A / L0B.
+int64_t stepFor(int64_t m, int64_t n, int64_t limit, int64_t es, uint64_t halfA,
+                uint64_t halfB) {
+  for (int64_t ks : {256, 128, 64, 32, 16}) {
+    if ((uint64_t)(m * ks * es) > halfA || (uint64_t)(ks * n * es) > halfB)
+      continue;
+    return std::min(ks, (limit + 15) / 16 * 16);
+  }
+  return 0;
+}
+
+} // namespace
+
+bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
+                        int64_t sq, int64_t dqk, int64_t hkv, int64_t skv,
+                        int64_t dv, int64_t es, bool causal, bool hasMask,
+                        bool hasKvLength, AttentionSplitPlan &plan) {
+  plan = AttentionSplitPlan();
+  if (es != 2 || hasMask || hasKvLength || b <= 0 || hkv <= 0 || sq <= 1 ||
+      skv <= 0 || hq % hkv != 0 || AttentionKernel::splits(sq, skv) ||
+      (causal && skv < sq) || t.crossCoreFlags < (uint32_t)kIdsUsed)
+    return false;
+  for (size_t i = 0; i < t.coreTypes.size(); ++i) {
+    const auto &ct = t.coreTypes[i];
+    if (plan.cubeType < 0 && ct.hasPipe(Pipe::M) && ct.hasPipe(Pipe::FIX) &&
+        ct.hasPipe(Pipe::MTE1) && ct.hasPipe(Pipe::MTE2) &&
+        !ct.hasPipe(Pipe::V) && hasSpace(ct, Space::L1) &&
+        hasSpace(ct, Space::L0A) && hasSpace(ct, Space::L0B) &&
+        hasSpace(ct, Space::L0C))
+      plan.cubeType = (int)i;
+    if (plan.vecType < 0 && ct.hasPipe(Pipe::V) && ct.hasPipe(Pipe::MTE2) &&
+        ct.hasPipe(Pipe::MTE3) && !ct.hasPipe(Pipe::M) &&
+        hasSpace(ct, Space::UB))
+      plan.vecType = (int)i;
+  }
+  if (plan.cubeType < 0 || plan.vecType < 0 || !t.fractal(DType::BF16) ||
+      !t.findPath(Space::L0C, Space::GM) || !t.findPath(Space::GM, Space::L1) ||
+      !t.findPath(Space::GM, Space::UB) || !t.findPath(Space::UB, Space::GM))
+    return false;
+  plan.cubes = t.coreTypes[plan.cubeType].count;
+  plan.perCube = t.coreTypes[plan.vecType].count / plan.cubes;
+  if (plan.perCube < 1)
+    return false;
+  int64_t g = hq / hkv;
+  uint64_t halfA = t.space(Space::L0A).bytes / 2,
+           halfB = t.space(Space::L0B).bytes / 2;
+  for (int64_t want : {128, 64, 32, 16}) {
+    int64_t qb = 1;
+    while (qb * 2 * g <= want)
+      qb *= 2;
+    qb = std::min(qb, sq);
+    int64_t rmax = g * qb;
+    if (rmax > AttentionKernel::kIotaLength)
+      continue;
+    int64_t rv = rowsPerVec(rmax, plan.perCube);
+    for (int64_t tile : {128, 64, 32, 16}) {
+      if (tile > 16 && tile / 2 >= skv)
+        continue;
+      CubeLayout c =
+          cubeLayout(rmax, tile, dqk, dv, es, t.space(Space::L1).align,
+                     t.space(Space::L0C).align);
+      VecLayout v = vecLayout(rv, rmax, tile, dv, es, t.space(Space::UB).align);
+      int64_t ksS = stepFor(rmax, tile, dqk, es, halfA, halfB);
+      int64_t ksPV = stepFor(rmax, dv, tile, es, halfA, halfB);
+      if (c.end > t.space(Space::L1).bytes ||
+          c.l0cEnd > t.space(Space::L0C).bytes ||
+          v.end > t.space(Space::UB).bytes || !ksS || !ksPV)
+        continue;
+      plan.qb = qb;
+      plan.rmax = rmax;
+      plan.tile = tile;
+      plan.ksS = ksS;
+      plan.ksPV = ksPV;
+      plan.slotS = (uint64_t)(rmax * tile * 4);
+      plan.slotP = (uint64_t)(rmax * tile * es);
+      plan.slotPV = (uint64_t)(rmax * dv * 4);
+      plan.perCoreBytes =
+          llvm::alignTo(2 * (plan.slotS + plan.slotP + plan.slotPV), 512);
+      plan.workspaceBytes = (uint64_t)plan.cubes * plan.perCoreBytes;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
+                                       const AttentionSplitPlan &p,
+                                       std::string &error) {
+  (void)error;
+  const DType f = DType::F32, sdt = k.q.dtype;
+  const int64_t es = dtypeByteSize(sdt);
+  const int64_t b = k.q.shape[0], hq = k.q.shape[1], sq = k.q.shape[2],
+                dqk = k.q.shape[3], hkv = k.k.shape[1], skv = k.k.shape[2],
+                dv = k.v.shape[3], g = hq / hkv;
+  const int64_t T = p.tile, nv = p.perCube;
+  const int64_t iotaLen = AttentionKernel::kIotaLength;
+
+  // Work items, with their key tiles (causal: up to the last visible key).
+  struct Item {
+    int64_t b, g, i0, qn, rows, tiles;
+  };
+  std::vector<Item> items;
+  int64_t blocks = (sq + p.qb - 1) / p.qb;
+  for (int64_t bb = 0; bb < b; ++bb)
+    for (int64_t gg = 0; gg < hkv; ++gg)
+      for (int64_t blk = 0; blk < blocks; ++blk) {
+        int64_t i0 = blk * p.qb, qn = std::min(p.qb, sq - i0);
+        int64_t keys = k.causal ? i0 + qn + skv - sq : skv;
+        items.push_back({bb, gg, i0, qn, g * qn, (keys + T - 1) / T});
+      }
+  // Longest first onto the least loaded cube core.
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return items[x].tiles > items[y].tiles;
+  });
+  int64_t used = std::min<int64_t>(p.cubes, (int64_t)items.size());
+  std::vector<std::vector<size_t>> itemsOf(used);
+  std::vector<int64_t> load(used, 0);
+  for (size_t i : order) {
+    int64_t c = std::min_element(load.begin(), load.end()) - load.begin();
+    itemsOf[c].push_back(i);
+    load[c] += items[i].tiles;
+  }
+
+  std::vector<CoreRef> refs;
+  for (int64_t c = 0; c < used; ++c) {
+    refs.push_back({(uint32_t)p.cubeType, (uint32_t)c});
+    for (int64_t v = 0; v < nv; ++v)
+      refs.push_back({(uint32_t)p.vecType, (uint32_t)(c * nv + v)});
+  }
+  std::vector<Region> regions;
+  for (const GmView *v : {&k.q, &k.k, &k.v}) {
+    Region r{0, 0, false};
+    v->byteRange(r.lo, r.hi);
+    regions.push_back(r);
+  }
+  regions.push_back({k.iotaAddr, k.iotaAddr + (uint64_t)iotaLen * 4, false});
+  regions.push_back({k.workspaceAddr,
+                     k.workspaceAddr + (uint64_t)used * p.perCoreBytes, true});
+  {
+    Region r{0, 0, true};
+    k.out.byteRange(r.lo, r.hi);
+    regions.push_back(r);
+  }
+  beginKernel(refs, regions);
+
+  auto tileAt = [](Space sp, uint64_t off, DType dt,
+                   const std::vector<int64_t> &shape,
+                   const std::vector<int64_t> &strides) {
+    Tile t = bin::makeTile(sp, off, dt, shape);
+    for (size_t i = 0; i < strides.size(); ++i)
+      t.strides[i] = strides[i];
+    return t;
+  };
+  auto gm = [&](uint64_t addr, DType dt, const std::vector<int64_t> &shape,
+                const std::vector<int64_t> &strides) {
+    return tileAt(Space::GM, addr, dt, shape, strides);
+  };
+  auto xset = [](Pipe pipe, uint32_t flat, int64_t id) {
+    return makeInstr(Opcode::XSet, {}, {(int64_t)pipe, (int64_t)flat, id});
+  };
+  auto xwait = [](Pipe pipe, int64_t id) {
+    return makeInstr(Opcode::XWait, {}, {(int64_t)pipe, id});
+  };
+  const uint64_t align = t_.space(Space::L1).align;
+  const CubeLayout cl =
+      cubeLayout(p.rmax, T, dqk, dv, es, align, t_.space(Space::L0C).align);
+  const uint64_t halfA = t_.space(Space::L0A).bytes / 2,
+                 halfB = t_.space(Space::L0B).bytes / 2;
+  const int64_t rvMax = rowsPerVec(p.rmax, nv);
+  const VecLayout vl =
+      vecLayout(rvMax, p.rmax, T, dv, es, t_.space(Space::UB).align);
+
+  for (int64_t c = 0; c < used; ++c) {
+    uint64_t ws = k.workspaceAddr + (uint64_t)c * p.perCoreBytes;
+    uint64_t wsS = ws, wsP = ws + 2 * p.slotS,
+             wsPV = ws + 2 * (p.slotS + p.slotP);
+    struct Step {
+      size_t item;
+      int64_t n;   // key tile
+      int64_t ord; // item's position on this core
+      bool last;   // last tile of its item
+    };
+    std::vector<Step> steps;
+    for (size_t o = 0; o < itemsOf[c].size(); ++o) {
+      const Item &it = items[itemsOf[c][o]];
+      for (int64_t n = 0; n < it.tiles; ++n)
+        steps.push_back({itemsOf[c][o], n, (int64_t)o, n + 1 == it.tiles});
+    }
+    const int64_t N = (int64_t)steps.size();
+    uint32_t cubeFlat = t_.flatCoreId((uint32_t)p.cubeType, (uint32_t)c);
+    std::vector<uint32_t> vecFlat;
+    for (int64_t v = 0; v < nv; ++v)
+      vecFlat.push_back(
+          t_.flatCoreId((uint32_t)p.vecType, (uint32_t)(c * nv + v)));
+
+    // ---- The cube core. ----
+    {
+      auto E = [&](const Instr &in) {
+        emit((uint32_t)p.cubeType, (uint32_t)c, in, k.name);
+      };
+      int64_t stepNo = 0; // L0A/L0B halves alternate
+      // mmad c[m, n] (+)= a[m, kk] b[kk, n] from L1 in contraction steps;
+      // `bT`: b is stored as [n, kk] (rows of K) and moved transposed.
+      auto product = [&](Tile cT, uint64_t a, int64_t aPitch, uint64_t bb,
+                         int64_t bPitch, bool bT, int64_t m, int64_t kk,
+                         int64_t n, int64_t ks) {
+        for (int64_t k0 = 0; k0 < kk; k0 += ks, ++stepNo) {
+          int64_t kt = std::min(ks, kk - k0);
+          uint64_t h = (uint64_t)(stepNo % 2);
+          Tile a0 = bin::makeTile(Space::L0A, h * halfA, sdt, {m, kt});
+          Tile b0 = bin::makeTile(Space::L0B, h * halfB, sdt, {kt, n});
+          E(makeInstr(Opcode::Mv,
+                      {a0, tileAt(Space::L1, a + (uint64_t)(k0 * es), sdt,
+                                  {m, kt}, {aPitch, 1})},
+                      {0}));
+          if (bT)
+            E(makeInstr(Opcode::Mv,
+                        {b0, tileAt(Space::L1, bb + (uint64_t)(k0 * es), sdt,
+                                    {n, kt}, {bPitch, 1})},
+                        {1}));
+          else
+            E(makeInstr(
+                Opcode::Mv,
+                {b0, tileAt(Space::L1, bb + (uint64_t)(k0 * bPitch * es), sdt,
+                            {kt, n}, {bPitch, 1})},
+                {0}));
+          E(makeInstr(Opcode::Mmad, {cT, a0, b0}, {k0 > 0 ? 1 : 0}));
+        }
+      };
+      auto keyRow = [&](const Item &it, int64_t n) {
+        return (uint64_t)((it.b * hkv + it.g) * skv + n * T);
+      };
+      auto loadTile = [&](int64_t s) {
+        const Item &it = items[steps[s].item];
+        int64_t n = steps[s].n, tn = std::min(T, skv - n * T);
+        if (n == 0) {
+          // Q rows [G, qn, Dqk] of heads g*G.. -> L1 [rows, Dqk].
+          uint64_t a =
+              k.q.addr +
+              (uint64_t)((((it.b * hq + it.g * g) * sq + it.i0) * dqk) * es);
+          E(makeInstr(Opcode::DmaLd,
+                      {tileAt(Space::L1, cl.q[steps[s].ord % 2], sdt,
+                              {g, it.qn, dqk}, {it.qn * dqk, dqk, 1}),
+                       gm(a, sdt, {g, it.qn, dqk}, {sq * dqk, dqk, 1})}));
+        }
+        uint64_t row = keyRow(it, n);
+        E(makeInstr(Opcode::DmaLd,
+                    {tileAt(Space::L1, cl.k[s % 2], sdt, {tn, dqk}, {dqk, 1}),
+                     gm(k.k.addr + row * dqk * es, sdt, {tn, dqk}, {dqk, 1})}));
+        E(makeInstr(Opcode::DmaLd,
+                    {tileAt(Space::L1, cl.v[s % 3], sdt, {tn, dv}, {dv, 1}),
+                     gm(k.v.addr + row * dv * es, sdt, {tn, dv}, {dv, 1})}));
+      };
+      if (N > 0)
+        loadTile(0);
+      for (int64_t s = 0; s <= N; ++s) {
+        if (s < N) {
+          const Item &it = items[steps[s].item];
+          int64_t tn = std::min(T, skv - steps[s].n * T), rows = it.rows;
+          Tile cS = bin::makeTile(Space::L0C, 0, f, {rows, tn});
+          product(cS, cl.q[steps[s].ord % 2], dqk, cl.k[s % 2], dqk, true, rows,
+                  dqk, tn, p.ksS);
+          if (s >= 2)
+            for (int64_t v = 0; v < nv; ++v)
+              E(xwait(Pipe::FIX, kSFree));
+          E(makeInstr(
+              Opcode::Fix,
+              {gm(wsS + (uint64_t)(s % 2) * p.slotS, f, {rows, tn}, {T, 1}),
+               cS},
+              {0}, k.scale));
+          for (uint32_t vf : vecFlat)
+            E(xset(Pipe::FIX, vf, kSReady));
+        }
+        if (s + 1 < N)
+          loadTile(s + 1);
+        if (s >= 1) {
+          int64_t u = s - 1;
+          const Item &it = items[steps[u].item];
+          int64_t tn = std::min(T, skv - steps[u].n * T), rows = it.rows;
+          for (int64_t v = 0; v < nv; ++v)
+            E(xwait(Pipe::MTE2, kPReady));
+          uint64_t pl1 = cl.p[u % 2];
+          E(makeInstr(Opcode::DmaLd,
+                      {tileAt(Space::L1, pl1, sdt, {rows, tn}, {tn, 1}),
+                       gm(wsP + (uint64_t)(u % 2) * p.slotP, sdt, {rows, tn},
+                          {T, 1})}));
+          for (uint32_t vf : vecFlat)
+            E(xset(Pipe::MTE2, vf, kPFree));
+          Tile cPV = bin::makeTile(Space::L0C, cl.l0cPV, f, {rows, dv});
+          product(cPV, pl1, tn, cl.v[u % 3], dv, false, rows, tn, dv, p.ksPV);
+          if (u >= 2)
+            for (int64_t v = 0; v < nv; ++v)
+              E(xwait(Pipe::FIX, kPVFree));
+          E(makeInstr(
+              Opcode::Fix,
+              {gm(wsPV + (uint64_t)(u % 2) * p.slotPV, f, {rows, dv}, {dv, 1}),
+               cPV},
+              {0}, 1.0f));
+          for (uint32_t vf : vecFlat)
+            E(xset(Pipe::FIX, vf, kPVReady));
+        }
+      }
+      // The releases of the last two slots' uses: consumed, so the
+      // counters end at zero.
+      for (int64_t i = 0; i < std::min<int64_t>(N, 2) * nv; ++i) {
+        E(xwait(Pipe::FIX, kSFree));
+        E(xwait(Pipe::FIX, kPVFree));
+      }
+    }
+
+    // ---- Its vector cores. ----
+    for (int64_t v = 0; v < nv; ++v) {
+      uint32_t vcore = (uint32_t)(c * nv + v);
+      auto E = [&](const Instr &in) {
+        emit((uint32_t)p.vecType, vcore, in, k.name);
+      };
+      auto loc = [&](uint64_t off, DType dt, const std::vector<int64_t> &shape,
+                     const std::vector<int64_t> &strides) {
+        return tileAt(Space::UB, off, dt, shape, strides);
+      };
+      auto vec = [&](uint64_t off, int64_t n) { return loc(off, f, {n}, {1}); };
+      auto col = [&](uint64_t off, int64_t n) {
+        return loc(off, f, {n, 1}, {1, 1});
+      };
+      // This core's rows of an item: [r0, r1).
+      auto share = [&](const Item &it, int64_t &r0, int64_t &r1) {
+        r0 = rowSplit(it.rows, v, nv);
+        r1 = rowSplit(it.rows, v + 1, nv);
+      };
+      E(makeInstr(Opcode::DmaLd,
+                  {vec(vl.iota, iotaLen), gm(k.iotaAddr, f, {iotaLen}, {1})}));
+      E(makeInstr(Opcode::VDup, {vec(vl.neg, 1)}, {},
+                  -std::numeric_limits<float>::infinity()));
+      for (int64_t s = 0; s <= N; ++s) {
+        if (s < N) {
+          const Item &it = items[steps[s].item];
+          int64_t n = steps[s].n, t0 = n * T, tn = std::min(T, skv - t0);
+          int64_t ip = steps[s].ord % 2, r0, r1;
+          share(it, r0, r1);
+          int64_t rv = r1 - r0;
+          E(xwait(Pipe::MTE2, kSReady));
+          Tile sT = loc(vl.s[s % 2], f, {rv, tn}, {vl.tp, 1});
+          if (rv > 0)
+            E(makeInstr(Opcode::DmaLd,
+                        {sT, gm(wsS + (uint64_t)(s % 2) * p.slotS +
+                                    (uint64_t)(r0 * T * 4),
+                                f, {rv, tn}, {T, 1})}));
+          E(xset(Pipe::MTE2, cubeFlat, kSFree));
+          if (rv > 0) {
+            Tile m = vec(vl.m[ip], rv), l = vec(vl.l[ip], rv),
+                 mt = vec(vl.mt, rv), al = vec(vl.al[s % 2], rv),
+                 lt = vec(vl.lt, rv);
+            if (n == 0) {
+              E(makeInstr(Opcode::VDup, {m}, {}, -3.0e38f));
+              E(makeInstr(Opcode::VDup, {l}, {}, 0.0f));
+              if (k.causal) {
+                // Row (head h, query i0 + i) sees keys below
+                // Skv - Sq + i0 + i + 1.
+                Tile lb = loc(vl.lb, f, {1, 1}, {1, 1});
+                E(makeInstr(Opcode::VDup, {lb}, {},
+                            (float)(skv - sq + it.i0 + 1)));
+                E(makeInstr(Opcode::VAdd,
+                            {loc(vl.lim[ip], f, {g, it.qn}, {it.qn, 1}),
+                             loc(vl.iota, f, {1, it.qn}, {it.qn, 1}), lb},
+                            {0}));
+              }
+            }
+            bool masked = k.causal && t0 + tn > it.i0 + 1 + skv - sq;
+            if (masked) {
+              E(makeInstr(
+                  Opcode::VAddS,
+                  {vec(vl.limT, rv), vec(vl.lim[ip] + (uint64_t)(r0 * 4), rv)},
+                  {}, (float)-t0));
+              Tile mk = loc(vl.mk, DType::U8, {rv, tn}, {vl.tp, 1});
+              E(makeInstr(
+                  Opcode::VCmp,
+                  {mk, loc(vl.iota, f, {1, tn}, {tn, 1}), col(vl.limT, rv)},
+                  {(int64_t)bin::CmpKind::LT}));
+              E(makeInstr(Opcode::VSel,
+                          {sT, mk, sT, loc(vl.neg, f, {1, 1}, {1, 1})}));
+            }
+            E(makeInstr(Opcode::VRedMax, {mt, sT}));
+            E(makeInstr(Opcode::VMax, {mt, mt, m}, {0}));
+            E(makeInstr(Opcode::VSub, {al, m, mt}, {0}));
+            E(makeInstr(Opcode::VExp, {al, al}));
+            E(makeInstr(Opcode::VAddS, {m, mt}, {}, 0.0f));
+            E(makeInstr(Opcode::VSub, {sT, sT, col(vl.mt, rv)}, {0}));
+            E(makeInstr(Opcode::VExp, {sT, sT}));
+            E(makeInstr(Opcode::VRedSum, {lt, sT}));
+            E(makeInstr(Opcode::VMul, {l, l, al}, {0}));
+            E(makeInstr(Opcode::VAdd, {l, l, lt}, {0}));
+            E(makeInstr(Opcode::VCast,
+                        {loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1}), sT},
+                        {0}));
+          }
+          if (s >= 2)
+            E(xwait(Pipe::MTE3, kPFree));
+          if (rv > 0)
+            E(makeInstr(
+                Opcode::DmaSt,
+                {gm(wsP + (uint64_t)(s % 2) * p.slotP + (uint64_t)(r0 * T * es),
+                    sdt, {rv, tn}, {T, 1}),
+                 loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1})}));
+          E(xset(Pipe::MTE3, cubeFlat, kPReady));
+        }
+        if (s >= 1) {
+          int64_t u = s - 1;
+          const Item &it = items[steps[u].item];
+          int64_t ip = steps[u].ord % 2, r0, r1;
+          share(it, r0, r1);
+          int64_t rv = r1 - r0;
+          E(xwait(Pipe::MTE2, kPVReady));
+          Tile pv = loc(vl.pvb, f, {rv, dv}, {vl.pv, 1});
+          Tile o = loc(vl.o, f, {rv, dv}, {vl.pv, 1});
+          if (rv > 0)
+            E(makeInstr(Opcode::DmaLd,
+                        {pv, gm(wsPV + (uint64_t)(u % 2) * p.slotPV +
+                                    (uint64_t)(r0 * dv * 4),
+                                f, {rv, dv}, {dv, 1})}));
+          E(xset(Pipe::MTE2, cubeFlat, kPVFree));
+          if (rv == 0)
+            continue;
+          if (steps[u].n == 0) {
+            E(makeInstr(Opcode::VAddS, {o, pv}, {}, 0.0f));
+          } else {
+            E(makeInstr(Opcode::VMul, {o, o, col(vl.al[u % 2], rv)}, {0}));
+            E(makeInstr(Opcode::VAdd, {o, o, pv}, {0}));
+          }
+          if (!steps[u].last)
+            continue;
+          // out = O / l, cast, stored per query head.
+          E(makeInstr(Opcode::VDiv, {o, o, col(vl.l[ip], rv)}, {0}));
+          DType odt = k.out.dtype;
+          int64_t oes = dtypeByteSize(odt);
+          uint64_t src = vl.o;
+          int64_t po = vl.pv;
+          if (odt != f) {
+            po = pitchOf(dv, oes);
+            src = vl.pvb;
+            E(makeInstr(Opcode::VCast, {loc(src, odt, {rv, dv}, {po, 1}), o},
+                        {0}));
+          }
+          for (int64_t h = r0 / it.qn; h * it.qn < r1; ++h) {
+            int64_t a0 = std::max(r0, h * it.qn),
+                    a1 = std::min(r1, (h + 1) * it.qn);
+            uint64_t dst =
+                k.out.addr + (uint64_t)((((it.b * hq + it.g * g + h) * sq +
+                                          it.i0 + (a0 - h * it.qn)) *
+                                         dv) *
+                                        oes);
+            E(makeInstr(Opcode::DmaSt,
+                        {gm(dst, odt, {a1 - a0, dv}, {dv, 1}),
+                         loc(src + (uint64_t)((a0 - r0) * po * oes), odt,
+                             {a1 - a0, dv}, {po, 1})}));
+          }
+        }
+      }
+      for (int64_t i = 0; i < std::min<int64_t>(N, 2); ++i)
+        E(xwait(Pipe::MTE3, kPFree));
+    }
+  }
+  return true;
+}
+
+} // namespace tessera::codegen
