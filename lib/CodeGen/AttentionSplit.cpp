@@ -49,14 +49,16 @@ using target::Space;
 
 namespace {
 
-// Cross-core flag ids (counters per receiving core).
+// Cross-core flag ids. A counter counts signals from any core, so the cube
+// core keeps one id per vector core and kind: two signals from one fast
+// vector core must not satisfy a wait meant for both.
 constexpr int64_t kSReady = 4;  // on a vector core: S of a tile in its slot
 constexpr int64_t kPFree = 5;   // on a vector core: the cube read P
 constexpr int64_t kPVReady = 6; // on a vector core: P V in its slot
-constexpr int64_t kSFree = 4;   // on the cube core: a vector core read S
-constexpr int64_t kPReady = 5;  // on the cube core: a vector core wrote P
-constexpr int64_t kPVFree = 6;  // on the cube core: a vector core read P V
-constexpr int64_t kIdsUsed = 7;
+// On the cube core, from its vector core v: v read S, wrote P, read P V.
+int64_t sFree(int64_t v) { return 4 + 3 * v; }
+int64_t pReady(int64_t v) { return 5 + 3 * v; }
+int64_t pvFree(int64_t v) { return 6 + 3 * v; }
 
 int64_t pitchOf(int64_t n, int64_t elemBytes) {
   int64_t per = 64 / elemBytes;
@@ -69,9 +71,14 @@ int64_t rowSplit(int64_t rows, int64_t v, int64_t nv) {
   return std::min(rows, (rows * v / nv + 7) / 8 * 8);
 }
 
-/// The most rows one of `nv` vector cores takes of an item of `rmax` rows.
+/// The most rows one of `nv` vector cores takes of an item of at most
+/// `rmax` rows.
 int64_t rowsPerVec(int64_t rmax, int64_t nv) {
-  return std::min(rmax, ((rmax + nv - 1) / nv + 7) / 8 * 8 + 8);
+  int64_t most = 0;
+  for (int64_t rows = 1; rows <= rmax; ++rows)
+    for (int64_t v = 0; v < nv; ++v)
+      most = std::max(most, rowSplit(rows, v + 1, nv) - rowSplit(rows, v, nv));
+  return most;
 }
 
 bool hasSpace(const target::CoreTypeDesc &ct, Space s) {
@@ -175,7 +182,7 @@ bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
   plan = AttentionSplitPlan();
   if (es != 2 || hasMask || hasKvLength || b <= 0 || hkv <= 0 || sq <= 1 ||
       skv <= 0 || hq % hkv != 0 || AttentionKernel::splits(sq, skv) ||
-      (causal && skv < sq) || t.crossCoreFlags < (uint32_t)kIdsUsed)
+      (causal && skv < sq))
     return false;
   for (size_t i = 0; i < t.coreTypes.size(); ++i) {
     const auto &ct = t.coreTypes[i];
@@ -196,7 +203,7 @@ bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
     return false;
   plan.cubes = t.coreTypes[plan.cubeType].count;
   plan.perCube = t.coreTypes[plan.vecType].count / plan.cubes;
-  if (plan.perCube < 1)
+  if (plan.perCube < 1 || (int64_t)t.crossCoreFlags < 4 + 3 * plan.perCube)
     return false;
   int64_t g = hq / hkv;
   uint64_t halfA = t.space(Space::L0A).bytes / 2,
@@ -422,7 +429,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                   dqk, tn, p.ksS);
           if (s >= 2)
             for (int64_t v = 0; v < nv; ++v)
-              E(xwait(Pipe::FIX, kSFree));
+              E(xwait(Pipe::FIX, sFree(v)));
           E(makeInstr(
               Opcode::Fix,
               {gm(wsS + (uint64_t)(s % 2) * p.slotS, f, {rows, tn}, {T, 1}),
@@ -438,7 +445,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           const Item &it = items[steps[u].item];
           int64_t tn = std::min(T, skv - steps[u].n * T), rows = it.rows;
           for (int64_t v = 0; v < nv; ++v)
-            E(xwait(Pipe::MTE2, kPReady));
+            E(xwait(Pipe::MTE2, pReady(v)));
           uint64_t pl1 = cl.p[u % 2];
           E(makeInstr(Opcode::DmaLd,
                       {tileAt(Space::L1, pl1, sdt, {rows, tn}, {tn, 1}),
@@ -450,7 +457,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           product(cPV, pl1, tn, cl.v[u % 3], dv, false, rows, tn, dv, p.ksPV);
           if (u >= 2)
             for (int64_t v = 0; v < nv; ++v)
-              E(xwait(Pipe::FIX, kPVFree));
+              E(xwait(Pipe::FIX, pvFree(v)));
           E(makeInstr(
               Opcode::Fix,
               {gm(wsPV + (uint64_t)(u % 2) * p.slotPV, f, {rows, dv}, {dv, 1}),
@@ -462,10 +469,11 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       }
       // The releases of the last two slots' uses: consumed, so the
       // counters end at zero.
-      for (int64_t i = 0; i < std::min<int64_t>(N, 2) * nv; ++i) {
-        E(xwait(Pipe::FIX, kSFree));
-        E(xwait(Pipe::FIX, kPVFree));
-      }
+      for (int64_t i = 0; i < std::min<int64_t>(N, 2); ++i)
+        for (int64_t v = 0; v < nv; ++v) {
+          E(xwait(Pipe::FIX, sFree(v)));
+          E(xwait(Pipe::FIX, pvFree(v)));
+        }
     }
 
     // ---- Its vector cores. ----
@@ -505,7 +513,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                         {sT, gm(wsS + (uint64_t)(s % 2) * p.slotS +
                                     (uint64_t)(r0 * T * 4),
                                 f, {rv, tn}, {T, 1})}));
-          E(xset(Pipe::MTE2, cubeFlat, kSFree));
+          E(xset(Pipe::MTE2, cubeFlat, sFree(v)));
           if (rv > 0) {
             Tile m = vec(vl.m[ip], rv), l = vec(vl.l[ip], rv),
                  mt = vec(vl.mt, rv), al = vec(vl.al[s % 2], rv),
@@ -561,7 +569,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                 {gm(wsP + (uint64_t)(s % 2) * p.slotP + (uint64_t)(r0 * T * es),
                     sdt, {rv, tn}, {T, 1}),
                  loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1})}));
-          E(xset(Pipe::MTE3, cubeFlat, kPReady));
+          E(xset(Pipe::MTE3, cubeFlat, pReady(v)));
         }
         if (s >= 1) {
           int64_t u = s - 1;
@@ -577,7 +585,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                         {pv, gm(wsPV + (uint64_t)(u % 2) * p.slotPV +
                                     (uint64_t)(r0 * dv * 4),
                                 f, {rv, dv}, {dv, 1})}));
-          E(xset(Pipe::MTE2, cubeFlat, kPVFree));
+          E(xset(Pipe::MTE2, cubeFlat, pvFree(v)));
           if (rv == 0)
             continue;
           if (steps[u].n == 0) {
