@@ -12,23 +12,26 @@
 // of (item, key tile):
 //
 //   cube   S(s):  S = Q K^T (mv to L0A/L0B in contraction steps, mmad; K^T
-//                 by a transposing mv), fix -> S slot s%2, xset SREADY
+//                 by a transposing mv), fix -> S slot, xset SREADY
 //   vector        xwait SREADY, load its rows of S, xset SFREE; mask;
 //                 m' = max(m, rowmax S); alpha = exp(m - m'); P = exp(S - m');
-//                 l = l alpha + rowsum P; cast P, store -> P slot s%2,
+//                 l = l alpha + rowsum P; cast P, store -> P slot,
 //                 xset PREADY
 //   cube   PV(s): xwait PREADY (every vector core), load P, xset PFREE;
-//                 mmad P V, fix -> PV slot s%2, xset PVREADY
+//                 mmad P V, fix -> PV slot, xset PVREADY
 //   vector        xwait PVREADY, load, xset PVFREE; O = O alpha + P V; at
 //                 the item's last tile O / l, cast, store.
 //
-// The cube emits S(s), then the K/V loads of s+1, then PV(s-1); the vector
-// cores softmax(s), then accumulate(s-1): the cube computes tile s+1's
-// scores while the vector cores work on tile s. A slot is rewritten only
-// after its consumer released it (SFREE, PFREE, PVFREE, counted: the first
-// two uses of a slot need no wait; every kernel consumes all its flags, so
-// the counters end where they started). The cross-core ids start at 4:
-// ProgramBuilder's barriers use 0-3.
+// The cube emits S(s), then the K/V loads of s+1, then PV(s - kLag); the
+// vector cores softmax(s), then accumulate(s - kLag): the cube computes the
+// scores of the next tiles while the vector cores work on earlier ones, and
+// the round trip of a tile's P through the workspace and the cube overlaps
+// kLag softmaxes. Slots rotate over kSlots = kLag + 1; a slot is rewritten
+// only after its consumer released it (SFREE, PFREE, PVFREE, counted: the
+// first kSlots uses need no wait; every kernel consumes all its flags, so
+// the counters end where they started). A counter counts any sender, so the
+// cube core keeps one id per vector core and kind. The cross-core ids start
+// at 4: ProgramBuilder's barriers use 0-3.
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/AttentionKernel.h"
@@ -60,6 +63,12 @@ int64_t sFree(int64_t v) { return 4 + 3 * v; }
 int64_t pReady(int64_t v) { return 5 + 3 * v; }
 int64_t pvFree(int64_t v) { return 6 + 3 * v; }
 
+// The vector cores accumulate tile s - kLag after the softmax of tile s, and
+// the cube computes P V of tile s - kLag after the scores of tile s: kLag
+// tiles in flight, kSlots = kLag + 1 workspace slots of each kind.
+constexpr int64_t kLag = 2;
+constexpr int64_t kSlots = kLag + 1;
+
 int64_t pitchOf(int64_t n, int64_t elemBytes) {
   int64_t per = 64 / elemBytes;
   return (n + per - 1) / per * per;
@@ -89,7 +98,8 @@ bool hasSpace(const target::CoreTypeDesc &ct, Space s) {
 struct VecLayout {
   int64_t tp = 0, pp = 0, pv = 0; // pitches: S (f32), P, P V / O (f32)
   uint64_t s[2] = {0, 0}, p[2] = {0, 0}, pvb = 0, o = 0, mk = 0;
-  uint64_t m[2] = {0, 0}, l[2] = {0, 0}, lim[2] = {0, 0}, al[2] = {0, 0};
+  // Per item in flight (m, l, limits) and per tile in flight (alpha).
+  uint64_t m[kSlots] = {}, l[kSlots] = {}, lim[kSlots] = {}, al[kSlots] = {};
   uint64_t mt = 0, lt = 0, limT = 0, neg = 0, lb = 0, iota = 0, end = 0;
 };
 
@@ -113,7 +123,7 @@ VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
   l.pvb = take((uint64_t)(rv * l.pv) * 4);
   l.o = take((uint64_t)(rv * l.pv) * 4);
   l.mk = take((uint64_t)(rv * l.tp));
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < kSlots; ++i) {
     l.m[i] = take((uint64_t)rv * 4);
     l.l[i] = take((uint64_t)rv * 4);
     l.lim[i] = take((uint64_t)rmax * 4);
@@ -132,7 +142,7 @@ VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
 /// Byte offsets of the cube core's buffers in L1 (L0A/L0B are split in
 /// halves, L0C holds S and P V).
 struct CubeLayout {
-  uint64_t q[2] = {0, 0}, k[2] = {0, 0}, v[3] = {0, 0, 0}, p[2] = {0, 0};
+  uint64_t q[2] = {}, k[2] = {}, v[kLag + 2] = {}, p[2] = {};
   uint64_t end = 0;
   uint64_t l0cPV = 0, l0cEnd = 0;
 };
@@ -150,8 +160,9 @@ CubeLayout cubeLayout(int64_t rmax, int64_t tile, int64_t dqk, int64_t dv,
     c.q[i] = take((uint64_t)(rmax * dqk * es));
   for (int i = 0; i < 2; ++i)
     c.k[i] = take((uint64_t)(tile * dqk * es));
-  // Three V buffers: the loads of tile s+1 are emitted before P V of s-1.
-  for (int i = 0; i < 3; ++i)
+  // kLag + 2 V buffers: the loads of tile s+1 are emitted before P V of
+  // s - kLag.
+  for (int i = 0; i < kLag + 2; ++i)
     c.v[i] = take((uint64_t)(tile * dv * es));
   for (int i = 0; i < 2; ++i)
     c.p[i] = take((uint64_t)(rmax * tile * es));
@@ -239,7 +250,7 @@ bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
       plan.slotP = (uint64_t)(rmax * tile * es);
       plan.slotPV = (uint64_t)(rmax * dv * 4);
       plan.perCoreBytes =
-          llvm::alignTo(2 * (plan.slotS + plan.slotP + plan.slotPV), 512);
+          llvm::alignTo(kSlots * (plan.slotS + plan.slotP + plan.slotPV), 512);
       plan.workspaceBytes = (uint64_t)plan.cubes * plan.perCoreBytes;
       return true;
     }
@@ -339,19 +350,25 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
 
   for (int64_t c = 0; c < used; ++c) {
     uint64_t ws = k.workspaceAddr + (uint64_t)c * p.perCoreBytes;
-    uint64_t wsS = ws, wsP = ws + 2 * p.slotS,
-             wsPV = ws + 2 * (p.slotS + p.slotP);
+    uint64_t wsS = ws, wsP = ws + kSlots * p.slotS,
+             wsPV = ws + kSlots * (p.slotS + p.slotP);
     struct Step {
       size_t item;
       int64_t n;   // key tile
+      bool first;  // first tile of its item
       int64_t ord; // item's position on this core
       bool last;   // last tile of its item
     };
+    // The online softmax takes the key tiles in any order: each core starts
+    // its items at a different tile, so cores that share K/V (every query
+    // block of a head) do not all miss on the same L2 lines at once.
+    int64_t rot = c;
     std::vector<Step> steps;
     for (size_t o = 0; o < itemsOf[c].size(); ++o) {
       const Item &it = items[itemsOf[c][o]];
       for (int64_t n = 0; n < it.tiles; ++n)
-        steps.push_back({itemsOf[c][o], n, (int64_t)o, n + 1 == it.tiles});
+        steps.push_back({itemsOf[c][o], (n + rot) % it.tiles, n == 0,
+                         (int64_t)o, n + 1 == it.tiles});
     }
     const int64_t N = (int64_t)steps.size();
     uint32_t cubeFlat = t_.flatCoreId((uint32_t)p.cubeType, (uint32_t)c);
@@ -400,7 +417,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       auto loadTile = [&](int64_t s) {
         const Item &it = items[steps[s].item];
         int64_t n = steps[s].n, tn = std::min(T, skv - n * T);
-        if (n == 0) {
+        if (steps[s].first) {
           // Q rows [G, qn, Dqk] of heads g*G.. -> L1 [rows, Dqk].
           uint64_t a =
               k.q.addr +
@@ -414,34 +431,35 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
         E(makeInstr(Opcode::DmaLd,
                     {tileAt(Space::L1, cl.k[s % 2], sdt, {tn, dqk}, {dqk, 1}),
                      gm(k.k.addr + row * dqk * es, sdt, {tn, dqk}, {dqk, 1})}));
-        E(makeInstr(Opcode::DmaLd,
-                    {tileAt(Space::L1, cl.v[s % 3], sdt, {tn, dv}, {dv, 1}),
-                     gm(k.v.addr + row * dv * es, sdt, {tn, dv}, {dv, 1})}));
+        E(makeInstr(
+            Opcode::DmaLd,
+            {tileAt(Space::L1, cl.v[s % (kLag + 2)], sdt, {tn, dv}, {dv, 1}),
+             gm(k.v.addr + row * dv * es, sdt, {tn, dv}, {dv, 1})}));
       };
       if (N > 0)
         loadTile(0);
-      for (int64_t s = 0; s <= N; ++s) {
+      for (int64_t s = 0; s < N + kLag; ++s) {
         if (s < N) {
           const Item &it = items[steps[s].item];
           int64_t tn = std::min(T, skv - steps[s].n * T), rows = it.rows;
           Tile cS = bin::makeTile(Space::L0C, 0, f, {rows, tn});
           product(cS, cl.q[steps[s].ord % 2], dqk, cl.k[s % 2], dqk, true, rows,
                   dqk, tn, p.ksS);
-          if (s >= 2)
+          if (s >= kSlots)
             for (int64_t v = 0; v < nv; ++v)
               E(xwait(Pipe::FIX, sFree(v)));
-          E(makeInstr(
-              Opcode::Fix,
-              {gm(wsS + (uint64_t)(s % 2) * p.slotS, f, {rows, tn}, {T, 1}),
-               cS},
-              {0}, k.scale));
+          E(makeInstr(Opcode::Fix,
+                      {gm(wsS + (uint64_t)(s % kSlots) * p.slotS, f, {rows, tn},
+                          {T, 1}),
+                       cS},
+                      {0}, k.scale));
           for (uint32_t vf : vecFlat)
             E(xset(Pipe::FIX, vf, kSReady));
         }
         if (s + 1 < N)
           loadTile(s + 1);
-        if (s >= 1) {
-          int64_t u = s - 1;
+        if (s >= kLag) {
+          int64_t u = s - kLag;
           const Item &it = items[steps[u].item];
           int64_t tn = std::min(T, skv - steps[u].n * T), rows = it.rows;
           for (int64_t v = 0; v < nv; ++v)
@@ -449,27 +467,28 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           uint64_t pl1 = cl.p[u % 2];
           E(makeInstr(Opcode::DmaLd,
                       {tileAt(Space::L1, pl1, sdt, {rows, tn}, {tn, 1}),
-                       gm(wsP + (uint64_t)(u % 2) * p.slotP, sdt, {rows, tn},
-                          {T, 1})}));
+                       gm(wsP + (uint64_t)(u % kSlots) * p.slotP, sdt,
+                          {rows, tn}, {T, 1})}));
           for (uint32_t vf : vecFlat)
             E(xset(Pipe::MTE2, vf, kPFree));
           Tile cPV = bin::makeTile(Space::L0C, cl.l0cPV, f, {rows, dv});
-          product(cPV, pl1, tn, cl.v[u % 3], dv, false, rows, tn, dv, p.ksPV);
-          if (u >= 2)
+          product(cPV, pl1, tn, cl.v[u % (kLag + 2)], dv, false, rows, tn, dv,
+                  p.ksPV);
+          if (u >= kSlots)
             for (int64_t v = 0; v < nv; ++v)
               E(xwait(Pipe::FIX, pvFree(v)));
-          E(makeInstr(
-              Opcode::Fix,
-              {gm(wsPV + (uint64_t)(u % 2) * p.slotPV, f, {rows, dv}, {dv, 1}),
-               cPV},
-              {0}, 1.0f));
+          E(makeInstr(Opcode::Fix,
+                      {gm(wsPV + (uint64_t)(u % kSlots) * p.slotPV, f,
+                          {rows, dv}, {dv, 1}),
+                       cPV},
+                      {0}, 1.0f));
           for (uint32_t vf : vecFlat)
             E(xset(Pipe::FIX, vf, kPVReady));
         }
       }
       // The releases of the last two slots' uses: consumed, so the
       // counters end at zero.
-      for (int64_t i = 0; i < std::min<int64_t>(N, 2); ++i)
+      for (int64_t i = 0; i < std::min<int64_t>(N, kSlots); ++i)
         for (int64_t v = 0; v < nv; ++v) {
           E(xwait(Pipe::FIX, sFree(v)));
           E(xwait(Pipe::FIX, pvFree(v)));
@@ -499,26 +518,26 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                   {vec(vl.iota, iotaLen), gm(k.iotaAddr, f, {iotaLen}, {1})}));
       E(makeInstr(Opcode::VDup, {vec(vl.neg, 1)}, {},
                   -std::numeric_limits<float>::infinity()));
-      for (int64_t s = 0; s <= N; ++s) {
+      for (int64_t s = 0; s < N + kLag; ++s) {
         if (s < N) {
           const Item &it = items[steps[s].item];
           int64_t n = steps[s].n, t0 = n * T, tn = std::min(T, skv - t0);
-          int64_t ip = steps[s].ord % 2, r0, r1;
+          int64_t ip = steps[s].ord % kSlots, r0, r1;
           share(it, r0, r1);
           int64_t rv = r1 - r0;
           E(xwait(Pipe::MTE2, kSReady));
           Tile sT = loc(vl.s[s % 2], f, {rv, tn}, {vl.tp, 1});
           if (rv > 0)
             E(makeInstr(Opcode::DmaLd,
-                        {sT, gm(wsS + (uint64_t)(s % 2) * p.slotS +
+                        {sT, gm(wsS + (uint64_t)(s % kSlots) * p.slotS +
                                     (uint64_t)(r0 * T * 4),
                                 f, {rv, tn}, {T, 1})}));
           E(xset(Pipe::MTE2, cubeFlat, sFree(v)));
           if (rv > 0) {
             Tile m = vec(vl.m[ip], rv), l = vec(vl.l[ip], rv),
-                 mt = vec(vl.mt, rv), al = vec(vl.al[s % 2], rv),
+                 mt = vec(vl.mt, rv), al = vec(vl.al[s % kSlots], rv),
                  lt = vec(vl.lt, rv);
-            if (n == 0) {
+            if (steps[s].first) {
               E(makeInstr(Opcode::VDup, {m}, {}, -3.0e38f));
               E(makeInstr(Opcode::VDup, {l}, {}, 0.0f));
               if (k.causal) {
@@ -561,20 +580,20 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                         {loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1}), sT},
                         {0}));
           }
-          if (s >= 2)
+          if (s >= kSlots)
             E(xwait(Pipe::MTE3, kPFree));
           if (rv > 0)
-            E(makeInstr(
-                Opcode::DmaSt,
-                {gm(wsP + (uint64_t)(s % 2) * p.slotP + (uint64_t)(r0 * T * es),
-                    sdt, {rv, tn}, {T, 1}),
-                 loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1})}));
+            E(makeInstr(Opcode::DmaSt,
+                        {gm(wsP + (uint64_t)(s % kSlots) * p.slotP +
+                                (uint64_t)(r0 * T * es),
+                            sdt, {rv, tn}, {T, 1}),
+                         loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1})}));
           E(xset(Pipe::MTE3, cubeFlat, pReady(v)));
         }
-        if (s >= 1) {
-          int64_t u = s - 1;
+        if (s >= kLag) {
+          int64_t u = s - kLag;
           const Item &it = items[steps[u].item];
-          int64_t ip = steps[u].ord % 2, r0, r1;
+          int64_t ip = steps[u].ord % kSlots, r0, r1;
           share(it, r0, r1);
           int64_t rv = r1 - r0;
           E(xwait(Pipe::MTE2, kPVReady));
@@ -582,16 +601,16 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           Tile o = loc(vl.o, f, {rv, dv}, {vl.pv, 1});
           if (rv > 0)
             E(makeInstr(Opcode::DmaLd,
-                        {pv, gm(wsPV + (uint64_t)(u % 2) * p.slotPV +
+                        {pv, gm(wsPV + (uint64_t)(u % kSlots) * p.slotPV +
                                     (uint64_t)(r0 * dv * 4),
                                 f, {rv, dv}, {dv, 1})}));
           E(xset(Pipe::MTE2, cubeFlat, pvFree(v)));
           if (rv == 0)
             continue;
-          if (steps[u].n == 0) {
+          if (steps[u].first) {
             E(makeInstr(Opcode::VAddS, {o, pv}, {}, 0.0f));
           } else {
-            E(makeInstr(Opcode::VMul, {o, o, col(vl.al[u % 2], rv)}, {0}));
+            E(makeInstr(Opcode::VMul, {o, o, col(vl.al[u % kSlots], rv)}, {0}));
             E(makeInstr(Opcode::VAdd, {o, o, pv}, {0}));
           }
           if (!steps[u].last)
@@ -623,7 +642,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           }
         }
       }
-      for (int64_t i = 0; i < std::min<int64_t>(N, 2); ++i)
+      for (int64_t i = 0; i < std::min<int64_t>(N, kSlots); ++i)
         E(xwait(Pipe::MTE3, kPFree));
     }
   }

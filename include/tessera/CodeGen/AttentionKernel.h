@@ -66,8 +66,9 @@ struct AttentionKernel {
 /// scaled), its vector cores run the online softmax on their share of the
 /// rows and write P back in the storage type, the cube computes P V into the
 /// workspace, and the vector cores rescale and accumulate O. Cross-core
-/// flags hand every tile over; the workspace slots are double-buffered so
-/// the cube computes tile j+1 while the vector cores work on tile j.
+/// flags hand every tile over; the workspace slots rotate so that the cube
+/// computes the next tiles' scores while the vector cores work on earlier
+/// ones.
 struct AttentionSplitPlan {
   int cubeType = -1, vecType = -1;
   int64_t cubes = 0;   // cube cores
@@ -77,7 +78,7 @@ struct AttentionSplitPlan {
   int64_t tile = 0;    // keys per tile
   int64_t ksS = 0;     // contraction step of Q K^T (along Dqk)
   int64_t ksPV = 0;    // contraction step of P V (along the keys)
-  /// Per cube core: two slots each of S [rmax, tile] f32, P [rmax, tile]
+  /// Per cube core: three slots each of S [rmax, tile] f32, P [rmax, tile]
   /// (storage type) and P V [rmax, Dv] f32.
   uint64_t slotS = 0, slotP = 0, slotPV = 0, perCoreBytes = 0;
   uint64_t workspaceBytes = 0;
