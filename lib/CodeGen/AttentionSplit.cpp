@@ -68,6 +68,13 @@ int64_t pvFree(int64_t v) { return 6 + 3 * v; }
 // tiles in flight, kSlots = kLag + 1 workspace slots of each kind.
 constexpr int64_t kLag = 2;
 constexpr int64_t kSlots = kLag + 1;
+// P goes to the cube in two parts of the storage type, P = hi + lo with
+// hi = round(P) and lo = round(P - hi) (~16 significant bits), and the cube
+// accumulates hi V + lo V: P rounded to 8 bits alone moved a tiny DeepSeek
+// model's generated logits to cosine 0.9906 of the f32 reference (as edge's
+// kernel does, docs/generation.md), with both parts they stay at the vector
+// kernel's accuracy. It costs a second P V mmad and P's bytes twice.
+constexpr int64_t kPParts = 2;
 
 int64_t pitchOf(int64_t n, int64_t elemBytes) {
   int64_t per = 64 / elemBytes;
@@ -97,14 +104,15 @@ bool hasSpace(const target::CoreTypeDesc &ct, Space s) {
 /// Byte offsets of a vector core's buffers in UB.
 struct VecLayout {
   int64_t tp = 0, pp = 0, pv = 0; // pitches: S (f32), P, P V / O (f32)
-  uint64_t s[2] = {0, 0}, p[2] = {0, 0}, pvb = 0, o = 0, mk = 0;
+  // P: two buffers, alternating by tile, or P's high and low parts.
+  uint64_t s[2] = {0, 0}, p[2] = {0, 0}, pvb = 0, o = 0, mk = 0, tmp = 0;
   // Per item in flight (m, l, limits) and per tile in flight (alpha).
   uint64_t m[kSlots] = {}, l[kSlots] = {}, lim[kSlots] = {}, al[kSlots] = {};
   uint64_t mt = 0, lt = 0, limT = 0, neg = 0, lb = 0, iota = 0, end = 0;
 };
 
 VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
-                    int64_t es, uint64_t align) {
+                    int64_t es, uint64_t align, int64_t tmpRows) {
   VecLayout l;
   uint64_t at = 0;
   auto take = [&](uint64_t bytes) {
@@ -123,6 +131,7 @@ VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
   l.pvb = take((uint64_t)(rv * l.pv) * 4);
   l.o = take((uint64_t)(rv * l.pv) * 4);
   l.mk = take((uint64_t)(rv * l.tp));
+  l.tmp = take((uint64_t)(tmpRows * l.tp) * 4);
   for (int i = 0; i < kSlots; ++i) {
     l.m[i] = take((uint64_t)rv * 4);
     l.l[i] = take((uint64_t)rv * 4);
@@ -142,13 +151,14 @@ VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
 /// Byte offsets of the cube core's buffers in L1 (L0A/L0B are split in
 /// halves, L0C holds S and P V).
 struct CubeLayout {
-  uint64_t q[2] = {}, k[2] = {}, v[kLag + 2] = {}, p[2] = {};
+  uint64_t q[2] = {}, k[2] = {}, v[kLag + 2] = {}, p[4] = {};
   uint64_t end = 0;
   uint64_t l0cPV = 0, l0cEnd = 0;
 };
 
 CubeLayout cubeLayout(int64_t rmax, int64_t tile, int64_t dqk, int64_t dv,
-                      int64_t es, uint64_t align, uint64_t l0cAlign) {
+                      int64_t es, int64_t parts, uint64_t align,
+                      uint64_t l0cAlign) {
   CubeLayout c;
   uint64_t at = 0;
   auto take = [&](uint64_t bytes) {
@@ -164,7 +174,8 @@ CubeLayout cubeLayout(int64_t rmax, int64_t tile, int64_t dqk, int64_t dv,
   // s - kLag.
   for (int i = 0; i < kLag + 2; ++i)
     c.v[i] = take((uint64_t)(tile * dv * es));
-  for (int i = 0; i < 2; ++i)
+  // P of two tiles (each in `parts` parts).
+  for (int i = 0; i < 2 * parts; ++i)
     c.p[i] = take((uint64_t)(rmax * tile * es));
   c.end = at;
   c.l0cPV = llvm::alignTo((uint64_t)(rmax * tile * 4), l0cAlign);
@@ -232,22 +243,33 @@ bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
       if (tile > 16 && tile / 2 >= skv)
         continue;
       CubeLayout c =
-          cubeLayout(rmax, tile, dqk, dv, es, t.space(Space::L1).align,
+          cubeLayout(rmax, tile, dqk, dv, es, kPParts, t.space(Space::L1).align,
                      t.space(Space::L0C).align);
-      VecLayout v = vecLayout(rv, rmax, tile, dv, es, t.space(Space::UB).align);
+      // The f32 copy of P's high part is made in row chunks that fit.
+      int64_t tmpRows = kPParts == 2 ? rv : 0;
+      VecLayout v;
+      for (;;) {
+        v = vecLayout(rv, rmax, tile, dv, es, t.space(Space::UB).align,
+                      tmpRows);
+        if (v.end <= t.space(Space::UB).bytes || tmpRows <= 8)
+          break;
+        tmpRows = std::max<int64_t>(8, (tmpRows / 2 + 7) / 8 * 8);
+      }
       int64_t ksS = stepFor(rmax, tile, dqk, es, halfA, halfB);
-      int64_t ksPV = stepFor(rmax, dv, tile, es, halfA, halfB);
+      // P V's A operand holds both parts of P in one half of L0A.
+      int64_t ksPV = stepFor(kPParts * rmax, dv, tile, es, halfA, halfB);
       if (c.end > t.space(Space::L1).bytes ||
           c.l0cEnd > t.space(Space::L0C).bytes ||
           v.end > t.space(Space::UB).bytes || !ksS || !ksPV)
         continue;
+      plan.tmpRows = tmpRows;
       plan.qb = qb;
       plan.rmax = rmax;
       plan.tile = tile;
       plan.ksS = ksS;
       plan.ksPV = ksPV;
       plan.slotS = (uint64_t)(rmax * tile * 4);
-      plan.slotP = (uint64_t)(rmax * tile * es);
+      plan.slotP = (uint64_t)(kPParts * rmax * tile * es);
       plan.slotPV = (uint64_t)(rmax * dv * 4);
       plan.perCoreBytes =
           llvm::alignTo(kSlots * (plan.slotS + plan.slotP + plan.slotPV), 512);
@@ -340,13 +362,13 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
     return makeInstr(Opcode::XWait, {}, {(int64_t)pipe, id});
   };
   const uint64_t align = t_.space(Space::L1).align;
-  const CubeLayout cl =
-      cubeLayout(p.rmax, T, dqk, dv, es, align, t_.space(Space::L0C).align);
+  const CubeLayout cl = cubeLayout(p.rmax, T, dqk, dv, es, kPParts, align,
+                                   t_.space(Space::L0C).align);
   const uint64_t halfA = t_.space(Space::L0A).bytes / 2,
                  halfB = t_.space(Space::L0B).bytes / 2;
   const int64_t rvMax = rowsPerVec(p.rmax, nv);
   const VecLayout vl =
-      vecLayout(rvMax, p.rmax, T, dv, es, t_.space(Space::UB).align);
+      vecLayout(rvMax, p.rmax, T, dv, es, t_.space(Space::UB).align, p.tmpRows);
 
   for (int64_t c = 0; c < used; ++c) {
     uint64_t ws = k.workspaceAddr + (uint64_t)c * p.perCoreBytes;
@@ -385,18 +407,27 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       int64_t stepNo = 0; // L0A/L0B halves alternate
       // mmad c[m, n] (+)= a[m, kk] b[kk, n] from L1 in contraction steps;
       // `bT`: b is stored as [n, kk] (rows of K) and moved transposed.
-      auto product = [&](Tile cT, uint64_t a, int64_t aPitch, uint64_t bb,
-                         int64_t bPitch, bool bT, int64_t m, int64_t kk,
-                         int64_t n, int64_t ks) {
+      // `a2` (~0: none): a second A of the same shape, c += a2 b too, its
+      // steps in the second quarter of the L0A half.
+      auto product = [&](Tile cT, uint64_t a, uint64_t a2, int64_t aPitch,
+                         uint64_t bb, int64_t bPitch, bool bT, int64_t m,
+                         int64_t kk, int64_t n, int64_t ks) {
         for (int64_t k0 = 0; k0 < kk; k0 += ks, ++stepNo) {
           int64_t kt = std::min(ks, kk - k0);
           uint64_t h = (uint64_t)(stepNo % 2);
           Tile a0 = bin::makeTile(Space::L0A, h * halfA, sdt, {m, kt});
+          Tile a1 =
+              bin::makeTile(Space::L0A, h * halfA + halfA / 2, sdt, {m, kt});
           Tile b0 = bin::makeTile(Space::L0B, h * halfB, sdt, {kt, n});
           E(makeInstr(Opcode::Mv,
                       {a0, tileAt(Space::L1, a + (uint64_t)(k0 * es), sdt,
                                   {m, kt}, {aPitch, 1})},
                       {0}));
+          if (a2 != ~0ull)
+            E(makeInstr(Opcode::Mv,
+                        {a1, tileAt(Space::L1, a2 + (uint64_t)(k0 * es), sdt,
+                                    {m, kt}, {aPitch, 1})},
+                        {0}));
           if (bT)
             E(makeInstr(Opcode::Mv,
                         {b0, tileAt(Space::L1, bb + (uint64_t)(k0 * es), sdt,
@@ -409,6 +440,8 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                             {kt, n}, {bPitch, 1})},
                 {0}));
           E(makeInstr(Opcode::Mmad, {cT, a0, b0}, {k0 > 0 ? 1 : 0}));
+          if (a2 != ~0ull)
+            E(makeInstr(Opcode::Mmad, {cT, a1, b0}, {1}));
         }
       };
       auto keyRow = [&](const Item &it, int64_t n) {
@@ -443,8 +476,8 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           const Item &it = items[steps[s].item];
           int64_t tn = std::min(T, skv - steps[s].n * T), rows = it.rows;
           Tile cS = bin::makeTile(Space::L0C, 0, f, {rows, tn});
-          product(cS, cl.q[steps[s].ord % 2], dqk, cl.k[s % 2], dqk, true, rows,
-                  dqk, tn, p.ksS);
+          product(cS, cl.q[steps[s].ord % 2], ~0ull, dqk, cl.k[s % 2], dqk,
+                  true, rows, dqk, tn, p.ksS);
           if (s >= kSlots)
             for (int64_t v = 0; v < nv; ++v)
               E(xwait(Pipe::FIX, sFree(v)));
@@ -464,16 +497,20 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           int64_t tn = std::min(T, skv - steps[u].n * T), rows = it.rows;
           for (int64_t v = 0; v < nv; ++v)
             E(xwait(Pipe::MTE2, pReady(v)));
-          uint64_t pl1 = cl.p[u % 2];
-          E(makeInstr(Opcode::DmaLd,
-                      {tileAt(Space::L1, pl1, sdt, {rows, tn}, {tn, 1}),
-                       gm(wsP + (uint64_t)(u % kSlots) * p.slotP, sdt,
-                          {rows, tn}, {T, 1})}));
+          uint64_t pl1 = cl.p[(u % 2) * kPParts];
+          uint64_t pl2 = kPParts == 2 ? cl.p[(u % 2) * kPParts + 1] : ~0ull;
+          for (int64_t part = 0; part < kPParts; ++part)
+            E(makeInstr(Opcode::DmaLd,
+                        {tileAt(Space::L1, cl.p[(u % 2) * kPParts + part], sdt,
+                                {rows, tn}, {tn, 1}),
+                         gm(wsP + (uint64_t)(u % kSlots) * p.slotP +
+                                (uint64_t)(part * p.rmax * T * es),
+                            sdt, {rows, tn}, {T, 1})}));
           for (uint32_t vf : vecFlat)
             E(xset(Pipe::MTE2, vf, kPFree));
           Tile cPV = bin::makeTile(Space::L0C, cl.l0cPV, f, {rows, dv});
-          product(cPV, pl1, tn, cl.v[u % (kLag + 2)], dv, false, rows, tn, dv,
-                  p.ksPV);
+          product(cPV, pl1, pl2, tn, cl.v[u % (kLag + 2)], dv, false, rows, tn,
+                  dv, p.ksPV);
           if (u >= kSlots)
             for (int64_t v = 0; v < nv; ++v)
               E(xwait(Pipe::FIX, pvFree(v)));
@@ -576,18 +613,36 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
             E(makeInstr(Opcode::VRedSum, {lt, sT}));
             E(makeInstr(Opcode::VMul, {l, l, al}, {0}));
             E(makeInstr(Opcode::VAdd, {l, l, lt}, {0}));
-            E(makeInstr(Opcode::VCast,
-                        {loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1}), sT},
+            // P, or its high part, in the storage type.
+            uint64_t hi = vl.p[kPParts == 2 ? 0 : s % 2];
+            E(makeInstr(Opcode::VCast, {loc(hi, sdt, {rv, tn}, {vl.pp, 1}), sT},
                         {0}));
+            if (kPParts == 2) {
+              // lo = round(P - f32(hi)), the subtraction exact.
+              for (int64_t c0 = 0; c0 < rv; c0 += p.tmpRows) {
+                int64_t cr = std::min(p.tmpRows, rv - c0);
+                Tile tmp = loc(vl.tmp, f, {cr, tn}, {vl.tp, 1});
+                Tile part = loc(vl.s[s % 2] + (uint64_t)(c0 * vl.tp * 4), f,
+                                {cr, tn}, {vl.tp, 1});
+                E(makeInstr(Opcode::VCast,
+                            {tmp, loc(hi + (uint64_t)(c0 * vl.pp * es), sdt,
+                                      {cr, tn}, {vl.pp, 1})},
+                            {0}));
+                E(makeInstr(Opcode::VSub, {part, part, tmp}, {0}));
+              }
+              E(makeInstr(Opcode::VCast,
+                          {loc(vl.p[1], sdt, {rv, tn}, {vl.pp, 1}), sT}, {0}));
+            }
           }
           if (s >= kSlots)
             E(xwait(Pipe::MTE3, kPFree));
-          if (rv > 0)
+          for (int64_t part = 0; part < kPParts && rv > 0; ++part)
             E(makeInstr(Opcode::DmaSt,
                         {gm(wsP + (uint64_t)(s % kSlots) * p.slotP +
-                                (uint64_t)(r0 * T * es),
+                                (uint64_t)((part * p.rmax + r0) * T * es),
                             sdt, {rv, tn}, {T, 1}),
-                         loc(vl.p[s % 2], sdt, {rv, tn}, {vl.pp, 1})}));
+                         loc(vl.p[kPParts == 2 ? part : s % 2], sdt, {rv, tn},
+                             {vl.pp, 1})}));
           E(xset(Pipe::MTE3, cubeFlat, pReady(v)));
         }
         if (s >= kLag) {

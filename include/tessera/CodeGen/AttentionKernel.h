@@ -78,8 +78,9 @@ struct AttentionSplitPlan {
   int64_t tile = 0;    // keys per tile
   int64_t ksS = 0;     // contraction step of Q K^T (along Dqk)
   int64_t ksPV = 0;    // contraction step of P V (along the keys)
-  /// Per cube core: three slots each of S [rmax, tile] f32, P [rmax, tile]
-  /// (storage type) and P V [rmax, Dv] f32.
+  int64_t tmpRows = 0; // rows per chunk of the vector cores' f32 scratch
+  /// Per cube core: three slots each of S [rmax, tile] f32, P [2, rmax,
+  /// tile] (high and low parts in the storage type) and P V [rmax, Dv] f32.
   uint64_t slotS = 0, slotP = 0, slotPV = 0, perCoreBytes = 0;
   uint64_t workspaceBytes = 0;
 };
