@@ -184,7 +184,8 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
         planAttentionSplit(t_, sh.b, sh.hq, sh.sq, sh.dqk, sh.hkv, sh.skv,
                            sh.dv, dtypeByteSize(st), k.causal, k.hasMask,
                            k.hasKvLength, plan) &&
-        plan.workspaceBytes <= k.workspaceBytes)
+        plan.workspaceBytes <= k.workspaceBytes &&
+        (plan.splits == 1 || k.scratchAddr != ~0ull))
       return addAttentionSplit(k, plan, error);
   }
   if (k.hasKvLength && t_.scalar.registers <= kRegCols)

@@ -76,6 +76,13 @@ constexpr int64_t kSlots = kLag + 1;
 // kernel's accuracy. It costs a second P V mmad and P's bytes twice.
 constexpr int64_t kPParts = 2;
 
+// Scalar registers (r0 reads as zero).
+constexpr uint8_t kRegLength = 1; // L, the run-time length
+constexpr uint8_t kRegCheck = 2;  // L - low (vector cores: range check)
+constexpr uint8_t kRegValid = 3;  // c: valid keys of the current tile
+constexpr uint8_t kRegCols = 5;   // vector cores: Dv if c > 0, else 0
+constexpr uint8_t kRegStep = 6;   // cube: valid keys of a P V step
+
 int64_t pitchOf(int64_t n, int64_t elemBytes) {
   int64_t per = 64 / elemBytes;
   return (n + per - 1) / per * per;
@@ -97,6 +104,13 @@ int64_t rowsPerVec(int64_t rmax, int64_t nv) {
   return most;
 }
 
+/// The tile with dimension `dim` taking its extent from register `reg`.
+Tile withExtent(Tile t, int dim, uint8_t reg) {
+  t.extentDim = (int8_t)dim;
+  t.extentReg = reg;
+  return t;
+}
+
 bool hasSpace(const target::CoreTypeDesc &ct, Space s) {
   return std::find(ct.spaces.begin(), ct.spaces.end(), s) != ct.spaces.end();
 }
@@ -109,6 +123,7 @@ struct VecLayout {
   // Per item in flight (m, l, limits) and per tile in flight (alpha).
   uint64_t m[kSlots] = {}, l[kSlots] = {}, lim[kSlots] = {}, al[kSlots] = {};
   uint64_t mt = 0, lt = 0, limT = 0, neg = 0, lb = 0, iota = 0, end = 0;
+  uint64_t li = 0, lf = 0, chk = 0; // the run-time length (i32, f32), checks
 };
 
 VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
@@ -144,6 +159,9 @@ VecLayout vecLayout(int64_t rv, int64_t rmax, int64_t tile, int64_t dv,
   l.neg = take(4);
   l.lb = take(4);
   l.iota = take(AttentionKernel::kIotaLength * 4);
+  l.li = take(4);
+  l.lf = take(4);
+  l.chk = take(1);
   l.end = at;
   return l;
 }
@@ -202,9 +220,14 @@ bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
                         int64_t dv, int64_t es, bool causal, bool hasMask,
                         bool hasKvLength, AttentionSplitPlan &plan) {
   plan = AttentionSplitPlan();
-  if (es != 2 || hasMask || hasKvLength || b <= 0 || hkv <= 0 || sq <= 1 ||
-      skv <= 0 || hq % hkv != 0 || AttentionKernel::splits(sq, skv) ||
-      (causal && skv < sq))
+  // A run-time length only in decode (with flash decoding's scratch); the
+  // registers: length, valid keys, P V's per-step extent, and the vector
+  // cores' length checks and column extent.
+  bool decode = AttentionKernel::splits(sq, skv);
+  if (es != 2 || hasMask || b <= 0 || hkv <= 0 || sq < 1 ||
+      (sq == 1 && !decode) || skv <= 0 || hq % hkv != 0 ||
+      (hasKvLength && !decode) || (causal && skv < sq) ||
+      t.scalar.registers <= kRegStep)
     return false;
   for (size_t i = 0; i < t.coreTypes.size(); ++i) {
     const auto &ct = t.coreTypes[i];
@@ -263,6 +286,13 @@ bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
           v.end > t.space(Space::UB).bytes || !ksS || !ksPV)
         continue;
       plan.tmpRows = tmpRows;
+      // Decode: each work item's keys split over the cube cores.
+      int64_t items = b * hkv * ((sq + qb - 1) / qb);
+      plan.splits =
+          decode ? std::clamp<int64_t>(plan.cubes / items, 1,
+                                       std::min(AttentionKernel::kMaxSplits,
+                                                (skv + tile - 1) / tile))
+                 : 1;
       plan.qb = qb;
       plan.rmax = rmax;
       plan.tile = tile;
@@ -292,18 +322,28 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
   const int64_t T = p.tile, nv = p.perCube;
   const int64_t iotaLen = AttentionKernel::kIotaLength;
 
-  // Work items, with their key tiles (causal: up to the last visible key).
+  // Work units: a work item's key tiles (causal, static length: up to the
+  // last visible key), in decode split in `ns` ranges whose partial results
+  // a second kernel combines (unit = item * ns + split).
+  const bool rt = k.hasKvLength;
+  const int64_t ns = p.splits;
   struct Item {
-    int64_t b, g, i0, qn, rows, tiles;
+    int64_t b, g, i0, qn, rows, first, tiles, unit;
   };
   std::vector<Item> items;
-  int64_t blocks = (sq + p.qb - 1) / p.qb;
+  int64_t blocks = (sq + p.qb - 1) / p.qb, nItems = b * hkv * blocks;
   for (int64_t bb = 0; bb < b; ++bb)
     for (int64_t gg = 0; gg < hkv; ++gg)
       for (int64_t blk = 0; blk < blocks; ++blk) {
         int64_t i0 = blk * p.qb, qn = std::min(p.qb, sq - i0);
-        int64_t keys = k.causal ? i0 + qn + skv - sq : skv;
-        items.push_back({bb, gg, i0, qn, g * qn, (keys + T - 1) / T});
+        int64_t keys = k.causal && !rt ? i0 + qn + skv - sq : skv;
+        int64_t nT = (keys + T - 1) / T;
+        int64_t item = (bb * hkv + gg) * blocks + blk;
+        for (int64_t sp = 0; sp < ns; ++sp) {
+          int64_t lo = sp * nT / ns, hi = (sp + 1) * nT / ns;
+          items.push_back(
+              {bb, gg, i0, qn, g * qn, lo, hi - lo, item * ns + sp});
+        }
       }
   // Longest first onto the least loaded cube core.
   std::vector<size_t> order(items.size());
@@ -334,9 +374,17 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
     regions.push_back(r);
   }
   regions.push_back({k.iotaAddr, k.iotaAddr + (uint64_t)iotaLen * 4, false});
+  if (rt)
+    regions.push_back({k.kvLengthAddr, k.kvLengthAddr + 4, false});
   regions.push_back({k.workspaceAddr,
                      k.workspaceAddr + (uint64_t)used * p.perCoreBytes, true});
-  {
+  // Per (item, split) of a decode: acc [rmax, Dv], m [rmax], l [rmax] (f32).
+  const uint64_t blockBytes = (uint64_t)(p.rmax * (dv + 2) * 4);
+  if (ns > 1) {
+    regions.push_back({k.scratchAddr,
+                       k.scratchAddr + (uint64_t)(nItems * ns) * blockBytes,
+                       true});
+  } else {
     Region r{0, 0, true};
     k.out.byteRange(r.lo, r.hi);
     regions.push_back(r);
@@ -389,7 +437,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
     for (size_t o = 0; o < itemsOf[c].size(); ++o) {
       const Item &it = items[itemsOf[c][o]];
       for (int64_t n = 0; n < it.tiles; ++n)
-        steps.push_back({itemsOf[c][o], (n + rot) % it.tiles, n == 0,
+        steps.push_back({itemsOf[c][o], it.first + (n + rot) % it.tiles, n == 0,
                          (int64_t)o, n + 1 == it.tiles});
     }
     const int64_t N = (int64_t)steps.size();
@@ -404,44 +452,76 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       auto E = [&](const Instr &in) {
         emit((uint32_t)p.cubeType, (uint32_t)c, in, k.name);
       };
+      auto S = [&](Opcode op, int64_t rd, int64_t ra, int64_t rb, int64_t imm) {
+        E(makeInstr(op, {}, {rd, ra, rb, imm}));
+      };
+      // c = clamp(L - t0, 0, tn): the tile's valid keys (run-time length).
+      auto setValid = [&](int64_t s) {
+        int64_t t0 = steps[s].n * T, tn = std::min(T, skv - t0);
+        S(Opcode::SAdd, kRegValid, kRegLength, 0, -t0);
+        S(Opcode::SMax, kRegValid, kRegValid, 0, 0);
+        S(Opcode::SMin, kRegValid, kRegValid, 0, tn);
+      };
+      auto rows0 = [&](Tile t) { return rt ? withExtent(t, 0, kRegValid) : t; };
       int64_t stepNo = 0; // L0A/L0B halves alternate
       // mmad c[m, n] (+)= a[m, kk] b[kk, n] from L1 in contraction steps;
       // `bT`: b is stored as [n, kk] (rows of K) and moved transposed.
       // `a2` (~0: none): a second A of the same shape, c += a2 b too, its
-      // steps in the second quarter of the L0A half.
+      // steps in the second quarter of the L0A half. With a run-time
+      // length, Q K^T (bT) takes the valid keys as its n extent and P V as
+      // its contraction extent (per step, in kRegStep): keys past the
+      // length are neither moved nor multiplied.
       auto product = [&](Tile cT, uint64_t a, uint64_t a2, int64_t aPitch,
                          uint64_t bb, int64_t bPitch, bool bT, int64_t m,
                          int64_t kk, int64_t n, int64_t ks) {
+        bool nExt = rt && bT, kExt = rt && !bT;
+        auto ek = [&](Tile t, int dim) {
+          return kExt ? withExtent(t, dim, kRegStep) : t;
+        };
+        auto en = [&](Tile t, int dim) {
+          return nExt ? withExtent(t, dim, kRegValid) : t;
+        };
         for (int64_t k0 = 0; k0 < kk; k0 += ks, ++stepNo) {
           int64_t kt = std::min(ks, kk - k0);
           uint64_t h = (uint64_t)(stepNo % 2);
-          Tile a0 = bin::makeTile(Space::L0A, h * halfA, sdt, {m, kt});
+          if (kExt) {
+            S(Opcode::SAdd, kRegStep, kRegValid, 0, -k0);
+            S(Opcode::SMax, kRegStep, kRegStep, 0, 0);
+            S(Opcode::SMin, kRegStep, kRegStep, 0, kt);
+          }
+          Tile a0 = ek(bin::makeTile(Space::L0A, h * halfA, sdt, {m, kt}), 1);
           Tile a1 =
-              bin::makeTile(Space::L0A, h * halfA + halfA / 2, sdt, {m, kt});
+              ek(bin::makeTile(Space::L0A, h * halfA + halfA / 2, sdt, {m, kt}),
+                 1);
           Tile b0 = bin::makeTile(Space::L0B, h * halfB, sdt, {kt, n});
+          b0 = bT ? en(b0, 1) : ek(b0, 0);
           E(makeInstr(Opcode::Mv,
-                      {a0, tileAt(Space::L1, a + (uint64_t)(k0 * es), sdt,
-                                  {m, kt}, {aPitch, 1})},
+                      {a0, ek(tileAt(Space::L1, a + (uint64_t)(k0 * es), sdt,
+                                     {m, kt}, {aPitch, 1}),
+                              1)},
                       {0}));
           if (a2 != ~0ull)
             E(makeInstr(Opcode::Mv,
-                        {a1, tileAt(Space::L1, a2 + (uint64_t)(k0 * es), sdt,
-                                    {m, kt}, {aPitch, 1})},
+                        {a1, ek(tileAt(Space::L1, a2 + (uint64_t)(k0 * es), sdt,
+                                       {m, kt}, {aPitch, 1}),
+                                1)},
                         {0}));
           if (bT)
             E(makeInstr(Opcode::Mv,
-                        {b0, tileAt(Space::L1, bb + (uint64_t)(k0 * es), sdt,
-                                    {n, kt}, {bPitch, 1})},
+                        {b0, en(tileAt(Space::L1, bb + (uint64_t)(k0 * es), sdt,
+                                       {n, kt}, {bPitch, 1}),
+                                0)},
                         {1}));
           else
             E(makeInstr(
                 Opcode::Mv,
-                {b0, tileAt(Space::L1, bb + (uint64_t)(k0 * bPitch * es), sdt,
-                            {kt, n}, {bPitch, 1})},
+                {b0, ek(tileAt(Space::L1, bb + (uint64_t)(k0 * bPitch * es),
+                               sdt, {kt, n}, {bPitch, 1}),
+                        0)},
                 {0}));
-          E(makeInstr(Opcode::Mmad, {cT, a0, b0}, {k0 > 0 ? 1 : 0}));
+          E(makeInstr(Opcode::Mmad, {en(cT, 1), a0, b0}, {k0 > 0 ? 1 : 0}));
           if (a2 != ~0ull)
-            E(makeInstr(Opcode::Mmad, {cT, a1, b0}, {1}));
+            E(makeInstr(Opcode::Mmad, {en(cT, 1), a1, b0}, {1}));
         }
       };
       auto keyRow = [&](const Item &it, int64_t n) {
@@ -461,14 +541,23 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                        gm(a, sdt, {g, it.qn, dqk}, {sq * dqk, dqk, 1})}));
         }
         uint64_t row = keyRow(it, n);
-        E(makeInstr(Opcode::DmaLd,
-                    {tileAt(Space::L1, cl.k[s % 2], sdt, {tn, dqk}, {dqk, 1}),
-                     gm(k.k.addr + row * dqk * es, sdt, {tn, dqk}, {dqk, 1})}));
+        if (rt)
+          setValid(s);
         E(makeInstr(
             Opcode::DmaLd,
-            {tileAt(Space::L1, cl.v[s % (kLag + 2)], sdt, {tn, dv}, {dv, 1}),
-             gm(k.v.addr + row * dv * es, sdt, {tn, dv}, {dv, 1})}));
+            {rows0(tileAt(Space::L1, cl.k[s % 2], sdt, {tn, dqk}, {dqk, 1})),
+             rows0(gm(k.k.addr + row * dqk * es, sdt, {tn, dqk}, {dqk, 1}))}));
+        E(makeInstr(
+            Opcode::DmaLd,
+            {rows0(tileAt(Space::L1, cl.v[s % (kLag + 2)], sdt, {tn, dv},
+                          {dv, 1})),
+             rows0(gm(k.v.addr + row * dv * es, sdt, {tn, dv}, {dv, 1}))}));
       };
+      if (rt && N > 0) {
+        // The length, once an earlier kernel's store of it has landed.
+        E(makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
+        E(makeInstr(Opcode::SLd, {}, {kRegLength, 0, (int64_t)k.kvLengthAddr}));
+      }
       if (N > 0)
         loadTile(0);
       for (int64_t s = 0; s < N + kLag; ++s) {
@@ -476,15 +565,21 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           const Item &it = items[steps[s].item];
           int64_t tn = std::min(T, skv - steps[s].n * T), rows = it.rows;
           Tile cS = bin::makeTile(Space::L0C, 0, f, {rows, tn});
+          if (rt)
+            setValid(s);
           product(cS, cl.q[steps[s].ord % 2], ~0ull, dqk, cl.k[s % 2], dqk,
                   true, rows, dqk, tn, p.ksS);
           if (s >= kSlots)
             for (int64_t v = 0; v < nv; ++v)
               E(xwait(Pipe::FIX, sFree(v)));
+          // (Columns past the length stay stale: the vector cores mask them.)
+          auto cols = [&](Tile t) {
+            return rt ? withExtent(t, 1, kRegValid) : t;
+          };
           E(makeInstr(Opcode::Fix,
-                      {gm(wsS + (uint64_t)(s % kSlots) * p.slotS, f, {rows, tn},
-                          {T, 1}),
-                       cS},
+                      {cols(gm(wsS + (uint64_t)(s % kSlots) * p.slotS, f,
+                               {rows, tn}, {T, 1})),
+                       cols(cS)},
                       {0}, k.scale));
           for (uint32_t vf : vecFlat)
             E(xset(Pipe::FIX, vf, kSReady));
@@ -509,6 +604,10 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           for (uint32_t vf : vecFlat)
             E(xset(Pipe::MTE2, vf, kPFree));
           Tile cPV = bin::makeTile(Space::L0C, cl.l0cPV, f, {rows, dv});
+          // (A tile past the length leaves L0C stale: the vector cores then
+          // add none of it.)
+          if (rt)
+            setValid(u);
           product(cPV, pl1, pl2, tn, cl.v[u % (kLag + 2)], dv, false, rows, tn,
                   dv, p.ksPV);
           if (u >= kSlots)
@@ -555,6 +654,48 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                   {vec(vl.iota, iotaLen), gm(k.iotaAddr, f, {iotaLen}, {1})}));
       E(makeInstr(Opcode::VDup, {vec(vl.neg, 1)}, {},
                   -std::numeric_limits<float>::infinity()));
+      auto S = [&](Opcode op, int64_t rd, int64_t ra, int64_t rb, int64_t imm) {
+        E(makeInstr(op, {}, {rd, ra, rb, imm}));
+      };
+      // c = clamp(L - t0, 0, tn) and the column extent Dv if c > 0, else 0.
+      auto setValid = [&](int64_t s) {
+        int64_t t0 = steps[s].n * T, tn = std::min(T, skv - t0);
+        S(Opcode::SAdd, kRegValid, kRegLength, 0, -t0);
+        S(Opcode::SMax, kRegValid, kRegValid, 0, 0);
+        S(Opcode::SMin, kRegValid, kRegValid, 0, tn);
+        S(Opcode::SMin, kRegCols, kRegValid, 0, 1);
+        S(Opcode::SMul, kRegCols, kRegCols, 0, dv);
+      };
+      const int64_t low = k.causal ? std::max<int64_t>(sq, 1) : 1;
+      if (rt && N > 0) {
+        // L, once an earlier kernel's store of it has landed, checked to lie
+        // in [low, capacity] (as the vector kernel does: two vdups whose
+        // register extents are out of range otherwise), and as f32.
+        E(makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
+        E(makeInstr(Opcode::SLd, {}, {kRegLength, 0, (int64_t)k.kvLengthAddr}));
+        std::string rule = k.name + ": kv_length (r" +
+                           std::to_string(kRegLength) + ") must lie in [" +
+                           std::to_string(low) + ", " + std::to_string(skv) +
+                           "]";
+        emit((uint32_t)p.vecType, vcore,
+             makeInstr(Opcode::VDup,
+                       {withExtent(loc(vl.chk, DType::U8, {skv}, {0}), 0,
+                                   kRegLength)},
+                       {}, 0.0f),
+             rule);
+        S(Opcode::SAdd, kRegCheck, kRegLength, 0, -low);
+        emit((uint32_t)p.vecType, vcore,
+             makeInstr(Opcode::VDup,
+                       {withExtent(loc(vl.chk, DType::U8,
+                                       {std::max<int64_t>(skv - low, 1)}, {0}),
+                                   0, kRegCheck)},
+                       {}, 0.0f),
+             rule);
+        Tile li = loc(vl.li, DType::I32, {1}, {1});
+        E(makeInstr(Opcode::DmaLd,
+                    {li, gm(k.kvLengthAddr, DType::I32, {1}, {1})}));
+        E(makeInstr(Opcode::VCast, {vec(vl.lf, 1), li}, {0}));
+      }
       for (int64_t s = 0; s < N + kLag; ++s) {
         if (s < N) {
           const Item &it = items[steps[s].item];
@@ -577,19 +718,27 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
             if (steps[s].first) {
               E(makeInstr(Opcode::VDup, {m}, {}, -3.0e38f));
               E(makeInstr(Opcode::VDup, {l}, {}, 0.0f));
-              if (k.causal) {
+              if (k.causal || rt) {
                 // Row (head h, query i0 + i) sees keys below
-                // Skv - Sq + i0 + i + 1.
+                // L - Sq + i0 + i + 1 (causal), L otherwise.
+                int64_t base = k.causal ? it.i0 - sq + 1 : 0;
                 Tile lb = loc(vl.lb, f, {1, 1}, {1, 1});
-                E(makeInstr(Opcode::VDup, {lb}, {},
-                            (float)(skv - sq + it.i0 + 1)));
-                E(makeInstr(Opcode::VAdd,
-                            {loc(vl.lim[ip], f, {g, it.qn}, {it.qn, 1}),
-                             loc(vl.iota, f, {1, it.qn}, {it.qn, 1}), lb},
-                            {0}));
+                Tile lim = loc(vl.lim[ip], f, {g, it.qn}, {it.qn, 1});
+                if (rt)
+                  E(makeInstr(Opcode::VAddS,
+                              {lb, loc(vl.lf, f, {1, 1}, {1, 1})}, {},
+                              (float)base));
+                else
+                  E(makeInstr(Opcode::VDup, {lb}, {}, (float)(skv + base)));
+                if (k.causal)
+                  E(makeInstr(
+                      Opcode::VAdd,
+                      {lim, loc(vl.iota, f, {1, it.qn}, {it.qn, 1}), lb}, {0}));
+                else
+                  E(makeInstr(Opcode::VAddS, {lim, lb}, {}, 0.0f));
               }
             }
-            bool masked = k.causal && t0 + tn > it.i0 + 1 + skv - sq;
+            bool masked = rt || (k.causal && t0 + tn > it.i0 + 1 + skv - sq);
             if (masked) {
               E(makeInstr(
                   Opcode::VAddS,
@@ -662,7 +811,20 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           E(xset(Pipe::MTE2, cubeFlat, pvFree(v)));
           if (rv == 0)
             continue;
-          if (steps[u].first) {
+          if (rt) {
+            // A tile past the length adds nothing (its alpha is 1): its
+            // P V slot was not written.
+            setValid(u);
+            if (steps[u].first)
+              E(makeInstr(Opcode::VDup, {o}, {}, 0.0f));
+            else
+              E(makeInstr(Opcode::VMul, {o, o, col(vl.al[u % kSlots], rv)},
+                          {0}));
+            E(makeInstr(Opcode::VAdd,
+                        {withExtent(o, 1, kRegCols), withExtent(o, 1, kRegCols),
+                         withExtent(pv, 1, kRegCols)},
+                        {0}));
+          } else if (steps[u].first) {
             E(makeInstr(Opcode::VAddS, {o, pv}, {}, 0.0f));
           } else {
             E(makeInstr(Opcode::VMul, {o, o, col(vl.al[u % kSlots], rv)}, {0}));
@@ -670,6 +832,21 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           }
           if (!steps[u].last)
             continue;
+          if (ns > 1) {
+            // The partial result of this split: O, m and l, unnormalized.
+            uint64_t blk = k.scratchAddr + (uint64_t)it.unit * blockBytes;
+            E(makeInstr(
+                Opcode::DmaSt,
+                {gm(blk + (uint64_t)(r0 * dv * 4), f, {rv, dv}, {dv, 1}), o}));
+            uint64_t mAt = blk + (uint64_t)(p.rmax * dv * 4);
+            E(makeInstr(Opcode::DmaSt,
+                        {gm(mAt + (uint64_t)(r0 * 4), f, {rv}, {1}),
+                         vec(vl.m[ip], rv)}));
+            E(makeInstr(Opcode::DmaSt,
+                        {gm(mAt + (uint64_t)((p.rmax + r0) * 4), f, {rv}, {1}),
+                         vec(vl.l[ip], rv)}));
+            continue;
+          }
           // out = O / l, cast, stored per query head.
           E(makeInstr(Opcode::VDiv, {o, o, col(vl.l[ip], rv)}, {0}));
           DType odt = k.out.dtype;
@@ -701,6 +878,9 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
         E(xwait(Pipe::MTE3, kPFree));
     }
   }
+  if (ns > 1)
+    emitAttentionCombine(k, p.vecType, Space::UB, nItems, ns, p.qb, p.rmax,
+                         blockBytes);
   return true;
 }
 

@@ -43,14 +43,16 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
   k.causal = a.getCausal();
   k.scale = a.getScaleValue();
   k.iotaAddr = (uint64_t)addrs[nIn - 1];
-  // One scratch buffer: flash decoding's partial results, or the GM
-  // workspace of a prefill split over cube and vector cores.
+  // Scratch: flash decoding's partial results (decode), then the GM
+  // workspace of an attention split over cube and vector cores.
   if (d.getScratch() && !d.getScratch()->empty()) {
-    if (AttentionKernel::splits(k.q.shape[2], k.k.shape[2])) {
-      k.scratchAddr = (uint64_t)addrs[nIn + 1];
-    } else {
-      k.workspaceAddr = (uint64_t)addrs[nIn + 1];
-      k.workspaceBytes = (uint64_t)(*d.getScratch())[0];
+    ArrayRef<int64_t> sizes = *d.getScratch();
+    unsigned i = 0;
+    if (AttentionKernel::splits(k.q.shape[2], k.k.shape[2]))
+      k.scratchAddr = (uint64_t)addrs[nIn + 1 + i++];
+    if (i < sizes.size()) {
+      k.workspaceAddr = (uint64_t)addrs[nIn + 1 + i];
+      k.workspaceBytes = (uint64_t)sizes[i];
     }
   }
   unsigned next = 3;

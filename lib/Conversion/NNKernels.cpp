@@ -248,11 +248,11 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
     auto a = cast<graph::AttentionOp>(op);
     codegen::AttentionSplitPlan plan;
     if (q.size() == 4 && v.size() == 4 &&
-        codegen::AttentionKernel::splits(q[2], v[2])) {
+        codegen::AttentionKernel::splits(q[2], v[2]))
       needs.scratchBytes.push_back(
           codegen::AttentionKernel::partialBytes(q[0] * q[1] * q[2], v[3]));
-    } else if (q.size() == 4 && k.size() == 4 && v.size() == 4) {
-      // A prefill on separate cube and vector cores: the split's workspace.
+    if (q.size() == 4 && k.size() == 4 && v.size() == 4) {
+      // Separate cube and vector cores: the split's workspace.
       if (const target::TargetDesc *t = getModuleTarget(op))
         if (codegen::planAttentionSplit(
                 *t, q[0], q[1], q[2], q[3], k[1], k[2], v[3], eb, a.getCausal(),

@@ -79,6 +79,7 @@ struct AttentionSplitPlan {
   int64_t ksS = 0;     // contraction step of Q K^T (along Dqk)
   int64_t ksPV = 0;    // contraction step of P V (along the keys)
   int64_t tmpRows = 0; // rows per chunk of the vector cores' f32 scratch
+  int64_t splits = 1;  // decode: cube cores per work item (flash decoding)
   /// Per cube core: three slots each of S [rmax, tile] f32, P [2, rmax,
   /// tile] (high and low parts in the storage type) and P V [rmax, Dv] f32.
   uint64_t slotS = 0, slotP = 0, slotPV = 0, perCoreBytes = 0;
@@ -88,8 +89,10 @@ struct AttentionSplitPlan {
 /// Plans the split for query [B, Hq, Sq, Dqk], key/value heads Hkv of Skv
 /// positions, value dim Dv and `elemBytes`-byte (16-bit) storage; false when
 /// the target or the attention does not take it (no separate matrix and
-/// vector cores, too few cross-core flags, 32-bit storage, a run-time
-/// length, an explicit mask, decode, or buffers that do not fit).
+/// vector cores, too few cross-core flags or registers, 32-bit storage, an
+/// explicit mask, a run-time length outside decode, or buffers that do not
+/// fit). Decode (AttentionKernel::splits) also needs flash decoding's
+/// scratch: its partial results are combined as the vector kernel's are.
 bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
                         int64_t sq, int64_t dqk, int64_t hkv, int64_t skv,
                         int64_t dv, int64_t elemBytes, bool causal,
