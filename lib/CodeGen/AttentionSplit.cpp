@@ -322,13 +322,13 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
   const int64_t T = p.tile, nv = p.perCube;
   const int64_t iotaLen = AttentionKernel::kIotaLength;
 
-  // Work units: a work item's key tiles (causal, static length: up to the
-  // last visible key), in decode split in `ns` ranges whose partial results
-  // a second kernel combines (unit = item * ns + split).
+  // Work units: a work item's keys (causal, static length: up to the last
+  // visible key) in tiles of T, in decode split in `ns` equal ranges whose
+  // partial results a second kernel combines (unit = item * ns + split).
   const bool rt = k.hasKvLength;
   const int64_t ns = p.splits;
   struct Item {
-    int64_t b, g, i0, qn, rows, first, tiles, unit;
+    int64_t b, g, i0, qn, rows, k0, k1, tiles, unit;
   };
   std::vector<Item> items;
   int64_t blocks = (sq + p.qb - 1) / p.qb, nItems = b * hkv * blocks;
@@ -337,12 +337,11 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       for (int64_t blk = 0; blk < blocks; ++blk) {
         int64_t i0 = blk * p.qb, qn = std::min(p.qb, sq - i0);
         int64_t keys = k.causal && !rt ? i0 + qn + skv - sq : skv;
-        int64_t nT = (keys + T - 1) / T;
         int64_t item = (bb * hkv + gg) * blocks + blk;
         for (int64_t sp = 0; sp < ns; ++sp) {
-          int64_t lo = sp * nT / ns, hi = (sp + 1) * nT / ns;
-          items.push_back(
-              {bb, gg, i0, qn, g * qn, lo, hi - lo, item * ns + sp});
+          int64_t lo = sp * keys / ns, hi = (sp + 1) * keys / ns;
+          items.push_back({bb, gg, i0, qn, g * qn, lo, hi,
+                           (hi - lo + T - 1) / T, item * ns + sp});
         }
       }
   // Longest first onto the least loaded cube core.
@@ -424,8 +423,8 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
              wsPV = ws + kSlots * (p.slotS + p.slotP);
     struct Step {
       size_t item;
-      int64_t n;   // key tile
-      bool first;  // first tile of its item
+      int64_t t0, tn; // keys [t0, t0 + tn)
+      bool first;     // first tile of its item
       int64_t ord; // item's position on this core
       bool last;   // last tile of its item
     };
@@ -436,9 +435,11 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
     std::vector<Step> steps;
     for (size_t o = 0; o < itemsOf[c].size(); ++o) {
       const Item &it = items[itemsOf[c][o]];
-      for (int64_t n = 0; n < it.tiles; ++n)
-        steps.push_back({itemsOf[c][o], it.first + (n + rot) % it.tiles, n == 0,
+      for (int64_t n = 0; n < it.tiles; ++n) {
+        int64_t t0 = it.k0 + (n + rot) % it.tiles * T;
+        steps.push_back({itemsOf[c][o], t0, std::min(T, it.k1 - t0), n == 0,
                          (int64_t)o, n + 1 == it.tiles});
+      }
     }
     const int64_t N = (int64_t)steps.size();
     uint32_t cubeFlat = t_.flatCoreId((uint32_t)p.cubeType, (uint32_t)c);
@@ -457,7 +458,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       };
       // c = clamp(L - t0, 0, tn): the tile's valid keys (run-time length).
       auto setValid = [&](int64_t s) {
-        int64_t t0 = steps[s].n * T, tn = std::min(T, skv - t0);
+        int64_t t0 = steps[s].t0, tn = steps[s].tn;
         S(Opcode::SAdd, kRegValid, kRegLength, 0, -t0);
         S(Opcode::SMax, kRegValid, kRegValid, 0, 0);
         S(Opcode::SMin, kRegValid, kRegValid, 0, tn);
@@ -524,12 +525,12 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
             E(makeInstr(Opcode::Mmad, {en(cT, 1), a1, b0}, {1}));
         }
       };
-      auto keyRow = [&](const Item &it, int64_t n) {
-        return (uint64_t)((it.b * hkv + it.g) * skv + n * T);
+      auto keyRow = [&](const Item &it, int64_t t0) {
+        return (uint64_t)((it.b * hkv + it.g) * skv + t0);
       };
       auto loadTile = [&](int64_t s) {
         const Item &it = items[steps[s].item];
-        int64_t n = steps[s].n, tn = std::min(T, skv - n * T);
+        int64_t tn = steps[s].tn;
         if (steps[s].first) {
           // Q rows [G, qn, Dqk] of heads g*G.. -> L1 [rows, Dqk].
           uint64_t a =
@@ -540,7 +541,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
                               {g, it.qn, dqk}, {it.qn * dqk, dqk, 1}),
                        gm(a, sdt, {g, it.qn, dqk}, {sq * dqk, dqk, 1})}));
         }
-        uint64_t row = keyRow(it, n);
+        uint64_t row = keyRow(it, steps[s].t0);
         if (rt)
           setValid(s);
         E(makeInstr(
@@ -563,7 +564,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       for (int64_t s = 0; s < N + kLag; ++s) {
         if (s < N) {
           const Item &it = items[steps[s].item];
-          int64_t tn = std::min(T, skv - steps[s].n * T), rows = it.rows;
+          int64_t tn = steps[s].tn, rows = it.rows;
           Tile cS = bin::makeTile(Space::L0C, 0, f, {rows, tn});
           if (rt)
             setValid(s);
@@ -589,7 +590,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
         if (s >= kLag) {
           int64_t u = s - kLag;
           const Item &it = items[steps[u].item];
-          int64_t tn = std::min(T, skv - steps[u].n * T), rows = it.rows;
+          int64_t tn = steps[u].tn, rows = it.rows;
           for (int64_t v = 0; v < nv; ++v)
             E(xwait(Pipe::MTE2, pReady(v)));
           uint64_t pl1 = cl.p[(u % 2) * kPParts];
@@ -659,7 +660,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       };
       // c = clamp(L - t0, 0, tn) and the column extent Dv if c > 0, else 0.
       auto setValid = [&](int64_t s) {
-        int64_t t0 = steps[s].n * T, tn = std::min(T, skv - t0);
+        int64_t t0 = steps[s].t0, tn = steps[s].tn;
         S(Opcode::SAdd, kRegValid, kRegLength, 0, -t0);
         S(Opcode::SMax, kRegValid, kRegValid, 0, 0);
         S(Opcode::SMin, kRegValid, kRegValid, 0, tn);
@@ -699,7 +700,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       for (int64_t s = 0; s < N + kLag; ++s) {
         if (s < N) {
           const Item &it = items[steps[s].item];
-          int64_t n = steps[s].n, t0 = n * T, tn = std::min(T, skv - t0);
+          int64_t t0 = steps[s].t0, tn = steps[s].tn;
           int64_t ip = steps[s].ord % kSlots, r0, r1;
           share(it, r0, r1);
           int64_t rv = r1 - r0;
