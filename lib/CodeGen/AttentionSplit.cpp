@@ -1,4 +1,4 @@
-//===- AttentionSplit.cpp - Prefill attention split over cube and vector --===//
+//===- AttentionSplit.cpp - Attention split over cube and vector cores ----===//
 //
 // See AttentionSplitPlan in AttentionKernel.h. On `dc` the cube cores have
 // no vector unit and no path to a vector core's UB, so a tile's scores go
@@ -8,8 +8,12 @@
 // share of a work item's rows. A work item is (batch, key/value head g, a
 // block of qb queries) with rows = every query head of g's group for those
 // queries (GQA without repeating K/V); its key tiles past the block's last
-// visible key (causal) are skipped. Per tile s of a cube core's flat list
-// of (item, key tile):
+// visible key (causal) are skipped. In decode (few queries, a long cache)
+// each item's keys are split in equal ranges over the cube cores and the
+// partial results combined by emitAttentionCombine; a run-time length is
+// read with `sld` on every core and gives each key-tile instruction of the
+// cube a register extent. Per tile s of a cube core's flat list of
+// (work unit, key tile):
 //
 //   cube   S(s):  S = Q K^T (mv to L0A/L0B in contraction steps, mmad; K^T
 //                 by a transposing mv), fix -> S slot, xset SREADY

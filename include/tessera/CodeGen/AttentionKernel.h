@@ -59,16 +59,15 @@ struct AttentionKernel {
   uint64_t workspaceBytes = 0;
 };
 
-/// The cube/vector split of a prefill attention (lib/CodeGen/
-/// AttentionSplit.cpp), as Ascend's fused attention runs on separate cube
-/// and vector cores: per tile of (query rows, key block) the cube core
-/// computes S = Q K^T into a per-core GM workspace (f32, from L0C by FIX,
-/// scaled), its vector cores run the online softmax on their share of the
-/// rows and write P back in the storage type, the cube computes P V into the
-/// workspace, and the vector cores rescale and accumulate O. Cross-core
-/// flags hand every tile over; the workspace slots rotate so that the cube
-/// computes the next tiles' scores while the vector cores work on earlier
-/// ones.
+/// The cube/vector split of an attention (lib/CodeGen/AttentionSplit.cpp),
+/// as Ascend's fused attention runs on separate cube and vector cores: per tile
+/// of (query rows, key block) the cube core computes S = Q K^T into a per-core
+/// GM workspace (f32, from L0C by FIX, scaled), its vector cores run the online
+/// softmax on their share of the rows and write P back in the storage type, the
+/// cube computes P V into the workspace, and the vector cores rescale and
+/// accumulate O. Cross-core flags hand every tile over; the workspace slots
+/// rotate so that the cube computes the next tiles' scores while the vector
+/// cores work on earlier ones.
 struct AttentionSplitPlan {
   int cubeType = -1, vecType = -1;
   int64_t cubes = 0;   // cube cores
