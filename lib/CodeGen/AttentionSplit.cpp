@@ -352,8 +352,9 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
   std::vector<size_t> order(items.size());
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return items[x].tiles > items[y].tiles;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return items[x].tiles != items[y].tiles ? items[x].tiles > items[y].tiles
+                                            : x < y;
   });
   int64_t used = std::min<int64_t>(p.cubes, (int64_t)items.size());
   std::vector<std::vector<size_t>> itemsOf(used);
