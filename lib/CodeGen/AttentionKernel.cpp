@@ -175,6 +175,19 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
   if (sh.hkv <= 0 || sh.hq % sh.hkv != 0 || sh.skv <= 0)
     return fail("key/value heads must divide the query heads");
   sh.g = sh.hq / sh.hkv;
+  // Prefill on separate cube and vector cores: the split (AttentionSplit.cpp).
+  if (k.workspaceAddr != ~0ull) {
+    AttentionSplitPlan plan;
+    DType st = k.q.dtype;
+    if ((st == DType::BF16 || st == DType::F16) && k.k.dtype == st &&
+        k.v.dtype == st && t_.fractal(st) &&
+        planAttentionSplit(t_, sh.b, sh.hq, sh.sq, sh.dqk, sh.hkv, sh.skv,
+                           sh.dv, dtypeByteSize(st), k.causal, k.hasMask,
+                           k.hasKvLength, plan) &&
+        plan.workspaceBytes <= k.workspaceBytes &&
+        (plan.splits == 1 || k.scratchAddr != ~0ull))
+      return addAttentionSplit(k, plan, error);
+  }
   if (k.hasKvLength && t_.scalar.registers <= kRegCols)
     return fail("the target has too few scalar registers");
   const int64_t iotaLen = AttentionKernel::kIotaLength;
@@ -615,9 +628,14 @@ void ProgramBuilder::emitAttentionCombine(const AttentionKernel &k, int ct,
   };
   uint64_t mAll = take((uint64_t)(ns * pr) * 4), lAll = take(ns * pr * 4),
            w = take(ns * pr * 4), tree = take(ns * pr * 4), den = take(pr * 4),
-           o = take(rmax * pc * 4), a0 = take(2 * rmax * pc * 4),
-           ost = take(rmax * po * 4);
+           o = take(rmax * pc * 4), ost = take(rmax * po * 4);
+  // The partial results arrive `nb` splits per load (double-buffered, as
+  // many as fit): one split per load paid a DMA latency for a few vector
+  // repeats of work.
   uint64_t aBytes = (uint64_t)(rmax * pc * 4);
+  uint64_t room = t_.space(sp).bytes > at ? t_.space(sp).bytes - at : 0;
+  int64_t nb = std::clamp<int64_t>((int64_t)(room / (2 * aBytes)), 1, ns);
+  uint64_t a0 = take(2 * (uint64_t)nb * aBytes);
   std::vector<CoreRef> refs;
   for (int64_t c = 0; c < used; ++c)
     refs.push_back({(uint32_t)ct, (uint32_t)c});
@@ -692,17 +710,31 @@ void ProgramBuilder::emitAttentionCombine(const AttentionKernel &k, int ct,
                   0.0f));
       Tile ot = loc(o, f, {rows, cn}, {pc, 1});
       E(makeInstr(Opcode::VDup, {ot}, {}, 0.0f));
-      for (int64_t s = 0; s < ns; ++s) {
-        Tile part =
-            loc(a0 + (uint64_t)(buf++ % 2) * aBytes, f, {rows, cn}, {pc, 1});
-        E(makeInstr(Opcode::DmaLd, {part, gmt(base + (uint64_t)s * blockBytes +
-                                                  (uint64_t)c0 * 4,
-                                              f, {rows, cn}, {dv, 1})}));
+      for (int64_t s0 = 0; s0 < ns; s0 += nb) {
+        int64_t cnt = std::min(nb, ns - s0);
+        uint64_t at0 = a0 + (uint64_t)(buf++ % 2) * (uint64_t)nb * aBytes;
+        auto parts = [&](int64_t first, int64_t n) {
+          return loc(at0 + (uint64_t)first * aBytes, f, {n, rows, cn},
+                     {rmax * pc, pc, 1});
+        };
+        E(makeInstr(Opcode::DmaLd,
+                    {parts(0, cnt),
+                     gmt(base + (uint64_t)s0 * blockBytes + (uint64_t)c0 * 4, f,
+                         {cnt, rows, cn}, {bs, dv, 1})}));
         E(makeInstr(
             Opcode::VMul,
-            {part, part, loc(w + (uint64_t)(s * pr * 4), f, {rows, 1}, {1, 1})},
+            {parts(0, cnt), parts(0, cnt),
+             loc(w + (uint64_t)(s0 * pr * 4), f, {cnt, rows, 1}, {pr, 1, 1})},
             {0}));
-        E(makeInstr(Opcode::VAdd, {ot, ot, part}, {0}));
+        // Their sum by a halving tree, then into the output.
+        for (int64_t n = cnt; n > 1;) {
+          int64_t h = n / 2;
+          E(makeInstr(Opcode::VAdd, {parts(0, h), parts(0, h), parts(n - h, h)},
+                      {0}));
+          n -= h;
+        }
+        E(makeInstr(Opcode::VAdd, {ot, ot, loc(at0, f, {rows, cn}, {pc, 1})},
+                    {0}));
       }
       E(makeInstr(Opcode::VDiv, {ot, ot, loc(den, f, {rows, 1}, {1, 1})}, {0}));
       int64_t es = dtypeByteSize(k.out.dtype);

@@ -43,8 +43,18 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
   k.causal = a.getCausal();
   k.scale = a.getScaleValue();
   k.iotaAddr = (uint64_t)addrs[nIn - 1];
-  if (d.getScratch() && !d.getScratch()->empty())
-    k.scratchAddr = (uint64_t)addrs[nIn + 1];
+  // Scratch: flash decoding's partial results (decode), then the GM
+  // workspace of an attention split over cube and vector cores.
+  if (d.getScratch() && !d.getScratch()->empty()) {
+    ArrayRef<int64_t> sizes = *d.getScratch();
+    unsigned i = 0;
+    if (AttentionKernel::splits(k.q.shape[2], k.k.shape[2]))
+      k.scratchAddr = (uint64_t)addrs[nIn + 1 + i++];
+    if (i < sizes.size()) {
+      k.workspaceAddr = (uint64_t)addrs[nIn + 1 + i];
+      k.workspaceBytes = (uint64_t)sizes[i];
+    }
+  }
   unsigned next = 3;
   std::vector<int64_t> scores = {k.q.shape[0], k.q.shape[1], k.q.shape[2],
                                  k.k.shape[2]};

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "DispatchKernels.h"
+#include "tessera/Conversion/ModuleTarget.h"
 
 #include "Graph/IR/GraphDialect.h"
 
@@ -243,10 +244,21 @@ bool loweringNeeds(Operation *op, int64_t eb, LoweringNeeds &needs,
     addAux(iota(kAttentionIotaLength), false);
     std::vector<int64_t> q = shapeOfValue(op->getOperand(0));
     std::vector<int64_t> v = shapeOfValue(op->getOperand(2));
+    std::vector<int64_t> k = shapeOfValue(op->getOperand(1));
+    auto a = cast<graph::AttentionOp>(op);
+    codegen::AttentionSplitPlan plan;
     if (q.size() == 4 && v.size() == 4 &&
         codegen::AttentionKernel::splits(q[2], v[2]))
       needs.scratchBytes.push_back(
           codegen::AttentionKernel::partialBytes(q[0] * q[1] * q[2], v[3]));
+    if (q.size() == 4 && k.size() == 4 && v.size() == 4) {
+      // Separate cube and vector cores: the split's workspace.
+      if (const target::TargetDesc *t = getModuleTarget(op))
+        if (codegen::planAttentionSplit(
+                *t, q[0], q[1], q[2], q[3], k[1], k[2], v[3], eb, a.getCausal(),
+                (bool)a.getMask(), (bool)a.getKvLength(), plan))
+          needs.scratchBytes.push_back((int64_t)plan.workspaceBytes);
+    }
     return true;
   }
   if (auto u = dyn_cast<graph::CacheUpdateOp>(op)) {

@@ -53,7 +53,50 @@ struct AttentionKernel {
   }
   /// Whether an attention of `sq` queries gets split scratch.
   static bool splits(int64_t sq, int64_t skv) { return sq <= 16 && skv >= 256; }
+  /// Prefill on a chip whose matrix cores have no vector unit (dc): the GM
+  /// workspace of the cube/vector split (AttentionSplitPlan), ~0 if none.
+  uint64_t workspaceAddr = ~0ull;
+  uint64_t workspaceBytes = 0;
 };
+
+/// The cube/vector split of an attention (lib/CodeGen/AttentionSplit.cpp),
+/// as Ascend's fused attention runs on separate cube and vector cores: per tile
+/// of (query rows, key block) the cube core computes S = Q K^T into a per-core
+/// GM workspace (f32, from L0C by FIX, scaled), its vector cores run the online
+/// softmax on their share of the rows and write P back in the storage type, the
+/// cube computes P V into the workspace, and the vector cores rescale and
+/// accumulate O. Cross-core flags hand every tile over; the workspace slots
+/// rotate so that the cube computes the next tiles' scores while the vector
+/// cores work on earlier ones.
+struct AttentionSplitPlan {
+  int cubeType = -1, vecType = -1;
+  int64_t cubes = 0;   // cube cores
+  int64_t perCube = 0; // vector cores serving one cube core
+  int64_t qb = 0;      // queries per work item (rows = G x qb)
+  int64_t rmax = 0;    // rows of a work item
+  int64_t tile = 0;    // keys per tile
+  int64_t ksS = 0;     // contraction step of Q K^T (along Dqk)
+  int64_t ksPV = 0;    // contraction step of P V (along the keys)
+  int64_t tmpRows = 0; // rows per chunk of the vector cores' f32 scratch
+  int64_t splits = 1;  // decode: cube cores per work item (flash decoding)
+  /// Per cube core: three slots each of S [rmax, tile] f32, P [2, rmax,
+  /// tile] (high and low parts in the storage type) and P V [rmax, Dv] f32.
+  uint64_t slotS = 0, slotP = 0, slotPV = 0, perCoreBytes = 0;
+  uint64_t workspaceBytes = 0;
+};
+
+/// Plans the split for query [B, Hq, Sq, Dqk], key/value heads Hkv of Skv
+/// positions, value dim Dv and `elemBytes`-byte (16-bit) storage; false when
+/// the target or the attention does not take it (no separate matrix and
+/// vector cores, too few cross-core flags or registers, 32-bit storage, an
+/// explicit mask, a run-time length outside decode, or buffers that do not
+/// fit). Decode (AttentionKernel::splits) also needs flash decoding's
+/// scratch: its partial results are combined as the vector kernel's are.
+bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
+                        int64_t sq, int64_t dqk, int64_t hkv, int64_t skv,
+                        int64_t dv, int64_t elemBytes, bool causal,
+                        bool hasMask, bool hasKvLength,
+                        AttentionSplitPlan &plan);
 
 } // namespace tessera::codegen
 

@@ -183,6 +183,7 @@ struct BuildStats {
 };
 
 struct AttentionKernel; // AttentionKernel.h
+struct AttentionSplitPlan;
 
 class ProgramBuilder {
 public:
@@ -213,6 +214,9 @@ public:
   bool addMoETable(const MoETableKernel &k, std::string &error);
   /// Flash attention (AttentionKernel.h, lib/CodeGen/AttentionKernel.cpp).
   bool addAttention(const AttentionKernel &k, std::string &error);
+  /// Prefill as a cube/vector split (lib/CodeGen/AttentionSplit.cpp).
+  bool addAttentionSplit(const AttentionKernel &k, const AttentionSplitPlan &p,
+                         std::string &error);
   /// The second kernel of a key-split (flash-decoding) attention.
   void emitAttentionCombine(const AttentionKernel &k, int coreType,
                             target::Space local, int64_t items, int64_t splits,
