@@ -35,6 +35,10 @@ namespace {
 /// counts obviously its own).
 constexpr int64_t kFlagId = 1;
 
+/// The cross-core flag that paces the L2 read-ahead (the barriers between
+/// kernels use 0-3, split attention 4-9).
+constexpr int64_t kPaceFlag = 10;
+
 // Scalar registers of the kernels (r0 reads as zero).
 enum Reg : uint8_t {
   RCount = 1, // entries in the table
@@ -309,9 +313,9 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   Space vLocal;
   int vType = vectorCoreType(vLocal);
   uint32_t V = 0;
-  // The read-ahead is not paced by the cube cores: it only pays when
-  // everything it can read fits half of the L2 (decode's few experts);
-  // streaming more would evict lines before the cube cores reach them.
+  // Read all at once, the read-ahead only pays when everything it can read
+  // fits half of the L2 (decode's few experts); streaming more would evict
+  // lines before the cube cores reach them (the paced form below).
   uint64_t mostBytes = 0;
   int64_t mostExperts = std::min(k.table.maxEntries, k.a.shape[0]);
   for (const auto &w : k.weights)
@@ -322,6 +326,28 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       !ms.unified && t_.l2.present && vType >= 0 && vType != ms.coreType &&
       mostBytes <= t_.l2.bytes / 2)
     V = t_.coreTypes[vType].count;
+  // Otherwise (prefill: every expert's weights, several times the L2) the
+  // read-ahead is paced: each cube core gets partner vector cores (two on a
+  // chip with twice as many vector cores, as an Ascend AI core pairs one
+  // cube with two vector units) that walk the cube core's own jobs and
+  // entries, each reading its share of every entry's weight tile. The cube
+  // core grants `lead` entries of credit up front and one more, by a
+  // cross-core flag from its MTE2 queue, as each entry's loads complete, so
+  // a partner reads entry i only once its cube core has loaded entry
+  // i - lead: the lines in flight stay within a quarter of the L2 whatever
+  // the number of experts.
+  uint32_t partners = 0;
+  int64_t lead = 0;
+  uint64_t tileBytes = (uint64_t)(tn * K * es);
+  if (!V && k.readAheadBytes > 0 && l2Prefetch_ && !ms.unified &&
+      t_.l2.present && vType >= 0 && vType != ms.coreType &&
+      t_.crossCoreFlags > kPaceFlag) {
+    partners = std::min<uint32_t>(2, t_.coreTypes[vType].count / P);
+    lead = std::min<int64_t>(
+        4, (int64_t)(t_.l2.bytes / 4 / std::max<uint64_t>(1, P * tileBytes)));
+    if (lead < 1)
+      partners = 0;
+  }
   struct Prefetch {
     size_t job;
     int64_t sub, subs;
@@ -348,6 +374,11 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   for (uint32_t v = 0; v < V; ++v)
     if (!prefetchOf[v].empty())
       refs.push_back({(uint32_t)vType, v});
+  // Partner i of cube core c is vector core c + i * P.
+  for (uint32_t i = 0; i < partners; ++i)
+    for (uint32_t c = 0; c < P; ++c)
+      if (!jobsOf[c].empty())
+        refs.push_back({(uint32_t)vType, c + i * P});
   std::vector<Region> regions;
   auto addRegion = [&](const GmView &v, bool write) {
     Region r{0, 0, write};
@@ -381,6 +412,15 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(flag(Opcode::SetFlag, stepFree, stepUser));
       E(flag(Opcode::SetFlag, Pipe::FIX, Pipe::M));
     }
+    auto grant = [&] {
+      for (uint32_t i = 0; i < partners; ++i)
+        E(makeInstr(Opcode::XSet, {},
+                    {(int64_t)Pipe::MTE2,
+                     (int64_t)t_.flatCoreId((uint32_t)vType, core + i * P),
+                     kPaceFlag}));
+    };
+    for (int64_t i = 0; i < lead; ++i)
+      grant();
     E(salu(Opcode::SAdd, RP, 0, 0, 0));
     E(salu(Opcode::SAdd, RQ, 0, 0, 0));
     E(salu(Opcode::SAdd, RC, 0, 0, 0));
@@ -472,6 +512,9 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         }
         E(salu(Opcode::SXor, RP, RP, 0, 1));
       }
+      // This entry's weights are loaded (the flag leaves the MTE2 queue
+      // after them): the partners may read one entry further.
+      grant();
       E(flag(Opcode::SetFlag, Pipe::M, Pipe::FIX));
       E(flag(Opcode::WaitFlag, Pipe::M, Pipe::FIX));
       Tile out = rel(tile2(Space::GM, w.c.addr + (uint64_t)(j.n0 * esc),
@@ -529,6 +572,52 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     }
     E(barrierAll());
   }
+  // Paced partners: the same walk as their cube core, each reading rows
+  // [i * nt / partners, (i + 1) * nt / partners) of every entry's tile,
+  // after waiting (on the MTE2 queue) for that entry's credit.
+  for (uint32_t i = 0; i < partners; ++i)
+    for (uint32_t c = 0; c < P; ++c) {
+      if (jobsOf[c].empty())
+        continue;
+      uint32_t v = c + i * P;
+      auto E = [&](const Instr &in) {
+        emit((uint32_t)vType, v, in, k.name + ":l2_prefetch");
+      };
+      auto credit = [&] {
+        E(makeInstr(Opcode::XWait, {}, {(int64_t)Pipe::MTE2, kPaceFlag}));
+      };
+      E(barrierAll());
+      E(makeInstr(Opcode::SLd, {}, {RCount, 0, tbl}));
+      E(salu(Opcode::SAdd, RP, 0, 0, 0));
+      for (const Job &j : jobsOf[c]) {
+        const auto &w = k.weights[j.w];
+        int64_t N = w.w.shape[1];
+        int64_t r0 = j.nt * i / partners, r1 = j.nt * (i + 1) / partners;
+        E(salu(Opcode::SAdd, RTrips, RCount, 0, R - 1 - j.part));
+        E(salu(Opcode::SDiv, RTrips, RTrips, 0, R));
+        E(makeInstr(Opcode::Loop, {}, {RIdx, RTrips, 0}));
+        E(salu(Opcode::SMul, ROff, RIdx, 0, R * 12));
+        E(makeInstr(Opcode::SLd, {}, {RExpert, ROff, tbl + 4 + j.part * 12}));
+        credit();
+        for (int64_t ch = 0; ch < chunks && r1 > r0; ++ch) {
+          int64_t k0 = ch * ck, kt = std::min(ck, K - k0);
+          Tile dst = rel(tile2(vLocal, 0, dt, r1 - r0, kt, kt),
+                         {{RP, (int64_t)pfChunk}});
+          Tile src =
+              rel(tile2(Space::GM,
+                        w.w.addr + (uint64_t)(((j.n0 + r0) * K + k0) * es), dt,
+                        r1 - r0, kt, K),
+                  {{RExpert, N * K * es}});
+          E(makeInstr(Opcode::DmaLd, {dst, src}));
+          E(salu(Opcode::SXor, RP, RP, 0, 1));
+        }
+        E(makeInstr(Opcode::EndLoop, {}));
+      }
+      // The credits granted up front are still to be taken.
+      for (int64_t l = 0; l < lead; ++l)
+        credit();
+      E(barrierAll());
+    }
   return true;
 }
 

@@ -7,7 +7,17 @@
 #include <climits>
 #include <initializer_list>
 
+#include "tessera/Golden/Kernels.h"
+
+// Weak: a BLAS without it leaves the threads alone.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
+
 namespace tessera::golden {
+
+void stopIdleBlasThreads() {
+  if (blas_thread_shutdown_)
+    blas_thread_shutdown_();
+}
 
 /// The same product as a plain loop: OpenBLAS takes 32-bit sizes, and a
 /// product whose sizes do not fit is done here instead.

@@ -1965,6 +1965,40 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     error = "deadlock: " + stuck;
     return false;
   }
+  // A flag still set when the program ends was signalled more often than
+  // it was waited for: the next program on the chip would start with it
+  // set. Reported in stream order, so the message does not depend on
+  // hashing.
+  std::vector<std::pair<uint64_t, size_t>> pendingFlags;
+  for (const auto &[key, pending] : flags)
+    if (!pending.empty())
+      pendingFlags.push_back({key, pending.size()});
+  std::sort(pendingFlags.begin(), pendingFlags.end());
+  std::string unbalanced;
+  for (auto [key, count] : pendingFlags) {
+    uint32_t stream = (uint32_t)(key >> 32);
+    unsigned src = (unsigned)((key >> 24) & 0xFF),
+             dst = (unsigned)((key >> 16) & 0xFF),
+             id = (unsigned)(key & 0xFFFF);
+    std::string what =
+        src == 0xFF
+            ? "cross-core flag #" + std::to_string(id)
+            : std::string("flag ") + target::pipeName((Pipe)src) + "->" +
+                  target::pipeName((Pipe)dst) + " #" + std::to_string(id);
+    const bin::CoreStream &cs = prog.streams[stream];
+    std::string core =
+        cs.coreType < t.coreTypes.size()
+            ? t.coreTypes[cs.coreType].name + "#" + std::to_string(cs.coreIndex)
+            : "aicpu#" + std::to_string(cs.coreIndex);
+    unbalanced += (unbalanced.empty() ? "" : "; ") + what + " of " + core +
+                  " is set " + std::to_string(count) +
+                  (count == 1 ? " time" : " times") +
+                  " more than it is waited for";
+  }
+  if (!unbalanced.empty()) {
+    error = "unbalanced flags at the end of the program: " + unbalanced;
+    return false;
+  }
 
   double kernel = 0;
   for (const Agent &a : agents)

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tessera/Golden/Kernels.h"
 #include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Pipeline/Compile.h"
 #include "tessera/Pipeline/GenerationPrograms.h"
@@ -114,6 +115,9 @@ int main(int argc, char **argv) {
     os << "tessera-compile " << TESSERA_VERSION << "\n";
   });
   cl::ParseCommandLineOptions(argc, argv, "Tessera NPU compiler\n");
+  // Constant folding may call BLAS (OpenBLAS then restarts its workers); the
+  // rest of a compile does not and should not share the CPU with them.
+  golden::stopIdleBlasThreads();
 
   MLIRContext context;
   pipeline::loadAllDialects(context);

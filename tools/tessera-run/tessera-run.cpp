@@ -10,6 +10,7 @@
 
 #include "tessera/Check/GoldenCheck.h"
 #include "tessera/Eval/Interpreter.h"
+#include "tessera/Golden/Kernels.h"
 #include "tessera/Import/HuggingFace/HfCommandLine.h"
 #include "tessera/Import/OnnxImporter.h"
 #include "tessera/Import/OnnxTensor.h"
@@ -132,18 +133,6 @@ static cl::opt<unsigned> evalRepeat(
     cl::init(0), cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print output summaries"),
                            cl::cat(category));
-
-// OpenBLAS (linked for the golden evaluator) starts its worker threads when
-// the library loads, and an idle worker spins in sched_yield for a while
-// before it sleeps: CPU time taken from the simulator on a loaded machine.
-// A .npu run without --check makes no BLAS call, so the workers are stopped;
-// OpenBLAS restarts them if a BLAS call ever comes. Weak: a BLAS without this
-// (undocumented, but exported) entry point is left alone.
-extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
-static void stopIdleBlasThreads() {
-  if (blas_thread_shutdown_)
-    blas_thread_shutdown_();
-}
 
 static bool loadTensor(const std::string &path, Tensor &t,
                        std::string &protoName, std::string &error) {
@@ -321,7 +310,9 @@ int main(int argc, char **argv) {
   if (StringRef(inputFile).ends_with(".npu") && (checkOutputs || checkAll))
     return runCheck();
   if (StringRef(inputFile).ends_with(".npu")) {
-    stopIdleBlasThreads();
+    // A .npu run without --check makes no BLAS call: the simulator's CPU
+    // time is not shared with spinning BLAS workers.
+    golden::stopIdleBlasThreads();
     sim::RunNpuOptions opts;
     opts.programPath = inputFile;
     for (const std::string &spec : inputSpecs) {

@@ -58,9 +58,10 @@ struct GroupedMatmulKernel {
   TileTable table;
   int64_t tileRows = 0; // no entry has more rows
   /// Weight bytes the whole MoE may read (all its grouped matmuls). Idle
-  /// vector cores read the entries' weights ahead into L2 only when that
-  /// fits 3/4 of the L2 (decode): read-ahead is not paced by the cube cores,
-  /// and a longer stream would evict lines before their use. 0: never.
+  /// vector cores read the entries' weights ahead into L2: all at once when
+  /// that fits 3/4 of the L2 (decode), otherwise (prefill) paced by the cube
+  /// cores with cross-core flags, a few entries ahead of their use, so the
+  /// lines are not evicted before it. 0: never.
   int64_t readAheadBytes = 0;
 };
 

@@ -27,6 +27,13 @@ namespace tessera::golden {
 /// Creates an llvm::Error with a formatted message.
 llvm::Error makeError(const llvm::Twine &message);
 
+/// Stops OpenBLAS's idle worker threads, which otherwise spin in
+/// `sched_yield` for a while after the library loads and after each product,
+/// taking CPU from the tool's own work (19 % of a 4096^3 GEMM compile's
+/// samples). OpenBLAS starts them again if a product needs them. A no-op with
+/// a BLAS that does not export OpenBLAS's (undocumented) shutdown entry point.
+void stopIdleBlasThreads();
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
