@@ -2,6 +2,8 @@
 #include "tessera/Sim/Programs.h"
 
 #include <algorithm>
+#include <array>
+#include <map>
 
 namespace tessera::sim {
 
@@ -17,6 +19,21 @@ static Instr setFlag(Pipe a, Pipe b, int64_t id) {
 }
 static Instr waitFlag(Pipe a, Pipe b, int64_t id) {
   return makeInstr(Opcode::WaitFlag, {}, {(int64_t)a, (int64_t)b, id});
+}
+
+/// Appends, before the stream's end, a wait for every flag set more often
+/// than it is waited for (the loops above skip the waits of the buffers'
+/// first uses), so the program ends with no flag set, as the simulator
+/// requires.
+static void drainFlags(std::vector<Instr> &ins) {
+  std::map<std::array<int64_t, 3>, int64_t> balance;
+  for (const Instr &in : ins)
+    if (in.op == Opcode::SetFlag || in.op == Opcode::WaitFlag)
+      balance[{in.ints[0], in.ints[1], in.ints[2]}] +=
+          in.op == Opcode::SetFlag ? 1 : -1;
+  for (const auto &[key, n] : balance)
+    for (int64_t i = 0; i < n; ++i)
+      ins.push_back(waitFlag((Pipe)key[0], (Pipe)key[1], key[2]));
 }
 
 /// A 2-D tile of a row-major GM matrix with `ld` columns.
@@ -221,6 +238,7 @@ bool buildGemmProgram(const target::TargetDesc &t, const GemmConfig &cfg,
         ins.push_back(setFlag(Pipe::FIX, Pipe::M, h));
       }
     }
+    drainFlags(ins);
     ins.push_back(makeInstr(Opcode::End, {}));
     p.streams.push_back(std::move(s));
   }
@@ -281,6 +299,7 @@ bool buildStreamCopyProgram(const target::TargetDesc &t, const CopyConfig &cfg,
          buf}));
     s.instrs.push_back(setFlag(Pipe::MTE3, Pipe::MTE2, b));
   }
+  drainFlags(s.instrs);
   s.instrs.push_back(makeInstr(Opcode::End, {}));
   p.streams.push_back(std::move(s));
   return bin::verifyProgram(p, t, error);
