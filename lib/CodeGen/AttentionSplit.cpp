@@ -56,16 +56,19 @@ using target::Space;
 
 namespace {
 
-// Cross-core flag ids. A counter counts signals from any core, so the cube
-// core keeps one id per vector core and kind: two signals from one fast
-// vector core must not satisfy a wait meant for both.
-constexpr int64_t kSReady = 4;  // on a vector core: S of a tile in its slot
-constexpr int64_t kPFree = 5;   // on a vector core: the cube read P
-constexpr int64_t kPVReady = 6; // on a vector core: P V in its slot
+// Cross-core flag ids (from kAttentionFlagBase, Kernels.h). A counter counts
+// signals from any core, so the cube core keeps one id per vector core and
+// kind: two signals from one fast vector core must not satisfy a wait meant
+// for both.
+// On a vector core: S of a tile is in its slot, the cube read P, P V is in
+// its slot.
+constexpr int64_t kSReady = kAttentionFlagBase;
+constexpr int64_t kPFree = kAttentionFlagBase + 1;
+constexpr int64_t kPVReady = kAttentionFlagBase + 2;
 // On the cube core, from its vector core v: v read S, wrote P, read P V.
-int64_t sFree(int64_t v) { return 4 + 3 * v; }
-int64_t pReady(int64_t v) { return 5 + 3 * v; }
-int64_t pvFree(int64_t v) { return 6 + 3 * v; }
+int64_t sFree(int64_t v) { return kAttentionFlagBase + 3 * v; }
+int64_t pReady(int64_t v) { return kAttentionFlagBase + 1 + 3 * v; }
+int64_t pvFree(int64_t v) { return kAttentionFlagBase + 2 + 3 * v; }
 
 // The vector cores accumulate tile s - kLag after the softmax of tile s, and
 // the cube computes P V of tile s - kLag after the scores of tile s: kLag
@@ -258,7 +261,9 @@ bool planAttentionSplit(const target::TargetDesc &t, int64_t b, int64_t hq,
     return false;
   plan.cubes = t.coreTypes[plan.cubeType].count;
   plan.perCube = t.coreTypes[plan.vecType].count / plan.cubes;
-  if (plan.perCube < 1 || (int64_t)t.crossCoreFlags < 4 + 3 * plan.perCube)
+  // The ids stay below the MoE read-ahead's.
+  if (plan.perCube < 1 ||
+      kAttentionFlagBase + 3 * plan.perCube > moePaceFlag(t))
     return false;
   int64_t g = hq / hkv;
   uint64_t halfA = t.space(Space::L0A).bytes / 2,

@@ -35,10 +35,6 @@ namespace {
 /// counts obviously its own).
 constexpr int64_t kFlagId = 1;
 
-/// The cross-core flag that paces the L2 read-ahead (the barriers between
-/// kernels use 0-3, split attention 4-9).
-constexpr int64_t kPaceFlag = 10;
-
 // Scalar registers of the kernels (r0 reads as zero).
 enum Reg : uint8_t {
   RCount = 1, // entries in the table
@@ -332,16 +328,16 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // cube with two vector units) that walk the cube core's own jobs and
   // entries, each reading its share of every entry's weight tile. The cube
   // core grants `lead` entries of credit up front and one more, by a
-  // cross-core flag from its MTE2 queue, as each entry's loads complete, so
-  // a partner reads entry i only once its cube core has loaded entry
-  // i - lead: the lines in flight stay within a quarter of the L2 whatever
-  // the number of experts.
+  // cross-core flag (the target's last) from its MTE2 queue, as each entry's
+  // loads complete, so a partner reads entry i only once its cube core has
+  // loaded entry i - lead: the lines in flight stay within a quarter of the L2
+  // whatever the number of experts.
   uint32_t partners = 0;
   int64_t lead = 0;
   uint64_t tileBytes = (uint64_t)(tn * K * es);
   if (!V && k.readAheadBytes > 0 && l2Prefetch_ && !ms.unified &&
       t_.l2.present && vType >= 0 && vType != ms.coreType &&
-      t_.crossCoreFlags > kPaceFlag) {
+      moePaceFlag(t_) >= kBarrierFlagIds) {
     partners = std::min<uint32_t>(2, t_.coreTypes[vType].count / P);
     lead = std::min<int64_t>(
         4, (int64_t)(t_.l2.bytes / 4 / std::max<uint64_t>(1, P * tileBytes)));
@@ -417,7 +413,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         E(makeInstr(Opcode::XSet, {},
                     {(int64_t)Pipe::MTE2,
                      (int64_t)t_.flatCoreId((uint32_t)vType, core + i * P),
-                     kPaceFlag}));
+                     moePaceFlag(t_)}));
     };
     for (int64_t i = 0; i < lead; ++i)
       grant();
@@ -584,7 +580,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         emit((uint32_t)vType, v, in, k.name + ":l2_prefetch");
       };
       auto credit = [&] {
-        E(makeInstr(Opcode::XWait, {}, {(int64_t)Pipe::MTE2, kPaceFlag}));
+        E(makeInstr(Opcode::XWait, {}, {(int64_t)Pipe::MTE2, moePaceFlag(t_)}));
       };
       E(barrierAll());
       E(makeInstr(Opcode::SLd, {}, {RCount, 0, tbl}));

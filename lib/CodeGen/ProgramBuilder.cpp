@@ -179,7 +179,7 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
       // Hub barrier: everyone drains and signals the hub; the hub collects
       // them and releases everyone. The AI-CPU has one pipe: it signals
       // and waits on it, with no drain.
-      int64_t pair = t_.crossCoreFlags >= 4
+      int64_t pair = t_.crossCoreFlags >= kBarrierFlagIds
                          ? 2 * (int64_t)(stats_.crossCoreBarriers % 2)
                          : 0;
       int64_t gather = pair, release = pair + 1;

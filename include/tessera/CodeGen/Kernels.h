@@ -23,6 +23,19 @@
 
 namespace tessera::codegen {
 
+/// Cross-core flag ids, by the kernels that use them. Kernels that no
+/// barrier separates may run at the same time, and a flag counts signals
+/// from any core, so each family keeps ids of its own: [0, 4) the barriers
+/// between kernels (two pairs, alternating), from 4 split attention's
+/// hand-offs (three per vector core of a cube core, AttentionSplit.cpp), and
+/// the last id the MoE read-ahead's credits (MoEKernel.cpp). A family whose
+/// ids do not fit the target's flags is not used there.
+constexpr int64_t kBarrierFlagIds = 4;
+constexpr int64_t kAttentionFlagBase = kBarrierFlagIds;
+inline int64_t moePaceFlag(const target::TargetDesc &t) {
+  return (int64_t)t.crossCoreFlags - 1;
+}
+
 /// A tensor in GM seen through an affine view: element (i0, ..., in-1) lives
 /// at `addr + sum(i_k * strides[k]) * elemBytes`. A stride of 0 broadcasts.
 struct GmView {
