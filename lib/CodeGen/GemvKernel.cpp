@@ -6,9 +6,10 @@
 // pause of one core (each chunk's `set_flag` waits out the DMA latency)
 // leaves DRAM idle. ProgramBuilder::addMatmul therefore hands some of a
 // one-row product's (column tile, K part) jobs to vector cores, balanced by
-// estimated time; this file emits such a job:
+// estimated time. A job:
 //
 //   x   = a[0, k0:k1] as f32                        (one DMA, one cast)
+//   acc = 0
 //   per block of R rows of B (double-buffered in local memory):
 //     w     = b[r0:r0+R, n0:n0+nt]                  (MTE2)
 //     w     = f32(w) * x[r0:r0+R] (column, broadcast across the row)
@@ -19,17 +20,35 @@
 // Products and sums are f32, as the matrix engine's are; only the order of
 // the additions differs.
 //
+// The jobs of consecutive kernels are batched and emitted as one
+// self-synchronized region per vector core (flushGemvBatch): per kernel, in
+// the same order on every core, a loop over this core's jobs (trip count 0
+// where it has none) that reads each job's x, B and output offsets and its
+// block count from a job table in GM (`sld`), and per job a loop over its
+// blocks whose tiles are register-relative. Every kernel's blocks are R rows
+// dividing each of its jobs, and every kernel of the batch uses one buffer
+// layout, so the code is the same on every vector core (the cores share one
+// body, Spmd.cpp: 997 instructions for the 48 cores of the DeepSeek-V2-Lite
+// decode projections instead of 3,143) and the DMA ring runs on from one
+// job and kernel to the next. The flags follow a producer/consumer ring
+// (MoEKernel.cpp): the free flags are set before the loops and taken after
+// them, so their counts balance for any trip count.
+//
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
+
+#include "tessera/Support/Hash.h"
 
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace tessera::codegen {
 
+using bin::Instr;
 using bin::makeInstr;
 using bin::Opcode;
 using bin::Tile;
@@ -91,7 +110,7 @@ double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt) const {
   Space local;
   if (vectorCoreType(local) < 0)
     return std::numeric_limits<double>::infinity();
-  int64_t blockRows = gemvBlockRows(dt, rows, nt);
+  int64_t blockRows = gemvEvenRows(dt, rows, rows, nt);
   if (blockRows == 0) // addMatmul rejects such jobs; never pick them
     return std::numeric_limits<double>::infinity();
   int64_t es = dtypeByteSize(dt);
@@ -119,91 +138,264 @@ double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt) const {
   return (double)blocks * std::max(dma, vec) + latency;
 }
 
-void ProgramBuilder::emitVectorGemvJob(const MatmulKernel &k, uint32_t vType,
-                                       uint32_t core, int64_t k0, int64_t k1,
-                                       int64_t n0, int64_t nt, const Tile &out,
-                                       bool finalOutput) {
+int64_t ProgramBuilder::gemvEvenRows(DType dt, int64_t kMax, int64_t divides,
+                                     int64_t nt) const {
+  for (int64_t r = gemvBlockRows(dt, kMax, nt); r >= 8; r -= 8)
+    if (divides % r == 0)
+      return r;
+  return 0;
+}
+
+namespace {
+/// Flag ids of the batch region (the straight-line analysis uses id 0):
+/// the B block ring, and the x slice's staging buffer.
+constexpr int64_t kBlockFlag = 1, kXFlag = 2;
+
+// Scalar registers of the batch region (r0 reads as zero).
+enum GemvReg : uint8_t {
+  RJob = 1, // job loop index
+  ROff,     // byte offset of the job's table entry
+  RX,       // x slice: bytes from a's base
+  RB,       // B block: bytes from b's base
+  RO,       // output: bytes from the output base
+  RBlocks,  // blocks of the job
+  RK,       // rows of the job (elements of x)
+  RIdx,     // block loop index
+  RP,       // B block buffer (0/1)
+};
+
+Instr salu(Opcode op, int64_t rd, int64_t ra, int64_t rb, int64_t imm) {
+  return makeInstr(op, {}, {rd, ra, rb, imm});
+}
+Instr flag(Opcode op, target::Pipe from, target::Pipe to, int64_t id) {
+  return makeInstr(op, {}, {(int64_t)from, (int64_t)to, id});
+}
+} // namespace
+
+/// The layout that holds the buffers of every kernel of a batch (their
+/// largest x slice, width and block).
+static GemvLayout gemvBatchLayout(const std::vector<GemvBatchKernel> &batch,
+                                  uint64_t align) {
+  int64_t kt = 0, nt = 0, rows = 0;
+  for (const auto &g : batch) {
+    kt = std::max(kt, g.ktMax);
+    nt = std::max(nt, g.nt);
+    rows = std::max(rows, g.rows);
+  }
+  return gemvLayout(batch.front().k.a.dtype, kt, nt, rows, align);
+}
+
+bool ProgramBuilder::gemvBatchAccepts(const GemvBatchKernel &g) const {
+  if (gemvBatch_.empty())
+    return true;
+  if (g.k.a.dtype != gemvBatch_.front().k.a.dtype)
+    return false;
   Space local;
   vectorCoreType(local);
-  DType dt = k.a.dtype;
-  int64_t es = dtypeByteSize(dt);
-  int r = (int)k.c.shape.size();
-  int64_t kt = k1 - k0;
-  int64_t blockRows = gemvBlockRows(dt, kt, nt);
-  if (blockRows <= 0)
-    return; // addMatmul checked that every job fits
-  GemvLayout l = gemvLayout(dt, kt, nt, blockRows, t_.space(local).align);
-  auto E = [&](const bin::Instr &in) { emit(vType, core, in, k.name); };
-  auto ub = [&](uint64_t off, DType type, int64_t rows, int64_t cols,
-                int64_t rowStride) {
-    Tile t = bin::makeTile(local, off, type, {rows, cols});
-    t.strides[0] = rowStride;
-    t.strides[1] = 1;
-    return t;
-  };
-  auto gm = [&](const GmView &v, int64_t row, int64_t col, int64_t rows,
-                int64_t cols) {
-    Tile t = bin::makeTile(
-        Space::GM,
-        v.addr +
-            (uint64_t)((row * v.strides[r - 2] + col * v.strides[r - 1]) * es),
-        v.dtype, {rows, cols});
-    t.strides[0] = v.strides[r - 2];
-    t.strides[1] = v.strides[r - 1];
-    return t;
-  };
+  std::vector<GemvBatchKernel> more{gemvBatch_.front(), g};
+  for (const auto &x : gemvBatch_)
+    more.front().ktMax = std::max(more.front().ktMax, x.ktMax),
+    more.front().nt = std::max(more.front().nt, x.nt),
+    more.front().rows = std::max(more.front().rows, x.rows);
+  return gemvBatchLayout(more, t_.space(local).align).end <=
+         t_.space(local).bytes;
+}
 
-  // x = a[0, k0:k1] in f32.
-  Tile xF32 = ub(l.xF32, DType::F32, 1, kt, kt);
-  if (es == 4) {
-    E(makeInstr(Opcode::DmaLd, {xF32, gm(k.a, 0, k0, 1, kt)}));
-  } else {
-    Tile stage = ub(l.xStage, dt, 1, kt, kt);
-    E(makeInstr(Opcode::DmaLd, {stage, gm(k.a, 0, k0, 1, kt)}));
-    E(makeInstr(Opcode::VCast, {xF32, stage}, {1}));
+void ProgramBuilder::flushGemvBatch() {
+  if (gemvBatch_.empty() || flushingGemv_)
+    return;
+  flushingGemv_ = true;
+  using target::Pipe;
+  Space local;
+  int vType = vectorCoreType(local);
+  uint64_t align = t_.space(local).align;
+  // The job table: a header with each core's first entry (byte offset from
+  // the entries), then per core, kernel by kernel, its jobs' entries (x, B,
+  // output offsets and block count, i32 each), placed after everything in
+  // GM. A core walks its entries with one pointer, so the loads' addresses
+  // are the same on every core; only the header address and the trip counts
+  // differ.
+  constexpr int64_t kEntry = 16;
+  uint64_t tableAddr = llvm::alignTo(prog_.gmBytes, 512);
+  uint32_t cores = (uint32_t)gemvBatchJobs_.size();
+  int64_t header = (int64_t)llvm::alignTo((uint64_t)cores * 4, kEntry);
+  uint64_t entriesAddr = tableAddr + (uint64_t)header;
+  std::vector<int32_t> table(header / 4, 0);
+  std::vector<std::vector<int64_t>> count(cores);
+  for (uint32_t c = 0; c < cores; ++c) {
+    table[c] = (int32_t)((int64_t)(table.size() - header / 4) * 4);
+    count[c].assign(gemvBatch_.size(), 0);
+    for (uint32_t kb = 0; kb < gemvBatch_.size(); ++kb)
+      for (const GemvBatchJob &j : gemvBatchJobs_[c]) {
+        if (j.kernel != kb)
+          continue;
+        table.insert(table.end(), {(int32_t)j.xOff, (int32_t)j.bOff,
+                                   (int32_t)j.outOff, (int32_t)j.blocks});
+        ++count[c][kb];
+      }
   }
-  if (gemvBlock_.size() <= core)
-    gemvBlock_.resize(core + 1, 0);
-  Tile acc = ub(l.acc, DType::F32, 1, nt, l.pitch);
-  for (int64_t r0 = 0; r0 < kt; r0 += blockRows) {
-    int64_t rows = std::min(blockRows, kt - r0);
-    uint64_t buf = l.block + (uint64_t)(gemvBlock_[core]++ % 2) * l.blockBytes;
-    Tile w = ub(buf, dt, rows, nt, l.pitch);
-    E(makeInstr(Opcode::DmaLd, {w, gm(k.b, k0 + r0, n0, rows, nt)}));
-    uint64_t work = es == 4 ? buf : l.work;
-    Tile prod = ub(work, DType::F32, rows, nt, l.pitch);
-    if (es != 4)
-      E(makeInstr(Opcode::VCast, {prod, w}, {1}));
-    Tile xCol =
-        bin::makeTile(local, l.xF32 + (uint64_t)r0 * 4, DType::F32, {rows, 1});
-    xCol.strides[0] = 1;
-    xCol.strides[1] = 1;
-    E(makeInstr(Opcode::VMul, {prod, prod, xCol}, {0}));
-    // Halving tree: rows [0, h) += rows [n-h, n) until one row is left.
-    for (int64_t n = rows; n > 1;) {
-      int64_t h = n / 2;
-      Tile lo = ub(work, DType::F32, h, nt, l.pitch);
-      Tile hi = ub(work + (uint64_t)((n - h) * l.pitch * 4), DType::F32, h, nt,
-                   l.pitch);
-      E(makeInstr(Opcode::VAdd, {lo, lo, hi}, {0}));
-      n -= h;
+  uint64_t tableBytes = (uint64_t)table.size() * 4;
+  {
+    bin::ConstBlob blob;
+    blob.name = "gemv_jobs";
+    blob.gmAddr = tableAddr;
+    blob.size = tableBytes;
+    blob.data.resize(tableBytes);
+    std::memcpy(blob.data.data(), table.data(), tableBytes);
+    blob.checksum = xxh64(blob.data.data(), blob.size);
+    prog_.consts.push_back(std::move(blob));
+    prog_.gmBytes = tableAddr + llvm::alignTo(tableBytes, 512);
+    if (prog_.gmBytes > t_.space(Space::GM).bytes && deferredError_.empty())
+      deferredError_ = "the GEMV job tables do not fit in GM";
+  }
+  // One layout for the whole region: the buffers of every kernel's jobs at
+  // the same places, so the flags order reuse across kernels too.
+  GemvLayout l = gemvBatchLayout(gemvBatch_, align);
+  for (uint32_t c = 0; c < cores; ++c) {
+    if (gemvBatchJobs_[c].empty())
+      continue;
+    std::string loc = gemvBatch_.front().k.name;
+    auto E = [&](const Instr &in) { emit((uint32_t)vType, c, in, loc); };
+    auto barrierAll = [&] {
+      E(makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
+    };
+    barrierAll();
+    E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
+    E(flag(Opcode::SetFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+    E(salu(Opcode::SAdd, RP, 0, 0, 0));
+    E(makeInstr(Opcode::SLd, {}, {ROff, 0, (int64_t)tableAddr + 4 * c}));
+    for (uint32_t kb = 0; kb < gemvBatch_.size(); ++kb) {
+      const GemvBatchKernel &g = gemvBatch_[kb];
+      const MatmulKernel &k = g.k;
+      loc = k.name;
+      DType dt = k.a.dtype;
+      int64_t es = dtypeByteSize(dt);
+      int r = (int)k.c.shape.size();
+      int64_t nt = g.nt, R = g.rows;
+      auto ub = [&](uint64_t off, DType type, int64_t rows, int64_t cols,
+                    int64_t rowStride) {
+        Tile t = bin::makeTile(local, off, type, {rows, cols});
+        t.strides[0] = rowStride;
+        t.strides[1] = 1;
+        return t;
+      };
+      auto withTerm = [](Tile t, uint8_t reg, int64_t stride) {
+        t.terms[t.numTerms++] = {reg, stride};
+        return t;
+      };
+      auto withExtent = [](Tile t, int8_t dim, uint8_t reg) {
+        t.extentDim = dim;
+        t.extentReg = reg;
+        return t;
+      };
+      // Every core runs this loop, zero times where it has no such job.
+      E(makeInstr(Opcode::Loop, {}, {RJob, 0, count[c][kb]}));
+      int64_t entry = (int64_t)entriesAddr;
+      E(makeInstr(Opcode::SLd, {}, {RX, ROff, entry}));
+      E(makeInstr(Opcode::SLd, {}, {RB, ROff, entry + 4}));
+      E(makeInstr(Opcode::SLd, {}, {RO, ROff, entry + 8}));
+      E(makeInstr(Opcode::SLd, {}, {RBlocks, ROff, entry + 12}));
+      E(salu(Opcode::SAdd, ROff, ROff, 0, kEntry));
+      E(salu(Opcode::SMul, RK, RBlocks, 0, R));
+      // x = a[0, k0:k0+kt] in f32.
+      Tile xGm = bin::makeTile(Space::GM, k.a.addr, dt, {1, g.ktMax});
+      xGm.strides[0] = k.a.strides[r - 2];
+      xGm.strides[1] = k.a.strides[r - 1];
+      xGm = withExtent(withTerm(xGm, RX, 1), 1, RK);
+      Tile xF32 =
+          withExtent(ub(l.xF32, DType::F32, 1, g.ktMax, g.ktMax), 1, RK);
+      E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kXFlag));
+      if (es == 4) {
+        E(makeInstr(Opcode::DmaLd, {xF32, xGm}));
+      } else {
+        Tile stage = withExtent(ub(l.xStage, dt, 1, g.ktMax, g.ktMax), 1, RK);
+        E(makeInstr(Opcode::DmaLd, {stage, xGm}));
+      }
+      E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kXFlag));
+      E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kXFlag));
+      if (es != 4) {
+        Tile stage = withExtent(ub(l.xStage, dt, 1, g.ktMax, g.ktMax), 1, RK);
+        E(makeInstr(Opcode::VCast, {xF32, stage}, {1}));
+        E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
+      }
+      // acc = 0, once the previous job's result has left.
+      Tile acc = ub(l.acc, DType::F32, 1, nt, l.pitch);
+      E(flag(Opcode::WaitFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+      E(makeInstr(Opcode::VDup, {acc}, {}, 0.0f));
+      E(makeInstr(Opcode::Loop, {}, {RIdx, RBlocks, 0}));
+      {
+        E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+        Tile w = withTerm(ub(l.block, dt, R, nt, l.pitch), RP,
+                          (int64_t)l.blockBytes);
+        Tile bGm = bin::makeTile(Space::GM, k.b.addr, k.b.dtype, {R, nt});
+        bGm.strides[0] = k.b.strides[r - 2];
+        bGm.strides[1] = k.b.strides[r - 1];
+        bGm = withTerm(withTerm(bGm, RB, 1), RIdx, R * k.b.strides[r - 2] * es);
+        E(makeInstr(Opcode::DmaLd, {w, bGm}));
+        E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
+        E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
+        Tile prod = es == 4 ? withTerm(ub(l.block, DType::F32, R, nt, l.pitch),
+                                       RP, (int64_t)l.blockBytes)
+                            : ub(l.work, DType::F32, R, nt, l.pitch);
+        if (es != 4) {
+          E(makeInstr(Opcode::VCast, {prod, w}, {1}));
+          E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+        }
+        Tile xCol = bin::makeTile(local, l.xF32, DType::F32, {R, 1});
+        xCol.strides[0] = 1;
+        xCol.strides[1] = 1;
+        xCol = withTerm(xCol, RIdx, R * 4);
+        E(makeInstr(Opcode::VMul, {prod, prod, xCol}, {0}));
+        // Halving tree: rows [0, h) += rows [n-h, n) until one row is left.
+        for (int64_t n = R; n > 1;) {
+          int64_t h = n / 2;
+          Tile lo = prod, hi = prod;
+          lo.shape[0] = hi.shape[0] = h;
+          hi.offset += (uint64_t)((n - h) * l.pitch * 4);
+          E(makeInstr(Opcode::VAdd, {lo, lo, hi}, {0}));
+          n -= h;
+        }
+        Tile row0 = prod;
+        row0.shape[0] = 1;
+        E(makeInstr(Opcode::VAdd, {acc, acc, row0}, {0}));
+        if (es == 4)
+          E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+        E(salu(Opcode::SXor, RP, RP, 0, 1));
+      }
+      E(makeInstr(Opcode::EndLoop, {}));
+      if (es == 4) // x was read in place: free once the blocks are done
+        E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
+      if (k.scale != 1.0f)
+        E(makeInstr(Opcode::VMulS, {acc, acc}, {}, k.scale));
+      if (g.finalOutput && k.relu)
+        E(makeInstr(Opcode::VRelu, {acc, acc}));
+      DType outT = g.finalOutput ? k.c.dtype : DType::F32;
+      Tile src = acc;
+      if (outT != DType::F32) {
+        src = ub(l.accOut, outT, 1, nt, l.pitch);
+        E(makeInstr(Opcode::VCast, {src, acc}, {1}));
+      }
+      Tile out = bin::makeTile(Space::GM, g.outBase, outT, {1, nt});
+      out.strides[0] = g.finalOutput ? k.c.strides[r - 2] : nt;
+      out.strides[1] = g.finalOutput ? k.c.strides[r - 1] : 1;
+      out = withTerm(out, RO, 1);
+      E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
+      E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
+      E(makeInstr(Opcode::DmaSt, {out, src}));
+      E(flag(Opcode::SetFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+      E(makeInstr(Opcode::EndLoop, {}));
     }
-    Tile row0 = ub(work, DType::F32, 1, nt, l.pitch);
-    if (r0 == 0)
-      E(makeInstr(Opcode::VAddS, {acc, row0}, {}, 0.0f));
-    else
-      E(makeInstr(Opcode::VAdd, {acc, acc, row0}, {0}));
+    E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kXFlag));
+    E(flag(Opcode::WaitFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+    barrierAll();
   }
-  if (k.scale != 1.0f)
-    E(makeInstr(Opcode::VMulS, {acc, acc}, {}, k.scale));
-  if (finalOutput && k.relu)
-    E(makeInstr(Opcode::VRelu, {acc, acc}));
-  Tile src = acc;
-  if (out.dtype != DType::F32) {
-    src = ub(l.accOut, out.dtype, 1, nt, l.pitch);
-    E(makeInstr(Opcode::VCast, {src, acc}, {1}));
-  }
-  E(makeInstr(Opcode::DmaSt, {out, src}));
+  gemvBatch_.clear();
+  gemvBatchJobs_.clear();
+  flushingGemv_ = false;
 }
 
 } // namespace tessera::codegen

@@ -12,8 +12,27 @@
 #include "tessera/CodeGen/Kernels.h"
 
 #include <algorithm>
+#include <numeric>
+#include <sys/mman.h>
 
 namespace tessera::codegen {
+
+/// Asks the kernel for transparent huge pages under a large buffer (where
+/// THP is in `madvise` mode): the unrolled streams of a big matmul are a few
+/// hundred MB written once, and faulting them in 4 KiB pages costs more
+/// than generating them (39K page faults for the 4096^3 GEMM on dc).
+static void adviseHugePages(void *data, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  uintptr_t lo = ((uintptr_t)data + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t hi = ((uintptr_t)data + bytes) & ~(kHuge - 1);
+  if (hi > lo)
+    (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
 
 using bin::Instr;
 using bin::Layout;
@@ -347,6 +366,15 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     double latency = (p ? p->latencyCycles : 0) + (double)t_.dramLatencyCycles;
     chunkBubble = 1.0 + rate * latency / (double)std::max<uint64_t>(1, bChunk);
   }
+  // GEMV jobs run as identical blocks (GemvKernel.cpp): a vector core takes
+  // only full-width jobs whose K part is a whole number of blocks.
+  int64_t gemvNt = std::min(tn, d.n), gemvKt = std::min(d.k, perSplit * ck);
+  // Blocks that divide both the full K parts and the last one.
+  int64_t lastKt = d.k - (split - 1) * perSplit * ck;
+  int64_t gemvRows =
+      vCount ? gemvEvenRows(dt, gemvKt, std::gcd(gemvKt, lastKt), gemvNt) : 0;
+  if (gemvRows == 0)
+    vCount = 0;
   std::vector<std::vector<int64_t>> jobsOf(typeCount), gemvJobsOf(vCount);
   // When the matrix cores reach this kernel, and how its jobs would run with
   // operands from DRAM (for the L2 read-ahead below).
@@ -371,8 +399,9 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
         best = c;
     // The job goes where it would finish first.
     int64_t bestVector = -1;
-    double vCost = vCount ? gemvJobCycles(dt, kt, nt) : 0;
-    for (uint32_t v = 0; v < vCount; ++v)
+    bool gemvFits = nt == gemvNt && gemvRows && kt % gemvRows == 0;
+    double vCost = vCount && gemvFits ? gemvJobCycles(dt, kt, nt) : 0;
+    for (uint32_t v = 0; v < (gemvFits ? vCount : 0); ++v)
       if (gemvLoad_[v] + vCost < matrixLoad_[best] + cost &&
           (bestVector < 0 || gemvLoad_[v] < gemvLoad_[bestVector]))
         bestVector = v;
@@ -479,6 +508,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
         want = std::max(want, 2 * s.cs.instrs.capacity());
         s.cs.instrs.reserve(want);
         s.locs.reserve(want);
+        adviseHugePages(s.cs.instrs.data(), want * sizeof(Instr));
+        adviseHugePages(s.locs.data(), want * sizeof(std::string));
       }
     }
     for (int64_t j : jobsOf[core]) {
@@ -573,23 +604,41 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       E(makeInstr(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
     }
   }
+  // The vector cores' jobs join the batch (GemvKernel.cpp).
+  bool anyGemv = false;
   for (uint32_t v = 0; v < vCount; ++v)
-    for (int64_t j : gemvJobsOf[v]) {
-      int64_t job = j / split, part = j % split;
-      int64_t n0 = job * tn, nt = std::min(tn, d.n - n0);
-      int64_t kBegin = part * perSplit * ck,
-              kEnd = std::min(d.k, (part + 1) * perSplit * ck);
-      Tile out;
-      if (split > 1) {
-        out = bin::makeTile(
-            Space::GM, k.partialsAddr + part * partBytes + (uint64_t)(n0 * 4),
-            DType::F32, {1, nt});
-      } else {
-        out = gm(k.c, n0 * k.c.strides[r - 1], 1, nt);
+    anyGemv |= !gemvJobsOf[v].empty();
+  if (anyGemv) {
+    GemvBatchKernel g;
+    g.k = k;
+    g.ktMax = gemvKt;
+    g.nt = gemvNt;
+    g.rows = gemvRows;
+    g.finalOutput = split == 1;
+    g.outBase = split > 1 ? k.partialsAddr : k.c.addr;
+    if (!gemvBatchAccepts(g))
+      flushGemvBatch();
+    uint32_t kb = (uint32_t)gemvBatch_.size();
+    gemvBatch_.push_back(std::move(g));
+    if (gemvBatchJobs_.size() < vCount)
+      gemvBatchJobs_.resize(vCount);
+    int64_t esC = dtypeByteSize(k.c.dtype);
+    for (uint32_t v = 0; v < vCount; ++v)
+      for (int64_t j : gemvJobsOf[v]) {
+        int64_t job = j / split, part = j % split;
+        int64_t n0 = job * tn;
+        int64_t kBegin = part * perSplit * ck,
+                kEnd = std::min(d.k, (part + 1) * perSplit * ck);
+        GemvBatchJob b;
+        b.kernel = kb;
+        b.xOff = kBegin * k.a.strides[r - 1] * es;
+        b.bOff = (kBegin * k.b.strides[r - 2] + n0 * k.b.strides[r - 1]) * esB;
+        b.outOff = split > 1 ? part * (int64_t)partBytes + n0 * 4
+                             : n0 * k.c.strides[r - 1] * esC;
+        b.blocks = (kEnd - kBegin) / gemvRows;
+        gemvBatchJobs_[v].push_back(b);
       }
-      emitVectorGemvJob(k, (uint32_t)vType, v, kBegin, kEnd, n0, nt, out,
-                        split == 1);
-    }
+  }
   // Otherwise the epilogue reads C back from GM (after any split-K sum).
   auto epilogueFromGm = [&]() {
     if (!k.epilogue || localEpi)

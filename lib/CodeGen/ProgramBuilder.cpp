@@ -73,6 +73,12 @@ ProgramBuilder::Stream &ProgramBuilder::stream(uint32_t type, uint32_t index) {
 
 void ProgramBuilder::emit(uint32_t type, uint32_t index, const Instr &in,
                           const std::string &loc) {
+  // Pending GEMV jobs come first on a vector core (see flushGemvBatch).
+  if (!gemvBatch_.empty() && !flushingGemv_) {
+    Space local;
+    if ((int)type == vectorCoreType(local))
+      flushGemvBatch();
+  }
   Stream &s = stream(type, index);
   s.cs.instrs.push_back(in);
   s.locs.push_back(loc);
@@ -318,6 +324,11 @@ bool ProgramBuilder::finish(bin::Program &out, std::string &error) {
   }
   if (!flushDeferred(nullptr, error))
     return false;
+  flushGemvBatch();
+  if (!deferredError_.empty()) {
+    error = deferredError_;
+    return false;
+  }
   out = finish();
   return true;
 }
@@ -325,6 +336,7 @@ bool ProgramBuilder::finish(bin::Program &out, std::string &error) {
 bin::Program ProgramBuilder::finish() {
   std::string error;
   (void)flushDeferred(nullptr, error);
+  flushGemvBatch();
   // A program with no work still has one (empty) stream.
   if (streams_.empty() && !t_.coreTypes.empty())
     stream(0, 0);

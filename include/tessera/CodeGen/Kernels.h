@@ -198,6 +198,20 @@ struct BuildStats {
 struct AttentionKernel; // AttentionKernel.h
 struct AttentionSplitPlan;
 
+/// A kernel of a batch of GEMV jobs, and one job (ProgramBuilder's
+/// flushGemvBatch, GemvKernel.cpp).
+struct GemvBatchKernel {
+  MatmulKernel k;
+  int64_t ktMax = 0, nt = 0, rows = 0;
+  bool finalOutput = true; // c itself, else f32 partial sums
+  uint64_t outBase = 0;    // GM address the jobs' output offsets add to
+};
+struct GemvBatchJob {
+  uint32_t kernel = 0;
+  int64_t xOff = 0, bOff = 0, outOff = 0; // bytes from each base
+  int64_t blocks = 0;
+};
+
 class ProgramBuilder {
 public:
   ProgramBuilder(const target::TargetDesc &target, std::string name);
@@ -285,16 +299,29 @@ private:
   /// vector cores are separate (decode: the product is DRAM-bound, and more
   /// streams keep DRAM saturated while single cores pause); else 0.
   int64_t gemvVectorCores(const MatmulKernel &k) const;
-  /// One GEMV job on vector core `core`: c[0, n0:n0+nt] (or the partial
-  /// sum at `out`) = a[0, k0:k1] @ b[k0:k1, n0:n0+nt], in f32 on the vector
-  /// unit, B streamed through local memory in double-buffered row blocks.
-  void emitVectorGemvJob(const MatmulKernel &k, uint32_t vType, uint32_t core,
-                         int64_t k0, int64_t k1, int64_t n0, int64_t nt,
-                         const bin::Tile &out, bool finalOutput);
   /// Rows of B per local block of a GEMV job `nt` columns wide (0 if not
   /// even one fits), and the cycles one job of `rows` x `nt` takes.
   int64_t gemvBlockRows(DType dt, int64_t kMax, int64_t nt) const;
   double gemvJobCycles(DType dt, int64_t rows, int64_t nt) const;
+  /// The rows per block of a kernel's GEMV jobs of at most `kMax` rows: the
+  /// largest multiple of 8 that fits and divides `divides` (the rows of every
+  /// job; 0 if none), so each job is a whole number of identical blocks.
+  int64_t gemvEvenRows(DType dt, int64_t kMax, int64_t divides,
+                       int64_t nt) const;
+
+  // GEMV jobs (GemvKernel.cpp) are batched: the jobs of consecutive
+  // kernels run on each vector core as one self-synchronized region of job
+  // loops over a per-core job table, emitted before anything else reaches a
+  // vector core's stream, so every vector core runs the same code and the
+  // DMA ring never drains between kernels.
+  std::vector<GemvBatchKernel> gemvBatch_;
+  std::vector<std::vector<GemvBatchJob>> gemvBatchJobs_; // per vector core
+  bool flushingGemv_ = false;
+  /// Emits the pending batch (no-op when there is none).
+  void flushGemvBatch();
+  /// Whether `g` can join the pending batch: the same operand type, and
+  /// one buffer layout for all of them fits local memory.
+  bool gemvBatchAccepts(const GemvBatchKernel &g) const;
 
   const target::TargetDesc &t_;
   bin::Program prog_;
@@ -317,7 +344,6 @@ private:
   // The same for vector cores running GEMV jobs: estimated queued cycles
   // (levelled with matrixLoad_ at barriers) and the B block buffer in use.
   std::vector<double> gemvLoad_;
-  std::vector<int64_t> gemvBlock_;
   // Weight prefetch into L2 (see L2Prefetch.cpp): estimated cycle at which
   // each vector core's queued prefetch ends, and the bytes prefetched so far.
   std::vector<double> prefetchLoad_;

@@ -1,13 +1,13 @@
 // Kernels whose tiling matters, checked end to end by npu_kernels.test.
-func.func @main(%x: tensor<1x2048xf32> {graph.name = "x"}, %w: tensor<2048x576xf32> {graph.name = "w"},
+func.func @main(%x: tensor<1x2048xf32> {graph.name = "x"}, %w: tensor<2048x1152xf32> {graph.name = "w"},
                 %s: tensor<96x700xf32> {graph.name = "s"},
                 %img: tensor<2x3x17x17xf32> {graph.name = "img"},
                 %a: tensor<200x96xf32> {graph.name = "a"}, %b: tensor<96x130xf32> {graph.name = "b"})
-    -> (tensor<1x576xf32> {graph.name = "decode"}, tensor<96x700xf32> {graph.name = "softmax"},
+    -> (tensor<1x1152xf32> {graph.name = "decode"}, tensor<96x700xf32> {graph.name = "softmax"},
         tensor<2x4x9x9xf32> {graph.name = "conv"}, tensor<2x4x4x4xf32> {graph.name = "pool"},
         tensor<200x130xf32> {graph.name = "mm_relu"}, tensor<200x130xf32> {graph.name = "mm_epilogue"}) {
   // Decode-shaped matmul: split-K partial sums on dc.
-  %0 = graph.matmul %x, %w : (tensor<1x2048xf32>, tensor<2048x576xf32>) -> tensor<1x576xf32>
+  %0 = graph.matmul %x, %w : (tensor<1x2048xf32>, tensor<2048x1152xf32>) -> tensor<1x1152xf32>
   // Rows spread over many tiles and cores.
   %1 = graph.softmax %s {axis = -1 : i64} : (tensor<96x700xf32>) -> tensor<96x700xf32>
   // Strided, padded convolution (im2col + matmul) and a max pool with
@@ -24,5 +24,5 @@ func.func @main(%x: tensor<1x2048xf32> {graph.name = "x"}, %w: tensor<2048x576xf
   %6 = graph.matmul %a, %b : (tensor<200x96xf32>, tensor<96x130xf32>) -> tensor<200x130xf32>
   %7 = graph.add %6, %bias : (tensor<200x130xf32>, tensor<130xf32>) -> tensor<200x130xf32>
   %8 = graph.gelu %7 : (tensor<200x130xf32>) -> tensor<200x130xf32>
-  return %0, %1, %2, %3, %5, %8 : tensor<1x576xf32>, tensor<96x700xf32>, tensor<2x4x9x9xf32>, tensor<2x4x4x4xf32>, tensor<200x130xf32>, tensor<200x130xf32>
+  return %0, %1, %2, %3, %5, %8 : tensor<1x1152xf32>, tensor<96x700xf32>, tensor<2x4x9x9xf32>, tensor<2x4x4x4xf32>, tensor<200x130xf32>, tensor<200x130xf32>
 }
