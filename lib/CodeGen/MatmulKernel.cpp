@@ -12,6 +12,7 @@
 #include "tessera/CodeGen/Kernels.h"
 
 #include <algorithm>
+#include <climits>
 #include <numeric>
 #include <sys/mman.h>
 
@@ -373,7 +374,13 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   int64_t lastKt = d.k - (split - 1) * perSplit * ck;
   int64_t gemvRows =
       vCount ? gemvEvenRows(dt, gemvKt, std::gcd(gemvKt, lastKt), gemvNt) : 0;
-  if (gemvRows == 0)
+  // The job table holds byte offsets from each operand's base as i32.
+  uint64_t aLo, aHi, bLo, bHi, cLo, cHi;
+  k.a.byteRange(aLo, aHi);
+  k.b.byteRange(bLo, bHi);
+  k.c.byteRange(cLo, cHi);
+  uint64_t outSpan = split > 1 ? (uint64_t)split * d.m * d.n * 4 : cHi - cLo;
+  if (gemvRows == 0 || std::max({aHi - aLo, bHi - bLo, outSpan}) > INT32_MAX)
     vCount = 0;
   std::vector<std::vector<int64_t>> jobsOf(typeCount), gemvJobsOf(vCount);
   // When the matrix cores reach this kernel, and how its jobs would run with

@@ -16,6 +16,7 @@
 #include "tessera/Pipeline/GenerationPrograms.h"
 #include "tessera/Pipeline/Progress.h"
 #include "tessera/Support/FileIO.h"
+#include "tessera/Support/HugePages.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -104,6 +105,8 @@ static int fail(const Twine &message) {
 }
 
 int main(int argc, char **argv) {
+  // Large one-time buffers fault in 2 MiB pages (HugePages.h).
+  tessera::reexecWithHugePageMalloc(argv);
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();

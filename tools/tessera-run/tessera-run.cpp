@@ -21,6 +21,7 @@
 #include "tessera/Support/BoundedInputFile.h"
 #include "tessera/Support/Compare.h"
 #include "tessera/Support/FileIO.h"
+#include "tessera/Support/HugePages.h"
 #include "tessera/Support/Npy.h"
 
 #include "Graph/IR/GraphDialect.h"
@@ -270,6 +271,8 @@ static int runDeviceGeneration() {
 }
 
 int main(int argc, char **argv) {
+  // Large one-time buffers fault in 2 MiB pages (HugePages.h).
+  tessera::reexecWithHugePageMalloc(argv);
   llvm::InitLLVM init(argc, argv);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-run " << TESSERA_VERSION << "\n";
