@@ -342,7 +342,7 @@ private:
   };
   std::vector<MatmulBuffers> matmulBuffers_;
   // The same for vector cores running GEMV jobs: estimated queued cycles
-  // (levelled with matrixLoad_ at barriers) and the B block buffer in use.
+  // (levelled with matrixLoad_ at barriers).
   std::vector<double> gemvLoad_;
   // Weight prefetch into L2 (see L2Prefetch.cpp): estimated cycle at which
   // each vector core's queued prefetch ends, and the bytes prefetched so far.
