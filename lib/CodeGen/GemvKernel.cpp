@@ -192,12 +192,9 @@ bool ProgramBuilder::gemvBatchAccepts(const GemvBatchKernel &g) const {
     return false;
   Space local;
   vectorCoreType(local);
-  std::vector<GemvBatchKernel> more{gemvBatch_.front(), g};
-  for (const auto &x : gemvBatch_)
-    more.front().ktMax = std::max(more.front().ktMax, x.ktMax),
-    more.front().nt = std::max(more.front().nt, x.nt),
-    more.front().rows = std::max(more.front().rows, x.rows);
-  return gemvBatchLayout(more, t_.space(local).align).end <=
+  std::vector<GemvBatchKernel> with = gemvBatch_;
+  with.push_back(g);
+  return gemvBatchLayout(with, t_.space(local).align).end <=
          t_.space(local).bytes;
 }
 
