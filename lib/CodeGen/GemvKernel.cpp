@@ -163,13 +163,6 @@ enum GemvReg : uint8_t {
   RIdx,     // block loop index
   RP,       // B block buffer (0/1)
 };
-
-Instr salu(Opcode op, int64_t rd, int64_t ra, int64_t rb, int64_t imm) {
-  return makeInstr(op, {}, {rd, ra, rb, imm});
-}
-Instr flag(Opcode op, target::Pipe from, target::Pipe to, int64_t id) {
-  return makeInstr(op, {}, {(int64_t)from, (int64_t)to, id});
-}
 } // namespace
 
 /// The layout that holds the buffers of every kernel of a batch (their
@@ -253,14 +246,11 @@ void ProgramBuilder::flushGemvBatch() {
       continue;
     std::string loc = gemvBatch_.front().k.name;
     auto E = [&](const Instr &in) { emit((uint32_t)vType, c, in, loc); };
-    auto barrierAll = [&] {
-      E(makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
-    };
-    barrierAll();
-    E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
-    E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
-    E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
-    E(flag(Opcode::SetFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+    E(barrierAll());
+    E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
+    E(pipeFlag(Opcode::SetFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
     E(salu(Opcode::SAdd, RP, 0, 0, 0));
     E(makeInstr(Opcode::SLd, {}, {ROff, 0, (int64_t)tableAddr + 4 * c}));
     for (uint32_t kb = 0; kb < gemvBatch_.size(); ++kb) {
@@ -303,27 +293,27 @@ void ProgramBuilder::flushGemvBatch() {
       xGm = withExtent(withTerm(xGm, RX, 1), 1, RK);
       Tile xF32 =
           withExtent(ub(l.xF32, DType::F32, 1, g.ktMax, g.ktMax), 1, RK);
-      E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kXFlag));
+      E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kXFlag));
       if (es == 4) {
         E(makeInstr(Opcode::DmaLd, {xF32, xGm}));
       } else {
         Tile stage = withExtent(ub(l.xStage, dt, 1, g.ktMax, g.ktMax), 1, RK);
         E(makeInstr(Opcode::DmaLd, {stage, xGm}));
       }
-      E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kXFlag));
-      E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kXFlag));
+      E(pipeFlag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kXFlag));
+      E(pipeFlag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kXFlag));
       if (es != 4) {
         Tile stage = withExtent(ub(l.xStage, dt, 1, g.ktMax, g.ktMax), 1, RK);
         E(makeInstr(Opcode::VCast, {xF32, stage}, {1}));
-        E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
+        E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
       }
       // acc = 0, once the previous job's result has left.
       Tile acc = ub(l.acc, DType::F32, 1, nt, l.pitch);
-      E(flag(Opcode::WaitFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+      E(pipeFlag(Opcode::WaitFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
       E(makeInstr(Opcode::VDup, {acc}, {}, 0.0f));
       E(makeInstr(Opcode::Loop, {}, {RIdx, RBlocks, 0}));
       {
-        E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+        E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
         Tile w = withTerm(ub(l.block, dt, R, nt, l.pitch), RP,
                           (int64_t)l.blockBytes);
         Tile bGm = bin::makeTile(Space::GM, k.b.addr, k.b.dtype, {R, nt});
@@ -331,14 +321,14 @@ void ProgramBuilder::flushGemvBatch() {
         bGm.strides[1] = k.b.strides[r - 1];
         bGm = withTerm(withTerm(bGm, RB, 1), RIdx, R * k.b.strides[r - 2] * es);
         E(makeInstr(Opcode::DmaLd, {w, bGm}));
-        E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
-        E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
+        E(pipeFlag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
+        E(pipeFlag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
         Tile prod = es == 4 ? withTerm(ub(l.block, DType::F32, R, nt, l.pitch),
                                        RP, (int64_t)l.blockBytes)
                             : ub(l.work, DType::F32, R, nt, l.pitch);
         if (es != 4) {
           E(makeInstr(Opcode::VCast, {prod, w}, {1}));
-          E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+          E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
         }
         Tile xCol = bin::makeTile(local, l.xF32, DType::F32, {R, 1});
         xCol.strides[0] = 1;
@@ -358,12 +348,12 @@ void ProgramBuilder::flushGemvBatch() {
         row0.shape[0] = 1;
         E(makeInstr(Opcode::VAdd, {acc, acc, row0}, {0}));
         if (es == 4)
-          E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+          E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
         E(salu(Opcode::SXor, RP, RP, 0, 1));
       }
       E(makeInstr(Opcode::EndLoop, {}));
       if (es == 4) // x was read in place: free once the blocks are done
-        E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
+        E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
       if (k.scale != 1.0f)
         E(makeInstr(Opcode::VMulS, {acc, acc}, {}, k.scale));
       if (g.finalOutput && k.relu)
@@ -378,17 +368,17 @@ void ProgramBuilder::flushGemvBatch() {
       out.strides[0] = g.finalOutput ? k.c.strides[r - 2] : nt;
       out.strides[1] = g.finalOutput ? k.c.strides[r - 1] : 1;
       out = withTerm(out, RO, 1);
-      E(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
-      E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
+      E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
+      E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
       E(makeInstr(Opcode::DmaSt, {out, src}));
-      E(flag(Opcode::SetFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+      E(pipeFlag(Opcode::SetFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
       E(makeInstr(Opcode::EndLoop, {}));
     }
-    E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
-    E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
-    E(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kXFlag));
-    E(flag(Opcode::WaitFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
-    barrierAll();
+    E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
+    E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kXFlag));
+    E(pipeFlag(Opcode::WaitFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
+    E(barrierAll());
   }
   gemvBatch_.clear();
   gemvBatchJobs_.clear();

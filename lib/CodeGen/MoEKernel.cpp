@@ -58,14 +58,8 @@ enum Reg : uint8_t {
   RRowOff,
 };
 
-Instr salu(Opcode op, int64_t rd, int64_t ra, int64_t rb, int64_t imm) {
-  return makeInstr(op, {}, {rd, ra, rb, imm});
-}
 Instr flag(Opcode op, Pipe from, Pipe to) {
-  return makeInstr(op, {}, {(int64_t)from, (int64_t)to, kFlagId});
-}
-Instr barrierAll() {
-  return makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll});
+  return pipeFlag(op, from, to, kFlagId);
 }
 
 /// `t` with register terms added to its offset and, when `rowsReg` is set,

@@ -36,6 +36,22 @@ inline int64_t moePaceFlag(const target::TargetDesc &t) {
   return (int64_t)t.crossCoreFlags - 1;
 }
 
+/// Instructions of the self-synchronized kernels (MoEKernel.cpp,
+/// GemvKernel.cpp), which emit their own control and flags: a scalar ALU
+/// operation `rd = ra op (rb or imm)`, a pipe flag with its id, and
+/// `barrier ALL`.
+inline bin::Instr salu(bin::Opcode op, int64_t rd, int64_t ra, int64_t rb,
+                       int64_t imm) {
+  return bin::makeInstr(op, {}, {rd, ra, rb, imm});
+}
+inline bin::Instr pipeFlag(bin::Opcode op, target::Pipe from, target::Pipe to,
+                           int64_t id) {
+  return bin::makeInstr(op, {}, {(int64_t)from, (int64_t)to, id});
+}
+inline bin::Instr barrierAll() {
+  return bin::makeInstr(bin::Opcode::Barrier, {}, {bin::kBarrierAll});
+}
+
 /// A tensor in GM seen through an affine view: element (i0, ..., in-1) lives
 /// at `addr + sum(i_k * strides[k]) * elemBytes`. A stride of 0 broadcasts.
 struct GmView {
