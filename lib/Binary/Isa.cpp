@@ -553,6 +553,57 @@ struct Checker {
         return fail("the row lengths of 'dst' and 'src' differ");
       return path(0, 1) && sameDType(0, 1);
     }
+    case OpClass::Dequant: {
+      if (!role(0, {Space::L1, Space::UB}) || !role(1, {Space::GM}) ||
+          !role(2, {Space::GM}) || !path(0, 1))
+        return false;
+      bool int4 = in.op == Opcode::DmaLdI4;
+      if (int4 && !role(3, {Space::GM}))
+        return false;
+      const Tile &d = in.tiles[0], &s = in.tiles[1], &sc = in.tiles[2];
+      if (!isFloatDType(d.dtype))
+        return fail("operand 'dst' must be a float tile, got " +
+                    std::string(dtypeName(d.dtype)));
+      if (s.dtype != DType::U8 || (int4 && in.tiles[3].dtype != DType::U8))
+        return fail(int4 ? "operands 'src' and 'zero' must be u8"
+                         : "operand 'src' must be u8");
+      if (sc.dtype != DType::F32)
+        return fail("operand 'scale' must be f32");
+      if (d.rank != 2 || s.rank != 2 || sc.rank != 2 ||
+          (int4 && in.tiles[3].rank != 2))
+        return fail(std::string(inf.mnemonic) + " needs 2-D tiles");
+      if (s.strides[1] != 1)
+        return fail("operand 'src' must have contiguous rows (stride 1)");
+      int64_t k = d.shape[0], n = d.shape[1];
+      int64_t blockN = int4 ? 1 : in.ints[0],
+              blockK = int4 ? in.ints[0] : in.ints[1];
+      int64_t phaseN = int4 ? 0 : in.ints[2],
+              phaseK = int4 ? in.ints[1] : in.ints[3];
+      if (!intRange(0, 1, 1 << 20) || (!int4 && !intRange(1, 1, 1 << 20)))
+        return false;
+      if (int4 && blockK % 2)
+        return fail("field 'group' = " + std::to_string(blockK) +
+                    " must be even");
+      if (!intRange(int4 ? 1 : 3, 0, blockK - 1) ||
+          (!int4 && !intRange(2, 0, blockN - 1)))
+        return false;
+      if (int4 && (phaseK % 2 || k % 2))
+        return fail("an int4 piece starts and ends on a byte: phase " +
+                    std::to_string(phaseK) + " and K = " + std::to_string(k) +
+                    " must be even");
+      int64_t rowBytes = int4 ? k / 2 : k;
+      if (s.shape[0] != n || s.shape[1] != rowBytes)
+        return fail("operand 'src' must be [" + std::to_string(n) + ", " +
+                    std::to_string(rowBytes) + "] (dst is [" +
+                    std::to_string(k) + ", " + std::to_string(n) + "])");
+      int64_t gridN = (phaseN + n + blockN - 1) / blockN,
+              gridK = (phaseK + k + blockK - 1) / blockK;
+      for (unsigned i = 2; i < (int4 ? 4u : 3u); ++i)
+        if (in.tiles[i].shape[0] != gridN || in.tiles[i].shape[1] != gridK)
+          return fail(opnd(i) + " must be [" + std::to_string(gridN) + ", " +
+                      std::to_string(gridK) + "] (the blocks dst covers)");
+      return true;
+    }
     case OpClass::Mmad: {
       if (!role(0, {Space::L0C}) || !role(1, {Space::L0A}) ||
           !role(2, {Space::L0B}) || !intRange(0, 0, 1))

@@ -88,6 +88,76 @@ Dims dimsOf(const MatmulKernel &k) {
   d.n = k.b.shape[r - 1];
   return d;
 }
+/// B's bytes in GM per element of its logical [K, N]: an i8 weight's one
+/// (widened on the load), a block-quantized weight's packed bytes plus its
+/// blocks' scales and zero points.
+double bElementBytes(const MatmulKernel &k, int64_t kDim) {
+  if (!k.quant)
+    return (double)dtypeByteSize(k.b.dtype);
+  const golden::BlockQuantLayout &l = k.quant->layout;
+  double perBlock = 4.0 + (k.quant->zeroAddr != ~0ull ? 1.0 : 0.0);
+  return (double)l.rowBytes(kDim) / (double)kDim +
+         perBlock / (double)(l.blockN * l.blockK);
+}
+
+/// The load of B's piece [kAbs, kAbs + K) x [n0, n0 + N) of a
+/// block-quantized weight into `dst` ([K, N] in local memory): the piece's
+/// packed rows and the scale (and zero-point) blocks it covers, with the
+/// phase of its first row and column in their blocks.
+Instr dequantLoad(const MatmulKernel &k, const Dims &d, const Tile &dst,
+                  int64_t kAbs, int64_t n0) {
+  const golden::BlockQuantLayout &l = k.quant->layout;
+  bool int4 = l.format == golden::BlockQuantFormat::Int4;
+  int64_t kt = dst.shape[0], nt = dst.shape[1];
+  int64_t rowBytes = l.rowBytes(d.k);
+  Tile src = bin::makeTile(
+      Space::GM, k.b.addr + (uint64_t)(n0 * rowBytes + l.rowBytes(kAbs)),
+      DType::U8, {nt, l.rowBytes(kt)});
+  src.strides[0] = rowBytes;
+  src.strides[1] = 1;
+  int64_t phaseN = n0 % l.blockN, phaseK = kAbs % l.blockK;
+  int64_t gridK = l.scaleShape(d.n, d.k)[1];
+  int64_t rows = (phaseN + nt + l.blockN - 1) / l.blockN,
+          cols = (phaseK + kt + l.blockK - 1) / l.blockK;
+  int64_t first = (n0 / l.blockN) * gridK + kAbs / l.blockK;
+  auto grid = [&](uint64_t addr, DType t) {
+    Tile g =
+        bin::makeTile(Space::GM, addr + (uint64_t)(first * dtypeByteSize(t)), t,
+                      {rows, cols});
+    g.strides[0] = gridK;
+    g.strides[1] = 1;
+    return g;
+  };
+  Tile scale = grid(k.quant->scaleAddr, DType::F32);
+  if (int4)
+    return makeInstr(Opcode::DmaLdI4,
+                     {dst, src, scale, grid(k.quant->zeroAddr, DType::U8)},
+                     {l.blockK, phaseK});
+  return makeInstr(Opcode::DmaLdF8, {dst, src, scale},
+                   {l.blockN, l.blockK, phaseN, phaseK});
+}
+
+/// The GM byte ranges B reads: the view's, or a block-quantized weight's
+/// packed rows, scales and zero points.
+std::vector<ProgramBuilder::Region> bRegions(const MatmulKernel &k,
+                                             const Dims &d) {
+  std::vector<ProgramBuilder::Region> out;
+  if (!k.quant) {
+    ProgramBuilder::Region r{0, 0, false};
+    k.b.byteRange(r.lo, r.hi);
+    out.push_back(r);
+    return out;
+  }
+  const golden::BlockQuantLayout &l = k.quant->layout;
+  Shape grid = l.scaleShape(d.n, d.k);
+  uint64_t blocks = (uint64_t)(grid[0] * grid[1]);
+  out.push_back(
+      {k.b.addr, k.b.addr + (uint64_t)(d.n * l.rowBytes(d.k)), false});
+  out.push_back({k.quant->scaleAddr, k.quant->scaleAddr + 4 * blocks, false});
+  if (k.quant->zeroAddr != ~0ull)
+    out.push_back({k.quant->zeroAddr, k.quant->zeroAddr + blocks, false});
+  return out;
+}
 } // namespace
 
 int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
@@ -189,9 +259,11 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // of operands for the DRAM-bound decode shapes) should be worth more than
   // the cross-core barrier around the kernel.
   int64_t macs = d.batch * d.m * d.n * d.k;
-  // B may be narrower than A in GM (an i8 weight widened on the load).
-  int64_t esB = dtypeByteSize(k.b.dtype);
-  int64_t bytes = d.batch * (d.m * d.k * es + d.k * d.n * esB) + d.m * d.n * 4;
+  // B may be narrower than A in GM (an i8 or block-quantized weight
+  // widened on the load).
+  double esB = bElementBytes(k, d.k);
+  int64_t bytes =
+      d.batch * (d.m * d.k * es + (int64_t)(d.k * d.n * esB)) + d.m * d.n * 4;
   // One-row products may also use the vector cores (see GemvKernel.cpp).
   int64_t gemvCores = gemvVectorCores(k);
   int64_t cores =
@@ -293,8 +365,10 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   DType dt = k.a.dtype;
   int64_t es = dtypeByteSize(dt);
   DType accT = dt == DType::I8 ? DType::I32 : DType::F32;
-  // B's bytes in GM: an i8 weight is widened to dt by its dma_ld.
+  // B's bytes in GM: an i8 weight is widened to dt by its dma_ld, a
+  // block-quantized one dequantized by dma_ld_i4 / dma_ld_f8.
   int64_t esB = dtypeByteSize(k.b.dtype);
+  double bBytes = bElementBytes(k, d.k);
   int r = (int)k.c.shape.size();
   uint64_t aChunk = roundUp(tm * ck * es, 512),
            bChunk = roundUp(ck * tn * es, 512);
@@ -396,7 +470,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             nt = std::min(tn, d.n - (rem % tilesN) * tn);
     int64_t kt =
         std::min(d.k, (part + 1) * perSplit * ck) - part * perSplit * ck;
-    double bytes = (double)(mt * kt * es + kt * nt * esB);
+    double bytes = (double)(mt * kt * es) + (double)(kt * nt) * bBytes;
     double cycles = (double)((mt + fr->m - 1) / fr->m) *
                     ((kt + fr->k - 1) / fr->k) * ((nt + fr->n - 1) / fr->n);
     double cost = std::max(bytes / rate * chunkBubble, cycles);
@@ -426,8 +500,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   // feed: have idle vector cores read it into L2 first (L2Prefetch.cpp).
   if (!ms.unified && vCount == 0 && tilesM * d.batch == 1 &&
       dramTime > mmadTime) {
-    uint64_t lo, hi;
-    k.b.byteRange(lo, hi);
+    uint64_t lo = bRegions(k, d)[0].lo, hi = bRegions(k, d)[0].hi;
     if (hi - lo <= (uint64_t)(2 * d.k * d.n * es))
       prefetchToL2(lo, hi, startAt, k.name);
   }
@@ -440,13 +513,17 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       refs.push_back({(uint32_t)vType, v});
   std::vector<Region> regions(3);
   k.a.byteRange(regions[0].lo, regions[0].hi);
-  k.b.byteRange(regions[1].lo, regions[1].hi);
+  regions[1] = bRegions(k, d)[0];
   k.c.byteRange(regions[2].lo, regions[2].hi);
   regions[0].write = regions[1].write = false;
   regions[2].write = true;
   uint64_t partBytes = (uint64_t)(d.batch * d.m * d.n * 4);
   if (split > 1) // the partial sums are what this kernel writes
     regions[2] = {k.partialsAddr, k.partialsAddr + split * partBytes, true};
+  if (k.quant) { // the scales and zero points
+    std::vector<Region> more = bRegions(k, d);
+    regions.insert(regions.end(), more.begin() + 1, more.end());
+  }
   // A layer group: where the accumulator sits in the vector unit's memory,
   // the epilogue runs on each output tile there, and C never makes a round
   // trip through GM.
@@ -556,6 +633,10 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
           int64_t s0 = j * step, st = std::min(step, kt - s0);
           Tile bL1 = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
                                    {st, nt}, lay);
+          if (k.quant) {
+            E(dequantLoad(k, d, bL1, k0 + s0, n0));
+            continue;
+          }
           E(makeInstr(Opcode::DmaLd,
                       {bL1, gm(k.b,
                                bOff + (k0 + s0) * k.b.strides[r - 2] +

@@ -1142,7 +1142,8 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
     engine = npu::Engine::view;
     return true;
   }
-  if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp>(op)) {
+  if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp,
+          graph::DequantMatMulOp>(op)) {
     engine = npu::Engine::matrix;
     return true;
   }

@@ -268,17 +268,23 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     SmallVector<std::pair<unsigned, graph::ConstantOp>> inlined;
     for (auto [i, v] : llvm::enumerate(op.getOperands())) {
       auto c = v.getDefiningOp<graph::ConstantOp>();
+      // (A quantized product's scales and zero points are operands of its
+      // loads and epilogue, splat or not.)
       if (c && isSplatConstant(v) && !isLLMOp(&op) &&
           (engine == npu::Engine::vector || engine == npu::Engine::matrix) &&
-          !(engine == npu::Engine::matrix && i < 2)) {
+          !(engine == npu::Engine::matrix && i < 2) &&
+          !isa<graph::DequantMatMulOp, graph::WeightQuantMatMulOp>(op)) {
         inlined.push_back({(unsigned)i, c});
         continue;
       }
       Value sv;
       if (c) {
         bool matrixOperand = engine == npu::Engine::matrix && i < 2;
-        // The MoE router's weight keeps its f32 (the router runs in f32).
-        bool keep = isa<graph::MoEOp>(op) && i == 1;
+        // The MoE router's weight keeps its f32 (the router runs in f32),
+        // and so do a block-quantized weight's scales (the dequantizing
+        // load reads them as f32).
+        bool keep = (isa<graph::MoEOp>(op) && i == 1) ||
+                    (isa<graph::DequantMatMulOp>(op) && i == 2);
         auto st = storage(op.getLoc(), v.getType(), /*io=*/keep, name);
         if (failed(st))
           return failure();
@@ -306,6 +312,10 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
         return op.emitError("no NPU lowering for node '")
                << name << "' (" << op.getName()
                << "): gather indices must be 32- or 64-bit integers";
+      if (isa<graph::DequantMatMulOp>(op) && i == 2 &&
+          !cast<RankedTensorType>(sv.getType()).getElementType().isF32())
+        sv = castDispatch(op.getLoc(), sv, v.getType(),
+                          withElement(v.getType(), DType::F32));
       // The rows written into a cache take the cache's storage type.
       if (isInPlaceOp(&op) && i == 1 &&
           dtypeOfValue(sv) != dtypeOfValue(inputs[0]))
@@ -693,8 +703,9 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     for (Operation &o : p.getBody().front()) {
       if (auto g = dyn_cast<graph::GemmOp>(&o); g && g.getC())
         return false;
-      // Its per-channel scale is already the kernel's epilogue.
-      if (isa<graph::WeightQuantMatMulOp>(&o))
+      // Its per-channel scale is already the kernel's epilogue; a
+      // block-quantized product keeps its kernel plain (not fused yet).
+      if (isa<graph::WeightQuantMatMulOp, graph::DequantMatMulOp>(&o))
         return false;
       if (isNNOp(&o))
         return false;

@@ -103,7 +103,7 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   bool fixOnly = true;
   for (Operation &o : body.without_terminator()) {
     if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp,
-            graph::ConstantOp>(&o))
+            graph::DequantMatMulOp, graph::ConstantOp>(&o))
       continue;
     bool scalarRhs = false;
     if (isa<graph::MulOp, graph::DivOp>(&o)) {
@@ -116,7 +116,8 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
       fixOnly = false;
   }
   for (Operation &o : body.without_terminator()) {
-    if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp>(&o)) {
+    if (isa<graph::MatMulOp, graph::GemmOp, graph::WeightQuantMatMulOp,
+            graph::DequantMatMulOp>(&o)) {
       mm = &o;
       continue;
     }
@@ -153,7 +154,13 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
               : "a weight-only quantized matmul takes no fused epilogue";
     return false;
   }
-  if (!wq && (at != bt || !isFloatDType(at))) {
+  auto dq = dyn_cast<graph::DequantMatMulOp>(mm);
+  if (dq && !isFloatDType(at)) {
+    why = "a block-quantized matmul multiplies a float input (got " +
+          std::string(dtypeName(at)) + ")";
+    return false;
+  }
+  if (!wq && !dq && (at != bt || !isFloatDType(at))) {
     why = "the matrix engine multiplies floating-point operands of one "
           "dtype (got " +
           std::string(dtypeName(at)) + " and " + dtypeName(bt) + ")";
@@ -168,7 +175,7 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   }
   // The i8 weight is nn.Linear's [N, K]; the load widens it into local
   // memory (MatmulKernel.cpp), the scale multiplies the accumulator below.
-  if (wq)
+  if (wq || dq)
     transB = true;
   // 1-D operands: [K] -> [1, K] and [K] -> [K, 1].
   bool aVec = as.size() == 1, bVec = bs.size() == 1;
@@ -232,6 +239,27 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
       k.b.strides = {bst[r - 2], bst[r - 1]};
       k.c = GmView::contiguous(k.c.addr, k.c.dtype, {m, cfull[r - 1]});
     }
+  }
+  if (dq &&
+      (dtypeOfValue(d.getInputs()[2]) != DType::F32 ||
+       (dq.getZeroPoint() && dtypeOfValue(d.getInputs()[3]) != DType::U8))) {
+    why = "a block-quantized matmul reads f32 scales and u8 zero points";
+    return false;
+  }
+  if (dq) {
+    // The packed weight [N, row bytes] stays in its own orientation: the
+    // dequantizing load reads rows of it and writes [K, N] tiles of the
+    // matrix precision (MatmulKernel.cpp). `b` keeps the logical [K, N].
+    golden::BlockQuantLayout layout = dq.getLayout();
+    int64_t kk = k.a.shape.back(), n = shapeOfValue(b)[0];
+    int64_t rowBytes = layout.rowBytes(kk);
+    k.b = {(uint64_t)addrs[1], DType::U8, {kk, n}, {1, rowBytes}};
+    BlockQuantB qb;
+    qb.layout = layout;
+    qb.scaleAddr = (uint64_t)addrs[2];
+    if (dq.getZeroPoint())
+      qb.zeroAddr = (uint64_t)addrs[3];
+    k.quant = qb;
   }
   if (!fixOnly) {
     // The product is the epilogue's input 0, at the result's address; the

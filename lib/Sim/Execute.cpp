@@ -445,6 +445,47 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     return true;
   }
 
+  case OpClass::Dequant: {
+    // The weight's rows [N, row bytes] in, the dequantized [K, N] tile out
+    // (rounded to dst's type by the store).
+    bool int4 = in.op == Opcode::DmaLdI4;
+    const Tile &s = in.tiles[1], &sc = in.tiles[2];
+    int64_t k = d.shape[0], n = d.shape[1];
+    int64_t blockN = int4 ? 1 : in.ints[0],
+            blockK = int4 ? in.ints[0] : in.ints[1];
+    int64_t phaseN = int4 ? 0 : in.ints[2],
+            phaseK = int4 ? in.ints[1] : in.ints[3];
+    thread_local std::vector<int64_t> q, zero;
+    thread_local std::vector<float> scale, out;
+    q.resize(s.numElements());
+    scale.resize(sc.numElements());
+    out.resize(d.numElements());
+    loadI(base(1), s, q.data());
+    loadF(base(2), sc, scale.data());
+    if (int4) {
+      zero.resize(in.tiles[3].numElements());
+      loadI(base(3), in.tiles[3], zero.data());
+    }
+    int64_t rowBytes = s.shape[1], gridK = sc.shape[1];
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t *row = &q[r * rowBytes];
+      int64_t br = (r + phaseN) / blockN * gridK;
+      for (int64_t c = 0; c < k; ++c) {
+        int64_t b = br + (c + phaseK) / blockK;
+        float v;
+        if (int4) {
+          int64_t byte = row[c / 2] & 0xff;
+          v = (float)((c % 2 ? byte >> 4 : byte & 15) - zero[b]) * scale[b];
+        } else {
+          v = decodeE4M3((uint8_t)row[c]) * scale[b];
+        }
+        out[c * n + r] = v;
+      }
+    }
+    storeF(base(0), d, out.data(), false);
+    return true;
+  }
+
   case OpClass::Mmad: {
     const Tile &a = in.tiles[1], &b = in.tiles[2];
     int64_t m = a.shape[0], k = a.shape[1], n = b.shape[1];

@@ -1103,6 +1103,13 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   // local side of the transfer).
   if (in.op == Opcode::DmaLd && src.dtype != dst.dtype)
     bytes = (uint64_t)(src.numElements() * src.elemBytes());
+  // A dequantizing load reads the packed weight and its blocks' scales
+  // (and zero points); it writes the wider tile on the local side.
+  if (in.info().cls == bin::OpClass::Dequant) {
+    bytes = 0;
+    for (unsigned i = 1; i < in.info().numTiles; ++i)
+      bytes += (uint64_t)(in.tiles[i].numElements() * in.tiles[i].elemBytes());
+  }
   // A gather or scatter moves the rows of its local tile, not the whole GM
   // table its index selects them from.
   bool indexed = in.op == Opcode::DmaGather || in.op == Opcode::DmaScatter;
@@ -1242,6 +1249,7 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   switch (inf.cls) {
   case OpClass::Dma:
   case OpClass::Gather:
+  case OpClass::Dequant:
   case OpClass::Fix:
     complete = dmaTime(stream, in, start, occupancy);
     break;

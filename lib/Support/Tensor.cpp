@@ -465,4 +465,38 @@ std::string Tensor::describe() const {
   return s + dtypeName(dtype_) + ">";
 }
 
+float decodeE4M3(uint8_t bits) {
+  int sign = bits >> 7, exponent = (bits >> 3) & 15, mantissa = bits & 7;
+  float v;
+  if (exponent == 15 && mantissa == 7)
+    v = std::numeric_limits<float>::quiet_NaN();
+  else if (exponent == 0)
+    v = std::ldexp((float)mantissa / 8.0f, -6);
+  else
+    v = std::ldexp(1.0f + (float)mantissa / 8.0f, exponent - 7);
+  return sign ? -v : v;
+}
+
+uint8_t encodeE4M3(float v) {
+  if (std::isnan(v))
+    return 0x7f;
+  uint8_t sign = std::signbit(v) ? 0x80 : 0;
+  float a = std::fabs(v);
+  if (a >= 448.0f)
+    return sign | 0x7e; // the largest finite value
+  // The nearest of the 127 non-negative finite codes, ties to the even
+  // (mantissa) code: codes are ordered like their values.
+  uint8_t lo = 0, hi = 0x7e;
+  while (hi - lo > 1) {
+    uint8_t mid = (uint8_t)((lo + hi) / 2);
+    if (decodeE4M3(mid) <= a)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  float dl = a - decodeE4M3(lo), dh = decodeE4M3(hi) - a;
+  uint8_t code = dl < dh ? lo : dh < dl ? hi : (lo % 2 == 0 ? lo : hi);
+  return sign | code;
+}
+
 } // namespace tessera

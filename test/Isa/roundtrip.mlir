@@ -13,6 +13,8 @@
 // CHECK: isa.const "w" at 2048 size 4 {data = dense<[0, 0, -128, 63]> : tensor<4xi8>}
 // CHECK: isa.core "cube" 0
 // CHECK: isa.dma_ld <L1[0], 16x32xbf16, nz>, <GM[0], 16x32xbf16>
+// CHECK: isa.dma_ld_i4 <L1[8192], 64x16xbf16, nz>, <GM[8192], 16x32xui8, strides [100, 1]>, <GM[12288], 16x2xf32, strides [4, 1]>, <GM[12800], 16x2xui8, strides [4, 1]> group 64 phase 32
+// CHECK: isa.dma_ld_f8 <L1[12288], 32x16xf16>, <GM[8192], 16x32xui8, strides [200, 1]>, <GM[12288], 1x2xf32> block[128, 128] phase[16, 112]
 // CHECK: isa.mv <L0A[0], 16x32xbf16, nz>, <L1[0], 16x32xbf16, nz>
 // CHECK: isa.mmad <L0C[0], 16x16xf32>, <L0A[0], 16x32xbf16, nz>, <L0B[0], 32x16xbf16, nz> acc
 // CHECK: isa.set_flag M -> FIX, 0
@@ -38,6 +40,8 @@ isa.program "mixed" target "dc" gm_bytes 65536 {
   isa.const "w" at 2048 size 4 {data = dense<"0x0000803F"> : tensor<4xi8>}
   isa.core "cube" 0 {
     isa.dma_ld <L1[0], 16x32xbf16, nz>, <GM[0], 16x32xbf16>
+    isa.dma_ld_i4 <L1[8192], 64x16xbf16, nz>, <GM[8192], 16x32xui8, strides [100, 1]>, <GM[12288], 16x2xf32, strides [4, 1]>, <GM[12800], 16x2xui8, strides [4, 1]> group 64 phase 32
+    isa.dma_ld_f8 <L1[12288], 32x16xf16>, <GM[8192], 16x32xui8, strides [200, 1]>, <GM[12288], 1x2xf32> block [128, 128] phase [16, 112]
     isa.set_flag MTE2 -> MTE1, 0
     isa.wait_flag MTE2 -> MTE1, 0
     isa.mv <L0A[0], 16x32xbf16, nz>, <L1[0], 16x32xbf16, nz>

@@ -715,6 +715,8 @@ def cmd_bad(args):
                    {"model.norm.weight": "../model-00003-of-00003.safetensors"}))
     d = base("no_weights")
     os.remove(os.path.join(d, "model.safetensors"))
+    # An odd number of inputs to down_proj: int4 packs two per byte.
+    base("odd_intermediate", config=lambda: dict(llama_config(), intermediate_size=81))
 
 
 def cmd_demo(args):

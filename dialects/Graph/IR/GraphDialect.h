@@ -2,6 +2,7 @@
 #ifndef TESSERA_GRAPH_IR_GRAPHDIALECT_H
 #define TESSERA_GRAPH_IR_GRAPHDIALECT_H
 
+#include "tessera/Golden/QuantKernels.h"
 #include "tessera/Support/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

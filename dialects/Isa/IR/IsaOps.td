@@ -132,6 +132,47 @@ def Isa_MvOp : Isa_InstrOp<"mv", 4, "Dma", "MTE1"> {
   let assemblyFormat = "$dst `,` $src (`transpose` $transpose^)? attr-dict";
 }
 
+// Dequantizing loads: a weight stored narrow in GM (nn.Linear's [N, K]
+// orientation) read row by row and written to local memory as the [K, N]
+// tile a matmul's B needs, in the matrix precision (W4A16, FP8 block-scaled;
+// tpu-mlir's A16 matmul and Ascend's antiquant do the same on the way in).
+// The scale and zero-point tiles cover the blocks the piece touches; the
+// phases say where in its first block the piece starts.
+def Isa_DmaLdI4Op : Isa_InstrOp<"dma_ld_i4", 79, "Dequant", "MTE2"> {
+  let summary = "dst[k, n] = (q[n, k] - zero[n, g]) * scale[n, g], "
+                "g = (k + phase) / group: int4 weight rows into a [K, N] "
+                "tile (MTE2)";
+  let description = [{
+    `src` is `[N, K/2]` u8 in GM, two unsigned 4-bit values per byte (the
+    low nibble is the even k); `scale` (f32) and `zero` (u8, 0..15) are
+    `[N, ceil((phase + K) / group)]` in GM; `dst` is `[K, N]` of a float
+    type in L1 or UB (either layout). Each value is rounded to dst's type.
+    `group` is even, `phase` in `[0, group)` and even.
+  }];
+  let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src,
+                       Isa_TileAttr:$scale, Isa_TileAttr:$zero,
+                       I64Attr:$group, I64Attr:$phase);
+  let assemblyFormat = "$dst `,` $src `,` $scale `,` $zero `group` $group "
+                       "`phase` $phase attr-dict";
+}
+def Isa_DmaLdF8Op : Isa_InstrOp<"dma_ld_f8", 80, "Dequant", "MTE2"> {
+  let summary = "dst[k, n] = e4m3(q[n, k]) * scale[(n + phase_n) / block_n, "
+                "(k + phase_k) / block_k]: FP8 weight rows into a [K, N] "
+                "tile (MTE2)";
+  let description = [{
+    `src` is `[N, K]` u8 in GM holding e4m3fn codes; `scale` (f32) is
+    `[ceil((phase_n + N) / block_n), ceil((phase_k + K) / block_k)]` in GM;
+    `dst` is `[K, N]` of a float type in L1 or UB (either layout). Each
+    value is rounded to dst's type. Phases lie in `[0, block)`.
+  }];
+  let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$src,
+                       Isa_TileAttr:$scale, I64Attr:$block_n,
+                       I64Attr:$block_k, I64Attr:$phase_n, I64Attr:$phase_k);
+  let assemblyFormat = "$dst `,` $src `,` $scale `block` `[` $block_n `,` "
+                       "$block_k `]` `phase` `[` $phase_n `,` $phase_k `]` "
+                       "attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Matrix engine and fixpipe
 //===----------------------------------------------------------------------===//

@@ -98,8 +98,9 @@ enum class Opcode : uint16_t {
 constexpr unsigned kNumOpcodes = (unsigned)Opcode::NumOpcodes;
 
 enum class OpClass : uint8_t {
-  Dma,    // dma_ld/st, mv: element-wise copy between two tiles
-  Gather, // dma_gather/scatter
+  Dma,     // dma_ld/st, mv: element-wise copy between two tiles
+  Gather,  // dma_gather/scatter
+  Dequant, // dma_ld_i4/f8: a quantized weight's rows into a [K, N] tile
   Mmad,
   Fix,
   VBinary, // dst = a op b (numpy broadcasting of b and a to dst)

@@ -14,6 +14,7 @@
 #define TESSERA_CODEGEN_KERNELS_H
 
 #include "tessera/Binary/Program.h"
+#include "tessera/Golden/QuantKernels.h"
 #include "tessera/Target/Target.h"
 
 #include <cstdint>
@@ -135,9 +136,22 @@ DType computeTypeOf(DType storage);
 
 /// c[batch.., M, N] = scale * a[batch.., M, K] @ b[batch.., K, N] (then ReLU),
 /// accumulated in f32 (i32 for i8) and converted to c's dtype on the way out.
+/// A block-quantized B (graph.dequant_matmul): `b` is then the logical
+/// [K, N] view of u8 at the packed weight's address, whose bytes are the
+/// weight's own rows [N, layout.rowBytes(K)]; each load dequantizes a piece
+/// of them into a [K, N] tile of the matrix precision (dma_ld_i4 /
+/// dma_ld_f8) with the scales (and zero points) of the blocks it covers.
+struct BlockQuantB {
+  golden::BlockQuantLayout layout;
+  uint64_t scaleAddr = 0;    ///< f32 [ceil(N/blockN), ceil(K/blockK)]
+  uint64_t zeroAddr = ~0ull; ///< u8, same grid (int4); ~0 when none
+};
+
 struct MatmulKernel {
   std::string name;
   GmView a, b, c; // equal rank >= 2; batch dims broadcast with stride 0
+  /// Set when B is a block-quantized weight (see BlockQuantB).
+  std::optional<BlockQuantB> quant;
   float scale = 1.0f;
   bool relu = false;
   /// GM scratch for split-K partial sums (f32), when the tiling splits K;

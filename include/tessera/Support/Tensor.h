@@ -46,6 +46,11 @@ std::optional<DType> parseDTypeName(const std::string &name);
 /// Rounds an f32 to the nearest f16 / bf16 value (round-to-nearest-even).
 float roundToF16(float v);
 float roundToBF16(float v);
+/// e4m3fn (FP8; no infinities, S.1111.111 is NaN) to float.
+float decodeE4M3(uint8_t bits);
+/// float to e4m3fn, round-to-nearest-even, saturating at +-448 (NaN stays
+/// NaN).
+uint8_t encodeE4M3(float v);
 uint16_t floatToF16Bits(float v);
 float f16BitsToFloat(uint16_t bits);
 uint16_t floatToBF16Bits(float v);

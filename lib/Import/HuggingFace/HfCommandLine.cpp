@@ -64,8 +64,11 @@ struct Options {
                                 cl::cat(hfOptionCategory())};
   cl::opt<std::string> weightQuant{
       "weight-quant",
-      cl::desc("Weight-only quantization of the linear layers: int8 (one "
-               "scale per output channel, dequantized in the matmul's load)"),
+      cl::desc("Weight-only quantization of the linear layers, dequantized "
+               "in the matmul's load: int8 (one scale per output channel), "
+               "int4 | int4-g64 | int4-g128 (a scale and zero point per "
+               "group of 128 / 64 inputs), fp8 (e4m3, a scale per 128x128 "
+               "block; an FP8 checkpoint's weights as stored)"),
       cl::init(""), cl::cat(hfOptionCategory())};
   cl::opt<bool> saveLogits{
       "save-logits",

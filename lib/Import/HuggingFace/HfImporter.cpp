@@ -89,22 +89,31 @@ llvm::Expected<HfModel> openHfModel(llvm::StringRef dir,
   return std::move(model);
 }
 
+std::optional<WeightQuantMode> parseWeightQuant(llvm::StringRef value) {
+  WeightQuantMode m;
+  if (value == "int8")
+    return m;
+  if (value == "fp8") {
+    m.kind = WeightQuantMode::Fp8;
+    return m;
+  }
+  m.kind = WeightQuantMode::Int4;
+  if (value == "int4" || value == "int4-g128")
+    return m;
+  if (value == "int4-g64") {
+    m.group = 64;
+    return m;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
-/// e4m3fn (no infinities; S.1111.111 is NaN) to float, for all 256 bytes.
+/// e4m3fn to float, for all 256 bytes.
 Tensor e4m3Table() {
   Tensor t(DType::F32, {256});
-  for (int bits = 0; bits < 256; ++bits) {
-    int sign = bits >> 7, exponent = (bits >> 3) & 15, mantissa = bits & 7;
-    float v;
-    if (exponent == 15 && mantissa == 7)
-      v = std::numeric_limits<float>::quiet_NaN();
-    else if (exponent == 0)
-      v = std::ldexp((float)mantissa / 8.0f, -6);
-    else
-      v = std::ldexp(1.0f + (float)mantissa / 8.0f, exponent - 7);
-    t.setF(bits, sign ? -v : v);
-  }
+  for (int bits = 0; bits < 256; ++bits)
+    t.setF(bits, decodeE4M3((uint8_t)bits));
   return t;
 }
 
@@ -448,6 +457,27 @@ Value ModelBuilder::quantizedLinear(Value x, const std::string &name,
   const WeightInfo *w = lookup(name, {out, in}, why);
   if (!w)
     return nullptr;
+  WeightQuantMode mode = *parseWeightQuant(options.weightQuant);
+  Location wloc = NameLoc::get(b.getStringAttr(name), loc);
+  auto blockQuant = [&](golden::BlockQuantFormat f, int64_t bn, int64_t bk) {
+    return SmallVector<NamedAttribute>{
+        attr("format", b.getStringAttr(golden::blockQuantFormatName(f))),
+        i64Attr("block_n", bn), i64Attr("block_k", bk)};
+  };
+  // An FP8 checkpoint under --weight-quant=fp8: its bytes and block scales
+  // as stored (no bytes needed at import: a manifest works too).
+  if (mode.kind == WeightQuantMode::Fp8 && w->dtype == WeightDType::F8E4M3) {
+    const WeightInfo *s = scaleOf(*w);
+    if (!s)
+      return nullptr;
+    Value sv = rawConstant(*s);
+    if (s->dtype != WeightDType::F32)
+      sv = castTo(sv, f32);
+    return make<graph::DequantMatMulOp>(
+        ValueRange{x, rawConstant(*w), sv},
+        blockQuant(golden::BlockQuantFormat::Fp8E4M3, c.fp8BlockRows,
+                   c.fp8BlockCols));
+  }
   if (!w->data)
     return fail("--weight-quant=" + options.weightQuant +
                 " quantizes the weights' values: '" + name +
@@ -467,19 +497,46 @@ Value ModelBuilder::quantizedLinear(Value x, const std::string &name,
     return fail("--weight-quant=" + options.weightQuant + ": tensor '" + name +
                 "' is " + weightDTypeName(w->dtype) +
                 ", already quantized (only F32, BF16 and F16 weights are "
-                "quantized at import)");
+                "quantized at import; FP8 weights are kept as stored by "
+                "--weight-quant=fp8)");
   }
+  if (mode.kind == WeightQuantMode::Int4 && in % 2 != 0)
+    return fail("--weight-quant=" + options.weightQuant + ": tensor '" + name +
+                "' has " + Twine(in) +
+                " input features; int4 packs two per "
+                "byte and needs an even count");
   Tensor values =
       Tensor::fromBytes(dt, w->shape, (const uint8_t *)w->data, (size_t)w->size)
           .castTo(DType::F32);
+  auto constantNamed = [&](const Tensor &t, const std::string &suffix) {
+    return graph::ConstantOp::create(
+        b, NameLoc::get(b.getStringAttr(name + suffix), loc),
+        graph::tensorToElements(ctx, t));
+  };
+  if (mode.kind == WeightQuantMode::Int4) {
+    golden::QuantizedWeight q = golden::quantizeInt4Grouped(values, mode.group);
+    Value qv =
+        graph::ConstantOp::create(b, wloc, graph::tensorToElements(ctx, q.q));
+    return make<graph::DequantMatMulOp>(
+        ValueRange{x, qv, constantNamed(q.scale, ".scale"),
+                   constantNamed(q.zero, ".zero_point")},
+        blockQuant(golden::BlockQuantFormat::Int4, 1, mode.group));
+  }
+  if (mode.kind == WeightQuantMode::Fp8) {
+    golden::QuantizedWeight q = golden::quantizeFp8Blocks(
+        values, WeightQuantMode::kFp8Block, WeightQuantMode::kFp8Block);
+    Value qv =
+        graph::ConstantOp::create(b, wloc, graph::tensorToElements(ctx, q.q));
+    return make<graph::DequantMatMulOp>(
+        ValueRange{x, qv, constantNamed(q.scale, "_scale_inv")},
+        blockQuant(golden::BlockQuantFormat::Fp8E4M3,
+                   WeightQuantMode::kFp8Block, WeightQuantMode::kFp8Block));
+  }
   auto [q, scale] = golden::quantizeInt8PerChannel(values);
-  Location wloc = NameLoc::get(b.getStringAttr(name), loc);
   Value qv =
       graph::ConstantOp::create(b, wloc, graph::tensorToElements(ctx, q));
-  Value sv = graph::ConstantOp::create(
-      b, NameLoc::get(b.getStringAttr(name + ".scale"), loc),
-      graph::tensorToElements(ctx, scale));
-  return make<graph::WeightQuantMatMulOp>(ValueRange{x, qv, sv});
+  return make<graph::WeightQuantMatMulOp>(
+      ValueRange{x, qv, constantNamed(scale, ".scale")});
 }
 
 Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t out,
@@ -855,9 +912,11 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     return (fail("--phase=decode needs --cache-capacity of at least --seq (" +
                  Twine(seq) + ")"),
             nullptr);
-  if (!options.weightQuant.empty() && options.weightQuant != "int8")
-    return (fail("--weight-quant must be int8 (weight-only, one scale per "
-                 "output channel), got '" +
+  if (!options.weightQuant.empty() && !parseWeightQuant(options.weightQuant))
+    return (fail("--weight-quant must be int8 (one scale per output "
+                 "channel), int4 / int4-g64 / int4-g128 (groups of 128 or 64 "
+                 "along K with zero points) or fp8 (e4m3, 128x128 blocks), "
+                 "got '" +
                  options.weightQuant + "'"),
             nullptr);
 

@@ -58,9 +58,23 @@ struct HfImportOptions {
   bool device = false;
   /// Weight-only quantization of the linear layers' weights at import
   /// (--weight-quant): "" keeps them as stored; "int8" stores each as int8
-  /// with one scale per output channel (graph.weight_quant_matmul).
+  /// with one scale per output channel (graph.weight_quant_matmul); "int4"
+  /// (= "int4-g128") and "int4-g64" as unsigned 4-bit values with a scale
+  /// and a zero point per group of 128 / 64 inputs, "fp8" as e4m3 with one
+  /// scale per 128x128 block, or an FP8 checkpoint's weights as stored
+  /// (graph.dequant_matmul). See parseWeightQuant.
   std::string weightQuant;
 };
+
+/// --weight-quant's value, parsed.
+struct WeightQuantMode {
+  enum Kind { Int8, Int4, Fp8 } kind = Int8;
+  int64_t group = 128; ///< int4: inputs per scale and zero point
+  /// fp8 quantized at import: the block of DeepSeek-V3's checkpoints.
+  static constexpr int64_t kFp8Block = 128;
+};
+/// "int8", "int4", "int4-g64", "int4-g128", "fp8"; nullopt otherwise.
+std::optional<WeightQuantMode> parseWeightQuant(llvm::StringRef value);
 
 /// A model directory opened once: its config and its weights.
 struct HfModel {
