@@ -173,6 +173,12 @@ int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
   if (d.m != 1 || d.batch != 1 || k.b.dtype != dt ||
       (dt != DType::F32 && dt != DType::BF16 && dt != DType::F16))
     return 0;
+  // A GEMV job reads blocks of B's [K, N] rows: through a transposed view
+  // (nn.Linear's [N, K] weight) every element would be a DMA run of its
+  // own; the cube cores read that weight's rows and transpose on the mv.
+  int r = (int)k.c.shape.size();
+  if (k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1)
+    return 0;
   auto vectorHas = [&](DType x) {
     return std::find(t_.vectorDTypes.begin(), t_.vectorDTypes.end(), x) !=
            t_.vectorDTypes.end();
@@ -629,8 +635,27 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
                                                 k0 * k.a.strides[r - 1],
                                             mt, kt)}));
         int64_t steps = (kt + step - 1) / step;
+        // nn.Linear's [N, K] weight as B (a transposed view, K contiguous):
+        // load B^T's rows [nt, st], runs of st elements instead of one, and
+        // transpose them on the mv into L0B (unified local memory, read by
+        // the matrix engine in place, has no mv).
+        bool bRows = !ms.unified && !k.quant && k.b.strides[r - 2] == 1 &&
+                     k.b.strides[r - 1] > 1;
+        Layout layBT = nz && nt % 16 == 0 ? Layout::NZ : Layout::ND;
         for (int64_t j = 0; j < steps; ++j) {
           int64_t s0 = j * step, st = std::min(step, kt - s0);
+          if (bRows) {
+            Tile bT = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
+                                    {nt, st}, layBT);
+            Tile src = gm(k.b,
+                          bOff + (k0 + s0) * k.b.strides[r - 2] +
+                              n0 * k.b.strides[r - 1],
+                          nt, st);
+            src.strides[0] = k.b.strides[r - 1];
+            src.strides[1] = 1;
+            E(makeInstr(Opcode::DmaLd, {bT, src}));
+            continue;
+          }
           Tile bL1 = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
                                    {st, nt}, lay);
           if (k.quant) {
@@ -656,13 +681,16 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             aSrc.strides[0] = kt;
             aSrc.strides[1] = 1;
           }
+          if (bRows)
+            bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
+                                 {nt, st}, layBT);
           Tile aOp = aSrc, bOp = bSrc;
           if (!ms.unified) {
             uint64_t q = (uint64_t)(stepNo % 2);
             aOp = bin::makeTile(ms.l0a, q * aStep, dt, {mt, st}, lay);
             bOp = bin::makeTile(ms.l0b, q * bStep, dt, {st, nt}, lay);
             E(makeInstr(Opcode::Mv, {aOp, aSrc}, {0}));
-            E(makeInstr(Opcode::Mv, {bOp, bSrc}, {0}));
+            E(makeInstr(Opcode::Mv, {bOp, bSrc}, {bRows ? 1 : 0}));
           }
           E(makeInstr(Opcode::Mmad, {cTile, aOp, bOp}, {firstAcc ? 0 : 1}));
           firstAcc = false;
