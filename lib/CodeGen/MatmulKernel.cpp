@@ -636,11 +636,12 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
                                             mt, kt)}));
         int64_t steps = (kt + step - 1) / step;
         // nn.Linear's [N, K] weight as B (a transposed view, K contiguous):
-        // load B^T's rows [nt, st], runs of st elements instead of one, and
-        // transpose them on the mv into L0B (unified local memory, read by
-        // the matrix engine in place, has no mv).
-        bool bRows = !ms.unified && !k.quant && k.b.strides[r - 2] == 1 &&
-                     k.b.strides[r - 1] > 1;
+        // load B^T's rows [nt, st], runs of st elements instead of one. The
+        // mv into L0B transposes them; where the matrix engine reads local
+        // memory in place (edge, a BM1684X-like TIU whose MM2 takes B
+        // transposed, "nt"), it reads them through a transposed view.
+        bool bRows =
+            !k.quant && k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1;
         Layout layBT = nz && nt % 16 == 0 ? Layout::NZ : Layout::ND;
         for (int64_t j = 0; j < steps; ++j) {
           int64_t s0 = j * step, st = std::min(step, kt - s0);
@@ -681,9 +682,15 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             aSrc.strides[0] = kt;
             aSrc.strides[1] = 1;
           }
-          if (bRows)
+          if (bRows && !ms.unified) {
             bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
                                  {nt, st}, layBT);
+          } else if (bRows) {
+            bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
+                                 {st, nt});
+            bSrc.strides[0] = 1;
+            bSrc.strides[1] = st;
+          }
           Tile aOp = aSrc, bOp = bSrc;
           if (!ms.unified) {
             uint64_t q = (uint64_t)(stepNo % 2);
