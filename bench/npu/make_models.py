@@ -15,6 +15,15 @@ import sys
 out = sys.argv[1]
 
 
+def write_main(name, args, body, rets, rtypes):
+    """Writes OUT/NAME.mlir: func @main(args) returning rets of rtypes."""
+    plain = [t.split(' {')[0] for t in rtypes]
+    text = (f'func.func @main({", ".join(args)}) -> ({", ".join(rtypes)}) {{\n'
+            + '\n'.join(body) + f'\n  return {", ".join(rets)} : {", ".join(plain)}\n}}\n')
+    with open(f'{out}/{name}.mlir', 'w') as f:
+        f.write(text)
+
+
 def matmuls(name, items, dtype='bf16'):
     """items: (label, M, K, N) -> one function computing every x_i @ w_i."""
     args, body, rets, rtypes = [], [], [], []
@@ -25,11 +34,7 @@ def matmuls(name, items, dtype='bf16'):
                     f'tensor<{k}x{n}x{dtype}>) -> tensor<{m}x{n}x{dtype}>')
         rets.append(f'%y{i}')
         rtypes.append(f'tensor<{m}x{n}x{dtype}> {{graph.name = "{label}_y"}}')
-    plain = [t.split(' {')[0] for t in rtypes]
-    text = (f'func.func @main({", ".join(args)}) -> ({", ".join(rtypes)}) {{\n'
-            + '\n'.join(body) + f'\n  return {", ".join(rets)} : {", ".join(plain)}\n}}\n')
-    with open(f'{out}/{name}.mlir', 'w') as f:
-        f.write(text)
+    write_main(name, args, body, rets, rtypes)
 
 
 def dequant_matmuls(name, items, fmt):
@@ -54,11 +59,7 @@ def dequant_matmuls(name, items, fmt):
                     f'block_n = {bn}, block_k = {bk}}} : ({types}) -> tensor<{m}x{n}xbf16>')
         rets.append(f'%y{i}')
         rtypes.append(f'tensor<{m}x{n}xbf16> {{graph.name = "{label}_y"}}')
-    plain = [t.split(' {')[0] for t in rtypes]
-    text = (f'func.func @main({", ".join(args)}) -> ({", ".join(rtypes)}) {{\n'
-            + '\n'.join(body) + f'\n  return {", ".join(rets)} : {", ".join(plain)}\n}}\n')
-    with open(f'{out}/{name}.mlir', 'w') as f:
-        f.write(text)
+    write_main(name, args, body, rets, rtypes)
 
 
 def lite(tokens, per_expert):

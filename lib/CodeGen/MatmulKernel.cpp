@@ -506,7 +506,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   // feed: have idle vector cores read it into L2 first (L2Prefetch.cpp).
   if (!ms.unified && vCount == 0 && tilesM * d.batch == 1 &&
       dramTime > mmadTime) {
-    uint64_t lo = bRegions(k, d)[0].lo, hi = bRegions(k, d)[0].hi;
+    Region weights = bRegions(k, d)[0];
+    uint64_t lo = weights.lo, hi = weights.hi;
     if (hi - lo <= (uint64_t)(2 * d.k * d.n * es))
       prefetchToL2(lo, hi, startAt, k.name);
   }

@@ -8,6 +8,27 @@
 
 namespace tessera::golden {
 
+/// out[..., m, n] = sum_k x[..., m, k] * w[n, k] (w row-major [N, K] in
+/// f32), the sum in f32 in order of k, times scale[n] when there is one:
+/// the product of both weight-only quantized ops.
+static Tensor timesRowsTransposed(const Tensor &x, const float *w, int64_t n,
+                                  const Shape &shape, const Tensor *scale) {
+  int64_t k = x.shape().back();
+  int64_t rows = x.numElements() / std::max<int64_t>(1, k);
+  Tensor r(x.dtype(), shape);
+  for (int64_t m = 0; m < rows; ++m) {
+    const float *xr = &x.floats()[m * k];
+    for (int64_t j = 0; j < n; ++j) {
+      const float *wr = &w[j * k];
+      float acc = 0.0f;
+      for (int64_t kk = 0; kk < k; ++kk)
+        acc += xr[kk] * wr[kk];
+      r.setF(m * n + j, scale ? acc * scale->getF(j) : acc);
+    }
+  }
+  return r;
+}
+
 llvm::Expected<Shape> weightQuantMatmulShape(const Shape &x, const Shape &w,
                                              const Shape &scale) {
   if (x.size() < 2)
@@ -34,22 +55,10 @@ llvm::Expected<Tensor> weightQuantMatmul(const Tensor &x, const Tensor &w,
   if (!shape)
     return shape.takeError();
   int64_t n = w.dim(0), k = w.dim(1);
-  int64_t rows = x.numElements() / std::max<int64_t>(1, k);
-  Tensor r(x.dtype(), *shape);
   std::vector<float> wf(n * k);
   for (int64_t i = 0; i < n * k; ++i)
     wf[i] = (float)w.getI(i);
-  for (int64_t m = 0; m < rows; ++m) {
-    const float *xr = &x.floats()[m * k];
-    for (int64_t j = 0; j < n; ++j) {
-      const float *wr = &wf[j * k];
-      float acc = 0.0f;
-      for (int64_t kk = 0; kk < k; ++kk)
-        acc += xr[kk] * wr[kk];
-      r.setF(m * n + j, acc * scale.getF(j));
-    }
-  }
-  return r;
+  return timesRowsTransposed(x, wf.data(), n, *shape, &scale);
 }
 
 std::pair<Tensor, Tensor> quantizeInt8PerChannel(const Tensor &w) {
@@ -153,19 +162,7 @@ llvm::Expected<Tensor> dequantMatmul(const Tensor &x, const Tensor &w,
     return shape.takeError();
   int64_t n = w.dim(0), k = x.shape().back();
   Tensor wf = dequantizeWeight(w, scale, zero, layout, k, x.dtype());
-  int64_t rows = x.numElements() / std::max<int64_t>(1, k);
-  Tensor r(x.dtype(), *shape);
-  for (int64_t m = 0; m < rows; ++m) {
-    const float *xr = &x.floats()[m * k];
-    for (int64_t j = 0; j < n; ++j) {
-      const float *wr = &wf.floats()[j * k];
-      float acc = 0.0f;
-      for (int64_t kk = 0; kk < k; ++kk)
-        acc += xr[kk] * wr[kk];
-      r.setF(m * n + j, acc);
-    }
-  }
-  return r;
+  return timesRowsTransposed(x, wf.floats().data(), n, *shape, nullptr);
 }
 
 QuantizedWeight quantizeInt4Grouped(const Tensor &w, int64_t group) {
