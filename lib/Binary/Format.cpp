@@ -54,9 +54,41 @@ const char *sectionName(uint32_t k) {
   return "?";
 }
 
-/// Writer archive.
+/// A program image as it is written: the bytes the encoder produced, with
+/// large inline constants spliced in where they belong from wherever they
+/// are held. A model's weights are most of a program; copying them into the
+/// image would cost a fresh, zeroed allocation of their whole size.
+struct SplicedImage {
+  /// Constants at least this large are spliced, smaller ones copied.
+  static constexpr uint64_t kMinSplice = 64 * 1024;
+  struct Splice {
+    size_t at; // the position in `own` the bytes go before
+    const uint8_t *data;
+    uint64_t size;
+  };
+  std::vector<uint8_t> own;
+  std::vector<Splice> splices;
+  uint64_t splicedBytes = 0;
+
+  /// The image's size, spliced bytes included.
+  uint64_t size() const { return own.size() + splicedBytes; }
+  /// Calls f(data, size) on the image's pieces in file order.
+  template <typename F> void forEachPiece(F &&f) const {
+    size_t pos = 0;
+    for (const Splice &s : splices) {
+      f(own.data() + pos, s.at - pos);
+      f(s.data, (size_t)s.size);
+      pos = s.at;
+    }
+    f(own.data() + pos, own.size() - pos);
+  }
+};
+
+/// Writer archive. Given an image to splice into, large byte arrays are
+/// referred to rather than copied (they must outlive the image).
 struct Out {
   std::vector<uint8_t> &b;
+  SplicedImage *spliceInto = nullptr;
   static constexpr bool reading = false;
   bool ok() const { return true; }
   bool check(bool, const char *, uint64_t = 0) { return true; }
@@ -74,6 +106,11 @@ struct Out {
     b.insert(b.end(), v.begin(), v.begin() + n);
   }
   void bytes(const uint8_t *v, uint64_t n, const char *) {
+    if (spliceInto && n >= SplicedImage::kMinSplice) {
+      spliceInto->splices.push_back({b.size(), v, n});
+      spliceInto->splicedBytes += n;
+      return;
+    }
     b.insert(b.end(), v, v + n);
   }
 };
@@ -394,9 +431,9 @@ std::string baseName(const std::string &path) {
 }
 } // namespace
 
-std::vector<uint8_t> encodeProgram(const Program &prog,
-                                   const WriteOptions &opts,
-                                   std::vector<uint8_t> *weights) {
+namespace {
+SplicedImage encodeImage(const Program &prog, const WriteOptions &opts,
+                         std::vector<uint8_t> *weights) {
   // The writer archive only reads the fields it is given, but io() takes
   // mutable references (one template for writer and loader).
   Program &p = const_cast<Program &>(prog);
@@ -450,7 +487,9 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
   // META, a STREAM per stream, CONST, IO, DEBUG and the optional TARGET.
   uint32_t numSections =
       4 + (uint32_t)p.streams.size() + (p.targetJson.empty() ? 0 : 1);
-  std::vector<uint8_t> img(kHeaderBytes + numSections * kSectionEntryBytes, 0);
+  SplicedImage image;
+  std::vector<uint8_t> &img = image.own;
+  img.assign(kHeaderBytes + numSections * kSectionEntryBytes, 0);
   size_t smallBytes = 0; // a generous bound on everything but the weights
   for (const CoreStream &s : p.streams)
     smallBytes += 24 + s.args.size() * 8 + s.instrs.size() * sizeof(Instr);
@@ -458,7 +497,8 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
     smallBytes += 64 + h.name.size() + h.file.size();
   smallBytes += p.io.size() * 128 + p.debug.size() * 64 + p.targetJson.size() +
                 p.name.size() + p.source.size() + 64 * numSections;
-  img.reserve(img.size() + inlineBytes + smallBytes);
+  (void)inlineBytes; // spliced, not reserved
+  img.reserve(img.size() + smallBytes);
   std::memcpy(img.data(), kMagic, 8);
   put<uint32_t>(img, 8, kFormatVersion);
   put<uint32_t>(img, 12, kHeaderBytes);
@@ -466,17 +506,18 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
   std::strncpy((char *)img.data() + 40, p.targetName.c_str(), 31);
   put<uint32_t>(img, 72, numSections);
   uint32_t section = 0;
-  Out ar{img};
+  Out ar{img, &image};
+  // Offsets and alignment are the file's, spliced bytes included.
   auto writeSection = [&](uint32_t kind, uint32_t index, auto &&body) {
-    while (img.size() % 8)
+    while (image.size() % 8)
       img.push_back(0);
-    size_t start = img.size();
+    uint64_t start = image.size();
     body();
     size_t e = kHeaderBytes + section++ * kSectionEntryBytes;
     put<uint32_t>(img, e, kind);
     put<uint32_t>(img, e + 4, index);
     put<uint64_t>(img, e + 8, start);
-    put<uint64_t>(img, e + 16, img.size() - start);
+    put<uint64_t>(img, e + 16, image.size() - start);
   };
   writeSection(kMeta, 0, [&] { ioMeta(ar, p); });
   for (uint32_t i = 0; i < p.streams.size(); ++i)
@@ -495,18 +536,47 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
   writeSection(kDebug, 0, [&] { ioList(ar, p.debug, "debug.count"); });
   if (!p.targetJson.empty())
     writeSection(kTarget, 0, [&] { ar.str(p.targetJson, "target.json"); });
-  put<uint64_t>(img, 16, img.size());
-  put<uint64_t>(img, 24, imageChecksum(kFormatVersion, img.data(), img.size()));
-  return img;
+  put<uint64_t>(img, 16, image.size());
+  // The file checksum (version 4 and later, as imageChecksum()): XXH64 of
+  // bytes [32, size) seeded with that of [0, 24), over the pieces.
+  static_assert(kFormatVersion >= 4, "the writer hashes the v4 way");
+  Xxh64Stream sum(xxh64(img.data(), 24));
+  uint64_t skip = 32; // the header's first bytes precede any splice
+  image.forEachPiece([&](const uint8_t *data, size_t size) {
+    size_t drop = (size_t)std::min<uint64_t>(skip, size);
+    skip -= drop;
+    sum.update(data + drop, size - drop);
+  });
+  put<uint64_t>(img, 24, sum.digest());
+  return image;
+}
+} // namespace
+
+std::vector<uint8_t> encodeProgram(const Program &prog,
+                                   const WriteOptions &opts,
+                                   std::vector<uint8_t> *weights) {
+  SplicedImage image = encodeImage(prog, opts, weights);
+  if (image.splices.empty())
+    return std::move(image.own);
+  std::vector<uint8_t> flat;
+  flat.reserve(image.size());
+  image.forEachPiece([&](const uint8_t *data, size_t size) {
+    flat.insert(flat.end(), data, data + size);
+  });
+  return flat;
 }
 
 bool writeProgramFile(const std::string &path, const Program &p,
                       std::string &error, const WriteOptions &opts) {
   std::vector<uint8_t> weights;
-  std::vector<uint8_t> img = encodeProgram(p, opts, &weights);
+  SplicedImage image = encodeImage(p, opts, &weights);
+  std::vector<FilePiece> pieces;
+  image.forEachPiece([&](const uint8_t *data, size_t size) {
+    pieces.push_back({data, size});
+  });
   // The program and its weight file are replaced together or not at all.
   AtomicFileSet files;
-  if (!files.add(path, img.data(), img.size(), error))
+  if (!files.add(path, pieces, error))
     return false;
   if (!opts.externalWeightFile.empty()) {
     std::string wpath = dirOf(path) + "/" + baseName(opts.externalWeightFile);

@@ -372,23 +372,25 @@ struct NpuToIsaPass
       bin::ConstBlob blob;
       blob.name = nodeName(c);
       blob.gmAddr = (uint64_t)at.getInt();
-      // A resource blob already holds the storage bytes: copy them instead
-      // of decoding to f32 and encoding again.
+      // A resource blob already holds the storage bytes: the program refers
+      // to them where the context holds them (ConstBlob::mapped; the isa
+      // module built from the program does too) instead of a copy of a
+      // model's weights, or decoding to f32 and encoding again.
       auto type = cast<ShapedType>(c.getType());
       std::optional<DType> dtype = graph::toDType(type.getElementType());
       if (resource && dtype && *dtype != DType::Bool &&
           resource.getRawHandle().getBlob()->getData().size() ==
               (size_t)(type.getNumElements() * dtypeByteSize(*dtype))) {
         ArrayRef<char> raw = resource.getRawHandle().getBlob()->getData();
-        blob.data.assign(raw.begin(), raw.end());
+        blob.mapped = reinterpret_cast<const uint8_t *>(raw.data());
+        blob.size = raw.size();
       } else {
         FailureOr<Tensor> host = graph::elementsToTensor(c.getValue());
         if (failed(host))
           return c.emitError("cannot read constant");
         blob.data = host->toBytes();
+        blob.size = blob.data.size();
       }
-      blob.size = blob.data.size();
-      blob.checksum = tessera::xxh64(blob.data.data(), blob.data.size());
       pb.addConst(std::move(blob));
     }
     pb.setGmBytes((uint64_t)gmBytes.getInt());

@@ -51,9 +51,9 @@ runPipeline(ModuleOp module, const PipelineOptions &options, Stage from,
   return pm.run(module);
 }
 
-FailureOr<bin::Program> programOf(ModuleOp module) {
+FailureOr<bin::Program> programOf(ModuleOp module, bool borrowConstants) {
   for (auto p : module.getOps<isa::ProgramOp>())
-    return isa::emitProgram(p);
+    return isa::emitProgram(p, borrowConstants);
   module.emitError("no isa.program in the module");
   return failure();
 }

@@ -88,7 +88,9 @@ LogicalResult compileGenerationPrograms(
     if (failed(runPipeline(*module, pipelineOptions, Stage::Import, Stage::Isa,
                            configure)))
       return failure();
-    FailureOr<bin::Program> prog = programOf(*module);
+    // The programs are written below, while `context` (which holds their
+    // weights) lives.
+    FailureOr<bin::Program> prog = programOf(*module, /*borrowConstants=*/true);
     if (failed(prog))
       return failure();
     p.prog = std::move(*prog);

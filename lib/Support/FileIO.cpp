@@ -148,7 +148,8 @@ AtomicFileSet::~AtomicFileSet() {
     ::unlink(e.temp.c_str());
 }
 
-bool AtomicFileSet::add(const std::string &path, const void *data, size_t size,
+bool AtomicFileSet::add(const std::string &path,
+                        const std::vector<FilePiece> &pieces,
                         std::string &error) {
   // The temporary lives in the destination's directory so that the final
   // rename() stays within one file system and is atomic.
@@ -174,17 +175,20 @@ bool AtomicFileSet::add(const std::string &path, const void *data, size_t size,
     struct sigaction &previous;
     ~Restore() { ::sigaction(SIGXFSZ, &previous, nullptr); }
   } restore{previous};
-  const char *p = (const char *)data;
-  while (size > 0) {
-    ssize_t n = ::write(f.fd, p, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      error = sysError(path, "write");
-      return false;
+  for (const FilePiece &piece : pieces) {
+    const char *p = (const char *)piece.data;
+    size_t size = piece.size;
+    while (size > 0) {
+      ssize_t n = ::write(f.fd, p, size);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        error = sysError(path, "write");
+        return false;
+      }
+      p += n;
+      size -= (size_t)n;
     }
-    p += n;
-    size -= (size_t)n;
   }
   if (::fsync(f.fd) != 0) {
     error = sysError(path, "write (fsync)");

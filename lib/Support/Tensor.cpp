@@ -127,6 +127,19 @@ uint16_t floatToBF16Bits(float value) {
   return (uint16_t)(x >> 16);
 }
 
+void floatsToBF16Bits(const void *in, uint16_t *out, size_t n) {
+  const uint8_t *bytes = static_cast<const uint8_t *>(in);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t x;
+    std::memcpy(&x, bytes + 4 * i, 4);
+    // floatToBF16Bits without a branch: NaNs stay quiet NaNs, the rest
+    // round to nearest even.
+    uint32_t rounded = (x + 0x7fff + ((x >> 16) & 1)) >> 16;
+    uint32_t quietNaN = (x >> 16) | 0x40;
+    out[i] = (uint16_t)((x & 0x7fffffff) > 0x7f800000 ? quietNaN : rounded);
+  }
+}
+
 float bf16BitsToFloat(uint16_t b) {
   uint32_t bits = (uint32_t)b << 16;
   float f;

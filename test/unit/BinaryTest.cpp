@@ -177,6 +177,24 @@ TEST(Binary, Xxh64MatchesTheReference) {
   EXPECT_EQ(xxh64(shifted.data() + 1, 100), 0x6AC1E58032166597ull);
 }
 
+TEST(Binary, Xxh64StreamEqualsOneShot) {
+  // Any split of the input gives the one-shot value, for lengths around the
+  // 32-byte stripe and with a seed.
+  std::vector<uint8_t> bytes(300);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = (uint8_t)(i * 37 + 11);
+  for (size_t n : {0, 1, 31, 32, 33, 64, 100, 300})
+    for (size_t split : {0, 1, 7, 32, 45}) {
+      size_t a = std::min(split, n), b = std::min(n, a + 33);
+      Xxh64Stream s(n == 300 ? 42 : 0);
+      s.update(bytes.data(), a);
+      s.update(bytes.data() + a, b - a);
+      s.update(bytes.data() + b, n - b);
+      EXPECT_EQ(s.digest(), xxh64(bytes.data(), n, n == 300 ? 42 : 0))
+          << "n " << n << " split " << split;
+    }
+}
+
 TEST(Binary, Version3IsStillRead) {
   // Version 3 is version 4's layout with FNV-1a 64 checksums (the file and
   // each constant). Rewrite a version-4 image that way: it decodes to the

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace tessera;
@@ -19,6 +20,27 @@ TEST(HalfPrecision, BF16RoundsToNearestEven) {
   EXPECT_EQ(roundToBF16(1.0f + 1.0f / 256 + 1.0f / 65536), 1.0078125f);
   EXPECT_TRUE(std::isnan(roundToBF16(NAN)));
   EXPECT_EQ(roundToBF16(INFINITY), INFINITY);
+}
+
+TEST(HalfPrecision, BulkBF16EqualsScalar) {
+  // The vectorizable bulk conversion gives floatToBF16Bits' bits for every
+  // kind of value: ties, overflow to infinity, signed NaNs (incl.
+  // signalling), denormals, read from an unaligned buffer.
+  std::vector<uint32_t> bits = {0x3f808000, 0x3f818000, 0x3f808001, 0x7f7fffff,
+                                0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000,
+                                0xffc00001, 0x7f800001, 0xff800001, 0x00000001,
+                                0x807fffff, 0x00000000, 0x80000000, 0x7fff8000};
+  for (uint32_t i = 0; i < 1000; ++i)
+    bits.push_back(i * 0x9E3779B9u);
+  std::vector<uint8_t> buffer(bits.size() * 4 + 1);
+  std::memcpy(buffer.data() + 1, bits.data(), bits.size() * 4);
+  std::vector<uint16_t> out(bits.size());
+  floatsToBF16Bits(buffer.data() + 1, out.data(), bits.size());
+  for (size_t i = 0; i < bits.size(); ++i) {
+    float f;
+    std::memcpy(&f, &bits[i], 4);
+    EXPECT_EQ(out[i], floatToBF16Bits(f)) << std::hex << bits[i];
+  }
 }
 
 TEST(HalfPrecision, F16RoundTripAndLimits) {

@@ -194,7 +194,9 @@ int main(int argc, char **argv) {
   if (emit == EmitStage::Bin) {
     if (outputFile == "-")
       return fail("--emit=bin needs -o FILE.npu");
-    FailureOr<bin::Program> prog = pipeline::programOf(*module);
+    // Written before the context goes: the weights are not copied.
+    FailureOr<bin::Program> prog =
+        pipeline::programOf(*module, /*borrowConstants=*/true);
     if (failed(prog))
       return 1;
     // The source model, for `tessera-run --check`.

@@ -15,7 +15,8 @@ namespace {
 /// The bytes of an inline constant's `data`: a 1-D i8 tensor, either a
 /// resource blob (what the compiler writes) or dense elements (what a person
 /// writes, e.g. dense<"0x0000803F">).
-LogicalResult constBytes(ConstOp c, std::vector<uint8_t> &out) {
+LogicalResult constBytes(ConstOp c, std::vector<uint8_t> &out,
+                         const uint8_t **borrowed = nullptr) {
   auto type = cast<ShapedType>(c.getDataAttr().getType());
   if (!type.getElementType().isInteger(8) || type.getRank() != 1)
     return c.emitOpError()
@@ -29,6 +30,14 @@ LogicalResult constBytes(ConstOp c, std::vector<uint8_t> &out) {
              << "data resource '" << res.getRawHandle().getKey()
              << "' has no bytes (missing from the file's dialect_resources)";
     ArrayRef<char> raw = blob->getData();
+    if (raw.size() != (size_t)type.getNumElements())
+      return c.emitOpError()
+             << "data resource holds " << raw.size()
+             << " bytes for a tensor of " << type.getNumElements();
+    if (borrowed) {
+      *borrowed = reinterpret_cast<const uint8_t *>(raw.data());
+      return success();
+    }
     out.assign(raw.begin(), raw.end());
   } else if (auto dense = dyn_cast<DenseElementsAttr>(c.getDataAttr())) {
     ArrayRef<char> raw = dense.getRawData();
@@ -62,7 +71,8 @@ std::string nameOf(Location loc) {
 } // namespace
 
 FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
-                                                  const target::TargetDesc &t) {
+                                                  const target::TargetDesc &t,
+                                                  bool borrowConstants) {
   bin::Program p;
   p.name = op.getName().str();
   bin::setTarget(p, t);
@@ -96,10 +106,13 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
       } else {
         if (!c.getDataAttr())
           return c.emitOpError() << "needs 'data' (or 'file')";
-        if (failed(constBytes(c, b.data)))
+        const uint8_t *borrowed = nullptr;
+        if (failed(constBytes(c, b.data,
+                              borrowConstants ? &borrowed : nullptr)))
           return failure();
-        if (b.data.size() != b.size)
-          return c.emitOpError() << "has " << b.data.size()
+        b.mapped = borrowed;
+        if (b.loadedBytes() != b.size)
+          return c.emitOpError() << "has " << b.loadedBytes()
                                  << " bytes of data but size " << b.size;
       }
       p.consts.push_back(std::move(b));
@@ -157,14 +170,15 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
   return p;
 }
 
-FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op) {
+FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
+                                                  bool borrowConstants) {
   std::string err;
   const target::TargetDesc *t =
       target::getPresetCached(op.getTarget().str(), err);
   if (!t)
     return op.emitOpError()
            << "cannot load target '" << op.getTarget() << "': " << err;
-  return emitProgram(op, *t);
+  return emitProgram(op, *t, borrowConstants);
 }
 
 OwningOpRef<ModuleOp>
@@ -193,16 +207,25 @@ tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
       op.setFileOffsetAttr(b.getI64IntegerAttr((int64_t)c.fileOffset));
       op.setChecksumAttr(b.getI64IntegerAttr((int64_t)c.checksum));
     } else {
-      // The blob owns the bytes from here on (no uniquing; no copy unless
-      // they lie in a loaded file's image).
-      auto *owned =
-          c.mapped ? new std::vector<uint8_t>(c.bytes(), c.bytes() + c.size)
-                   : new std::vector<uint8_t>(std::move(c.data));
-      AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
-          ArrayRef<char>((const char *)owned->data(), owned->size()),
-          /*align=*/1, [owned](void *, size_t, size_t) { delete owned; });
-      auto type =
-          RankedTensorType::get({(int64_t)owned->size()}, b.getI8Type());
+      // No copy of the bytes is made: the blob owns them from here on, or
+      // keeps the loaded image they lie in alive, or refers to bytes the
+      // context owns (see the header).
+      auto type = RankedTensorType::get({(int64_t)c.loadedBytes()},
+                                        b.getI8Type());
+      AsmResourceBlob blob;
+      if (c.mapped && p.image) {
+        blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+            ArrayRef<char>((const char *)c.mapped, c.size), /*align=*/1,
+            [image = p.image](void *, size_t, size_t) {});
+      } else if (c.mapped) {
+        blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+            ArrayRef<char>((const char *)c.mapped, c.size), /*align=*/1);
+      } else {
+        auto *owned = new std::vector<uint8_t>(std::move(c.data));
+        blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+            ArrayRef<char>((const char *)owned->data(), owned->size()),
+            /*align=*/1, [owned](void *, size_t, size_t) { delete owned; });
+      }
       op.setDataAttr(DenseResourceElementsAttr::get(
           type, c.name.empty() ? "const" : c.name, std::move(blob)));
     }

@@ -45,8 +45,12 @@ mlir::LogicalResult runPipeline(
     const std::function<mlir::LogicalResult(mlir::PassManager &)> &configure =
         nullptr);
 
-/// The program of a module at the isa stage (one isa.program).
-mlir::FailureOr<bin::Program> programOf(mlir::ModuleOp module);
+/// The program of a module at the isa stage (one isa.program). With
+/// `borrowConstants` its inline constants point into the context's resource
+/// blobs instead of being copied (isa::emitProgram): for a program written
+/// out while the context lives, as tessera-compile does.
+mlir::FailureOr<bin::Program> programOf(mlir::ModuleOp module,
+                                        bool borrowConstants = false);
 
 /// Runs the whole pipeline on `module` (a graph module, lowered in place)
 /// and returns the program it produced.

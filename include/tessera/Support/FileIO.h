@@ -76,6 +76,12 @@ private:
 /// Is `path` an existing regular file (not a directory or device)?
 bool isRegularFile(const std::string &path);
 
+/// One piece of a file written from several buffers.
+struct FilePiece {
+  const void *data;
+  size_t size;
+};
+
 /// A group of output files committed together. add() writes each one to a
 /// temporary file beside its destination; commit() renames them all into
 /// place. Destroying the set without a successful commit() removes the
@@ -88,6 +94,11 @@ public:
   ~AtomicFileSet();
 
   bool add(const std::string &path, const void *data, size_t size,
+           std::string &error) {
+    return add(path, std::vector<FilePiece>{{data, size}}, error);
+  }
+  /// Writes the concatenation of `pieces` (no copy of them is made).
+  bool add(const std::string &path, const std::vector<FilePiece> &pieces,
            std::string &error);
   bool add(const std::string &path, const std::string &bytes,
            std::string &error) {

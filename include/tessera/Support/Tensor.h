@@ -55,6 +55,9 @@ uint16_t floatToF16Bits(float v);
 float f16BitsToFloat(uint16_t bits);
 uint16_t floatToBF16Bits(float v);
 float bf16BitsToFloat(uint16_t bits);
+/// floatToBF16Bits over `n` floats read from `in` (any alignment), in a loop
+/// the compiler vectorizes: a model's weights are converted this way.
+void floatsToBF16Bits(const void *in, uint16_t *out, size_t n);
 
 /// Wraps an integer into the value range of `t` the way a C cast to that
 /// type would (two's complement wrap-around); bool becomes 0/1.
