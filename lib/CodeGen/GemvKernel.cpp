@@ -20,6 +20,16 @@
 // Products and sums are f32, as the matrix engine's are; only the order of
 // the additions differs.
 //
+// An nn.Linear weight is stored [N, K] (B^T): B's [K, N] rows would be one
+// element per DMA run. Such a job reads B^T's rows instead and takes row
+// dot products (the "transposed" form):
+//
+//   per block of R elements of K:
+//     w     = bT[n0:n0+nt, r0:r0+R]                 (nt runs of R elements)
+//     w     = f32(w) * x[r0:r0+R] (row, broadcast down the columns)
+//     red   = the sum of each of w's rows            (vredsum)
+//     acc  += red                                    (acc as a column)
+//
 // The jobs of consecutive kernels are batched and emitted as one
 // self-synchronized region per vector core (flushGemvBatch): per kernel, in
 // the same order on every core, a loop over this core's jobs (trip count 0
@@ -57,16 +67,24 @@ using target::Space;
 namespace {
 /// Byte offsets of a GEMV job's buffers in the vector core's local memory.
 struct GemvLayout {
-  int64_t pitch = 0; // elements per row of a block (32-byte aligned rows)
+  int64_t pitch = 0;      // elements per row of acc (32-byte aligned rows)
+  int64_t blockPitch = 0; // elements per row of a block
   uint64_t xStage = 0, xF32 = 0, acc = 0, accOut = 0, block = 0, work = 0;
+  uint64_t red = 0;
   uint64_t blockBytes = 0, end = 0;
 };
 
+/// The buffers of a job of `kRows` x `nt` in blocks of `blockRows` rows of B
+/// (of B^T's columns when `transposed`: a block is [nt, blockRows]).
 GemvLayout gemvLayout(DType dt, int64_t kRows, int64_t nt, int64_t blockRows,
-                      uint64_t align) {
+                      uint64_t align, bool transposed) {
   GemvLayout l;
   int64_t es = dtypeByteSize(dt);
   l.pitch = (nt + 15) / 16 * 16;
+  // A block's rows and their pitch.
+  int64_t rows = transposed ? nt : blockRows;
+  int64_t pitch = transposed ? (blockRows + 15) / 16 * 16 : l.pitch;
+  l.blockPitch = pitch;
   uint64_t at = 0;
   auto take = [&](uint64_t bytes) {
     uint64_t here = at;
@@ -77,17 +95,19 @@ GemvLayout gemvLayout(DType dt, int64_t kRows, int64_t nt, int64_t blockRows,
   l.xF32 = take((uint64_t)kRows * 4);
   l.acc = take((uint64_t)l.pitch * 4);
   l.accOut = take((uint64_t)l.pitch * 4);
-  l.blockBytes = llvm::alignTo((uint64_t)(blockRows * l.pitch * es), align);
+  l.blockBytes = llvm::alignTo((uint64_t)(rows * pitch * es), align);
   l.block = take(2 * l.blockBytes);
   // f32 blocks are multiplied in place; narrower ones are cast into `work`.
-  l.work = take(es == 4 ? 0 : (uint64_t)(blockRows * l.pitch * 4));
+  l.work = take(es == 4 ? 0 : (uint64_t)(rows * pitch * 4));
+  // The transposed form's row sums.
+  l.red = take(transposed ? (uint64_t)l.pitch * 4 : 0);
   l.end = at;
   return l;
 }
 } // namespace
 
-int64_t ProgramBuilder::gemvBlockRows(DType dt, int64_t kMax,
-                                      int64_t nt) const {
+int64_t ProgramBuilder::gemvBlockRows(DType dt, int64_t kMax, int64_t nt,
+                                      bool transposed) const {
   Space local;
   if (vectorCoreType(local) < 0)
     return 0;
@@ -98,7 +118,7 @@ int64_t ProgramBuilder::gemvBlockRows(DType dt, int64_t kMax,
   int64_t lo = 0, hi = want / 8;
   while (lo < hi) {
     int64_t mid = (lo + hi + 1) / 2;
-    if (gemvLayout(dt, kMax, nt, mid * 8, align).end <= cap)
+    if (gemvLayout(dt, kMax, nt, mid * 8, align, transposed).end <= cap)
       lo = mid;
     else
       hi = mid - 1;
@@ -106,11 +126,12 @@ int64_t ProgramBuilder::gemvBlockRows(DType dt, int64_t kMax,
   return lo * 8;
 }
 
-double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt) const {
+double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt,
+                                     bool transposed) const {
   Space local;
   if (vectorCoreType(local) < 0)
     return std::numeric_limits<double>::infinity();
-  int64_t blockRows = gemvEvenRows(dt, rows, rows, nt);
+  int64_t blockRows = gemvEvenRows(dt, rows, rows, nt, transposed);
   if (blockRows == 0) // addMatmul rejects such jobs; never pick them
     return std::numeric_limits<double>::infinity();
   int64_t es = dtypeByteSize(dt);
@@ -124,12 +145,13 @@ double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt) const {
     auto it = t_.vectorOpCycles.find(op);
     return it == t_.vectorOpCycles.end() ? 1.0 : it->second;
   };
-  int64_t pitch = (nt + 15) / 16 * 16;
+  int64_t pitch = transposed ? (blockRows + 15) / 16 * 16 : (nt + 15) / 16 * 16;
   double repeats =
-      (double)blockRows *
+      (double)(transposed ? nt : blockRows) *
       std::ceil((double)pitch * 4 / std::max(1.0, t_.vectorBytesPerCycle));
   // Each block: its DMA and the set_flag that waits out the latency, against
-  // cast + multiply + the halving tree (about one more pass) on V.
+  // cast + multiply + the halving tree or the row sums (about one more pass)
+  // on V.
   double dma = (double)(blockRows * nt * es) / rate + latency;
   double vec = repeats * ((es == 4 ? 0 : opCycles("cast")) + opCycles("mul") +
                           opCycles("add")) +
@@ -139,8 +161,8 @@ double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt) const {
 }
 
 int64_t ProgramBuilder::gemvEvenRows(DType dt, int64_t kMax, int64_t divides,
-                                     int64_t nt) const {
-  for (int64_t r = gemvBlockRows(dt, kMax, nt); r >= 8; r -= 8)
+                                     int64_t nt, bool transposed) const {
+  for (int64_t r = gemvBlockRows(dt, kMax, nt, transposed); r >= 8; r -= 8)
     if (divides % r == 0)
       return r;
   return 0;
@@ -175,13 +197,15 @@ static GemvLayout gemvBatchLayout(const std::vector<GemvBatchKernel> &batch,
     nt = std::max(nt, g.nt);
     rows = std::max(rows, g.rows);
   }
-  return gemvLayout(batch.front().k.a.dtype, kt, nt, rows, align);
+  return gemvLayout(batch.front().k.a.dtype, kt, nt, rows, align,
+                    batch.front().transposed);
 }
 
 bool ProgramBuilder::gemvBatchAccepts(const GemvBatchKernel &g) const {
   if (gemvBatch_.empty())
     return true;
-  if (g.k.a.dtype != gemvBatch_.front().k.a.dtype)
+  if (g.k.a.dtype != gemvBatch_.front().k.a.dtype ||
+      g.transposed != gemvBatch_.front().transposed)
     return false;
   Space local;
   vectorCoreType(local);
@@ -314,39 +338,56 @@ void ProgramBuilder::flushGemvBatch() {
       E(makeInstr(Opcode::Loop, {}, {RIdx, RBlocks, 0}));
       {
         E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
-        Tile w = withTerm(ub(l.block, dt, R, nt, l.pitch), RP,
+        // The block: R rows of B, or (transposed) nt rows of R elements of
+        // B^T; the next block is R rows (elements) further along K.
+        int64_t bRows = g.transposed ? nt : R, bCols = g.transposed ? R : nt;
+        Tile w = withTerm(ub(l.block, dt, bRows, bCols, l.blockPitch), RP,
                           (int64_t)l.blockBytes);
-        Tile bGm = bin::makeTile(Space::GM, k.b.addr, k.b.dtype, {R, nt});
-        bGm.strides[0] = k.b.strides[r - 2];
-        bGm.strides[1] = k.b.strides[r - 1];
+        Tile bGm =
+            bin::makeTile(Space::GM, k.b.addr, k.b.dtype, {bRows, bCols});
+        bGm.strides[0] = k.b.strides[g.transposed ? r - 1 : r - 2];
+        bGm.strides[1] = k.b.strides[g.transposed ? r - 2 : r - 1];
         bGm = withTerm(withTerm(bGm, RB, 1), RIdx, R * k.b.strides[r - 2] * es);
         E(makeInstr(Opcode::DmaLd, {w, bGm}));
         E(pipeFlag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
         E(pipeFlag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
-        Tile prod = es == 4 ? withTerm(ub(l.block, DType::F32, R, nt, l.pitch),
+        Tile prod = es == 4 ? withTerm(ub(l.block, DType::F32, bRows, bCols,
+                                          l.blockPitch),
                                        RP, (int64_t)l.blockBytes)
-                            : ub(l.work, DType::F32, R, nt, l.pitch);
+                            : ub(l.work, DType::F32, bRows, bCols,
+                                 l.blockPitch);
         if (es != 4) {
           E(makeInstr(Opcode::VCast, {prod, w}, {1}));
           E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
         }
-        Tile xCol = bin::makeTile(local, l.xF32, DType::F32, {R, 1});
-        xCol.strides[0] = 1;
-        xCol.strides[1] = 1;
-        xCol = withTerm(xCol, RIdx, R * 4);
-        E(makeInstr(Opcode::VMul, {prod, prod, xCol}, {0}));
-        // Halving tree: rows [0, h) += rows [n-h, n) until one row is left.
-        for (int64_t n = R; n > 1;) {
-          int64_t h = n / 2;
-          Tile lo = prod, hi = prod;
-          lo.shape[0] = hi.shape[0] = h;
-          hi.offset += (uint64_t)((n - h) * l.pitch * 4);
-          E(makeInstr(Opcode::VAdd, {lo, lo, hi}, {0}));
-          n -= h;
+        if (g.transposed) {
+          // x[r0:r0+R] as a row, broadcast down the nt rows; then each
+          // row's sum, added to acc seen as a column.
+          Tile xRow = withTerm(ub(l.xF32, DType::F32, 1, R, R), RIdx, R * 4);
+          E(makeInstr(Opcode::VMul, {prod, prod, xRow}, {0}));
+          Tile red = ub(l.red, DType::F32, nt, 1, 1);
+          E(makeInstr(Opcode::VRedSum, {red, prod}));
+          Tile accCol = ub(l.acc, DType::F32, nt, 1, 1);
+          E(makeInstr(Opcode::VAdd, {accCol, accCol, red}, {0}));
+        } else {
+          Tile xCol = bin::makeTile(local, l.xF32, DType::F32, {R, 1});
+          xCol.strides[0] = 1;
+          xCol.strides[1] = 1;
+          xCol = withTerm(xCol, RIdx, R * 4);
+          E(makeInstr(Opcode::VMul, {prod, prod, xCol}, {0}));
+          // Halving tree: rows [0, h) += rows [n-h, n) until one row is left.
+          for (int64_t n = R; n > 1;) {
+            int64_t h = n / 2;
+            Tile lo = prod, hi = prod;
+            lo.shape[0] = hi.shape[0] = h;
+            hi.offset += (uint64_t)((n - h) * l.blockPitch * 4);
+            E(makeInstr(Opcode::VAdd, {lo, lo, hi}, {0}));
+            n -= h;
+          }
+          Tile row0 = prod;
+          row0.shape[0] = 1;
+          E(makeInstr(Opcode::VAdd, {acc, acc, row0}, {0}));
         }
-        Tile row0 = prod;
-        row0.shape[0] = 1;
-        E(makeInstr(Opcode::VAdd, {acc, acc, row0}, {0}));
         if (es == 4)
           E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
         E(salu(Opcode::SXor, RP, RP, 0, 1));

@@ -160,6 +160,14 @@ std::vector<ProgramBuilder::Region> bRegions(const MatmulKernel &k,
 }
 } // namespace
 
+/// Whether a one-row product's GEMV jobs read B^T's rows: B is a transposed
+/// view of an [N, K] weight (every element of a [K, N] row a DMA run of its
+/// own).
+static bool gemvReadsBT(const MatmulKernel &k) {
+  int r = (int)k.c.shape.size();
+  return !k.quant && k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1;
+}
+
 int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
   MatrixSpaces ms;
   Space local;
@@ -173,12 +181,9 @@ int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
   if (d.m != 1 || d.batch != 1 || k.b.dtype != dt ||
       (dt != DType::F32 && dt != DType::BF16 && dt != DType::F16))
     return 0;
-  // A GEMV job reads blocks of B's [K, N] rows: through a transposed view
-  // (nn.Linear's [N, K] weight) every element would be a DMA run of its
-  // own; the cube cores read that weight's rows and transpose on the mv.
-  int r = (int)k.c.shape.size();
-  if (k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1)
-    return 0;
+  // A GEMV job reads blocks of B's [K, N] rows, or of B^T's rows where B
+  // is stored transposed (nn.Linear's [N, K] weight; gemvReadsBT).
+  bool transposed = gemvReadsBT(k);
   auto vectorHas = [&](DType x) {
     return std::find(t_.vectorDTypes.begin(), t_.vectorDTypes.end(), x) !=
            t_.vectorDTypes.end();
@@ -189,7 +194,7 @@ int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
   // that the product is not DRAM-bound enough to be worth more streams.
   int64_t bytes = d.k * d.n * dtypeByteSize(dt);
   if ((bytes >> 16) <= (int64_t)t_.coreTypes[ms.coreType].count ||
-      gemvBlockRows(dt, d.k, std::min<int64_t>(d.n, 256)) == 0)
+      gemvBlockRows(dt, d.k, std::min<int64_t>(d.n, 256), transposed) == 0)
     return 0;
   return t_.coreTypes[vType].count;
 }
@@ -323,7 +328,7 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // GEMV jobs need their slice of x and a block of B in local memory.
   if (gemvCores &&
       gemvBlockRows(k.a.dtype, std::min(d.k, (chunks + split - 1) / split * ck),
-                    std::min(tn, d.n)) == 0)
+                    std::min(tn, d.n), gemvReadsBT(k)) == 0)
     gemvCores = 0;
   out.tile = {tm, tn, ck, step, split};
   if (gemvCores)
@@ -407,7 +412,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   int64_t jobs = d.batch * tilesM * tilesN * split;
   // A GEMV job keeps its slice of x and two blocks of B rows in local memory.
   if (gemvCores > 0 &&
-      gemvBlockRows(dt, std::min(d.k, perSplit * ck), std::min(tn, d.n)) == 0) {
+      gemvBlockRows(dt, std::min(d.k, perSplit * ck), std::min(tn, d.n),
+                    gemvReadsBT(k)) == 0) {
     error = "'" + k.name + "': GEMV jobs of " +
             std::to_string(std::min(d.k, perSplit * ck)) + " x " +
             std::to_string(std::min(tn, d.n)) +
@@ -453,7 +459,9 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   // Blocks that divide both the full K parts and the last one.
   int64_t lastKt = d.k - (split - 1) * perSplit * ck;
   int64_t gemvRows =
-      vCount ? gemvEvenRows(dt, gemvKt, std::gcd(gemvKt, lastKt), gemvNt) : 0;
+      vCount ? gemvEvenRows(dt, gemvKt, std::gcd(gemvKt, lastKt), gemvNt,
+                            gemvReadsBT(k))
+             : 0;
   // The job table holds byte offsets from each operand's base as i32.
   uint64_t aLo, aHi, bLo, bHi, cLo, cHi;
   k.a.byteRange(aLo, aHi);
@@ -487,7 +495,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     // The job goes where it would finish first.
     int64_t bestVector = -1;
     bool gemvFits = nt == gemvNt && gemvRows && kt % gemvRows == 0;
-    double vCost = vCount && gemvFits ? gemvJobCycles(dt, kt, nt) : 0;
+    double vCost =
+        vCount && gemvFits ? gemvJobCycles(dt, kt, nt, gemvReadsBT(k)) : 0;
     for (uint32_t v = 0; v < (gemvFits ? vCount : 0); ++v)
       if (gemvLoad_[v] + vCost < matrixLoad_[best] + cost &&
           (bestVector < 0 || gemvLoad_[v] < gemvLoad_[bestVector]))
@@ -739,6 +748,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     g.nt = gemvNt;
     g.rows = gemvRows;
     g.finalOutput = split == 1;
+    g.transposed = gemvReadsBT(k);
     g.outBase = split > 1 ? k.partialsAddr : k.c.addr;
     if (!gemvBatchAccepts(g))
       flushGemvBatch();

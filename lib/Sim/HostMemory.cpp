@@ -37,6 +37,13 @@ bool HostBuffer::allocate(uint64_t n) {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
       return false;
+#ifdef MADV_HUGEPAGE
+    // A page fault costs microseconds (several on a paravirtualized VM):
+    // 2 MiB pages fault 512 times less often. Advice only; on failure the
+    // mapping works as it is.
+    if (!std::getenv("TESSERA_NO_HUGE_PAGES"))
+      (void)madvise(m, (size_t)n, MADV_HUGEPAGE);
+#endif
     ptr = (uint8_t *)m;
     bytes = n;
     mapped = true;

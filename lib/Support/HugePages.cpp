@@ -6,16 +6,71 @@
 #include "tessera/Support/HugePages.h"
 
 #include <cstdlib>
+#include <cstring>
+#include <string>
 
 #if defined(__linux__) && defined(__GLIBC__)
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
 namespace tessera {
 
+#if defined(__linux__) && defined(__GLIBC__)
+namespace {
+/// Is `path` a regular file of at least `minBytes`, or a directory holding
+/// one (a Hugging Face model, a generation output directory)?
+bool isLargeInput(const std::string &path, uint64_t minBytes) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return false;
+  if (S_ISREG(st.st_mode))
+    return (uint64_t)st.st_size >= minBytes;
+  if (!S_ISDIR(st.st_mode))
+    return false;
+  DIR *dir = ::opendir(path.c_str());
+  if (!dir)
+    return false;
+  bool large = false;
+  while (struct dirent *e = ::readdir(dir)) {
+    std::string child = path + "/" + e->d_name;
+    if (::stat(child.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size >= minBytes) {
+      large = true;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return large;
+}
+} // namespace
+#endif
+
+bool argumentsNameLargeInput(char **argv, uint64_t minBytes) {
+#if defined(__linux__) && defined(__GLIBC__)
+  for (char **a = argv + 1; *a; ++a) {
+    // A path is an argument of its own or the value of --opt=PATH (or of
+    // --input=NAME=PATH).
+    const char *eq = std::strrchr(*a, '=');
+    std::string path = eq ? eq + 1 : *a;
+    if (!path.empty() && path[0] != '-' && isLargeInput(path, minBytes))
+      return true;
+  }
+#else
+  (void)argv;
+  (void)minBytes;
+#endif
+  return false;
+}
+
 void reexecWithHugePageMalloc(char **argv) {
 #if defined(__linux__) && defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
   if (std::getenv("GLIBC_TUNABLES") || std::getenv("TESSERA_HUGE_PAGES"))
+    return;
+  // Starting the executable again costs its dynamic linking (~0.07 s here):
+  // only worth it when the run handles a large model or program.
+  if (!argumentsNameLargeInput(argv, kHugePageInputBytes))
     return;
   if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) != 0 ||
       setenv("TESSERA_HUGE_PAGES", "done", 1) != 0)

@@ -234,6 +234,9 @@ struct GemvBatchKernel {
   MatmulKernel k;
   int64_t ktMax = 0, nt = 0, rows = 0;
   bool finalOutput = true; // c itself, else f32 partial sums
+  /// B is stored transposed ([N, K], nn.Linear's weight): its rows are read
+  /// and dot products taken (GemvKernel.cpp).
+  bool transposed = false;
   uint64_t outBase = 0;    // GM address the jobs' output offsets add to
 };
 struct GemvBatchJob {
@@ -331,13 +334,16 @@ private:
   int64_t gemvVectorCores(const MatmulKernel &k) const;
   /// Rows of B per local block of a GEMV job `nt` columns wide (0 if not
   /// even one fits), and the cycles one job of `rows` x `nt` takes.
-  int64_t gemvBlockRows(DType dt, int64_t kMax, int64_t nt) const;
-  double gemvJobCycles(DType dt, int64_t rows, int64_t nt) const;
+  /// `transposed`: B is read as B^T's rows (GemvKernel.cpp).
+  int64_t gemvBlockRows(DType dt, int64_t kMax, int64_t nt,
+                        bool transposed = false) const;
+  double gemvJobCycles(DType dt, int64_t rows, int64_t nt,
+                       bool transposed = false) const;
   /// The rows per block of a kernel's GEMV jobs of at most `kMax` rows: the
   /// largest multiple of 8 that fits and divides `divides` (the rows of every
   /// job; 0 if none), so each job is a whole number of identical blocks.
-  int64_t gemvEvenRows(DType dt, int64_t kMax, int64_t divides,
-                       int64_t nt) const;
+  int64_t gemvEvenRows(DType dt, int64_t kMax, int64_t divides, int64_t nt,
+                       bool transposed = false) const;
 
   // GEMV jobs (GemvKernel.cpp) are batched: the jobs of consecutive
   // kernels run on each vector core as one self-synchronized region of job

@@ -12,14 +12,25 @@
 #ifndef TESSERA_SUPPORT_HUGEPAGES_H
 #define TESSERA_SUPPORT_HUGEPAGES_H
 
+#include <cstdint>
+
 namespace tessera {
 
-/// Called first thing in a tool's main(): when GLIBC_TUNABLES is unset,
-/// runs the same executable again with glibc.malloc.hugetlb=1 (and
-/// TESSERA_HUGE_PAGES=done, so it happens once). Returns only when it did not
-/// re-execute: on other systems, when the variable is set (an empty value
-/// opts out), or when exec fails. The program's output is the same either
-/// way.
+/// Inputs at least this large make a tool re-execute with huge pages.
+constexpr uint64_t kHugePageInputBytes = uint64_t(32) << 20;
+
+/// Does some argument (or the value of --opt=PATH) name a regular file of at
+/// least `minBytes`, or a directory holding one?
+bool argumentsNameLargeInput(char **argv, uint64_t minBytes);
+
+/// Called first thing in a tool's main(): when GLIBC_TUNABLES is unset and
+/// an argument names a large input (kHugePageInputBytes: a model with its
+/// weights, a program holding them), runs the same executable again with
+/// glibc.malloc.hugetlb=1 (and TESSERA_HUGE_PAGES=done, so it happens once).
+/// Returns only when it did not re-execute: on other systems, for small
+/// inputs (starting twice would cost more than the page faults saved), when
+/// the variable is set (an empty value opts out), or when exec fails. The
+/// program's output is the same either way.
 void reexecWithHugePageMalloc(char **argv);
 
 } // namespace tessera
