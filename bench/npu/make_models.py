@@ -8,7 +8,9 @@ q 16x192, kv_a 512+64, kv_b 16x(128+128), o 2048, MoE 64 routed experts of
 projections of one layer, at prefill (1024 tokens; each routed expert sees
 1024 * 6 / 64 = 96 of them) and at decode (one token); the decode again with
 weight-only int4 (groups of 128 with zero points) and FP8 (e4m3, 128x128
-blocks) weights, dequantized in the matmul's load (graph.dequant_matmul).
+blocks) weights, dequantized in the matmul's load (graph.dequant_matmul),
+and with bf16 weights stored as nn.Linear stores them ([N, K], a Gemm with
+trans_b: what a Hugging Face import produces).
 """
 import sys
 
@@ -34,6 +36,20 @@ def matmuls(name, items, dtype='bf16'):
                     f'tensor<{k}x{n}x{dtype}>) -> tensor<{m}x{n}x{dtype}>')
         rets.append(f'%y{i}')
         rtypes.append(f'tensor<{m}x{n}x{dtype}> {{graph.name = "{label}_y"}}')
+    write_main(name, args, body, rets, rtypes)
+
+
+def linear_matmuls(name, items):
+    """items as matmuls'; bf16 weights [N, K] (nn.Linear's layout), each
+    product a graph.gemm with trans_b."""
+    args, body, rets, rtypes = [], [], [], []
+    for i, (label, m, k, n) in enumerate(items):
+        x, w, y = f'tensor<{m}x{k}xbf16>', f'tensor<{n}x{k}xbf16>', f'tensor<{m}x{n}xbf16>'
+        args.append(f'%x{i}: {x} {{graph.name = "{label}_x"}}')
+        args.append(f'%w{i}: {w} {{graph.name = "{label}_w"}}')
+        body.append(f'  %y{i} = graph.gemm %x{i}, %w{i} {{trans_b = true}} : ({x}, {w}) -> {y}')
+        rets.append(f'%y{i}')
+        rtypes.append(f'{y} {{graph.name = "{label}_y"}}')
     write_main(name, args, body, rets, rtypes)
 
 
@@ -75,5 +91,6 @@ def lite(tokens, per_expert):
 matmuls('gemm4096', [('gemm', 4096, 4096, 4096)])
 matmuls('dsv2lite_prefill', lite(1024, 96))
 matmuls('dsv2lite_decode', lite(1, 1))
+linear_matmuls('dsv2lite_decode_linear', lite(1, 1))
 dequant_matmuls('dsv2lite_decode_int4', lite(1, 1), 'int4')
 dequant_matmuls('dsv2lite_decode_fp8', lite(1, 1), 'fp8_e4m3')

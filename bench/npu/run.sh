@@ -7,8 +7,10 @@
 #   DRAM) and warm (operands resident in L2, as a benchmark loop runs);
 # - dsv2lite_prefill / dsv2lite_decode: the attention and MoE projections of
 #   one DeepSeek-V2-Lite layer at 1024 tokens and at one token (bf16, cold);
-#   dsv2lite_decode_int4 / _fp8: the decode with int4 (groups of 128) and
-#   FP8 (128x128 blocks) weights dequantized in the matmul's load;
+#   dsv2lite_decode_linear: the decode with the weights stored [N, K] as
+#   nn.Linear stores them (Gemm trans_b); dsv2lite_decode_int4 / _fp8: the
+#   decode with int4 (groups of 128) and FP8 (128x128 blocks) weights
+#   dequantized in the matmul's load;
 # - the torch-exported LLM blocks of test/e2e (bf16, functional run with the
 #   race checker; these tiny blocks are launch- and latency-bound).
 set -euo pipefail
@@ -46,6 +48,7 @@ for t in dc edge; do
   row gemm4096_warm "$OUT/gemm4096.mlir" $t --no-functional --warm-l2
   row dsv2lite_prefill "$OUT/dsv2lite_prefill.mlir" $t --no-functional
   row dsv2lite_decode "$OUT/dsv2lite_decode.mlir" $t --no-functional
+  row dsv2lite_decode_linear "$OUT/dsv2lite_decode_linear.mlir" $t --no-functional
   row dsv2lite_decode_int4 "$OUT/dsv2lite_decode_int4.mlir" $t --no-functional
   row dsv2lite_decode_fp8 "$OUT/dsv2lite_decode_fp8.mlir" $t --no-functional
   for m in deepseek_v2_block qwen2_block; do
