@@ -442,7 +442,7 @@ SplicedImage encodeImage(const Program &prog, const WriteOptions &opts,
   // weights are most of the image: every extra copy of them costs a fresh,
   // zeroed allocation of the whole weight size.
   std::vector<ConstBlob> headers(prog.consts.size());
-  uint64_t inlineBytes = 0, externalBytes = 0;
+  uint64_t externalBytes = 0;
   for (size_t i = 0; i < prog.consts.size(); ++i) {
     const ConstBlob &c = prog.consts[i];
     ConstBlob &h = headers[i];
@@ -452,7 +452,8 @@ SplicedImage encodeImage(const Program &prog, const WriteOptions &opts,
     h.size = c.loadedBytes();
     h.external = weights && !opts.externalWeightFile.empty() &&
                  h.size >= opts.externalThreshold;
-    (h.external ? externalBytes : inlineBytes) += h.size;
+    if (h.external)
+      externalBytes += h.size;
   }
   if (weights)
     weights->reserve(weights->size() + externalBytes + 64 * headers.size());
@@ -497,7 +498,7 @@ SplicedImage encodeImage(const Program &prog, const WriteOptions &opts,
     smallBytes += 64 + h.name.size() + h.file.size();
   smallBytes += p.io.size() * 128 + p.debug.size() * 64 + p.targetJson.size() +
                 p.name.size() + p.source.size() + 64 * numSections;
-  (void)inlineBytes; // spliced, not reserved
+  // Large inline constants are spliced (SplicedImage), not reserved for.
   img.reserve(img.size() + smallBytes);
   std::memcpy(img.data(), kMagic, 8);
   put<uint32_t>(img, 8, kFormatVersion);

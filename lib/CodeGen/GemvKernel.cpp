@@ -351,11 +351,11 @@ void ProgramBuilder::flushGemvBatch() {
         E(makeInstr(Opcode::DmaLd, {w, bGm}));
         E(pipeFlag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
         E(pipeFlag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
-        Tile prod = es == 4 ? withTerm(ub(l.block, DType::F32, bRows, bCols,
-                                          l.blockPitch),
-                                       RP, (int64_t)l.blockBytes)
-                            : ub(l.work, DType::F32, bRows, bCols,
-                                 l.blockPitch);
+        Tile prod =
+            es == 4
+                ? withTerm(ub(l.block, DType::F32, bRows, bCols, l.blockPitch),
+                           RP, (int64_t)l.blockBytes)
+                : ub(l.work, DType::F32, bRows, bCols, l.blockPitch);
         if (es != 4) {
           E(makeInstr(Opcode::VCast, {prod, w}, {1}));
           E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));

@@ -411,9 +411,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   split = (chunksK + perSplit - 1) / perSplit;
   int64_t jobs = d.batch * tilesM * tilesN * split;
   // A GEMV job keeps its slice of x and two blocks of B rows in local memory.
-  if (gemvCores > 0 &&
-      gemvBlockRows(dt, std::min(d.k, perSplit * ck), std::min(tn, d.n),
-                    gemvReadsBT(k)) == 0) {
+  if (gemvCores > 0 && gemvBlockRows(dt, std::min(d.k, perSplit * ck),
+                                     std::min(tn, d.n), gemvReadsBT(k)) == 0) {
     error = "'" + k.name + "': GEMV jobs of " +
             std::to_string(std::min(d.k, perSplit * ck)) + " x " +
             std::to_string(std::min(tn, d.n)) +
@@ -458,10 +457,9 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   int64_t gemvNt = std::min(tn, d.n), gemvKt = std::min(d.k, perSplit * ck);
   // Blocks that divide both the full K parts and the last one.
   int64_t lastKt = d.k - (split - 1) * perSplit * ck;
-  int64_t gemvRows =
-      vCount ? gemvEvenRows(dt, gemvKt, std::gcd(gemvKt, lastKt), gemvNt,
-                            gemvReadsBT(k))
-             : 0;
+  int64_t gemvRows = vCount ? gemvEvenRows(dt, gemvKt, std::gcd(gemvKt, lastKt),
+                                           gemvNt, gemvReadsBT(k))
+                            : 0;
   // The job table holds byte offsets from each operand's base as i32.
   uint64_t aLo, aHi, bLo, bHi, cLo, cHi;
   k.a.byteRange(aLo, aHi);

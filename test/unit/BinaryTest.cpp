@@ -163,6 +163,52 @@ TEST(Binary, LoadedInlineConstantsAreReadInPlace) {
                          p.consts[0].data.begin()));
 }
 
+TEST(Binary, LargeConstantsAreWrittenFromWhereTheyAreHeld) {
+  // Constants of 64 KiB or more are spliced into the written file from
+  // their own memory (here borrowed, as the compiler's are), not copied into
+  // an image first: the file equals the flat encoding, its checksum holds,
+  // and the constants read back byte for byte, the small one too.
+  std::string path = ::testing::TempDir() + "/spliced.npu";
+  Program p = sampleProgram();
+  p.gmBytes = 1 << 20;
+  std::vector<uint8_t> big(200 * 1024 + 3), other(64 * 1024);
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = (uint8_t)(i * 7 + 1);
+  for (size_t i = 0; i < other.size(); ++i)
+    other[i] = (uint8_t)(i * 13);
+  ConstBlob a, b;
+  a.name = "big";
+  a.gmAddr = 16384;
+  a.size = big.size();
+  a.mapped = big.data();
+  b.name = "other";
+  b.gmAddr = 16384 + 262144;
+  b.size = other.size();
+  b.mapped = other.data();
+  p.consts.push_back(a);
+  p.consts.push_back(b);
+  std::string err;
+  ASSERT_TRUE(verifyProgram(p, dc(), err)) << err;
+  ASSERT_TRUE(writeProgramFile(path, p, err)) << err;
+  std::ifstream f(path, std::ios::binary);
+  std::vector<uint8_t> file((std::istreambuf_iterator<char>(f)),
+                            std::istreambuf_iterator<char>());
+  EXPECT_EQ(file, encodeProgram(p));
+  Program q;
+  ASSERT_TRUE(readProgramFile(path, q, err)) << err;
+  ASSERT_EQ(q.consts.size(), 3u);
+  EXPECT_TRUE(std::equal(q.consts[0].bytes(), q.consts[0].bytes() + 8,
+                         p.consts[0].data.begin()));
+  ASSERT_EQ(q.consts[1].loadedBytes(), big.size());
+  EXPECT_TRUE(std::equal(big.begin(), big.end(), q.consts[1].bytes()));
+  ASSERT_EQ(q.consts[2].loadedBytes(), other.size());
+  EXPECT_TRUE(std::equal(other.begin(), other.end(), q.consts[2].bytes()));
+  // A flipped byte inside a spliced constant fails the file checksum.
+  file[file.size() / 2] ^= 1;
+  Program bad;
+  EXPECT_FALSE(decodeProgram(file.data(), file.size(), bad, err));
+}
+
 TEST(Binary, Xxh64MatchesTheReference) {
   // Values of the reference implementation (llvm::xxHash64 gives the same).
   EXPECT_EQ(xxh64("", 0), 0xEF46DB3751D8E999ull);

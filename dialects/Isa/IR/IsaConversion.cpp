@@ -107,8 +107,8 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
         if (!c.getDataAttr())
           return c.emitOpError() << "needs 'data' (or 'file')";
         const uint8_t *borrowed = nullptr;
-        if (failed(constBytes(c, b.data,
-                              borrowConstants ? &borrowed : nullptr)))
+        if (failed(
+                constBytes(c, b.data, borrowConstants ? &borrowed : nullptr)))
           return failure();
         b.mapped = borrowed;
         if (b.loadedBytes() != b.size)
@@ -210,8 +210,8 @@ tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
       // No copy of the bytes is made: the blob owns them from here on, or
       // keeps the loaded image they lie in alive, or refers to bytes the
       // context owns (see the header).
-      auto type = RankedTensorType::get({(int64_t)c.loadedBytes()},
-                                        b.getI8Type());
+      auto type =
+          RankedTensorType::get({(int64_t)c.loadedBytes()}, b.getI8Type());
       AsmResourceBlob blob;
       if (c.mapped && p.image) {
         blob = UnmanagedAsmResourceBlob::allocateWithAlign(

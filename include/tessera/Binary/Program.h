@@ -57,9 +57,11 @@ struct ConstBlob {
   uint64_t fileOffset = 0;
   uint64_t checksum = 0;     // XXH64 of the bytes (FNV-1a 64 in version 3)
   std::vector<uint8_t> data; // inline bytes, or loaded external bytes
-  /// Inline bytes read in place from a loaded program file (kept alive by
-  /// Program::image) instead of copied into `data`: a model's weights are
-  /// most of a program, and a copy costs a fresh page per 4 KiB.
+  /// Inline bytes held elsewhere instead of copied into `data`: read in
+  /// place from a loaded program file (kept alive by Program::image), or,
+  /// with no image, the compiler's MLIR resource blobs (alive as long as
+  /// its context; isa::emitProgram's borrowConstants). A model's weights
+  /// are most of a program, and a copy costs a fresh page per 4 KiB.
   const uint8_t *mapped = nullptr;
 
   /// The constant's bytes, wherever they are held.
