@@ -20,6 +20,7 @@
 
 #include <cstdio>
 #include <dirent.h>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,10 +30,23 @@ using unittest::preset;
 
 namespace {
 
+/// A fresh directory for one test, removed (with what the test left in it)
+/// when the test program ends.
 std::string scratchDir(const std::string &name) {
+  struct Cleanup {
+    std::vector<std::string> dirs;
+    ~Cleanup() {
+      for (const std::string &d : dirs) {
+        std::error_code ignored;
+        std::filesystem::remove_all(d, ignored);
+      }
+    }
+  };
+  static Cleanup cleanup;
   std::string dir = ::testing::TempDir() + "tessera-reliab-" + name + "-" +
                     std::to_string(::getpid());
   ::mkdir(dir.c_str(), 0777);
+  cleanup.dirs.push_back(dir);
   return dir;
 }
 
