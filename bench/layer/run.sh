@@ -6,8 +6,13 @@
 #   - ONNX Runtime's single-thread CPU time on the same ONNX model;
 # and their ratios, plus the simulated output checked against ONNX Runtime's.
 #
+# Each side is timed the same way: ONNX Runtime's fastest of ORT_REPEATS
+# runs after a warm-up, the compile's and the simulator's fastest of REPEATS
+# runs (every sample is printed: this VM's speed swings by a third).
+#
 # Usage: bench/layer/run.sh [BUILD_DIR] [OUT_DIR]
 # Environment: SEQ (default 128), TARGET (default dc), ORT_REPEATS (3),
+# REPEATS (3),
 # LAYER_MODEL_DIR (default OUT_DIR/model: where the exported model is kept),
 # TESSERA_ORT_DIR (default ~/.cache/tessera/ort: onnxruntime-node is
 # installed there with `npm install --ignore-scripts` if missing).
@@ -18,6 +23,7 @@ OUT="${2:-$ROOT/bench/out/layer}"
 SEQ="${SEQ:-128}"
 TARGET="${TARGET:-dc}"
 ORT_REPEATS="${ORT_REPEATS:-3}"
+REPEATS="${REPEATS:-3}"
 ORT_DIR="${TESSERA_ORT_DIR:-$HOME/.cache/tessera/ort}"
 BIN="$BUILD/bin"
 MODEL_DIR="${LAYER_MODEL_DIR:-$OUT/model}"
@@ -33,35 +39,48 @@ fi
 INPUTS=(hidden_states="$MODEL_DIR/input_hidden_states.npy"
         position_ids="$MODEL_DIR/input_position_ids.npy")
 
-# Compile.
-/usr/bin/time -f "%e %M" -o "$OUT/compile-time.txt" \
-  "$BIN/tessera-compile" "$MODEL_DIR/model.onnx" -o "$OUT/layer.$TARGET.npu" \
-  --target="$TARGET" --precision=bf16
-read -r compile_s compile_kib < "$OUT/compile-time.txt"
+# Compile (every run writes the same program).
+: > "$OUT/compile-times.txt"
+for i in $(seq "$REPEATS"); do
+  /usr/bin/time -f "%e %M" -a -o "$OUT/compile-times.txt" \
+    "$BIN/tessera-compile" "$MODEL_DIR/model.onnx" -o "$OUT/layer.$TARGET.npu" \
+    --target="$TARGET" --precision=bf16
+done
 
 # Simulate (functional, race checker on, as tessera-run runs by default).
 mkdir -p "$OUT/sim"
-/usr/bin/time -f "%e %M" -o "$OUT/sim-time.txt" \
-  "$BIN/tessera-run" "$OUT/layer.$TARGET.npu" \
-  "${INPUTS[@]/#/--input=}" --output-dir "$OUT/sim" \
-  --print-stats-json "$OUT/sim-stats.json" --quiet
-read -r sim_process_s sim_kib < "$OUT/sim-time.txt"
+: > "$OUT/sim-times.txt"
+for i in $(seq "$REPEATS"); do
+  /usr/bin/time -f "%e %M" -a -o "$OUT/sim-times.txt" \
+    "$BIN/tessera-run" "$OUT/layer.$TARGET.npu" \
+    "${INPUTS[@]/#/--input=}" --output-dir "$OUT/sim" \
+    --print-stats-json "$OUT/sim-stats.$i.json" --quiet
+done
 
 # ONNX Runtime, one thread.
 NODE_PATH="$ORT_DIR/node_modules" node "$ROOT/bench/layer/ort_run.js" \
   "$MODEL_DIR/model.onnx" "$OUT/ort" "$ORT_REPEATS" "${INPUTS[@]}" \
   > "$OUT/ort.json"
 
-/usr/bin/python3 - "$OUT" "$MODEL_DIR" "$TARGET" "$compile_s" "$compile_kib" \
-  "$sim_process_s" "$sim_kib" <<'PY'
+/usr/bin/python3 - "$OUT" "$MODEL_DIR" "$TARGET" "$REPEATS" <<'PY'
 import json, sys
 import numpy as np
-out, model_dir, target = sys.argv[1:4]
-compile_s, compile_kib = float(sys.argv[4]), int(sys.argv[5])
-sim_process_s, sim_kib = float(sys.argv[6]), int(sys.argv[7])
-st = json.load(open(f"{out}/sim-stats.json"))
+out, model_dir, target, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def samples(name):
+    return [tuple(float(v) for v in l.split()) for l in open(f"{out}/{name}") if l.strip()]
+compiles = samples("compile-times.txt")
+processes = samples("sim-times.txt")
+stats = [json.load(open(f"{out}/sim-stats.{i}.json")) for i in range(1, repeats + 1)]
+if len({(s["cycles"], s["instructions"]) for s in stats}) != 1:
+    sys.exit("FAIL: the simulator's runs disagree")
+best = min(range(repeats), key=lambda i: stats[i]["host_seconds"])
+st = stats[best]
+compile_s, compile_kib = min(c[0] for c in compiles), max(c[1] for c in compiles)
+sim_process_s, sim_kib = processes[best]
 ort = json.load(open(f"{out}/ort.json"))
 sim_s, ort_s = st["host_seconds"], ort["run_seconds"]
+def listed(xs):
+    return ", ".join(f"{x:.2f}" for x in xs)
 torch_ref = np.load(f"{model_dir}/output_hidden_states_out.npy").astype(np.float64)
 ort_out = np.load(f"{out}/ort/hidden_states_out.npy").astype(np.float64)
 sim_out = np.load(f"{out}/sim/hidden_states_out.npy").astype(np.float64)
@@ -71,8 +90,10 @@ def rel(a, b):
 
 instrs = st["instructions"]
 print(f"DeepSeek-V2-Lite decoder layer, sequence {sim_out.shape[1]}, target {target}, bf16")
-print(f"  tessera-compile      {compile_s:8.2f} s  ({compile_kib/1024:.0f} MiB peak)")
-print(f"  simulator (run)      {sim_s:8.2f} s  (whole tessera-run process {sim_process_s:.2f} s, "
+print(f"  tessera-compile      {compile_s:8.2f} s  (fastest of {listed(c[0] for c in compiles)} s; "
+      f"{compile_kib/1024:.0f} MiB peak)")
+print(f"  simulator (run)      {sim_s:8.2f} s  (fastest of {listed(s['host_seconds'] for s in stats)} s; "
+      f"whole tessera-run process {sim_process_s:.2f} s, "
       f"{sim_kib/1024:.0f} MiB peak; simulated {st['seconds']*1e6:.1f} us)")
 print(f"  simulator speed      {instrs / sim_s:8.0f} instructions/s ({instrs} instructions), "
       f"{st['matrix_flops'] / sim_s / 1e9:.1f} GFLOP/s of matrix work")
@@ -81,6 +102,9 @@ print(f"  ONNX Runtime 1 thread{ort_s:8.3f} s  (best of {len(ort['runs'])} after
 print(f"  ratio simulator / ORT        {sim_s / ort_s:7.2f}x   (target <= 3)")
 print(f"  ratio tessera-run / ORT      {sim_process_s / ort_s:7.2f}x")
 print(f"  compile time / 2 s target    {compile_s / 2.0:7.2f}")
+median = lambda xs: sorted(xs)[len(xs) // 2]
+print(f"  (medians: simulator / ORT {median([s['host_seconds'] for s in stats]) / ort_s:.2f}x, "
+      f"compile / 2 s {median([c[0] for c in compiles]) / 2.0:.2f})")
 e_ort = rel(sim_out, ort_out)
 print(f"  simulated vs ORT:   max abs {np.abs(sim_out - ort_out).max():.3g}, "
       f"relative L2 {e_ort:.3g}")
