@@ -41,47 +41,10 @@ inline uint64_t mergeRound(uint64_t acc, uint64_t val) {
 } // namespace
 
 uint64_t xxh64(const void *data, size_t size, uint64_t seed) {
-  const uint8_t *p = (const uint8_t *)data;
-  const uint8_t *end = p + size;
-  uint64_t h;
-  if (size >= 32) {
-    uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
-    const uint8_t *limit = end - 32;
-    do {
-      v1 = round(v1, read64(p));
-      v2 = round(v2, read64(p + 8));
-      v3 = round(v3, read64(p + 16));
-      v4 = round(v4, read64(p + 24));
-      p += 32;
-    } while (p <= limit);
-    h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-    h = mergeRound(h, v1);
-    h = mergeRound(h, v2);
-    h = mergeRound(h, v3);
-    h = mergeRound(h, v4);
-  } else {
-    h = seed + P5;
-  }
-  h += (uint64_t)size;
-  for (; p + 8 <= end; p += 8) {
-    h ^= round(0, read64(p));
-    h = rotl(h, 27) * P1 + P4;
-  }
-  if (p + 4 <= end) {
-    h ^= (uint64_t)read32(p) * P1;
-    h = rotl(h, 23) * P2 + P3;
-    p += 4;
-  }
-  for (; p < end; ++p) {
-    h ^= (uint64_t)*p * P5;
-    h = rotl(h, 11) * P1;
-  }
-  h ^= h >> 33;
-  h *= P2;
-  h ^= h >> 29;
-  h *= P3;
-  h ^= h >> 32;
-  return h;
+  // The stream reads whole stripes in place; only the tail is copied.
+  Xxh64Stream stream(seed);
+  stream.update(data, size);
+  return stream.digest();
 }
 
 Xxh64Stream::Xxh64Stream(uint64_t seed)
@@ -115,7 +78,7 @@ void Xxh64Stream::update(const void *data, size_t size) {
 }
 
 uint64_t Xxh64Stream::digest() const {
-  // The tail below is xxh64()'s, over the bytes left in `stripe`.
+  // The lanes' merge (32 bytes or more), then the bytes left in `stripe`.
   uint64_t h;
   if (total >= 32) {
     h = rotl(lanes[0], 1) + rotl(lanes[1], 7) + rotl(lanes[2], 12) +
