@@ -49,6 +49,9 @@ struct Item {
   uint32_t depth = 0;
   uint32_t maxReg = 0;
   size_t hash = 0; // of the shape (everything but tile offsets)
+  // An `sld` of an offset-table row: its address is relative to the
+  // stream's own table until LoopFolder::finish places the tables.
+  bool tableLoad = false;
 };
 
 size_t shapeHash(const Tile &t) {
@@ -187,9 +190,11 @@ void termCounts(const Item &it, std::vector<uint8_t> &out) {
 
 class Roller {
 public:
+  /// `table` is the stream's own offset table; the loads of its rows
+  /// address it from 0 (LoopFolder::finish relocates them).
   Roller(const target::TargetDesc &t, std::vector<int32_t> &table,
-         uint64_t tableBase, RerollStats &stats)
-      : t(t), table(table), tableBase(tableBase), stats(stats) {}
+         RerollStats &stats)
+      : t(t), table(table), stats(stats) {}
 
   /// Folds a list in which `budget` more loops may nest and registers up to
   /// `floor` are in use around it.
@@ -209,7 +214,6 @@ public:
 private:
   const target::TargetDesc &t;
   std::vector<int32_t> &table;
-  uint64_t tableBase;
   RerollStats &stats;
   static constexpr size_t kMaxPeriod = 8192;
   static constexpr int kMaxCandidates = 24;
@@ -408,7 +412,7 @@ private:
           columns.push_back(&it->first);
         add[k] = {it->second, 1};
       }
-      uint64_t at = tableBase + table.size() * 4;
+      uint64_t at = table.size() * 4;
       uint32_t cols = (uint32_t)columns.size();
       for (size_t r = 0; r < p.reps; ++r)
         for (uint32_t c = 0; c < cols; ++c)
@@ -425,6 +429,7 @@ private:
         ld.in = bin::makeInstr(
             Opcode::SLd, {},
             {(int64_t)(addrReg + 1 + c), addrReg, (int64_t)(at + 4 * c)});
+        ld.tableLoad = true;
         finish(ld);
         body.push_back(ld);
       }
@@ -447,8 +452,11 @@ private:
 };
 
 void flatten(const Item &it, std::vector<Instr> &out,
-             std::vector<int32_t> &debugOut) {
+             std::vector<int32_t> &debugOut,
+             std::vector<uint32_t> &tableLoads) {
   if (!it.isLoop) {
+    if (it.tableLoad)
+      tableLoads.push_back((uint32_t)out.size());
     out.push_back(it.in);
     debugOut.push_back(it.debug);
     return;
@@ -456,7 +464,7 @@ void flatten(const Item &it, std::vector<Instr> &out,
   out.push_back(bin::makeInstr(Opcode::Loop, {}, {it.reg, 0, it.count}));
   debugOut.push_back(-1);
   for (const Item &b : it.body)
-    flatten(b, out, debugOut);
+    flatten(b, out, debugOut, tableLoads);
   out.push_back(bin::makeInstr(Opcode::EndLoop, {}));
   debugOut.push_back(-1);
 }
@@ -464,11 +472,13 @@ void flatten(const Item &it, std::vector<Instr> &out,
 } // namespace
 
 LoopFolder::LoopFolder(bin::Program &p, const target::TargetDesc &t)
-    : p_(p), t_(t), tableBase_((p.gmBytes + 511) / 512 * 512) {}
+    : p_(p), t_(t), tableBase_((p.gmBytes + 511) / 512 * 512),
+      folded_(p.streams.size()) {}
 
 void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
   bin::CoreStream &cs = p_.streams[si];
-  stats_.before += cs.instrs.size();
+  Folded &f = folded_[si];
+  f.stats.before += cs.instrs.size();
   if (t_.scalar.maxLoopDepth == 0)
     return;
   bool hasControl = false;
@@ -491,12 +501,12 @@ void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
   }
   // The straight-line stream is not needed any more.
   std::vector<Instr>().swap(cs.instrs);
-  Roller roller(t_, table_, tableBase_, stats_);
+  Roller roller(t_, f.table, f.stats);
   items = roller.fold(std::move(items), t_.scalar.maxLoopDepth, 0);
   std::vector<Instr> out;
   std::vector<int32_t> dbg;
   for (const Item &it : items)
-    flatten(it, out, dbg);
+    flatten(it, out, dbg, f.tableLoads);
   cs.instrs = std::move(out);
   debug.clear();
   for (uint32_t i = 0; i < dbg.size(); ++i)
@@ -505,17 +515,30 @@ void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
 }
 
 bool LoopFolder::finish(std::string &error) {
-  if (!table_.empty()) {
+  // Every stream's table, in stream order, after the program's GM (the
+  // order a sequential fold of stream after stream would give).
+  std::vector<int32_t> table;
+  for (uint32_t si = 0; si < folded_.size(); ++si) {
+    Folded &f = folded_[si];
+    uint64_t base = tableBase_ + table.size() * 4;
+    for (uint32_t i : f.tableLoads)
+      p_.streams[si].instrs[i].ints[2] += (int64_t)base;
+    table.insert(table.end(), f.table.begin(), f.table.end());
+    stats_.before += f.stats.before;
+    stats_.loops += f.stats.loops;
+    stats_.tableBytes += f.stats.tableBytes;
+    f = Folded();
+  }
+  if (!table.empty()) {
     bin::ConstBlob c;
     c.name = "loop_offsets";
     c.gmAddr = tableBase_;
-    c.size = table_.size() * 4;
+    c.size = table.size() * 4;
     c.data.resize(c.size);
-    std::memcpy(c.data.data(), table_.data(), c.size);
+    std::memcpy(c.data.data(), table.data(), c.size);
     c.checksum = xxh64(c.data.data(), c.size);
     p_.gmBytes = tableBase_ + (c.size + 511) / 512 * 512;
     p_.consts.push_back(std::move(c));
-    table_.clear();
     if (p_.gmBytes > t_.space(target::Space::GM).bytes) {
       error = "the loop offset tables do not fit in GM";
       return false;

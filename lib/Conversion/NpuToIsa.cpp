@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Threading.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -285,29 +286,47 @@ struct SyncResult {
   }
 };
 
-bool syncAndFold(bin::Program &prog, const target::TargetDesc &t, bool loops,
-                 bool spmd, SyncResult &r, std::string &error) {
+bool syncAndFold(MLIRContext *ctx, bin::Program &prog,
+                 const target::TargetDesc &t, bool loops, bool spmd,
+                 SyncResult &r, std::string &error) {
   r.loops = loops;
   if (!loops)
     return codegen::insertSync(prog, t, r.sync, error);
   // Stream by stream: each is folded right after it is synchronized, so the
-  // compiler never holds every synchronized straight-line stream at once.
-  std::vector<std::vector<bin::DebugEntry>> debugOf(prog.streams.size());
+  // compiler holds one synchronized straight-line stream per thread, not
+  // all of them. Streams are independent until LoopFolder::finish, so they
+  // are done on the context's threads; the program does not depend on how
+  // (the statistics are summed and the first failing stream reported).
+  size_t n = prog.streams.size();
+  std::vector<std::vector<bin::DebugEntry>> debugOf(n);
   for (bin::DebugEntry &d : prog.debug)
-    if (d.stream < prog.streams.size())
+    if (d.stream < n)
       debugOf[d.stream].push_back(std::move(d));
   prog.debug.clear();
   codegen::LoopFolder folder(prog, t);
-  for (uint32_t si = 0; si < prog.streams.size(); ++si) {
+  std::vector<codegen::SyncStats> syncOf(n);
+  std::vector<std::string> errorOf(n);
+  mlir::parallelFor(ctx, 0, n, [&](size_t si) {
     if (prog.streams[si].shares != bin::kOwnCode)
-      continue; // runs another stream's code (an assembled SPMD program)
-    if (!codegen::insertSyncStream(prog.streams[si], si, debugOf[si], r.sync,
-                                   error))
+      return; // runs another stream's code (an assembled SPMD program)
+    if (!codegen::insertSyncStream(prog.streams[si], (uint32_t)si, debugOf[si],
+                                   syncOf[si], errorOf[si])) {
+      if (errorOf[si].empty())
+        errorOf[si] = "stream " + std::to_string(si) + ": sync failed";
+      return;
+    }
+    folder.foldStream((uint32_t)si, debugOf[si]);
+  });
+  for (size_t si = 0; si < n; ++si) {
+    if (!errorOf[si].empty()) {
+      error = errorOf[si];
       return false;
-    folder.foldStream(si, debugOf[si]);
+    }
+    r.sync.flagPairs += syncOf[si].flagPairs;
+    r.sync.dependencies += syncOf[si].dependencies;
+    r.sync.alreadyOrdered += syncOf[si].alreadyOrdered;
     for (bin::DebugEntry &d : debugOf[si])
       prog.debug.push_back(std::move(d));
-    std::vector<bin::DebugEntry>().swap(debugOf[si]);
   }
   if (!folder.finish(error))
     return false;
@@ -459,7 +478,8 @@ struct NpuToIsaPass
     if (!bin::verifyProgram(prog, t, error))
       return func.emitError("generated program does not verify: ") << error;
     SyncResult synced;
-    if (sync && !syncAndFold(prog, t, loops, spmd, synced, error))
+    if (sync &&
+        !syncAndFold(func.getContext(), prog, t, loops, spmd, synced, error))
       return func.emitError(error);
     OwningOpRef<ModuleOp> m =
         tessera::isa::programToModule(func.getContext(), std::move(prog), t);
@@ -527,7 +547,7 @@ struct IsaInsertSyncPass
         return signalPassFailure();
       SyncResult synced;
       std::string error;
-      if (!syncAndFold(*prog, *t, loops, spmd, synced, error)) {
+      if (!syncAndFold(&getContext(), *prog, *t, loops, spmd, synced, error)) {
         p.emitError(error);
         return signalPassFailure();
       }

@@ -21,6 +21,8 @@
 #include "Numerics.h"
 #include "Work.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 #include <chrono>
 #include <climits>
@@ -586,11 +588,40 @@ struct DynInstr {
   double dispatch; // when the scalar unit issued it
   IterTag iter;
   bool empty = false; // a register extent of 0: the instruction moves nothing
-  std::shared_ptr<Instr> resolved; // register-relative tiles substituted
+  Instr *resolved = nullptr; // register-relative tiles substituted (pool)
   /// The scalar unit's own clock when it issued the instruction: everything
   /// it did before (its scalar loads and stores) happens before the
   /// instruction runs.
   uint32_t issuerEpoch = 0;
+};
+
+/// Copies of register-relative instructions with their registers' values
+/// substituted, recycled: the scalar unit takes one when it issues such an
+/// instruction and the pipe gives it back when the instruction retires.
+/// (A fresh heap copy per issue was a tenth of a looping layer's run, most
+/// of it first touches of fresh heap pages.) Pointers stay valid: a deque
+/// never moves its elements.
+class ResolvedInstrPool {
+public:
+  Instr *take(const Instr &in) {
+    Instr *p;
+    if (free_.empty()) {
+      p = &store_.emplace_back(in);
+    } else {
+      p = free_.back();
+      free_.pop_back();
+      *p = in;
+    }
+    return p;
+  }
+  void give(Instr *p) {
+    if (p)
+      free_.push_back(p);
+  }
+
+private:
+  std::deque<Instr> store_;
+  std::vector<Instr *> free_;
 };
 
 /// A (core, pipe) queue. The stream's scalar unit is an agent too: it runs
@@ -701,6 +732,7 @@ private:
   // Race-checker state by memory: GM and L2 first, then every stream's
   // local memories (checkAccess's memId); made on first access.
   std::vector<std::unique_ptr<Shadow>> shadows;
+  ResolvedInstrPool resolvedPool;
   // checkAccess's records to forget, reused across calls.
   std::vector<uint32_t> doomedWrites, doomedReads;
   std::vector<int> streamOfFlatCore;
@@ -1355,6 +1387,7 @@ void Engine::advance(uint32_t agentId) {
     streams[a.stream].pc++;
     return;
   }
+  resolvedPool.give(a.queue.front().resolved);
   a.queue.pop_front();
   StreamState &ss = streams[a.stream];
   if (ss.throttledOn == (int)agentId && a.queue.size() < kMaxQueued / 2) {
@@ -1582,7 +1615,9 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
   switch (in.info().cls) {
   case OpClass::SAlu: {
     int64_t a = r[in.ints[1]];
-    int64_t b = r[in.ints[2]] + in.ints[3];
+    // The second operand is a register plus an immediate; it wraps in two's
+    // complement like every other result of the scalar ALU.
+    int64_t b = (int64_t)((uint64_t)r[in.ints[2]] + (uint64_t)in.ints[3]);
     uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
     int64_t v = 0;
     switch (in.op) {
@@ -1709,7 +1744,12 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
   }
   case OpClass::Loop: {
     cost = sc.branchCycles;
-    int64_t count = r[in.ints[1]] + in.ints[2];
+    int64_t count = 0;
+    if (llvm::AddOverflow(r[in.ints[1]], in.ints[2], count))
+      return fail(here() + ": trip count r" + std::to_string(in.ints[1]) +
+                  " + " + std::to_string(in.ints[2]) + " overflows 64 bits (r" +
+                  std::to_string(in.ints[1]) + " = " +
+                  std::to_string(r[in.ints[1]]) + ")");
     if (count < 0)
       return fail(here() + ": negative trip count " + std::to_string(count) +
                   " (r" + std::to_string(in.ints[1]) + " = " +
@@ -1769,7 +1809,7 @@ bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
     if (!in.tiles[k].isRegRelative())
       continue;
     if (!d.resolved)
-      d.resolved = std::make_shared<Instr>(in);
+      d.resolved = resolvedPool.take(in);
     std::string msg;
     bool empty;
     const Tile &tl = in.tiles[k];

@@ -39,6 +39,16 @@
 // RUN: not tessera-sim %t.ld.npu --input n=%t.three.npy 2>&1 | FileCheck %s --check-prefix=LD
 // LD: error: {{.*}}(sld on S) in loop iteration [0]: scalar load from GM byte 4099 (r1 = 3, offset 4096) is not a 4-byte aligned i32 inside the program's 4096 bytes of GM
 //
+// A trip count whose register plus offset overflows 64 bits is an error; a
+// scalar ALU operand that does wraps (two's complement) like its result.
+// RUN: sed -e 's/isa.loop r2, r1$/isa.loop r2, r1 + 9223372036854775807/' %s > %t.ovf.mlir
+// RUN: tessera-as %t.ovf.mlir -o %t.ovf.npu
+// RUN: not tessera-sim %t.ovf.npu --input n=%t.three.npy 2>&1 | FileCheck %s --check-prefix=OVF
+// OVF: error: {{.*}}vector#0 instr 1 (loop on S): trip count r1 + 9223372036854775807 overflows 64 bits (r1 = 3)
+// RUN: sed -e 's/isa.sadd r4, r2, 0/isa.sadd r4, r2, r2 + 9223372036854775807/' %s > %t.wrap.mlir
+// RUN: tessera-as %t.wrap.mlir -o %t.wrap.npu
+// RUN: tessera-sim %t.wrap.npu --input n=%t.three.npy
+//
 // Timing-only runs read scalar operands from inputs and constants.
 // RUN: tessera-sim %t.npu --input n=%t.three.npy --no-functional --stats | FileCheck %s --check-prefix=TIMING
 // TIMING: instructions      9 in the program, 17 fetched

@@ -39,22 +39,33 @@ bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
                  RerollStats &stats, std::string &error);
 
 /// rerollLoops one stream at a time, so a caller can synchronize and fold
-/// each stream before the next (peak memory: one straight-line stream, not
-/// all of them). foldStream takes the stream's debug entries and leaves the
-/// entries of the instructions that remain; finish places the offset table
-/// (after every stream was folded, before the program is used).
+/// each stream before the next (peak memory: one straight-line stream per
+/// thread, not all of them). foldStream takes the stream's debug entries and
+/// leaves the entries of the instructions that remain; it touches only its
+/// own stream, so different streams may be folded at once and in any order.
+/// finish places the streams' offset tables in stream order and relocates
+/// their loads (after every stream was folded, before the program is used):
+/// the program is the same, byte for byte, however the folds were scheduled.
 class LoopFolder {
 public:
   LoopFolder(bin::Program &p, const target::TargetDesc &t);
   void foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug);
   bool finish(std::string &error);
+  /// Complete after finish().
   const RerollStats &stats() const { return stats_; }
 
 private:
+  /// What folding one stream made: its offset table (which the `sld`s at
+  /// `tableLoads` address from 0) and its counts.
+  struct Folded {
+    std::vector<int32_t> table;
+    std::vector<uint32_t> tableLoads;
+    RerollStats stats;
+  };
   bin::Program &p_;
   const target::TargetDesc &t_;
   uint64_t tableBase_;
-  std::vector<int32_t> table_;
+  std::vector<Folded> folded_; // per stream
   RerollStats stats_;
 };
 
