@@ -9,9 +9,10 @@
 // kernel supplies already zeroed on first touch, and leaves the pages that
 // are never touched unallocated.
 //
-// No transparent huge pages are requested: on the virtual machines measured
-// (docs/simulator.md), clearing a fresh 2 MiB page often cost far more than
-// the 512 small faults it replaces, and the run's time varied by 2x.
+// Mapped buffers are advised into transparent huge pages (MADV_HUGEPAGE):
+// one fault per 2 MiB instead of 512. TESSERA_NO_HUGE_PAGES=1 turns the
+// advice off, for machines where clearing a fresh 2 MiB page costs more
+// than the small faults it replaces (docs/simulator.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_LIB_SIM_HOSTMEMORY_H
