@@ -10,30 +10,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
+#include "tessera/Support/HugePages.h"
 
 #include <algorithm>
 #include <climits>
 #include <numeric>
-#include <sys/mman.h>
 
 namespace tessera::codegen {
-
-/// Asks the kernel for transparent huge pages under a large buffer (where
-/// THP is in `madvise` mode): the unrolled streams of a big matmul are a few
-/// hundred MB written once, and faulting them in 4 KiB pages costs more
-/// than generating them (39K page faults for the 4096^3 GEMM on dc).
-static void adviseHugePages(void *data, size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
-  uintptr_t lo = ((uintptr_t)data + kHuge - 1) & ~(kHuge - 1);
-  uintptr_t hi = ((uintptr_t)data + bytes) & ~(kHuge - 1);
-  if (hi > lo)
-    (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-  (void)data;
-  (void)bytes;
-#endif
-}
 
 using bin::Instr;
 using bin::Layout;

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Reroll.h"
 #include "tessera/Support/Hash.h"
+#include "tessera/Support/HugePages.h"
 
 #include <algorithm>
 #include <climits>
@@ -38,6 +39,11 @@ struct Hasher {
 };
 
 struct Item {
+  Item() = default;
+  /// An instruction (copied once: default-constructing the item first and
+  /// assigning it cost as much again).
+  Item(const Instr &in, int32_t debug) : in(in), debug(debug) {}
+
   bool isLoop = false;
   Instr in;
   int32_t debug = -1; // index into the stream's debug strings
@@ -216,6 +222,7 @@ private:
   std::vector<int32_t> &table;
   RerollStats &stats;
   static constexpr size_t kMaxPeriod = 8192;
+  std::vector<int64_t> delta; // evaluate's offset steps, reused
   static constexpr int kMaxCandidates = 24;
 
   static uint64_t total(const std::vector<Item> &items) {
@@ -231,24 +238,77 @@ private:
     int64_t gain = 0;
   };
 
+  /// What the loop search reads of a list, laid out flat: every item's
+  /// shape as a small id (equal ids exactly when sameShape holds) and every
+  /// tile offset and term count in order. Comparing two candidate
+  /// repetitions then reads a few cache lines of ids and offsets instead of
+  /// whole instructions, and allocates nothing.
+  struct ListIndex {
+    std::vector<uint32_t> shape;                // per item
+    std::vector<std::vector<uint32_t>> byShape; // positions of each id
+    std::vector<uint32_t> offStart; // per item, and the end: into `offs`
+    std::vector<int64_t> offs;
+    std::vector<uint8_t> terms; // register terms of the tile at offs[k]
+
+    explicit ListIndex(const std::vector<Item> &items) {
+      size_t n = items.size();
+      shape.resize(n);
+      offStart.resize(n + 1);
+      offs.reserve(2 * n); // most instructions have one to three tiles
+      terms.reserve(2 * n);
+      // Representatives (position, id) of the shapes seen, by hash.
+      std::unordered_map<size_t, std::vector<std::pair<uint32_t, uint32_t>>>
+          seen;
+      for (uint32_t i = 0; i < n; ++i) {
+        auto &reps = seen[items[i].hash];
+        uint32_t id = UINT32_MAX;
+        for (auto [at, rid] : reps)
+          if (sameShape(items[at], items[i])) {
+            id = rid;
+            break;
+          }
+        if (id == UINT32_MAX) {
+          id = (uint32_t)byShape.size();
+          byShape.emplace_back();
+          reps.push_back({i, id});
+        }
+        shape[i] = id;
+        byShape[id].push_back(i);
+        offStart[i] = (uint32_t)offs.size();
+        offsetsOf(items[i], offs);
+        termCounts(items[i], terms);
+      }
+      offStart[n] = (uint32_t)offs.size();
+    }
+    /// Do items [a, a + period) have the shapes of [b, b + period)?
+    bool sameShapes(size_t a, size_t b, size_t period) const {
+      return std::equal(shape.begin() + a, shape.begin() + a + period,
+                        shape.begin() + b);
+    }
+    /// The tile offsets of the items from `a` on (a unit of equal shapes
+    /// has as many as the first unit).
+    const int64_t *offsets(size_t a) const { return offs.data() + offStart[a]; }
+    size_t numOffsets(size_t a, size_t period) const {
+      return offStart[a + period] - offStart[a];
+    }
+  };
+
   std::vector<Item> foldOnce(std::vector<Item> items, uint32_t budget,
                              uint32_t floor) {
     size_t n = items.size();
-    std::unordered_map<size_t, std::vector<uint32_t>> byHash;
-    for (uint32_t i = 0; i < n; ++i)
-      byHash[items[i].hash].push_back(i);
+    ListIndex ix(items);
     std::vector<Item> out;
     size_t i = 0;
     while (i < n) {
       Plan best;
-      const std::vector<uint32_t> &same = byHash[items[i].hash];
+      const std::vector<uint32_t> &same = ix.byShape[ix.shape[i]];
       auto it = std::upper_bound(same.begin(), same.end(), (uint32_t)i);
       int tried = 0;
       for (; it != same.end() && tried < kMaxCandidates; ++it, ++tried) {
         size_t period = *it - i;
         if (period > kMaxPeriod || i + 2 * period > n)
           break;
-        Plan p = evaluate(items, i, period, budget, floor);
+        Plan p = evaluate(items, ix, i, period, budget, floor);
         if (p.gain > best.gain)
           best = p;
       }
@@ -258,27 +318,11 @@ private:
         continue;
       }
       Item loop;
-      build(items, i, best, loop, budget, floor);
+      build(items, ix, i, best, loop, budget, floor);
       out.push_back(std::move(loop));
       i += best.period * best.reps;
     }
     return out;
-  }
-
-  bool unitShapeMatches(const std::vector<Item> &items, size_t a, size_t b,
-                        size_t period) {
-    for (size_t k = 0; k < period; ++k)
-      if (!sameShape(items[a + k], items[b + k]))
-        return false;
-    return true;
-  }
-
-  std::vector<int64_t> unitOffsets(const std::vector<Item> &items, size_t a,
-                                   size_t period) {
-    std::vector<int64_t> o;
-    for (size_t k = 0; k < period; ++k)
-      offsetsOf(items[a + k], o);
-    return o;
   }
 
   uint32_t unitDepth(const std::vector<Item> &items, size_t a, size_t period,
@@ -294,38 +338,38 @@ private:
     return d;
   }
 
-  Plan evaluate(const std::vector<Item> &items, size_t i, size_t period,
-                uint32_t budget, uint32_t floor) {
+  Plan evaluate(const std::vector<Item> &items, const ListIndex &ix, size_t i,
+                size_t period, uint32_t budget, uint32_t floor) {
     Plan p;
-    if (!unitShapeMatches(items, i, i + period, period))
+    size_t n = items.size();
+    if (!ix.sameShapes(i, i + period, period))
       return p;
     uint32_t maxReg;
     uint64_t size;
     if (unitDepth(items, i, period, maxReg, size) + 1 > budget)
       return p;
     maxReg = std::max(maxReg, floor);
-    std::vector<uint8_t> terms;
-    for (size_t k = 0; k < period; ++k)
-      termCounts(items[i + k], terms);
-    std::vector<int64_t> o0 = unitOffsets(items, i, period);
-    std::vector<int64_t> o1 = unitOffsets(items, i + period, period);
-    std::vector<int64_t> d(o0.size());
-    for (size_t k = 0; k < o0.size(); ++k)
+    size_t m = ix.numOffsets(i, period);
+    const uint8_t *terms = ix.terms.data() + ix.offStart[i];
+    const int64_t *o0 = ix.offsets(i), *o1 = ix.offsets(i + period);
+    std::vector<int64_t> &d = delta;
+    d.resize(m);
+    for (size_t k = 0; k < m; ++k)
       d[k] = o1[k] - o0[k];
     // Affine repetitions.
     size_t reps = 2;
-    while (i + (reps + 1) * period <= items.size() &&
-           unitShapeMatches(items, i, i + reps * period, period)) {
-      std::vector<int64_t> o = unitOffsets(items, i + reps * period, period);
+    while (i + (reps + 1) * period <= n &&
+           ix.sameShapes(i, i + reps * period, period)) {
+      const int64_t *o = ix.offsets(i + reps * period);
       bool ok = true;
-      for (size_t k = 0; k < o.size() && ok; ++k)
+      for (size_t k = 0; k < m && ok; ++k)
         ok = o[k] == o0[k] + (int64_t)reps * d[k];
       if (!ok)
         break;
       ++reps;
     }
     bool termsFit = true;
-    for (size_t k = 0; k < d.size(); ++k)
+    for (size_t k = 0; k < m; ++k)
       termsFit &= !d[k] || terms[k] < bin::kMaxAddrTerms;
     if (termsFit && maxReg + 1 < t.scalar.registers) {
       p.period = period;
@@ -334,14 +378,14 @@ private:
     }
     // Table-driven repetitions: the same shapes, any offsets.
     size_t treps = 2;
-    while (i + (treps + 1) * period <= items.size() &&
-           unitShapeMatches(items, i, i + treps * period, period))
+    while (i + (treps + 1) * period <= n &&
+           ix.sameShapes(i, i + treps * period, period))
       ++treps;
     if (treps > reps) {
-      std::vector<std::vector<int64_t>> seqs(o0.size());
+      std::vector<std::vector<int64_t>> seqs(m);
       for (size_t r = 0; r < treps; ++r) {
-        std::vector<int64_t> o = unitOffsets(items, i + r * period, period);
-        for (size_t k = 0; k < o.size(); ++k)
+        const int64_t *o = ix.offsets(i + r * period);
+        for (size_t k = 0; k < m; ++k)
           seqs[k].push_back(o[k] - o0[k]);
       }
       std::map<std::vector<int64_t>, int> groups;
@@ -373,30 +417,31 @@ private:
     return p;
   }
 
-  void build(std::vector<Item> &items, size_t i, const Plan &p, Item &loop,
-             uint32_t budget, uint32_t floor) {
+  void build(std::vector<Item> &items, const ListIndex &ix, size_t i,
+             const Plan &p, Item &loop, uint32_t budget, uint32_t floor) {
     uint32_t maxReg;
     uint64_t size;
     unitDepth(items, i, p.period, maxReg, size);
     maxReg = std::max(maxReg, floor);
-    std::vector<int64_t> o0 = unitOffsets(items, i, p.period);
+    size_t m = ix.numOffsets(i, p.period);
+    const int64_t *o0 = ix.offsets(i);
     loop.isLoop = true;
     loop.count = (int64_t)p.reps;
     loop.reg = (uint8_t)(maxReg + 1);
-    std::vector<bin::RegTerm> add(o0.size());
+    std::vector<bin::RegTerm> add(m);
     std::vector<Item> body;
     if (!p.useTable) {
-      std::vector<int64_t> o1 = unitOffsets(items, i + p.period, p.period);
-      for (size_t k = 0; k < o0.size(); ++k)
+      const int64_t *o1 = ix.offsets(i + p.period);
+      for (size_t k = 0; k < m; ++k)
         if (o1[k] != o0[k])
           add[k] = {loop.reg, o1[k] - o0[k]};
     } else {
       // Columns of offset changes, one register each, loaded per iteration
       // from a table of `reps` rows.
-      std::vector<std::vector<int64_t>> seqs(o0.size());
+      std::vector<std::vector<int64_t>> seqs(m);
       for (size_t r = 0; r < p.reps; ++r) {
-        std::vector<int64_t> o = unitOffsets(items, i + r * p.period, p.period);
-        for (size_t k = 0; k < o.size(); ++k)
+        const int64_t *o = ix.offsets(i + r * p.period);
+        for (size_t k = 0; k < m; ++k)
           seqs[k].push_back(o[k] - o0[k]);
       }
       std::map<std::vector<int64_t>, uint8_t> column;
@@ -486,7 +531,9 @@ void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
     hasControl |= bin::isScalarControl(in.info().cls);
   if (hasControl || cs.coreType == bin::kAiCpuCoreType)
     return; // already structured, or no scalar unit to run loops
-  std::vector<Item> items(cs.instrs.size());
+  std::vector<Item> items;
+  items.reserve(cs.instrs.size());
+  adviseHugePages(items.data(), items.capacity() * sizeof(Item));
   std::vector<std::string> names;
   std::vector<int32_t> nameOf(cs.instrs.size(), -1);
   for (bin::DebugEntry &d : debug)
@@ -494,11 +541,8 @@ void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
       nameOf[d.instr] = (int32_t)names.size();
       names.push_back(std::move(d.loc));
     }
-  for (uint32_t i = 0; i < cs.instrs.size(); ++i) {
-    items[i].in = cs.instrs[i];
-    items[i].debug = nameOf[i];
-    codegen::finish(items[i]);
-  }
+  for (uint32_t i = 0; i < cs.instrs.size(); ++i)
+    codegen::finish(items.emplace_back(cs.instrs[i], nameOf[i]));
   // The straight-line stream is not needed any more.
   std::vector<Instr>().swap(cs.instrs);
   Roller roller(t_, f.table, f.stats);

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/SyncInsertion.h"
+#include "tessera/Support/HugePages.h"
 
 #include <algorithm>
 #include <array>
@@ -269,6 +270,7 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
   };
   std::vector<Instr> out;
   out.reserve(n + before.size() + after.size());
+  adviseHugePages(out.data(), out.capacity() * sizeof(Instr));
   std::vector<uint32_t> newIndex(n);
   size_t bi = 0, ai = 0;
   for (size_t i = 0; i < n; ++i) {

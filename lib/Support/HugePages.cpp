@@ -9,8 +9,12 @@
 #include <cstring>
 #include <string>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #if defined(__linux__) && defined(__GLIBC__)
 #include <dirent.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -81,6 +85,27 @@ void reexecWithHugePageMalloc(char **argv) {
   unsetenv("GLIBC_TUNABLES");
 #else
   (void)argv;
+#endif
+}
+
+void adviseHugePages(void *data, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  uintptr_t lo = ((uintptr_t)data + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t hi = ((uintptr_t)data + bytes) & ~(kHuge - 1);
+  if (hi > lo)
+    (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
+void keepFreedMemoryForReuse() {
+#if defined(__linux__) && defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+  // Setting either threshold also stops glibc from adjusting them itself.
+  (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 }
 

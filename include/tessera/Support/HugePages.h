@@ -12,6 +12,7 @@
 #ifndef TESSERA_SUPPORT_HUGEPAGES_H
 #define TESSERA_SUPPORT_HUGEPAGES_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace tessera {
@@ -32,6 +33,22 @@ bool argumentsNameLargeInput(char **argv, uint64_t minBytes);
 /// the variable is set (an empty value opts out), or when exec fails. The
 /// program's output is the same either way.
 void reexecWithHugePageMalloc(char **argv);
+
+/// Asks the kernel for transparent huge pages under [data, data + bytes)
+/// (the whole 2 MiB pages inside it), where THP is in `madvise` mode. For
+/// the compiler's large buffers written once (unrolled instruction streams,
+/// their synchronized copies): faulting hundreds of MB in 4 KiB pages costs
+/// more than generating them. Advice only; a no-op elsewhere.
+void adviseHugePages(void *data, size_t bytes);
+
+/// Called at a tool's start: glibc's malloc keeps the memory a stage frees
+/// (buffers of up to 32 MiB come from its heap, which is not trimmed below
+/// 1 GiB) for the next stage to reuse, instead of returning it to the
+/// kernel and faulting it in again. The compiler synchronizes and folds
+/// stream after stream, each a few MB; a 4096^3 GEMM's compile spent a
+/// quarter of its time in page faults of memory freed moments before. Not
+/// for libraries (it sets process-wide policy); a no-op outside glibc.
+void keepFreedMemoryForReuse();
 
 } // namespace tessera
 
