@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Support/HugePages.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -101,11 +103,38 @@ void adviseHugePages(void *data, size_t bytes) {
 #endif
 }
 
-void keepFreedMemoryForReuse() {
+void prepareHeapForLargeBuffers() {
 #if defined(__linux__) && defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
   // Setting either threshold also stops glibc from adjusting them itself.
+  // 32 MiB is the largest mmap threshold glibc accepts on 64-bit systems.
+  constexpr size_t kBlock = size_t(30) << 20, kHeap = size_t(512) << 20;
   (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
   (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // Grow the heap by kHeap (blocks under the threshold come from it, one
+  // after another), advise the span into huge pages and free it again: it
+  // stays in the heap, untouched (no memory is used until written), and
+  // what is allocated from it later faults in 2 MiB at a time. Only the
+  // blocks' headers are written now.
+  void *blocks[kHeap / kBlock + 1];
+  size_t n = 0;
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (; n < kHeap / kBlock; ++n) {
+    blocks[n] = std::malloc(kBlock);
+    if (!blocks[n])
+      break;
+    lo = std::min(lo, (uintptr_t)blocks[n]);
+    hi = std::max(hi, (uintptr_t)blocks[n] + kBlock);
+  }
+  // Contiguous when nothing else took memory in between (the usual case at
+  // a tool's start); otherwise each block on its own.
+  if (hi - lo == n * kBlock) {
+    adviseHugePages((void *)lo, hi - lo);
+  } else {
+    for (size_t i = 0; i < n; ++i)
+      adviseHugePages(blocks[i], kBlock);
+  }
+  for (size_t i = 0; i < n; ++i)
+    std::free(blocks[i]);
 #endif
 }
 

@@ -107,7 +107,7 @@ static int fail(const Twine &message) {
 int main(int argc, char **argv) {
   // Large one-time buffers fault in 2 MiB pages (HugePages.h).
   tessera::reexecWithHugePageMalloc(argv);
-  tessera::keepFreedMemoryForReuse();
+  tessera::prepareHeapForLargeBuffers();
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();

@@ -49,17 +49,19 @@ struct RegTerm {
 /// both when it issues the instruction (see resolve()); everything else sees
 /// resolved tiles.
 struct Tile {
+  // The one-byte fields first, together: no padding between them (the
+  // compiler holds hundreds of thousands of instructions of four tiles).
   Space space = Space::GM;
   DType dtype = DType::F32;
   Layout layout = Layout::ND;
   uint8_t rank = 1;
+  uint8_t numTerms = 0;
+  int8_t extentDim = -1; // -1: every extent is static
+  uint8_t extentReg = 0;
   uint64_t offset = 0;
   int64_t shape[kMaxRank] = {1, 1, 1, 1};
   int64_t strides[kMaxRank] = {1, 0, 0, 0};
-  uint8_t numTerms = 0;
   RegTerm terms[kMaxAddrTerms];
-  int8_t extentDim = -1; // -1: every extent is static
-  uint8_t extentReg = 0;
 
   bool isRegRelative() const { return numTerms || extentDim >= 0; }
   /// The tile with the registers' values substituted. Fails (with a message
@@ -194,9 +196,9 @@ constexpr uint32_t kAiCpuCoreType = 0xFFFF;
 struct Instr {
   Opcode op = Opcode::End;
   Pipe pipe = Pipe::S;
+  float fimm = 0.0f;
   Tile tiles[4];
   int64_t ints[4] = {0, 0, 0, 0};
-  float fimm = 0.0f;
 
   const OpInfo &info() const { return opInfo(op); }
   bool operator==(const Instr &o) const;
