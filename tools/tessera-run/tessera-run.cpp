@@ -273,7 +273,6 @@ static int runDeviceGeneration() {
 int main(int argc, char **argv) {
   // Large one-time buffers fault in 2 MiB pages (HugePages.h).
   tessera::reexecWithHugePageMalloc(argv);
-  tessera::prepareHeapForLargeBuffers();
   llvm::InitLLVM init(argc, argv);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-run " << TESSERA_VERSION << "\n";
