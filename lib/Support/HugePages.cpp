@@ -5,7 +5,6 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Support/HugePages.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -115,20 +114,22 @@ void prepareHeapForLargeBuffers() {
   // stays in the heap, untouched (no memory is used until written), and
   // what is allocated from it later faults in 2 MiB at a time. Only the
   // blocks' headers are written now.
-  void *blocks[kHeap / kBlock + 1];
+  void *blocks[kHeap / kBlock];
   size_t n = 0;
-  uintptr_t lo = UINTPTR_MAX, hi = 0;
-  for (; n < kHeap / kBlock; ++n) {
-    blocks[n] = std::malloc(kBlock);
-    if (!blocks[n])
+  for (; n < kHeap / kBlock; ++n)
+    if (!(blocks[n] = std::malloc(kBlock)))
       break;
-    lo = std::min(lo, (uintptr_t)blocks[n]);
-    hi = std::max(hi, (uintptr_t)blocks[n] + kBlock);
+  // One after another (a chunk header apart) when nothing else took memory
+  // in between, the usual case at a tool's start: advise the whole span,
+  // else each block on its own.
+  bool oneSpan = n > 0;
+  for (size_t i = 1; i < n && oneSpan; ++i) {
+    uintptr_t end = (uintptr_t)blocks[i - 1] + kBlock;
+    oneSpan = (uintptr_t)blocks[i] >= end && (uintptr_t)blocks[i] - end < 4096;
   }
-  // Contiguous when nothing else took memory in between (the usual case at
-  // a tool's start); otherwise each block on its own.
-  if (hi - lo == n * kBlock) {
-    adviseHugePages((void *)lo, hi - lo);
+  if (oneSpan) {
+    adviseHugePages(blocks[0],
+                    (uintptr_t)blocks[n - 1] + kBlock - (uintptr_t)blocks[0]);
   } else {
     for (size_t i = 0; i < n; ++i)
       adviseHugePages(blocks[i], kBlock);
