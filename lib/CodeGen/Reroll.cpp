@@ -222,8 +222,8 @@ private:
   std::vector<int32_t> &table;
   RerollStats &stats;
   static constexpr size_t kMaxPeriod = 8192;
-  std::vector<int64_t> delta; // evaluate's offset steps, reused
   static constexpr int kMaxCandidates = 24;
+  std::vector<int64_t> delta; // evaluate's offset steps, reused
 
   static uint64_t total(const std::vector<Item> &items) {
     uint64_t n = 0;
