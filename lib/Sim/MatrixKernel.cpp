@@ -58,6 +58,31 @@ FieldRange fieldRangeGeneric(const float *x, size_t n) {
   return r;
 }
 
+/// fieldRange of bf16 values given as bit patterns (any alignment): the
+/// fields of their f32 widenings, which are exact, read from half the
+/// bytes. A bf16 value has 8 significant bits, so lowBits stays 0.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+FieldRange
+fieldRangeBF16(const uint8_t *x, size_t n) {
+  // Branch-free so the compiler vectorizes it. A zero's field is 0, which
+  // counts for nothing in the maximum; in the minimum it counts as 255.
+  uint16_t lo = 255, hi = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint16_t h;
+    std::memcpy(&h, x + 2 * i, 2);
+    uint16_t e = (uint16_t)((h >> 7) & 0xFF);
+    uint16_t zero = (uint16_t)((h & 0x7FFF) == 0);
+    lo = std::min<uint16_t>(lo, (uint16_t)(e | (uint16_t)(0xFF * zero)));
+    hi = std::max<uint16_t>(hi, e);
+  }
+  FieldRange r;
+  r.minField = lo;
+  r.maxField = hi;
+  return r;
+}
+
 #ifdef TESSERA_X86_KERNELS
 // The scan runs over both operands of every mmad, a tenth of the
 // simulator's time when the compiler's version of the loop above is used.
@@ -110,13 +135,15 @@ FieldRange fieldRange(const float *x, size_t n);
 
 } // namespace
 
-bool productsAreExact(const float *a, size_t na, const float *b, size_t nb) {
+namespace {
+/// Whether every product of a value of A by one of B is exact in f32, from
+/// the operands' exponent fields: the test of productsAreExact.
+bool fieldsGiveExactProducts(const FieldRange &ra, const FieldRange &rb) {
   // Unbiased exponent range of the nonzero values; subnormals count as
   // -150 so that any product involving one is treated as inexact. Values
   // with more than 11 significant bits (not from bf16/f16) or inf/NaN (a
   // nonzero value with field 255) disqualify.
-  auto range = [](const float *x, size_t n, int &lo, int &hi) {
-    FieldRange r = fieldRange(x, n);
+  auto range = [](const FieldRange &r, int &lo, int &hi) {
     bool special = r.lowBits != 0 || r.maxField == 255;
     if (r.maxField == 0 && r.minField == 255) { // all zeros
       lo = 0;
@@ -128,7 +155,7 @@ bool productsAreExact(const float *a, size_t na, const float *b, size_t nb) {
     return !special;
   };
   int loA, hiA, loB, hiB;
-  if (!range(a, na, loA, hiA) || !range(b, nb, loB, hiB))
+  if (!range(ra, loA, hiA) || !range(rb, loB, hiB))
     return false;
   if (hiA < -999 || hiB < -999)
     return true; // one operand is all zeros: every product is an exact zero
@@ -136,6 +163,11 @@ bool productsAreExact(const float *a, size_t na, const float *b, size_t nb) {
   // overflow) and at or above 2^-126 (normal, so its <= 22 significant
   // bits fit in f32's 24).
   return hiA + hiB <= 125 && loA + loB >= -126;
+}
+} // namespace
+
+bool productsAreExact(const float *a, size_t na, const float *b, size_t nb) {
+  return fieldsGiveExactProducts(fieldRange(a, na), fieldRange(b, nb));
 }
 
 void gemmF32Reference(int64_t m, int64_t n, int64_t k, const float *a,
@@ -338,8 +370,9 @@ void gemmPacked(int64_t m, int64_t n, int64_t k, const float *a, const float *b,
   run(m, n, k, pa.data(), pb.data(), c, fused);
 }
 
-/// packBF16Nz for `Vec`'s block shape, the exactness test on the panels
-/// (their zero padding counts for nothing), then its kernel.
+/// packBF16Nz for `Vec`'s block shape, the exactness test on the operands'
+/// bf16 bits (an nz tile's columns are whole fractal rows: A is m * k
+/// values, B k * n), then its kernel.
 template <typename Vec>
 void gemmPackedBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
                       const uint8_t *b, float *c,
@@ -350,10 +383,8 @@ void gemmPackedBF16Nz(int64_t m, int64_t n, int64_t k, const uint8_t *a,
                                   const float *, float *, bool)) {
   thread_local std::vector<float> pa, pb;
   pack(m, n, k, a, b, pa, pb);
-  int64_t mp = (m + Vec::MR - 1) / Vec::MR,
-          np = (n + 2 * Vec::W - 1) / (2 * Vec::W);
-  bool exact = productsAreExact(pa.data(), (size_t)(mp * Vec::MR * k),
-                                pb.data(), (size_t)(np * 2 * Vec::W * k));
+  bool exact = fieldsGiveExactProducts(fieldRangeBF16(a, (size_t)(m * k)),
+                                       fieldRangeBF16(b, (size_t)(k * n)));
   run(m, n, k, pa.data(), pb.data(), c, exact);
 }
 

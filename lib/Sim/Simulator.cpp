@@ -514,6 +514,81 @@ struct Shadow {
   AccessList reads{/*perAgent=*/true}, writes{/*perAgent=*/false};
 };
 
+/// Reads of the program's constants (weights, loop offset tables) kept out
+/// of GM's indexed read list while nothing has written the constant: a race
+/// needs a write, and until one meets the constant no check looks its reads
+/// up. The first write meeting a constant indexes the reads held for it, in
+/// order, and checks itself against them; later reads of that constant are
+/// checked as any other. A layer's weight tiles span tens of 64 KiB buckets
+/// each, and its loops' scalar loads read offset tables tens of thousands
+/// of times: indexing them was most of the checker's GM work.
+class ConstReads {
+public:
+  /// Off (every read indexed) when constants overlap.
+  void init(const std::vector<bin::ConstBlob> &cs) {
+    consts.clear();
+    for (const bin::ConstBlob &c : cs)
+      if (c.size)
+        consts.push_back({c.gmAddr, c.gmAddr + c.size});
+    std::sort(consts.begin(), consts.end(),
+              [](const Const &a, const Const &b) { return a.lo < b.lo; });
+    for (size_t i = 1; i < consts.size(); ++i)
+      if (consts[i - 1].hi > consts[i].lo) {
+        consts.clear();
+        return;
+      }
+  }
+  /// Holds a read of GM bytes [lo, hi) if an unwritten constant contains
+  /// them; false if the read is to be checked and indexed as usual.
+  bool hold(const Access &a, const Tile &t) {
+    Const *c = containing(a.lo, a.hi);
+    if (!c || c->written)
+      return false;
+    c->held.push_back(a);
+    if (!a.dense) {
+      c->held.back().geom = (uint32_t)c->tiles.size();
+      c->tiles.push_back(t);
+    }
+    return true;
+  }
+  /// Marks every constant meeting GM bytes [lo, hi) written and moves the
+  /// reads held for it into `reads`.
+  void release(uint64_t lo, uint64_t hi, AccessList &reads) {
+    auto it =
+        std::upper_bound(consts.begin(), consts.end(), lo,
+                         [](uint64_t x, const Const &c) { return x < c.lo; });
+    if (it != consts.begin())
+      --it;
+    for (; it != consts.end() && it->lo < hi; ++it) {
+      if (it->hi <= lo || it->written)
+        continue;
+      it->written = true;
+      for (const Access &a : it->held)
+        reads.add(a, a.dense ? Tile() : it->tiles[a.geom]);
+      it->held = {};
+      it->tiles = {};
+    }
+  }
+
+private:
+  struct Const {
+    uint64_t lo, hi;
+    bool written = false;
+    std::vector<Access> held;
+    std::vector<Tile> tiles; // of the held reads that are not dense
+  };
+  Const *containing(uint64_t lo, uint64_t hi) {
+    auto it =
+        std::upper_bound(consts.begin(), consts.end(), lo,
+                         [](uint64_t x, const Const &c) { return x < c.lo; });
+    if (it == consts.begin())
+      return nullptr;
+    --it;
+    return lo >= it->lo && hi <= it->hi ? &*it : nullptr;
+  }
+  std::vector<Const> consts; // sorted by address, disjoint
+};
+
 /// Contiguous byte runs [lo, hi) of a tile, sorted, into `r`.
 void runsOf(const Tile &t, std::vector<std::pair<uint64_t, uint64_t>> &r) {
   r.clear();
@@ -732,6 +807,7 @@ private:
   // Race-checker state by memory: GM and L2 first, then every stream's
   // local memories (checkAccess's memId); made on first access.
   std::vector<std::unique_ptr<Shadow>> shadows;
+  ConstReads constReads; // GM reads of constants not yet written
   ResolvedInstrPool resolvedPool;
   // checkAccess's records to forget, reused across calls.
   std::vector<uint32_t> doomedWrites, doomedReads;
@@ -958,6 +1034,8 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
       for (const bin::ConstBlob &c : prog.consts)
         std::copy(c.bytes(), c.bytes() + c.size, gm.data() + c.gmAddr);
   }
+  if (opts.checkRaces)
+    constReads.init(prog.consts);
   for (const bin::IoEntry &e : prog.io) {
     if (e.isOutput)
       continue;
@@ -1094,6 +1172,12 @@ bool Engine::checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile,
       list.kill(id);
     list.maybeCompact();
   };
+  if (tile.space == Space::GM) {
+    if (write)
+      constReads.release(acc.lo, acc.hi, sh.reads);
+    else if (constReads.hold(acc, tile))
+      return true;
+  }
   if (!checkAndCollect(sh.writes, doomedWrites))
     return false;
   if (write) {

@@ -163,14 +163,15 @@ std::vector<uint8_t> toNzBf16(const std::vector<float> &v, int64_t rows,
 }
 
 // The mmad path for bf16 nz operands (packed straight from the tiles) gives
-// the definition's bits, with exact and inexact products, with the tiles
-// read at odd byte offsets, and for sizes that leave partial panels.
+// the definition's bits, with exact products (scale 2: the fused path) and
+// inexact ones (an infinity, overflow, underflow), with the tiles read at
+// odd byte offsets, and for sizes that leave partial panels.
 TEST(SimMatrixKernel, Bf16NzOperandsMatchTheDefinitionBitForBit) {
   std::mt19937 rng(13);
   const Case cases[] = {{16, 16, 16},  {16, 32, 16},  {48, 16, 32},
                         {64, 256, 64}, {128, 48, 80}, {16, 16, 0}};
   for (const Case &c : cases)
-    for (float scale : {1.0f, 1e20f, 1e-22f}) {
+    for (float scale : {1.0f, 1e20f, 1e-22f, 2.0f}) {
       auto a = randomBf16Values(c.m * c.k, rng, scale);
       auto b = randomBf16Values(c.k * c.n, rng, scale);
       if (scale == 1.0f && c.k) // an infinity makes the products inexact
