@@ -263,10 +263,13 @@ private:
 /// vector of them copied every record again at each doubling, into fresh
 /// pages). The chunks come from large host mappings and are never
 /// value-initialized; freed chunks are kept for the next list, and the next
-/// run, on this thread, whose pages are then already faulted in.
+/// run, on this thread, whose pages are then already faulted in. Chunks are
+/// small because most lists are: a layer's run keeps hundreds of lists
+/// (two per memory of every core), most with a few records, and memory
+/// touched for the first time is slow to fault in (on a VM, slower still).
 class AccessStore {
 public:
-  static constexpr size_t kChunk = 4096; // records per chunk
+  static constexpr size_t kChunk = 256; // records per chunk
   AccessStore() = default;
   AccessStore(const AccessStore &) = delete;
   AccessStore &operator=(const AccessStore &) = delete;
@@ -296,7 +299,7 @@ private:
     std::vector<Access *> free;
     Access *take() {
       if (free.empty()) {
-        constexpr size_t kPerBlock = 16;
+        constexpr size_t kPerBlock = 256;
         HostBuffer b;
         if (!b.allocate(kPerBlock * kChunk * sizeof(Access))) {
           std::fprintf(stderr, "error: out of host memory for the race "
