@@ -62,6 +62,17 @@ void expectRowTimesMatrix(const Tensor &c, const Tensor &x, const Tensor &w,
   }
 }
 
+/// y[m, n] = x[m, k] @ w[k, n], all f32 and contiguous in GM.
+MatmulKernel matmulKernel(uint64_t x, uint64_t w, uint64_t y, int64_t m,
+                          int64_t k, int64_t n) {
+  MatmulKernel mm;
+  mm.name = "matmul";
+  mm.a = GmView::contiguous(x, DType::F32, {m, k});
+  mm.b = GmView::contiguous(w, DType::F32, {k, n});
+  mm.c = GmView::contiguous(y, DType::F32, {m, n});
+  return mm;
+}
+
 /// Builds x[rows, cols] -> softmax(x) and y = x @ w on one program.
 bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
                               int64_t cols, int64_t n, std::string &err,
@@ -90,11 +101,7 @@ bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
   vt.tile[1] = std::max<int64_t>(1, rows / 6); // several tiles per core
   vt.cores = 2;
   EXPECT_TRUE(pb.addVector(k, vt, err)) << err;
-  MatmulKernel mm;
-  mm.name = "matmul";
-  mm.a = GmView::contiguous(x, DType::F32, {rows, cols});
-  mm.b = GmView::contiguous(w, DType::F32, {cols, n});
-  mm.c = GmView::contiguous(y, DType::F32, {rows, n});
+  MatmulKernel mm = matmulKernel(x, w, y, rows, cols, n);
   Tiling mt;
   EXPECT_TRUE(pb.planMatmul(mm, mt, err)) << err;
   EXPECT_TRUE(pb.addMatmul(mm, mt, err)) << err;
@@ -117,11 +124,7 @@ bin::Program matmulWithOffsetTables(const target::TargetDesc &t,
   pb.addIo({"w", false, DType::F32, {k, n}, w, bin::Layout::ND});
   pb.addIo({"y", true, DType::F32, {m, n}, y, bin::Layout::ND});
   pb.setGmBytes(8 << 20);
-  MatmulKernel mm;
-  mm.name = "matmul";
-  mm.a = GmView::contiguous(x, DType::F32, {m, k});
-  mm.b = GmView::contiguous(w, DType::F32, {k, n});
-  mm.c = GmView::contiguous(y, DType::F32, {m, n});
+  MatmulKernel mm = matmulKernel(x, w, y, m, k, n);
   Tiling mt;
   EXPECT_TRUE(pb.planMatmul(mm, mt, err)) << err;
   mt.tile[0] = mt.tile[1] = 64;
