@@ -129,6 +129,7 @@ bool checkProgram(const bin::Program &prog, const target::TargetDesc &target,
   if (options.maxWork)
     so.maxWork = options.maxWork;
   so.profile = options.profile;
+  so.hostThreads = options.hostThreads;
   sim::Simulator simulator(target, so);
   std::map<std::string, Tensor> &outputs = report.simOutputs;
   if (!simulator.run(prog, simInputs, outputs, report.stats, error))

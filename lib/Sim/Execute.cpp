@@ -6,6 +6,7 @@
 // unless the instruction's `sat` field asks for saturation.
 //
 //===----------------------------------------------------------------------===//
+#include "Execute.h"
 #include "Numerics.h"
 
 #include "tessera/Sim/MatrixKernel.h"

@@ -71,6 +71,7 @@ int runProgramMain(const RunNpuOptions &o) {
     so.maxInstructions = o.maxInstructions;
   if (o.maxWork)
     so.maxWork = o.maxWork;
+  so.hostThreads = o.hostThreads;
   Simulator sim(t, so);
   std::map<std::string, Tensor> outputs;
   Stats stats;

@@ -16,8 +16,10 @@
 #include "tessera/Sim/Simulator.h"
 
 #include "ConstOverlay.h"
+#include "Execute.h"
 #include "HostMemory.h"
 #include "L2Cache.h"
+#include "MatrixWorker.h"
 #include "Numerics.h"
 #include "Work.h"
 
@@ -34,6 +36,7 @@
 #include <memory>
 #include <queue>
 #include <sstream>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 
@@ -592,6 +595,14 @@ private:
   std::vector<Const> consts; // sorted by address, disjoint
 };
 
+bool programHasMmad(const bin::Program &prog) {
+  for (uint32_t s = 0; s < prog.streams.size(); ++s)
+    for (const Instr &in : prog.code(s))
+      if (in.op == Opcode::Mmad)
+        return true;
+  return false;
+}
+
 /// Contiguous byte runs [lo, hi) of a tile, sorted, into `r`.
 void runsOf(const Tile &t, std::vector<std::pair<uint64_t, uint64_t>> &r) {
   r.clear();
@@ -795,6 +806,9 @@ private:
   ConstOverlay overlay;
   bool lazyConsts = false;
   HostBuffer localMem; // every stream's local memories, one after another
+  // Runs the mmads while the engine goes on (SimOptions::hostThreads);
+  // declared after the memories it writes, so it stops before they go.
+  std::unique_ptr<MatrixWorker> matrixWorker;
   // Timing-only runs hold no GM; scalar loads read constants, the inputs
   // given and earlier scalar stores from here.
   std::vector<std::pair<uint64_t, std::vector<uint8_t>>> sparseGm;
@@ -1036,6 +1050,9 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
     if (!lazyConsts)
       for (const bin::ConstBlob &c : prog.consts)
         std::copy(c.bytes(), c.bytes() + c.size, gm.data() + c.gmAddr);
+    if (opts.hostThreads != 1 && std::thread::hardware_concurrency() > 1 &&
+        programHasMmad(prog))
+      matrixWorker = std::make_unique<MatrixWorker>(t, prog);
   }
   if (opts.checkRaces)
     constReads.init(prog.consts);
@@ -2190,6 +2207,13 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
   st.boundSeconds = std::max(st.boundComputeSeconds, st.boundDramSeconds);
   st.ratioToBound = st.boundSeconds > 0 ? st.seconds / st.boundSeconds : 0;
 
+  if (matrixWorker) {
+    std::string e;
+    if (!matrixWorker->drain(e)) {
+      error = e;
+      return false;
+    }
+  }
   if (opts.functional) {
     for (const bin::IoEntry &e : prog.io) {
       if (!e.isOutput)
@@ -2207,12 +2231,6 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
 }
 
 } // namespace
-
-// Defined in Execute.cpp: the functional semantics of each instruction.
-bool executeFunctional(const TargetDesc &t, const bin::Program &prog,
-                       uint32_t stream, uint32_t idx, const Instr &in,
-                       uint8_t *const bases[target::kNumSpaces],
-                       std::string &error);
 
 bool Engine::functional(uint32_t stream, uint32_t idx, const Instr &in) {
   uint8_t *bases[target::kNumSpaces];
@@ -2249,6 +2267,14 @@ bool Engine::functional(uint32_t stream, uint32_t idx, const Instr &in) {
         if (in.tiles[k].space == Space::GM)
           materializeGm(in.tiles[k].offset, in.tiles[k].endByte());
     }
+  }
+  if (matrixWorker) {
+    // An mmad's operands are local: it never reads a rebased constant.
+    if (in.op == Opcode::Mmad) {
+      matrixWorker->submit(stream, idx, *run, bases);
+      return true;
+    }
+    matrixWorker->waitForConflicts(stream, *run);
   }
   std::string e;
   if (!executeFunctional(t, prog, stream, idx, *run, bases, e))

@@ -115,6 +115,13 @@ static cl::opt<uint64_t> maxWork(
     cl::desc("(.npu) Elements the instructions may move or compute before "
              "the run is stopped (docs/simulator.md)"),
     cl::init(sim::SimOptions().maxWork), cl::cat(category));
+static cl::opt<unsigned> hostThreads(
+    "host-threads",
+    cl::desc("(.npu) Host threads of the simulator: 1 runs everything on one "
+             "thread; 0 (the default) also runs the matrix engine on a "
+             "second one when the host has more than one CPU. The results "
+             "are the same"),
+    cl::init(0), cl::cat(category));
 static cl::opt<bool> checkOutputs(
     "check",
     cl::desc("(.npu) Also run the source model in the golden evaluator and "
@@ -222,6 +229,7 @@ static int runCheck() {
   co.warmL2 = warmL2;
   co.maxInstructions = maxInstructions;
   co.maxWork = maxWork;
+  co.hostThreads = hostThreads;
   co.profile = profile || !profileJson.empty() || !profileHtml.empty();
   check::CheckReport report;
   if (!check::checkProgram(prog, t, func, given, co, report, error))
@@ -350,6 +358,7 @@ int main(int argc, char **argv) {
     opts.warmL2 = warmL2;
     opts.maxInstructions = maxInstructions;
     opts.maxWork = maxWork;
+    opts.hostThreads = hostThreads;
     return sim::runProgramMain(opts);
   }
 

@@ -4,7 +4,7 @@
 //   tessera-sim prog.npu --input x=x.npy --output-dir out/ --stats
 //               [--stats-json s.json] [--trace t.json] [--target dc|file.json]
 //               [--no-functional] [--warm-l2] [--no-race-check]
-//               [--max-instructions N]
+//               [--max-instructions N] [--host-threads N]
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/Sim/RunProgram.h"
@@ -81,6 +81,13 @@ static cl::opt<uint64_t>
                      "the run is stopped (docs/simulator.md)"),
             cl::init(tessera::sim::SimOptions().maxWork), cl::cat(category));
 
+static cl::opt<unsigned> hostThreads(
+    "host-threads",
+    cl::desc("Host threads: 1 runs everything on one thread; 0 (the "
+             "default) also runs the matrix engine on a second one when the "
+             "host has more than one CPU. The results are the same"),
+    cl::init(0), cl::cat(category));
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::vector<std::string> storage;
@@ -106,6 +113,7 @@ int main(int argc, char **argv) {
   opts.functional = !timingOnly;
   opts.warmL2 = warmL2;
   opts.checkRaces = !noRaceCheck;
+  opts.hostThreads = hostThreads;
   if (maxInstructions == 0) {
     std::fprintf(stderr,
                  "error: --max-instructions expects a positive integer, got "

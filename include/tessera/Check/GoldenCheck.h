@@ -71,6 +71,8 @@ struct CheckOptions {
   uint64_t maxInstructions = 0;
   /// Work budget (SimOptions::maxWork); 0: the default.
   uint64_t maxWork = 0;
+  /// SimOptions::hostThreads.
+  unsigned hostThreads = 0;
   /// Also profile the simulation (CheckReport::profile).
   bool profile = false;
 };

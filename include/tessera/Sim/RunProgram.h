@@ -34,6 +34,8 @@ struct RunNpuOptions {
   uint64_t maxInstructions = 0;
   /// Work budget (SimOptions::maxWork); 0: the default.
   uint64_t maxWork = 0;
+  /// SimOptions::hostThreads.
+  unsigned hostThreads = 0;
 };
 
 /// Loads, verifies and runs a .npu program; prints errors to stderr.

@@ -55,6 +55,11 @@ struct SimOptions {
   /// loop repeats it, so the instruction budget alone does not bound how long
   /// a run takes; a run past this one stops with an error.
   uint64_t maxWork = kDefaultMaxWork;
+  /// Host threads of a functional run. 1 runs everything on the calling
+  /// thread; 0 (the default) also runs the matrix engine's mmads on a second
+  /// thread when the host has more than one CPU (lib/Sim/MatrixWorker.h).
+  /// The results, the timing and every report are the same either way.
+  unsigned hostThreads = 0;
 };
 
 struct PipeStats {
