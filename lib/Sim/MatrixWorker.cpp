@@ -1,4 +1,4 @@
-//===- MatrixWorker.cpp - The functional matrix engine on its own thread --===//
+//===- MatrixWorker.cpp - The matrix engine on a host thread --------------===//
 #include "MatrixWorker.h"
 
 #include "Execute.h"

@@ -1,4 +1,4 @@
-//===- MatrixWorker.h - The functional matrix engine on its own thread -*- C++
+//===- MatrixWorker.h - The matrix engine on a host thread -----*- C++ -*-===//
 //-*-===//
 //
 // An mmad's arithmetic is the largest part of a functional run's host time
