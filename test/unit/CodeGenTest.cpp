@@ -300,10 +300,12 @@ TEST(Reroll, LoopsKeepTheScheduleAndEveryWaitIsStillNeeded) {
     ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << name << err;
     for (const char *o : {"s", "y"})
       EXPECT_EQ(out[o].toBytes(), out0[o].toBytes()) << name << " " << o;
-    for (const auto &kv : st0.pipes)
-      if (kv.first != "S")
+    for (const auto &kv : st0.pipes) {
+      if (kv.first != "S") {
         EXPECT_EQ(st.pipes[kv.first].instrs, kv.second.instrs)
             << name << " " << kv.first;
+      }
+    }
     EXPECT_NEAR(st.kernelCycles / st0.kernelCycles, 1.0, 0.01) << name;
     size_t inLoop = 0, caught = 0, waits = 0;
     int depth = 0;
