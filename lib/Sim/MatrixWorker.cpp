@@ -177,35 +177,34 @@ void MatrixWorker::help(int64_t stream, uint64_t ticket) {
 
 void MatrixWorker::loop() {
   Job job;
+  bool polled = false;
   std::unique_lock<std::mutex> lk(mu);
   while (true) {
     if (take(-1, job)) {
       lk.unlock();
       run(job);
       lk.lock();
+      polled = false;
       continue;
     }
     if (stopping && queue.empty())
       return;
-    // Poll a while before sleeping (kSpins).
-    uint64_t seen = submittedHint.load(std::memory_order_relaxed);
-    lk.unlock();
-    for (int i = 0;
-         i < kSpins && submittedHint.load(std::memory_order_relaxed) == seen;
-         ++i)
-      relax();
-    lk.lock();
-    if (take(-1, job)) {
+    if (!polled) {
+      // Poll a while before sleeping (kSpins), then look again.
+      uint64_t seen = submittedHint.load(std::memory_order_relaxed);
       lk.unlock();
-      run(job);
+      for (int i = 0;
+           i < kSpins && submittedHint.load(std::memory_order_relaxed) == seen;
+           ++i)
+        relax();
       lk.lock();
+      polled = true;
       continue;
     }
-    if (stopping && queue.empty())
-      return;
     sleeping = true;
     jobReady.wait(lk);
     sleeping = false;
+    polled = false;
   }
 }
 
