@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace tessera::conversion {
@@ -162,10 +163,19 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
              << nodeName(&op) << "' (" << op.getName()
              << "): sequences and optionals run on the golden path only";
 
-  // Inputs: device types at the program boundary.
+  // Inputs: device types at the program boundary. A KV cache (an input
+  // that a cache update writes in place) stays on the device between calls
+  // and is stored at the working precision, as DeepSeek's and vLLM's bf16
+  // caches are: an f32 cache would double the bytes every decode step reads
+  // and make each reader convert the whole cache first. Other float inputs
+  // and outputs keep their model type.
+  auto isCacheState = [](Value v) {
+    return v.hasOneUse() && isInPlaceOp(*v.getUsers().begin()) &&
+           v.getUses().begin()->getOperandNumber() == 0;
+  };
   SmallVector<Type> argTypes;
   for (BlockArgument arg : entry.getArguments()) {
-    auto st = storage(func.getLoc(), arg.getType(), /*io=*/true,
+    auto st = storage(func.getLoc(), arg.getType(), /*io=*/!isCacheState(arg),
                       "input #" + std::to_string(arg.getArgNumber()));
     if (failed(st))
       return failure();
@@ -236,6 +246,109 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     return d.getResult(0);
   };
 
+  // Values known at compile time are not work for every call: a weight
+  // cast to the model's f32 (a bf16 checkpoint's tensors are imported as
+  // bf16 constants and a cast), and the slices, transposes, reshapes and
+  // concatenations of weights an import leaves (MLA's kv_b_proj split into
+  // W_UK and W_UV per head) would otherwise be copy kernels reading and
+  // writing whole weights at every decode step. `folded` maps such a model
+  // value to a constant holding it in the constant's own element type (a
+  // bf16 weight stays bf16 behind an f32 cast; constantAs converts it to
+  // the storage type once, if at all).
+  llvm::DenseMap<Value, graph::ConstantOp> folded;
+  auto constantFor = [&](Value v) -> graph::ConstantOp {
+    if (auto c = v.getDefiningOp<graph::ConstantOp>())
+      return c;
+    return folded.lookup(v);
+  };
+  auto hasBytes = [](graph::ConstantOp c) {
+    auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue());
+    return !res || res.getRawHandle().getBlob();
+  };
+  auto elementOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  };
+  auto isFloat = [](Type t) {
+    return isa<FloatType>(cast<RankedTensorType>(t).getElementType());
+  };
+  // Folds `op` when its operands are compile-time values; false leaves it
+  // to a kernel (a weight-layout manifest has no bytes to rearrange).
+  auto foldAtCompileTime = [&](Operation &op) -> FailureOr<bool> {
+    if (op.getNumResults() != 1 || op.getNumOperands() == 0)
+      return false;
+    SmallVector<graph::ConstantOp> sources;
+    for (Value v : op.getOperands()) {
+      graph::ConstantOp c = constantFor(v);
+      if (!c)
+        return false;
+      sources.push_back(c);
+    }
+    Value result = op.getResult(0);
+    graph::ConstantOp src = sources.front();
+    if (auto cast = dyn_cast<graph::CastOp>(op)) {
+      // Float to float only: integer casts change values the kernels index
+      // with, and a narrowing cast must round where the model says.
+      if (!isFloat(cast.getInput().getType()) || !isFloat(result.getType()) ||
+          elementOf(cast.getInput()).getIntOrFloatBitWidth() >
+              elementOf(result).getIntOrFloatBitWidth())
+        return false;
+      // Folded when the weight's own type is what the result is stored
+      // as (a bf16 weight of a bf16 program: no conversion at all) or the
+      // storage is f32 (exact, once at compile time). An f16 weight of a
+      // bf16 program keeps its cast, fused into the kernel that reads it:
+      // rounding the weight to bf16 would lose bits the model keeps.
+      DType stored = *storageDType(elementOf(result), precisionType, false);
+      DType own = *graph::toDType(elementOf(src.getResult()));
+      if (stored != own && (stored != DType::F32 || !hasBytes(src)))
+        return false;
+      folded[result] = src;
+      return true;
+    }
+    if (auto reshape = dyn_cast<graph::ReshapeOp>(op)) {
+      // The same bytes under another shape (no copy, bytes or not).
+      auto type = cast<RankedTensorType>(result.getType())
+                      .clone(elementOf(src.getResult()));
+      ElementsAttr value;
+      if (auto res = dyn_cast<DenseResourceElementsAttr>(src.getValue()))
+        value = DenseResourceElementsAttr::get(type, res.getRawHandle());
+      else if (auto dense = dyn_cast<DenseElementsAttr>(src.getValue()))
+        value = dense.reshape(type);
+      else
+        return false;
+      folded[result] = graph::ConstantOp::create(b, op.getLoc(), value);
+      return true;
+    }
+    if (!isa<graph::SliceOp, graph::TransposeOp, graph::ConcatOp>(op) ||
+        !llvm::all_of(sources, hasBytes))
+      return false;
+    auto eval = dyn_cast<graph::EvaluableOpInterface>(op);
+    if (!eval)
+      return false;
+    SmallVector<Tensor> operands, results;
+    for (auto [v, c] : llvm::zip(op.getOperands(), sources)) {
+      FailureOr<Tensor> t = graph::elementsToTensor(c.getValue());
+      if (failed(t))
+        return op.emitError("cannot read constant operand of node '")
+               << nodeName(&op) << "'";
+      operands.push_back(t->castTo(*graph::toDType(elementOf(v))));
+    }
+    if (failed(eval.evaluate(operands, results)))
+      return failure();
+    // Every operand's values came from the first source's element type (a
+    // concatenation of one weight's pieces, a slice of one weight): stored
+    // in it, they are the same values in fewer bytes.
+    DType stored = *graph::toDType(elementOf(src.getResult()));
+    bool sameSource = llvm::all_of(sources, [&](graph::ConstantOp c) {
+      return elementOf(c.getResult()) == elementOf(src.getResult());
+    });
+    Tensor value = sameSource ? results.front().castTo(stored)
+                              : std::move(results.front());
+    Value c = graph::createTensorConstant(b, op.getLoc(),
+                                          nodeName(&op) + ".folded", value);
+    folded[result] = c.getDefiningOp<graph::ConstantOp>();
+    return true;
+  };
+
   SmallVector<Operation *> toErase;
   for (Operation &op : llvm::make_early_inc_range(entry.without_terminator())) {
     if (isa<graph::ConstantOp>(&op))
@@ -249,6 +362,14 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     std::string name = nodeName(&op);
     if (failed(checkConstantIndices(&op, name)))
       return failure();
+    b.setInsertionPoint(&op);
+    FailureOr<bool> foldedNow = foldAtCompileTime(op);
+    if (failed(foldedNow))
+      return failure();
+    if (*foldedNow) {
+      toErase.push_back(&op);
+      continue;
+    }
     npu::Engine engine;
     std::string why;
     if (!engineFor(&op, engine, why, aicpuAvailable))
@@ -267,7 +388,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     SmallVector<Value> bodyOperands; // per op operand: block arg or clone
     SmallVector<std::pair<unsigned, graph::ConstantOp>> inlined;
     for (auto [i, v] : llvm::enumerate(op.getOperands())) {
-      auto c = v.getDefiningOp<graph::ConstantOp>();
+      graph::ConstantOp c = constantFor(v);
       // (A quantized product's scales and zero points are operands of its
       // loads and epilogue, splat or not.)
       if (c && isSplatConstant(v) && !isLLMOp(&op) &&
@@ -423,7 +544,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
   for (Value v : ret.getOperands()) {
     Value sv = map.lookupOrNull(v);
     if (!sv) {
-      if (auto c = v.getDefiningOp<graph::ConstantOp>()) {
+      if (graph::ConstantOp c = constantFor(v)) {
         auto st = storage(c.getLoc(), v.getType(), true, "output");
         if (failed(st))
           return failure();
@@ -437,7 +558,12 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       }
     }
     auto d = sv.getDefiningOp<npu::DispatchOp>();
-    auto st = storage(ret.getLoc(), v.getType(), true, "output");
+    // An updated cache is returned in its input's (storage) type.
+    Operation *def = v.getDefiningOp();
+    bool cacheOut = def && isInPlaceOp(def) &&
+                    isa<BlockArgument>(def->getOperand(0)) &&
+                    isCacheState(def->getOperand(0));
+    auto st = storage(ret.getLoc(), v.getType(), /*io=*/!cacheOut, "output");
     if (failed(st))
       return failure();
     bool own = d && d.getEngine() != npu::Engine::view && !seen.count(sv) &&

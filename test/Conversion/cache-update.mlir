@@ -32,6 +32,19 @@
 // RUN:   --input position=%t.p5.npy 2>&1 | FileCheck %s --check-prefix=GOLD
 // GOLD: error: 'graph.cache_update' op writes 2 entries at position 5 of a cache of capacity 6 (they would overflow it)
 //
+// A bf16 program stores the cache in bf16 (the state it keeps between calls
+// is half the bytes; the rows are rounded once, when written), and returns
+// it in place as bf16, not converted back to the model's f32.
+// RUN: tessera-compile %s --precision=bf16 --emit=asm | FileCheck %s --check-prefix=BF16ASM
+// BF16ASM: isa.io input "past" : tensor<1x2x6x4xbf16> at [[ADDR:[0-9]+]]
+// BF16ASM: isa.io output "present" : tensor<1x2x6x4xbf16> at [[ADDR]]
+// RUN: tessera-compile %s --precision=bf16 -o %t.bf16.npu
+// RUN: %python %S/../Sim/Inputs/npytool.py make %t.rh.npy f32 1x2x2x4 "i+0.5"
+// RUN: rm -rf %t.bf16 && tessera-run %t.bf16.npu --input past=%t.c.npy --input rows=%t.rh.npy \
+// RUN:   --input position=%t.p3.npy --output-dir %t.bf16 --quiet
+// RUN: %python %S/../Sim/Inputs/npytool.py dump %t.bf16/present.npy | tr '\n' ' ' | FileCheck %s --check-prefix=BF16
+// BF16: dtype bf16 shape 1x2x6x4 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 0.5 1.5 2.5 3.5 4.5 5.5 6.5 7.5 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 -1.0 8.5 9.5 10.5 11.5 12.5 13.5 14.5 15.5 -1.0 -1.0 -1.0 -1.0
+//
 // The update is in place, so nothing else may read the old cache.
 // RUN: not tessera-compile %S/Inputs/cache-update-reused.mlir -o %t.bad.npu 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=REUSED

@@ -190,6 +190,18 @@ void GraphDialect::initialize() {
       >();
 }
 
+Value createTensorConstant(OpBuilder &builder, Location loc, StringRef name,
+                           const Tensor &t) {
+  std::vector<uint8_t> bytes = t.toBytes();
+  Type elementType = toMlirType(builder.getContext(), t.dtype());
+  auto type = RankedTensorType::get(t.shape(), elementType);
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>((const char *)bytes.data(), bytes.size()),
+      alignof(uint64_t));
+  auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
+  return ConstantOp::create(builder, loc, cast<ElementsAttr>(attr));
+}
+
 Operation *GraphDialect::materializeConstant(OpBuilder &builder,
                                              Attribute value, Type type,
                                              Location loc) {

@@ -62,6 +62,10 @@ llvm::FailureOr<mlir::ElementsAttr> castResourceToHalf(mlir::ElementsAttr attr,
 /// Makes a DenseElementsAttr holding `t` (for folded, small values).
 mlir::DenseElementsAttr tensorToElements(mlir::MLIRContext *ctx,
                                          const Tensor &t);
+/// A constant holding `t` in a resource blob named after `name` (weights
+/// rearranged at compile time stay out of the IR text).
+mlir::Value createTensorConstant(mlir::OpBuilder &builder, mlir::Location loc,
+                                 llvm::StringRef name, const Tensor &t);
 
 /// The tensors a value of type `t` stands for, in order: a tensor itself, a
 /// sequence's elements, a present optional's value (flattened), nothing for

@@ -95,18 +95,6 @@ Value createSplatConstant(PatternRewriter &rewriter, Location loc,
   return ConstantOp::create(rewriter, loc, cast<ElementsAttr>(attr));
 }
 
-Value createTensorConstant(PatternRewriter &rewriter, Location loc,
-                           StringRef name, const Tensor &t) {
-  std::vector<uint8_t> bytes = t.toBytes();
-  Type elementType = toMlirType(rewriter.getContext(), t.dtype());
-  auto type = RankedTensorType::get(t.shape(), elementType);
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      ArrayRef<char>((const char *)bytes.data(), bytes.size()),
-      alignof(uint64_t));
-  auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
-  return ConstantOp::create(rewriter, loc, cast<ElementsAttr>(attr));
-}
-
 Value reshapeTo(PatternRewriter &rewriter, Location loc, Value v,
                 ArrayRef<int64_t> shape) {
   if (shapeOfValue(v) == shape)

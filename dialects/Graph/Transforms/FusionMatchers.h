@@ -60,12 +60,6 @@ mlir::Value createSplatConstant(mlir::PatternRewriter &rewriter,
                                 llvm::ArrayRef<int64_t> shape,
                                 mlir::Type elementType, double value);
 
-/// A constant holding `t` in a resource blob named after `name` (weights
-/// rearranged at compile time stay out of the IR text).
-mlir::Value createTensorConstant(mlir::PatternRewriter &rewriter,
-                                 mlir::Location loc, llvm::StringRef name,
-                                 const Tensor &t);
-
 /// `v` reshaped to `shape` (returns `v` when it already has that shape).
 mlir::Value reshapeTo(mlir::PatternRewriter &rewriter, mlir::Location loc,
                       mlir::Value v, llvm::ArrayRef<int64_t> shape);
