@@ -7,6 +7,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <type_traits>
+
 using namespace mlir;
 
 namespace tessera::conversion {
@@ -133,16 +135,109 @@ static Operation *splitReduction(Operation *op) {
   return count / group > kMaxReductionRow ? second : nullptr;
 }
 
+/// Splits an argmax or argmin over a long axis (the greedy choice over a
+/// 102400-token vocabulary): the row as [groups, group], each group's
+/// extreme value and its first index in the group, the first group holding
+/// the extreme of those values, and that group's index. The first
+/// occurrence overall is the first occurrence within the first group that
+/// holds the extreme, so the result is the unsplit op's (with
+/// select_last_index, the last within the last group). Returns the second
+/// stage when it is still long.
+template <typename ArgOp>
+static Operation *splitArgReduce(ArgOp op) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  if (!inType.hasStaticShape())
+    return nullptr;
+  int64_t rank = inType.getRank();
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  if (axis < 0 || axis >= rank)
+    return nullptr; // the verifier reports it
+  int64_t count = inType.getDimSize(axis);
+  // The top-k kernel that finds an extreme holds the row with its indices
+  // and temporaries: 4096 elements fit every preset, 16384 do not.
+  constexpr int64_t kMaxArgReduceRow = 4096;
+  if (count <= kMaxArgReduceRow)
+    return nullptr;
+  int64_t group = largestDivisorAtMost(count, kMaxArgReduceRow);
+  if (group < 64)
+    return nullptr;
+  constexpr bool isMax = std::is_same_v<ArgOp, graph::ArgMaxOp>;
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Type elem = inType.getElementType();
+  Type i64 = b.getI64Type();
+  // [..., count, ...] -> [..., groups, group, ...]: the group axis is
+  // axis + 1 and the groups' axis is `axis`.
+  SmallVector<int64_t> split(inType.getShape());
+  split[axis] = count / group;
+  split.insert(split.begin() + axis + 1, group);
+  Value x = graph::ReshapeOp::create(b, loc, RankedTensorType::get(split, elem),
+                                     op.getInput(),
+                                     b.getDenseI64ArrayAttr(split));
+  SmallVector<int64_t> partial(split);
+  partial.erase(partial.begin() + axis + 1);
+  SmallVector<int64_t> one(partial);
+  one[axis] = 1;
+  auto axisAttr = [&](int64_t a) { return b.getI64IntegerAttr(a); };
+  // Per group: its extreme and the extreme's first index in the group.
+  Value extreme;
+  auto reduceAttrs = [&] {
+    return SmallVector<NamedAttribute>{
+        b.getNamedAttr("axes", b.getDenseI64ArrayAttr({axis + 1})),
+        b.getNamedAttr("keepdims", b.getBoolAttr(false))};
+  };
+  if constexpr (isMax)
+    extreme = graph::ReduceMaxOp::create(
+        b, loc, TypeRange{RankedTensorType::get(partial, elem)}, ValueRange{x},
+        reduceAttrs());
+  else
+    extreme = graph::ReduceMinOp::create(
+        b, loc, TypeRange{RankedTensorType::get(partial, elem)}, ValueRange{x},
+        reduceAttrs());
+  BoolAttr last = b.getBoolAttr(op.getSelectLastIndex());
+  Value inGroup = ArgOp::create(b, loc, RankedTensorType::get(partial, i64), x,
+                                axisAttr(axis + 1), b.getBoolAttr(false), last);
+  // The first group holding the overall extreme, and the index in it.
+  auto first = ArgOp::create(b, loc, RankedTensorType::get(one, i64), extreme,
+                             axisAttr(axis), b.getBoolAttr(true), last);
+  Value within = graph::GatherElementsOp::create(
+      b, loc, RankedTensorType::get(one, i64), inGroup, first,
+      axisAttr(axis));
+  auto groupSize = DenseElementsAttr::get(RankedTensorType::get({}, i64),
+                                          b.getI64IntegerAttr(group));
+  Value base = graph::MulOp::create(
+      b, loc, RankedTensorType::get(one, i64), first,
+      graph::ConstantOp::create(b, loc, cast<ElementsAttr>(groupSize)));
+  Value index = graph::AddOp::create(b, loc, RankedTensorType::get(one, i64),
+                                     base, within);
+  auto outType = cast<RankedTensorType>(op.getType());
+  if (outType.getShape() != ArrayRef<int64_t>(one))
+    index = graph::ReshapeOp::create(
+        b, loc, outType, index, b.getDenseI64ArrayAttr(outType.getShape()));
+  op.getResult().replaceAllUsesWith(index);
+  op.erase();
+  return count / group > kMaxArgReduceRow ? first.getOperation() : nullptr;
+}
+
 void splitLongReductions(Operation *root) {
   SmallVector<Operation *> work;
   root->walk([&](Operation *op) {
-    if (op->getName().getStringRef().starts_with("graph.reduce_") &&
-        op->getNumOperands() == 1)
+    if ((op->getName().getStringRef().starts_with("graph.reduce_") &&
+         op->getNumOperands() == 1) ||
+        isa<graph::ArgMaxOp, graph::ArgMinOp>(op))
       work.push_back(op);
   });
   while (!work.empty()) {
     Operation *op = work.pop_back_val();
-    if (Operation *again = splitReduction(op))
+    Operation *again = nullptr;
+    if (auto am = dyn_cast<graph::ArgMaxOp>(op))
+      again = splitArgReduce(am);
+    else if (auto am = dyn_cast<graph::ArgMinOp>(op))
+      again = splitArgReduce(am);
+    else
+      again = splitReduction(op);
+    if (again)
       work.push_back(again);
   }
 }

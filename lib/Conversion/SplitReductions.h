@@ -6,7 +6,10 @@
 // would not tile. Such a reduction becomes a reduction of partial results:
 // the reduced elements are laid out as [groups, group] (a transpose moves
 // the reduced axes last when they are not), each group is reduced, then the
-// partials, repeating while a row is still long.
+// partials, repeating while a row is still long. An argmax or argmin over a
+// long axis (greedy decoding over a large vocabulary) is split the same way:
+// each group's extreme and its index in the group, then the group holding
+// the overall extreme.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_CONVERSION_SPLITREDUCTIONS_H
@@ -19,7 +22,8 @@ namespace tessera::conversion {
 /// Reductions whose reduced element count is above this are split.
 constexpr int64_t kMaxReductionRow = 16384;
 
-/// Rewrites every long reduction under `root` (graph.reduce_*).
+/// Rewrites every long reduction under `root` (graph.reduce_*,
+/// graph.argmax, graph.argmin).
 void splitLongReductions(mlir::Operation *root);
 
 } // namespace tessera::conversion
