@@ -49,7 +49,8 @@ PYEOF
 caches=()
 for ((l = 0; l < LAYERS; ++l)); do caches+=(--input "past.$l.latent_rope=$OUT/past$l.npy"); done
 "$BUILD/bin/tessera-run" "$OUT/programs/decode.npu" --input "input_ids=$OUT/ids.npy" \
-  --input "position=$OUT/pos.npy" "${caches[@]}" --stats-json "$OUT/decode4096.json" --quiet
+  --input "position=$OUT/pos.npy" "${caches[@]}" --stats-json "$OUT/decode4096.json" \
+  --output-dir "$OUT/decode4096" --quiet
 
 "$PY" - "$MODEL" "$OUT" "$LAYERS" <<'PYEOF'
 import json, re, struct, sys

@@ -143,8 +143,7 @@ static Operation *splitReduction(Operation *op) {
 /// holds the extreme, so the result is the unsplit op's (with
 /// select_last_index, the last within the last group). Returns the second
 /// stage when it is still long.
-template <typename ArgOp>
-static Operation *splitArgReduce(ArgOp op) {
+template <typename ArgOp> static Operation *splitArgReduce(ArgOp op) {
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   if (!inType.hasStaticShape())
     return nullptr;
@@ -172,9 +171,9 @@ static Operation *splitArgReduce(ArgOp op) {
   SmallVector<int64_t> split(inType.getShape());
   split[axis] = count / group;
   split.insert(split.begin() + axis + 1, group);
-  Value x = graph::ReshapeOp::create(b, loc, RankedTensorType::get(split, elem),
-                                     op.getInput(),
-                                     b.getDenseI64ArrayAttr(split));
+  Value x =
+      graph::ReshapeOp::create(b, loc, RankedTensorType::get(split, elem),
+                               op.getInput(), b.getDenseI64ArrayAttr(split));
   SmallVector<int64_t> partial(split);
   partial.erase(partial.begin() + axis + 1);
   SmallVector<int64_t> one(partial);
@@ -202,8 +201,7 @@ static Operation *splitArgReduce(ArgOp op) {
   auto first = ArgOp::create(b, loc, RankedTensorType::get(one, i64), extreme,
                              axisAttr(axis), b.getBoolAttr(true), last);
   Value within = graph::GatherElementsOp::create(
-      b, loc, RankedTensorType::get(one, i64), inGroup, first,
-      axisAttr(axis));
+      b, loc, RankedTensorType::get(one, i64), inGroup, first, axisAttr(axis));
   auto groupSize = DenseElementsAttr::get(RankedTensorType::get({}, i64),
                                           b.getI64IntegerAttr(group));
   Value base = graph::MulOp::create(
