@@ -12,6 +12,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <cstring>
+
 namespace tessera::conversion {
 #define GEN_PASS_DEF_GRAPHTONPU
 #define GEN_PASS_DEF_NPUFUSE
@@ -138,6 +140,69 @@ struct GraphToNpuPass
 };
 
 } // namespace
+
+/// The raw bytes of a constant in its own element type, or an empty array
+/// (a splat, or a type whose bytes are not its elements one after another).
+static ArrayRef<char> rawBytesOf(graph::ConstantOp c) {
+  auto type = cast<RankedTensorType>(c.getType());
+  std::optional<DType> d = graph::toDType(type.getElementType());
+  if (!d || *d == DType::Bool)
+    return {};
+  size_t size = (size_t)type.getNumElements() * dtypeByteSize(*d);
+  ArrayRef<char> raw;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+      raw = blob->getData();
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    if (!dense.isSplat())
+      raw = dense.getRawData();
+  }
+  return raw.size() == size ? raw : ArrayRef<char>();
+}
+
+/// `concat` of constants of one element type as a new constant whose blob
+/// holds each source's rows in turn; null when the sources differ in type
+/// or a source's bytes are not plainly readable (the caller evaluates the
+/// op instead).
+static graph::ConstantOp concatenateBytes(OpBuilder &b, graph::ConcatOp concat,
+                                          ArrayRef<graph::ConstantOp> sources) {
+  auto type = cast<RankedTensorType>(concat.getType());
+  graph::ConstantOp first = sources.front();
+  Type element = cast<RankedTensorType>(first.getType()).getElementType();
+  SmallVector<ArrayRef<char>> raws;
+  for (graph::ConstantOp c : sources) {
+    if (cast<RankedTensorType>(c.getType()).getElementType() != element)
+      return nullptr;
+    raws.push_back(rawBytesOf(c));
+    if (raws.back().empty())
+      return nullptr;
+  }
+  int64_t rank = type.getRank();
+  int64_t axis = (int64_t)concat.getAxis(); // I64Attr: signed in storage
+  if (axis < 0)
+    axis += rank;
+  // Rows of the result: the dimensions before `axis`; each source adds its
+  // slab of bytes (its `axis` and later dimensions) to every row.
+  int64_t rows = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    rows *= type.getDimSize(d);
+  size_t total = 0;
+  for (ArrayRef<char> raw : raws)
+    total += raw.size();
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(total, alignof(uint64_t), false);
+  char *out = blob.getMutableData().data();
+  for (int64_t r = 0; r < rows; ++r)
+    for (ArrayRef<char> raw : raws) {
+      size_t slab = raw.size() / (size_t)rows;
+      std::memcpy(out, raw.data() + r * slab, slab);
+      out += slab;
+    }
+  auto attr = DenseResourceElementsAttr::get(
+      type.clone(element), nodeName(concat) + ".folded", std::move(blob));
+  return graph::ConstantOp::create(b, concat.getLoc(),
+                                   cast<ElementsAttr>(attr));
+}
 
 LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
   MLIRContext *ctx = func.getContext();
@@ -321,6 +386,14 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     if (!isa<graph::SliceOp, graph::TransposeOp, graph::ConcatOp>(op) ||
         !llvm::all_of(sources, hasBytes))
       return false;
+    // A concatenation of weights of one element type (a MoE layer's experts
+    // stacked, 1.1 GB for DeepSeek-V2-Lite) copies each source's bytes once
+    // into the result, without host tensors in between.
+    if (auto concat = dyn_cast<graph::ConcatOp>(op))
+      if (graph::ConstantOp joined = concatenateBytes(b, concat, sources)) {
+        folded[result] = joined;
+        return true;
+      }
     auto eval = dyn_cast<graph::EvaluableOpInterface>(op);
     if (!eval)
       return false;

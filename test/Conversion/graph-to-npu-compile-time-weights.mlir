@@ -41,6 +41,24 @@ func.func @absorbed(%q: tensor<2x1x2xf32> {graph.name = "q"}) -> (tensor<2x1x1xf
   return %o : tensor<2x1x1xf32>
 }
 
+// Experts' weights stacked (a concatenation of constants; here along axis 1
+// to take rows from each source in turn): the bytes of [[1, 2, 5], [3, 4, 6]]
+// in bf16, copied straight from the sources.
+// BF16-LABEL: func.func @stacked
+// BF16: %[[S:.*]] = graph.constant dense_resource<[[STACK:.*]]> : tensor<2x3xbf16>
+// BF16-NOT: graph.concat
+// BF16: npu.dispatch matrix(%{{.*}}, %[[S]] : tensor<2x2xbf16>, tensor<2x3xbf16>)
+// F32-LABEL: func.func @stacked
+// F32: graph.constant dense<{{\[\[}}1.000000e+00, 2.000000e+00, 5.000000e+00], [3.000000e+00, 4.000000e+00, 6.000000e+00]]> : tensor<2x3xf32>
+func.func @stacked(%x: tensor<2x2xf32> {graph.name = "x"}) -> (tensor<2x3xf32> {graph.name = "y"}) {
+  %a = graph.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xbf16>
+  %b = graph.constant dense<[[5.0], [6.0]]> : tensor<2x1xbf16>
+  %ab = graph.concat %a, %b {axis = 1 : i64} : (tensor<2x2xbf16>, tensor<2x1xbf16>) -> tensor<2x3xbf16>
+  %w = graph.cast %ab {to = f32} : (tensor<2x3xbf16>) -> tensor<2x3xf32>
+  %y = graph.matmul %x, %w : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
 // An f16 weight of a bf16 program keeps its cast (fused into its reader,
 // which computes in f32): rounding it to bf16 would drop bits the model has.
 // An f32 program converts it once.
@@ -72,4 +90,5 @@ func.func @narrowing(%x: tensor<4xf16> {graph.name = "x"}) -> (tensor<4xf16> {gr
 }
 
 // BF16: dialect_resources
-// BF16: [[BLOB]]: "0x0800000040408040E0400041"
+// BF16-DAG: [[BLOB]]: "0x0800000040408040E0400041"
+// BF16-DAG: [[STACK]]: "0x08000000803F0040A04040408040C040"
