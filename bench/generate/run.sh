@@ -7,7 +7,7 @@
 # (--seq 16, cache capacity 4096); the simulator then
 #   1. generates 4 tokens from a 5-token prompt (--stats: per-token latency),
 #   2. runs one decode step at context 4096 (position 4095, caches filled
-#      with seeded values),
+#      with seeded values) and prints its profile per block of the model,
 # and the script sets each step beside its sparse bound: the bytes any
 # schedule must read (every weight but the routed experts', the 6 selected
 # experts' weights, the filled part of each cache) at the nominal DRAM
@@ -50,7 +50,9 @@ caches=()
 for ((l = 0; l < LAYERS; ++l)); do caches+=(--input "past.$l.latent_rope=$OUT/past$l.npy"); done
 "$BUILD/bin/tessera-run" "$OUT/programs/decode.npu" --input "input_ids=$OUT/ids.npy" \
   --input "position=$OUT/pos.npy" "${caches[@]}" --stats-json "$OUT/decode4096.json" \
-  --output-dir "$OUT/decode4096" --quiet
+  --output-dir "$OUT/decode4096" --profile > "$OUT/profile4096.txt"
+echo "decode at context 4096, per block (tessera-run --profile, the 12 largest rows):"
+sed -n '2,14p' "$OUT/profile4096.txt" | sed 's/^/    /'
 
 "$PY" - "$MODEL" "$OUT" "$LAYERS" <<'PYEOF'
 import json, re, struct, sys

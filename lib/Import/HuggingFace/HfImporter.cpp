@@ -261,6 +261,19 @@ private:
   OpBuilder b;
   Location loc;
   bool failed = false;
+
+  /// Names the ops built while it lives after a block of the model
+  /// (`model.layers.3.self_attn`, `lm_head`): error messages name the
+  /// block, and `tessera-run --profile` reports one row per block.
+  struct NamedScope {
+    NamedScope(ModelBuilder &builder, const std::string &name)
+        : builder(builder), saved(builder.loc) {
+      builder.loc = NameLoc::get(builder.b.getStringAttr(name), saved);
+    }
+    ~NamedScope() { builder.loc = saved; }
+    ModelBuilder &builder;
+    Location saved;
+  };
   bool decode = false;
   int64_t seq = 1, capacity = 0;
 
@@ -930,6 +943,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   if (begin == 0) {
     Value ids =
         addInput(RankedTensorType::get({1, seq}, b.getI64Type()), "input_ids");
+    NamedScope scope(*this, "model.embed_tokens");
     Value table =
         weight("model.embed_tokens.weight", {c.vocabSize, c.hiddenSize},
                "vocab_size x hidden_size");
@@ -941,17 +955,31 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
                          "hidden_states"),
                 {seq, c.hiddenSize});
   }
-  setupPositions();
+  {
+    NamedScope scope(*this, "model.rotary_emb");
+    setupPositions();
+  }
 
   for (int64_t layer = begin; layer < end && !failed; ++layer) {
     std::string p = "model.layers." + std::to_string(layer);
-    Value normed = rmsNorm(hidden, p + ".input_layernorm.weight", c.hiddenSize,
-                           "hidden_size");
-    Value attn = c.isDeepseek() ? attentionMla(normed, layer)
-                                : attentionGqa(normed, layer);
-    hidden = make<graph::AddOp>(ValueRange{hidden, attn});
-    normed = rmsNorm(hidden, p + ".post_attention_layernorm.weight",
-                     c.hiddenSize, "hidden_size");
+    Value normed;
+    {
+      NamedScope scope(*this, p + ".input_layernorm");
+      normed = rmsNorm(hidden, p + ".input_layernorm.weight", c.hiddenSize,
+                       "hidden_size");
+    }
+    {
+      NamedScope scope(*this, p + ".self_attn");
+      Value attn = c.isDeepseek() ? attentionMla(normed, layer)
+                                  : attentionGqa(normed, layer);
+      hidden = make<graph::AddOp>(ValueRange{hidden, attn});
+    }
+    {
+      NamedScope scope(*this, p + ".post_attention_layernorm");
+      normed = rmsNorm(hidden, p + ".post_attention_layernorm.weight",
+                       c.hiddenSize, "hidden_size");
+    }
+    NamedScope scope(*this, p + ".mlp");
     Value ffn = c.isMoELayer(layer)
                     ? moe(normed, p + ".mlp")
                     : mlp(normed, p + ".mlp", c.intermediateSize, c.mlpBias);
@@ -965,8 +993,13 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       hidden =
           make<graph::GatherOp>(ValueRange{hidden, last}, {i64Attr("axis", 0)});
     }
-    Value normed =
-        rmsNorm(hidden, "model.norm.weight", c.hiddenSize, "hidden_size");
+    Value normed;
+    {
+      NamedScope scope(*this, "model.norm");
+      normed =
+          rmsNorm(hidden, "model.norm.weight", c.hiddenSize, "hidden_size");
+    }
+    NamedScope scope(*this, "lm_head");
     std::string head =
         c.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
     Value w = weight(head, {c.vocabSize, c.hiddenSize},
