@@ -148,7 +148,9 @@ template <typename ArgOp> static Operation *splitArgReduce(ArgOp op) {
   if (!inType.hasStaticShape())
     return nullptr;
   int64_t rank = inType.getRank();
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  int64_t axis = (int64_t)op.getAxis(); // I64Attr: signed in storage
+  if (axis < 0)
+    axis += rank;
   if (axis < 0 || axis >= rank)
     return nullptr; // the verifier reports it
   int64_t count = inType.getDimSize(axis);

@@ -15,7 +15,7 @@
 // CHECK: %[[B:.*]] = graph.mul %[[G]], %[[S]]
 // CHECK: %[[R:.*]] = graph.add %[[B]], %[[W]]
 // CHECK: graph.reshape %[[R]] {shape = array<i64: 2>}
-// An axis that is not last: 40000 rows as 10 groups of 4000.
+// An axis that is not last (given as -2): 40000 rows as 10 groups of 4000.
 // CHECK: graph.reshape %arg1 {shape = array<i64: 10, 4000, 3>}
 // CHECK: graph.reduce_min {{.*}} {axes = array<i64: 1>, keepdims = false} : (tensor<10x4000x3xf32>) -> tensor<10x3xf32>
 // CHECK: graph.argmin {{.*}} {axis = 1 : i64, keepdims = false} : (tensor<10x4000x3xf32>) -> tensor<10x3xi64>
@@ -53,7 +53,7 @@ func.func @main(%x: tensor<2x102400xf32> {graph.name = "logits"},
     -> (tensor<2xi64> {graph.name = "next"}, tensor<1x3xi64> {graph.name = "low"},
         tensor<2xi64> {graph.name = "last"}, tensor<2xi64> {graph.name = "small"}) {
   %a = graph.argmax %x {axis = 1 : i64, keepdims = false} : (tensor<2x102400xf32>) -> tensor<2xi64>
-  %b = graph.argmin %y {axis = 0 : i64, keepdims = true} : (tensor<40000x3xf32>) -> tensor<1x3xi64>
+  %b = graph.argmin %y {axis = -2 : i64, keepdims = true} : (tensor<40000x3xf32>) -> tensor<1x3xi64>
   %d = graph.argmax %x {axis = 1 : i64, keepdims = false, select_last_index = true} : (tensor<2x102400xf32>) -> tensor<2xi64>
   %c = graph.argmax %z {axis = 1 : i64, keepdims = false} : (tensor<2x4096xf32>) -> tensor<2xi64>
   return %a, %b, %d, %c : tensor<2xi64>, tensor<1x3xi64>, tensor<2xi64>, tensor<2xi64>
