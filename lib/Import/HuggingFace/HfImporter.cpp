@@ -986,16 +986,16 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     hidden = make<graph::AddOp>(ValueRange{hidden, ffn});
   }
   if (end == c.numLayers) {
-    if (options.device && !decode) {
-      // Only the last real token's logits: its row, before the head.
-      Value last = make<graph::SubOp>(
-          ValueRange{length, constant(Tensor::fromInts(DType::I64, {1}, {1}))});
-      hidden =
-          make<graph::GatherOp>(ValueRange{hidden, last}, {i64Attr("axis", 0)});
-    }
     Value normed;
     {
       NamedScope scope(*this, "model.norm");
+      if (options.device && !decode) {
+        // Only the last real token's logits: its row, before the head.
+        Value last = make<graph::SubOp>(ValueRange{
+            length, constant(Tensor::fromInts(DType::I64, {1}, {1}))});
+        hidden = make<graph::GatherOp>(ValueRange{hidden, last},
+                                       {i64Attr("axis", 0)});
+      }
       normed =
           rmsNorm(hidden, "model.norm.weight", c.hiddenSize, "hidden_size");
     }
