@@ -83,4 +83,7 @@ for m in re.finditer(r"decode token (\d+) +([0-9.]+) us.*DRAM (\d+) B", text):
     report("decode, context %d" % (5 + int(m.group(1))), float(m.group(2)), int(m.group(3)), 5 + int(m.group(1)))
 s = json.load(open(out + "/decode4096.json"))
 report("decode, context 4096", s["seconds"] * 1e6, s["dram_read_bytes"], 4096)
+weights = dense + selected
+print("weights read at context 4096 (the simulator's constant footprint) %.1f MB = %.4fx the dense weights + %d selected experts (%.1f MB)"
+      % (s["constant_bytes_read"] / 1e6, s["constant_bytes_read"] / weights, cfg["num_experts_per_tok"], weights / 1e6))
 PYEOF

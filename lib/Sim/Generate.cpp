@@ -2,11 +2,19 @@
 //
 // The roofline bound of a generation run counts what any schedule must do:
 // the matrix and vector work at peak (the simulator's compute bound), and the
-// bytes that must cross DRAM: every weight once, the filled part of each
-// cache read once (decode; prefill computes its keys and values from the
-// prompt), the new cache rows written once, and the small I/O. The
-// simulator's own bound counts every input whole, which for a cache of
-// capacity C at position p would credit reading C rows where p are needed.
+// bytes that must cross DRAM: the weights the run needs once, the filled
+// part of each cache read once (decode; prefill computes its keys and values
+// from the prompt), the new cache rows written once, and the small I/O. The
+// simulator's own bound counts every input and constant whole, which for a
+// cache of capacity C at position p would credit reading C rows where p are
+// needed, and for a sparse MoE layer every expert where the router chose k
+// (a decode step of DeepSeek-V2-Lite reads 6 of 64), and the whole embedding
+// table for one row. The weights a run needs are the constant bytes it read
+// (Stats::constantBytesRead: each byte once, in whole DRAM lines): all of a
+// dense weight, the rows and experts selected at run time. A schedule that
+// read a weight it did not need would have it counted here; the MoE
+// kernels' reads are checked against the selected experts separately
+// (test/e2e/npu_moe_stats.test, bench/generate).
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/Sim/Generate.h"
@@ -252,9 +260,7 @@ bool loadGenerationPlan(const std::string &dir, GenerationPlan &plan,
 static double runBound(const bin::Program &prog, const Stats &st,
                        int64_t capacity, int64_t filled, int64_t written,
                        bool readsCache) {
-  double bytes = 0;
-  for (const bin::ConstBlob &c : prog.consts)
-    bytes += (double)c.size;
+  double bytes = (double)st.constantBytesRead;
   for (const bin::IoEntry &e : prog.io) {
     if (startsWith(e.name, kPresent))
       continue;

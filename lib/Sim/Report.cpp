@@ -41,6 +41,7 @@ std::string Stats::toJson() const {
             {"dram_bytes", dramBytes()},
             {"l2_hit_bytes", l2HitBytes},
             {"compulsory_dram_bytes", compulsoryDramBytes},
+            {"constant_bytes_read", constantBytesRead},
             {"flops", finite(flops())},
             {"matrix_flops", finite(matrixFlops)},
             {"vector_ops", finite(vectorOps)},

@@ -16,6 +16,7 @@
 #include "tessera/Sim/Simulator.h"
 
 #include "ConstOverlay.h"
+#include "ConstantFootprint.h"
 #include "Execute.h"
 #include "HostMemory.h"
 #include "L2Cache.h"
@@ -825,6 +826,7 @@ private:
   // local memories (checkAccess's memId); made on first access.
   std::vector<std::unique_ptr<Shadow>> shadows;
   ConstReads constReads; // GM reads of constants not yet written
+  ConstantFootprint constFootprint; // Stats::constantBytesRead
   ResolvedInstrPool resolvedPool;
   // checkAccess's records to forget, reused across calls.
   std::vector<uint32_t> doomedWrites, doomedReads;
@@ -921,6 +923,19 @@ private:
   }
   double dmaTime(uint32_t stream, const Instr &in, double start,
                  double &occupancy);
+  /// Records the GM bytes of `g` in the constant footprint.
+  void footprintRead(const Tile &g) {
+    int64_t es = g.elemBytes();
+    forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+      if (sb == es)
+        return constFootprint.read(addr, addr + (uint64_t)(n * es));
+      if (sb == 0) // a broadcast reads one element
+        return constFootprint.read(addr, addr + (uint64_t)es);
+      for (int64_t i = 0; i < n; ++i)
+        constFootprint.read(addr + (uint64_t)(i * sb),
+                            addr + (uint64_t)(i * sb + es));
+    });
+  }
   void joinVc(uint32_t agent, const std::vector<uint32_t> &other) {
     auto &v = vc[agent];
     for (size_t i = 0; i < v.size(); ++i)
@@ -1041,6 +1056,7 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
         sparseGm.push_back({e.gmAddr, it->second.castTo(e.dtype).toBytes()});
     }
   }
+  constFootprint.init(prog.consts, t.l2.present ? t.l2.lineBytes : 64);
   if (opts.functional) {
     for (const bin::ConstBlob &c : prog.consts)
       if (c.loadedBytes() != c.size)
@@ -1311,6 +1327,12 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
     flush();
   }
   double extraLatency = 0;
+  if (readsGm && constFootprint.mayMeet(g.offset, g.endByte())) {
+    if (indexed)
+      constFootprint.gathered(bytes);
+    else
+      footprintRead(g);
+  }
   if (readsGm) {
     uint64_t miss = bytes - std::min(hitBytes, bytes);
     // A miss fills whole L2 lines from DRAM: a transfer that needs part of
@@ -1467,6 +1489,8 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
                    s.numElements() * s.elemBytes());
     st.dramReadBytes += (uint64_t)(s.numElements() * s.elemBytes());
     st.dramWriteBytes += b - (uint64_t)(s.numElements() * s.elemBytes());
+    if (s.space == Space::GM && constFootprint.mayMeet(s.offset, s.endByte()))
+      footprintRead(s);
     break;
   }
   case OpClass::Sync:
@@ -1830,6 +1854,7 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
                     " needs data that only a functional run computes (this "
                     "run is timing-only)");
       r[in.ints[0]] = v;
+      constFootprint.read((uint64_t)addr, (uint64_t)addr + 4);
       cost = sc.loadCycles;
       if (ss.dcache) {
         uint64_t hit = 0;
@@ -2203,6 +2228,7 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     for (const bin::ConstBlob &c : prog.consts)
       compulsory += c.size;
   st.compulsoryDramBytes = compulsory;
+  st.constantBytesRead = constFootprint.bytes();
   st.boundDramSeconds = (double)compulsory / t.dramPeakBytesPerSec;
   st.boundSeconds = std::max(st.boundComputeSeconds, st.boundDramSeconds);
   st.ratioToBound = st.boundSeconds > 0 ? st.seconds / st.boundSeconds : 0;

@@ -84,6 +84,11 @@ struct Stats {
   /// Bytes any schedule must move across DRAM (the roofline's DRAM term):
   /// inputs and constants once (none with a warm L2), outputs once.
   uint64_t compulsoryDramBytes = 0;
+  /// Distinct bytes of the program's constants the run read from GM, in
+  /// whole DRAM lines (a gather counts the rows it moved): all of a dense
+  /// weight, only the selected rows of an embedding table or the selected
+  /// experts of a sparse MoE layer (lib/Sim/ConstantFootprint.h).
+  uint64_t constantBytesRead = 0;
   double matrixFlops = 0, vectorOps = 0, aicpuOps = 0;
   double boundComputeSeconds = 0, boundDramSeconds = 0, boundSeconds = 0;
   double peakFlopsPerSec = 0, dramBytesPerSec = 0;

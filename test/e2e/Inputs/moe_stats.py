@@ -10,8 +10,10 @@ over every token, the router's logits); weight bytes = the selected experts'
 gate/up/down + the shared experts' (WEIGHT_BYTES per element) + the router
 (f32). The simulator counts the rows a grouped matmul actually multiplies
 (its row extent), so padding to the matrix engine's 16-row fractal costs
-cycles but no FLOPs. Fails unless the simulated matrix FLOPs and DRAM read
-bytes are within 5 % of the reference.
+cycles but no FLOPs. Fails unless the simulated matrix FLOPs, DRAM read
+bytes and weight bytes read (the distinct constant bytes the run read,
+`constant_bytes_read`: what token generation's roofline bound counts) are
+within 5 % of the reference.
 """
 import json
 import re
@@ -43,7 +45,8 @@ def main():
     s = json.load(open(stats_path))
     ok = True
     for what, got, want in (("matrix FLOPs", s["matrix_flops"], flops),
-                            ("DRAM read bytes", s["dram_read_bytes"], weights)):
+                            ("DRAM read bytes", s["dram_read_bytes"], weights),
+                            ("weight bytes read", s["constant_bytes_read"], weights)):
         ratio = got / want
         print("%s: %d simulated, %d for the %d selected of %d experts (%.4f)"
               % (what, got, want, experts, E, ratio))
