@@ -263,8 +263,11 @@ private:
   bool failed = false;
 
   /// Names the ops built while it lives after a block of the model
-  /// (`model.layers.3.self_attn`, `lm_head`): error messages name the
-  /// block, and `tessera-run --profile` reports one row per block.
+  /// (`model.layers.3.self_attn`, `lm_head`) or a module inside one
+  /// (`model.layers.3.self_attn.q_b_proj`; linear() and rmsNorm() name
+  /// theirs): error messages name it, and `tessera-run --profile` reports
+  /// one row per name (what a block does besides its named modules, such
+  /// as the attention itself, keeps the block's name).
   struct NamedScope {
     NamedScope(ModelBuilder &builder, const std::string &name)
         : builder(builder), saved(builder.loc) {
@@ -554,6 +557,9 @@ Value ModelBuilder::quantizedLinear(Value x, const std::string &name,
 
 Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t out,
                            int64_t in, bool bias, const Twine &why) {
+  // Each projection is named after its module (model.layers.0.self_attn.
+  // q_a_proj): a profile gives it a row of its own, inside its block's.
+  NamedScope scope(*this, prefix);
   if (!options.weightQuant.empty()) {
     Value y = quantizedLinear(x, prefix + ".weight", out, in, why);
     if (!bias)
@@ -570,6 +576,11 @@ Value ModelBuilder::linear(Value x, const std::string &prefix, int64_t out,
 
 Value ModelBuilder::rmsNorm(Value x, const std::string &name, int64_t dim,
                             const Twine &why) {
+  // Named after its module, as projections are (the weight's name without
+  // ".weight"): MLA's q_a_layernorm and kv_a_layernorm sit inside self_attn.
+  StringRef module(name);
+  module.consume_back(".weight");
+  NamedScope scope(*this, module.str());
   Value scale = weight(name, {dim}, why);
   return make<graph::RMSNormOp>(
       ValueRange{x, scale},
