@@ -31,6 +31,10 @@ void ConstantFootprint::init(const std::vector<bin::ConstBlob> &consts,
   }
   spanLo = ranges.front().first;
   spanHi = ranges.back().second;
+  // Constants scattered over a huge GM (a target's GM is data) are counted
+  // in coarser lines rather than in a bitmap of more than 32 MiB.
+  while ((((spanHi - 1) >> lineShift) - (spanLo >> lineShift)) >= (1ull << 28))
+    ++lineShift;
   firstLine = spanLo >> lineShift;
   uint64_t lines = ((spanHi - 1) >> lineShift) - firstLine + 1;
   seen.assign((lines + 63) / 64, 0);
