@@ -40,17 +40,29 @@ void ConstantFootprint::init(const std::vector<bin::ConstBlob> &consts,
   seen.assign((lines + 63) / 64, 0);
 }
 
+std::vector<std::pair<uint64_t, uint64_t>>::const_iterator
+ConstantFootprint::firstEndingAfter(uint64_t lo) const {
+  return std::upper_bound(
+      ranges.begin(), ranges.end(), lo,
+      [](uint64_t a, const std::pair<uint64_t, uint64_t> &r) {
+        return a < r.second;
+      });
+}
+
 void ConstantFootprint::read(uint64_t lo, uint64_t hi) {
   if (!mayMeet(lo, hi))
     return;
-  // The first constant ending after lo, then every one starting before hi.
-  auto it =
-      std::upper_bound(ranges.begin(), ranges.end(), lo,
-                       [](uint64_t a, const std::pair<uint64_t, uint64_t> &r) {
-                         return a < r.second;
-                       });
-  for (; it != ranges.end() && it->first < hi; ++it)
+  // Every constant from the first ending after lo that starts before hi.
+  for (auto it = firstEndingAfter(lo); it != ranges.end() && it->first < hi;
+       ++it)
     markLines(std::max(lo, it->first), std::min(hi, it->second));
+}
+
+void ConstantFootprint::gathered(uint64_t lo, uint64_t hi, uint64_t bytes) {
+  // An input table may lie between two constants: only a constant's counts.
+  auto it = firstEndingAfter(lo);
+  if (mayMeet(lo, hi) && it != ranges.end() && it->first < hi)
+    gatheredBytes += bytes;
 }
 
 void ConstantFootprint::markLines(uint64_t lo, uint64_t hi) {

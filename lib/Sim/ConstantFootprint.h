@@ -34,8 +34,9 @@ public:
   }
   /// Records a read of GM bytes [lo, hi).
   void read(uint64_t lo, uint64_t hi);
-  /// Records a gather that moved `bytes` of rows out of a constant.
-  void gathered(uint64_t bytes) { gatheredBytes += bytes; }
+  /// Records a gather that moved `bytes` of rows out of the GM table
+  /// [lo, hi), counted if the table is a constant's.
+  void gathered(uint64_t lo, uint64_t hi, uint64_t bytes);
   /// Distinct constant bytes read (whole lines, clipped to the constants'
   /// span) plus the gathered rows.
   uint64_t bytes() const { return lineBytesRead + gatheredBytes; }
@@ -48,6 +49,9 @@ private:
   std::vector<uint64_t> seen; // one bit per line from firstLine
   uint64_t lineBytesRead = 0, gatheredBytes = 0;
   void markLines(uint64_t lo, uint64_t hi);
+  /// The first constant range ending after `lo`.
+  std::vector<std::pair<uint64_t, uint64_t>>::const_iterator
+  firstEndingAfter(uint64_t lo) const;
 };
 
 } // namespace tessera::sim

@@ -1329,7 +1329,7 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   double extraLatency = 0;
   if (readsGm && constFootprint.mayMeet(g.offset, g.endByte())) {
     if (indexed)
-      constFootprint.gathered(bytes);
+      constFootprint.gathered(g.offset, g.endByte(), bytes);
     else
       footprintRead(g);
   }
