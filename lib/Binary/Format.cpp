@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <unordered_map>
 
 namespace tessera::bin {
 
@@ -369,6 +371,129 @@ template <typename Ar> bool io(Ar &ar, DebugEntry &d) {
   return ar.ok();
 }
 
+/// The debug map from version 6 on: a table of names; runs of consecutive
+/// instructions of one stream that one name covers (a kernel's
+/// instructions carry its name: runs are long); and the streams that share
+/// code whose map is their owner's. In memory the map is one entry per
+/// instruction, as version 5 stores it.
+template <typename Ar> bool ioDebugRuns(Ar &ar, Program &p) {
+  struct Run {
+    uint32_t stream, instr, count, name;
+  };
+  std::vector<std::string> names;
+  std::vector<Run> runs;
+  std::vector<uint32_t> inherits; // streams whose map is their owner's
+  if constexpr (!Ar::reading) {
+    // Entries of instructions the streams do not have are not written (the
+    // loader refuses them).
+    std::vector<size_t> order;
+    for (size_t i = 0; i < p.debug.size(); ++i)
+      if (p.debug[i].stream < p.streams.size() &&
+          p.debug[i].instr < p.code(p.debug[i].stream).size())
+        order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const DebugEntry &x = p.debug[a], &y = p.debug[b];
+      return x.stream != y.stream ? x.stream < y.stream : x.instr < y.instr;
+    });
+    // A stream that shares code whose map is its owner's (the usual case:
+    // it runs the same instructions) is stored as that.
+    std::vector<std::vector<size_t>> of(p.streams.size());
+    for (size_t i : order)
+      of[p.debug[i].stream].push_back(i);
+    std::vector<bool> skip(p.streams.size(), false);
+    for (uint32_t si = 0; si < p.streams.size(); ++si) {
+      uint32_t owner = p.streams[si].shares;
+      if (owner >= p.streams.size() || of[si].empty() ||
+          of[si].size() != of[owner].size())
+        continue;
+      bool same = true;
+      for (size_t e = 0; e < of[si].size() && same; ++e) {
+        const DebugEntry &x = p.debug[of[si][e]], &y = p.debug[of[owner][e]];
+        same = x.instr == y.instr && x.loc == y.loc;
+      }
+      if (same) {
+        skip[si] = true;
+        inherits.push_back(si);
+      }
+    }
+    std::unordered_map<std::string, uint32_t> ids;
+    for (size_t i : order) {
+      const DebugEntry &d = p.debug[i];
+      if (skip[d.stream])
+        continue;
+      auto [it, fresh] = ids.try_emplace(d.loc, (uint32_t)names.size());
+      if (fresh)
+        names.push_back(d.loc);
+      Run *last = runs.empty() ? nullptr : &runs.back();
+      if (last && last->stream == d.stream &&
+          (uint64_t)last->instr + last->count == d.instr &&
+          last->name == it->second)
+        ++last->count;
+      else
+        runs.push_back({d.stream, d.instr, 1, it->second});
+    }
+  }
+  uint32_t numNames = (uint32_t)names.size();
+  ar.raw(numNames, "debug.names");
+  if constexpr (Ar::reading) {
+    if (!ar.ok() || !ar.check((uint64_t)numNames * 4 <= ar.n - ar.pos,
+                              "debug.names", numNames))
+      return false;
+    names.resize(numNames);
+  }
+  for (std::string &n : names)
+    ar.str(n, "debug.name");
+  uint32_t numRuns = (uint32_t)runs.size();
+  ar.raw(numRuns, "debug.runs");
+  if constexpr (Ar::reading) {
+    if (!ar.ok() || !ar.check((uint64_t)numRuns * 16 <= ar.n - ar.pos,
+                              "debug.runs", numRuns))
+      return false;
+    runs.resize(numRuns);
+  }
+  for (Run &r : runs) {
+    ar.raw(r.stream, "debug.stream");
+    ar.raw(r.instr, "debug.instr");
+    ar.raw(r.count, "debug.count");
+    ar.raw(r.name, "debug.name_index");
+  }
+  uint32_t numInherits = (uint32_t)inherits.size();
+  ar.raw(numInherits, "debug.inherits");
+  if constexpr (Ar::reading) {
+    if (!ar.ok() || !ar.check((uint64_t)numInherits * 4 <= ar.n - ar.pos,
+                              "debug.inherits", numInherits))
+      return false;
+    inherits.resize(numInherits);
+  }
+  for (uint32_t &si : inherits)
+    ar.raw(si, "debug.inherit");
+  if constexpr (Ar::reading) {
+    for (const Run &r : runs) {
+      if (!ar.ok() ||
+          !ar.check(r.name < numNames, "debug.name_index", r.name) ||
+          !ar.check(r.stream < p.streams.size(), "debug.stream", r.stream) ||
+          !ar.check(r.count >= 1 &&
+                        (uint64_t)r.instr + r.count <= p.code(r.stream).size(),
+                    "debug.count", r.count))
+        return false;
+      for (uint32_t i = 0; i < r.count; ++i)
+        p.debug.push_back({r.stream, r.instr + i, names[r.name]});
+    }
+    size_t own = p.debug.size();
+    for (uint32_t si : inherits) {
+      if (!ar.check(si < p.streams.size() &&
+                        p.streams[si].shares < p.streams.size(),
+                    "debug.inherit", si))
+        return false;
+      uint32_t owner = p.streams[si].shares;
+      for (size_t e = 0; e < own; ++e)
+        if (p.debug[e].stream == owner)
+          p.debug.push_back({si, p.debug[e].instr, p.debug[e].loc});
+    }
+  }
+  return ar.ok();
+}
+
 template <typename Ar, typename T>
 bool ioList(Ar &ar, std::vector<T> &v, const char *what) {
   uint32_t count = (uint32_t)v.size();
@@ -433,54 +558,51 @@ std::string baseName(const std::string &path) {
 
 namespace {
 SplicedImage encodeImage(const Program &prog, const WriteOptions &opts,
-                         std::vector<uint8_t> *weights) {
+                         WeightFile *weights) {
   // The writer archive only reads the fields it is given, but io() takes
   // mutable references (one template for writer and loader).
   Program &p = const_cast<Program &>(prog);
   // The constants' headers as written (checksum, placement); their bytes are
-  // copied once, from `prog` into the image or the weight file. A model's
-  // weights are most of the image: every extra copy of them costs a fresh,
-  // zeroed allocation of the whole weight size.
+  // copied once, from `prog` into the image, or not at all (a weight file's
+  // pieces point at them).
   std::vector<ConstBlob> headers(prog.consts.size());
-  uint64_t externalBytes = 0;
+  bool toFile = weights && !opts.externalWeightFile.empty();
+  std::set<std::string> unplacedNames;
   for (size_t i = 0; i < prog.consts.size(); ++i) {
     const ConstBlob &c = prog.consts[i];
     ConstBlob &h = headers[i];
     h.name = c.name;
     h.gmAddr = c.gmAddr;
+    if (c.unplaced && toFile) { // a manifest's weight: room, no bytes
+      h.external = true;
+      h.size = c.size;
+      h.file = baseName(opts.externalWeightFile);
+      // Known by name: the same name in another program of the weight
+      // file (prefill and decode) is the same weight. Two of one name in
+      // one program are not, and do not share.
+      std::string key = c.name;
+      if (!unplacedNames.insert(key).second)
+        key += "@" + std::to_string(c.gmAddr);
+      h.fileOffset = weights->reserve(key, c.size);
+      continue;
+    }
+    if (c.external && (c.unplaced || c.loadedBytes() == 0)) {
+      // A reference to bytes elsewhere (a program loaded without its
+      // weight file) stays the reference it is.
+      h.external = true;
+      h.size = c.size;
+      h.file = c.file;
+      h.fileOffset = c.fileOffset;
+      h.checksum = c.checksum;
+      continue;
+    }
     h.checksum = contentChecksum(kFormatVersion, c.bytes(), c.loadedBytes());
     h.size = c.loadedBytes();
-    h.external = weights && !opts.externalWeightFile.empty() &&
-                 h.size >= opts.externalThreshold;
-    if (h.external)
-      externalBytes += h.size;
-  }
-  if (weights)
-    weights->reserve(weights->size() + externalBytes + 64 * headers.size());
-  for (size_t i = 0; i < prog.consts.size(); ++i) {
-    const ConstBlob &c = prog.consts[i];
-    ConstBlob &h = headers[i];
+    h.external = toFile && h.size >= opts.externalThreshold;
     if (!h.external)
       continue;
     h.file = baseName(opts.externalWeightFile);
-    bool shared = false;
-    if (opts.sharedOffsets)
-      for (uint64_t at : (*opts.sharedOffsets)[h.checksum])
-        if (at + h.size <= weights->size() &&
-            std::equal(c.bytes(), c.bytes() + h.size,
-                       weights->begin() + (std::ptrdiff_t)at)) {
-          h.fileOffset = at;
-          shared = true;
-          break;
-        }
-    if (shared)
-      continue;
-    while (weights->size() % 64)
-      weights->push_back(0);
-    h.fileOffset = weights->size();
-    weights->insert(weights->end(), c.bytes(), c.bytes() + h.size);
-    if (opts.sharedOffsets)
-      (*opts.sharedOffsets)[h.checksum].push_back(h.fileOffset);
+    h.fileOffset = weights->place(c.bytes(), h.size, h.checksum);
   }
 
   // Sections are written straight into the image, each 8-byte aligned, and
@@ -534,7 +656,8 @@ SplicedImage encodeImage(const Program &prog, const WriteOptions &opts,
     }
   });
   writeSection(kIo, 0, [&] { ioList(ar, p.io, "io.count"); });
-  writeSection(kDebug, 0, [&] { ioList(ar, p.debug, "debug.count"); });
+  static_assert(kFormatVersion >= 6, "the writer stores the debug map as runs");
+  writeSection(kDebug, 0, [&] { ioDebugRuns(ar, p); });
   if (!p.targetJson.empty())
     writeSection(kTarget, 0, [&] { ar.str(p.targetJson, "target.json"); });
   put<uint64_t>(img, 16, image.size());
@@ -553,9 +676,59 @@ SplicedImage encodeImage(const Program &prog, const WriteOptions &opts,
 }
 } // namespace
 
+uint64_t WeightFile::alignEnd() {
+  end = (end + 63) / 64 * 64;
+  return end;
+}
+
+uint64_t WeightFile::place(const uint8_t *data, uint64_t size,
+                           uint64_t checksum) {
+  for (size_t i : byChecksum[checksum])
+    if (placed[i].size == size && std::equal(data, data + size, placed[i].data))
+      return placed[i].offset;
+  uint64_t at = alignEnd();
+  byChecksum[checksum].push_back(placed.size());
+  placed.push_back({at, data, size});
+  end = at + size;
+  return at;
+}
+
+uint64_t WeightFile::reserve(const std::string &key, uint64_t size) {
+  auto [it, fresh] = reserved.try_emplace({key, size}, 0);
+  if (fresh) {
+    it->second = alignEnd();
+    end += size;
+  }
+  return it->second;
+}
+
+std::vector<WeightFile::Room> WeightFile::reservedRoom() const {
+  std::vector<Room> out;
+  for (const auto &[key, offset] : reserved)
+    out.push_back({key.first, offset, key.second});
+  std::sort(out.begin(), out.end(),
+            [](const Room &a, const Room &b) { return a.offset < b.offset; });
+  return out;
+}
+
+std::vector<std::pair<const uint8_t *, uint64_t>> WeightFile::pieces() const {
+  static const uint8_t zeros[64] = {};
+  std::vector<std::pair<const uint8_t *, uint64_t>> out;
+  if (hasReserved())
+    return out;
+  uint64_t at = 0;
+  for (const Placed &p : placed) {
+    if (p.offset > at)
+      out.push_back({zeros, p.offset - at});
+    out.push_back({p.data, p.size});
+    at = p.offset + p.size;
+  }
+  return out;
+}
+
 std::vector<uint8_t> encodeProgram(const Program &prog,
                                    const WriteOptions &opts,
-                                   std::vector<uint8_t> *weights) {
+                                   WeightFile *weights) {
   SplicedImage image = encodeImage(prog, opts, weights);
   if (image.splices.empty())
     return std::move(image.own);
@@ -569,7 +742,7 @@ std::vector<uint8_t> encodeProgram(const Program &prog,
 
 bool writeProgramFile(const std::string &path, const Program &p,
                       std::string &error, const WriteOptions &opts) {
-  std::vector<uint8_t> weights;
+  WeightFile weights;
   SplicedImage image = encodeImage(p, opts, &weights);
   std::vector<FilePiece> pieces;
   image.forEachPiece([&](const uint8_t *data, size_t size) {
@@ -581,7 +754,16 @@ bool writeProgramFile(const std::string &path, const Program &p,
     return false;
   if (!opts.externalWeightFile.empty()) {
     std::string wpath = dirOf(path) + "/" + baseName(opts.externalWeightFile);
-    if (!files.add(wpath, weights.data(), weights.size(), error))
+    if (weights.hasReserved()) {
+      error = "'" + path +
+              "': constants without bytes (a weight-layout "
+              "manifest's) cannot be written to a weight file";
+      return false;
+    }
+    std::vector<FilePiece> wpieces;
+    for (auto [data, size] : weights.pieces())
+      wpieces.push_back({data, (size_t)size});
+    if (!files.add(wpath, wpieces, error))
       return false;
   }
   return files.commit(error);
@@ -694,7 +876,10 @@ bool decodeProgram(const uint8_t *data, size_t size, Program &out,
       ioList(ar, p.io, "io.count");
       break;
     case kDebug:
-      ioList(ar, p.debug, "debug.count");
+      if (version >= 6)
+        ioDebugRuns(ar, p);
+      else
+        ioList(ar, p.debug, "debug.count");
       break;
     case kTarget:
       ar.str(p.targetJson, "target.json");

@@ -75,7 +75,7 @@ void finish(Item &it) {
   if (!it.isLoop) {
     const bin::OpInfo &inf = it.in.info();
     Hasher h;
-    h.add((unsigned)it.in.op).add((unsigned)it.in.pipe);
+    h.add((unsigned)it.in.op).add((unsigned)it.in.pipe).add(it.debug);
     for (unsigned i = 0; i < inf.numInts; ++i)
       h.add(it.in.ints[i]);
     if (inf.floatName) {
@@ -138,7 +138,7 @@ bool sameShape(const Item &a, const Item &b) {
     // Instr::operator== but for the tiles' offsets, without copying the
     // instructions (this comparison is most of the loop search's time).
     const Instr &x = a.in, &y = b.in;
-    if (x.op != y.op || x.pipe != y.pipe)
+    if (x.op != y.op || x.pipe != y.pipe || a.debug != b.debug)
       return false;
     const bin::OpInfo &inf = x.info();
     for (unsigned i = 0; i < inf.numTiles; ++i)
@@ -526,27 +526,79 @@ void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
   f.stats.before += cs.instrs.size();
   if (t_.scalar.maxLoopDepth == 0)
     return;
+  if (cs.coreType == bin::kAiCpuCoreType)
+    return; // no scalar unit to run loops
+  // Kernels that structure their own code (run-time trip counts, a table
+  // walked with `sld`, a guard) bring scalar instructions: those, their
+  // loops' bodies and the ranges their skips jump over are kept as they
+  // are, and only the straight-line runs between them are folded. The new
+  // loops use registers above every register the stream uses, so no value
+  // the kernels keep in a register between their instructions is touched.
+  std::vector<bool> keep(cs.instrs.size(), false);
   bool hasControl = false;
-  for (const Instr &in : cs.instrs)
-    hasControl |= bin::isScalarControl(in.info().cls);
-  if (hasControl || cs.coreType == bin::kAiCpuCoreType)
-    return; // already structured, or no scalar unit to run loops
+  {
+    int64_t depth = 0, skipUntil = -1;
+    for (size_t i = 0; i < cs.instrs.size(); ++i) {
+      const Instr &in = cs.instrs[i];
+      bin::OpClass cls = in.info().cls;
+      bool scalar = bin::isScalarControl(cls);
+      hasControl |= scalar;
+      if (cls == bin::OpClass::Skip)
+        skipUntil = std::max<int64_t>(skipUntil, (int64_t)i + in.ints[1]);
+      keep[i] = scalar || depth > 0 || (int64_t)i <= skipUntil;
+      if (cls == bin::OpClass::Loop)
+        ++depth;
+      else if (cls == bin::OpClass::EndLoop && depth > 0)
+        --depth;
+    }
+  }
   std::vector<Item> items;
   items.reserve(cs.instrs.size());
   adviseHugePages(items.data(), items.capacity() * sizeof(Item));
+  // Each name once: repetitions fold only where they carry one name (the
+  // jobs of two kernels of the same shape stay apart, so a profile still
+  // tells them apart).
   std::vector<std::string> names;
+  std::unordered_map<std::string, int32_t> numbers;
   std::vector<int32_t> nameOf(cs.instrs.size(), -1);
   for (bin::DebugEntry &d : debug)
     if (d.instr < cs.instrs.size()) {
-      nameOf[d.instr] = (int32_t)names.size();
-      names.push_back(std::move(d.loc));
+      auto [it, fresh] = numbers.try_emplace(d.loc, (int32_t)names.size());
+      if (fresh)
+        names.push_back(std::move(d.loc));
+      nameOf[d.instr] = it->second;
     }
   for (uint32_t i = 0; i < cs.instrs.size(); ++i)
     codegen::finish(items.emplace_back(cs.instrs[i], nameOf[i]));
   // The straight-line stream is not needed any more.
   std::vector<Instr>().swap(cs.instrs);
   Roller roller(t_, f.table, f.stats);
-  items = roller.fold(std::move(items), t_.scalar.maxLoopDepth, 0);
+  if (!hasControl) {
+    items = roller.fold(std::move(items), t_.scalar.maxLoopDepth, 0);
+  } else {
+    uint32_t floor = 0;
+    for (const Item &it : items)
+      floor = std::max(floor, it.maxReg);
+    std::vector<Item> out, run;
+    auto flush = [&] {
+      if (run.empty())
+        return;
+      for (Item &it :
+           roller.fold(std::move(run), t_.scalar.maxLoopDepth, floor))
+        out.push_back(std::move(it));
+      run.clear();
+    };
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!keep[i]) {
+        run.push_back(std::move(items[i]));
+        continue;
+      }
+      flush();
+      out.push_back(std::move(items[i]));
+    }
+    flush();
+    items = std::move(out);
+  }
   std::vector<Instr> out;
   std::vector<int32_t> dbg;
   for (const Item &it : items)
@@ -555,7 +607,7 @@ void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
   debug.clear();
   for (uint32_t i = 0; i < dbg.size(); ++i)
     if (dbg[i] >= 0)
-      debug.push_back({si, i, std::move(names[dbg[i]])});
+      debug.push_back({si, i, names[dbg[i]]});
 }
 
 bool LoopFolder::finish(std::string &error) {

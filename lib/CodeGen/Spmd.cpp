@@ -187,7 +187,10 @@ bool compatible(const MNode &a, const Node &b) {
 
 class Merger {
 public:
-  explicit Merger(uint32_t members) : members(members) {}
+  /// `nameOf` maps a node's `loc` to its name's number (equal names, equal
+  /// numbers).
+  Merger(uint32_t members, const std::vector<int32_t> &nameOf)
+      : members(members), nameOf(nameOf) {}
 
   MNode fromNode(const Node &n, uint32_t m) const {
     MNode x;
@@ -204,13 +207,25 @@ public:
     return x;
   }
 
+  /// Whether a merged node and a stream node can be one instruction (or
+  /// loop) of one kernel: the body keeps one location per instruction, so
+  /// the same shape in two kernels (the jobs of a batch split differently
+  /// between cores) stays apart and each profile row keeps its own work.
+  bool match(const MNode &a, const Node &b) const {
+    if (!compatible(a, b))
+      return false;
+    if (a.loc < 0 || b.loc < 0)
+      return a.loc < 0 && b.loc < 0;
+    return nameOf[(size_t)a.loc] == nameOf[(size_t)b.loc];
+  }
+
   /// Merges stream member `m`'s list `s` into the merged list `ml`.
   void merge(std::vector<MNode> &ml, const std::vector<Node> &s, uint32_t m) {
     size_t n = ml.size(), k = s.size();
     // Weighted LCS: a match saves the instructions both sides share.
     std::unordered_map<uint64_t, int32_t> loopWeight;
     auto weight = [&](size_t i, size_t j) -> int32_t {
-      if (!compatible(ml[i], s[j]))
+      if (!match(ml[i], s[j]))
         return 0;
       if (!ml[i].isLoop)
         return 1;
@@ -221,33 +236,6 @@ public:
       }
       return it->second;
     };
-    // Common prefix and suffix of identical-shape items first.
-    size_t pre = 0;
-    while (pre < n && pre < k && ml[pre].sig == s[pre].sig &&
-           compatible(ml[pre], s[pre]))
-      ++pre;
-    size_t suf = 0;
-    while (suf < n - pre && suf < k - pre &&
-           ml[n - 1 - suf].sig == s[k - 1 - suf].sig &&
-           compatible(ml[n - 1 - suf], s[k - 1 - suf]))
-      ++suf;
-    size_t rn = n - pre - suf, rk = k - pre - suf;
-    if ((rn + 1) * (rk + 1) > kMaxCells) {
-      tooLarge = true; // the caller gives up on the group
-      return;
-    }
-    std::vector<int32_t> dp((rn + 1) * (rk + 1), 0);
-    auto at = [&](size_t i, size_t j) -> int32_t & {
-      return dp[i * (rk + 1) + j];
-    };
-    for (size_t i = rn; i-- > 0;)
-      for (size_t j = rk; j-- > 0;) {
-        int32_t best = std::max(at(i + 1, j), at(i, j + 1));
-        int32_t w = weight(pre + i, pre + j);
-        if (w > 0)
-          best = std::max(best, at(i + 1, j + 1) + w);
-        at(i, j) = best;
-      }
     std::vector<MNode> out;
     out.reserve(n + k);
     auto take = [&](size_t i, size_t j) {
@@ -260,29 +248,114 @@ public:
         merge(x.body, s[j].body, m);
       out.push_back(std::move(x));
     };
-    for (size_t i = 0; i < pre; ++i)
-      take(i, i);
-    size_t i = 0, j = 0;
-    while (i < rn || j < rk) {
-      if (i < rn && j < rk) {
-        int32_t w = weight(pre + i, pre + j);
-        if (w > 0 && at(i, j) == at(i + 1, j + 1) + w) {
-          take(pre + i, pre + j);
-          ++i, ++j;
-          continue;
+    // Aligns ml[i0, i1) with s[j0, j1), appending to `out`.
+    auto align = [&](size_t i0, size_t i1, size_t j0, size_t j1) {
+      size_t n = i1 - i0, k = j1 - j0;
+      // Common prefix and suffix of identical-shape items first.
+      size_t pre = 0;
+      while (pre < n && pre < k && ml[i0 + pre].sig == s[j0 + pre].sig &&
+             match(ml[i0 + pre], s[j0 + pre]))
+        ++pre;
+      size_t suf = 0;
+      while (suf < n - pre && suf < k - pre &&
+             ml[i1 - 1 - suf].sig == s[j1 - 1 - suf].sig &&
+             match(ml[i1 - 1 - suf], s[j1 - 1 - suf]))
+        ++suf;
+      size_t rn = n - pre - suf, rk = k - pre - suf;
+      if ((rn + 1) * (rk + 1) > kMaxCells) {
+        tooLarge = true; // the caller gives up on the group
+        return;
+      }
+      size_t a0 = i0 + pre, b0 = j0 + pre;
+      std::vector<int32_t> dp((rn + 1) * (rk + 1), 0);
+      auto at = [&](size_t i, size_t j) -> int32_t & {
+        return dp[i * (rk + 1) + j];
+      };
+      for (size_t i = rn; i-- > 0;)
+        for (size_t j = rk; j-- > 0;) {
+          int32_t best = std::max(at(i + 1, j), at(i, j + 1));
+          int32_t w = weight(a0 + i, b0 + j);
+          if (w > 0)
+            best = std::max(best, at(i + 1, j + 1) + w);
+          at(i, j) = best;
+        }
+      for (size_t i = 0; i < pre; ++i)
+        take(i0 + i, j0 + i);
+      size_t i = 0, j = 0;
+      while (i < rn || j < rk) {
+        if (i < rn && j < rk) {
+          int32_t w = weight(a0 + i, b0 + j);
+          if (w > 0 && at(i, j) == at(i + 1, j + 1) + w) {
+            take(a0 + i, b0 + j);
+            ++i, ++j;
+            continue;
+          }
+        }
+        if (j >= rk || (i < rn && at(i + 1, j) >= at(i, j + 1))) {
+          out.push_back(std::move(ml[a0 + i]));
+          ++i;
+        } else {
+          out.push_back(fromNode(s[b0 + j], m));
+          ++j;
         }
       }
-      if (j >= rk || (i < rn && at(i + 1, j) >= at(i, j + 1))) {
-        out.push_back(std::move(ml[pre + i]));
-        ++i;
-      } else {
-        out.push_back(fromNode(s[pre + j], m));
-        ++j;
+      for (size_t t = 0; t < suf; ++t)
+        take(i1 - suf + t, j1 - suf + t);
+    };
+    // Kernels start at barriers, named after their kernel: a whole
+    // program's streams are too long for one alignment table, so the
+    // barriers of the same kernels are matched first (a common subsequence
+    // of their names: a core may take no part in some kernels) and the
+    // code between two matched barriers is aligned pair by pair.
+    std::vector<size_t> pairsM, pairsS;
+    if ((n + 1) * (k + 1) > kMaxCells) {
+      auto barriers = [&](auto &list) {
+        std::vector<std::pair<size_t, int32_t>> at;
+        for (size_t i = 0; i < list.size(); ++i)
+          if (!list[i].isLoop && list[i].in.op == Opcode::Barrier)
+            at.push_back(
+                {i, list[i].loc >= 0 ? nameOf[(size_t)list[i].loc] : -1});
+        return at;
+      };
+      auto bm = barriers(ml), bs = barriers(s);
+      size_t p = bm.size(), q = bs.size();
+      if ((p + 1) * (q + 1) <= kMaxCells) {
+        std::vector<int32_t> lcs((p + 1) * (q + 1), 0);
+        auto at = [&](size_t i, size_t j) -> int32_t & {
+          return lcs[i * (q + 1) + j];
+        };
+        auto same = [&](size_t i, size_t j) {
+          return bm[i].second == bs[j].second &&
+                 match(ml[bm[i].first], s[bs[j].first]);
+        };
+        for (size_t i = p; i-- > 0;)
+          for (size_t j = q; j-- > 0;)
+            at(i, j) = same(i, j) ? at(i + 1, j + 1) + 1
+                                  : std::max(at(i + 1, j), at(i, j + 1));
+        for (size_t i = 0, j = 0; i < p && j < q;) {
+          if (same(i, j) && at(i, j) == at(i + 1, j + 1) + 1) {
+            pairsM.push_back(bm[i].first);
+            pairsS.push_back(bs[j].first);
+            ++i, ++j;
+          } else if (at(i + 1, j) >= at(i, j + 1)) {
+            ++i;
+          } else {
+            ++j;
+          }
+        }
       }
     }
-    for (size_t t = 0; t < suf; ++t)
-      take(n - suf + t, k - suf + t);
-    ml = std::move(out);
+    size_t i = 0, j = 0;
+    for (size_t q = 0; q < pairsM.size() && !tooLarge; ++q) {
+      align(i, pairsM[q], j, pairsS[q]);
+      take(pairsM[q], pairsS[q]);
+      i = pairsM[q] + 1;
+      j = pairsS[q] + 1;
+    }
+    if (!tooLarge)
+      align(i, n, j, k);
+    if (!tooLarge)
+      ml = std::move(out);
   }
 
   /// Set when two lists were too long to align (the alignment table would
@@ -292,6 +365,7 @@ public:
 private:
   static constexpr size_t kMaxCells = size_t(1) << 24;
   uint32_t members;
+  const std::vector<int32_t> &nameOf;
 
   /// How many items of two loop bodies match by shape (an LCS of their
   /// signatures): what matching the loops saves, roughly.
@@ -488,10 +562,14 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
   for (uint32_t si = 0; si < p.streams.size(); ++si)
     locOf[si].assign(p.streams[si].instrs.size(), -1);
   std::vector<bin::DebugEntry> keep;
+  std::vector<int32_t> nameOf; // per entry of `names`: its name's number
+  std::unordered_map<std::string, int32_t> numbers;
   for (bin::DebugEntry &d : p.debug)
     if (d.stream < p.streams.size() &&
         d.instr < p.streams[d.stream].instrs.size()) {
       locOf[d.stream][d.instr] = (int32_t)names.size();
+      nameOf.push_back(
+          numbers.try_emplace(d.loc, (int32_t)numbers.size()).first->second);
       names.push_back(std::move(d.loc));
     }
   // Candidates: every stream of a core type with a scalar unit, in stream
@@ -518,7 +596,7 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
       continue;
 
     uint32_t nm = (uint32_t)members.size();
-    Merger merger(nm);
+    Merger merger(nm, nameOf);
     std::vector<MNode> ml;
     uint32_t maxReg = 0;
     uint64_t separate = 0;

@@ -9,8 +9,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <cstring>
 
@@ -257,6 +259,33 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     map.map(arg, na);
   }
 
+  // A weight-layout manifest's constants have a type and no bytes: what is
+  // derived from them at compile time (a storage conversion, a slice, a
+  // transpose, a concatenation) is a constant of the derived type without
+  // bytes too, so a compile from a manifest lays out the constants a
+  // compile from the weights would (NpuToIsa gives them room by size).
+  auto hasBytes = [](graph::ConstantOp c) {
+    auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue());
+    return !res || res.getRawHandle().getBlob();
+  };
+  // Such a constant is known by name alone (the prefill and decode
+  // programs of one weight file share a name's room), so the name says
+  // what it is derived from and how: `what` (the storage type, the folded
+  // op and its attributes) and the sources' names.
+  auto withoutBytes = [&](OpBuilder &at, Location loc, Type type,
+                          StringRef what, ArrayRef<graph::ConstantOp> sources) {
+    std::string key = what.str();
+    for (graph::ConstantOp c : sources)
+      key += "|" + nodeName(c);
+    std::string name = nodeName(sources.front()) + ":" +
+                       llvm::utohexstr(target::fnv1a64(key.data(), key.size()));
+    auto handle =
+        DenseResourceElementsHandle::getManagerInterface(ctx).insert(name);
+    return graph::ConstantOp::create(
+        at, NameLoc::get(StringAttr::get(ctx, name), loc),
+        DenseResourceElementsAttr::get(cast<ShapedType>(type), handle));
+  };
+
   // Constants converted to a storage type, cached.
   std::map<std::pair<Operation *, const void *>, Value> constCache;
   auto constantAs = [&](graph::ConstantOp c, Type t) -> FailureOr<Value> {
@@ -271,6 +300,10 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       half = graph::castResourceToHalf(c.getValue(), *d);
     if (c.getType() == t) {
       v = c.getResult();
+    } else if (!hasBytes(c)) {
+      std::string what;
+      llvm::raw_string_ostream(what) << t;
+      v = withoutBytes(cb, c.getLoc(), t, what, {c}).getResult();
     } else if (succeeded(half)) { // an imported weight, f32 to bf16/f16
       v = graph::ConstantOp::create(cb, c.getLoc(), *half).getResult();
     } else {
@@ -326,10 +359,6 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       return c;
     return folded.lookup(v);
   };
-  auto hasBytes = [](graph::ConstantOp c) {
-    auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue());
-    return !res || res.getRawHandle().getBlob();
-  };
   auto elementOf = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getElementType();
   };
@@ -337,7 +366,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     return isa<FloatType>(cast<RankedTensorType>(t).getElementType());
   };
   // Folds `op` when its operands are compile-time values; false leaves it
-  // to a kernel (a weight-layout manifest has no bytes to rearrange).
+  // to a kernel.
   auto foldAtCompileTime = [&](Operation &op) -> FailureOr<bool> {
     if (op.getNumResults() != 1 || op.getNumOperands() == 0)
       return false;
@@ -364,7 +393,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       // rounding the weight to bf16 would lose bits the model keeps.
       DType stored = *storageDType(elementOf(result), precisionType, false);
       DType own = *graph::toDType(elementOf(src.getResult()));
-      if (stored != own && (stored != DType::F32 || !hasBytes(src)))
+      if (stored != own && stored != DType::F32)
         return false;
       folded[result] = src;
       return true;
@@ -380,12 +409,31 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
         value = dense.reshape(type);
       else
         return false;
-      folded[result] = graph::ConstantOp::create(b, op.getLoc(), value);
+      // (Without bytes, a constant is known by its name: the reshaped one
+      // keeps its source's, as it keeps its bytes.)
+      folded[result] = graph::ConstantOp::create(
+          b, hasBytes(src) ? op.getLoc() : src.getLoc(), value);
       return true;
     }
-    if (!isa<graph::SliceOp, graph::TransposeOp, graph::ConcatOp>(op) ||
-        !llvm::all_of(sources, hasBytes))
+    if (!isa<graph::SliceOp, graph::TransposeOp, graph::ConcatOp>(op))
       return false;
+    // Every operand's values came from the first source's element type (a
+    // concatenation of one weight's pieces, a slice of one weight): stored
+    // in it, they are the same values in fewer bytes.
+    bool sameSource = llvm::all_of(sources, [&](graph::ConstantOp c) {
+      return elementOf(c.getResult()) == elementOf(src.getResult());
+    });
+    if (!llvm::all_of(sources, hasBytes)) {
+      auto type = cast<RankedTensorType>(result.getType());
+      std::string what;
+      llvm::raw_string_ostream os(what);
+      os << op.getName() << op.getAttrDictionary() << result.getType();
+      folded[result] = withoutBytes(
+          b, op.getLoc(),
+          sameSource ? type.clone(elementOf(src.getResult())) : type, what,
+          sources);
+      return true;
+    }
     // A concatenation of weights of one element type (a MoE layer's experts
     // stacked, 1.1 GB for DeepSeek-V2-Lite) copies each source's bytes once
     // into the result, without host tensors in between.
@@ -407,13 +455,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     }
     if (failed(eval.evaluate(operands, results)))
       return failure();
-    // Every operand's values came from the first source's element type (a
-    // concatenation of one weight's pieces, a slice of one weight): stored
-    // in it, they are the same values in fewer bytes.
     DType stored = *graph::toDType(elementOf(src.getResult()));
-    bool sameSource = llvm::all_of(sources, [&](graph::ConstantOp c) {
-      return elementOf(c.getResult()) == elementOf(src.getResult());
-    });
     Tensor value = sameSource ? results.front().castTo(stored)
                               : std::move(results.front());
     Value c = graph::createTensorConstant(b, op.getLoc(),

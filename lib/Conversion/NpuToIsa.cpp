@@ -383,14 +383,33 @@ struct NpuToIsaPass
       if (!at)
         return c.emitError("constant without an address");
       auto resource = dyn_cast<DenseResourceElementsAttr>(c.getValue());
-      if (resource && !resource.getRawHandle().getBlob())
-        return c.emitError("constant '")
-               << nodeName(c)
-               << "' has no bytes (a weight-layout manifest): a program needs "
-                  "the weights (--emit=npu stops before code generation)";
       bin::ConstBlob blob;
       blob.name = nodeName(c);
       blob.gmAddr = (uint64_t)at.getInt();
+      if (resource && !resource.getRawHandle().getBlob()) {
+        // A weight-layout manifest's constant: a generation compile from a
+        // manifest (kUnplacedWeightsAttr) places it in the weight file by
+        // size alone; anything else needs the bytes.
+        auto module = func->getParentOfType<ModuleOp>();
+        auto file = module ? module->getAttrOfType<StringAttr>(
+                                 tessera::isa::kUnplacedWeightsAttr)
+                           : StringAttr();
+        std::optional<DType> dt =
+            graph::toDType(cast<ShapedType>(c.getType()).getElementType());
+        if (!file || !dt)
+          return c.emitError("constant '")
+                 << nodeName(c)
+                 << "' has no bytes (a weight-layout manifest): a program "
+                    "needs the weights (--emit=npu stops before code "
+                    "generation; a generation compile into a directory "
+                    "writes the programs and the weights' layout)";
+        blob.external = blob.unplaced = true;
+        blob.file = file.getValue().str();
+        blob.size = (uint64_t)(cast<ShapedType>(c.getType()).getNumElements() *
+                               dtypeByteSize(*dt));
+        pb.addConst(std::move(blob));
+        continue;
+      }
       // A resource blob already holds the storage bytes: the program refers
       // to them where the context holds them (ConstBlob::mapped; the isa
       // module built from the program does too) instead of a copy of a

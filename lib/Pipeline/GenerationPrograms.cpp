@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Pipeline/GenerationPrograms.h"
 
+#include "Isa/IR/IsaConversion.h"
 #include "tessera/Binary/Program.h"
 #include "tessera/Import/HuggingFace/HfImporter.h"
 #include "tessera/Pipeline/Compile.h"
@@ -85,6 +86,11 @@ LogicalResult compileGenerationPrograms(
     OwningOpRef<ModuleOp> module = hf::buildHfModule(*model, &context, io);
     if (!module)
       return failure();
+    // From a manifest the weights have no bytes: the programs are written
+    // with their room in weights.bin reserved (isa::kUnplacedWeightsAttr).
+    if (!options.manifest.empty())
+      (*module)->setAttr(isa::kUnplacedWeightsAttr,
+                         StringAttr::get(&context, "weights.bin"));
     if (failed(runPipeline(*module, pipelineOptions, Stage::Import, Stage::Isa,
                            configure)))
       return failure();
@@ -110,9 +116,7 @@ LogicalResult compileGenerationPrograms(
   };
   bin::WriteOptions wo;
   wo.externalWeightFile = "weights.bin";
-  std::map<uint64_t, std::vector<uint64_t>> shared;
-  wo.sharedOffsets = &shared;
-  std::vector<uint8_t> weights;
+  bin::WeightFile weights;
   AtomicFileSet files;
   std::string error;
   for (Built &p : built) {
@@ -120,8 +124,30 @@ LogicalResult compileGenerationPrograms(
     if (!files.add(path(p.file), img.data(), img.size(), error))
       return emitError(loc) << error;
   }
-  if (!files.add(path("weights.bin"), weights.data(), weights.size(), error))
-    return emitError(loc) << error;
+  // The weight file's pieces point at the constants' bytes (the context's
+  // blobs, the checkpoint's mapping): written without a copy. From a
+  // manifest there are no bytes to write; weights.layout.json says where
+  // each constant's room is.
+  bool written = !weights.hasReserved();
+  if (written) {
+    std::vector<FilePiece> pieces;
+    for (auto [data, size] : weights.pieces())
+      pieces.push_back({data, (size_t)size});
+    if (!files.add(path("weights.bin"), pieces, error))
+      return emitError(loc) << error;
+  } else {
+    nlohmann::ordered_json layout;
+    layout["format"] = "tessera-weight-layout";
+    layout["file"] = "weights.bin";
+    layout["size"] = weights.size();
+    nlohmann::ordered_json consts = nlohmann::ordered_json::array();
+    for (const bin::WeightFile::Room &r : weights.reservedRoom())
+      consts.push_back(
+          {{"name", r.name}, {"offset", r.offset}, {"size", r.size}});
+    layout["constants"] = consts;
+    if (!files.add(path("weights.layout.json"), layout.dump(1) + "\n", error))
+      return emitError(loc) << error;
+  }
 
   nlohmann::ordered_json j;
   j["format"] = "tessera-generation";
@@ -138,6 +164,10 @@ LogicalResult compileGenerationPrograms(
   j["prefill"] = "prefill.npu";
   j["decode"] = "decode.npu";
   j["weights"] = "weights.bin";
+  // Compiled from a weight-layout manifest: the programs are complete, but
+  // weights.bin is not written (weights.layout.json describes it).
+  if (!written)
+    j["weights_written"] = false;
   if (!files.add(path("generate.json"), j.dump(2) + "\n", error) ||
       !files.commit(error))
     return emitError(loc) << error;

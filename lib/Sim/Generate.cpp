@@ -206,6 +206,15 @@ bool loadGenerationPlan(const std::string &dir, GenerationPlan &plan,
     error = path + ": field 'weight_quant' is not a string";
     return false;
   }
+  // Compiled from a weight-layout manifest: complete programs, no weights.
+  if (j.contains("weights_written") && j["weights_written"] == false) {
+    error = path +
+            ": the programs were compiled from a weight-layout manifest and "
+            "have no weights (weights.layout.json gives each weight's place "
+            "in weights.bin): compile the model directory with its "
+            "safetensors to run them";
+    return false;
+  }
   for (const std::string *file : {&prefillFile, &decodeFile})
     if (file->find('/') != std::string::npos) {
       error = path + ": program '" + *file +

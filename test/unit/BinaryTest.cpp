@@ -71,10 +71,71 @@ template <typename T> void poke(std::vector<uint8_t> &img, size_t at, T v) {
 /// (as the version in the header computes it).
 void reseal(std::vector<uint8_t> &img) { sealImage(img.data(), img.size()); }
 
-/// A version-5 image of streams with their own code and no launch arguments
-/// rewritten in the version-4 layout (stream headers without `shares` and
-/// `num_args`), resealed.
+/// A version-6 image in version 5's layout: the debug map as one entry
+/// (stream, instruction, name) per instruction instead of runs.
+std::vector<uint8_t> asVersion5(const std::vector<uint8_t> &img) {
+  Program p;
+  std::string err;
+  EXPECT_TRUE(decodeProgram(img.data(), img.size(), p, err)) << err;
+  std::vector<uint8_t> entries;
+  auto put32 = [&](uint32_t v) {
+    entries.insert(entries.end(), (uint8_t *)&v, (uint8_t *)&v + 4);
+  };
+  put32((uint32_t)p.debug.size());
+  for (const DebugEntry &d : p.debug) {
+    put32(d.stream);
+    put32(d.instr);
+    put32((uint32_t)d.loc.size());
+    entries.insert(entries.end(), d.loc.begin(), d.loc.end());
+  }
+  // Sections are 8-byte aligned, in file order: those from DEBUG on are
+  // written again, DEBUG with the entries.
+  uint32_t nsec;
+  std::memcpy(&nsec, &img[72], 4);
+  struct Sec {
+    size_t entry;
+    uint32_t kind;
+    uint64_t off, size;
+  };
+  std::vector<Sec> secs;
+  for (uint32_t i = 0; i < nsec; ++i) {
+    Sec x{80 + 24 * (size_t)i, 0, 0, 0};
+    std::memcpy(&x.kind, &img[x.entry], 4);
+    std::memcpy(&x.off, &img[x.entry + 8], 8);
+    std::memcpy(&x.size, &img[x.entry + 16], 8);
+    secs.push_back(x);
+  }
+  size_t first = 0;
+  while (first < secs.size() && secs[first].kind != 5)
+    ++first;
+  EXPECT_LT(first, secs.size());
+  std::vector<uint8_t> out(img.begin(),
+                           img.begin() + (std::ptrdiff_t)secs[first].off);
+  for (size_t i = first; i < secs.size(); ++i) {
+    while (out.size() % 8)
+      out.push_back(0);
+    uint64_t at = out.size(), size = secs[i].size;
+    if (i == first) {
+      out.insert(out.end(), entries.begin(), entries.end());
+      size = entries.size();
+    } else {
+      out.insert(out.end(), img.begin() + (std::ptrdiff_t)secs[i].off,
+                 img.begin() + (std::ptrdiff_t)(secs[i].off + size));
+    }
+    poke<uint64_t>(out, secs[i].entry + 8, at);
+    poke<uint64_t>(out, secs[i].entry + 16, size);
+  }
+  poke<uint64_t>(out, 16, (uint64_t)out.size());
+  poke<uint32_t>(out, 8, 5);
+  reseal(out);
+  return out;
+}
+
+/// A version-6 image of streams with their own code and no launch arguments
+/// rewritten in the version-4 layout (the debug map as version 5 stores it,
+/// stream headers without `shares` and `num_args`), resealed.
 std::vector<uint8_t> asVersion4(std::vector<uint8_t> img) {
+  img = asVersion5(img);
   uint32_t nsec;
   std::memcpy(&nsec, &img[72], 4);
   uint64_t removed = 0;
@@ -103,6 +164,69 @@ std::vector<uint8_t> asVersion4(std::vector<uint8_t> img) {
   return img;
 }
 } // namespace
+
+// The weight file of several programs: 64-byte aligned pieces pointing at
+// the constants' bytes (no copy), identical bytes stored once, and room
+// reserved by name for constants without bytes (a weight-layout manifest's).
+TEST(Binary, WeightFilePlacesSharesAndReserves) {
+  std::vector<uint8_t> a(100, 1), b(100, 1), c(64, 2);
+  WeightFile w;
+  uint64_t at = w.place(a.data(), a.size(), xxh64(a.data(), a.size()));
+  EXPECT_EQ(at, 0u);
+  // Identical bytes elsewhere: the same place.
+  EXPECT_EQ(w.place(b.data(), b.size(), xxh64(b.data(), b.size())), 0u);
+  // Same checksum given, other bytes: a place of its own (bytes compared).
+  EXPECT_EQ(w.place(c.data(), c.size(), xxh64(a.data(), a.size())), 128u);
+  EXPECT_EQ(w.size(), 192u);
+  auto pieces = w.pieces();
+  ASSERT_EQ(pieces.size(), 3u); // a, 28 bytes of padding, c
+  EXPECT_EQ(pieces[0].first, a.data());
+  EXPECT_EQ(pieces[1].second, 28u);
+  EXPECT_EQ(pieces[2].first, c.data());
+  EXPECT_FALSE(w.hasReserved());
+  uint64_t r = w.reserve("layer.weight", 1000);
+  EXPECT_EQ(r, 192u);
+  EXPECT_EQ(w.reserve("layer.weight", 1000), r);   // the same weight
+  EXPECT_EQ(w.reserve("layer.weight", 10), 1216u); // another size: another
+  EXPECT_TRUE(w.hasReserved());
+  EXPECT_TRUE(w.pieces().empty()); // the file's bytes are not all known
+  auto room = w.reservedRoom();
+  ASSERT_EQ(room.size(), 2u);
+  EXPECT_EQ(room[0].name, "layer.weight");
+  EXPECT_EQ(room[0].offset, 192u);
+  EXPECT_EQ(room[1].size, 10u);
+}
+
+// Version 6 stores the debug map as runs of instructions one name covers,
+// and a stream that shares code and its owner's map by reference; it loads
+// as one entry per instruction, the same as written.
+TEST(Binary, DebugMapRunsRoundTrip) {
+  Program p = sampleProgram();
+  bin::CoreStream second = p.streams[0];
+  second.coreIndex = 1;
+  std::vector<Instr> code = p.streams[0].instrs;
+  second.instrs.clear();
+  second.shares = 0;
+  p.streams.push_back(second);
+  p.debug.clear();
+  for (uint32_t s = 0; s < 2; ++s)
+    for (uint32_t i = 0; i < code.size(); ++i)
+      if (i != 1) // an unnamed instruction splits a run
+        p.debug.push_back({s, i, i < 3 ? "a" : "b"});
+  p.debug.push_back({0, 999, "beyond the stream"}); // not written
+  std::string err;
+  std::vector<uint8_t> img = encodeProgram(p);
+  Program q;
+  ASSERT_TRUE(decodeProgram(img.data(), img.size(), q, err)) << err;
+  p.debug.pop_back();
+  ASSERT_EQ(q.debug.size(), p.debug.size());
+  for (size_t i = 0; i < p.debug.size(); ++i) {
+    EXPECT_EQ(q.debug[i].stream, p.debug[i].stream);
+    EXPECT_EQ(q.debug[i].instr, p.debug[i].instr);
+    EXPECT_EQ(q.debug[i].loc, p.debug[i].loc);
+  }
+  EXPECT_EQ(encodeProgram(q), img);
+}
 
 TEST(Binary, RoundTripIsExact) {
   Program p = sampleProgram();
@@ -255,7 +379,8 @@ TEST(Binary, Version3IsStillRead) {
     if (std::memcmp(img.data() + i, &x, 8) == 0)
       at = i, ++found;
   ASSERT_EQ(found, 1u);
-  // Version 4 is version 5 without shared code and launch arguments.
+  // Version 4 is version 5 without shared code and launch arguments (and
+  // version 5 is version 6 with the debug map one entry per instruction).
   std::vector<uint8_t> v4 = asVersion4(img);
   Program q4;
   std::string err4;
@@ -329,13 +454,13 @@ TEST(Binary, BadImagesAreRejectedWithOffsets) {
   bad[0] = 'X';
   EXPECT_EQ(decodeError(bad), "offset 0: bad magic (not a .npu program)");
   bad = img;
-  poke<uint32_t>(bad, 8, 6);
-  EXPECT_EQ(decodeError(bad), "offset 8: format version 6 is not supported "
-                              "(this loader reads versions 3 to 5)");
+  poke<uint32_t>(bad, 8, 7);
+  EXPECT_EQ(decodeError(bad), "offset 8: format version 7 is not supported "
+                              "(this loader reads versions 3 to 6)");
   poke<uint32_t>(bad, 8, 2);
   EXPECT_EQ(decodeError(bad),
             "offset 8: format version 2 is not supported (this loader reads "
-            "versions 3 to 5); the program was written by an older Tessera, "
+            "versions 3 to 6); the program was written by an older Tessera, "
             "compile or assemble it again");
   // Version 3 is the version-4 layout with FNV-1a checksums: sealed that way
   // it is corrupt as version 4 and reads as version 3.

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -330,6 +331,74 @@ TEST(Reroll, LoopsKeepTheScheduleAndEveryWaitIsStillNeeded) {
       }
     EXPECT_GT(inLoop, 0u) << name;
     EXPECT_EQ(caught, waits) << name;
+  }
+}
+
+// Kernels that structure their own code (a run-time trip count, a table
+// walked with `sld`) bring scalar instructions and loops: the folder keeps
+// those as they are and folds the straight-line runs around them, with
+// registers above every register the stream uses.
+TEST(Reroll, FoldsAroundCodeWithItsOwnLoops) {
+  for (const char *name : {"dc", "edge"}) {
+    const auto &t = preset(name);
+    std::string err;
+    bin::Program straight = softmaxAndMatmul(t, 256, 64, 128, err);
+    ASSERT_TRUE(err.empty()) << err;
+    // r5 = 7, then a loop of r5 + 1 trips that counts in r7: the kind of
+    // code a grouped matmul or a decode attention writes for itself.
+    std::vector<bin::Instr> own = {
+        salu(Opcode::SAdd, 5, 0, 0, 7),
+        bin::makeInstr(Opcode::Loop, {}, {6, 5, 1}),
+        salu(Opcode::SAdd, 7, 7, 0, 1),
+        bin::makeInstr(Opcode::EndLoop, {}),
+    };
+    straight.debug.clear();
+    bin::Program plain = straight;
+    RerollStats plainStats;
+    ASSERT_TRUE(rerollLoops(plain, t, plainStats, err)) << err;
+    // At the start of each stream: the folder works on what follows it.
+    for (bin::CoreStream &cs : straight.streams)
+      cs.instrs.insert(cs.instrs.begin(), own.begin(), own.end());
+    ASSERT_TRUE(bin::verifyProgram(straight, t, err)) << name << err;
+    bin::Program p = straight;
+    RerollStats rs;
+    ASSERT_TRUE(rerollLoops(p, t, rs, err)) << err;
+    ASSERT_TRUE(bin::verifyProgram(p, t, err)) << name << err;
+    // As much folded as without that code (the new loops' registers come
+    // after r7 instead of r1: the same loops).
+    EXPECT_GT(rs.loops, 0u) << name;
+    EXPECT_EQ(rs.loops, plainStats.loops) << name;
+    EXPECT_EQ(rs.after, plainStats.after + own.size() * straight.streams.size())
+        << name;
+    for (const bin::CoreStream &cs : p.streams) {
+      // The kernel's own code is there as it was, once.
+      auto at = std::search(cs.instrs.begin(), cs.instrs.end(), own.begin(),
+                            own.end());
+      ASSERT_NE(at, cs.instrs.end()) << name;
+      size_t ownAt = (size_t)(at - cs.instrs.begin());
+      for (size_t i = 0; i < cs.instrs.size(); ++i) {
+        if (i >= ownAt && i < ownAt + own.size())
+          continue;
+        const bin::Instr &in = cs.instrs[i];
+        if (in.op == Opcode::Loop) // a new loop: registers above r7
+          EXPECT_GT(in.ints[0], 7) << name;
+        for (unsigned k = 0; k < in.info().numTiles; ++k)
+          for (unsigned r = 0; r < in.tiles[k].numTerms; ++r)
+            EXPECT_GT(in.tiles[k].terms[r].reg, 7) << name;
+      }
+    }
+    std::map<std::string, Tensor> in{{"x", randomTensor({256, 64}, 3)},
+                                     {"w", randomTensor({64, 128}, 4)}},
+        out0, out;
+    sim::Stats st0, st;
+    ASSERT_TRUE(sim::Simulator(t).run(straight, in, out0, st0, err)) << err;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << name << err;
+    for (const char *o : {"s", "y"})
+      EXPECT_EQ(out[o].toBytes(), out0[o].toBytes()) << name << " " << o;
+    for (const auto &kv : st0.pipes)
+      if (kv.first != "S")
+        EXPECT_EQ(st.pipes[kv.first].instrs, kv.second.instrs)
+            << name << " " << kv.first;
   }
 }
 

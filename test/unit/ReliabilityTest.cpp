@@ -260,7 +260,7 @@ TEST(Program, WeightFileMustStayInTheProgramDirectory) {
   bin::Program q;
   ASSERT_TRUE(bin::readProgramFile(dir + "/p.npu", q, error)) << error;
   // Patch the file name in the image to "../x.bin" and reseal.
-  std::vector<uint8_t> weights;
+  bin::WeightFile weights;
   std::vector<uint8_t> img = bin::encodeProgram(p, wo, &weights);
   std::string s(img.begin(), img.end());
   size_t at = s.find("w.bin");

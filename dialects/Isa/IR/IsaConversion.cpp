@@ -98,6 +98,9 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
       if (c.getFile()) {
         b.external = true;
         b.file = c.getFile()->str();
+        // No offset yet: a weight-layout manifest's constant, placed when
+        // its program is written.
+        b.unplaced = !c.getFileOffset();
         b.fileOffset = (uint64_t)c.getFileOffset().value_or(0);
         b.checksum = (uint64_t)c.getChecksum().value_or(0);
         if (c.getData())
@@ -204,8 +207,10 @@ tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
                               IntegerAttr(), IntegerAttr());
     if (c.external) {
       op.setFileAttr(b.getStringAttr(c.file));
-      op.setFileOffsetAttr(b.getI64IntegerAttr((int64_t)c.fileOffset));
-      op.setChecksumAttr(b.getI64IntegerAttr((int64_t)c.checksum));
+      if (!c.unplaced) {
+        op.setFileOffsetAttr(b.getI64IntegerAttr((int64_t)c.fileOffset));
+        op.setChecksumAttr(b.getI64IntegerAttr((int64_t)c.checksum));
+      }
     } else {
       // No copy of the bytes is made: the blob owns them from here on, or
       // keeps the loaded image they lie in alive, or refers to bytes the

@@ -15,6 +15,14 @@
 
 namespace tessera::isa {
 
+/// A module attribute naming the weight file (e.g. "weights.bin") in which
+/// constants without bytes, a weight-layout manifest's, get their room: with
+/// it, tessera-npu-to-isa lowers them to external constants that have a
+/// size and no bytes yet (ConstBlob::unplaced); without it, such a constant
+/// is an error. Set by the generation compile from a manifest.
+inline constexpr llvm::StringLiteral kUnplacedWeightsAttr =
+    "tessera.unplaced_weights";
+
 /// Builds the Program of an isa.program (which must verify). Errors are
 /// emitted at the offending op. Instruction locations that are (or contain)
 /// a NameLoc become the debug map. With `borrowConstants`, inline constants

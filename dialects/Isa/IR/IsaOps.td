@@ -60,7 +60,9 @@ def Isa_ConstOp : Isa_Op<"const", [HasParent<"ProgramOp">]> {
     `dense<"0x...">` by hand; the compiler and the disassembler use a
     `dense_resource` blob, so a model's weights are neither copied into the
     context nor uniqued) or a reference into an external weight file
-    (`file`, `file_offset`, `checksum`).
+    (`file`, `file_offset`, `checksum`). An external constant without
+    `file_offset` has a size but no bytes yet (a program compiled from a
+    weight-layout manifest): the writer reserves its room in the file.
   }];
   let arguments = (ins StrAttr:$name, I64Attr:$addr, I64Attr:$size,
                        OptionalAttr<ElementsAttr>:$data,

@@ -18,10 +18,11 @@
 namespace tessera::bin {
 
 /// The format version the writer produces. The loader also reads versions
-/// down to kOldestReadableVersion (4: streams without shared code or
-/// arguments; 3: also FNV-1a checksums) and refuses any other version with a
-/// message.
-constexpr uint32_t kFormatVersion = 5;
+/// down to kOldestReadableVersion (5: the debug map as one entry per
+/// instruction instead of runs; 4: also streams without shared code or
+/// arguments; 3: also FNV-1a checksums) and refuses any other version with
+/// a message.
+constexpr uint32_t kFormatVersion = 6;
 constexpr uint32_t kOldestReadableVersion = 3;
 
 /// One instruction stream: everything one core (or one AI-CPU) executes, in
@@ -53,6 +54,11 @@ struct ConstBlob {
   uint64_t gmAddr = 0;
   uint64_t size = 0;
   bool external = false;
+  /// An external constant whose bytes are not at hand (a program compiled
+  /// from a weight-layout manifest): the writer reserves its place in the
+  /// weight file (WeightFile::reserve) instead of writing bytes. Not stored:
+  /// a written constant always has its file offset.
+  bool unplaced = false;
   std::string file; // external: path relative to the program file
   uint64_t fileOffset = 0;
   uint64_t checksum = 0;     // XXH64 of the bytes (FNV-1a 64 in version 3)
@@ -155,16 +161,57 @@ struct WriteOptions {
   /// weight file (written next to the program) instead of inline.
   std::string externalWeightFile;
   uint64_t externalThreshold = 4096;
-  /// Shares one weight file between programs (prefill and decode): a
-  /// constant whose bytes the file already holds (same checksum and bytes)
-  /// points at them instead of being appended. Keyed by checksum.
-  std::map<uint64_t, std::vector<uint64_t>> *sharedOffsets = nullptr;
 };
 
-/// Encodes a program. Never fails on a verified program.
+/// A weight file assembled from constants' bytes without copying them: the
+/// file is a list of pieces pointing at bytes held elsewhere (the
+/// compiler's resource blobs, a loaded checkpoint), which must outlive the
+/// write. A model's weights are most of its programs' bytes: a copy of
+/// them costs a fresh, zeroed allocation of the whole size. One weight
+/// file may serve several programs (prefill and decode): a constant whose
+/// bytes it already holds points at them.
+class WeightFile {
+public:
+  /// Places `size` bytes at a 64-byte aligned offset (or at an identical
+  /// earlier copy's) and returns it.
+  uint64_t place(const uint8_t *data, uint64_t size, uint64_t checksum);
+  /// Reserves room for `size` bytes that are not written (a constant of a
+  /// weight-layout manifest). `key` names the constant: reserving the same
+  /// key and size again returns the same offset.
+  uint64_t reserve(const std::string &key, uint64_t size);
+  /// The file's size, reserved room included.
+  uint64_t size() const { return end; }
+  /// True if some room is reserved: the file's bytes are not all known.
+  bool hasReserved() const { return !reserved.empty(); }
+  /// The reserved room, by offset: the name reserve() was given (a second
+  /// constant of one name in one program is "NAME@GM_ADDRESS").
+  struct Room {
+    std::string name;
+    uint64_t offset, size;
+  };
+  std::vector<Room> reservedRoom() const;
+  /// The file's contents in order (zero padding between constants); empty
+  /// if any room is reserved.
+  std::vector<std::pair<const uint8_t *, uint64_t>> pieces() const;
+
+private:
+  struct Placed {
+    uint64_t offset;
+    const uint8_t *data;
+    uint64_t size;
+  };
+  uint64_t alignEnd();
+  std::vector<Placed> placed;
+  std::map<uint64_t, std::vector<size_t>> byChecksum; // into `placed`
+  std::map<std::pair<std::string, uint64_t>, uint64_t> reserved;
+  uint64_t end = 0;
+};
+
+/// Encodes a program. Never fails on a verified program. With `weights`,
+/// the constants WriteOptions puts in a weight file are placed in it.
 std::vector<uint8_t> encodeProgram(const Program &p,
                                    const WriteOptions &opts = {},
-                                   std::vector<uint8_t> *weights = nullptr);
+                                   WeightFile *weights = nullptr);
 bool writeProgramFile(const std::string &path, const Program &p,
                       std::string &error, const WriteOptions &opts = {});
 

@@ -7,6 +7,7 @@
                                        that version computes it)
   npupatch.py IN OUT opcode V          set the first instruction's opcode, reseal
   npupatch.py IN OUT shares S V        set stream S's `shares` (version 5), reseal
+  npupatch.py IN OUT debugcount N      set the debug map's first run's count (version 6), reseal
   npupatch.py IN OUT sargindex V       set the argument index of stream 0's first
                                        instruction (an sarg), reseal
 """
@@ -94,6 +95,18 @@ elif what == "opcode":
         if kind == 2:  # version 5: core_type, core_index, shares, args, count
             at = off + 16 + 8 * struct.unpack_from("<I", d, off + 12)[0] + 4
             d[at:at + 2] = struct.pack("<H", int(sys.argv[4]))
+            break
+    reseal(d)
+elif what == "debugcount":  # version 6: the first run's instruction count
+    nsec = struct.unpack_from("<I", d, 72)[0]
+    for i in range(nsec):
+        kind, _, off, _ = struct.unpack_from("<IIQQ", d, 80 + 24 * i)
+        if kind == 5:
+            at = off + 4
+            for _ in range(struct.unpack_from("<I", d, off)[0]):  # names
+                at += 4 + struct.unpack_from("<I", d, at)[0]
+            assert struct.unpack_from("<I", d, at)[0] > 0  # runs
+            d[at + 12:at + 16] = struct.pack("<I", int(sys.argv[4]))
             break
     reseal(d)
 elif what in ("shares", "sargindex"):
