@@ -325,6 +325,14 @@ private:
     return out;
   }
 
+  /// The loops leave the last kSpmdRegisters registers free: the streams
+  /// that share one body (shareStreams) load their launch arguments there.
+  uint32_t registerLimit() const {
+    return t.scalar.registers > kSpmdRegisters + 2
+               ? t.scalar.registers - kSpmdRegisters
+               : t.scalar.registers;
+  }
+
   uint32_t unitDepth(const std::vector<Item> &items, size_t a, size_t period,
                      uint32_t &maxReg, uint64_t &size) {
     uint32_t d = 0;
@@ -371,7 +379,7 @@ private:
     bool termsFit = true;
     for (size_t k = 0; k < m; ++k)
       termsFit &= !d[k] || terms[k] < bin::kMaxAddrTerms;
-    if (termsFit && maxReg + 1 < t.scalar.registers) {
+    if (termsFit && maxReg + 1 < registerLimit()) {
       p.period = period;
       p.reps = reps;
       p.gain = (int64_t)((reps - 1) * size) - 2;
@@ -403,7 +411,7 @@ private:
       }
       size_t regsNeeded = 2 + groups.size(); // index, address, columns
       if (ok && !groups.empty() && groups.size() <= 8 &&
-          maxReg + regsNeeded < t.scalar.registers) {
+          maxReg + regsNeeded < registerLimit()) {
         int64_t gain =
             (int64_t)((treps - 1) * size) - 3 - (int64_t)groups.size();
         if (gain > p.gain) {

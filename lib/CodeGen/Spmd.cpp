@@ -5,7 +5,10 @@
 // weighted longest common subsequence over instruction shapes: everything
 // but the "slots" (tile offsets, the address immediate of `sld`/`sst`, the
 // trip count of a loop with an immediate count). Matched loops merge their
-// bodies the same way. In the merged body:
+// bodies the same way. Only instructions of the same kernel (debug name)
+// match, so every stream keeps its own profile rows. A whole model's streams
+// are too long for one alignment table: their kernels' barriers, matched by
+// name first, cut them into pieces aligned one by one. In the merged body:
 //  - a slot whose value is the same for every stream that runs it stays an
 //    immediate; one that differs becomes a launch argument (its value less
 //    the minimum, so most offsets keep their static part), loaded by `sarg`
@@ -23,10 +26,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Spmd.h"
+#include "tessera/CodeGen/Reroll.h"
 
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -46,16 +51,6 @@ bool hasIntSlot(const Instr &in) {
   OpClass c = in.info().cls;
   return c == OpClass::SLoad || c == OpClass::SStore ||
          (c == OpClass::Loop && in.ints[1] == 0);
-}
-
-/// The instruction with every slot blanked.
-Instr blanked(const Instr &in) {
-  Instr b = in;
-  for (unsigned k = 0; k < in.info().numTiles; ++k)
-    b.tiles[k].offset = 0;
-  if (hasIntSlot(in))
-    b.ints[2] = 0;
-  return b;
 }
 
 /// Order-dependent hash mixing (boost's hash_combine).
@@ -175,6 +170,33 @@ std::array<int64_t, 5> slotVals(const Instr &in) {
   return v;
 }
 
+/// Whether two instructions are equal but for their slots (compared in
+/// place: the alignment asks it for most pairs with the same signature).
+bool sameBlanked(const Instr &x, const Instr &y) {
+  if (x.op != y.op || x.pipe != y.pipe)
+    return false;
+  const bin::OpInfo &inf = x.info();
+  for (unsigned i = 0; i < inf.numTiles; ++i) {
+    const bin::Tile &a = x.tiles[i], &b = y.tiles[i];
+    if (a.space != b.space || a.dtype != b.dtype || a.layout != b.layout ||
+        a.rank != b.rank || a.numTerms != b.numTerms ||
+        a.extentDim != b.extentDim ||
+        (a.extentDim >= 0 && a.extentReg != b.extentReg))
+      return false;
+    for (unsigned d = 0; d < a.rank; ++d)
+      if (a.shape[d] != b.shape[d] || a.strides[d] != b.strides[d])
+        return false;
+    for (unsigned t = 0; t < a.numTerms; ++t)
+      if (!(a.terms[t] == b.terms[t]))
+        return false;
+  }
+  bool slot = hasIntSlot(x);
+  for (unsigned i = 0; i < inf.numInts; ++i)
+    if (x.ints[i] != y.ints[i] && !(slot && i == 2))
+      return false;
+  return !inf.floatName || std::memcmp(&x.fimm, &y.fimm, sizeof(float)) == 0;
+}
+
 /// Whether a merged node and a stream node can be one instruction (or loop).
 bool compatible(const MNode &a, const Node &b) {
   if (a.isLoop != b.isLoop || a.in.op != b.in.op)
@@ -182,7 +204,7 @@ bool compatible(const MNode &a, const Node &b) {
   if (a.isLoop) // a run-time trip count (rc) is no slot
     return a.in.ints[0] == b.in.ints[0] && a.in.ints[1] == b.in.ints[1] &&
            (a.in.ints[1] == 0 || a.in.ints[2] == b.in.ints[2]);
-  return a.sig == b.sig && blanked(a.in) == blanked(b.in);
+  return a.sig == b.sig && sameBlanked(a.in, b.in);
 }
 
 class Merger {
@@ -214,6 +236,16 @@ public:
   bool match(const MNode &a, const Node &b) const {
     if (!compatible(a, b))
       return false;
+    // A tile with every address term taken cannot take a launch argument:
+    // it is shared only where its offset is the same for every member.
+    for (unsigned k = 0; k < a.in.info().numTiles; ++k)
+      if (a.in.tiles[k].numTerms >= bin::kMaxAddrTerms)
+        for (size_t m = 0; m < a.present.size(); ++m)
+          if (a.present[m]) {
+            if (a.vals[m][k] != (int64_t)b.in.tiles[k].offset)
+              return false;
+            break;
+          }
     if (a.loc < 0 || b.loc < 0)
       return a.loc < 0 && b.loc < 0;
     return nameOf[(size_t)a.loc] == nameOf[(size_t)b.loc];
@@ -618,7 +650,8 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
       }
     }
     // Registers: up to 4 slots of one instruction (or a guard) at once.
-    if (merger.tooLarge || maxReg + 4 >= t.scalar.registers || !termsFit(ml))
+    if (merger.tooLarge || maxReg + kSpmdRegisters >= t.scalar.registers ||
+        !termsFit(ml))
       continue;
     // The most loaded columns go to the registers left free, loaded once
     // at the start (fewer instructions, and none inside loops).

@@ -12,6 +12,11 @@
 //    from a table in GM: the loop body loads each varying offset with `sld`
 //    into a register that a term adds.
 // Loops nest (the bodies are folded again) up to the target's loop depth.
+// Code a kernel structures itself (scalar instructions, its own loops, the
+// ranges its skips jump over) is kept as it is and the straight-line runs
+// around it are folded, with registers above every register the stream
+// uses (and below the last kSpmdRegisters); repetitions fold only under one
+// debug name.
 // The instructions every pipe executes, their order and their flags are
 // exactly those of the straight-line stream, so the schedule, the
 // synchronization (balanced per iteration by construction) and the simulated
@@ -25,6 +30,10 @@
 #include "tessera/Binary/Program.h"
 
 namespace tessera::codegen {
+
+/// Registers the folded loops leave free at the top of the register file
+/// for shareStreams (Spmd.h), which needs them for launch arguments.
+constexpr uint32_t kSpmdRegisters = 4;
 
 struct RerollStats {
   uint64_t before = 0, after = 0; // static instructions
