@@ -479,16 +479,30 @@ template <typename Ar> bool ioDebugRuns(Ar &ar, Program &p) {
       for (uint32_t i = 0; i < r.count; ++i)
         p.debug.push_back({r.stream, r.instr + i, names[r.name]});
     }
+    // A sharing stream takes its owner's entries once, and only if it has
+    // none of its own (the owner's entries are one range: runs are sorted
+    // by stream when written, and checked so here).
     size_t own = p.debug.size();
+    std::vector<std::pair<size_t, size_t>> range(p.streams.size(), {0, 0});
+    for (size_t e = 0; e < own; ++e) {
+      uint32_t st = p.debug[e].stream;
+      if (range[st].second == 0)
+        range[st].first = e;
+      else if (!ar.check(range[st].second == e, "debug.stream", st))
+        return false;
+      range[st].second = e + 1;
+    }
+    std::vector<bool> taken(p.streams.size(), false);
     for (uint32_t si : inherits) {
-      if (!ar.check(si < p.streams.size() &&
+      if (!ar.check(si < p.streams.size() && !taken[si] &&
+                        range[si].second == 0 &&
                         p.streams[si].shares < p.streams.size(),
                     "debug.inherit", si))
         return false;
-      uint32_t owner = p.streams[si].shares;
-      for (size_t e = 0; e < own; ++e)
-        if (p.debug[e].stream == owner)
-          p.debug.push_back({si, p.debug[e].instr, p.debug[e].loc});
+      taken[si] = true;
+      auto [lo, hi] = range[p.streams[si].shares];
+      for (size_t e = lo; e < hi; ++e)
+        p.debug.push_back({si, p.debug[e].instr, p.debug[e].loc});
     }
   }
   return ar.ok();

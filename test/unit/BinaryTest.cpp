@@ -226,6 +226,34 @@ TEST(Binary, DebugMapRunsRoundTrip) {
     EXPECT_EQ(q.debug[i].loc, p.debug[i].loc);
   }
   EXPECT_EQ(encodeProgram(q), img);
+  // The section ends with the one inheriting stream (1): a stream that does
+  // not exist, or one with code of its own, is refused.
+  size_t end = 0;
+  uint32_t nsec;
+  std::memcpy(&nsec, &img[72], 4);
+  for (uint32_t i = 0; i < nsec; ++i) {
+    uint32_t kind;
+    uint64_t off, size;
+    std::memcpy(&kind, &img[80 + 24 * i], 4);
+    std::memcpy(&off, &img[80 + 24 * i + 8], 8);
+    std::memcpy(&size, &img[80 + 24 * i + 16], 8);
+    if (kind == 5)
+      end = off + size;
+  }
+  ASSERT_GT(end, 4u);
+  uint32_t inherited;
+  std::memcpy(&inherited, &img[end - 4], 4);
+  EXPECT_EQ(inherited, 1u);
+  for (uint32_t bad : {7u, 0u}) {
+    std::vector<uint8_t> patched = img;
+    poke<uint32_t>(patched, end - 4, bad);
+    reseal(patched);
+    EXPECT_NE(
+        decodeError(patched).find("field 'debug.inherit' out of range (value " +
+                                  std::to_string(bad) + ")"),
+        std::string::npos)
+        << decodeError(patched);
+  }
 }
 
 TEST(Binary, RoundTripIsExact) {
