@@ -120,8 +120,12 @@ uint64_t Tile::contiguousRunBytes() const {
 }
 
 bool Tile::operator==(const Tile &o) const {
+  return offset == o.offset && sameButOffset(o);
+}
+
+bool Tile::sameButOffset(const Tile &o) const {
   if (space != o.space || dtype != o.dtype || layout != o.layout ||
-      rank != o.rank || offset != o.offset)
+      rank != o.rank)
     return false;
   for (unsigned i = 0; i < rank; ++i)
     if (shape[i] != o.shape[i] || strides[i] != o.strides[i])

@@ -116,21 +116,6 @@ void finish(Item &it) {
   it.hash = h.h;
 }
 
-bool sameShape(const Tile &a, const Tile &b) {
-  if (a.space != b.space || a.dtype != b.dtype || a.layout != b.layout ||
-      a.rank != b.rank || a.numTerms != b.numTerms ||
-      a.extentDim != b.extentDim ||
-      (a.extentDim >= 0 && a.extentReg != b.extentReg))
-    return false;
-  for (unsigned i = 0; i < a.rank; ++i)
-    if (a.shape[i] != b.shape[i] || a.strides[i] != b.strides[i])
-      return false;
-  for (unsigned i = 0; i < a.numTerms; ++i)
-    if (!(a.terms[i] == b.terms[i]))
-      return false;
-  return true;
-}
-
 bool sameShape(const Item &a, const Item &b) {
   if (a.hash != b.hash || a.isLoop != b.isLoop || a.size != b.size)
     return false;
@@ -142,7 +127,7 @@ bool sameShape(const Item &a, const Item &b) {
       return false;
     const bin::OpInfo &inf = x.info();
     for (unsigned i = 0; i < inf.numTiles; ++i)
-      if (!sameShape(x.tiles[i], y.tiles[i]))
+      if (!x.tiles[i].sameButOffset(y.tiles[i]))
         return false;
     for (unsigned i = 0; i < inf.numInts; ++i)
       if (x.ints[i] != y.ints[i])

@@ -176,20 +176,9 @@ bool sameBlanked(const Instr &x, const Instr &y) {
   if (x.op != y.op || x.pipe != y.pipe)
     return false;
   const bin::OpInfo &inf = x.info();
-  for (unsigned i = 0; i < inf.numTiles; ++i) {
-    const bin::Tile &a = x.tiles[i], &b = y.tiles[i];
-    if (a.space != b.space || a.dtype != b.dtype || a.layout != b.layout ||
-        a.rank != b.rank || a.numTerms != b.numTerms ||
-        a.extentDim != b.extentDim ||
-        (a.extentDim >= 0 && a.extentReg != b.extentReg))
+  for (unsigned i = 0; i < inf.numTiles; ++i)
+    if (!x.tiles[i].sameButOffset(y.tiles[i]))
       return false;
-    for (unsigned d = 0; d < a.rank; ++d)
-      if (a.shape[d] != b.shape[d] || a.strides[d] != b.strides[d])
-        return false;
-    for (unsigned t = 0; t < a.numTerms; ++t)
-      if (!(a.terms[t] == b.terms[t]))
-        return false;
-  }
   bool slot = hasIntSlot(x);
   for (unsigned i = 0; i < inf.numInts; ++i)
     if (x.ints[i] != y.ints[i] && !(slot && i == 2))

@@ -116,6 +116,11 @@ LogicalResult compileGenerationPrograms(
   };
   bin::WriteOptions wo;
   wo.externalWeightFile = "weights.bin";
+  // From a manifest, weights.bin holds the manifest's weights only: the
+  // constants the compiler computed (index tables, loop offsets) have their
+  // bytes, and stay in the programs.
+  if (!options.manifest.empty())
+    wo.externalThreshold = UINT64_MAX;
   bin::WeightFile weights;
   AtomicFileSet files;
   std::string error;
@@ -171,6 +176,9 @@ LogicalResult compileGenerationPrograms(
   if (!files.add(path("generate.json"), j.dump(2) + "\n", error) ||
       !files.commit(error))
     return emitError(loc) << error;
+  // What an earlier compile into the directory left of the other kind
+  // describes other programs.
+  llvm::sys::fs::remove(path(written ? "weights.layout.json" : "weights.bin"));
   return success();
 }
 

@@ -84,6 +84,9 @@ struct Tile {
   uint64_t contiguousRunBytes() const;
   int64_t rows() const; // product of all but the innermost dim
   bool operator==(const Tile &o) const;
+  /// Equal but for `offset`: the same shape, layout, address terms and
+  /// extent (what loop folding and shared code may turn into a register).
+  bool sameButOffset(const Tile &o) const;
 };
 
 /// Builds an ND tile with row-major strides.
