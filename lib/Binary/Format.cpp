@@ -433,44 +433,39 @@ template <typename Ar> bool ioDebugRuns(Ar &ar, Program &p) {
         runs.push_back({d.stream, d.instr, 1, it->second});
     }
   }
-  uint32_t numNames = (uint32_t)names.size();
-  ar.raw(numNames, "debug.names");
-  if constexpr (Ar::reading) {
-    if (!ar.ok() || !ar.check((uint64_t)numNames * 4 <= ar.n - ar.pos,
-                              "debug.names", numNames))
-      return false;
-    names.resize(numNames);
-  }
+  // A list's count, then (reading) room for it: each element takes at
+  // least `minBytes` of what is left.
+  auto sized = [&](auto &list, uint64_t minBytes, const char *what) {
+    uint32_t count = (uint32_t)list.size();
+    ar.raw(count, what);
+    if constexpr (Ar::reading) {
+      if (!ar.ok() ||
+          !ar.check((uint64_t)count * minBytes <= ar.n - ar.pos, what, count))
+        return false;
+      list.resize(count);
+    }
+    return true;
+  };
+  if (!sized(names, 4, "debug.names"))
+    return false;
   for (std::string &n : names)
     ar.str(n, "debug.name");
-  uint32_t numRuns = (uint32_t)runs.size();
-  ar.raw(numRuns, "debug.runs");
-  if constexpr (Ar::reading) {
-    if (!ar.ok() || !ar.check((uint64_t)numRuns * 16 <= ar.n - ar.pos,
-                              "debug.runs", numRuns))
-      return false;
-    runs.resize(numRuns);
-  }
+  if (!sized(runs, 16, "debug.runs"))
+    return false;
   for (Run &r : runs) {
     ar.raw(r.stream, "debug.stream");
     ar.raw(r.instr, "debug.instr");
     ar.raw(r.count, "debug.count");
     ar.raw(r.name, "debug.name_index");
   }
-  uint32_t numInherits = (uint32_t)inherits.size();
-  ar.raw(numInherits, "debug.inherits");
-  if constexpr (Ar::reading) {
-    if (!ar.ok() || !ar.check((uint64_t)numInherits * 4 <= ar.n - ar.pos,
-                              "debug.inherits", numInherits))
-      return false;
-    inherits.resize(numInherits);
-  }
+  if (!sized(inherits, 4, "debug.inherits"))
+    return false;
   for (uint32_t &si : inherits)
     ar.raw(si, "debug.inherit");
   if constexpr (Ar::reading) {
     for (const Run &r : runs) {
       if (!ar.ok() ||
-          !ar.check(r.name < numNames, "debug.name_index", r.name) ||
+          !ar.check(r.name < names.size(), "debug.name_index", r.name) ||
           !ar.check(r.stream < p.streams.size(), "debug.stream", r.stream) ||
           !ar.check(r.count >= 1 &&
                         (uint64_t)r.instr + r.count <= p.code(r.stream).size(),
