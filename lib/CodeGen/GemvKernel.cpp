@@ -127,7 +127,7 @@ int64_t ProgramBuilder::gemvBlockRows(DType dt, int64_t kMax, int64_t nt,
 }
 
 double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt,
-                                     bool transposed) const {
+                                     bool transposed, double dramShare) const {
   Space local;
   if (vectorCoreType(local) < 0)
     return std::numeric_limits<double>::infinity();
@@ -152,7 +152,8 @@ double ProgramBuilder::gemvJobCycles(DType dt, int64_t rows, int64_t nt,
   // Each block: its DMA and the set_flag that waits out the latency, against
   // cast + multiply + the halving tree or the row sums (about one more pass)
   // on V.
-  double dma = (double)(blockRows * nt * es) / rate + latency;
+  double dma = dramShare > 0 ? (double)(blockRows * nt * es) / dramShare
+                             : (double)(blockRows * nt * es) / rate + latency;
   double vec = repeats * ((es == 4 ? 0 : opCycles("cast")) + opCycles("mul") +
                           opCycles("add")) +
                (4 + std::log2((double)blockRows)) * t_.vectorStartupCycles;

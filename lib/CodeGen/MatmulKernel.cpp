@@ -146,6 +146,12 @@ std::vector<ProgramBuilder::Region> bRegions(const MatmulKernel &k,
 /// Whether a one-row product's GEMV jobs read B^T's rows: B is a transposed
 /// view of an [N, K] weight (every element of a [K, N] row a DMA run of its
 /// own).
+/// A vector-only one-row product's jobs (planMatmul): at least this many
+/// per core, and the busiest core's share at most this much over the mean
+/// where narrower tiles allow.
+static constexpr int64_t kGemvJobsPerCore = 8;
+static constexpr double kGemvImbalance = 1.03;
+
 static bool gemvReadsBT(const MatmulKernel &k) {
   int r = (int)k.c.shape.size();
   return !k.quant && k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1;
@@ -180,6 +186,18 @@ int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
       gemvBlockRows(dt, d.k, std::min<int64_t>(d.n, 256), transposed) == 0)
     return 0;
   return t_.coreTypes[vType].count;
+}
+
+bool ProgramBuilder::gemvVectorOnly(const MatmulKernel &k,
+                                    int64_t gemvCores) const {
+  Space local;
+  if (gemvCores <= 0 || !gemvReadsBT(k) || vectorCoreType(local) < 0)
+    return false;
+  const target::DmaPath *p = t_.findPath(Space::GM, local);
+  double rate = p ? p->bytesPerCycle : 0;
+  if (t_.dramPerCoreBytesPerCycle > 0)
+    rate = std::min(rate, t_.dramPerCoreBytesPerCycle);
+  return (double)gemvCores * rate >= t_.dramBytesPerCycle();
 }
 
 bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
@@ -270,7 +288,25 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // still costs the line's DRAM traffic), then M.
   int64_t line = t_.l2.present ? t_.l2.lineBytes : 64;
   int64_t minTn = std::min(tn, std::max<int64_t>(16, roundUp(line / es, 16)));
-  while (jobs() < cores && tn > minTn)
+  int64_t wantJobs = cores;
+  // A one-row product over nn.Linear's [N, K] weight whose vector cores
+  // alone out-demand DRAM runs on them only (gemvVectorOnly). Its jobs read
+  // B^T's rows as one contiguous run whatever tn is, and all share the
+  // bandwidth: a core's last job is what the kernel waits for, so the jobs
+  // are made small enough for several per core.
+  bool vectorOnly = gemvVectorOnly(k, gemvCores);
+  if (vectorOnly) {
+    cores = gemvCores;
+    minTn = std::min<int64_t>(tn, 16);
+    wantJobs = kGemvJobsPerCore * cores;
+  }
+  // (Equal jobs on `cores` cores: the busiest holds ceil(jobs / cores).)
+  auto unbalanced = [&] {
+    int64_t j = jobs();
+    return vectorOnly && (double)((j + cores - 1) / cores * cores) >
+                             kGemvImbalance * (double)j;
+  };
+  while ((jobs() < wantJobs || unbalanced()) && tn > minTn)
     tn = std::max<int64_t>(minTn, roundUp(tn / 2, 16));
   // Narrowing M below 64 rows makes each B byte feed too few rows (the
   // tile turns DMA-bound); K is split instead (below).
@@ -301,8 +337,33 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // Still too few tiles (decode: M = 1, N small): split K across cores;
   // each writes f32 partial sums that a vector kernel adds up.
   int64_t split = 1;
+  if (vectorOnly && jobs() < wantJobs) {
+    // Equal K parts, each a whole number of 16-row blocks and at least 512
+    // rows (a part's blocks are one DMA each: shorter ones pay the DMA
+    // latency on too few bytes). ck becomes the part.
+    int64_t best = 1;
+    for (int64_t s = 2; s <= kGemvJobsPerCore && d.k / s >= 512; ++s) {
+      if (d.k % (16 * s))
+        continue;
+      int64_t save = ck;
+      ck = d.k / s;
+      bool ok = fits();
+      ck = save;
+      if (!ok)
+        continue;
+      best = s;
+      if (jobs() * s >= wantJobs)
+        break;
+    }
+    if (best > 1) {
+      ck = d.k / best;
+      step = std::min(step, ck);
+      alignStep();
+      split = best;
+    }
+  }
   int64_t chunks = (d.k + ck - 1) / ck;
-  if (jobs() < cores && chunks >= (thin ? 2 : 4)) {
+  if (!vectorOnly && jobs() < cores && chunks >= (thin ? 2 : 4)) {
     split = std::min<int64_t>((cores + jobs() - 1) / jobs(),
                               thin ? chunks : chunks / 2);
     int64_t per = (chunks + split - 1) / split;
@@ -451,6 +512,20 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   uint64_t outSpan = split > 1 ? (uint64_t)split * d.m * d.n * 4 : cHi - cLo;
   if (gemvRows == 0 || std::max({aHi - aLo, bHi - bLo, outSpan}) > INT32_MAX)
     vCount = 0;
+  // Matrix and vector cores streaming together ask DRAM for more than it
+  // gives: each then gets about an equal share, and a job's time is its
+  // bytes at that share on either kind of core (their DMA latencies overlap
+  // other cores' transfers). Costing each core at its own rate instead gave
+  // the vector cores half the bytes of a matrix core.
+  // Where the vector cores alone out-demand DRAM, they take every job.
+  bool vectorOnly = gemvVectorOnly(k, vCount);
+  double share = 0;
+  if (vCount) {
+    double dramShare =
+        t_.dramBytesPerCycle() / (double)(vectorOnly ? vCount : cores + vCount);
+    if (dramShare < rate)
+      share = dramShare;
+  }
   std::vector<std::vector<int64_t>> jobsOf(typeCount), gemvJobsOf(vCount);
   // When the matrix cores reach this kernel, and how its jobs would run with
   // operands from DRAM (for the L2 read-ahead below).
@@ -468,7 +543,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     double bytes = (double)(mt * kt * es) + (double)(kt * nt) * bBytes;
     double cycles = (double)((mt + fr->m - 1) / fr->m) *
                     ((kt + fr->k - 1) / fr->k) * ((nt + fr->n - 1) / fr->n);
-    double cost = std::max(bytes / rate * chunkBubble, cycles);
+    double cost = share > 0 ? std::max(bytes / share, cycles)
+                            : std::max(bytes / rate * chunkBubble, cycles);
     uint32_t best = order[0];
     for (uint32_t c : order)
       if (matrixLoad_[c] < matrixLoad_[best])
@@ -476,10 +552,11 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     // The job goes where it would finish first.
     int64_t bestVector = -1;
     bool gemvFits = nt == gemvNt && gemvRows && kt % gemvRows == 0;
-    double vCost =
-        vCount && gemvFits ? gemvJobCycles(dt, kt, nt, gemvReadsBT(k)) : 0;
+    double vCost = vCount && gemvFits
+                       ? gemvJobCycles(dt, kt, nt, gemvReadsBT(k), share)
+                       : 0;
     for (uint32_t v = 0; v < (gemvFits ? vCount : 0); ++v)
-      if (gemvLoad_[v] + vCost < matrixLoad_[best] + cost &&
+      if ((vectorOnly || gemvLoad_[v] + vCost < matrixLoad_[best] + cost) &&
           (bestVector < 0 || gemvLoad_[v] < gemvLoad_[bestVector]))
         bestVector = v;
     if (bestVector >= 0) {

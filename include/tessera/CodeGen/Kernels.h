@@ -332,13 +332,21 @@ private:
   /// vector cores are separate (decode: the product is DRAM-bound, and more
   /// streams keep DRAM saturated while single cores pause); else 0.
   int64_t gemvVectorCores(const MatmulKernel &k) const;
+  /// Whether `gemvCores` vector cores alone ask more of DRAM than it gives
+  /// for `k`, a one-row product over a transposed weight: its jobs then go
+  /// to them only (the matrix cores' jobs, a K chunk at a time, added
+  /// contention and a slower tail; addMatmul).
+  bool gemvVectorOnly(const MatmulKernel &k, int64_t gemvCores) const;
   /// Rows of B per local block of a GEMV job `nt` columns wide (0 if not
   /// even one fits), and the cycles one job of `rows` x `nt` takes.
   /// `transposed`: B is read as B^T's rows (GemvKernel.cpp).
   int64_t gemvBlockRows(DType dt, int64_t kMax, int64_t nt,
                         bool transposed = false) const;
+  /// `dramShare` > 0: the bytes per cycle this core gets while every core
+  /// of the kernel streams (DRAM is the limit and the double-buffered blocks
+  /// hide their latency); 0: the core streams alone at its own DMA rate.
   double gemvJobCycles(DType dt, int64_t rows, int64_t nt,
-                       bool transposed = false) const;
+                       bool transposed = false, double dramShare = 0) const;
   /// The rows per block of a kernel's GEMV jobs of at most `kMax` rows: the
   /// largest multiple of 8 that fits and divides `divides` (the rows of every
   /// job; 0 if none), so each job is a whole number of identical blocks.
