@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Writes a DeepSeek-V2-Lite model directory at the real layer shapes with
-fewer layers: the published config (test/huggingface/Inputs/deepseek-v2-lite)
-with num_hidden_layers = N (layer 0 dense, the rest MoE, as the real model's
-first_k_dense_replace = 1), bf16 weights drawn from a seeded normal
-distribution (norms 1 + 0.1 n, matrices n / sqrt(fan_in)).
+"""Writes a model directory at a published model's real layer shapes with
+fewer layers: its config with num_hidden_layers = N and bf16 weights drawn
+from a seeded normal distribution (norms 1 + 0.1 n, biases 0.02 n, matrices
+n / sqrt(fan_in)). MODEL is
+  v2lite    DeepSeek-V2-Lite (test/huggingface/Inputs/deepseek-v2-lite;
+            layer 0 dense, the rest MoE, as first_k_dense_replace = 1)
+  qwen1.5b  DeepSeek-R1-Distill-Qwen-1.5B (Qwen2; r1-distill-qwen-1.5b.json
+            beside this script: hidden 1536, 12 heads / 2 KV heads of 128,
+            MLP 8960, vocabulary 151936, q/k/v bias, untied lm_head)
 
-The safetensors file is streamed one tensor at a time: the 2-layer model is
-2.2 GB and never held in memory at once.
+The safetensors file is streamed one tensor at a time: the 2-layer
+V2-Lite model is 2.2 GB and never held in memory at once.
 
-Usage: make_model.py OUT_DIR [LAYERS]
+Usage: make_model.py OUT_DIR [LAYERS] [MODEL]   (MODEL defaults to v2lite)
 """
 import json
 import os
@@ -30,8 +34,16 @@ def bf16_bits(a):
 def main():
     out = sys.argv[1]
     layers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    with open(os.path.join(ROOT, "test", "huggingface", "Inputs",
-                           "deepseek-v2-lite", "config.json")) as f:
+    model = sys.argv[3] if len(sys.argv) > 3 else "v2lite"
+    configs = {
+        "v2lite": os.path.join(ROOT, "test", "huggingface", "Inputs",
+                               "deepseek-v2-lite", "config.json"),
+        "qwen1.5b": os.path.join(ROOT, "bench", "generate",
+                                 "r1-distill-qwen-1.5b.json"),
+    }
+    if model not in configs:
+        sys.exit("make_model.py: MODEL is one of %s, not %r" % (", ".join(configs), model))
+    with open(configs[model]) as f:
         c = json.load(f)
     c["num_hidden_layers"] = layers
     os.makedirs(out, exist_ok=True)
@@ -54,6 +66,8 @@ def main():
             n = rng.standard_normal(shape, dtype=np.float32)
             if name.endswith("norm.weight") or name.endswith("layernorm.weight"):
                 n = 1.0 + 0.1 * n
+            elif name.endswith(".bias"):
+                n *= 0.02
             else:
                 n *= 1.0 / np.sqrt(shape[-1])
             f.write(bf16_bits(n).tobytes())
