@@ -1127,6 +1127,25 @@ static std::optional<bin::CpuFn> aicpuFunction(Operation *op) {
   return std::nullopt;
 }
 
+/// A transpose whose dimensions of more than one element keep their
+/// relative order leaves the elements where they were: a reshape (e.g. the
+/// heads split and merge of a one-token decode step).
+static bool isReshapingTranspose(Operation *op) {
+  auto t = dyn_cast<graph::TransposeOp>(op);
+  if (!t)
+    return false;
+  auto in = cast<RankedTensorType>(t.getInput().getType());
+  int64_t last = -1;
+  for (int64_t p : t.getPerm()) {
+    if (in.getDimSize(p) == 1)
+      continue;
+    if (p < last)
+      return false;
+    last = p;
+  }
+  return true;
+}
+
 bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
                bool aicpuAvailable) {
   if (aicpuFunction(op)) {
@@ -1138,7 +1157,7 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
     engine = npu::Engine::aicpu;
     return true;
   }
-  if (isa<graph::ReshapeOp>(op)) {
+  if (isa<graph::ReshapeOp>(op) || isReshapingTranspose(op)) {
     engine = npu::Engine::view;
     return true;
   }
