@@ -649,6 +649,53 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
     }
 
     // ---- Its vector cores. ----
+    // Decode: a cube core alone streams its keys at its own DRAM rate (32
+    // B/cycle on dc), a tile at a time behind the scores of the one
+    // before. Its vector cores, idle until the first scores, read the
+    // filled part of its later tiles ahead into L2 (the first one the cube
+    // loads itself): chunks of rows dealt round-robin, each clamped to the
+    // run-time length, into UB past the kernel's buffers (never read; one
+    // pipe, in order), as L2Prefetch.cpp does for weights.
+    const uint64_t ubBytes = t_.space(Space::UB).bytes;
+    const bool separateV = k.v.addr != k.k.addr;
+    const int64_t rowBytes = (dqk + (separateV ? dv : 0)) * es;
+    const int64_t aheadRows =
+        t_.l2.present && ubBytes > vl.end
+            ? std::min<int64_t>(64, (int64_t)(ubBytes - vl.end) / rowBytes)
+            : 0;
+    auto readAheadKeys = [&](int64_t v, const auto &E,
+                             const std::vector<Step> &steps) {
+      if (aheadRows == 0)
+        return;
+      int64_t chunk = 0;
+      for (size_t s = 1; s < steps.size(); ++s) {
+        const Item &it = items[steps[s].item];
+        uint64_t row0 = (uint64_t)((it.b * hkv + it.g) * skv + steps[s].t0);
+        for (int64_t r0 = 0; r0 < steps[s].tn; r0 += aheadRows, ++chunk) {
+          if (chunk % nv != v)
+            continue;
+          int64_t rows = std::min(aheadRows, steps[s].tn - r0);
+          // rows past the length: clamp(L - t0 - r0, 0, rows).
+          int64_t first = steps[s].t0 + r0;
+          E(makeInstr(Opcode::SAdd, {}, {kRegValid, kRegLength, 0, -first}));
+          E(makeInstr(Opcode::SMax, {}, {kRegValid, kRegValid, 0, 0}));
+          E(makeInstr(Opcode::SMin, {}, {kRegValid, kRegValid, 0, rows}));
+          auto ahead = [&](uint64_t base, int64_t width, uint64_t at) {
+            E(makeInstr(Opcode::DmaLd,
+                        {withExtent(tileAt(Space::UB, at, sdt, {rows, width},
+                                           {width, 1}),
+                                    0, kRegValid),
+                         withExtent(gm(base + (row0 + (uint64_t)r0) * width *
+                                                  (uint64_t)es,
+                                       sdt, {rows, width}, {width, 1}),
+                                    0, kRegValid)}));
+          };
+          ahead(k.k.addr, dqk, vl.end);
+          if (separateV)
+            ahead(k.v.addr, dv, vl.end + (uint64_t)(rows * dqk * es));
+        }
+      }
+    };
     for (int64_t v = 0; v < nv; ++v) {
       uint32_t vcore = (uint32_t)(c * nv + v);
       auto E = [&](const Instr &in) {
@@ -712,6 +759,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
         E(makeInstr(Opcode::DmaLd,
                     {li, gm(k.kvLengthAddr, DType::I32, {1}, {1})}));
         E(makeInstr(Opcode::VCast, {vec(vl.lf, 1), li}, {0}));
+        readAheadKeys(v, E, steps);
       }
       for (int64_t s = 0; s < N + kLag; ++s) {
         if (s < N) {
