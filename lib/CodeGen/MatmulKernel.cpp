@@ -327,7 +327,7 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // Thin tiles (decode) stream B and wait out one DMA latency per K chunk
   // (the set_flag after a chunk's loads drains the pipe): take the largest
   // chunk L1 holds, double-buffered.
-  bool thin = !ms.unified && tm <= 16;
+  bool thin = tm <= 16;
   if (thin) {
     while (ck + step <= roundUp(d.k, 16)) {
       int64_t save = ck;
