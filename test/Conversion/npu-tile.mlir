@@ -19,11 +19,12 @@ func.func @big(%a: tensor<2048x1024xf32>, %b: tensor<1024x2048xf32>) -> tensor<2
 // Decode (M = 1) is DRAM-bound: N is narrowed down to a whole L2 line, the
 // thin tiles take the largest K chunk L1 holds (each chunk ends with one DMA
 // latency), and the 48 vector cores may take GEMV jobs beside the 24 cube
-// cores (6th entry), so K is split 3 ways for 24 x 3 = 72 jobs.
+// cores (6th entry), so K is split 3 ways for 24 x 3 = 72 jobs. On edge the
+// thin tiles' chunks grow in the unified local memory too (1792 of f32).
 // DC-LABEL: func.func @decode
 // DC: npu.dispatch matrix{{.*}}attributes {cores = 72 : i64, layout = "nz", scratch = array<i64: 36864>, tiling = array<i64: 16, 128, 448, 32, 3, 48>}
 // EDGE-LABEL: func.func @decode
-// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 1024, 256, 256, 1>}
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 1024, 1792, 256, 1>}
 func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1x3072xf32> {
   %0 = graph.matmul %a, %b : (tensor<1x2048xf32>, tensor<2048x3072xf32>) -> tensor<1x3072xf32>
   return %0 : tensor<1x3072xf32>
