@@ -143,9 +143,6 @@ std::vector<ProgramBuilder::Region> bRegions(const MatmulKernel &k,
 }
 } // namespace
 
-/// Whether a one-row product's GEMV jobs read B^T's rows: B is a transposed
-/// view of an [N, K] weight (every element of a [K, N] row a DMA run of its
-/// own).
 /// A vector-only one-row product's jobs (planMatmul): at least this many
 /// per core, and the busiest core's share at most this much over the mean
 /// where narrower tiles allow.
@@ -153,6 +150,10 @@ static constexpr int64_t kGemvJobsPerCore = 8;
 static constexpr double kGemvImbalance = 1.03;
 /// The smallest one-row product (bytes of B) given to the vector cores.
 static constexpr int64_t kGemvMinBytes = 512 << 10;
+
+/// Whether a one-row product's GEMV jobs read B^T's rows: B is a transposed
+/// view of an [N, K] weight (every element of a [K, N] row a DMA run of its
+/// own).
 
 static bool gemvReadsBT(const MatmulKernel &k) {
   int r = (int)k.c.shape.size();
@@ -301,7 +302,12 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   bool vectorOnly = gemvVectorOnly(k, gemvCores);
   if (vectorOnly) {
     cores = gemvCores;
-    minTn = std::min<int64_t>(tn, 16);
+    // No narrower than 64 KiB of B per job: a job's fixed costs (its table
+    // entry, x slice, output) outweigh smaller ones.
+    minTn = std::min<int64_t>(
+        tn, roundUp(std::max<int64_t>(16, (64 << 10) /
+                                              std::max<int64_t>(1, d.k * es)),
+                    16));
     wantJobs = kGemvJobsPerCore * cores;
   }
   // (Equal jobs on `cores` cores: the busiest holds ceil(jobs / cores).)
@@ -341,32 +347,10 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // Still too few tiles (decode: M = 1, N small): split K across cores;
   // each writes f32 partial sums that a vector kernel adds up.
   int64_t split = 1;
-  if (vectorOnly && jobs() < wantJobs) {
-    // Equal K parts, each a whole number of 16-row blocks and at least 512
-    // rows (a part's blocks are one DMA each: shorter ones pay the DMA
-    // latency on too few bytes). ck becomes the part.
-    int64_t best = 1;
-    for (int64_t s = 2; s <= kGemvJobsPerCore && d.k / s >= 512; ++s) {
-      if (d.k % (16 * s))
-        continue;
-      int64_t save = ck;
-      ck = d.k / s;
-      bool ok = fits();
-      ck = save;
-      if (!ok)
-        continue;
-      best = s;
-      if (jobs() * s >= wantJobs)
-        break;
-    }
-    if (best > 1) {
-      ck = d.k / best;
-      step = std::min(step, ck);
-      alignStep();
-      split = best;
-    }
-  }
   int64_t chunks = (d.k + ck - 1) / ck;
+  // (Not a vector-only product: its partial sums' reduction, a kernel
+  // after it, cost more than the balance it bought: the V2-Lite decode
+  // projections of bench/npu took 144.1 us with K split, 135.9 without.)
   if (!vectorOnly && jobs() < cores && chunks >= (thin ? 2 : 4)) {
     split = std::min<int64_t>((cores + jobs() - 1) / jobs(),
                               thin ? chunks : chunks / 2);
