@@ -298,16 +298,13 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // alone out-demand DRAM runs on them only (gemvVectorOnly). Its jobs read
   // B^T's rows as one contiguous run whatever tn is, and all share the
   // bandwidth: a core's last job is what the kernel waits for, so the jobs
-  // are made small enough for several per core.
+  // are made small enough for several per core. (A floor of 64 KiB per job
+  // made Qwen2-1.5B's K and V projections 8 jobs each: its decode step took
+  // 558.6 us instead of 551.9.)
   bool vectorOnly = gemvVectorOnly(k, gemvCores);
   if (vectorOnly) {
     cores = gemvCores;
-    // No narrower than 64 KiB of B per job: a job's fixed costs (its table
-    // entry, x slice, output) outweigh smaller ones.
-    minTn = std::min<int64_t>(
-        tn, roundUp(std::max<int64_t>(16, (64 << 10) /
-                                              std::max<int64_t>(1, d.k * es)),
-                    16));
+    minTn = std::min<int64_t>(tn, 16);
     wantJobs = kGemvJobsPerCore * cores;
   }
   // (Equal jobs on `cores` cores: the busiest holds ceil(jobs / cores).)
@@ -350,7 +347,8 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   int64_t chunks = (d.k + ck - 1) / ck;
   // (Not a vector-only product: its partial sums' reduction, a kernel
   // after it, cost more than the balance it bought: the V2-Lite decode
-  // projections of bench/npu took 144.1 us with K split, 135.9 without.)
+  // projections of bench/npu took 144.1 us with K split and jobs of at
+  // least 64 KiB, 131.3 us with neither.)
   if (!vectorOnly && jobs() < cores && chunks >= (thin ? 2 : 4)) {
     split = std::min<int64_t>((cores + jobs() - 1) / jobs(),
                               thin ? chunks : chunks / 2);
