@@ -656,12 +656,15 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
     // loads itself): chunks of rows dealt round-robin, each clamped to the
     // run-time length, into UB past the kernel's buffers (never read; one
     // pipe, in order), as L2Prefetch.cpp does for weights.
-    const uint64_t ubBytes = t_.space(Space::UB).bytes;
+    const uint64_t ubBytes = t_.space(Space::UB).bytes,
+                   ubAlign = t_.space(Space::UB).align;
     const bool separateV = k.v.addr != k.k.addr;
     const int64_t rowBytes = (dqk + (separateV ? dv : 0)) * es;
+    // (Less one alignment unit: the V rows start aligned after the K rows.)
     const int64_t aheadRows =
-        t_.l2.present && ubBytes > vl.end
-            ? std::min<int64_t>(64, (int64_t)(ubBytes - vl.end) / rowBytes)
+        t_.l2.present && ubBytes > vl.end + ubAlign
+            ? std::min<int64_t>(64, (int64_t)(ubBytes - vl.end - ubAlign) /
+                                        rowBytes)
             : 0;
     auto readAheadKeys = [&](int64_t v, const auto &E,
                              const std::vector<Step> &steps) {
@@ -692,7 +695,8 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           };
           ahead(k.k.addr, dqk, vl.end);
           if (separateV)
-            ahead(k.v.addr, dv, vl.end + (uint64_t)(rows * dqk * es));
+            ahead(k.v.addr, dv,
+                  llvm::alignTo(vl.end + (uint64_t)(rows * dqk * es), ubAlign));
         }
       }
     };

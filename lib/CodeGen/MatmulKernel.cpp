@@ -154,7 +154,6 @@ static constexpr int64_t kGemvMinBytes = 512 << 10;
 /// Whether a one-row product's GEMV jobs read B^T's rows: B is a transposed
 /// view of an [N, K] weight (every element of a [K, N] row a DMA run of its
 /// own).
-
 static bool gemvReadsBT(const MatmulKernel &k) {
   int r = (int)k.c.shape.size();
   return !k.quant && k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1;
