@@ -30,6 +30,45 @@ func.func @decode(%a: tensor<1x2048xf32>, %b: tensor<2048x3072xf32>) -> tensor<1
   return %0 : tensor<1x3072xf32>
 }
 
+// Over nn.Linear's [N, K] weight (B^T's rows are contiguous whatever the
+// tile's width) the 48 vector cores alone out-demand DRAM and take every
+// job (cores = 48, the 6th entry): tn narrows toward 8 jobs per core within
+// 3 % of even, down to 16 at most (684 jobs: 15 on 12 cores, 14 on 36);
+// K is not split.
+// DC-LABEL: func.func @decode_linear
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 48 : i64, layout = "nz", tiling = array<i64: 16, 16, 2048, 32, 1, 48>}
+// EDGE-LABEL: func.func @decode_linear
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 1024, 1792, 256, 1>}
+func.func @decode_linear(%a: tensor<1x2048xf32>, %b: tensor<10944x2048xf32>) -> tensor<1x10944xf32> {
+  %0 = graph.gemm %a, %b {trans_b = true} : (tensor<1x2048xf32>, tensor<10944x2048xf32>) -> tensor<1x10944xf32>
+  return %0 : tensor<1x10944xf32>
+}
+
+// A transpose that moves only unit dimensions (a one-token decode's heads
+// split) is a view: no kernel. One that moves data stays a copy kernel; where
+// its innermost elements are not adjacent (one element per DMA burst) it is
+// spread over more cores (64 elements per core, not 4096).
+// DC-LABEL: func.func @heads
+// DC: npu.dispatch view
+// DC-LABEL: func.func @heads_moved
+// DC: npu.dispatch vector
+// DC-LABEL: func.func @transpose_2d
+// DC: npu.dispatch vector{{.*}}attributes {cores = 32 : i64, tiling = array<i64: 0, 1>}
+// EDGE-LABEL: func.func @heads
+// EDGE: npu.dispatch view
+func.func @heads(%x: tensor<1x1x16x64xf32>) -> tensor<1x16x1x64xf32> {
+  %0 = graph.transpose %x {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x1x16x64xf32>) -> tensor<1x16x1x64xf32>
+  return %0 : tensor<1x16x1x64xf32>
+}
+func.func @heads_moved(%x: tensor<1x2x16x64xf32>) -> tensor<1x16x2x64xf32> {
+  %0 = graph.transpose %x {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x16x64xf32>) -> tensor<1x16x2x64xf32>
+  return %0 : tensor<1x16x2x64xf32>
+}
+func.func @transpose_2d(%x: tensor<64x32xf32>) -> tensor<32x64xf32> {
+  %0 = graph.transpose %x {perm = array<i64: 1, 0>} : (tensor<64x32xf32>) -> tensor<32x64xf32>
+  return %0 : tensor<32x64xf32>
+}
+
 // A vector kernel: tiling = [split dim, block] of the coalesced iteration
 // space: blocks of whole rows (the reduction needs them) whose buffers,
 // allocated by liveness, fit half of the local memory, and enough blocks
