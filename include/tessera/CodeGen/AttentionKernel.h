@@ -40,7 +40,7 @@ struct AttentionKernel {
   /// An f32 constant 0, 1, ..., kIotaLength - 1 in GM (key positions within
   /// a tile, query positions within a block, for the masks).
   uint64_t iotaAddr = 0;
-  static constexpr int64_t kIotaLength = 128;
+  static constexpr int64_t kIotaLength = 512;
   /// Decode (few queries, few work items): the keys may be split over up to
   /// kMaxSplits cores (flash decoding), each writing its partial output,
   /// max and sum (f32) to this GM scratch of partialBytes(); a second kernel
