@@ -380,8 +380,9 @@ TEST(Reroll, FoldsAroundCodeWithItsOwnLoops) {
         if (i >= ownAt && i < ownAt + own.size())
           continue;
         const bin::Instr &in = cs.instrs[i];
-        if (in.op == Opcode::Loop) // a new loop: registers above r7
+        if (in.op == Opcode::Loop) { // a new loop: registers above r7
           EXPECT_GT(in.ints[0], 7) << name;
+        }
         for (unsigned k = 0; k < in.info().numTiles; ++k)
           for (unsigned r = 0; r < in.tiles[k].numTerms; ++r)
             EXPECT_GT(in.tiles[k].terms[r].reg, 7) << name;
