@@ -396,10 +396,12 @@ TEST(Reroll, FoldsAroundCodeWithItsOwnLoops) {
     ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << name << err;
     for (const char *o : {"s", "y"})
       EXPECT_EQ(out[o].toBytes(), out0[o].toBytes()) << name << " " << o;
-    for (const auto &kv : st0.pipes)
-      if (kv.first != "S")
+    for (const auto &kv : st0.pipes) {
+      if (kv.first != "S") {
         EXPECT_EQ(st.pipes[kv.first].instrs, kv.second.instrs)
             << name << " " << kv.first;
+      }
+    }
   }
 }
 
