@@ -66,7 +66,9 @@ struct AttnShape {
 struct AttnLayout {
   int64_t tp = 0, pq = 0, pv = 0, pk = 0, pvs = 0, pqs = 0, po = 0, pw = 0,
           pp = 0;
-  uint64_t pb = 0; // matrix path: P in the storage type, for P.V
+  // Matrix path: P = hi + lo, each in the storage type, for P.V (pf: hi
+  // back in f32).
+  uint64_t pb = 0, plo = 0, pf = 0;
   uint64_t qf = 0, qst = 0, acc = 0, s = 0, mk = 0, mf = 0, mst = 0;
   uint64_t m = 0, l = 0, mt = 0, al = 0, lt = 0, lim = 0, limT = 0;
   uint64_t neg = 0, lb = 0, li = 0, lf = 0, iota = 0, chk = 0;
@@ -100,6 +102,8 @@ AttnLayout layoutFor(const AttentionKernel &k, const AttnShape &sh, int64_t r,
   if (mat) {
     l.pp = pitchOf(t, k.k.dtype);
     l.pb = take((uint64_t)(r * l.pp) * es(k.k.dtype));
+    l.plo = take((uint64_t)(r * l.pp) * es(k.k.dtype));
+    l.pf = take((uint64_t)(r * l.tp) * 4);
   }
   l.acc = take((uint64_t)(r * l.pv) * 4);
   l.s = take((uint64_t)(r * l.tp) * 4);
@@ -115,7 +119,7 @@ AttnLayout layoutFor(const AttentionKernel &k, const AttnShape &sh, int64_t r,
   l.lb = take(4);
   l.li = take(4);
   l.lf = take(4);
-  l.iota = take(AttentionKernel::kIotaLength * 4);
+  l.iota = take(std::max(AttentionKernel::kIotaLength, t) * 4);
   l.chk = take(1);
   l.kBytes = llvm::alignTo((uint64_t)(t * l.pk) * es(k.k.dtype), align);
   l.kst = take(2 * l.kBytes);
@@ -147,6 +151,10 @@ Tile withExtent(Tile t, int dim, uint8_t reg) {
   t.extentReg = reg;
   return t;
 }
+
+/// The longest key tile of the vector-unit kernel (a multiple of the iota
+/// constant's length).
+constexpr int64_t kMaxKeyTile = 2 * AttentionKernel::kIotaLength;
 
 // Scalar registers the kernel uses (r0 reads as zero).
 constexpr uint8_t kRegLength = 1; // L
@@ -216,9 +224,11 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
     // The largest key tile that fits: each tile's loads end with one DMA
     // latency (the set_flag after them), which 128-key tiles paid about
     // once per 1.2 us of transfer on edge (Qwen2-1.5B's decode attention:
-    // 117.9 us at most 128 keys, 95.2 at most 512).
-    for (int64_t t : {512, 256, 128, 64, 32, 16, 8}) {
-      if (t > iotaLen || (t > 8 && t / 2 >= sh.skv))
+    // 117.9 us at most 128 keys, 95.2 at most 512, 87.2 at most 1024).
+    // Past the iota constant's length the kernel extends it in local
+    // memory.
+    for (int64_t t : {1024, 512, 256, 128, 64, 32, 16, 8}) {
+      if (t > kMaxKeyTile || (t > 8 && t / 2 >= sh.skv))
         continue;
       AttnLayout l = layoutFor(k, sh, sh.g * qb, t, align, mat);
       if (l.end <= cap) {
@@ -305,6 +315,12 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
     // Once per core: the iota, -inf and the run-time length.
     E(makeInstr(Opcode::DmaLd,
                 {vec(lay.iota, iotaLen), gm(k.iotaAddr, f, {iotaLen}, {1})}));
+    for (int64_t at = iotaLen; at < tile; at += iotaLen) {
+      int64_t n = std::min(iotaLen, tile - at);
+      E(makeInstr(Opcode::VAddS,
+                  {vec(lay.iota + (uint64_t)at * 4, n), vec(lay.iota, n)}, {},
+                  (float)at));
+    }
     E(makeInstr(Opcode::VDup, {vec(lay.neg, 1)}, {},
                 -std::numeric_limits<float>::infinity()));
     if (k.hasKvLength) {
@@ -511,14 +527,25 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
         E(makeInstr(Opcode::VMul, {acc, acc, col(lay.al, rows)}, {0}));
         // P V.
         if (mat) {
+          // P in 16 bits alone cost the tiny DeepSeek-V2-Lite's logits
+          // their cosine (0.9973 against 0.9992 with P V in f32 on the
+          // vector unit): P V takes P's rounding residual in a second
+          // product, ~16 significant bits for one more pass over V.
           Tile pb = local(sp, lay.pb, sdt, {rows, tn}, {lay.pp, 1});
+          Tile plo = local(sp, lay.plo, sdt, {rows, tn}, {lay.pp, 1});
+          Tile pf = local(sp, lay.pf, f, {rows, tn}, {lay.tp, 1});
           E(makeInstr(Opcode::VCast, {pb, s}, {0}));
+          E(makeInstr(Opcode::VCast, {pf, pb}, {0}));
+          E(makeInstr(Opcode::VSub, {pf, s, pf}, {0}));
+          E(makeInstr(Opcode::VCast, {plo, pf}, {0}));
           Tile vt = local(sp, vb, sdt, {tn, sh.dv}, {lay.pvs, 1});
           if (rt) {
             pb = withExtent(pb, 1, kRegValid);
+            plo = withExtent(plo, 1, kRegValid);
             vt = withExtent(vt, 0, kRegValid);
           }
           E(makeInstr(Opcode::Mmad, {acc, pb, vt}, {1}));
+          E(makeInstr(Opcode::Mmad, {acc, plo, vt}, {1}));
           continue;
         }
         Tile vf = local(sp, vb, f, {tn, sh.dv}, {lay.pvs, 1});

@@ -78,6 +78,11 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   int64_t wrap = k.wrap ? k.wrap : rows;
 
   uint64_t idxB = llvm::alignTo(chunk * 4, align);
+  // One chunk of indices serves every tile (the heads of a KV-cache write):
+  // computed once per core, in the first half, and kept. (Per tile, its
+  // chain of three dependent loads cost Qwen2-1.5B's decode 1.5 us per
+  // head and cache.)
+  bool sharedIdx = idxChunks == 1;
   for (int64_t c = 0; c < cores; ++c) {
     int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
     auto E = [&](const Instr &in) { emit(ct, (uint32_t)c, in, k.name); };
@@ -87,36 +92,8 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
       int64_t j0 = (ti / colChunks) % idxChunks * chunk;
       int64_t col0 = ti % colChunks * cw;
       int64_t n = std::min(chunk, count - j0), w = std::min(cw, inner - col0);
-      Tile idx = bin::makeTile(local, base, DType::I32, {n});
-      Tile zero = bin::makeTile(local, base + idxB, DType::I32, {1});
-      Tile mask = bin::makeTile(local, base + idxB + align, DType::U8, {n});
-      Tile wrapped =
-          bin::makeTile(local, base + 2 * idxB + align, DType::I32, {n});
-      Tile baseT =
-          bin::makeTile(local, base + 3 * idxB + align, DType::I32, {n});
       Tile rowsT =
           bin::makeTile(local, base + 4 * idxB + align, k.table.dtype, {n, w});
-      Tile idxSrc = bin::makeTile(
-          Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
-          DType::I32, {n});
-      idxSrc.strides[0] = k.index.strides[0];
-      E(makeInstr(Opcode::DmaLd, {idx, idxSrc}));
-      // Negative indices count from the end: idx < 0 ? idx + rows : idx.
-      E(makeInstr(Opcode::VDup, {zero}, {}, 0.0f));
-      E(makeInstr(Opcode::VCmp, {mask, idx, zero},
-                  {(int64_t)bin::CmpKind::LT}));
-      E(makeInstr(Opcode::VAddS, {wrapped, idx}, {}, (float)wrap));
-      E(makeInstr(Opcode::VSel, {idx, mask, wrapped, idx}));
-      if (k.hasBase) {
-        Tile baseSrc = bin::makeTile(
-            Space::GM, k.base.addr + (uint64_t)(j0 * k.base.strides[0] * 4),
-            DType::I32, {n});
-        baseSrc.strides[0] = k.base.strides[0];
-        E(makeInstr(Opcode::DmaLd, {baseT, baseSrc}));
-        if (k.scale != 1)
-          E(makeInstr(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
-        E(makeInstr(Opcode::VAdd, {idx, idx, baseT}, {0}));
-      }
       Tile table =
           gm2(k.table, o * k.table.strides[0] + col0 * k.table.strides[2], rows,
               w, k.table.strides[1], k.table.strides[2]);
@@ -124,8 +101,53 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
                      o * k.out.strides[0] + j0 * k.out.strides[1] +
                          col0 * k.out.strides[2],
                      n, w, k.out.strides[1], k.out.strides[2]);
-      if (k.scatter) {
+      // A scatter's rows load first: their latency overlaps the index's.
+      if (k.scatter)
         E(makeInstr(Opcode::DmaLd, {rowsT, dst}));
+      if (sharedIdx && ti > first) {
+        Tile idx = bin::makeTile(local, 0, DType::I32, {n});
+        if (k.scatter)
+          E(makeInstr(Opcode::DmaScatter, {table, rowsT, idx}));
+        else {
+          E(makeInstr(Opcode::DmaGather, {rowsT, table, idx}));
+          E(makeInstr(Opcode::DmaSt, {dst, rowsT}));
+        }
+        continue;
+      }
+      if (sharedIdx)
+        base = 0;
+      Tile idx = bin::makeTile(local, base, DType::I32, {n});
+      Tile zero = bin::makeTile(local, base + idxB, DType::I32, {1});
+      Tile mask = bin::makeTile(local, base + idxB + align, DType::U8, {n});
+      Tile wrapped =
+          bin::makeTile(local, base + 2 * idxB + align, DType::I32, {n});
+      Tile baseT =
+          bin::makeTile(local, base + 3 * idxB + align, DType::I32, {n});
+      Tile idxSrc = bin::makeTile(
+          Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
+          DType::I32, {n});
+      idxSrc.strides[0] = k.index.strides[0];
+      E(makeInstr(Opcode::DmaLd, {idx, idxSrc}));
+      Tile baseSrc;
+      if (k.hasBase) {
+        baseSrc = bin::makeTile(
+            Space::GM, k.base.addr + (uint64_t)(j0 * k.base.strides[0] * 4),
+            DType::I32, {n});
+        baseSrc.strides[0] = k.base.strides[0];
+        E(makeInstr(Opcode::DmaLd, {baseT, baseSrc}));
+      }
+      // Negative indices count from the end: idx < 0 ? idx + rows : idx.
+      E(makeInstr(Opcode::VDup, {zero}, {}, 0.0f));
+      E(makeInstr(Opcode::VCmp, {mask, idx, zero},
+                  {(int64_t)bin::CmpKind::LT}));
+      E(makeInstr(Opcode::VAddS, {wrapped, idx}, {}, (float)wrap));
+      E(makeInstr(Opcode::VSel, {idx, mask, wrapped, idx}));
+      if (k.hasBase) {
+        if (k.scale != 1)
+          E(makeInstr(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
+        E(makeInstr(Opcode::VAdd, {idx, idx, baseT}, {0}));
+      }
+      if (k.scatter) {
         E(makeInstr(Opcode::DmaScatter, {table, rowsT, idx}));
       } else {
         E(makeInstr(Opcode::DmaGather, {rowsT, table, idx}));

@@ -150,6 +150,8 @@ static constexpr int64_t kGemvJobsPerCore = 8;
 static constexpr double kGemvImbalance = 1.03;
 /// The smallest one-row product (bytes of B) given to the vector cores.
 static constexpr int64_t kGemvMinBytes = 512 << 10;
+/// Widened thin tiles on a unified local memory: at least this many.
+static constexpr int64_t kMinWideTiles = 4;
 
 /// Whether a one-row product's GEMV jobs read B^T's rows: B is a transposed
 /// view of an [N, K] weight (every element of a [K, N] row a DMA run of its
@@ -338,6 +340,20 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
         ck = save;
         break;
       }
+    }
+    // Where the whole K fits, widen the tile too (edge: one set_flag per
+    // tile, so per 3 MB of lm_head's weight at tn 1024), to as many equal
+    // tiles as the widest that fits needs; at least 4 of them, or the last
+    // tile's product and store, after all loads, cost more than the
+    // latencies saved (Qwen2-1.5B's q_proj as one tile: 89.2 -> 91.7 us).
+    if (ms.unified && ck >= d.k && jobs() >= wantJobs) {
+      int64_t save = tn, widest = tn;
+      for (tn = save + 256; tn <= roundUp(d.n, 16) && fits(); tn += 256)
+        widest = tn;
+      int64_t tiles = (d.n + widest - 1) / widest;
+      tn = std::max(save, roundUp((d.n + tiles - 1) / tiles, 16));
+      if (tiles < kMinWideTiles || jobs() < wantJobs)
+        tn = save;
     }
   }
   // Still too few tiles (decode: M = 1, N small): split K across cores;

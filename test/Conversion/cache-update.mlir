@@ -4,8 +4,11 @@
 // RUN: tessera-compile %s --emit=asm | FileCheck %s --check-prefix=ASM
 // ASM: isa.io input "past" : tensor<1x2x6x4xf32> at [[ADDR:[0-9]+]]
 // ASM: isa.io output "present" : tensor<1x2x6x4xf32> at [[ADDR]]
+// The row index (position + j) is computed once and serves both heads.
 // ASM-NOT: dma_st
-// ASM: dma_scatter <GM[[[ADDR]] + r1 * 96], 6x4xf32>
+// ASM: dma_scatter <GM[[[ADDR]]], 6x4xf32>[<UB[[[IDX:[0-9]+]]], 2xi32>]
+// ASM-NOT: vcmp
+// ASM: dma_scatter <GM[96], 6x4xf32>[<UB[[[IDX]]], 2xi32>]
 // ASM-NOT: dma_st
 //
 // RUN: tessera-compile %s -o %t.npu

@@ -44,6 +44,17 @@ func.func @decode_linear(%a: tensor<1x2048xf32>, %b: tensor<10944x2048xf32>) -> 
   return %0 : tensor<1x10944xf32>
 }
 
+// Where the whole K fits (8960 x 1536, an MLP projection of Qwen2-1.5B)
+// edge widens the thin tile too: the widest that fits, 1280 f32 columns,
+// needs 7 tiles of 1280 (one set_flag, one DMA latency, each; bf16: 4 tiles
+// of 2240).
+// EDGE-LABEL: func.func @decode_wide
+// EDGE: npu.dispatch matrix{{.*}}attributes {cores = 1 : i64, layout = "nd", tiling = array<i64: 16, 1280, 1536, 256, 1>}
+func.func @decode_wide(%a: tensor<1x1536xf32>, %b: tensor<8960x1536xf32>) -> tensor<1x8960xf32> {
+  %0 = graph.gemm %a, %b {trans_b = true} : (tensor<1x1536xf32>, tensor<8960x1536xf32>) -> tensor<1x8960xf32>
+  return %0 : tensor<1x8960xf32>
+}
+
 // A transpose that moves only unit dimensions (a one-token decode's heads
 // split) is a view: no kernel. One that moves data stays a copy kernel; where
 // its innermost elements are not adjacent (one element per DMA burst) it is
