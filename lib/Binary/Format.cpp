@@ -735,6 +735,27 @@ std::vector<std::pair<const uint8_t *, uint64_t>> WeightFile::pieces() const {
   return out;
 }
 
+void packInstr(PackedStream &s, const Instr &in) {
+  Out ar{s.bytes};
+  Instr copy = in; // io() takes its operand by reference for both ways
+  io(ar, copy);
+  ++s.count;
+}
+
+bool unpackStream(const PackedStream &s, std::vector<Instr> &out,
+                  std::string &error) {
+  In ar{s.bytes.data(), s.bytes.size(), 0, 0, "packed stream"};
+  out.reserve(out.size() + s.count);
+  for (uint32_t i = 0; i < s.count; ++i) {
+    out.emplace_back();
+    if (!io(ar, out.back())) {
+      error = ar.err;
+      return false;
+    }
+  }
+  return true;
+}
+
 std::vector<uint8_t> encodeProgram(const Program &prog,
                                    const WriteOptions &opts,
                                    WeightFile *weights) {

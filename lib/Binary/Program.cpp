@@ -163,7 +163,66 @@ bool resolveProgramTarget(const Program &p, const std::string &programPath,
   return false;
 }
 
-bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
+bool verifyStreamCode(const Program &p, uint32_t si, const TargetDesc &t,
+                      std::string &error) {
+  const CoreStream &s = p.streams[si];
+  std::string where = "stream " + std::to_string(si);
+  if (s.shares == kOwnCode &&
+      (s.instrs.empty() || s.instrs.back().op != Opcode::End)) {
+    error = where + ": a stream must end with 'end'";
+    return false;
+  }
+  const std::vector<Instr> &code = p.code(si);
+  for (uint32_t ii = 0; ii < code.size(); ++ii) {
+    const Instr &in = code[ii];
+    int64_t a = in.info().cls == OpClass::SArg ? in.ints[1]
+                : in.op == Opcode::SkipArgZ    ? in.ints[0]
+                                               : -2;
+    if (a != -2 && (a < 0 || (uint64_t)a >= s.args.size())) {
+      error = p.describeInstr(t, si, ii) + ": reads launch argument " +
+              std::to_string(a) + " but the stream has " +
+              std::to_string(s.args.size()) + " arguments";
+      return false;
+    }
+  }
+  if (s.shares != kOwnCode)
+    return true;
+  uint32_t bad = 0;
+  std::string msg;
+  if (!analyzeControl(s.instrs, t, nullptr, msg, bad)) {
+    error = p.describeInstr(t, si, bad) + ": " + msg;
+    return false;
+  }
+  for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
+    const Instr &in = s.instrs[ii];
+    std::string msg;
+    if (!verifyInstr(in, t, s.coreType, msg)) {
+      error = p.describeInstr(t, si, ii) + ": " + msg;
+      return false;
+    }
+    if (in.op == Opcode::End && ii + 1 != s.instrs.size()) {
+      error =
+          p.describeInstr(t, si, ii) + ": 'end' before the end of the stream";
+      return false;
+    }
+    for (unsigned k = 0; k < in.info().numTiles; ++k) {
+      const Tile &tl = in.tiles[k];
+      // Register-relative tiles are checked when issued (the simulator).
+      if (tl.space == target::Space::GM && !tl.isRegRelative() &&
+          tl.endByte() > p.gmBytes) {
+        error = p.describeInstr(t, si, ii) + ": operand '" +
+                in.info().tileNames[k] + "' ends at GM byte " +
+                std::to_string(tl.endByte()) + ", beyond the program's " +
+                std::to_string(p.gmBytes) + " bytes of GM";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error,
+                   bool checkCode) {
   if (p.targetName != t.name) {
     error = "program was built for target '" + p.targetName + "', not '" +
             t.name + "'";
@@ -212,11 +271,6 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
       error = where + ": a second stream for the same core";
       return false;
     }
-    if (s.shares == kOwnCode &&
-        (s.instrs.empty() || s.instrs.back().op != Opcode::End)) {
-      error = where + ": a stream must end with 'end'";
-      return false;
-    }
     if (s.shares != kOwnCode) {
       // Shared code was checked with its owner; what is the stream's own is
       // the reference and the arguments its `sarg`s read.
@@ -234,52 +288,8 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
         return false;
       }
     }
-    const std::vector<Instr> &code = p.code(si);
-    for (uint32_t ii = 0; ii < code.size(); ++ii) {
-      const Instr &in = code[ii];
-      int64_t a = in.info().cls == OpClass::SArg ? in.ints[1]
-                  : in.op == Opcode::SkipArgZ    ? in.ints[0]
-                                                 : -2;
-      if (a != -2 && (a < 0 || (uint64_t)a >= s.args.size())) {
-        error = p.describeInstr(t, si, ii) + ": reads launch argument " +
-                std::to_string(a) + " but the stream has " +
-                std::to_string(s.args.size()) + " arguments";
-        return false;
-      }
-    }
-    if (s.shares != kOwnCode)
-      continue;
-    uint32_t bad = 0;
-    std::string msg;
-    if (!analyzeControl(s.instrs, t, nullptr, msg, bad)) {
-      error = p.describeInstr(t, si, bad) + ": " + msg;
+    if (checkCode && !verifyStreamCode(p, si, t, error))
       return false;
-    }
-    for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
-      const Instr &in = s.instrs[ii];
-      std::string msg;
-      if (!verifyInstr(in, t, s.coreType, msg)) {
-        error = p.describeInstr(t, si, ii) + ": " + msg;
-        return false;
-      }
-      if (in.op == Opcode::End && ii + 1 != s.instrs.size()) {
-        error =
-            p.describeInstr(t, si, ii) + ": 'end' before the end of the stream";
-        return false;
-      }
-      for (unsigned k = 0; k < in.info().numTiles; ++k) {
-        const Tile &tl = in.tiles[k];
-        // Register-relative tiles are checked when issued (the simulator).
-        if (tl.space == target::Space::GM && !tl.isRegRelative() &&
-            tl.endByte() > p.gmBytes) {
-          error = p.describeInstr(t, si, ii) + ": operand '" +
-                  in.info().tileNames[k] + "' ends at GM byte " +
-                  std::to_string(tl.endByte()) + ", beyond the program's " +
-                  std::to_string(p.gmBytes) + " bytes of GM";
-          return false;
-        }
-      }
-    }
   }
   // Sizes and addresses come from the file: compare without overflow.
   auto fits = [&](uint64_t addr, uint64_t size) {
@@ -324,7 +334,8 @@ bool verifyProgram(const Program &p, const TargetDesc &t, std::string &error) {
     }
   }
   for (const DebugEntry &d : p.debug)
-    if (d.stream >= p.streams.size() || d.instr >= p.code(d.stream).size()) {
+    if (d.stream >= p.streams.size() ||
+        (checkCode && d.instr >= p.code(d.stream).size())) {
       error = "debug map entry for stream " + std::to_string(d.stream) +
               " instr " + std::to_string(d.instr) + " names no instruction";
       return false;

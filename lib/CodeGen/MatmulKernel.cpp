@@ -656,18 +656,17 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
             &jobNo = matmulBuffers_[core].tile;
     auto E = [&](const Instr &in) { emit(ms.coreType, core, in, k.name); };
     if (!jobsOf[core].empty()) {
-      // Room for this kernel's instructions up front: a 4096^3 GEMM emits
-      // ~13K per core, and growing by doubling copies them about twice.
+      // Room for this kernel's debug names up front: a 4096^3 GEMM emits
+      // ~13K instructions per core, and growing by doubling copies them
+      // about twice. (The instructions are packed bytes.)
       int64_t perChunk =
           1 + 2 * ((ck + step - 1) / step) * (ms.unified ? 1 : 2);
       uint64_t need = (uint64_t)jobsOf[core].size() * (perSplit * perChunk + 2);
       Stream &s = stream(ms.coreType, core);
-      size_t want = s.cs.instrs.size() + need;
-      if (want > s.cs.instrs.capacity()) {
-        want = std::max(want, 2 * s.cs.instrs.capacity());
-        s.cs.instrs.reserve(want);
+      size_t want = s.locs.size() + need;
+      if (want > s.locs.capacity()) {
+        want = std::max(want, 2 * s.locs.capacity());
         s.locs.reserve(want);
-        adviseHugePages(s.cs.instrs.data(), want * sizeof(Instr));
         adviseHugePages(s.locs.data(), want * sizeof(std::string));
       }
     }

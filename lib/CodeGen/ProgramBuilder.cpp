@@ -80,7 +80,7 @@ void ProgramBuilder::emit(uint32_t type, uint32_t index, const Instr &in,
       flushGemvBatch();
   }
   Stream &s = stream(type, index);
-  s.cs.instrs.push_back(in);
+  bin::packInstr(s.code, in);
   s.locs.push_back(loc);
 }
 
@@ -329,11 +329,43 @@ bool ProgramBuilder::finish(bin::Program &out, std::string &error) {
     error = deferredError_;
     return false;
   }
-  out = finish();
+  std::vector<bin::PackedStream> packed;
+  out = finishPacked(packed);
+  for (size_t si = 0; si < packed.size(); ++si)
+    if (!bin::unpackStream(packed[si], out.streams[si].instrs, error))
+      return false;
+  return true;
+}
+
+bool ProgramBuilder::finish(bin::Program &out,
+                            std::vector<bin::PackedStream> &packed,
+                            std::string &error) {
+  if (!deferredError_.empty()) {
+    error = deferredError_;
+    return false;
+  }
+  if (!flushDeferred(nullptr, error))
+    return false;
+  flushGemvBatch();
+  if (!deferredError_.empty()) {
+    error = deferredError_;
+    return false;
+  }
+  out = finishPacked(packed);
   return true;
 }
 
 bin::Program ProgramBuilder::finish() {
+  std::vector<bin::PackedStream> packed;
+  bin::Program p = finishPacked(packed);
+  std::string error;
+  for (size_t si = 0; si < packed.size(); ++si)
+    (void)bin::unpackStream(packed[si], p.streams[si].instrs, error);
+  return p;
+}
+
+bin::Program
+ProgramBuilder::finishPacked(std::vector<bin::PackedStream> &packed) {
   std::string error;
   (void)flushDeferred(nullptr, error);
   flushGemvBatch();
@@ -341,7 +373,8 @@ bin::Program ProgramBuilder::finish() {
   if (streams_.empty() && !t_.coreTypes.empty())
     stream(0, 0);
   // The streams move out (an unrolled program is hundreds of MB of
-  // instructions; a copy would double the compiler's peak memory).
+  // instructions even packed; a copy would double the compiler's peak
+  // memory).
   bin::Program p = std::move(prog_);
   prog_ = bin::Program();
   size_t entries = p.debug.size();
@@ -349,17 +382,20 @@ bin::Program ProgramBuilder::finish() {
     entries += s.locs.size() + 1;
   p.debug.reserve(entries);
   p.streams.reserve(p.streams.size() + streams_.size());
+  packed.assign(p.streams.size(), {});
+  packed.reserve(p.streams.size() + streams_.size());
   for (Stream &s : streams_) {
     Instr end;
     end.op = Opcode::End;
     end.pipe = s.cs.coreType == bin::kAiCpuCoreType ? Pipe::AICPU : Pipe::S;
-    s.cs.instrs.push_back(end);
+    bin::packInstr(s.code, end);
     s.locs.push_back("");
     uint32_t si = (uint32_t)p.streams.size();
     for (uint32_t i = 0; i < s.locs.size(); ++i)
       if (!s.locs[i].empty())
         p.debug.push_back({si, i, std::move(s.locs[i])});
     p.streams.push_back(std::move(s.cs));
+    packed.push_back(std::move(s.code));
   }
   streams_.clear();
   std::fill(streamOf_.begin(), streamOf_.end(), -1);

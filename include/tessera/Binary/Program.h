@@ -142,9 +142,27 @@ bool analyzeControl(const std::vector<Instr> &instrs,
                     std::string &error, uint32_t &errorInstr);
 
 /// Binds a program to a target (name and hash) and checks every instruction,
-/// the stream headers, the I/O table and the constants against it.
+/// the stream headers, the I/O table and the constants against it. Without
+/// `checkCode` the streams' instructions are left out (a program whose code
+/// is still packed; verifyStreamCode checks each when it is unpacked).
 bool verifyProgram(const Program &p, const target::TargetDesc &t,
-                   std::string &error);
+                   std::string &error, bool checkCode = true);
+/// Checks the instructions of stream `si` (verifyProgram's part per stream).
+bool verifyStreamCode(const Program &p, uint32_t si,
+                      const target::TargetDesc &t, std::string &error);
+
+/// A stream's instructions in their file encoding, about a fifth of the
+/// bytes of `Instr`s: how the code generator holds an unrolled program (6
+/// million instructions for DeepSeek-V2-Lite's prefill of 1024 tokens, 3.4
+/// GB as `Instr`s) until each stream is synchronized and folded on its own.
+struct PackedStream {
+  std::vector<uint8_t> bytes;
+  uint32_t count = 0;
+};
+void packInstr(PackedStream &s, const Instr &in);
+/// Appends the instructions of `s` to `out`.
+bool unpackStream(const PackedStream &s, std::vector<Instr> &out,
+                  std::string &error);
 /// Records `t` as the program's target (and embeds its description unless
 /// it is an unmodified preset).
 void setTarget(Program &p, const target::TargetDesc &t);

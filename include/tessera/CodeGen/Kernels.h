@@ -292,6 +292,11 @@ public:
   /// kernel cannot be generated.
   bin::Program finish();
   bool finish(bin::Program &out, std::string &error);
+  /// The same with the streams' code left packed (`packed[si]` is stream
+  /// si's; its `instrs` are empty): the caller unpacks, synchronizes and
+  /// folds one stream at a time (NpuToIsa.cpp).
+  bool finish(bin::Program &out, std::vector<bin::PackedStream> &packed,
+              std::string &error);
   const BuildStats &stats() const { return stats_; }
 
   /// A GM byte range a kernel reads or writes.
@@ -306,9 +311,13 @@ private:
   };
   struct Stream {
     bin::CoreStream cs;
+    // The instructions as emitted, packed (see bin::PackedStream);
+    // cs.instrs stays empty.
+    bin::PackedStream code;
     std::vector<std::string> locs; // per instruction
   };
   Stream &stream(uint32_t type, uint32_t index);
+  bin::Program finishPacked(std::vector<bin::PackedStream> &packed);
   void emit(uint32_t type, uint32_t index, const bin::Instr &in,
             const std::string &loc);
   /// Orders a new kernel on `cores` after earlier kernels it conflicts with
