@@ -756,6 +756,23 @@ bool unpackStream(const PackedStream &s, std::vector<Instr> &out,
   return true;
 }
 
+bool addToPackedInt(PackedStream &s, size_t at, unsigned k, int64_t delta) {
+  if (at >= s.bytes.size() || k >= 4)
+    return false;
+  In ar{s.bytes.data() + at, s.bytes.size() - at, 0, at, "packed stream"};
+  Instr in;
+  if (!io(ar, in) || k >= in.info().numInts)
+    return false;
+  in.ints[k] += delta;
+  std::vector<uint8_t> again;
+  Out w{again};
+  io(w, in);
+  if (again.size() != ar.pos)
+    return false;
+  std::memcpy(s.bytes.data() + at, again.data(), again.size());
+  return true;
+}
+
 std::vector<uint8_t> encodeProgram(const Program &prog,
                                    const WriteOptions &opts,
                                    WeightFile *weights) {

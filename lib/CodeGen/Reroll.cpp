@@ -596,7 +596,22 @@ void LoopFolder::foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug) {
   std::vector<int32_t> dbg;
   for (const Item &it : items)
     flatten(it, out, dbg, f.tableLoads);
-  cs.instrs = std::move(out);
+  std::vector<Item>().swap(items);
+  if (packOut_ && si < packOut_->size()) {
+    bin::PackedStream &ps = (*packOut_)[si];
+    std::sort(f.tableLoads.begin(), f.tableLoads.end());
+    size_t next = 0;
+    for (uint32_t i = 0; i < out.size(); ++i) {
+      if (next < f.tableLoads.size() && f.tableLoads[next] == i) {
+        f.tableLoadsAt.push_back(ps.bytes.size());
+        ++next;
+      }
+      bin::packInstr(ps, out[i]);
+    }
+    f.tableLoads.clear();
+  } else {
+    cs.instrs = std::move(out);
+  }
   debug.clear();
   for (uint32_t i = 0; i < dbg.size(); ++i)
     if (dbg[i] >= 0)
@@ -612,6 +627,11 @@ bool LoopFolder::finish(std::string &error) {
     uint64_t base = tableBase_ + table.size() * 4;
     for (uint32_t i : f.tableLoads)
       p_.streams[si].instrs[i].ints[2] += (int64_t)base;
+    for (size_t at : f.tableLoadsAt)
+      if (!bin::addToPackedInt((*packOut_)[si], at, 2, (int64_t)base)) {
+        error = "internal error: a packed table load does not decode";
+        return false;
+      }
     table.insert(table.end(), f.table.begin(), f.table.end());
     stats_.before += f.stats.before;
     stats_.loops += f.stats.loops;
@@ -634,6 +654,9 @@ bool LoopFolder::finish(std::string &error) {
     }
   }
   stats_.after = p_.numInstrs();
+  if (packOut_)
+    for (const bin::PackedStream &ps : *packOut_)
+      stats_.after += ps.count;
   return true;
 }
 

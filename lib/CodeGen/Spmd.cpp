@@ -576,18 +576,35 @@ bool termsFit(const std::vector<MNode> &list) {
 } // namespace
 
 void shareStreams(bin::Program &p, const target::TargetDesc &t,
-                  SpmdStats &stats) {
-  stats.before = p.numInstrs();
+                  SpmdStats &stats, std::vector<bin::PackedStream> *packed) {
+  auto isPacked = [&](uint32_t si) {
+    return packed && si < packed->size() && (*packed)[si].count > 0;
+  };
+  auto sizeOf = [&](uint32_t si) -> size_t {
+    return isPacked(si) ? (*packed)[si].count : p.streams[si].instrs.size();
+  };
+  // A stream's code: its instructions, or unpacked into `tmp`.
+  auto codeOf = [&](uint32_t si,
+                    std::vector<Instr> &tmp) -> const std::vector<Instr> & {
+    if (!isPacked(si))
+      return p.streams[si].instrs;
+    tmp.clear();
+    std::string error; // (packed by LoopFolder from valid instructions)
+    (void)bin::unpackStream((*packed)[si], tmp, error);
+    return tmp;
+  };
+  stats.before = 0;
+  for (uint32_t si = 0; si < p.streams.size(); ++si)
+    stats.before += sizeOf(si);
   std::vector<std::string> names;
   std::vector<std::vector<int32_t>> locOf(p.streams.size());
   for (uint32_t si = 0; si < p.streams.size(); ++si)
-    locOf[si].assign(p.streams[si].instrs.size(), -1);
+    locOf[si].assign(sizeOf(si), -1);
   std::vector<bin::DebugEntry> keep;
   std::vector<int32_t> nameOf; // per entry of `names`: its name's number
   std::unordered_map<std::string, int32_t> numbers;
   for (bin::DebugEntry &d : p.debug)
-    if (d.stream < p.streams.size() &&
-        d.instr < p.streams[d.stream].instrs.size()) {
+    if (d.stream < p.streams.size() && d.instr < sizeOf(d.stream)) {
       locOf[d.stream][d.instr] = (int32_t)names.size();
       nameOf.push_back(
           numbers.try_emplace(d.loc, (int32_t)numbers.size()).first->second);
@@ -596,13 +613,14 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
   // Candidates: every stream of a core type with a scalar unit, in stream
   // order (so the owner of a group is its earliest stream).
   std::map<uint32_t, std::vector<uint32_t>> byType;
+  std::vector<Instr> tmp;
   for (uint32_t si = 0; si < p.streams.size(); ++si) {
     const bin::CoreStream &cs = p.streams[si];
     if (cs.coreType == bin::kAiCpuCoreType || cs.shares != bin::kOwnCode ||
         !cs.args.empty())
       continue;
     bool plain = true;
-    for (const Instr &in : cs.instrs) {
+    for (const Instr &in : codeOf(si, tmp)) {
       OpClass c = in.info().cls;
       plain &= c != OpClass::Skip && c != OpClass::SArg;
     }
@@ -622,13 +640,13 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
     uint32_t maxReg = 0;
     uint64_t separate = 0;
     for (uint32_t m = 0; m < nm; ++m) {
-      const bin::CoreStream &cs = p.streams[members[m]];
-      separate += cs.instrs.size();
-      for (const Instr &in : cs.instrs)
+      const std::vector<Instr> &code = codeOf(members[m], tmp);
+      separate += code.size();
+      for (const Instr &in : code)
         maxReg = std::max(maxReg, maxRegOf(in));
       std::vector<Node> tree;
       size_t i = 0;
-      parse(cs.instrs, i, locOf[members[m]], tree);
+      parse(code, i, locOf[members[m]], tree);
       if (m == 0) {
         for (const Node &n : tree)
           ml.push_back(merger.fromNode(n, 0));
@@ -681,6 +699,8 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
         std::vector<Instr>().swap(cs.instrs); // runs the owner's
       else
         cs.instrs = body;
+      if (isPacked(members[m]))
+        (*packed)[members[m]] = bin::PackedStream();
       merged[members[m]] = true;
     }
     // Every stream that runs the body keeps its locations (profiles and
@@ -690,6 +710,13 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
     ++stats.bodies;
     stats.sharing += nm - 1;
   }
+  // The streams left as they were.
+  for (uint32_t si = 0; si < p.streams.size(); ++si)
+    if (isPacked(si)) {
+      std::string error;
+      (void)bin::unpackStream((*packed)[si], p.streams[si].instrs, error);
+      (*packed)[si] = bin::PackedStream();
+    }
   p.debug.clear();
   for (uint32_t si = 0; si < p.streams.size(); ++si) {
     if (!merged[si]) {

@@ -319,6 +319,10 @@ bool syncAndFold(MLIRContext *ctx, bin::Program &prog,
       debugOf[d.stream].push_back(std::move(d));
   prog.debug.clear();
   codegen::LoopFolder folder(prog, t);
+  // Folded streams wait packed for shareStreams (which unpacks them).
+  std::vector<bin::PackedStream> folded(spmd ? n : 0);
+  if (spmd)
+    folder.packInto(&folded);
   std::vector<codegen::SyncStats> syncOf(n);
   std::vector<std::string> errorOf(n);
   mlir::parallelFor(ctx, 0, n, [&](size_t si) {
@@ -356,7 +360,7 @@ bool syncAndFold(MLIRContext *ctx, bin::Program &prog,
     return false;
   r.reroll = folder.stats();
   if (spmd)
-    codegen::shareStreams(prog, t, r.spmd);
+    codegen::shareStreams(prog, t, r.spmd, &folded);
 
   return true;
 }

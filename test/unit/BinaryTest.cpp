@@ -283,6 +283,44 @@ TEST(Binary, RoundTripIsExact) {
   EXPECT_EQ(encodeProgram(q), img);
 }
 
+// The code generator holds instructions packed (PackedStream) until each
+// stream is synchronized; unpacking gives them back exactly, and a packed
+// instruction's integer field can be relocated in place.
+TEST(Binary, PackedStreamsRoundTripAndRelocate) {
+  Program p = sampleProgram();
+  PackedStream ps;
+  std::vector<size_t> at;
+  for (const Instr &in : p.streams[0].instrs) {
+    at.push_back(ps.bytes.size());
+    packInstr(ps, in);
+  }
+  EXPECT_EQ(ps.count, p.streams[0].instrs.size());
+  EXPECT_LT(ps.bytes.size(), ps.count * sizeof(Instr) / 3);
+  std::vector<Instr> back;
+  std::string err;
+  ASSERT_TRUE(unpackStream(ps, back, err)) << err;
+  ASSERT_EQ(back.size(), p.streams[0].instrs.size());
+  for (size_t i = 0; i < back.size(); ++i)
+    EXPECT_TRUE(back[i] == p.streams[0].instrs[i]) << i;
+  // ints[0] of the last instruction with integer fields, moved by 4096;
+  // `end` has none, and no instruction starts past the bytes.
+  size_t last = back.size() - 1;
+  while (last > 0 && back[last].info().numInts == 0)
+    --last;
+  ASSERT_GT(back[last].info().numInts, 0u);
+  ASSERT_TRUE(addToPackedInt(ps, at[last], 0, 4096));
+  back.clear();
+  ASSERT_TRUE(unpackStream(ps, back, err)) << err;
+  EXPECT_EQ(back[last].ints[0], p.streams[0].instrs[last].ints[0] + 4096);
+  EXPECT_FALSE(addToPackedInt(ps, at.back(), 0, 1));
+  EXPECT_FALSE(addToPackedInt(ps, ps.bytes.size(), 0, 1));
+  // A truncated stream is an error naming where, not a crash.
+  ps.bytes.resize(ps.bytes.size() - 2);
+  back.clear();
+  EXPECT_FALSE(unpackStream(ps, back, err));
+  EXPECT_NE(err.find("truncated"), std::string::npos) << err;
+}
+
 TEST(Binary, LoadedInlineConstantsAreReadInPlace) {
   std::string path = ::testing::TempDir() + "/inplace.npu";
   Program p = sampleProgram();

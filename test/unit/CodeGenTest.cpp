@@ -279,6 +279,52 @@ TEST(Reroll, StreamByStreamMatchesWholeProgram) {
   }
 }
 
+// Folded streams may wait packed for shareStreams (the pipeline's memory
+// bound on a whole model): the same program, byte for byte.
+TEST(Spmd, PackedFoldedStreamsShareAlike) {
+  for (const char *name : {"dc", "edge"}) {
+    const auto &t = preset(name);
+    std::string err;
+    bin::Program whole = matmulWithOffsetTables(t, err);
+    ASSERT_TRUE(err.empty()) << err;
+    SyncStats ss;
+    ASSERT_TRUE(insertSync(whole, t, ss, err)) << err;
+    bin::Program packedProg = whole;
+    auto foldAll = [&](bin::Program &p,
+                       std::vector<bin::PackedStream> *packed) {
+      uint32_t n = (uint32_t)p.streams.size();
+      std::vector<std::vector<bin::DebugEntry>> debugOf(n);
+      for (const bin::DebugEntry &d : p.debug)
+        debugOf[d.stream].push_back(d);
+      p.debug.clear();
+      LoopFolder folder(p, t);
+      folder.packInto(packed);
+      for (uint32_t si = 0; si < n; ++si)
+        folder.foldStream(si, debugOf[si]);
+      for (uint32_t si = 0; si < n; ++si)
+        for (const bin::DebugEntry &d : debugOf[si])
+          p.debug.push_back(d);
+      EXPECT_TRUE(folder.finish(err)) << err;
+      return folder.stats();
+    };
+    RerollStats r0 = foldAll(whole, nullptr);
+    std::vector<bin::PackedStream> packed(packedProg.streams.size());
+    RerollStats r1 = foldAll(packedProg, &packed);
+    EXPECT_GT(r0.tableBytes, 0u) << name; // table loads were relocated
+    EXPECT_EQ(r1.after, r0.after) << name;
+    for (const bin::CoreStream &cs : packedProg.streams)
+      EXPECT_TRUE(cs.instrs.empty()) << name;
+    SpmdStats s0, s1;
+    shareStreams(whole, t, s0);
+    shareStreams(packedProg, t, s1, &packed);
+    EXPECT_EQ(s1.before, s0.before) << name;
+    EXPECT_EQ(s1.after, s0.after) << name;
+    ASSERT_TRUE(bin::verifyProgram(packedProg, t, err)) << name << err;
+    EXPECT_TRUE(bin::encodeProgram(packedProg) == bin::encodeProgram(whole))
+        << name;
+  }
+}
+
 // Folding the synchronized streams into loops keeps every pipe's
 // instructions, the results and the simulated time; every wait, inside a
 // loop body or not, is still needed: removing it is reported as a race.

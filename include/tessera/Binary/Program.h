@@ -163,6 +163,9 @@ void packInstr(PackedStream &s, const Instr &in);
 /// Appends the instructions of `s` to `out`.
 bool unpackStream(const PackedStream &s, std::vector<Instr> &out,
                   std::string &error);
+/// Adds `delta` to field `ints[k]` of the instruction packed at byte `at`
+/// of `s` (the encoding keeps its length).
+bool addToPackedInt(PackedStream &s, size_t at, unsigned k, int64_t delta);
 /// Records `t` as the program's target (and embeds its description unless
 /// it is an unmodified preset).
 void setTarget(Program &p, const target::TargetDesc &t);

@@ -58,6 +58,10 @@ bool rerollLoops(bin::Program &p, const target::TargetDesc &t,
 class LoopFolder {
 public:
   LoopFolder(bin::Program &p, const target::TargetDesc &t);
+  /// Folded streams go packed into `(*out)[si]` (their `instrs` left
+  /// empty) for shareStreams to take one at a time: a whole model's folded
+  /// streams are millions of instructions before they share code.
+  void packInto(std::vector<bin::PackedStream> *out) { packOut_ = out; }
   void foldStream(uint32_t si, std::vector<bin::DebugEntry> &debug);
   bool finish(std::string &error);
   /// Complete after finish().
@@ -69,12 +73,14 @@ private:
   struct Folded {
     std::vector<int32_t> table;
     std::vector<uint32_t> tableLoads;
+    std::vector<size_t> tableLoadsAt; // packed: their byte offsets
     RerollStats stats;
   };
   bin::Program &p_;
   const target::TargetDesc &t_;
   uint64_t tableBase_;
   std::vector<Folded> folded_; // per stream
+  std::vector<bin::PackedStream> *packOut_ = nullptr;
   RerollStats stats_;
 };
 

@@ -27,9 +27,12 @@ struct SpmdStats {
 
 /// Lets the streams of each core type of `p` share one body (see above) when
 /// that stores fewer instructions than their separate code. Every stream of
-/// a body gets the body's debug locations.
+/// a body gets the body's debug locations. With `packed` (LoopFolder's
+/// packInto), a stream whose `(*packed)[si]` holds code is taken from there,
+/// unpacked one at a time; every stream is unpacked on return.
 void shareStreams(bin::Program &p, const target::TargetDesc &t,
-                  SpmdStats &stats);
+                  SpmdStats &stats,
+                  std::vector<bin::PackedStream> *packed = nullptr);
 
 } // namespace tessera::codegen
 
