@@ -238,6 +238,34 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       return fail("a grouped matmul tile of " + std::to_string(tm) +
                   " rows does not fit local memory");
   }
+  // A unified local memory holds far larger chunks: each ends with one
+  // DMA latency (its set_flag), which 256 x 256 chunks of bf16 paid once
+  // per 2.2 us of transfer on edge (DeepSeek-V2-Lite's routed experts at
+  // decode: 70 % of the DRAM roof). K grows to the whole row where it fits.
+  if (ms.unified) {
+    while (ck < roundUpTo(K, 16)) {
+      int64_t save = ck;
+      ck = std::min(2 * ck, roundUpTo(K, 16));
+      step = ck;
+      if (!fits()) {
+        ck = step = save;
+        sizes();
+        break;
+      }
+    }
+    // Then wider column tiles, while they fit (fewer chunks, so fewer
+    // latencies; 512 columns at most).
+    while (ck >= roundUpTo(K, 16) &&
+           tn < std::min<int64_t>(512, roundUpTo(maxN, 16))) {
+      int64_t save = tn;
+      tn = std::min<int64_t>(2 * tn, roundUpTo(maxN, 16));
+      if (!fits()) {
+        tn = save;
+        sizes();
+        break;
+      }
+    }
+  }
   while (ck % step)
     step -= 16;
 
