@@ -128,9 +128,8 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
           DType::I32, {n});
       idxSrc.strides[0] = k.index.strides[0];
       E(makeInstr(Opcode::DmaLd, {idx, idxSrc}));
-      Tile baseSrc;
       if (k.hasBase) {
-        baseSrc = bin::makeTile(
+        Tile baseSrc = bin::makeTile(
             Space::GM, k.base.addr + (uint64_t)(j0 * k.base.strides[0] * 4),
             DType::I32, {n});
         baseSrc.strides[0] = k.base.strides[0];
