@@ -124,7 +124,12 @@ AttnLayout layoutFor(const AttentionKernel &k, const AttnShape &sh, int64_t r,
   l.kBytes = llvm::alignTo((uint64_t)(t * l.pk) * es(k.k.dtype), align);
   l.kst = take(2 * l.kBytes);
   l.vBytes = llvm::alignTo((uint64_t)(t * l.pvs) * es(k.v.dtype), align);
-  l.vst = take(2 * l.vBytes);
+  if (k.valuesAreKeys()) {
+    l.vst = l.kst;
+    l.vBytes = l.kBytes;
+  } else {
+    l.vst = take(2 * l.vBytes);
+  }
   if (!mat) {
     if (k.k.dtype != f || k.v.dtype != f)
       l.w = take((uint64_t)(t * l.pw) * 4);
@@ -442,10 +447,13 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
                     {rows0(local(sp, kb, k.k.dtype, {tn, sh.dqk}, {lay.pk, 1})),
                      rows0(gm(k.k.addr + kvRow * sh.dqk * esOf(k.k.dtype),
                               k.k.dtype, {tn, sh.dqk}, {sh.dqk, 1}))}));
-        E(makeInstr(Opcode::DmaLd,
-                    {rows0(local(sp, vb, k.v.dtype, {tn, sh.dv}, {lay.pvs, 1})),
-                     rows0(gm(k.v.addr + kvRow * sh.dv * esOf(k.v.dtype),
-                              k.v.dtype, {tn, sh.dv}, {sh.dv, 1}))}));
+        // (V that is K is already here: MLA's latent cache, read once.)
+        if (!k.valuesAreKeys())
+          E(makeInstr(
+              Opcode::DmaLd,
+              {rows0(local(sp, vb, k.v.dtype, {tn, sh.dv}, {lay.pvs, 1})),
+               rows0(gm(k.v.addr + kvRow * sh.dv * esOf(k.v.dtype), k.v.dtype,
+                        {tn, sh.dv}, {sh.dv, 1}))}));
         // Scores.
         if (mat) {
           Tile c = local(sp, lay.s, f, {rows, tn}, {lay.tp, 1});

@@ -334,6 +334,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
   const int64_t b = k.q.shape[0], hq = k.q.shape[1], sq = k.q.shape[2],
                 dqk = k.q.shape[3], hkv = k.k.shape[1], skv = k.k.shape[2],
                 dv = k.v.shape[3], g = hq / hkv;
+  const bool valuesAreKeys = k.valuesAreKeys();
   const int64_t T = p.tile, nv = p.perCube;
   const int64_t iotaLen = AttentionKernel::kIotaLength;
 
@@ -560,10 +561,13 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
         uint64_t row = keyRow(it, steps[s].t0);
         if (rt)
           setValid(s);
-        E(makeInstr(
-            Opcode::DmaLd,
-            {rows0(tileAt(Space::L1, cl.k[s % 2], sdt, {tn, dqk}, {dqk, 1})),
-             rows0(gm(k.k.addr + row * dqk * es, sdt, {tn, dqk}, {dqk, 1}))}));
+        // V that is K (MLA's absorbed decode: one latent cache) is loaded
+        // once, into the V ring, and the scores read it there.
+        if (!valuesAreKeys)
+          E(makeInstr(Opcode::DmaLd, {rows0(tileAt(Space::L1, cl.k[s % 2], sdt,
+                                                   {tn, dqk}, {dqk, 1})),
+                                      rows0(gm(k.k.addr + row * dqk * es, sdt,
+                                               {tn, dqk}, {dqk, 1}))}));
         E(makeInstr(
             Opcode::DmaLd,
             {rows0(tileAt(Space::L1, cl.v[s % (kLag + 2)], sdt, {tn, dv},
@@ -584,8 +588,9 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           Tile cS = bin::makeTile(Space::L0C, 0, f, {rows, tn});
           if (rt)
             setValid(s);
-          product(cS, cl.q[steps[s].ord % 2], ~0ull, dqk, cl.k[s % 2], dqk,
-                  true, rows, dqk, tn, p.ksS);
+          product(cS, cl.q[steps[s].ord % 2], ~0ull, dqk,
+                  valuesAreKeys ? cl.v[s % (kLag + 2)] : cl.k[s % 2], dqk, true,
+                  rows, dqk, tn, p.ksS);
           if (s >= kSlots)
             for (int64_t v = 0; v < nv; ++v)
               E(xwait(Pipe::FIX, sFree(v)));
@@ -658,7 +663,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
     // pipe, in order), as L2Prefetch.cpp does for weights.
     const uint64_t ubBytes = t_.space(Space::UB).bytes,
                    ubAlign = t_.space(Space::UB).align;
-    const bool separateV = k.v.addr != k.k.addr;
+    const bool separateV = !valuesAreKeys;
     const int64_t rowBytes = (dqk + (separateV ? dv : 0)) * es;
     // (Less one alignment unit: the V rows start aligned after the K rows.)
     const int64_t aheadRows =

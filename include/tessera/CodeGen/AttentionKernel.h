@@ -27,6 +27,12 @@ struct AttentionKernel {
   /// [B, Hq, Sq, Dqk], [B, Hkv, Skv, Dqk], [B, Hkv, Skv, Dv], [B, Hq, Sq, Dv]
   /// (row-major views; any float storage type each).
   GmView q, k, v, out;
+  /// Whether V is K itself (MLA's absorbed decode attends over the one
+  /// latent cache with both): the kernels load each tile once for both.
+  bool valuesAreKeys() const {
+    return v.addr == k.addr && v.dtype == k.dtype && v.shape == k.shape &&
+           v.strides == k.strides;
+  }
   /// Additive mask seen as [B, Hq, Sq, Skv] (stride 0 broadcasts).
   bool hasMask = false;
   GmView mask;
