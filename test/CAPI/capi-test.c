@@ -419,9 +419,10 @@ static void *compileAndRun(void *arg) {
 }
 
 static void testThreads(void) {
+  static char dc[] = "dc", edge[] = "edge";
   pthread_t a, b;
-  pthread_create(&a, NULL, compileAndRun, (void *)"dc");
-  pthread_create(&b, NULL, compileAndRun, (void *)"edge");
+  pthread_create(&a, NULL, compileAndRun, dc);
+  pthread_create(&b, NULL, compileAndRun, edge);
   pthread_join(a, NULL);
   pthread_join(b, NULL);
 }

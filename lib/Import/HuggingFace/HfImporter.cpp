@@ -431,6 +431,9 @@ Value ModelBuilder::stackedWeight(ArrayRef<std::string> names,
       return nullptr;
     infos.push_back(w);
   }
+  if (infos.empty())
+    return fail(model.weights->source() + ": no expert weights to stack for " +
+                why.str());
   for (const WeightInfo *w : infos)
     if (w->dtype != infos.front()->dtype)
       return fail(model.weights->source() + ": expert weight '" + w->name +
