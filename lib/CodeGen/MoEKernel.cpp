@@ -253,17 +253,16 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         break;
       }
     }
-    // Then wider column tiles, while they fit (fewer chunks, so fewer
-    // latencies; 512 columns at most).
-    while (ck >= roundUpTo(K, 16) &&
-           tn < std::min<int64_t>(512, roundUpTo(maxN, 16))) {
-      int64_t save = tn;
-      tn = std::min<int64_t>(2 * tn, roundUpTo(maxN, 16));
-      if (!fits()) {
-        tn = save;
-        sizes();
-        break;
-      }
+    // Then wider column tiles (fewer chunks, so fewer latencies): the
+    // widest that fits, as equal tiles of the widest weight (V2-Lite's
+    // experts: 2 x 704 columns of gate/up, 2 x 1024 of down).
+    if (ck >= roundUpTo(K, 16)) {
+      int64_t save = tn, widest = tn;
+      for (tn = save + 16; tn <= roundUpTo(maxN, 16) && fits(); tn += 16)
+        widest = tn;
+      int64_t tiles = (maxN + widest - 1) / widest;
+      tn = std::max(save, roundUpTo((maxN + tiles - 1) / tiles, 16));
+      sizes();
     }
   }
   while (ck % step)
