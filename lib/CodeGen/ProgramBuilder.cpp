@@ -318,19 +318,9 @@ bool ProgramBuilder::addAiCpu(const AiCpuKernel &k, std::string &error) {
 }
 
 bool ProgramBuilder::finish(bin::Program &out, std::string &error) {
-  if (!deferredError_.empty()) {
-    error = deferredError_;
-    return false;
-  }
-  if (!flushDeferred(nullptr, error))
-    return false;
-  flushGemvBatch();
-  if (!deferredError_.empty()) {
-    error = deferredError_;
-    return false;
-  }
   std::vector<bin::PackedStream> packed;
-  out = finishPacked(packed);
+  if (!finish(out, packed, error))
+    return false;
   for (size_t si = 0; si < packed.size(); ++si)
     if (!bin::unpackStream(packed[si], out.streams[si].instrs, error))
       return false;
