@@ -229,7 +229,7 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
     // The largest key tile that fits: each tile's loads end with one DMA
     // latency (the set_flag after them), which 128-key tiles paid about
     // once per 1.2 us of transfer on edge (Qwen2-1.5B's decode attention:
-    // 117.9 us at most 128 keys, 95.2 at most 512, 87.2 at most 1024).
+    // 117.9 us at most 128 keys, 95.2 at most 512, 87.6 at most 1024).
     // Past the iota constant's length the kernel extends it in local
     // memory.
     for (int64_t t : {1024, 512, 256, 128, 64, 32, 16, 8}) {
