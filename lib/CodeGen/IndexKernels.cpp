@@ -104,47 +104,38 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
       // A scatter's rows load first: their latency overlaps the index's.
       if (k.scatter)
         E(makeInstr(Opcode::DmaLd, {rowsT, dst}));
-      if (sharedIdx && ti > first) {
-        Tile idx = bin::makeTile(local, 0, DType::I32, {n});
-        if (k.scatter)
-          E(makeInstr(Opcode::DmaScatter, {table, rowsT, idx}));
-        else {
-          E(makeInstr(Opcode::DmaGather, {rowsT, table, idx}));
-          E(makeInstr(Opcode::DmaSt, {dst, rowsT}));
-        }
-        continue;
-      }
-      if (sharedIdx)
-        base = 0;
-      Tile idx = bin::makeTile(local, base, DType::I32, {n});
-      Tile zero = bin::makeTile(local, base + idxB, DType::I32, {1});
-      Tile mask = bin::makeTile(local, base + idxB + align, DType::U8, {n});
-      Tile wrapped =
-          bin::makeTile(local, base + 2 * idxB + align, DType::I32, {n});
-      Tile baseT =
-          bin::makeTile(local, base + 3 * idxB + align, DType::I32, {n});
-      Tile idxSrc = bin::makeTile(
-          Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
-          DType::I32, {n});
-      idxSrc.strides[0] = k.index.strides[0];
-      E(makeInstr(Opcode::DmaLd, {idx, idxSrc}));
-      if (k.hasBase) {
-        Tile baseSrc = bin::makeTile(
-            Space::GM, k.base.addr + (uint64_t)(j0 * k.base.strides[0] * 4),
+      uint64_t idxAt = sharedIdx ? 0 : base;
+      Tile idx = bin::makeTile(local, idxAt, DType::I32, {n});
+      if (!sharedIdx || ti == first) {
+        Tile zero = bin::makeTile(local, idxAt + idxB, DType::I32, {1});
+        Tile mask = bin::makeTile(local, idxAt + idxB + align, DType::U8, {n});
+        Tile wrapped =
+            bin::makeTile(local, idxAt + 2 * idxB + align, DType::I32, {n});
+        Tile baseT =
+            bin::makeTile(local, idxAt + 3 * idxB + align, DType::I32, {n});
+        Tile idxSrc = bin::makeTile(
+            Space::GM, k.index.addr + (uint64_t)(j0 * k.index.strides[0] * 4),
             DType::I32, {n});
-        baseSrc.strides[0] = k.base.strides[0];
-        E(makeInstr(Opcode::DmaLd, {baseT, baseSrc}));
-      }
-      // Negative indices count from the end: idx < 0 ? idx + rows : idx.
-      E(makeInstr(Opcode::VDup, {zero}, {}, 0.0f));
-      E(makeInstr(Opcode::VCmp, {mask, idx, zero},
-                  {(int64_t)bin::CmpKind::LT}));
-      E(makeInstr(Opcode::VAddS, {wrapped, idx}, {}, (float)wrap));
-      E(makeInstr(Opcode::VSel, {idx, mask, wrapped, idx}));
-      if (k.hasBase) {
-        if (k.scale != 1)
-          E(makeInstr(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
-        E(makeInstr(Opcode::VAdd, {idx, idx, baseT}, {0}));
+        idxSrc.strides[0] = k.index.strides[0];
+        E(makeInstr(Opcode::DmaLd, {idx, idxSrc}));
+        if (k.hasBase) {
+          Tile baseSrc = bin::makeTile(
+              Space::GM, k.base.addr + (uint64_t)(j0 * k.base.strides[0] * 4),
+              DType::I32, {n});
+          baseSrc.strides[0] = k.base.strides[0];
+          E(makeInstr(Opcode::DmaLd, {baseT, baseSrc}));
+        }
+        // Negative indices count from the end: idx < 0 ? idx + rows : idx.
+        E(makeInstr(Opcode::VDup, {zero}, {}, 0.0f));
+        E(makeInstr(Opcode::VCmp, {mask, idx, zero},
+                    {(int64_t)bin::CmpKind::LT}));
+        E(makeInstr(Opcode::VAddS, {wrapped, idx}, {}, (float)wrap));
+        E(makeInstr(Opcode::VSel, {idx, mask, wrapped, idx}));
+        if (k.hasBase) {
+          if (k.scale != 1)
+            E(makeInstr(Opcode::VMulS, {idx, idx}, {}, (float)k.scale));
+          E(makeInstr(Opcode::VAdd, {idx, idx, baseT}, {0}));
+        }
       }
       if (k.scatter) {
         E(makeInstr(Opcode::DmaScatter, {table, rowsT, idx}));
