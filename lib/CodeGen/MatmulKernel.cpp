@@ -433,8 +433,33 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   uint64_t cBytes = roundUp(tm * tn * 4, 512);
   uint64_t l1Base = 0, cBase = 0;
   bool cDouble;
+  // Unified local memory, K whole in one chunk: each job's loads end in a
+  // set_flag that waits out the DMA latency before the next job's loads
+  // start. Where the tiles are small (MLA's W_UK and W_UV per head on
+  // edge, 128 KiB each: 0.5 us lost per 2.4 us load), a group of jobs
+  // loads into its own buffers before their products: one latency per
+  // group. At least kMinWideTiles groups, so the last group's products
+  // after all loads stay short.
+  int64_t group = 1;
+  if (ms.unified && ck >= d.k && !k.epilogue) {
+    int64_t perCore = (d.batch * ((d.m + tm - 1) / tm) * ((d.n + tn - 1) / tn) +
+                       tiling.cores - 1) /
+                      std::max<int64_t>(1, tiling.cores);
+    group = std::max<int64_t>(1, perCore / kMinWideTiles);
+    while (group > 1 &&
+           2 * group * (aChunk + bChunk) + 2 * cBytes > t_.space(ms.l1).bytes)
+      --group;
+  }
   if (ms.unified) {
-    cBase = 2 * (aChunk + bChunk);
+    cBase = 2 * group * (aChunk + bChunk);
+    // Grouped jobs sit at the top of local memory, above the small
+    // kernels' buffers, so their first loads can move ahead into the
+    // kernel before (LoadHoisting.h).
+    if (group > 1) {
+      uint64_t cap = t_.space(ms.l1).bytes;
+      l1Base = (cap - cBase - 2 * cBytes) / 512 * 512;
+      cBase += l1Base;
+    }
     cDouble = cBase + 2 * cBytes <= t_.space(ms.l1).bytes;
     if (cBase + cBytes > t_.space(ms.l1).bytes) {
       error = "'" + k.name + "': the matmul tiles do not fit local memory";
@@ -670,129 +695,215 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
         adviseHugePages(s.locs.data(), want * sizeof(std::string));
       }
     }
-    for (int64_t j : jobsOf[core]) {
-      ++jobNo;
-      int64_t job = j / split, part = j % split;
-      int64_t bi = job / (tilesM * tilesN), rem = job % (tilesM * tilesN);
-      int64_t m0 = (rem / tilesN) * tm, n0 = (rem % tilesN) * tn;
-      int64_t mt = std::min(tm, d.m - m0), nt = std::min(tn, d.n - n0);
-      int64_t aOff = batchOffset(k.a, bi), bOff = batchOffset(k.b, bi),
-              cOff = batchOffset(k.c, bi);
-      uint64_t cAt =
-          cBase + (cDouble ? (uint64_t)((jobNo - 1) % 2) * cBytes : 0);
-      Tile cTile = bin::makeTile(ms.l0c, cAt, accT, {mt, nt});
-      bool firstAcc = true;
-      int64_t kBegin = part * perSplit * ck,
-              kEnd = std::min(d.k, (part + 1) * perSplit * ck);
+    // One job: its tile, operand offsets and K range.
+    struct Job {
+      int64_t bi, part, m0, n0, mt, nt, aOff, bOff, cOff, kBegin, nChunks,
+          rotate;
+    };
+    auto jobOf = [&](int64_t j) {
+      Job o;
+      int64_t job = j / split;
+      o.part = j % split;
+      o.bi = job / (tilesM * tilesN);
+      int64_t rem = job % (tilesM * tilesN);
+      o.m0 = (rem / tilesN) * tm;
+      o.n0 = (rem % tilesN) * tn;
+      o.mt = std::min(tm, d.m - o.m0);
+      o.nt = std::min(tn, d.n - o.n0);
+      o.aOff = batchOffset(k.a, o.bi);
+      o.bOff = batchOffset(k.b, o.bi);
+      o.cOff = batchOffset(k.c, o.bi);
+      o.kBegin = o.part * perSplit * ck;
+      int64_t kEnd = std::min(d.k, (o.part + 1) * perSplit * ck);
       // Cores start their K loops at different chunks, so cores that share
       // an A or B panel do not all miss on the same L2 lines at once.
-      int64_t nChunks = (kEnd - kBegin + ck - 1) / ck;
-      int64_t rotate = nChunks ? (int64_t)core % nChunks : 0;
-      for (int64_t c = 0; c < nChunks; ++c, ++chunkNo) {
-        int64_t k0 = kBegin + ((c + rotate) % nChunks) * ck;
-        int64_t kt = std::min(ck, d.k - k0);
-        uint64_t p = (uint64_t)(chunkNo % 2);
-        uint64_t l1A = l1Base + p * aChunk,
-                 l1B = l1Base + 2 * aChunk + p * bChunk;
-        bool nz = tiling.nz && mt % 16 == 0 && kt % step == 0 && nt % c0 == 0 &&
-                  step % c0 == 0 && step % 16 == 0;
-        Layout lay = nz ? Layout::NZ : Layout::ND;
-        Tile aL1 = bin::makeTile(ms.l1, l1A, dt, {mt, kt}, lay);
-        E(makeInstr(Opcode::DmaLd, {aL1, gm(k.a,
-                                            aOff + m0 * k.a.strides[r - 2] +
-                                                k0 * k.a.strides[r - 1],
-                                            mt, kt)}));
-        int64_t steps = (kt + step - 1) / step;
-        // nn.Linear's [N, K] weight as B (a transposed view, K contiguous):
-        // load B^T's rows [nt, st], runs of st elements instead of one. The
-        // mv into L0B transposes them; where the matrix engine reads local
-        // memory in place (edge, a BM1684X-like TIU whose MM2 takes B
-        // transposed, "nt"), it reads them through a transposed view.
-        bool bRows =
-            !k.quant && k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1;
-        Layout layBT = nz && nt % 16 == 0 ? Layout::NZ : Layout::ND;
-        for (int64_t j = 0; j < steps; ++j) {
-          int64_t s0 = j * step, st = std::min(step, kt - s0);
-          if (bRows) {
-            Tile bT = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
-                                    {nt, st}, layBT);
-            Tile src = gm(k.b,
-                          bOff + (k0 + s0) * k.b.strides[r - 2] +
-                              n0 * k.b.strides[r - 1],
-                          nt, st);
-            src.strides[0] = k.b.strides[r - 1];
-            src.strides[1] = 1;
-            E(makeInstr(Opcode::DmaLd, {bT, src}));
-            continue;
-          }
-          Tile bL1 = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
-                                   {st, nt}, lay);
-          if (k.quant) {
-            E(dequantLoad(k, d, bL1, k0 + s0, n0));
-            continue;
-          }
-          E(makeInstr(Opcode::DmaLd,
-                      {bL1, gm(k.b,
-                               bOff + (k0 + s0) * k.b.strides[r - 2] +
-                                   n0 * k.b.strides[r - 1],
-                               st, nt)}));
+      o.nChunks = (kEnd - o.kBegin + ck - 1) / ck;
+      o.rotate = o.nChunks ? (int64_t)core % o.nChunks : 0;
+      return o;
+    };
+    // A K chunk of a job lives in buffer `slot` of 2 x group.
+    auto chunkK = [&](const Job &o, int64_t c, int64_t &k0, int64_t &kt) {
+      k0 = o.kBegin + ((c + o.rotate) % o.nChunks) * ck;
+      kt = std::min(ck, d.k - k0);
+    };
+    auto isNz = [&](const Job &o, int64_t kt) {
+      return tiling.nz && o.mt % 16 == 0 && kt % step == 0 && o.nt % c0 == 0 &&
+             step % c0 == 0 && step % 16 == 0;
+    };
+    // nn.Linear's [N, K] weight as B (a transposed view, K contiguous):
+    // load B^T's rows [nt, st], runs of st elements instead of one. The mv
+    // into L0B transposes them; where the matrix engine reads local memory
+    // in place (edge, a BM1684X-like TIU whose MM2 takes B transposed,
+    // "nt"), it reads them through a transposed view.
+    bool bRows = !k.quant && k.b.strides[r - 2] == 1 && k.b.strides[r - 1] > 1;
+    // A chunk's A rows and B panel go to their own loads. A thin product
+    // (decode) on one core streaming everything (unified memory: edge)
+    // loads B first: A is what the kernel before wrote, and the weights
+    // should stream while that kernel finishes. (Elsewhere the order only
+    // moves L2 misses and compute: B first, a cold 4096^3 GEMM on dc took
+    // 2.7 % longer, the V2-Lite prefill projections on edge 0.4 %.)
+    bool bFirst = ms.unified && tm <= 16;
+    auto loadA = [&](const Job &o, int64_t c, uint64_t slot) {
+      int64_t k0, kt;
+      chunkK(o, c, k0, kt);
+      Layout lay = isNz(o, kt) ? Layout::NZ : Layout::ND;
+      Tile aL1 =
+          bin::makeTile(ms.l1, l1Base + slot * aChunk, dt, {o.mt, kt}, lay);
+      E(makeInstr(Opcode::DmaLd, {aL1, gm(k.a,
+                                          o.aOff + o.m0 * k.a.strides[r - 2] +
+                                              k0 * k.a.strides[r - 1],
+                                          o.mt, kt)}));
+    };
+    auto loadB = [&](const Job &o, int64_t c, uint64_t slot) {
+      int64_t k0, kt;
+      chunkK(o, c, k0, kt);
+      uint64_t l1B = l1Base + 2 * group * aChunk + slot * bChunk;
+      bool nz = isNz(o, kt);
+      Layout lay = nz ? Layout::NZ : Layout::ND;
+      int64_t steps = (kt + step - 1) / step;
+      Layout layBT = nz && o.nt % 16 == 0 ? Layout::NZ : Layout::ND;
+      for (int64_t j = 0; j < steps; ++j) {
+        int64_t s0 = j * step, st = std::min(step, kt - s0);
+        if (bRows) {
+          Tile bT = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * o.nt * es), dt,
+                                  {o.nt, st}, layBT);
+          Tile src = gm(k.b,
+                        o.bOff + (k0 + s0) * k.b.strides[r - 2] +
+                            o.n0 * k.b.strides[r - 1],
+                        o.nt, st);
+          src.strides[0] = k.b.strides[r - 1];
+          src.strides[1] = 1;
+          E(makeInstr(Opcode::DmaLd, {bT, src}));
+          continue;
         }
-        for (int64_t j = 0; j < steps; ++j, ++stepNo) {
-          int64_t s0 = j * step, st = std::min(step, kt - s0);
-          Tile aSrc, bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es),
-                                          dt, {st, nt}, lay);
-          if (nz) {
-            aSrc = bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * mt * es), dt,
-                                 {mt, st}, Layout::NZ);
-          } else {
-            aSrc =
-                bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * es), dt, {mt, st});
-            aSrc.strides[0] = kt;
-            aSrc.strides[1] = 1;
-          }
-          if (bRows && !ms.unified) {
-            bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
-                                 {nt, st}, layBT);
-          } else if (bRows) {
-            bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * nt * es), dt,
-                                 {st, nt});
-            bSrc.strides[0] = 1;
-            bSrc.strides[1] = st;
-          }
-          Tile aOp = aSrc, bOp = bSrc;
-          if (!ms.unified) {
-            uint64_t q = (uint64_t)(stepNo % 2);
-            aOp = bin::makeTile(ms.l0a, q * aStep, dt, {mt, st}, lay);
-            bOp = bin::makeTile(ms.l0b, q * bStep, dt, {st, nt}, lay);
-            E(makeInstr(Opcode::Mv, {aOp, aSrc}, {0}));
-            E(makeInstr(Opcode::Mv, {bOp, bSrc}, {bRows ? 1 : 0}));
-          }
-          E(makeInstr(Opcode::Mmad, {cTile, aOp, bOp}, {firstAcc ? 0 : 1}));
-          firstAcc = false;
+        Tile bL1 = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * o.nt * es), dt,
+                                 {st, o.nt}, lay);
+        if (k.quant) {
+          E(dequantLoad(k, d, bL1, k0 + s0, o.n0));
+          continue;
         }
+        E(makeInstr(Opcode::DmaLd,
+                    {bL1, gm(k.b,
+                             o.bOff + (k0 + s0) * k.b.strides[r - 2] +
+                                 o.n0 * k.b.strides[r - 1],
+                             st, o.nt)}));
       }
+    };
+    auto computeChunk = [&](const Job &o, int64_t c, uint64_t slot,
+                            const Tile &cTile, bool &firstAcc) {
+      int64_t k0, kt;
+      chunkK(o, c, k0, kt);
+      uint64_t l1A = l1Base + slot * aChunk,
+               l1B = l1Base + 2 * group * aChunk + slot * bChunk;
+      bool nz = isNz(o, kt);
+      Layout lay = nz ? Layout::NZ : Layout::ND;
+      Layout layBT = nz && o.nt % 16 == 0 ? Layout::NZ : Layout::ND;
+      int64_t steps = (kt + step - 1) / step;
+      for (int64_t j = 0; j < steps; ++j, ++stepNo) {
+        int64_t s0 = j * step, st = std::min(step, kt - s0);
+        Tile aSrc, bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * o.nt * es),
+                                        dt, {st, o.nt}, lay);
+        if (nz) {
+          aSrc = bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * o.mt * es), dt,
+                               {o.mt, st}, Layout::NZ);
+        } else {
+          aSrc =
+              bin::makeTile(ms.l1, l1A + (uint64_t)(s0 * es), dt, {o.mt, st});
+          aSrc.strides[0] = kt;
+          aSrc.strides[1] = 1;
+        }
+        if (bRows && !ms.unified) {
+          bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * o.nt * es), dt,
+                               {o.nt, st}, layBT);
+        } else if (bRows) {
+          bSrc = bin::makeTile(ms.l1, l1B + (uint64_t)(s0 * o.nt * es), dt,
+                               {st, o.nt});
+          bSrc.strides[0] = 1;
+          bSrc.strides[1] = st;
+        }
+        Tile aOp = aSrc, bOp = bSrc;
+        if (!ms.unified) {
+          uint64_t q = (uint64_t)(stepNo % 2);
+          aOp = bin::makeTile(ms.l0a, q * aStep, dt, {o.mt, st}, lay);
+          bOp = bin::makeTile(ms.l0b, q * bStep, dt, {st, o.nt}, lay);
+          E(makeInstr(Opcode::Mv, {aOp, aSrc}, {0}));
+          E(makeInstr(Opcode::Mv, {bOp, bSrc}, {bRows ? 1 : 0}));
+        }
+        E(makeInstr(Opcode::Mmad, {cTile, aOp, bOp}, {firstAcc ? 0 : 1}));
+        firstAcc = false;
+      }
+    };
+    // The job's result: partial sums, the local epilogue or C.
+    auto storeJob = [&](const Job &o, const Tile &cTile) {
       if (split > 1) {
         // Partial sums [split, batch, M, N] in f32; ReLU waits for the sum.
-        Tile out =
-            bin::makeTile(Space::GM,
-                          k.partialsAddr + part * partBytes +
-                              (uint64_t)(((bi * d.m + m0) * d.n + n0) * 4),
-                          DType::F32, {mt, nt});
+        Tile out = bin::makeTile(
+            Space::GM,
+            k.partialsAddr + o.part * partBytes +
+                (uint64_t)(((o.bi * d.m + o.m0) * d.n + o.n0) * 4),
+            DType::F32, {o.mt, o.nt});
         out.strides[0] = d.n;
         out.strides[1] = 1;
         E(makeInstr(Opcode::Fix, {out, cTile}, {0}, k.scale));
-        continue;
+        return;
       }
       if (localEpi) {
         emitEpilogueTile(*k.epilogue, ms.coreType, core, ms.l1, epiBase,
-                         epiBytes, m0, mt, n0, nt, cTile, k.name,
+                         epiBytes, o.m0, o.mt, o.n0, o.nt, cTile, k.name,
                          /*planOnly=*/false);
-        continue;
+        return;
       }
-      Tile out =
-          gm(k.c, cOff + m0 * k.c.strides[r - 2] + n0 * k.c.strides[r - 1], mt,
-             nt);
+      Tile out = gm(
+          k.c, o.cOff + o.m0 * k.c.strides[r - 2] + o.n0 * k.c.strides[r - 1],
+          o.mt, o.nt);
       E(makeInstr(Opcode::Fix, {out, cTile}, {k.relu ? 1 : 0}, k.scale));
+    };
+    auto cTileOf = [&](const Job &o) {
+      ++jobNo;
+      uint64_t cAt =
+          cBase + (cDouble ? (uint64_t)((jobNo - 1) % 2) * cBytes : 0);
+      return bin::makeTile(ms.l0c, cAt, accT, {o.mt, o.nt});
+    };
+    const std::vector<int64_t> &mine = jobsOf[core];
+    if (group == 1) {
+      for (int64_t j : mine) {
+        Job o = jobOf(j);
+        Tile cTile = cTileOf(o);
+        bool firstAcc = true;
+        for (int64_t c = 0; c < o.nChunks; ++c, ++chunkNo) {
+          uint64_t slot = (uint64_t)(chunkNo % 2);
+          if (bFirst) {
+            loadB(o, c, slot);
+            loadA(o, c, slot);
+          } else {
+            loadA(o, c, slot);
+            loadB(o, c, slot);
+          }
+          computeChunk(o, c, slot, cTile, firstAcc);
+        }
+        storeJob(o, cTile);
+      }
+      continue;
+    }
+    // Grouped (one chunk per job): the group's loads, then its products.
+    chunkNo = (chunkNo + 2 * group - 1) / (2 * group) * (2 * group);
+    for (size_t g0 = 0; g0 < mine.size(); g0 += (size_t)group) {
+      size_t g1 = std::min(mine.size(), g0 + (size_t)group);
+      std::vector<Job> jobsHere;
+      std::vector<uint64_t> slots;
+      for (size_t i = g0; i < g1; ++i, ++chunkNo) {
+        jobsHere.push_back(jobOf(mine[i]));
+        slots.push_back((uint64_t)(chunkNo % (2 * group)));
+        loadB(jobsHere.back(), 0, slots.back());
+      }
+      for (size_t i = 0; i < jobsHere.size(); ++i)
+        loadA(jobsHere[i], 0, slots[i]);
+      for (size_t i = 0; i < jobsHere.size(); ++i) {
+        Tile cTile = cTileOf(jobsHere[i]);
+        bool firstAcc = true;
+        computeChunk(jobsHere[i], 0, slots[i], cTile, firstAcc);
+        storeJob(jobsHere[i], cTile);
+      }
     }
   }
   // The vector cores' jobs join the batch (GemvKernel.cpp).

@@ -220,8 +220,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   };
   auto fits = [&] {
     sizes();
-    if (ms.unified) // A, raw W and transposed W chunks, two C tiles
-      return 2 * (aChunk + 2 * bChunk) + 2 * cBytes <= t_.space(ms.l1).bytes;
+    if (ms.unified) // A and W chunks, two C tiles
+      return 2 * (aChunk + bChunk) + 2 * cBytes <= t_.space(ms.l1).bytes;
     return 2 * (aChunk + bChunk) <= t_.space(ms.l1).bytes &&
            2 * aStep <= t_.space(ms.l0a).bytes &&
            2 * bStep <= t_.space(ms.l0b).bytes &&
@@ -423,10 +423,11 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     // Two free buffers of each ring.
     Pipe loadFree = ms.unified ? Pipe::M : Pipe::MTE1;
     Pipe stepFree = Pipe::M;
-    Pipe stepUser = ms.unified ? Pipe::V : Pipe::MTE1;
+    Pipe stepUser = Pipe::MTE1; // (unified: no L0 steps)
     for (int i = 0; i < 2; ++i) {
       E(flag(Opcode::SetFlag, loadFree, Pipe::MTE2));
-      E(flag(Opcode::SetFlag, stepFree, stepUser));
+      if (!ms.unified)
+        E(flag(Opcode::SetFlag, stepFree, stepUser));
       E(flag(Opcode::SetFlag, Pipe::FIX, Pipe::M));
     }
     auto grant = [&] {
@@ -443,8 +444,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     E(salu(Opcode::SAdd, RC, 0, 0, 0));
     E(makeInstr(Opcode::SLd, {}, {RCount, 0, tbl}));
     // Local buffers.
-    uint64_t aBase = 0, bBase = 2 * aChunk, tBase = 2 * (aChunk + bChunk);
-    uint64_t cBase = ms.unified ? 2 * (aChunk + 2 * bChunk) : 0;
+    uint64_t aBase = 0, bBase = 2 * aChunk;
+    uint64_t cBase = ms.unified ? 2 * (aChunk + bChunk) : 0;
     for (const Job &j : jobsOf[core]) {
       const auto &w = k.weights[j.w];
       int64_t N = w.w.shape[1], nt = j.nt;
@@ -479,22 +480,22 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
                 {{RExpert, N * K * es}});
         E(makeInstr(Opcode::DmaLd, {bL1, bGm}));
         if (ms.unified) {
-          // Transpose the weight chunk on the vector unit, multiply the
-          // whole chunk at once.
-          E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V));
-          E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V));
-          E(flag(Opcode::WaitFlag, Pipe::M, Pipe::V));
-          Tile bT = rel(bin::makeTile(ms.l1, tBase, dt, {kt, nt}),
-                        {{RP, (int64_t)bChunk}});
-          E(makeInstr(Opcode::VTrans, {bT, bL1}));
-          E(flag(Opcode::SetFlag, Pipe::V, Pipe::M));
-          E(flag(Opcode::WaitFlag, Pipe::V, Pipe::M));
+          // The matrix engine reads the [nt, kt] weight rows in place as
+          // the [kt, nt] operand (a transposed view, as MatmulKernel's
+          // nn.Linear weights on edge), the whole chunk at once. (A copy
+          // transposed on the vector unit took as much local memory again:
+          // half as wide chunks, twice the DMA latencies.)
+          E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::M));
+          E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::M));
           if (first)
             E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
+          Tile bT = bin::makeTile(ms.l1, bBase, dt, {kt, nt});
+          bT.strides[0] = 1;
+          bT.strides[1] = kt;
+          bT = rel(bT, {{RP, (int64_t)bChunk}});
           E(makeInstr(Opcode::Mmad, {cT, aL1, bT}, {first ? 0 : 1}));
           first = false;
           E(flag(Opcode::SetFlag, Pipe::M, Pipe::MTE2));
-          E(flag(Opcode::SetFlag, Pipe::M, Pipe::V));
           E(salu(Opcode::SXor, RP, RP, 0, 1));
           continue;
         }
@@ -544,7 +545,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     }
     for (int i = 0; i < 2; ++i) {
       E(flag(Opcode::WaitFlag, loadFree, Pipe::MTE2));
-      E(flag(Opcode::WaitFlag, stepFree, stepUser));
+      if (!ms.unified)
+        E(flag(Opcode::WaitFlag, stepFree, stepUser));
       E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
     }
     E(barrierAll());

@@ -80,6 +80,10 @@ void ProgramBuilder::emit(uint32_t type, uint32_t index, const Instr &in,
       flushGemvBatch();
   }
   Stream &s = stream(type, index);
+  if (s.kernel != stats_.kernels) {
+    s.kernel = stats_.kernels;
+    s.cs.kernelStarts.push_back(s.code.count);
+  }
   bin::packInstr(s.code, in);
   s.locs.push_back(loc);
 }

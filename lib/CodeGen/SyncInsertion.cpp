@@ -35,13 +35,10 @@ using target::Pipe;
 namespace {
 
 constexpr unsigned NP = target::kNumPipes;
+// How far back a constant load may move (instructions): a kernel's tail
+// of products and stores, not the whole kernel before.
+constexpr unsigned kHoistWindow = 64;
 using Clock = std::array<uint32_t, NP>;
-
-struct Access {
-  unsigned space;
-  uint64_t lo, hi;
-  bool write;
-};
 
 struct Record {
   uint64_t lo, hi;
@@ -51,8 +48,9 @@ struct Record {
   uint32_t orig; // original instruction index
 };
 
-/// The bytes each tile operand touches, and whether it is written.
-void footprint(const Instr &in, std::vector<Access> &out) {
+} // namespace
+
+void footprint(const Instr &in, std::vector<MemAccess> &out) {
   out.clear();
   const bin::OpInfo &inf = in.info();
   auto add = [&](unsigned i, bool write) {
@@ -85,6 +83,8 @@ void footprint(const Instr &in, std::vector<Access> &out) {
   }
 }
 
+namespace {
+
 Instr flagInstr(Opcode op, unsigned from, unsigned to) {
   return bin::makeInstr(op, {}, {(int64_t)from, (int64_t)to, 0});
 }
@@ -93,7 +93,14 @@ Instr flagInstr(Opcode op, unsigned from, unsigned to) {
 
 bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
                       std::vector<bin::DebugEntry> &debug, SyncStats &stats,
-                      std::string &error) {
+                      std::string &error, const ConstRanges *consts) {
+  std::vector<bool> hoistedMask;
+  const std::vector<bool> *hoisted = nullptr;
+  if (consts) {
+    stats.hoistedLoads +=
+        hoistConstantLoads(cs, debug, *consts, kHoistWindow, hoistedMask);
+    hoisted = &hoistedMask;
+  }
   const std::vector<Instr> &ins = cs.instrs;
   size_t n = ins.size();
   // Self-synchronized regions (kernels with run-time loops, MoEKernels.h)
@@ -139,8 +146,10 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
   Clock seq{};
   std::vector<Clock> snapshot(n);    // clock of the pipe after instr i
   std::vector<uint32_t> seqOf(n, 0); // position of instr i on its pipe
-  std::array<int64_t, NP> lastOnPipe;
+  // The last instruction on each pipe, and the last one not hoisted.
+  std::array<int64_t, NP> lastOnPipe, lastInPlace;
   lastOnPipe.fill(-1);
+  lastInPlace.fill(-1);
   // Last set placed on a pipe pair: (orig index after which it sits).
   std::array<std::array<int64_t, NP>, NP> lastSet;
   for (auto &row : lastSet)
@@ -154,7 +163,7 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
   // Records per (space, pipe), each list in program order, so the latest
   // conflicting record of a pipe is found scanning back from its end.
   std::vector<std::array<std::vector<Record>, NP>> records(target::kNumSpaces);
-  std::vector<Access> acc;
+  std::vector<MemAccess> acc;
 
   auto prune = [&] {
     for (auto &perPipe : records)
@@ -195,7 +204,7 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
     // one of that pipe too).
     std::array<int64_t, NP> need;
     need.fill(-1);
-    for (const Access &a : acc)
+    for (const MemAccess &a : acc)
       for (unsigned q = 0; q < NP; ++q) {
         if (q == P)
           continue;
@@ -217,14 +226,17 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
     // DMA latency included: after a GM transfer (MTE2/MTE3) it goes as
     // late as it can, after q's last instruction before this one, so a
     // batch of loads pays one latency; after compute it goes right after
-    // the producer, so q runs ahead.
+    // the producer, so q runs ahead. Loads hoisted from a later kernel
+    // are not waited for: the set goes before them.
     std::array<int64_t, NP> at;
     at.fill(-1);
     for (unsigned q = 0; q < NP; ++q) {
       if (need[q] < 0 || vc[P][q] >= seqOf[need[q]])
         continue;
       bool late = q == (unsigned)Pipe::MTE2 || q == (unsigned)Pipe::MTE3;
-      at[q] = std::max<int64_t>(late ? lastOnPipe[q] : need[q], lastSet[q][P]);
+      int64_t lastLoad =
+          hoisted ? std::max(lastInPlace[q], need[q]) : lastOnPipe[q];
+      at[q] = std::max<int64_t>(late ? lastLoad : need[q], lastSet[q][P]);
     }
     // A candidate whose producer another candidate's set already follows
     // (through that pipe's own waits) is implied: drop it.
@@ -252,9 +264,11 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
     seq[P]++;
     seqOf[i] = seq[P];
     lastOnPipe[P] = (int64_t)i;
+    if (!hoisted || !(*hoisted)[i])
+      lastInPlace[P] = (int64_t)i;
     vc[P][P] = seq[P];
     snapshot[i] = vc[P];
-    for (const Access &a : acc)
+    for (const MemAccess &a : acc)
       records[a.space][P].push_back(
           {a.lo, a.hi, a.write, P, seq[P], (uint32_t)i});
     if ((i & 255) == 255)
@@ -293,6 +307,7 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
 bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
                 std::string &error) {
   (void)t;
+  ConstRanges consts = constRangesOf(p);
   std::vector<std::vector<bin::DebugEntry>> debugOf(p.streams.size());
   for (bin::DebugEntry &d : p.debug)
     if (d.stream < p.streams.size())
@@ -300,7 +315,8 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
   p.debug.clear();
   bool ok = true;
   for (uint32_t si = 0; si < p.streams.size() && ok; ++si)
-    ok = insertSyncStream(p.streams[si], si, debugOf[si], stats, error);
+    ok =
+        insertSyncStream(p.streams[si], si, debugOf[si], stats, error, &consts);
   for (auto &list : debugOf)
     for (bin::DebugEntry &d : list)
       p.debug.push_back(std::move(d));

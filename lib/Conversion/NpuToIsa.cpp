@@ -281,6 +281,9 @@ struct SyncResult {
     Builder b(progOp->getContext());
     progOp->setAttr("npu.sync_flag_pairs",
                     b.getI64IntegerAttr((int64_t)sync.flagPairs));
+    if (sync.hoistedLoads)
+      progOp->setAttr("npu.hoisted_loads",
+                      b.getI64IntegerAttr((int64_t)sync.hoistedLoads));
     if (loops)
       progOp->setAttr("npu.loops", b.getI64IntegerAttr((int64_t)reroll.loops));
   }
@@ -325,6 +328,7 @@ bool syncAndFold(MLIRContext *ctx, bin::Program &prog,
   if (spmd)
     folder.packInto(&folded);
   std::vector<codegen::SyncStats> syncOf(n);
+  codegen::ConstRanges consts = codegen::constRangesOf(prog);
   std::vector<std::string> errorOf(n);
   mlir::parallelFor(ctx, 0, n, [&](size_t si) {
     if (prog.streams[si].shares != bin::kOwnCode)
@@ -339,7 +343,7 @@ bool syncAndFold(MLIRContext *ctx, bin::Program &prog,
       }
     }
     if (!codegen::insertSyncStream(prog.streams[si], (uint32_t)si, debugOf[si],
-                                   syncOf[si], errorOf[si])) {
+                                   syncOf[si], errorOf[si], &consts)) {
       if (errorOf[si].empty())
         errorOf[si] = "stream " + std::to_string(si) + ": sync failed";
       return;
@@ -354,6 +358,7 @@ bool syncAndFold(MLIRContext *ctx, bin::Program &prog,
     r.sync.flagPairs += syncOf[si].flagPairs;
     r.sync.dependencies += syncOf[si].dependencies;
     r.sync.alreadyOrdered += syncOf[si].alreadyOrdered;
+    r.sync.hoistedLoads += syncOf[si].hoistedLoads;
     for (bin::DebugEntry &d : debugOf[si])
       prog.debug.push_back(std::move(d));
   }

@@ -766,3 +766,120 @@ TEST(Spmd, SharedBodiesKeepResultsPipesAndWaits) {
     }
   }
 }
+
+// A decode step on edge is one core streaming weights. The kernel after a
+// vector kernel loads its weights (constants) while the vector kernel still
+// computes and stores: the loads move ahead into it (LoadHoisting.h), and
+// the program is as exact as before (every wait still needed, none missing,
+// the same result) and faster than with the loads in place.
+TEST(LoadHoisting, WeightLoadsStreamDuringTheKernelBefore) {
+  const auto &t = preset("edge");
+  int64_t k = 512, n = 4096;
+  uint64_t x = 0, e = 4096, s = 8192, w = 1 << 20, y = 32 << 20;
+  auto build = [&] {
+    ProgramBuilder pb(t, "hoist");
+    pb.addIo({"x", false, DType::F32, {1, k}, x, bin::Layout::ND});
+    pb.addIo({"y", true, DType::F32, {1, n}, y, bin::Layout::ND});
+    bin::ConstBlob c;
+    c.name = "w";
+    c.gmAddr = w;
+    c.size = (uint64_t)(k * n * 4);
+    Tensor wt = randomTensor({k, n}, 7);
+    c.data = wt.toBytes();
+    pb.addConst(std::move(c));
+    pb.setGmBytes(48 << 20);
+    // e = exp(x), s = e * x, then y = s @ w: the second kernel's load
+    // waits for the first one's store, and the weights queued behind it
+    // on the DMA engine would wait too.
+    std::string err;
+    auto vectorKernel = [&](uint64_t from, uint64_t to, bool exp) {
+      VectorKernel v;
+      v.name = exp ? "exp" : "mul";
+      v.space = {1, k};
+      v.inputs.push_back(GmView::contiguous(from, DType::F32, {1, k}));
+      int a = v.load(0);
+      if (exp) {
+        v.store(v.unary(Opcode::VExp, a),
+                GmView::contiguous(to, DType::F32, {1, k}));
+      } else {
+        v.inputs.push_back(GmView::contiguous(x, DType::F32, {1, k}));
+        v.store(v.binary(Opcode::VMul, a, v.load(1)),
+                GmView::contiguous(to, DType::F32, {1, k}));
+      }
+      Tiling vt;
+      EXPECT_TRUE(pb.planVector(v, vt, err)) << err;
+      EXPECT_TRUE(pb.addVector(v, vt, err)) << err;
+    };
+    vectorKernel(x, e, true);
+    vectorKernel(e, s, false);
+    MatmulKernel mm = matmulKernel(s, w, y, 1, k, n);
+    Tiling mt;
+    EXPECT_TRUE(pb.planMatmul(mm, mt, err)) << err;
+    EXPECT_TRUE(pb.addMatmul(mm, mt, err)) << err;
+    bin::Program p;
+    EXPECT_TRUE(pb.finish(p, err)) << err;
+    return p;
+  };
+  Tensor xin = randomTensor({1, k}, 8);
+  Tensor sHost(DType::F32, {1, k});
+  for (int64_t i = 0; i < k; ++i)
+    sHost.setF(i, std::exp(xin.getF(i)) * xin.getF(i));
+  std::map<std::string, Tensor> in{{"x", xin}};
+  std::string err;
+
+  // Loads in place: each stream synchronized without the constants.
+  bin::Program plain = build();
+  ASSERT_EQ(plain.streams.size(), 1u);
+  SyncStats plainStats;
+  ASSERT_TRUE(
+      insertSyncStream(plain.streams[0], 0, plain.debug, plainStats, err))
+      << err;
+  EXPECT_EQ(plainStats.hoistedLoads, 0u);
+  // Hoisted: the first weight load now precedes the second kernel's store.
+  SyncStats stats;
+  bin::Program p = build();
+  ASSERT_TRUE(insertSync(p, t, stats, err)) << err;
+  ASSERT_TRUE(bin::verifyProgram(p, t, err)) << err;
+  EXPECT_GT(stats.hoistedLoads, 0u);
+  const std::vector<bin::Instr> &code = p.streams[0].instrs;
+  size_t store = code.size(), firstWeight = code.size();
+  for (size_t i = 0; i < code.size(); ++i) {
+    const bin::Instr &in = code[i];
+    if (in.op == Opcode::DmaSt && in.tiles[0].offset == s)
+      store = i;
+    if (in.op == Opcode::DmaLd && in.tiles[1].space == target::Space::GM &&
+        in.tiles[1].offset >= w && firstWeight == code.size())
+      firstWeight = i;
+  }
+  EXPECT_LT(firstWeight, store);
+
+  sim::Stats plainRun, run;
+  std::map<std::string, Tensor> out;
+  ASSERT_TRUE(sim::Simulator(t).run(plain, in, out, plainRun, err)) << err;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, run, err)) << err;
+  // (0.5 us of DMA latency and the vector kernel's tail, out of ~140 us.)
+  EXPECT_LT(run.cycles, plainRun.cycles)
+      << "hoisted " << run.cycles << " vs " << plainRun.cycles << " cycles";
+  Tensor wt = randomTensor({k, n}, 7);
+  expectRowTimesMatrix(out["y"], sHost, wt, k, n, 1.0);
+
+  // Every wait is still needed (removing one is a race) and none missing.
+  size_t waits = 0, caught = 0;
+  for (size_t i = 0; i < code.size(); ++i) {
+    if (code[i].op != Opcode::WaitFlag)
+      continue;
+    ++waits;
+    bin::Program q = p;
+    q.streams[0].instrs.erase(q.streams[0].instrs.begin() + i);
+    q.debug.clear();
+    std::string e2;
+    sim::Stats st;
+    if (!sim::Simulator(t).run(q, in, out, st, e2) &&
+        e2.find("race on") != std::string::npos)
+      ++caught;
+    else
+      ADD_FAILURE() << "removing wait " << i << " went unnoticed";
+  }
+  EXPECT_EQ(waits, stats.flagPairs);
+  EXPECT_EQ(caught, waits);
+}

@@ -45,6 +45,9 @@ struct CoreStream {
   uint32_t shares = kOwnCode;
   /// Launch arguments: `sarg rd, k` sets rd = args[k].
   std::vector<int64_t> args;
+  /// Compiler only, not stored: the index of each kernel's first
+  /// instruction in the code generator's stream (LoadHoisting.h).
+  std::vector<uint32_t> kernelStarts;
 };
 
 /// Constant data placed in GM before the program runs: inline, or referenced

@@ -315,6 +315,7 @@ private:
     // cs.instrs stays empty.
     bin::PackedStream code;
     std::vector<std::string> locs; // per instruction
+    uint64_t kernel = ~0ull;       // the kernel its last instruction is of
   };
   Stream &stream(uint32_t type, uint32_t index);
   bin::Program finishPacked(std::vector<bin::PackedStream> &packed);

@@ -23,6 +23,7 @@
 #define TESSERA_CODEGEN_SYNCINSERTION_H
 
 #include "tessera/Binary/Program.h"
+#include "tessera/CodeGen/LoadHoisting.h"
 
 namespace tessera::codegen {
 
@@ -30,9 +31,20 @@ struct SyncStats {
   uint64_t flagPairs = 0;      // set_flag/wait_flag pairs inserted
   uint64_t dependencies = 0;   // (access, producer pipe) conflicts found
   uint64_t alreadyOrdered = 0; // of which implied by earlier sync
+  uint64_t hoistedLoads = 0;   // constant loads moved into earlier kernels
 };
 
-/// Inserts set_flag/wait_flag pairs into every stream of `p`. A kernel that
+/// The bytes an instruction's tile operands touch, and whether each is
+/// written (scalar control touches none here).
+struct MemAccess {
+  unsigned space;
+  uint64_t lo, hi;
+  bool write;
+};
+void footprint(const bin::Instr &in, std::vector<MemAccess> &out);
+
+/// Inserts set_flag/wait_flag pairs into every stream of `p` (after
+/// hoisting its constant loads). A kernel that
 /// orders its own pipes (loops with run-time trip counts, MoEKernels.h) is a
 /// *self-synchronized region*: its flags and scalar control sit between two
 /// `barrier ALL`s, and the region is copied verbatim (the barriers order it
@@ -46,9 +58,12 @@ bool insertSync(bin::Program &p, const target::TargetDesc &t, SyncStats &stats,
 /// entries, whose instruction indices are remapped to the new stream. Lets a
 /// caller fold each stream into loops right after (Reroll.h) instead of
 /// holding every synchronized straight-line stream at once.
+/// With `consts` (the program's constants, constRangesOf), the loads of
+/// constants first move ahead into earlier kernels (hoistConstantLoads);
+/// a set_flag after a batch of loads is then not delayed behind them.
 bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
                       std::vector<bin::DebugEntry> &debug, SyncStats &stats,
-                      std::string &error);
+                      std::string &error, const ConstRanges *consts = nullptr);
 
 } // namespace tessera::codegen
 
