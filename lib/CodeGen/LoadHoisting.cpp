@@ -12,6 +12,7 @@
 #include "tessera/CodeGen/SyncInsertion.h"
 
 #include <algorithm>
+#include <deque>
 
 namespace tessera::codegen {
 
@@ -107,24 +108,33 @@ uint64_t hoistConstantLoads(bin::CoreStream &cs,
     }
   }
   std::vector<bool> moved(n, false);
-  std::vector<MemAccess> mine, theirs, earlier;
+  std::vector<MemAccess> mine, theirs;
   uint64_t count = 0;
-  // Whether the instruction at new position `at` reads GM bytes that one of
-  // the `window` instructions before it writes.
-  auto readsRecentStore = [&](size_t at) {
-    std::vector<MemAccess> reads;
-    footprint(ins[order[at]], reads);
-    for (size_t back = at; back > 0 && at - back < window; --back) {
-      footprint(ins[order[back - 1]], earlier);
-      for (const MemAccess &r : reads)
-        for (const MemAccess &w : earlier)
-          if (!r.write && w.write && r.space == w.space &&
-              r.space == (unsigned)target::Space::GM && r.lo < w.hi &&
-              w.lo < r.hi)
-            return true;
+  // Loads that wait for a store: loads of GM bytes that one of the
+  // `window` instructions before them writes (decided in program order;
+  // hoisting moves only loads, which write no GM).
+  std::vector<bool> waitsForStore(n, false);
+  {
+    struct Write {
+      uint64_t lo, hi;
+      size_t at;
+    };
+    std::deque<Write> recent; // GM writes of the last `window` instructions
+    for (size_t i = 0; i < n; ++i) {
+      while (!recent.empty() && i - recent.front().at > window)
+        recent.pop_front();
+      footprint(ins[i], theirs);
+      if (bin::derivePipe(ins[i], false) == target::Pipe::MTE2 && !isConst[i])
+        for (const MemAccess &r : theirs)
+          for (const Write &w : recent)
+            if (!r.write && r.space == (unsigned)target::Space::GM &&
+                r.lo < w.hi && w.lo < r.hi)
+              waitsForStore[i] = true;
+      for (const MemAccess &w : theirs)
+        if (w.write && w.space == (unsigned)target::Space::GM)
+          recent.push_back({w.lo, w.hi, i});
     }
-    return false;
-  };
+  }
   for (size_t pos = 0; pos < n; ++pos) {
     uint32_t i = order[pos];
     if (!isConst[i])
@@ -145,8 +155,7 @@ uint64_t hoistConstantLoads(bin::CoreStream &cs,
       if (conflicts(mine, theirs))
         break;
       --to;
-      if (bin::derivePipe(prev, false) == target::Pipe::MTE2 &&
-          readsRecentStore(to))
+      if (waitsForStore[order[to]])
         best = to;
     }
     if (best == pos)
