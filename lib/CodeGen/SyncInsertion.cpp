@@ -165,13 +165,24 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
   std::vector<std::array<std::vector<Record>, NP>> records(target::kNumSpaces);
   std::vector<MemAccess> acc;
 
+  // The pipes whose instructions touch memory here: a record can be
+  // dropped once each of them knows it completed. (Pipes that had not run
+  // yet used to be skipped, so a kernel's first product after 256 loads
+  // found no record of them and got no flag.)
+  std::array<bool, NP> used{};
+  for (size_t i = 0; i < n; ++i) {
+    bin::OpClass cls = ins[i].info().cls;
+    if (!verbatim[i] && !bin::isScalarControl(cls) &&
+        cls != bin::OpClass::Sync && cls != bin::OpClass::End)
+      used[(unsigned)bin::derivePipe(ins[i], aicpu)] = true;
+  }
   auto prune = [&] {
     for (auto &perPipe : records)
       for (auto &list : perPipe)
         list.erase(std::remove_if(list.begin(), list.end(),
                                   [&](const Record &r) {
                                     for (unsigned q = 0; q < NP; ++q)
-                                      if (seq[q] && vc[q][r.pipe] < r.seq)
+                                      if (used[q] && vc[q][r.pipe] < r.seq)
                                         return false;
                                     return true;
                                   }),

@@ -460,6 +460,35 @@ TEST(SyncInsertion, RefusesProgramsThatAlreadyHaveFlags) {
   EXPECT_NE(err.find("already has pipe flags"), std::string::npos) << err;
 }
 
+// A pipe's first instruction may come after hundreds of other
+// instructions (a group of 300 loads before the first product): the records
+// of those loads must still be there for it (they were pruned when only the
+// pipes that had run counted, and the product got no flag).
+TEST(SyncInsertion, FirstProductAfterManyLoadsWaitsForThem) {
+  using bin::makeTile;
+  using target::Space;
+  bin::CoreStream cs;
+  for (int i = 0; i < 300; ++i)
+    cs.instrs.push_back(bin::makeInstr(
+        Opcode::DmaLd,
+        {makeTile(Space::UB, (uint64_t)i * 1024, DType::F32, {16, 16}),
+         makeTile(Space::GM, (uint64_t)i * 1024, DType::F32, {16, 16})}));
+  cs.instrs.push_back(
+      bin::makeInstr(Opcode::Mmad,
+                     {makeTile(Space::UB, 1 << 20, DType::F32, {16, 16}),
+                      makeTile(Space::UB, 0, DType::F32, {16, 16}),
+                      makeTile(Space::UB, 1024, DType::F32, {16, 16})},
+                     {0}));
+  std::vector<bin::DebugEntry> debug;
+  SyncStats st;
+  std::string err;
+  ASSERT_TRUE(insertSyncStream(cs, 0, debug, st, err)) << err;
+  EXPECT_EQ(st.flagPairs, 1u);
+  ASSERT_GE(cs.instrs.size(), 3u);
+  EXPECT_EQ(cs.instrs[cs.instrs.size() - 2].op, Opcode::WaitFlag);
+  EXPECT_EQ(cs.instrs.back().op, Opcode::Mmad);
+}
+
 TEST(CodeGen, SplitKPartialSumsAddUp) {
   const auto &t = preset("dc");
   ProgramBuilder pb(t, "splitk");
