@@ -112,7 +112,8 @@ struct VectorKernel {
   std::vector<VNode> nodes;
   std::vector<VStore> stores;
 
-  // Builder helpers; they compute each node's broadcast mask.
+  // Builder helpers; they compute each node's broadcast mask. (load()
+  // turns its input's stride-0 dims into extent-1 broadcasts.)
   int load(int input);
   int constant(float value, DType type);
   int unary(bin::Opcode op, int a);
