@@ -306,6 +306,19 @@ int64_t nodeElems(const Normalized &n, const VNode &v, int split,
   return e;
 }
 
+/// A load through a staging buffer (it changes type) whose innermost GM
+/// stride is 2 to 4 (an interleaved RoPE's even or odd elements) loads the
+/// contiguous span instead, one DMA run per row rather than one per
+/// element, and its cast reads every s-th element of it: returns that s
+/// (1: an ordinary load).
+int64_t stagedLoadStride(const Normalized &n, const VNode &v) {
+  if (v.kind != VKind::Load || n.inputs[v.input].dtype == v.type)
+    return 1;
+  size_t d = n.space.size() - 1;
+  int64_t s = n.inputs[v.input].strides[d];
+  return !v.one[d] && s >= 2 && s <= 4 ? s : 1;
+}
+
 bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
               uint64_t align, TilePlan &plan) {
   size_t N = n.nodes.size();
@@ -347,7 +360,9 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
     }
     if (v.kind == VKind::Load && n.inputs[v.input].dtype != v.type) {
       uint64_t off;
-      if (!alloc.allocate(elems * dtypeByteSize(n.inputs[v.input].dtype), off))
+      if (!alloc.allocate(elems * stagedLoadStride(n, v) *
+                              dtypeByteSize(n.inputs[v.input].dtype),
+                          off))
         return false;
       plan.loadStage[i] = off;
     }
@@ -542,9 +557,17 @@ void emitTile(const TileContext &tc,
         if (n.nodes[j].input != tc.preloadedInput &&
             plan.loadStage[j] != ~0ull) {
           const GmView &view = n.inputs[n.nodes[j].input];
-          E(makeInstr(Opcode::DmaLd, {localTile(base + plan.loadStage[j],
-                                                view.dtype, n.nodes[j].one),
-                                      gmTile(view)}));
+          Tile stage = localTile(base + plan.loadStage[j], view.dtype,
+                                 n.nodes[j].one),
+               src = gmTile(view);
+          int64_t s = stagedLoadStride(n, n.nodes[j]);
+          if (s > 1) {
+            src.shape[src.rank - 1] = stage.shape[stage.rank - 1] =
+                (stage.shape[stage.rank - 1] - 1) * s + 1;
+            src.strides[src.rank - 1] = 1;
+            stage.setContiguous();
+          }
+          E(makeInstr(Opcode::DmaLd, {stage, src}));
         }
     switch (v.kind) {
     case VKind::Load: {
@@ -559,6 +582,15 @@ void emitTile(const TileContext &tc,
       if (plan.loadStage[i] != ~0ull) {
         // (Its DMA went out with its run's, above.)
         Tile stage = localTile(base + plan.loadStage[i], view.dtype, v.one);
+        if (int64_t s = stagedLoadStride(n, v); s > 1) {
+          // Every s-th element of the span the DMA loaded.
+          int r = stage.rank;
+          int64_t inner = stage.shape[r - 1];
+          stage.shape[r - 1] = (inner - 1) * s + 1;
+          stage.setContiguous();
+          stage.shape[r - 1] = inner;
+          stage.strides[r - 1] = s;
+        }
         E(makeInstr(Opcode::VCast, {dst, stage}, {1}));
       } else {
         E(makeInstr(Opcode::DmaLd, {dst, src}));
