@@ -26,6 +26,7 @@
 //  10. grouped gate/up matmul over the table (rows per expert known at run
 //      time only), silu(g) * u, grouped down matmul into f32
 //  11. shared experts: the same kernels over a static table of all tokens
+//      (decode, one token: plain products, ahead of the router)
 //  combine (f32):
 //  12. the expert outputs gathered back per (token, choice) by pos, then
 //      y = sum_i w[t, i] * out[t, i] + shared(t)
@@ -316,6 +317,45 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   };
   (void)cstr;
 
+  // The tokens in the experts' dtype.
+  uint64_t xe = in(0);
+  if (xDt != wDt) {
+    xe = sc(SXe);
+    kernels.push_back(
+        copyKernel(name, flat(in(0), xDt, {T, H}), flat(xe, wDt, {T, H})));
+    tag("x_experts_dtype");
+  }
+  // 11, first in decode: the shared experts of one token are plain
+  // products over static shapes, so they go before the router, where no
+  // self-synchronized region (its `barrier ALL`s drain every pipe) stands
+  // between them and the kernels around: their weights stream while the
+  // kernels before finish (LoadHoisting.h), and the router's first weights
+  // while they do (DeepSeek-V2-Lite's MoE layer on edge: 3214.0 -> ... us).
+  bool sharedFirst = shared && T == 1;
+  if (sharedFirst) {
+    auto linear = [&](uint64_t a, int64_t K, uint64_t w, int64_t N,
+                      uint64_t c, DType cDt, const std::string &tagName) {
+      MatmulKernel m;
+      m.name = name;
+      m.a = flat(a, wDt, {1, K});
+      m.b = view(w, wDt, {K, N}, {1, K}); // the [N, K] weight, as B^T
+      m.c = flat(c, cDt, {1, N});
+      kernels.push_back(m);
+      tag(tagName);
+    };
+    linear(xe, H, in(5), Is, sc(SSharedGate), wDt, "shared_gate");
+    linear(xe, H, in(6), Is, sc(SSharedUp), wDt, "shared_up");
+    VectorKernel k = vk({1, Is}, 0);
+    k.inputs = {flat(sc(SSharedGate), wDt, {1, Is}),
+                flat(sc(SSharedUp), wDt, {1, Is})};
+    k.store(
+        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
+        flat(sc(SSharedH), wDt, {1, Is}));
+    kernels.push_back(k);
+    tag("shared_swiglu");
+    linear(sc(SSharedH), Is, in(7), H, sc(SSharedDown), DType::F32,
+           "shared_down");
+  }
   // 1. Router logits in f32.
   uint64_t xf = in(0), rf = in(1);
   if (xDt != DType::F32) {
@@ -514,13 +554,6 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   }
   // 9. The token of each permuted row; the tokens gathered (in the
   // experts' dtype).
-  uint64_t xe = in(0);
-  if (xDt != wDt) {
-    xe = sc(SXe);
-    kernels.push_back(
-        copyKernel(name, flat(in(0), xDt, {T, H}), flat(xe, wDt, {T, H})));
-    tag("x_experts_dtype");
-  }
   {
     GatherKernel g;
     g.name = name;
@@ -581,7 +614,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
             SUp, SH, SDown);
   // 11. Shared experts, dense over the tokens.
-  if (shared)
+  if (shared && !sharedFirst)
     expertMlp("shared", xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate,
               SSharedUp, SSharedH, SSharedDown);
   // 12. Combine in f32.
