@@ -317,14 +317,17 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   };
   (void)cstr;
 
-  // The tokens in the experts' dtype.
+  // The tokens in the experts' dtype (a copy kernel where it differs),
+  // made where the first expert kernel needs it.
   uint64_t xe = in(0);
-  if (xDt != wDt) {
+  auto tokensInExpertsDtype = [&] {
+    if (xDt == wDt || xe != in(0))
+      return;
     xe = sc(SXe);
     kernels.push_back(
         copyKernel(name, flat(in(0), xDt, {T, H}), flat(xe, wDt, {T, H})));
     tag("x_experts_dtype");
-  }
+  };
   // 11, first in decode: the shared experts of one token are plain
   // products over static shapes, so they go before the router, where no
   // self-synchronized region (its `barrier ALL`s drain every pipe) stands
@@ -333,6 +336,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // while they do (DeepSeek-V2-Lite's MoE layer on edge: 3214.0 -> ... us).
   bool sharedFirst = shared && T == 1;
   if (sharedFirst) {
+    tokensInExpertsDtype();
     auto linear = [&](uint64_t a, int64_t K, uint64_t w, int64_t N,
                       uint64_t c, DType cDt, const std::string &tagName) {
       MatmulKernel m;
@@ -554,6 +558,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   }
   // 9. The token of each permuted row; the tokens gathered (in the
   // experts' dtype).
+  tokensInExpertsDtype();
   {
     GatherKernel g;
     g.name = name;
