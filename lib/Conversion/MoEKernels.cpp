@@ -337,8 +337,8 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   bool sharedFirst = shared && T == 1;
   if (sharedFirst) {
     tokensInExpertsDtype();
-    auto linear = [&](uint64_t a, int64_t K, uint64_t w, int64_t N,
-                      uint64_t c, DType cDt, const std::string &tagName) {
+    auto linear = [&](uint64_t a, int64_t K, uint64_t w, int64_t N, uint64_t c,
+                      DType cDt, const std::string &tagName) {
       MatmulKernel m;
       m.name = name;
       m.a = flat(a, wDt, {1, K});
