@@ -744,7 +744,7 @@ void packInstr(PackedStream &s, const Instr &in) {
 
 bool unpackStream(const PackedStream &s, std::vector<Instr> &out,
                   std::string &error) {
-  In ar{s.bytes.data(), s.bytes.size(), 0, 0, "packed stream"};
+  In ar{s.bytes.data(), s.bytes.size(), 0, 0, "packed stream", ""};
   out.reserve(out.size() + s.count);
   for (uint32_t i = 0; i < s.count; ++i) {
     out.emplace_back();
@@ -759,7 +759,7 @@ bool unpackStream(const PackedStream &s, std::vector<Instr> &out,
 bool addToPackedInt(PackedStream &s, size_t at, unsigned k, int64_t delta) {
   if (at >= s.bytes.size() || k >= 4)
     return false;
-  In ar{s.bytes.data() + at, s.bytes.size() - at, 0, at, "packed stream"};
+  In ar{s.bytes.data() + at, s.bytes.size() - at, 0, at, "packed stream", ""};
   Instr in;
   if (!io(ar, in) || k >= in.info().numInts)
     return false;

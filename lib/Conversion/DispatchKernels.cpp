@@ -68,9 +68,8 @@ std::optional<DType> storageDType(Type t, DType precision, bool keepFloat) {
   case DType::I8:
   case DType::I16:
     return *d;
-  default:
-    return std::nullopt;
   }
+  return std::nullopt;
 }
 
 std::vector<int64_t> shapeOfValue(Value v) {

@@ -622,7 +622,9 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       IRMapping inner;
       unsigned argNo = 0;
       for (auto [i, v] : llvm::enumerate(op.getOperands())) {
-        auto it = llvm::find_if(inlined, [&](auto &p) { return p.first == i; });
+        unsigned operand = (unsigned)i; // (a lambda cannot capture i)
+        auto it =
+            llvm::find_if(inlined, [&](auto &p) { return p.first == operand; });
         if (it != inlined.end()) {
           Operation *clone = b.clone(*it->second);
           inner.map(v, clone->getResult(0));

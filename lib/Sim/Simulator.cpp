@@ -536,7 +536,7 @@ public:
     consts.clear();
     for (const bin::ConstBlob &c : cs)
       if (c.size)
-        consts.push_back({c.gmAddr, c.gmAddr + c.size});
+        consts.push_back({c.gmAddr, c.gmAddr + c.size, false, {}, {}});
     std::sort(consts.begin(), consts.end(),
               [](const Const &a, const Const &b) { return a.lo < b.lo; });
     for (size_t i = 1; i < consts.size(); ++i)
