@@ -333,7 +333,8 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // self-synchronized region (its `barrier ALL`s drain every pipe) stands
   // between them and the kernels around: their weights stream while the
   // kernels before finish (LoadHoisting.h), and the router's first weights
-  // while they do (DeepSeek-V2-Lite's MoE layer on edge: 3214.0 -> ... us).
+  // while they do (DeepSeek-V2-Lite's MoE layer: edge 3214.0 -> 3213.3 us,
+  // dc 168.0 -> 167.4 us).
   bool sharedFirst = shared && T == 1;
   if (sharedFirst) {
     tokensInExpertsDtype();
