@@ -707,7 +707,7 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
     int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
     uint32_t core = (uint32_t)((c + vectorStart_) % t_.coreTypes[ct].count);
     auto E = [&](const Instr &in) { emit(ct, core, in, k.name); };
-    TileContext tc{n, plan, split, local, {}, {}};
+    TileContext tc{n, plan, split, local, {}, {}, 0, -1, Tile()};
     tc.idx.assign(dims, 0);
     tc.ext.assign(dims, 1);
     for (int64_t tIdx = first; tIdx < last; ++tIdx) {
@@ -749,7 +749,7 @@ bool ProgramBuilder::emitEpilogueTile(const VectorKernel &epi,
     return false;
   if (planOnly)
     return true;
-  TileContext tc{n, plan, 0, local, {}, {}};
+  TileContext tc{n, plan, 0, local, {}, {}, 0, -1, Tile()};
   tc.idx = {m0, n0};
   tc.ext = {mt, nt};
   tc.base = regionBase;
