@@ -519,9 +519,16 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
         // The MoE router's weight keeps its f32 (the router runs in f32),
         // and so do a block-quantized weight's scales (the dequantizing
         // load reads them as f32).
-        bool keep = (isa<graph::MoEOp>(op) && i == 1) ||
-                    (isa<graph::DequantMatMulOp>(op) && i == 2);
-        auto st = storage(op.getLoc(), v.getType(), /*io=*/keep, name);
+        bool router = isa<graph::MoEOp>(op) && i == 1;
+        bool keep = router || (isa<graph::DequantMatMulOp>(op) && i == 2);
+        // A router weight the checkpoint holds in the precision's own type
+        // (a bf16 checkpoint compiled for bf16) stays in it: widening is
+        // exact, and the cube's products of bf16 values accumulated in f32
+        // are the f32 router's (HF widens both operands), at half the bytes.
+        Type stored = v.getType();
+        if (router && graph::toDType(elementOf(c.getResult())) == precisionType)
+          stored = c.getType();
+        auto st = storage(op.getLoc(), stored, /*io=*/keep, name);
         if (failed(st))
           return failure();
         Type t = *st;

@@ -4,8 +4,9 @@
 // (T tokens, H hidden, E experts, I their width, k chosen per token,
 // S = T * k slots, G groups):
 //
-//  router (f32 whatever the precision; the cube in f32 for the logits, the
-//  vector unit for the rest):
+//  router (f32 whatever the precision; the cube accumulates the logits in
+//  f32 from f32 operands, or from a bf16 checkpoint's bf16 weight and bf16
+//  tokens, whose products are exact in f32; the vector unit for the rest):
 //   1. logits = x @ Wr^T                               [T, E]
 //   2. scores = softmax or sigmoid; choice = scores + bias
 //   3. group limit: group scores (max, or the sum of the best two from a
@@ -361,15 +362,21 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     linear(sc(SSharedH), Is, in(7), H, sc(SSharedDown), DType::F32,
            "shared_down");
   }
-  // 1. Router logits in f32.
+  // 1. Router logits in f32. A bf16 (f16) router weight with tokens of the
+  // same type multiplies them as they are: their products are exact in f32
+  // and the cube accumulates in f32, the f32 router's result without
+  // widening copies. Otherwise both operands are widened to f32.
   uint64_t xf = in(0), rf = in(1);
-  if (xDt != DType::F32) {
+  DType routerDt = DType::F32;
+  if (rDt == xDt && (rDt == DType::BF16 || rDt == DType::F16))
+    routerDt = rDt;
+  if (routerDt == DType::F32 && xDt != DType::F32) {
     xf = sc(SXf);
     kernels.push_back(copyKernel(name, flat(in(0), xDt, {T, H}),
                                  flat(xf, DType::F32, {T, H})));
     tag("x_f32");
   }
-  if (rDt != DType::F32) {
+  if (routerDt == DType::F32 && rDt != DType::F32) {
     rf = sc(SRouterF);
     kernels.push_back(copyKernel(name, flat(in(1), rDt, {E, H}),
                                  flat(rf, DType::F32, {E, H})));
@@ -383,17 +390,17 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     // router weights).
     MatmulKernel m;
     m.name = name;
-    m.a = flat(xf, DType::F32, {1, H});
-    m.b = view(rf, DType::F32, {H, E}, {1, H}); // the [E, H] weight, as B^T
+    m.a = flat(xf, routerDt, {1, H});
+    m.b = view(rf, routerDt, {H, E}, {1, H}); // the [E, H] weight, as B^T
     m.c = flat(sc(SLogits), DType::F32, {1, E});
     kernels.push_back(m);
     tag("logits");
   } else {
     GroupedMatmulKernel g;
     g.name = name;
-    g.a = flat(xf, DType::F32, {T, H});
-    g.weights.push_back({flat(rf, DType::F32, {1, E, H}),
-                         flat(sc(SLogits), DType::F32, {T, E})});
+    g.a = flat(xf, routerDt, {T, H});
+    g.weights.push_back(
+        {flat(rf, routerDt, {1, E, H}), flat(sc(SLogits), DType::F32, {T, E})});
     g.table = dense;
     g.tileRows = kTileRows;
     kernels.push_back(g);

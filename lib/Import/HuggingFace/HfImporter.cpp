@@ -752,7 +752,7 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
   }
   q = splitHeads(q, heads, qd);
   Value qNope = slice(q, 3, 0, nope);
-  NamedAttribute style = attr("style", b.getStringAttr("interleaved"));
+  NamedAttribute style = attr("style", b.getStringAttr("deinterleaved"));
   Value qPe = make<graph::RopeOp>(
       ValueRange{slice(q, 3, nope, qd), ropeCos, ropeSin}, {style});
 
@@ -875,8 +875,8 @@ void ModelBuilder::setupPositions() {
             si = std::sin(angle) * tableScale;
       // Interleaved (DeepSeek) pairs (2i, 2i+1); rotate_half pairs (i,
       // i + half).
-      int64_t a = c.isDeepseek() ? 2 * i : i;
-      int64_t bIdx = c.isDeepseek() ? 2 * i + 1 : i + half;
+      int64_t a = i;
+      int64_t bIdx = i + half;
       for (int64_t j : {a, bIdx}) {
         cosT.setF(pos * dim + j, co);
         sinT.setF(pos * dim + j, si);

@@ -5,12 +5,17 @@
              [--shared IS] [--scoring softmax|sigmoid] [--groups G --topk-group TG
              --group-scoring max|top2_sum] [--bias] [--norm] [--scale F]
              [--skew none|one-expert|zero-expert] [--seed N] [--print-counts]
+             [--bf16-weights]
 
 --skew one-expert sends every token to expert 0 (and the next k-1); --skew
 zero-expert makes the router never pick the last expert. The weights are
 deterministic (numpy's seeded generator), written as hex dense constants.
 --print-counts prints how many tokens each expert receives (a plain softmax
 router only: the top-k of the logits).
+--bf16-weights writes the router's and the experts' weights as bf16
+constants behind a cast to f32, as the Hugging Face importer does with a
+bf16 checkpoint (the values are rounded to bf16 first), and rounds the
+tokens to bf16 (a cast there and back) as a bf16 model's hidden states are.
 """
 import argparse
 import os
@@ -23,8 +28,18 @@ def hexconst(a):
     return 'dense<"0x' + a.tobytes().hex().upper() + '">'
 
 
-def ttype(shape):
-    return "tensor<" + "x".join(str(d) for d in shape) + "xf32>"
+def bf16_bits(a):
+    """Round-to-nearest-even bf16 bit patterns of a float32 array."""
+    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def hexconst_bf16(a):
+    return 'dense<"0x' + bf16_bits(a).astype("<u2").tobytes().hex().upper() + '">'
+
+
+def ttype(shape, element="f32"):
+    return "tensor<" + "x".join(str(d) for d in shape) + "x" + element + ">"
 
 
 def main():
@@ -46,6 +61,7 @@ def main():
     p.add_argument("--skew", default="none")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--print-counts", action="store_true")
+    p.add_argument("--bf16-weights", action="store_true")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     T, H, E, I, K = a.tokens, a.hidden, a.experts, a.inter, a.top_k
@@ -99,11 +115,24 @@ def main():
     lines = ["func.func @main(%%x: %s {graph.name = \"x\"}) -> (%s {graph.name = \"y\"}) {"
              % (ttype(x.shape), ttype(x.shape))]
     for n, c in consts:
-        lines.append("  %%%s = graph.constant %s : %s" % (n, hexconst(c), ttype(c.shape)))
+        if a.bf16_weights:
+            lines.append("  %%%s_bf16 = graph.constant %s : %s" %
+                         (n, hexconst_bf16(c), ttype(c.shape, "bf16")))
+            lines.append("  %%%s = graph.cast %%%s_bf16 {to = f32} : (%s) -> %s" %
+                         (n, n, ttype(c.shape, "bf16"), ttype(c.shape)))
+        else:
+            lines.append("  %%%s = graph.constant %s : %s" % (n, hexconst(c), ttype(c.shape)))
+    tokens = "%x"
+    if a.bf16_weights:
+        lines.append("  %%xb = graph.cast %%x {to = bf16} : (%s) -> %s" %
+                     (ttype(x.shape), ttype(x.shape, "bf16")))
+        lines.append("  %%xr = graph.cast %%xb {to = f32} : (%s) -> %s" %
+                     (ttype(x.shape, "bf16"), ttype(x.shape)))
+        tokens = "%xr"
     ops = ", ".join("%" + n for n, _ in consts)
     types = ", ".join([ttype(x.shape)] + [ttype(c.shape) for _, c in consts])
-    lines.append("  %%y = graph.moe %%x, %s {%s} : (%s) -> %s" %
-                 (ops, ", ".join(attrs), types, ttype(x.shape)))
+    lines.append("  %%y = graph.moe %s, %s {%s} : (%s) -> %s" %
+                 (tokens, ops, ", ".join(attrs), types, ttype(x.shape)))
     lines.append("  return %y : " + ttype(x.shape))
     lines.append("}")
     with open(os.path.join(a.out, "model.mlir"), "w") as f:
