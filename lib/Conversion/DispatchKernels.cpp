@@ -1145,6 +1145,50 @@ static bool isReshapingTranspose(Operation *op) {
   return true;
 }
 
+/// The first element a slice selects, when it selects one contiguous run
+/// of its input with unit steps: every dimension after the first sliced one
+/// whole, every dimension before it of extent 1 in the result (DeepSeek's
+/// decode takes the latent and the rope key out of one projected row this
+/// way). nullopt otherwise.
+static std::optional<int64_t> contiguousSliceStart(graph::SliceOp s) {
+  auto in = cast<RankedTensorType>(s.getInput().getType());
+  auto out = cast<RankedTensorType>(s.getOutput().getType());
+  if (!in.hasStaticShape() || !out.hasStaticShape())
+    return std::nullopt;
+  ArrayRef<int64_t> starts = s.getStarts(), steps = s.getSteps();
+  int64_t rank = in.getRank();
+  if ((int64_t)starts.size() != rank || (int64_t)steps.size() != rank)
+    return std::nullopt;
+  int64_t first = rank; // the outermost dimension the slice narrows
+  for (int64_t j = 0; j < rank; ++j) {
+    if (steps[j] != 1 || starts[j] < 0 ||
+        starts[j] + out.getDimSize(j) > in.getDimSize(j))
+      return std::nullopt;
+    if (first == rank && out.getDimSize(j) != in.getDimSize(j))
+      first = j;
+  }
+  int64_t offset = 0, stride = 1;
+  for (int64_t j = rank - 1; j >= 0; --j) {
+    if (j > first && out.getDimSize(j) != in.getDimSize(j))
+      return std::nullopt;
+    if (j < first && out.getDimSize(j) != 1)
+      return std::nullopt;
+    offset += starts[j] * stride;
+    stride *= in.getDimSize(j);
+  }
+  return offset;
+}
+
+uint64_t viewByteOffset(npu::DispatchOp d) {
+  if (d.getEngine() != npu::Engine::view)
+    return 0;
+  for (Operation &o : d.getBody().front().without_terminator())
+    if (auto s = dyn_cast<graph::SliceOp>(&o))
+      if (std::optional<int64_t> start = contiguousSliceStart(s))
+        return (uint64_t)*start * dtypeByteSize(dtypeOfValue(d.getInputs()[0]));
+  return 0;
+}
+
 bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
                bool aicpuAvailable) {
   if (aicpuFunction(op)) {
@@ -1156,7 +1200,9 @@ bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
     engine = npu::Engine::aicpu;
     return true;
   }
-  if (isa<graph::ReshapeOp>(op) || isReshapingTranspose(op)) {
+  auto slice = dyn_cast<graph::SliceOp>(op);
+  if (isa<graph::ReshapeOp>(op) || isReshapingTranspose(op) ||
+      (slice && contiguousSliceStart(slice))) {
     engine = npu::Engine::view;
     return true;
   }

@@ -31,6 +31,11 @@ using Kernel = std::variant<codegen::VectorKernel, codegen::MatmulKernel,
 bool translateDispatch(npu::DispatchOp op, llvm::ArrayRef<int64_t> addrs,
                        std::vector<Kernel> &kernels, std::string &why);
 
+/// Where a view dispatch's result starts in its operand's buffer, in bytes:
+/// 0 for a reshape or a transpose of unit dimensions, the first selected
+/// element's offset for a slice of one contiguous run. 0 for other engines.
+uint64_t viewByteOffset(npu::DispatchOp d);
+
 /// The engine a single graph op runs on, or failure with the reason.
 /// `aicpuAvailable`: the target has an AI-CPU the cores can synchronize with
 /// (ops with no tensor-engine kernel may then run there).

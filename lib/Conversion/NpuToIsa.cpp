@@ -159,19 +159,31 @@ struct NpuPlanMemoryPass
     weights = at - inputs - outputs;
     uint64_t scratchBase = at;
 
-    // Buffers of dispatch results by liveness; views alias their source.
+    // Buffers of dispatch results by liveness; views alias their source (a
+    // slice view at a byte offset into it).
     SmallVector<npu::DispatchOp> ds(entry.getOps<npu::DispatchOp>());
-    llvm::DenseMap<Value, Value> root; // view -> buffer it aliases
+    struct Alias {
+      Value of;
+      uint64_t offset;
+    };
+    llvm::DenseMap<Value, Alias> root; // view -> buffer it aliases
     llvm::DenseMap<Value, size_t> lastUse;
     auto rootOf = [&](Value v) {
       while (root.count(v))
-        v = root[v];
+        v = root[v].of;
       return v;
+    };
+    auto offsetInRoot = [&](Value v) {
+      uint64_t off = 0;
+      for (; root.count(v); v = root[v].of)
+        off += root[v].offset;
+      return off;
     };
     for (size_t i = 0; i < ds.size(); ++i) {
       if (ds[i].getEngine() == npu::Engine::view ||
           tessera::conversion::isInPlaceDispatch(ds[i]))
-        root[ds[i].getResult(0)] = ds[i].getInputs()[0];
+        root[ds[i].getResult(0)] = {ds[i].getInputs()[0],
+                                    tessera::conversion::viewByteOffset(ds[i])};
       for (Value in : ds[i].getInputs())
         lastUse[rootOf(in)] = i;
     }
@@ -200,7 +212,7 @@ struct NpuPlanMemoryPass
           continue; // a program output
         if (d.getEngine() == npu::Engine::view ||
             tessera::conversion::isInPlaceDispatch(d)) {
-          addr[r] = addr.lookup(rootOf(r));
+          addr[r] = addr.lookup(rootOf(r)) + offsetInRoot(r);
           continue;
         }
         uint64_t off = place((uint64_t)std::max<int64_t>(bytesOf(r), 0));
@@ -236,7 +248,9 @@ struct NpuPlanMemoryPass
       for (Value v : d.getInputs()) {
         if (!addr.count(rootOf(v)) && !addr.count(v))
           return d.emitError("operand without a GM address");
-        a.push_back((int64_t)(addr.count(v) ? addr[v] : addr[rootOf(v)]));
+        a.push_back((int64_t)(addr.count(v)
+                                  ? addr[v]
+                                  : addr[rootOf(v)] + offsetInRoot(v)));
       }
       for (Value r : d.getResults())
         a.push_back((int64_t)addr[r]);

@@ -22,8 +22,9 @@ def Npu_DispatchOp : Npu_Op<"dispatch", [IsolatedFromAbove,
     elementwise/reduction graph on the vector unit, data movement included:
     transposes, slices and broadcasts are strided DMA), `gather`
     (DMA gather with an index tile), `topk`, `view` (a reshape of a
-    contiguous buffer, or a transpose that moves only unit dimensions: no
-    code, the result aliases the operand), and
+    contiguous buffer, a transpose that moves only unit dimensions, or a
+    slice that selects one contiguous run: no code, the result aliases the
+    operand, a slice at its first element's offset), and
     `aicpu` (no tensor-engine kernel exists: the target's AI-CPU runs it,
     charged at its cost and counted apart in every report).
 

@@ -90,7 +90,7 @@ def NpuPlanMemory : Pass<"tessera-npu-plan-memory", "mlir::ModuleOp"> {
   let description = [{
     Inputs, outputs and constants get fixed places; intermediate buffers are
     allocated by liveness (first fit over the dispatch order), views alias
-    their source. Records `addrs` on each dispatch and the totals on the
+    their source (a contiguous slice at its first element's offset). Records `addrs` on each dispatch and the totals on the
     function (`npu.gm_bytes`, `npu.gm_activation_peak`). A model that does
     not fit the target's GM is an error with the numbers.
   }];
