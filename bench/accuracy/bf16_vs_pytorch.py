@@ -158,8 +158,10 @@ def hf_logits(c, t, ids, routing=None):
 
     With f32 weights every cast is a no-op and this is reference_logits
     (f32_sanity checks that). If `routing` is a list, each MoE layer
-    appends (layer, chosen experts [S, k], choice scores [S, E] with the
-    excluded groups at -inf) to it."""
+    appends (layer, chosen experts [S, k], margin [S]) to it: how near the
+    choice is to a tie, the k-th minus the (k+1)-th choice score among the
+    kept groups and, for a grouped router, the last kept minus the first
+    dropped group score, whichever is smaller."""
     act, f32 = t["model.embed_tokens.weight"].dtype, torch.float32
     s = len(ids)
     eps = c["rms_norm_eps"]
@@ -204,6 +206,7 @@ def hf_logits(c, t, ids, routing=None):
         choice = scores
         if c["topk_method"] == "noaux_tc":  # f32 + the bias parameter -> f32
             choice = scores + t[p + ".gate.e_score_correction_bias"]
+        group_margin = torch.full((s,), float("inf"))
         if c["topk_method"] in ("group_limited_greedy", "noaux_tc"):
             g = c["n_group"]
             grouped = choice.view(s, g, -1)
@@ -212,6 +215,9 @@ def hf_logits(c, t, ids, routing=None):
             else:
                 gs = grouped.max(-1).values
             keep = gs.topk(c["topk_group"], -1)[1]
+            if c["topk_group"] < g:
+                ranked = gs.topk(c["topk_group"] + 1, -1)[0]
+                group_margin = ranked[:, -2] - ranked[:, -1]
             gmask = torch.zeros_like(gs).scatter_(1, keep, 1)
             smask = gmask.unsqueeze(-1).expand_as(grouped).reshape(s, -1)
             # As reference_logits (-inf); modeling_deepseek fills 0.0, which
@@ -229,7 +235,9 @@ def hf_logits(c, t, ids, routing=None):
             else:
                 wts = wts * c["routed_scaling_factor"]
         if routing is not None:
-            routing.append((layer, idx, choice))
+            ranked = choice.topk(k + 1, -1)[0]
+            routing.append((layer, idx, torch.minimum(ranked[:, k - 1] - ranked[:, k],
+                                                      group_margin)))
         # moe_infer: each expert on the tokens routed to it, in act.
         out = torch.zeros(s, k, v.shape[-1], dtype=act)
         for e in idx.unique().tolist():
@@ -253,7 +261,8 @@ def hf_logits(c, t, ids, routing=None):
             nope, rope, vd = c["qk_nope_head_dim"], c["qk_rope_head_dim"], c["v_head_dim"]
             kl = c["kv_lora_rank"]
             if c.get("q_lora_rank"):
-                q = lin(rms(lin(hn, a + ".q_a_proj"), t[a + ".q_a_layernorm.weight"]), a + ".q_b_proj")
+                q = lin(rms(lin(hn, a + ".q_a_proj"), t[a + ".q_a_layernorm.weight"]),
+                        a + ".q_b_proj")
             else:
                 q = lin(hn, a + ".q_proj")
             q = q.view(s, nh, nope + rope).transpose(0, 1)
@@ -335,9 +344,9 @@ def reference_step_logits(c, w, prompt, tokens):
 
 
 def routing_on_history(c, t, prompt, tokens):
-    """The MoE routing of every token of prompt + tokens in one causal pass
-    with the weights t: [(layer, chosen experts [S, k], choice scores
-    [S, E])] over the MoE layers (hf_logits' `routing`)."""
+    """The MoE routing of every token of prompt + tokens in one pass with
+    the weights t: [(layer, chosen experts [S, k], margin [S])] over the MoE
+    layers (hf_logits' `routing`)."""
     routing = []
     hf_logits(c, t, list(prompt) + list(tokens), routing)
     return routing
@@ -350,42 +359,38 @@ def explain_failures(c, t16, t32, runs):
     MoE layer ("flip at the token", by layer), one whose token is routed
     alike but an earlier token of the history was not (that token's hidden
     state differs from its MoE layer on and reaches the step through the
-    attention cache), or neither (rounding alone). Each kind with its count
-    and worst cosine; and the f32 router's margin (the k-th minus the
-    (k+1)-th choice score, smallest over the MoE layers) at the flipped
-    tokens against all steps' tokens: a near-tie is a small margin."""
-    k = c["num_experts_per_tok"]
-    kinds, flip_margins, all_margins = {}, [], []
+    attention cache), or neither. Each kind with its count, worst cosine and
+    the median f32 router margin at the step's token (hf_logits' `routing`,
+    smallest over the MoE layers: a near-tie is a small margin), and the
+    median margin over all steps to compare."""
+    kinds, all_margins = {}, []
     for prompt, tokens, failing in runs:
         r16 = routing_on_history(c, t16, prompt, tokens)
         r32 = routing_on_history(c, t32, prompt, tokens)
         flipped = [[layer for (layer, i16, _), (_, i32, _) in zip(r16, r32)
                     if set(i16[pos].tolist()) != set(i32[pos].tolist())]
                    for pos in range(len(prompt) + len(tokens))]
-        top = [choice.topk(k + 1, -1)[0] for _, _, choice in r32]
-        margins = torch.stack([v[:, k - 1] - v[:, k] for v in top]).min(0).values
+        margins = torch.stack([margin for _, _, margin in r32]).min(0).values.tolist()
         for i in range(len(tokens)):
             pos = len(prompt) - 1 + i  # the token step i reads
-            all_margins.append(float(margins[pos]))
+            all_margins.append(margins[pos])
             if i not in failing:
                 continue
             if flipped[pos]:
                 kind = "flip at the token in layer %s" % "+".join(map(str, flipped[pos]))
-                flip_margins.append(float(margins[pos]))
             elif any(flipped[:pos]):
                 kind = "flip at an earlier token"
             else:
                 kind = "no flip"
-            count, worst = kinds.get(kind, (0, 1.0))
-            kinds[kind] = (count + 1, min(worst, failing[i]))
+            kinds.setdefault(kind, []).append((failing[i], margins[pos]))
     if not kinds:
         return "none"
-    text = ", ".join("%s: %d (worst %.4f)" % (kind, n, worst)
-                     for kind, (n, worst) in sorted(kinds.items()))
-    if flip_margins:
-        text += "; f32 router margin at flipped tokens median %.4f (all steps %.4f)" % (
-            float(np.median(flip_margins)), float(np.median(all_margins)))
-    return text
+    parts = ["%s: %d (worst cosine %.4f, margin %.4f)"
+             % (kind, len(steps), min(cos for cos, _ in steps),
+                float(np.median([margin for _, margin in steps])))
+             for kind, steps in sorted(kinds.items())]
+    parts.append("margin over all steps %.4f" % float(np.median(all_margins)))
+    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------
@@ -393,7 +398,8 @@ def explain_failures(c, t16, t32, runs):
 # --------------------------------------------------------------------------
 
 STEP_LINE = re.compile(r"^step (\d+): device token (\d+), golden (\d+);.* cosine=(\S+)")
-CHECK_LINE = re.compile(r"^check: (\d+) steps .* worst cosine (\S+), max abs logit error (\S+): (PASS|FAIL)")
+CHECK_LINE = re.compile(r"^check: (\d+) steps .* worst cosine (\S+), "
+                        r"max abs logit error (\S+): (PASS|FAIL)")
 
 
 def tessera_compile(build, model_dir, out, preset):
@@ -414,16 +420,15 @@ def tessera_generate(build, program, prompt, out):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tokens, steps, worst = None, {}, None
     for line in r.stdout.splitlines():
+        step, check = STEP_LINE.match(line), CHECK_LINE.match(line)
         if line.startswith("tokens: "):
             tokens = [int(v) for v in line.split()[1:]]
-        elif STEP_LINE.match(line):
-            m = STEP_LINE.match(line)
-            steps[int(m.group(1))] = float(m.group(4))
-        elif CHECK_LINE.match(line):
-            m = CHECK_LINE.match(line)
-            if int(m.group(1)) != NEW_TOKENS:
+        elif step:
+            steps[int(step.group(1))] = float(step.group(4))
+        elif check:
+            if int(check.group(1)) != NEW_TOKENS:
                 raise RuntimeError("%s: %s" % (program, line))
-            worst = float(m.group(2))
+            worst = float(check.group(2))
     # --check exits 1 on FAIL; anything else is an error of the run itself.
     if tokens is None or worst is None or r.returncode not in (0, 1):
         raise RuntimeError("tessera-run %s %s failed (%d):\n%s"
@@ -552,13 +557,19 @@ def main():
                          % (name, explain_failures(c, t16, t32, row["pytorch"].runs)))
         for preset in presets:
             program = os.path.join(args.out, "tessera", "%s.%s" % (name, preset))
-            row[preset], note = tessera_bf16(c, w, t16, args.build, model_dir,
-                                                preset, program)
+            row[preset], note = tessera_bf16(c, w, t16, args.build, model_dir, preset, program)
             notes.append("%-17s Tessera %-4s: %s" % (name, preset, note))
             if moe:
                 notes.append("%-17s Tessera %-4s: failing steps by PyTorch bf16's routing on "
                              "the same history: %s"
                              % (name, preset, explain_failures(c, t16, t32, row[preset].runs)))
+        # Do the same prompts fail? (Their indices in PROMPTS.)
+        failing_prompts = []
+        for system, tally in row.items():
+            indices = [str(n) for n, (_, _, failing) in enumerate(tally.runs) if failing]
+            failing_prompts.append("%s %s" % ("PyTorch" if system == "pytorch" else system,
+                                              ",".join(indices) or "none"))
+        notes.append("%-17s failing prompts: %s" % (name, "; ".join(failing_prompts)))
         print("%s done (%.0f s)" % (name, time.time() - start), file=sys.stderr, flush=True)
 
     head = "%-17s | %-31s" % ("model", "PyTorch bf16 (HF recipe)")

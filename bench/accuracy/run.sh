@@ -6,7 +6,7 @@
 # (cosine >= 0.999, tessera-run --check's bound). bf16_vs_pytorch.py writes
 # the model directories, compiles and runs them, and prints the table, the
 # f32 sanity check of its PyTorch path and where the failures come from;
-# the report is also written to OUT_DIR/report.txt. About 2 minutes.
+# the report is also written to OUT_DIR/report.txt. About a minute.
 # Usage: bench/accuracy/run.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"

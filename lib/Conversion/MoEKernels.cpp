@@ -317,6 +317,20 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     return k;
   };
   (void)cstr;
+  // One token's row times an nn.Linear [N, K] weight (read as B^T) into
+  // [1, N] of `cDt`: a plain product, which the code generator may spread
+  // over the vector cores as GEMV jobs.
+  auto rowTimesWeight = [&](uint64_t a, int64_t K, uint64_t w, int64_t N,
+                            DType abDt, uint64_t c, DType cDt,
+                            const std::string &stage) {
+    MatmulKernel m;
+    m.name = name;
+    m.a = flat(a, abDt, {1, K});
+    m.b = view(w, abDt, {K, N}, {1, K});
+    m.c = flat(c, cDt, {1, N});
+    kernels.push_back(m);
+    tag(stage);
+  };
 
   // The tokens in the experts' dtype (a copy kernel where it differs),
   // made where the first expert kernel needs it.
@@ -339,18 +353,8 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   bool sharedFirst = shared && T == 1;
   if (sharedFirst) {
     tokensInExpertsDtype();
-    auto linear = [&](uint64_t a, int64_t K, uint64_t w, int64_t N, uint64_t c,
-                      DType cDt, const std::string &tagName) {
-      MatmulKernel m;
-      m.name = name;
-      m.a = flat(a, wDt, {1, K});
-      m.b = view(w, wDt, {K, N}, {1, K}); // the [N, K] weight, as B^T
-      m.c = flat(c, cDt, {1, N});
-      kernels.push_back(m);
-      tag(tagName);
-    };
-    linear(xe, H, in(5), Is, sc(SSharedGate), wDt, "shared_gate");
-    linear(xe, H, in(6), Is, sc(SSharedUp), wDt, "shared_up");
+    rowTimesWeight(xe, H, in(5), Is, wDt, sc(SSharedGate), wDt, "shared_gate");
+    rowTimesWeight(xe, H, in(6), Is, wDt, sc(SSharedUp), wDt, "shared_up");
     VectorKernel k = vk({1, Is}, 0);
     k.inputs = {flat(sc(SSharedGate), wDt, {1, Is}),
                 flat(sc(SSharedUp), wDt, {1, Is})};
@@ -359,8 +363,8 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
         flat(sc(SSharedH), wDt, {1, Is}));
     kernels.push_back(k);
     tag("shared_swiglu");
-    linear(sc(SSharedH), Is, in(7), H, sc(SSharedDown), DType::F32,
-           "shared_down");
+    rowTimesWeight(sc(SSharedH), Is, in(7), H, wDt, sc(SSharedDown), DType::F32,
+                   "shared_down");
   }
   // 1. Router logits in f32. A bf16 (f16) router weight with tokens of the
   // same type multiplies them as they are: their products are exact in f32
@@ -384,17 +388,10 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   }
   TileTable dense{in(auxBase + AuxDenseTable), (T + kTileRows - 1) / kTileRows};
   if (T == 1) {
-    // Decode: one row, always present. A plain product, which the code
-    // generator may spread over the vector cores as GEMV jobs (the grouped
-    // matmul ran it on 4 matrix cores: 7 us for 0.5 MiB of DeepSeek-V2-Lite
-    // router weights).
-    MatmulKernel m;
-    m.name = name;
-    m.a = flat(xf, routerDt, {1, H});
-    m.b = view(rf, routerDt, {H, E}, {1, H}); // the [E, H] weight, as B^T
-    m.c = flat(sc(SLogits), DType::F32, {1, E});
-    kernels.push_back(m);
-    tag("logits");
+    // Decode: one row, always present: a plain product (the grouped matmul
+    // ran it on 4 matrix cores: 7 us for 0.5 MiB of DeepSeek-V2-Lite router
+    // weights).
+    rowTimesWeight(xf, H, rf, E, routerDt, sc(SLogits), DType::F32, "logits");
   } else {
     GroupedMatmulKernel g;
     g.name = name;
