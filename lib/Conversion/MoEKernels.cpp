@@ -26,8 +26,9 @@
 //  experts:
 //  10. grouped gate/up matmul over the table (rows per expert known at run
 //      time only), silu(g) * u, grouped down matmul into f32
-//  11. shared experts: the same kernels over a static table of all tokens
-//      (decode, one token: plain products, ahead of the router)
+//  11. shared experts: plain products over all tokens, as linear layers
+//      (decode, one token: ahead of the router), or for fewer tokens than
+//      a tile the grouped kernels over a static table of all of them
 //  combine (f32):
 //  12. the expert outputs gathered back per (token, choice) by pos, then
 //      y = sum_i w[t, i] * out[t, i] + shared(t)
@@ -317,21 +318,20 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     return k;
   };
   (void)cstr;
-  // One token's row times an nn.Linear [N, K] weight (read as B^T) into
-  // [1, N] of `cDt`: a plain product, which the code generator may spread
-  // over the vector cores as GEMV jobs.
-  auto rowTimesWeight = [&](uint64_t a, int64_t K, uint64_t w, int64_t N,
-                            DType abDt, uint64_t c, DType cDt,
-                            const std::string &stage) {
+  // Rows [M, K] times an nn.Linear [N, K] weight (read as B^T) into [M, N]
+  // of `cDt`: a plain product (one row: the code generator may spread it
+  // over the vector cores as GEMV jobs).
+  auto rowsTimesWeight = [&](uint64_t a, int64_t M, int64_t K, uint64_t w,
+                             int64_t N, DType abDt, uint64_t c, DType cDt,
+                             const std::string &stage) {
     MatmulKernel m;
     m.name = name;
-    m.a = flat(a, abDt, {1, K});
+    m.a = flat(a, abDt, {M, K});
     m.b = view(w, abDt, {K, N}, {1, K});
-    m.c = flat(c, cDt, {1, N});
+    m.c = flat(c, cDt, {M, N});
     kernels.push_back(m);
     tag(stage);
   };
-
   // The tokens in the experts' dtype (a copy kernel where it differs),
   // made where the first expert kernel needs it.
   uint64_t xe = in(0);
@@ -343,6 +343,31 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
         copyKernel(name, flat(in(0), xDt, {T, H}), flat(xe, wDt, {T, H})));
     tag("x_experts_dtype");
   };
+  // 11. The shared experts, dense over all T tokens (static shapes). One
+  // token's and at least a full tile of rows are plain products, tiled like
+  // any linear layer's: as grouped matmuls over a static table of all
+  // tokens, their 128 x 128 tiles made the 1024-token prefill of
+  // DeepSeek-V2-Lite's shared experts DMA-bound on dc (gate/up 131.7 us at
+  // 51 % of the matrix peak; the MoE layer 1983.7 -> 1890.6 us). Fewer rows
+  // keep the grouped matmul's narrow column tiles, which spread a thin
+  // product over more cores (a 16-token prefill: 892.7 us as grouped
+  // matmuls, 921.3 us as plain products on 8-11 of 24 cores).
+  bool sharedAsProducts = T == 1 || T >= kTileRows;
+  auto sharedExperts = [&] {
+    rowsTimesWeight(xe, T, H, in(5), Is, wDt, sc(SSharedGate), wDt,
+                    "shared_gate");
+    rowsTimesWeight(xe, T, H, in(6), Is, wDt, sc(SSharedUp), wDt, "shared_up");
+    VectorKernel k = vk({T, Is}, 0);
+    k.inputs = {flat(sc(SSharedGate), wDt, {T, Is}),
+                flat(sc(SSharedUp), wDt, {T, Is})};
+    k.store(
+        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
+        flat(sc(SSharedH), wDt, {T, Is}));
+    kernels.push_back(k);
+    tag("shared_swiglu");
+    rowsTimesWeight(sc(SSharedH), T, Is, in(7), H, wDt, sc(SSharedDown),
+                    DType::F32, "shared_down");
+  };
   // 11, first in decode: the shared experts of one token are plain
   // products over static shapes, so they go before the router, where no
   // self-synchronized region (its `barrier ALL`s drain every pipe) stands
@@ -353,18 +378,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   bool sharedFirst = shared && T == 1;
   if (sharedFirst) {
     tokensInExpertsDtype();
-    rowTimesWeight(xe, H, in(5), Is, wDt, sc(SSharedGate), wDt, "shared_gate");
-    rowTimesWeight(xe, H, in(6), Is, wDt, sc(SSharedUp), wDt, "shared_up");
-    VectorKernel k = vk({1, Is}, 0);
-    k.inputs = {flat(sc(SSharedGate), wDt, {1, Is}),
-                flat(sc(SSharedUp), wDt, {1, Is})};
-    k.store(
-        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
-        flat(sc(SSharedH), wDt, {1, Is}));
-    kernels.push_back(k);
-    tag("shared_swiglu");
-    rowTimesWeight(sc(SSharedH), Is, in(7), H, wDt, sc(SSharedDown), DType::F32,
-                   "shared_down");
+    sharedExperts();
   }
   // 1. Router logits in f32. A bf16 (f16) router weight with tokens of the
   // same type multiplies them as they are: their products are exact in f32
@@ -391,7 +405,8 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     // Decode: one row, always present: a plain product (the grouped matmul
     // ran it on 4 matrix cores: 7 us for 0.5 MiB of DeepSeek-V2-Lite router
     // weights).
-    rowTimesWeight(xf, H, rf, E, routerDt, sc(SLogits), DType::F32, "logits");
+    rowsTimesWeight(xf, 1, H, rf, E, routerDt, sc(SLogits), DType::F32,
+                    "logits");
   } else {
     GroupedMatmulKernel g;
     g.name = name;
@@ -623,8 +638,10 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   };
   expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
             SUp, SH, SDown);
-  // 11. Shared experts, dense over the tokens.
-  if (shared && !sharedFirst)
+  // 11. Shared experts, after the routed ones in prefill.
+  if (shared && !sharedFirst && sharedAsProducts)
+    sharedExperts();
+  else if (shared && !sharedFirst)
     expertMlp("shared", xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate,
               SSharedUp, SSharedH, SSharedDown);
   // 12. Combine in f32.
