@@ -491,8 +491,23 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
       return op.emitError("no NPU lowering for node '")
              << name << "' (" << op.getName() << "): " << why;
     // A cache update writes into its cache's buffer: nothing may read the
-    // cache before the update after it.
-    if (isInPlaceOp(&op) && !op.getOperand(0).hasOneUse())
+    // cache before the update after it, nor the buffer a view of it
+    // (a reshape or a contiguous slice, which alias their operand) reads.
+    auto ownsBuffer = [&](Value v) {
+      for (;;) {
+        if (!v.hasOneUse())
+          return false;
+        Operation *def = v.getDefiningOp();
+        npu::Engine e;
+        std::string ignored;
+        if (!def || def->getNumOperands() == 0 ||
+            !engineFor(def, e, ignored, aicpuAvailable) ||
+            e != npu::Engine::view)
+          return true;
+        v = def->getOperand(0);
+      }
+    };
+    if (isInPlaceOp(&op) && !ownsBuffer(op.getOperand(0)))
       return op.emitError("node '")
              << name << "' (" << op.getName()
              << "): the cache is updated in place on the NPU, so it must "

@@ -52,6 +52,11 @@
 // RUN: not tessera-compile %S/Inputs/cache-update-reused.mlir -o %t.bad.npu 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=REUSED
 // REUSED: error: node '{{.*}}' (graph.cache_update): the cache is updated in place on the NPU, so it must have no other user
+// Nor may anything read the buffer the cache is a view of (a contiguous
+// slice aliases its operand).
+// RUN: not tessera-compile %S/Inputs/cache-update-view-reused.mlir -o %t.bad2.npu 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=VIEWREUSED
+// VIEWREUSED: error: {{.*}}node 'SliceUpdate' (graph.cache_update): the cache is updated in place on the NPU, so it must have no other user
 
 func.func @main(%cache: tensor<1x2x6x4xf32> {graph.name = "past"},
                 %rows: tensor<1x2x2x4xf32> {graph.name = "rows"},
