@@ -1189,6 +1189,64 @@ uint64_t viewByteOffset(npu::DispatchOp d) {
   return 0;
 }
 
+bool concatSlots(npu::DispatchOp d,
+                 SmallVectorImpl<std::pair<Value, uint64_t>> &slots) {
+  slots.clear();
+  if (d.getEngine() != npu::Engine::vector || d.getNumResults() != 1)
+    return false;
+  Block &body = d.getBody().front();
+  auto concat = dyn_cast<graph::ConcatOp>(&body.front());
+  if (!concat || concat->getNextNode() != body.getTerminator() ||
+      body.getTerminator()->getOperand(0) != concat.getResult() ||
+      concat.getInputs().size() != d.getInputs().size())
+    return false;
+  for (auto [j, v] : llvm::enumerate(concat.getInputs()))
+    if (v != body.getArgument(j))
+      return false;
+  auto out = cast<RankedTensorType>(d.getResult(0).getType());
+  if (!out.hasStaticShape())
+    return false;
+  int64_t rank = out.getRank();
+  int64_t axis = normalizedAxis((int64_t)concat.getAxis(), rank);
+  if (axis < 0 || axis >= rank)
+    return false;
+  int64_t outer = 1, inner = 1;
+  for (int64_t j = 0; j < axis; ++j)
+    outer *= out.getDimSize(j);
+  for (int64_t j = axis + 1; j < rank; ++j)
+    inner *= out.getDimSize(j);
+  std::optional<DType> dt = graph::toDType(out.getElementType());
+  if (outer != 1 || !dt)
+    return false;
+  uint64_t offset = 0;
+  for (Value in : d.getInputs()) {
+    auto t = cast<RankedTensorType>(in.getType());
+    if (t.getElementType() != out.getElementType())
+      return false;
+    // Through reshape views (no offset) to the buffer a kernel writes.
+    Value base = in;
+    for (;;) {
+      if (!base.hasOneUse())
+        return false;
+      auto pd = base.getDefiningOp<npu::DispatchOp>();
+      if (!pd)
+        return false;
+      if (pd.getEngine() == npu::Engine::view && viewByteOffset(pd) == 0) {
+        base = pd.getInputs()[0];
+        continue;
+      }
+      if ((pd.getEngine() != npu::Engine::vector &&
+           pd.getEngine() != npu::Engine::matrix) ||
+          isInPlaceDispatch(pd))
+        return false;
+      break;
+    }
+    slots.push_back({base, offset});
+    offset += (uint64_t)(t.getDimSize(axis) * inner) * dtypeByteSize(*dt);
+  }
+  return true;
+}
+
 bool engineFor(Operation *op, npu::Engine &engine, std::string &why,
                bool aicpuAvailable) {
   if (aicpuFunction(op)) {
@@ -1264,6 +1322,9 @@ static Operation *concatOfSplats(llvm::iterator_range<Block::iterator> ops) {
 bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
                        std::vector<Kernel> &kernels, std::string &why) {
   Block &body = op.getBody().front();
+  // Its operands were written in their slots.
+  if (op->hasAttr(kConcatInPlaceAttr))
+    return true;
   // Empty results need no work.
   if (llvm::all_of(op.getResults(), [](Value r) {
         return cast<RankedTensorType>(r.getType()).getNumElements() == 0;

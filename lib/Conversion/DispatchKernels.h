@@ -31,6 +31,21 @@ using Kernel = std::variant<codegen::VectorKernel, codegen::MatmulKernel,
 bool translateDispatch(npu::DispatchOp op, llvm::ArrayRef<int64_t> addrs,
                        std::vector<Kernel> &kernels, std::string &why);
 
+/// Set by tessera-npu-plan-memory on a concat dispatch whose operands it
+/// placed in their slots of the result's buffer: it needs no kernel.
+inline constexpr llvm::StringLiteral kConcatInPlaceAttr = "npu.concat_in_place";
+
+/// The operand buffers of a concat dispatch that can be written in place:
+/// its body is one graph.concat of its inputs in order, every slot is one
+/// contiguous run of the result (each dimension before the axis has extent
+/// 1), and each input is, through reshape views only, the one result of a
+/// vector or matrix kernel that nothing else reads, in the result's storage
+/// type. Fills (buffer, byte offset in the result) per input; false
+/// otherwise.
+bool concatSlots(
+    npu::DispatchOp d,
+    llvm::SmallVectorImpl<std::pair<mlir::Value, uint64_t>> &slots);
+
 /// Where a view dispatch's result starts in its operand's buffer, in bytes:
 /// 0 for a reshape or a transpose of unit dimensions, the first selected
 /// element's offset for a slice of one contiguous run. 0 for other engines.

@@ -179,11 +179,30 @@ struct NpuPlanMemoryPass
         off += root[v].offset;
       return off;
     };
+    // A concat whose slots are contiguous runs of its result needs no copy:
+    // each operand's buffer is placed in its slot, written there by the
+    // kernel that makes it (DeepSeek's decode: the cache row is the latent
+    // then the rope key).
+    llvm::DenseSet<Value> slotted; // operand buffers placed in a concat
+    auto concatInPlace = [&](npu::DispatchOp d) {
+      SmallVector<std::pair<Value, uint64_t>> slots;
+      if (probes || !tessera::conversion::concatSlots(d, slots))
+        return;
+      for (auto &[base, offset] : slots)
+        if (root.count(base) || slotted.count(base))
+          return;
+      for (auto &[base, offset] : slots) {
+        root[base] = {d.getResult(0), offset};
+        slotted.insert(base);
+      }
+      d->setAttr(tessera::conversion::kConcatInPlaceAttr, b.getUnitAttr());
+    };
     for (size_t i = 0; i < ds.size(); ++i) {
       if (ds[i].getEngine() == npu::Engine::view ||
           tessera::conversion::isInPlaceDispatch(ds[i]))
         root[ds[i].getResult(0)] = {ds[i].getInputs()[0],
                                     tessera::conversion::viewByteOffset(ds[i])};
+      concatInPlace(ds[i]);
       for (Value in : ds[i].getInputs())
         lastUse[rootOf(in)] = i;
     }
@@ -213,6 +232,19 @@ struct NpuPlanMemoryPass
         if (d.getEngine() == npu::Engine::view ||
             tessera::conversion::isInPlaceDispatch(d)) {
           addr[r] = addr.lookup(rootOf(r)) + offsetInRoot(r);
+          continue;
+        }
+        if (slotted.count(r)) {
+          // The concat's buffer, placed when its first operand is made and
+          // live until the concat's last reader.
+          Value whole = rootOf(r);
+          if (!addr.count(whole)) {
+            uint64_t off =
+                place((uint64_t)std::max<int64_t>(bytesOf(whole), 0));
+            addr[whole] = scratchBase + off;
+            live.push_back({lastUse.count(whole) ? lastUse[whole] : i, off});
+          }
+          addr[r] = addr[whole] + offsetInRoot(r);
           continue;
         }
         uint64_t off = place((uint64_t)std::max<int64_t>(bytesOf(r), 0));

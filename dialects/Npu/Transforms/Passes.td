@@ -90,7 +90,9 @@ def NpuPlanMemory : Pass<"tessera-npu-plan-memory", "mlir::ModuleOp"> {
   let description = [{
     Inputs, outputs and constants get fixed places; intermediate buffers are
     allocated by liveness (first fit over the dispatch order), views alias
-    their source (a contiguous slice at its first element's offset). Records `addrs` on each dispatch and the totals on the
+    their source (a contiguous slice at its first element's offset), and a
+    concat whose slots are contiguous runs of its result has its operands
+    written in place (`npu.concat_in_place`: no kernel). Records `addrs` on each dispatch and the totals on the
     function (`npu.gm_bytes`, `npu.gm_activation_peak`). A model that does
     not fit the target's GM is an error with the numbers.
   }];
