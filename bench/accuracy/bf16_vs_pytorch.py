@@ -41,7 +41,6 @@ Usage: bf16_vs_pytorch.py --build BUILD_DIR --out OUT_DIR
        [--models a,b] [--presets dc,edge] [--no-tessera]
 """
 import argparse
-import math
 import os
 import re
 import subprocess
@@ -91,48 +90,6 @@ def load_weights(w, dtype):
     nn.Parameter of MoEGate in modeling_deepseek.py (transformers' native
     DeepseekV3TopkRouter keeps it as an f32 buffer instead)."""
     return {k: torch.from_numpy(v).to(dtype) for k, v in w.items()}
-
-
-def rope_tables(c, dim, s):
-    """cos, sin [S, dim] in f32 for positions 0..s-1: the tables of
-    tiny_hf_models.reference_logits (a closure there, so repeated here).
-    HF computes them in f32 too, and casts them to the activations' dtype
-    when applying them (`cos.to(x.dtype)`)."""
-    base = c["rope_theta"]
-    inv = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
-    rs = c.get("rope_scaling")
-    mscale = 1.0
-    if rs and rs.get("rope_type") == "llama3":  # HF _compute_llama3_parameters
-        f, orig = rs["factor"], rs["original_max_position_embeddings"]
-        lo, hi = rs["low_freq_factor"], rs["high_freq_factor"]
-        wavelen = 2 * math.pi / inv
-        scaled = torch.where(wavelen > orig / lo, inv / f, inv)
-        smooth = (orig / wavelen - lo) / (hi - lo)
-        smoothed = (1 - smooth) * scaled / f + smooth * scaled
-        medium = ~(wavelen < orig / hi) & ~(wavelen > orig / lo)
-        inv = torch.where(medium, smoothed, scaled)
-    elif rs:  # DeepseekV2YarnRotaryEmbedding
-        f = rs["factor"]
-        orig = rs["original_max_position_embeddings"]
-
-        def corr(rot):
-            return (dim * math.log(orig / (rot * 2 * math.pi))) / (2 * math.log(base))
-        low = max(math.floor(corr(rs["beta_fast"])), 0)
-        high = min(math.ceil(corr(rs["beta_slow"])), dim - 1)
-        if low == high:
-            high += 0.001
-        ramp = torch.clamp((torch.arange(dim // 2).float() - low) / (high - low), 0, 1)
-        mask = 1.0 - ramp
-        inv = (inv / f) * (1 - mask) + inv * mask
-        mscale = yarn_mscale(f, rs["mscale"]) / yarn_mscale(f, rs["mscale_all_dim"])
-    pos = torch.arange(s).float()
-    freqs = torch.outer(pos, inv)
-    emb = torch.cat((freqs, freqs), -1)
-    return emb.cos() * mscale, emb.sin() * mscale
-
-
-def yarn_mscale(scale, mscale):
-    return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
 
 
 def hf_logits(c, t, ids, routing=None):
@@ -272,7 +229,7 @@ def hf_logits(c, t, ids, routing=None):
             kv = lin(rms(latent, t[a + ".kv_a_layernorm.weight"]), a + ".kv_b_proj")
             kv = kv.view(s, nh, nope + vd).transpose(0, 1)
             k_nope, val = kv[..., :nope], kv[..., nope:]
-            cos, sin = (r.to(act) for r in rope_tables(c, rope, s))
+            cos, sin = (r.to(act) for r in hf.rope_cos_sin(c, rope, s))
 
             def apply(v):  # modeling_deepseek apply_rotary_pos_emb
                 hh, ss, d = v.shape
@@ -284,7 +241,7 @@ def hf_logits(c, t, ids, routing=None):
             scale = (nope + rope) ** -0.5
             rs = c.get("rope_scaling")
             if rs and rs.get("mscale_all_dim"):
-                m = yarn_mscale(rs["factor"], rs["mscale_all_dim"])
+                m = hf.yarn_mscale(rs["factor"], rs["mscale_all_dim"])
                 scale = scale * m * m
             o = attention(query, key, val, scale)
             o = o.transpose(0, 1).reshape(s, nh * vd)
@@ -296,7 +253,7 @@ def hf_logits(c, t, ids, routing=None):
             q = lin(hn, a + ".q_proj", bias).view(s, nh, d).transpose(0, 1)
             k = lin(hn, a + ".k_proj", bias).view(s, nkv, d).transpose(0, 1)
             v = lin(hn, a + ".v_proj", bias).view(s, nkv, d).transpose(0, 1)
-            cos, sin = (r.to(act) for r in rope_tables(c, d, s))
+            cos, sin = (r.to(act) for r in hf.rope_cos_sin(c, d, s))
             q = q * cos + rotate_half(q) * sin
             k = k * cos + rotate_half(k) * sin
             rep = nh // nkv  # repeat_kv

@@ -326,6 +326,47 @@ def make_weights(c, seed):
 # PyTorch reference (f32), from the published model code
 # --------------------------------------------------------------------------
 
+def yarn_mscale(scale, mscale):
+    return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
+
+
+def rope_cos_sin(c, dim, s):
+    """cos, sin [s, dim] in f32 for positions 0..s-1 (HF computes its tables
+    in f32): rotate_half tables, Llama-3 or DeepSeek's YaRN scaling."""
+    import torch
+    base = c["rope_theta"]
+    inv = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+    rs = c.get("rope_scaling")
+    mscale = 1.0
+    if rs and rs.get("rope_type") == "llama3":  # HF _compute_llama3_parameters
+        f, orig = rs["factor"], rs["original_max_position_embeddings"]
+        lo, hi = rs["low_freq_factor"], rs["high_freq_factor"]
+        wavelen = 2 * math.pi / inv
+        scaled = torch.where(wavelen > orig / lo, inv / f, inv)
+        smooth = (orig / wavelen - lo) / (hi - lo)
+        smoothed = (1 - smooth) * scaled / f + smooth * scaled
+        medium = ~(wavelen < orig / hi) & ~(wavelen > orig / lo)
+        inv = torch.where(medium, smoothed, scaled)
+    elif rs:  # DeepseekV2YarnRotaryEmbedding
+        f = rs["factor"]
+        orig = rs["original_max_position_embeddings"]
+
+        def corr(rot):
+            return (dim * math.log(orig / (rot * 2 * math.pi))) / (2 * math.log(base))
+        low = max(math.floor(corr(rs["beta_fast"])), 0)
+        high = min(math.ceil(corr(rs["beta_slow"])), dim - 1)
+        if low == high:
+            high += 0.001
+        ramp = torch.clamp((torch.arange(dim // 2).float() - low) / (high - low), 0, 1)
+        mask = 1.0 - ramp
+        inv = (inv / f) * (1 - mask) + inv * mask
+        mscale = yarn_mscale(f, rs["mscale"]) / yarn_mscale(f, rs["mscale_all_dim"])
+    pos = torch.arange(s).float()
+    freqs = torch.outer(pos, inv)
+    emb = torch.cat((freqs, freqs), -1)
+    return emb.cos() * mscale, emb.sin() * mscale
+
+
 def reference_logits(c, w, ids):
     import torch
     t = {k: torch.from_numpy(v) for k, v in w.items()}
@@ -347,41 +388,8 @@ def reference_logits(c, w, ids):
         half = v.shape[-1] // 2
         return torch.cat((-v[..., half:], v[..., :half]), -1)
 
-    def yarn_mscale(scale, mscale):
-        return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
-
     def rope_tables(dim):
-        base = c["rope_theta"]
-        inv = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
-        rs = c.get("rope_scaling")
-        mscale = 1.0
-        if rs and rs.get("rope_type") == "llama3":  # HF _compute_llama3_parameters
-            f, orig = rs["factor"], rs["original_max_position_embeddings"]
-            lo, hi = rs["low_freq_factor"], rs["high_freq_factor"]
-            wavelen = 2 * math.pi / inv
-            scaled = torch.where(wavelen > orig / lo, inv / f, inv)
-            smooth = (orig / wavelen - lo) / (hi - lo)
-            smoothed = (1 - smooth) * scaled / f + smooth * scaled
-            medium = ~(wavelen < orig / hi) & ~(wavelen > orig / lo)
-            inv = torch.where(medium, smoothed, scaled)
-        elif rs:  # DeepseekV2YarnRotaryEmbedding
-            f = rs["factor"]
-            orig = rs["original_max_position_embeddings"]
-
-            def corr(rot):
-                return (dim * math.log(orig / (rot * 2 * math.pi))) / (2 * math.log(base))
-            low = max(math.floor(corr(rs["beta_fast"])), 0)
-            high = min(math.ceil(corr(rs["beta_slow"])), dim - 1)
-            if low == high:
-                high += 0.001
-            ramp = torch.clamp((torch.arange(dim // 2).float() - low) / (high - low), 0, 1)
-            mask = 1.0 - ramp
-            inv = (inv / f) * (1 - mask) + inv * mask
-            mscale = yarn_mscale(f, rs["mscale"]) / yarn_mscale(f, rs["mscale_all_dim"])
-        pos = torch.arange(s).float()
-        freqs = torch.outer(pos, inv)
-        emb = torch.cat((freqs, freqs), -1)
-        return emb.cos() * mscale, emb.sin() * mscale
+        return rope_cos_sin(c, dim, s)
 
     causal = torch.full((s, s), float("-inf")).triu(1)
 
