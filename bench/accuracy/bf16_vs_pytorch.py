@@ -156,45 +156,12 @@ def hf_logits(c, t, ids, routing=None):
         # MoEGate: in f32 from the (bf16) router weight widened.
         logits = F.linear(v.to(f32), t[p + ".gate.weight"].to(f32))
         k = c["num_experts_per_tok"]
-        if c["scoring_func"] == "softmax":
-            scores = logits.softmax(-1)
-        else:
-            scores = logits.sigmoid()
-        choice = scores
-        if c["topk_method"] == "noaux_tc":  # f32 + the bias parameter -> f32
-            choice = scores + t[p + ".gate.e_score_correction_bias"]
-        group_margin = torch.full((s,), float("inf"))
-        if c["topk_method"] in ("group_limited_greedy", "noaux_tc"):
-            g = c["n_group"]
-            grouped = choice.view(s, g, -1)
-            if c["topk_method"] == "noaux_tc":
-                gs = grouped.topk(2, -1)[0].sum(-1)
-            else:
-                gs = grouped.max(-1).values
-            keep = gs.topk(c["topk_group"], -1)[1]
-            if c["topk_group"] < g:
-                ranked = gs.topk(c["topk_group"] + 1, -1)[0]
-                group_margin = ranked[:, -2] - ranked[:, -1]
-            gmask = torch.zeros_like(gs).scatter_(1, keep, 1)
-            smask = gmask.unsqueeze(-1).expand_as(grouped).reshape(s, -1)
-            # As reference_logits (-inf); modeling_deepseek fills 0.0, which
-            # picks the same experts unless fewer than k kept scores are > 0.
-            choice = choice.masked_fill(smask == 0, float("-inf"))
-        idx = choice.topk(k, -1)[1]
-        wts = scores.gather(1, idx)
-        if c["architectures"][0] == "DeepseekV3ForCausalLM":
-            if k > 1 and c["norm_topk_prob"]:
-                wts = wts / (wts.sum(-1, keepdim=True) + 1e-20)
-            wts = wts * c["routed_scaling_factor"]
-        else:
-            if k > 1 and c["norm_topk_prob"]:
-                wts = wts / (wts.sum(-1, keepdim=True) + 1e-20)
-            else:
-                wts = wts * c["routed_scaling_factor"]
+        # Scores, group limit, top-k and weights in f32 (the bias parameter
+        # in the weights' dtype, added to f32 scores: f32).
+        idx, wts, margin = hf.route(c, logits,
+                                    t.get(p + ".gate.e_score_correction_bias"))
         if routing is not None:
-            ranked = choice.topk(k + 1, -1)[0]
-            routing.append((layer, idx, torch.minimum(ranked[:, k - 1] - ranked[:, k],
-                                                      group_margin)))
+            routing.append((layer, idx, margin))
         # moe_infer: each expert on the tokens routed to it, in act.
         out = torch.zeros(s, k, v.shape[-1], dtype=act)
         for e in idx.unique().tolist():

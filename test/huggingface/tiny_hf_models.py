@@ -367,6 +367,55 @@ def rope_cos_sin(c, dim, s):
     return emb.cos() * mscale, emb.sin() * mscale
 
 
+def route(c, logits, bias=None):
+    """The router of the published model code on f32 logits [S, E]: the
+    experts of each token (idx [S, k]), their weights (wts [S, k]) and the
+    margin of the choice (the k-th minus the (k+1)-th choice score among the
+    kept groups, or the last kept minus the first dropped group score if
+    smaller; [S])."""
+    import torch
+    s, k = logits.shape[0], c["num_experts_per_tok"]
+    if c["scoring_func"] == "softmax":
+        scores = logits.softmax(-1)
+    else:
+        scores = logits.sigmoid()
+    choice = scores
+    if c["topk_method"] == "noaux_tc":
+        choice = scores + bias
+    group_margin = torch.full((s,), float("inf"))
+    if c["topk_method"] in ("group_limited_greedy", "noaux_tc"):
+        g = c["n_group"]
+        grouped = choice.view(s, g, -1)
+        if c["topk_method"] == "noaux_tc":
+            gs = grouped.topk(2, -1)[0].sum(-1)
+        else:
+            gs = grouped.max(-1).values
+        keep = gs.topk(c["topk_group"], -1)[1]
+        if c["topk_group"] < g:
+            ranked = gs.topk(c["topk_group"] + 1, -1)[0]
+            group_margin = ranked[:, -2] - ranked[:, -1]
+        gmask = torch.zeros_like(gs).scatter_(1, keep, 1)
+        smask = gmask.unsqueeze(-1).expand_as(grouped).reshape(s, -1)
+        # DeepSeek's reference masks dropped groups with -inf (HF's V3 port
+        # fills 0.0, which picks the same experts unless fewer than k kept
+        # scores are > 0).
+        choice = choice.masked_fill(smask == 0, float("-inf"))
+    idx = choice.topk(k, -1)[1]
+    wts = scores.gather(1, idx)
+    if c["architectures"][0] == "DeepseekV3ForCausalLM":
+        if k > 1 and c["norm_topk_prob"]:
+            wts = wts / (wts.sum(-1, keepdim=True) + 1e-20)
+        wts = wts * c["routed_scaling_factor"]
+    else:
+        if k > 1 and c["norm_topk_prob"]:
+            wts = wts / (wts.sum(-1, keepdim=True) + 1e-20)
+        else:
+            wts = wts * c["routed_scaling_factor"]
+    ranked = choice.topk(min(k + 1, choice.shape[-1]), -1)[0]
+    margin = ranked[:, k - 1] - ranked[:, k] if ranked.shape[-1] > k else group_margin
+    return idx, wts, torch.minimum(margin, group_margin)
+
+
 def reference_logits(c, w, ids):
     import torch
     t = {k: torch.from_numpy(v) for k, v in w.items()}
@@ -402,37 +451,9 @@ def reference_logits(c, w, ids):
                    p + ".down_proj")
 
     def moe(v, p):
-        logits = v @ t[p + ".gate.weight"].T
+        idx, wts, _ = route(c, v @ t[p + ".gate.weight"].T,
+                            t.get(p + ".gate.e_score_correction_bias"))
         k = c["num_experts_per_tok"]
-        if c["scoring_func"] == "softmax":
-            scores = logits.softmax(-1)
-        else:
-            scores = logits.sigmoid()
-        choice = scores
-        if c["topk_method"] == "noaux_tc":
-            choice = scores + t[p + ".gate.e_score_correction_bias"]
-        if c["topk_method"] in ("group_limited_greedy", "noaux_tc"):
-            g = c["n_group"]
-            grouped = choice.view(s, g, -1)
-            if c["topk_method"] == "noaux_tc":
-                gs = grouped.topk(2, -1)[0].sum(-1)
-            else:
-                gs = grouped.max(-1).values
-            keep = gs.topk(c["topk_group"], -1)[1]
-            gmask = torch.zeros_like(gs).scatter_(1, keep, 1)
-            smask = gmask.unsqueeze(-1).expand_as(grouped).reshape(s, -1)
-            choice = choice.masked_fill(smask == 0, float("-inf"))
-        idx = choice.topk(k, -1)[1]
-        wts = scores.gather(1, idx)
-        if c["architectures"][0] == "DeepseekV3ForCausalLM":
-            if k > 1 and c["norm_topk_prob"]:
-                wts = wts / (wts.sum(-1, keepdim=True) + 1e-20)
-            wts = wts * c["routed_scaling_factor"]
-        else:
-            if k > 1 and c["norm_topk_prob"]:
-                wts = wts / (wts.sum(-1, keepdim=True) + 1e-20)
-            else:
-                wts = wts * c["routed_scaling_factor"]
         y = torch.zeros_like(v)
         for tok in range(s):
             for j in range(k):
