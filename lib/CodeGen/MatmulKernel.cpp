@@ -364,30 +364,29 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
   // after it, cost more than the balance it bought: the V2-Lite decode
   // projections of bench/npu took 144.1 us with K split and jobs of at
   // least 64 KiB, 131.3 us with neither.)
-  if (!vectorOnly && jobs() < cores && chunks >= (thin ? 2 : 4)) {
-    split = std::min<int64_t>((cores + jobs() - 1) / jobs(),
-                              thin ? chunks : chunks / 2);
+  if (!vectorOnly && jobs() < cores && thin && chunks >= 2) {
+    // The fewest parts that fill the cores.
+    split = std::min<int64_t>((cores + jobs() - 1) / jobs(), chunks);
     int64_t per = (chunks + split - 1) / split;
     split = (chunks + per - 1) / per;
+  } else if (!vectorOnly && jobs() < cores && !thin && chunks >= 4) {
     // A tall tile takes the split whose busiest core streams the fewest K
     // chunks (the smallest on a tie): the fewest parts that fill the cores
     // can leave some a second round. DeepSeek-V2-Lite's routed expert at 96
     // tokens (11 column tiles of 8 chunks on 24 cores) took 3 parts in two
     // rounds, 6 chunks on the busiest core, where 2 parts in one round are
-    // 4 (19.7 -> 16.4 us). (Thin products keep the first rule: the
-    // int4 decode projections of bench/npu took 57.8 us with this one,
-    // 57.0 without.)
-    if (!thin) {
-      int64_t most = std::min<int64_t>(
-          std::max<int64_t>(2, (2 * cores + jobs() - 1) / jobs()), chunks / 2);
-      int64_t bestLoad = INT64_MAX;
-      for (int64_t s = 2; s <= most; ++s) {
-        int64_t per = (chunks + s - 1) / s, parts = (chunks + per - 1) / per;
-        int64_t rounds = (jobs() * parts + cores - 1) / cores;
-        if (rounds * per < bestLoad) {
-          bestLoad = rounds * per;
-          split = parts;
-        }
+    // 4 (19.7 -> 16.4 us). (Thin products keep the fewest parts that fill
+    // the cores: the int4 decode projections of bench/npu took 57.8 us with
+    // this rule, 57.0 without.)
+    int64_t most = std::min<int64_t>(
+        std::max<int64_t>(2, (2 * cores + jobs() - 1) / jobs()), chunks / 2);
+    int64_t bestLoad = INT64_MAX;
+    for (int64_t s = 2; s <= most; ++s) {
+      int64_t per = (chunks + s - 1) / s, parts = (chunks + per - 1) / per;
+      int64_t rounds = (jobs() * parts + cores - 1) / cores;
+      if (rounds * per < bestLoad) {
+        bestLoad = rounds * per;
+        split = parts;
       }
     }
   }

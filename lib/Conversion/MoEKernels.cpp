@@ -332,6 +332,18 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     kernels.push_back(m);
     tag(stage);
   };
+  // silu(gate) * up of [rows, width] scratch buffers, in the experts' dtype.
+  auto swiglu = [&](Scratch g, Scratch u, Scratch h, int64_t rows,
+                    int64_t width, const std::string &stage) {
+    VectorKernel k = vk({rows, width}, 0);
+    k.inputs = {flat(sc(g), wDt, {rows, width}),
+                flat(sc(u), wDt, {rows, width})};
+    k.store(
+        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
+        flat(sc(h), wDt, {rows, width}));
+    kernels.push_back(k);
+    tag(stage);
+  };
   // The tokens in the experts' dtype (a copy kernel where it differs),
   // made where the first expert kernel needs it.
   uint64_t xe = in(0);
@@ -357,14 +369,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     rowsTimesWeight(xe, T, H, in(5), Is, wDt, sc(SSharedGate), wDt,
                     "shared_gate");
     rowsTimesWeight(xe, T, H, in(6), Is, wDt, sc(SSharedUp), wDt, "shared_up");
-    VectorKernel k = vk({T, Is}, 0);
-    k.inputs = {flat(sc(SSharedGate), wDt, {T, Is}),
-                flat(sc(SSharedUp), wDt, {T, Is})};
-    k.store(
-        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
-        flat(sc(SSharedH), wDt, {T, Is}));
-    kernels.push_back(k);
-    tag("shared_swiglu");
+    swiglu(SSharedGate, SSharedUp, SSharedH, T, Is, "shared_swiglu");
     rowsTimesWeight(sc(SSharedH), T, Is, in(7), H, wDt, sc(SSharedDown),
                     DType::F32, "shared_down");
   };
@@ -617,14 +622,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     gu.readAheadBytes = mayRead;
     kernels.push_back(gu);
     tag(which + "_gate_up");
-    VectorKernel k = vk({rows, width}, 0);
-    k.inputs = {flat(sc(g), wDt, {rows, width}),
-                flat(sc(u), wDt, {rows, width})};
-    k.store(
-        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
-        flat(sc(h), wDt, {rows, width}));
-    kernels.push_back(k);
-    tag(which + "_swiglu");
+    swiglu(g, u, h, rows, width, which + "_swiglu");
     GroupedMatmulKernel dn;
     dn.name = name;
     dn.a = flat(sc(h), wDt, {rows, width});

@@ -873,11 +873,9 @@ void ModelBuilder::setupPositions() {
       float angle = (float)pos * (float)inv[i];
       float co = std::cos(angle) * tableScale,
             si = std::sin(angle) * tableScale;
-      // Interleaved (DeepSeek) pairs (2i, 2i+1); rotate_half pairs (i,
-      // i + half).
-      int64_t a = i;
-      int64_t bIdx = i + half;
-      for (int64_t j : {a, bIdx}) {
+      // rotate_half pairs (i, i + half); DeepSeek's rope, imported
+      // de-interleaved, rotates the same pairs of its reordered input.
+      for (int64_t j : {i, i + half}) {
         cosT.setF(pos * dim + j, co);
         sinT.setF(pos * dim + j, si);
       }
