@@ -18,6 +18,15 @@
 // half the L2 over the whole program. Only program inputs and constants are
 // read ahead: no kernel writes them, so the early reads cannot race.
 //
+// A tall product (many rows of tiles: prefill's projections) reads each
+// panel of B once from DRAM and then from L2 for every other row of tiles.
+// Its jobs walk the panels in order, and streamToL2 reads the panels in
+// that order beside it on up to half the DRAM bandwidth's worth of vector
+// cores, every core taking a piece of each panel, so a panel is in L2 at
+// their summed rate before the matrix cores get to it. Without it a job
+// starting on a new panel read it at one core's DRAM rate while its
+// engine waited.
+//
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
 
@@ -105,6 +114,85 @@ uint64_t ProgramBuilder::prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
   prefetchedBytes_ += bytes;
   stats_.l2PrefetchBytes += bytes;
   return bytes;
+}
+
+bool ProgramBuilder::canStreamToL2(uint64_t lo, uint64_t hi) const {
+  Space local;
+  int vType = vectorCoreType(local);
+  return l2Prefetch_ && t_.l2.present && vType >= 0 &&
+         vType != matrixCoreType() && hi > lo && isReadOnlyData(lo, hi);
+}
+
+uint64_t ProgramBuilder::streamToL2(const std::vector<GmPanel> &panels,
+                                    const std::string &loc) {
+  Space local;
+  int vType = vectorCoreType(local);
+  if (panels.empty() || vType < 0)
+    return 0;
+  const target::DmaPath *path = t_.findPath(Space::GM, local);
+  double rate = path ? path->bytesPerCycle : 1.0;
+  if (t_.dramPerCoreBytesPerCycle > 0)
+    rate = std::min(rate, t_.dramPerCoreBytesPerCycle);
+  uint32_t count = t_.coreTypes[vType].count;
+  if (prefetchLoad_.size() != count)
+    prefetchLoad_.assign(count, 0.0);
+  for (uint32_t c = 0; c < count; ++c)
+    prefetchLoad_[c] = std::max({prefetchLoad_[c], barrierLevel_,
+                                 c < gemvLoad_.size() ? gemvLoad_[c] : 0.0});
+  std::vector<uint32_t> order(count);
+  for (uint32_t c = 0; c < count; ++c)
+    order[c] = count - 1 - c;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return prefetchLoad_[x] < prefetchLoad_[y];
+  });
+  // Half the DRAM bandwidth: the matrix cores' own misses (A, C) keep the
+  // rest.
+  uint32_t cores = (uint32_t)std::clamp<double>(
+      std::floor(0.5 * t_.dramBytesPerCycle() / rate), 1.0, (double)count);
+  uint64_t align = t_.space(local).align;
+  uint64_t chunk =
+      std::max<uint64_t>(align, t_.space(local).bytes / 4 / align * align);
+  uint64_t total = 0, piece = 0;
+  auto read = [&](uint64_t addr, int64_t rows, int64_t rowBytes,
+                  int64_t stride) {
+    uint32_t core = order[piece++ % cores];
+    bin::Tile dst = bin::makeTile(local, 0, DType::U8, {rows, rowBytes});
+    bin::Tile src = bin::makeTile(Space::GM, addr, DType::U8, {rows, rowBytes});
+    src.strides[0] = stride;
+    src.strides[1] = 1;
+    emit((uint32_t)vType, core, makeInstr(Opcode::DmaLd, {dst, src}), loc);
+    uint64_t n = (uint64_t)(rows * rowBytes);
+    prefetchLoad_[core] += (double)n / rate;
+    total += n;
+  };
+  for (const GmPanel &p : panels) {
+    // A contiguous panel (rows back to back) reads as one run in pieces of
+    // `chunk`, a row longer than a piece as such a run of its own;
+    // otherwise whole rows, as many as fit a piece.
+    auto run = [&](uint64_t lo, uint64_t hi) {
+      for (uint64_t at = lo; at < hi; at += chunk) {
+        int64_t n = (int64_t)std::min(chunk, hi - at);
+        read(at, 1, n, n);
+      }
+    };
+    if (p.stride == p.rowBytes || p.rows == 1) {
+      run(p.addr, p.addr + (uint64_t)(p.rows * p.rowBytes));
+      continue;
+    }
+    if ((uint64_t)p.rowBytes > chunk) {
+      for (int64_t r = 0; r < p.rows; ++r) {
+        uint64_t at = p.addr + (uint64_t)(r * p.stride);
+        run(at, at + (uint64_t)p.rowBytes);
+      }
+      continue;
+    }
+    int64_t rowsPer = (int64_t)(chunk / (uint64_t)p.rowBytes);
+    for (int64_t r = 0; r < p.rows; r += rowsPer)
+      read(p.addr + (uint64_t)(r * p.stride), std::min(rowsPer, p.rows - r),
+           p.rowBytes, p.stride);
+  }
+  stats_.l2PrefetchBytes += total;
+  return total;
 }
 
 } // namespace tessera::codegen

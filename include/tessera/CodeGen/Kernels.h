@@ -412,6 +412,20 @@ private:
   /// True if [lo, hi) lies in a program input or constant: data no kernel
   /// writes, safe to read at any time.
   bool isReadOnlyData(uint64_t lo, uint64_t hi) const;
+  /// `rows` runs of `rowBytes` bytes, `stride` bytes apart, from `addr`.
+  struct GmPanel {
+    uint64_t addr;
+    int64_t rows, rowBytes, stride;
+  };
+  /// Whether streamToL2 can run on this target (an L2, vector cores apart
+  /// from the matrix cores, read-ahead on) for data in [lo, hi).
+  bool canStreamToL2(uint64_t lo, uint64_t hi) const;
+  /// Queues DMA reads of `panels`, in their order, spread over idle vector
+  /// cores so each panel arrives in L2 at their summed rate: read-ahead
+  /// that runs beside the kernel just begun and keeps ahead of its matrix
+  /// cores. Returns the bytes.
+  uint64_t streamToL2(const std::vector<GmPanel> &panels,
+                      const std::string &loc);
   // Split-K reductions wait until a later kernel touches their bytes (or the
   // program ends), so independent matmuls stream back to back instead of
   // each ending in a cross-core barrier.
