@@ -593,7 +593,20 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   }
   // Paced partners: the same walk as their cube core, each reading rows
   // [i * nt / partners, (i + 1) * nt / partners) of every entry's tile,
-  // after waiting (on the MTE2 queue) for that entry's credit.
+  // after waiting (on the MTE2 queue) for that entry's credit. Every cube
+  // core reads each entry's A rows too, at about the same time: the first
+  // to get there read them from DRAM (the weights streamed since A was
+  // written evict it from L2), at its own DRAM rate in a DRAM the partners
+  // keep busy, while the others waited on its fill (DeepSeek-V2-Lite's
+  // 1024-token prefill: an A chunk took 0.5-1.6 us instead of 0.29). So the
+  // partners read those rows ahead too: partner q of Q takes rows
+  // [rows * q / Q, rows * (q + 1) / Q) of each entry (at least one), into
+  // UB beside its weight buffers.
+  uint64_t aPieceRows =
+      partners ? (uint64_t)((tm + partners * P - 1) / (partners * P)) + 1 : 0;
+  bool prefetchA = partners && 2 * (uint64_t)roundUpTo(tn * ck * es, 512) +
+                                       aPieceRows * (uint64_t)(K * es) <=
+                                   t_.space(vLocal).bytes;
   for (uint32_t i = 0; i < partners; ++i)
     for (uint32_t c = 0; c < P; ++c) {
       if (jobsOf[c].empty())
@@ -618,6 +631,29 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         E(salu(Opcode::SMul, ROff, RIdx, 0, R * 12));
         E(makeInstr(Opcode::SLd, {}, {RExpert, ROff, tbl + 4 + j.part * 12}));
         credit();
+        if (prefetchA) {
+          int64_t q = (int64_t)(c * partners + i), Q = (int64_t)(P * partners);
+          int64_t entry = tbl + 4 + j.part * 12;
+          E(makeInstr(Opcode::SLd, {}, {RRow0, ROff, entry + 4}));
+          E(makeInstr(Opcode::SLd, {}, {RRows, ROff, entry + 8}));
+          // RTmp = first row (clamped into the entry), RTmp2 = rows (>= 1).
+          E(salu(Opcode::SMul, RTmp, RRows, 0, q));
+          E(salu(Opcode::SDiv, RTmp, RTmp, 0, Q));
+          E(salu(Opcode::SMul, RTmp2, RRows, 0, q + 1));
+          E(salu(Opcode::SDiv, RTmp2, RTmp2, 0, Q));
+          E(salu(Opcode::SSub, RTmp2, RTmp2, RTmp, 0));
+          E(salu(Opcode::SMax, RTmp2, RTmp2, 0, 1));
+          E(salu(Opcode::SAdd, RRowOff, RRows, 0, -1));
+          E(salu(Opcode::SMin, RTmp, RTmp, RRowOff, 0));
+          E(salu(Opcode::SAdd, RTmp, RTmp, RRow0, 0));
+          Tile dst =
+              rel(tile2(vLocal, 2 * pfChunk, dt, (int64_t)aPieceRows, K, K), {},
+                  RTmp2);
+          Tile src =
+              rel(tile2(Space::GM, k.a.addr, dt, (int64_t)aPieceRows, K, lda),
+                  {{RTmp, lda * es}}, RTmp2);
+          E(makeInstr(Opcode::DmaLd, {dst, src}));
+        }
         for (int64_t ch = 0; ch < chunks && r1 > r0; ++ch) {
           int64_t k0 = ch * ck, kt = std::min(ck, K - k0);
           Tile dst = rel(tile2(vLocal, 0, dt, r1 - r0, kt, kt),
