@@ -54,11 +54,22 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   int64_t idxChunks = (count + chunk - 1) / chunk,
           colChunks = (inner + cw - 1) / cw;
   int64_t tiles = outer * idxChunks * colChunks;
-  int64_t cores =
-      std::min<int64_t>({tiles, (int64_t)t_.coreTypes[ct].count,
-                         std::max<int64_t>(1, outer * count * inner / 4096)});
-  // A scatter may write one row twice; one core keeps the writes ordered.
-  cores = k.scatter ? 1 : std::max<int64_t>(1, cores);
+  // A scatter may write one row twice; one core keeps the writes ordered,
+  // unless its rows are all different.
+  bool ordered = k.scatter && !k.distinctRows;
+  int64_t want =
+      std::min<int64_t>(t_.coreTypes[ct].count,
+                        std::max<int64_t>(1, outer * count * inner / 4096));
+  // Whole rows in few chunks (a 1024-token prefill's KV-cache write: one
+  // chunk per head) leave cores idle: smaller chunks, one per core. (One
+  // core wrote Qwen2-1.5B's 2 x 1024 key rows in 9.8 us.)
+  if (!ordered && colChunks == 1)
+    while (tiles < want && chunk > 1) {
+      chunk = (chunk + 1) / 2;
+      idxChunks = (count + chunk - 1) / chunk;
+      tiles = outer * idxChunks;
+    }
+  int64_t cores = ordered ? 1 : std::max<int64_t>(1, std::min(tiles, want));
   std::vector<CoreRef> refs;
   for (int64_t c = 0; c < cores; ++c)
     refs.push_back({(uint32_t)ct, (uint32_t)c});

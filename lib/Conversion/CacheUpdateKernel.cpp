@@ -68,6 +68,7 @@ bool translateCacheUpdate(npu::DispatchOp d, ArrayRef<int64_t> addrs,
   GatherKernel k;
   k.name = nodeName(d);
   k.scatter = true;
+  k.distinctRows = true; // position + j
   k.table = GmView::contiguous(result, cacheType, {outer, cs[axis], inner});
   // Every row reads the one position (stride 0) and adds its j.
   k.index = GmView::contiguous((uint64_t)addrs[2], DType::I32, {n});

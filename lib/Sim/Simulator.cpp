@@ -914,6 +914,8 @@ private:
   bool functional(uint32_t stream, uint32_t idx, const Instr &in);
   bool checkAccess(uint32_t agentId, uint32_t idx, const Tile &tile, bool write,
                    const IterTag &iter);
+  bool checkScatterRows(uint32_t agentId, uint32_t idx, const Instr &in,
+                        const IterTag &iter);
   void releaseWaiters(uint64_t key);
   void wake(uint32_t agentId) {
     Agent &a = agents[agentId];
@@ -1123,6 +1125,31 @@ bool Engine::setup(const std::map<std::string, Tensor> &inputs) {
       known |= !e.isOutput && e.name == kv.first;
     if (!known)
       return fail("the program has no input named '" + kv.first + "'");
+  }
+  return true;
+}
+
+// A scatter writes the rows its index names, not its whole table: when the
+// index values are at hand (a functional run) each row is checked on its
+// own, so cores writing different rows of one table (a KV-cache write spread
+// over the cores) do not race, and two writing one row still do.
+bool Engine::checkScatterRows(uint32_t agentId, uint32_t idx, const Instr &in,
+                              const IterTag &iter) {
+  const Tile &table = in.tiles[0], &ix = in.tiles[2];
+  if (matrixWorker)
+    matrixWorker->waitForConflicts(agents[agentId].stream, in);
+  std::vector<int64_t> index(ix.numElements());
+  loadI(memBase(agents[agentId].stream, ix.space), ix, index.data());
+  Tile row = table;
+  row.shape[0] = 1;
+  for (int64_t r : index) {
+    // An index out of bounds is the functional step's error to report.
+    if (r < 0 || r >= table.shape[0])
+      continue;
+    row.offset =
+        table.offset + (uint64_t)(r * table.strides[0] * table.elemBytes());
+    if (!checkAccess(agentId, idx, row, true, iter))
+      return false;
   }
   return true;
 }
@@ -1398,6 +1425,11 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
       if (in.op == Opcode::Mmad && i == 0 && in.ints[0]) {
         if (!checkAccess(agentId, idx, in.tiles[0], false, iter))
           return false;
+      }
+      if (in.op == Opcode::DmaScatter && i == 0 && opts.functional) {
+        if (!checkScatterRows(agentId, idx, in, iter))
+          return false;
+        continue;
       }
       if (!checkAccess(agentId, idx, in.tiles[i], w, iter))
         return false;

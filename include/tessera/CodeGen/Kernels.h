@@ -177,6 +177,9 @@ struct GatherKernel {
   GmView index; // [count], i32
   GmView out;   // [outer, count, inner]
   bool scatter = false;
+  /// A scatter whose indices are all different (a KV-cache write: position
+  /// + j): its writes need no order, so its rows spread over the cores.
+  bool distinctRows = false;
   bool hasBase = false;
   GmView base; // [count], i32
   int64_t scale = 1, wrap = 0;
