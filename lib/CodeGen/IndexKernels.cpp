@@ -38,14 +38,23 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
           inner = k.table.shape[2], count = k.index.shape[0];
   int64_t es = dtypeByteSize(k.table.dtype);
   uint64_t half = t_.space(local).bytes / 2, align = t_.space(local).align;
-  int64_t chunk = std::min<int64_t>(count, 1024), cw = 0;
-  for (;; chunk = std::max<int64_t>(1, chunk / 2)) {
+  // The columns of a row that fit beside `chunk` indices.
+  auto widthFor = [&](int64_t chunk) -> int64_t {
     uint64_t idxBytes = 4 * llvm::alignTo(chunk * 4, align) + align;
-    if (idxBytes < half)
-      cw =
-          std::min<int64_t>(inner, (int64_t)((half - idxBytes) / (chunk * es)));
-    if (cw >= 1 || chunk == 1)
-      break;
+    if (idxBytes >= half)
+      return 0;
+    return std::min<int64_t>(inner,
+                             (int64_t)((half - idxBytes) / (chunk * es)));
+  };
+  // Many indices per chunk cut wide rows into narrow pieces (1024 indices
+  // leave 39 bf16 columns of a 2048-wide row: 78-byte DMA runs, each a few
+  // short bursts): fewer indices, until a piece is a whole row or 1 KiB.
+  // (DeepSeek-V2-Lite's 6144 routed rows of 2048 gathered in 46.2 us.)
+  int64_t minPiece = std::min<int64_t>(inner, std::max<int64_t>(1, 1024 / es));
+  int64_t chunk = std::min<int64_t>(count, 1024), cw = widthFor(chunk);
+  while ((cw < 1 || cw < minPiece) && chunk > 1) {
+    chunk = std::max<int64_t>(1, chunk / 2);
+    cw = widthFor(chunk);
   }
   if (cw < 1) {
     error = "'" + k.name + "': a gathered row does not fit local memory";
@@ -61,10 +70,12 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
       std::min<int64_t>(t_.coreTypes[ct].count,
                         std::max<int64_t>(1, outer * count * inner / 4096));
   // Whole rows in few chunks (a 1024-token prefill's KV-cache write: one
-  // chunk per head) leave cores idle: smaller chunks, one per core. (One
-  // core wrote Qwen2-1.5B's 2 x 1024 key rows in 9.8 us.)
+  // chunk per head) leave cores idle: smaller chunks, one per core, of at
+  // least 64 rows. (One core wrote Qwen2-1.5B's 2 x 1024 key rows in 9.8
+  // us; V2-Lite's 1024 latent rows in 16-row chunks on 48 cores cost its
+  // attention 1.6 us more than 64-row chunks on 16.)
   if (!ordered && colChunks == 1)
-    while (tiles < want && chunk > 1) {
+    while (tiles < want && chunk > 64) {
       chunk = (chunk + 1) / 2;
       idxChunks = (count + chunk - 1) / chunk;
       tiles = outer * idxChunks;
