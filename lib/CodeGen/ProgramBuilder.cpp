@@ -141,7 +141,8 @@ bool ProgramBuilder::flushDeferred(const std::vector<Region> *conflictsWith,
 }
 
 void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
-                                 const std::vector<Region> &regions) {
+                                 const std::vector<Region> &regions,
+                                 bool fence) {
   // Deferred reductions this kernel depends on (or overwrites) go first.
   // They were planned when deferred; should one still fail, finish()
   // reports it.
@@ -149,7 +150,7 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
   if (!flushDeferred(&regions, error) && deferredError_.empty())
     deferredError_ = error;
   ++stats_.kernels;
-  bool conflict = false;
+  bool conflict = fence && !pendingRegions_.empty();
   for (const Region &r : regions) {
     for (const Region &q : pendingRegions_)
       if ((r.write || q.write) && r.lo < q.hi && q.lo < r.hi) {
@@ -262,6 +263,15 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         pendingCores_.end())
       pendingCores_.push_back(c);
   pendingRegions_.insert(pendingRegions_.end(), regions.begin(), regions.end());
+}
+
+void ProgramBuilder::addFence(const FenceKernel &k) {
+  (void)k; // (a fence emits only the barrier, which carries no location)
+  std::vector<CoreRef> all;
+  for (uint32_t ty = 0; ty < t_.coreTypes.size(); ++ty)
+    for (uint32_t i = 0; i < t_.coreTypes[ty].count; ++i)
+      all.push_back({ty, i});
+  beginKernel(all, {}, /*fence=*/true);
 }
 
 int ProgramBuilder::vectorCoreType(Space &local) const {

@@ -21,10 +21,10 @@
 
 namespace tessera::conversion {
 
-using Kernel = std::variant<codegen::VectorKernel, codegen::MatmulKernel,
-                            codegen::GatherKernel, codegen::TopKKernel,
-                            codegen::AiCpuKernel, codegen::GroupedMatmulKernel,
-                            codegen::MoETableKernel, codegen::AttentionKernel>;
+using Kernel = std::variant<
+    codegen::VectorKernel, codegen::MatmulKernel, codegen::GatherKernel,
+    codegen::TopKKernel, codegen::AiCpuKernel, codegen::GroupedMatmulKernel,
+    codegen::MoETableKernel, codegen::AttentionKernel, codegen::FenceKernel>;
 
 /// Translates `op` with operand/result addresses `addrs` (operands first).
 /// On failure `why` says what has no lowering.

@@ -365,13 +365,19 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // product over more cores (a 16-token prefill: 892.7 us as grouped
   // matmuls, 921.3 us as plain products on 8-11 of 24 cores).
   bool sharedAsProducts = T == 1 || T >= kTileRows;
-  auto sharedExperts = [&] {
+  auto sharedGateUp = [&] {
     rowsTimesWeight(xe, T, H, in(5), Is, wDt, sc(SSharedGate), wDt,
                     "shared_gate");
     rowsTimesWeight(xe, T, H, in(6), Is, wDt, sc(SSharedUp), wDt, "shared_up");
+  };
+  auto sharedSwigluDown = [&] {
     swiglu(SSharedGate, SSharedUp, SSharedH, T, Is, "shared_swiglu");
     rowsTimesWeight(sc(SSharedH), T, Is, in(7), H, wDt, sc(SSharedDown),
                     DType::F32, "shared_down");
+  };
+  auto sharedExperts = [&] {
+    sharedGateUp();
+    sharedSwigluDown();
   };
   // 11, first in decode: the shared experts of one token are plain
   // products over static shapes, so they go before the router, where no
@@ -634,11 +640,22 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     kernels.push_back(dn);
     tag(which + "_down");
   };
+  // 11. Shared experts in prefill: their gate and up products go before
+  // the routed experts, after a fence that completes the token gather, so
+  // no barrier stands between them and the routed experts (they share no
+  // buffer): the routed experts' paced read-ahead starts on the vector
+  // cores while the cube cores compute them. The rest after the routed
+  // experts.
+  bool sharedSplit = shared && !sharedFirst && sharedAsProducts;
+  if (sharedSplit) {
+    kernels.push_back(codegen::FenceKernel{name});
+    tag("fence");
+    sharedGateUp();
+  }
   expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
             SUp, SH, SDown, wDt);
-  // 11. Shared experts, after the routed ones in prefill.
-  if (shared && !sharedFirst && sharedAsProducts)
-    sharedExperts();
+  if (sharedSplit)
+    sharedSwigluDown();
   else if (shared && !sharedFirst)
     expertMlp("shared", xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate,
               SSharedUp, SSharedH, SSharedDown, DType::F32);

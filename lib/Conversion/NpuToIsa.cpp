@@ -564,6 +564,8 @@ struct NpuToIsaPass
           ok = pb.addMoETable(*mt, error);
         else if (auto *at = std::get_if<codegen::AttentionKernel>(&ks[i]))
           ok = pb.addAttention(*at, error);
+        else if (auto *f = std::get_if<codegen::FenceKernel>(&ks[i]))
+          pb.addFence(*f);
         else
           ok = pb.addTopK(std::get<codegen::TopKKernel>(ks[i]), error);
         if (!ok)

@@ -185,6 +185,15 @@ struct GatherKernel {
   int64_t scale = 1, wrap = 0;
 };
 
+/// A barrier over every core, where no data dependence would put one: the
+/// kernels after it then order against nothing before it. Between a kernel
+/// and a reader of its output that comes a few kernels later, it keeps the
+/// kernels in between from being waited for too (the MoE's shared-expert
+/// products before its routed experts, which read the gathered tokens).
+struct FenceKernel {
+  std::string name;
+};
+
 /// values/indices [rows, k] = the k largest of each row of `in` [rows, cols]
 /// (smallest with `largest` false), ties to the lower index.
 struct TopKKernel {
@@ -273,6 +282,7 @@ public:
   bool addGather(const GatherKernel &k, std::string &error);
   bool addTopK(const TopKKernel &k, std::string &error);
   bool addAiCpu(const AiCpuKernel &k, std::string &error);
+  void addFence(const FenceKernel &k);
   /// Kernels with run-time row counts (MoEKernel.cpp).
   bool addGroupedMatmul(const GroupedMatmulKernel &k, std::string &error);
   bool addMoETable(const MoETableKernel &k, std::string &error);
@@ -328,7 +338,7 @@ private:
   /// Orders a new kernel on `cores` after earlier kernels it conflicts with
   /// (GM regions), with a barrier over every core involved.
   void beginKernel(const std::vector<CoreRef> &cores,
-                   const std::vector<Region> &regions);
+                   const std::vector<Region> &regions, bool fence = false);
   int vectorCoreType(target::Space &local) const;
   /// The same, with an error naming the target when it has no vector core.
   int vectorCoreType(target::Space &local, std::string &error) const;
