@@ -25,10 +25,11 @@
 //      rows gathered (dma_gather)
 //  experts:
 //  10. grouped gate/up matmul over the table (rows per expert known at run
-//      time only), silu(g) * u, grouped down matmul into f32
+//      time only), silu(g) * u, grouped down matmul (experts' dtype)
 //  11. shared experts: plain products over all tokens, as linear layers
-//      (decode, one token: ahead of the router), or for fewer tokens than
-//      a tile the grouped kernels over a static table of all of them
+//      (decode, one token: ahead of the router; prefill: gate and up ahead
+//      of the routed experts, after a fence), or for fewer tokens than a
+//      tile the grouped kernels over a static table of all of them
 //  combine (f32):
 //  12. the expert outputs gathered back per (token, choice) by pos, then
 //      y = sum_i w[t, i] * out[t, i] + shared(t)
@@ -645,7 +646,11 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // no barrier stands between them and the routed experts (they share no
   // buffer): the routed experts' paced read-ahead starts on the vector
   // cores while the cube cores compute them. The rest after the routed
-  // experts.
+  // experts. (Their SwiGLU beside the routed one, then down after a second
+  // fence before or after the routed down, was slower on V2-Lite's
+  // 1024-token prefill MoE layer: 1415.4 / 1418.8 us against 1412.4; both
+  // SwiGLUs are DRAM-bound, and down after the routed down overlaps the
+  // output gather as it is.)
   bool sharedSplit = shared && !sharedFirst && sharedAsProducts;
   if (sharedSplit) {
     kernels.push_back(codegen::FenceKernel{name});
