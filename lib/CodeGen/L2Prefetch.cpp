@@ -39,6 +39,46 @@ using bin::makeInstr;
 using bin::Opcode;
 using target::Space;
 
+namespace {
+/// The vector cores a read-ahead may use, least loaded first, and the DMA
+/// rate of one of them.
+struct ReadAheadCores {
+  double rate;                 // bytes/cycle of one core from DRAM
+  std::vector<uint32_t> order; // least loaded first
+  uint32_t maxCores;           // half the DRAM bandwidth's worth
+};
+
+/// `load` (per vector core, cycles) is first raised to the last barrier
+/// and the GEMV jobs queued, since a core's read-ahead starts after both.
+ReadAheadCores readAheadCores(const target::TargetDesc &t, Space local,
+                              int vType, std::vector<double> &load,
+                              double barrierLevel,
+                              const std::vector<double> &gemvLoad) {
+  ReadAheadCores r;
+  const target::DmaPath *path = t.findPath(Space::GM, local);
+  r.rate = path ? path->bytesPerCycle : 1.0;
+  if (t.dramPerCoreBytesPerCycle > 0)
+    r.rate = std::min(r.rate, t.dramPerCoreBytesPerCycle);
+  uint32_t count = t.coreTypes[vType].count;
+  if (load.size() != count)
+    load.assign(count, 0.0);
+  for (uint32_t c = 0; c < count; ++c)
+    load[c] = std::max(
+        {load[c], barrierLevel, c < gemvLoad.size() ? gemvLoad[c] : 0.0});
+  // Idle cores first; on ties the last cores, since vector kernels fill
+  // the vector cores from core 0.
+  r.order.resize(count);
+  for (uint32_t c = 0; c < count; ++c)
+    r.order[c] = count - 1 - c;
+  std::stable_sort(r.order.begin(), r.order.end(),
+                   [&](uint32_t x, uint32_t y) { return load[x] < load[y]; });
+  // Half the DRAM bandwidth: the matrix cores' own misses keep the rest.
+  r.maxCores = (uint32_t)std::clamp<double>(
+      std::floor(0.5 * t.dramBytesPerCycle() / r.rate), 1.0, (double)count);
+  return r;
+}
+} // namespace
+
 bool ProgramBuilder::isReadOnlyData(uint64_t lo, uint64_t hi) const {
   // An input that is also an output (a KV cache updated in place) is
   // written.
@@ -65,28 +105,11 @@ uint64_t ProgramBuilder::prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
   uint64_t bytes = hi - lo;
   if (prefetchedBytes_ + bytes > t_.l2.bytes / 2)
     return 0;
-  const target::DmaPath *path = t_.findPath(Space::GM, local);
-  double rate = path ? path->bytesPerCycle : 1.0;
-  if (t_.dramPerCoreBytesPerCycle > 0)
-    rate = std::min(rate, t_.dramPerCoreBytesPerCycle);
-  uint32_t count = t_.coreTypes[vType].count;
-  // A core's read-ahead starts after the last barrier and after what it
-  // already queued (read-ahead and GEMV jobs).
-  if (prefetchLoad_.size() != count)
-    prefetchLoad_.assign(count, 0.0);
-  for (uint32_t c = 0; c < count; ++c)
-    prefetchLoad_[c] = std::max({prefetchLoad_[c], barrierLevel_,
-                                 c < gemvLoad_.size() ? gemvLoad_[c] : 0.0});
-  // Idle cores first; on ties the last cores, since vector kernels fill
-  // the vector cores from core 0.
-  std::vector<uint32_t> order(count);
-  for (uint32_t c = 0; c < count; ++c)
-    order[c] = count - 1 - c;
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-    return prefetchLoad_[x] < prefetchLoad_[y];
-  });
-  uint32_t maxCores = (uint32_t)std::clamp<double>(
-      std::floor(0.5 * t_.dramBytesPerCycle() / rate), 1.0, (double)count);
+  ReadAheadCores rc =
+      readAheadCores(t_, local, vType, prefetchLoad_, barrierLevel_, gemvLoad_);
+  double rate = rc.rate;
+  const std::vector<uint32_t> &order = rc.order;
+  uint32_t maxCores = rc.maxCores;
   uint32_t cores = 0;
   for (uint32_t p = 1; p <= maxCores && !cores; ++p) {
     double start = 0;
@@ -129,26 +152,11 @@ uint64_t ProgramBuilder::streamToL2(const std::vector<GmPanel> &panels,
   int vType = vectorCoreType(local);
   if (panels.empty() || vType < 0)
     return 0;
-  const target::DmaPath *path = t_.findPath(Space::GM, local);
-  double rate = path ? path->bytesPerCycle : 1.0;
-  if (t_.dramPerCoreBytesPerCycle > 0)
-    rate = std::min(rate, t_.dramPerCoreBytesPerCycle);
-  uint32_t count = t_.coreTypes[vType].count;
-  if (prefetchLoad_.size() != count)
-    prefetchLoad_.assign(count, 0.0);
-  for (uint32_t c = 0; c < count; ++c)
-    prefetchLoad_[c] = std::max({prefetchLoad_[c], barrierLevel_,
-                                 c < gemvLoad_.size() ? gemvLoad_[c] : 0.0});
-  std::vector<uint32_t> order(count);
-  for (uint32_t c = 0; c < count; ++c)
-    order[c] = count - 1 - c;
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-    return prefetchLoad_[x] < prefetchLoad_[y];
-  });
-  // Half the DRAM bandwidth: the matrix cores' own misses (A, C) keep the
-  // rest.
-  uint32_t cores = (uint32_t)std::clamp<double>(
-      std::floor(0.5 * t_.dramBytesPerCycle() / rate), 1.0, (double)count);
+  ReadAheadCores rc =
+      readAheadCores(t_, local, vType, prefetchLoad_, barrierLevel_, gemvLoad_);
+  double rate = rc.rate;
+  const std::vector<uint32_t> &order = rc.order;
+  uint32_t cores = rc.maxCores;
   uint64_t align = t_.space(local).align;
   uint64_t chunk =
       std::max<uint64_t>(align, t_.space(local).bytes / 4 / align * align);
