@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Support/HugePages.h"
 
+#include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -24,14 +26,56 @@ namespace tessera {
 
 #if defined(__linux__) && defined(__GLIBC__)
 namespace {
-/// Is `path` a regular file of at least `minBytes`, or a directory holding
-/// one (a Hugging Face model, a generation output directory)?
+/// The bytes of the tensors a weight-layout manifest lists (the sum of its
+/// `"size": N` members), or 0 when `path` is not one. A compile from a
+/// manifest builds the whole model's programs (hundreds of MB of
+/// instructions) from a file of a few hundred KB: the file's own size says
+/// nothing about the work. Read before main() parses anything, so scanned
+/// rather than parsed: both writers (WeightStore::manifestJson and the test
+/// scripts' json.dumps) put `"size"` keys only on tensors.
+uint64_t manifestWeightBytes(const std::string &path, uint64_t fileBytes) {
+  constexpr uint64_t kMaxManifestBytes = uint64_t(64) << 20;
+  if (fileBytes > kMaxManifestBytes)
+    return 0;
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return 0;
+  std::string text(fileBytes, '\0');
+  size_t got = std::fread(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  text.resize(got);
+  if (text.find("\"tessera-weight-manifest\"") == std::string::npos)
+    return 0;
+  uint64_t total = 0;
+  const std::string key = "\"size\"";
+  for (size_t at = text.find(key); at != std::string::npos;
+       at = text.find(key, at + key.size())) {
+    size_t i = at + key.size();
+    while (i < text.size() && std::isspace((unsigned char)text[i]))
+      ++i;
+    if (i >= text.size() || text[i] != ':')
+      continue; // a name "size", not the key
+    ++i;
+    while (i < text.size() && std::isspace((unsigned char)text[i]))
+      ++i;
+    uint64_t v = 0;
+    for (; i < text.size() && std::isdigit((unsigned char)text[i]); ++i)
+      v = v * 10 + (uint64_t)(text[i] - '0');
+    total += v;
+  }
+  return total;
+}
+
+/// Is `path` a regular file of at least `minBytes` (or a weight-layout
+/// manifest listing that much), or a directory holding one (a Hugging Face
+/// model, a generation output directory)?
 bool isLargeInput(const std::string &path, uint64_t minBytes) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0)
     return false;
   if (S_ISREG(st.st_mode))
-    return (uint64_t)st.st_size >= minBytes;
+    return (uint64_t)st.st_size >= minBytes ||
+           manifestWeightBytes(path, (uint64_t)st.st_size) >= minBytes;
   if (!S_ISDIR(st.st_mode))
     return false;
   DIR *dir = ::opendir(path.c_str());

@@ -21,17 +21,18 @@ namespace tessera {
 constexpr uint64_t kHugePageInputBytes = uint64_t(32) << 20;
 
 /// Does some argument (or the value of --opt=PATH) name a regular file of at
-/// least `minBytes`, or a directory holding one?
+/// least `minBytes`, a weight-layout manifest listing at least `minBytes` of
+/// tensors, or a directory holding such a file?
 bool argumentsNameLargeInput(char **argv, uint64_t minBytes);
 
 /// Called first thing in a tool's main(): when GLIBC_TUNABLES is unset and
 /// an argument names a large input (kHugePageInputBytes: a model with its
-/// weights, a program holding them), runs the same executable again with
-/// glibc.malloc.hugetlb=1 (and TESSERA_HUGE_PAGES=done, so it happens once).
-/// Returns only when it did not re-execute: on other systems, for small
-/// inputs (starting twice would cost more than the page faults saved), when
-/// the variable is set (an empty value opts out), or when exec fails. The
-/// program's output is the same either way.
+/// weights or a manifest of them, a program holding them), runs the same
+/// executable again with glibc.malloc.hugetlb=1 (and TESSERA_HUGE_PAGES=done,
+/// so it happens once). Returns only when it did not re-execute: on other
+/// systems, for small inputs (starting twice would cost more than the page
+/// faults saved), when the variable is set (an empty value opts out), or when
+/// exec fails. The program's output is the same either way.
 void reexecWithHugePageMalloc(char **argv);
 
 /// Asks the kernel for transparent huge pages under [data, data + bytes)
