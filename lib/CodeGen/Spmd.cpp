@@ -58,22 +58,21 @@ void mix(size_t &h, uint64_t v) {
   h ^= (size_t)v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
 }
 
-size_t codeKey(const std::vector<Instr> &code) {
-  size_t h = code.size();
-  for (const Instr &in : code) {
-    const bin::OpInfo &inf = in.info();
-    mix(h, (uint64_t)in.op);
-    for (unsigned i = 0; i < inf.numInts; ++i)
-      if (!(i == 2 && hasIntSlot(in)))
-        mix(h, (uint64_t)in.ints[i]);
-    for (unsigned k = 0; k < inf.numTiles; ++k) {
-      const bin::Tile &t = in.tiles[k];
-      mix(h, (uint64_t)t.space);
-      mix(h, (uint64_t)t.rank);
-      mix(h, (uint64_t)t.numTerms);
-      for (unsigned d = 0; d < t.rank; ++d)
-        mix(h, (uint64_t)t.shape[d]);
-    }
+/// A hash of an instruction but for its slots.
+size_t instrSig(const Instr &in) {
+  size_t h = 1;
+  const bin::OpInfo &inf = in.info();
+  mix(h, (uint64_t)in.op);
+  for (unsigned i = 0; i < inf.numInts; ++i)
+    if (!(i == 2 && hasIntSlot(in)))
+      mix(h, (uint64_t)in.ints[i]);
+  for (unsigned k = 0; k < inf.numTiles; ++k) {
+    const bin::Tile &t = in.tiles[k];
+    mix(h, (uint64_t)t.space);
+    mix(h, (uint64_t)t.rank);
+    mix(h, (uint64_t)t.numTerms);
+    for (unsigned d = 0; d < t.rank; ++d)
+      mix(h, (uint64_t)t.shape[d]);
   }
   return h;
 }
@@ -97,7 +96,10 @@ uint32_t maxRegOf(const Instr &in) {
 
 /// A stream as a tree: an instruction, or a loop holding items.
 struct Node {
-  Instr in; // the instruction, or the loop's `loop`
+  // The instruction, or the loop's `loop`, in the stream's code (which
+  // outlives the tree: each member's code is walked once, and copying every
+  // instruction into its node was a tenth of the merge's time).
+  const Instr *in = nullptr;
   bool isLoop = false;
   int32_t loc = -1; // debug location (index into the names)
   std::vector<Node> body;
@@ -105,20 +107,15 @@ struct Node {
   uint32_t size = 1; // static instructions
 };
 
-size_t instrSig(const Instr &in) {
-  std::vector<Instr> one{in};
-  return codeKey(one);
-}
-
 void finishNode(Node &n) {
   if (!n.isLoop) {
-    n.sig = instrSig(n.in);
+    n.sig = instrSig(*n.in);
     n.size = 1;
     return;
   }
   size_t h = 0x51ed;
-  mix(h, (uint64_t)n.in.ints[0]);
-  mix(h, (uint64_t)n.in.ints[1]);
+  mix(h, (uint64_t)n.in->ints[0]);
+  mix(h, (uint64_t)n.in->ints[1]);
   n.size = 2;
   for (const Node &b : n.body) {
     mix(h, b.sig);
@@ -137,7 +134,7 @@ void parse(const std::vector<Instr> &instrs, size_t &i,
       return;
     }
     Node n;
-    n.in = in;
+    n.in = &in;
     n.loc = locOf[i];
     ++i;
     if (in.info().cls == OpClass::Loop) {
@@ -188,13 +185,16 @@ bool sameBlanked(const Instr &x, const Instr &y) {
 
 /// Whether a merged node and a stream node can be one instruction (or loop).
 bool compatible(const MNode &a, const Node &b) {
-  if (a.isLoop != b.isLoop || a.in.op != b.in.op)
+  if (a.isLoop != b.isLoop || a.in.op != b.in->op)
     return false;
   if (a.isLoop) // a run-time trip count (rc) is no slot
-    return a.in.ints[0] == b.in.ints[0] && a.in.ints[1] == b.in.ints[1] &&
-           (a.in.ints[1] == 0 || a.in.ints[2] == b.in.ints[2]);
-  return a.sig == b.sig && sameBlanked(a.in, b.in);
+    return a.in.ints[0] == b.in->ints[0] && a.in.ints[1] == b.in->ints[1] &&
+           (a.in.ints[1] == 0 || a.in.ints[2] == b.in->ints[2]);
+  return a.sig == b.sig && sameBlanked(a.in, *b.in);
 }
+
+const Instr &instrOf(const MNode &n) { return n.in; }
+const Instr &instrOf(const Node &n) { return *n.in; }
 
 class Merger {
 public:
@@ -205,14 +205,14 @@ public:
 
   MNode fromNode(const Node &n, uint32_t m) const {
     MNode x;
-    x.in = n.in;
+    x.in = *n.in;
     x.isLoop = n.isLoop;
     x.loc = n.loc;
     x.sig = n.sig;
     x.present.assign(members, 0);
     x.vals.assign(members, {});
     x.present[m] = 1;
-    x.vals[m] = slotVals(n.in);
+    x.vals[m] = slotVals(*n.in);
     for (const Node &b : n.body)
       x.body.push_back(fromNode(b, m));
     return x;
@@ -231,13 +231,31 @@ public:
       if (a.in.tiles[k].numTerms >= bin::kMaxAddrTerms)
         for (size_t m = 0; m < a.present.size(); ++m)
           if (a.present[m]) {
-            if (a.vals[m][k] != (int64_t)b.in.tiles[k].offset)
+            if (a.vals[m][k] != (int64_t)b.in->tiles[k].offset)
               return false;
             break;
           }
     if (a.loc < 0 || b.loc < 0)
       return a.loc < 0 && b.loc < 0;
     return nameOf[(size_t)a.loc] == nameOf[(size_t)b.loc];
+  }
+
+  /// What two items that match share (`match` implies equal keys): the
+  /// shape signature of an instruction, a loop's count fields, and the
+  /// kernel's name.
+  template <typename N> uint64_t matchKey(const N &x) const {
+    size_t h = x.loc < 0 ? 0 : (size_t)nameOf[(size_t)x.loc] + 1;
+    const Instr &in = instrOf(x);
+    if (!x.isLoop) {
+      mix(h, x.sig);
+      return h;
+    }
+    mix(h, 0x100 | (uint64_t)in.op);
+    mix(h, (uint64_t)in.ints[0]);
+    mix(h, (uint64_t)in.ints[1]);
+    if (in.ints[1] != 0)
+      mix(h, (uint64_t)in.ints[2]);
+    return h;
   }
 
   /// Merges stream member `m`'s list `s` into the merged list `ml`.
@@ -262,7 +280,7 @@ public:
     auto take = [&](size_t i, size_t j) {
       MNode &x = ml[i];
       x.present[m] = 1;
-      x.vals[m] = slotVals(s[j].in);
+      x.vals[m] = slotVals(*s[j].in);
       if (x.loc < 0)
         x.loc = s[j].loc;
       if (x.isLoop)
@@ -288,18 +306,31 @@ public:
         return;
       }
       size_t a0 = i0 + pre, b0 = j0 + pre;
+      // Most cells pair items that cannot match: a key that two items
+      // must share to match (matchKey), compared first, keeps the table's
+      // fill to an integer comparison per cell for those.
+      std::vector<uint64_t> keyM(rn), keyS(rk);
+      for (size_t i = 0; i < rn; ++i)
+        keyM[i] = matchKey(ml[a0 + i]);
+      for (size_t j = 0; j < rk; ++j)
+        keyS[j] = matchKey(s[b0 + j]);
       std::vector<int32_t> dp((rn + 1) * (rk + 1), 0);
       auto at = [&](size_t i, size_t j) -> int32_t & {
         return dp[i * (rk + 1) + j];
       };
-      for (size_t i = rn; i-- > 0;)
+      for (size_t i = rn; i-- > 0;) {
+        uint64_t key = keyM[i];
+        int32_t *row = &at(i, 0), *below = &at(i + 1, 0);
         for (size_t j = rk; j-- > 0;) {
-          int32_t best = std::max(at(i + 1, j), at(i, j + 1));
-          int32_t w = weight(a0 + i, b0 + j);
-          if (w > 0)
-            best = std::max(best, at(i + 1, j + 1) + w);
-          at(i, j) = best;
+          int32_t best = std::max(below[j], row[j + 1]);
+          if (keyS[j] == key) {
+            int32_t w = weight(a0 + i, b0 + j);
+            if (w > 0)
+              best = std::max(best, below[j + 1] + w);
+          }
+          row[j] = best;
         }
+      }
       for (size_t i = 0; i < pre; ++i)
         take(i0 + i, j0 + i);
       size_t i = 0, j = 0;
@@ -330,12 +361,32 @@ public:
     // code between two matched barriers is aligned pair by pair.
     std::vector<size_t> pairsM, pairsS;
     if ((n + 1) * (k + 1) > kMaxCells) {
+      // (index, identity): two barriers match when their identities are
+      // equal, numbered here once instead of asking `match` for each cell
+      // of the table (thousands of barriers per stream, most of one kind).
+      // A barrier has no tiles, so no slot: `match` compares the kernel's
+      // name and every field.
+      std::map<std::vector<int64_t>, int64_t> identities;
       auto barriers = [&](auto &list) {
-        std::vector<std::pair<size_t, int32_t>> at;
-        for (size_t i = 0; i < list.size(); ++i)
-          if (!list[i].isLoop && list[i].in.op == Opcode::Barrier)
-            at.push_back(
-                {i, list[i].loc >= 0 ? nameOf[(size_t)list[i].loc] : -1});
+        std::vector<std::pair<size_t, int64_t>> at;
+        for (size_t i = 0; i < list.size(); ++i) {
+          const Instr &in = instrOf(list[i]);
+          if (list[i].isLoop || in.op != Opcode::Barrier)
+            continue;
+          const bin::OpInfo &inf = in.info();
+          std::vector<int64_t> id{
+              list[i].loc < 0 ? -1 : nameOf[(size_t)list[i].loc],
+              (int64_t)in.op, (int64_t)in.pipe, (int64_t)inf.numTiles};
+          id.insert(id.end(), in.ints, in.ints + inf.numInts);
+          if (inf.floatName) {
+            uint32_t bits;
+            std::memcpy(&bits, &in.fimm, sizeof(bits));
+            id.push_back(bits);
+          }
+          at.push_back(
+              {i, identities.try_emplace(id, (int64_t)identities.size())
+                      .first->second});
+        }
         return at;
       };
       auto bm = barriers(ml), bs = barriers(s);
@@ -347,7 +398,8 @@ public:
         };
         auto same = [&](size_t i, size_t j) {
           return bm[i].second == bs[j].second &&
-                 match(ml[bm[i].first], s[bs[j].first]);
+                 (ml[bm[i].first].in.info().numTiles == 0 ||
+                  match(ml[bm[i].first], s[bs[j].first]));
         };
         for (size_t i = p; i-- > 0;)
           for (size_t j = q; j-- > 0;)
