@@ -75,11 +75,11 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &o, Stage from,
   }
   if (runs(Stage::Isa)) {
     // Code generation synchronizes and folds loops on its own streams, so
-    // the straight-line streams never become isa ops; insert-sync then
-    // leaves the program alone (it stays for isa modules given by hand).
+    // the straight-line streams never become isa ops, and insert-sync has
+    // nothing to do here (it is for isa modules given by hand; running it
+    // would only verify a whole model's program once more).
     pm.addPass(conversion::createNpuToIsa(
         {o.probes, o.l2Prefetch, true, o.loops, o.spmd}));
-    pm.addPass(conversion::createIsaInsertSync({o.loops, o.spmd}));
   }
 }
 

@@ -4,8 +4,11 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 using namespace mlir;
 using namespace tessera;
@@ -74,6 +77,8 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
                                                   const target::TargetDesc &t,
                                                   bool borrowConstants) {
   bin::Program p;
+  // Per stream, its entries in p.debug (a stream's are appended together).
+  std::vector<std::pair<size_t, size_t>> debugOf;
   p.name = op.getName().str();
   bin::setTarget(p, t);
   p.gmBytes = (uint64_t)op.getGmBytes();
@@ -147,14 +152,17 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
         s.shares = (uint32_t)owner;
         // The shared code's locations hold for this stream too (as the
         // compiler writes them).
-        size_t n = p.debug.size();
-        for (size_t d = 0; d < n; ++d)
-          if (p.debug[d].stream == owner)
-            p.debug.push_back({streamIdx, p.debug[d].instr, p.debug[d].loc});
+        auto [from, to] = debugOf[owner];
+        debugOf.push_back({p.debug.size(), p.debug.size() + (to - from)});
+        for (size_t d = from; d < to; ++d)
+          p.debug.push_back({streamIdx, p.debug[d].instr, p.debug[d].loc});
         p.streams.push_back(std::move(s));
         continue;
       }
-      for (Operation &io : core.getBody().front()) {
+      size_t debugBegin = p.debug.size();
+      Block &code = core.getBody().front();
+      s.instrs.reserve(code.getOperations().size());
+      for (Operation &io : code) {
         bin::Instr in;
         std::string err;
         if (!opToInstr(&io, s.coreType == bin::kAiCpuCoreType, in, err))
@@ -164,6 +172,7 @@ FailureOr<bin::Program> tessera::isa::emitProgram(ProgramOp op,
           p.debug.push_back({streamIdx, (uint32_t)s.instrs.size(), loc});
         s.instrs.push_back(in);
       }
+      debugOf.push_back({debugBegin, p.debug.size()});
       p.streams.push_back(std::move(s));
     }
   }
@@ -235,9 +244,26 @@ tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
           type, c.name.empty() ? "const" : c.name, std::move(blob)));
     }
   }
-  std::map<std::pair<uint32_t, uint32_t>, std::string> locs;
+  // Per stream, its instructions' names (the last entry of an instruction
+  // wins); each distinct name becomes one location. A whole model's
+  // program has an entry for most of its million instructions: a map keyed
+  // by (stream, instr) holding a copy of each string was a second of the
+  // conversion.
+  std::vector<std::vector<std::pair<uint32_t, const std::string *>>> locsOf(
+      p.streams.size());
   for (const bin::DebugEntry &d : p.debug)
-    locs[{d.stream, d.instr}] = d.loc;
+    if (d.stream < p.streams.size())
+      locsOf[d.stream].push_back({d.instr, &d.loc});
+  llvm::DenseMap<llvm::StringRef, Location> nameLocs;
+  auto locationOf = [&](const std::string &name) {
+    auto [it, fresh] = nameLocs.try_emplace(name, unknown);
+    if (fresh)
+      it->second = NameLoc::get(b.getStringAttr(name));
+    return it->second;
+  };
+  // One OperationName per opcode, not a lookup of "isa." + mnemonic per
+  // instruction.
+  llvm::DenseMap<unsigned, std::optional<OperationName>> opNames;
   for (uint32_t si = 0; si < p.streams.size(); ++si) {
     const bin::CoreStream &s = p.streams[si];
     std::string type = s.coreType == bin::kAiCpuCoreType
@@ -256,14 +282,22 @@ tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
       core.setSharesAttr(b.getI64IntegerAttr((int64_t)s.shares));
       continue;
     }
+    std::vector<std::pair<uint32_t, const std::string *>> &names = locsOf[si];
+    std::stable_sort(names.begin(), names.end(),
+                     [](auto &x, auto &y) { return x.first < y.first; });
+    size_t next = 0;
     for (uint32_t ii = 0; ii < s.instrs.size(); ++ii) {
       const bin::Instr &in = s.instrs[ii];
       const bin::OpInfo &inf = in.info();
-      auto it = locs.find({si, ii});
-      Location loc = it == locs.end()
-                         ? unknown
-                         : Location(NameLoc::get(b.getStringAttr(it->second)));
-      OperationState st(loc, std::string("isa.") + inf.mnemonic);
+      const std::string *name = nullptr;
+      for (; next < names.size() && names[next].first <= ii; ++next)
+        if (names[next].first == ii)
+          name = names[next].second;
+      Location loc = name ? locationOf(*name) : unknown;
+      std::optional<OperationName> &opName = opNames[(unsigned)in.op];
+      if (!opName)
+        opName.emplace(std::string("isa.") + inf.mnemonic, ctx);
+      OperationState st(loc, *opName);
       for (unsigned k = 0; k < inf.numTiles; ++k)
         st.addAttribute(inf.tileNames[k], tileToAttr(ctx, in.tiles[k]));
       for (unsigned k = 0; k < inf.numInts; ++k) {
