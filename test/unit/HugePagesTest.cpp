@@ -35,9 +35,10 @@ bool namesLarge(const std::string &arg, uint64_t minBytes) {
 // the manifest lists count, not the file's own few hundred bytes. Both
 // writers' spacings are read ("size":N and "size": N).
 TEST(HugePages, AManifestCountsTheWeightsItLists) {
-  TempFile big("big.manifest.json",
-               R"({"format": "tessera-weight-manifest", "tensors": [)"
-               R"({"name": "a", "size": 3000000}, {"name": "b","size":2000000}]})");
+  TempFile big(
+      "big.manifest.json",
+      R"({"format": "tessera-weight-manifest", "tensors": [)"
+      R"({"name": "a", "size": 3000000}, {"name": "b","size":2000000}]})");
   EXPECT_TRUE(namesLarge(big.path, 4000000));
   EXPECT_TRUE(namesLarge("--manifest=" + big.path, 5000000));
   EXPECT_FALSE(namesLarge("--manifest=" + big.path, 5000001));
