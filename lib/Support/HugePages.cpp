@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/Support/HugePages.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -40,12 +41,18 @@ uint64_t manifestWeightBytes(const std::string &path, uint64_t fileBytes) {
   FILE *f = std::fopen(path.c_str(), "rb");
   if (!f)
     return 0;
-  std::string text(fileBytes, '\0');
+  // The format member comes first (both writers put it there): a file
+  // without it in its first KiB is not read further (a program, a model).
+  std::string text(std::min<uint64_t>(1024, fileBytes), '\0');
   size_t got = std::fread(text.data(), 1, text.size(), f);
+  if (text.find("\"tessera-weight-manifest\"") == std::string::npos) {
+    std::fclose(f);
+    return 0;
+  }
+  text.resize(fileBytes);
+  got += std::fread(text.data() + got, 1, text.size() - got, f);
   std::fclose(f);
   text.resize(got);
-  if (text.find("\"tessera-weight-manifest\"") == std::string::npos)
-    return 0;
   uint64_t total = 0;
   const std::string key = "\"size\"";
   for (size_t at = text.find(key); at != std::string::npos;

@@ -48,6 +48,13 @@ TEST(HugePages, AManifestCountsTheWeightsItLists) {
                  R"({"name": "size", "size": 1000}]})");
   EXPECT_TRUE(namesLarge(named.path, 1000));
   EXPECT_FALSE(namesLarge(named.path, 1001));
+  // The format member is looked for in the first KiB only (where both
+  // writers put it): a file without it there is not read further.
+  TempFile late("late.manifest.json",
+                "{\"tensors\": [{\"name\": \"" + std::string(2000, 'x') +
+                    "\", \"size\": 900000000}], "
+                    "\"format\": \"tessera-weight-manifest\"}");
+  EXPECT_FALSE(namesLarge(late.path, 1000000));
   // Other JSON with "size" members is only its own bytes.
   TempFile other("other.json", R"({"size": 900000000})");
   EXPECT_FALSE(namesLarge(other.path, 1000));
