@@ -171,7 +171,7 @@ int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
     return 0;
   Dims d = dimsOf(k);
   DType dt = k.a.dtype;
-  if (d.m != 1 || d.batch != 1 || k.b.dtype != dt ||
+  if (d.m != 1 || k.b.dtype != dt ||
       (dt != DType::F32 && dt != DType::BF16 && dt != DType::F16))
     return 0;
   // A GEMV job reads blocks of B's [K, N] rows, or of B^T's rows where B
@@ -187,7 +187,9 @@ int64_t ProgramBuilder::gemvVectorCores(const MatmulKernel &k) const {
   // enough to be worth more streams. (A decode's K and V projections, 0.75
   // MiB each for Qwen2-1.5B, took 17.5 us each on 2 matrix cores for 0.5 us
   // of DRAM time with a threshold of 64 KiB per matrix core.)
-  int64_t bytes = d.k * d.n * dtypeByteSize(dt);
+  // (A batch of one-row products, MLA's W_UK and W_UV per head, counts as
+  // a whole: its jobs are (product, column tile) pairs.)
+  int64_t bytes = d.batch * d.k * d.n * dtypeByteSize(dt);
   if (bytes < kGemvMinBytes ||
       gemvBlockRows(dt, d.k, std::min<int64_t>(d.n, 256), transposed) == 0)
     return 0;
@@ -593,6 +595,11 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     n0 = (streamB ? rem / tilesM : rem % tilesN) * tn;
   };
   std::vector<std::vector<int64_t>> jobsOf(typeCount), gemvJobsOf(vCount);
+  // A vector core's queued GEMV jobs and the other kernels before them.
+  auto vectorLoad = [&](int64_t v) {
+    return gemvLoad_[v] +
+           ((size_t)v < smallKernelLoad_.size() ? smallKernelLoad_[v] : 0.0);
+  };
   // When the matrix cores reach this kernel, and how its jobs would run with
   // operands from DRAM (for the L2 read-ahead below).
   double startAt = matrixLoad_[order[0]];
@@ -622,8 +629,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
                        ? gemvJobCycles(dt, kt, nt, gemvReadsBT(k), share)
                        : 0;
     for (uint32_t v = 0; v < (gemvFits ? vCount : 0); ++v)
-      if ((vectorOnly || gemvLoad_[v] + vCost < matrixLoad_[best] + cost) &&
-          (bestVector < 0 || gemvLoad_[v] < gemvLoad_[bestVector]))
+      if ((vectorOnly || vectorLoad(v) + vCost < matrixLoad_[best] + cost) &&
+          (bestVector < 0 || vectorLoad(v) < vectorLoad(bestVector)))
         bestVector = v;
     if (bestVector >= 0) {
       gemvLoad_[bestVector] += vCost;
@@ -692,7 +699,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       regions.push_back(rw);
     }
   }
-  beginKernel(refs, regions);
+  beginKernel(refs, regions, /*fence=*/false, /*chargeVectorCores=*/false);
   if (streamB) {
     std::vector<GmPanel> panels;
     for (int64_t n0 = 0; n0 < d.n; n0 += tn) {
@@ -979,15 +986,18 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     for (uint32_t v = 0; v < vCount; ++v)
       for (int64_t j : gemvJobsOf[v]) {
         int64_t job = j / split, part = j % split;
-        int64_t n0 = job * tn;
+        int64_t bi = job / tilesN, n0 = (job % tilesN) * tn;
         int64_t kBegin = part * perSplit * ck,
                 kEnd = std::min(d.k, (part + 1) * perSplit * ck);
         GemvBatchJob b;
         b.kernel = kb;
-        b.xOff = kBegin * k.a.strides[r - 1] * es;
-        b.bOff = (kBegin * k.b.strides[r - 2] + n0 * k.b.strides[r - 1]) * esB;
-        b.outOff = split > 1 ? part * (int64_t)partBytes + n0 * 4
-                             : n0 * k.c.strides[r - 1] * esC;
+        b.xOff = (batchOffset(k.a, bi) + kBegin * k.a.strides[r - 1]) * es;
+        b.bOff = (batchOffset(k.b, bi) + kBegin * k.b.strides[r - 2] +
+                  n0 * k.b.strides[r - 1]) *
+                 esB;
+        b.outOff = split > 1
+                       ? part * (int64_t)partBytes + (bi * d.n + n0) * 4
+                       : (batchOffset(k.c, bi) + n0 * k.c.strides[r - 1]) * esC;
         b.blocks = (kEnd - kBegin) / gemvRows;
         gemvBatchJobs_[v].push_back(b);
       }

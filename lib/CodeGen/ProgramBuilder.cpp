@@ -141,8 +141,8 @@ bool ProgramBuilder::flushDeferred(const std::vector<Region> *conflictsWith,
 }
 
 void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
-                                 const std::vector<Region> &regions,
-                                 bool fence) {
+                                 const std::vector<Region> &regions, bool fence,
+                                 bool chargeVectorCores) {
   // Deferred reductions this kernel depends on (or overwrites) go first.
   // They were planned when deferred; should one still fail, finish()
   // reports it.
@@ -150,16 +150,6 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
   if (!flushDeferred(&regions, error) && deferredError_.empty())
     deferredError_ = error;
   ++stats_.kernels;
-  bool conflict = fence && !pendingRegions_.empty();
-  for (const Region &r : regions) {
-    for (const Region &q : pendingRegions_)
-      if ((r.write || q.write) && r.lo < q.hi && q.lo < r.hi) {
-        conflict = true;
-        break;
-      }
-    if (conflict)
-      break;
-  }
   auto flatOf = [&](uint32_t type, uint32_t index) {
     return type == bin::kAiCpuCoreType ? t_.totalCores() + index
                                        : t_.flatCoreId(type, index);
@@ -168,6 +158,21 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
   for (const CoreRef &c : cores) {
     mine.push_back(flatOf(c.type, c.index));
     aiCpuJoined_ = aiCpuJoined_ || c.type == bin::kAiCpuCoreType;
+  }
+  // A kernel on one core that only touches what earlier kernels of that
+  // same core left pending needs no barrier: the sync-insertion pass orders
+  // a core's kernels through its own flags. So a chain of small kernels on
+  // one core runs on beside a product spread over the other cores.
+  uint32_t sole = mine.size() == 1 ? mine.front() : kManyCores;
+  bool conflict = fence && !pendingRegions_.empty();
+  for (const Region &r : regions) {
+    for (size_t i = 0; i < pendingRegions_.size() && !conflict; ++i) {
+      const Region &q = pendingRegions_[i];
+      conflict = (r.write || q.write) && r.lo < q.hi && q.lo < r.hi &&
+                 (sole == kManyCores || pendingRegionCore_[i] != sole);
+    }
+    if (conflict)
+      break;
   }
   if (conflict) {
     // Every core of the chip takes part (and the AI-CPU once it runs
@@ -239,6 +244,8 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         }
       pendingCores_.clear();
       pendingRegions_.clear();
+      pendingRegionCore_.clear();
+      smallKernelLoad_.assign(smallKernelLoad_.size(), 0.0);
       double level = 0;
       for (double l : matrixLoad_)
         level = std::max(level, l);
@@ -263,6 +270,22 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         pendingCores_.end())
       pendingCores_.push_back(c);
   pendingRegions_.insert(pendingRegions_.end(), regions.begin(), regions.end());
+  pendingRegionCore_.resize(pendingRegions_.size(), sole);
+  if (!chargeVectorCores)
+    return;
+  // What the kernel costs a vector core at least: a load's and a store's
+  // DMA latency (GEMV jobs placed after it queue behind it).
+  Space local;
+  int vType = vectorCoreType(local);
+  const target::DmaPath *path = t_.findPath(Space::GM, local);
+  double floor =
+      2.0 * ((path ? path->latencyCycles : 0) + t_.dramLatencyCycles);
+  for (const CoreRef &c : cores)
+    if ((int)c.type == vType) {
+      if (smallKernelLoad_.size() <= c.index)
+        smallKernelLoad_.resize(t_.coreTypes[vType].count, 0.0);
+      smallKernelLoad_[c.index] += floor;
+    }
 }
 
 void ProgramBuilder::addFence(const FenceKernel &k) {
@@ -271,7 +294,7 @@ void ProgramBuilder::addFence(const FenceKernel &k) {
   for (uint32_t ty = 0; ty < t_.coreTypes.size(); ++ty)
     for (uint32_t i = 0; i < t_.coreTypes[ty].count; ++i)
       all.push_back({ty, i});
-  beginKernel(all, {}, /*fence=*/true);
+  beginKernel(all, {}, /*fence=*/true, /*chargeVectorCores=*/false);
 }
 
 int ProgramBuilder::vectorCoreType(Space &local) const {
@@ -294,6 +317,12 @@ int ProgramBuilder::vectorCoreType(Space &local, std::string &error) const {
   if (ct < 0)
     error = "target '" + t_.name + "' has no core with a vector unit";
   return ct;
+}
+
+bool ProgramBuilder::hasSeparateVectorCores() const {
+  Space local;
+  int v = vectorCoreType(local);
+  return v >= 0 && v != matrixCoreType() && t_.coreTypes[v].count > 1;
 }
 
 int ProgramBuilder::matrixCoreType() const {

@@ -1320,7 +1320,8 @@ static Operation *concatOfSplats(llvm::iterator_range<Block::iterator> ops) {
 }
 
 bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
-                       std::vector<Kernel> &kernels, std::string &why) {
+                       std::vector<Kernel> &kernels, std::string &why,
+                       const DispatchOptions &options) {
   Block &body = op.getBody().front();
   // Its operands were written in their slots.
   if (op->hasAttr(kConcatInPlaceAttr))
@@ -1397,7 +1398,7 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   auto ops = body.without_terminator();
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
       isMoEOp(&*ops.begin()))
-    return translateMoE(op, &*ops.begin(), addrs, kernels, why);
+    return translateMoE(op, &*ops.begin(), addrs, kernels, why, options);
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
       isDataOp(&*ops.begin()))
     return translateData(op, &*ops.begin(), addrs, kernels, why);

@@ -26,10 +26,19 @@ using Kernel = std::variant<
     codegen::TopKKernel, codegen::AiCpuKernel, codegen::GroupedMatmulKernel,
     codegen::MoETableKernel, codegen::AttentionKernel, codegen::FenceKernel>;
 
+/// What of the chip a translation may take into account (the kernels stay
+/// target-neutral; only their order follows it).
+struct DispatchOptions {
+  /// Separate vector cores beside the matrix cores (dc): a one-core chain
+  /// of small kernels can run beside a product spread over the others.
+  bool separateVectorCores = false;
+};
+
 /// Translates `op` with operand/result addresses `addrs` (operands first).
 /// On failure `why` says what has no lowering.
 bool translateDispatch(npu::DispatchOp op, llvm::ArrayRef<int64_t> addrs,
-                       std::vector<Kernel> &kernels, std::string &why);
+                       std::vector<Kernel> &kernels, std::string &why,
+                       const DispatchOptions &options = {});
 
 /// Set by tessera-npu-plan-memory on a concat dispatch whose operands it
 /// placed in their slots of the result's buffer: it needs no kernel.
@@ -135,7 +144,7 @@ bool moeLoweringNeeds(mlir::Operation *op, int64_t elemBytes,
                       LoweringNeeds &needs, std::string &why);
 bool translateMoE(npu::DispatchOp d, mlir::Operation *op,
                   llvm::ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
-                  std::string &why);
+                  std::string &why, const DispatchOptions &options);
 // Fused LLM ops (LLMKernels.cpp, AttentionKernels.cpp): graph.rope, the
 // one-operand graph.swiglu and graph.attention, each a dispatch of its own.
 bool isLLMOp(mlir::Operation *op);

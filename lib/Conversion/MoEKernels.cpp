@@ -16,6 +16,7 @@
 //   5. one-hot of the choices                           [T, E]
 //   6. R = L @ one-hot with L = [strictly lower triangular; ones]: row t
 //      counts each expert's tokens before t, row T each expert's total
+//      (one token: R is a row of zeros and the one-hot, stored by 5.)
 //   7. the scalar unit turns the totals into each expert's first row and a
 //      tile table (MoEKernels.h)
 //   8. pos[t, i] = first[e] + R[t, e] for e = idx[t, i] (the slot's row in
@@ -27,9 +28,11 @@
 //  10. grouped gate/up matmul over the table (rows per expert known at run
 //      time only), silu(g) * u, grouped down matmul (experts' dtype)
 //  11. shared experts: plain products over all tokens, as linear layers
-//      (decode, one token: ahead of the router; prefill: gate and up ahead
-//      of the routed experts, after a fence), or for fewer tokens than a
-//      tile the grouped kernels over a static table of all of them
+//      (decode, one token: ahead of the router, or with separate vector
+//      cores gate, up and SwiGLU ahead of it and down beside its chain;
+//      prefill: gate and up ahead of the routed experts, after a fence), or
+//      for fewer tokens than a tile the grouped kernels over a static table
+//      of all of them
 //  combine (f32):
 //  12. the expert outputs gathered back per (token, choice) by pos, then
 //      y = sum_i w[t, i] * out[t, i] + shared(t)
@@ -259,7 +262,8 @@ bool moeLoweringNeeds(Operation *o, int64_t eb, LoweringNeeds &needs,
 }
 
 bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
-                  std::vector<Kernel> &kernels, std::string &why) {
+                  std::vector<Kernel> &kernels, std::string &why,
+                  const DispatchOptions &options) {
   auto op = cast<graph::MoEOp>(o);
   std::string name = nodeName(disp);
   Dims d = dimsOf(op);
@@ -388,9 +392,21 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // while they do (DeepSeek-V2-Lite's MoE layer: edge 3214.0 -> 3213.3 us,
   // dc 168.0 -> 167.4 us).
   bool sharedFirst = shared && T == 1;
+  // With vector cores of their own (dc), the shared experts' down product
+  // runs beside the router instead: its SwiGLU goes before a fence, and the
+  // router's chain of small kernels (scores to the token gather, each on
+  // one vector core, none waiting for a barrier: ProgramBuilder.cpp) then
+  // overlaps the down product's jobs on the other vector cores, which take
+  // the chain's core last. Before the router, the chain waited for down
+  // and its DRAM idled through the chain (DeepSeek-V2-Lite's MoE layer on
+  // dc, decode at context 4096: 160.1 -> 155.6 us).
+  bool downBesideRouter = sharedFirst && options.separateVectorCores;
   if (sharedFirst) {
     tokensInExpertsDtype();
-    sharedExperts();
+    if (downBesideRouter)
+      sharedGateUp();
+    else
+      sharedExperts();
   }
   // 1. Router logits in f32. A bf16 (f16) router weight with tokens of the
   // same type multiplies them as they are: their products are exact in f32
@@ -429,6 +445,11 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     g.tileRows = kTileRows;
     kernels.push_back(g);
     tag("logits");
+  }
+  if (downBesideRouter) {
+    swiglu(SSharedGate, SSharedUp, SSharedH, T, Is, "shared_swiglu");
+    kernels.push_back(codegen::FenceKernel{name});
+    tag("fence");
   }
   // 2. Scores and choices.
   {
@@ -515,7 +536,22 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   }
   // 5. One-hot of the choices, in the matrix engine's dtype.
   uint64_t iota = in(auxBase + AuxIota);
-  {
+  if (T == 1) {
+    // One token: 6.'s counts are no tokens before it (row 0) and its
+    // one-hot (row 1), stored as such; no product, no cast kernel.
+    VectorKernel k = vk({T, E, K}, 1);
+    k.inputs = {view(sc(SIdx), DType::I32, {T, E, K}, {K, 0, 1}),
+                view(iota, DType::F32, {T, E, K}, {0, 1, 0})};
+    int eq =
+        k.compare(bin::CmpKind::EQ, k.cast(k.load(0), DType::F32), k.load(1));
+    int count = k.reduce(Opcode::VRedSum, k.cast(eq, DType::F32));
+    k.store(k.cast(k.scalar(Opcode::VMulS, count, 0.0f), DType::I32),
+            view(sc(SCumI), DType::I32, {T, E, 1}, {E, 1, 0}));
+    k.store(k.cast(count, DType::I32), view(sc(SCumI) + (uint64_t)(E * 4),
+                                            DType::I32, {T, E, 1}, {E, 1, 0}));
+    kernels.push_back(k);
+    tag("one_hot_counts");
+  } else {
     VectorKernel k = vk({T, E, K}, 1);
     k.inputs = {view(sc(SIdx), DType::I32, {T, E, K}, {K, 0, 1}),
                 view(iota, DType::F32, {T, E, K}, {0, 1, 0})};
@@ -525,9 +561,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
             view(sc(SOneHot), matDt, {T, E, 1}, {E, 1, 0}));
     kernels.push_back(k);
     tag("one_hot");
-  }
-  // 6. Tokens of each expert before each token, and each expert's total.
-  {
+    // 6. Tokens of each expert before each token, and each expert's total.
     MatmulKernel m;
     m.name = name;
     m.a = flat(in(auxBase + AuxTriangle), matDt, {T + 1, T});
@@ -535,11 +569,11 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     m.c = flat(sc(SCum), DType::F32, {T + 1, E});
     kernels.push_back(m);
     tag("expert_prefix_counts");
-    VectorKernel k = vk({T + 1, E}, 0);
-    k.inputs = {flat(sc(SCum), DType::F32, {T + 1, E})};
-    k.store(k.cast(k.load(0), DType::I32),
+    VectorKernel c = vk({T + 1, E}, 0);
+    c.inputs = {flat(sc(SCum), DType::F32, {T + 1, E})};
+    c.store(c.cast(c.load(0), DType::I32),
             flat(sc(SCumI), DType::I32, {T + 1, E}));
-    kernels.push_back(k);
+    kernels.push_back(c);
     tag("prefix_counts_i32");
   }
   // 7. First rows and the tile table, on the scalar unit.
@@ -657,6 +691,9 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     tag("fence");
     sharedGateUp();
   }
+  if (downBesideRouter)
+    rowsTimesWeight(sc(SSharedH), T, Is, in(7), H, wDt, sc(SSharedDown),
+                    DType::F32, "shared_down");
   expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
             SUp, SH, SDown, wDt);
   if (sharedSplit)

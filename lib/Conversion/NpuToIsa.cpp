@@ -425,6 +425,8 @@ struct NpuToIsaPass
     Block &entry = func.getBody().front();
     codegen::ProgramBuilder pb(t, func.getName().str());
     pb.setL2Prefetch(l2Prefetch);
+    DispatchOptions dispatchOptions;
+    dispatchOptions.separateVectorCores = pb.hasSeparateVectorCores();
     auto gmBytes = func->getAttrOfType<IntegerAttr>("npu.gm_bytes");
     if (!gmBytes)
       return func.emitError("run tessera-npu-plan-memory first");
@@ -535,7 +537,7 @@ struct NpuToIsaPass
         return d.emitError("dispatch without addresses");
       std::vector<Kernel> ks;
       std::string why;
-      if (!translateDispatch(d, *addrs, ks, why))
+      if (!translateDispatch(d, *addrs, ks, why, dispatchOptions))
         return d.emitError("no NPU lowering for node '")
                << nodeName(d) << "': " << why;
       for (size_t i = 0; i < ks.size(); ++i) {

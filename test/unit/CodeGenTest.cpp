@@ -569,6 +569,55 @@ TEST(CodeGen, DecodeGemvJobsShareTheProductWithTheVectorCores) {
   }
 }
 
+// A batch of one-row products (MLA's W_UV per head in decode) over
+// nn.Linear-style [N, K] weights runs on the vector cores as GEMV jobs,
+// each (product, column tile) reading its own row of A, rows of its weight
+// and writing its own output row.
+TEST(CodeGen, BatchedOneRowProductsRunAsGemvJobs) {
+  const auto &t = preset("dc");
+  ProgramBuilder pb(t, "batched_gemv");
+  int64_t batch = 4, k = 512, n = 256;
+  uint64_t a = 0, w = 16384, c = w + (uint64_t)(batch * n * k * 2);
+  pb.addIo({"a", false, DType::BF16, {batch, 1, k}, a, bin::Layout::ND});
+  pb.addIo({"w", false, DType::BF16, {batch, n, k}, w, bin::Layout::ND});
+  pb.addIo({"c", true, DType::F32, {batch, 1, n}, c, bin::Layout::ND});
+  pb.setGmBytes(c + (uint64_t)(batch * n * 4));
+  MatmulKernel mm;
+  mm.name = "w_uv";
+  mm.a = GmView::contiguous(a, DType::BF16, {batch, 1, k});
+  mm.b = GmView::contiguous(w, DType::BF16, {batch, k, n});
+  mm.b.strides = {n * k, 1, k}; // B = W^T per product
+  mm.c = GmView::contiguous(c, DType::F32, {batch, 1, n});
+  Tiling tl;
+  std::string err;
+  ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+  ASSERT_EQ(tl.tile.size(), 6u);
+  EXPECT_EQ(tl.tile[5], 48);
+  ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  size_t mmads = 0, vmuls = 0;
+  for (const bin::CoreStream &cs : p.streams)
+    for (const bin::Instr &in : cs.instrs) {
+      mmads += in.op == Opcode::Mmad;
+      vmuls += in.op == Opcode::VMul;
+    }
+  EXPECT_EQ(mmads, 0u) << "vector cores alone out-demand DRAM";
+  EXPECT_GT(vmuls, 0u);
+  Tensor x = randomTensor({batch, 1, k}, 11).castTo(DType::BF16),
+         wt = randomTensor({batch, n, k}, 12).castTo(DType::BF16);
+  std::map<std::string, Tensor> in{{"a", x}, {"w", wt}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (int64_t bi = 0; bi < batch; ++bi)
+    for (int64_t j = 0; j < n; ++j) {
+      double acc = 0;
+      for (int64_t i = 0; i < k; ++i)
+        acc += (double)x.getF(bi * k + i) * wt.getF((bi * n + j) * k + i);
+      EXPECT_NEAR(out["c"].getF(bi * n + j), acc, 1e-3 * (1 + std::fabs(acc)))
+          << "product " << bi << " column " << j;
+    }
+}
+
 // A matmul that reads its weights once (M = 96) after a compute-bound one:
 // idle vector cores read the weights into L2 while the cube cores compute,
 // so every weight byte the second matmul loads is an L2 hit rather than a
@@ -913,6 +962,94 @@ TEST(LoadHoisting, WeightLoadsStreamDuringTheKernelBefore) {
   }
   EXPECT_EQ(waits, stats.flagPairs);
   EXPECT_EQ(caught, waits);
+}
+
+// A chain of small kernels on one vector core, each reading what the one
+// before it wrote, needs no cross-core barrier (that core's own flags order
+// them): it runs beside a product spread over the matrix cores, as the MoE
+// router's chain beside the shared experts' down product in decode. A
+// kernel on another core that reads the chain's result still waits at one.
+TEST(CodeGen, AOneCoreChainRunsBesideAProductWithoutABarrier) {
+  const auto &t = preset("dc");
+  int64_t n = 256, k = 64;
+  uint64_t big = (uint64_t)(n * n * 4), row = 4096;
+  uint64_t a = 0, b = a + big, c = b + big, x = c + big, e = x + row,
+           s = e + row, w = s + row, y = w + (uint64_t)(k * n * 4);
+  ProgramBuilder pb(t, "chain");
+  pb.addIo({"a", false, DType::F32, {n, n}, a, bin::Layout::ND});
+  pb.addIo({"b", false, DType::F32, {n, n}, b, bin::Layout::ND});
+  pb.addIo({"c", true, DType::F32, {n, n}, c, bin::Layout::ND});
+  pb.addIo({"x", false, DType::F32, {1, k}, x, bin::Layout::ND});
+  pb.addIo({"s", true, DType::F32, {1, k}, s, bin::Layout::ND});
+  pb.addIo({"w", false, DType::F32, {k, n}, w, bin::Layout::ND});
+  pb.addIo({"y", true, DType::F32, {1, n}, y, bin::Layout::ND});
+  pb.setGmBytes(y + 4096);
+  std::string err;
+  auto product = [&](const MatmulKernel &mm) {
+    Tiling tl;
+    EXPECT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+    EXPECT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+  };
+  product(matmulKernel(a, b, c, n, n, n));
+  // e = exp(x), then s = e * x: one vector core each.
+  for (bool exp : {true, false}) {
+    VectorKernel v;
+    v.name = exp ? "exp" : "mul";
+    v.space = {1, k};
+    v.inputs.push_back(GmView::contiguous(exp ? x : e, DType::F32, {1, k}));
+    int in = v.load(0);
+    if (exp) {
+      v.store(v.unary(Opcode::VExp, in),
+              GmView::contiguous(e, DType::F32, {1, k}));
+    } else {
+      v.inputs.push_back(GmView::contiguous(x, DType::F32, {1, k}));
+      v.store(v.binary(Opcode::VMul, in, v.load(1)),
+              GmView::contiguous(s, DType::F32, {1, k}));
+    }
+    Tiling vt;
+    EXPECT_TRUE(pb.planVector(v, vt, err)) << err;
+    EXPECT_EQ(vt.cores, 1);
+    EXPECT_TRUE(pb.addVector(v, vt, err)) << err;
+  }
+  EXPECT_EQ(pb.stats().crossCoreBarriers, 0u)
+      << "the chain waits for nothing of another core";
+  // y = s @ w reads the chain's result on another core.
+  product(matmulKernel(s, w, y, 1, k, n));
+  EXPECT_EQ(pb.stats().crossCoreBarriers, 1u);
+  bin::Program p = finishSynced(pb, t);
+  // Both kernels of the chain on one core.
+  int chainStreams = 0;
+  for (const bin::CoreStream &cs : p.streams) {
+    bool exp = false, mul = false;
+    for (const bin::Instr &in : cs.instrs) {
+      exp = exp || in.op == Opcode::VExp;
+      mul = mul || in.op == Opcode::VMul;
+    }
+    chainStreams += exp || mul;
+    if (exp || mul)
+      EXPECT_TRUE(exp && mul) << "the chain split over cores";
+  }
+  EXPECT_EQ(chainStreams, 1);
+  Tensor ain = randomTensor({n, n}, 1), bin_ = randomTensor({n, n}, 2),
+         xin = randomTensor({1, k}, 3), win = randomTensor({k, n}, 4);
+  std::map<std::string, Tensor> in{
+      {"a", ain}, {"b", bin_}, {"x", xin}, {"w", win}},
+      out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  Tensor sHost(DType::F32, {1, k});
+  for (int64_t i = 0; i < k; ++i) {
+    sHost.setF(i, std::exp(xin.getF(i)) * xin.getF(i));
+    EXPECT_NEAR(out.at("s").getF(i), sHost.getF(i),
+                1e-5 * (1 + std::fabs(sHost.getF(i))));
+  }
+  expectRowTimesMatrix(out.at("y"), sHost, win, k, n, 1.0);
+  for (int64_t i = 0; i < n; ++i) {
+    double acc = 0;
+    for (int64_t j = 0; j < n; ++j)
+      acc += (double)ain.getF(j) * bin_.getF(j * n + i);
+    EXPECT_NEAR(out.at("c").getF(i), acc, 1e-3 * (1 + std::fabs(acc)));
+  }
 }
 
 // A fence puts a barrier where no data dependence would: the reader of a

@@ -266,6 +266,8 @@ public:
   /// Whether idle vector cores may read read-once matmul weights into L2
   /// ahead of use (L2Prefetch.cpp); on by default.
   void setL2Prefetch(bool on) { l2Prefetch_ = on; }
+  /// Vector cores of their own beside the matrix cores (more than one).
+  bool hasSeparateVectorCores() const;
 
   // Tiling decisions (also used by the tiling pass).
   /// `maxCores` (0: all) caps how many vector cores the tiling spreads over.
@@ -336,9 +338,13 @@ private:
   void emit(uint32_t type, uint32_t index, const bin::Instr &in,
             const std::string &loc);
   /// Orders a new kernel on `cores` after earlier kernels it conflicts with
-  /// (GM regions), with a barrier over every core involved.
+  /// (GM regions), with a barrier over every core involved. Unless
+  /// `chargeVectorCores` is off (a matmul charges its GEMV jobs itself, a
+  /// fence does no work), GEMV jobs placed later count the kernel on its
+  /// vector cores (smallKernelLoad_).
   void beginKernel(const std::vector<CoreRef> &cores,
-                   const std::vector<Region> &regions, bool fence = false);
+                   const std::vector<Region> &regions, bool fence = false,
+                   bool chargeVectorCores = true);
   int vectorCoreType(target::Space &local) const;
   /// The same, with an error naming the target when it has no vector core.
   int vectorCoreType(target::Space &local, std::string &error) const;
@@ -395,9 +401,12 @@ private:
   bin::Program prog_;
   std::vector<Stream> streams_;
   std::vector<int> streamOf_; // flat core -> stream index
-  // Kernels since the last barrier: their cores and GM regions.
+  // Kernels since the last barrier: their cores and GM regions, and per
+  // region the one core whose kernel touched it (kManyCores if several).
   std::vector<uint32_t> pendingCores_;
   std::vector<Region> pendingRegions_;
+  std::vector<uint32_t> pendingRegionCore_;
+  static constexpr uint32_t kManyCores = ~0u;
   // Estimated cycles of work queued on each matrix core (for balancing
   // independent matmuls); a cross-core barrier levels them.
   std::vector<double> matrixLoad_;
@@ -412,6 +421,9 @@ private:
   // The same for vector cores running GEMV jobs: estimated queued cycles
   // (levelled with matrixLoad_ at barriers).
   std::vector<double> gemvLoad_;
+  // Per vector core, the other kernels queued on it since the last barrier
+  // (a floor of DMA latencies each), which its GEMV jobs would wait behind.
+  std::vector<double> smallKernelLoad_;
   // Weight prefetch into L2 (see L2Prefetch.cpp): estimated cycle at which
   // each vector core's queued prefetch ends, and the bytes prefetched so far.
   std::vector<double> prefetchLoad_;

@@ -737,10 +737,16 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
   int64_t h = c.hiddenSize, heads = c.numHeads, nope = c.qkNopeHeadDim,
           rope = c.qkRopeHeadDim, vd = c.vHeadDim, lora = c.kvLoraRank;
   int64_t qd = nope + rope;
-  Value q;
+  // Both projections of x come first, side by side: nothing between them
+  // depends on either, so at one token the two products run as one batch
+  // of jobs instead of each waiting out the other's tail (and the query's
+  // RoPE and W_UK product in between).
+  Value q, kv;
   if (c.qLoraRank > 0) {
     Value qa = linear(x, p + ".q_a_proj", c.qLoraRank, h, false,
                       "q_lora_rank x hidden_size");
+    kv = linear(x, p + ".kv_a_proj_with_mqa", lora + rope, h, false,
+                "kv_lora_rank + qk_rope_head_dim, hidden_size");
     qa = rmsNorm(qa, p + ".q_a_layernorm.weight", c.qLoraRank, "q_lora_rank");
     q = linear(qa, p + ".q_b_proj", heads * qd, c.qLoraRank, false,
                "num_attention_heads x (qk_nope_head_dim + qk_rope_head_dim), "
@@ -749,6 +755,8 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
     q = linear(x, p + ".q_proj", heads * qd, h, false,
                "num_attention_heads x (qk_nope_head_dim + qk_rope_head_dim), "
                "hidden_size (q_lora_rank is null)");
+    kv = linear(x, p + ".kv_a_proj_with_mqa", lora + rope, h, false,
+                "kv_lora_rank + qk_rope_head_dim, hidden_size");
   }
   q = splitHeads(q, heads, qd);
   Value qNope = slice(q, 3, 0, nope);
@@ -756,8 +764,6 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
   Value qPe = make<graph::RopeOp>(
       ValueRange{slice(q, 3, nope, qd), ropeCos, ropeSin}, {style});
 
-  Value kv = linear(x, p + ".kv_a_proj_with_mqa", lora + rope, h, false,
-                    "kv_lora_rank + qk_rope_head_dim, hidden_size");
   Value latent = rmsNorm(slice(kv, 1, 0, lora), p + ".kv_a_layernorm.weight",
                          lora, "kv_lora_rank");
   Value kPe = make<graph::RopeOp>(
