@@ -312,58 +312,17 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     size_t w;
     int64_t n0, nt, part;
   };
-  auto jobsFor = [&](const std::vector<int64_t> &tiles, int64_t parts) {
-    std::vector<Job> all;
-    for (int64_t part = 0; part < parts; ++part)
-      for (size_t w = 0; w < k.weights.size(); ++w) {
-        int64_t N = k.weights[w].w.shape[1], n0 = 0;
-        for (int64_t i = 0; i < tiles[w]; ++i) {
-          int64_t f = fracOf[w] / tiles[w] + (i < fracOf[w] % tiles[w]);
-          int64_t nt = std::min(16 * f, N - n0);
-          all.push_back({w, n0, nt, part});
-          n0 += nt;
-        }
+  std::vector<Job> allJobs;
+  for (int64_t part = 0; part < R; ++part)
+    for (size_t w = 0; w < k.weights.size(); ++w) {
+      int64_t N = k.weights[w].w.shape[1], n0 = 0;
+      for (int64_t i = 0; i < tilesOf[w]; ++i) {
+        int64_t f = fracOf[w] / tilesOf[w] + (i < fracOf[w] % tilesOf[w]);
+        int64_t nt = std::min(16 * f, N - n0);
+        allJobs.push_back({w, n0, nt, part});
+        n0 += nt;
       }
-    return all;
-  };
-  // At most as many entries as cores (decode: one token's experts, one
-  // entry each) and all of them known to come: equal job counts are not
-  // equal work, as a core's work is its columns times its part's entries.
-  // Take the tile width (in 16-column fractions) and parts whose busiest
-  // core has the least of it; among those the job count nearest 8 per
-  // core, then the widest tiles. (DeepSeek-V2-Lite's decode on dc: its 6
-  // experts' gate/up in 24 tiles of 112 or 128 columns left 8 cube cores 3
-  // us behind the rest. Its down product as 2 jobs per core, perfectly
-  // balanced, took 2.5 us longer than before: a core's first job streamed
-  // at its read-ahead partner's DRAM share while the second job's partner
-  // read that one beside it, so the second ran from L2 after all of the
-  // read-ahead. With several jobs per vector core, each partner reads its
-  // cube core's jobs in the order the cube core takes them.)
-  int64_t entries = std::min(k.table.maxEntries, k.a.shape[0]);
-  if (P > 1 && k.a.shape[0] <= k.tileRows && entries <= (int64_t)P) {
-    int64_t bestLoad = INT64_MAX, bestOff = INT64_MAX, want = 8 * (int64_t)P;
-    for (int64_t f = 1; 16 * f <= tn; ++f)
-      for (int64_t parts = 1; parts <= entries; ++parts) {
-        std::vector<int64_t> tiles;
-        for (int64_t fr : fracOf)
-          tiles.push_back((fr + f - 1) / f);
-        std::vector<Job> all = jobsFor(tiles, parts);
-        std::vector<int64_t> load(P, 0);
-        for (size_t q = 0; q < all.size(); ++q) {
-          int64_t mine = (entries - all[q].part + parts - 1) / parts;
-          load[q % P] += (all[q].nt + 15) / 16 * mine;
-        }
-        int64_t most = *std::max_element(load.begin(), load.end());
-        int64_t off = std::abs((int64_t)all.size() - want);
-        if (most < bestLoad || (most == bestLoad && off <= bestOff)) {
-          bestLoad = most;
-          bestOff = off;
-          tilesOf = tiles;
-          R = parts;
-        }
-      }
-  }
-  std::vector<Job> allJobs = jobsFor(tilesOf, R);
+    }
   std::vector<std::vector<Job>> jobsOf(P);
   for (size_t q = 0; q < allJobs.size(); ++q)
     jobsOf[q % P].push_back(allJobs[q]);
