@@ -74,6 +74,35 @@ MatmulKernel matmulKernel(uint64_t x, uint64_t w, uint64_t y, int64_t m,
   return mm;
 }
 
+/// Instructions of opcode `op` in all of `p`'s streams.
+size_t countOps(const bin::Program &p, Opcode op) {
+  size_t n = 0;
+  for (const bin::CoreStream &cs : p.streams)
+    for (const bin::Instr &in : cs.instrs)
+      n += in.op == op;
+  return n;
+}
+
+/// A one-row vector kernel of k f32 values: to = exp(from), or (exp false)
+/// to = from * x.
+VectorKernel expOrTimesX(uint64_t from, uint64_t to, uint64_t x, int64_t k,
+                         bool exp) {
+  VectorKernel v;
+  v.name = exp ? "exp" : "mul";
+  v.space = {1, k};
+  v.inputs.push_back(GmView::contiguous(from, DType::F32, {1, k}));
+  int a = v.load(0);
+  if (exp) {
+    v.store(v.unary(Opcode::VExp, a),
+            GmView::contiguous(to, DType::F32, {1, k}));
+  } else {
+    v.inputs.push_back(GmView::contiguous(x, DType::F32, {1, k}));
+    v.store(v.binary(Opcode::VMul, a, v.load(1)),
+            GmView::contiguous(to, DType::F32, {1, k}));
+  }
+  return v;
+}
+
 /// Builds x[rows, cols] -> softmax(x) and y = x @ w on one program.
 bin::Program softmaxAndMatmul(const target::TargetDesc &t, int64_t rows,
                               int64_t cols, int64_t n, std::string &err,
@@ -548,14 +577,8 @@ TEST(CodeGen, DecodeGemvJobsShareTheProductWithTheVectorCores) {
     ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
     bin::Program p = finishSynced(pb, t);
     // Both kinds of cores got jobs: mmad on matrix cores, vmul on vector.
-    size_t mmads = 0, vmuls = 0;
-    for (const bin::CoreStream &cs : p.streams)
-      for (const bin::Instr &in : cs.instrs) {
-        mmads += in.op == Opcode::Mmad;
-        vmuls += in.op == Opcode::VMul;
-      }
-    EXPECT_GT(mmads, 0u);
-    EXPECT_GT(vmuls, 0u);
+    EXPECT_GT(countOps(p, Opcode::Mmad), 0u);
+    EXPECT_GT(countOps(p, Opcode::VMul), 0u);
     Tensor x = randomTensor({1, k}, 7), w = randomTensor({k, n}, 8);
     if (dt != DType::F32) { // the inputs the program sees
       x = x.castTo(dt).castTo(DType::F32);
@@ -595,14 +618,9 @@ TEST(CodeGen, BatchedOneRowProductsRunAsGemvJobs) {
   EXPECT_EQ(tl.tile[5], 48);
   ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
   bin::Program p = finishSynced(pb, t);
-  size_t mmads = 0, vmuls = 0;
-  for (const bin::CoreStream &cs : p.streams)
-    for (const bin::Instr &in : cs.instrs) {
-      mmads += in.op == Opcode::Mmad;
-      vmuls += in.op == Opcode::VMul;
-    }
-  EXPECT_EQ(mmads, 0u) << "vector cores alone out-demand DRAM";
-  EXPECT_GT(vmuls, 0u);
+  EXPECT_EQ(countOps(p, Opcode::Mmad), 0u)
+      << "vector cores alone out-demand DRAM";
+  EXPECT_GT(countOps(p, Opcode::VMul), 0u);
   Tensor x = randomTensor({batch, 1, k}, 11).castTo(DType::BF16),
          wt = randomTensor({batch, n, k}, 12).castTo(DType::BF16);
   std::map<std::string, Tensor> in{{"a", x}, {"w", wt}}, out;
@@ -873,19 +891,7 @@ TEST(LoadHoisting, WeightLoadsStreamDuringTheKernelBefore) {
     // on the DMA engine would wait too.
     std::string err;
     auto vectorKernel = [&](uint64_t from, uint64_t to, bool exp) {
-      VectorKernel v;
-      v.name = exp ? "exp" : "mul";
-      v.space = {1, k};
-      v.inputs.push_back(GmView::contiguous(from, DType::F32, {1, k}));
-      int a = v.load(0);
-      if (exp) {
-        v.store(v.unary(Opcode::VExp, a),
-                GmView::contiguous(to, DType::F32, {1, k}));
-      } else {
-        v.inputs.push_back(GmView::contiguous(x, DType::F32, {1, k}));
-        v.store(v.binary(Opcode::VMul, a, v.load(1)),
-                GmView::contiguous(to, DType::F32, {1, k}));
-      }
+      VectorKernel v = expOrTimesX(from, to, x, k, exp);
       Tiling vt;
       EXPECT_TRUE(pb.planVector(v, vt, err)) << err;
       EXPECT_TRUE(pb.addVector(v, vt, err)) << err;
@@ -993,19 +999,7 @@ TEST(CodeGen, AOneCoreChainRunsBesideAProductWithoutABarrier) {
   product(matmulKernel(a, b, c, n, n, n));
   // e = exp(x), then s = e * x: one vector core each.
   for (bool exp : {true, false}) {
-    VectorKernel v;
-    v.name = exp ? "exp" : "mul";
-    v.space = {1, k};
-    v.inputs.push_back(GmView::contiguous(exp ? x : e, DType::F32, {1, k}));
-    int in = v.load(0);
-    if (exp) {
-      v.store(v.unary(Opcode::VExp, in),
-              GmView::contiguous(e, DType::F32, {1, k}));
-    } else {
-      v.inputs.push_back(GmView::contiguous(x, DType::F32, {1, k}));
-      v.store(v.binary(Opcode::VMul, in, v.load(1)),
-              GmView::contiguous(s, DType::F32, {1, k}));
-    }
+    VectorKernel v = expOrTimesX(exp ? x : e, exp ? e : s, x, k, exp);
     Tiling vt;
     EXPECT_TRUE(pb.planVector(v, vt, err)) << err;
     EXPECT_EQ(vt.cores, 1);
@@ -1026,8 +1020,9 @@ TEST(CodeGen, AOneCoreChainRunsBesideAProductWithoutABarrier) {
       mul = mul || in.op == Opcode::VMul;
     }
     chainStreams += exp || mul;
-    if (exp || mul)
+    if (exp || mul) {
       EXPECT_TRUE(exp && mul) << "the chain split over cores";
+    }
   }
   EXPECT_EQ(chainStreams, 1);
   Tensor ain = randomTensor({n, n}, 1), bin_ = randomTensor({n, n}, 2),

@@ -263,7 +263,7 @@ tessera::isa::programToModule(MLIRContext *ctx, bin::Program p,
   };
   // One OperationName per opcode, not a lookup of "isa." + mnemonic per
   // instruction.
-  llvm::DenseMap<unsigned, std::optional<OperationName>> opNames;
+  std::array<std::optional<OperationName>, bin::kNumOpcodes> opNames;
   for (uint32_t si = 0; si < p.streams.size(); ++si) {
     const bin::CoreStream &s = p.streams[si];
     std::string type = s.coreType == bin::kAiCpuCoreType
