@@ -396,8 +396,8 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // runs beside the router instead: its SwiGLU goes before a fence, and the
   // router's chain of small kernels (scores to the token gather, each on
   // one vector core, none waiting for a barrier: ProgramBuilder.cpp) then
-  // overlaps the down product's jobs on the other vector cores, which take
-  // the chain's core last. Before the router, the chain waited for down
+  // overlaps the down product's jobs on the other vector cores (the
+  // chain's core gets fewer of them). Before, the chain waited for down
   // and its DRAM idled through the chain (DeepSeek-V2-Lite's MoE layer on
   // dc, decode at context 4096: 160.1 -> 155.6 us).
   bool downBesideRouter = sharedFirst && options.separateVectorCores;
