@@ -375,10 +375,16 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
                     "shared_gate");
     rowsTimesWeight(xe, T, H, in(6), Is, wDt, sc(SSharedUp), wDt, "shared_up");
   };
-  auto sharedSwigluDown = [&] {
+  auto sharedSwiglu = [&] {
     swiglu(SSharedGate, SSharedUp, SSharedH, T, Is, "shared_swiglu");
+  };
+  auto sharedDown = [&] {
     rowsTimesWeight(sc(SSharedH), T, Is, in(7), H, wDt, sc(SSharedDown),
                     DType::F32, "shared_down");
+  };
+  auto sharedSwigluDown = [&] {
+    sharedSwiglu();
+    sharedDown();
   };
   auto sharedExperts = [&] {
     sharedGateUp();
@@ -447,7 +453,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     tag("logits");
   }
   if (downBesideRouter) {
-    swiglu(SSharedGate, SSharedUp, SSharedH, T, Is, "shared_swiglu");
+    sharedSwiglu();
     kernels.push_back(codegen::FenceKernel{name});
     tag("fence");
   }
@@ -692,8 +698,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     sharedGateUp();
   }
   if (downBesideRouter)
-    rowsTimesWeight(sc(SSharedH), T, Is, in(7), H, wDt, sc(SSharedDown),
-                    DType::F32, "shared_down");
+    sharedDown();
   expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
             SUp, SH, SDown, wDt);
   if (sharedSplit)
