@@ -185,6 +185,7 @@ enum GemvReg : uint8_t {
   RK,       // rows of the job (elements of x)
   RIdx,     // block loop index
   RP,       // B block buffer (0/1)
+  RCols,    // the job's output columns (B^T rows when transposed)
 };
 } // namespace
 
@@ -225,11 +226,14 @@ void ProgramBuilder::flushGemvBatch() {
   int vType = vectorCoreType(local);
   uint64_t align = t_.space(local).align;
   // The job table: a header with each core's first entry (byte offset from
-  // the entries), then per core, kernel by kernel, its jobs' entries (x, B,
-  // output offsets and block count, i32 each), placed after everything in
-  // GM. A core walks its entries with one pointer, so the loads' addresses
-  // are the same on every core; only the header address and the trip counts
-  // differ.
+  // the entries), then per core, kernel by kernel, its jobs' entries (x, B
+  // and output offsets, then the block count and the output columns as the
+  // low and high 16 bits of one word: i32 each), placed after everything in
+  // GM. Four entries fill a 64-byte line of the scalar data cache, so a job
+  // starts with a miss only every fourth time (five words cost a miss every
+  // other job, 0.11 us each: lm_head took 1.7 us longer). A core walks its
+  // entries with one pointer, so the loads' addresses are the same on every
+  // core; only the header address and the trip counts differ.
   constexpr int64_t kEntry = 16;
   uint64_t tableAddr = llvm::alignTo(prog_.gmBytes, 512);
   uint32_t cores = (uint32_t)gemvBatchJobs_.size();
@@ -244,8 +248,14 @@ void ProgramBuilder::flushGemvBatch() {
       for (const GemvBatchJob &j : gemvBatchJobs_[c]) {
         if (j.kernel != kb)
           continue;
-        table.insert(table.end(), {(int32_t)j.xOff, (int32_t)j.bOff,
-                                   (int32_t)j.outOff, (int32_t)j.blocks});
+        int64_t cols = j.cols ? j.cols : gemvBatch_[kb].nt;
+        if (((j.blocks >> 16) || (cols >> 15)) && deferredError_.empty())
+          deferredError_ = "a GEMV job of " + std::to_string(j.blocks) +
+                           " blocks and " + std::to_string(cols) +
+                           " columns does not fit its table entry";
+        table.insert(table.end(),
+                     {(int32_t)j.xOff, (int32_t)j.bOff, (int32_t)j.outOff,
+                      (int32_t)(j.blocks | cols << 16)});
         ++count[c][kb];
       }
   }
@@ -309,6 +319,8 @@ void ProgramBuilder::flushGemvBatch() {
       E(makeInstr(Opcode::SLd, {}, {RB, ROff, entry + 4}));
       E(makeInstr(Opcode::SLd, {}, {RO, ROff, entry + 8}));
       E(makeInstr(Opcode::SLd, {}, {RBlocks, ROff, entry + 12}));
+      E(salu(Opcode::SShr, RCols, RBlocks, 0, 16));
+      E(salu(Opcode::SAnd, RBlocks, RBlocks, 0, 0xFFFF));
       E(salu(Opcode::SAdd, ROff, ROff, 0, kEntry));
       E(salu(Opcode::SMul, RK, RBlocks, 0, R));
       // x = a[0, k0:k0+kt] in f32.
@@ -333,7 +345,9 @@ void ProgramBuilder::flushGemvBatch() {
         E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kXFlag));
       }
       // acc = 0, once the previous job's result has left.
-      Tile acc = ub(l.acc, DType::F32, 1, nt, l.pitch);
+      // A job may be narrower than nt (the widths that balance the cores,
+      // MatmulKernel.cpp): every tile spanning the job's columns takes RCols.
+      Tile acc = withExtent(ub(l.acc, DType::F32, 1, nt, l.pitch), 1, RCols);
       E(pipeFlag(Opcode::WaitFlag, Pipe::MTE3, Pipe::V, kBlockFlag));
       E(makeInstr(Opcode::VDup, {acc}, {}, 0.0f));
       E(makeInstr(Opcode::Loop, {}, {RIdx, RBlocks, 0}));
@@ -342,21 +356,27 @@ void ProgramBuilder::flushGemvBatch() {
         // The block: R rows of B, or (transposed) nt rows of R elements of
         // B^T; the next block is R rows (elements) further along K.
         int64_t bRows = g.transposed ? nt : R, bCols = g.transposed ? R : nt;
-        Tile w = withTerm(ub(l.block, dt, bRows, bCols, l.blockPitch), RP,
-                          (int64_t)l.blockBytes);
+        int8_t colDim = g.transposed ? 0 : 1;
+        Tile w =
+            withExtent(withTerm(ub(l.block, dt, bRows, bCols, l.blockPitch), RP,
+                                (int64_t)l.blockBytes),
+                       colDim, RCols);
         Tile bGm =
             bin::makeTile(Space::GM, k.b.addr, k.b.dtype, {bRows, bCols});
         bGm.strides[0] = k.b.strides[g.transposed ? r - 1 : r - 2];
         bGm.strides[1] = k.b.strides[g.transposed ? r - 2 : r - 1];
-        bGm = withTerm(withTerm(bGm, RB, 1), RIdx, R * k.b.strides[r - 2] * es);
+        bGm = withExtent(
+            withTerm(withTerm(bGm, RB, 1), RIdx, R * k.b.strides[r - 2] * es),
+            colDim, RCols);
         E(makeInstr(Opcode::DmaLd, {w, bGm}));
         E(pipeFlag(Opcode::SetFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
         E(pipeFlag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V, kBlockFlag));
-        Tile prod =
+        Tile prod = withExtent(
             es == 4
                 ? withTerm(ub(l.block, DType::F32, bRows, bCols, l.blockPitch),
                            RP, (int64_t)l.blockBytes)
-                : ub(l.work, DType::F32, bRows, bCols, l.blockPitch);
+                : ub(l.work, DType::F32, bRows, bCols, l.blockPitch),
+            colDim, RCols);
         if (es != 4) {
           E(makeInstr(Opcode::VCast, {prod, w}, {1}));
           E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE2, kBlockFlag));
@@ -366,9 +386,9 @@ void ProgramBuilder::flushGemvBatch() {
           // row's sum, added to acc seen as a column.
           Tile xRow = withTerm(ub(l.xF32, DType::F32, 1, R, R), RIdx, R * 4);
           E(makeInstr(Opcode::VMul, {prod, prod, xRow}, {0}));
-          Tile red = ub(l.red, DType::F32, nt, 1, 1);
+          Tile red = withExtent(ub(l.red, DType::F32, nt, 1, 1), 0, RCols);
           E(makeInstr(Opcode::VRedSum, {red, prod}));
-          Tile accCol = ub(l.acc, DType::F32, nt, 1, 1);
+          Tile accCol = withExtent(ub(l.acc, DType::F32, nt, 1, 1), 0, RCols);
           E(makeInstr(Opcode::VAdd, {accCol, accCol, red}, {0}));
         } else {
           Tile xCol = bin::makeTile(local, l.xF32, DType::F32, {R, 1});
@@ -403,13 +423,13 @@ void ProgramBuilder::flushGemvBatch() {
       DType outT = g.finalOutput ? k.c.dtype : DType::F32;
       Tile src = acc;
       if (outT != DType::F32) {
-        src = ub(l.accOut, outT, 1, nt, l.pitch);
+        src = withExtent(ub(l.accOut, outT, 1, nt, l.pitch), 1, RCols);
         E(makeInstr(Opcode::VCast, {src, acc}, {1}));
       }
       Tile out = bin::makeTile(Space::GM, g.outBase, outT, {1, nt});
       out.strides[0] = g.finalOutput ? k.c.strides[r - 2] : nt;
       out.strides[1] = g.finalOutput ? k.c.strides[r - 1] : 1;
-      out = withTerm(out, RO, 1);
+      out = withExtent(withTerm(out, RO, 1), 1, RCols);
       E(pipeFlag(Opcode::SetFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
       E(pipeFlag(Opcode::WaitFlag, Pipe::V, Pipe::MTE3, kBlockFlag));
       E(makeInstr(Opcode::DmaSt, {out, src}));

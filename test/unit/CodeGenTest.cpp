@@ -636,6 +636,74 @@ TEST(CodeGen, BatchedOneRowProductsRunAsGemvJobs) {
     }
 }
 
+// A one-row product whose vector cores alone out-demand DRAM: its 2048
+// columns are 128 tiles of 16, which 48 cores would take as 3 or 2 (a third
+// of the cores streaming half as much again). The jobs are instead a
+// multiple of the cores in widths one column apart (the job table's last
+// field), so every core's columns are within a few of each other, and the
+// products still match the host's.
+TEST(CodeGen, VectorOnlyGemvJobsBalanceTheCores) {
+  const auto &t = preset("dc");
+  ProgramBuilder pb(t, "even_gemv");
+  int64_t k = 1024, n = 2048;
+  uint64_t a = 0, w = 16384, c = w + (uint64_t)(n * k * 2);
+  pb.addIo({"a", false, DType::BF16, {1, k}, a, bin::Layout::ND});
+  pb.addIo({"w", false, DType::BF16, {n, k}, w, bin::Layout::ND});
+  pb.addIo({"c", true, DType::BF16, {1, n}, c, bin::Layout::ND});
+  pb.setGmBytes(c + (uint64_t)(n * 2));
+  MatmulKernel mm;
+  mm.name = "o_proj";
+  mm.a = GmView::contiguous(a, DType::BF16, {1, k});
+  mm.b = GmView::contiguous(w, DType::BF16, {k, n});
+  mm.b.strides = {1, k}; // B = W^T
+  mm.c = GmView::contiguous(c, DType::BF16, {1, n});
+  Tiling tl;
+  std::string err;
+  ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+  ASSERT_EQ(tl.tile.size(), 6u);
+  EXPECT_EQ(tl.tile[1], 16) << "column tiles of 16";
+  ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  EXPECT_EQ(countOps(p, Opcode::Mmad), 0u);
+  // The job table: a header with each core's first entry, then entries of
+  // (x, B, output, blocks | columns << 16), i32 each.
+  const bin::ConstBlob *table = nullptr;
+  for (const bin::ConstBlob &b : p.consts)
+    if (b.name == "gemv_jobs")
+      table = &b;
+  ASSERT_NE(table, nullptr);
+  std::vector<int32_t> words(table->size / 4);
+  std::memcpy(words.data(), table->data.data(), words.size() * 4);
+  int64_t cores = t.coreTypes[1].count, header = (cores * 4 + 15) / 16 * 16;
+  int64_t most = 0, least = n, total = 0;
+  for (int64_t v = 0; v < cores; ++v) {
+    int64_t lo = words[v] / 4, hi = v + 1 < cores
+                                        ? words[v + 1] / 4
+                                        : (int64_t)words.size() - header / 4;
+    int64_t cols = 0;
+    for (int64_t e = lo; e < hi; e += 4)
+      cols += words[header / 4 + e + 3] >> 16;
+    most = std::max(most, cols);
+    least = std::min(least, cols);
+    total += cols;
+  }
+  EXPECT_EQ(total, n);
+  EXPECT_LE(most - least, 3)
+      << "busiest core " << most << " columns, least " << least;
+  Tensor x = randomTensor({1, k}, 21).castTo(DType::BF16),
+         wt = randomTensor({n, k}, 22).castTo(DType::BF16);
+  std::map<std::string, Tensor> in{{"a", x}, {"w", wt}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (int64_t j = 0; j < n; ++j) {
+    double acc = 0;
+    for (int64_t i = 0; i < k; ++i)
+      acc += (double)x.getF(i) * wt.getF(j * k + i);
+    EXPECT_NEAR(out["c"].getF(j), acc, 1e-2 * (1 + std::fabs(acc)))
+        << "column " << j;
+  }
+}
+
 // A matmul that reads its weights once (M = 96) after a compute-bound one:
 // idle vector cores read the weights into L2 while the cube cores compute,
 // so every weight byte the second matmul loads is an L2 hit rather than a

@@ -256,6 +256,7 @@ struct GemvBatchJob {
   uint32_t kernel = 0;
   int64_t xOff = 0, bOff = 0, outOff = 0; // bytes from each base
   int64_t blocks = 0;
+  int64_t cols = 0; // output columns; 0: the kernel's nt
 };
 
 class ProgramBuilder {

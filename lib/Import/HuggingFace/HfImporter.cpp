@@ -805,15 +805,18 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
     Value wUK = slice(perHead, 1, 0, nope);         // [heads, nope, lora]
     Value wUV = slice(perHead, 1, nope, nope + vd); // [heads, vd, lora]
     Value qLatent = make<graph::MatMulOp>(ValueRange{qNope, wUK});
-    Value query = concat({qLatent, qPe}, 3);
     if (options.device) {
       // The combined cache is both the keys (576-d) and the values: the
       // first `lora` columns of the output are P times the latents, and no
-      // key tensor is assembled from two caches per step.
+      // key tensor is assembled from two caches per step. Its write comes
+      // between W_UK's product and the query's concat: it needs neither,
+      // so at one token it runs on a vector core beside the product instead
+      // of after it (no barrier between them).
       Value cache =
           cacheState(concat({latentRows, pe}, 2),
                      RankedTensorType::get({1, capacity, lora + rope}, f32),
                      l + ".latent_rope", 1);
+      Value query = concat({qLatent, qPe}, 3);
       Value kv = reshape(cache, {1, 1, capacity, lora + rope});
       Value ol = make<graph::AttentionOp>(
           ValueRange{query, kv, kv, kvLength},
@@ -833,6 +836,7 @@ Value ModelBuilder::attentionMla(Value x, int64_t layer) {
                     pe, 1);
     addOutput(latents, "present." + l + ".latent");
     addOutput(pes, "present." + l + ".rope_key");
+    Value query = concat({qLatent, qPe}, 3);
     Value key =
         reshape(concat({latents, pes}, 2), {1, 1, capacity, lora + rope});
     Value value = reshape(latents, {1, 1, capacity, lora});
