@@ -273,14 +273,21 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     step -= 16;
 
   // Jobs: (weight, column tile, part). Column tiles of near-equal width
-  // (16-column multiples, at most tn) in a number that is a multiple of the
-  // cores where the widths allow; the parts split the entries round robin
-  // so that a few column tiles still feed every core.
+  // (multiples of `unit` columns, at most tn) in a number that is a multiple
+  // of the cores where the widths allow; the parts split the entries round
+  // robin so that a few column tiles still feed every core. The unit is the
+  // engine's 16-column fractal where the products are compute-bound, and
+  // one column where no entry has more than a fractal's rows (decode): a
+  // job's time is then its weight bytes, and widths a fractal apart left
+  // cores idle (DeepSeek-V2-Lite's 6 experts: gate/up in 24 tiles of 112
+  // or 128 columns, down in 80 or 96, a 9 and a 12 % longer busiest core).
   uint32_t P = t_.coreTypes[ms.coreType].count;
+  const target::Fractal *fr = t_.fractal(dt);
+  int64_t unit = tm <= (int64_t)fr->m ? 1 : 16;
   std::vector<int64_t> tilesOf, fracOf;
   int64_t colTiles = 0;
   for (const auto &w : k.weights) {
-    fracOf.push_back((w.w.shape[1] + 15) / 16);
+    fracOf.push_back((w.w.shape[1] + unit - 1) / unit);
     tilesOf.push_back((w.w.shape[1] + tn - 1) / tn);
     colTiles += tilesOf.back();
   }
@@ -318,7 +325,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       int64_t N = k.weights[w].w.shape[1], n0 = 0;
       for (int64_t i = 0; i < tilesOf[w]; ++i) {
         int64_t f = fracOf[w] / tilesOf[w] + (i < fracOf[w] % tilesOf[w]);
-        int64_t nt = std::min(16 * f, N - n0);
+        int64_t nt = std::min(unit * f, N - n0);
         allJobs.push_back({w, n0, nt, part});
         n0 += nt;
       }
@@ -574,25 +581,29 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       const Job &j = allJobs[pf.job];
       const auto &w = k.weights[j.w];
       int64_t N = w.w.shape[1];
-      // The job's entries are part + R * i; this core takes i = sub + subs *
-      // i'.
+      // The job's entries are part + R * i, all of them; of each entry's
+      // chunks this core reads rows [r0, r1), its share of `subs`. Entry by
+      // entry and chunk by chunk, as the cube core takes them, so its last
+      // entry lands at the end with every core's share of it: with the
+      // entries dealt round robin instead (sub + subs * i), the last two
+      // landed together and the cube core read one of them whole after the
+      // read-ahead ended (DeepSeek-V2-Lite's gate/up: 3.4 us).
+      int64_t r0 = j.nt * pf.sub / pf.subs, r1 = j.nt * (pf.sub + 1) / pf.subs;
+      if (r1 <= r0)
+        continue;
       E(salu(Opcode::SAdd, RTrips, RCount, 0, R - 1 - j.part));
       E(salu(Opcode::SDiv, RTrips, RTrips, 0, R));
-      E(salu(Opcode::SAdd, RTrips, RTrips, 0, pf.subs - 1 - pf.sub));
-      E(salu(Opcode::SMax, RTrips, RTrips, 0, 0));
-      E(salu(Opcode::SDiv, RTrips, RTrips, 0, pf.subs));
       E(makeInstr(Opcode::Loop, {}, {RIdx, RTrips, 0}));
-      E(salu(Opcode::SMul, ROff, RIdx, 0, R * pf.subs * 12));
-      E(makeInstr(Opcode::SLd, {},
-                  {RExpert, ROff, tbl + 4 + (j.part + R * pf.sub) * 12}));
+      E(salu(Opcode::SMul, ROff, RIdx, 0, R * 12));
+      E(makeInstr(Opcode::SLd, {}, {RExpert, ROff, tbl + 4 + j.part * 12}));
       for (int64_t c = 0; c < chunks; ++c) {
         int64_t k0 = c * ck, kt = std::min(ck, K - k0);
-        Tile dst =
-            rel(tile2(vLocal, 0, dt, j.nt, kt, kt), {{RP, (int64_t)pfChunk}});
-        Tile src =
-            rel(tile2(Space::GM, w.w.addr + (uint64_t)((j.n0 * K + k0) * es),
-                      dt, j.nt, kt, K),
-                {{RExpert, N * K * es}});
+        Tile dst = rel(tile2(vLocal, 0, dt, r1 - r0, kt, kt),
+                       {{RP, (int64_t)pfChunk}});
+        Tile src = rel(tile2(Space::GM,
+                             w.w.addr + (uint64_t)(((j.n0 + r0) * K + k0) * es),
+                             dt, r1 - r0, kt, K),
+                       {{RExpert, N * K * es}});
         E(makeInstr(Opcode::DmaLd, {dst, src}));
         E(salu(Opcode::SXor, RP, RP, 0, 1));
       }

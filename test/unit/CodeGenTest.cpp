@@ -10,6 +10,7 @@
 #include "Presets.h"
 #include "tessera/CodeGen/FirstFitAllocator.h"
 #include "tessera/CodeGen/Kernels.h"
+#include "tessera/CodeGen/MoEKernels.h"
 #include "tessera/CodeGen/Reroll.h"
 #include "tessera/CodeGen/Spmd.h"
 #include "tessera/CodeGen/SyncInsertion.h"
@@ -702,6 +703,102 @@ TEST(CodeGen, VectorOnlyGemvJobsBalanceTheCores) {
     EXPECT_NEAR(out["c"].getF(j), acc, 1e-2 * (1 + std::fabs(acc)))
         << "column " << j;
   }
+}
+
+// Decode's grouped matmul: one token's experts, one table entry each, the
+// weights read into L2 by the vector cores ahead of the cube cores. A cube
+// core's time is its weight bytes, so its columns are cut one column apart
+// (tiles a 16-column fractal apart, 112 or 128, left a third of the cores
+// 9 % behind); each read-ahead core reads its share of every entry of its
+// job, in the cube core's order (entries dealt round robin between the two
+// left the last two to land together). The products still match the host's.
+TEST(CodeGen, DecodeGroupedMatmulBalancesTheCubeCoresAndReadsAheadInOrder) {
+  const auto &t = preset("dc");
+  int64_t E = 8, N = 1408, K = 256, rows = 6, maxEntries = 7;
+  std::vector<int32_t> expertOf = {5, 0, 7, 2, 3, 6};
+  uint64_t wBytes = (uint64_t)(E * N * K * 2), cBytes = 32768;
+  uint64_t a = 0, w0 = 65536, w1 = w0 + wBytes, c0 = w1 + wBytes,
+           c1 = c0 + cBytes, tbl = c1 + cBytes;
+  ProgramBuilder pb(t, "grouped");
+  pb.addIo({"a", false, DType::BF16, {rows, K}, a, bin::Layout::ND});
+  pb.addIo({"w0", false, DType::BF16, {E, N, K}, w0, bin::Layout::ND});
+  pb.addIo({"w1", false, DType::BF16, {E, N, K}, w1, bin::Layout::ND});
+  pb.addIo({"c0", true, DType::BF16, {rows, N}, c0, bin::Layout::ND});
+  pb.addIo({"c1", true, DType::BF16, {rows, N}, c1, bin::Layout::ND});
+  int64_t tblLen = 1 + 3 * maxEntries;
+  pb.addIo({"table", false, DType::I32, {tblLen}, tbl, bin::Layout::ND});
+  pb.setGmBytes(tbl + 4096);
+  GroupedMatmulKernel g;
+  g.name = "routed_gate_up";
+  g.a = GmView::contiguous(a, DType::BF16, {rows, K});
+  for (uint64_t w : {w0, w1})
+    g.weights.push_back(
+        {GmView::contiguous(w, DType::BF16, {E, N, K}),
+         GmView::contiguous(w == w0 ? c0 : c1, DType::BF16, {rows, N})});
+  g.table = {tbl, maxEntries};
+  g.tileRows = 128;
+  g.readAheadBytes = (int64_t)(rows * 2 * N * K * 2);
+  std::string err;
+  ASSERT_TRUE(pb.addGroupedMatmul(g, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  Tensor x = randomTensor({rows, K}, 21).castTo(DType::BF16);
+  Tensor wt0 = randomTensor({E, N, K}, 22).castTo(DType::BF16),
+         wt1 = randomTensor({E, N, K}, 23).castTo(DType::BF16);
+  Tensor table(DType::I32, {tblLen});
+  table.setF(0, (double)rows);
+  for (int64_t i = 0; i < rows; ++i) {
+    table.setF(1 + 3 * i, expertOf[i]);
+    table.setF(2 + 3 * i, (double)i);
+    table.setF(3 + 3 * i, 1.0);
+  }
+  std::map<std::string, Tensor> in{
+      {"a", x}, {"w0", wt0}, {"w1", wt1}, {"table", table}},
+      out;
+  sim::SimOptions opts;
+  opts.recordTrace = true;
+  sim::Simulator sim(t, opts);
+  sim::Stats st;
+  ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
+  for (int wi = 0; wi < 2; ++wi) {
+    const Tensor &w = wi ? wt1 : wt0;
+    const Tensor &c = out.at(wi ? "c1" : "c0");
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t n = 0; n < N; n += 7) {
+        double acc = 0;
+        for (int64_t q = 0; q < K; ++q)
+          acc += (double)x.getF(i * K + q) *
+                 w.getF(((int64_t)expertOf[i] * N + n) * K + q);
+        EXPECT_NEAR(c.getF(i * N + n), acc, 1.0 / 64 * (1 + std::fabs(acc)))
+            << "weight " << wi << " row " << i << " column " << n;
+      }
+  }
+  // Weight bytes each cube core loads (its B tiles; A is one row), and the
+  // loads of each read-ahead core (one per entry and K chunk).
+  std::map<uint32_t, double> cubeBytes;
+  std::map<uint32_t, int> readAheadLoads;
+  for (const sim::TraceEvent &e : sim.trace()) {
+    const bin::Instr &in = p.code(e.stream)[e.instr];
+    if (in.op != Opcode::DmaLd)
+      continue;
+    const bin::CoreStream &cs = p.streams[e.stream];
+    if (t.coreTypes[cs.coreType].hasPipe(target::Pipe::M)) {
+      const bin::Tile &src = in.tiles[1];
+      if (src.offset >= w0 && src.offset < c0)
+        cubeBytes[e.stream] += (double)src.numElements() * 2;
+    } else {
+      ++readAheadLoads[e.stream];
+    }
+  }
+  ASSERT_EQ(cubeBytes.size(), 24u) << "every cube core takes work";
+  double most = 0, sum = 0;
+  for (auto &[s, b] : cubeBytes) {
+    most = std::max(most, b);
+    sum += b;
+  }
+  EXPECT_LE(most, 1.02 * sum / (double)cubeBytes.size());
+  ASSERT_EQ(readAheadLoads.size(), 48u) << "every vector core reads ahead";
+  for (auto &[s, n] : readAheadLoads)
+    EXPECT_EQ(n, rows) << "stream " << s << ": one load per entry";
 }
 
 // A matmul that reads its weights once (M = 96) after a compute-bound one:
