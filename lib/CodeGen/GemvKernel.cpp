@@ -47,13 +47,10 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
 
-#include "tessera/Support/Hash.h"
-
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 namespace tessera::codegen {
@@ -235,10 +232,8 @@ void ProgramBuilder::flushGemvBatch() {
   // entries with one pointer, so the loads' addresses are the same on every
   // core; only the header address and the trip counts differ.
   constexpr int64_t kEntry = 16;
-  uint64_t tableAddr = llvm::alignTo(prog_.gmBytes, 512);
   uint32_t cores = (uint32_t)gemvBatchJobs_.size();
   int64_t header = (int64_t)llvm::alignTo((uint64_t)cores * 4, kEntry);
-  uint64_t entriesAddr = tableAddr + (uint64_t)header;
   std::vector<int32_t> table(header / 4, 0);
   std::vector<std::vector<int64_t>> count(cores);
   for (uint32_t c = 0; c < cores; ++c) {
@@ -259,20 +254,9 @@ void ProgramBuilder::flushGemvBatch() {
         ++count[c][kb];
       }
   }
-  uint64_t tableBytes = (uint64_t)table.size() * 4;
-  {
-    bin::ConstBlob blob;
-    blob.name = "gemv_jobs";
-    blob.gmAddr = tableAddr;
-    blob.size = tableBytes;
-    blob.data.resize(tableBytes);
-    std::memcpy(blob.data.data(), table.data(), tableBytes);
-    blob.checksum = xxh64(blob.data.data(), blob.size);
-    prog_.consts.push_back(std::move(blob));
-    prog_.gmBytes = tableAddr + llvm::alignTo(tableBytes, 512);
-    if (prog_.gmBytes > t_.space(Space::GM).bytes && deferredError_.empty())
-      deferredError_ = "the GEMV job tables do not fit in GM";
-  }
+  uint64_t tableAddr =
+      appendConst("gemv_jobs", table.data(), (uint64_t)table.size() * 4);
+  uint64_t entriesAddr = tableAddr + (uint64_t)header;
   // One layout for the whole region: the buffers of every kernel's jobs at
   // the same places, so the flags order reuse across kernels too.
   GemvLayout l = gemvBatchLayout(gemvBatch_, align);

@@ -11,7 +11,12 @@
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
 
+#include "tessera/Support/Hash.h"
+
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
+#include <cstring>
 
 namespace tessera::codegen {
 
@@ -433,6 +438,24 @@ ProgramBuilder::finishPacked(std::vector<bin::PackedStream> &packed) {
   streams_.clear();
   std::fill(streamOf_.begin(), streamOf_.end(), -1);
   return p;
+}
+
+uint64_t ProgramBuilder::appendConst(const std::string &name, const void *bytes,
+                                     uint64_t size) {
+  bin::ConstBlob blob;
+  blob.name = name;
+  blob.gmAddr = llvm::alignTo(prog_.gmBytes, 512);
+  blob.size = size;
+  blob.data.resize(size);
+  std::memcpy(blob.data.data(), bytes, size);
+  blob.checksum = xxh64(blob.data.data(), blob.size);
+  uint64_t addr = blob.gmAddr;
+  prog_.consts.push_back(std::move(blob));
+  prog_.gmBytes = addr + llvm::alignTo(size, 512);
+  if (prog_.gmBytes > t_.space(Space::GM).bytes && deferredError_.empty())
+    deferredError_ =
+        "the code generator's tables (" + name + ") do not fit in GM";
+  return addr;
 }
 
 } // namespace tessera::codegen

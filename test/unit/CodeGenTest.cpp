@@ -801,6 +801,56 @@ TEST(CodeGen, DecodeGroupedMatmulBalancesTheCubeCoresAndReadsAheadInOrder) {
     EXPECT_EQ(n, rows) << "stream " << s << ": one load per entry";
 }
 
+// One index per row (argmax, argmin: the greedy token) without a top-k
+// sort: the row maximum, the columns equal to it, the least such index.
+// Ties give the first, as the golden evaluator's argmax does, and the
+// values output is the maximum (the minimum for argmin).
+TEST(CodeGen, ArgMaxFindsTheFirstMaximumWithoutASort) {
+  const auto &t = preset("dc");
+  int64_t rows = 5, cols = 3000;
+  for (bool largest : {true, false}) {
+    ProgramBuilder pb(t, "argmax");
+    uint64_t x = 0, vals = 65536, idx = vals + 512;
+    pb.addIo({"x", false, DType::F32, {rows, cols}, x, bin::Layout::ND});
+    pb.addIo({"v", true, DType::F32, {rows, 1}, vals, bin::Layout::ND});
+    pb.addIo({"i", true, DType::I32, {rows, 1}, idx, bin::Layout::ND});
+    pb.setGmBytes(idx + 512);
+    TopKKernel k;
+    k.name = "argmax";
+    k.in = GmView::contiguous(x, DType::F32, {rows, cols});
+    k.largest = largest;
+    k.values = GmView::contiguous(vals, DType::F32, {rows, 1});
+    k.indices = GmView::contiguous(idx, DType::I32, {rows, 1});
+    std::string err;
+    ASSERT_TRUE(pb.addTopK(k, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    EXPECT_EQ(countOps(p, Opcode::VTopK), 0u);
+    Tensor in = randomTensor({rows, cols}, 31);
+    // Row 1 has its extreme twice (the first at 17), row 2 at the last
+    // column, row 3 at the first.
+    float extreme = largest ? 9.0f : -9.0f;
+    in.setF(1 * cols + 17, extreme);
+    in.setF(1 * cols + 2500, extreme);
+    in.setF(2 * cols + cols - 1, extreme);
+    in.setF(3 * cols + 0, extreme);
+    std::map<std::string, Tensor> ins{{"x", in}}, out;
+    sim::Stats st;
+    ASSERT_TRUE(sim::Simulator(t).run(p, ins, out, st, err)) << err;
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t best = 0;
+      for (int64_t c = 1; c < cols; ++c) {
+        double a = in.getF(r * cols + c), b = in.getF(r * cols + best);
+        if (largest ? a > b : a < b)
+          best = c;
+      }
+      EXPECT_EQ((int64_t)out["i"].getF(r), best)
+          << "row " << r << (largest ? " argmax" : " argmin");
+      EXPECT_EQ(out["v"].getF(r), in.getF(r * cols + best));
+    }
+    EXPECT_EQ((int64_t)out["i"].getF(1), 17);
+  }
+}
+
 // A matmul that reads its weights once (M = 96) after a compute-bound one:
 // idle vector cores read the weights into L2 while the cube cores compute,
 // so every weight byte the second matmul loads is an L2 hit rather than a

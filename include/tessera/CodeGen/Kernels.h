@@ -303,6 +303,11 @@ public:
   void addIo(const bin::IoEntry &e) { prog_.io.push_back(e); }
   void addConst(bin::ConstBlob c) { prog_.consts.push_back(std::move(c)); }
   void setGmBytes(uint64_t bytes) { prog_.gmBytes = bytes; }
+  /// Places `bytes` as a constant after everything in GM (tables the code
+  /// generator makes: GEMV job tables, argmax's index row) and returns its
+  /// address; a program that outgrows GM fails at finish().
+  uint64_t appendConst(const std::string &name, const void *bytes,
+                       uint64_t size);
 
   /// Closes every stream (`end`) and moves the program out (without
   /// pipe-to-pipe flags: run insertSync next). Fails only if a deferred
