@@ -651,7 +651,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     // The tiles: full ones (a narrower last tile is no GEMV job).
     std::vector<int64_t> tiles(d.n / gemvNt, gemvNt);
     double best = busiest(tiles);
-    for (int64_t of : {(int64_t)vCount, freeCores}) {
+    for (int64_t of : {(int64_t)vCount, std::max<int64_t>(1, freeCores)}) {
       int64_t count = (tilesN + of - 1) / of * of;
       double end = count <= d.n ? busiest(evenWidths(count)) : best;
       if (end < best) {
