@@ -260,7 +260,7 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
       if (argmax) {
         Tile mask = take(DType::U8, {n, cols});
         Tile index = take(DType::F32, {1, cols});
-        Tile past = take(DType::F32, {1, 1});
+        Tile rowLength = take(DType::F32, {1, 1});
         Tile first = take(DType::F32, {n, 1});
         E(makeInstr(Opcode::DmaLd,
                     {index, bin::makeTile(Space::GM, iotaAddr, DType::F32,
@@ -268,8 +268,8 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
         E(makeInstr(Opcode::VRedMax, {vals, src}));
         E(makeInstr(Opcode::VCmp, {mask, src, vals},
                     {(int64_t)bin::CmpKind::EQ}));
-        E(makeInstr(Opcode::VDup, {past}, {}, (float)cols));
-        E(makeInstr(Opcode::VSel, {src, mask, index, past}));
+        E(makeInstr(Opcode::VDup, {rowLength}, {}, (float)cols));
+        E(makeInstr(Opcode::VSel, {src, mask, index, rowLength}));
         E(makeInstr(Opcode::VRedMin, {first, src}));
         // A row with no column equal to its maximum (a NaN) still gets an
         // index inside the row.

@@ -383,6 +383,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     if (lead < 1)
       partners = 0;
   }
+  // A read-ahead core's job and its share of the job's rows: `sub` of
+  // `subs` (every entry's rows [nt * sub / subs, nt * (sub + 1) / subs)).
   struct Prefetch {
     size_t job;
     int64_t sub, subs;
@@ -568,6 +570,24 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     E(barrierAll());
   }
   uint64_t pfChunk = (uint64_t)roundUpTo(tn * ck * es, 512);
+  // A read-ahead core's loads of rows [r0, r1) of job j's tile of the
+  // entry's expert (register RExpert), chunk by chunk as the cube core
+  // takes them, into alternate scratch buffers (RP) never read.
+  auto readRows = [&](const auto &E, const Job &j, int64_t r0, int64_t r1) {
+    const auto &w = k.weights[j.w];
+    int64_t N = w.w.shape[1];
+    for (int64_t c = 0; c < chunks; ++c) {
+      int64_t k0 = c * ck, kt = std::min(ck, K - k0);
+      Tile dst =
+          rel(tile2(vLocal, 0, dt, r1 - r0, kt, kt), {{RP, (int64_t)pfChunk}});
+      Tile src = rel(tile2(Space::GM,
+                           w.w.addr + (uint64_t)(((j.n0 + r0) * K + k0) * es),
+                           dt, r1 - r0, kt, K),
+                     {{RExpert, N * K * es}});
+      E(makeInstr(Opcode::DmaLd, {dst, src}));
+      E(salu(Opcode::SXor, RP, RP, 0, 1));
+    }
+  };
   for (uint32_t v = 0; v < V; ++v) {
     if (prefetchOf[v].empty())
       continue;
@@ -579,8 +599,6 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     E(salu(Opcode::SAdd, RP, 0, 0, 0));
     for (const Prefetch &pf : prefetchOf[v]) {
       const Job &j = allJobs[pf.job];
-      const auto &w = k.weights[j.w];
-      int64_t N = w.w.shape[1];
       // The job's entries are part + R * i, all of them; of each entry's
       // chunks this core reads rows [r0, r1), its share of `subs`. Entry by
       // entry and chunk by chunk, as the cube core takes them, so its last
@@ -596,17 +614,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(makeInstr(Opcode::Loop, {}, {RIdx, RTrips, 0}));
       E(salu(Opcode::SMul, ROff, RIdx, 0, R * 12));
       E(makeInstr(Opcode::SLd, {}, {RExpert, ROff, tbl + 4 + j.part * 12}));
-      for (int64_t c = 0; c < chunks; ++c) {
-        int64_t k0 = c * ck, kt = std::min(ck, K - k0);
-        Tile dst = rel(tile2(vLocal, 0, dt, r1 - r0, kt, kt),
-                       {{RP, (int64_t)pfChunk}});
-        Tile src = rel(tile2(Space::GM,
-                             w.w.addr + (uint64_t)(((j.n0 + r0) * K + k0) * es),
-                             dt, r1 - r0, kt, K),
-                       {{RExpert, N * K * es}});
-        E(makeInstr(Opcode::DmaLd, {dst, src}));
-        E(salu(Opcode::SXor, RP, RP, 0, 1));
-      }
+      readRows(E, j, r0, r1);
       E(makeInstr(Opcode::EndLoop, {}));
     }
     E(barrierAll());
@@ -655,8 +663,6 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(makeInstr(Opcode::SLd, {}, {RCount, 0, tbl}));
       E(salu(Opcode::SAdd, RP, 0, 0, 0));
       for (const Job &j : jobsOf[c]) {
-        const auto &w = k.weights[j.w];
-        int64_t N = w.w.shape[1];
         int64_t r0 = j.nt * i / partners, r1 = j.nt * (i + 1) / partners;
         E(salu(Opcode::SAdd, RTrips, RCount, 0, R - 1 - j.part));
         E(salu(Opcode::SDiv, RTrips, RTrips, 0, R));
@@ -687,18 +693,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
                   {{RTmp, lda * es}}, RTmp2);
           E(makeInstr(Opcode::DmaLd, {dst, src}));
         }
-        for (int64_t ch = 0; ch < chunks && r1 > r0; ++ch) {
-          int64_t k0 = ch * ck, kt = std::min(ck, K - k0);
-          Tile dst = rel(tile2(vLocal, 0, dt, r1 - r0, kt, kt),
-                         {{RP, (int64_t)pfChunk}});
-          Tile src =
-              rel(tile2(Space::GM,
-                        w.w.addr + (uint64_t)(((j.n0 + r0) * K + k0) * es), dt,
-                        r1 - r0, kt, K),
-                  {{RExpert, N * K * es}});
-          E(makeInstr(Opcode::DmaLd, {dst, src}));
-          E(salu(Opcode::SXor, RP, RP, 0, 1));
-        }
+        if (r1 > r0)
+          readRows(E, j, r0, r1);
         E(makeInstr(Opcode::EndLoop, {}));
       }
       // The cube core granted one credit per entry: those of the free
