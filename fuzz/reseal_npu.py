@@ -5,6 +5,10 @@ The .npu fuzzers reseal every input before decoding (FuzzChecksum.h: XXH64
 since format version 4, FNV-1a 64 in version 3), so a
 crash they report is reproduced by the tools only after the same fix-up:
   reseal_npu.py build-fuzz/artifacts/program/crash-XYZ test/malformed/npu/NAME.npu
+A corpus case made for an older description of its preset (the tools then
+stop at "built for a different description of target ... (hash H1, this one
+is H2)") is refreshed with the current hash:
+  reseal_npu.py CASE.npu CASE.npu --target-hash H2
 test/malformed/make_corpus.py imports reseal() from here.
 """
 import struct
@@ -78,6 +82,20 @@ def reseal(d):
     return d
 
 
+def retarget(d, target_hash):
+    """Records `target_hash` (the header's target hash, offset 32) in the
+    .npu image `d`: a corpus case made for an older description of its
+    preset then reaches the reader it was made for again. Reseal after."""
+    if len(d) >= 40:
+        d[32:40] = struct.pack("<Q", target_hash)
+    return d
+
+
 if __name__ == "__main__":
-    d = bytearray(open(sys.argv[1], "rb").read())
-    open(sys.argv[2], "wb").write(bytes(reseal(d)))
+    args = sys.argv[1:]
+    d = bytearray(open(args[0], "rb").read())
+    if len(args) == 4 and args[2] == "--target-hash":
+        retarget(d, int(args[3], 16))
+    elif len(args) != 2:
+        sys.exit("usage: reseal_npu.py IN OUT [--target-hash 0xHASH]")
+    open(args[1], "wb").write(bytes(reseal(d)))

@@ -61,7 +61,15 @@ void L2Cache::pushFront(uint64_t l) {
 }
 
 void L2Cache::access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
-                     std::vector<uint64_t> &missed) {
+                     std::vector<uint64_t> &missed, bool write,
+                     uint64_t *evictedDirty) {
+  auto evicted = [&](bool wasDirty) {
+    if (!wasDirty)
+      return;
+    --dirtyLines;
+    if (evictedDirty)
+      *evictedDirty += line;
+  };
   uint64_t first = addr / line, last = (addr + n - 1) / line;
   if (direct && last >= numLines)
     grow(std::max(last + 1, numLines * 2));
@@ -73,6 +81,8 @@ void L2Cache::access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
         uint64_t hi = std::min(addr + n, (l + 1) * line);
         hit += hi - lo;
         readyAt = std::max(readyAt, e.ready);
+        dirtyLines += write && !e.dirty;
+        e.dirty |= write;
         if (head != l + 1) {
           unlink(l);
           pushFront(l);
@@ -80,6 +90,8 @@ void L2Cache::access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
         continue;
       }
       e.present = 1;
+      e.dirty = write;
+      dirtyLines += write;
       e.ready = 0.0;
       pushFront(l);
       ++count;
@@ -88,6 +100,7 @@ void L2Cache::access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
         uint64_t victim = tail - 1;
         unlink(victim);
         node(victim).present = 0;
+        evicted(node(victim).dirty);
         --count;
       }
     }
@@ -100,13 +113,17 @@ void L2Cache::access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
     if (it != map.end()) {
       hit += hi - lo;
       readyAt = std::max(readyAt, it->second.ready);
+      dirtyLines += write && !it->second.dirty;
+      it->second.dirty |= write;
       lru.splice(lru.begin(), lru, it->second.pos);
       continue;
     }
     lru.push_front(l);
-    map[l] = {lru.begin(), 0.0};
+    map[l] = {lru.begin(), 0.0, write};
+    dirtyLines += write;
     missed.push_back(l);
     if (map.size() > capacity) {
+      evicted(map[lru.back()].dirty);
       map.erase(lru.back());
       lru.pop_back();
     }

@@ -29,22 +29,29 @@ public:
 
   /// Touches [addr, addr+n). Adds the bytes that hit to `hit`, raises
   /// `readyAt` to the latest fill time among them, and records the lines
-  /// that missed in `missed` (their fill time is set by fill()).
+  /// that missed in `missed` (their fill time is set by fill()). A `write`
+  /// marks the lines dirty; the lines this access evicts that were dirty
+  /// add their bytes to `evictedDirty` (what a write-back cache writes to
+  /// DRAM for it).
   void access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
-              std::vector<uint64_t> &missed);
+              std::vector<uint64_t> &missed, bool write = false,
+              uint64_t *evictedDirty = nullptr);
   /// Sets the fill time of those of `lines` still cached.
   void fill(const std::vector<uint64_t> &lines, double when);
+  /// Bytes of the dirty lines cached now (written, not yet evicted).
+  uint64_t dirtyBytes() const { return dirtyLines * line; }
 
 private:
   uint64_t capacity;
   uint64_t line;
+  uint64_t dirtyLines = 0;
 
   // Direct index: one node per line number, an intrusive LRU list through
   // them (most recent at `head`). Links are line + 1, 0 is the end.
   struct Node {
     double ready;
     uint32_t prev, next;
-    uint32_t present, pad;
+    uint32_t present, dirty;
   };
   bool direct = false;
   HostBuffer nodeMem; // zero-filled: every line starts absent
@@ -60,6 +67,7 @@ private:
   struct Entry {
     std::list<uint64_t>::iterator pos;
     double ready;
+    bool dirty;
   };
   std::list<uint64_t> lru;
   std::unordered_map<uint64_t, Entry> map;

@@ -40,6 +40,7 @@ std::string Stats::toJson() const {
             {"dram_write_bytes", dramWriteBytes},
             {"dram_bytes", dramBytes()},
             {"l2_hit_bytes", l2HitBytes},
+            {"l2_dirty_bytes", l2DirtyBytes},
             {"compulsory_dram_bytes", compulsoryDramBytes},
             {"constant_bytes_read", constantBytesRead},
             {"flops", finite(flops())},
@@ -88,11 +89,13 @@ std::string Stats::toText() const {
   }
   std::snprintf(
       buf, sizeof buf,
-      "DRAM bytes        %llu (read %llu, write %llu; L2 hits %llu)\n"
+      "DRAM bytes        %llu (read %llu, write %llu; L2 hits %llu; %llu "
+      "dirty in the L2 at the end)\n"
       "FLOPs             %.4g (matrix %.4g, vector %.4g, AI-CPU %.4g)\n",
       (unsigned long long)dramBytes(), (unsigned long long)dramReadBytes,
       (unsigned long long)dramWriteBytes, (unsigned long long)l2HitBytes,
-      flops(), matrixFlops, vectorOps, aicpuOps);
+      (unsigned long long)l2DirtyBytes, flops(), matrixFlops, vectorOps,
+      aicpuOps);
   os << buf;
   std::snprintf(
       buf, sizeof buf,

@@ -1332,13 +1332,19 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   double readyAt = 0;
   std::vector<uint64_t> &missedLines = missedScratch;
   missedLines.clear();
-  // (Indexed rows are chosen at run time: they count as misses.)
+  // A write-back L2 keeps stored lines dirty; the dirty lines a transfer's
+  // allocations evict go to DRAM then.
+  bool writeBack = t.l2.present && t.l2.writeBack;
+  uint64_t victimBytes = 0;
+  // (Indexed rows are chosen at run time: they count as misses, and a
+  // scatter writes through.)
   if (t.l2.present && !indexed) {
     // Coalesce adjacent runs so a line is looked up once per transfer.
     uint64_t lo = 0, hi = 0;
     auto flush = [&]() {
       if (hi > lo)
-        l2.access(lo, hi - lo, hitBytes, readyAt, missedLines);
+        l2.access(lo, hi - lo, hitBytes, readyAt, missedLines,
+                  writeBack && writesGm, writeBack ? &victimBytes : nullptr);
       lo = hi = 0;
     };
     forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
@@ -1352,6 +1358,13 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
       }
     });
     flush();
+  }
+  // The evicted dirty lines take their share of DRAM bandwidth from the
+  // transfer's start (the L2 writes them back beside the transfer, which
+  // does not wait for them but competes with them for the windows).
+  if (victimBytes) {
+    st.dramWriteBytes += victimBytes;
+    dram.reserve(start, (double)victimBytes, dramCap);
   }
   double extraLatency = 0;
   if (readsGm && constFootprint.mayMeet(g.offset, g.endByte())) {
@@ -1382,6 +1395,12 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
     end = std::max(t1 + penalty, readyAt - latency - extraLatency);
     if (t.l2.present)
       l2.fill(missedLines, end + latency + extraLatency);
+  } else if (writeBack && !indexed) {
+    // Stores stay in the L2 (dirty lines, written back when evicted).
+    end = start +
+          (double)bytes * scale / std::min(rate, t.l2.writeBytesPerCycle) +
+          penalty;
+    l2.fill(missedLines, end + latency);
   } else {
     // Stores go to DRAM (write-through) and leave their lines in the L2.
     st.dramWriteBytes += bytes;
@@ -2263,6 +2282,7 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     for (const bin::ConstBlob &c : prog.consts)
       compulsory += c.size;
   st.compulsoryDramBytes = compulsory;
+  st.l2DirtyBytes = t.l2.present ? l2.dirtyBytes() : 0;
   st.constantBytesRead = constFootprint.bytes();
   st.boundDramSeconds = (double)compulsory / t.dramPeakBytesPerSec;
   st.boundSeconds = std::max(st.boundComputeSeconds, st.boundDramSeconds);

@@ -132,6 +132,7 @@ for sub in ("dram", "dma", "matrix", "vector", "aicpu", "l2_cache", "sync",
 target("unknown_key_cores.json", lambda t: t["cores"][0].update(typo_field=1))
 target("unknown_key_dma_path.json", lambda t: t["dma"]["paths"][0].update(typo_field=1))
 target("dram_per_core_zero.json", lambda t: t["dram"].update(per_core_bytes_per_cycle=0))
+target("l2_write_back_not_bool.json", lambda t: t["l2_cache"].update(write_back=1))
 open(path("target", "syntax_error.json"), "w").write('{"name": "x", ')
 open(path("target", "not_an_object.json"), "w").write('[1, 2, 3]')
 open(path("target", "empty.json"), "w").write('')
