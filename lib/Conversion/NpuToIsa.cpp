@@ -206,6 +206,37 @@ struct NpuPlanMemoryPass
       for (Value in : ds[i].getInputs())
         lastUse[rootOf(in)] = i;
     }
+    // A buffer freed after its last reader k is reused only once k is
+    // known complete: at the first dispatch that reads what k wrote (a
+    // barrier comes before it), or kReuseGap kernels later. A kernel that
+    // overwrote what the kernel before it still reads would need a barrier
+    // between them, where kernels with disjoint bytes run side by side (a
+    // SwiGLU on the vector cores beside the next rows' products,
+    // PipelineMlp.cpp). Views and in-place concats run no kernel.
+    constexpr size_t kReuseGap = 2;
+    size_t none = ds.size();
+    SmallVector<size_t> kernelsUpTo(ds.size()), firstReader(ds.size(), none);
+    llvm::DenseMap<Value, size_t> writer; // buffer -> its latest kernel
+    for (size_t i = 0, n = 0; i < ds.size(); ++i) {
+      bool kernel = ds[i].getEngine() != npu::Engine::view &&
+                    !ds[i]->hasAttr(tessera::conversion::kConcatInPlaceAttr);
+      n += kernel;
+      kernelsUpTo[i] = n;
+      for (Value in : ds[i].getInputs()) {
+        auto w = writer.find(rootOf(in));
+        if (w != writer.end() && firstReader[w->second] == none)
+          firstReader[w->second] = i;
+      }
+      if (kernel)
+        for (Value r : ds[i].getResults())
+          writer[rootOf(r)] = i;
+    }
+    auto reusableAt = [&](size_t lastReader, size_t i) {
+      if (lastReader >= i)
+        return false;
+      return firstReader[lastReader] <= i ||
+             kernelsUpTo[lastReader] + kReuseGap < kernelsUpTo[i];
+    };
     // Offsets are scratch-relative; GM's size is checked on the total below.
     codegen::FirstFitAllocator activations(~0ull, kGmAlign);
     auto place = [&](uint64_t bytes) {
@@ -218,7 +249,7 @@ struct NpuPlanMemoryPass
     for (size_t i = 0; i < ds.size(); ++i) {
       // Free buffers whose last use came before this dispatch.
       for (auto it = live.begin(); it != live.end();) {
-        if (it->first < i) {
+        if (reusableAt(it->first, i)) {
           activations.release(it->second);
           it = live.erase(it);
         } else {

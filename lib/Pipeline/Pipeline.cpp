@@ -67,6 +67,7 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &o, Stage from,
     pm.addPass(conversion::createAttachTarget({o.target}));
   if (runs(Stage::Npu)) {
     pm.addPass(conversion::createGraphDecompose());
+    pm.addPass(conversion::createGraphPipelineMlp());
     pm.addPass(conversion::createGraphToNpu({o.precision}));
     if (o.fuse)
       pm.addPass(conversion::createNpuFuse());

@@ -43,6 +43,29 @@ def GraphDecompose : Pass<"tessera-graph-decompose", "mlir::ModuleOp"> {
   }];
 }
 
+def GraphPipelineMlp : Pass<"tessera-graph-pipeline-mlp", "mlir::ModuleOp"> {
+  let summary = "Cut long SwiGLU MLPs into row chunks on chips with separate "
+                "vector cores";
+  let description = [{
+    On a target whose vector cores are apart from its matrix cores (`dc`),
+    `swiglu(gemm(x, Wg), gemm(x, Wu))` over at least `min-rows` rows of x
+    becomes two row chunks (the first three quarters, in whole 128-row
+    tiles, then the rest), each `swiglu(gemm(x_i, Wg), gemm(x_i, Wu))`,
+    joined by a concat along the rows (placed in place, so the chunks write
+    their rows of one buffer). The activation of chunk 0 reads only chunk
+    0's products, so code generation runs it on the vector cores beside the
+    matrix cores' products of chunk 1 instead of after all of them; only
+    the last chunk's activation waits. Every output element is the same dot
+    product in the same order: the results are bit-identical. The gate and
+    up products must be single-use, untransposed in x, with no bias or a
+    row-broadcast one.
+  }];
+  let options = [
+    Option<"minRows", "min-rows", "int64_t", "512",
+           "The fewest rows of x worth cutting">,
+  ];
+}
+
 def GraphToNpu : Pass<"tessera-graph-to-npu", "mlir::ModuleOp"> {
   let summary = "Wrap every graph op into an npu.dispatch with storage types";
   let description = [{
