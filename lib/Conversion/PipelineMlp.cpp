@@ -40,18 +40,6 @@ namespace {
 /// boundaries on it keep every tile of both chunks full.
 constexpr int64_t kRowTile = 128;
 
-/// Whether `t` has cores with a matrix engine and no vector unit beside
-/// cores with a vector unit and no matrix engine.
-bool separateVectorCores(const tessera::target::TargetDesc &t) {
-  using tessera::target::Pipe;
-  bool matrixOnly = false, vectorOnly = false;
-  for (const auto &ct : t.coreTypes) {
-    matrixOnly |= ct.hasPipe(Pipe::M) && !ct.hasPipe(Pipe::V);
-    vectorOnly |= ct.hasPipe(Pipe::V) && !ct.hasPipe(Pipe::M);
-  }
-  return matrixOnly && vectorOnly;
-}
-
 /// A gate or up product of `x`: gemm(x, W) with x untransposed, no bias or
 /// one broadcast along the rows, and the SwiGLU its only user.
 graph::GemmOp productOf(Value v, Value x) {
@@ -75,7 +63,7 @@ struct GraphPipelineMlpPass
         tessera::conversion::getModuleTarget(module);
     if (!t)
       return signalPassFailure();
-    if (!separateVectorCores(*t))
+    if (!t->separateVectorCores())
       return;
     SmallVector<graph::SwiGLUOp> found;
     module.walk([&](graph::SwiGLUOp s) { found.push_back(s); });
@@ -84,15 +72,12 @@ struct GraphPipelineMlpPass
   }
 
   void cut(graph::SwiGLUOp s) {
-    Value up = s.getUp();
-    if (!up)
-      return;
     auto gateProduct = s.getInput().getDefiningOp<graph::GemmOp>();
-    if (!gateProduct)
+    if (!s.getUp() || !gateProduct)
       return;
     Value x = gateProduct.getA();
     graph::GemmOp gate = productOf(s.getInput(), x),
-                  upProduct = productOf(up, x);
+                  upProduct = productOf(s.getUp(), x);
     auto xt = dyn_cast<RankedTensorType>(x.getType());
     auto ht = dyn_cast<RankedTensorType>(s.getType());
     if (!gate || !upProduct || !xt || !ht || xt.getRank() != 2 ||

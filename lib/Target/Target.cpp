@@ -97,6 +97,15 @@ double TargetDesc::vectorCost(const std::string &op) const {
   return it == vectorOpCycles.end() ? 1.0 : it->second;
 }
 
+bool TargetDesc::separateVectorCores() const {
+  bool matrixOnly = false, vectorOnly = false;
+  for (const CoreTypeDesc &c : coreTypes) {
+    matrixOnly |= c.hasPipe(Pipe::M) && !c.hasPipe(Pipe::V);
+    vectorOnly |= c.hasPipe(Pipe::V) && !c.hasPipe(Pipe::M);
+  }
+  return matrixOnly && vectorOnly;
+}
+
 uint32_t TargetDesc::totalCores() const {
   uint32_t n = 0;
   for (const CoreTypeDesc &c : coreTypes)

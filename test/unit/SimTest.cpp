@@ -555,7 +555,6 @@ TEST(SimTiming, WriteBackL2KeepsStoresUntilTheirLinesAreEvicted) {
     CoreStream s;
     s.coreType = 1;
     Tile x = makeTile(Space::GM, 0, DType::F32, {16384});
-    Tile z = makeTile(Space::GM, 65536, DType::F32, {65536});
     Tile y = makeTile(Space::GM, 65536 + 262144, DType::F32, {16384});
     p.io.push_back({"x", false, DType::F32, {16384}, 0, Layout::ND});
     p.io.push_back({"z", false, DType::F32, {65536}, 65536, Layout::ND});

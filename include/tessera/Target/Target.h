@@ -163,6 +163,10 @@ struct TargetDesc {
   /// Cycles per repeat of a vector op (by mnemonic without the leading `v`).
   double vectorCost(const std::string &op) const;
   uint32_t totalCores() const;
+  /// Whether the matrix engines sit on cores without a vector unit, beside
+  /// vector cores without a matrix engine (dc): a product's result reaches
+  /// the vector unit only through GM.
+  bool separateVectorCores() const;
   /// (core type index, index within type) of a flat core id.
   bool coreOf(uint32_t flat, uint32_t &type, uint32_t &index) const;
   uint32_t flatCoreId(uint32_t type, uint32_t index) const;
