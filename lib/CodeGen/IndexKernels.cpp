@@ -81,9 +81,6 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
       tiles = outer * idxChunks;
     }
   int64_t cores = ordered ? 1 : std::max<int64_t>(1, std::min(tiles, want));
-  std::vector<CoreRef> refs;
-  for (int64_t c = 0; c < cores; ++c)
-    refs.push_back({(uint32_t)ct, (uint32_t)c});
   std::vector<Region> regions(3);
   k.table.byteRange(regions[0].lo, regions[0].hi);
   k.index.byteRange(regions[1].lo, regions[1].hi);
@@ -96,6 +93,11 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
     k.base.byteRange(rb.lo, rb.hi);
     regions.push_back(rb);
   }
+  uint32_t start = placeVectorKernel(cores, regions);
+  uint32_t vectorCount = t_.coreTypes[ct].count;
+  std::vector<CoreRef> refs;
+  for (int64_t c = 0; c < cores; ++c)
+    refs.push_back({(uint32_t)ct, (uint32_t)((c + start) % vectorCount)});
   beginKernel(refs, regions);
   int64_t wrap = k.wrap ? k.wrap : rows;
 
@@ -107,7 +109,9 @@ bool ProgramBuilder::addGather(const GatherKernel &k, std::string &error) {
   bool sharedIdx = idxChunks == 1;
   for (int64_t c = 0; c < cores; ++c) {
     int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
-    auto E = [&](const Instr &in) { emit(ct, (uint32_t)c, in, k.name); };
+    auto E = [&](const Instr &in) {
+      emit(ct, (uint32_t)((c + start) % vectorCount), in, k.name);
+    };
     for (int64_t ti = first; ti < last; ++ti) {
       uint64_t base = (uint64_t)((ti - first) % 2) * half;
       int64_t o = ti / (idxChunks * colChunks);

@@ -145,6 +145,58 @@ bool ProgramBuilder::flushDeferred(const std::vector<Region> *conflictsWith,
   return true;
 }
 
+uint32_t ProgramBuilder::placeVectorKernel(int64_t cores,
+                                           const std::vector<Region> &regions) {
+  Space local;
+  int vType = vectorCoreType(local);
+  if (vType < 0 || flushing_)
+    return vectorStart_;
+  std::string error;
+  if (!flushDeferred(&regions, error) && deferredError_.empty())
+    deferredError_ = error;
+  uint32_t count = t_.coreTypes[vType].count;
+  if (cores >= (int64_t)count)
+    return 0;
+  // The one core every conflicting pending region was written by, or
+  // kManyCores (several, or a barrier anyway); kNoConflict if none is.
+  constexpr uint32_t kNoConflict = kManyCores - 1;
+  uint32_t owner = kNoConflict;
+  for (const Region &r : regions)
+    for (size_t i = 0; i < pendingRegions_.size(); ++i) {
+      const Region &q = pendingRegions_[i];
+      if (!((r.write || q.write) && r.lo < q.hi && q.lo < r.hi))
+        continue;
+      uint32_t c = pendingRegionCore_[i];
+      owner = owner == kNoConflict || owner == c ? c : kManyCores;
+    }
+  bool conflict = owner != kNoConflict;
+  if (conflict && cores == 1 && owner != kManyCores) {
+    uint32_t ty, ix;
+    t_.coreOf(owner, ty, ix);
+    if ((int)ty == vType)
+      return ix;
+  }
+  if (conflict) // a barrier clears everything pending
+    return 0;
+  std::vector<bool> busy(count, false);
+  for (uint32_t flat : pendingCores_) {
+    if (flat >= t_.totalCores())
+      continue;
+    uint32_t ty, ix;
+    t_.coreOf(flat, ty, ix);
+    if ((int)ty == vType)
+      busy[ix] = true;
+  }
+  for (uint32_t start = 0; start + cores <= count; ++start) {
+    bool free = true;
+    for (int64_t c = 0; c < cores && free; ++c)
+      free = !busy[start + c];
+    if (free)
+      return start;
+  }
+  return 0;
+}
+
 void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
                                  const std::vector<Region> &regions, bool fence,
                                  bool chargeVectorCores) {

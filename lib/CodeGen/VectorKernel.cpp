@@ -686,10 +686,6 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
       1, std::min<int64_t>(
              {tiling.cores, tiles, (int64_t)t_.coreTypes[ct].count}));
 
-  std::vector<CoreRef> coreRefs;
-  for (int64_t c = 0; c < cores; ++c)
-    coreRefs.push_back({(uint32_t)ct, (uint32_t)((c + vectorStart_) %
-                                                 t_.coreTypes[ct].count)});
   std::vector<Region> regions;
   for (const GmView &v : n.inputs) {
     Region r{0, 0, false};
@@ -701,11 +697,16 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
     s.view.byteRange(r.lo, r.hi);
     regions.push_back(r);
   }
+  uint32_t start = placeVectorKernel(cores, regions);
+  std::vector<CoreRef> coreRefs;
+  for (int64_t c = 0; c < cores; ++c)
+    coreRefs.push_back(
+        {(uint32_t)ct, (uint32_t)((c + start) % t_.coreTypes[ct].count)});
   beginKernel(coreRefs, regions);
 
   for (int64_t c = 0; c < cores; ++c) {
     int64_t first = tiles * c / cores, last = tiles * (c + 1) / cores;
-    uint32_t core = (uint32_t)((c + vectorStart_) % t_.coreTypes[ct].count);
+    uint32_t core = (uint32_t)((c + start) % t_.coreTypes[ct].count);
     auto E = [&](const Instr &in) { emit(ct, core, in, k.name); };
     TileContext tc{n, plan, split, local, {}, {}, 0, -1, Tile()};
     tc.idx.assign(dims, 0);

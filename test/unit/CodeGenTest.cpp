@@ -1262,6 +1262,66 @@ TEST(CodeGen, AOneCoreChainRunsBesideAProductWithoutABarrier) {
   }
 }
 
+// Independent one-core kernels take cores of their own, so they run side by
+// side instead of queueing on core 0 (decode's RoPEs and cache writes after
+// the projections); a kernel reading what one of them wrote follows it on
+// its core, with no barrier.
+TEST(CodeGen, IndependentOneCoreKernelsRunOnCoresOfTheirOwn) {
+  const auto &t = preset("dc");
+  int64_t k = 64;
+  uint64_t row = 4096;
+  uint64_t x1 = 0, x2 = x1 + row, e1 = x2 + row, e2 = e1 + row, s = e2 + row;
+  ProgramBuilder pb(t, "side_by_side");
+  pb.addIo({"x1", false, DType::F32, {1, k}, x1, bin::Layout::ND});
+  pb.addIo({"x2", false, DType::F32, {1, k}, x2, bin::Layout::ND});
+  pb.addIo({"e1", true, DType::F32, {1, k}, e1, bin::Layout::ND});
+  pb.addIo({"e2", true, DType::F32, {1, k}, e2, bin::Layout::ND});
+  pb.addIo({"s", true, DType::F32, {1, k}, s, bin::Layout::ND});
+  pb.setGmBytes(s + row);
+  std::string err;
+  // e1 = exp(x1), e2 = exp(x2), s = e1 * x1.
+  struct Step {
+    uint64_t in, out, x;
+    bool exp;
+  };
+  for (Step st : {Step{x1, e1, x1, true}, Step{x2, e2, x2, true},
+                  Step{e1, s, x1, false}}) {
+    VectorKernel v = expOrTimesX(st.in, st.out, st.x, k, st.exp);
+    Tiling vt;
+    EXPECT_TRUE(pb.planVector(v, vt, err)) << err;
+    EXPECT_EQ(vt.cores, 1);
+    EXPECT_TRUE(pb.addVector(v, vt, err)) << err;
+  }
+  EXPECT_EQ(pb.stats().crossCoreBarriers, 0u);
+  bin::Program p = finishSynced(pb, t);
+  int expStreams = 0, mulStreams = 0, both = 0;
+  for (const bin::CoreStream &cs : p.streams) {
+    int exps = 0;
+    bool mul = false;
+    for (const bin::Instr &in : cs.instrs) {
+      exps += in.op == Opcode::VExp;
+      mul = mul || in.op == Opcode::VMul;
+    }
+    expStreams += exps > 0;
+    mulStreams += mul;
+    both += exps > 0 && mul;
+  }
+  EXPECT_EQ(expStreams, 2) << "the two exps queued on one core";
+  EXPECT_EQ(mulStreams, 1);
+  EXPECT_EQ(both, 1) << "the product left the core of its operand";
+  Tensor a = randomTensor({1, k}, 5), b = randomTensor({1, k}, 6);
+  std::map<std::string, Tensor> in{{"x1", a}, {"x2", b}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (int64_t i = 0; i < k; ++i) {
+    double ea = std::exp(a.getF(i)), eb = std::exp(b.getF(i));
+    EXPECT_NEAR(out.at("e1").getF(i), ea, 1e-5 * (1 + ea));
+    EXPECT_NEAR(out.at("e2").getF(i), eb, 1e-5 * (1 + eb));
+    double sv = ea * a.getF(i);
+    EXPECT_NEAR(out.at("s").getF(i), sv, 1e-5 * (1 + std::fabs(sv)));
+  }
+}
+
 // A fence puts a barrier where no data dependence would: the reader of a
 // gather's rows two kernels later then needs none, so the product between
 // them, which reads none of those rows, runs after the fence rather than

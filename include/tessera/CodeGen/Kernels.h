@@ -351,6 +351,14 @@ private:
   void beginKernel(const std::vector<CoreRef> &cores,
                    const std::vector<Region> &regions, bool fence = false,
                    bool chargeVectorCores = true);
+  /// The first of `cores` consecutive vector cores for a small kernel
+  /// touching `regions` (flushing the deferred reductions it depends on
+  /// first). A kernel that would follow a barrier starts at core 0; one on a
+  /// single core that only depends on what one core left pending goes to
+  /// that core (no barrier: its flags order them); an independent one takes
+  /// cores no pending kernel uses, so it runs beside them instead of
+  /// queueing behind them on core 0.
+  uint32_t placeVectorKernel(int64_t cores, const std::vector<Region> &regions);
   int vectorCoreType(target::Space &local) const;
   /// The same, with an error naming the target when it has no vector core.
   int vectorCoreType(target::Space &local, std::string &error) const;
