@@ -1066,9 +1066,17 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
       }
   }
   // Otherwise the epilogue reads C back from GM (after any split-K sum).
+  // Where the vector cores are separate it is deferred like the split-K sum
+  // (flushDeferred): it runs when a later kernel touches its bytes, so the
+  // independent products after this one follow it without a barrier (as
+  // one GEMV batch in decode), and the deferred epilogues then share the
+  // vector cores. (So is a Gemm's bias, a kernel of its own: Qwen2's Q, K
+  // and V projections.)
   auto epilogueFromGm = [&]() {
     if (!k.epilogue || localEpi)
       return true;
+    if (hasSeparateVectorCores())
+      return deferVector(*k.epilogue, error);
     Tiling vt;
     return planVector(*k.epilogue, vt, error) &&
            addVector(*k.epilogue, vt, error);

@@ -652,12 +652,34 @@ void emitTile(const TileContext &tc,
 
 } // namespace
 
+bool ProgramBuilder::deferVector(const VectorKernel &k, std::string &error) {
+  Tiling vt;
+  if (!planVector(k, vt, error)) // (fails now, not at the flush)
+    return false;
+  Deferred def{k, {}};
+  def.kernel.deferrable = false;
+  for (const GmView &v : k.inputs) {
+    Region in{0, 0, false};
+    v.byteRange(in.lo, in.hi);
+    def.regions.push_back(in);
+  }
+  for (const VStore &st : k.stores) {
+    Region out{0, 0, true};
+    st.view.byteRange(out.lo, out.hi);
+    def.regions.push_back(out);
+  }
+  deferred_.push_back(std::move(def));
+  return true;
+}
+
 bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
                                std::string &error) {
   Space local;
   int ct = vectorCoreType(local, error);
   if (ct < 0)
     return false;
+  if (k.deferrable && !flushing_ && hasSeparateVectorCores())
+    return deferVector(k, error);
   Normalized n = normalize(k);
   int dims = (int)n.space.size();
   if (tiling.tile.size() != 2 || tiling.tile[0] < 0 ||

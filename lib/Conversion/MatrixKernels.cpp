@@ -305,6 +305,7 @@ bool translateMatmul(npu::DispatchOp d, ArrayRef<int64_t> addrs,
     VectorKernel bias;
     bias.name = k.name;
     bias.space = cfull;
+    bias.deferrable = true;
     GmView cv = GmView::contiguous(k.c.addr, k.c.dtype, cfull);
     bias.inputs.push_back(cv);
     float beta = g.getBeta().convertToFloat();

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 using namespace tessera;
 using namespace tessera::codegen;
@@ -701,6 +702,96 @@ TEST(CodeGen, VectorOnlyGemvJobsBalanceTheCores) {
     for (int64_t i = 0; i < k; ++i)
       acc += (double)x.getF(i) * wt.getF(j * k + i);
     EXPECT_NEAR(out["c"].getF(j), acc, 1e-2 * (1 + std::fabs(acc)))
+        << "column " << j;
+  }
+}
+
+// A product's bias (a deferrable vector kernel) waits until a later kernel
+// reads its bytes: the next product, which reads none of them, follows the
+// first without a barrier, in the same GEMV batch (Qwen2's Q, K and V
+// projections, each with a bias). The biases are still added.
+TEST(CodeGen, ABiasWaitsSoIndependentProductsNeedNoBarrier) {
+  const auto &t = preset("dc");
+  ProgramBuilder pb(t, "biased_gemvs");
+  int64_t k = 1024, n = 512;
+  uint64_t a = 0, w1 = 16384, w2 = w1 + (uint64_t)(n * k * 2),
+           b1 = w2 + (uint64_t)(n * k * 2), b2 = b1 + 4096, c1 = b2 + 4096,
+           c2 = c1 + 4096, s = c2 + 4096;
+  pb.addIo({"a", false, DType::BF16, {1, k}, a, bin::Layout::ND});
+  pb.addIo({"w1", false, DType::BF16, {n, k}, w1, bin::Layout::ND});
+  pb.addIo({"w2", false, DType::BF16, {n, k}, w2, bin::Layout::ND});
+  pb.addIo({"b1", false, DType::BF16, {1, n}, b1, bin::Layout::ND});
+  pb.addIo({"b2", false, DType::BF16, {1, n}, b2, bin::Layout::ND});
+  pb.addIo({"c1", true, DType::BF16, {1, n}, c1, bin::Layout::ND});
+  pb.addIo({"c2", true, DType::BF16, {1, n}, c2, bin::Layout::ND});
+  pb.addIo({"s", true, DType::BF16, {1, n}, s, bin::Layout::ND});
+  pb.setGmBytes(s + 4096);
+  std::string err;
+  for (auto [w, b, c] : {std::tuple{w1, b1, c1}, std::tuple{w2, b2, c2}}) {
+    MatmulKernel mm;
+    mm.name = "proj";
+    mm.a = GmView::contiguous(a, DType::BF16, {1, k});
+    mm.b = GmView::contiguous(w, DType::BF16, {k, n});
+    mm.b.strides = {1, k}; // B = W^T
+    mm.c = GmView::contiguous(c, DType::BF16, {1, n});
+    Tiling tl;
+    ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+    ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+    VectorKernel bias;
+    bias.name = "proj_bias";
+    bias.space = {1, n};
+    bias.deferrable = true;
+    bias.inputs = {GmView::contiguous(c, DType::BF16, {1, n}),
+                   GmView::contiguous(b, DType::BF16, {1, n})};
+    bias.store(bias.binary(Opcode::VAdd, bias.load(0), bias.load(1)),
+               bias.inputs[0]);
+    Tiling vt;
+    ASSERT_TRUE(pb.planVector(bias, vt, err)) << err;
+    ASSERT_TRUE(pb.addVector(bias, vt, err)) << err;
+  }
+  EXPECT_EQ(pb.stats().crossCoreBarriers, 0u)
+      << "a bias ran between the independent products";
+  // s = c1 + c2 reads both: the biases run first.
+  VectorKernel sum;
+  sum.name = "sum";
+  sum.space = {1, n};
+  sum.inputs = {GmView::contiguous(c1, DType::BF16, {1, n}),
+                GmView::contiguous(c2, DType::BF16, {1, n})};
+  sum.store(sum.binary(Opcode::VAdd, sum.load(0), sum.load(1)),
+            GmView::contiguous(s, DType::BF16, {1, n}));
+  Tiling vt;
+  ASSERT_TRUE(pb.planVector(sum, vt, err)) << err;
+  ASSERT_TRUE(pb.addVector(sum, vt, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  Tensor x = randomTensor({1, k}, 31).castTo(DType::BF16),
+         wa = randomTensor({n, k}, 32).castTo(DType::BF16),
+         wb = randomTensor({n, k}, 33).castTo(DType::BF16),
+         ba = randomTensor({1, n}, 34), bb = randomTensor({1, n}, 35);
+  for (Tensor *b : {&ba, &bb}) { // biases well above bf16's rounding of c
+    for (int64_t j = 0; j < n; ++j)
+      b->setF(j, 8 * b->getF(j));
+    *b = b->castTo(DType::BF16);
+  }
+  std::map<std::string, Tensor> in{
+      {"a", x}, {"w1", wa}, {"w2", wb}, {"b1", ba}, {"b2", bb}},
+      out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  // c = x W^T + b, rounded to bf16 (8 bits: a relative 2^-8 at most for
+  // the product and again for the sum); s = c1 + c2 from the c read back.
+  for (int64_t j = 0; j < n; ++j) {
+    for (auto [c, w, b] :
+         {std::tuple{"c1", &wa, &ba}, std::tuple{"c2", &wb, &bb}}) {
+      double dot = 0;
+      for (int64_t i = 0; i < k; ++i)
+        dot += (double)x.getF(i) * w->getF(j * k + i);
+      double want = dot + b->getF(j);
+      EXPECT_NEAR(out[c].getF(j), want,
+                  1e-3 + std::ldexp(std::fabs(dot) + std::fabs(want), -8))
+          << c << " column " << j;
+    }
+    double sum = (double)out["c1"].getF(j) + out["c2"].getF(j);
+    EXPECT_NEAR(out["s"].getF(j), sum, 1e-3 + std::ldexp(std::fabs(sum), -8))
         << "column " << j;
   }
 }

@@ -111,6 +111,10 @@ struct VectorKernel {
   std::vector<GmView> inputs; // rank == iteration rank, stride 0 broadcasts
   std::vector<VNode> nodes;
   std::vector<VStore> stores;
+  /// It may run later, when a kernel touches its bytes (a product's bias,
+  /// read back from GM): ProgramBuilder::addVector defers it where the
+  /// vector cores are separate, as it defers split-K sums.
+  bool deferrable = false;
 
   // Builder helpers; they compute each node's broadcast mask. (load()
   // turns its input's stride-0 dims into extent-1 broadcasts.)
@@ -481,6 +485,9 @@ private:
   bool aiCpuJoined_ = false; // the AI-CPU ran work: it joins every barrier
   bool flushDeferred(const std::vector<Region> *conflictsWith,
                      std::string &error);
+  /// Queues `k` to run when a later kernel touches its bytes (or at the
+  /// end); fails now if it cannot be tiled.
+  bool deferVector(const VectorKernel &k, std::string &error);
   BuildStats stats_;
 };
 
