@@ -17,6 +17,7 @@
 #include "tessera/Pipeline/Progress.h"
 #include "tessera/Support/FileIO.h"
 #include "tessera/Support/HugePages.h"
+#include "tessera/Target/Target.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -122,6 +123,15 @@ int main(int argc, char **argv) {
   // Constant folding may call BLAS (OpenBLAS then restarts its workers); the
   // rest of a compile does not and should not share the CPU with them.
   golden::stopIdleBlasThreads();
+  // A bad --target is found before the model is read, and reported as the
+  // option's error (from the pipeline's attach pass it came with the whole
+  // module printed after it: megabytes for a real model).
+  {
+    target::TargetDesc desc;
+    std::string error;
+    if (!target::loadTarget(pipelineOptions.target, desc, error))
+      return fail("target '" + pipelineOptions.target + "': " + error);
+  }
 
   MLIRContext context;
   pipeline::loadAllDialects(context);
