@@ -76,6 +76,19 @@ MatmulKernel matmulKernel(uint64_t x, uint64_t w, uint64_t y, int64_t m,
   return mm;
 }
 
+/// c[1, n] = a[1, k] @ W^T for an nn.Linear weight W[n, k], all bf16 (a
+/// decode projection).
+MatmulKernel linearRowKernel(const char *name, uint64_t a, uint64_t w,
+                             uint64_t c, int64_t k, int64_t n) {
+  MatmulKernel mm;
+  mm.name = name;
+  mm.a = GmView::contiguous(a, DType::BF16, {1, k});
+  mm.b = GmView::contiguous(w, DType::BF16, {k, n});
+  mm.b.strides = {1, k}; // B = W^T
+  mm.c = GmView::contiguous(c, DType::BF16, {1, n});
+  return mm;
+}
+
 /// Instructions of opcode `op` in all of `p`'s streams.
 size_t countOps(const bin::Program &p, Opcode op) {
   size_t n = 0;
@@ -653,12 +666,7 @@ TEST(CodeGen, VectorOnlyGemvJobsBalanceTheCores) {
   pb.addIo({"w", false, DType::BF16, {n, k}, w, bin::Layout::ND});
   pb.addIo({"c", true, DType::BF16, {1, n}, c, bin::Layout::ND});
   pb.setGmBytes(c + (uint64_t)(n * 2));
-  MatmulKernel mm;
-  mm.name = "o_proj";
-  mm.a = GmView::contiguous(a, DType::BF16, {1, k});
-  mm.b = GmView::contiguous(w, DType::BF16, {k, n});
-  mm.b.strides = {1, k}; // B = W^T
-  mm.c = GmView::contiguous(c, DType::BF16, {1, n});
+  MatmulKernel mm = linearRowKernel("o_proj", a, w, c, k, n);
   Tiling tl;
   std::string err;
   ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
@@ -728,12 +736,7 @@ TEST(CodeGen, ABiasWaitsSoIndependentProductsNeedNoBarrier) {
   pb.setGmBytes(s + 4096);
   std::string err;
   for (auto [w, b, c] : {std::tuple{w1, b1, c1}, std::tuple{w2, b2, c2}}) {
-    MatmulKernel mm;
-    mm.name = "proj";
-    mm.a = GmView::contiguous(a, DType::BF16, {1, k});
-    mm.b = GmView::contiguous(w, DType::BF16, {k, n});
-    mm.b.strides = {1, k}; // B = W^T
-    mm.c = GmView::contiguous(c, DType::BF16, {1, n});
+    MatmulKernel mm = linearRowKernel("proj", a, w, c, k, n);
     Tiling tl;
     ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
     ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
