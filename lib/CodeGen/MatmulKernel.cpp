@@ -1100,20 +1100,8 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
   c.strides = {d.m * k.c.strides[r - 2], k.c.strides[r - 2],
                k.c.strides[r - 1]};
   sum.store(sum.cast(acc, computeTypeOf(c.dtype)), c);
-  // Defer the reduction (see ProgramBuilder::flushDeferred); check now that
-  // it can be generated.
-  Tiling vt;
-  if (!planVector(sum, vt, error))
-    return false;
-  Deferred def{sum, {}};
-  for (int64_t p = 0; p < split; ++p)
-    def.regions.push_back({k.partialsAddr + p * partBytes,
-                           k.partialsAddr + (p + 1) * partBytes, false});
-  Region out{0, 0, true};
-  c.byteRange(out.lo, out.hi);
-  def.regions.push_back(out);
-  deferred_.push_back(std::move(def));
-  return epilogueFromGm();
+  // Defer the reduction (see ProgramBuilder::flushDeferred).
+  return deferVector(sum, error) && epilogueFromGm();
 }
 
 } // namespace tessera::codegen
