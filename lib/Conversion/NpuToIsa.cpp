@@ -45,8 +45,8 @@ static int64_t bytesOf(Value v) {
   return t.getNumElements() * (d ? tessera::dtypeByteSize(*d) : 4);
 }
 
-/// Does `d` run a single kernel whose tiling the attributes describe?
-static bool singleKernel(npu::DispatchOp d, std::vector<Kernel> &kernels) {
+/// The kernels `d` runs, at its planned addresses (0 before planning).
+static bool dispatchKernels(npu::DispatchOp d, std::vector<Kernel> &kernels) {
   std::string why;
   SmallVector<int64_t> addrs(d.getInputs().size() + d.getNumResults() +
                                  (d.getScratch() ? d.getScratch()->size() : 0),
@@ -54,7 +54,47 @@ static bool singleKernel(npu::DispatchOp d, std::vector<Kernel> &kernels) {
   if (auto a = d.getAddrs())
     addrs.assign(a->begin(), a->end());
   kernels.clear();
-  return translateDispatch(d, addrs, kernels, why) && kernels.size() == 1;
+  return translateDispatch(d, addrs, kernels, why);
+}
+
+/// Does `d` run a single kernel whose tiling the attributes describe?
+static bool singleKernel(npu::DispatchOp d, std::vector<Kernel> &kernels) {
+  return dispatchKernels(d, kernels) && kernels.size() == 1;
+}
+
+/// The whole-tile jobs (Tiling::wholeTileJobs) of the other products that
+/// multiply `d`'s A: matrix dispatches whose first input is the same value,
+/// neither reading the other's result (prefill's Q, K and V projections, an
+/// MLP's gate and up). They run side by side with `d`, so planMatmul counts
+/// them towards filling the cores.
+static int64_t siblingMatmulJobs(npu::DispatchOp d,
+                                 const codegen::ProgramBuilder &pb) {
+  if (d.getEngine() != npu::Engine::matrix || d.getInputs().empty())
+    return 0;
+  auto reads = [](npu::DispatchOp reader, npu::DispatchOp writer) {
+    return llvm::any_of(reader.getInputs(), [&](Value v) {
+      return v.getDefiningOp() == writer.getOperation();
+    });
+  };
+  Value a = d.getInputs()[0];
+  int64_t jobs = 0;
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  for (Operation *user : a.getUsers()) {
+    auto s = dyn_cast<npu::DispatchOp>(user);
+    if (!s || s == d || !seen.insert(user).second ||
+        s.getEngine() != npu::Engine::matrix || s.getInputs()[0] != a ||
+        s->getBlock() != d->getBlock() || reads(s, d) || reads(d, s))
+      continue;
+    std::vector<Kernel> ks;
+    if (!dispatchKernels(s, ks) || ks.empty())
+      continue;
+    std::string why;
+    codegen::Tiling t;
+    if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[0]))
+      if (pb.planMatmul(*m, t, why))
+        jobs += t.wholeTileJobs;
+  }
+  return jobs;
 }
 
 namespace {
@@ -81,7 +121,7 @@ struct NpuTilePass
       if (auto *v = std::get_if<codegen::VectorKernel>(&ks[0]))
         ok = pb.planVector(*v, tiling, error);
       else if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[0]))
-        ok = pb.planMatmul(*m, tiling, error);
+        ok = pb.planMatmul(*m, tiling, error, siblingMatmulJobs(d, pb));
       else
         return WalkResult::advance();
       if (!ok) {
@@ -585,7 +625,8 @@ struct NpuToIsaPass
           ok = (useAttrs || pb.planVector(*v, tiling, error)) &&
                pb.addVector(*v, tiling, error);
         else if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[i]))
-          ok = (useAttrs || pb.planMatmul(*m, tiling, error)) &&
+          ok = (useAttrs ||
+                pb.planMatmul(*m, tiling, error, siblingMatmulJobs(d, pb))) &&
                pb.addMatmul(*m, tiling, error);
         else if (auto *g = std::get_if<codegen::GatherKernel>(&ks[i]))
           ok = pb.addGather(*g, error);

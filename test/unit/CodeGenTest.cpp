@@ -1091,6 +1091,74 @@ TEST(CodeGen, GemvJobsWriteTheOutputWhenKIsNotSplit) {
   }
 }
 
+// Prefill's K projection beside its Q projection (both read the same A): on
+// its own the K product (one column of tiles) is cut to fill the cores
+// (shorter tiles, K split); beside Q's 24 tiles it keeps its 4 whole tiles,
+// which stream their one panel of B into L2. Both products stay exact.
+TEST(CodeGen, SiblingProductsFillTheCoresTogether) {
+  const auto &t = preset("dc");
+  int64_t m = 512, k = 1024, nq = 1536, nk = 256;
+  ProgramBuilder pb(t, "qk");
+  uint64_t a = 0, bq = a + (uint64_t)(m * k * 2),
+           bk = bq + (uint64_t)(k * nq * 2), cq = bk + (uint64_t)(k * nk * 2),
+           ck = cq + (uint64_t)(m * nq * 4),
+           parts = ck + (uint64_t)(m * nk * 4);
+  pb.addIo({"a", false, DType::BF16, {m, k}, a, bin::Layout::ND});
+  pb.addIo({"bq", false, DType::BF16, {k, nq}, bq, bin::Layout::ND});
+  pb.addIo({"bk", false, DType::BF16, {k, nk}, bk, bin::Layout::ND});
+  pb.addIo({"cq", true, DType::F32, {m, nq}, cq, bin::Layout::ND});
+  pb.addIo({"ck", true, DType::F32, {m, nk}, ck, bin::Layout::ND});
+  auto product = [&](const char *name, uint64_t b, uint64_t c, int64_t n) {
+    MatmulKernel mm;
+    mm.name = name;
+    mm.a = GmView::contiguous(a, DType::BF16, {m, k});
+    mm.b = GmView::contiguous(b, DType::BF16, {k, n});
+    mm.c = GmView::contiguous(c, DType::F32, {m, n});
+    mm.partialsAddr = parts;
+    return mm;
+  };
+  MatmulKernel q = product("q", bq, cq, nq), kp = product("k", bk, ck, nk);
+  std::string err;
+  Tiling alone, tq, tk;
+  ASSERT_TRUE(pb.planMatmul(kp, alone, err)) << err;
+  EXPECT_TRUE(alone.tile[0] < 128 || alone.tile[4] > 1); // cut to fill cores
+  ASSERT_TRUE(pb.planMatmul(kp, tk, err)) << err;
+  ASSERT_TRUE(pb.planMatmul(q, tq, err, tk.wholeTileJobs)) << err;
+  EXPECT_EQ(tk.wholeTileJobs, 4);
+  EXPECT_EQ(tq.wholeTileJobs, 4 * 6);
+  ASSERT_TRUE(pb.planMatmul(kp, tk, err, tq.wholeTileJobs)) << err;
+  EXPECT_EQ(tk.tile[0], 128); // whole tiles: M not narrowed ...
+  EXPECT_EQ(tk.tile[1], nk);
+  EXPECT_EQ(tk.tile[4], 1); // ... nor K split
+  pb.setGmBytes(parts + (uint64_t)std::max(tq.scratchBytes, tk.scratchBytes));
+  ASSERT_TRUE(pb.addMatmul(q, tq, err)) << err;
+  ASSERT_TRUE(pb.addMatmul(kp, tk, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  size_t kPanelReads = 0; // vector cores reading K's B into L2
+  for (const bin::CoreStream &cs : p.streams)
+    if (!t.coreTypes[cs.coreType].hasPipe(target::Pipe::M))
+      for (const bin::Instr &in : cs.instrs)
+        kPanelReads += in.op == Opcode::DmaLd &&
+                       in.tiles[1].space == target::Space::GM &&
+                       in.tiles[1].offset >= bk && in.tiles[1].offset < cq;
+  EXPECT_GT(kPanelReads, 0u);
+  Tensor x = randomTensor({m, k}, 21).castTo(DType::BF16),
+         wq = randomTensor({k, nq}, 22).castTo(DType::BF16),
+         wk = randomTensor({k, nk}, 23).castTo(DType::BF16);
+  std::map<std::string, Tensor> in{{"a", x}, {"bq", wq}, {"bk", wk}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (auto [name, w, n] : {std::tuple{"cq", &wq, nq}, {"ck", &wk, nk}})
+    for (int64_t i = 0; i < m; i += 37)
+      for (int64_t j = 0; j < n; j += 7) {
+        double acc = 0;
+        for (int64_t r = 0; r < k; ++r)
+          acc += (double)x.getF(i * k + r) * w->getF(r * n + j);
+        EXPECT_NEAR(out[name].getF(i * n + j), acc, 1e-3)
+            << name << " " << i << "," << j;
+      }
+}
+
 // Streams that share one body (SPMD) keep the results, every pipe's
 // instructions and the schedule; the program stores the shared code once,
 // survives the file format, and every wait of a shared body is still needed.

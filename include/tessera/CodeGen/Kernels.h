@@ -227,6 +227,10 @@ struct Tiling {
   bool nz = false; // matmul: fractal NZ tiles in L1
   /// matmul with splitK > 1: GM scratch bytes for the partial sums.
   int64_t scratchBytes = 0;
+  /// matmul with more than one row of tiles: its jobs at the largest tiles
+  /// that fit, before any narrowing to fill the cores (what it counts for
+  /// as a sibling of another product; see planMatmul).
+  int64_t wholeTileJobs = 0;
 };
 
 //===----------------------------------------------------------------------===//
@@ -278,7 +282,12 @@ public:
   /// `maxCores` (0: all) caps how many vector cores the tiling spreads over.
   bool planVector(const VectorKernel &k, Tiling &out, std::string &error,
                   int64_t maxCores = 0) const;
-  bool planMatmul(const MatmulKernel &k, Tiling &out, std::string &error) const;
+  /// `siblingJobs`: the whole-tile jobs (Tiling::wholeTileJobs) of the
+  /// independent products beside `k` that read the same A (prefill's Q, K
+  /// and V projections); they share the cores, so they count towards
+  /// filling them.
+  bool planMatmul(const MatmulKernel &k, Tiling &out, std::string &error,
+                  int64_t siblingJobs = 0) const;
 
   /// Appends a kernel. `tiling` may come from planVector/planMatmul or from
   /// the IR; it is re-checked. Errors name the kernel.
