@@ -562,6 +562,28 @@ TEST(CodeGen, SplitKPartialSumsAddUp) {
   expectRowTimesMatrix(out["c"], x, w, k, n, 1.0);
 }
 
+/// The vector streams of `p` whose load of x (a GEMV job's row of A, at
+/// `aAddr` in GM) comes before their first loop (once per kernel) and
+/// those where it comes inside (once per job).
+std::pair<int, int> gemvXLoads(const bin::Program &p,
+                               const target::TargetDesc &t, uint64_t aAddr) {
+  int before = 0, inside = 0;
+  for (const bin::CoreStream &cs : p.streams) {
+    if (t.coreTypes[cs.coreType].hasPipe(target::Pipe::M))
+      continue;
+    bool inLoop = false;
+    for (const bin::Instr &in : cs.instrs) {
+      inLoop |= in.op == Opcode::Loop;
+      if (in.op == Opcode::DmaLd && in.tiles[1].space == target::Space::GM &&
+          in.tiles[1].offset == aAddr) {
+        ++(inLoop ? inside : before);
+        break;
+      }
+    }
+  }
+  return {before, inside};
+}
+
 // Decode: a one-row product with a large B also runs on the vector cores
 // (GEMV jobs beside the matrix cores' jobs); both kinds of partial sums add
 // up to the host's product, at f32 and at bf16, with no race.
@@ -594,6 +616,10 @@ TEST(CodeGen, DecodeGemvJobsShareTheProductWithTheVectorCores) {
     // Both kinds of cores got jobs: mmad on matrix cores, vmul on vector.
     EXPECT_GT(countOps(p, Opcode::Mmad), 0u);
     EXPECT_GT(countOps(p, Opcode::VMul), 0u);
+    // K is split: each job reads its own slice of x.
+    auto [xBefore, xInside] = gemvXLoads(p, t, a);
+    EXPECT_EQ(xBefore, 0);
+    EXPECT_GT(xInside, 0);
     Tensor x = randomTensor({1, k}, 7), w = randomTensor({k, n}, 8);
     if (dt != DType::F32) { // the inputs the program sees
       x = x.castTo(dt).castTo(DType::F32);
@@ -1074,6 +1100,11 @@ TEST(CodeGen, GemvJobsWriteTheOutputWhenKIsNotSplit) {
       vectorStores +=
           in.op == Opcode::DmaSt && in.tiles[0].dtype == DType::BF16;
   EXPECT_GT(vectorStores, 0u); // some columns of C come from vector cores
+  // Every job reads all of x: each vector core loads it once, before its
+  // job loop.
+  auto [xBefore, xInside] = gemvXLoads(p, t, a);
+  EXPECT_GT(xBefore, 0);
+  EXPECT_EQ(xInside, 0);
   Tensor x = randomTensor({1, k}, 13).castTo(DType::BF16),
          w = randomTensor({k, n}, 14).castTo(DType::BF16);
   std::map<std::string, Tensor> in{{"a", x}, {"b", w}}, out;
