@@ -1122,6 +1122,67 @@ TEST(CodeGen, GemvJobsWriteTheOutputWhenKIsNotSplit) {
   }
 }
 
+// Deferred kernels flushed together split the vector cores in proportion to
+// their bytes: a bias over 1536 columns takes about six times the cores of
+// one over 256 (prefill's Q bias beside its K bias), and both are exact.
+TEST(CodeGen, DeferredKernelsShareTheVectorCoresByTheirBytes) {
+  const auto &t = preset("dc");
+  ProgramBuilder pb(t, "biases");
+  int64_t m = 1024, nq = 1536, nk = 256;
+  uint64_t q = 0, kk = q + (uint64_t)(m * nq * 4),
+           bq = kk + (uint64_t)(m * nk * 4), bk = bq + (uint64_t)(nq * 4);
+  pb.addIo({"q", false, DType::F32, {m, nq}, q, bin::Layout::ND});
+  pb.addIo({"k", false, DType::F32, {m, nk}, kk, bin::Layout::ND});
+  pb.addIo({"bq", false, DType::F32, {1, nq}, bq, bin::Layout::ND});
+  pb.addIo({"bk", false, DType::F32, {1, nk}, bk, bin::Layout::ND});
+  pb.addIo({"q_out", true, DType::F32, {m, nq}, q, bin::Layout::ND});
+  pb.addIo({"k_out", true, DType::F32, {m, nk}, kk, bin::Layout::ND});
+  pb.setGmBytes(bk + (uint64_t)(nk * 4));
+  std::string err;
+  // The Q bias adds, the K bias multiplies: the opcode tells them apart.
+  for (auto [c, b, n, op] : {std::tuple{q, bq, nq, Opcode::VAdd},
+                             std::tuple{kk, bk, nk, Opcode::VMul}}) {
+    VectorKernel bias;
+    bias.name = "bias";
+    bias.space = {m, n};
+    bias.deferrable = true;
+    bias.inputs = {GmView::contiguous(c, DType::F32, {m, n}),
+                   GmView::contiguous(b, DType::F32, {1, n})};
+    bias.store(bias.binary(op, bias.load(0), bias.load(1)), bias.inputs[0]);
+    Tiling vt;
+    ASSERT_TRUE(pb.planVector(bias, vt, err)) << err;
+    ASSERT_TRUE(pb.addVector(bias, vt, err)) << err;
+  }
+  bin::Program p = finishSynced(pb, t); // flushes both, side by side
+  int qCores = 0, kCores = 0;
+  for (const bin::CoreStream &cs : p.streams) {
+    bool adds = false, muls = false;
+    for (const bin::Instr &in : cs.instrs) {
+      adds |= in.op == Opcode::VAdd;
+      muls |= in.op == Opcode::VMul;
+    }
+    qCores += adds;
+    kCores += muls;
+  }
+  EXPECT_GE(qCores, 4 * kCores) << qCores << " vs " << kCores;
+  EXPECT_LE(qCores + kCores, 48);
+  Tensor xq = randomTensor({m, nq}, 41), xk = randomTensor({m, nk}, 42),
+         vq = randomTensor({1, nq}, 43), vk = randomTensor({1, nk}, 44);
+  std::map<std::string, Tensor> in{
+      {"q", xq}, {"k", xk}, {"bq", vq}, {"bk", vk}},
+      out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (int64_t i = 0; i < m; i += 31) {
+    for (int64_t j = 0; j < nq; j += 7)
+      EXPECT_FLOAT_EQ(out["q_out"].getF(i * nq + j),
+                      xq.getF(i * nq + j) + vq.getF(j));
+    for (int64_t j = 0; j < nk; j += 3)
+      EXPECT_FLOAT_EQ(out["k_out"].getF(i * nk + j),
+                      xk.getF(i * nk + j) * vk.getF(j));
+  }
+}
+
 // Prefill's K projection beside its Q projection (both read the same A): on
 // its own the K product (one column of tiles) is cut to fill the cores
 // (shorter tiles, K split); beside Q's 24 tiles it keeps its 4 whole tiles,
