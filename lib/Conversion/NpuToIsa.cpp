@@ -625,8 +625,10 @@ struct NpuToIsaPass
           ok = (useAttrs || pb.planVector(*v, tiling, error)) &&
                pb.addVector(*v, tiling, error);
         else if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[i]))
+          // (The dispatch's first kernel is its product of input 0.)
           ok = (useAttrs ||
-                pb.planMatmul(*m, tiling, error, siblingMatmulJobs(d, pb))) &&
+                pb.planMatmul(*m, tiling, error,
+                              i == 0 ? siblingMatmulJobs(d, pb) : 0)) &&
                pb.addMatmul(*m, tiling, error);
         else if (auto *g = std::get_if<codegen::GatherKernel>(&ks[i]))
           ok = pb.addGather(*g, error);
