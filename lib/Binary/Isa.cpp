@@ -760,6 +760,12 @@ struct Checker {
       return sameCount(0, 1);
     case OpClass::End:
       return true;
+    case OpClass::Prefetch:
+      if (!t.l2.present || t.l2.prefetchBytesPerCycle <= 0)
+        return fail("target '" + t.name +
+                    "' has no L2 cache engine to prefetch with "
+                    "(l2_cache.prefetch_bytes_per_cycle)");
+      return role(0, {Space::GM});
     case OpClass::SAlu:
     case OpClass::EndLoop:
       return regFields();

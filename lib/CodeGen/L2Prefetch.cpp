@@ -27,6 +27,14 @@
 // starting on a new panel read it at one core's DRAM rate while its
 // engine waited.
 //
+// Where the chip has a cache engine (l2_prefetch, Ascend's CMO prefetch
+// task), the compiler also asks it to read the weights of the kernels
+// ahead into L2 (requestL2Prefetch; the horizon is NpuToIsa.cpp's). The
+// engine runs beside the cores and no barrier waits for it, so it keeps
+// DRAM busy through the phases that read little (norms, attention,
+// barriers) where the vector cores' read-ahead would hold up the next
+// barrier.
+//
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
 
@@ -137,6 +145,39 @@ uint64_t ProgramBuilder::prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
   prefetchedBytes_ += bytes;
   stats_.l2PrefetchBytes += bytes;
   return bytes;
+}
+
+bool ProgramBuilder::hasCacheEngine() const {
+  return l2Prefetch_ && t_.l2.present && t_.l2.prefetchBytesPerCycle > 0;
+}
+
+uint64_t ProgramBuilder::requestL2Prefetch(uint64_t lo, uint64_t hi,
+                                           const std::string &loc) {
+  if (!hasCacheEngine() || hi <= lo || !isReadOnlyData(lo, hi))
+    return 0;
+  // Emitted with the next kernel, before the barrier before it.
+  bin::Tile src = bin::makeTile(Space::GM, lo, DType::U8, {(int64_t)(hi - lo)});
+  l2Requests_.push_back({makeInstr(Opcode::L2Prefetch, {src}), loc});
+  return hi - lo;
+}
+
+void ProgramBuilder::emitL2Requests(const std::vector<uint32_t> &kernelCores) {
+  // The kernel's first core asks (an AI-CPU has no scalar unit to): every
+  // core takes part in every cross-core barrier, so its scalar unit reaches
+  // the requests once the barrier before them released (when the kernels
+  // before this one started), not earlier; and the kernel makes its stream
+  // anyway (streams keep the order in which kernels first use the cores).
+  auto asker = std::find_if(kernelCores.begin(), kernelCores.end(),
+                            [&](uint32_t f) { return f < t_.totalCores(); });
+  if (l2Requests_.empty() || asker == kernelCores.end())
+    return;
+  uint32_t type, index;
+  t_.coreOf(*asker, type, index);
+  for (auto &[in, loc] : l2Requests_) {
+    emit(type, index, in, loc);
+    stats_.l2EngineBytes += (uint64_t)in.tiles[0].shape[0];
+  }
+  l2Requests_.clear();
 }
 
 bool ProgramBuilder::canStreamToL2(uint64_t lo, uint64_t hi) const {

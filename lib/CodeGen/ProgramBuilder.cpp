@@ -229,6 +229,10 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
     mine.push_back(flatOf(c.type, c.index));
     aiCpuJoined_ = aiCpuJoined_ || c.type == bin::kAiCpuCoreType;
   }
+  // The cache engine's requests made for this kernel go before the barrier
+  // before it: issued when the kernels before it start, they keep the
+  // engine reading through that barrier.
+  emitL2Requests(mine);
   // A kernel on one core that only touches what earlier kernels of that
   // same core left pending needs no barrier: the sync-insertion pass orders
   // a core's kernels through its own flags. So a chain of small kernels on

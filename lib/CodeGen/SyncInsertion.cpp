@@ -62,6 +62,7 @@ void footprint(const Instr &in, std::vector<MemAccess> &out) {
   switch (inf.cls) {
   case OpClass::Sync:
   case OpClass::End:
+  case OpClass::Prefetch: // changes no memory: orders nothing
     return;
   case OpClass::Mmad:
     add(0, true);
@@ -173,7 +174,8 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
   for (size_t i = 0; i < n; ++i) {
     bin::OpClass cls = ins[i].info().cls;
     if (!verbatim[i] && !bin::isScalarControl(cls) &&
-        cls != bin::OpClass::Sync && cls != bin::OpClass::End)
+        cls != bin::OpClass::Sync && cls != bin::OpClass::End &&
+        cls != bin::OpClass::Prefetch)
       used[(unsigned)bin::derivePipe(ins[i], aicpu)] = true;
   }
   auto prune = [&] {
@@ -191,7 +193,8 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
 
   for (size_t i = 0; i < n; ++i) {
     const Instr &in = ins[i];
-    if (verbatim[i])
+    // (l2_prefetch changes no memory: nothing waits for it.)
+    if (verbatim[i] || in.info().cls == bin::OpClass::Prefetch)
       continue;
     unsigned P = (unsigned)bin::derivePipe(in, aicpu);
     if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll) {

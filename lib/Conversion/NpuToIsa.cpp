@@ -97,6 +97,106 @@ static int64_t siblingMatmulJobs(npu::DispatchOp d,
   return jobs;
 }
 
+/// The read-only bytes `d`'s kernels read whole, in GM order: the inputs
+/// of its products and vector kernels that are constants or program inputs
+/// (weights, norm scales, biases). Gathers, attention and the MoE kernels
+/// read rows chosen at run time (a table's rows, the filled part of a KV
+/// cache, the selected experts): reading their inputs ahead would read what
+/// the program never needs, so a dispatch with one is left out.
+static void wholeReads(npu::DispatchOp d, ArrayRef<int64_t> addrs,
+                       const std::vector<Kernel> &kernels,
+                       const codegen::ProgramBuilder &pb,
+                       std::vector<std::pair<uint64_t, uint64_t>> &out) {
+  out.clear();
+  for (const Kernel &k : kernels)
+    if (!std::holds_alternative<codegen::MatmulKernel>(k) &&
+        !std::holds_alternative<codegen::VectorKernel>(k) &&
+        !std::holds_alternative<codegen::FenceKernel>(k))
+      return;
+  for (auto [i, v] : llvm::enumerate(d.getInputs()))
+    if (i < addrs.size() &&
+        pb.isReadOnlyData((uint64_t)addrs[i],
+                          (uint64_t)(addrs[i] + bytesOf(v))))
+      out.push_back({(uint64_t)addrs[i], (uint64_t)(addrs[i] + bytesOf(v))});
+  llvm::sort(out);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+/// The cache engine's read-ahead (where the chip has one): before each
+/// dispatch, the bytes the dispatches from it on read whole (wholeReads) are
+/// requested in their order until `horizon` bytes beyond what the
+/// dispatches before it read, so the engine works that far ahead of the
+/// kernels: enough to cover the phases that read little (norms, attention,
+/// barriers), a small part of the L2, so the lines are still there when
+/// their kernel comes.
+class CacheEngineReadAhead {
+public:
+  CacheEngineReadAhead(ArrayRef<npu::DispatchOp> dispatches,
+                       const codegen::ProgramBuilder &pb,
+                       const DispatchOptions &options)
+      : dispatches(dispatches), readsBefore(dispatches.size() + 1, 0) {
+    if (!pb.hasCacheEngine())
+      return;
+    horizon = pb.target().l2.bytes / 8;
+    std::vector<std::pair<uint64_t, uint64_t>> reads;
+    for (size_t i = 0; i < dispatches.size(); ++i) {
+      npu::DispatchOp d = dispatches[i];
+      std::vector<Kernel> ks;
+      std::string why;
+      reads.clear();
+      if (auto addrs = d.getAddrs();
+          addrs && translateDispatch(d, *addrs, ks, why, options))
+        wholeReads(d, *addrs, ks, pb, reads);
+      uint64_t bytes = 0;
+      for (auto [lo, hi] : reads) {
+        ahead.push_back({lo, hi, i});
+        bytes += hi - lo;
+      }
+      readsBefore[i + 1] = readsBefore[i] + bytes;
+    }
+  }
+
+  /// Requests what dispatch `di` brings within the horizon (the builder
+  /// issues it when the dispatch's first kernel starts).
+  void before(size_t di, codegen::ProgramBuilder &pb) {
+    uint64_t until = readsBefore[di] + horizon;
+    // (A request is at most 64 MiB: a tile holds at most 2^28 elements.)
+    constexpr uint64_t kMaxRequest = 64 << 20;
+    while (horizon && next < ahead.size() && requested < until) {
+      const Read &r = ahead[next];
+      uint64_t lo = r.lo + into, n;
+      if (requested < readsBefore[di]) {
+        // Read by the kernels before this one already: skipped.
+        n = std::min(r.hi - lo, readsBefore[di] - requested);
+      } else {
+        n = std::min({r.hi - lo, until - requested, kMaxRequest});
+        npu::DispatchOp reader = dispatches[r.dispatch];
+        pb.requestL2Prefetch(lo, lo + n, nodeName(reader) + ":l2_prefetch");
+      }
+      requested += n;
+      into += n;
+      if (r.lo + into >= r.hi) {
+        ++next;
+        into = 0;
+      }
+    }
+  }
+
+private:
+  struct Read {
+    uint64_t lo, hi;
+    size_t dispatch;
+  };
+  ArrayRef<npu::DispatchOp> dispatches;
+  std::vector<Read> ahead;           // in dispatch order
+  std::vector<uint64_t> readsBefore; // bytes of `ahead` before dispatch i
+  uint64_t horizon = 0;              // 0: no cache engine
+  // The next byte to request, ahead[next].lo + into, `requested` bytes
+  // into the whole order.
+  size_t next = 0;
+  uint64_t into = 0, requested = 0;
+};
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -602,10 +702,15 @@ struct NpuToIsaPass
                              true, r.getType(), (*d.getAddrs())[nIn + i]));
       }
     }
-    for (auto d : entry.getOps<npu::DispatchOp>()) {
+    SmallVector<npu::DispatchOp> dispatches(
+        entry.getOps<npu::DispatchOp>().begin(),
+        entry.getOps<npu::DispatchOp>().end());
+    CacheEngineReadAhead readAhead(dispatches, pb, dispatchOptions);
+    for (auto [di, d] : llvm::enumerate(dispatches)) {
       auto addrs = d.getAddrs();
       if (!addrs)
         return d.emitError("dispatch without addresses");
+      readAhead.before(di, pb);
       std::vector<Kernel> ks;
       std::string why;
       if (!translateDispatch(d, *addrs, ks, why, dispatchOptions))
@@ -677,6 +782,8 @@ struct NpuToIsaPass
                     b.getI64IntegerAttr((int64_t)bs.aicpuKernels));
     progOp->setAttr("npu.l2_prefetch_bytes",
                     b.getI64IntegerAttr((int64_t)bs.l2PrefetchBytes));
+    progOp->setAttr("npu.l2_engine_bytes",
+                    b.getI64IntegerAttr((int64_t)bs.l2EngineBytes));
     if (auto peak = func->getAttrOfType<IntegerAttr>("npu.gm_activation_peak"))
       progOp->setAttr("npu.gm_activation_peak", peak);
     progOp->moveBefore(func);

@@ -842,6 +842,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
 
   case OpClass::Sync:
   case OpClass::End:
+  case OpClass::Prefetch: // fills L2 lines: no data changes
     return true;
   case OpClass::SAlu: // the scalar unit runs these (Simulator.cpp)
   case OpClass::SLoad:

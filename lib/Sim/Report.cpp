@@ -40,6 +40,7 @@ std::string Stats::toJson() const {
             {"dram_write_bytes", dramWriteBytes},
             {"dram_bytes", dramBytes()},
             {"l2_hit_bytes", l2HitBytes},
+            {"l2_prefetch_read_bytes", l2PrefetchReadBytes},
             {"l2_dirty_bytes", l2DirtyBytes},
             {"compulsory_dram_bytes", compulsoryDramBytes},
             {"constant_bytes_read", constantBytesRead},
@@ -67,7 +68,7 @@ std::string Stats::toJson() const {
 
 std::string Stats::toText() const {
   std::ostringstream os;
-  char buf[256];
+  char buf[512];
   std::snprintf(buf, sizeof buf,
                 "cycles            %.0f (kernel %.0f + launch %.0f)\n"
                 "time              %.3f us at %.3g GHz\n",
@@ -87,15 +88,20 @@ std::string Stats::toText() const {
                   (unsigned long long)kv.second.instrs, 100 * busy);
     os << buf;
   }
+  // (Shown only when the cache engine read anything: most targets have none.)
+  std::string prefetched = l2PrefetchReadBytes
+                               ? ", " + std::to_string(l2PrefetchReadBytes) +
+                                     " of them prefetched into the L2"
+                               : "";
   std::snprintf(
       buf, sizeof buf,
-      "DRAM bytes        %llu (read %llu, write %llu; L2 hits %llu; %llu "
+      "DRAM bytes        %llu (read %llu%s, write %llu; L2 hits %llu; %llu "
       "dirty in the L2 at the end)\n"
       "FLOPs             %.4g (matrix %.4g, vector %.4g, AI-CPU %.4g)\n",
       (unsigned long long)dramBytes(), (unsigned long long)dramReadBytes,
-      (unsigned long long)dramWriteBytes, (unsigned long long)l2HitBytes,
-      (unsigned long long)l2DirtyBytes, flops(), matrixFlops, vectorOps,
-      aicpuOps);
+      prefetched.c_str(), (unsigned long long)dramWriteBytes,
+      (unsigned long long)l2HitBytes, (unsigned long long)l2DirtyBytes, flops(),
+      matrixFlops, vectorOps, aicpuOps);
   os << buf;
   std::snprintf(
       buf, sizeof buf,

@@ -801,6 +801,30 @@ private:
   L2Cache l2;
   std::vector<uint64_t> missedScratch; // dmaTime's missed lines, reused
 
+  // The cache engine (l2_prefetch): runs of GM bytes, served in request
+  // order one chunk at a time once the simulated time reaches them, so a
+  // chunk takes only the DRAM bandwidth the transfers already under way
+  // leave, and its lines are claimed no earlier than it is read.
+  struct PrefetchRun {
+    uint64_t addr, bytes;
+    double notBefore;       // when the scalar unit handed it over
+    uint32_t stream, instr; // the request (its row in the profile)
+  };
+  // In the order the requests reach the engine (their issue times: cores
+  // issuing at once interleave), the front possibly partly served.
+  std::deque<PrefetchRun> prefetchQueue;
+  bool prefetchFrontStarted = false;
+  double prefetchFree = 0; // when the engine can start its next chunk
+  void queuePrefetch(uint64_t addr, uint64_t bytes, double when,
+                     uint32_t stream, uint32_t instr) {
+    auto from = prefetchQueue.begin() + (prefetchFrontStarted ? 1 : 0);
+    auto at = std::upper_bound(
+        from, prefetchQueue.end(), when,
+        [](double w, const PrefetchRun &r) { return w < r.notBefore; });
+    prefetchQueue.insert(at, {addr, bytes, when, stream, instr});
+  }
+  void servePrefetches(double now);
+
   HostBuffer gm, l2mem;
   // Constants not yet copied into `gm` (ConstOverlay.h); off when they
   // overlap, and then every constant is copied at setup.
@@ -1549,6 +1573,7 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   }
   case OpClass::Sync:
   case OpClass::End:
+  case OpClass::Prefetch:
   case OpClass::SAlu:
   case OpClass::SLoad:
   case OpClass::SStore:
@@ -1561,6 +1586,56 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   if (opts.functional && !functional(stream, idx, in))
     return false;
   return true;
+}
+
+void Engine::servePrefetches(double now) {
+  // A chunk is about what DRAM moves in a few arbitration windows: small
+  // enough that a transfer starting during it waits little for its lines.
+  constexpr uint64_t kChunk = 32 << 10;
+  std::vector<uint64_t> &missed = missedScratch;
+  bool writeBack = t.l2.writeBack;
+  while (!prefetchQueue.empty()) {
+    PrefetchRun &r = prefetchQueue.front();
+    double start = std::max(prefetchFree, r.notBefore);
+    if (start > now)
+      return;
+    uint64_t n = std::min<uint64_t>(r.bytes, kChunk);
+    uint64_t hit = 0, victims = 0;
+    double readyAt = 0;
+    missed.clear();
+    l2.access(r.addr, n, hit, readyAt, missed, false,
+              writeBack ? &victims : nullptr);
+    if (victims) {
+      st.dramWriteBytes += victims;
+      dram.reserve(start, (double)victims, t.l2.prefetchBytesPerCycle);
+    }
+    double end = start;
+    uint64_t bytes = missed.size() * (uint64_t)t.l2.lineBytes;
+    if (bytes) {
+      st.dramReadBytes += bytes;
+      st.l2PrefetchReadBytes += bytes;
+      end = dram.reserve(start, (double)bytes, t.l2.prefetchBytesPerCycle);
+      l2.fill(missed, end + t.dramLatencyCycles);
+    }
+    if (recorder && (bytes || victims)) {
+      // A row of its own in the profile ("<node>:l2_prefetch", DMA like
+      // the other read-ahead rows) with the bytes but no time: the engine
+      // runs on no core, so the run's time stays with the kernels (which
+      // wait for its lines where they have to).
+      ProfileRecorder::Work w;
+      w.dramReadBytes = bytes;
+      w.dramWriteBytes = victims;
+      recorder->record(r.stream, r.instr, Pipe::MTE2, start, 0, start, w);
+    }
+    if (constFootprint.mayMeet(r.addr, r.addr + n))
+      constFootprint.read(r.addr, r.addr + n);
+    prefetchFree = end;
+    r.addr += n;
+    r.bytes -= n;
+    prefetchFrontStarted = r.bytes > 0;
+    if (!r.bytes)
+      prefetchQueue.pop_front();
+  }
 }
 
 void Engine::advance(uint32_t agentId) {
@@ -1726,6 +1801,10 @@ bool Engine::step(uint32_t agentId) {
     if (blocked)
       return true;
   } else {
+    // The cache engine's chunks that start before this instruction go
+    // first (and are not counted in its profile).
+    if (!prefetchQueue.empty())
+      servePrefetches(start);
     double occupancy = 0, complete = start;
     // The profile takes what this instruction added to the counters.
     ProfileRecorder::Work before;
@@ -2107,6 +2186,35 @@ bool Engine::runScalar(uint32_t agentId) {
         return true;
       continue;
     }
+    if (inf.cls == OpClass::Prefetch) {
+      // Handed to the cache engine; the scalar unit goes on.
+      Tile g = in.tiles[0];
+      bool empty = false;
+      std::string msg;
+      if (g.isRegRelative() &&
+          !in.tiles[0].resolve(ss.regs.data(), g, empty, msg))
+        return fail(where(a.stream, idx) + ss.iterTag().text() +
+                    ": operand 'src': " + msg);
+      if (!empty && g.endByte() > prog.gmBytes)
+        return fail(where(a.stream, idx) + ss.iterTag().text() +
+                    ": operand 'src' at GM bytes [" + std::to_string(g.offset) +
+                    ", " + std::to_string(g.endByte()) + ") leaves its " +
+                    std::to_string(prog.gmBytes) + " bytes");
+      if (!empty)
+        forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+          int64_t es = g.elemBytes();
+          if (sb == es)
+            queuePrefetch(addr, (uint64_t)(n * es), a.clock, a.stream, idx);
+          else
+            for (int64_t i = 0; i < n; ++i)
+              queuePrefetch(addr + (uint64_t)(i * sb), (uint64_t)es, a.clock,
+                            a.stream, idx);
+        });
+      ++a.executed;
+      ++pipeInstrs[(unsigned)Pipe::S];
+      ss.pc++;
+      continue;
+    }
     if (in.pipe == Pipe::S) {
       ++a.executed;
       if (in.op == Opcode::End) {
@@ -2150,7 +2258,8 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
     while (!heap.empty()) {
       auto [time, id] = heap.top();
       heap.pop();
-      (void)time;
+      if (!prefetchQueue.empty())
+        servePrefetches(time);
       if (!step(id)) {
         error = err;
         return false;
@@ -2234,6 +2343,9 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
   double kernel = 0;
   for (const Agent &a : agents)
     kernel = std::max({kernel, a.clock, a.lastComplete});
+  // The cache engine reads what it reached before the program ended; the
+  // rest of its queue is dropped (a prefetch changes no result).
+  servePrefetches(kernel);
   st.kernelCycles = kernel;
   st.cycles = kernel + t.launchOverheadCycles;
   st.clockHz = t.clockHz;

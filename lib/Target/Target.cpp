@@ -462,7 +462,7 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
     if (!r.onlyKeys(*l2, "l2_cache",
                     {"bytes", "line_bytes", "read_bytes_per_cycle_per_core",
                      "write_bytes_per_cycle_per_core", "hit_latency_cycles",
-                     "write_back"}))
+                     "write_back", "prefetch_bytes_per_cycle"}))
       return false;
     if (!r.integer(*l2, "l2_cache", "bytes", t.l2.bytes, true, 1, 0x1p32) ||
         !r.integer(*l2, "l2_cache", "line_bytes", t.l2.lineBytes, false, 16,
@@ -473,7 +473,9 @@ bool parseInto(const json &j, TargetDesc &t, Reader &r) {
                   t.l2.writeBytesPerCycle, true, 0.001, 1e6) ||
         !r.integer(*l2, "l2_cache", "hit_latency_cycles", t.l2.hitLatencyCycles,
                    false, 0, 1e6) ||
-        !r.boolean(*l2, "l2_cache", "write_back", t.l2.writeBack, false))
+        !r.boolean(*l2, "l2_cache", "write_back", t.l2.writeBack, false) ||
+        !r.number(*l2, "l2_cache", "prefetch_bytes_per_cycle",
+                  t.l2.prefetchBytesPerCycle, false, 0, 1e6))
       return false;
     if (!isPow2(t.l2.lineBytes))
       return r.fail("l2_cache.line_bytes", "must be a power of two");

@@ -5,11 +5,13 @@
 // alternate between the two halves of UB (0 and 98304) so the load of tile
 // i+1 overlaps the compute of tile i. Within a tile the temporaries are
 // allocated by liveness (the exp's buffer is reused for the sum).
-// No flags yet: tessera-isa-insert-sync adds them.
+// No flags yet: tessera-isa-insert-sync adds them. First, the core asks
+// dc's cache engine to read the input it reads whole into the L2.
 // CHECK: isa.program "main" target "dc" gm_bytes 8192
 // CHECK: isa.io input "x" : tensor<8x64xf32> at 0
 // CHECK: isa.io output "y" : tensor<8x64xf32> at 4096
 // CHECK: isa.core "vector" 0 {
+// CHECK-NEXT: isa.l2_prefetch <GM[0], 2048xui8>
 // CHECK-NEXT: isa.dma_ld <UB[0], 128xf32>, <GM[0], 128xf32>
 // CHECK-NEXT: isa.vexp <UB[512], 128xf32>, <UB[0], 128xf32>
 // CHECK-NEXT: isa.vmuls <UB[1024], 128xf32>, <UB[512], 128xf32>, 2.000000e+00

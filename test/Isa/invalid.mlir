@@ -161,3 +161,23 @@ isa.program "p" target "dc" gm_bytes 4096 {
     isa.end
   }
 }
+
+// -----
+
+isa.program "p" target "dc" gm_bytes 4096 {
+  isa.core "vector" 0 {
+    // expected-error @+1 {{operand 'src' is in UB; l2_prefetch needs GM}}
+    isa.l2_prefetch <UB[0], 64xui8>
+    isa.end
+  }
+}
+
+// -----
+
+isa.program "p" target "edge" gm_bytes 4096 {
+  isa.core "tpu" 0 {
+    // expected-error @+1 {{target 'edge' has no L2 cache engine to prefetch with (l2_cache.prefetch_bytes_per_cycle)}}
+    isa.l2_prefetch <GM[0], 64xui8>
+    isa.end
+  }
+}

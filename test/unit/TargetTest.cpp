@@ -46,6 +46,8 @@ TEST(Target, PresetsLoadWithDerivedPeaks) {
   EXPECT_FALSE(dc.sharedLoadStoreEngine);
   EXPECT_TRUE(dc.l2.present);
   EXPECT_FALSE(edge.l2.present);
+  // dc's cache engine reads at up to the effective DRAM rate.
+  EXPECT_NEAR(dc.l2.prefetchBytesPerCycle, dc.dramBytesPerCycle(), 1.0);
   // The unified local memory serves every local role on edge.
   EXPECT_TRUE(edge.spaceServes(Space::LMEM, Space::L0C));
   EXPECT_TRUE(edge.spaceServes(Space::LMEM, Space::UB));
@@ -118,6 +120,10 @@ TEST(Target, ValidationErrorsNameTheField) {
       "sync.flag_ids_per_pipe_pair");
   EXPECT_EQ(parseError(dcWith("/cores/0/pipes", {"MTE2", "M"})),
             "cores[0].pipes: every core needs the scalar pipe S");
+  EXPECT_NE(parseError(dcWith("/l2_cache/prefetch_bytes_per_cycle", -1))
+                .find("l2_cache.prefetch_bytes_per_cycle: value -1 out of "
+                      "range"),
+            std::string::npos);
   nlohmann::json j = nlohmann::json::parse(presetJson("dc"));
   j.erase("dram");
   EXPECT_EQ(parseError(j.dump()), "dram: missing required field");

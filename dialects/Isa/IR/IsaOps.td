@@ -348,6 +348,21 @@ def Isa_XWaitOp : Isa_InstrOp<"xwait", 42, "Sync", "S", "FromInt0"> {
   let assemblyFormat = "$pipe `,` $id attr-dict";
 }
 
+// The chip's cache engine: a request to read GM lines into the L2 cache,
+// the way Ascend's runtime serves a CMO prefetch task (aclrtCmoAsync,
+// torch_npu's npu_prefetch) beside the AI cores. The scalar unit hands the
+// range over and goes on; the engine reads the lines in request order at
+// the target's `l2_cache.prefetch_bytes_per_cycle`, using only the DRAM
+// bandwidth the cores leave it. Nothing waits for it: no barrier, no flag;
+// a later transfer that reads a line still being filled waits for that
+// line. It changes no memory, so it orders nothing.
+def Isa_L2PrefetchOp : Isa_InstrOp<"l2_prefetch", 81, "Prefetch", "S"> {
+  let summary = "ask the cache engine to read the GM bytes of `src` into "
+                "the L2 cache (asynchronous; nothing waits for it)";
+  let arguments = (ins Isa_TileAttr:$src);
+  let assemblyFormat = "$src attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // AI-CPU and control
 //===----------------------------------------------------------------------===//

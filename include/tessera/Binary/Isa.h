@@ -121,6 +121,8 @@ enum class OpClass : uint8_t {
   Sync,
   Cpu,
   End,
+  Prefetch, // l2_prefetch: handed to the chip's cache engine by the scalar
+            // unit (pipe S, never queued, never waited for)
   // The scalar unit's own instructions (pipe S, never queued).
   SAlu,    // rd = ra op (rb + imm)
   SLoad,   // rd = GM i32 at ra + offset

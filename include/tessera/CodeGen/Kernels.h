@@ -244,6 +244,7 @@ struct BuildStats {
   uint64_t kernels = 0, crossCoreBarriers = 0;
   uint64_t aicpuKernels = 0;
   uint64_t l2PrefetchBytes = 0; // weights read ahead into L2 by vector cores
+  uint64_t l2EngineBytes = 0;   // requested from the cache engine (l2_prefetch)
 };
 
 struct AttentionKernel; // AttentionKernel.h
@@ -275,6 +276,16 @@ public:
   /// Whether idle vector cores may read read-once matmul weights into L2
   /// ahead of use (L2Prefetch.cpp); on by default.
   void setL2Prefetch(bool on) { l2Prefetch_ = on; }
+  /// Whether the chip has a cache engine (l2_prefetch) and read-ahead is on.
+  bool hasCacheEngine() const;
+  /// Asks the cache engine to read [lo, hi) into the L2, ahead of the
+  /// kernels that will read it, if it lies in a program input or a constant
+  /// (L2Prefetch.cpp), on the next kernel's first core before its barrier.
+  /// Returns the bytes requested (0: none).
+  uint64_t requestL2Prefetch(uint64_t lo, uint64_t hi, const std::string &loc);
+  /// True if [lo, hi) lies in a program input or constant: data no kernel
+  /// writes, safe to read at any time.
+  bool isReadOnlyData(uint64_t lo, uint64_t hi) const;
   /// Vector cores of their own beside the matrix cores (more than one).
   bool hasSeparateVectorCores() const;
 
@@ -457,13 +468,15 @@ private:
   double barrierLevel_ = 0; // estimated cycle of the last cross-core barrier
   uint64_t prefetchedBytes_ = 0;
   bool l2Prefetch_ = true;
+  // Cache-engine requests (requestL2Prefetch) waiting for the next kernel,
+  // and their emission before that kernel's barrier, on one of its
+  // cores (flat ids).
+  std::vector<std::pair<bin::Instr, std::string>> l2Requests_;
+  void emitL2Requests(const std::vector<uint32_t> &kernelCores);
   /// Queues DMA reads of [lo, hi) on idle vector cores so the lines are in
   /// L2 by `needAt` (estimated cycles), if they can be. Returns the bytes.
   uint64_t prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
                         const std::string &loc);
-  /// True if [lo, hi) lies in a program input or constant: data no kernel
-  /// writes, safe to read at any time.
-  bool isReadOnlyData(uint64_t lo, uint64_t hi) const;
   /// `rows` runs of `rowBytes` bytes, `stride` bytes apart, from `addr`.
   struct GmPanel {
     uint64_t addr;

@@ -81,6 +81,9 @@ struct Stats {
   uint64_t work = 0;
   std::map<std::string, PipeStats> pipes; // by pipe name, executed
   uint64_t dramReadBytes = 0, dramWriteBytes = 0, l2HitBytes = 0;
+  /// Of dramReadBytes: what the cache engine read into the L2 for
+  /// l2_prefetch requests.
+  uint64_t l2PrefetchReadBytes = 0;
   /// A write-back L2's dirty bytes when the run ended: stored, not yet
   /// written to DRAM (dramWriteBytes counts what was evicted).
   uint64_t l2DirtyBytes = 0;

@@ -69,6 +69,9 @@ struct L2CacheDesc {
   double readBytesPerCycle = 0;  // per core, on hits
   double writeBytesPerCycle = 0; // per core
   uint32_t hitLatencyCycles = 0;
+  /// The cache engine's DRAM rate for l2_prefetch requests, in bytes per
+  /// cycle for the whole chip (0: the chip has no cache engine).
+  double prefetchBytesPerCycle = 0;
   /// Stores stay in the cache and reach DRAM when their line is evicted
   /// (write-back); otherwise every stored byte goes to DRAM (write-through).
   bool writeBack = false;
