@@ -97,29 +97,38 @@ static int64_t siblingMatmulJobs(npu::DispatchOp d,
   return jobs;
 }
 
-/// The read-only bytes `d`'s kernels read whole, in GM order: the inputs
+/// The read-only bytes `d`'s kernels read whole, smallest first (the engine
+/// reads them in that order; the small ones, a router's weight or a norm's
+/// scale, feed the short kernels a layer's critical path runs through, and
+/// cost it little), else in their kernels' order: the operands
 /// of its products and vector kernels that are constants or program inputs
-/// (weights, norm scales, biases). Gathers, attention and the MoE kernels
-/// read rows chosen at run time (a table's rows, the filled part of a KV
-/// cache, the selected experts): reading their inputs ahead would read what
-/// the program never needs, so a dispatch with one is left out.
-static void wholeReads(npu::DispatchOp d, ArrayRef<int64_t> addrs,
-                       const std::vector<Kernel> &kernels,
+/// (weights, norm scales, biases; a MoE layer's router and shared experts).
+/// Gathers, attention and the grouped products read rows chosen at run time
+/// (a table's rows, the filled part of a KV cache, the selected experts):
+/// reading those ahead would read what the program never needs.
+static void wholeReads(const std::vector<Kernel> &kernels,
                        const codegen::ProgramBuilder &pb,
                        std::vector<std::pair<uint64_t, uint64_t>> &out) {
   out.clear();
-  for (const Kernel &k : kernels)
-    if (!std::holds_alternative<codegen::MatmulKernel>(k) &&
-        !std::holds_alternative<codegen::VectorKernel>(k) &&
-        !std::holds_alternative<codegen::FenceKernel>(k))
-      return;
-  for (auto [i, v] : llvm::enumerate(d.getInputs()))
-    if (i < addrs.size() &&
-        pb.isReadOnlyData((uint64_t)addrs[i],
-                          (uint64_t)(addrs[i] + bytesOf(v))))
-      out.push_back({(uint64_t)addrs[i], (uint64_t)(addrs[i] + bytesOf(v))});
-  llvm::sort(out);
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  auto add = [&](const codegen::GmView &v) {
+    uint64_t lo, hi;
+    v.byteRange(lo, hi);
+    if (hi > lo && pb.isReadOnlyData(lo, hi) &&
+        llvm::find(out, std::make_pair(lo, hi)) == out.end())
+      out.push_back({lo, hi});
+  };
+  for (const Kernel &k : kernels) {
+    if (const auto *m = std::get_if<codegen::MatmulKernel>(&k)) {
+      add(m->a);
+      add(m->b);
+    } else if (const auto *v = std::get_if<codegen::VectorKernel>(&k)) {
+      for (const codegen::GmView &in : v->inputs)
+        add(in);
+    }
+  }
+  llvm::stable_sort(out, [](const auto &x, const auto &y) {
+    return x.second - x.first < y.second - y.first;
+  });
 }
 
 /// The cache engine's read-ahead (where the chip has one): before each
@@ -146,7 +155,7 @@ public:
       reads.clear();
       if (auto addrs = d.getAddrs();
           addrs && translateDispatch(d, *addrs, ks, why, options))
-        wholeReads(d, *addrs, ks, pb, reads);
+        wholeReads(ks, pb, reads);
       uint64_t bytes = 0;
       for (auto [lo, hi] : reads) {
         ahead.push_back({lo, hi, i});
@@ -157,7 +166,8 @@ public:
   }
 
   /// Requests what dispatch `di` brings within the horizon (the builder
-  /// issues it when the dispatch's first kernel starts).
+  /// puts the requests before the barrier before the dispatch's first
+  /// kernel: they are issued when the kernels before it start).
   void before(size_t di, codegen::ProgramBuilder &pb) {
     uint64_t until = readsBefore[di] + horizon;
     // (A request is at most 64 MiB: a tile holds at most 2^28 elements.)
