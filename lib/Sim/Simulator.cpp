@@ -925,6 +925,12 @@ private:
   bool step(uint32_t agentId);
   bool runScalar(uint32_t agentId);
   bool issue(uint32_t agentId, const Instr &in, uint32_t idx);
+  /// Tile `k` of `in` with the stream's registers' values substituted
+  /// (`empty`: a register extent of 0); false, with an error naming the
+  /// instruction, its iteration and the registers, when it leaves its
+  /// memory.
+  bool resolveOperand(uint32_t stream, uint32_t idx, const Instr &in,
+                      unsigned k, Tile &out, bool &empty);
   bool scalarOp(StreamState &ss, const Instr &in, uint32_t idx, double &cost);
   bool readGmI32(uint64_t addr, int32_t &v);
   void writeGmI32(uint64_t addr, int32_t v);
@@ -2062,6 +2068,40 @@ bool Engine::scalarOp(StreamState &ss, const Instr &in, uint32_t idx,
 
 // Issues one instruction to its pipe's queue, resolving register-relative
 // tiles and checking them against their space.
+bool Engine::resolveOperand(uint32_t stream, uint32_t idx, const Instr &in,
+                            unsigned k, Tile &out, bool &empty) {
+  const StreamState &ss = streams[stream];
+  const bin::OpInfo &inf = in.info();
+  const Tile &tl = in.tiles[k];
+  // The registers' values, for the error message only (built when one is
+  // reported: every issue of a register-relative tile passes here).
+  auto regsText = [&]() {
+    std::string regs;
+    for (unsigned i = 0; i < tl.numTerms; ++i)
+      regs += (regs.empty() ? "" : ", ") +
+              ("r" + std::to_string(tl.terms[i].reg)) + " = " +
+              std::to_string(ss.regs[tl.terms[i].reg]);
+    if (tl.extentDim >= 0)
+      regs += (regs.empty() ? "" : ", ") +
+              ("r" + std::to_string(tl.extentReg)) + " = " +
+              std::to_string(ss.regs[tl.extentReg]);
+    return regs;
+  };
+  std::string msg;
+  if (!tl.resolve(ss.regs.data(), out, empty, msg))
+    return fail(where(stream, idx) + ss.iterTag().text() + ": operand '" +
+                inf.tileNames[k] + "': " + msg);
+  uint64_t limit =
+      out.space == Space::GM ? prog.gmBytes : t.space(out.space).bytes;
+  if (out.endByte() > limit)
+    return fail(where(stream, idx) + ss.iterTag().text() + ": operand '" +
+                inf.tileNames[k] + "' at " + target::spaceName(out.space) +
+                " bytes [" + std::to_string(out.offset) + ", " +
+                std::to_string(out.endByte()) + ") leaves its " +
+                std::to_string(limit) + " bytes (" + regsText() + ")");
+  return true;
+}
+
 bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
   Agent &s = agents[agentId];
   StreamState &ss = streams[s.stream];
@@ -2072,36 +2112,10 @@ bool Engine::issue(uint32_t agentId, const Instr &in, uint32_t idx) {
       continue;
     if (!d.resolved)
       d.resolved = resolvedPool.take(in);
-    std::string msg;
     bool empty;
-    const Tile &tl = in.tiles[k];
-    Tile &out = d.resolved->tiles[k];
-    // The registers' values, for the error message only (built when one
-    // is reported: every issue of a register-relative tile passes here).
-    auto regsText = [&]() {
-      std::string regs;
-      for (unsigned i = 0; i < tl.numTerms; ++i)
-        regs += (regs.empty() ? "" : ", ") +
-                ("r" + std::to_string(tl.terms[i].reg)) + " = " +
-                std::to_string(ss.regs[tl.terms[i].reg]);
-      if (tl.extentDim >= 0)
-        regs += (regs.empty() ? "" : ", ") +
-                ("r" + std::to_string(tl.extentReg)) + " = " +
-                std::to_string(ss.regs[tl.extentReg]);
-      return regs;
-    };
-    if (!tl.resolve(ss.regs.data(), out, empty, msg))
-      return fail(where(s.stream, idx) + d.iter.text() + ": operand '" +
-                  inf.tileNames[k] + "': " + msg);
+    if (!resolveOperand(s.stream, idx, in, k, d.resolved->tiles[k], empty))
+      return false;
     d.empty |= empty;
-    uint64_t limit =
-        out.space == Space::GM ? prog.gmBytes : t.space(out.space).bytes;
-    if (out.endByte() > limit)
-      return fail(where(s.stream, idx) + d.iter.text() + ": operand '" +
-                  inf.tileNames[k] + "' at " + target::spaceName(out.space) +
-                  " bytes [" + std::to_string(out.offset) + ", " +
-                  std::to_string(out.endByte()) + ") leaves its " +
-                  std::to_string(limit) + " bytes (" + regsText() + ")");
   }
   if (d.resolved) {
     std::string msg;
@@ -2190,16 +2204,8 @@ bool Engine::runScalar(uint32_t agentId) {
       // Handed to the cache engine; the scalar unit goes on.
       Tile g = in.tiles[0];
       bool empty = false;
-      std::string msg;
-      if (g.isRegRelative() &&
-          !in.tiles[0].resolve(ss.regs.data(), g, empty, msg))
-        return fail(where(a.stream, idx) + ss.iterTag().text() +
-                    ": operand 'src': " + msg);
-      if (!empty && g.endByte() > prog.gmBytes)
-        return fail(where(a.stream, idx) + ss.iterTag().text() +
-                    ": operand 'src' at GM bytes [" + std::to_string(g.offset) +
-                    ", " + std::to_string(g.endByte()) + ") leaves its " +
-                    std::to_string(prog.gmBytes) + " bytes");
+      if (g.isRegRelative() && !resolveOperand(a.stream, idx, in, 0, g, empty))
+        return false;
       if (!empty)
         forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
           int64_t es = g.elemBytes();
