@@ -197,8 +197,28 @@ void ProfileRecorder::record(uint32_t stream, uint32_t instr, Pipe pipe,
     n.addSpan(start, end);
 }
 
+void ProfileRecorder::recordDramUse(const std::vector<double> &windows,
+                                    double windowCycles, double windowBytes) {
+  dramWindows = windows;
+  dramWindowCycles = windowCycles;
+  dramWindowBytes = windowBytes;
+}
+
 Profile ProfileRecorder::finish(const Stats &stats) {
   Profile out;
+  // The DRAM timeline in buckets of about a microsecond (whole arbiter
+  // windows), up to the kernel's end.
+  if (dramWindowCycles > 0) {
+    size_t per = std::max<size_t>(
+        1, (size_t)std::llround(t.clockHz * 1e-6 / dramWindowCycles));
+    size_t buckets = (size_t)std::ceil(stats.kernelCycles /
+                                       (dramWindowCycles * (double)per));
+    out.dramBucketCycles = dramWindowCycles * (double)per;
+    out.dramBucketCapacity = dramWindowBytes * (double)per;
+    out.dramBucketBytes.assign(buckets, 0.0);
+    for (size_t w = 0; w < dramWindows.size() && w / per < buckets; ++w)
+      out.dramBucketBytes[w / per] += dramWindows[w];
+  }
   out.program = prog.name;
   out.target = t.name;
   out.clockHz = t.clockHz;
@@ -411,6 +431,12 @@ std::string Profile::toJson() const {
             {"idle_cycles", finite(idleCycles)},
             {"roofs", roofsJson},
             {"nodes", nodesJson}};
+  Json dramBytes = Json::array();
+  for (double b : dramBucketBytes)
+    dramBytes.push_back(finite(b));
+  j["dram_timeline"] = {{"bucket_cycles", finite(dramBucketCycles)},
+                        {"capacity_bytes", finite(dramBucketCapacity)},
+                        {"bytes", dramBytes}};
   return j.dump();
 }
 

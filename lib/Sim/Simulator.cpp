@@ -83,6 +83,11 @@ public:
     return t;
   }
 
+  /// Bytes taken in each window so far, and a window's length and capacity.
+  const std::vector<double> &windows() const { return used; }
+  static constexpr double windowCycles() { return kWindow; }
+  double windowBytes() const { return perWindow; }
+
 private:
   static constexpr double kWindow = 128;
   double perWindow;
@@ -2352,6 +2357,9 @@ bool Engine::run(const std::map<std::string, Tensor> &inputs,
   // The cache engine reads what it reached before the program ended; the
   // rest of its queue is dropped (a prefetch changes no result).
   servePrefetches(kernel);
+  if (recorder)
+    recorder->recordDramUse(dram.windows(), DramArbiter::windowCycles(),
+                            dram.windowBytes());
   st.kernelCycles = kernel;
   st.cycles = kernel + t.launchOverheadCycles;
   st.clockHz = t.clockHz;

@@ -78,6 +78,14 @@ struct Profile {
   double idleCycles = 0;
   /// Nodes, most time first.
   std::vector<NodeProfile> nodes;
+  /// DRAM traffic over time: the bytes the DRAM arbiter granted (reads,
+  /// writes, write-backs and the cache engine's reads; a short burst counts
+  /// as the burst it costs) in consecutive buckets of `dramBucketCycles`
+  /// from the kernel's start, each at most `dramBucketCapacity` (the
+  /// target's effective DRAM rate). Shows where a memory-bound program
+  /// leaves the DRAM idle, which the per-node rows cannot.
+  double dramBucketCycles = 0, dramBucketCapacity = 0;
+  std::vector<double> dramBucketBytes;
   std::vector<Roof> roofs;
 
   double seconds(double c) const { return clockHz > 0 ? c / clockHz : 0; }
@@ -85,7 +93,8 @@ struct Profile {
   /// summed in one row; 0: all), then the idle and launch rows and a total.
   std::string toText(unsigned maxRows = 0) const;
   /// One JSON object: {program, target, clock_hz, cycles, seconds,
-  /// kernel_cycles, launch_cycles, idle_cycles, roofs: [...], nodes: [...]}.
+  /// kernel_cycles, launch_cycles, idle_cycles, roofs: [...], nodes: [...],
+  /// dram_timeline: {bucket_cycles, capacity_bytes, bytes: [...]}}.
   std::string toJson() const;
   /// A self-contained HTML page (no external resources): the table and a
   /// log-log roofline plot (inline SVG) of every node with FLOPs.
@@ -109,10 +118,17 @@ public:
   void record(uint32_t stream, uint32_t instr, target::Pipe pipe, double start,
               double busy, double complete, const Work &work);
 
+  /// The DRAM arbiter's use at the end of the run: bytes per window of
+  /// `windowCycles` cycles, at most `windowBytes` each.
+  void recordDramUse(const std::vector<double> &windows, double windowCycles,
+                     double windowBytes);
+
   /// The profile of the finished run.
   Profile finish(const Stats &stats);
 
 private:
+  std::vector<double> dramWindows;
+  double dramWindowCycles = 0, dramWindowBytes = 0;
   struct Node {
     NodeProfile p;
     std::map<DType, double> matrixFlopsByType;
