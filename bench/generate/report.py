@@ -95,6 +95,20 @@ def us(x):
     return x * 1e6
 
 
+def dram_use(p):
+    """The run's DRAM use from the profile's timeline: the kernel's time,
+    the time the DRAM moved bytes at its effective rate, the rest of it
+    (time its rate went unused) and the launch."""
+    tl = p["dram_timeline"]
+    bucket = tl["bucket_cycles"] / p["clock_hz"]
+    moving = sum(tl["bytes"]) / tl["capacity_bytes"] * bucket
+    kernel = p["kernel_cycles"] / p["clock_hz"]
+    return ("DRAM at its effective rate (%.0f %% of the nominal) for %.1f us of the kernel's %.1f us; "
+            "unused for %.1f us; launch %.1f us"
+            % (100 * tl["capacity_bytes"] / bucket / bw, us(moving), us(kernel),
+               us(kernel - moving), us(p["launch_cycles"] / p["clock_hz"])))
+
+
 def layer_kind(l):
     if not deepseek:
         return "dense"
@@ -102,11 +116,54 @@ def layer_kind(l):
 
 
 def whole_model(per_layer):
-    """Per decoder layer of the full model: V2-Lite layer 0 dense and the
-    rest MoE (the 2-layer model's layer 1); Qwen every layer the mean."""
-    if deepseek:
-        return per_layer[0] + (full - 1) * per_layer[layers - 1]
-    return full * sum(per_layer[l] for l in range(layers)) / layers
+    """A value per decoder layer of the full model, each layer taking the
+    figure of a simulated layer in the same place: the first layer and the
+    last (before lm_head) their own, DeepSeek's first MoE layer (after the
+    dense one) its own, and every layer between them the mean of the
+    simulated layers between such neighbours; a place no simulated layer
+    holds takes the mean of those between neighbours, or of all the
+    simulated layers of its kind. A layer's time depends on its neighbours: the
+    cache engine reads the next layer's weights (or lm_head's) during it,
+    and the previous layer read its own first weights, so the layer before
+    lm_head or after the dense layer is not the typical layer of a 27-layer
+    model (DeepSeek-V2-Lite at 4 layers: the MoE layers 131.4 / 127.6 /
+    126.7 us after the dense layer / between MoE layers / before lm_head)."""
+    return sum(sum(per_layer[i] for i in src) / len(src) for src in layer_sources())
+
+
+def place(kinds, l):
+    if l == 0:
+        return "first"
+    if l == len(kinds) - 1:
+        return "last"
+    return "after" if kinds[l - 1] != kinds[l] else "middle"
+
+
+def layer_sources():
+    """For each layer of the full model, the simulated layers it takes the
+    mean of (see whole_model)."""
+    kinds = [layer_kind(l) for l in range(layers)]
+    sims = {}
+    for l in range(layers):
+        sims.setdefault((kinds[l], place(kinds, l)), []).append(l)
+    full_kinds = [layer_kind(l) for l in range(full)]
+    return [sims.get((k, place(full_kinds, l))) or sims.get((k, "middle"))
+            or [i for i in range(layers) if kinds[i] == k]
+            for l, k in enumerate(full_kinds)]
+
+
+def composition():
+    """'layer 0, 1 x layer 1, 24 x layer 2, layer 3': the whole model's
+    layers by the simulated layers they take."""
+    runs = []
+    for src in layer_sources():
+        if runs and runs[-1][1] == src:
+            runs[-1][0] += 1
+        else:
+            runs.append([1, src])
+    name = lambda src: "layer %d" % src[0] if len(src) == 1 else \
+        "the mean of layers %s" % " and ".join(str(i) for i in src)
+    return ", ".join(("%d x " % n if n > 1 else "") + name(src) for n, src in runs)
 
 
 if prefill == 0:
@@ -154,12 +211,12 @@ if prefill == 0:
     step_bound = (dense + selected + 4096 * entry * layers) / bw
     print("| step (%d layers) | %.1f us | %.1f us | %.3f | %.1f %% |"
           % (layers, us(total), us(step_bound), total / step_bound, 100 * step_bound / total))
+    print(dram_use(p))
     t_full = rest + whole_model(per) + head
     b_full = (other_bytes + whole_model(bounds) * bw + head_bytes) / bw
-    print("\nwhole model (%d layers%s), decode at context 4096: %.1f us/token = %.1f tokens/s; "
+    print("\nwhole model (%d layers: %s), decode at context 4096: %.1f us/token = %.1f tokens/s; "
           "bound %.1f us = %.1f tokens/s; ratio %.3f"
-          % (full, ": layer 0 dense, %d x the MoE layer" % (full - 1) if deepseek else ": %d x the mean layer" % full,
-             us(t_full), 1 / t_full, us(b_full), 1 / b_full, t_full / b_full))
+          % (full, composition(), us(t_full), 1 / t_full, us(b_full), 1 / b_full, t_full / b_full))
 else:
     T = prefill
     s = json.load(open(res + "/prefill%d.json" % T))
@@ -198,11 +255,12 @@ else:
              total / bound, 100 * bound / total))
     print("simulator's own count: %.2f TFLOP (%.2f on the matrix engine), DRAM read %.1f MB, write %.1f MB"
           % (s["flops"] / 1e12, s["matrix_flops"] / 1e12, s["dram_read_bytes"] / 1e6, s["dram_write_bytes"] / 1e6))
+    print(dram_use(p))
     t_full = rest + whole_model(per) + head
     Ff = (F - hf - sum(2.0 * T * layer_params_used(l) + att_flops() for l in range(layers))) \
         + whole_model({l: 2.0 * T * layer_params_used(l) + att_flops() for l in range(layers)}) + hf
     Bf = (B - sum(layer_bytes(l, False) + T * entry for l in range(layers))) \
         + whole_model({l: layer_bytes(l, False) + T * entry for l in range(layers)})
     b_full = max(Ff / peak, Bf / bw)
-    print("\nwhole model (%d layers), prefill of %d tokens: %.1f ms = %.0f tokens/s; bound %.1f ms (%.2f TFLOP, %.2f GB); ratio %.3f"
-          % (full, T, t_full * 1e3, T / t_full, b_full * 1e3, Ff / 1e12, Bf / 1e9, t_full / b_full))
+    print("\nwhole model (%d layers: %s), prefill of %d tokens: %.1f ms = %.0f tokens/s; bound %.1f ms (%.2f TFLOP, %.2f GB); ratio %.3f"
+          % (full, composition(), T, t_full * 1e3, T / t_full, b_full * 1e3, Ff / 1e12, Bf / 1e9, t_full / b_full))

@@ -18,8 +18,9 @@
 # experts' weights, one embedding row, the filled part of each cache) at the
 # target's nominal DRAM bandwidth (dc 1.6 TB/s, edge 64 GB/s; the presets'
 # 85 % efficiency puts the floor at 1.18x), per decoder layer and lm_head,
-# derives the whole model's tokens/s (V2-Lite: layer 0 + 26 x the MoE layer;
-# Qwen: 28 x the layer), and checks the simulator's constant footprint (the
+# derives the whole model's tokens/s (each layer of the full model as the
+# simulated layer in the same place: first, first MoE, between neighbours,
+# last; LAYERS=4 gives each place a layer of its own), and checks the simulator's constant footprint (the
 # weight bytes the context-4096 step read) against the dense weights plus
 # the selected experts. Reports compile time and peak RSS, in one run.
 # With PREFILL=T (e.g. 1024) the programs are compiled with --seq T and
