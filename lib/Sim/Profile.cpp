@@ -207,16 +207,21 @@ void ProfileRecorder::recordDramUse(const std::vector<double> &windows,
 Profile ProfileRecorder::finish(const Stats &stats) {
   Profile out;
   // The DRAM timeline in buckets of about a microsecond (whole arbiter
-  // windows), up to the kernel's end.
+  // windows), up to the kernel's end or, where dirty lines evicted by its
+  // last transfers are still being written back after it, to theirs.
   if (dramWindowCycles > 0) {
     size_t per = std::max<size_t>(
         1, (size_t)std::llround(t.clockHz * 1e-6 / dramWindowCycles));
-    size_t buckets = (size_t)std::ceil(stats.kernelCycles /
-                                       (dramWindowCycles * (double)per));
+    size_t windows = dramWindows.size();
+    while (windows && dramWindows[windows - 1] <= 0)
+      --windows;
+    size_t buckets = std::max(
+        (size_t)std::ceil(stats.kernelCycles / (dramWindowCycles * per)),
+        (windows + per - 1) / per);
     out.dramBucketCycles = dramWindowCycles * (double)per;
     out.dramBucketCapacity = dramWindowBytes * (double)per;
     out.dramBucketBytes.assign(buckets, 0.0);
-    for (size_t w = 0; w < dramWindows.size() && w / per < buckets; ++w)
+    for (size_t w = 0; w < windows; ++w)
       out.dramBucketBytes[w / per] += dramWindows[w];
   }
   out.program = prog.name;

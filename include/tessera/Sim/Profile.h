@@ -81,7 +81,8 @@ struct Profile {
   /// DRAM traffic over time: the bytes the DRAM arbiter granted (reads,
   /// writes, write-backs and the cache engine's reads; a short burst counts
   /// as the burst it costs) in consecutive buckets of `dramBucketCycles`
-  /// from the kernel's start, each at most `dramBucketCapacity` (the
+  /// from the kernel's start to its end (or to the end of the write-backs
+  /// its last transfers caused), each at most `dramBucketCapacity` (the
   /// target's effective DRAM rate). Shows where a memory-bound program
   /// leaves the DRAM idle, which the per-node rows cannot.
   double dramBucketCycles = 0, dramBucketCapacity = 0;
