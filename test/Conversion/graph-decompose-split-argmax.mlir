@@ -1,28 +1,40 @@
 // An argmax or argmin over a long axis (greedy decoding's choice over a
 // 102400-token vocabulary) does not fit a vector kernel's local memory in
 // one row: graph-decompose splits it into groups of at most 4096 (each
-// group's extreme and its first index in the group, the first group holding
-// the overall extreme, that group's index), which is the unsplit op's first
-// occurrence.
+// group's extreme and its first index in the group, offset to an index in
+// the row), then takes, of the groups holding the overall extreme, the least
+// such index: the unsplit op's first occurrence. The second stage is a
+// compare, a select and a min over the groups' few values, not an argmax
+// over the groups followed by a gather (an indexed DMA), a product and a
+// sum.
 // RUN: tessera-opt %s --tessera-graph-decompose | FileCheck %s
 // CHECK-LABEL: func.func @main
 // CHECK: %[[X:.*]] = graph.reshape %arg0 {shape = array<i64: 2, 25, 4096>}
 // CHECK: %[[M:.*]] = graph.reduce_max %[[X]] {axes = array<i64: 2>, keepdims = false} : (tensor<2x25x4096xf32>) -> tensor<2x25xf32>
 // CHECK: %[[I:.*]] = graph.argmax %[[X]] {axis = 2 : i64, keepdims = false} : (tensor<2x25x4096xf32>) -> tensor<2x25xi64>
-// CHECK: %[[G:.*]] = graph.argmax %[[M]] {axis = 1 : i64} : (tensor<2x25xf32>) -> tensor<2x1xi64>
-// CHECK: %[[W:.*]] = graph.gather_elements %[[I]], %[[G]] {axis = 1 : i64}
-// CHECK: %[[S:.*]] = graph.constant dense<4096> : tensor<i64>
-// CHECK: %[[B:.*]] = graph.mul %[[G]], %[[S]]
-// CHECK: %[[R:.*]] = graph.add %[[B]], %[[W]]
+// CHECK: %[[O:.*]] = graph.constant dense<{{\[\[}}0, 4096, 8192, {{.*}}, 98304]]> : tensor<1x25xi64>
+// CHECK: %[[C:.*]] = graph.add %[[I]], %[[O]] : (tensor<2x25xi64>, tensor<1x25xi64>) -> tensor<2x25xi64>
+// CHECK: %[[E:.*]] = graph.reduce_max %[[M]] {axes = array<i64: 1>} : (tensor<2x25xf32>) -> tensor<2x1xf32>
+// CHECK: %[[H:.*]] = graph.equal %[[M]], %[[E]]
+// No group equal to the extreme (a NaN): the last index of the row.
+// CHECK: %[[N:.*]] = graph.constant dense<102399> : tensor<i64>
+// CHECK: %[[P:.*]] = graph.where %[[H]], %[[C]], %[[N]]
+// CHECK: %[[R:.*]] = graph.reduce_min %[[P]] {axes = array<i64: 1>} : (tensor<2x25xi64>) -> tensor<2x1xi64>
 // CHECK: graph.reshape %[[R]] {shape = array<i64: 2>}
+// CHECK-NOT: graph.gather_elements
 // An axis that is not last (given as -2): 40000 rows as 10 groups of 4000.
 // CHECK: graph.reshape %arg1 {shape = array<i64: 10, 4000, 3>}
 // CHECK: graph.reduce_min {{.*}} {axes = array<i64: 1>, keepdims = false} : (tensor<10x4000x3xf32>) -> tensor<10x3xf32>
 // CHECK: graph.argmin {{.*}} {axis = 1 : i64, keepdims = false} : (tensor<10x4000x3xf32>) -> tensor<10x3xi64>
-// CHECK: graph.argmin {{.*}} : (tensor<10x3xf32>) -> tensor<1x3xi64>
-// select_last_index: the last occurrence within the last group holding it.
+// CHECK: graph.constant dense<{{\[\[}}0], [4000], {{.*}}, [36000]]> : tensor<10x1xi64>
+// CHECK: graph.reduce_min {{.*}} {axes = array<i64: 0>} : (tensor<10x3xf32>) -> tensor<1x3xf32>
+// CHECK: graph.constant dense<39999> : tensor<i64>
+// CHECK: graph.reduce_min {{.*}} {axes = array<i64: 0>} : (tensor<10x3xi64>) -> tensor<1x3xi64>
+// select_last_index: the greatest index of the last occurrences (0 where
+// no group holds the extreme).
 // CHECK: graph.argmax %{{.*}} {axis = 2 : i64, keepdims = false, select_last_index = true} : (tensor<2x25x4096xf32>) -> tensor<2x25xi64>
-// CHECK: graph.argmax %{{.*}} {axis = 1 : i64, select_last_index = true} : (tensor<2x25xf32>) -> tensor<2x1xi64>
+// CHECK: graph.constant dense<0> : tensor<i64>
+// CHECK: graph.reduce_max {{.*}} {axes = array<i64: 1>} : (tensor<2x25xi64>) -> tensor<2x1xi64>
 // A short axis stays as it is.
 // CHECK: graph.argmax %arg2 {axis = 1 : i64, keepdims = false} : (tensor<2x4096xf32>) -> tensor<2xi64>
 
