@@ -10,8 +10,11 @@
 // RUN: tessera-opt %s --tessera-graph-decompose | FileCheck %s
 // CHECK-LABEL: func.func @main
 // CHECK: %[[X:.*]] = graph.reshape %arg0 {shape = array<i64: 2, 25, 4096>}
-// CHECK: %[[M:.*]] = graph.reduce_max %[[X]] {axes = array<i64: 2>, keepdims = false} : (tensor<2x25x4096xf32>) -> tensor<2x25xf32>
-// CHECK: %[[I:.*]] = graph.argmax %[[X]] {axis = 2 : i64, keepdims = false} : (tensor<2x25x4096xf32>) -> tensor<2x25xi64>
+// Each group's maximum and its first index in one top-1 (equal values keep
+// index order), which reads the group once.
+// CHECK: %[[V:.*]], %[[J:.*]] = graph.top_k %[[X]] {axis = 2 : i64, k = 1 : i64} : (tensor<2x25x4096xf32>) -> (tensor<2x25x1xf32>, tensor<2x25x1xi64>)
+// CHECK: %[[M:.*]] = graph.reshape %[[V]] {shape = array<i64: 2, 25>}
+// CHECK: %[[I:.*]] = graph.reshape %[[J]] {shape = array<i64: 2, 25>}
 // CHECK: %[[O:.*]] = graph.constant dense<{{\[\[}}0, 4096, 8192, {{.*}}, 98304]]> : tensor<1x25xi64>
 // CHECK: %[[C:.*]] = graph.add %[[I]], %[[O]] : (tensor<2x25xi64>, tensor<1x25xi64>) -> tensor<2x25xi64>
 // CHECK: %[[E:.*]] = graph.reduce_max %[[M]] {axes = array<i64: 1>} : (tensor<2x25xf32>) -> tensor<2x1xf32>
@@ -24,14 +27,18 @@
 // CHECK-NOT: graph.gather_elements
 // An axis that is not last (given as -2): 40000 rows as 10 groups of 4000.
 // CHECK: graph.reshape %arg1 {shape = array<i64: 10, 4000, 3>}
+// (A group along a middle axis: a reduction and an argmin, as the top-k
+// kernel takes the last axis only.)
 // CHECK: graph.reduce_min {{.*}} {axes = array<i64: 1>, keepdims = false} : (tensor<10x4000x3xf32>) -> tensor<10x3xf32>
 // CHECK: graph.argmin {{.*}} {axis = 1 : i64, keepdims = false} : (tensor<10x4000x3xf32>) -> tensor<10x3xi64>
 // CHECK: graph.constant dense<{{\[\[}}0], [4000], {{.*}}, [36000]]> : tensor<10x1xi64>
 // CHECK: graph.reduce_min {{.*}} {axes = array<i64: 0>} : (tensor<10x3xf32>) -> tensor<1x3xf32>
 // CHECK: graph.constant dense<39999> : tensor<i64>
 // CHECK: graph.reduce_min {{.*}} {axes = array<i64: 0>} : (tensor<10x3xi64>) -> tensor<1x3xi64>
-// select_last_index: the greatest index of the last occurrences (0 where
-// no group holds the extreme).
+// select_last_index: the last index in each group (a top-1 gives the
+// first), then the greatest of those in the groups holding the extreme (0
+// where none does).
+// CHECK: graph.reduce_max {{.*}} {axes = array<i64: 2>, keepdims = false} : (tensor<2x25x4096xf32>) -> tensor<2x25xf32>
 // CHECK: graph.argmax %{{.*}} {axis = 2 : i64, keepdims = false, select_last_index = true} : (tensor<2x25x4096xf32>) -> tensor<2x25xi64>
 // CHECK: graph.constant dense<0> : tensor<i64>
 // CHECK: graph.reduce_max {{.*}} {axes = array<i64: 1>} : (tensor<2x25xi64>) -> tensor<2x1xi64>
