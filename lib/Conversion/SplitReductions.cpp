@@ -193,13 +193,14 @@ static void splitArgReduce(ArgOp op, SmallVectorImpl<Operation *> &work) {
   auto axisAttr = [&](int64_t a) { return b.getI64IntegerAttr(a); };
   // Per group: its extreme and the extreme's first index in the group, by
   // one top-1 (equal values keep index order), which reads the group once;
-  // the last index (select_last_index), or a group along a middle axis
-  // (which the top-k kernel does not take), by a reduction and an argmax.
+  // the last index (select_last_index), a group along a middle axis (which
+  // the top-k kernel does not take) or integers, by a reduction and an
+  // argmax.
   bool selectLast = op.getSelectLastIndex();
   Value extreme, inGroup;
   auto partialType = RankedTensorType::get(partial, elem);
   auto partialI64 = RankedTensorType::get(partial, i64);
-  if (!selectLast && axis == rank - 1) {
+  if (!selectLast && axis == rank - 1 && isa<FloatType>(elem)) {
     SmallVector<int64_t> top(split);
     top[axis + 1] = 1;
     auto topK = graph::TopKOp::create(b, loc, RankedTensorType::get(top, elem),
