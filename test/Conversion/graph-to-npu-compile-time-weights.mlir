@@ -59,6 +59,34 @@ func.func @stacked(%x: tensor<2x2xf32> {graph.name = "x"}) -> (tensor<2x3xf32> {
   return %y : tensor<2x3xf32>
 }
 
+// A generation compile builds its prefill and decode programs in one
+// context from the same checkpoint: the second stacking of the same
+// sources (same node, same bytes) takes the first one's blob instead of a
+// copy of its own (a MoE layer's experts: 1.1 GB each for DeepSeek-V2-Lite);
+// a stacking of other bytes under the same node name gets its own.
+// BF16-LABEL: func.func @stacked_again
+// BF16: graph.constant dense_resource<[[STACK]]> : tensor<2x3xbf16>
+// BF16-LABEL: func.func @stacked_other
+// BF16-NOT: dense_resource<[[STACK]]>
+// BF16: graph.constant dense_resource<{{.*}}> : tensor<2x3xbf16>
+// BF16-NOT: dense_resource<[[STACK]]>
+func.func @stacked_again(%x: tensor<2x2xf32> {graph.name = "x"}) -> (tensor<2x3xf32> {graph.name = "y"}) {
+  %a = graph.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xbf16>
+  %b = graph.constant dense<[[5.0], [6.0]]> : tensor<2x1xbf16>
+  %ab = graph.concat %a, %b {axis = 1 : i64} : (tensor<2x2xbf16>, tensor<2x1xbf16>) -> tensor<2x3xbf16>
+  %w = graph.cast %ab {to = f32} : (tensor<2x3xbf16>) -> tensor<2x3xf32>
+  %y = graph.matmul %x, %w : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+func.func @stacked_other(%x: tensor<2x2xf32> {graph.name = "x"}) -> (tensor<2x3xf32> {graph.name = "y"}) {
+  %a = graph.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xbf16>
+  %b = graph.constant dense<[[7.0], [6.0]]> : tensor<2x1xbf16>
+  %ab = graph.concat %a, %b {axis = 1 : i64} : (tensor<2x2xbf16>, tensor<2x1xbf16>) -> tensor<2x3xbf16>
+  %w = graph.cast %ab {to = f32} : (tensor<2x3xbf16>) -> tensor<2x3xf32>
+  %y = graph.matmul %x, %w : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
 // An f16 weight of a bf16 program keeps its cast (fused into its reader,
 // which computes in f32): rounding it to bf16 would drop bits the model has.
 // An f32 program converts it once.
@@ -92,3 +120,6 @@ func.func @narrowing(%x: tensor<4xf16> {graph.name = "x"}) -> (tensor<4xf16> {gr
 // BF16: dialect_resources
 // BF16-DAG: [[BLOB]]: "0x0800000040408040E0400041"
 // BF16-DAG: [[STACK]]: "0x08000000803F0040A04040408040C040"
+// One blob for @stacked and @stacked_again, one for @stacked_other (7, 6).
+// BF16-DAG: graph.concat.folded_1: "0x08000000803F0040E04040408040C040"
+// BF16-NOT: graph.concat.folded_2

@@ -5,6 +5,7 @@
 #include "tessera/Support/MlirTypes.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Threading.h"
@@ -121,6 +122,17 @@ FailureOr<Tensor> elementsToTensor(ElementsAttr attr) {
   return t;
 }
 
+std::optional<DenseResourceElementsHandle>
+findResourceBlob(MLIRContext *ctx, StringRef key, size_t size) {
+  auto &manager = DenseResourceElementsHandle::getManagerInterface(ctx);
+  DialectResourceBlobManager::BlobEntry *entry =
+      manager.getBlobManager().lookup(key);
+  if (!entry || !entry->getBlob() || entry->getBlob()->getData().size() != size)
+    return std::nullopt;
+  return DenseResourceElementsHandle(entry,
+                                     ctx->getLoadedDialect<BuiltinDialect>());
+}
+
 FailureOr<ElementsAttr> castResourceToHalf(ElementsAttr attr, DType to) {
   auto res = dyn_cast<DenseResourceElementsAttr>(attr);
   auto type = cast<ShapedType>(attr.getType());
@@ -131,6 +143,15 @@ FailureOr<ElementsAttr> castResourceToHalf(ElementsAttr attr, DType to) {
   int64_t n = type.getNumElements();
   if (!src || (int64_t)src->getData().size() != n * 4)
     return failure();
+  auto resultType =
+      RankedTensorType::get(type.getShape(), toMlirType(attr.getContext(), to));
+  std::string name = (res.getRawHandle().getKey() + "." + dtypeName(to)).str();
+  // Converted already (by the other program of a generation compile): a
+  // resource key names one blob in the context, so the same source gives
+  // the same bytes.
+  if (std::optional<DenseResourceElementsHandle> done =
+          findResourceBlob(attr.getContext(), name, (size_t)n * 2))
+    return ElementsAttr(DenseResourceElementsAttr::get(resultType, *done));
   // A model's weights are most of what a compile touches: no f32 Tensor in
   // between, and the result is a blob, not a uniqued DenseElementsAttr
   // (which would hash and copy it into the context).
@@ -156,9 +177,6 @@ FailureOr<ElementsAttr> castResourceToHalf(ElementsAttr attr, DType to) {
       out[i] = floatToF16Bits(v);
     }
   });
-  auto resultType =
-      RankedTensorType::get(type.getShape(), toMlirType(attr.getContext(), to));
-  std::string name = (res.getRawHandle().getKey() + "." + dtypeName(to)).str();
   return ElementsAttr(
       DenseResourceElementsAttr::get(resultType, name, std::move(blob)));
 }

@@ -59,6 +59,14 @@ llvm::FailureOr<Tensor> elementsToTensor(mlir::ElementsAttr attr);
 /// is not f16/bf16: the caller converts through a Tensor instead.
 llvm::FailureOr<mlir::ElementsAttr> castResourceToHalf(mlir::ElementsAttr attr,
                                                        DType to);
+/// The resource blob already registered in `ctx` as `key` holding exactly
+/// `size` bytes, or nullptr. A generation compile builds its prefill and
+/// decode programs in one context from the same checkpoint: a weight
+/// derived at compile time (an f32 weight rounded to bf16, a MoE layer's
+/// experts stacked) is derived once, under the same key, and the second
+/// program takes the first's blob instead of a second copy of it.
+std::optional<mlir::DenseResourceElementsHandle>
+findResourceBlob(mlir::MLIRContext *ctx, llvm::StringRef key, size_t size);
 /// Makes a DenseElementsAttr holding `t` (for folded, small values).
 mlir::DenseElementsAttr tensorToElements(mlir::MLIRContext *ctx,
                                          const Tensor &t);
