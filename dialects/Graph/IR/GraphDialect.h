@@ -60,7 +60,7 @@ llvm::FailureOr<Tensor> elementsToTensor(mlir::ElementsAttr attr);
 llvm::FailureOr<mlir::ElementsAttr> castResourceToHalf(mlir::ElementsAttr attr,
                                                        DType to);
 /// The resource blob already registered in `ctx` as `key` holding exactly
-/// `size` bytes, or nullptr. A generation compile builds its prefill and
+/// `size` bytes, if any. A generation compile builds its prefill and
 /// decode programs in one context from the same checkpoint: a weight
 /// derived at compile time (an f32 weight rounded to bf16, a MoE layer's
 /// experts stacked) is derived once, under the same key, and the second
