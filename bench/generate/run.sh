@@ -20,9 +20,9 @@
 # 85 % efficiency puts the floor at 1.18x), per decoder layer and lm_head,
 # derives the whole model's tokens/s (each layer of the full model as the
 # simulated layer in the same place: first, first MoE, between neighbours,
-# last; LAYERS=4 gives each place a layer of its own), and checks the simulator's constant footprint (the
-# weight bytes the context-4096 step read) against the dense weights plus
-# the selected experts. Reports compile time and peak RSS, in one run.
+# last; LAYERS=4 gives each place a layer of its own), and checks the
+# simulator's constant footprint (the weight bytes the context-4096 step
+# read) against the dense weights plus the selected experts. Reports compile time and peak RSS, in one run.
 # With PREFILL=T (e.g. 1024) the programs are compiled with --seq T and
 # instead of 1. and 2. the prefill program runs once on T seeded tokens
 # (empty caches); its bound is max(FLOPs at the target's peak bf16 matrix
