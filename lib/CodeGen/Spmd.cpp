@@ -268,10 +268,15 @@ public:
         return 0;
       if (!ml[i].isLoop)
         return 1;
+      // Loops whose bodies share nothing stay apart: merged, each member
+      // would walk the other's guarded body on every trip of its own
+      // (a barrier hub's collect loop of 70 waits, merged with an attention
+      // kernel's loop, skipped ~100 instructions a wait: 4 us before the
+      // hub released the barrier).
       auto [it, fresh] = loopWeight.emplace((uint64_t)i << 32 | j, 0);
       if (fresh) {
         int32_t q = quickScore(ml[i].body, s[j].body);
-        it->second = 2 + q;
+        it->second = q > 0 ? 2 + q : 0;
       }
       return it->second;
     };
