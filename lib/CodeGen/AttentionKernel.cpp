@@ -183,6 +183,10 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
   if (k.q.rank() != 4 || k.k.rank() != 4 || k.v.rank() != 4 ||
       k.out.rank() != 4)
     return fail("query, key, value and result must be 4-D");
+  // The result's rows may be strided (written straight into the merged
+  // heads' [B, Sq, Hq, Dv] layout), each row contiguous.
+  if (k.out.strides.size() != 4 || k.out.strides[3] != 1)
+    return fail("the result's rows must be contiguous");
   AttnShape sh{k.q.shape[0], k.q.shape[1], k.q.shape[2], k.q.shape[3],
                k.k.shape[1], k.k.shape[2], k.v.shape[3], 1};
   if (sh.hkv <= 0 || sh.hq % sh.hkv != 0 || sh.skv <= 0)
@@ -610,11 +614,11 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
       E(makeInstr(Opcode::VDiv, {acc, acc, col(lay.l, rows)}, {0}));
       {
         int64_t es = esOf(k.out.dtype);
+        const std::vector<int64_t> &os = k.out.strides;
         uint64_t a =
             k.out.addr +
-            (uint64_t)((((b * sh.hq + g * sh.g) * sh.sq + i0) * sh.dv) * es);
-        Tile dst =
-            gm(a, k.out.dtype, {sh.g, qn, sh.dv}, {sh.sq * sh.dv, sh.dv, 1});
+            (uint64_t)((b * os[0] + g * sh.g * os[1] + i0 * os[2]) * es);
+        Tile dst = gm(a, k.out.dtype, {sh.g, qn, sh.dv}, {os[1], os[2], 1});
         if (k.out.dtype == f) {
           E(makeInstr(Opcode::DmaSt,
                       {dst, local(sp, lay.acc, f, {sh.g, qn, sh.dv},
@@ -777,9 +781,11 @@ void ProgramBuilder::emitAttentionCombine(const AttentionKernel &k, int ct,
       }
       E(makeInstr(Opcode::VDiv, {ot, ot, loc(den, f, {rows, 1}, {1, 1})}, {0}));
       int64_t es = dtypeByteSize(k.out.dtype);
-      uint64_t a = k.out.addr +
-                   (uint64_t)((((b * hq + gi * g) * sq + i0) * dv + c0) * es);
-      Tile dst = gmt(a, k.out.dtype, {g, qn, cn}, {sq * dv, dv, 1});
+      const std::vector<int64_t> &os = k.out.strides;
+      uint64_t a =
+          k.out.addr +
+          (uint64_t)((b * os[0] + gi * g * os[1] + i0 * os[2] + c0) * es);
+      Tile dst = gmt(a, k.out.dtype, {g, qn, cn}, {os[1], os[2], 1});
       if (k.out.dtype == f) {
         E(makeInstr(Opcode::DmaSt,
                     {dst, loc(o, f, {g, qn, cn}, {qn * pc, pc, 1})}));

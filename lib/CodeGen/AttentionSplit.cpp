@@ -936,13 +936,13 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           for (int64_t h = r0 / it.qn; h * it.qn < r1; ++h) {
             int64_t a0 = std::max(r0, h * it.qn),
                     a1 = std::min(r1, (h + 1) * it.qn);
+            const std::vector<int64_t> &os = k.out.strides;
             uint64_t dst =
-                k.out.addr + (uint64_t)((((it.b * hq + it.g * g + h) * sq +
-                                          it.i0 + (a0 - h * it.qn)) *
-                                         dv) *
+                k.out.addr + (uint64_t)((it.b * os[0] + (it.g * g + h) * os[1] +
+                                         (it.i0 + (a0 - h * it.qn)) * os[2]) *
                                         oes);
             E(makeInstr(Opcode::DmaSt,
-                        {gm(dst, odt, {a1 - a0, dv}, {dv, 1}),
+                        {gm(dst, odt, {a1 - a0, dv}, {os[2], 1}),
                          loc(src + (uint64_t)((a0 - r0) * po * oes), odt,
                              {a1 - a0, dv}, {po, 1})}));
           }

@@ -17,6 +17,17 @@ using namespace tessera::codegen;
 
 namespace tessera::conversion {
 
+bool isHeadMergedAttention(Operation *op) {
+  auto a = dyn_cast<graph::AttentionOp>(op);
+  if (!a || !a->hasOneUse())
+    return false;
+  auto t = dyn_cast<graph::TransposeOp>(*a->getUsers().begin());
+  return t && t->getBlock() == a->getBlock() &&
+         t.getPerm() == ArrayRef<int64_t>{0, 2, 1, 3} &&
+         t->getNextNode() == t->getBlock()->getTerminator() &&
+         t->getBlock()->getTerminator()->getOperand(0) == t.getResult();
+}
+
 bool translateAttention(npu::DispatchOp d, Operation *op,
                         ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
                         std::string &why) {
@@ -40,6 +51,12 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
   Value out = d.getResults()[0];
   k.out = GmView::contiguous((uint64_t)addrs[nIn], dtypeOfValue(out),
                              shapeOfValue(out));
+  if (isHeadMergedAttention(op)) {
+    // The dispatch's result is the heads merged, [B, Sq, Hq, Dv]: the
+    // kernel writes it there, seen as [B, Hq, Sq, Dv].
+    std::swap(k.out.shape[1], k.out.shape[2]);
+    std::swap(k.out.strides[1], k.out.strides[2]);
+  }
   k.causal = a.getCausal();
   k.scale = a.getScaleValue();
   k.iotaAddr = (uint64_t)addrs[nIn - 1];

@@ -1225,14 +1225,28 @@ bool concatSlots(npu::DispatchOp d,
       return false;
     // Through reshape views (no offset) to the buffer a kernel writes.
     Value base = in;
+    Operation *consumer = d.getOperation();
     for (;;) {
-      if (!base.hasOneUse())
+      // Used once on the way to the concat; besides, the buffer may have
+      // views (they alias the slot: a row chunk of a SwiGLU read by its own
+      // down product, PipelineMlp.cpp), no other user, which could write
+      // it in place.
+      bool once = false;
+      for (OpOperand &use : base.getUses()) {
+        auto user = dyn_cast<npu::DispatchOp>(use.getOwner());
+        if (use.getOwner() == consumer && !once)
+          once = true;
+        else if (!user || user.getEngine() != npu::Engine::view)
+          return false;
+      }
+      if (!once)
         return false;
       auto pd = base.getDefiningOp<npu::DispatchOp>();
       if (!pd)
         return false;
       if (pd.getEngine() == npu::Engine::view && viewByteOffset(pd) == 0) {
         base = pd.getInputs()[0];
+        consumer = pd.getOperation();
         continue;
       }
       if ((pd.getEngine() != npu::Engine::vector &&
@@ -1407,6 +1421,15 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
     return translateNN(op, &*ops.begin(), addrs, kernels, why);
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
       isLLMOp(&*ops.begin()))
+    return translateLLM(op, &*ops.begin(), addrs, kernels, why);
+  // A rotation with its head split fused in (NpuFuse): the rotation reads
+  // the split's input through its views.
+  if (!ops.empty() && std::distance(ops.begin(), ops.end()) == 2 &&
+      isHeadSplitRope(&*std::next(ops.begin())))
+    return translateLLM(op, &*std::next(ops.begin()), addrs, kernels, why);
+  // An attention writing its result with the heads merged (NpuFuse).
+  if (!ops.empty() && std::distance(ops.begin(), ops.end()) == 2 &&
+      isHeadMergedAttention(&*ops.begin()))
     return translateLLM(op, &*ops.begin(), addrs, kernels, why);
   for (Operation &o : ops)
     if (isLLMOp(&o)) {

@@ -148,6 +148,12 @@ bool translateMoE(npu::DispatchOp d, mlir::Operation *op,
 // Fused LLM ops (LLMKernels.cpp, AttentionKernels.cpp): graph.rope, the
 // one-operand graph.swiglu and graph.attention, each a dispatch of its own.
 bool isLLMOp(mlir::Operation *op);
+/// A graph.rope whose input is the head split transpose(x, [0, 2, 1, 3]) of
+/// its dispatch's input (the two fused by NpuFuse).
+bool isHeadSplitRope(mlir::Operation *op);
+/// A graph.attention whose result's only use is the head merge
+/// transpose(o, [0, 2, 1, 3]) that its dispatch yields (fused by NpuFuse).
+bool isHeadMergedAttention(mlir::Operation *op);
 /// Length of the iota constant (0, 1, ...) an attention dispatch takes as
 /// its last operand: the most keys per tile, and queries per block.
 constexpr int64_t kAttentionIotaLength = codegen::AttentionKernel::kIotaLength;

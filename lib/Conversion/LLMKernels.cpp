@@ -4,7 +4,10 @@
 // operands are read through strided GM views (no data moves through the
 // vector unit to rotate or split); graph.attention is a flash-attention
 // kernel (tessera/CodeGen/AttentionKernel.h). Each runs as a dispatch of its
-// own (GraphToNpu's fusion keeps them apart).
+// own (GraphToNpu's fusion keeps them apart), but for the head split
+// before a rotation (transpose [0, 2, 1, 3] of the projection's rows): the
+// rotation reads the rows in place through its views, so the split costs no
+// copy of its own nor a barrier between it and the rotation.
 //
 // RoPE, with R the rotary width and j < R/2, computes two halves per pair:
 //   out[a(j)] = x[a(j)] * cos[ta(j)] - x[b(j)] * sin[ta(j)]
@@ -59,6 +62,14 @@ static GmView subView(uint64_t addr, DType dt,
   return v;
 }
 
+/// Whether `v` is the head split transpose(x, [0, 2, 1, 3]) of a dispatch
+/// input (NpuFuse puts it in the rotation's dispatch).
+static bool isHeadSplit(Value v) {
+  auto t = v.getDefiningOp<graph::TransposeOp>();
+  return t && isa<BlockArgument>(t.getInput()) &&
+         t.getPerm() == ArrayRef<int64_t>{0, 2, 1, 3};
+}
+
 static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
                           ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
                           std::string &why) {
@@ -68,7 +79,10 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
     why = "unknown rope style";
     return false;
   }
-  std::vector<int64_t> xs = shapeOfValue(d.getInputs()[0]);
+  // The input in its model layout [batch, heads, seq, head_dim]; with the
+  // head split fused in, GM holds it as [batch, seq, heads, head_dim].
+  bool seqMajor = isHeadSplit(op.getInput());
+  std::vector<int64_t> xs = shapeOfValue(op.getInput());
   std::vector<int64_t> ts = shapeOfValue(d.getInputs()[1]);
   if (xs.size() != 4 || (ts.size() != 2 && ts.size() != 3)) {
     why = "rope needs [batch, heads, seq, head_dim] and [(batch,) seq, R]";
@@ -96,7 +110,11 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
   VectorKernel k;
   k.name = nodeName(d);
   k.space = {b, s, h, half};
-  auto xView = [&](uint64_t addr, DType dt, int64_t off, int64_t st) {
+  auto xView = [&](uint64_t addr, DType dt, int64_t off, int64_t st,
+                   bool stored = false) {
+    if (stored)
+      return subView(addr, dt, {b, s, h, dim}, {0, 0, 0, off}, {1, 1, 1, st},
+                     {b, s, h, half});
     GmView v =
         subView(addr, dt, xs, {0, 0, 0, off}, {1, 1, 1, st}, {b, h, s, half});
     std::swap(v.shape[1], v.shape[2]);
@@ -118,8 +136,8 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
     k.inputs.push_back(v);
     return k.load((int)k.inputs.size() - 1);
   };
-  int xa = load(xView(xAddr, xdt, aOff, step));
-  int xb = load(xView(xAddr, xdt, bOff, step));
+  int xa = load(xView(xAddr, xdt, aOff, step, seqMajor));
+  int xb = load(xView(xAddr, xdt, bOff, step, seqMajor));
   int ca = load(tabView(cAddr, cdt, tabA));
   int sa = load(tabView(sAddr, sdt, tabA));
   int cc = load(tabView(cAddr, cdt, tabC));
@@ -134,9 +152,16 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
   kernels.push_back(std::move(k));
   if (r < dim) {
     std::vector<int64_t> pass = {b, h, s, dim - r};
-    kernels.push_back(copyKernel(
-        nodeName(d), subView(xAddr, xdt, xs, {0, 0, 0, r}, {1, 1, 1, 1}, pass),
-        subView(oAddr, odt, xs, {0, 0, 0, r}, {1, 1, 1, 1}, pass)));
+    GmView from = subView(xAddr, xdt, xs, {0, 0, 0, r}, {1, 1, 1, 1}, pass);
+    if (seqMajor) {
+      from = subView(xAddr, xdt, {b, s, h, dim}, {0, 0, 0, r}, {1, 1, 1, 1},
+                     {b, s, h, dim - r});
+      std::swap(from.shape[1], from.shape[2]);
+      std::swap(from.strides[1], from.strides[2]);
+    }
+    kernels.push_back(
+        copyKernel(nodeName(d), from,
+                   subView(oAddr, odt, xs, {0, 0, 0, r}, {1, 1, 1, 1}, pass)));
   }
   return true;
 }
@@ -167,6 +192,11 @@ static bool translateSwiGLU(npu::DispatchOp d, graph::SwiGLUOp op,
           GmView::contiguous((uint64_t)addrs[1], odt, out));
   kernels.push_back(std::move(k));
   return true;
+}
+
+bool isHeadSplitRope(Operation *op) {
+  auto r = dyn_cast<graph::RopeOp>(op);
+  return r && isHeadSplit(r.getInput());
 }
 
 bool translateLLM(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,

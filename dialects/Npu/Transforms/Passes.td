@@ -58,7 +58,11 @@ def GraphPipelineMlp : Pass<"tessera-graph-pipeline-mlp", "mlir::ModuleOp"> {
     the last chunk's activation waits. Every output element is the same dot
     product in the same order: the results are bit-identical. The gate and
     up products must be single-use, untransposed in x, with no bias or a
-    row-broadcast one.
+    row-broadcast one. Where the down product is the SwiGLU's only use and
+    two row ranges of it, the first within chunk 0, each make whole rounds
+    of jobs on the matrix cores (128 x 256 output tiles), it is cut there
+    too, the first part issued before chunk 1's activation, so that
+    activation also runs beside products.
   }];
   let options = [
     Option<"minRows", "min-rows", "int64_t", "512",
