@@ -62,11 +62,12 @@ static GmView subView(uint64_t addr, DType dt,
   return v;
 }
 
-/// Whether `v` is the head split transpose(x, [0, 2, 1, 3]) of a dispatch
-/// input (NpuFuse puts it in the rotation's dispatch).
+/// Whether `v` is the head split transpose(x, [0, 2, 1, 3]) of the
+/// dispatch's first input (NpuFuse puts it in the rotation's dispatch).
 static bool isHeadSplit(Value v) {
   auto t = v.getDefiningOp<graph::TransposeOp>();
-  return t && isa<BlockArgument>(t.getInput()) &&
+  auto x = t ? dyn_cast<BlockArgument>(t.getInput()) : nullptr;
+  return x && x.getArgNumber() == 0 &&
          t.getPerm() == ArrayRef<int64_t>{0, 2, 1, 3};
 }
 

@@ -111,8 +111,8 @@ static int64_t siblingMatmulJobs(npu::DispatchOp d,
 /// so 1024 rows of top-6 over 64 experts leave one unselected with
 /// probability ~e^-96 under even routing). Its experts' weights are then
 /// read whole in all but name, and reading their first ones ahead keeps the
-/// DRAM busy through the attention and the router, which the routing
-/// otherwise leaves idle.
+/// DRAM busy through the router, the token gather and the shared experts,
+/// which the routing otherwise leaves idle (CacheEngineReadAhead).
 static constexpr int64_t kRowsPerExpertReadWhole = 8;
 /// A byte range a dispatch reads whole; `experts`: a MoE's expert weights
 /// read whole only in all likelihood (above).

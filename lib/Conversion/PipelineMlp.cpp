@@ -158,16 +158,23 @@ struct GraphPipelineMlpPass
                                 ht.getElementType()),
           g, u, s.getAxisAttr()));
     }
-    Value h = graph::ConcatOp::create(b, s.getLoc(), ht, chunks, int64_t(0));
+    auto joined = [&] {
+      return graph::ConcatOp::create(b, s.getLoc(), ht, chunks, int64_t(0));
+    };
     if (down) {
-      downChunks.push_back(
-          clonedOnRows(down, s.getResult(), rowSlice(h, downSplit, rows)));
+      // The other rows: the second chunk's SwiGLU when the cut is where the
+      // chunks meet (no joined h then: the first chunk's SwiGLU, read by a
+      // product whole, could not be placed in a concat's slot), else rows
+      // of the joined h.
+      Value rest =
+          downSplit == split ? chunks[1] : rowSlice(joined(), downSplit, rows);
+      downChunks.push_back(clonedOnRows(down, s.getResult(), rest));
       Value y = graph::ConcatOp::create(b, down.getLoc(), down.getType(),
                                         downChunks, int64_t(0));
       down.getResult().replaceAllUsesWith(y);
       down->erase();
     } else {
-      s.getResult().replaceAllUsesWith(h);
+      s.getResult().replaceAllUsesWith(joined());
     }
     s->erase();
     gate->erase();

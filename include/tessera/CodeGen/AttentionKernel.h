@@ -25,7 +25,8 @@ namespace tessera::codegen {
 struct AttentionKernel {
   std::string name;
   /// [B, Hq, Sq, Dqk], [B, Hkv, Skv, Dqk], [B, Hkv, Skv, Dv], [B, Hq, Sq, Dv]
-  /// (row-major views; any float storage type each).
+  /// (row-major views; any float storage type each). The result's rows may
+  /// be strided (the heads merged: [B, Sq, Hq, Dv] in GM), each contiguous.
   GmView q, k, v, out;
   /// Whether V is K itself (MLA's absorbed decode attends over the one
   /// latent cache with both): the kernels load each tile once for both.
