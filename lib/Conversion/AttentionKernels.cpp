@@ -21,11 +21,10 @@ bool isHeadMergedAttention(Operation *op) {
   auto a = dyn_cast<graph::AttentionOp>(op);
   if (!a || !a->hasOneUse())
     return false;
-  auto t = dyn_cast<graph::TransposeOp>(*a->getUsers().begin());
-  return t && t->getBlock() == a->getBlock() &&
-         t.getPerm() == ArrayRef<int64_t>{0, 2, 1, 3} &&
+  Operation *t = *a->getUsers().begin();
+  return isHeadTranspose(t) && t->getBlock() == a->getBlock() &&
          t->getNextNode() == t->getBlock()->getTerminator() &&
-         t->getBlock()->getTerminator()->getOperand(0) == t.getResult();
+         t->getBlock()->getTerminator()->getOperand(0) == t->getResult(0);
 }
 
 bool translateAttention(npu::DispatchOp d, Operation *op,

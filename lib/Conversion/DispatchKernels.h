@@ -148,6 +148,9 @@ bool translateMoE(npu::DispatchOp d, mlir::Operation *op,
 // Fused LLM ops (LLMKernels.cpp, AttentionKernels.cpp): graph.rope, the
 // one-operand graph.swiglu and graph.attention, each a dispatch of its own.
 bool isLLMOp(mlir::Operation *op);
+/// A transpose swapping the heads and sequence dims of [batch, seq, heads,
+/// head_dim] (perm [0, 2, 1, 3]): a head split or a head merge.
+bool isHeadTranspose(mlir::Operation *op);
 /// A graph.rope whose input is the head split transpose(x, [0, 2, 1, 3]) of
 /// its dispatch's input (the two fused by NpuFuse).
 bool isHeadSplitRope(mlir::Operation *op);

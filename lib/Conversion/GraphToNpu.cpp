@@ -957,6 +957,25 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     return false;
   }
 
+  /// The op of a vector dispatch whose body is that op alone, else null.
+  template <typename OpT> static OpT soleOp(npu::DispatchOp d) {
+    Block &body = d.getBody().front();
+    auto op = dyn_cast<OpT>(&body.front());
+    if (d.getEngine() != npu::Engine::vector || !op ||
+        op->getNextNode() != body.getTerminator())
+      return nullptr;
+    return op;
+  }
+
+  /// The vector dispatch making `v` alone (its only use), else null.
+  static npu::DispatchOp soleProducer(Value v, npu::DispatchOp c) {
+    auto p = v.getDefiningOp<npu::DispatchOp>();
+    if (!p || p.getEngine() != npu::Engine::vector || !p->hasOneUse() ||
+        p->getBlock() != c->getBlock() || p.getNumResults() != 1)
+      return nullptr;
+    return p;
+  }
+
   /// A rotation whose input is a head split of its own (transpose
   /// [0, 2, 1, 3] of a projection's [batch, seq, heads, head_dim] rows):
   /// one dispatch, the rotation reading the rows in place (LLMKernels.cpp).
@@ -964,24 +983,14 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
   /// (R1-Distill-Qwen-1.5B's 1024-token prefill on dc: ~1.5 us of copy
   /// for q a layer).
   bool tryHeadSplitRope(npu::DispatchOp c) {
-    Block &cb = c.getBody().front();
-    auto rope = dyn_cast<graph::RopeOp>(&cb.front());
-    if (c.getEngine() != npu::Engine::vector || !rope ||
-        rope->getNextNode() != cb.getTerminator())
-      return false;
-    auto arg = dyn_cast<BlockArgument>(rope.getInput());
-    if (!arg || arg.getArgNumber() != 0)
-      return false;
-    auto p = c.getInputs()[0].getDefiningOp<npu::DispatchOp>();
-    if (!p || p.getEngine() != npu::Engine::vector || !p->hasOneUse() ||
-        p->getBlock() != c->getBlock() || p.getNumResults() != 1 ||
+    auto rope = soleOp<graph::RopeOp>(c);
+    auto arg = rope ? dyn_cast<BlockArgument>(rope.getInput()) : nullptr;
+    if (!arg || arg.getArgNumber() != 0 ||
         llvm::count(c.getInputs(), c.getInputs()[0]) != 1)
       return false;
-    Block &pb = p.getBody().front();
-    auto split = dyn_cast<graph::TransposeOp>(&pb.front());
-    if (!split || split->getNextNode() != pb.getTerminator() ||
-        split.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3} ||
-        !isa<BlockArgument>(split.getInput()))
+    npu::DispatchOp p = soleProducer(c.getInputs()[0], c);
+    auto split = p ? soleOp<graph::TransposeOp>(p) : nullptr;
+    if (!isHeadTranspose(split) || !isa<BlockArgument>(split.getInput()))
       return false;
     merge(p, c, false, npu::Engine::vector);
     return true;
@@ -993,20 +1002,12 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
   /// (AttentionKernels.cpp). The merge was a copy of its own and a barrier
   /// before the output projection.
   bool tryHeadMergedAttention(npu::DispatchOp c) {
-    Block &cb = c.getBody().front();
-    auto merge4 = dyn_cast<graph::TransposeOp>(&cb.front());
-    if (c.getEngine() != npu::Engine::vector || !merge4 ||
-        merge4->getNextNode() != cb.getTerminator() ||
-        merge4.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3} ||
-        c.getInputs().size() != 1 || !isa<BlockArgument>(merge4.getInput()))
+    auto headMerge = soleOp<graph::TransposeOp>(c);
+    if (!isHeadTranspose(headMerge) || c.getInputs().size() != 1 ||
+        !isa<BlockArgument>(headMerge.getInput()))
       return false;
-    auto p = c.getInputs()[0].getDefiningOp<npu::DispatchOp>();
-    if (!p || p.getEngine() != npu::Engine::vector || !p->hasOneUse() ||
-        p->getBlock() != c->getBlock() || p.getNumResults() != 1)
-      return false;
-    Block &pb = p.getBody().front();
-    auto att = dyn_cast<graph::AttentionOp>(&pb.front());
-    if (!att || att->getNextNode() != pb.getTerminator())
+    npu::DispatchOp p = soleProducer(c.getInputs()[0], c);
+    if (!p || !soleOp<graph::AttentionOp>(p))
       return false;
     std::optional<ArrayRef<int64_t>> scratch = p.getScratch();
     SmallVector<int64_t> keep;
@@ -1014,7 +1015,7 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
       keep.assign(scratch->begin(), scratch->end());
     Location attentionLoc = p.getLoc();
     npu::DispatchOp m = merge(p, c, false, npu::Engine::vector);
-    // Named (profiled) after the attention, as before.
+    // Named (profiled) after the attention, as before; its scratch kept.
     m->setLoc(attentionLoc);
     if (scratch)
       m.setScratchAttr(OpBuilder(m).getDenseI64ArrayAttr(keep));

@@ -62,13 +62,18 @@ static GmView subView(uint64_t addr, DType dt,
   return v;
 }
 
+bool isHeadTranspose(Operation *op) {
+  auto t = dyn_cast_or_null<graph::TransposeOp>(op);
+  return t && t.getPerm() == ArrayRef<int64_t>{0, 2, 1, 3};
+}
+
 /// Whether `v` is the head split transpose(x, [0, 2, 1, 3]) of the
 /// dispatch's first input (NpuFuse puts it in the rotation's dispatch).
 static bool isHeadSplit(Value v) {
-  auto t = v.getDefiningOp<graph::TransposeOp>();
-  auto x = t ? dyn_cast<BlockArgument>(t.getInput()) : nullptr;
-  return x && x.getArgNumber() == 0 &&
-         t.getPerm() == ArrayRef<int64_t>{0, 2, 1, 3};
+  auto x = isHeadTranspose(v.getDefiningOp())
+               ? dyn_cast<BlockArgument>(v.getDefiningOp()->getOperand(0))
+               : nullptr;
+  return x && x.getArgNumber() == 0;
 }
 
 static bool translateRope(npu::DispatchOp d, graph::RopeOp op,

@@ -30,7 +30,9 @@
 // before they waited with nothing to do (R1-Distill-Qwen-1.5B's 1024-token
 // prefill on dc: 8 x 6 jobs of 128 x 256, cut at d = 512; ~5 us a layer).
 // h[0:d] is a view of the first chunk's SwiGLU, which the concat still
-// places in place (NpuToIsa accepts views beside the concat).
+// places in place (concatSlots accepts views beside the concat); with
+// d = r the second product reads the second chunk's SwiGLU and h is not
+// joined at all.
 //
 //===----------------------------------------------------------------------===//
 #include "Graph/IR/GraphDialect.h"
@@ -81,6 +83,7 @@ struct GraphPipelineMlpPass
       return signalPassFailure();
     if (!t->separateVectorCores())
       return;
+    matrixCores = 0;
     for (const auto &type : t->coreTypes)
       if (type.hasPipe(tessera::target::Pipe::M))
         matrixCores += type.count;
