@@ -1371,9 +1371,14 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
   // allocations evict go to DRAM then.
   bool writeBack = t.l2.present && t.l2.writeBack;
   uint64_t victimBytes = 0;
-  // (Indexed rows are chosen at run time: they count as misses, and a
-  // scatter writes through.)
-  if (t.l2.present && !indexed) {
+  // Indexed rows are chosen at run time: a gather or scatter looks its rows
+  // up in the L2 like any transfer (the index tile holds them: a functional
+  // run has its values), else they count as misses and a scatter writes
+  // through.
+  const Tile &ix = in.tiles[2];
+  bool rowsKnown = indexed && opts.functional && t.l2.present &&
+                   !target::isGlobalSpace(ix.space);
+  if (t.l2.present && (!indexed || rowsKnown)) {
     // Coalesce adjacent runs so a line is looked up once per transfer.
     uint64_t lo = 0, hi = 0;
     auto flush = [&]() {
@@ -1382,16 +1387,35 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
                   writeBack && writesGm, writeBack ? &victimBytes : nullptr);
       lo = hi = 0;
     };
-    forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
-      int64_t es = g.elemBytes();
-      for (int64_t i = 0; i < (sb == es ? 1 : n); ++i) {
-        uint64_t a = addr + (uint64_t)(i * sb);
-        uint64_t len = (uint64_t)(sb == es ? n * es : es);
-        if (a != hi)
-          flush(), lo = hi = a;
-        hi = a + len;
-      }
-    });
+    auto lookUp = [&](const Tile &gm) {
+      forEachRun(gm, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+        int64_t es = gm.elemBytes();
+        for (int64_t i = 0; i < (sb == es ? 1 : n); ++i) {
+          uint64_t a = addr + (uint64_t)(i * sb);
+          uint64_t len = (uint64_t)(sb == es ? n * es : es);
+          if (a != hi)
+            flush(), lo = hi = a;
+          hi = a + len;
+        }
+      });
+    };
+    if (!indexed) {
+      lookUp(g);
+    } else {
+      // The table's rows the index selects, in its order (an index out of
+      // bounds is the functional step's error to report).
+      if (matrixWorker)
+        matrixWorker->waitForConflicts(stream, in);
+      std::vector<int64_t> index(ix.numElements());
+      loadI(memBase(stream, ix.space), ix, index.data());
+      Tile row = g;
+      row.shape[0] = 1;
+      for (int64_t r : index)
+        if (r >= 0 && r < g.shape[0]) {
+          row.offset = g.offset + (uint64_t)(r * g.strides[0] * g.elemBytes());
+          lookUp(row);
+        }
+    }
     flush();
   }
   // The evicted dirty lines take their share of DRAM bandwidth from the
@@ -1430,7 +1454,7 @@ double Engine::dmaTime(uint32_t stream, const Instr &in, double start,
     end = std::max(t1 + penalty, readyAt - latency - extraLatency);
     if (t.l2.present)
       l2.fill(missedLines, end + latency + extraLatency);
-  } else if (writeBack && !indexed) {
+  } else if (writeBack && (!indexed || rowsKnown)) {
     // Stores stay in the L2 (dirty lines, written back when evicted).
     end = start +
           (double)bytes * scale / std::min(rate, t.l2.writeBytesPerCycle) +

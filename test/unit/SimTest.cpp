@@ -368,6 +368,47 @@ TEST(SimSemantics, GatherAndOutOfBoundsIndex) {
   }
 }
 
+// A gather looks the rows its index selects up in the L2 like any transfer:
+// gathering the same two rows again reads nothing more from DRAM, and a
+// scatter's rows stay in the write-back L2 as dirty lines. Without values
+// (--no-functional) the rows are unknown: every gathered row is a miss and
+// a scatter writes through.
+TEST(SimTiming, GatherAndScatterLookTheirRowsUpInTheL2) {
+  for (bool functional : {true, false}) {
+    Harness h;
+    Tile idx = h.in("idx", ints(DType::I32, {2}, {5, 9}), 0);
+    uint64_t tableAt = 4096, dstAt = tableAt + 16 * 512;
+    h.p.io.push_back(
+        {"table", false, DType::F32, {16, 128}, tableAt, Layout::ND});
+    h.inputs["table"] = Tensor(DType::F32, {16, 128});
+    h.p.io.push_back({"dst", true, DType::F32, {16, 128}, dstAt, Layout::ND});
+    h.gm = dstAt + 16 * 512;
+    Tile table = makeTile(Space::GM, tableAt, DType::F32, {16, 128});
+    Tile dst = makeTile(Space::GM, dstAt, DType::F32, {16, 128});
+    Tile rows = makeTile(Space::UB, 1024, DType::F32, {2, 128});
+    Tile again = makeTile(Space::UB, 2048, DType::F32, {2, 128});
+    h.op(sim::makeInstr(Opcode::DmaGather, {rows, table, idx}));
+    h.op(sim::makeInstr(Opcode::DmaGather, {again, table, idx}));
+    h.startCompute();
+    h.op(flag(Opcode::SetFlag, Pipe::V, Pipe::MTE3));
+    h.op(flag(Opcode::WaitFlag, Pipe::V, Pipe::MTE3));
+    h.op(sim::makeInstr(Opcode::DmaScatter, {dst, rows, idx}));
+    std::map<std::string, Tensor> o;
+    std::string err;
+    sim::Stats st;
+    sim::SimOptions opts;
+    opts.functional = functional;
+    ASSERT_TRUE(h.run(o, err, &st, opts)) << err;
+    // The index's line, then the two rows once or twice.
+    EXPECT_EQ(st.dramReadBytes, 512u + (functional ? 1u : 2u) * 2 * 512)
+        << "functional " << functional;
+    EXPECT_EQ(st.l2HitBytes, functional ? 2u * 512 : 0u);
+    EXPECT_EQ(st.dramWriteBytes, functional ? 0u : 2u * 512);
+    if (functional)
+      EXPECT_EQ(o["dst"].getF(5 * 128), 0.0f);
+  }
+}
+
 // Stats::constantBytesRead counts each constant byte a run read once, in
 // whole DRAM lines (512 bytes on dc), and a gather's rows as moved: token
 // generation's roofline bound counts these instead of every constant.
