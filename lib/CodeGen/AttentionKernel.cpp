@@ -157,6 +157,43 @@ Tile withExtent(Tile t, int dim, uint8_t reg) {
   return t;
 }
 
+} // namespace
+
+std::vector<AttentionPart> attentionParts(const GmView &v, const GmView &tail) {
+  int64_t d = v.shape[3];
+  if (tail.shape.empty())
+    return {{&v, 0, d}};
+  int64_t t = tail.shape[3];
+  return {{&v, 0, d - t}, {&tail, d - t, t}};
+}
+
+Tile attentionBox(const GmView &v, int64_t b, int64_t h, int64_t s,
+                  int64_t heads, int64_t rows, int64_t cols) {
+  uint64_t at =
+      v.addr +
+      (uint64_t)((b * v.strides[0] + h * v.strides[1] + s * v.strides[2]) *
+                 (int64_t)dtypeByteSize(v.dtype));
+  std::vector<int64_t> shape = {rows, cols},
+                       strides = {v.strides[2], v.strides[3]};
+  if (heads) {
+    shape.insert(shape.begin(), heads);
+    strides.insert(strides.begin(), v.strides[1]);
+  }
+  Tile t = bin::makeTile(Space::GM, at, v.dtype, shape);
+  for (size_t i = 0; i < strides.size(); ++i)
+    t.strides[i] = strides[i];
+  return t;
+}
+
+Tile columnsOf(Tile t, int64_t c0, int64_t cols) {
+  int last = t.rank - 1;
+  t.offset += (uint64_t)(c0 * t.strides[last] * t.elemBytes());
+  t.shape[last] = cols;
+  return t;
+}
+
+namespace {
+
 /// The longest key tile of the vector-unit kernel (a multiple of the iota
 /// constant's length).
 constexpr int64_t kMaxKeyTile = 2 * AttentionKernel::kIotaLength;
@@ -187,6 +224,21 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
   // heads' [B, Sq, Hq, Dv] layout), each row contiguous.
   if (k.out.strides.size() != 4 || k.out.strides[3] != 1)
     return fail("the result's rows must be contiguous");
+  for (const GmView *v : {&k.q, &k.k, &k.v})
+    if (v->strides.size() != 4)
+      return fail("query, key and value need a stride per dimension");
+  // A tail gives the last columns of its operand, in the operand's type.
+  auto badTail = [](const GmView &tail, const GmView &v) {
+    return !tail.shape.empty() &&
+           (tail.rank() != 4 || tail.strides.size() != 4 ||
+            tail.dtype != v.dtype || tail.shape[3] <= 0 ||
+            tail.shape[3] >= v.shape[3] ||
+            !std::equal(tail.shape.begin(), tail.shape.begin() + 3,
+                        v.shape.begin()));
+  };
+  if (badTail(k.qTail, k.q) || badTail(k.kTail, k.k))
+    return fail("a query or key tail must be [B, H, S, Dt] of the operand's "
+                "type with Dt below its head dim");
   AttnShape sh{k.q.shape[0], k.q.shape[1], k.q.shape[2], k.q.shape[3],
                k.k.shape[1], k.k.shape[2], k.v.shape[3], 1};
   if (sh.hkv <= 0 || sh.hq % sh.hkv != 0 || sh.skv <= 0)
@@ -279,9 +331,9 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
     v.byteRange(r.lo, r.hi);
     regions.push_back(r);
   };
-  read(k.q);
-  read(k.k);
-  read(k.v);
+  for (const GmView *v : {&k.q, &k.k, &k.v, &k.qTail, &k.kTail})
+    if (!v->shape.empty())
+      read(*v);
   if (k.hasMask)
     read(k.mask);
   regions.push_back({k.iotaAddr, k.iotaAddr + (uint64_t)iotaLen * 4, false});
@@ -368,27 +420,17 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
       int64_t rows = sh.g * qn;
       // Q rows [G, qn, Dqk] of heads g*G.. -> Qf [rows, Dqk].
       {
-        int64_t es = esOf(k.q.dtype);
-        uint64_t a =
-            k.q.addr +
-            (uint64_t)((((b * sh.hq + g * sh.g) * sh.sq + i0) * sh.dqk) * es);
-        Tile src =
-            gm(a, k.q.dtype, {sh.g, qn, sh.dqk}, {sh.sq * sh.dqk, sh.dqk, 1});
         Tile qf = local(sp, lay.qf, f, {rows, sh.dqk}, {lay.pq, 1});
-        if (mat) {
-          E(makeInstr(Opcode::DmaLd,
-                      {local(sp, lay.qst, k.q.dtype, {sh.g, qn, sh.dqk},
-                             {qn * lay.pqs, lay.pqs, 1}),
-                       src}));
-        } else if (k.q.dtype == f) {
-          E(makeInstr(Opcode::DmaLd, {local(sp, lay.qf, f, {sh.g, qn, sh.dqk},
-                                            {qn * lay.pq, lay.pq, 1}),
-                                      src}));
-        } else {
-          E(makeInstr(Opcode::DmaLd,
-                      {local(sp, lay.qst, k.q.dtype, {sh.g, qn, sh.dqk},
-                             {qn * lay.pqs, lay.pqs, 1}),
-                       src}));
+        Tile dst = k.q.dtype == f && !mat
+                       ? local(sp, lay.qf, f, {sh.g, qn, sh.dqk},
+                               {qn * lay.pq, lay.pq, 1})
+                       : local(sp, lay.qst, k.q.dtype, {sh.g, qn, sh.dqk},
+                               {qn * lay.pqs, lay.pqs, 1});
+        for (const AttentionPart &part : attentionParts(k.q, k.qTail))
+          E(makeInstr(Opcode::DmaLd, {columnsOf(dst, part.c0, part.cols),
+                                      attentionBox(*part.view, b, g * sh.g, i0,
+                                                   sh.g, qn, part.cols)}));
+        if (!mat && k.q.dtype != f) {
           E(makeInstr(
               Opcode::VCast,
               {qf, local(sp, lay.qst, k.q.dtype, {rows, sh.dqk}, {lay.pqs, 1})},
@@ -446,18 +488,18 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
         uint64_t kb = lay.kst + (uint64_t)(tileNo % 2) * lay.kBytes;
         uint64_t vb = lay.vst + (uint64_t)(tileNo % 2) * lay.vBytes;
         ++tileNo;
-        uint64_t kvRow = (uint64_t)((b * sh.hkv + g) * sh.skv + t0);
-        E(makeInstr(Opcode::DmaLd,
-                    {rows0(local(sp, kb, k.k.dtype, {tn, sh.dqk}, {lay.pk, 1})),
-                     rows0(gm(k.k.addr + kvRow * sh.dqk * esOf(k.k.dtype),
-                              k.k.dtype, {tn, sh.dqk}, {sh.dqk, 1}))}));
+        Tile kDst = local(sp, kb, k.k.dtype, {tn, sh.dqk}, {lay.pk, 1});
+        for (const AttentionPart &part : attentionParts(k.k, k.kTail))
+          E(makeInstr(
+              Opcode::DmaLd,
+              {rows0(columnsOf(kDst, part.c0, part.cols)),
+               rows0(attentionBox(*part.view, b, g, t0, 0, tn, part.cols))}));
         // (V that is K is already here: MLA's latent cache, read once.)
         if (!k.valuesAreKeys())
           E(makeInstr(
               Opcode::DmaLd,
               {rows0(local(sp, vb, k.v.dtype, {tn, sh.dv}, {lay.pvs, 1})),
-               rows0(gm(k.v.addr + kvRow * sh.dv * esOf(k.v.dtype), k.v.dtype,
-                        {tn, sh.dv}, {sh.dv, 1}))}));
+               rows0(attentionBox(k.v, b, g, t0, 0, tn, sh.dv))}));
         // Scores.
         if (mat) {
           Tile c = local(sp, lay.s, f, {rows, tn}, {lay.tp, 1});

@@ -384,7 +384,9 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       refs.push_back({(uint32_t)p.vecType, (uint32_t)(c * nv + v)});
   }
   std::vector<Region> regions;
-  for (const GmView *v : {&k.q, &k.k, &k.v}) {
+  for (const GmView *v : {&k.q, &k.k, &k.v, &k.qTail, &k.kTail}) {
+    if (v->shape.empty())
+      continue;
     Region r{0, 0, false};
     v->byteRange(r.lo, r.hi);
     regions.push_back(r);
@@ -542,37 +544,36 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
             E(makeInstr(Opcode::Mmad, {en(cT, 1), a1, b0}, {1}));
         }
       };
-      auto keyRow = [&](const Item &it, int64_t t0) {
-        return (uint64_t)((it.b * hkv + it.g) * skv + t0);
-      };
       auto loadTile = [&](int64_t s) {
         const Item &it = items[steps[s].item];
         int64_t tn = steps[s].tn;
         if (steps[s].first) {
           // Q rows [G, qn, Dqk] of heads g*G.. -> L1 [rows, Dqk].
-          uint64_t a =
-              k.q.addr +
-              (uint64_t)((((it.b * hq + it.g * g) * sq + it.i0) * dqk) * es);
-          E(makeInstr(Opcode::DmaLd,
-                      {tileAt(Space::L1, cl.q[steps[s].ord % 2], sdt,
-                              {g, it.qn, dqk}, {it.qn * dqk, dqk, 1}),
-                       gm(a, sdt, {g, it.qn, dqk}, {sq * dqk, dqk, 1})}));
+          Tile dst = tileAt(Space::L1, cl.q[steps[s].ord % 2], sdt,
+                            {g, it.qn, dqk}, {it.qn * dqk, dqk, 1});
+          for (const AttentionPart &part : attentionParts(k.q, k.qTail))
+            E(makeInstr(Opcode::DmaLd,
+                        {columnsOf(dst, part.c0, part.cols),
+                         attentionBox(*part.view, it.b, it.g * g, it.i0, g,
+                                      it.qn, part.cols)}));
         }
-        uint64_t row = keyRow(it, steps[s].t0);
+        int64_t t0 = steps[s].t0;
         if (rt)
           setValid(s);
         // V that is K (MLA's absorbed decode: one latent cache) is loaded
         // once, into the V ring, and the scores read it there.
-        if (!valuesAreKeys)
-          E(makeInstr(Opcode::DmaLd, {rows0(tileAt(Space::L1, cl.k[s % 2], sdt,
-                                                   {tn, dqk}, {dqk, 1})),
-                                      rows0(gm(k.k.addr + row * dqk * es, sdt,
-                                               {tn, dqk}, {dqk, 1}))}));
-        E(makeInstr(
-            Opcode::DmaLd,
-            {rows0(tileAt(Space::L1, cl.v[s % (kLag + 2)], sdt, {tn, dv},
-                          {dv, 1})),
-             rows0(gm(k.v.addr + row * dv * es, sdt, {tn, dv}, {dv, 1}))}));
+        if (!valuesAreKeys) {
+          Tile dst = tileAt(Space::L1, cl.k[s % 2], sdt, {tn, dqk}, {dqk, 1});
+          for (const AttentionPart &part : attentionParts(k.k, k.kTail))
+            E(makeInstr(Opcode::DmaLd,
+                        {rows0(columnsOf(dst, part.c0, part.cols)),
+                         rows0(attentionBox(*part.view, it.b, it.g, t0, 0, tn,
+                                            part.cols))}));
+        }
+        E(makeInstr(Opcode::DmaLd,
+                    {rows0(tileAt(Space::L1, cl.v[s % (kLag + 2)], sdt,
+                                  {tn, dv}, {dv, 1})),
+                     rows0(attentionBox(k.v, it.b, it.g, t0, 0, tn, dv))}));
       };
       if (rt && N > 0) {
         // The length, once an earlier kernel's store of it has landed.
@@ -678,7 +679,6 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       int64_t chunk = 0;
       for (size_t s = 1; s < steps.size(); ++s) {
         const Item &it = items[steps[s].item];
-        uint64_t row0 = (uint64_t)((it.b * hkv + it.g) * skv + steps[s].t0);
         for (int64_t r0 = 0; r0 < steps[s].tn; r0 += aheadRows, ++chunk) {
           if (chunk % nv != v)
             continue;
@@ -688,19 +688,22 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           E(makeInstr(Opcode::SAdd, {}, {kRegValid, kRegLength, 0, -first}));
           E(makeInstr(Opcode::SMax, {}, {kRegValid, kRegValid, 0, 0}));
           E(makeInstr(Opcode::SMin, {}, {kRegValid, kRegValid, 0, rows}));
-          auto ahead = [&](uint64_t base, int64_t width, uint64_t at) {
+          // Each part's rows [first, first + rows) of the (b, g) head.
+          auto ahead = [&](const GmView &view, int64_t c0, int64_t width,
+                           int64_t pitch, uint64_t at) {
             E(makeInstr(Opcode::DmaLd,
-                        {withExtent(tileAt(Space::UB, at, sdt, {rows, width},
-                                           {width, 1}),
+                        {withExtent(columnsOf(tileAt(Space::UB, at, sdt,
+                                                     {rows, pitch}, {pitch, 1}),
+                                              c0, width),
                                     0, kRegValid),
-                         withExtent(gm(base + (row0 + (uint64_t)r0) * width *
-                                                  (uint64_t)es,
-                                       sdt, {rows, width}, {width, 1}),
+                         withExtent(attentionBox(view, it.b, it.g, first, 0,
+                                                 rows, width),
                                     0, kRegValid)}));
           };
-          ahead(k.k.addr, dqk, vl.end);
+          for (const AttentionPart &part : attentionParts(k.k, k.kTail))
+            ahead(*part.view, part.c0, part.cols, dqk, vl.end);
           if (separateV)
-            ahead(k.v.addr, dv,
+            ahead(k.v, 0, dv, dv,
                   llvm::alignTo(vl.end + (uint64_t)(rows * dqk * es), ubAlign));
         }
       }

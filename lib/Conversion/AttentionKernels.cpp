@@ -27,26 +27,114 @@ bool isHeadMergedAttention(Operation *op) {
          t->getBlock()->getTerminator()->getOperand(0) == t->getResult(0);
 }
 
+bool isAttentionLayoutOp(Operation *op) {
+  if (auto s = dyn_cast<graph::SliceOp>(op))
+    return llvm::all_of(s.getSteps(), [](int64_t st) { return st > 0; });
+  if (auto c = dyn_cast<graph::ConcatOp>(op)) {
+    auto t = cast<RankedTensorType>(c.getResult().getType());
+    return c.getInputs().size() == 2 &&
+           normalizedAxis((int64_t)c.getAxis(), t.getRank()) == t.getRank() - 1;
+  }
+  return isa<graph::TransposeOp, graph::ExpandOp, graph::ReshapeOp>(op);
+}
+
+Operation *attentionOfBody(Block &body) {
+  Operation *attention = nullptr;
+  for (Operation &o : body.without_terminator()) {
+    if (isa<graph::AttentionOp>(&o) && !attention)
+      attention = &o;
+    else if (attention ? !isHeadMergedAttention(attention)
+                       : !isAttentionLayoutOp(&o))
+      return nullptr;
+  }
+  // Yielded itself, or through its head merge.
+  if (attention && !isHeadMergedAttention(attention) &&
+      body.getTerminator()->getOperand(0) != attention->getResult(0))
+    return nullptr;
+  return attention;
+}
+
+/// The GM view a value of an attention dispatch's body reads: a block
+/// argument's input (contiguous), or a layout op's view of such a view.
+/// (NpuFuse only fuses a reshape reading a block argument.)
+static bool viewOf(Value v, npu::DispatchOp d, ArrayRef<int64_t> addrs,
+                   GmView &out) {
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    Value in = d.getInputs()[arg.getArgNumber()];
+    out = GmView::contiguous((uint64_t)addrs[arg.getArgNumber()],
+                             dtypeOfValue(in), shapeOfValue(in));
+    return true;
+  }
+  Operation *op = v.getDefiningOp();
+  GmView in;
+  if (!op || isa<graph::ConcatOp>(op) || !isAttentionLayoutOp(op) ||
+      !viewOf(op->getOperand(0), d, addrs, in))
+    return false;
+  std::vector<int64_t> shape = shapeOfValue(v);
+  out.addr = in.addr;
+  out.dtype = in.dtype;
+  out.shape = shape;
+  out.strides.clear();
+  if (auto t = dyn_cast<graph::TransposeOp>(op)) {
+    for (int64_t p : t.getPerm())
+      out.strides.push_back(in.strides[p]);
+  } else if (auto s = dyn_cast<graph::SliceOp>(op)) {
+    int64_t off = 0;
+    for (size_t i = 0; i < in.shape.size(); ++i) {
+      int64_t st = s.getStarts()[i];
+      if (st < 0)
+        st += in.shape[i];
+      off += std::clamp<int64_t>(st, 0, in.shape[i]) * in.strides[i];
+      out.strides.push_back(in.strides[i] * s.getSteps()[i]);
+    }
+    out.addr += (uint64_t)(off * (int64_t)dtypeByteSize(in.dtype));
+  } else if (isa<graph::ExpandOp>(op)) {
+    size_t off = shape.size() - in.shape.size();
+    for (size_t i = 0; i < shape.size(); ++i)
+      out.strides.push_back(
+          i < off || in.shape[i - off] == 1 ? 0 : in.strides[i - off]);
+  } else {
+    // A reshape: of a contiguous view only.
+    if (in.strides != contiguousStrides(in.shape))
+      return false;
+    out.strides = contiguousStrides(shape);
+  }
+  return true;
+}
+
+/// The view of a query or key, and its tail (the second piece of a concat
+/// along the last axis) if it has one.
+static bool operandViews(Value v, npu::DispatchOp d, ArrayRef<int64_t> addrs,
+                         GmView &head, GmView &tail) {
+  auto c = v.getDefiningOp<graph::ConcatOp>();
+  if (!c)
+    return viewOf(v, d, addrs, head);
+  if (!viewOf(c.getInputs()[0], d, addrs, head) ||
+      !viewOf(c.getInputs()[1], d, addrs, tail))
+    return false;
+  head.shape[3] += tail.shape[3];
+  return true;
+}
+
 bool translateAttention(npu::DispatchOp d, Operation *op,
                         ArrayRef<int64_t> addrs, std::vector<Kernel> &kernels,
                         std::string &why) {
   auto a = cast<graph::AttentionOp>(op);
   unsigned nIn = d.getInputs().size();
-  if (nIn != op->getNumOperands() + 1) {
-    why = "internal error: an attention dispatch takes its operands and an "
-          "iota constant";
-    return false;
-  }
-  auto view = [&](unsigned i) {
-    Value v = d.getInputs()[i];
-    return GmView::contiguous((uint64_t)addrs[i], dtypeOfValue(v),
-                              shapeOfValue(v));
-  };
   AttentionKernel k;
   k.name = nodeName(d);
-  k.q = view(0);
-  k.k = view(1);
-  k.v = view(2);
+  if (!operandViews(a.getQuery(), d, addrs, k.q, k.qTail) ||
+      !operandViews(a.getKey(), d, addrs, k.k, k.kTail) ||
+      !viewOf(a.getValue(), d, addrs, k.v)) {
+    why = "internal error: an attention's operands must be views of its "
+          "dispatch's inputs";
+    return false;
+  }
+  // The dispatch's own operand of a mask or length (never through a view).
+  auto inputOf = [&](Value v) -> int {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg ? (int)arg.getArgNumber() : -1;
+  };
   Value out = d.getResults()[0];
   k.out = GmView::contiguous((uint64_t)addrs[nIn], dtypeOfValue(out),
                              shapeOfValue(out));
@@ -71,10 +159,14 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
       k.workspaceBytes = (uint64_t)sizes[i];
     }
   }
-  unsigned next = 3;
   std::vector<int64_t> scores = {k.q.shape[0], k.q.shape[1], k.q.shape[2],
                                  k.k.shape[2]};
   if (a.getMask()) {
+    int next = inputOf(a.getMask());
+    if (next < 0) {
+      why = "internal error: an attention's mask must be its dispatch's input";
+      return false;
+    }
     Value m = d.getInputs()[next];
     std::vector<int64_t> ms = shapeOfValue(m);
     std::vector<int64_t> own = contiguousStrides(ms);
@@ -86,9 +178,14 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
     size_t off = 4 - ms.size();
     for (size_t i = 0; i < ms.size(); ++i)
       k.mask.strides[off + i] = ms[i] == 1 ? 0 : own[i];
-    ++next;
   }
   if (a.getKvLength()) {
+    int next = inputOf(a.getKvLength());
+    if (next < 0) {
+      why = "internal error: an attention's length must be its dispatch's "
+            "input";
+      return false;
+    }
     Value l = d.getInputs()[next];
     if (dtypeOfValue(l) != DType::I32) {
       why = "kv_length must be stored as i32";

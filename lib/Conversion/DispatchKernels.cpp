@@ -1427,10 +1427,10 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   if (!ops.empty() && std::distance(ops.begin(), ops.end()) == 2 &&
       isHeadSplitRope(&*std::next(ops.begin())))
     return translateLLM(op, &*std::next(ops.begin()), addrs, kernels, why);
-  // An attention writing its result with the heads merged (NpuFuse).
-  if (!ops.empty() && std::distance(ops.begin(), ops.end()) == 2 &&
-      isHeadMergedAttention(&*ops.begin()))
-    return translateLLM(op, &*ops.begin(), addrs, kernels, why);
+  // An attention reading its operands through layout changes and writing
+  // its result with the heads merged (NpuFuse).
+  if (Operation *attention = attentionOfBody(body))
+    return translateLLM(op, attention, addrs, kernels, why);
   for (Operation &o : ops)
     if (isLLMOp(&o)) {
       why = "'" + o.getName().getStringRef().str() +

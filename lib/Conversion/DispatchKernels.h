@@ -157,6 +157,15 @@ bool isHeadSplitRope(mlir::Operation *op);
 /// A graph.attention whose result's only use is the head merge
 /// transpose(o, [0, 2, 1, 3]) that its dispatch yields (fused by NpuFuse).
 bool isHeadMergedAttention(mlir::Operation *op);
+/// An op an attention may read its query, key or value through, as a
+/// strided view of the buffer under it (NpuFuse): a transpose, a slice with
+/// positive steps, an expand, a reshape of a buffer; a concat of two pieces
+/// along the last axis only as the query or key itself (its second piece
+/// read as AttentionKernel::qTail / kTail).
+bool isAttentionLayoutOp(mlir::Operation *op);
+/// The graph.attention of a dispatch body holding it, the layout ops it
+/// reads its operands through and the head merge of its result, else null.
+mlir::Operation *attentionOfBody(mlir::Block &body);
 /// Length of the iota constant (0, 1, ...) an attention dispatch takes as
 /// its last operand: the most keys per tile, and queries per block.
 constexpr int64_t kAttentionIotaLength = codegen::AttentionKernel::kIotaLength;

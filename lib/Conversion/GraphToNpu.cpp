@@ -1007,7 +1007,8 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
         !isa<BlockArgument>(headMerge.getInput()))
       return false;
     npu::DispatchOp p = soleProducer(c.getInputs()[0], c);
-    if (!p || !soleOp<graph::AttentionOp>(p))
+    Operation *attention = p ? attentionOfBody(p.getBody().front()) : nullptr;
+    if (!attention || isHeadMergedAttention(attention))
       return false;
     std::optional<ArrayRef<int64_t>> scratch = p.getScratch();
     SmallVector<int64_t> keep;
@@ -1020,6 +1021,84 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     if (scratch)
       m.setScratchAttr(OpBuilder(m).getDenseI64ArrayAttr(keep));
     return true;
+  }
+
+  /// An attention reading its query, key and value through the layout
+  /// changes that made them (isAttentionLayoutOp): each such producer, its
+  /// result used by the attention's dispatch alone, joins the dispatch, and
+  /// the kernel reads the buffer under it through a strided view
+  /// (AttentionKernels.cpp). DeepSeek's MLA prefill made its query and key
+  /// by a head split, slices, the rotated key part expanded over the heads
+  /// and two concats, and its value by a slice: one copy kernel each.
+  bool tryAttentionViews(npu::DispatchOp c) {
+    Block &cb = c.getBody().front();
+    Operation *attention = attentionOfBody(cb);
+    if (!attention)
+      return false;
+    for (auto [i, in] : llvm::enumerate(c.getInputs())) {
+      auto p = in.getDefiningOp<npu::DispatchOp>();
+      if (!p || p->getBlock() != c->getBlock() || p.getNumResults() != 1 ||
+          p.getScratch() || llvm::count(c.getInputs(), in) != 1 ||
+          (p.getEngine() != npu::Engine::vector &&
+           p.getEngine() != npu::Engine::view) ||
+          llvm::any_of(in.getUsers(),
+                       [&](Operation *u) { return u != c.getOperation(); }))
+        continue;
+      Block &pb = p.getBody().front();
+      Operation *layout = &pb.front();
+      if (layout->getNextNode() != pb.getTerminator() ||
+          pb.getTerminator()->getOperand(0) != layout->getResult(0) ||
+          !isAttentionLayoutOp(layout) ||
+          llvm::any_of(layout->getOperands(),
+                       [](Value v) { return !isa<BlockArgument>(v); }))
+        continue;
+      // A copy that converts (an f32 input's head split into a bf16
+      // program's buffer) stays: a view reads the type under it.
+      DType dt = dtypeOfValue(in);
+      if (llvm::any_of(p.getInputs(),
+                       [&](Value v) { return dtypeOfValue(v) != dt; }))
+        continue;
+      // Its value must reach only the attention's query, key or value, a
+      // concat only as the query or key itself, and no reshape (which views
+      // a contiguous buffer only) may read it through the layout op.
+      auto reaches = [&](auto &self, Value v, bool afterConcat) -> bool {
+        for (OpOperand &use : v.getUses()) {
+          Operation *u = use.getOwner();
+          if (u == attention) {
+            if (use.getOperandNumber() > (afterConcat ? 1u : 2u))
+              return false;
+            continue;
+          }
+          if (afterConcat || !isAttentionLayoutOp(u) ||
+              isa<graph::ReshapeOp>(u) ||
+              !self(self, u->getResult(0), isa<graph::ConcatOp>(u)))
+            return false;
+        }
+        return true;
+      };
+      if (!reaches(reaches, cb.getArgument(i), isa<graph::ConcatOp>(layout)))
+        continue;
+      // A concat's second piece lands at its column offset in the local
+      // tile: an aligned one (DeepSeek's 128 unrotated bf16 columns).
+      if (isa<graph::ConcatOp>(layout)) {
+        int64_t cols = cast<RankedTensorType>(layout->getOperand(0).getType())
+                           .getShape()
+                           .back();
+        if ((uint64_t)(cols * dtypeByteSize(dt)) % attentionLocalAlign != 0)
+          continue;
+      }
+      std::optional<ArrayRef<int64_t>> scratch = c.getScratch();
+      SmallVector<int64_t> keep;
+      if (scratch)
+        keep.assign(scratch->begin(), scratch->end());
+      Location loc = c.getLoc();
+      npu::DispatchOp m = merge(p, c, false, c.getEngine());
+      m->setLoc(loc);
+      if (scratch)
+        m.setScratchAttr(OpBuilder(m).getDenseI64ArrayAttr(keep));
+      return true;
+    }
+    return false;
   }
 
   bool tryEpilogue(npu::DispatchOp c) {
@@ -1109,6 +1188,10 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
   }
 
   bool unifiedLocal = false;
+  /// The strictest alignment of the local spaces an attention loads its
+  /// query and key tiles into (a concat's second piece lands at a column
+  /// offset there).
+  uint64_t attentionLocalAlign = 1;
 
   void runOnOperation() override {
     const tessera::target::TargetDesc *target = getModuleTarget(getOperation());
@@ -1124,6 +1207,12 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
           if (t.spaceServes(sp, tessera::target::Space::L0C) &&
               t.spaceServes(sp, tessera::target::Space::UB))
             unifiedLocal = true;
+    attentionLocalAlign = 1;
+    for (auto sp : {tessera::target::Space::L1, tessera::target::Space::UB,
+                    tessera::target::Space::LMEM})
+      if (t.space(sp).present)
+        attentionLocalAlign =
+            std::max<uint64_t>(attentionLocalAlign, t.space(sp).align);
     bool changed = true;
     while (changed) {
       changed = false;
@@ -1131,7 +1220,8 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
       getOperation().walk([&](npu::DispatchOp d) { ds.push_back(d); });
       for (npu::DispatchOp d : ds)
         if (tryEpilogue(d) || tryMatrixEpilogue(d) || tryVector(d) ||
-            tryHeadSplitRope(d) || tryHeadMergedAttention(d)) {
+            tryHeadSplitRope(d) || tryHeadMergedAttention(d) ||
+            tryAttentionViews(d)) {
           changed = true;
           break;
         }

@@ -25,9 +25,17 @@ namespace tessera::codegen {
 struct AttentionKernel {
   std::string name;
   /// [B, Hq, Sq, Dqk], [B, Hkv, Skv, Dqk], [B, Hkv, Skv, Dv], [B, Hq, Sq, Dv]
-  /// (row-major views; any float storage type each). The result's rows may
-  /// be strided (the heads merged: [B, Sq, Hq, Dv] in GM), each contiguous.
+  /// (any float storage type each). Each is a strided view: the operands
+  /// may be read through the layout changes that made them (a head split,
+  /// a slice of a projection's columns, K's rotated part broadcast over the
+  /// heads: AttentionKernels.cpp) and the result written with the heads
+  /// merged ([B, Sq, Hq, Dv] in GM).
   GmView q, k, v, out;
+  /// Q's and K's last columns from views of their own, [B, Hq, Sq, Dt] and
+  /// [B, Hkv, Skv, Dt] (MLA: the rotated 64 beside the 128 unrotated ones,
+  /// which q and k then give in their first Dqk - Dt columns); an empty
+  /// shape: none.
+  GmView qTail, kTail;
   /// Whether V is K itself (MLA's absorbed decode attends over the one
   /// latent cache with both): the kernels load each tile once for both.
   bool valuesAreKeys() const {
@@ -65,6 +73,22 @@ struct AttentionKernel {
   uint64_t workspaceAddr = ~0ull;
   uint64_t workspaceBytes = 0;
 };
+
+/// One DMA of a Q or K load: `cols` columns of `view`, into columns
+/// [c0, c0 + cols) of the local tile.
+struct AttentionPart {
+  const GmView *view;
+  int64_t c0, cols;
+};
+/// The parts of Q (K) with its tail (AttentionKernel::qTail): the whole
+/// view, or its first columns and the tail's.
+std::vector<AttentionPart> attentionParts(const GmView &v, const GmView &tail);
+/// The GM tile of 4-D view `v` from index (b, h, s, 0): shape
+/// {heads, rows, cols}, or {rows, cols} when `heads` is 0; v's strides.
+bin::Tile attentionBox(const GmView &v, int64_t b, int64_t h, int64_t s,
+                       int64_t heads, int64_t rows, int64_t cols);
+/// Local tile `t` narrowed to columns [c0, c0 + cols) of its last dimension.
+bin::Tile columnsOf(bin::Tile t, int64_t c0, int64_t cols);
 
 /// The cube/vector split of an attention (lib/CodeGen/AttentionSplit.cpp),
 /// as Ascend's fused attention runs on separate cube and vector cores: per tile
