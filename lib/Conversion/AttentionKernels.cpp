@@ -54,63 +54,15 @@ Operation *attentionOfBody(Block &body) {
   return attention;
 }
 
-/// The GM view a value of an attention dispatch's body reads: a block
-/// argument's input (contiguous), or a layout op's view of such a view.
-/// (NpuFuse only fuses a reshape reading a block argument.)
-static bool viewOf(Value v, npu::DispatchOp d, ArrayRef<int64_t> addrs,
-                   GmView &out) {
-  if (auto arg = dyn_cast<BlockArgument>(v)) {
-    Value in = d.getInputs()[arg.getArgNumber()];
-    out = GmView::contiguous((uint64_t)addrs[arg.getArgNumber()],
-                             dtypeOfValue(in), shapeOfValue(in));
-    return true;
-  }
-  Operation *op = v.getDefiningOp();
-  GmView in;
-  if (!op || isa<graph::ConcatOp>(op) || !isAttentionLayoutOp(op) ||
-      !viewOf(op->getOperand(0), d, addrs, in))
-    return false;
-  std::vector<int64_t> shape = shapeOfValue(v);
-  out.addr = in.addr;
-  out.dtype = in.dtype;
-  out.shape = shape;
-  out.strides.clear();
-  if (auto t = dyn_cast<graph::TransposeOp>(op)) {
-    for (int64_t p : t.getPerm())
-      out.strides.push_back(in.strides[p]);
-  } else if (auto s = dyn_cast<graph::SliceOp>(op)) {
-    int64_t off = 0;
-    for (size_t i = 0; i < in.shape.size(); ++i) {
-      int64_t st = s.getStarts()[i];
-      if (st < 0)
-        st += in.shape[i];
-      off += std::clamp<int64_t>(st, 0, in.shape[i]) * in.strides[i];
-      out.strides.push_back(in.strides[i] * s.getSteps()[i]);
-    }
-    out.addr += (uint64_t)(off * (int64_t)dtypeByteSize(in.dtype));
-  } else if (isa<graph::ExpandOp>(op)) {
-    size_t off = shape.size() - in.shape.size();
-    for (size_t i = 0; i < shape.size(); ++i)
-      out.strides.push_back(
-          i < off || in.shape[i - off] == 1 ? 0 : in.strides[i - off]);
-  } else {
-    // A reshape: of a contiguous view only.
-    if (in.strides != contiguousStrides(in.shape))
-      return false;
-    out.strides = contiguousStrides(shape);
-  }
-  return true;
-}
-
 /// The view of a query or key, and its tail (the second piece of a concat
 /// along the last axis) if it has one.
 static bool operandViews(Value v, npu::DispatchOp d, ArrayRef<int64_t> addrs,
                          GmView &head, GmView &tail) {
   auto c = v.getDefiningOp<graph::ConcatOp>();
   if (!c)
-    return viewOf(v, d, addrs, head);
-  if (!viewOf(c.getInputs()[0], d, addrs, head) ||
-      !viewOf(c.getInputs()[1], d, addrs, tail))
+    return layoutView(v, d, addrs, head);
+  if (!layoutView(c.getInputs()[0], d, addrs, head) ||
+      !layoutView(c.getInputs()[1], d, addrs, tail))
     return false;
   head.shape[3] += tail.shape[3];
   return true;
@@ -125,7 +77,7 @@ bool translateAttention(npu::DispatchOp d, Operation *op,
   k.name = nodeName(d);
   if (!operandViews(a.getQuery(), d, addrs, k.q, k.qTail) ||
       !operandViews(a.getKey(), d, addrs, k.k, k.kTail) ||
-      !viewOf(a.getValue(), d, addrs, k.v)) {
+      !layoutView(a.getValue(), d, addrs, k.v)) {
     why = "internal error: an attention's operands must be views of its "
           "dispatch's inputs";
     return false;

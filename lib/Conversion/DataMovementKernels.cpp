@@ -45,6 +45,80 @@ VectorKernel copyKernel(const std::string &name, const GmView &src,
   return k;
 }
 
+bool isViewLayoutOp(Operation *op) {
+  if (auto s = dyn_cast<graph::SliceOp>(op))
+    return llvm::all_of(s.getSteps(), [](int64_t st) { return st > 0; });
+  return isa<graph::TransposeOp, graph::ExpandOp, graph::ReshapeOp>(op);
+}
+
+/// The dims of `shape` other than 1.
+static SmallVector<int64_t> nonUnitDims(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> dims;
+  for (int64_t n : shape)
+    if (n != 1)
+      dims.push_back(n);
+  return dims;
+}
+
+bool reshapesUnitDims(Operation *op) {
+  auto r = dyn_cast<graph::ReshapeOp>(op);
+  return r && nonUnitDims(shapeOfValue(r.getInput())) ==
+                  nonUnitDims(shapeOfValue(r.getResult()));
+}
+
+bool layoutView(Value v, npu::DispatchOp d, ArrayRef<int64_t> addrs,
+                GmView &out) {
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    Value in = d.getInputs()[arg.getArgNumber()];
+    out = GmView::contiguous((uint64_t)addrs[arg.getArgNumber()],
+                             dtypeOfValue(in), shapeOfValue(in));
+    return true;
+  }
+  Operation *op = v.getDefiningOp();
+  GmView in;
+  if (!op || !isViewLayoutOp(op) ||
+      !layoutView(op->getOperand(0), d, addrs, in))
+    return false;
+  std::vector<int64_t> shape = shapeOfValue(v);
+  out.addr = in.addr;
+  out.dtype = in.dtype;
+  out.shape = shape;
+  out.strides.clear();
+  if (auto t = dyn_cast<graph::TransposeOp>(op)) {
+    for (int64_t p : t.getPerm())
+      out.strides.push_back(in.strides[p]);
+  } else if (auto s = dyn_cast<graph::SliceOp>(op)) {
+    int64_t off = 0;
+    for (size_t i = 0; i < in.shape.size(); ++i) {
+      int64_t st = s.getStarts()[i];
+      if (st < 0)
+        st += in.shape[i];
+      off += std::clamp<int64_t>(st, 0, in.shape[i]) * in.strides[i];
+      out.strides.push_back(in.strides[i] * s.getSteps()[i]);
+    }
+    out.addr += (uint64_t)(off * (int64_t)dtypeByteSize(in.dtype));
+  } else if (isa<graph::ExpandOp>(op)) {
+    size_t off = shape.size() - in.shape.size();
+    for (size_t i = 0; i < shape.size(); ++i)
+      out.strides.push_back(
+          i < off || in.shape[i - off] == 1 ? 0 : in.strides[i - off]);
+  } else if (in.strides == contiguousStrides(in.shape)) {
+    out.strides = contiguousStrides(shape);
+  } else if (reshapesUnitDims(op)) {
+    // The other dims keep their strides, in order; unit dims take 0.
+    SmallVector<int64_t> kept;
+    for (size_t i = 0; i < in.shape.size(); ++i)
+      if (in.shape[i] != 1)
+        kept.push_back(in.strides[i]);
+    size_t next = 0;
+    for (int64_t n : shape)
+      out.strides.push_back(n == 1 ? 0 : kept[next++]);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool translateData(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
                    std::vector<Kernel> &kernels, std::string &why) {
   std::string name = nodeName(d);

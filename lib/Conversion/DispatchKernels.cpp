@@ -1422,11 +1422,9 @@ bool translateDispatch(npu::DispatchOp op, ArrayRef<int64_t> addrs,
   if (!ops.empty() && std::next(ops.begin()) == ops.end() &&
       isLLMOp(&*ops.begin()))
     return translateLLM(op, &*ops.begin(), addrs, kernels, why);
-  // A rotation with its head split fused in (NpuFuse): the rotation reads
-  // the split's input through its views.
-  if (!ops.empty() && std::distance(ops.begin(), ops.end()) == 2 &&
-      isHeadSplitRope(&*std::next(ops.begin())))
-    return translateLLM(op, &*std::next(ops.begin()), addrs, kernels, why);
+  // A rotation reading its input through layout changes (NpuFuse).
+  if (Operation *rope = ropeOfBody(body))
+    return translateLLM(op, rope, addrs, kernels, why);
   // An attention reading its operands through layout changes and writing
   // its result with the heads merged (NpuFuse).
   if (Operation *attention = attentionOfBody(body))

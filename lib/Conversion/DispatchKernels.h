@@ -151,18 +151,28 @@ bool isLLMOp(mlir::Operation *op);
 /// A transpose swapping the heads and sequence dims of [batch, seq, heads,
 /// head_dim] (perm [0, 2, 1, 3]): a head split or a head merge.
 bool isHeadTranspose(mlir::Operation *op);
-/// A graph.rope whose input is the head split transpose(x, [0, 2, 1, 3]) of
-/// its dispatch's input (the two fused by NpuFuse).
-bool isHeadSplitRope(mlir::Operation *op);
 /// A graph.attention whose result's only use is the head merge
 /// transpose(o, [0, 2, 1, 3]) that its dispatch yields (fused by NpuFuse).
 bool isHeadMergedAttention(mlir::Operation *op);
-/// An op an attention may read its query, key or value through, as a
-/// strided view of the buffer under it (NpuFuse): a transpose, a slice with
-/// positive steps, an expand, a reshape of a buffer; a concat of two pieces
-/// along the last axis only as the query or key itself (its second piece
-/// read as AttentionKernel::qTail / kTail).
+/// A layout op a fused kernel may read its operand through, as a strided
+/// view of the buffer under it (NpuFuse): a transpose, a slice with positive
+/// steps, an expand, a reshape (of a contiguous view, or one adding or
+/// dropping unit dims of any view).
+bool isViewLayoutOp(mlir::Operation *op);
+/// A reshape that only adds or drops unit dims.
+bool reshapesUnitDims(mlir::Operation *op);
+/// The GM view `v`, a value of dispatch `d`'s body, reads: a block
+/// argument's input (contiguous at its address), or a view layout op's view
+/// of such a view; false where a reshape cannot view it.
+bool layoutView(mlir::Value v, npu::DispatchOp d, llvm::ArrayRef<int64_t> addrs,
+                codegen::GmView &out);
+/// An op an attention may read its query, key or value through: a view
+/// layout op, or a concat of two pieces along the last axis as the query or
+/// key itself (its second piece read as AttentionKernel::qTail / kTail).
 bool isAttentionLayoutOp(mlir::Operation *op);
+/// The graph.rope of a dispatch body holding it and the view layout ops it
+/// reads its input through, else null.
+mlir::Operation *ropeOfBody(mlir::Block &body);
 /// The graph.attention of a dispatch body holding it, the layout ops it
 /// reads its operands through and the head merge of its result, else null.
 mlir::Operation *attentionOfBody(mlir::Block &body);

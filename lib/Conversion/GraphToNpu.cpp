@@ -976,26 +976,6 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     return p;
   }
 
-  /// A rotation whose input is a head split of its own (transpose
-  /// [0, 2, 1, 3] of a projection's [batch, seq, heads, head_dim] rows):
-  /// one dispatch, the rotation reading the rows in place (LLMKernels.cpp).
-  /// The split was a copy of its own and a barrier before the rotation
-  /// (R1-Distill-Qwen-1.5B's 1024-token prefill on dc: ~1.5 us of copy
-  /// for q a layer).
-  bool tryHeadSplitRope(npu::DispatchOp c) {
-    auto rope = soleOp<graph::RopeOp>(c);
-    auto arg = rope ? dyn_cast<BlockArgument>(rope.getInput()) : nullptr;
-    if (!arg || arg.getArgNumber() != 0 ||
-        llvm::count(c.getInputs(), c.getInputs()[0]) != 1)
-      return false;
-    npu::DispatchOp p = soleProducer(c.getInputs()[0], c);
-    auto split = p ? soleOp<graph::TransposeOp>(p) : nullptr;
-    if (!isHeadTranspose(split) || !isa<BlockArgument>(split.getInput()))
-      return false;
-    merge(p, c, false, npu::Engine::vector);
-    return true;
-  }
-
   /// The head merge (transpose [0, 2, 1, 3]) of an attention's result,
   /// its only use: one dispatch, the attention writing each query head's
   /// rows straight into the merged [batch, seq, heads, head_dim] layout
@@ -1023,26 +1003,74 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     return true;
   }
 
-  /// An attention reading its query, key and value through the layout
-  /// changes that made them (isAttentionLayoutOp): each such producer, its
-  /// result used by the attention's dispatch alone, joins the dispatch, and
-  /// the kernel reads the buffer under it through a strided view
-  /// (AttentionKernels.cpp). DeepSeek's MLA prefill made its query and key
-  /// by a head split, slices, the rotated key part expanded over the heads
-  /// and two concats, and its value by a slice: one copy kernel each.
-  bool tryAttentionViews(npu::DispatchOp c) {
-    Block &cb = c.getBody().front();
-    Operation *attention = attentionOfBody(cb);
-    if (!attention)
+  /// The op of dispatch `c` that reads operands through layout views (an
+  /// attention, a rotation), else null; `views`: how many of its first
+  /// operands may be views.
+  static Operation *viewReader(npu::DispatchOp c, unsigned &views) {
+    Block &body = c.getBody().front();
+    if (Operation *a = attentionOfBody(body)) {
+      views = 3;
+      return a;
+    }
+    if (Operation *r = ropeOfBody(body)) {
+      views = 1;
+      return r;
+    }
+    return nullptr;
+  }
+
+  /// Whether `c`'s reader may read its input `i` through `layout`, the op
+  /// of the dispatch making it: the value reaches only the reader's view
+  /// operands, through view layout ops (a reshape only adding or dropping
+  /// unit dims once it reads a view), a concat only as an attention's query
+  /// or key itself.
+  static bool readsThrough(npu::DispatchOp c, unsigned i, Operation *layout) {
+    unsigned views = 0;
+    Operation *reader = viewReader(c, views);
+    bool isConcat = isa<graph::ConcatOp>(layout);
+    if (!reader || (isConcat && !isa<graph::AttentionOp>(reader)) ||
+        llvm::count(c.getInputs(), c.getInputs()[i]) != 1)
+      return false;
+    auto reaches = [&](auto &self, Value v, bool afterConcat) -> bool {
+      for (OpOperand &use : v.getUses()) {
+        Operation *u = use.getOwner();
+        if (u == reader) {
+          if (use.getOperandNumber() >= (afterConcat ? 2u : views))
+            return false;
+          continue;
+        }
+        bool concat = isa<graph::ConcatOp>(u);
+        if (afterConcat ||
+            !(isViewLayoutOp(u) || (concat && isa<graph::AttentionOp>(reader) &&
+                                    isAttentionLayoutOp(u))) ||
+            (isa<graph::ReshapeOp>(u) && !reshapesUnitDims(u)) ||
+            !self(self, u->getResult(0), concat))
+          return false;
+      }
+      return true;
+    };
+    return reaches(reaches, c.getBody().front().getArgument(i), isConcat);
+  }
+
+  /// An attention or a rotation reading its operands through the layout
+  /// changes that made them (view layout ops; for an attention's query and
+  /// key also the concat of two parts): each dispatch making such an
+  /// operand by one layout op, without converting its type, joins the
+  /// reader's dispatch, and the kernel reads the buffer under it through a
+  /// strided view (AttentionKernels.cpp, LLMKernels.cpp). One that feeds
+  /// several readers joins each. DeepSeek's MLA prefill made its query and
+  /// key by head splits, slices, the rotated key part expanded over the
+  /// heads and two concats, and its value by a slice: a copy kernel each.
+  bool tryLayoutViews(npu::DispatchOp c) {
+    unsigned views;
+    if (!viewReader(c, views))
       return false;
     for (auto [i, in] : llvm::enumerate(c.getInputs())) {
       auto p = in.getDefiningOp<npu::DispatchOp>();
       if (!p || p->getBlock() != c->getBlock() || p.getNumResults() != 1 ||
-          p.getScratch() || llvm::count(c.getInputs(), in) != 1 ||
+          p.getScratch() ||
           (p.getEngine() != npu::Engine::vector &&
-           p.getEngine() != npu::Engine::view) ||
-          llvm::any_of(in.getUsers(),
-                       [&](Operation *u) { return u != c.getOperation(); }))
+           p.getEngine() != npu::Engine::view))
         continue;
       Block &pb = p.getBody().front();
       Operation *layout = &pb.front();
@@ -1058,26 +1086,6 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
       if (llvm::any_of(p.getInputs(),
                        [&](Value v) { return dtypeOfValue(v) != dt; }))
         continue;
-      // Its value must reach only the attention's query, key or value, a
-      // concat only as the query or key itself, and no reshape (which views
-      // a contiguous buffer only) may read it through the layout op.
-      auto reaches = [&](auto &self, Value v, bool afterConcat) -> bool {
-        for (OpOperand &use : v.getUses()) {
-          Operation *u = use.getOwner();
-          if (u == attention) {
-            if (use.getOperandNumber() > (afterConcat ? 1u : 2u))
-              return false;
-            continue;
-          }
-          if (afterConcat || !isAttentionLayoutOp(u) ||
-              isa<graph::ReshapeOp>(u) ||
-              !self(self, u->getResult(0), isa<graph::ConcatOp>(u)))
-            return false;
-        }
-        return true;
-      };
-      if (!reaches(reaches, cb.getArgument(i), isa<graph::ConcatOp>(layout)))
-        continue;
       // A concat's second piece lands at its column offset in the local
       // tile: an aligned one (DeepSeek's 128 unrotated bf16 columns).
       if (isa<graph::ConcatOp>(layout)) {
@@ -1087,12 +1095,28 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
         if ((uint64_t)(cols * dtypeByteSize(dt)) % attentionLocalAlign != 0)
           continue;
       }
+      // Every reader of the value takes it as a view.
+      bool everyReader = true;
+      for (OpOperand &use : in.getUses()) {
+        auto u = dyn_cast<npu::DispatchOp>(use.getOwner());
+        everyReader &= u && u->getBlock() == c->getBlock() &&
+                       readsThrough(u, use.getOperandNumber(), layout);
+      }
+      if (!everyReader)
+        continue;
+      // Another reader keeps p; this one takes a copy of it.
+      npu::DispatchOp own = p;
+      if (!in.hasOneUse()) {
+        OpBuilder b(p);
+        own = cast<npu::DispatchOp>(b.clone(*p));
+        c->replaceUsesOfWith(in, own.getResult(0));
+      }
       std::optional<ArrayRef<int64_t>> scratch = c.getScratch();
       SmallVector<int64_t> keep;
       if (scratch)
         keep.assign(scratch->begin(), scratch->end());
       Location loc = c.getLoc();
-      npu::DispatchOp m = merge(p, c, false, c.getEngine());
+      npu::DispatchOp m = merge(own, c, false, c.getEngine());
       m->setLoc(loc);
       if (scratch)
         m.setScratchAttr(OpBuilder(m).getDenseI64ArrayAttr(keep));
@@ -1220,8 +1244,7 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
       getOperation().walk([&](npu::DispatchOp d) { ds.push_back(d); });
       for (npu::DispatchOp d : ds)
         if (tryEpilogue(d) || tryMatrixEpilogue(d) || tryVector(d) ||
-            tryHeadSplitRope(d) || tryHeadMergedAttention(d) ||
-            tryAttentionViews(d)) {
+            tryLayoutViews(d) || tryHeadMergedAttention(d)) {
           changed = true;
           break;
         }

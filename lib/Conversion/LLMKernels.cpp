@@ -67,13 +67,20 @@ bool isHeadTranspose(Operation *op) {
   return t && t.getPerm() == ArrayRef<int64_t>{0, 2, 1, 3};
 }
 
-/// Whether `v` is the head split transpose(x, [0, 2, 1, 3]) of the
-/// dispatch's first input (NpuFuse puts it in the rotation's dispatch).
-static bool isHeadSplit(Value v) {
-  auto x = isHeadTranspose(v.getDefiningOp())
-               ? dyn_cast<BlockArgument>(v.getDefiningOp()->getOperand(0))
-               : nullptr;
-  return x && x.getArgNumber() == 0;
+Operation *ropeOfBody(Block &body) {
+  Operation *rope = nullptr;
+  for (Operation &o : body.without_terminator()) {
+    if (rope || !(isa<graph::RopeOp>(&o) || isViewLayoutOp(&o)))
+      return nullptr;
+    if (isa<graph::RopeOp>(&o))
+      rope = &o;
+  }
+  // The rotation last and yielded; its tables the dispatch's inputs.
+  if (!rope || body.getTerminator()->getOperand(0) != rope->getResult(0) ||
+      !isa<BlockArgument>(rope->getOperand(1)) ||
+      !isa<BlockArgument>(rope->getOperand(2)))
+    return nullptr;
+  return rope;
 }
 
 static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
@@ -85,23 +92,34 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
     why = "unknown rope style";
     return false;
   }
-  // The input in its model layout [batch, heads, seq, head_dim]; with the
-  // head split fused in, GM holds it as [batch, seq, heads, head_dim].
-  bool seqMajor = isHeadSplit(op.getInput());
-  std::vector<int64_t> xs = shapeOfValue(op.getInput());
-  std::vector<int64_t> ts = shapeOfValue(d.getInputs()[1]);
-  if (xs.size() != 4 || (ts.size() != 2 && ts.size() != 3)) {
+  // The input [batch, heads, seq, head_dim] as a view of what GM holds: the
+  // buffer itself, or the projection's rows through the head split (and
+  // slices) fused in (NpuFuse).
+  GmView in;
+  auto table = [&](unsigned operand) {
+    return cast<BlockArgument>(op->getOperand(operand)).getArgNumber();
+  };
+  if (!layoutView(op.getInput(), d, addrs, in) || in.rank() != 4 ||
+      !isa<BlockArgument>(op->getOperand(1)) ||
+      !isa<BlockArgument>(op->getOperand(2))) {
+    why = "internal error: a rotation's input must be a view of its "
+          "dispatch's input and its tables inputs";
+    return false;
+  }
+  std::vector<int64_t> xs = in.shape;
+  std::vector<int64_t> ts = shapeOfValue(d.getInputs()[table(1)]);
+  if (ts.size() != 2 && ts.size() != 3) {
     why = "rope needs [batch, heads, seq, head_dim] and [(batch,) seq, R]";
     return false;
   }
   int64_t b = xs[0], h = xs[1], s = xs[2], dim = xs[3], r = ts.back();
   int64_t half = r / 2;
-  DType xdt = dtypeOfValue(d.getInputs()[0]);
-  DType cdt = dtypeOfValue(d.getInputs()[1]);
-  DType sdt = dtypeOfValue(d.getInputs()[2]);
+  unsigned nIn = d.getInputs().size();
+  DType cdt = dtypeOfValue(d.getInputs()[table(1)]);
+  DType sdt = dtypeOfValue(d.getInputs()[table(2)]);
   DType odt = dtypeOfValue(d.getResults()[0]);
-  uint64_t xAddr = (uint64_t)addrs[0], cAddr = (uint64_t)addrs[1],
-           sAddr = (uint64_t)addrs[2], oAddr = (uint64_t)addrs[3];
+  uint64_t cAddr = (uint64_t)addrs[table(1)], sAddr = (uint64_t)addrs[table(2)],
+           oAddr = (uint64_t)addrs[nIn];
   bool pairs = *style != golden::RopeStyle::RotateHalf;
   bool deint = *style == golden::RopeStyle::Deinterleaved;
   // Element offsets along the head dim of each part and its step.
@@ -116,17 +134,17 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
   VectorKernel k;
   k.name = nodeName(d);
   k.space = {b, s, h, half};
-  auto xView = [&](uint64_t addr, DType dt, int64_t off, int64_t st,
-                   bool stored = false) {
-    if (stored)
-      return subView(addr, dt, {b, s, h, dim}, {0, 0, 0, off}, {1, 1, 1, st},
-                     {b, s, h, half});
-    GmView v =
-        subView(addr, dt, xs, {0, 0, 0, off}, {1, 1, 1, st}, {b, h, s, half});
+  // Columns off, off + st, ... (half of them) of a [b, h, s, dim] view, seen
+  // as [b, s, h, half].
+  auto part = [&](GmView v, int64_t off, int64_t st) {
+    v.addr += (uint64_t)(off * v.strides[3] * (int64_t)dtypeByteSize(v.dtype));
+    v.shape[3] = half;
+    v.strides[3] *= st;
     std::swap(v.shape[1], v.shape[2]);
     std::swap(v.strides[1], v.strides[2]);
     return v;
   };
+  GmView out = GmView::contiguous(oAddr, odt, xs);
   auto tabView = [&](uint64_t addr, DType dt, int64_t off) {
     // [seq, R] or [batch, seq, R], broadcast over the heads.
     GmView v;
@@ -142,8 +160,8 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
     k.inputs.push_back(v);
     return k.load((int)k.inputs.size() - 1);
   };
-  int xa = load(xView(xAddr, xdt, aOff, step, seqMajor));
-  int xb = load(xView(xAddr, xdt, bOff, step, seqMajor));
+  int xa = load(part(in, aOff, step));
+  int xb = load(part(in, bOff, step));
   int ca = load(tabView(cAddr, cdt, tabA));
   int sa = load(tabView(sAddr, sdt, tabA));
   int cc = load(tabView(cAddr, cdt, tabC));
@@ -153,21 +171,17 @@ static bool translateRope(npu::DispatchOp d, graph::RopeOp op,
   int second = k.binary(Opcode::VAdd, k.binary(Opcode::VMul, xb, cc),
                         k.binary(Opcode::VMul, xa, sc));
   DType ct = computeTypeOf(odt);
-  k.store(k.cast(first, ct), xView(oAddr, odt, outA, outStep));
-  k.store(k.cast(second, ct), xView(oAddr, odt, outC, outStep));
+  k.store(k.cast(first, ct), part(out, outA, outStep));
+  k.store(k.cast(second, ct), part(out, outC, outStep));
   kernels.push_back(std::move(k));
   if (r < dim) {
-    std::vector<int64_t> pass = {b, h, s, dim - r};
-    GmView from = subView(xAddr, xdt, xs, {0, 0, 0, r}, {1, 1, 1, 1}, pass);
-    if (seqMajor) {
-      from = subView(xAddr, xdt, {b, s, h, dim}, {0, 0, 0, r}, {1, 1, 1, 1},
-                     {b, s, h, dim - r});
-      std::swap(from.shape[1], from.shape[2]);
-      std::swap(from.strides[1], from.strides[2]);
-    }
-    kernels.push_back(
-        copyKernel(nodeName(d), from,
-                   subView(oAddr, odt, xs, {0, 0, 0, r}, {1, 1, 1, 1}, pass)));
+    // The dims past the tables' width pass through.
+    auto rest = [&](GmView v) {
+      v.addr += (uint64_t)(r * v.strides[3] * (int64_t)dtypeByteSize(v.dtype));
+      v.shape[3] = dim - r;
+      return v;
+    };
+    kernels.push_back(copyKernel(nodeName(d), rest(in), rest(out)));
   }
   return true;
 }
@@ -198,11 +212,6 @@ static bool translateSwiGLU(npu::DispatchOp d, graph::SwiGLUOp op,
           GmView::contiguous((uint64_t)addrs[1], odt, out));
   kernels.push_back(std::move(k));
   return true;
-}
-
-bool isHeadSplitRope(Operation *op) {
-  auto r = dyn_cast<graph::RopeOp>(op);
-  return r && isHeadSplit(r.getInput());
 }
 
 bool translateLLM(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,

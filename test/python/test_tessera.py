@@ -106,11 +106,12 @@ class CompileAndRun(unittest.TestCase):
         prog = tessera.compile(model, target="dc")
         self.assertIn("graph.rope", prog.ir("graph"))
         # RoPE and attention have NPU kernels: each is a dispatch of its own,
-        # a RoPE with its head split (read in place), an attention with the
-        # value's reshape and head split (read in place) and its head merge
+        # a RoPE with its input's reshape and head split (read in place), an
+        # attention with the value's (read in place) and its head merge
         # (written in place).
         self.assertRegex(prog.ir("npu"),
-                         r"\^bb0[^\n]*\n\s*%\w+ = graph.transpose[^\n]*\n"
+                         r"\^bb0[^\n]*\n\s*%\w+ = graph.reshape[^\n]*\n"
+                         r"\s*%\w+ = graph.transpose[^\n]*\n"
                          r"\s*%\w+ = graph.rope")
         self.assertRegex(prog.ir("npu"),
                          r"\^bb0[^\n]*\n\s*%\w+ = graph.reshape[^\n]*\n"
