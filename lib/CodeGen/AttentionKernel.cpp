@@ -185,6 +185,11 @@ Tile attentionBox(const GmView &v, int64_t b, int64_t h, int64_t s,
   return t;
 }
 
+GmView columnsOf(GmView v, int64_t cols) {
+  v.shape[3] = cols;
+  return v;
+}
+
 Tile columnsOf(Tile t, int64_t c0, int64_t cols) {
   int last = t.rank - 1;
   t.offset += (uint64_t)(c0 * t.strides[last] * t.elemBytes());
@@ -331,9 +336,11 @@ bool ProgramBuilder::addAttention(const AttentionKernel &k,
     v.byteRange(r.lo, r.hi);
     regions.push_back(r);
   };
-  for (const GmView *v : {&k.q, &k.k, &k.v, &k.qTail, &k.kTail})
-    if (!v->shape.empty())
-      read(*v);
+  for (const AttentionPart &part : attentionParts(k.q, k.qTail))
+    read(columnsOf(*part.view, part.cols));
+  for (const AttentionPart &part : attentionParts(k.k, k.kTail))
+    read(columnsOf(*part.view, part.cols));
+  read(k.v);
   if (k.hasMask)
     read(k.mask);
   regions.push_back({k.iotaAddr, k.iotaAddr + (uint64_t)iotaLen * 4, false});

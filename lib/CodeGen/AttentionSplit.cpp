@@ -384,13 +384,16 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
       refs.push_back({(uint32_t)p.vecType, (uint32_t)(c * nv + v)});
   }
   std::vector<Region> regions;
-  for (const GmView *v : {&k.q, &k.k, &k.v, &k.qTail, &k.kTail}) {
-    if (v->shape.empty())
-      continue;
+  auto read = [&](const GmView &v) {
     Region r{0, 0, false};
-    v->byteRange(r.lo, r.hi);
+    v.byteRange(r.lo, r.hi);
     regions.push_back(r);
-  }
+  };
+  for (const AttentionPart &part : attentionParts(k.q, k.qTail))
+    read(columnsOf(*part.view, part.cols));
+  for (const AttentionPart &part : attentionParts(k.k, k.kTail))
+    read(columnsOf(*part.view, part.cols));
+  read(k.v);
   regions.push_back({k.iotaAddr, k.iotaAddr + (uint64_t)iotaLen * 4, false});
   if (rt)
     regions.push_back({k.kvLengthAddr, k.kvLengthAddr + 4, false});

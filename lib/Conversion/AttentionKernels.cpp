@@ -28,14 +28,12 @@ bool isHeadMergedAttention(Operation *op) {
 }
 
 bool isAttentionLayoutOp(Operation *op) {
-  if (auto s = dyn_cast<graph::SliceOp>(op))
-    return llvm::all_of(s.getSteps(), [](int64_t st) { return st > 0; });
   if (auto c = dyn_cast<graph::ConcatOp>(op)) {
     auto t = cast<RankedTensorType>(c.getResult().getType());
     return c.getInputs().size() == 2 &&
            normalizedAxis((int64_t)c.getAxis(), t.getRank()) == t.getRank() - 1;
   }
-  return isa<graph::TransposeOp, graph::ExpandOp, graph::ReshapeOp>(op);
+  return isViewLayoutOp(op);
 }
 
 Operation *attentionOfBody(Block &body) {
@@ -43,7 +41,8 @@ Operation *attentionOfBody(Block &body) {
   for (Operation &o : body.without_terminator()) {
     if (isa<graph::AttentionOp>(&o) && !attention)
       attention = &o;
-    else if (attention ? !isHeadMergedAttention(attention)
+    else if (attention ? !isHeadMergedAttention(attention) ||
+                             o.getOperand(0) != attention->getResult(0)
                        : !isAttentionLayoutOp(&o))
       return nullptr;
   }

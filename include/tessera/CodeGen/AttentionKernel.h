@@ -89,6 +89,8 @@ bin::Tile attentionBox(const GmView &v, int64_t b, int64_t h, int64_t s,
                        int64_t heads, int64_t rows, int64_t cols);
 /// Local tile `t` narrowed to columns [c0, c0 + cols) of its last dimension.
 bin::Tile columnsOf(bin::Tile t, int64_t c0, int64_t cols);
+/// 4-D view `v` narrowed to its first `cols` columns (what a part reads).
+GmView columnsOf(GmView v, int64_t cols);
 
 /// The cube/vector split of an attention (lib/CodeGen/AttentionSplit.cpp),
 /// as Ascend's fused attention runs on separate cube and vector cores: per tile
