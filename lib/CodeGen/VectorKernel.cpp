@@ -680,6 +680,8 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
     return false;
   if (k.deferrable && !flushing_ && hasSeparateVectorCores())
     return deferVector(k, error);
+  for (auto [lo, hi] : k.cacheEngineReads)
+    requestL2Prefetch(lo, hi, k.name + ":l2_prefetch");
   Normalized n = normalize(k);
   int dims = (int)n.space.size();
   if (tiling.tile.size() != 2 || tiling.tile[0] < 0 ||

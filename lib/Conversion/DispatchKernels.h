@@ -32,7 +32,18 @@ struct DispatchOptions {
   /// Separate vector cores beside the matrix cores (dc): a one-core chain
   /// of small kernels can run beside a product spread over the others.
   bool separateVectorCores = false;
+  /// How far the chip's cache engine reads ahead of the kernels (a quarter
+  /// of the L2; NpuToIsa.cpp, CacheEngineReadAhead), 0 where it has none:
+  /// also what a kernel may ask it to read for a later kernel.
+  uint64_t cacheEngineAhead = 0;
 };
+
+/// A MoE whose rows outnumber its experts this many times (a prefill
+/// program's: every row is routed, the prompt's and the padding's, so 1024
+/// rows of top-6 over 64 experts leave one unselected with probability
+/// ~e^-96 under even routing) reads every expert's weights in all but
+/// name: the cache engine may read them ahead (NpuToIsa.cpp, MoEKernels.cpp).
+inline constexpr int64_t kRowsPerExpertReadWhole = 8;
 
 /// Translates `op` with operand/result addresses `addrs` (operands first).
 /// On failure `why` says what has no lowering.

@@ -106,14 +106,11 @@ static int64_t siblingMatmulJobs(npu::DispatchOp d,
 /// Gathers, attention and the grouped products read rows chosen at run time
 /// (a table's rows, the filled part of a KV cache, the selected experts):
 /// reading those ahead would read what the program never needs -- but for a
-/// MoE whose rows outnumber its experts kRowsPerExpertReadWhole times (a
-/// prefill program's: every row is routed, the prompt's and the padding's,
-/// so 1024 rows of top-6 over 64 experts leave one unselected with
-/// probability ~e^-96 under even routing). Its experts' weights are then
-/// read whole in all but name, and reading their first ones ahead keeps the
-/// DRAM busy through the router, the token gather and the shared experts,
-/// which the routing otherwise leaves idle (CacheEngineReadAhead).
-static constexpr int64_t kRowsPerExpertReadWhole = 8;
+/// MoE whose rows outnumber its experts kRowsPerExpertReadWhole times
+/// (DispatchKernels.h). Its experts' weights are then read whole in all but
+/// name, and reading their first ones ahead keeps the DRAM busy through the
+/// router, the token gather and the shared experts, which the routing
+/// otherwise leaves idle (CacheEngineReadAhead).
 /// A byte range a dispatch reads whole; `experts`: a MoE's expert weights
 /// read whole only in all likelihood (above).
 struct WholeRead {
@@ -175,7 +172,7 @@ public:
       : dispatches(dispatches), readsBefore(dispatches.size() + 1, 0) {
     if (!pb.hasCacheEngine())
       return;
-    horizon = pb.target().l2.bytes / 4;
+    horizon = options.cacheEngineAhead;
     expertHorizon = pb.target().l2.bytes * kExpertHorizonEighths / 8;
     std::vector<WholeRead> reads;
     for (size_t i = 0; i < dispatches.size(); ++i) {
@@ -652,6 +649,7 @@ struct NpuToIsaPass
     pb.setL2Prefetch(l2Prefetch);
     DispatchOptions dispatchOptions;
     dispatchOptions.separateVectorCores = pb.hasSeparateVectorCores();
+    dispatchOptions.cacheEngineAhead = pb.hasCacheEngine() ? t.l2.bytes / 4 : 0;
     auto gmBytes = func->getAttrOfType<IntegerAttr>("npu.gm_bytes");
     if (!gmBytes)
       return func.emitError("run tessera-npu-plan-memory first");

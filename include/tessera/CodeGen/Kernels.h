@@ -115,6 +115,10 @@ struct VectorKernel {
   /// read back from GM): ProgramBuilder::addVector defers it where the
   /// vector cores are separate, as it defers split-K sums.
   bool deferrable = false;
+  /// GM byte ranges the chip's cache engine is asked to read into the L2 as
+  /// this kernel starts (ProgramBuilder::requestL2Prefetch): a later
+  /// kernel's weights, read while this one leaves the DRAM partly idle.
+  std::vector<std::pair<uint64_t, uint64_t>> cacheEngineReads;
 
   // Builder helpers; they compute each node's broadcast mask. (load()
   // turns its input's stride-0 dims into extent-1 broadcasts.)
