@@ -715,9 +715,18 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     sharedDown();
   expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
             SUp, SH, SDown, wDt);
-  if (sharedSplit)
-    sharedSwigluDown();
-  else if (shared && !sharedFirst)
+  if (sharedSplit) {
+    // The shared experts' down weights, read at the MoE's start, were
+    // evicted by the routed experts streaming through the L2 since: the
+    // cache engine reads them again as the shared SwiGLU starts (V2-Lite's
+    // 1024-token prefill MoE layer on dc: 1232.5 -> 1226.1 us).
+    sharedSwiglu();
+    if (options.cacheEngineAhead)
+      std::get<VectorKernel>(kernels.back())
+          .cacheEngineReads.push_back(
+              {in(7), in(7) + (uint64_t)(H * Is * dtypeByteSize(wDt))});
+    sharedDown();
+  } else if (shared && !sharedFirst)
     expertMlp("shared", xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate,
               SSharedUp, SSharedH, SSharedDown, DType::F32);
   // 12. Combine in f32. The routed experts' outputs are in their dtype, as
