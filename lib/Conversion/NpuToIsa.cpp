@@ -97,6 +97,13 @@ static int64_t siblingMatmulJobs(npu::DispatchOp d,
   return jobs;
 }
 
+/// A byte range a dispatch reads whole; `experts`: a MoE's expert weights,
+/// read whole only in all likelihood (wholeReads).
+struct WholeRead {
+  uint64_t lo, hi;
+  bool experts = false;
+};
+
 /// The read-only bytes a dispatch's `kernels` read whole: the operands of
 /// its products and vector kernels that are constants or program inputs
 /// (weights, norm scales, biases; a MoE layer's router and shared experts),
@@ -111,12 +118,6 @@ static int64_t siblingMatmulJobs(npu::DispatchOp d,
 /// name, and reading their first ones ahead keeps the DRAM busy through the
 /// router, the token gather and the shared experts, which the routing
 /// otherwise leaves idle (CacheEngineReadAhead).
-/// A byte range a dispatch reads whole; `experts`: a MoE's expert weights
-/// read whole only in all likelihood (above).
-struct WholeRead {
-  uint64_t lo, hi;
-  bool experts = false;
-};
 static void wholeReads(const std::vector<Kernel> &kernels,
                        const codegen::ProgramBuilder &pb,
                        std::vector<WholeRead> &out) {
