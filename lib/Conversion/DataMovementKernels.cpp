@@ -135,61 +135,29 @@ bool translateData(npu::DispatchOp d, Operation *op, ArrayRef<int64_t> addrs,
   GmView inView = GmView::contiguous((uint64_t)addrs[0], dt, inShape);
 
   return llvm::TypeSwitch<Operation *, bool>(op)
-      .Case<graph::TransposeOp>([&](graph::TransposeOp t) {
-        GmView src;
-        src.addr = inView.addr;
-        src.dtype = dt;
-        for (int64_t p : t.getPerm()) {
-          src.shape.push_back(inShape[p]);
-          src.strides.push_back(inStrides[p]);
-        }
-        kernels.push_back(copyKernel(name, src, outView(0)));
-        return true;
-      })
-      .Case<graph::SliceOp>([&](graph::SliceOp s) {
-        GmView src;
-        src.addr = inView.addr;
-        src.dtype = dt;
-        GmView out = outView(0);
-        int64_t off = 0;
-        for (size_t i = 0; i < inShape.size(); ++i) {
-          int64_t st = s.getStarts()[i], step = s.getSteps()[i];
-          int64_t n = inShape[i];
-          if (step < 0) {
-            why = "Slice with a negative step (a reversing DMA) is not "
-                  "supported";
-            return false;
-          }
-          if (st < 0)
-            st += n;
-          st = std::clamp<int64_t>(st, 0, n);
-          off += st * inStrides[i];
-          src.shape.push_back(out.shape[i]);
-          src.strides.push_back(inStrides[i] * step);
-        }
-        src.addr += (uint64_t)(off * dtypeByteSize(dt));
-        if (out.numElements() == 0) {
-          why = "empty slice";
-          return false;
-        }
-        kernels.push_back(copyKernel(name, src, out));
-        return true;
-      })
-      .Case<graph::ExpandOp>([&](graph::ExpandOp) {
-        GmView out = outView(0);
-        GmView src;
-        src.addr = inView.addr;
-        src.dtype = dt;
-        size_t r = out.shape.size(), off = r - inShape.size();
-        for (size_t i = 0; i < r; ++i) {
-          bool has = i >= off;
-          int64_t e = has ? inShape[i - off] : 1;
-          src.shape.push_back(out.shape[i]);
-          src.strides.push_back(e == 1 ? 0 : inStrides[i - off]);
-        }
-        kernels.push_back(copyKernel(name, src, out));
-        return true;
-      })
+      .Case<graph::TransposeOp, graph::SliceOp, graph::ExpandOp>(
+          [&](Operation *) {
+            // A copy from the view of the input the result is (layoutView).
+            if (auto s = dyn_cast<graph::SliceOp>(op);
+                s &&
+                llvm::any_of(s.getSteps(), [](int64_t st) { return st < 0; })) {
+              why = "Slice with a negative step (a reversing DMA) is not "
+                    "supported";
+              return false;
+            }
+            GmView src, out = outView(0);
+            if (isa<graph::SliceOp>(op) && out.numElements() == 0) {
+              why = "empty slice";
+              return false;
+            }
+            if (!layoutView(op->getResult(0), d, addrs, src)) {
+              why = "internal error: a layout op must read its dispatch's "
+                    "input";
+              return false;
+            }
+            kernels.push_back(copyKernel(name, src, out));
+            return true;
+          })
       .Case<graph::TileOp>([&](graph::TileOp t) {
         GmView out = outView(0);
         // Output [r0*d0, r1*d1, ...] seen as [r0, d0, r1, d1, ...].
