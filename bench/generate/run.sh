@@ -29,9 +29,12 @@
 # throughput, bytes at its DRAM bandwidth), also per layer.
 # Results go to OUT_DIR/MODEL-LAYERSl-TARGET[-prefillT]/ (programs/, the
 # stats, profiles and report.txt); the model to OUT_DIR/MODEL-LAYERSl/.
+# COMPILE_FLAGS adds tessera-compile flags (e.g. --no-l2-discard, to
+# measure against a feature turned off).
 # Usage: [MODEL=v2lite|qwen1.5b] [TARGET=dc|edge] [PREFILL=T] \
-#          bench/generate/run.sh [BUILD_DIR] [OUT_DIR] [LAYERS]
+#          [COMPILE_FLAGS=...] bench/generate/run.sh [BUILD_DIR] [OUT_DIR] [LAYERS]
 set -euo pipefail
+COMPILE_FLAGS="${COMPILE_FLAGS:-}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="${1:-$ROOT/build}"
 OUT="${2:-$ROOT/bench/out/generate}"
@@ -56,7 +59,7 @@ mkdir -p "$RES"
 rm -rf "$RES/programs"
 /usr/bin/time -f "%e %M" -o "$RES/compile.time" \
   "$BUILD/bin/tessera-compile" "$MDIR" -o "$RES/programs/" --target="$TARGET" \
-  --precision=bf16 --seq="$SEQ" --cache-capacity=4096
+  --precision=bf16 --seq="$SEQ" --cache-capacity=4096 $COMPILE_FLAGS
 read -r secs kib < "$RES/compile.time"
 printf "%s, %d layers, %s: compile (prefill + decode, --seq %d)  %6.2f s, peak RSS %6.0f MiB; prefill.npu %s B, decode.npu %s B, weights.bin %s B\n" \
   "$MODEL" "$LAYERS" "$TARGET" "$SEQ" "$secs" "$(echo "$kib / 1024" | bc -l)" "$(stat -c %s "$RES/programs/prefill.npu")" \

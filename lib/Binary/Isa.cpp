@@ -766,6 +766,11 @@ struct Checker {
                     "' has no L2 cache engine to prefetch with "
                     "(l2_cache.prefetch_bytes_per_cycle)");
       return role(0, {Space::GM});
+    case OpClass::Discard:
+      if (!t.l2.present)
+        return fail("target '" + t.name +
+                    "' has no L2 cache to discard lines of");
+      return role(0, {Space::GM});
     case OpClass::SAlu:
     case OpClass::EndLoop:
       return regFields();

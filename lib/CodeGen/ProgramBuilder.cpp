@@ -219,6 +219,7 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
   std::string error;
   if (!flushDeferred(&regions, error) && deferredError_.empty())
     deferredError_ = error;
+  keepLiveRanges(regions);
   ++stats_.kernels;
   auto flatOf = [&](uint32_t type, uint32_t index) {
     return type == bin::kAiCpuCoreType ? t_.totalCores() + index
@@ -307,6 +308,13 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
       drain(hub);
       for (size_t i = 0; i + 1 < all.size(); ++i)
         xwait(hub, gather);
+      // Every core has drained: the dead ranges' last readers are done, and
+      // none writes them again before the release (L2Discard.cpp).
+      if (!isCpu(hub)) {
+        uint32_t ty, ix;
+        t_.coreOf(hub, ty, ix);
+        emitL2Discards(ty, ix);
+      }
       for (uint32_t c : all)
         if (c != hub)
           xset(hub, c, release);

@@ -63,6 +63,7 @@ void footprint(const Instr &in, std::vector<MemAccess> &out) {
   case OpClass::Sync:
   case OpClass::End:
   case OpClass::Prefetch: // changes no memory: orders nothing
+  case OpClass::Discard:  // placed inside a barrier, after every pipe drained
     return;
   case OpClass::Mmad:
     add(0, true);
@@ -175,7 +176,7 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
     bin::OpClass cls = ins[i].info().cls;
     if (!verbatim[i] && !bin::isScalarControl(cls) &&
         cls != bin::OpClass::Sync && cls != bin::OpClass::End &&
-        cls != bin::OpClass::Prefetch)
+        cls != bin::OpClass::Prefetch && cls != bin::OpClass::Discard)
       used[(unsigned)bin::derivePipe(ins[i], aicpu)] = true;
   }
   auto prune = [&] {
@@ -193,8 +194,10 @@ bool insertSyncStream(bin::CoreStream &cs, uint32_t si,
 
   for (size_t i = 0; i < n; ++i) {
     const Instr &in = ins[i];
-    // (l2_prefetch changes no memory: nothing waits for it.)
-    if (verbatim[i] || in.info().cls == bin::OpClass::Prefetch)
+    // (l2_prefetch changes no memory: nothing waits for it; l2_discard is
+    // placed where every pipe has drained already.)
+    if (verbatim[i] || in.info().cls == bin::OpClass::Prefetch ||
+        in.info().cls == bin::OpClass::Discard)
       continue;
     unsigned P = (unsigned)bin::derivePipe(in, aicpu);
     if (in.op == Opcode::Barrier && in.ints[0] == bin::kBarrierAll) {

@@ -26,6 +26,14 @@ using namespace mlir;
 using namespace tessera;
 using namespace tessera::conversion;
 
+/// A dispatch with none of the attributes later passes set (tiling, cores,
+/// layout, addresses, scratch, dead ranges).
+static npu::DispatchOp newDispatch(OpBuilder &b, Location loc, TypeRange types,
+                                   npu::Engine engine, ValueRange inputs) {
+  return npu::DispatchOp::create(b, loc, types, engine, inputs, nullptr,
+                                 nullptr, nullptr, nullptr, nullptr, nullptr);
+}
+
 static RankedTensorType withElement(Type t, DType d) {
   auto rt = cast<RankedTensorType>(t);
   return RankedTensorType::get(rt.getShape(),
@@ -357,9 +365,8 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
   // A copy/cast kernel: yields its argument in another storage type.
   auto castDispatch = [&](Location loc, Value from, Type modelType,
                           Type to) -> Value {
-    auto d = npu::DispatchOp::create(b, loc, TypeRange{to}, npu::Engine::vector,
-                                     ValueRange{from}, nullptr, nullptr,
-                                     nullptr, nullptr, nullptr);
+    auto d = newDispatch(b, loc, TypeRange{to}, npu::Engine::vector,
+                         ValueRange{from});
     Block *blk = new Block();
     d.getBody().push_back(blk);
     BlockArgument a = blk->addArgument(modelType, loc);
@@ -658,9 +665,7 @@ LogicalResult GraphToNpuPass::convertFunc(func::FuncOp func) {
     }
     if (isInPlaceOp(&op)) // the result is the cache's buffer
       resultTypes[0] = inputs[0].getType();
-    auto d =
-        npu::DispatchOp::create(b, op.getLoc(), resultTypes, engine, inputs,
-                                nullptr, nullptr, nullptr, nullptr, nullptr);
+    auto d = newDispatch(b, op.getLoc(), resultTypes, engine, inputs);
     Block *blk = new Block();
     d.getBody().push_back(blk);
     {
@@ -865,9 +870,7 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     SmallVector<Type> types(c.getResultTypes());
     for (Value r : extraP)
       types.push_back(r.getType());
-    auto m =
-        npu::DispatchOp::create(b, c.getLoc(), types, engine, inputs, nullptr,
-                                nullptr, nullptr, nullptr, nullptr);
+    auto m = newDispatch(b, c.getLoc(), types, engine, inputs);
     Block *blk = new Block();
     m.getBody().push_back(blk);
     IRMapping pm, cm;

@@ -80,7 +80,7 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &o, Stage from,
     // nothing to do here (it is for isa modules given by hand; running it
     // would only verify a whole model's program once more).
     pm.addPass(conversion::createNpuToIsa(
-        {o.probes, o.l2Prefetch, true, o.loops, o.spmd}));
+        {o.probes, o.l2Prefetch, o.l2Discard, true, o.loops, o.spmd}));
   }
 }
 

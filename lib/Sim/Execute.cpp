@@ -843,6 +843,7 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
   case OpClass::Sync:
   case OpClass::End:
   case OpClass::Prefetch: // fills L2 lines: no data changes
+  case OpClass::Discard:  // the scalar unit's (Simulator.cpp)
     return true;
   case OpClass::SAlu: // the scalar unit runs these (Simulator.cpp)
   case OpClass::SLoad:

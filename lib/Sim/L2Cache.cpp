@@ -130,6 +130,36 @@ void L2Cache::access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
   }
 }
 
+uint64_t L2Cache::discard(uint64_t addr, uint64_t n) {
+  uint64_t first = (addr + line - 1) / line, end = (addr + n) / line;
+  uint64_t dropped = 0;
+  for (uint64_t l = first; l < end; ++l) {
+    bool dirty;
+    if (direct) {
+      if (l >= numLines || !node(l).present)
+        continue;
+      unlink(l);
+      Node &e = node(l);
+      e.present = 0;
+      dirty = e.dirty;
+      e.dirty = 0;
+      --count;
+    } else {
+      auto it = map.find(l);
+      if (it == map.end())
+        continue;
+      dirty = it->second.dirty;
+      lru.erase(it->second.pos);
+      map.erase(it);
+    }
+    if (dirty) {
+      --dirtyLines;
+      dropped += line;
+    }
+  }
+  return dropped;
+}
+
 void L2Cache::fill(const std::vector<uint64_t> &lines, double when) {
   if (direct) {
     for (uint64_t l : lines)

@@ -42,6 +42,7 @@ std::string Stats::toJson() const {
             {"l2_hit_bytes", l2HitBytes},
             {"l2_prefetch_read_bytes", l2PrefetchReadBytes},
             {"l2_dirty_bytes", l2DirtyBytes},
+            {"l2_discarded_bytes", l2DiscardedBytes},
             {"compulsory_dram_bytes", compulsoryDramBytes},
             {"constant_bytes_read", constantBytesRead},
             {"flops", finite(flops())},
@@ -93,15 +94,20 @@ std::string Stats::toText() const {
                                ? ", " + std::to_string(l2PrefetchReadBytes) +
                                      " of them prefetched into the L2"
                                : "";
+  // (Shown only when the program discarded dirty lines: most have none.)
+  std::string discarded = l2DiscardedBytes
+                              ? "; " + std::to_string(l2DiscardedBytes) +
+                                    " dirty discarded by l2_discard"
+                              : "";
   std::snprintf(
       buf, sizeof buf,
       "DRAM bytes        %llu (read %llu%s, write %llu; L2 hits %llu; %llu "
-      "dirty in the L2 at the end)\n"
+      "dirty in the L2 at the end%s)\n"
       "FLOPs             %.4g (matrix %.4g, vector %.4g, AI-CPU %.4g)\n",
       (unsigned long long)dramBytes(), (unsigned long long)dramReadBytes,
       prefetched.c_str(), (unsigned long long)dramWriteBytes,
-      (unsigned long long)l2HitBytes, (unsigned long long)l2DirtyBytes, flops(),
-      matrixFlops, vectorOps, aicpuOps);
+      (unsigned long long)l2HitBytes, (unsigned long long)l2DirtyBytes,
+      discarded.c_str(), flops(), matrixFlops, vectorOps, aicpuOps);
   os << buf;
   std::snprintf(
       buf, sizeof buf,

@@ -1609,6 +1609,7 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   case OpClass::Sync:
   case OpClass::End:
   case OpClass::Prefetch:
+  case OpClass::Discard:
   case OpClass::SAlu:
   case OpClass::SLoad:
   case OpClass::SStore:
@@ -2244,6 +2245,35 @@ bool Engine::runScalar(uint32_t agentId) {
             for (int64_t i = 0; i < n; ++i)
               queuePrefetch(addr + (uint64_t)(i * sb), (uint64_t)es, a.clock,
                             a.stream, idx);
+        });
+      ++a.executed;
+      ++pipeInstrs[(unsigned)Pipe::S];
+      ss.pc++;
+      continue;
+    }
+    if (inf.cls == OpClass::Discard) {
+      // The L2 drops the lines wholly inside the tile as the scalar unit
+      // issues it. A functional run fills their GM bytes with 0xFF (NaN in
+      // every float type): they are undefined now, and a program that
+      // reads them again computes garbage instead of passing by luck.
+      Tile g = in.tiles[0];
+      bool empty = false;
+      if (g.isRegRelative() && !resolveOperand(a.stream, idx, in, 0, g, empty))
+        return false;
+      uint64_t line = t.l2.lineBytes;
+      if (!empty)
+        forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
+          uint64_t es = (uint64_t)g.elemBytes();
+          if (sb != (int64_t)es)
+            return; // (strided: no whole lines)
+          uint64_t bytes = (uint64_t)n * es;
+          st.l2DiscardedBytes += l2.discard(addr, bytes);
+          uint64_t lo = (addr + line - 1) / line * line;
+          uint64_t hi = (addr + bytes) / line * line;
+          if (opts.functional && lo < hi) {
+            materializeGm(lo, hi);
+            std::memset(gm.data() + lo, 0xFF, hi - lo);
+          }
         });
       ++a.executed;
       ++pipeInstrs[(unsigned)Pipe::S];

@@ -181,3 +181,23 @@ isa.program "p" target "edge" gm_bytes 4096 {
     isa.end
   }
 }
+
+// -----
+
+isa.program "p" target "edge" gm_bytes 4096 {
+  isa.core "tpu" 0 {
+    // expected-error @+1 {{target 'edge' has no L2 cache to discard lines of}}
+    isa.l2_discard <GM[0], 512xui8>
+    isa.end
+  }
+}
+
+// -----
+
+isa.program "p" target "dc" gm_bytes 4096 {
+  isa.core "vector" 0 {
+    // expected-error @+1 {{operand 'dst' is in UB; l2_discard needs GM}}
+    isa.l2_discard <UB[0], 512xui8>
+    isa.end
+  }
+}

@@ -409,6 +409,60 @@ TEST(SimTiming, GatherAndScatterLookTheirRowsUpInTheL2) {
   }
 }
 
+// l2_discard drops the dirty lines wholly inside its range from the
+// write-back L2 without writing them to DRAM; the line it covers only in
+// part stays. The dropped bytes are undefined: a functional run reads them
+// back as 0xFF (NaN), so a program that discards data it still needs fails
+// its check instead of passing by luck.
+TEST(SimTiming, DiscardDropsDirtyLinesWithoutWritingThem) {
+  sim::Stats kept;
+  for (bool discard : {false, true}) {
+    Harness h;
+    Tile x =
+        h.in("x", floats(DType::F32, {512}, std::vector<float>(512, 2)), 0);
+    uint64_t scratchAt = h.gm; // 2048: four 512-byte lines
+    ASSERT_EQ(scratchAt % 512, 0u);
+    h.gm += 2048;
+    Tile scratch = makeTile(Space::GM, scratchAt, DType::F32, {512});
+    Tile back = makeTile(Space::UB, 4096, DType::F32, {512});
+    h.startCompute();
+    h.op(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE3));
+    h.op(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE3));
+    h.op(sim::makeInstr(Opcode::DmaSt, {scratch, x}));
+    h.op(sim::makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
+    if (discard)
+      h.op(sim::makeInstr(
+          Opcode::L2Discard,
+          {makeTile(Space::GM, scratchAt + 256, DType::U8, {2048 - 256})}));
+    h.op(sim::makeInstr(Opcode::DmaLd, {back, scratch}));
+    h.op(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V));
+    h.op(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V));
+    h.out("y", back);
+    std::map<std::string, Tensor> o;
+    std::string err;
+    sim::Stats st;
+    ASSERT_TRUE(h.run(o, err, &st)) << err;
+    if (!discard) {
+      kept = st;
+      EXPECT_EQ(st.l2DiscardedBytes, 0u);
+      for (int i = 0; i < 512; ++i)
+        ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
+      continue;
+    }
+    EXPECT_EQ(st.l2DiscardedBytes, 3u * 512);
+    EXPECT_EQ(st.l2DirtyBytes, kept.l2DirtyBytes - 3 * 512);
+    // The three dropped lines are read again from DRAM.
+    EXPECT_EQ(st.dramReadBytes, kept.dramReadBytes + 3 * 512);
+    EXPECT_EQ(st.dramWriteBytes, 0u);
+    for (int i = 0; i < 128; ++i) // the line covered in part
+      ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
+    for (int i = 128; i < 512; ++i)
+      ASSERT_TRUE(std::isnan(o["y"].getF(i))) << i;
+    nlohmann::json j = nlohmann::json::parse(st.toJson(), nullptr, false);
+    EXPECT_EQ(j["l2_discarded_bytes"], 3u * 512);
+  }
+}
+
 // Stats::constantBytesRead counts each constant byte a run read once, in
 // whole DRAM lines (512 bytes on dc), and a gather's rows as moved: token
 // generation's roofline bound counts these instead of every constant.

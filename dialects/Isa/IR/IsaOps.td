@@ -363,6 +363,22 @@ def Isa_L2PrefetchOp : Isa_InstrOp<"l2_prefetch", 81, "Prefetch", "S"> {
   let assemblyFormat = "$src attr-dict";
 }
 
+// The L2 cache's range invalidate (Ascend's CMO "invalid" task, PTX's
+// discard.global.L2): the lines wholly inside `dst` leave the L2 without
+// being written to DRAM, and those GM bytes become undefined. The compiler
+// drops the dirty lines of scratch nothing will read again, so a stream of
+// weights evicting them does not spend DRAM bandwidth writing dead data.
+// It takes effect as the scalar unit issues it; the code generator places
+// it inside a cross-core barrier, after every core has drained the work
+// that read those bytes and before any is released to write them again.
+def Isa_L2DiscardOp : Isa_InstrOp<"l2_discard", 82, "Discard", "S"> {
+  let summary = "drop the L2 lines wholly inside the GM bytes of `dst` "
+                "without writing them back (their contents become "
+                "undefined)";
+  let arguments = (ins Isa_TileAttr:$dst);
+  let assemblyFormat = "$dst attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // AI-CPU and control
 //===----------------------------------------------------------------------===//

@@ -38,6 +38,10 @@ def Npu_DispatchOp : Npu_Op<"dispatch", [IsolatedFromAbove,
       of each scratch buffer;
     - `scratch`: bytes of GM scratch the kernel needs while it runs (a padded
       input, an im2col matrix), set by tessera-graph-to-npu.
+    - `dead`: `[address, bytes]` pairs of the GM buffers (dispatch results,
+      scratch) that no dispatch from this one on reads: the GM plan frees
+      them here, and code generation discards their lines from a
+      write-back L2 (`l2_discard`) rather than write dead data to DRAM.
 
     Example:
     ```mlir
@@ -54,7 +58,8 @@ def Npu_DispatchOp : Npu_Op<"dispatch", [IsolatedFromAbove,
                        OptionalAttr<I64Attr>:$cores,
                        OptionalAttr<StrAttr>:$layout,
                        OptionalAttr<DenseI64ArrayAttr>:$addrs,
-                       OptionalAttr<DenseI64ArrayAttr>:$scratch);
+                       OptionalAttr<DenseI64ArrayAttr>:$scratch,
+                       OptionalAttr<DenseI64ArrayAttr>:$dead);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{

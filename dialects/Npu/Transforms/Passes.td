@@ -145,6 +145,10 @@ def NpuToIsa : Pass<"tessera-npu-to-isa", "mlir::ModuleOp"> {
            "Let idle vector cores read the weights of matmuls that read B "
            "once into L2 ahead of them (chips with an L2 and separate "
            "vector cores)">,
+    Option<"l2Discard", "l2-discard", "bool", "true",
+           "Discard the L2 lines of GM buffers nothing reads again (at the "
+           "next cross-core barrier) instead of writing them to DRAM "
+           "(chips with a write-back L2)">,
     Option<"sync", "sync", "bool", "false",
            "Also do tessera-isa-insert-sync's work (flags, then loops "
            "unless loops=false) on the generated streams before they become "

@@ -39,7 +39,15 @@ public:
     peak_ = std::max(peak_, at + bytes);
     return true;
   }
-  void release(uint64_t offset) { used_.erase(offset); }
+  /// Frees the block at `offset`; returns its size (0: none there).
+  uint64_t release(uint64_t offset) {
+    auto it = used_.find(offset);
+    if (it == used_.end())
+      return 0;
+    uint64_t bytes = it->second;
+    used_.erase(it);
+    return bytes;
+  }
   uint64_t peak() const { return peak_; }
 
 private:

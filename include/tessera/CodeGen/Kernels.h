@@ -249,6 +249,7 @@ struct BuildStats {
   uint64_t aicpuKernels = 0;
   uint64_t l2PrefetchBytes = 0; // weights read ahead into L2 by vector cores
   uint64_t l2EngineBytes = 0;   // requested from the cache engine (l2_prefetch)
+  uint64_t l2DiscardBytes = 0;  // dead GM dropped from the L2 (l2_discard)
 };
 
 struct AttentionKernel; // AttentionKernel.h
@@ -287,6 +288,14 @@ public:
   /// (L2Prefetch.cpp), on the next kernel's first core before its barrier.
   /// Returns the bytes requested (0: none).
   uint64_t requestL2Prefetch(uint64_t lo, uint64_t hi, const std::string &loc);
+  /// Whether dead GM buffers are discarded from a write-back L2
+  /// (L2Discard.cpp); on by default.
+  void setL2Discard(bool on) { l2Discard_ = on; }
+  /// Marks GM bytes [lo, hi) dead: no kernel added from now on reads them
+  /// before writing them again. On a chip whose L2 is write-back, the next
+  /// cross-core barrier discards their lines (`l2_discard`, L2Discard.cpp)
+  /// unless a kernel touches them first.
+  void discardWhenDrained(uint64_t lo, uint64_t hi);
   /// True if [lo, hi) lies in a program input or constant: data no kernel
   /// writes, safe to read at any time.
   bool isReadOnlyData(uint64_t lo, uint64_t hi) const;
@@ -477,6 +486,15 @@ private:
   // cores (flat ids).
   std::vector<std::pair<bin::Instr, std::string>> l2Requests_;
   void emitL2Requests(const std::vector<uint32_t> &kernelCores);
+  // Dead GM ranges (discardWhenDrained) waiting for the next cross-core
+  // barrier, which discards them on its hub between collecting every core
+  // and releasing them (L2Discard.cpp).
+  bool l2Discard_ = true;
+  std::vector<Region> deadRanges_;
+  /// Forgets the dead ranges a kernel about to start touches.
+  void keepLiveRanges(const std::vector<Region> &regions);
+  /// Emits the dead ranges' discards on core `hub` and forgets them.
+  void emitL2Discards(uint32_t hubType, uint32_t hubIndex);
   /// Queues DMA reads of [lo, hi) on idle vector cores so the lines are in
   /// L2 by `needAt` (estimated cycles), if they can be. Returns the bytes.
   uint64_t prefetchToL2(uint64_t lo, uint64_t hi, double needAt,

@@ -87,6 +87,9 @@ struct Stats {
   /// A write-back L2's dirty bytes when the run ended: stored, not yet
   /// written to DRAM (dramWriteBytes counts what was evicted).
   uint64_t l2DirtyBytes = 0;
+  /// Dirty bytes l2_discard dropped from a write-back L2: dead data the
+  /// run did not have to write to DRAM.
+  uint64_t l2DiscardedBytes = 0;
   /// Bytes any schedule must move across DRAM (the roofline's DRAM term):
   /// inputs and constants once (none with a warm L2), outputs once.
   uint64_t compulsoryDramBytes = 0;

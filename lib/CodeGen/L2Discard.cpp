@@ -1,0 +1,81 @@
+//===- L2Discard.cpp - Dead scratch dropped from a write-back L2 ----------===//
+//
+// A write-back L2 keeps what the kernels store as dirty lines and writes
+// them to DRAM only when something evicts them. Activations and scratch
+// die long before that: a decode step's layers leave a few MB of partial
+// sums and hidden states dirty, and the lm_head's 400 MB weight stream then
+// evicts them, spending DRAM bandwidth on data nothing will read. The GM
+// plan knows when each buffer dies (the `dead` ranges of npu.dispatch); the
+// code generator drops those lines with the L2's range invalidate
+// (`l2_discard`, Ascend's CMO "invalid") where it is safe:
+//
+// - Only inside a cross-core barrier, on its hub, after it has collected
+//   every core (each drained its pipes: the last readers are done) and
+//   before it releases them (nothing writes the bytes again yet).
+// - A range a kernel touches before that barrier is no longer dead (a
+//   kernel on the core that last read it may have reused the bytes without
+//   a barrier): it is forgotten, never discarded.
+//
+//===----------------------------------------------------------------------===//
+#include "tessera/CodeGen/Kernels.h"
+
+namespace tessera::codegen {
+
+using bin::makeInstr;
+using bin::Opcode;
+
+using target::Space;
+
+void ProgramBuilder::discardWhenDrained(uint64_t lo, uint64_t hi) {
+  // Only lines wholly inside the range go; a chip whose L2 writes through
+  // has nothing dirty to drop.
+  uint64_t line = t_.l2.lineBytes;
+  if (!l2Discard_ || !t_.l2.present || !t_.l2.writeBack || !line)
+    return;
+  lo = (lo + line - 1) / line * line;
+  hi = hi / line * line;
+  if (lo < hi)
+    deadRanges_.push_back({lo, hi, true});
+}
+
+void ProgramBuilder::keepLiveRanges(const std::vector<Region> &regions) {
+  if (deadRanges_.empty())
+    return;
+  std::vector<Region> dead;
+  for (const Region &d : deadRanges_) {
+    // The parts of d no region touches (a region may cut d in two).
+    std::vector<Region> parts{d};
+    for (const Region &r : regions) {
+      std::vector<Region> next;
+      for (const Region &p : parts) {
+        if (r.hi <= p.lo || p.hi <= r.lo) {
+          next.push_back(p);
+          continue;
+        }
+        if (p.lo < r.lo)
+          next.push_back({p.lo, r.lo, true});
+        if (r.hi < p.hi)
+          next.push_back({r.hi, p.hi, true});
+      }
+      parts = std::move(next);
+    }
+    dead.insert(dead.end(), parts.begin(), parts.end());
+  }
+  deadRanges_ = std::move(dead);
+}
+
+void ProgramBuilder::emitL2Discards(uint32_t hubType, uint32_t hubIndex) {
+  // Deferred reductions run after this barrier: what they read or write
+  // stays (their bytes die only after them anyway).
+  for (const Deferred &d : deferred_)
+    keepLiveRanges(d.regions);
+  for (const Region &d : deadRanges_) {
+    bin::Tile dst =
+        bin::makeTile(Space::GM, d.lo, DType::U8, {(int64_t)(d.hi - d.lo)});
+    emit(hubType, hubIndex, makeInstr(Opcode::L2Discard, {dst}), "");
+    stats_.l2DiscardBytes += d.hi - d.lo;
+  }
+  deadRanges_.clear();
+}
+
+} // namespace tessera::codegen
