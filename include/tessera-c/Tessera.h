@@ -148,8 +148,9 @@ tesseraSessionSetDiagnosticCallback(tessera_session_t session,
                                     void *user_data);
 /* Sets a compile option by its tessera-compile name: "target" (edge, dc or
    a JSON file), "precision" (f32, bf16, f16), "fold", "fuse",
-   "l2-prefetch", "loops", "probes" ("true"/"false"), "input-shape" (NAME=1x128,
-   may be given several times), "onnx-checker" ("true"/"false"). */
+   "l2-prefetch", "l2-discard", "loops", "probes" ("true"/"false"),
+   "input-shape" (NAME=1x128, may be given several times), "onnx-checker"
+   ("true"/"false"). */
 TESSERA_API_SINCE(1, 0)
 tessera_status_t tesseraSessionSetOption(tessera_session_t session,
                                          const char *name, const char *value);

@@ -63,7 +63,7 @@ def compile(
     **options: Any,
 ) -> Program:
     """Compiles a .onnx/.mlir path or ONNX bytes; raises CompileError.
-    Options: fold, fuse, l2_prefetch, probes (bool), input_shape
+    Options: fold, fuse, l2_prefetch, l2_discard, probes (bool), input_shape
     (list of 'name=1x128'), onnx_checker (bool)."""
 
 def load(path: Union[str, os.PathLike], target: Optional[str] = None) -> Program:

@@ -444,7 +444,7 @@ PYBIND11_MODULE(_tessera, m) {
         "Compiles `model` (a .onnx or .mlir path, or ONNX bytes) for "
         "`target` (edge, dc or a JSON file) at `precision` (f32, bf16, f16). "
         "Other keyword options are tessera-compile's: fold, fuse, "
-        "l2_prefetch, loops, probes, input_shape=['x=1x128'], onnx_checker. "
+        "l2_prefetch, l2_discard, loops, probes, input_shape=['x=1x128'], onnx_checker. "
         "With keep_ir the IR of every stage is kept for Program.ir(). Raises "
         "CompileError with the diagnostics.");
   m.def("load", &load, py::arg("path"), py::arg("target") = py::none(),

@@ -183,6 +183,18 @@ class CompileAndRun(unittest.TestCase):
                 with open(js) as f:
                     self.assertEqual(json.load(f)["nodes"], p["nodes"])
 
+    def test_l2_discard_option(self):
+        """l2_discard is tessera-compile's --no-l2-discard: dead scratch is
+        discarded from dc's write-back L2 unless it is turned off."""
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "..", "examples", "tiny_llm_block")
+        model = os.path.join(example, "model.onnx")
+        on = tessera.compile(model, target="dc")
+        off = tessera.compile(model, target="dc", l2_discard=False)
+        self.assertIn("isa.l2_discard", on.ir("isa"))
+        self.assertIn("npu.l2_discard_bytes", on.ir("isa"))
+        self.assertNotIn("l2_discard", off.ir("isa"))
+
     def test_mlir_options_save_load(self):
         with tempfile.TemporaryDirectory() as tmp:
             src = os.path.join(tmp, "add.mlir")
