@@ -200,7 +200,16 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
            llvm::alignTo(r * kk * std::max<int64_t>(ves, 4), align) +
            firstIndex;
   };
-  int64_t R = std::min<int64_t>(rows, 4096);
+  // The rows are shared by as many cores as have 4096 elements each, in
+  // tiles of as many rows as local memory holds but no more than that share:
+  // a greedy token's 64 groups of 2374 logits (R1-Distill-Qwen-1.5B's
+  // vocabulary) were 16 tiles of 4 rows, on 16 cores, at the end of every
+  // decode step; a 1024-token router's top-k, one tile on one core.
+  int64_t coresWanted = std::max<int64_t>(
+      1, std::min<int64_t>((int64_t)t_.coreTypes[ct].count,
+                           std::max<int64_t>(1, rows * cols / 4096)));
+  int64_t R = std::min<int64_t>(
+      {rows, 4096, (rows + coresWanted - 1) / coresWanted});
   while (R > 1 && need(R) > half)
     R /= 2;
   if (need(R) > half) {
@@ -217,9 +226,7 @@ bool ProgramBuilder::addTopK(const TopKKernel &k, std::string &error) {
     iotaAddr =
         appendConst(k.name + ":index_row", iota.data(), (uint64_t)cols * 4);
   }
-  int64_t cores = std::max<int64_t>(
-      1, std::min<int64_t>({tiles, (int64_t)t_.coreTypes[ct].count,
-                            std::max<int64_t>(1, rows * cols / 4096)}));
+  int64_t cores = std::min(tiles, coresWanted);
   std::vector<CoreRef> refs;
   for (int64_t c = 0; c < cores; ++c)
     refs.push_back({(uint32_t)ct, (uint32_t)c});

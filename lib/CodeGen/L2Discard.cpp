@@ -23,7 +23,6 @@ namespace tessera::codegen {
 
 using bin::makeInstr;
 using bin::Opcode;
-
 using target::Space;
 
 void ProgramBuilder::discardWhenDrained(uint64_t lo, uint64_t hi) {
