@@ -382,13 +382,10 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     rowsTimesWeight(sc(SSharedH), T, Is, in(7), H, wDt, sc(SSharedDown),
                     DType::F32, "shared_down");
   };
-  auto sharedSwigluDown = [&] {
-    sharedSwiglu();
-    sharedDown();
-  };
   auto sharedExperts = [&] {
     sharedGateUp();
-    sharedSwigluDown();
+    sharedSwiglu();
+    sharedDown();
   };
   // 11, first in decode: the shared experts of one token are plain
   // products over static shapes, so they go before the router, where no

@@ -435,8 +435,7 @@ TEST(SimTiming, DiscardDropsDirtyLinesWithoutWritingThem) {
           Opcode::L2Discard,
           {makeTile(Space::GM, scratchAt + 256, DType::U8, {2048 - 256})}));
     h.op(sim::makeInstr(Opcode::DmaLd, {back, scratch}));
-    h.op(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::V));
-    h.op(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::V));
+    h.startCompute();
     h.out("y", back);
     std::map<std::string, Tensor> o;
     std::string err;
