@@ -92,7 +92,7 @@ std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &s) {
   return st;
 }
 
-static bool isRowOp(Operation *op) {
+bool isRowOp(Operation *op) {
   return isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
              graph::ReduceMinOp, graph::ReduceSumSquareOp,
              graph::ReduceLogSumOp, graph::ReduceLogSumExpOp, graph::SoftmaxOp,
@@ -102,10 +102,8 @@ static bool isRowOp(Operation *op) {
              graph::ArgMaxOp, graph::ArgMinOp, graph::HardmaxOp>(op);
 }
 
-/// The axes a row op reduces, normalized and sorted; `keep` whether the
-/// result keeps them as extent-1 dims.
-static bool rowAxes(Operation *op, std::vector<int64_t> &axes, bool &keep,
-                    std::string &why) {
+bool rowAxes(Operation *op, std::vector<int64_t> &axes, bool &keep,
+             std::string &why) {
   int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
   keep = true;
   auto norm = [&](int64_t a) { return a < 0 ? a + rank : a; };
@@ -230,19 +228,37 @@ private:
 
 bool VectorTranslator::setUpSpace(std::string &why) {
   Block &body = op_.getBody().front();
-  for (Operation &o : body.without_terminator()) {
-    if (isRowOp(&o)) {
-      if (rowOp_) {
-        why = "two row operations in one vector kernel";
-        return false;
-      }
-      rowOp_ = &o;
-    }
-  }
-  if (rowOp_) {
+  // Several row ops share one kernel when they reduce the same rows: the
+  // second stage of a split argmax takes the groups' extreme, then the least
+  // index among the groups holding it, over the same few values. All but
+  // the last keep the reduced dims (their results broadcast back over the
+  // row); the last may drop them (its result is only stored).
+  SmallVector<Operation *> rowOps;
+  for (Operation &o : body.without_terminator())
+    if (isRowOp(&o))
+      rowOps.push_back(&o);
+  if (!rowOps.empty()) {
+    rowOp_ = rowOps.back();
     modelSpace_ = shapeOfValue(rowOp_->getOperand(0));
     if (!rowAxes(rowOp_, axes_, keep_, why))
       return false;
+    for (Operation *o : ArrayRef(rowOps).drop_back()) {
+      std::vector<int64_t> axes;
+      bool keep;
+      if (!rowAxes(o, axes, keep, why))
+        return false;
+      if (shapeOfValue(o->getOperand(0)) != modelSpace_ || axes != axes_ ||
+          !keep) {
+        why = "two row operations over different rows in one vector kernel";
+        return false;
+      }
+    }
+    if (rowOps.size() > 1 && !keep_ &&
+        llvm::any_of(rowOp_->getUsers(),
+                     [&](Operation *u) { return u != body.getTerminator(); })) {
+      why = "a reduction that drops its axes feeds another op in its kernel";
+      return false;
+    }
     int64_t rank = (int64_t)modelSpace_.size();
     for (int64_t d = 0; d < rank; ++d)
       if (!llvm::is_contained(axes_, d))

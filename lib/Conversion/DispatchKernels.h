@@ -104,6 +104,12 @@ unsigned numAuxOperands(mlir::Operation *op);
 inline int64_t normalizedAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
+/// Reductions, softmax and norms: ops a vector kernel computes row by row.
+bool isRowOp(mlir::Operation *op);
+/// The axes a row op reduces, normalized and sorted; `keep` whether the
+/// result keeps them as extent-1 dims.
+bool rowAxes(mlir::Operation *op, std::vector<int64_t> &axes, bool &keep,
+             std::string &why);
 std::vector<int64_t> shapeOfValue(mlir::Value v);
 DType dtypeOfValue(mlir::Value v);
 std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape);

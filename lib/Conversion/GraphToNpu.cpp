@@ -814,6 +814,51 @@ bool hasDataOrRowOp(npu::DispatchOp d, bool &row, bool &trailingKeep) {
   return false;
 }
 
+/// The rows a vector dispatch's reductions reduce: every reduction's input
+/// shape and axes, when they all agree (else `agree` is false), and whether
+/// all but the last keep the reduced dims. A kernel computes several
+/// reductions when they agree (DispatchKernels.cpp).
+struct Rows {
+  bool agree = true;
+  bool allKeep = true;   // every reduction keeps its reduced dims
+  bool innerKeep = true; // every one but the last does
+  bool trailing = true;  // the reduced axes are the last ones
+  std::vector<int64_t> shape, axes;
+};
+
+Rows rowsOf(npu::DispatchOp d) {
+  Rows rows;
+  bool first = true;
+  for (Operation &o : d.getBody().front().without_terminator()) {
+    if (!isRowOp(&o))
+      continue;
+    std::vector<int64_t> axes;
+    bool keep;
+    std::string why;
+    if (!isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp,
+             graph::ReduceMinOp>(&o) ||
+        !rowAxes(&o, axes, keep, why) || axes.empty()) {
+      rows.agree = false;
+      return rows;
+    }
+    std::vector<int64_t> shape = shapeOfValue(o.getOperand(0));
+    if (first) {
+      rows.shape = shape;
+      rows.axes = axes;
+      for (auto [i, a] : llvm::enumerate(llvm::reverse(axes)))
+        if (a != (int64_t)(shape.size() - 1 - i))
+          rows.trailing = false;
+    } else if (shape != rows.shape || axes != rows.axes) {
+      rows.agree = false;
+    }
+    if (!rows.allKeep)
+      rows.innerKeep = false; // a dropping reduction was not the last
+    rows.allKeep = rows.allKeep && keep;
+    first = false;
+  }
+  return rows;
+}
+
 /// The widest model shape in a dispatch (its iteration space when there is
 /// no row op).
 SmallVector<int64_t> widest(npu::DispatchOp d) {
@@ -926,7 +971,11 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
     bool cRow, cTrail;
     if (hasDataOrRowOp(c, cRow, cTrail))
       return false;
-    if (cRow && !cTrail)
+    // A consumer whose reductions agree over trailing axes takes producers
+    // even when its last reduction drops them (the argmax's least index).
+    Rows cRows = cRow ? rowsOf(c) : Rows();
+    bool cDropsLast = cRows.agree && cRows.trailing && cRows.innerKeep;
+    if (cRow && !cTrail && !cDropsLast)
       return false;
     for (Value in : c.getInputs()) {
       auto p = in.getDefiningOp<npu::DispatchOp>();
@@ -936,8 +985,17 @@ struct NpuFusePass : public conversion::impl::NpuFuseBase<NpuFusePass> {
       bool pRow, pTrail;
       if (hasDataOrRowOp(p, pRow, pTrail))
         continue;
-      if (pRow && (!pTrail || cRow))
+      if (pRow && !pTrail)
         continue;
+      // Reductions on both sides: one kernel when they reduce the same rows
+      // and the producer's keep their dims.
+      if (pRow && cRow) {
+        Rows pRows = rowsOf(p);
+        if (!pRows.agree || !pRows.allKeep || !cRows.agree ||
+            !cRows.innerKeep || pRows.shape != cRows.shape ||
+            pRows.axes != cRows.axes)
+          continue;
+      }
       // Same iteration space: the producer's values fit the consumer's
       // space (or, with a row op in the producer, the consumer's fit its).
       SmallVector<int64_t> ps = widest(p), cs = widest(c);

@@ -263,17 +263,26 @@ static void splitArgReduce(ArgOp op, SmallVectorImpl<Operation *> &work) {
   Value picked = graph::WhereOp::create(
       b, loc, partialI64, holds, candidate,
       graph::ConstantOp::create(b, loc, cast<ElementsAttr>(none)));
-  auto oneI64 = RankedTensorType::get(one, i64);
+  // The index drops the groups' axis when the op's result does (keepdims =
+  // 0, as the greedy token's argmax): the reduction then writes the result
+  // itself, where a reshape of a program output is a copy of its own.
+  auto outType = cast<RankedTensorType>(op.getType());
+  SmallVector<int64_t> dropped(partial);
+  dropped.erase(dropped.begin() + axis);
+  bool dropAxis = outType.getShape() == ArrayRef<int64_t>(dropped);
+  auto indexType = RankedTensorType::get(dropAxis ? dropped : one, i64);
+  auto indexAttrs = keep();
+  if (dropAxis)
+    indexAttrs[1] = b.getNamedAttr("keepdims", b.getBoolAttr(false));
   Operation *index;
   if (selectLast)
-    index = graph::ReduceMaxOp::create(b, loc, TypeRange{oneI64},
-                                       ValueRange{picked}, keep());
+    index = graph::ReduceMaxOp::create(b, loc, TypeRange{indexType},
+                                       ValueRange{picked}, indexAttrs);
   else
-    index = graph::ReduceMinOp::create(b, loc, TypeRange{oneI64},
-                                       ValueRange{picked}, keep());
+    index = graph::ReduceMinOp::create(b, loc, TypeRange{indexType},
+                                       ValueRange{picked}, indexAttrs);
   Value result = index->getResult(0);
-  auto outType = cast<RankedTensorType>(op.getType());
-  if (outType.getShape() != ArrayRef<int64_t>(one))
+  if (outType.getShape() != indexType.getShape())
     result = graph::ReshapeOp::create(
         b, loc, outType, result, b.getDenseI64ArrayAttr(outType.getShape()));
   op.getResult().replaceAllUsesWith(result);

@@ -59,6 +59,52 @@ func.func @nofuse(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
   return %1 : tensor<8x4xf32>
 }
 
+// Two reductions over the same rows share one kernel: a split argmax's
+// second stage (the groups' extreme, then the least index among the groups
+// holding it, dropping the reduced axis as the argmax does) is one kernel
+// that writes the result, not two and a copy.
+// CHECK-LABEL: func.func @same_rows
+// CHECK: npu.dispatch vector
+// CHECK:   graph.reduce_max
+// CHECK:   graph.equal
+// CHECK:   graph.where
+// CHECK:   graph.reduce_min {{.*}} -> tensor<2xi64>
+// CHECK:   npu.yield
+// CHECK-NOT: npu.dispatch
+// CHECK: return
+func.func @same_rows(%v: tensor<2x64xf32>, %i: tensor<2x64xi64>) -> tensor<2xi64> {
+  %none = graph.constant dense<9999> : tensor<i64>
+  %0 = graph.reduce_max %v {axes = array<i64: 1>} : (tensor<2x64xf32>) -> tensor<2x1xf32>
+  %1 = graph.equal %v, %0 : (tensor<2x64xf32>, tensor<2x1xf32>) -> tensor<2x64xi1>
+  %2 = graph.where %1, %i, %none : (tensor<2x64xi1>, tensor<2x64xi64>, tensor<i64>) -> tensor<2x64xi64>
+  %3 = graph.reduce_min %2 {axes = array<i64: 1>, keepdims = false} : (tensor<2x64xi64>) -> tensor<2xi64>
+  return %3 : tensor<2xi64>
+}
+
+// Reductions over different rows stay apart (a kernel iterates over one
+// row shape), and so does one that drops its axes before another op: its
+// result no longer broadcasts over the row.
+// CHECK-LABEL: func.func @other_rows
+// CHECK: npu.dispatch vector
+// CHECK:   graph.reduce_sum {{.*}} -> tensor<4x1xf32>
+// CHECK:   npu.yield
+// CHECK: npu.dispatch vector
+// CHECK:   graph.reduce_sum {{.*}} -> tensor<1x1xf32>
+// CHECK: npu.dispatch vector
+// CHECK:   graph.reduce_max {{.*}} -> tensor<4xf32>
+// CHECK:   npu.yield
+// CHECK: npu.dispatch vector
+// CHECK:   graph.mul
+func.func @other_rows(%x: tensor<4x8xf32>) -> (tensor<1x1xf32>, tensor<4x4xf32>) {
+  %0 = graph.reduce_sum %x {axes = array<i64: 1>} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %1 = graph.reduce_sum %0 {axes = array<i64: 0>} : (tensor<4x1xf32>) -> tensor<1x1xf32>
+  %2 = graph.reduce_max %x {axes = array<i64: 1>, keepdims = false} : (tensor<4x8xf32>) -> tensor<4xf32>
+  %3 = graph.mul %2, %2 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %4 = graph.reshape %3 {shape = array<i64: 4, 1>} : (tensor<4xf32>) -> tensor<4x1xf32>
+  %5 = graph.mul %4, %2 : (tensor<4x1xf32>, tensor<4xf32>) -> tensor<4x4xf32>
+  return %1, %5 : tensor<1x1xf32>, tensor<4x4xf32>
+}
+
 // RUN: tessera-opt %s --tessera-graph-to-npu --tessera-attach-target=target=edge --tessera-npu-fuse | FileCheck %s --check-prefix=EDGE
 // On edge the matrix accumulator and the vector unit share the local
 // memory: a residual add after a linear layer joins it as a vector epilogue
