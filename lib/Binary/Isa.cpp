@@ -769,7 +769,7 @@ struct Checker {
     case OpClass::Discard:
       if (!t.l2.present)
         return fail("target '" + t.name +
-                    "' has no L2 cache to discard lines of");
+                    "' has no L2 cache to drop lines from");
       return role(0, {Space::GM});
     case OpClass::SAlu:
     case OpClass::EndLoop:

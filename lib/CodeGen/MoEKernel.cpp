@@ -60,6 +60,14 @@ enum Reg : uint8_t {
   RFree,   // 1 when this entry takes one of them
   RWaits,  // 1 - RFree: the credits to wait for
   RWaitIdx,
+  REvTrips, // 1 when the entry `lead` back is evicted now
+  REvOff,
+  REvExpert,
+  REvNext,
+  REvIdx,
+  REvIdx2,
+  REvX,
+  REvLast,
 };
 
 Instr flag(Opcode op, Pipe from, Pipe to) {
@@ -363,14 +371,17 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // later one on a credit: the cube core grants one, by a cross-core flag
   // (the target's last) from its MTE2 queue, as each entry's loads
   // complete, so a partner reads entry i only once its cube core has loaded
-  // entry i - lead: the lines in flight stay within half of the L2 whatever
+  // entry i - lead: the lines in flight stay within 3/4 of the L2 whatever
   // the number of experts. Free credits, not granted ones, let the partners
   // start when the kernel does, not when their cube core reaches it past
   // the products queued before it (the MoE's shared-expert gate and up);
-  // up to 8 entries ahead, not 4, they read through more of those products.
-  // (DeepSeek-V2-Lite's 1024-token prefill MoE layer on dc: 1448.5 us with
-  // credits granted up front by the cube core, 1436.5 free, 1412.4 with a
-  // lead of 8; 16 within 3/4 of the L2 gave 1406.0.)
+  // more entries ahead read through more of those products. (DeepSeek-V2-
+  // Lite's 1024-token prefill MoE layer on dc: 1448.5 us with credits
+  // granted up front by the cube core, 1436.5 free, 1412.4 with a lead of
+  // 8; 16 within 3/4 of the L2 gave 1406.0. Since the partners evict what
+  // their cube core has loaded (below): within half of the L2 1116.5 us,
+  // within 3/4 up to 12 entries 1100.7, up to 16 1124.8, within all of it
+  // 1169.2.)
   uint32_t partners = 0;
   int64_t lead = 0;
   uint64_t tileBytes = (uint64_t)(tn * K * es);
@@ -378,8 +389,9 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       t_.l2.present && vType >= 0 && vType != ms.coreType &&
       moePaceFlag(t_) >= kBarrierFlagIds) {
     partners = std::min<uint32_t>(2, t_.coreTypes[vType].count / P);
-    lead = std::min<int64_t>(
-        8, (int64_t)(t_.l2.bytes / 2 / std::max<uint64_t>(1, P * tileBytes)));
+    lead =
+        std::min<int64_t>(12, (int64_t)(t_.l2.bytes / 4 * 3 /
+                                        std::max<uint64_t>(1, P * tileBytes)));
     if (lead < 1)
       partners = 0;
   }
@@ -635,6 +647,51 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   bool prefetchA = partners && 2 * (uint64_t)roundUpTo(tn * ck * es, 512) +
                                        aPieceRows * (uint64_t)(K * es) <=
                                    t_.space(vLocal).bytes;
+  // Each weight tile is read by one cube core (one job: the parts are 1
+  // where the column tiles fill the cores, as a prefill's experts do) and
+  // read ahead by its partners. Once the cube core has loaded an entry's
+  // tile the partners drop their rows of it from the L2 (l2_evict): the
+  // experts streaming through then evict only each other, not the layer's
+  // activations (the gate/up and SwiGLU outputs, the permuted tokens),
+  // which stayed in the L2 no longer than a few experts did and were
+  // written to DRAM and read back. (DeepSeek-V2-Lite's 1024-token prefill
+  // MoE layer on dc: 1219.4 -> 1145.8 us evicting as each credit comes,
+  // 1122.7 with the last `lead` entries too; 103 MB of such write-backs and
+  // 60 MB of reads back gone.) Where parts are more than one, several jobs
+  // read a tile and nothing is evicted.
+  bool evict = partners && R == 1 && t_.l2.present;
+  // Entry REvX's weight rows [r0, r1) of job j, dropped from the L2 once
+  // its cube core has loaded them (the caller made the scalar unit wait
+  // for that) unless the next entry is the same expert's (it reads the same
+  // rows next).
+  auto evictEntry = [&](const auto &E, const Job &j, int64_t r0, int64_t r1) {
+    const auto &w = k.weights[j.w];
+    int64_t N = w.w.shape[1];
+    int64_t entry = tbl + 4 + j.part * 12;
+    E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::S));
+    E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::S));
+    // REvNext = the next entry's index, the last one's own.
+    E(salu(Opcode::SAdd, REvNext, REvX, 0, 1));
+    E(salu(Opcode::SAdd, REvLast, RTrips, 0, -1));
+    E(salu(Opcode::SMin, REvNext, REvNext, REvLast, 0));
+    E(salu(Opcode::SMul, REvOff, REvX, 0, R * 12));
+    E(makeInstr(Opcode::SLd, {}, {REvExpert, REvOff, entry}));
+    E(salu(Opcode::SMul, REvOff, REvNext, 0, R * 12));
+    E(makeInstr(Opcode::SLd, {}, {REvNext, REvOff, entry}));
+    // trips = min(1, (next expert - expert)^2 + (REvX is the last entry)).
+    E(salu(Opcode::SSub, REvNext, REvNext, REvExpert, 0));
+    E(salu(Opcode::SMul, REvNext, REvNext, REvNext, 0));
+    E(salu(Opcode::SSub, REvLast, REvLast, REvX, 0));
+    E(salu(Opcode::SMin, REvLast, REvLast, 0, 1));
+    E(salu(Opcode::SSub, REvNext, REvNext, REvLast, -1));
+    E(salu(Opcode::SMin, REvNext, REvNext, 0, 1));
+    E(makeInstr(Opcode::Loop, {}, {REvIdx2, REvNext, 0}));
+    Tile t = rel(tile2(Space::GM, w.w.addr + (uint64_t)((j.n0 + r0) * K * es),
+                       dt, r1 - r0, K, K),
+                 {{REvExpert, N * K * es}});
+    E(makeInstr(Opcode::L2Evict, {t}));
+    E(makeInstr(Opcode::EndLoop, {}));
+  };
   for (uint32_t i = 0; i < partners; ++i)
     for (uint32_t c = 0; c < P; ++c) {
       if (jobsOf[c].empty())
@@ -670,6 +727,16 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         E(salu(Opcode::SMul, ROff, RIdx, 0, R * 12));
         E(makeInstr(Opcode::SLd, {}, {RExpert, ROff, tbl + 4 + j.part * 12}));
         entryCredit();
+        if (r1 > r0 && evict) {
+          // RIdx >= lead: the credit just taken was entry RIdx - lead's.
+          E(salu(Opcode::SAdd, REvTrips, RIdx, 0, 1 - lead));
+          E(salu(Opcode::SMax, REvTrips, REvTrips, 0, 0));
+          E(salu(Opcode::SMin, REvTrips, REvTrips, 0, 1));
+          E(makeInstr(Opcode::Loop, {}, {REvIdx, REvTrips, 0}));
+          E(salu(Opcode::SAdd, REvX, RIdx, 0, -lead));
+          evictEntry(E, j, r0, r1);
+          E(makeInstr(Opcode::EndLoop, {}));
+        }
         if (prefetchA) {
           int64_t q = (int64_t)(c * partners + i), Q = (int64_t)(P * partners);
           int64_t entry = tbl + 4 + j.part * 12;
@@ -703,6 +770,16 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(salu(Opcode::SSub, RTmp, RTmp, RCredit, 0));
       E(makeInstr(Opcode::Loop, {}, {RWaitIdx, RTmp, 0}));
       credit();
+      if (evict && jobsOf[c].size() == 1) {
+        // The credits of the job's last RTmp entries, in order.
+        const Job &j = jobsOf[c].front();
+        int64_t r0 = j.nt * i / partners, r1 = j.nt * (i + 1) / partners;
+        if (r1 > r0) {
+          E(salu(Opcode::SSub, REvX, RTrips, RTmp, 0));
+          E(salu(Opcode::SAdd, REvX, REvX, RWaitIdx, 0));
+          evictEntry(E, j, r0, r1);
+        }
+      }
       E(makeInstr(Opcode::EndLoop, {}));
       E(barrierAll());
     }

@@ -130,7 +130,7 @@ void L2Cache::access(uint64_t addr, uint64_t n, uint64_t &hit, double &readyAt,
   }
 }
 
-uint64_t L2Cache::discard(uint64_t addr, uint64_t n) {
+uint64_t L2Cache::discard(uint64_t addr, uint64_t n, uint64_t *droppedAll) {
   uint64_t first = (addr + line - 1) / line, end = (addr + n) / line;
   uint64_t dropped = 0;
   for (uint64_t l = first; l < end; ++l) {
@@ -152,6 +152,8 @@ uint64_t L2Cache::discard(uint64_t addr, uint64_t n) {
       lru.erase(it->second.pos);
       map.erase(it);
     }
+    if (droppedAll)
+      *droppedAll += line;
     if (dirty) {
       --dirtyLines;
       dropped += line;

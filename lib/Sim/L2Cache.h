@@ -40,8 +40,9 @@ public:
   void fill(const std::vector<uint64_t> &lines, double when);
   /// Drops the lines wholly inside [addr, addr+n) without writing them
   /// anywhere (a range invalidate); returns the bytes of those that were
-  /// dirty (what a write-back cache no longer has to write).
-  uint64_t discard(uint64_t addr, uint64_t n);
+  /// dirty (what a write-back cache no longer has to write). `dropped`,
+  /// when given, adds the bytes of every line dropped.
+  uint64_t discard(uint64_t addr, uint64_t n, uint64_t *dropped = nullptr);
   /// Bytes of the dirty lines cached now (written, not yet evicted).
   uint64_t dirtyBytes() const { return dirtyLines * line; }
 

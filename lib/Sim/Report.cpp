@@ -43,6 +43,7 @@ std::string Stats::toJson() const {
             {"l2_prefetch_read_bytes", l2PrefetchReadBytes},
             {"l2_dirty_bytes", l2DirtyBytes},
             {"l2_discarded_bytes", l2DiscardedBytes},
+            {"l2_evicted_bytes", l2EvictedBytes},
             {"compulsory_dram_bytes", compulsoryDramBytes},
             {"constant_bytes_read", constantBytesRead},
             {"flops", finite(flops())},
@@ -99,6 +100,8 @@ std::string Stats::toText() const {
                               ? "; " + std::to_string(l2DiscardedBytes) +
                                     " dirty discarded by l2_discard"
                               : "";
+  if (l2EvictedBytes)
+    discarded += "; " + std::to_string(l2EvictedBytes) + " evicted by l2_evict";
   std::snprintf(
       buf, sizeof buf,
       "DRAM bytes        %llu (read %llu%s, write %llu; L2 hits %llu; %llu "

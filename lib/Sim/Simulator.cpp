@@ -2253,9 +2253,12 @@ bool Engine::runScalar(uint32_t agentId) {
     }
     if (inf.cls == OpClass::Discard) {
       // The L2 drops the lines wholly inside the tile as the scalar unit
-      // issues it. A functional run fills their GM bytes with 0xFF (NaN in
-      // every float type): they are undefined now, and a program that
-      // reads them again computes garbage instead of passing by luck.
+      // issues it. After l2_discard a functional run fills their GM bytes
+      // with 0xFF (NaN in every float type): they are undefined now, and a
+      // program that reads them again computes garbage instead of passing
+      // by luck. l2_evict writes the dirty ones to DRAM and changes no
+      // byte.
+      bool evict = in.op == Opcode::L2Evict;
       Tile g = in.tiles[0];
       bool empty = false;
       if (g.isRegRelative() && !resolveOperand(a.stream, idx, in, 0, g, empty))
@@ -2267,6 +2270,17 @@ bool Engine::runScalar(uint32_t agentId) {
           if (sb != (int64_t)es)
             return; // (strided: no whole lines)
           uint64_t bytes = (uint64_t)n * es;
+          if (evict) {
+            uint64_t dirty = l2.discard(addr, bytes, &st.l2EvictedBytes);
+            if (dirty) {
+              st.dramWriteBytes += dirty;
+              // (Written back at the cache engine's rate where it has one.)
+              double cap = std::max<double>(t.l2.prefetchBytesPerCycle,
+                                            t.dramPerCoreBytesPerCycle);
+              dram.reserve(a.clock, (double)dirty, cap > 0 ? cap : 1e30);
+            }
+            return;
+          }
           st.l2DiscardedBytes += l2.discard(addr, bytes);
           uint64_t lo = (addr + line - 1) / line * line;
           uint64_t hi = (addr + bytes) / line * line;

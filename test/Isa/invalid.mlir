@@ -186,8 +186,28 @@ isa.program "p" target "edge" gm_bytes 4096 {
 
 isa.program "p" target "edge" gm_bytes 4096 {
   isa.core "tpu" 0 {
-    // expected-error @+1 {{target 'edge' has no L2 cache to discard lines of}}
+    // expected-error @+1 {{target 'edge' has no L2 cache to drop lines from}}
     isa.l2_discard <GM[0], 512xui8>
+    isa.end
+  }
+}
+
+// -----
+
+isa.program "p" target "edge" gm_bytes 4096 {
+  isa.core "tpu" 0 {
+    // expected-error @+1 {{target 'edge' has no L2 cache to drop lines from}}
+    isa.l2_evict <GM[0], 512xui8>
+    isa.end
+  }
+}
+
+// -----
+
+isa.program "p" target "dc" gm_bytes 4096 {
+  isa.core "vector" 0 {
+    // expected-error @+1 {{operand 'src' is in UB; l2_evict needs GM}}
+    isa.l2_evict <UB[0], 512xui8>
     isa.end
   }
 }

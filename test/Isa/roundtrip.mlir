@@ -21,6 +21,8 @@
 // CHECK: isa.fix <GM[4096], 16x16xbf16, strides [32, 1]>, <L0C[0], 16x16xf32> relu {scale = 5.000000e-01 : f32}
 // CHECK: isa.barrier ALL
 // CHECK: isa.l2_prefetch <GM[8192], 100x8xf32>
+// CHECK: isa.l2_discard <GM[16384], 1024xui8>
+// CHECK: isa.l2_evict <GM[8192], 100x8xf32>
 // CHECK: isa.core "vector" 2
 // CHECK: isa.vcmp gt <UB[0], 64xui8>, <UB[64], 64xf32>, <UB[512], 1xf32>
 // CHECK: isa.vtopk <UB[1024], 4xf32>, <UB[1088], 4xi32>, <UB[64], 64xf32>, k = 4
@@ -54,6 +56,8 @@ isa.program "mixed" target "dc" gm_bytes 65536 {
     isa.fix <GM[4096], 16x16xbf16, strides [32, 1]>, <L0C[0], 16x16xf32> relu {scale = 0.5 : f32}
     isa.barrier ALL
     isa.l2_prefetch <GM[8192], 100x8xf32>
+    isa.l2_discard <GM[16384], 1024xui8>
+    isa.l2_evict <GM[8192], 100x8xf32>
     isa.xwait MTE2, 3
     isa.end
   }

@@ -462,6 +462,54 @@ TEST(SimTiming, DiscardDropsDirtyLinesWithoutWritingThem) {
   }
 }
 
+// l2_evict writes the dirty lines wholly inside its range to DRAM and drops
+// them; memory keeps its bytes (a weight tile its one reader has loaded
+// leaves the L2, a partly covered line stays).
+TEST(SimTiming, EvictWritesBackAndDropsLinesKeepingTheirBytes) {
+  sim::Stats kept;
+  for (bool evict : {false, true}) {
+    Harness h;
+    Tile x =
+        h.in("x", floats(DType::F32, {512}, std::vector<float>(512, 2)), 0);
+    uint64_t scratchAt = h.gm; // 2048: four 512-byte lines
+    ASSERT_EQ(scratchAt % 512, 0u);
+    h.gm += 2048;
+    Tile scratch = makeTile(Space::GM, scratchAt, DType::F32, {512});
+    Tile back = makeTile(Space::UB, 4096, DType::F32, {512});
+    h.startCompute();
+    h.op(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE3));
+    h.op(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE3));
+    h.op(sim::makeInstr(Opcode::DmaSt, {scratch, x}));
+    h.op(sim::makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
+    if (evict)
+      h.op(sim::makeInstr(
+          Opcode::L2Evict,
+          {makeTile(Space::GM, scratchAt + 256, DType::U8, {2048 - 256})}));
+    h.op(sim::makeInstr(Opcode::DmaLd, {back, scratch}));
+    h.startCompute();
+    h.out("y", back);
+    std::map<std::string, Tensor> o;
+    std::string err;
+    sim::Stats st;
+    ASSERT_TRUE(h.run(o, err, &st)) << err;
+    for (int i = 0; i < 512; ++i)
+      ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
+    if (!evict) {
+      kept = st;
+      EXPECT_EQ(st.l2EvictedBytes, 0u);
+      continue;
+    }
+    EXPECT_EQ(st.l2EvictedBytes, 3u * 512);
+    EXPECT_EQ(st.l2DiscardedBytes, 0u);
+    EXPECT_EQ(st.l2DirtyBytes, kept.l2DirtyBytes - 3 * 512);
+    // The three lines went to DRAM dirty and come back from it.
+    EXPECT_EQ(st.dramWriteBytes, kept.dramWriteBytes + 3 * 512);
+    EXPECT_EQ(st.dramReadBytes, kept.dramReadBytes + 3 * 512);
+    nlohmann::json j = nlohmann::json::parse(st.toJson(), nullptr, false);
+    EXPECT_EQ(j["l2_evicted_bytes"], 3u * 512);
+  }
+}
+
 // Stats::constantBytesRead counts each constant byte a run read once, in
 // whole DRAM lines (512 bytes on dc), and a gather's rows as moved: token
 // generation's roofline bound counts these instead of every constant.

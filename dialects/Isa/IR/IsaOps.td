@@ -379,6 +379,21 @@ def Isa_L2DiscardOp : Isa_InstrOp<"l2_discard", 82, "Discard", "S"> {
   let assemblyFormat = "$dst attr-dict";
 }
 
+// The L2 cache's range clean-and-invalidate (Ascend C's
+// DataCacheCleanAndInvalid, a CMO "flush" task): the lines wholly inside
+// `src` leave the L2, dirty ones written to DRAM first; memory keeps its
+// contents. The compiler drops the weight tiles of a MoE's prefill as soon
+// as the one core that reads each has loaded them, so the experts streaming
+// through the L2 evict nothing else (the layer's activations stay cached).
+// It takes effect as the scalar unit issues it; the code generator makes
+// the scalar unit wait for the loads first.
+def Isa_L2EvictOp : Isa_InstrOp<"l2_evict", 83, "Discard", "S"> {
+  let summary = "write back and drop the L2 lines wholly inside the GM "
+                "bytes of `src` (memory unchanged)";
+  let arguments = (ins Isa_TileAttr:$src);
+  let assemblyFormat = "$src attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // AI-CPU and control
 //===----------------------------------------------------------------------===//

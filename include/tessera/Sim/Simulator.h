@@ -90,6 +90,9 @@ struct Stats {
   /// Dirty bytes l2_discard dropped from a write-back L2: dead data the
   /// run did not have to write to DRAM.
   uint64_t l2DiscardedBytes = 0;
+  /// Bytes of the lines l2_evict dropped from the L2 (weights the one core
+  /// reading them has loaded; dirty ones were written to DRAM first).
+  uint64_t l2EvictedBytes = 0;
   /// Bytes any schedule must move across DRAM (the roofline's DRAM term):
   /// inputs and constants once (none with a warm L2), outputs once.
   uint64_t compulsoryDramBytes = 0;
