@@ -830,6 +830,14 @@ Rows rowsOf(npu::DispatchOp d) {
   Rows rows;
   bool first = true;
   for (Operation &o : d.getBody().front().without_terminator()) {
+    // Norms and softmax (batch norm included, which isRowOp leaves to the
+    // elementwise path) keep the rules of hasDataOrRowOp.
+    if (isa<graph::SoftmaxOp, graph::LogSoftmaxOp, graph::LayerNormOp,
+            graph::RMSNormOp, graph::LpNormOp, graph::InstanceNormOp,
+            graph::MeanVarianceNormOp, graph::BatchNormOp>(&o)) {
+      rows.agree = false;
+      return rows;
+    }
     if (!isRowOp(&o))
       continue;
     std::vector<int64_t> axes;
@@ -856,6 +864,8 @@ Rows rowsOf(npu::DispatchOp d) {
     rows.allKeep = rows.allKeep && keep;
     first = false;
   }
+  if (first) // no reduction
+    rows.agree = false;
   return rows;
 }
 

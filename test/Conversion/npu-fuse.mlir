@@ -105,6 +105,22 @@ func.func @other_rows(%x: tensor<4x8xf32>) -> (tensor<1x1xf32>, tensor<4x4xf32>)
   return %1, %5 : tensor<1x1xf32>, tensor<4x4xf32>
 }
 
+// A batch norm (per channel, a middle axis) takes no producer: only
+// reductions over trailing axes relax the consumer's rule above (a
+// third-party model's bf16 output moved when it did: PP-OCRv4's detector).
+// CHECK-LABEL: func.func @norm_apart
+// CHECK: npu.dispatch vector
+// CHECK:   graph.relu
+// CHECK:   npu.yield
+// CHECK: npu.dispatch vector
+// CHECK:   graph.batch_norm
+func.func @norm_apart(%x: tensor<1x4x8x8xf32>, %s: tensor<4xf32>, %b: tensor<4xf32>,
+                      %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<1x4x8x8xf32> {
+  %0 = graph.relu %x : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %1 = graph.batch_norm %0, %s, %b, %m, %v : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  return %1 : tensor<1x4x8x8xf32>
+}
+
 // RUN: tessera-opt %s --tessera-graph-to-npu --tessera-attach-target=target=edge --tessera-npu-fuse | FileCheck %s --check-prefix=EDGE
 // On edge the matrix accumulator and the vector unit share the local
 // memory: a residual add after a linear layer joins it as a vector epilogue
