@@ -95,6 +95,9 @@ def NpuFuse : Pass<"tessera-npu-fuse", "mlir::ModuleOp"> {
     Merges a vector dispatch into the vector dispatch that consumes it when
     their iteration spaces agree, so chains of elementwise, normalization
     and activation ops run from local memory without a GM round trip.
+    Reductions over the same rows (same input shape and axes, all but the
+    last keeping the reduced dims) share a kernel too, the last one
+    dropping its axes or not: a split argmax's second stage is one kernel.
     A scalar multiply/divide and a ReLU after a matmul become its FIX-pipe
     epilogue. On a target whose matrix accumulator shares local memory with
     the vector unit (`edge`), any elementwise group after a linear layer
