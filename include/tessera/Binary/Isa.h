@@ -123,8 +123,8 @@ enum class OpClass : uint8_t {
   End,
   Prefetch, // l2_prefetch: handed to the chip's cache engine by the scalar
             // unit (pipe S, never queued, never waited for)
-  Discard, // l2_discard, l2_evict: L2 range operations, done by the scalar unit
-           // as it issues it (pipe S, never queued)
+  Discard,  // l2_discard, l2_evict: the L2's range operations, done by the
+            // scalar unit as it issues them (pipe S, never queued)
   // The scalar unit's own instructions (pipe S, never queued).
   SAlu,    // rd = ra op (rb + imm)
   SLoad,   // rd = GM i32 at ra + offset
