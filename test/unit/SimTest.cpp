@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <random>
 
 using namespace tessera;
@@ -404,9 +405,37 @@ TEST(SimTiming, GatherAndScatterLookTheirRowsUpInTheL2) {
         << "functional " << functional;
     EXPECT_EQ(st.l2HitBytes, functional ? 2u * 512 : 0u);
     EXPECT_EQ(st.dramWriteBytes, functional ? 0u : 2u * 512);
-    if (functional)
+    if (functional) {
       EXPECT_EQ(o["dst"].getF(5 * 128), 0.0f);
+    }
   }
+}
+
+/// Stores 512 floats of 2.0 to four fresh 512-byte GM lines (dirty in dc's
+/// write-back L2), then after a barrier runs `l2Op` (if any) over all but
+/// their first 256 bytes, and loads them back into output "y".
+static void runStoreThenL2Op(std::optional<Opcode> l2Op,
+                             std::map<std::string, Tensor> &o, sim::Stats &st) {
+  Harness h;
+  Tile x = h.in("x", floats(DType::F32, {512}, std::vector<float>(512, 2)), 0);
+  uint64_t scratchAt = h.gm; // 2048: four 512-byte lines
+  ASSERT_EQ(scratchAt % 512, 0u);
+  h.gm += 2048;
+  Tile scratch = makeTile(Space::GM, scratchAt, DType::F32, {512});
+  Tile back = makeTile(Space::UB, 4096, DType::F32, {512});
+  h.startCompute();
+  h.op(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE3));
+  h.op(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE3));
+  h.op(sim::makeInstr(Opcode::DmaSt, {scratch, x}));
+  h.op(sim::makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
+  if (l2Op)
+    h.op(sim::makeInstr(*l2Op, {makeTile(Space::GM, scratchAt + 256, DType::U8,
+                                         {2048 - 256})}));
+  h.op(sim::makeInstr(Opcode::DmaLd, {back, scratch}));
+  h.startCompute();
+  h.out("y", back);
+  std::string err;
+  ASSERT_TRUE(h.run(o, err, &st)) << err;
 }
 
 // l2_discard drops the dirty lines wholly inside its range from the
@@ -415,99 +444,45 @@ TEST(SimTiming, GatherAndScatterLookTheirRowsUpInTheL2) {
 // back as 0xFF (NaN), so a program that discards data it still needs fails
 // its check instead of passing by luck.
 TEST(SimTiming, DiscardDropsDirtyLinesWithoutWritingThem) {
-  sim::Stats kept;
-  for (bool discard : {false, true}) {
-    Harness h;
-    Tile x =
-        h.in("x", floats(DType::F32, {512}, std::vector<float>(512, 2)), 0);
-    uint64_t scratchAt = h.gm; // 2048: four 512-byte lines
-    ASSERT_EQ(scratchAt % 512, 0u);
-    h.gm += 2048;
-    Tile scratch = makeTile(Space::GM, scratchAt, DType::F32, {512});
-    Tile back = makeTile(Space::UB, 4096, DType::F32, {512});
-    h.startCompute();
-    h.op(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE3));
-    h.op(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE3));
-    h.op(sim::makeInstr(Opcode::DmaSt, {scratch, x}));
-    h.op(sim::makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
-    if (discard)
-      h.op(sim::makeInstr(
-          Opcode::L2Discard,
-          {makeTile(Space::GM, scratchAt + 256, DType::U8, {2048 - 256})}));
-    h.op(sim::makeInstr(Opcode::DmaLd, {back, scratch}));
-    h.startCompute();
-    h.out("y", back);
-    std::map<std::string, Tensor> o;
-    std::string err;
-    sim::Stats st;
-    ASSERT_TRUE(h.run(o, err, &st)) << err;
-    if (!discard) {
-      kept = st;
-      EXPECT_EQ(st.l2DiscardedBytes, 0u);
-      for (int i = 0; i < 512; ++i)
-        ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
-      continue;
-    }
-    EXPECT_EQ(st.l2DiscardedBytes, 3u * 512);
-    EXPECT_EQ(st.l2DirtyBytes, kept.l2DirtyBytes - 3 * 512);
-    // The three dropped lines are read again from DRAM.
-    EXPECT_EQ(st.dramReadBytes, kept.dramReadBytes + 3 * 512);
-    EXPECT_EQ(st.dramWriteBytes, 0u);
-    for (int i = 0; i < 128; ++i) // the line covered in part
-      ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
-    for (int i = 128; i < 512; ++i)
-      ASSERT_TRUE(std::isnan(o["y"].getF(i))) << i;
-    nlohmann::json j = nlohmann::json::parse(st.toJson(), nullptr, false);
-    EXPECT_EQ(j["l2_discarded_bytes"], 3u * 512);
-  }
+  std::map<std::string, Tensor> kept, o;
+  sim::Stats keptSt, st;
+  runStoreThenL2Op(std::nullopt, kept, keptSt);
+  for (int i = 0; i < 512; ++i)
+    ASSERT_EQ(kept["y"].getF(i), 2.0f) << i;
+  EXPECT_EQ(keptSt.l2DiscardedBytes, 0u);
+  runStoreThenL2Op(Opcode::L2Discard, o, st);
+  EXPECT_EQ(st.l2DiscardedBytes, 3u * 512);
+  EXPECT_EQ(st.l2DirtyBytes, keptSt.l2DirtyBytes - 3 * 512);
+  // The three dropped lines are read again from DRAM.
+  EXPECT_EQ(st.dramReadBytes, keptSt.dramReadBytes + 3 * 512);
+  EXPECT_EQ(st.dramWriteBytes, 0u);
+  for (int i = 0; i < 128; ++i) // the line covered in part
+    ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
+  for (int i = 128; i < 512; ++i)
+    ASSERT_TRUE(std::isnan(o["y"].getF(i))) << i;
+  nlohmann::json j = nlohmann::json::parse(st.toJson(), nullptr, false);
+  EXPECT_EQ(j["l2_discarded_bytes"], 3u * 512);
 }
 
 // l2_evict writes the dirty lines wholly inside its range to DRAM and drops
 // them; memory keeps its bytes (a weight tile its one reader has loaded
 // leaves the L2, a partly covered line stays).
 TEST(SimTiming, EvictWritesBackAndDropsLinesKeepingTheirBytes) {
-  sim::Stats kept;
-  for (bool evict : {false, true}) {
-    Harness h;
-    Tile x =
-        h.in("x", floats(DType::F32, {512}, std::vector<float>(512, 2)), 0);
-    uint64_t scratchAt = h.gm; // 2048: four 512-byte lines
-    ASSERT_EQ(scratchAt % 512, 0u);
-    h.gm += 2048;
-    Tile scratch = makeTile(Space::GM, scratchAt, DType::F32, {512});
-    Tile back = makeTile(Space::UB, 4096, DType::F32, {512});
-    h.startCompute();
-    h.op(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::MTE3));
-    h.op(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::MTE3));
-    h.op(sim::makeInstr(Opcode::DmaSt, {scratch, x}));
-    h.op(sim::makeInstr(Opcode::Barrier, {}, {bin::kBarrierAll}));
-    if (evict)
-      h.op(sim::makeInstr(
-          Opcode::L2Evict,
-          {makeTile(Space::GM, scratchAt + 256, DType::U8, {2048 - 256})}));
-    h.op(sim::makeInstr(Opcode::DmaLd, {back, scratch}));
-    h.startCompute();
-    h.out("y", back);
-    std::map<std::string, Tensor> o;
-    std::string err;
-    sim::Stats st;
-    ASSERT_TRUE(h.run(o, err, &st)) << err;
-    for (int i = 0; i < 512; ++i)
-      ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
-    if (!evict) {
-      kept = st;
-      EXPECT_EQ(st.l2EvictedBytes, 0u);
-      continue;
-    }
-    EXPECT_EQ(st.l2EvictedBytes, 3u * 512);
-    EXPECT_EQ(st.l2DiscardedBytes, 0u);
-    EXPECT_EQ(st.l2DirtyBytes, kept.l2DirtyBytes - 3 * 512);
-    // The three lines went to DRAM dirty and come back from it.
-    EXPECT_EQ(st.dramWriteBytes, kept.dramWriteBytes + 3 * 512);
-    EXPECT_EQ(st.dramReadBytes, kept.dramReadBytes + 3 * 512);
-    nlohmann::json j = nlohmann::json::parse(st.toJson(), nullptr, false);
-    EXPECT_EQ(j["l2_evicted_bytes"], 3u * 512);
-  }
+  std::map<std::string, Tensor> kept, o;
+  sim::Stats keptSt, st;
+  runStoreThenL2Op(std::nullopt, kept, keptSt);
+  EXPECT_EQ(keptSt.l2EvictedBytes, 0u);
+  runStoreThenL2Op(Opcode::L2Evict, o, st);
+  for (int i = 0; i < 512; ++i)
+    ASSERT_EQ(o["y"].getF(i), 2.0f) << i;
+  EXPECT_EQ(st.l2EvictedBytes, 3u * 512);
+  EXPECT_EQ(st.l2DiscardedBytes, 0u);
+  EXPECT_EQ(st.l2DirtyBytes, keptSt.l2DirtyBytes - 3 * 512);
+  // The three lines went to DRAM dirty and come back from it.
+  EXPECT_EQ(st.dramWriteBytes, keptSt.dramWriteBytes + 3 * 512);
+  EXPECT_EQ(st.dramReadBytes, keptSt.dramReadBytes + 3 * 512);
+  nlohmann::json j = nlohmann::json::parse(st.toJson(), nullptr, false);
+  EXPECT_EQ(j["l2_evicted_bytes"], 3u * 512);
 }
 
 // Stats::constantBytesRead counts each constant byte a run read once, in
