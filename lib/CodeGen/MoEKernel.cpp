@@ -594,17 +594,23 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // A read-ahead core's loads of rows [r0, r1) of job j's tile of the
   // entry's expert (register RExpert), chunk by chunk as the cube core
   // takes them, into alternate scratch buffers (RP) never read.
-  auto readRows = [&](const auto &E, const Job &j, int64_t r0, int64_t r1) {
+  // Rows [r0, r1) of job j's weight tile, columns [k0, k0 + kt), of the
+  // expert in register `expert`.
+  auto weightRows = [&](const Job &j, int64_t r0, int64_t r1, int64_t k0,
+                        int64_t kt, uint8_t expert) {
     const auto &w = k.weights[j.w];
     int64_t N = w.w.shape[1];
+    return rel(tile2(Space::GM,
+                     w.w.addr + (uint64_t)(((j.n0 + r0) * K + k0) * es), dt,
+                     r1 - r0, kt, K),
+               {{expert, N * K * es}});
+  };
+  auto readRows = [&](const auto &E, const Job &j, int64_t r0, int64_t r1) {
     for (int64_t c = 0; c < chunks; ++c) {
       int64_t k0 = c * ck, kt = std::min(ck, K - k0);
       Tile dst =
           rel(tile2(vLocal, 0, dt, r1 - r0, kt, kt), {{RP, (int64_t)pfChunk}});
-      Tile src = rel(tile2(Space::GM,
-                           w.w.addr + (uint64_t)(((j.n0 + r0) * K + k0) * es),
-                           dt, r1 - r0, kt, K),
-                     {{RExpert, N * K * es}});
+      Tile src = weightRows(j, r0, r1, k0, kt, RExpert);
       E(makeInstr(Opcode::DmaLd, {dst, src}));
       E(salu(Opcode::SXor, RP, RP, 0, 1));
     }
@@ -674,8 +680,6 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // for that) unless the next entry is the same expert's (it reads the same
   // rows next).
   auto evictEntry = [&](const auto &E, const Job &j, int64_t r0, int64_t r1) {
-    const auto &w = k.weights[j.w];
-    int64_t N = w.w.shape[1];
     int64_t entry = tbl + 4 + j.part * 12;
     E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::S));
     E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::S));
@@ -695,10 +699,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     E(salu(Opcode::SSub, REvNext, REvNext, REvLast, -1));
     E(salu(Opcode::SMin, REvNext, REvNext, 0, 1));
     E(makeInstr(Opcode::Loop, {}, {REvIdx2, REvNext, 0}));
-    Tile t = rel(tile2(Space::GM, w.w.addr + (uint64_t)((j.n0 + r0) * K * es),
-                       dt, r1 - r0, K, K),
-                 {{REvExpert, N * K * es}});
-    E(makeInstr(Opcode::L2Evict, {t}));
+    E(makeInstr(Opcode::L2Evict, {weightRows(j, r0, r1, 0, K, REvExpert)}));
     E(makeInstr(Opcode::EndLoop, {}));
   };
   for (uint32_t i = 0; i < partners; ++i)
