@@ -822,6 +822,11 @@ private:
   double prefetchFree = 0; // when the engine can start its next chunk
   void queuePrefetch(uint64_t addr, uint64_t bytes, double when,
                      uint32_t stream, uint32_t instr) {
+    // The engine's queue is finite: a request beyond it is dropped (a
+    // prefetch is a hint; it changes no data).
+    constexpr size_t kMaxQueuedPrefetches = 1 << 20;
+    if (prefetchQueue.size() >= kMaxQueuedPrefetches)
+      return;
     auto from = prefetchQueue.begin() + (prefetchFrontStarted ? 1 : 0);
     auto at = std::upper_bound(
         from, prefetchQueue.end(), when,
@@ -2236,15 +2241,33 @@ bool Engine::runScalar(uint32_t agentId) {
       bool empty = false;
       if (g.isRegRelative() && !resolveOperand(a.stream, idx, in, 0, g, empty))
         return false;
+      // The engine reads whole lines: a strided run's elements are requested
+      // as the spans of lines they touch, elements whose lines meet or
+      // overlap in one request (a request per element queued millions for a
+      // fuzzed tile).
+      uint64_t line = std::max<uint64_t>(1, t.l2.lineBytes);
       if (!empty)
         forEachRun(g, [&](int64_t, uint64_t addr, int64_t n, int64_t sb) {
-          int64_t es = g.elemBytes();
-          if (sb == es)
-            queuePrefetch(addr, (uint64_t)(n * es), a.clock, a.stream, idx);
-          else
-            for (int64_t i = 0; i < n; ++i)
-              queuePrefetch(addr + (uint64_t)(i * sb), (uint64_t)es, a.clock,
-                            a.stream, idx);
+          uint64_t es = (uint64_t)g.elemBytes();
+          if (sb == (int64_t)es || n <= 1) {
+            queuePrefetch(addr, (uint64_t)n * es, a.clock, a.stream, idx);
+            return;
+          }
+          uint64_t lo = addr, hi = addr + es;
+          for (int64_t i = 1; i < n; ++i) {
+            uint64_t e = addr + (uint64_t)(i * sb);
+            // Lines [e / line, (e + es - 1) / line] meet or touch the span's?
+            if (e / line <= (hi - 1) / line + 1 &&
+                (e + es - 1) / line + 1 >= lo / line) {
+              lo = std::min(lo, e);
+              hi = std::max(hi, e + es);
+              continue;
+            }
+            queuePrefetch(lo, hi - lo, a.clock, a.stream, idx);
+            lo = e;
+            hi = e + es;
+          }
+          queuePrefetch(lo, hi - lo, a.clock, a.stream, idx);
         });
       ++a.executed;
       ++pipeInstrs[(unsigned)Pipe::S];
