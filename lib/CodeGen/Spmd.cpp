@@ -714,8 +714,12 @@ void shareStreams(bin::Program &p, const target::TargetDesc &t,
       }
     }
     // Registers: up to 4 slots of one instruction (or a guard) at once.
-    if (merger.tooLarge || maxReg + kSpmdRegisters >= t.scalar.registers ||
-        !termsFit(ml))
+    if (maxReg + kSpmdRegisters >= t.scalar.registers) {
+      ++stats.noRegisters;
+      stats.highestRegister = std::max(stats.highestRegister, maxReg);
+      continue;
+    }
+    if (merger.tooLarge || !termsFit(ml))
       continue;
     // The most loaded columns go to the registers left free, loaded once
     // at the start (fewer instructions, and none inside loops).

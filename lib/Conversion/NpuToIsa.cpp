@@ -569,6 +569,16 @@ struct SyncResult {
                       b.getI64IntegerAttr((int64_t)sync.hoistedLoads));
     if (loops)
       progOp->setAttr("npu.loops", b.getI64IntegerAttr((int64_t)reroll.loops));
+    // Nothing fails when streams cannot share code, the program just
+    // grows by their count: said, so a kernel that names every register
+    // is found by more than the program's size.
+    if (spmd.noRegisters)
+      progOp->emitWarning()
+          << "the streams of " << spmd.noRegisters
+          << " core type(s) keep their own code: it names scalar registers "
+             "up to r"
+          << spmd.highestRegister
+          << ", leaving too few for the launch arguments of shared code";
   }
 };
 

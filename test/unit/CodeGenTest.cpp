@@ -1303,6 +1303,43 @@ TEST(Spmd, LoopsWithNothingInCommonStayApart) {
   }
 }
 
+// Streams whose code names the registers shared code takes its launch
+// arguments in keep their own code, and the stats say so (a MoE kernel
+// that named all 32 once left 48 streams unshared, noticed only by the
+// program's size).
+TEST(Spmd, StreamsNamingEveryRegisterKeepTheirCodeAndSaySo) {
+  const auto &t = preset("dc");
+  auto program = [&](uint8_t reg) {
+    bin::Program p;
+    bin::setTarget(p, t);
+    p.gmBytes = 8192;
+    for (uint32_t core = 0; core < 2; ++core) {
+      bin::CoreStream s;
+      s.coreType = 1; // vector
+      s.coreIndex = core;
+      for (int i = 0; i < 8; ++i)
+        s.instrs.push_back(
+            bin::makeInstr(Opcode::SAdd, {}, {reg, 0, 0, (int64_t)i}));
+      s.instrs.push_back(bin::makeInstr(Opcode::End, {}));
+      p.streams.push_back(s);
+    }
+    return p;
+  };
+  uint8_t last = (uint8_t)(t.scalar.registers - 1);
+  for (uint8_t reg : {(uint8_t)1, last}) {
+    bin::Program p = program(reg);
+    SpmdStats ss;
+    shareStreams(p, t, ss);
+    std::string err;
+    ASSERT_TRUE(bin::verifyProgram(p, t, err)) << err;
+    bool shared = reg == 1;
+    EXPECT_EQ(ss.bodies, shared ? 1u : 0u) << (int)reg;
+    EXPECT_EQ(p.streams[1].shares, shared ? 0u : bin::kOwnCode) << (int)reg;
+    EXPECT_EQ(ss.noRegisters, shared ? 0u : 1u) << (int)reg;
+    EXPECT_EQ(ss.highestRegister, shared ? 0u : (uint32_t)last) << (int)reg;
+  }
+}
+
 // Streams that share one body (SPMD) keep the results, every pipe's
 // instructions and the schedule; the program stores the shared code once,
 // survives the file format, and every wait of a shared body is still needed.

@@ -23,6 +23,12 @@ struct SpmdStats {
   uint64_t bodies = 0;            // shared bodies
   uint64_t sharing = 0;           // streams that run another's code
   uint64_t args = 0;              // launch arguments over all streams
+  /// Core types whose streams kept their own code because it names
+  /// registers up to `highestRegister`, leaving too few for the launch
+  /// arguments (a kernel naming every register silently multiplies the
+  /// program's size by its core count).
+  uint64_t noRegisters = 0;
+  uint32_t highestRegister = 0;
 };
 
 /// Lets the streams of each core type of `p` share one body (see above) when
