@@ -30,7 +30,8 @@
 //  11. shared experts: plain products over all tokens, as linear layers
 //      (decode, one token: ahead of the router, or with separate vector
 //      cores gate, up and SwiGLU ahead of it and down beside its chain;
-//      prefill: gate and up ahead of the routed experts, after a fence), or
+//      prefill: gate and up ahead of the routed experts, after a fence, and
+//      with separate vector cores down beside the routed down product), or
 //      for fewer tokens than a tile the grouped kernels over a static table
 //      of all of them
 //  combine (f32):
@@ -650,10 +651,24 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // 10. Routed experts. All the MoE may read: min(S, E) experts and the
   // shared ones (the code generator reads ahead into L2 when that fits).
   int64_t mayRead = (std::min(S, E) * 3 * I + 3 * Is) * H * dtypeByteSize(wDt);
+  // The shared experts' SwiGLU in prefill. Their down weights, read at the
+  // MoE's start, were evicted by the routed experts streaming through the
+  // L2 since: the cache engine reads them again as it starts (V2-Lite's
+  // 1024-token prefill MoE layer on dc: 1232.5 -> 1226.1 us).
+  auto sharedSwigluRereadingDown = [&] {
+    sharedSwiglu();
+    if (options.cacheEngineAhead)
+      std::get<VectorKernel>(kernels.back())
+          .cacheEngineReads.push_back(
+              {in(7), in(7) + (uint64_t)(H * Is * dtypeByteSize(wDt))});
+  };
+  // With `sharedBeside`, the shared experts' SwiGLU goes before the down
+  // product and their down product on the matrix cores it leaves (11.).
   auto expertMlp = [&](const std::string &which, uint64_t a, int64_t rows,
                        const TileTable &table, int64_t experts, int64_t width,
                        uint64_t gate, uint64_t up, uint64_t down, Scratch g,
-                       Scratch u, Scratch h, Scratch o, DType oDt) {
+                       Scratch u, Scratch h, Scratch o, DType oDt,
+                       bool sharedBeside = false) {
     GroupedMatmulKernel gu;
     gu.name = name;
     gu.a = flat(a, wDt, {rows, H});
@@ -681,8 +696,11 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
                down + std::min<uint64_t>(options.cacheEngineAhead,
                                          (uint64_t)(experts * H * width *
                                                     dtypeByteSize(wDt)))});
+    if (sharedBeside)
+      sharedSwigluRereadingDown();
     GroupedMatmulKernel dn;
     dn.name = name;
+    dn.productBeside = sharedBeside;
     dn.a = flat(sc(h), wDt, {rows, width});
     dn.weights.push_back(
         {flat(down, wDt, {experts, H, width}), flat(sc(o), oDt, {rows, H})});
@@ -691,18 +709,27 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     dn.readAheadBytes = mayRead;
     kernels.push_back(dn);
     tag(which + "_down");
+    if (sharedBeside)
+      sharedDown();
   };
   // 11. Shared experts in prefill: their gate and up products go before
   // the routed experts, after a fence that completes the token gather, so
   // no barrier stands between them and the routed experts (they share no
   // buffer): the routed experts' paced read-ahead starts on the vector
-  // cores while the cube cores compute them. The rest after the routed
-  // experts. (Their SwiGLU beside the routed one, then down after a second
-  // fence before or after the routed down, was slower on V2-Lite's
-  // 1024-token prefill MoE layer: 1415.4 / 1418.8 us against 1412.4; both
-  // SwiGLUs are DRAM-bound, and down after the routed down overlaps the
-  // output gather as it is.)
+  // cores while the cube cores compute them. With vector cores of their
+  // own (dc), their SwiGLU then goes before the routed down product, which
+  // leaves a third of the matrix cores to their down product beside it:
+  // the routed product streams its weights and keeps its cores half idle,
+  // and the shared one no longer ends the layer with the DRAM idle
+  // (V2-Lite's 1024-token prefill MoE layer on dc: 1095.7 -> 1083.8 us;
+  // the routed product on 18 or 20 of the 24 cores 1098.4 / 1101.6, on 12
+  // to 15, whose columns split unevenly, over 1249). Elsewhere the rest
+  // after the routed experts. (Their SwiGLU beside the routed one, then
+  // down after a second fence before or after the routed down on all the
+  // cores, was slower: 1415.4 / 1418.8 us against 1412.4 before the
+  // evictions, 1109.7 against 1095.7 since.)
   bool sharedSplit = shared && !sharedFirst && sharedAsProducts;
+  bool sharedBeside = sharedSplit && options.separateVectorCores;
   if (sharedSplit) {
     kernels.push_back(codegen::FenceKernel{name});
     tag("fence");
@@ -711,19 +738,11 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   if (downBesideRouter)
     sharedDown();
   expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
-            SUp, SH, SDown, wDt);
-  if (sharedSplit) {
-    // The shared experts' down weights, read at the MoE's start, were
-    // evicted by the routed experts streaming through the L2 since: the
-    // cache engine reads them again as the shared SwiGLU starts (V2-Lite's
-    // 1024-token prefill MoE layer on dc: 1232.5 -> 1226.1 us).
-    sharedSwiglu();
-    if (options.cacheEngineAhead)
-      std::get<VectorKernel>(kernels.back())
-          .cacheEngineReads.push_back(
-              {in(7), in(7) + (uint64_t)(H * Is * dtypeByteSize(wDt))});
+            SUp, SH, SDown, wDt, sharedBeside);
+  if (sharedSplit && !sharedBeside) {
+    sharedSwigluRereadingDown();
     sharedDown();
-  } else if (shared && !sharedFirst)
+  } else if (shared && !sharedFirst && !sharedSplit)
     expertMlp("shared", xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate,
               SSharedUp, SSharedH, SSharedDown, DType::F32);
   // 12. Combine in f32. The routed experts' outputs are in their dtype, as
