@@ -302,17 +302,19 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   const target::Fractal *fr = t_.fractal(dt);
   int64_t unit = tm <= (int64_t)fr->m ? 1 : 16;
   // With a product beside it, at most two thirds of the cores, as many as
-  // split every weight's columns evenly (else more parts per column tile,
-  // and no evictions: V2-Lite's routed down product on 15 of 24 cores made
-  // its MoE layer 1249.8 us, on 16 1083.8).
-  if (k.productBeside)
+  // split the weights' columns, in whole tiles, evenly (else more parts
+  // per column tile, and no evictions: V2-Lite's routed down product on 15
+  // of 24 cores made its MoE layer 1249.8 us, on 16 1083.8).
+  if (k.productBeside) {
+    int64_t fractals = 0;
+    for (const auto &w : k.weights)
+      fractals += w.w.shape[1] / unit;
     for (uint32_t p = P * 2 / 3; p >= 1; --p)
-      if (llvm::all_of(k.weights, [&](const GroupedMatmulKernel::Operand &w) {
-            return (w.w.shape[1] / unit) % p == 0;
-          })) {
+      if (fractals % p == 0) {
         P = p;
         break;
       }
+  }
   std::vector<int64_t> tilesOf, fracOf;
   int64_t colTiles = 0;
   for (const auto &w : k.weights) {

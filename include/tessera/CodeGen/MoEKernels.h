@@ -65,9 +65,9 @@ struct GroupedMatmulKernel {
   int64_t readAheadBytes = 0;
   /// A product runs beside it (a MoE prefill's shared experts' down
   /// product beside the routed one): it takes about two thirds of the
-  /// matrix cores, a count that splits every weight's columns into whole
-  /// tiles evenly, and counts them busy for its weight bytes at the DRAM's
-  /// rate, so that the product's jobs go to the others.
+  /// matrix cores, a count that splits the weights' columns, in whole
+  /// tiles, evenly, and counts them busy for its weight bytes at the
+  /// DRAM's rate, so that the product's jobs go to the others.
   bool productBeside = false;
 };
 
