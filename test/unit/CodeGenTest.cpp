@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <tuple>
 
@@ -1256,32 +1257,44 @@ TEST(CodeGen, SiblingProductsFillTheCoresTogether) {
 // nothing stay two, each guarded once, so neither stream walks the other's
 // guarded body on every trip of its own (a barrier hub's collect loop
 // merged with an attention loop cost 4 us of skips on dc).
+/// A dc program of two vector-core streams, each `code(core)` then `end`.
+static bin::Program
+twoVectorStreams(const target::TargetDesc &t,
+                 const std::function<std::vector<bin::Instr>(uint32_t)> &code) {
+  bin::Program p;
+  bin::setTarget(p, t);
+  p.gmBytes = 8192;
+  for (uint32_t core = 0; core < 2; ++core) {
+    bin::CoreStream s;
+    s.coreType = 1; // vector
+    s.coreIndex = core;
+    s.instrs = code(core);
+    s.instrs.push_back(bin::makeInstr(Opcode::End, {}));
+    p.streams.push_back(s);
+  }
+  return p;
+}
+
 TEST(Spmd, LoopsWithNothingInCommonStayApart) {
   const auto &t = preset("dc");
   using bin::Space;
   auto program = [&](bool sameBodies) {
-    bin::Program p;
-    bin::setTarget(p, t);
-    p.gmBytes = 8192;
-    for (uint32_t core = 0; core < 2; ++core) {
-      bin::CoreStream s;
-      s.coreType = 1; // vector
-      s.coreIndex = core;
+    bin::Program p = twoVectorStreams(t, [&](uint32_t core) {
+      std::vector<bin::Instr> code;
       bin::Tile common = bin::makeTile(Space::UB, 0, DType::F32, {64});
       for (int i = 0; i < 24; ++i)
-        s.instrs.push_back(
+        code.push_back(
             bin::makeInstr(Opcode::VAddS, {common, common}, {}, 1.0f));
       bin::Tile own =
           bin::makeTile(Space::UB, 4096 + 256 * core, DType::F32, {64});
-      s.instrs.push_back(
-          bin::makeInstr(Opcode::Loop, {}, {1, 0, 20 + 10 * core}));
-      s.instrs.push_back(
-          core == 0 || sameBodies
-              ? bin::makeInstr(Opcode::VMulS, {own, own}, {}, 0.5f)
-              : bin::makeInstr(Opcode::VExp, {own, own}));
-      s.instrs.push_back(bin::makeInstr(Opcode::EndLoop, {}));
-      s.instrs.push_back(bin::makeInstr(Opcode::End, {}));
-      p.streams.push_back(s);
+      code.push_back(bin::makeInstr(Opcode::Loop, {}, {1, 0, 20 + 10 * core}));
+      code.push_back(core == 0 || sameBodies
+                         ? bin::makeInstr(Opcode::VMulS, {own, own}, {}, 0.5f)
+                         : bin::makeInstr(Opcode::VExp, {own, own}));
+      code.push_back(bin::makeInstr(Opcode::EndLoop, {}));
+      return code;
+    });
+    for (uint32_t core = 0; core < 2; ++core) {
       for (uint32_t i = 0; i < 24; ++i)
         p.debug.push_back({core, i, "common"});
       p.debug.push_back({core, 25, "own"});
@@ -1310,20 +1323,13 @@ TEST(Spmd, LoopsWithNothingInCommonStayApart) {
 TEST(Spmd, StreamsNamingEveryRegisterKeepTheirCodeAndSaySo) {
   const auto &t = preset("dc");
   auto program = [&](uint8_t reg) {
-    bin::Program p;
-    bin::setTarget(p, t);
-    p.gmBytes = 8192;
-    for (uint32_t core = 0; core < 2; ++core) {
-      bin::CoreStream s;
-      s.coreType = 1; // vector
-      s.coreIndex = core;
+    return twoVectorStreams(t, [&](uint32_t) {
+      std::vector<bin::Instr> code;
       for (int i = 0; i < 8; ++i)
-        s.instrs.push_back(
+        code.push_back(
             bin::makeInstr(Opcode::SAdd, {}, {reg, 0, 0, (int64_t)i}));
-      s.instrs.push_back(bin::makeInstr(Opcode::End, {}));
-      p.streams.push_back(s);
-    }
-    return p;
+      return code;
+    });
   };
   uint8_t last = (uint8_t)(t.scalar.registers - 1);
   for (uint8_t reg : {(uint8_t)1, last}) {
