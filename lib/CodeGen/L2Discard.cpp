@@ -34,27 +34,35 @@ void ProgramBuilder::discardWhenDrained(uint64_t lo, uint64_t hi) {
   lo = (lo + line - 1) / line * line;
   hi = hi / line * line;
   if (lo < hi)
-    deadRanges_.push_back({lo, hi, true});
+    deadRanges_.push_back({lo, hi, /*keepBytes=*/false});
+}
+
+void ProgramBuilder::evictWhenDrained(uint64_t lo, uint64_t hi) {
+  // Clean lines: any L2 may drop them (no write-back needed).
+  if (!l2Discard_ || !t_.l2.present || !t_.l2.lineBytes || hi <= lo ||
+      !isReadOnlyData(lo, hi))
+    return;
+  deadRanges_.push_back({lo, hi, /*keepBytes=*/true});
 }
 
 void ProgramBuilder::keepLiveRanges(const std::vector<Region> &regions) {
   if (deadRanges_.empty())
     return;
-  std::vector<Region> dead;
-  for (const Region &d : deadRanges_) {
+  std::vector<DeadRange> dead;
+  for (const DeadRange &d : deadRanges_) {
     // The parts of d no region touches (a region may cut d in two).
-    std::vector<Region> parts{d};
+    std::vector<DeadRange> parts{d};
     for (const Region &r : regions) {
-      std::vector<Region> next;
-      for (const Region &p : parts) {
+      std::vector<DeadRange> next;
+      for (const DeadRange &p : parts) {
         if (r.hi <= p.lo || p.hi <= r.lo) {
           next.push_back(p);
           continue;
         }
         if (p.lo < r.lo)
-          next.push_back({p.lo, r.lo, true});
+          next.push_back({p.lo, r.lo, p.keepBytes});
         if (r.hi < p.hi)
-          next.push_back({r.hi, p.hi, true});
+          next.push_back({r.hi, p.hi, p.keepBytes});
       }
       parts = std::move(next);
     }
@@ -63,18 +71,30 @@ void ProgramBuilder::keepLiveRanges(const std::vector<Region> &regions) {
   deadRanges_ = std::move(dead);
 }
 
-void ProgramBuilder::emitL2Discards(uint32_t hubType, uint32_t hubIndex) {
+void ProgramBuilder::emitL2Discards(uint32_t hubType, uint32_t hubIndex,
+                                    bool readOnly) {
   // Deferred reductions run after this barrier: what they read or write
   // stays (their bytes die only after them anyway).
   for (const Deferred &d : deferred_)
     keepLiveRanges(d.regions);
-  for (const Region &d : deadRanges_) {
-    bin::Tile dst =
-        bin::makeTile(Space::GM, d.lo, DType::U8, {(int64_t)(d.hi - d.lo)});
-    emit(hubType, hubIndex, makeInstr(Opcode::L2Discard, {dst}), "");
-    stats_.l2DiscardBytes += d.hi - d.lo;
+  // (A tile holds at most 2^28 elements: a longer range takes several.)
+  constexpr uint64_t kMaxTileBytes = uint64_t(1) << 28;
+  std::vector<DeadRange> others;
+  for (const DeadRange &d : deadRanges_) {
+    if (d.keepBytes != readOnly) {
+      others.push_back(d);
+      continue;
+    }
+    for (uint64_t lo = d.lo; lo < d.hi; lo += kMaxTileBytes) {
+      uint64_t n = std::min(kMaxTileBytes, d.hi - lo);
+      bin::Tile dst = bin::makeTile(Space::GM, lo, DType::U8, {(int64_t)n});
+      emit(hubType, hubIndex,
+           makeInstr(d.keepBytes ? Opcode::L2Evict : Opcode::L2Discard, {dst}),
+           "");
+    }
+    (d.keepBytes ? stats_.l2EvictBytes : stats_.l2DiscardBytes) += d.hi - d.lo;
   }
-  deadRanges_.clear();
+  deadRanges_ = std::move(others);
 }
 
 } // namespace tessera::codegen

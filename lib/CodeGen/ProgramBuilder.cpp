@@ -310,14 +310,18 @@ void ProgramBuilder::beginKernel(const std::vector<CoreRef> &cores,
         xwait(hub, gather);
       // Every core has drained: the dead ranges' last readers are done, and
       // none writes them again before the release (L2Discard.cpp).
+      uint32_t hubType = 0, hubIndex = 0;
       if (!isCpu(hub)) {
-        uint32_t ty, ix;
-        t_.coreOf(hub, ty, ix);
-        emitL2Discards(ty, ix);
+        t_.coreOf(hub, hubType, hubIndex);
+        emitL2Discards(hubType, hubIndex, /*readOnly=*/false);
       }
       for (uint32_t c : all)
         if (c != hub)
           xset(hub, c, release);
+      // Read-only lines keep their bytes in GM: they are dropped after the
+      // release, off the other cores' way.
+      if (!isCpu(hub))
+        emitL2Discards(hubType, hubIndex, /*readOnly=*/true);
       drain(hub);
       for (uint32_t c : all)
         if (c != hub) {

@@ -250,6 +250,7 @@ struct BuildStats {
   uint64_t l2PrefetchBytes = 0; // weights read ahead into L2 by vector cores
   uint64_t l2EngineBytes = 0;   // requested from the cache engine (l2_prefetch)
   uint64_t l2DiscardBytes = 0;  // dead GM dropped from the L2 (l2_discard)
+  uint64_t l2EvictBytes = 0;    // used weights dropped from the L2 (l2_evict)
 };
 
 struct AttentionKernel; // AttentionKernel.h
@@ -296,6 +297,12 @@ public:
   /// cross-core barrier discards their lines (`l2_discard`, L2Discard.cpp)
   /// unless a kernel touches them first.
   void discardWhenDrained(uint64_t lo, uint64_t hi);
+  /// Marks read-only bytes [lo, hi) (weights, isReadOnlyData) unused from
+  /// now on: the next cross-core barrier drops their clean lines from the
+  /// L2 (`l2_evict`: GM keeps its bytes for the next call) unless a kernel
+  /// touches them first, so they stop holding L2 lines the lines read
+  /// after them need (L2Discard.cpp).
+  void evictWhenDrained(uint64_t lo, uint64_t hi);
   /// True if [lo, hi) lies in a program input or constant: data no kernel
   /// writes, safe to read at any time.
   bool isReadOnlyData(uint64_t lo, uint64_t hi) const;
@@ -490,11 +497,16 @@ private:
   // barrier, which discards them on its hub between collecting every core
   // and releasing them (L2Discard.cpp).
   bool l2Discard_ = true;
-  std::vector<Region> deadRanges_;
+  struct DeadRange {
+    uint64_t lo, hi;
+    bool keepBytes; // read-only data: evicted (l2_evict), not discarded
+  };
+  std::vector<DeadRange> deadRanges_;
   /// Forgets the dead ranges a kernel about to start touches.
   void keepLiveRanges(const std::vector<Region> &regions);
-  /// Emits the dead ranges' discards on core `hub` and forgets them.
-  void emitL2Discards(uint32_t hubType, uint32_t hubIndex);
+  /// Emits the discards of the dead ranges (`readOnly`: the evictions of
+  /// the read-only ones) on core `hub` and forgets them.
+  void emitL2Discards(uint32_t hubType, uint32_t hubIndex, bool readOnly);
   /// Queues DMA reads of [lo, hi) on idle vector cores so the lines are in
   /// L2 by `needAt` (estimated cycles), if they can be. Returns the bytes.
   uint64_t prefetchToL2(uint64_t lo, uint64_t hi, double needAt,
