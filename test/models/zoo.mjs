@@ -203,6 +203,30 @@ function generator(seed) {
   };
 }
 
+// A seeded page of text for an OCR detector, [1, 3, H, W]: dark glyph-like
+// strokes in lines on a light ground, normalized with PaddleOCR's mean and
+// std. (Uniform noise leaves a text detector's probability map in the
+// sigmoid's far tail, ~1e-6, where ONNX Runtime's own logistic is exact
+// only to ~3e-8 on some CPUs: its cosine against the exact map was 0.9995,
+// and a bf16 run's against it depended on the CPU ORT ran on.)
+function textPage(shape, next) {
+  const [, c, h, w] = shape;
+  const mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225];
+  const ink = new Uint8Array(h * w);
+  const lineH = Math.max(4, Math.floor(h / 8));
+  for (let top = Math.floor(lineH / 2); top + lineH < h; top += 2 * lineH)
+    for (let x = 2; x + 3 < w; x += 5)
+      if (next() < 0.8)
+        for (let y = top; y < top + lineH; ++y)
+          for (let dx = 0; dx < 3; ++dx)
+            ink[y * w + x + dx] = 1;
+  const data = new Float32Array(c * h * w);
+  for (let k = 0; k < c; ++k)
+    for (let i = 0; i < h * w; ++i)
+      data[k * h * w + i] = ((ink[i] ? 0.1 : 0.95) - mean[k % 3]) / std[k % 3];
+  return data;
+}
+
 function makeInputs(m, dir) {
   const inputs = [];
   let seed = 1;
@@ -212,6 +236,8 @@ function makeInputs(m, dir) {
     let data;
     if (dtype === 'int64') {
       data = new BigInt64Array(n).fill(BigInt(spec.value));
+    } else if (spec.pattern === 'text_page') {
+      data = textPage(spec.shape, generator(seed++));
     } else {
       data = new Float32Array(n);
       const next = generator(seed++);
