@@ -287,9 +287,18 @@ readOnlyLastRead(ArrayRef<npu::DispatchOp> dispatches,
         lastReader[{lo, hi}] = di;
     }
   }
-  uint64_t total = 0;
+  // The bytes of their union (views of a weight share its bytes).
+  std::vector<Range> ranges;
   for (const auto &[range, di] : lastReader)
-    total += range.second - range.first;
+    ranges.push_back(range);
+  llvm::sort(ranges);
+  uint64_t total = 0, end = 0;
+  for (auto [lo, hi] : ranges) {
+    lo = std::max(lo, end);
+    if (hi > lo)
+      total += hi - lo;
+    end = std::max(end, hi);
+  }
   if (total <= pb.target().l2.bytes)
     return byDispatch;
   for (const auto &[range, di] : lastReader) {
