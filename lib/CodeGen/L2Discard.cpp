@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/CodeGen/Kernels.h"
+#include "tessera/Support/ByteRanges.h"
 
 namespace tessera::codegen {
 
@@ -46,29 +47,13 @@ void ProgramBuilder::evictWhenDrained(uint64_t lo, uint64_t hi) {
 }
 
 void ProgramBuilder::keepLiveRanges(const std::vector<Region> &regions) {
-  if (deadRanges_.empty())
-    return;
-  std::vector<DeadRange> dead;
-  for (const DeadRange &d : deadRanges_) {
-    // The parts of d no region touches (a region may cut d in two).
-    std::vector<DeadRange> parts{d};
-    for (const Region &r : regions) {
-      std::vector<DeadRange> next;
-      for (const DeadRange &p : parts) {
-        if (r.hi <= p.lo || p.hi <= r.lo) {
-          next.push_back(p);
-          continue;
-        }
-        if (p.lo < r.lo)
-          next.push_back({p.lo, r.lo, p.keepBytes});
-        if (r.hi < p.hi)
-          next.push_back({r.hi, p.hi, p.keepBytes});
-      }
-      parts = std::move(next);
-    }
-    dead.insert(dead.end(), parts.begin(), parts.end());
+  // The parts of the dead ranges no region touches (a region may cut one
+  // in two).
+  for (const Region &r : regions) {
+    if (deadRanges_.empty())
+      return;
+    cutOut(deadRanges_, r.lo, r.hi);
   }
-  deadRanges_ = std::move(dead);
 }
 
 void ProgramBuilder::emitL2Discards(uint32_t hubType, uint32_t hubIndex,

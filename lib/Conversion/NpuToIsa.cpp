@@ -11,6 +11,7 @@
 #include "tessera/CodeGen/SyncInsertion.h"
 #include "tessera/Conversion/ModuleTarget.h"
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Support/ByteRanges.h"
 #include "tessera/Support/Hash.h"
 #include "tessera/Target/Target.h"
 
@@ -301,25 +302,16 @@ readOnlyLastRead(ArrayRef<npu::DispatchOp> dispatches,
   }
   if (total <= pb.target().l2.bytes)
     return byDispatch;
+  struct Part {
+    uint64_t lo, hi;
+  };
   for (const auto &[range, di] : lastReader) {
-    std::vector<Range> parts{range};
-    for (const auto &[later, dj] : lastReader) {
-      if (dj <= di)
-        continue;
-      std::vector<Range> rest;
-      for (Range p : parts) {
-        if (later.second <= p.first || p.second <= later.first) {
-          rest.push_back(p);
-          continue;
-        }
-        if (p.first < later.first)
-          rest.push_back({p.first, later.first});
-        if (later.second < p.second)
-          rest.push_back({later.second, p.second});
-      }
-      parts = std::move(rest);
-    }
-    llvm::append_range(byDispatch[di], parts);
+    std::vector<Part> parts{{range.first, range.second}};
+    for (const auto &[later, dj] : lastReader)
+      if (dj > di)
+        tessera::cutOut(parts, later.first, later.second);
+    for (const Part &p : parts)
+      byDispatch[di].push_back({p.lo, p.hi});
   }
   return byDispatch;
 }
