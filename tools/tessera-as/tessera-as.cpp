@@ -21,20 +21,26 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("tessera-as options");
+
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"),
-                                      cl::init("-"));
+                                      cl::init("-"), cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("output .npu file"),
-                                       cl::value_desc("file"), cl::Required);
+                                       cl::value_desc("file"), cl::Required,
+                                       cl::cat(category));
 static cl::opt<std::string>
     weightsFile("weights", cl::desc("external weight file for large constants"),
-                cl::value_desc("file"), cl::init(""));
+                cl::value_desc("file"), cl::init(""), cl::cat(category));
 static cl::opt<uint64_t> weightsThreshold(
     "weights-threshold",
     cl::desc("constants of at least this many bytes go to the weight file"),
-    cl::init(4096));
+    cl::init(4096), cl::cat(category));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  // libLLVM registers hundreds of backend options (they still parse);
+  // --help lists this tool's.
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Tessera NPU assembler\n");
   MLIRContext ctx;
   ctx.loadDialect<tessera::isa::IsaDialect>();

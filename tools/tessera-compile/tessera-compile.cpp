@@ -36,6 +36,9 @@ using namespace tessera;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("tessera-compile options");
+static cl::OptionCategory
+    mlirCategory("MLIR options",
+                 "The pass manager's, the printer's and the timer's");
 static cl::opt<std::string>
     inputFile(cl::Positional,
               cl::desc("<model.onnx | graph.mlir | HF model directory>"),
@@ -116,6 +119,14 @@ int main(int argc, char **argv) {
   registerDefaultTimingManagerCLOptions();
   pipeline::registerPipelineCLOptions(pipelineOptions, category);
   hf::registerHfCommandLineOptions();
+  // libLLVM registers hundreds of backend options (AMDGPU, AArch64, ...)
+  // that mean nothing here: --help lists the compiler's own, the Hugging
+  // Face frontend's and MLIR's (--mlir-timing, --mlir-print-ir-after-all).
+  // The others still parse.
+  for (auto &[name, option] : cl::getRegisteredOptions())
+    if (name.starts_with("mlir-"))
+      option->addCategory(mlirCategory);
+  cl::HideUnrelatedOptions({&category, &hf::hfOptionCategory(), &mlirCategory});
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "tessera-compile " << TESSERA_VERSION << "\n";
   });

@@ -28,30 +28,37 @@
 using namespace tessera;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("tessera-conformance options");
+
 static cl::opt<std::string>
     dataDir("data-dir", cl::desc("Directory of ONNX backend node tests"),
-            cl::init("/usr/include/onnx/backend/test/data/node"));
+            cl::init("/usr/include/onnx/backend/test/data/node"),
+            cl::cat(category));
 static cl::opt<std::string>
-    xfailFile("xfail", cl::desc("Expected-failure list (test name + reason)"));
+    xfailFile("xfail", cl::desc("Expected-failure list (test name + reason)"),
+              cl::cat(category));
 static cl::opt<std::string>
-    reportFile("report", cl::desc("Write the per-test table here"));
+    reportFile("report", cl::desc("Write the per-test table here"),
+               cl::cat(category));
 static cl::opt<std::string> filter("filter",
-                                   cl::desc("Only run tests matching a regex"));
+                                   cl::desc("Only run tests matching a regex"),
+                                   cl::cat(category));
 static cl::opt<std::string>
     path("path",
          cl::desc("Execution path: golden (the host evaluator), or a target "
                   "(edge, dc, a JSON file): compile each test for it and run "
                   "the program on the simulator"),
-         cl::init("golden"));
+         cl::init("golden"), cl::cat(category));
 static cl::opt<std::string> precision("precision",
                                       cl::desc("NPU paths: f32, bf16 or f16"),
-                                      cl::init("f32"));
+                                      cl::init("f32"), cl::cat(category));
 static cl::opt<unsigned> jobs("j", cl::desc("Tests run in parallel"),
-                              cl::init(2));
+                              cl::init(2), cl::cat(category));
 static cl::opt<unsigned> timeoutSeconds("timeout",
                                         cl::desc("Per-test time limit (s)"),
-                                        cl::init(60));
-static cl::opt<bool> verbose("v", cl::desc("Print every test's result"));
+                                        cl::init(60), cl::cat(category));
+static cl::opt<bool> verbose("v", cl::desc("Print every test's result"),
+                             cl::cat(category));
 
 static int usageError(const llvm::Twine &message) {
   llvm::errs() << "tessera-conformance: " << message << "\n";
@@ -60,6 +67,9 @@ static int usageError(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // libLLVM registers hundreds of backend options (they still parse);
+  // --help lists this tool's.
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv, "Runs ONNX's backend node tests through Tessera\n");
   std::string error;

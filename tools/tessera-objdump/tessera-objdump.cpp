@@ -27,21 +27,24 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("tessera-objdump options");
+
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .npu>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("output file"),
-                                       cl::value_desc("file"), cl::init("-"));
+                                       cl::value_desc("file"), cl::init("-"),
+                                       cl::cat(category));
 static cl::opt<std::string>
     targetName("target",
                cl::desc("target preset or JSON (default: the one the program "
                         "names)"),
-               cl::init(""));
+               cl::init(""), cl::cat(category));
 
 static cl::opt<bool>
     summary("summary",
             cl::desc("print the static instructions per body of code and "
                      "per kernel (debug location) instead of the assembly"),
-            cl::init(false));
+            cl::init(false), cl::cat(category));
 
 /// Instructions without a debug entry (flags, loop control, launch-argument
 /// loads) count toward the kernel before them: sync insertion and loop
@@ -98,6 +101,9 @@ static void printSummary(const tessera::bin::Program &p,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  // libLLVM registers hundreds of backend options (they still parse);
+  // --help lists this tool's.
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Tessera NPU disassembler\n");
   std::string bytes, err;
   if (!tessera::readFileBounded(inputFile, tessera::kMaxProgramFileBytes,
