@@ -314,6 +314,11 @@ function tool(bin, name, argv, timeout) {
   if (r.signal)
     return { ok: false, seconds, kind: 'CRASH',
              text: `${name} killed by ${r.signal}` };
+  // The tool did not start (missing, not executable, being relinked): no
+  // status and no output to quote.
+  if (r.error)
+    return { ok: false, seconds, kind: 'ERROR',
+             text: `${name} did not run: ${r.error.message}` };
   if (r.status !== 0) {
     const lines = (r.stderr + r.stdout).split('\n');
     const line = lines.find(l => /error/i.test(l)) ||
