@@ -203,7 +203,9 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
                 "engine with L1/L0 buffers, or a unified local memory "
                 "shared with a vector unit)");
   if (k.a.rank() != 2 || k.weights.empty() || k.tileRows < 1 ||
-      k.a.strides[1] != 1)
+      k.a.strides[1] != 1 ||
+      (k.aRowOf && (k.aRowOf->rank() != 1 || k.aRowOf->dtype != DType::I32 ||
+                    k.aRowOf->strides[0] != 1)))
     return fail("malformed grouped matmul");
   DType dt = k.a.dtype;
   if (!t_.fractal(dt))
@@ -218,7 +220,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
                   " with outputs [rows, N]");
   int64_t es = dtypeByteSize(dt);
   // No entry has more rows than the tile or the whole of A.
-  int64_t tm = std::min(k.tileRows, k.a.shape[0]);
+  int64_t tm = std::min(k.tileRows, k.rows());
   int64_t tn = ms.unified ? 256 : 128;
   int64_t ck = es >= 4 ? 128 : 256;
   int64_t step = ms.unified ? ck : (es >= 4 ? 32 : 64);
@@ -239,11 +241,15 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     bStep = bytesOf(step * tn, es);
     cBytes = bytesOf(tm * tn, 4);
   };
+  // With gathered rows, two index buffers (an entry's, the next one's)
+  // after the chunks (and the unified memory's C tiles).
+  uint64_t indexBytes = k.aRowOf ? bytesOf(tm, 4) : 0;
   auto fits = [&] {
     sizes();
     if (ms.unified) // A and W chunks, two C tiles
-      return 2 * (aChunk + bChunk) + 2 * cBytes <= t_.space(ms.l1).bytes;
-    return 2 * (aChunk + bChunk) <= t_.space(ms.l1).bytes &&
+      return 2 * (aChunk + bChunk) + 2 * cBytes + 2 * indexBytes <=
+             t_.space(ms.l1).bytes;
+    return 2 * (aChunk + bChunk) + 2 * indexBytes <= t_.space(ms.l1).bytes &&
            2 * aStep <= t_.space(ms.l0a).bytes &&
            2 * bStep <= t_.space(ms.l0b).bytes &&
            2 * cBytes <= t_.space(ms.l0c).bytes;
@@ -376,7 +382,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // fits half of the L2 (decode's few experts); streaming more would evict
   // lines before the cube cores reach them (the paced form below).
   uint64_t mostBytes = 0;
-  int64_t mostExperts = std::min(k.table.maxEntries, k.a.shape[0]);
+  int64_t mostExperts = std::min(k.table.maxEntries, k.rows());
   for (const auto &w : k.weights)
     mostBytes +=
         (uint64_t)(std::min(mostExperts, w.w.shape[0]) * w.w.shape[1] * K * es);
@@ -458,6 +464,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     regions.push_back(r);
   };
   addRegion(k.a, false);
+  if (k.aRowOf)
+    addRegion(*k.aRowOf, false);
   regions.push_back(
       {k.table.addr,
        k.table.addr + (uint64_t)TileTable::bytes(k.table.maxEntries), false});
@@ -499,6 +507,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     // Local buffers.
     uint64_t aBase = 0, bBase = 2 * aChunk;
     uint64_t cBase = ms.unified ? 2 * (aChunk + bChunk) : 0;
+    uint64_t indexBase = 2 * (aChunk + bChunk) + (ms.unified ? 2 * cBytes : 0);
     for (const Job &j : jobsOf[core]) {
       const auto &w = k.weights[j.w];
       int64_t N = w.w.shape[1], nt = j.nt;
@@ -515,16 +524,33 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(makeInstr(Opcode::SLd, {}, {RRows, ROff, entry + 8}));
       Tile cT = rel(bin::makeTile(ms.l0c, cBase, DType::F32, {tm, nt}),
                     {{RC, (int64_t)cBytes}}, RRows);
+      // The entry's row indices, into the buffer of its parity (RC): the
+      // previous entry's gathers may still be reading the other one. One
+      // MTE2 queue orders the load before the gathers that read it.
+      Tile rowIndex = rel(bin::makeTile(ms.l1, indexBase, DType::I32, {tm}),
+                          {{RC, (int64_t)indexBytes}}, RRows);
+      if (k.aRowOf)
+        E(makeInstr(Opcode::DmaLd,
+                    {rowIndex, rel(bin::makeTile(Space::GM, k.aRowOf->addr,
+                                                 DType::I32, {tm}),
+                                   {{RRow0, 4}}, RRows)}));
       bool first = true;
       for (int64_t c = 0; c < chunks; ++c) {
         int64_t k0 = c * ck, kt = std::min(ck, K - k0);
         E(flag(Opcode::WaitFlag, loadFree, Pipe::MTE2));
         Tile aL1 = rel(tile2(ms.l1, aBase, dt, tm, kt, kt),
                        {{RP, (int64_t)aChunk}}, RRows);
-        Tile aGm = rel(
-            tile2(Space::GM, k.a.addr + (uint64_t)(k0 * es), dt, tm, kt, lda),
-            {{RRow0, lda * es}}, RRows);
-        E(makeInstr(Opcode::DmaLd, {aL1, aGm}));
+        if (k.aRowOf) {
+          // Rows of the whole of A's columns [k0, k0 + kt), by index.
+          Tile table = tile2(Space::GM, k.a.addr + (uint64_t)(k0 * es), dt,
+                             k.a.shape[0], kt, lda);
+          E(makeInstr(Opcode::DmaGather, {aL1, table, rowIndex}));
+        } else {
+          Tile aGm = rel(
+              tile2(Space::GM, k.a.addr + (uint64_t)(k0 * es), dt, tm, kt, lda),
+              {{RRow0, lda * es}}, RRows);
+          E(makeInstr(Opcode::DmaLd, {aL1, aGm}));
+        }
         Tile bL1 =
             rel(tile2(ms.l1, bBase, dt, nt, kt, kt), {{RP, (int64_t)bChunk}});
         Tile bGm =
@@ -673,9 +699,12 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // UB beside its weight buffers.
   uint64_t aPieceRows =
       partners ? (uint64_t)((tm + partners * P - 1) / (partners * P)) + 1 : 0;
-  bool prefetchA = partners && 2 * (uint64_t)roundUpTo(tn * ck * es, 512) +
-                                       aPieceRows * (uint64_t)(K * es) <=
-                                   t_.space(vLocal).bytes;
+  // (Gathered rows come from the tokens themselves, which every entry
+  // reads and the L2 keeps.)
+  bool prefetchA = partners && !k.aRowOf &&
+                   2 * (uint64_t)roundUpTo(tn * ck * es, 512) +
+                           aPieceRows * (uint64_t)(K * es) <=
+                       t_.space(vLocal).bytes;
   // Each weight tile is read by one cube core (one job: the parts are 1
   // where the column tiles fill the cores, as a prefill's experts do) and
   // read ahead by its partners. Once the cube core has loaded an entry's

@@ -22,11 +22,11 @@
 //   8. pos[t, i] = first[e] + R[t, e] for e = idx[t, i] (the slot's row in
 //      the permuted order) and the routing weights (uncorrected scores,
 //      normalized, scaled)
-//   9. the token of each permuted row (scatter by pos), then the tokens'
-//      rows gathered (dma_gather)
+//   9. the token of each permuted row (scatter by pos)
 //  experts:
 //  10. grouped gate/up matmul over the table (rows per expert known at run
-//      time only), silu(g) * u, grouped down matmul (experts' dtype)
+//      time only; the tokens' rows gathered by token_of_row as its A tiles
+//      load), silu(g) * u, grouped down matmul (experts' dtype)
 //  11. shared experts: plain products over all tokens, as linear layers
 //      (decode, one token: ahead of the router, or with separate vector
 //      cores gate, up and SwiGLU ahead of it and down beside its chain;
@@ -93,7 +93,6 @@ enum Scratch : unsigned {
   STable,      // tile table
   SPos,        // [T, k] i32
   STokPerm,    // [S] i32
-  SXPerm,      // [S, H]
   SGate,       // [S, I]
   SUp,         // [S, I]
   SH,          // [S, I]
@@ -161,7 +160,6 @@ std::vector<int64_t> scratchBytes(const Dims &d, int64_t xBytes,
   set(STable, TileTable::bytes(routedTableEntries(d)));
   set(SPos, S * 4);
   set(STokPerm, S * 4);
-  set(SXPerm, S * H * xBytes);
   set(SGate, S * I * xBytes);
   set(SUp, S * I * xBytes);
   set(SH, S * I * xBytes);
@@ -626,8 +624,8 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     kernels.push_back(k);
     tag("normalize");
   }
-  // 9. The token of each permuted row; the tokens gathered (in the
-  // experts' dtype).
+  // 9. The token of each permuted row (the gate/up product gathers the
+  // tokens' rows by it), and the tokens in the experts' dtype.
   tokensInExpertsDtype();
   {
     GatherKernel g;
@@ -639,14 +637,6 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     g.wrap = S;
     kernels.push_back(g);
     tag("token_of_row");
-    GatherKernel x;
-    x.name = name;
-    x.table = flat(xe, wDt, {1, T, H});
-    x.index = flat(sc(STokPerm), DType::I32, {S});
-    x.out = flat(sc(SXPerm), wDt, {1, S, H});
-    x.wrap = T;
-    kernels.push_back(x);
-    tag("gather_tokens");
   }
   // 10. Routed experts. All the MoE may read: min(S, E) experts and the
   // shared ones (the code generator reads ahead into L2 when that fits).
@@ -664,14 +654,18 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   };
   // With `sharedBeside`, the shared experts' SwiGLU goes before the down
   // product and their down product on the matrix cores it leaves (11.).
-  auto expertMlp = [&](const std::string &which, uint64_t a, int64_t rows,
-                       const TileTable &table, int64_t experts, int64_t width,
-                       uint64_t gate, uint64_t up, uint64_t down, Scratch g,
-                       Scratch u, Scratch h, Scratch o, DType oDt,
+  // `rowOf` (i32 [rows], when not ~0): the row of `a` ([T, H]) each row
+  // of the experts' products takes.
+  auto expertMlp = [&](const std::string &which, uint64_t a, uint64_t rowOf,
+                       int64_t rows, const TileTable &table, int64_t experts,
+                       int64_t width, uint64_t gate, uint64_t up, uint64_t down,
+                       Scratch g, Scratch u, Scratch h, Scratch o, DType oDt,
                        bool sharedBeside = false) {
     GroupedMatmulKernel gu;
     gu.name = name;
-    gu.a = flat(a, wDt, {rows, H});
+    gu.a = flat(a, wDt, {rowOf == ~0ull ? rows : T, H});
+    if (rowOf != ~0ull)
+      gu.aRowOf = flat(rowOf, DType::I32, {rows});
     gu.weights.push_back({flat(gate, wDt, {experts, width, H}),
                           flat(sc(g), wDt, {rows, width})});
     gu.weights.push_back(
@@ -737,14 +731,14 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   }
   if (downBesideRouter)
     sharedDown();
-  expertMlp("routed", sc(SXPerm), S, routed, E, I, in(2), in(3), in(4), SGate,
-            SUp, SH, SDown, wDt, sharedBeside);
+  expertMlp("routed", xe, sc(STokPerm), S, routed, E, I, in(2), in(3), in(4),
+            SGate, SUp, SH, SDown, wDt, sharedBeside);
   if (sharedSplit && !sharedBeside) {
     sharedSwigluRereadingDown();
     sharedDown();
   } else if (shared && !sharedFirst && !sharedSplit)
-    expertMlp("shared", xe, T, dense, 1, Is, in(5), in(6), in(7), SSharedGate,
-              SSharedUp, SSharedH, SSharedDown, DType::F32);
+    expertMlp("shared", xe, ~0ull, T, dense, 1, Is, in(5), in(6), in(7),
+              SSharedGate, SSharedUp, SSharedH, SSharedDown, DType::F32);
   // 12. Combine in f32. The routed experts' outputs are in their dtype, as
   // HF's bf16 experts round them (then the weights multiply them in f32):
   // in f32 a 1024-token prefill of V2-Lite gathered 50 MB and read it back.

@@ -142,7 +142,7 @@ static void wholeReads(const std::vector<Kernel> &kernels,
     } else if (const auto *g = std::get_if<codegen::GroupedMatmulKernel>(&k)) {
       for (const auto &op : g->weights)
         if (!op.w.shape.empty() && !g->a.shape.empty() &&
-            g->a.shape[0] >= kRowsPerExpertReadWhole * op.w.shape[0])
+            g->rows() >= kRowsPerExpertReadWhole * op.w.shape[0])
           add(op.w, /*experts=*/true);
     }
   }

@@ -25,6 +25,8 @@
 
 #include "tessera/CodeGen/Kernels.h"
 
+#include <optional>
+
 namespace tessera::codegen {
 
 /// Layout of a tile table in GM (i32): [count, (expert, row0, rows) x max].
@@ -47,9 +49,20 @@ struct MoETableKernel {
 /// c_w[r, n] = sum_k a[r, k] * w_w[e, n, k] for every entry (e, row0, rows)
 /// of `table` and r in [row0, row0 + rows). Every weight shares A, K and the
 /// table; A's rows are contiguous (row stride a.strides[0], unit inner).
+/// With `aRowOf`, row r of the product's A is row aRowOf[r] of `a`.
 struct GroupedMatmulKernel {
   std::string name;
-  GmView a; // [rows, K]
+  GmView a; // [rows, K], or with aRowOf the rows they are gathered from
+  /// i32 [rows]: which row of `a` each of the product's rows is. The rows
+  /// are gathered as the tiles load (dma_gather), so a MoE's tokens in
+  /// expert order are never written out: a permuted copy (DeepSeek-V2-
+  /// Lite's 1024-token prefill: 25 MB) was evicted by the experts streaming
+  /// through the L2 before its rows' entries came, written to DRAM and read
+  /// back, while the tokens themselves (4 MB) stay in the L2, read by every
+  /// entry.
+  std::optional<GmView> aRowOf;
+  /// The product's rows.
+  int64_t rows() const { return aRowOf ? aRowOf->shape[0] : a.shape[0]; }
   struct Operand {
     GmView w; // [E, N, K], contiguous
     GmView c; // [rows, N], unit inner stride
