@@ -654,18 +654,19 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   };
   // With `sharedBeside`, the shared experts' SwiGLU goes before the down
   // product and their down product on the matrix cores it leaves (11.).
-  // `rowOf` (i32 [rows], when not ~0): the row of `a` ([T, H]) each row
-  // of the experts' products takes.
-  auto expertMlp = [&](const std::string &which, uint64_t a, uint64_t rowOf,
-                       int64_t rows, const TileTable &table, int64_t experts,
-                       int64_t width, uint64_t gate, uint64_t up, uint64_t down,
-                       Scratch g, Scratch u, Scratch h, Scratch o, DType oDt,
+  // `rowOf` (i32 [rows], when given): the row of `a` ([T, H]) each row of
+  // the experts' products takes.
+  auto expertMlp = [&](const std::string &which, uint64_t a,
+                       std::optional<uint64_t> rowOf, int64_t rows,
+                       const TileTable &table, int64_t experts, int64_t width,
+                       uint64_t gate, uint64_t up, uint64_t down, Scratch g,
+                       Scratch u, Scratch h, Scratch o, DType oDt,
                        bool sharedBeside = false) {
     GroupedMatmulKernel gu;
     gu.name = name;
-    gu.a = flat(a, wDt, {rowOf == ~0ull ? rows : T, H});
-    if (rowOf != ~0ull)
-      gu.aRowOf = flat(rowOf, DType::I32, {rows});
+    gu.a = flat(a, wDt, {rowOf ? T : rows, H});
+    if (rowOf)
+      gu.aRowOf = flat(*rowOf, DType::I32, {rows});
     gu.weights.push_back({flat(gate, wDt, {experts, width, H}),
                           flat(sc(g), wDt, {rows, width})});
     gu.weights.push_back(
@@ -737,7 +738,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     sharedSwigluRereadingDown();
     sharedDown();
   } else if (shared && !sharedFirst && !sharedSplit)
-    expertMlp("shared", xe, ~0ull, T, dense, 1, Is, in(5), in(6), in(7),
+    expertMlp("shared", xe, std::nullopt, T, dense, 1, Is, in(5), in(6), in(7),
               SSharedGate, SSharedUp, SSharedH, SSharedDown, DType::F32);
   // 12. Combine in f32. The routed experts' outputs are in their dtype, as
   // HF's bf16 experts round them (then the weights multiply them in f32):
