@@ -209,7 +209,8 @@ bool ProgramBuilder::gemvVectorOnly(const MatmulKernel &k,
 }
 
 bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
-                                std::string &error, int64_t siblingJobs) const {
+                                std::string &error, int64_t siblingJobs,
+                                bool ownCores) const {
   MatrixSpaces ms;
   if (!matrixSpaces(t_, ms)) {
     error = "target '" + t_.name + "' has no core with a matrix engine";
@@ -345,6 +346,57 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
     if (half >= tm || half < minTm || lastRows < minTm)
       break;
     tm = half;
+  }
+  // A tall product with the matrix cores to itself (or shared only with
+  // its siblings) balances its column tiles. (minTn keeps whole L2 lines of
+  // a B stored along N; a B stored along K, nn.Linear's [N, K] weight, is
+  // read in whole lines at any width.)
+  if (ownCores && !ms.unified && !vectorOnly && d.m > 16 && t_.l2.present &&
+      t_.l2.readBytesPerCycle > 0) {
+    bool bAlongK = !k.b.strides.empty() && k.b.strides.back() != 1;
+    int64_t narrowest = bAlongK ? 16 : minTn;
+    // Equal widths: N in as many column tiles, the widest no wider than
+    // needed (DeepSeek-V2-Lite's kv_a_proj, N = 576 beside q_proj's jobs:
+    // 192 x 3 instead of 256, 256 and 64).
+    int64_t cols = (d.n + tn - 1) / tn;
+    if (int64_t w = roundUp((d.n + cols - 1) / cols, 16); w >= narrowest)
+      tn = std::min(tn, w);
+    // More tiles than cores, in rounds: the busiest core takes
+    // ceil(jobs / cores) of them, and a part-filled last round leaves cores
+    // idle. Narrower tiles that fill the rounds better end the product
+    // sooner where their own cost (fractal cycles, or operand bytes at the
+    // L2's per-core hit rate, as a prefill's re-read operands are hits)
+    // falls faster than the rounds grow. (DeepSeek-V2-Lite at 1024 tokens on
+    // dc, N = 2048 on 24 cores: 64 tiles of 256 columns take 3 rounds, the
+    // last two-thirds full; 72 of 240 fill the 3 rounds at 94 % of the cost
+    // each: its dense down_proj 148.6 -> 139.4 us.)
+    const target::Fractal *fr = t_.fractal(k.a.dtype);
+    int64_t tilesM = d.batch * ((d.m + tm - 1) / tm);
+    auto roundCost = [&](int64_t w) {
+      int64_t j = tilesM * ((d.n + w - 1) / w);
+      double bytes = (double)(tm * d.k * es) + (double)d.k * (double)w * esB;
+      double cycles = (double)((tm + fr->m - 1) / fr->m) *
+                      (double)((d.k + fr->k - 1) / fr->k) *
+                      (double)((w + fr->n - 1) / fr->n);
+      return (double)((j + cores - 1) / cores) *
+             std::max(bytes / t_.l2.readBytesPerCycle, cycles);
+    };
+    if (siblingJobs == 0 && jobs() > cores && jobs() % cores) {
+      int64_t bestTn = tn;
+      double best = roundCost(tn);
+      int64_t floorTn = std::max(narrowest, roundUp(tn / 2, 16));
+      for (int64_t c = (d.n + tn - 1) / tn + 1;; ++c) {
+        int64_t w = roundUp((d.n + c - 1) / c, 16);
+        if (w < floorTn)
+          break;
+        // (A 2 % margin: a product no faster for it keeps its tiles.)
+        if (double cost = roundCost(w); cost < 0.98 * best) {
+          best = cost;
+          bestTn = w;
+        }
+      }
+      tn = bestTn;
+    }
   }
   // Thin tiles (decode) stream B and wait out one DMA latency per K chunk
   // (the set_flag after a chunk's loads drains the pipe): take the largest

@@ -340,7 +340,8 @@ struct NpuTilePass
       if (auto *v = std::get_if<codegen::VectorKernel>(&ks[0]))
         ok = pb.planVector(*v, tiling, error);
       else if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[0]))
-        ok = pb.planMatmul(*m, tiling, error, siblingMatmulJobs(d, pb));
+        ok = pb.planMatmul(*m, tiling, error, siblingMatmulJobs(d, pb),
+                           /*ownCores=*/true);
       else
         return WalkResult::advance();
       if (!ok) {
@@ -877,9 +878,9 @@ struct NpuToIsaPass
                pb.addVector(*v, tiling, error);
         else if (auto *m = std::get_if<codegen::MatmulKernel>(&ks[i]))
           // (The dispatch's first kernel is its product of input 0.)
-          ok = (useAttrs ||
-                pb.planMatmul(*m, tiling, error,
-                              i == 0 ? siblingMatmulJobs(d, pb) : 0)) &&
+          ok = (useAttrs || pb.planMatmul(*m, tiling, error,
+                                          i == 0 ? siblingMatmulJobs(d, pb) : 0,
+                                          /*ownCores=*/ks.size() == 1)) &&
                pb.addMatmul(*m, tiling, error);
         else if (auto *g = std::get_if<codegen::GatherKernel>(&ks[i]))
           ok = pb.addGather(*g, error);

@@ -534,6 +534,74 @@ TEST(SyncInsertion, FirstProductAfterManyLoadsWaitsForThem) {
   EXPECT_EQ(cs.instrs.back().op, Opcode::Mmad);
 }
 
+/// y[m, n] = x[m, k] @ W^T, an nn.Linear weight W[n, k], all bf16 (a
+/// prefill projection).
+MatmulKernel linearKernel(uint64_t x, uint64_t w, uint64_t y, int64_t m,
+                          int64_t k, int64_t n) {
+  MatmulKernel mm = linearRowKernel("linear", x, w, y, k, n);
+  mm.a = GmView::contiguous(x, DType::BF16, {m, k});
+  mm.c = GmView::contiguous(y, DType::BF16, {m, n});
+  return mm;
+}
+
+TEST(CodeGen, TallProductsBalanceTheirColumnTilesOverTheCores) {
+  const auto &t = preset("dc");
+  ProgramBuilder pb(t, "balance");
+  std::string err;
+  auto jobsOf = [](const Tiling &tl, int64_t m, int64_t n) {
+    return (m + tl.tile[0] - 1) / tl.tile[0] *
+           ((n + tl.tile[1] - 1) / tl.tile[1]);
+  };
+  // 1024 x 2048: 64 tiles of 128 x 256 take 3 rounds on 24 cube cores, the
+  // last with 16 of them; a dispatch of its own fills the 3 rounds with
+  // narrower tiles. A product beside another keeps its tiles.
+  MatmulKernel o = linearKernel(0, 8 << 20, 16 << 20, 1024, 2048, 2048);
+  Tiling own, beside;
+  ASSERT_TRUE(pb.planMatmul(o, own, err, 0, /*ownCores=*/true)) << err;
+  ASSERT_TRUE(pb.planMatmul(o, beside, err)) << err;
+  EXPECT_EQ(beside.tile[1], 256);
+  EXPECT_EQ(jobsOf(beside, 1024, 2048), 64);
+  EXPECT_LT(own.tile[1], 256);
+  EXPECT_EQ(jobsOf(own, 1024, 2048) % 24, 0);
+  EXPECT_EQ((jobsOf(own, 1024, 2048) + 23) / 24, 3);
+  // N = 576 beside a sibling's 96 jobs: three equal column tiles, not
+  // 256, 256 and 64.
+  MatmulKernel kv = linearKernel(0, 8 << 20, 16 << 20, 1024, 2048, 576);
+  Tiling eq;
+  ASSERT_TRUE(pb.planMatmul(kv, eq, err, 96, /*ownCores=*/true)) << err;
+  EXPECT_EQ(eq.tile[1], 192);
+  // The balanced tiles compute the same product.
+  ProgramBuilder run(t, "balanced");
+  int64_t m = 512, k = 256, n = 2048;
+  uint64_t x = 0, w = m * k * 2, y = w + n * k * 2;
+  run.addIo({"x", false, DType::BF16, {m, k}, x, bin::Layout::ND});
+  run.addIo({"w", false, DType::BF16, {n, k}, w, bin::Layout::ND});
+  run.addIo({"y", true, DType::BF16, {m, n}, y, bin::Layout::ND});
+  run.setGmBytes(y + m * n * 2);
+  MatmulKernel mm = linearKernel(x, w, y, m, k, n);
+  Tiling tl;
+  ASSERT_TRUE(run.planMatmul(mm, tl, err, 0, /*ownCores=*/true)) << err;
+  EXPECT_LT(tl.tile[1], 256); // 32 tiles of 256: 2 rounds, the last 8 cores
+  ASSERT_TRUE(run.addMatmul(mm, tl, err)) << err;
+  bin::Program p = finishSynced(run, t);
+  Tensor xs = randomTensor({m, k}, 7).castTo(DType::BF16),
+         ws = randomTensor({n, k}, 8).castTo(DType::BF16);
+  std::map<std::string, Tensor> in{{"x", xs}, {"w", ws}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  const Tensor &ys = out["y"];
+  double worst = 0;
+  for (int64_t i = 0; i < m; i += 37)
+    for (int64_t j = 0; j < n; j += 11) {
+      double ref = 0;
+      for (int64_t q = 0; q < k; ++q)
+        ref += (double)xs.getF(i * k + q) * (double)ws.getF(j * k + q);
+      worst = std::max(worst, std::fabs(ys.getF(i * n + j) - ref) /
+                                  (1.0 + std::fabs(ref)));
+    }
+  EXPECT_LT(worst, 2e-2);
+}
+
 TEST(CodeGen, SplitKPartialSumsAddUp) {
   const auto &t = preset("dc");
   ProgramBuilder pb(t, "splitk");

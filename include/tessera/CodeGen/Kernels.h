@@ -316,9 +316,13 @@ public:
   /// `siblingJobs`: the whole-tile jobs (Tiling::wholeTileJobs) of the
   /// independent products beside `k` that read the same A (prefill's Q, K
   /// and V projections); they share the cores, so they count towards
-  /// filling them.
+  /// filling them. `ownCores`: the product is a dispatch of its own, its
+  /// jobs sharing the matrix cores with its siblings' at most, so its
+  /// column tiles are balanced over them (not a product that runs beside
+  /// another on the cores that one leaves, as a MoE prefill's shared
+  /// experts do).
   bool planMatmul(const MatmulKernel &k, Tiling &out, std::string &error,
-                  int64_t siblingJobs = 0) const;
+                  int64_t siblingJobs = 0, bool ownCores = false) const;
 
   /// Appends a kernel. `tiling` may come from planVector/planMatmul or from
   /// the IR; it is re-checked. Errors name the kernel.
