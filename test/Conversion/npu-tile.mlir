@@ -2,10 +2,13 @@
 // RUN: tessera-opt %s --tessera-attach-target=target=edge --tessera-graph-to-npu --tessera-npu-tile | FileCheck %s --check-prefix=EDGE
 
 // Tiles come from the target description. A large matmul on dc: 128x256
-// output tiles, K chunks of 256 (bf16 would be 256; f32 halves the L0
-// steps), NZ tiles in L1, spread over the 24 cube cores.
+// output tiles at most, K chunks of 256 (bf16 would be 256; f32 halves the
+// L0 steps), NZ tiles in L1, spread over the 24 cube cores. 2048 columns
+// in tiles of 256 would make 128 jobs, 6 rounds with the last a third
+// full; in 9 of 240 they are 144, 6 full rounds of smaller tiles (the
+// product's simulated time 71.0 -> 66.9 us, its DRAM bytes unchanged).
 // DC-LABEL: func.func @big
-// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 128, 256, 128, 32, 1>}
+// DC: npu.dispatch matrix{{.*}}attributes {cores = 24 : i64, layout = "nz", tiling = array<i64: 128, 240, 128, 32, 1>}
 // On edge the unified 16 MiB local memory (and no cache behind it) takes
 // 1024x1024 tiles, which cut the DRAM re-reads of A and B, and K chunks
 // of 256 (f32), one core, ND layout.
