@@ -28,6 +28,14 @@ using target::Space;
 
 static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
+/// Cycles of the matrix engine for an m x k x n product: one fractal a
+/// cycle, partial fractals whole.
+static double fractalCycles(const target::Fractal &fr, int64_t m, int64_t k,
+                            int64_t n) {
+  return (double)((m + fr.m - 1) / fr.m) * (double)((k + fr.k - 1) / fr.k) *
+         (double)((n + fr.n - 1) / fr.n);
+}
+
 namespace {
 /// Where the matrix kernel's buffers live on this target.
 struct MatrixSpaces {
@@ -375,11 +383,9 @@ bool ProgramBuilder::planMatmul(const MatmulKernel &k, Tiling &out,
     auto roundCost = [&](int64_t w) {
       int64_t j = tilesM * ((d.n + w - 1) / w);
       double bytes = (double)(tm * d.k * es) + (double)d.k * (double)w * esB;
-      double cycles = (double)((tm + fr->m - 1) / fr->m) *
-                      (double)((d.k + fr->k - 1) / fr->k) *
-                      (double)((w + fr->n - 1) / fr->n);
       return (double)((j + cores - 1) / cores) *
-             std::max(bytes / t_.l2.readBytesPerCycle, cycles);
+             std::max(bytes / t_.l2.readBytesPerCycle,
+                      fractalCycles(*fr, tm, d.k, w));
     };
     if (siblingJobs == 0 && jobs() > cores && jobs() % cores) {
       int64_t bestTn = tn;
@@ -742,8 +748,7 @@ bool ProgramBuilder::addMatmul(const MatmulKernel &k, const Tiling &tiling,
     int64_t kt =
         std::min(d.k, (part + 1) * perSplit * ck) - part * perSplit * ck;
     double bytes = (double)(mt * kt * es) + (double)(kt * nt) * bBytes;
-    double cycles = (double)((mt + fr->m - 1) / fr->m) *
-                    ((kt + fr->k - 1) / fr->k) * ((nt + fr->n - 1) / fr->n);
+    double cycles = fractalCycles(*fr, mt, kt, nt);
     double cost = share > 0 ? std::max(bytes / share, cycles)
                             : std::max(bytes / rate * chunkBubble, cycles);
     uint32_t best = order[0];
