@@ -88,7 +88,8 @@ Instr flag(Opcode op, Pipe from, Pipe to) {
 Tile rel(Tile t, std::initializer_list<bin::RegTerm> terms,
          uint8_t rowsReg = 0) {
   for (const bin::RegTerm &r : terms)
-    t.terms[t.numTerms++] = r;
+    if (r.stride != 0)
+      t.terms[t.numTerms++] = r;
   if (rowsReg) {
     t.extentDim = 0;
     t.extentReg = rowsReg;
@@ -244,6 +245,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // With gathered rows, two index buffers (an entry's, the next one's)
   // after the chunks (and the unified memory's C tiles).
   uint64_t indexBytes = k.aRowOf ? bytesOf(tm, 4) : 0;
+  bool singleC = false;
   auto fits = [&] {
     sizes();
     if (ms.unified) // A and W chunks, two C tiles
@@ -252,7 +254,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     return 2 * (aChunk + bChunk) + 2 * indexBytes <= t_.space(ms.l1).bytes &&
            2 * aStep <= t_.space(ms.l0a).bytes &&
            2 * bStep <= t_.space(ms.l0b).bytes &&
-           2 * cBytes <= t_.space(ms.l0c).bytes;
+           (singleC ? 1 : 2) * cBytes <= t_.space(ms.l0c).bytes;
   };
   while (!fits()) {
     if (!ms.unified && step > 16)
@@ -321,6 +323,35 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         break;
       }
   }
+  // Every core of a column tile loads each entry's A rows as well as its
+  // weight tile. Where those loads, at the L2's per-core rate, outlast the
+  // core's share of the DRAM time for the entry's weights (P tiles at the
+  // effective rate), the cores, not the DRAM, set the pace: then a tile
+  // twice as wide in a single L0C buffer loads the rows once for twice the
+  // columns (the parts, not the tiles, then fill the cores). The loads keep
+  // the MTE2 queue about 80 % busy (DMA latencies and the rings' waits the
+  // rest: the down product's trace). DeepSeek-V2-Lite's 1024-token prefill
+  // on dc: the routed down product (K = 1408, 16 cores) in 8 tiles of 256
+  // for 2 parts: its A loads from L2 727 -> 585 MB, the MoE layer 1042.5 ->
+  // 1029.8 us; the gate/up product (K = 2048, 24 cores, DRAM-bound by this
+  // measure) stays at 128 (wide too: 1037.7 us).
+  if (!ms.unified && t_.l2.present && t_.l2.readBytesPerCycle > 0 &&
+      tm > (int64_t)fr->m && 2 * tn <= roundUpTo(maxN, 16)) {
+    double loadCycles =
+        (double)((tm + tn) * K * es) / (0.8 * t_.l2.readBytesPerCycle);
+    double dramShareCycles =
+        (double)(tn * K * es) * P / std::max(1e-9, t_.dramBytesPerCycle());
+    if (loadCycles > dramShareCycles) {
+      int64_t save = tn;
+      singleC = true;
+      tn = 2 * tn;
+      if (!fits()) {
+        singleC = false;
+        tn = save;
+        sizes();
+      }
+    }
+  }
   std::vector<int64_t> tilesOf, fracOf;
   int64_t colTiles = 0;
   for (const auto &w : k.weights) {
@@ -328,8 +359,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     tilesOf.push_back((w.w.shape[1] + tn - 1) / tn);
     colTiles += tilesOf.back();
   }
-  for (int64_t extra = (colTiles + P - 1) / P * P - colTiles; extra > 0;
-       --extra) {
+  for (int64_t extra = singleC ? 0 : (colTiles + P - 1) / P * P - colTiles;
+       extra > 0; --extra) {
     int64_t best = -1;
     for (size_t w = 0; w < tilesOf.size(); ++w)
       if (tilesOf[w] < fracOf[w] &&
@@ -418,9 +449,12 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       t_.l2.present && vType >= 0 && vType != ms.coreType &&
       moePaceFlag(t_) >= kBarrierFlagIds) {
     partners = std::min<uint32_t>(2, t_.coreTypes[vType].count / P);
-    lead =
-        std::min<int64_t>(12, (int64_t)(t_.l2.bytes / 4 * 3 /
-                                        std::max<uint64_t>(1, P * tileBytes)));
+    // Wide tiles: half the entries, the same bytes ahead (12 entries of
+    // them: the down product's A rows were evicted and read from DRAM by
+    // the cube cores, the layer 1079.6 us; 4: 1040.5; 6: 1029.8).
+    lead = std::min<int64_t>(
+        singleC ? 6 : 12,
+        (int64_t)(t_.l2.bytes / 4 * 3 / std::max<uint64_t>(1, P * tileBytes)));
     if (lead < 1)
       partners = 0;
   }
@@ -491,7 +525,8 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(flag(Opcode::SetFlag, loadFree, Pipe::MTE2));
       if (!ms.unified)
         E(flag(Opcode::SetFlag, stepFree, stepUser));
-      E(flag(Opcode::SetFlag, Pipe::FIX, Pipe::M));
+      if (i == 0 || !singleC)
+        E(flag(Opcode::SetFlag, Pipe::FIX, Pipe::M));
     }
     auto grant = [&] {
       for (uint32_t i = 0; i < partners; ++i)
@@ -523,7 +558,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(makeInstr(Opcode::SLd, {}, {RRow0, ROff, entry + 4}));
       E(makeInstr(Opcode::SLd, {}, {RRows, ROff, entry + 8}));
       Tile cT = rel(bin::makeTile(ms.l0c, cBase, DType::F32, {tm, nt}),
-                    {{RC, (int64_t)cBytes}}, RRows);
+                    {{RC, singleC ? 0 : (int64_t)cBytes}}, RRows);
       // The entry's row indices, into the buffer of its parity (RC): the
       // previous entry's gathers may still be reading the other one. One
       // MTE2 queue orders the load before the gathers that read it.
@@ -626,11 +661,15 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       E(flag(Opcode::WaitFlag, loadFree, Pipe::MTE2));
       if (!ms.unified)
         E(flag(Opcode::WaitFlag, stepFree, stepUser));
-      E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
+      if (i == 0 || !singleC)
+        E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
     }
     E(barrierAll());
   }
-  uint64_t pfChunk = (uint64_t)roundUpTo(tn * ck * es, 512);
+  // A read-ahead core's chunk buffers: a paced partner reads its share of
+  // a tile's rows (at most ceil(tn / partners)), a read-all core up to all.
+  int64_t pfRows = partners ? (tn + partners - 1) / partners : tn;
+  uint64_t pfChunk = (uint64_t)roundUpTo(pfRows * ck * es, 512);
   // A read-ahead core's loads of rows [r0, r1) of job j's tile of the
   // entry's expert (register RExpert), chunk by chunk as the cube core
   // takes them, into alternate scratch buffers (RP) never read.
@@ -697,14 +736,19 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // partners read those rows ahead too: partner q of Q takes rows
   // [rows * q / Q, rows * (q + 1) / Q) of each entry (at least one), into
   // UB beside its weight buffers.
-  uint64_t aPieceRows =
-      partners ? (uint64_t)((tm + partners * P - 1) / (partners * P)) + 1 : 0;
+  // With parts (one job a core), an entry is one part's: the pieces are
+  // dealt over the cores of that part, one per column tile.
+  bool piecesPerPart = R > 1 && allJobs.size() == (size_t)P;
+  int64_t pieceCores = piecesPerPart ? colTiles : (int64_t)P;
+  uint64_t aPieceRows = partners ? (uint64_t)((tm + partners * pieceCores - 1) /
+                                              (partners * pieceCores)) +
+                                       1
+                                 : 0;
   // (Gathered rows come from the tokens themselves, which every entry
   // reads and the L2 keeps.)
-  bool prefetchA = partners && !k.aRowOf &&
-                   2 * (uint64_t)roundUpTo(tn * ck * es, 512) +
-                           aPieceRows * (uint64_t)(K * es) <=
-                       t_.space(vLocal).bytes;
+  bool prefetchA =
+      partners && !k.aRowOf &&
+      2 * pfChunk + aPieceRows * (uint64_t)(K * es) <= t_.space(vLocal).bytes;
   // Each weight tile is read by one cube core (one job: the parts are 1
   // where the column tiles fill the cores, as a prefill's experts do) and
   // read ahead by its partners. Once the cube core has loaded an entry's
@@ -715,30 +759,35 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // written to DRAM and read back. (DeepSeek-V2-Lite's 1024-token prefill
   // MoE layer on dc: 1219.4 -> 1145.8 us evicting as each credit comes,
   // 1122.7 with the last `lead` entries too; 103 MB of such write-backs and
-  // 60 MB of reads back gone.) Where parts are more than one, several jobs
-  // read a tile and nothing is evicted.
-  bool evict = partners && R == 1 && t_.l2.present;
+  // 60 MB of reads back gone.) With parts, the entries of an expert that
+  // has several go to the parts in turn, on other cores at about the same
+  // time: its tile goes with its last entry, as with one part.
+  bool evict = partners && t_.l2.present;
   // Entry REvX's weight rows [r0, r1) of job j, dropped from the L2 once
   // its cube core has loaded them (the caller made the scalar unit wait
-  // for that) unless the next entry is the same expert's (it reads the same
-  // rows next).
+  // for that) unless the next entry of the table (this job's next, or with
+  // parts another part's) is the same expert's: it reads the same rows.
   auto evictEntry = [&](const auto &E, const Job &j, int64_t r0, int64_t r1) {
-    int64_t entry = tbl + 4 + j.part * 12;
     E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::S));
     E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::S));
-    // REvNext = the next entry's index, the last one's own.
-    E(salu(Opcode::SAdd, REvNext, REvX, 0, 1));
-    E(salu(Opcode::SAdd, REvLast, RTrips, 0, -1));
+    // REvOff = the entry's index in the table, part + R * REvX; REvNext =
+    // the next one's, the last one's own.
+    E(salu(Opcode::SMul, REvOff, REvX, 0, R));
+    if (j.part)
+      E(salu(Opcode::SAdd, REvOff, REvOff, 0, j.part));
+    E(salu(Opcode::SAdd, REvNext, REvOff, 0, 1));
+    E(salu(Opcode::SAdd, REvLast, RCount, 0, -1));
     E(salu(Opcode::SMin, REvNext, REvNext, REvLast, 0));
-    E(salu(Opcode::SMul, REvOff, REvX, 0, R * 12));
-    E(makeInstr(Opcode::SLd, {}, {REvExpert, REvOff, entry}));
-    E(salu(Opcode::SMul, REvOff, REvNext, 0, R * 12));
-    E(makeInstr(Opcode::SLd, {}, {REvNext, REvOff, entry}));
-    // trips = min(1, (next expert - expert)^2 + (REvX is the last entry)).
+    // REvLast = min(1, last - REvOff): 0 for the table's last entry.
+    E(salu(Opcode::SSub, REvLast, REvLast, REvOff, 0));
+    E(salu(Opcode::SMin, REvLast, REvLast, 0, 1));
+    E(salu(Opcode::SMul, REvOff, REvOff, 0, 12));
+    E(makeInstr(Opcode::SLd, {}, {REvExpert, REvOff, tbl + 4}));
+    E(salu(Opcode::SMul, REvOff, REvNext, 0, 12));
+    E(makeInstr(Opcode::SLd, {}, {REvNext, REvOff, tbl + 4}));
+    // trips = min(1, (next expert - expert)^2 + (the entry is the last)).
     E(salu(Opcode::SSub, REvNext, REvNext, REvExpert, 0));
     E(salu(Opcode::SMul, REvNext, REvNext, REvNext, 0));
-    E(salu(Opcode::SSub, REvLast, REvLast, REvX, 0));
-    E(salu(Opcode::SMin, REvLast, REvLast, 0, 1));
     E(salu(Opcode::SSub, REvNext, REvNext, REvLast, -1));
     E(salu(Opcode::SMin, REvNext, REvNext, 0, 1));
     E(makeInstr(Opcode::Loop, {}, {REvIdx2, REvNext, 0}));
@@ -791,7 +840,9 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
           E(makeInstr(Opcode::EndLoop, {}));
         }
         if (prefetchA) {
-          int64_t q = (int64_t)(c * partners + i), Q = (int64_t)(P * partners);
+          int64_t q = (int64_t)((piecesPerPart ? c % colTiles : c) * partners +
+                                i),
+                  Q = pieceCores * (int64_t)partners;
           int64_t entry = tbl + 4 + j.part * 12;
           E(makeInstr(Opcode::SLd, {}, {RRow0, ROff, entry + 4}));
           E(makeInstr(Opcode::SLd, {}, {RRows, ROff, entry + 8}));

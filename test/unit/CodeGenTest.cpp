@@ -19,9 +19,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <random>
+#include <set>
 #include <tuple>
 
 using namespace tessera;
@@ -988,6 +990,103 @@ TEST(CodeGen, DecodeGroupedMatmulBalancesTheCubeCoresAndReadsAheadInOrder) {
   ASSERT_EQ(readAheadLoads.size(), 48u) << "every vector core reads ahead";
   for (auto &[s, n] : readAheadLoads)
     EXPECT_EQ(n, rows) << "stream " << s << ": one load per entry";
+}
+
+// A prefill's routed down product runs beside the shared experts' on two
+// thirds of the cube cores. Each core of a column tile loads every entry's
+// A rows as well as its weight tile, and at 128 columns those loads
+// outlast the core's share of the DRAM time: the tiles are 256 wide (one
+// L0C buffer) and parts fill the cores, so each entry's rows are loaded
+// once per 256 columns. A product with all the cores keeps narrower tiles.
+// The results match the host's either way.
+TEST(CodeGen, GroupedDownProductBesideTakesWideTilesWhenItsCoresLoadMost) {
+  const auto &t = preset("dc");
+  int64_t E = 4, N = 512, K = 1408, rows = 300, entries = 4;
+  // (expert, first row, rows): expert 0 has two entries, expert 2 none.
+  std::vector<std::array<int64_t, 3>> table = {
+      {0, 0, 128}, {0, 128, 22}, {1, 150, 100}, {3, 250, 50}};
+  uint64_t wBytes = (uint64_t)(E * N * K * 2);
+  uint64_t a = 0, w = 1 << 20, c = w + wBytes,
+           tbl = c + (uint64_t)(rows * N * 2);
+  Tensor x = randomTensor({rows, K}, 31).castTo(DType::BF16);
+  Tensor wt = randomTensor({E, N, K}, 32).castTo(DType::BF16);
+  Tensor tableT(DType::I32, {1 + 3 * entries});
+  tableT.setF(0, (double)entries);
+  for (int64_t i = 0; i < entries; ++i)
+    for (int f = 0; f < 3; ++f)
+      tableT.setF(1 + 3 * i + f, (double)table[i][f]);
+  for (bool beside : {true, false}) {
+    ProgramBuilder pb(t, "grouped");
+    pb.addIo({"a", false, DType::BF16, {rows, K}, a, bin::Layout::ND});
+    pb.addIo({"w", false, DType::BF16, {E, N, K}, w, bin::Layout::ND});
+    pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
+    pb.addIo(
+        {"table", false, DType::I32, {1 + 3 * entries}, tbl, bin::Layout::ND});
+    pb.setGmBytes(tbl + 4096);
+    GroupedMatmulKernel g;
+    g.name = "routed_down";
+    g.a = GmView::contiguous(a, DType::BF16, {rows, K});
+    g.weights.push_back({GmView::contiguous(w, DType::BF16, {E, N, K}),
+                         GmView::contiguous(c, DType::BF16, {rows, N})});
+    g.table = {tbl, entries};
+    g.tileRows = 128;
+    g.productBeside = beside;
+    std::string err;
+    ASSERT_TRUE(pb.addGroupedMatmul(g, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    std::map<std::string, Tensor> in{{"a", x}, {"w", wt}, {"table", tableT}},
+        out;
+    sim::SimOptions opts;
+    opts.recordTrace = true;
+    sim::Simulator sim(t, opts);
+    sim::Stats st;
+    ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
+    const Tensor &cT = out.at("c");
+    for (const auto &[e, r0, n] : table)
+      for (int64_t r = r0; r < r0 + n; r += 3)
+        for (int64_t col = r % 5; col < N; col += 5) {
+          double acc = 0;
+          for (int64_t q = 0; q < K; ++q)
+            acc += (double)x.getF(r * K + q) * wt.getF((e * N + col) * K + q);
+          ASSERT_NEAR(cT.getF(r * N + col), acc,
+                      1.0 / 64 * (1 + std::fabs(acc)))
+              << (beside ? "beside" : "alone") << " row " << r << " column "
+              << col;
+        }
+    // The cube cores' loads: A's (their rows a run-time extent) and the
+    // weights' (static tiles), chunk by chunk of each entry's tile.
+    int aLoads = 0, wLoads = 0;
+    double wLoaded = 0;
+    int64_t widest = 0;
+    std::set<uint32_t> cubes;
+    for (const sim::TraceEvent &ev : sim.trace()) {
+      const bin::Instr &ins = p.code(ev.stream)[ev.instr];
+      const bin::CoreStream &cs = p.streams[ev.stream];
+      if (ins.op != Opcode::DmaLd ||
+          !t.coreTypes[cs.coreType].hasPipe(target::Pipe::M))
+        continue;
+      cubes.insert(ev.stream);
+      const bin::Tile &src = ins.tiles[1];
+      if (src.offset < w) {
+        ++aLoads;
+      } else if (src.offset < c) {
+        ++wLoads;
+        wLoaded += (double)src.numElements() * 2;
+        widest = std::max(widest, src.shape[0]);
+      }
+    }
+    // Each entry's weights once, and its rows once per weight tile.
+    EXPECT_EQ(wLoaded, (double)(entries * N * K * 2));
+    EXPECT_EQ(aLoads, wLoads);
+    if (beside) {
+      // Two tiles in eight parts on 16 cores: the four entries keep 8.
+      EXPECT_EQ(cubes.size(), 8u);
+      EXPECT_EQ(widest, 256) << "wide tiles";
+    } else {
+      EXPECT_EQ(cubes.size(), 24u);
+      EXPECT_LE(widest, 128) << "narrow tiles";
+    }
+  }
 }
 
 // One index per row (argmax, argmin: the greedy token) without a top-k
