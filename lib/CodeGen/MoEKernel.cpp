@@ -449,9 +449,10 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
       t_.l2.present && vType >= 0 && vType != ms.coreType &&
       moePaceFlag(t_) >= kBarrierFlagIds) {
     partners = std::min<uint32_t>(2, t_.coreTypes[vType].count / P);
-    // Wide tiles: half the entries, the same bytes ahead (12 entries of
-    // them: the down product's A rows were evicted and read from DRAM by
-    // the cube cores, the layer 1079.6 us; 4: 1040.5; 6: 1029.8).
+    // Wide tiles: half the entries, the same bytes ahead (V2-Lite's MoE
+    // layer with 12 of them 1079.6 us: the down product's A rows were
+    // evicted and read from DRAM by the cube cores; 8: 1045.2, 6: 1029.8,
+    // 5: 1035.1, 4: 1040.5).
     lead = std::min<int64_t>(
         singleC ? 6 : 12,
         (int64_t)(t_.l2.bytes / 4 * 3 / std::max<uint64_t>(1, P * tileBytes)));
