@@ -332,9 +332,9 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   // the MTE2 queue about 80 % busy (DMA latencies and the rings' waits the
   // rest: the down product's trace). DeepSeek-V2-Lite's 1024-token prefill
   // on dc: the routed down product (K = 1408, 16 cores) in 8 tiles of 256
-  // for 2 parts: its A loads from L2 727 -> 585 MB, the MoE layer 1042.5 ->
-  // 1029.8 us; the gate/up product (K = 2048, 24 cores, DRAM-bound by this
-  // measure) stays at 128 (wide too: 1037.7 us).
+  // for 2 parts: its cores' loads from L2 727 -> 588 MB, the MoE layer
+  // 1042.5 -> 1030.7 us; the gate/up product (K = 2048, 24 cores, DRAM-bound
+  // by this measure) stays at 128 (wide too: 1037.7 us).
   if (!ms.unified && t_.l2.present && t_.l2.readBytesPerCycle > 0 &&
       tm > (int64_t)fr->m && 2 * tn <= roundUpTo(maxN, 16)) {
     double loadCycles =
