@@ -750,9 +750,10 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
   bool prefetchA =
       partners && !k.aRowOf &&
       2 * pfChunk + aPieceRows * (uint64_t)(K * es) <= t_.space(vLocal).bytes;
-  // Each weight tile is read by one cube core (one job: the parts are 1
-  // where the column tiles fill the cores, as a prefill's experts do) and
-  // read ahead by its partners. Once the cube core has loaded an entry's
+  // Each entry's weight tile is read by one cube core (the job its entry
+  // falls to: one where the column tiles fill the cores, as a prefill's
+  // experts do, or one per part with wide tiles) and read ahead by its
+  // partners. Once the cube core has loaded an entry's
   // tile the partners drop their rows of it from the L2 (l2_evict): the
   // experts streaming through then evict only each other, not the layer's
   // activations (the gate/up and SwiGLU outputs, the permuted tokens),
