@@ -82,6 +82,11 @@ int VectorKernel::load(int input) {
   return append(nodes, std::move(n));
 }
 
+int VectorKernel::loadRows(int input, const GmView &index, int64_t tableRows) {
+  rowGathers.push_back({input, index, tableRows});
+  return load(input);
+}
+
 int VectorKernel::constant(float value, DType type) {
   VNode n;
   n.kind = VKind::Const;
@@ -170,6 +175,14 @@ struct Normalized {
   std::vector<GmView> inputs;
   std::vector<VNode> nodes;
   std::vector<VStore> stores;
+  std::vector<VRowGather> rowGathers;
+  /// The row gather of each input, or -1.
+  int gatherOf(int input) const {
+    for (size_t g = 0; g < rowGathers.size(); ++g)
+      if (rowGathers[g].input == input)
+        return (int)g;
+    return -1;
+  }
 };
 
 Normalized normalize(const VectorKernel &k) {
@@ -179,6 +192,7 @@ Normalized normalize(const VectorKernel &k) {
   n.inputs = k.inputs;
   n.nodes = k.nodes;
   n.stores = k.stores;
+  n.rowGathers = k.rowGathers;
   auto eraseDim = [&](size_t d) {
     n.space.erase(n.space.begin() + d);
     for (GmView &v : n.inputs) {
@@ -192,8 +206,10 @@ Normalized normalize(const VectorKernel &k) {
     for (VNode &v : n.nodes)
       v.one.erase(v.one.begin() + d);
   };
+  // Gathered rows keep the [rows, cols] space as it is.
+  bool keepDims = !n.rowGathers.empty();
   // Drop extent-1 dims (keep the reduced count right).
-  for (size_t d = n.space.size(); d-- > 0;) {
+  for (size_t d = keepDims ? 0 : n.space.size(); d-- > 0;) {
     if (n.space[d] != 1 || n.space.size() == 1)
       continue;
     if (d >= n.space.size() - n.reduced)
@@ -207,7 +223,7 @@ Normalized normalize(const VectorKernel &k) {
       return false;
     return o0 || v.strides[d] == v.strides[d + 1] * v.shape[d + 1];
   };
-  for (size_t d = n.space.size() - 1; d-- > 0;) {
+  for (size_t d = keepDims ? 0 : n.space.size() - 1; d-- > 0;) {
     size_t firstReduced = n.space.size() - n.reduced;
     if ((d < firstReduced) != (d + 1 < firstReduced))
       continue;
@@ -294,6 +310,8 @@ struct TilePlan {
   // stores that change type.
   std::vector<uint64_t> nodeOff, loadStage;
   std::vector<uint64_t> storeStage;
+  // Per node: the row indices of a gathered load.
+  std::vector<uint64_t> indexStage;
   uint64_t peak = 0;
 };
 
@@ -338,6 +356,7 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
   FirstFitAllocator alloc(capacity, align);
   plan.nodeOff.assign(N, 0);
   plan.loadStage.assign(N, ~0ull);
+  plan.indexStage.assign(N, ~0ull);
   plan.storeStage.assign(n.stores.size(), ~0ull);
   std::vector<std::vector<size_t>> freeAt(N);
   for (size_t i = 0; i < N; ++i)
@@ -357,6 +376,12 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
       for (uint64_t off : runStages)
         alloc.release(off);
       runStages.clear();
+    }
+    if (v.kind == VKind::Load && n.gatherOf(v.input) >= 0) {
+      // The row indices live as long as the run's staging buffers.
+      if (!alloc.allocate(block * 4, plan.indexStage[i]))
+        return false;
+      runStages.push_back(plan.indexStage[i]);
     }
     if (v.kind == VKind::Load && n.inputs[v.input].dtype != v.type) {
       uint64_t off;
@@ -400,6 +425,52 @@ static std::string kernelName(const std::string &name) {
   return name.empty() ? std::string("vector kernel") : "'" + name + "'";
 }
 
+/// Gathered rows need a [rows, cols] space with no reduction, a table view
+/// of contiguous rows and one i32 index per row.
+static bool checkRowGathers(const Normalized &n, std::string &error,
+                            const std::string &name) {
+  for (const VRowGather &g : n.rowGathers) {
+    auto fail = [&](const std::string &why) {
+      error = name + ": gathered rows of input " + std::to_string(g.input) +
+              ": " + why;
+      return false;
+    };
+    if (n.space.size() != 2 || n.reduced != 0)
+      return fail("the kernel's space must be [rows, cols] with no reduction");
+    if (g.input < 0 || g.input >= (int)n.inputs.size())
+      return fail("no such input");
+    const GmView &v = n.inputs[g.input];
+    if (v.rank() != 2 || v.shape[0] != n.space[0] || v.shape[1] != n.space[1] ||
+        v.strides[1] != 1 || v.strides[0] < 1)
+      return fail("the table's view must be [rows, cols] of contiguous rows");
+    if (g.index.rank() != 1 || g.index.dtype != DType::I32 ||
+        g.index.shape[0] != n.space[0])
+      return fail("the index must be i32 [" + std::to_string(n.space[0]) + "]");
+    if (g.tableRows < 1)
+      return fail("the table has no rows");
+  }
+  return true;
+}
+
+/// The GM bytes a gathered input reads (every row of its table) and its
+/// index.
+static void rowGatherRegions(const VectorKernel &k,
+                             std::vector<ProgramBuilder::Region> &out) {
+  for (const VRowGather &g : k.rowGathers) {
+    const GmView &v = k.inputs[g.input];
+    uint64_t es = (uint64_t)dtypeByteSize(v.dtype);
+    uint64_t lo = v.addr,
+             hi = v.addr + ((uint64_t)((g.tableRows - 1) * v.strides[0] +
+                                       v.shape[1] - 1) +
+                            1) *
+                               es;
+    out.push_back({lo, hi, false});
+    ProgramBuilder::Region r{0, 0, false};
+    g.index.byteRange(r.lo, r.hi);
+    out.push_back(r);
+  }
+}
+
 bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
                                 std::string &error, int64_t maxCores) const {
   Space local;
@@ -408,6 +479,8 @@ bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
     return false;
   Normalized n = normalize(k);
   int dims = (int)n.space.size();
+  if (!checkRowGathers(n, error, kernelName(k.name)))
+    return false;
   if (n.reduced > 4) {
     error = kernelName(k.name) + " reduces over " + std::to_string(n.reduced) +
             " non-contiguous dimensions; at most 4 fit one tile";
@@ -429,7 +502,9 @@ bool ProgramBuilder::planVector(const VectorKernel &k, Tiling &out,
   for (const VStore &st : k.stores)
     elementDma = elementDma || strided(st.view);
   TilePlan plan;
-  for (int split = std::max(0, dims - 4); split < dims - n.reduced; ++split) {
+  // Gathered rows: tiles of whole rows only.
+  int lastSplit = n.rowGathers.empty() ? dims - n.reduced : 1;
+  for (int split = std::max(0, dims - 4); split < lastSplit; ++split) {
     int64_t lo = 1, hi = n.space[split];
     if (!planTile(n, split, 1, half, align, plan))
       continue;
@@ -524,6 +599,22 @@ void emitTile(const TileContext &tc,
     }
     return t;
   };
+  // A gathered load's row indices, and the whole table it reads (the
+  // tile's columns of every row).
+  auto rowIndexTile = [&](size_t node) {
+    return bin::makeTile(local, base + plan.indexStage[node], DType::I32,
+                         {ext[0]});
+  };
+  auto gatherTable = [&](int input) {
+    const GmView &v = n.inputs[input];
+    Tile t = bin::makeTile(
+        Space::GM,
+        v.addr + (uint64_t)(idx[1] * v.strides[1] * dtypeByteSize(v.dtype)),
+        v.dtype, {n.rowGathers[n.gatherOf(input)].tableRows, ext[1]});
+    t.strides[0] = v.strides[0];
+    t.strides[1] = v.strides[1];
+    return t;
+  };
   // 2-D [rows, cols] view of a contiguous local buffer for reductions.
   auto reduceTiles = [&](const VNode &src, uint64_t srcOff, uint64_t dstOff,
                          DType dt, Tile &s2, Tile &d1, int64_t &missing) {
@@ -551,7 +642,22 @@ void emitTile(const TileContext &tc,
     // A run of loads issues its DMAs first, then the casts out of their
     // staging buffers (planTile keeps those apart), so the DMA latencies
     // overlap: load-cast pairs made each load wait for the last.
-    if (v.kind == VKind::Load && (i == 0 || n.nodes[i - 1].kind != VKind::Load))
+    // Gathered rows: their indices load first of all, so that their
+    // latency overlaps the other loads'.
+    bool runStart =
+        v.kind == VKind::Load && (i == 0 || n.nodes[i - 1].kind != VKind::Load);
+    if (runStart)
+      for (size_t j = i; j < n.nodes.size() && n.nodes[j].kind == VKind::Load;
+           ++j)
+        if (int g = n.gatherOf(n.nodes[j].input); g >= 0) {
+          const GmView &index = n.rowGathers[g].index;
+          Tile src = bin::makeTile(
+              Space::GM, index.addr + (uint64_t)(idx[0] * index.strides[0] * 4),
+              DType::I32, {ext[0]});
+          src.strides[0] = index.strides[0];
+          E(makeInstr(Opcode::DmaLd, {rowIndexTile(j), src}));
+        }
+    if (runStart)
       for (size_t j = i; j < n.nodes.size() && n.nodes[j].kind == VKind::Load;
            ++j)
         if (n.nodes[j].input != tc.preloadedInput &&
@@ -560,6 +666,12 @@ void emitTile(const TileContext &tc,
           Tile stage = localTile(base + plan.loadStage[j], view.dtype,
                                  n.nodes[j].one),
                src = gmTile(view);
+          if (plan.indexStage[j] != ~0ull) {
+            E(makeInstr(
+                Opcode::DmaGather,
+                {stage, gatherTable(n.nodes[j].input), rowIndexTile(j)}));
+            continue;
+          }
           int64_t s = stagedLoadStride(n, n.nodes[j]);
           if (s > 1) {
             src.shape[src.rank - 1] = stage.shape[stage.rank - 1] =
@@ -592,6 +704,9 @@ void emitTile(const TileContext &tc,
           stage.strides[r - 1] = s;
         }
         E(makeInstr(Opcode::VCast, {dst, stage}, {1}));
+      } else if (plan.indexStage[i] != ~0ull) {
+        E(makeInstr(Opcode::DmaGather,
+                    {dst, gatherTable(v.input), rowIndexTile(i)}));
       } else {
         E(makeInstr(Opcode::DmaLd, {dst, src}));
       }
@@ -668,6 +783,7 @@ bool ProgramBuilder::deferVector(const VectorKernel &k, std::string &error) {
     st.view.byteRange(out.lo, out.hi);
     def.regions.push_back(out);
   }
+  rowGatherRegions(k, def.regions);
   deferred_.push_back(std::move(def));
   return true;
 }
@@ -686,7 +802,8 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
   int dims = (int)n.space.size();
   if (tiling.tile.size() != 2 || tiling.tile[0] < 0 ||
       tiling.tile[0] >= dims - n.reduced || tiling.tile[0] < dims - 4 ||
-      tiling.tile[1] < 1 || tiling.tile[1] > n.space[tiling.tile[0]]) {
+      tiling.tile[1] < 1 || tiling.tile[1] > n.space[tiling.tile[0]] ||
+      (!n.rowGathers.empty() && tiling.tile[0] != 0)) {
     error = kernelName(k.name) + ": invalid tiling for its " +
             std::to_string(dims) + "-d iteration space";
     return false;
@@ -721,6 +838,7 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
     s.view.byteRange(r.lo, r.hi);
     regions.push_back(r);
   }
+  rowGatherRegions(k, regions);
   uint32_t start = placeVectorKernel(cores, regions);
   std::vector<CoreRef> coreRefs;
   for (int64_t c = 0; c < cores; ++c)

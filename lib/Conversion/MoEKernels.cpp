@@ -35,8 +35,9 @@
 //      for fewer tokens than a tile the grouped kernels over a static table
 //      of all of them
 //  combine (f32):
-//  12. the expert outputs gathered back per (token, choice) by pos, then
-//      y = sum_i w[t, i] * out[t, i] + shared(t)
+//  12. y = sum_i w[t, i] * out[t, i] + shared(t), out[t, i] the expert
+//      output row pos[t, i] (gathered by the combine's loads; for one token
+//      by a gather kernel first)
 //
 //===----------------------------------------------------------------------===//
 #include "DispatchKernels.h"
@@ -743,31 +744,48 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // 12. Combine in f32. The routed experts' outputs are in their dtype, as
   // HF's bf16 experts round them (then the weights multiply them in f32):
   // in f32 a 1024-token prefill of V2-Lite gathered 50 MB and read it back.
+  // With more than one token the combine gathers each choice's rows itself
+  // (dma_gather by pos[t, i]) instead of a gather kernel writing them in
+  // (token, choice) order first (V2-Lite's 1024-token prefill: 25 MB
+  // written and read back, 6.2 us); one token's six rows keep the kernel.
   {
     int64_t wBytes = dtypeByteSize(wDt);
-    GatherKernel g;
-    g.name = name;
-    g.table = flat(sc(SDown), wDt, {1, S, H});
-    g.index = flat(sc(SPos), DType::I32, {S});
-    g.out = flat(sc(SGathered), wDt, {1, S, H});
-    g.wrap = S;
-    kernels.push_back(g);
-    tag("gather_outputs");
+    bool gatherInCombine = T > 1;
+    if (!gatherInCombine) {
+      GatherKernel g;
+      g.name = name;
+      g.table = flat(sc(SDown), wDt, {1, S, H});
+      g.index = flat(sc(SPos), DType::I32, {S});
+      g.out = flat(sc(SGathered), wDt, {1, S, H});
+      g.wrap = S;
+      kernels.push_back(g);
+      tag("gather_outputs");
+    }
     VectorKernel k = vk({T, H}, 0);
+    std::vector<int> loaded;
     for (int64_t i = 0; i < K; ++i) {
       k.inputs.push_back(
           view(sc(SW) + (uint64_t)(4 * i), DType::F32, {T, H}, {K, 0}));
-      k.inputs.push_back(view(sc(SGathered) + (uint64_t)(wBytes * i * H), wDt,
-                              {T, H}, {K * H, 1}));
+      if (gatherInCombine)
+        k.inputs.push_back(view(sc(SDown), wDt, {T, H}, {H, 1}));
+      else
+        k.inputs.push_back(view(sc(SGathered) + (uint64_t)(wBytes * i * H), wDt,
+                                {T, H}, {K * H, 1}));
     }
     if (shared)
       k.inputs.push_back(flat(sc(SSharedDown), DType::F32, {T, H}));
     // Every load first: one run of DMAs, one latency (loads between the
     // products made a run per choice: 6 latencies, 4.8 us for V2-Lite's
     // decode on edge).
-    std::vector<int> loaded;
-    for (size_t i = 0; i < k.inputs.size(); ++i)
-      loaded.push_back(k.load((int)i));
+    for (size_t i = 0; i < k.inputs.size(); ++i) {
+      bool routed = i < (size_t)(2 * K) && i % 2 == 1;
+      if (routed && gatherInCombine)
+        loaded.push_back(k.loadRows(
+            (int)i,
+            view(sc(SPos) + (uint64_t)(4 * (i / 2)), DType::I32, {T}, {K}), S));
+      else
+        loaded.push_back(k.load((int)i));
+    }
     int acc = -1;
     for (int64_t i = 0; i < K; ++i) {
       int term = k.binary(Opcode::VMul, loaded[2 * i], loaded[2 * i + 1]);

@@ -101,6 +101,16 @@ struct VStore {
   GmView view; // rank == iteration rank; extent 1 where the node is
 };
 
+/// An input whose rows come by index: row i of the iteration space reads
+/// row index[i] of a table of `tableRows` rows (the input view's dim-0
+/// stride apart), with one `dma_gather` per tile after the indices' load.
+/// The kernel's space is then [rows, cols] with no reduction, tiled by rows.
+struct VRowGather {
+  int input = -1;
+  GmView index; // i32 [rows], any stride
+  int64_t tableRows = 0;
+};
+
 /// A fused vector kernel: every value is a tile of the iteration space (or a
 /// broadcast of one). Reductions reduce the trailing `reducedDims` dims,
 /// which a tile always covers whole.
@@ -111,6 +121,7 @@ struct VectorKernel {
   std::vector<GmView> inputs; // rank == iteration rank, stride 0 broadcasts
   std::vector<VNode> nodes;
   std::vector<VStore> stores;
+  std::vector<VRowGather> rowGathers;
   /// It may run later, when a kernel touches its bytes (a product's bias,
   /// read back from GM): ProgramBuilder::addVector defers it where the
   /// vector cores are separate, as it defers split-K sums.
@@ -123,6 +134,9 @@ struct VectorKernel {
   // Builder helpers; they compute each node's broadcast mask. (load()
   // turns its input's stride-0 dims into extent-1 broadcasts.)
   int load(int input);
+  /// load() of an input whose view is the table's first `space[0]` rows,
+  /// its rows gathered by `index` (see VRowGather).
+  int loadRows(int input, const GmView &index, int64_t tableRows);
   int constant(float value, DType type);
   int unary(bin::Opcode op, int a);
   int binary(bin::Opcode op, int a, int b);
