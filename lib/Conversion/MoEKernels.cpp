@@ -128,6 +128,10 @@ Dims dimsOf(graph::MoEOp op) {
   return d;
 }
 
+/// More than one token: the combine gathers the experts' output rows by
+/// index itself; one token's rows are gathered by a kernel first.
+bool combineGathers(int64_t tokens) { return tokens > 1; }
+
 int64_t routedTableEntries(const Dims &d) {
   int64_t S = d.T * d.k;
   return S / kTileRows + std::min(d.E, S) + 1;
@@ -169,7 +173,7 @@ std::vector<int64_t> scratchBytes(const Dims &d, int64_t xBytes,
   set(SSharedUp, T * d.Is * xBytes);
   set(SSharedH, T * d.Is * xBytes);
   set(SSharedDown, T * H * 4);
-  set(SGathered, S * H * xBytes);
+  set(SGathered, combineGathers(T) ? 0 : S * H * xBytes);
   return s;
 }
 
@@ -750,7 +754,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // written and read back, 6.2 us); one token's six rows keep the kernel.
   {
     int64_t wBytes = dtypeByteSize(wDt);
-    bool gatherInCombine = T > 1;
+    bool gatherInCombine = combineGathers(T);
     if (!gatherInCombine) {
       GatherKernel g;
       g.name = name;
