@@ -800,6 +800,8 @@ bool ProgramBuilder::addVector(const VectorKernel &k, const Tiling &tiling,
     requestL2Prefetch(lo, hi, k.name + ":l2_prefetch");
   Normalized n = normalize(k);
   int dims = (int)n.space.size();
+  if (!checkRowGathers(n, error, kernelName(k.name)))
+    return false;
   if (tiling.tile.size() != 2 || tiling.tile[0] < 0 ||
       tiling.tile[0] >= dims - n.reduced || tiling.tile[0] < dims - 4 ||
       tiling.tile[1] < 1 || tiling.tile[1] > n.space[tiling.tile[0]] ||
