@@ -198,6 +198,27 @@ TEST(FirstFitAllocator, ReusesFreedBytesFirstFit) {
   EXPECT_EQ(a.peak(), 192u);
 }
 
+TEST(FirstFitAllocator, AllocateHighTakesTheTopOfTheHighestGapBelowThePeak) {
+  FirstFitAllocator a(1024, 32);
+  uint64_t x, y, z, hi, low;
+  ASSERT_TRUE(a.allocate(128, x));
+  ASSERT_TRUE(a.allocate(128, y));
+  ASSERT_TRUE(a.allocate(128, z));
+  a.release(x);
+  a.release(y);
+  // Free [0, 256) below the peak 384: the block goes to its top.
+  ASSERT_TRUE(a.allocateHigh(64, hi));
+  EXPECT_EQ(hi, 192u);
+  // The next first-fit buffer stays clear of it.
+  ASSERT_TRUE(a.allocate(96, low));
+  EXPECT_EQ(low, 0u);
+  EXPECT_EQ(a.peak(), 384u);
+  // No gap below the peak holds it: first fit, above the peak.
+  ASSERT_TRUE(a.allocateHigh(256, hi));
+  EXPECT_EQ(hi, 384u);
+  EXPECT_EQ(a.peak(), 640u);
+}
+
 TEST(CodeGen, SoftmaxAndMatmulMatchTheHostOnBothPresets) {
   for (const char *name : {"dc", "edge"}) {
     const auto &t = preset(name);
@@ -1095,6 +1116,68 @@ TEST(CodeGen, GroupedDownProductBesideTakesWideTilesWhenItsCoresLoadMost) {
 // i32 matrix, the table bf16 (a staged load) or f32 (loaded in place), in
 // tiles of several rows on several cores. Equal to the host's in f32, bit
 // for bit. A gather over a reduced space is refused with its reason.
+// A stored value that later nodes keep using (a residual sum before its
+// RMSNorm): the store's cast to the storage type goes where the next nodes
+// do not go, so the vector unit does not wait for the store's DMA to read
+// it (a write-after-read) before computing on.
+TEST(CodeGen, VectorKernelComputesOnWhileAStoreReadsItsStage) {
+  const auto &t = preset("dc");
+  int64_t rows = 24, cols = 2048;
+  uint64_t xb = 0, yb = 1 << 20, sb = 2 << 20, ub = 3 << 20;
+  ProgramBuilder pb(t, "residual");
+  pb.addIo({"x", false, DType::BF16, {rows, cols}, xb, bin::Layout::ND});
+  pb.addIo({"y", false, DType::BF16, {rows, cols}, yb, bin::Layout::ND});
+  pb.addIo({"s", true, DType::BF16, {rows, cols}, sb, bin::Layout::ND});
+  pb.addIo({"u", true, DType::BF16, {rows, cols}, ub, bin::Layout::ND});
+  pb.setGmBytes(4 << 20);
+  VectorKernel k;
+  k.name = "residual";
+  k.space = {rows, cols};
+  k.inputs = {GmView::contiguous(xb, DType::BF16, {rows, cols}),
+              GmView::contiguous(yb, DType::BF16, {rows, cols})};
+  int sum = k.binary(Opcode::VAdd, k.load(0), k.load(1));
+  k.store(sum, GmView::contiguous(sb, DType::BF16, {rows, cols}));
+  k.store(k.binary(Opcode::VMul, sum, sum),
+          GmView::contiguous(ub, DType::BF16, {rows, cols}));
+  Tiling vt;
+  std::string err;
+  ASSERT_TRUE(pb.planVector(k, vt, err)) << err;
+  vt.cores = 1; // several tiles (of a few rows) on one core
+  ASSERT_TRUE(pb.addVector(k, vt, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  // After each store of s, the product is computed without a wait for
+  // MTE3 first.
+  size_t stores = 0;
+  for (const bin::CoreStream &cs : p.streams)
+    for (size_t i = 0; i < cs.instrs.size(); ++i) {
+      const bin::Instr &in = cs.instrs[i];
+      if (in.op != Opcode::DmaSt || in.tiles[0].offset < sb ||
+          in.tiles[0].offset >= sb + (uint64_t)(rows * cols * 2))
+        continue;
+      ++stores;
+      for (size_t j = i + 1; j < cs.instrs.size(); ++j) {
+        const bin::Instr &next = cs.instrs[j];
+        if (next.op == Opcode::VMul)
+          break;
+        EXPECT_FALSE(next.op == Opcode::WaitFlag &&
+                     next.ints[0] == (int64_t)target::Pipe::MTE3 &&
+                     next.ints[1] == (int64_t)target::Pipe::V)
+            << "instruction " << j << " waits for the store at " << i;
+      }
+    }
+  EXPECT_GT(stores, 2u);
+  Tensor x = randomTensor({rows, cols}, 51).castTo(DType::BF16),
+         y = randomTensor({rows, cols}, 52).castTo(DType::BF16);
+  std::map<std::string, Tensor> in{{"x", x}, {"y", y}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    float s = (float)x.getF(i) + (float)y.getF(i);
+    ASSERT_EQ(out.at("s").getF(i), roundToBF16(s)) << i;
+    ASSERT_EQ(out.at("u").getF(i), roundToBF16(s * s)) << i;
+  }
+}
+
 TEST(CodeGen, VectorKernelGathersRowsByIndex) {
   const auto &t = preset("dc");
   int64_t rows = 40, cols = 300, tableRows = 100;

@@ -39,6 +39,37 @@ public:
     peak_ = std::max(peak_, at + bytes);
     return true;
   }
+  /// Like allocate, but at the top of the highest free gap below the peak
+  /// that holds it (first fit if none does), so the next buffers, placed
+  /// first fit, stay clear of it as long as they can: a vector kernel's
+  /// store stage, which its DMA still reads while the vector unit goes on.
+  /// Never raises the peak where a gap below it fits.
+  bool allocateHigh(uint64_t bytes, uint64_t &offset) {
+    bytes = (bytes + align_ - 1) / align_ * align_;
+    if (bytes == 0)
+      bytes = align_;
+    uint64_t best = ~0ull, gapStart = 0;
+    auto consider = [&](uint64_t gapEnd) {
+      if (gapEnd < bytes)
+        return;
+      uint64_t at = (gapEnd - bytes) / align_ * align_;
+      if (at >= gapStart && (best == ~0ull || at > best))
+        best = at;
+    };
+    for (const auto &[start, size] : used_) {
+      if (start >= peak_)
+        break;
+      consider(start);
+      gapStart =
+          std::max(gapStart, (start + size + align_ - 1) / align_ * align_);
+    }
+    consider(peak_);
+    if (best == ~0ull)
+      return allocate(bytes, offset);
+    used_[best] = bytes;
+    offset = best;
+    return true;
+  }
   /// Frees the block at `offset`; returns its size (0: none there).
   uint64_t release(uint64_t offset) {
     auto it = used_.find(offset);
