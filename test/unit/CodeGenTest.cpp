@@ -1112,10 +1112,6 @@ TEST(CodeGen, GroupedDownProductBesideTakesWideTilesWhenItsCoresLoadMost) {
 
 // A vector kernel whose input rows come by index (a MoE combine reading
 // each token's expert outputs where the experts wrote them): y[r, :] =
-// w[r] * table[index[r], :] + z[r, :], the index a strided column of an
-// i32 matrix, the table bf16 (a staged load) or f32 (loaded in place), in
-// tiles of several rows on several cores. Equal to the host's in f32, bit
-// for bit. A gather over a reduced space is refused with its reason.
 // A stored value that later nodes keep using (a residual sum before its
 // RMSNorm): the store's cast to the storage type goes where the next nodes
 // do not go, so the vector unit does not wait for the store's DMA to read
@@ -1178,6 +1174,10 @@ TEST(CodeGen, VectorKernelComputesOnWhileAStoreReadsItsStage) {
   }
 }
 
+// w[r] * table[index[r], :] + z[r, :], the index a strided column of an
+// i32 matrix, the table bf16 (a staged load) or f32 (loaded in place), in
+// tiles of several rows on several cores. Equal to the host's in f32, bit
+// for bit. A gather over a reduced space is refused with its reason.
 TEST(CodeGen, VectorKernelGathersRowsByIndex) {
   const auto &t = preset("dc");
   int64_t rows = 40, cols = 300, tableRows = 100;
