@@ -796,6 +796,33 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     E(makeInstr(Opcode::L2Evict, {weightRows(j, r0, r1, 0, K, REvExpert)}));
     E(makeInstr(Opcode::EndLoop, {}));
   };
+  // The cache engine's reads after this product's (cacheEngineReadsAfter):
+  // split evenly over the partners that read, each asking for its share as
+  // it issues its last reads; without partners, with the next kernel.
+  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> afterShares(
+      (size_t)partners * P);
+  {
+    std::vector<uint32_t> askers;
+    for (uint32_t i = 0; i < partners; ++i)
+      for (uint32_t c = 0; c < P; ++c)
+        if (!jobsOf[c].empty())
+          askers.push_back(i * P + c);
+    for (auto [lo, hi] : k.cacheEngineReadsAfter) {
+      if (askers.empty() || !hasCacheEngine() || hi <= lo ||
+          !isReadOnlyData(lo, hi)) {
+        requestL2Prefetch(lo, hi, k.cacheEngineReadsAfterLoc);
+        continue;
+      }
+      uint64_t n = askers.size(), bytes = hi - lo;
+      for (uint64_t a = 0; a < n; ++a) {
+        uint64_t b0 = lo + bytes * a / n, b1 = lo + bytes * (a + 1) / n;
+        if (b1 > b0) {
+          afterShares[askers[a]].push_back({b0, b1});
+          stats_.l2EngineBytes += b1 - b0;
+        }
+      }
+    }
+  }
   for (uint32_t i = 0; i < partners; ++i)
     for (uint32_t c = 0; c < P; ++c) {
       if (jobsOf[c].empty())
@@ -870,6 +897,18 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
           readRows(E, j, r0, r1);
         E(makeInstr(Opcode::EndLoop, {}));
       }
+      // This partner's reads are done (its scalar unit waits for its MTE2
+      // queue): its share of what the cache engine reads next goes in now,
+      // while the cube cores still compute their last `lead` entries and
+      // the DRAM would idle. (Asked as the scalar unit passed the reads,
+      // before they were done: V2-Lite's MoE layer 1007.0 us, 1005.8 now.)
+      if (!afterShares[i * P + c].empty()) {
+        E(flag(Opcode::SetFlag, Pipe::MTE2, Pipe::S));
+        E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::S));
+      }
+      for (auto [lo, hi] : afterShares[i * P + c])
+        E(makeInstr(Opcode::L2Prefetch, {bin::makeTile(Space::GM, lo, DType::U8,
+                                                       {(int64_t)(hi - lo)})}));
       // The cube core granted one credit per entry: those of the free
       // entries (lead - RCredit of them) are still to be taken.
       E(salu(Opcode::SAdd, RTmp, 0, 0, lead));

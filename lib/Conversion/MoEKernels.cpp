@@ -683,19 +683,24 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     tag(which + "_gate_up");
     swiglu(g, u, h, rows, width, which + "_swiglu");
     // Experts read whole in all but name (a prefill's): the cache engine
-    // reads the first of their down weights as the SwiGLU starts. The
-    // SwiGLU leaves the DRAM partly idle and the down product's paced
-    // read-ahead runs on the vector cores after it (DeepSeek-V2-Lite's
-    // 1024-token prefill MoE layer on dc: 1252.0 -> 1232.5 us; 16 MiB
-    // 1242.8, 32 MiB 1233.8, 64 MiB or more 1231.6).
+    // reads the first of their down weights once the gate/up product's
+    // paced read-ahead has issued its last reads (cacheEngineReadsAfter):
+    // the product's last entries, computed after their reads, and the
+    // SwiGLU leave the DRAM idle until the down product's own read-ahead
+    // starts. (DeepSeek-V2-Lite's 1024-token prefill MoE layer on dc: asked
+    // as the SwiGLU starts, 16 MiB 1242.8 us, 32 MiB 1233.8, 48 MiB 1232.5,
+    // 64 MiB or more 1231.6 (stop 42); once the read-ahead's loads are
+    // done, 60 / 72 / 84 / 96 MiB 1011.0 / 1005.8 / 1008.2 / 1026.6 against
+    // 1015.4 as the SwiGLU starts: 3/8 of the L2, more evicts the lines the
+    // gate/up product's last entries still need.)
     if (which == "routed" && options.cacheEngineAhead &&
-        rows >= kRowsPerExpertReadWhole * experts)
-      std::get<VectorKernel>(kernels.back())
-          .cacheEngineReads.push_back(
-              {down,
-               down + std::min<uint64_t>(options.cacheEngineAhead,
-                                         (uint64_t)(experts * H * width *
-                                                    dtypeByteSize(wDt)))});
+        rows >= kRowsPerExpertReadWhole * experts) {
+      uint64_t downBytes = (uint64_t)(experts * H * width * dtypeByteSize(wDt));
+      auto &gateUp = std::get<GroupedMatmulKernel>(kernels[kernels.size() - 2]);
+      gateUp.cacheEngineReadsAfter.push_back(
+          {down, down + std::min(options.cacheEngineAhead * 3 / 2, downBytes)});
+      gateUp.cacheEngineReadsAfterLoc = name + ":routed_swiglu:l2_prefetch";
+    }
     if (sharedBeside)
       sharedSwigluRereadingDown();
     GroupedMatmulKernel dn;

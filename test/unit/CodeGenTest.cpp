@@ -1110,6 +1110,123 @@ TEST(CodeGen, GroupedDownProductBesideTakesWideTilesWhenItsCoresLoadMost) {
   }
 }
 
+// A prefill's grouped product, its weights read ahead by partner vector
+// cores paced by the cube cores, asks the cache engine for the next
+// kernel's weights (cacheEngineReadsAfter) as the partners' last reads are
+// done: split among them, every byte once, while the cube cores still
+// compute, not with the next kernel. The products still match the host's.
+TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
+  const auto &t = preset("dc");
+  int64_t E = 4, N = 256, K = 512, rows = 300, entries = 4;
+  std::vector<std::array<int64_t, 3>> table = {
+      {0, 0, 128}, {0, 128, 22}, {1, 150, 100}, {3, 250, 50}};
+  uint64_t wBytes = (uint64_t)(E * N * K * 2), nextBytes = 1 << 20;
+  uint64_t a = 0, w = 1 << 20, c = w + wBytes,
+           tbl = c + (uint64_t)(rows * N * 2), next = tbl + 4096;
+  ProgramBuilder pb(t, "grouped");
+  pb.addIo({"a", false, DType::BF16, {rows, K}, a, bin::Layout::ND});
+  pb.addIo({"w", false, DType::BF16, {E, N, K}, w, bin::Layout::ND});
+  pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
+  pb.addIo(
+      {"table", false, DType::I32, {1 + 3 * entries}, tbl, bin::Layout::ND});
+  pb.addIo({"next",
+            false,
+            DType::BF16,
+            {(int64_t)nextBytes / 2},
+            next,
+            bin::Layout::ND});
+  pb.setGmBytes(next + nextBytes);
+  GroupedMatmulKernel g;
+  g.name = "routed_gate_up";
+  g.a = GmView::contiguous(a, DType::BF16, {rows, K});
+  g.weights.push_back({GmView::contiguous(w, DType::BF16, {E, N, K}),
+                       GmView::contiguous(c, DType::BF16, {rows, N})});
+  g.table = {tbl, entries};
+  g.tileRows = 128;
+  // All a prefill MoE may read: more than the L2, so the read-ahead is paced.
+  g.readAheadBytes = (int64_t)t.l2.bytes;
+  g.cacheEngineReadsAfter = {{next, next + nextBytes}};
+  g.cacheEngineReadsAfterLoc = "routed_swiglu:l2_prefetch";
+  std::string err;
+  ASSERT_TRUE(pb.addGroupedMatmul(g, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  Tensor x = randomTensor({rows, K}, 41).castTo(DType::BF16);
+  Tensor wt = randomTensor({E, N, K}, 42).castTo(DType::BF16);
+  Tensor tableT(DType::I32, {1 + 3 * entries});
+  tableT.setF(0, (double)entries);
+  for (int64_t i = 0; i < entries; ++i)
+    for (int f = 0; f < 3; ++f)
+      tableT.setF(1 + 3 * i + f, (double)table[i][f]);
+  std::map<std::string, Tensor> in{
+      {"a", x},
+      {"w", wt},
+      {"table", tableT},
+      {"next", Tensor(DType::BF16, {(int64_t)nextBytes / 2})}},
+      out;
+  sim::SimOptions opts;
+  opts.recordTrace = true;
+  sim::Simulator sim(t, opts);
+  sim::Stats st;
+  ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
+  const Tensor &cT = out.at("c");
+  for (const auto &[e, r0, n] : table)
+    for (int64_t r = r0; r < r0 + n; r += 7)
+      for (int64_t col = r % 5; col < N; col += 9) {
+        double acc = 0;
+        for (int64_t q = 0; q < K; ++q)
+          acc += (double)x.getF(r * K + q) * wt.getF((e * N + col) * K + q);
+        ASSERT_NEAR(cT.getF(r * N + col), acc, 1.0 / 64 * (1 + std::fabs(acc)))
+            << "row " << r << " column " << col;
+      }
+  // The requests: on the partners (vector cores that read weights ahead),
+  // each after a wait for its own loads (MTE2 -> S), covering `next` once;
+  // the scalar unit passes that wait (the trace's event of the instruction
+  // before the request: the engine's requests have no event of their own)
+  // once the partner's weight reads are done and before the cube cores'
+  // last product.
+  std::map<uint32_t, double> lastWeightRead;
+  std::map<std::pair<uint32_t, uint32_t>, double> passed;
+  double cubeEnd = 0;
+  for (const sim::TraceEvent &ev : sim.trace()) {
+    const bin::Instr &ins = p.code(ev.stream)[ev.instr];
+    bool cube =
+        t.coreTypes[p.streams[ev.stream].coreType].hasPipe(target::Pipe::M);
+    if (cube && ins.op == Opcode::Mmad)
+      cubeEnd = std::max(cubeEnd, ev.end);
+    if (!cube && ins.op == Opcode::DmaLd && ins.tiles[1].offset >= w &&
+        ins.tiles[1].offset < c)
+      lastWeightRead[ev.stream] = std::max(lastWeightRead[ev.stream], ev.end);
+    passed[{ev.stream, ev.instr}] = ev.end;
+  }
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  int asked = 0;
+  for (uint32_t s = 0; s < p.streams.size(); ++s) {
+    const auto &code = p.code(s);
+    for (uint32_t i = 0; i < code.size(); ++i) {
+      if (code[i].op != Opcode::L2Prefetch)
+        continue;
+      ++asked;
+      ASSERT_TRUE(lastWeightRead.count(s))
+          << "stream " << s << " asks but reads no weights ahead";
+      ASSERT_GE(i, 1u);
+      EXPECT_EQ(code[i - 1].op, Opcode::WaitFlag) << "stream " << s;
+      ASSERT_TRUE(passed.count({s, i - 1})) << "stream " << s;
+      double at = passed[{s, i - 1}];
+      EXPECT_GE(at, lastWeightRead[s]) << "stream " << s;
+      EXPECT_LT(at, cubeEnd) << "stream " << s << ": asked after the product";
+      const bin::Tile &src = code[i].tiles[0];
+      spans.push_back({src.offset, src.offset + src.shape[0]});
+    }
+  }
+  ASSERT_GT(asked, 1) << "the partners share the request";
+  std::sort(spans.begin(), spans.end());
+  EXPECT_EQ((uint64_t)spans.front().first, next);
+  for (size_t i = 1; i < spans.size(); ++i)
+    EXPECT_EQ(spans[i].first, spans[i - 1].second) << "request " << i;
+  EXPECT_EQ((uint64_t)spans.back().second, next + nextBytes);
+  EXPECT_GE(st.l2PrefetchReadBytes, nextBytes);
+}
+
 // A vector kernel whose input rows come by index (a MoE combine reading
 // each token's expert outputs where the experts wrote them): y[r, :] =
 // A stored value that later nodes keep using (a residual sum before its

@@ -82,6 +82,13 @@ struct GroupedMatmulKernel {
   /// tiles, evenly, and counts them busy for its weight bytes at the
   /// DRAM's rate, so that the product's jobs go to the others.
   bool productBeside = false;
+  /// GM byte ranges the chip's cache engine is asked to read into the L2
+  /// once this product's own weights are read (a later kernel's weights):
+  /// with the paced read-ahead, as its partners issue their last entries'
+  /// reads, while the cube cores still compute their last `lead` entries;
+  /// otherwise with the next kernel (ProgramBuilder::requestL2Prefetch).
+  std::vector<std::pair<uint64_t, uint64_t>> cacheEngineReadsAfter;
+  std::string cacheEngineReadsAfterLoc; // their profile row
 };
 
 } // namespace tessera::codegen
