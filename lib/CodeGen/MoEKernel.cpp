@@ -137,6 +137,13 @@ bool findSpaces(const target::TargetDesc &t, Spaces &ms) {
   return false;
 }
 
+/// Share `a` of `n` near-equal consecutive shares of the bytes [lo, hi).
+std::pair<uint64_t, uint64_t> evenShare(uint64_t lo, uint64_t hi, uint64_t a,
+                                        uint64_t n) {
+  uint64_t bytes = hi - lo;
+  return {lo + bytes * a / n, lo + bytes * (a + 1) / n};
+}
+
 } // namespace
 
 bool ProgramBuilder::addMoETable(const MoETableKernel &k, std::string &error) {
@@ -797,29 +804,26 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
     E(makeInstr(Opcode::EndLoop, {}));
   };
   // The cache engine's reads after this product's (cacheEngineReadsAfter):
-  // split evenly over the partners that read, each asking for its share as
-  // it issues its last reads; without partners, with the next kernel.
+  // split evenly over the partners that read, each asking for its share
+  // once its own reads are done; without partners, with the next kernel.
+  std::vector<uint32_t> askers;
+  for (uint32_t i = 0; i < partners; ++i)
+    for (uint32_t c = 0; c < P; ++c)
+      if (!jobsOf[c].empty())
+        askers.push_back(i * P + c);
   std::vector<std::vector<std::pair<uint64_t, uint64_t>>> afterShares(
       (size_t)partners * P);
-  {
-    std::vector<uint32_t> askers;
-    for (uint32_t i = 0; i < partners; ++i)
-      for (uint32_t c = 0; c < P; ++c)
-        if (!jobsOf[c].empty())
-          askers.push_back(i * P + c);
-    for (auto [lo, hi] : k.cacheEngineReadsAfter) {
-      if (askers.empty() || !hasCacheEngine() || hi <= lo ||
-          !isReadOnlyData(lo, hi)) {
-        requestL2Prefetch(lo, hi, k.cacheEngineReadsAfterLoc);
-        continue;
-      }
-      uint64_t n = askers.size(), bytes = hi - lo;
-      for (uint64_t a = 0; a < n; ++a) {
-        uint64_t b0 = lo + bytes * a / n, b1 = lo + bytes * (a + 1) / n;
-        if (b1 > b0) {
-          afterShares[askers[a]].push_back({b0, b1});
-          stats_.l2EngineBytes += b1 - b0;
-        }
+  for (auto [lo, hi] : k.cacheEngineReadsAfter) {
+    if (askers.empty() || !hasCacheEngine() || hi <= lo ||
+        !isReadOnlyData(lo, hi)) {
+      requestL2Prefetch(lo, hi, k.cacheEngineReadsAfterLoc);
+      continue;
+    }
+    for (size_t a = 0; a < askers.size(); ++a) {
+      auto [b0, b1] = evenShare(lo, hi, a, askers.size());
+      if (b1 > b0) {
+        afterShares[askers[a]].push_back({b0, b1});
+        stats_.l2EngineBytes += b1 - b0;
       }
     }
   }
@@ -907,8 +911,12 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         E(flag(Opcode::WaitFlag, Pipe::MTE2, Pipe::S));
       }
       for (auto [lo, hi] : afterShares[i * P + c])
-        E(makeInstr(Opcode::L2Prefetch, {bin::makeTile(Space::GM, lo, DType::U8,
-                                                       {(int64_t)(hi - lo)})}));
+        emit((uint32_t)vType, v,
+             makeInstr(Opcode::L2Prefetch,
+                       {bin::makeTile(Space::GM, lo, DType::U8,
+                                      {(int64_t)(hi - lo)})}),
+             k.cacheEngineReadsAfterLoc.empty() ? k.name + ":l2_prefetch"
+                                                : k.cacheEngineReadsAfterLoc);
       // The cube core granted one credit per entry: those of the free
       // entries (lead - RCredit of them) are still to be taken.
       E(salu(Opcode::SAdd, RTmp, 0, 0, lead));
