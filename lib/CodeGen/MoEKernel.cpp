@@ -813,10 +813,13 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
         askers.push_back(i * P + c);
   std::vector<std::vector<std::pair<uint64_t, uint64_t>>> afterShares(
       (size_t)partners * P);
+  std::string afterLoc = k.cacheEngineReadsAfterLoc.empty()
+                             ? k.name + ":l2_prefetch"
+                             : k.cacheEngineReadsAfterLoc;
   for (auto [lo, hi] : k.cacheEngineReadsAfter) {
     if (askers.empty() || !hasCacheEngine() || hi <= lo ||
         !isReadOnlyData(lo, hi)) {
-      requestL2Prefetch(lo, hi, k.cacheEngineReadsAfterLoc);
+      requestL2Prefetch(lo, hi, afterLoc);
       continue;
     }
     for (size_t a = 0; a < askers.size(); ++a) {
@@ -915,8 +918,7 @@ bool ProgramBuilder::addGroupedMatmul(const GroupedMatmulKernel &k,
              makeInstr(Opcode::L2Prefetch,
                        {bin::makeTile(Space::GM, lo, DType::U8,
                                       {(int64_t)(hi - lo)})}),
-             k.cacheEngineReadsAfterLoc.empty() ? k.name + ":l2_prefetch"
-                                                : k.cacheEngineReadsAfterLoc);
+             afterLoc);
       // The cube core granted one credit per entry: those of the free
       // entries (lead - RCredit of them) are still to be taken.
       E(salu(Opcode::SAdd, RTmp, 0, 0, lead));

@@ -684,7 +684,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     swiglu(g, u, h, rows, width, which + "_swiglu");
     // Experts read whole in all but name (a prefill's): the cache engine
     // reads the first of their down weights once the gate/up product's
-    // paced read-ahead has issued its last reads (cacheEngineReadsAfter):
+    // paced read-ahead has done its reads (cacheEngineReadsAfter):
     // the product's last entries, computed after their reads, and the
     // SwiGLU leave the DRAM idle until the down product's own read-ahead
     // starts. (DeepSeek-V2-Lite's 1024-token prefill MoE layer on dc: asked

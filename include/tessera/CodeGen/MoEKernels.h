@@ -84,11 +84,13 @@ struct GroupedMatmulKernel {
   bool productBeside = false;
   /// GM byte ranges the chip's cache engine is asked to read into the L2
   /// once this product's own weights are read (a later kernel's weights):
-  /// with the paced read-ahead, as its partners issue their last entries'
-  /// reads, while the cube cores still compute their last `lead` entries;
-  /// otherwise with the next kernel (ProgramBuilder::requestL2Prefetch).
+  /// with the paced read-ahead, each partner asks for its share once its
+  /// own reads are done, while the cube cores still compute their last
+  /// entries; otherwise with the next kernel
+  /// (ProgramBuilder::requestL2Prefetch).
   std::vector<std::pair<uint64_t, uint64_t>> cacheEngineReadsAfter;
-  std::string cacheEngineReadsAfterLoc; // their profile row
+  /// Their profile row (the kernel's own read-ahead row when empty).
+  std::string cacheEngineReadsAfterLoc;
 };
 
 } // namespace tessera::codegen
