@@ -68,6 +68,24 @@ void expectRowTimesMatrix(const Tensor &c, const Tensor &x, const Tensor &w,
   }
 }
 
+/// Expects a grouped product's rows: for each table entry (expert, first
+/// row, rows), c[r, col] = x[r, :] @ w[expert, col, :]^T within bf16's
+/// rounding, every `rowStep`-th row and `colStep`-th column (from r % 5).
+void expectGroupedRows(const Tensor &c, const Tensor &x, const Tensor &w,
+                       const std::vector<std::array<int64_t, 3>> &table,
+                       int64_t k, int64_t n, int64_t rowStep, int64_t colStep,
+                       const std::string &what) {
+  for (const auto &[e, r0, rows] : table)
+    for (int64_t r = r0; r < r0 + rows; r += rowStep)
+      for (int64_t col = r % 5; col < n; col += colStep) {
+        double acc = 0;
+        for (int64_t q = 0; q < k; ++q)
+          acc += (double)x.getF(r * k + q) * w.getF((e * n + col) * k + q);
+        ASSERT_NEAR(c.getF(r * n + col), acc, 1.0 / 64 * (1 + std::fabs(acc)))
+            << what << " row " << r << " column " << col;
+      }
+}
+
 /// y[m, n] = x[m, k] @ w[k, n], all f32 and contiguous in GM.
 MatmulKernel matmulKernel(uint64_t x, uint64_t w, uint64_t y, int64_t m,
                           int64_t k, int64_t n) {
@@ -1062,18 +1080,8 @@ TEST(CodeGen, GroupedDownProductBesideTakesWideTilesWhenItsCoresLoadMost) {
     sim::Simulator sim(t, opts);
     sim::Stats st;
     ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
-    const Tensor &cT = out.at("c");
-    for (const auto &[e, r0, n] : table)
-      for (int64_t r = r0; r < r0 + n; r += 3)
-        for (int64_t col = r % 5; col < N; col += 5) {
-          double acc = 0;
-          for (int64_t q = 0; q < K; ++q)
-            acc += (double)x.getF(r * K + q) * wt.getF((e * N + col) * K + q);
-          ASSERT_NEAR(cT.getF(r * N + col), acc,
-                      1.0 / 64 * (1 + std::fabs(acc)))
-              << (beside ? "beside" : "alone") << " row " << r << " column "
-              << col;
-        }
+    expectGroupedRows(out.at("c"), x, wt, table, K, N, 3, 5,
+                      beside ? "beside" : "alone");
     // The cube cores' loads: A's (their rows a run-time extent) and the
     // weights' (static tiles), chunk by chunk of each entry's tile.
     int aLoads = 0, wLoads = 0;
@@ -1168,16 +1176,7 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
   sim::Simulator sim(t, opts);
   sim::Stats st;
   ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
-  const Tensor &cT = out.at("c");
-  for (const auto &[e, r0, n] : table)
-    for (int64_t r = r0; r < r0 + n; r += 7)
-      for (int64_t col = r % 5; col < N; col += 9) {
-        double acc = 0;
-        for (int64_t q = 0; q < K; ++q)
-          acc += (double)x.getF(r * K + q) * wt.getF((e * N + col) * K + q);
-        ASSERT_NEAR(cT.getF(r * N + col), acc, 1.0 / 64 * (1 + std::fabs(acc)))
-            << "row " << r << " column " << col;
-      }
+  expectGroupedRows(out.at("c"), x, wt, table, K, N, 7, 9, "paced");
   // The requests: on the partners (vector cores that read weights ahead),
   // each after a wait for its own loads (MTE2 -> S), covering `next` once;
   // the scalar unit passes that wait (the trace's event of the instruction
