@@ -1137,12 +1137,8 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
   pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
   pb.addIo(
       {"table", false, DType::I32, {1 + 3 * entries}, tbl, bin::Layout::ND});
-  pb.addIo({"next",
-            false,
-            DType::BF16,
-            {(int64_t)nextBytes / 2},
-            next,
-            bin::Layout::ND});
+  int64_t nextElems = (int64_t)nextBytes / 2;
+  pb.addIo({"next", false, DType::BF16, {nextElems}, next, bin::Layout::ND});
   pb.setGmBytes(next + nextBytes);
   GroupedMatmulKernel g;
   g.name = "routed_gate_up";
@@ -1165,11 +1161,10 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
   for (int64_t i = 0; i < entries; ++i)
     for (int f = 0; f < 3; ++f)
       tableT.setF(1 + 3 * i + f, (double)table[i][f]);
-  std::map<std::string, Tensor> in{
-      {"a", x},
-      {"w", wt},
-      {"table", tableT},
-      {"next", Tensor(DType::BF16, {(int64_t)nextBytes / 2})}},
+  std::map<std::string, Tensor> in{{"a", x},
+                                   {"w", wt},
+                                   {"table", tableT},
+                                   {"next", Tensor(DType::BF16, {nextElems})}},
       out;
   sim::SimOptions opts;
   opts.recordTrace = true;
