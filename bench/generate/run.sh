@@ -30,11 +30,15 @@
 # Results go to OUT_DIR/MODEL-LAYERSl-TARGET[-prefillT]/ (programs/, the
 # stats, profiles and report.txt); the model to OUT_DIR/MODEL-LAYERSl/.
 # COMPILE_FLAGS adds tessera-compile flags (e.g. --no-l2-discard, to
-# measure against a feature turned off).
+# measure against a feature turned off); RUN_FLAGS adds tessera-run flags
+# to the simulated runs (e.g. --max-work=2000000000000: a 4-layer prefill
+# of 1024 tokens moves more than the default budget's elements).
 # Usage: [MODEL=v2lite|qwen1.5b] [TARGET=dc|edge] [PREFILL=T] \
-#          [COMPILE_FLAGS=...] bench/generate/run.sh [BUILD_DIR] [OUT_DIR] [LAYERS]
+#          [COMPILE_FLAGS=...] [RUN_FLAGS=...] \
+#          bench/generate/run.sh [BUILD_DIR] [OUT_DIR] [LAYERS]
 set -euo pipefail
 COMPILE_FLAGS="${COMPILE_FLAGS:-}"
+RUN_FLAGS="${RUN_FLAGS:-}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="${1:-$ROOT/build}"
 OUT="${2:-$ROOT/bench/out/generate}"
@@ -96,7 +100,7 @@ if [ "$PREFILL" -eq 0 ]; then
   "$BUILD/bin/tessera-run" "$RES/programs/decode.npu" --input "input_ids=$RES/ids.npy" \
     --input "position=$RES/pos.npy" "${caches[@]}" --stats-json "$RES/decode4096.json" \
     --profile-json "$RES/decode4096.profile.json" \
-    --output-dir "$RES/decode4096" --profile > "$RES/profile4096.txt"
+    --output-dir "$RES/decode4096" --profile $RUN_FLAGS > "$RES/profile4096.txt"
   echo "decode at context 4096, per block (tessera-run --profile, the 12 largest rows):"
   sed -n '2,14p' "$RES/profile4096.txt" | sed 's/^/    /'
 else
@@ -109,7 +113,7 @@ np.save('$RES/length.npy', np.array([$PREFILL], np.int32))"
     "$BUILD/bin/tessera-run" "$RES/programs/prefill.npu" --input "input_ids=$RES/ids.npy" \
     --input "length=$RES/length.npy" "${caches[@]}" --stats-json "$RES/prefill$PREFILL.json" \
     --profile-json "$RES/prefill$PREFILL.profile.json" \
-    --output-dir "$RES/prefill$PREFILL" --profile > "$RES/profile$PREFILL.txt"
+    --output-dir "$RES/prefill$PREFILL" --profile $RUN_FLAGS > "$RES/profile$PREFILL.txt"
   read -r secs kib < "$RES/prefill.time"
   printf "prefill of %d tokens: simulated in %.1f s (peak RSS %.0f MiB); per block (the 12 largest rows):\n" \
     "$PREFILL" "$secs" "$(echo "$kib / 1024" | bc -l)"
