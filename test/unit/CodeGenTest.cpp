@@ -68,6 +68,39 @@ void expectRowTimesMatrix(const Tensor &c, const Tensor &x, const Tensor &w,
   }
 }
 
+/// A grouped product c[rows, N] = a[rows, K] @ w[expert]^T over bf16 I/O
+/// (a, w [E, N, K], c and an i32 table of `entries` at the addresses given)
+/// that it adds to `pb`, in 128-row tiles.
+GroupedMatmulKernel groupedBf16Product(ProgramBuilder &pb, const char *name,
+                                       uint64_t a, uint64_t w, uint64_t c,
+                                       uint64_t tbl, int64_t rows, int64_t K,
+                                       int64_t E, int64_t N, int64_t entries) {
+  pb.addIo({"a", false, DType::BF16, {rows, K}, a, bin::Layout::ND});
+  pb.addIo({"w", false, DType::BF16, {E, N, K}, w, bin::Layout::ND});
+  pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
+  pb.addIo(
+      {"table", false, DType::I32, {1 + 3 * entries}, tbl, bin::Layout::ND});
+  GroupedMatmulKernel g;
+  g.name = name;
+  g.a = GmView::contiguous(a, DType::BF16, {rows, K});
+  g.weights.push_back({GmView::contiguous(w, DType::BF16, {E, N, K}),
+                       GmView::contiguous(c, DType::BF16, {rows, N})});
+  g.table = {tbl, entries};
+  g.tileRows = 128;
+  return g;
+}
+
+/// The i32 table of a grouped product: its entry count, then (expert, first
+/// row, rows) per entry.
+Tensor groupedTable(const std::vector<std::array<int64_t, 3>> &table) {
+  Tensor t(DType::I32, {1 + 3 * (int64_t)table.size()});
+  t.setF(0, (double)table.size());
+  for (size_t i = 0; i < table.size(); ++i)
+    for (int f = 0; f < 3; ++f)
+      t.setF(1 + 3 * (int64_t)i + f, (double)table[i][f]);
+  return t;
+}
+
 /// Expects a grouped product's rows: for each table entry (expert, first
 /// row, rows), c[r, col] = x[r, :] @ w[expert, col, :]^T within bf16's
 /// rounding, every `rowStep`-th row and `colStep`-th column (from r % 5).
@@ -1049,26 +1082,12 @@ TEST(CodeGen, GroupedDownProductBesideTakesWideTilesWhenItsCoresLoadMost) {
            tbl = c + (uint64_t)(rows * N * 2);
   Tensor x = randomTensor({rows, K}, 31).castTo(DType::BF16);
   Tensor wt = randomTensor({E, N, K}, 32).castTo(DType::BF16);
-  Tensor tableT(DType::I32, {1 + 3 * entries});
-  tableT.setF(0, (double)entries);
-  for (int64_t i = 0; i < entries; ++i)
-    for (int f = 0; f < 3; ++f)
-      tableT.setF(1 + 3 * i + f, (double)table[i][f]);
+  Tensor tableT = groupedTable(table);
   for (bool beside : {true, false}) {
     ProgramBuilder pb(t, "grouped");
-    pb.addIo({"a", false, DType::BF16, {rows, K}, a, bin::Layout::ND});
-    pb.addIo({"w", false, DType::BF16, {E, N, K}, w, bin::Layout::ND});
-    pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
-    pb.addIo(
-        {"table", false, DType::I32, {1 + 3 * entries}, tbl, bin::Layout::ND});
+    GroupedMatmulKernel g = groupedBf16Product(pb, "routed_down", a, w, c, tbl,
+                                               rows, K, E, N, entries);
     pb.setGmBytes(tbl + 4096);
-    GroupedMatmulKernel g;
-    g.name = "routed_down";
-    g.a = GmView::contiguous(a, DType::BF16, {rows, K});
-    g.weights.push_back({GmView::contiguous(w, DType::BF16, {E, N, K}),
-                         GmView::contiguous(c, DType::BF16, {rows, N})});
-    g.table = {tbl, entries};
-    g.tileRows = 128;
     g.productBeside = beside;
     std::string err;
     ASSERT_TRUE(pb.addGroupedMatmul(g, err)) << err;
@@ -1132,21 +1151,11 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
   uint64_t a = 0, w = 1 << 20, c = w + wBytes,
            tbl = c + (uint64_t)(rows * N * 2), next = tbl + 4096;
   ProgramBuilder pb(t, "grouped");
-  pb.addIo({"a", false, DType::BF16, {rows, K}, a, bin::Layout::ND});
-  pb.addIo({"w", false, DType::BF16, {E, N, K}, w, bin::Layout::ND});
-  pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
-  pb.addIo(
-      {"table", false, DType::I32, {1 + 3 * entries}, tbl, bin::Layout::ND});
+  GroupedMatmulKernel g = groupedBf16Product(pb, "routed_gate_up", a, w, c, tbl,
+                                             rows, K, E, N, entries);
   int64_t nextElems = (int64_t)nextBytes / 2;
   pb.addIo({"next", false, DType::BF16, {nextElems}, next, bin::Layout::ND});
   pb.setGmBytes(next + nextBytes);
-  GroupedMatmulKernel g;
-  g.name = "routed_gate_up";
-  g.a = GmView::contiguous(a, DType::BF16, {rows, K});
-  g.weights.push_back({GmView::contiguous(w, DType::BF16, {E, N, K}),
-                       GmView::contiguous(c, DType::BF16, {rows, N})});
-  g.table = {tbl, entries};
-  g.tileRows = 128;
   // All a prefill MoE may read: more than the L2, so the read-ahead is paced.
   g.readAheadBytes = (int64_t)t.l2.bytes;
   g.cacheEngineReadsAfter = {{next, next + nextBytes}};
@@ -1156,11 +1165,7 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
   bin::Program p = finishSynced(pb, t);
   Tensor x = randomTensor({rows, K}, 41).castTo(DType::BF16);
   Tensor wt = randomTensor({E, N, K}, 42).castTo(DType::BF16);
-  Tensor tableT(DType::I32, {1 + 3 * entries});
-  tableT.setF(0, (double)entries);
-  for (int64_t i = 0; i < entries; ++i)
-    for (int f = 0; f < 3; ++f)
-      tableT.setF(1 + 3 * i + f, (double)table[i][f]);
+  Tensor tableT = groupedTable(table);
   std::map<std::string, Tensor> in{{"a", x},
                                    {"w", wt},
                                    {"table", tableT},
@@ -1221,8 +1226,6 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
   EXPECT_GE(st.l2PrefetchReadBytes, nextBytes);
 }
 
-// A vector kernel whose input rows come by index (a MoE combine reading
-// each token's expert outputs where the experts wrote them): y[r, :] =
 // A stored value that later nodes keep using (a residual sum before its
 // RMSNorm): the store's cast to the storage type goes where the next nodes
 // do not go, so the vector unit does not wait for the store's DMA to read
@@ -1285,6 +1288,8 @@ TEST(CodeGen, VectorKernelComputesOnWhileAStoreReadsItsStage) {
   }
 }
 
+// A vector kernel whose input rows come by index (a MoE combine reading
+// each token's expert outputs where the experts wrote them): y[r, :] =
 // w[r] * table[index[r], :] + z[r, :], the index a strided column of an
 // i32 matrix, the table bf16 (a staged load) or f32 (loaded in place), in
 // tiles of several rows on several cores. Equal to the host's in f32, bit
