@@ -31,7 +31,10 @@
 //      (decode, one token: ahead of the router, or with separate vector
 //      cores gate, up and SwiGLU ahead of it and down beside its chain;
 //      prefill: gate and up ahead of the routed experts, after a fence, and
-//      with separate vector cores down beside the routed down product), or
+//      with separate vector cores down beside the routed down product;
+//      there, when their width is a multiple of the routed experts', gate
+//      and up as fixed experts of the routed gate/up product's table
+//      instead, SGLang's shared-expert fusion), or
 //      for fewer tokens than a tile the grouped kernels over a static table
 //      of all of them
 //  combine (f32):
@@ -82,27 +85,28 @@ enum Scratch : unsigned {
   SMasked,  // [T, E] f32
   SGroupTop2,
   SGroupTop2Idx,
-  SGroupScore, // [T, G] f32
-  SGroupIdx,   // [T, tg] i32
-  SIdx,        // [T, k] i32
-  SWRaw,       // [T, k] f32
-  SW,          // [T, k] f32
-  SOneHot,     // [T, E] matrix dtype
-  SCum,        // [T + 1, E] f32
-  SCumI,       // [T + 1, E] i32
-  SFirst,      // [E] i32
-  STable,      // tile table
-  SPos,        // [T, k] i32
-  STokPerm,    // [S] i32
-  SGate,       // [S, I]
-  SUp,         // [S, I]
-  SH,          // [S, I]
-  SDown,       // [S, H] in the experts' dtype
-  SSharedGate, // [T, Is]
-  SSharedUp,   // [T, Is]
-  SSharedH,    // [T, Is]
-  SSharedDown, // [T, H] f32
-  SGathered,   // [S, H] in the experts' dtype
+  SGroupScore,  // [T, G] f32
+  SGroupIdx,    // [T, tg] i32
+  SIdx,         // [T, k] i32
+  SWRaw,        // [T, k] f32
+  SW,           // [T, k] f32
+  SOneHot,      // [T, E] matrix dtype
+  SCum,         // [T + 1, E] f32
+  SCumI,        // [T + 1, E] i32
+  SFirst,       // [E] i32
+  STable,       // tile table (with the fixed experts' entries)
+  SRoutedTable, // tile table of the routed experts alone
+  SPos,         // [T, k] i32
+  STokPerm,     // [S + F * T] i32
+  SGate,        // [S + F * T, I]
+  SUp,          // [S + F * T, I]
+  SH,           // [S, I]
+  SDown,        // [S, H] in the experts' dtype
+  SSharedGate,  // [T, Is]
+  SSharedUp,    // [T, Is]
+  SSharedH,     // [T, Is]
+  SSharedDown,  // [T, H] f32
+  SGathered,    // [S, H] in the experts' dtype
   NumScratch
 };
 
@@ -131,6 +135,21 @@ Dims dimsOf(graph::MoEOp op) {
 /// More than one token: the combine gathers the experts' output rows by
 /// index itself; one token's rows are gathered by a kernel first.
 bool combineGathers(int64_t tokens) { return tokens > 1; }
+
+/// The shared experts as F experts of the routed ones' width, fixed
+/// entries of the routed products' table (SGLang's shared-expert fusion),
+/// where they are plain products of a full tile of rows or more and cut
+/// evenly (0 otherwise). The translation fuses them only with vector cores
+/// of their own (dc); the scratch is sized for them regardless.
+int64_t fusableSharedExperts(const Dims &d) {
+  if (d.Is <= 0 || d.I <= 0 || d.Is % d.I || d.T < kTileRows)
+    return 0;
+  return d.Is / d.I;
+}
+
+int64_t fixedTableEntries(const Dims &d) {
+  return fusableSharedExperts(d) * ((d.T + kTileRows - 1) / kTileRows);
+}
 
 int64_t routedTableEntries(const Dims &d) {
   int64_t S = d.T * d.k;
@@ -162,11 +181,13 @@ std::vector<int64_t> scratchBytes(const Dims &d, int64_t xBytes,
   set(SCum, (T + 1) * E * 4);
   set(SCumI, (T + 1) * E * 4);
   set(SFirst, E * 4);
-  set(STable, TileTable::bytes(routedTableEntries(d)));
+  int64_t fixedRows = fusableSharedExperts(d) * T;
+  set(STable, TileTable::bytes(routedTableEntries(d) + fixedTableEntries(d)));
+  set(SRoutedTable, fixedRows ? TileTable::bytes(routedTableEntries(d)) : 0);
   set(SPos, S * 4);
-  set(STokPerm, S * 4);
-  set(SGate, S * I * xBytes);
-  set(SUp, S * I * xBytes);
+  set(STokPerm, (S + fixedRows) * 4);
+  set(SGate, (S + fixedRows) * I * xBytes);
+  set(SUp, (S + fixedRows) * I * xBytes);
   set(SH, S * I * xBytes);
   set(SDown, S * H * xBytes);
   set(SSharedGate, T * d.Is * xBytes);
@@ -408,6 +429,19 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // and its DRAM idled through the chain (DeepSeek-V2-Lite's MoE layer on
   // dc, decode at context 4096: 160.1 -> 155.6 us).
   bool downBesideRouter = sharedFirst && options.separateVectorCores;
+  // With vector cores of their own, a prefill's shared experts are F
+  // experts of the routed products' table (fusableSharedExperts): the
+  // routed products start right after the router, and the shared work
+  // fills the matrix cores their DRAM-bound stream leaves idle, instead of
+  // standing between the router and them with the DRAM reading ahead into
+  // an L2 that cannot hold what the attention before could have read.
+  int64_t F = fusableSharedExperts(d);
+  bool fuseShared = shared && !sharedFirst && sharedAsProducts &&
+                    options.separateVectorCores && F > 0;
+  // Then (or with no shared experts) the routed products follow the router
+  // directly, and the cache engine may read the experts during the
+  // attention before the MoE: the L2 holds them until the products start.
+  bool routerFirst = fuseShared || !shared;
   if (sharedFirst) {
     tokensInExpertsDtype();
     if (downBesideRouter)
@@ -450,6 +484,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
         {flat(rf, routerDt, {1, E, H}), flat(sc(SLogits), DType::F32, {T, E})});
     g.table = dense;
     g.tileRows = kTileRows;
+    g.readFromAttention = routerFirst;
     kernels.push_back(g);
     tag("logits");
   }
@@ -584,7 +619,9 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     tag("prefix_counts_i32");
   }
   // 7. First rows and the tile table, on the scalar unit.
-  TileTable routed{sc(STable), routedTableEntries(d)};
+  TileTable routed{sc(STable), routedTableEntries(d) +
+                                   (fuseShared ? fixedTableEntries(d) : 0)};
+  TileTable routedOnly{sc(SRoutedTable), routedTableEntries(d)};
   {
     MoETableKernel t;
     t.name = name;
@@ -593,6 +630,15 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     t.experts = E;
     t.tileRows = kTileRows;
     t.table = routed;
+    if (fuseShared) {
+      // The shared experts' rows after the routed ones, their tokens in
+      // order.
+      t.fixedExperts = F;
+      t.fixedRows = T;
+      t.fixedRow0 = S;
+      t.fixedTokensAddr = sc(STokPerm) + (uint64_t)(4 * S);
+      t.routedOnly = routedOnly;
+    }
     kernels.push_back(t);
     tag("tile_table");
   }
@@ -657,6 +703,22 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
           .cacheEngineReads.push_back(
               {in(7), in(7) + (uint64_t)(H * Is * dtypeByteSize(wDt))});
   };
+  // Fused: the shared experts' SwiGLU reads their rows of the gate/up
+  // products ([F, T, I]) into the [T, F * I] their down product takes.
+  auto sharedSwigluOfFixedRows = [&] {
+    uint64_t first = (uint64_t)(S * I * dtypeByteSize(wDt));
+    VectorKernel k = vk({F, T, I}, 0);
+    k.inputs = {view(sc(SGate) + first, wDt, {F, T, I}, {T * I, I, 1}),
+                view(sc(SUp) + first, wDt, {F, T, I}, {T * I, I, 1})};
+    k.store(
+        k.binary(Opcode::VMul, k.unary(Opcode::VSilu, k.load(0)), k.load(1)),
+        view(sc(SSharedH), wDt, {F, T, I}, {I, Is, 1}));
+    if (options.cacheEngineAhead)
+      k.cacheEngineReads.push_back(
+          {in(7), in(7) + (uint64_t)(H * Is * dtypeByteSize(wDt))});
+    kernels.push_back(k);
+    tag("shared_swiglu");
+  };
   // With `sharedBeside`, the shared experts' SwiGLU goes before the down
   // product and their down product on the matrix cores it leaves (11.).
   // `rowOf` (i32 [rows], when given): the row of `a` ([T, H]) each row of
@@ -667,18 +729,27 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
                        uint64_t gate, uint64_t up, uint64_t down, Scratch g,
                        Scratch u, Scratch h, Scratch o, DType oDt,
                        bool sharedBeside = false) {
+    bool fused = which == "routed" && fuseShared;
+    // Fused, the shared experts' rows follow the routed ones.
+    int64_t guRows = fused ? rows + F * T : rows;
     GroupedMatmulKernel gu;
     gu.name = name;
     gu.a = flat(a, wDt, {rowOf ? T : rows, H});
     if (rowOf)
-      gu.aRowOf = flat(*rowOf, DType::I32, {rows});
+      gu.aRowOf = flat(*rowOf, DType::I32, {guRows});
     gu.weights.push_back({flat(gate, wDt, {experts, width, H}),
-                          flat(sc(g), wDt, {rows, width})});
-    gu.weights.push_back(
-        {flat(up, wDt, {experts, width, H}), flat(sc(u), wDt, {rows, width})});
+                          flat(sc(g), wDt, {guRows, width})});
+    gu.weights.push_back({flat(up, wDt, {experts, width, H}),
+                          flat(sc(u), wDt, {guRows, width})});
+    if (fused) {
+      // The shared [F * I, H] weights are F experts' [I, H] blocks.
+      gu.weights[0].fixed = flat(in(5), wDt, {F, width, H});
+      gu.weights[1].fixed = flat(in(6), wDt, {F, width, H});
+    }
     gu.table = table;
     gu.tileRows = kTileRows;
     gu.readAheadBytes = mayRead;
+    gu.readFromAttention = which == "routed" && routerFirst;
     kernels.push_back(gu);
     tag(which + "_gate_up");
     swiglu(g, u, h, rows, width, which + "_swiglu");
@@ -701,7 +772,9 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
           {down, down + std::min(options.cacheEngineAhead * 3 / 2, downBytes)});
       gateUp.cacheEngineReadsAfterLoc = name + ":routed_swiglu:l2_prefetch";
     }
-    if (sharedBeside)
+    if (fused)
+      sharedSwigluOfFixedRows();
+    else if (sharedBeside)
       sharedSwigluRereadingDown();
     GroupedMatmulKernel dn;
     dn.name = name;
@@ -709,7 +782,7 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     dn.a = flat(sc(h), wDt, {rows, width});
     dn.weights.push_back(
         {flat(down, wDt, {experts, H, width}), flat(sc(o), oDt, {rows, H})});
-    dn.table = table;
+    dn.table = fused ? routedOnly : table;
     dn.tileRows = kTileRows;
     dn.readAheadBytes = mayRead;
     kernels.push_back(dn);
@@ -732,10 +805,13 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
   // after the routed experts. (Their SwiGLU beside the routed one, then
   // down after a second fence before or after the routed down on all the
   // cores, was slower: 1415.4 / 1418.8 us against 1412.4 before the
-  // evictions, 1109.7 against 1095.7 since.)
+  // evictions, 1109.7 against 1095.7 since.) Fused (fuseShared), their
+  // gate and up products are the routed ones' fixed experts instead and
+  // the cache engine reads the experts from the attention on: 1005.8 ->
+  // 986.7 us.
   bool sharedSplit = shared && !sharedFirst && sharedAsProducts;
   bool sharedBeside = sharedSplit && options.separateVectorCores;
-  if (sharedSplit) {
+  if (sharedSplit && !fuseShared) {
     kernels.push_back(codegen::FenceKernel{name});
     tag("fence");
     sharedGateUp();

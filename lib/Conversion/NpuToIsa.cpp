@@ -104,6 +104,8 @@ static int64_t siblingMatmulJobs(npu::DispatchOp d,
 struct WholeRead {
   uint64_t lo, hi;
   bool experts = false;
+  /// GroupedMatmulKernel::readFromAttention.
+  bool fromAttention = false;
 };
 
 /// The read-only bytes a dispatch's `kernels` read whole: the operands of
@@ -124,13 +126,14 @@ static void wholeReads(const std::vector<Kernel> &kernels,
                        const codegen::ProgramBuilder &pb,
                        std::vector<WholeRead> &out) {
   out.clear();
-  auto add = [&](const codegen::GmView &v, bool experts = false) {
+  auto add = [&](const codegen::GmView &v, bool experts = false,
+                 bool fromAttention = false) {
     uint64_t lo, hi;
     v.byteRange(lo, hi);
     if (hi > lo && pb.isReadOnlyData(lo, hi) &&
         llvm::none_of(
             out, [&](const WholeRead &r) { return r.lo == lo && r.hi == hi; }))
-      out.push_back({lo, hi, experts});
+      out.push_back({lo, hi, experts, fromAttention});
   };
   for (const Kernel &k : kernels) {
     if (const auto *m = std::get_if<codegen::MatmulKernel>(&k)) {
@@ -140,10 +143,22 @@ static void wholeReads(const std::vector<Kernel> &kernels,
       for (const codegen::GmView &in : v->inputs)
         add(in);
     } else if (const auto *g = std::get_if<codegen::GroupedMatmulKernel>(&k)) {
+      auto readWhole = [&](const codegen::GroupedMatmulKernel::Operand &op) {
+        return !op.w.shape.empty() && !g->a.shape.empty() &&
+               g->rows() >= kRowsPerExpertReadWhole * op.w.shape[0];
+      };
       for (const auto &op : g->weights)
-        if (!op.w.shape.empty() && !g->a.shape.empty() &&
-            g->rows() >= kRowsPerExpertReadWhole * op.w.shape[0])
-          add(op.w, /*experts=*/true);
+        if (readWhole(op))
+          add(op.w, /*experts=*/true, g->readFromAttention);
+      // Fixed experts (a MoE's shared ones) take every row: read whole,
+      // after the routed ones (as other weights, read before them, they
+      // could keep the engine from reaching those in time). (Read expert
+      // by expert instead, every weight of one before the next's, as the
+      // entries come: DeepSeek-V2-Lite's 1024-token prefill MoE layer on
+      // dc 992.6 us against 986.7.)
+      for (const auto &op : g->weights)
+        if (op.fixed && readWhole(op))
+          add(*op.fixed, /*experts=*/true, g->readFromAttention);
     }
   }
   // Experts last and in their kernels' order (gate and up before down,
@@ -167,6 +182,12 @@ static void wholeReads(const std::vector<Kernel> &kernels,
 class CacheEngineReadAhead {
   /// The experts' horizon in eighths of the L2.
   static constexpr uint64_t kExpertHorizonEighths = 7;
+  /// How many dispatches before their MoE's the engine reads experts
+  /// marked readFromAttention. (DeepSeek-V2-Lite's 1024-token prefill
+  /// MoE layer on dc, measured without shared experts ahead of the routed
+  /// products: 0 / 2 / 4 / 6 dispatches 1030.4 / 969.1 / 954.4 / 955.6
+  /// us; with them fused, 3 / 4 / 5: 987.6 / 986.7 / 986.9 us.)
+  static constexpr size_t kFromAttentionDispatches = 4;
 
 public:
   CacheEngineReadAhead(ArrayRef<npu::DispatchOp> dispatches,
@@ -188,7 +209,7 @@ public:
         wholeReads(ks, pb, reads);
       uint64_t bytes = 0;
       for (const WholeRead &r : reads) {
-        ahead.push_back({r.lo, r.hi, i, r.experts});
+        ahead.push_back({r.lo, r.hi, i, r.experts, r.fromAttention});
         bytes += r.hi - r.lo;
       }
       readsBefore[i + 1] = readsBefore[i] + bytes;
@@ -207,8 +228,13 @@ public:
       // Experts only from their own dispatch on (its router's start): read
       // during the attention before it, the lines were evicted by its
       // activations before the experts' products came (DeepSeek-V2-Lite's
-      // 1024-token prefill: 41 MB read twice).
-      if (requested >= until || (r.experts && r.dispatch > di))
+      // 1024-token prefill: 41 MB read twice), or by the time the shared
+      // experts' products ahead of them took. Those whose product starts
+      // right after the router, from a few dispatches before on: the
+      // attention block then reads them instead of leaving the DRAM idle.
+      if (requested >= until ||
+          (r.experts &&
+           r.dispatch > di + (r.fromAttention ? kFromAttentionDispatches : 0)))
         break;
       uint64_t lo = r.lo + into, n;
       if (requested < readsBefore[di]) {
@@ -232,7 +258,8 @@ private:
   struct Read {
     uint64_t lo, hi;
     size_t dispatch;
-    bool experts; // a MoE's experts, read whole in all likelihood
+    bool experts;       // a MoE's experts, read whole in all likelihood
+    bool fromAttention; // WholeRead::fromAttention
   };
   ArrayRef<npu::DispatchOp> dispatches;
   std::vector<Read> ahead;           // in dispatch order

@@ -1226,6 +1226,167 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
   EXPECT_GE(st.l2PrefetchReadBytes, nextBytes);
 }
 
+// A prefill MoE's shared experts as fixed experts of the routed products'
+// table (SGLang's shared-expert fusion): the table kernel spreads their
+// entries between the routed experts' and writes their rows' tokens and a
+// table of the routed entries alone; the grouped product reads their tiles
+// from their own weights (its partners too) and matches the host's.
+TEST(CodeGen, FixedExpertsTakeSpreadEntriesAndTheirOwnWeights) {
+  const auto &t = preset("dc");
+  int64_t E = 4, F = 2, T = 200, N = 256, K = 512, S = 300;
+  std::vector<int32_t> counts = {100, 0, 150, 50};
+  int64_t routedEntries = 7, fixedEntries = F * 2, rows = S + F * T;
+  // The fixed weights apart from the routed ones (after the output).
+  uint64_t x = 0, w = 1 << 20, c = w + (uint64_t)(E * N * K * 2),
+           wf = c + (uint64_t)(rows * N * 2),
+           rowTok = wf + (uint64_t)(F * N * K * 2), cnt = rowTok + 4096,
+           offs = cnt + 64, tbl = offs + 64, rtbl = tbl + 4096,
+           end = rtbl + 4096;
+  ProgramBuilder pb(t, "fused");
+  pb.addIo({"x", false, DType::BF16, {T, K}, x, bin::Layout::ND});
+  pb.addIo({"w", false, DType::BF16, {E, N, K}, w, bin::Layout::ND});
+  pb.addIo({"wf", false, DType::BF16, {F, N, K}, wf, bin::Layout::ND});
+  pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
+  pb.addIo({"row_token", false, DType::I32, {S}, rowTok, bin::Layout::ND});
+  pb.addIo({"fixed_token",
+            true,
+            DType::I32,
+            {F * T},
+            rowTok + (uint64_t)(4 * S),
+            bin::Layout::ND});
+  pb.addIo({"counts", false, DType::I32, {E}, cnt, bin::Layout::ND});
+  pb.addIo({"table",
+            true,
+            DType::I32,
+            {1 + 3 * (routedEntries + fixedEntries)},
+            tbl,
+            bin::Layout::ND});
+  pb.addIo({"routed_table",
+            true,
+            DType::I32,
+            {1 + 3 * routedEntries},
+            rtbl,
+            bin::Layout::ND});
+  pb.setGmBytes(end);
+  MoETableKernel tk;
+  tk.name = "tile_table";
+  tk.countsAddr = cnt;
+  tk.offsetsAddr = offs;
+  tk.experts = E;
+  tk.tileRows = 128;
+  tk.table = {tbl, routedEntries + fixedEntries};
+  tk.fixedExperts = F;
+  tk.fixedRows = T;
+  tk.fixedRow0 = S;
+  tk.fixedTokensAddr = rowTok + (uint64_t)(4 * S);
+  tk.routedOnly = {rtbl, routedEntries};
+  GroupedMatmulKernel g;
+  g.name = "routed_gate";
+  g.a = GmView::contiguous(x, DType::BF16, {T, K});
+  g.aRowOf = GmView::contiguous(rowTok, DType::I32, {rows});
+  g.weights.push_back({GmView::contiguous(w, DType::BF16, {E, N, K}),
+                       GmView::contiguous(c, DType::BF16, {rows, N}),
+                       GmView::contiguous(wf, DType::BF16, {F, N, K})});
+  g.table = tk.table;
+  g.tileRows = 128;
+  // More than the L2: paced partners read the weights ahead.
+  g.readAheadBytes = (int64_t)t.l2.bytes;
+  std::string err;
+  ASSERT_TRUE(pb.addMoETable(tk, err)) << err;
+  ASSERT_TRUE(pb.addGroupedMatmul(g, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+
+  Tensor xt = randomTensor({T, K}, 51).castTo(DType::BF16);
+  Tensor wt = randomTensor({E, N, K}, 52).castTo(DType::BF16);
+  Tensor wft = randomTensor({F, N, K}, 53).castTo(DType::BF16);
+  Tensor countsT(DType::I32, {E}), rowTokT(DType::I32, {S});
+  for (int64_t e = 0; e < E; ++e)
+    countsT.setI(e, counts[e]);
+  // The routed rows' tokens (what the MoE's gather writes); the fixed
+  // rows' are the table kernel's to write.
+  for (int64_t r = 0; r < S; ++r)
+    rowTokT.setI(r, (r * 7) % T);
+  std::map<std::string, Tensor> in{{"x", xt},
+                                   {"w", wt},
+                                   {"wf", wft},
+                                   {"counts", countsT},
+                                   {"row_token", rowTokT}},
+      out;
+  sim::Simulator sim(t);
+  sim::Stats st;
+  ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
+
+  // The tables: the routed entries in expert order, each expert's rows
+  // after the previous one's; the fixed experts' entries (experts E and
+  // E + 1, rows S + f * T on) spread between them, none first or last.
+  const Tensor &table = out.at("table"), &routed = out.at("routed_table");
+  std::vector<std::array<int64_t, 3>> entries, routedOnly, fixed;
+  for (int64_t i = 0; i < table.getI(0); ++i)
+    entries.push_back(
+        {table.getI(1 + 3 * i), table.getI(2 + 3 * i), table.getI(3 + 3 * i)});
+  for (int64_t i = 0; i < routed.getI(0); ++i)
+    routedOnly.push_back({routed.getI(1 + 3 * i), routed.getI(2 + 3 * i),
+                          routed.getI(3 + 3 * i)});
+  std::vector<std::array<int64_t, 3>> expectRouted = {
+      {0, 0, 100}, {2, 100, 128}, {2, 228, 22}, {3, 250, 50}};
+  EXPECT_EQ(routedOnly, expectRouted);
+  ASSERT_EQ((int64_t)entries.size(), 4 + fixedEntries);
+  std::vector<std::array<int64_t, 3>> routedInTable;
+  for (const auto &e : entries)
+    (e[0] >= E ? fixed : routedInTable).push_back(e);
+  EXPECT_EQ(routedInTable, expectRouted);
+  std::vector<std::array<int64_t, 3>> expectFixed = {{E, S, 128},
+                                                     {E, S + 128, 72},
+                                                     {E + 1, S + T, 128},
+                                                     {E + 1, S + T + 128, 72}};
+  EXPECT_EQ(fixed, expectFixed);
+  EXPECT_LT(entries.front()[0], E) << "a routed entry first";
+  EXPECT_LT(entries.back()[0], E) << "a routed entry last";
+  EXPECT_GE(entries[1][0], E) << "a fixed entry after the first expert's";
+  // The fixed rows' tokens: 0, 1, ... for each fixed expert.
+  const Tensor &fixedTok = out.at("fixed_token");
+  for (int64_t r = S; r < rows; ++r)
+    ASSERT_EQ(fixedTok.getI(r - S), (r - S) % T) << "row " << r;
+  auto tokenOf = [&](int64_t r) {
+    return r < S ? rowTokT.getI(r) : fixedTok.getI(r - S);
+  };
+  // The product, every row: routed rows from their experts' weights, fixed
+  // rows from the fixed weights.
+  const Tensor &cOut = out.at("c");
+  for (const auto &[e, r0, n] : entries)
+    for (int64_t r = r0; r < r0 + n; r += 3)
+      for (int64_t col = r % 5; col < N; col += 11) {
+        const Tensor &wSrc = e < E ? wt : wft;
+        int64_t we = e < E ? e : e - E, tok = tokenOf(r);
+        double acc = 0;
+        for (int64_t q = 0; q < K; ++q)
+          acc +=
+              (double)xt.getF(tok * K + q) * wSrc.getF((we * N + col) * K + q);
+        ASSERT_NEAR(cOut.getF(r * N + col), acc,
+                    1.0 / 64 * (1 + std::fabs(acc)))
+            << "expert " << e << " row " << r << " column " << col;
+      }
+  // The partners' weight reads (vector cores' loads from the routed
+  // weights) move to the fixed weights for fixed experts too: a register
+  // term of the distance between the two.
+  int64_t toFixed = (int64_t)wf - (int64_t)w - E * N * K * 2;
+  int partnerReads = 0, partnerReadsFixed = 0;
+  for (uint32_t si = 0; si < p.streams.size(); ++si) {
+    if (t.coreTypes[p.streams[si].coreType].hasPipe(target::Pipe::M))
+      continue;
+    for (const bin::Instr &ins : p.code(si)) {
+      if (ins.op != Opcode::DmaLd || ins.tiles[1].offset < w ||
+          ins.tiles[1].offset >= c)
+        continue;
+      ++partnerReads;
+      for (unsigned i = 0; i < ins.tiles[1].numTerms; ++i)
+        partnerReadsFixed += ins.tiles[1].terms[i].stride == toFixed;
+    }
+  }
+  EXPECT_GT(partnerReads, 0);
+  EXPECT_EQ(partnerReadsFixed, partnerReads);
+}
+
 // A stored value that later nodes keep using (a residual sum before its
 // RMSNorm): the store's cast to the storage type goes where the next nodes
 // do not go, so the vector unit does not wait for the store's DMA to read

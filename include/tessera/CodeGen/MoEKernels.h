@@ -44,6 +44,19 @@ struct MoETableKernel {
   int64_t experts = 0;
   int64_t tileRows = 0;
   TileTable table;
+  /// Experts every token takes (a MoE's shared experts cut into routed-size
+  /// pieces: SGLang's shared-expert fusion): experts `experts` to `experts
+  /// + fixedExperts - 1` with `fixedRows` rows each, from row `fixedRow0`
+  /// on. Their entries are spread evenly between the routed experts'
+  /// (a product's DRAM-bound stream of routed weights then leaves the
+  /// matrix cores room for them all along). Their rows' tokens, 0 to
+  /// fixedRows - 1 for each, are written to `fixedTokensAddr` (i32
+  /// [fixedExperts * fixedRows]).
+  int64_t fixedExperts = 0, fixedRows = 0, fixedRow0 = 0;
+  uint64_t fixedTokensAddr = 0;
+  /// With fixed experts, the routed entries alone are written here too
+  /// (for the products the fixed experts take no part in).
+  TileTable routedOnly;
 };
 
 /// c_w[r, n] = sum_k a[r, k] * w_w[e, n, k] for every entry (e, row0, rows)
@@ -66,6 +79,9 @@ struct GroupedMatmulKernel {
   struct Operand {
     GmView w; // [E, N, K], contiguous
     GmView c; // [rows, N], unit inner stride
+    /// [F, N, K], contiguous: the weights of the table's experts E to
+    /// E + F - 1 (MoETableKernel::fixedExperts), kept apart from `w`.
+    std::optional<GmView> fixed;
   };
   std::vector<Operand> weights;
   TileTable table;
@@ -91,6 +107,11 @@ struct GroupedMatmulKernel {
   std::vector<std::pair<uint64_t, uint64_t>> cacheEngineReadsAfter;
   /// Their profile row (the kernel's own read-ahead row when empty).
   std::string cacheEngineReadsAfterLoc;
+  /// The cache engine may read its weights from the attention before its
+  /// MoE on (NpuToIsa.cpp, CacheEngineReadAhead): a MoE's router and the
+  /// routed products right after it, with no shared-expert product between
+  /// them to fill the L2 before the routed products start.
+  bool readFromAttention = false;
 };
 
 } // namespace tessera::codegen
