@@ -175,11 +175,6 @@ bool ProgramBuilder::addMoETable(const MoETableKernel &k, std::string &error) {
                true};
   std::vector<Region> regions{counts, offs, table};
   bool routedOnly = k.fixedExperts && k.routedOnly.addr;
-  if (k.fixedExperts)
-    regions.push_back(
-        {k.fixedTokensAddr,
-         k.fixedTokensAddr + (uint64_t)(4 * k.fixedExperts * k.fixedRows),
-         true});
   if (routedOnly)
     regions.push_back({k.routedOnly.addr,
                        k.routedOnly.addr +
@@ -260,15 +255,6 @@ bool ProgramBuilder::addMoETable(const MoETableKernel &k, std::string &error) {
   E(makeInstr(Opcode::SSt, {}, {REnt, 0, tbl}));
   if (routedOnly)
     E(makeInstr(Opcode::SSt, {}, {RTrips, 0, routedTbl}));
-  // Each fixed expert's rows are the tokens in order.
-  for (int64_t f = 0; f < k.fixedExperts; ++f) {
-    E(makeInstr(Opcode::Loop, {}, {RIdx, 0, k.fixedRows}));
-    E(salu(Opcode::SShl, RTmp, RIdx, 0, 2));
-    E(makeInstr(
-        Opcode::SSt, {},
-        {RIdx, RTmp, (int64_t)k.fixedTokensAddr + 4 * f * k.fixedRows}));
-    E(makeInstr(Opcode::EndLoop, {}));
-  }
   E(barrierAll());
   return true;
 }
@@ -434,17 +420,40 @@ GroupedJobs planGroupedJobs(const target::TargetDesc &t, const Spaces &ms,
   // twice as wide in a single L0C buffer loads the rows once for twice the
   // columns (the parts, not the tiles, then fill the cores). The loads keep
   // the MTE2 queue about 80 % busy (DMA latencies and the rings' waits the
-  // rest: the down product's trace). DeepSeek-V2-Lite's 1024-token prefill
-  // on dc: the routed down product (K = 1408, 16 cores) in 8 tiles of 256
-  // for 2 parts: its cores' loads from L2 727 -> 588 MB, the MoE layer
-  // 1042.5 -> 1030.7 us; the gate/up product (K = 2048, 24 cores, DRAM-bound
-  // by this measure) stays at 128 (wide too: 1037.7 us).
+  // rest: the down product's trace). The DRAM's share counts only the
+  // entries whose weights come from it: not the fixed experts' (every
+  // token's rows, their tiles read once), and, where the cache engine
+  // reads the product's weights from the attention on (readFromAttention),
+  // not the L2's size of them it holds when the product starts.
+  // DeepSeek-V2-Lite's 1024-token prefill on dc: the routed down product
+  // (K = 1408, 16 cores) in 8 tiles of 256 for 2 parts: its cores' loads
+  // from L2 727 -> 588 MB, the MoE layer 1042.5 -> 1030.7 us. The gate/up
+  // product (K = 2048, 24 cores) stayed at 128 while the DRAM read all its
+  // weights during it (wide: 1037.7 us); with the shared experts' rows a
+  // quarter of its rows and a fifth of its weights read during the
+  // attention, its trace at 128 showed every cube core's MTE2 queue the
+  // pace-setter (gathered A chunks 0.33 us, weight chunks 0.29, the matrix
+  // engine 65 % busy) and the DRAM 75-95 % busy for 130 us: wide, the MoE
+  // layer 986.7 -> 961.4 us.
   if (!ms.unified && t.l2.present && t.l2.readBytesPerCycle > 0 &&
       g.tm > (int64_t)fr->m && 2 * g.tn <= roundUpTo(maxN, 16)) {
+    double fromDram = 1;
+    int64_t fixed =
+        k.weights.front().fixed ? k.weights.front().fixed->shape[0] : 0;
+    if (fixed && k.aRowOf && k.rows() > 0)
+      fromDram = std::max(0.0, 1.0 - (double)(fixed * k.a.shape[0]) /
+                                         (double)k.rows());
+    uint64_t routedBytes = 0;
+    for (const auto &w : k.weights)
+      routedBytes += (uint64_t)(w.w.numElements() * es);
+    if (k.readFromAttention && routedBytes > 0)
+      fromDram *= routedBytes > t.l2.bytes
+                      ? (double)(routedBytes - t.l2.bytes) / (double)routedBytes
+                      : 0;
     double loadCycles =
         (double)((g.tm + g.tn) * K * es) / (0.8 * t.l2.readBytesPerCycle);
-    double dramShareCycles =
-        (double)(g.tn * K * es) * P / std::max(1e-9, t.dramBytesPerCycle());
+    double dramShareCycles = (double)(g.tn * K * es) * P * fromDram /
+                             std::max(1e-9, t.dramBytesPerCycle());
     if (loadCycles > dramShareCycles) {
       int64_t save = g.tn;
       g.singleC = true;

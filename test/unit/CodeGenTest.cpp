@@ -1228,8 +1228,8 @@ TEST(CodeGen, PacedGroupedProductAsksForTheNextWeightsAsItsReadAheadEnds) {
 
 // A prefill MoE's shared experts as fixed experts of the routed products'
 // table (SGLang's shared-expert fusion): the table kernel spreads their
-// entries between the routed experts' and writes their rows' tokens and a
-// table of the routed entries alone; the grouped product reads their tiles
+// entries between the routed experts' and writes a table of the routed
+// entries alone; the grouped product reads their tiles
 // from their own weights (its partners too) and matches the host's.
 TEST(CodeGen, FixedExpertsTakeSpreadEntriesAndTheirOwnWeights) {
   const auto &t = preset("dc");
@@ -1249,7 +1249,7 @@ TEST(CodeGen, FixedExpertsTakeSpreadEntriesAndTheirOwnWeights) {
   pb.addIo({"c", true, DType::BF16, {rows, N}, c, bin::Layout::ND});
   pb.addIo({"row_token", false, DType::I32, {S}, rowTok, bin::Layout::ND});
   pb.addIo({"fixed_token",
-            true,
+            false,
             DType::I32,
             {F * T},
             rowTok + (uint64_t)(4 * S),
@@ -1278,7 +1278,6 @@ TEST(CodeGen, FixedExpertsTakeSpreadEntriesAndTheirOwnWeights) {
   tk.fixedExperts = F;
   tk.fixedRows = T;
   tk.fixedRow0 = S;
-  tk.fixedTokensAddr = rowTok + (uint64_t)(4 * S);
   tk.routedOnly = {rtbl, routedEntries};
   GroupedMatmulKernel g;
   g.name = "routed_gate";
@@ -1302,15 +1301,19 @@ TEST(CodeGen, FixedExpertsTakeSpreadEntriesAndTheirOwnWeights) {
   Tensor countsT(DType::I32, {E}), rowTokT(DType::I32, {S});
   for (int64_t e = 0; e < E; ++e)
     countsT.setI(e, counts[e]);
-  // The routed rows' tokens (what the MoE's gather writes); the fixed
-  // rows' are the table kernel's to write.
+  // The routed rows' tokens (what the MoE's gather writes), the fixed
+  // rows' (0, 1, ... for each fixed expert: a copy kernel's).
   for (int64_t r = 0; r < S; ++r)
     rowTokT.setI(r, (r * 7) % T);
+  Tensor fixedTok(DType::I32, {F * T});
+  for (int64_t r = 0; r < F * T; ++r)
+    fixedTok.setI(r, r % T);
   std::map<std::string, Tensor> in{{"x", xt},
                                    {"w", wt},
                                    {"wf", wft},
                                    {"counts", countsT},
-                                   {"row_token", rowTokT}},
+                                   {"row_token", rowTokT},
+                                   {"fixed_token", fixedTok}},
       out;
   sim::Simulator sim(t);
   sim::Stats st;
@@ -1343,10 +1346,6 @@ TEST(CodeGen, FixedExpertsTakeSpreadEntriesAndTheirOwnWeights) {
   EXPECT_LT(entries.front()[0], E) << "a routed entry first";
   EXPECT_LT(entries.back()[0], E) << "a routed entry last";
   EXPECT_GE(entries[1][0], E) << "a fixed entry after the first expert's";
-  // The fixed rows' tokens: 0, 1, ... for each fixed expert.
-  const Tensor &fixedTok = out.at("fixed_token");
-  for (int64_t r = S; r < rows; ++r)
-    ASSERT_EQ(fixedTok.getI(r - S), (r - S) % T) << "row " << r;
   auto tokenOf = [&](int64_t r) {
     return r < S ? rowTokT.getI(r) : fixedTok.getI(r - S);
   };
@@ -1385,6 +1384,97 @@ TEST(CodeGen, FixedExpertsTakeSpreadEntriesAndTheirOwnWeights) {
   }
   EXPECT_GT(partnerReads, 0);
   EXPECT_EQ(partnerReadsFixed, partnerReads);
+}
+
+// The cache engine reads a product's weights during the attention before
+// it (readFromAttention): they are in the L2 when it starts, the cube
+// cores' loads and not the DRAM set its pace, and its tiles are twice as
+// wide. Read from DRAM as it runs, the same product keeps 128 columns.
+TEST(CodeGen, GroupedProductReadDuringTheAttentionTakesWideTiles) {
+  const auto &t = preset("dc");
+  // 3072 columns: 24 tiles of 128 for the 24 cube cores, or 12 of 256 in
+  // two parts.
+  int64_t E = 4, N = 3072, K = 512, rows = 300, entries = 4;
+  std::vector<std::array<int64_t, 3>> table = {
+      {0, 0, 128}, {0, 128, 22}, {1, 150, 100}, {3, 250, 50}};
+  uint64_t a = 0, w = 1 << 20, c = w + (uint64_t)(E * N * K * 2),
+           tbl = c + (uint64_t)(rows * N * 2);
+  Tensor x = randomTensor({rows, K}, 41).castTo(DType::BF16);
+  Tensor wt = randomTensor({E, N, K}, 42).castTo(DType::BF16);
+  for (bool early : {false, true}) {
+    SCOPED_TRACE(early ? "read during the attention" : "read as it runs");
+    ProgramBuilder pb(t, "grouped");
+    GroupedMatmulKernel g = groupedBf16Product(pb, "routed_gate_up", a, w, c,
+                                               tbl, rows, K, E, N, entries);
+    pb.setGmBytes(tbl + 4096);
+    g.readFromAttention = early;
+    std::string err;
+    ASSERT_TRUE(pb.addGroupedMatmul(g, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    int64_t widest = 0;
+    for (const bin::CoreStream &cs : p.streams) {
+      if (!t.coreTypes[cs.coreType].hasPipe(target::Pipe::M))
+        continue;
+      for (const bin::Instr &ins : cs.instrs)
+        if (ins.op == Opcode::DmaLd && ins.tiles[1].offset >= w &&
+            ins.tiles[1].offset < c)
+          widest = std::max(widest, ins.tiles[1].shape[0]);
+    }
+    EXPECT_EQ(widest, early ? 256 : 128);
+    std::map<std::string, Tensor> in{
+        {"a", x}, {"w", wt}, {"table", groupedTable(table)}},
+        out;
+    sim::Simulator sim(t);
+    sim::Stats st;
+    ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
+    expectGroupedRows(out.at("c"), x, wt, table, K, N, 3, 5,
+                      early ? "wide" : "narrow");
+  }
+}
+
+// A scatter's rows narrower than a DMA burst cost a burst each: where they
+// are all different (a permutation: a MoE's token_of_row), they spread
+// over the vector cores, at least 128 a core; where one may be written
+// twice, one core keeps the writes in order.
+TEST(CodeGen, ScatterOfDistinctNarrowRowsSpreadsOverTheCores) {
+  const auto &t = preset("dc");
+  int64_t n = 1024;
+  uint64_t dst = 0, idx = 4 * (uint64_t)n, src = 8 * (uint64_t)n;
+  Tensor idxT(DType::I32, {n}), srcT(DType::I32, {n});
+  for (int64_t i = 0; i < n; ++i) {
+    idxT.setI(i, (i * 389 + 7) % n); // 389 is prime to 1024
+    srcT.setI(i, 3 * i + 1);
+  }
+  for (bool distinct : {false, true}) {
+    SCOPED_TRACE(distinct ? "distinct rows" : "rows maybe repeated");
+    ProgramBuilder pb(t, "scatter");
+    pb.addIo({"dst", true, DType::I32, {n}, dst, bin::Layout::ND});
+    pb.addIo({"idx", false, DType::I32, {n}, idx, bin::Layout::ND});
+    pb.addIo({"src", false, DType::I32, {n}, src, bin::Layout::ND});
+    pb.setGmBytes(src + 4 * (uint64_t)n);
+    GatherKernel g;
+    g.name = "token_of_row";
+    g.scatter = true;
+    g.distinctRows = distinct;
+    g.table = GmView::contiguous(dst, DType::I32, {1, n, 1});
+    g.index = GmView::contiguous(idx, DType::I32, {n});
+    g.out = GmView::contiguous(src, DType::I32, {1, n, 1});
+    std::string err;
+    ASSERT_TRUE(pb.addGather(g, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    size_t cores = 0;
+    for (const bin::CoreStream &cs : p.streams)
+      cores += llvm::any_of(cs.instrs, [](const bin::Instr &ins) {
+        return ins.op == Opcode::DmaScatter;
+      });
+    EXPECT_EQ(cores, distinct ? (size_t)(n / 128) : 1u);
+    std::map<std::string, Tensor> in{{"idx", idxT}, {"src", srcT}}, out;
+    sim::Simulator sim(t);
+    sim::Stats st;
+    ASSERT_TRUE(sim.run(p, in, out, st, err)) << err;
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(out.at("dst").getI(idxT.getI(i)), 3 * i + 1) << "slot " << i;
+  }
 }
 
 // A stored value that later nodes keep using (a residual sum before its

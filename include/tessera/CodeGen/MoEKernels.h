@@ -49,11 +49,9 @@ struct MoETableKernel {
   /// + fixedExperts - 1` with `fixedRows` rows each, from row `fixedRow0`
   /// on. Their entries are spread evenly between the routed experts'
   /// (a product's DRAM-bound stream of routed weights then leaves the
-  /// matrix cores room for them all along). Their rows' tokens, 0 to
-  /// fixedRows - 1 for each, are written to `fixedTokensAddr` (i32
-  /// [fixedExperts * fixedRows]).
+  /// matrix cores room for them all along). (Their rows' tokens are static:
+  /// the caller writes them.)
   int64_t fixedExperts = 0, fixedRows = 0, fixedRow0 = 0;
-  uint64_t fixedTokensAddr = 0;
   /// With fixed experts, the routed entries alone are written here too
   /// (for the products the fixed experts take no part in).
   TileTable routedOnly;
@@ -108,9 +106,9 @@ struct GroupedMatmulKernel {
   /// Their profile row (the kernel's own read-ahead row when empty).
   std::string cacheEngineReadsAfterLoc;
   /// The cache engine may read its weights from the attention before its
-  /// MoE on (NpuToIsa.cpp, CacheEngineReadAhead): a MoE's router and the
-  /// routed products right after it, with no shared-expert product between
-  /// them to fill the L2 before the routed products start.
+  /// MoE on (NpuToIsa.cpp, CacheEngineReadAhead): a MoE's routed products
+  /// right after its router, with no shared-expert product between them
+  /// to fill the L2 before the routed products start.
   bool readFromAttention = false;
 };
 
