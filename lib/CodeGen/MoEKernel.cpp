@@ -765,17 +765,22 @@ void GroupedMatmulEmitter::emitMatrixCore(uint32_t core) {
   at(ms.coreType, core, k.name);
   uint32_t P = jobs.cores;
   E(barrierAll());
-  // Two free buffers of each ring.
   Pipe loadFree = ms.unified ? Pipe::M : Pipe::MTE1;
   Pipe stepFree = Pipe::M;
   Pipe stepUser = Pipe::MTE1; // (unified: no L0 steps)
-  for (int i = 0; i < 2; ++i) {
-    E(flag(Opcode::SetFlag, loadFree, Pipe::MTE2));
-    if (!ms.unified)
-      E(flag(Opcode::SetFlag, stepFree, stepUser));
-    if (i == 0 || !g.singleC)
-      E(flag(Opcode::SetFlag, Pipe::FIX, Pipe::M));
-  }
+  // The free buffers of each ring: two of the L1 loads and L0 steps, two
+  // of L0C or one (singleC). SetFlag frees them all before the entries,
+  // WaitFlag takes them all back after.
+  auto allBuffersFree = [&](Opcode op) {
+    for (int i = 0; i < 2; ++i) {
+      E(flag(op, loadFree, Pipe::MTE2));
+      if (!ms.unified)
+        E(flag(op, stepFree, stepUser));
+      if (i == 0 || !g.singleC)
+        E(flag(op, Pipe::FIX, Pipe::M));
+    }
+  };
+  allBuffersFree(Opcode::SetFlag);
   auto grant = [&] {
     for (uint32_t i = 0; i < ra.partners; ++i)
       E(makeInstr(Opcode::XSet, {},
@@ -904,13 +909,7 @@ void GroupedMatmulEmitter::emitMatrixCore(uint32_t core) {
     E(salu(Opcode::SXor, RC, RC, 0, 1));
     E(makeInstr(Opcode::EndLoop, {}));
   }
-  for (int i = 0; i < 2; ++i) {
-    E(flag(Opcode::WaitFlag, loadFree, Pipe::MTE2));
-    if (!ms.unified)
-      E(flag(Opcode::WaitFlag, stepFree, stepUser));
-    if (i == 0 || !g.singleC)
-      E(flag(Opcode::WaitFlag, Pipe::FIX, Pipe::M));
-  }
+  allBuffersFree(Opcode::WaitFlag);
   E(barrierAll());
 }
 
