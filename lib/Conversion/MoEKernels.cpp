@@ -583,13 +583,24 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
     kernels.push_back(k);
     tag("one_hot_counts");
   } else {
-    VectorKernel k = vk({T, E, K}, 1);
-    k.inputs = {view(sc(SIdx), DType::I32, {T, E, K}, {K, 0, 1}),
-                view(iota, DType::F32, {T, E, K}, {0, 1, 0})};
-    int eq =
-        k.compare(bin::CmpKind::EQ, k.cast(k.load(0), DType::F32), k.load(1));
-    k.store(k.reduce(Opcode::VRedSum, k.cast(eq, DType::F32)),
-            view(sc(SOneHot), matDt, {T, E, 1}, {E, 1, 0}));
+    // A sum of the K choices' one-hots over [T, E] rows: reduced over the
+    // choices instead ([T, E, K], rows of K elements), every vector
+    // instruction took a repeat per K-element row (V2-Lite's 1024-token
+    // prefill: 6.1 -> 1.6 us on its router's path).
+    VectorKernel k = vk({T, E}, 0);
+    k.inputs = {view(iota, DType::F32, {T, E}, {0, 1})};
+    for (int64_t i = 0; i < K; ++i)
+      k.inputs.push_back(
+          view(sc(SIdx) + (uint64_t)(4 * i), DType::I32, {T, E}, {K, 0}));
+    int iotaRow = k.load(0), sum = -1;
+    for (int64_t i = 0; i < K; ++i) {
+      int eq =
+          k.cast(k.compare(bin::CmpKind::EQ,
+                           k.cast(k.load((int)i + 1), DType::F32), iotaRow),
+                 DType::F32);
+      sum = sum < 0 ? eq : k.binary(Opcode::VAdd, sum, eq);
+    }
+    k.store(sum, view(sc(SOneHot), matDt, {T, E}, {E, 1}));
     kernels.push_back(k);
     tag("one_hot");
     // 6. Tokens of each expert before each token, and each expert's total.

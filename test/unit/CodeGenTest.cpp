@@ -1477,6 +1477,148 @@ TEST(CodeGen, ScatterOfDistinctNarrowRowsSpreadsOverTheCores) {
   }
 }
 
+// A tall product whose rows leave a remainder of one either way (a MoE
+// router's prefix counts: T + 1 rows) halves its row tiles to fill the
+// cores: 17 tiles of 64 rows instead of 9 of 128. Simulated against the host.
+TEST(CodeGen, TallProductWithAShortRemainderStillSplitsItsRows) {
+  const auto &t = preset("dc");
+  int64_t m = 1025, k = 1024, n = 64;
+  ProgramBuilder pb(t, "prefix_counts");
+  uint64_t a = 0, b = 4 << 20, c = 8 << 20;
+  pb.addIo({"a", false, DType::BF16, {m, k}, a, bin::Layout::ND});
+  pb.addIo({"b", false, DType::BF16, {k, n}, b, bin::Layout::ND});
+  pb.addIo({"c", true, DType::F32, {m, n}, c, bin::Layout::ND});
+  pb.setGmBytes(12 << 20);
+  MatmulKernel mm;
+  mm.name = "prefix_counts";
+  mm.a = GmView::contiguous(a, DType::BF16, {m, k});
+  mm.b = GmView::contiguous(b, DType::BF16, {k, n});
+  mm.c = GmView::contiguous(c, DType::F32, {m, n});
+  Tiling tl;
+  std::string err;
+  ASSERT_TRUE(pb.planMatmul(mm, tl, err)) << err;
+  EXPECT_EQ(tl.tile[0], 64); // tm
+  ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
+  bin::Program p = finishSynced(pb, t);
+  size_t cores = 0;
+  for (const bin::CoreStream &cs : p.streams)
+    cores += llvm::any_of(cs.instrs, [](const bin::Instr &ins) {
+      return ins.op == Opcode::Mmad;
+    });
+  EXPECT_EQ(cores, 17u);
+  // A lower-triangular 0/1 matrix times small integers: exact in bf16.
+  Tensor x(DType::BF16, {m, k}), w(DType::BF16, {k, n});
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t q = 0; q < k; ++q)
+      x.setF(i * k + q, q < i ? 1.0f : 0.0f);
+  for (int64_t q = 0; q < k; ++q)
+    for (int64_t j = 0; j < n; ++j)
+      w.setF(q * n + j, (float)((q * 7 + j * 3) % 5));
+  std::map<std::string, Tensor> in{{"a", x}, {"b", w}}, out;
+  sim::Stats st;
+  ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+  for (int64_t j = 0; j < n; ++j) {
+    double acc = 0;
+    for (int64_t i = 0; i < m; ++i) {
+      ASSERT_EQ(out["c"].getF(i * n + j), acc) << i << "," << j;
+      if (i < k)
+        acc += w.getF(i * n + j);
+    }
+  }
+}
+
+// A vector kernel of many instructions per element (a MoE router's
+// one-hot of six choices over [1024, 64]: 30 nodes) spreads over dc's 48
+// vector cores (47 tiles of 22 rows); the same elements through one
+// instruction stay on 16. A top-k of several per row spreads the same
+// way; an argmax not. The one-hot is simulated against the host.
+TEST(CodeGen, VectorWorkOfManyInstructionsSpreadsOverMoreCores) {
+  const auto &t = preset("dc");
+  int64_t T = 1024, E = 64, K = 6;
+  uint64_t idx = 0, iota = 1 << 20, oh = 2 << 20, cp = 3 << 20;
+  Tensor idxT(DType::I32, {T, K}), iotaT(DType::F32, {E});
+  for (int64_t i = 0; i < T; ++i)
+    for (int64_t c = 0; c < K; ++c)
+      idxT.setI(i * K + c, (i * 13 + c * 11) % E);
+  for (int64_t e = 0; e < E; ++e)
+    iotaT.setF(e, (float)e);
+  for (bool oneHot : {true, false}) {
+    SCOPED_TRACE(oneHot ? "one-hot" : "copy");
+    ProgramBuilder pb(t, "one_hot");
+    pb.addIo({"idx", false, DType::I32, {T, K}, idx, bin::Layout::ND});
+    pb.addIo({"iota", false, DType::F32, {E}, iota, bin::Layout::ND});
+    pb.addIo({"oh", true, DType::F32, {T, E}, oh, bin::Layout::ND});
+    pb.addIo({"cp", true, DType::F32, {T, E}, cp, bin::Layout::ND});
+    pb.setGmBytes(4 << 20);
+    VectorKernel k;
+    k.name = "one_hot";
+    k.space = {T, E};
+    GmView iotaRow = GmView::contiguous(iota, DType::F32, {T, E});
+    iotaRow.strides = {0, 1};
+    k.inputs = {iotaRow};
+    if (oneHot) {
+      for (int64_t c = 0; c < K; ++c) {
+        GmView choice = GmView::contiguous(idx + 4 * c, DType::I32, {T, E});
+        choice.strides = {K, 0};
+        k.inputs.push_back(choice);
+      }
+      int row = k.load(0), sum = -1;
+      for (int64_t c = 0; c < K; ++c) {
+        int eq = k.cast(k.compare(bin::CmpKind::EQ,
+                                  k.cast(k.load((int)c + 1), DType::F32), row),
+                        DType::F32);
+        sum = sum < 0 ? eq : k.binary(Opcode::VAdd, sum, eq);
+      }
+      k.store(sum, GmView::contiguous(oh, DType::F32, {T, E}));
+    } else {
+      k.inputs = {GmView::contiguous(oh, DType::F32, {T, E})};
+      k.store(k.load(0), GmView::contiguous(cp, DType::F32, {T, E}));
+    }
+    Tiling vt;
+    std::string err;
+    ASSERT_TRUE(pb.planVector(k, vt, err)) << err;
+    EXPECT_EQ(vt.cores, oneHot ? 47 : 16);
+    ASSERT_TRUE(pb.addVector(k, vt, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    if (!oneHot)
+      continue;
+    std::map<std::string, Tensor> in{{"idx", idxT}, {"iota", iotaT}}, out;
+    sim::Stats st;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, out, st, err)) << err;
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t e = 0; e < E; ++e) {
+        int64_t count = 0;
+        for (int64_t c = 0; c < K; ++c)
+          count += idxT.getI(i * K + c) == e;
+        ASSERT_EQ(out["oh"].getF(i * E + e), (float)count) << i << "," << e;
+      }
+  }
+  for (int64_t kk : {6, 1}) {
+    SCOPED_TRACE("top-" + std::to_string(kk));
+    ProgramBuilder pb(t, "topk");
+    uint64_t x = 0, vals = 1 << 20, ind = 2 << 20;
+    pb.addIo({"x", false, DType::F32, {T, E}, x, bin::Layout::ND});
+    pb.addIo({"v", true, DType::F32, {T, kk}, vals, bin::Layout::ND});
+    pb.addIo({"i", true, DType::I32, {T, kk}, ind, bin::Layout::ND});
+    pb.setGmBytes(3 << 20);
+    TopKKernel k;
+    k.name = "topk";
+    k.in = GmView::contiguous(x, DType::F32, {T, E});
+    k.k = kk;
+    k.values = GmView::contiguous(vals, DType::F32, {T, kk});
+    k.indices = GmView::contiguous(ind, DType::I32, {T, kk});
+    std::string err;
+    ASSERT_TRUE(pb.addTopK(k, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    size_t cores = 0;
+    for (const bin::CoreStream &cs : p.streams)
+      cores += llvm::any_of(cs.instrs, [](const bin::Instr &ins) {
+        return ins.op == Opcode::DmaLd;
+      });
+    EXPECT_EQ(cores, kk > 1 ? 47u : 16u);
+  }
+}
+
 // A stored value that later nodes keep using (a residual sum before its
 // RMSNorm): the store's cast to the storage type goes where the next nodes
 // do not go, so the vector unit does not wait for the store's DMA to read
