@@ -152,6 +152,16 @@ size_t countOps(const bin::Program &p, Opcode op) {
   return n;
 }
 
+/// The streams of `p` that run an instruction of opcode `op` (the cores a
+/// kernel went to).
+size_t streamsWith(const bin::Program &p, Opcode op) {
+  size_t n = 0;
+  for (const bin::CoreStream &cs : p.streams)
+    n += llvm::any_of(cs.instrs,
+                      [&](const bin::Instr &ins) { return ins.op == op; });
+  return n;
+}
+
 /// A one-row vector kernel of k f32 values: to = exp(from), or (exp false)
 /// to = from * x.
 VectorKernel expOrTimesX(uint64_t from, uint64_t to, uint64_t x, int64_t k,
@@ -1462,11 +1472,7 @@ TEST(CodeGen, ScatterOfDistinctNarrowRowsSpreadsOverTheCores) {
     std::string err;
     ASSERT_TRUE(pb.addGather(g, err)) << err;
     bin::Program p = finishSynced(pb, t);
-    size_t cores = 0;
-    for (const bin::CoreStream &cs : p.streams)
-      cores += llvm::any_of(cs.instrs, [](const bin::Instr &ins) {
-        return ins.op == Opcode::DmaScatter;
-      });
+    size_t cores = streamsWith(p, Opcode::DmaScatter);
     EXPECT_EQ(cores, distinct ? (size_t)(n / 128) : 1u);
     std::map<std::string, Tensor> in{{"idx", idxT}, {"src", srcT}}, out;
     sim::Simulator sim(t);
@@ -1500,11 +1506,7 @@ TEST(CodeGen, TallProductWithAShortRemainderStillSplitsItsRows) {
   EXPECT_EQ(tl.tile[0], 64); // tm
   ASSERT_TRUE(pb.addMatmul(mm, tl, err)) << err;
   bin::Program p = finishSynced(pb, t);
-  size_t cores = 0;
-  for (const bin::CoreStream &cs : p.streams)
-    cores += llvm::any_of(cs.instrs, [](const bin::Instr &ins) {
-      return ins.op == Opcode::Mmad;
-    });
+  size_t cores = streamsWith(p, Opcode::Mmad);
   EXPECT_EQ(cores, 17u);
   // A lower-triangular 0/1 matrix times small integers: exact in bf16.
   Tensor x(DType::BF16, {m, k}), w(DType::BF16, {k, n});
@@ -1610,11 +1612,7 @@ TEST(CodeGen, VectorWorkOfManyInstructionsSpreadsOverMoreCores) {
     std::string err;
     ASSERT_TRUE(pb.addTopK(k, err)) << err;
     bin::Program p = finishSynced(pb, t);
-    size_t cores = 0;
-    for (const bin::CoreStream &cs : p.streams)
-      cores += llvm::any_of(cs.instrs, [](const bin::Instr &ins) {
-        return ins.op == Opcode::DmaLd;
-      });
+    size_t cores = streamsWith(p, Opcode::DmaLd);
     EXPECT_EQ(cores, kk > 1 ? 47u : 16u);
   }
 }
