@@ -681,6 +681,14 @@ struct Checker {
           return false;
       return sameDType(0, 2) && sameDType(0, 3) && broadcastable(1, 0) &&
              broadcastable(2, 0) && broadcastable(3, 0);
+    case OpClass::VMulAdd:
+      for (unsigned i = 0; i < 4; ++i)
+        if (!role(i, {Space::UB}) || !vecDType(i))
+          return false;
+      if (!isFloatDType(in.tiles[0].dtype))
+        return fail(std::string(inf.mnemonic) + " needs floating-point tiles");
+      return sameDType(0, 1) && sameDType(0, 2) && sameDType(0, 3) &&
+             broadcastable(1, 0) && broadcastable(2, 0) && broadcastable(3, 0);
     case OpClass::VDup:
       return role(0, {Space::UB}) && vecDType(0);
     case OpClass::VReduce: {

@@ -907,8 +907,7 @@ bool ProgramBuilder::addAttentionSplit(const AttentionKernel &k,
           } else if (steps[u].first) {
             E(makeInstr(Opcode::VAddS, {o, pv}, {}, 0.0f));
           } else {
-            E(makeInstr(Opcode::VMul, {o, o, col(vl.al[u % kSlots], rv)}, {0}));
-            E(makeInstr(Opcode::VAdd, {o, o, pv}, {0}));
+            E(makeInstr(Opcode::VMla, {o, o, col(vl.al[u % kSlots], rv), pv}));
           }
           if (!steps[u].last)
             continue;

@@ -82,9 +82,16 @@ int VectorKernel::load(int input) {
   return append(nodes, std::move(n));
 }
 
-int VectorKernel::loadRows(int input, const GmView &index, int64_t tableRows) {
+int VectorKernel::loadStored(int input) {
+  int n = load(input);
+  nodes[n].type = inputs[input].dtype;
+  return n;
+}
+
+int VectorKernel::loadRows(int input, const GmView &index, int64_t tableRows,
+                           bool stored) {
   rowGathers.push_back({input, index, tableRows});
-  return load(input);
+  return stored ? loadStored(input) : load(input);
 }
 
 int VectorKernel::constant(float value, DType type) {
@@ -128,6 +135,16 @@ int VectorKernel::select(int mask, int a, int b) {
   n.c = b;
   n.type = nodes[a].type;
   n.one = orOnes(orOnes(n.one, nodes[a].one), nodes[b].one);
+  return append(nodes, std::move(n));
+}
+
+int VectorKernel::mulAdd(int a, int b, int c) {
+  if (nodes[a].type != DType::F32)
+    return binary(Opcode::VAdd, binary(Opcode::VMul, a, b), c);
+  VNode n = derived(nodes, VKind::MulAdd, Opcode::VMla, a);
+  n.b = b;
+  n.c = c;
+  n.one = orOnes(orOnes(n.one, nodes[b].one), nodes[c].one);
   return append(nodes, std::move(n));
 }
 
@@ -364,6 +381,18 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
       freeAt[lastUse[i]].push_back(i);
     else if (storesOf[i].empty())
       freeAt[i].push_back(i); // dead value: still computed, freed at once
+  // A multiply-add whose addend dies there writes over it (the vector unit
+  // reads each element before it writes it): a chain of them, as a MoE's
+  // combine is, keeps one accumulator instead of two.
+  std::vector<bool> handedOn(N, false);
+  auto accumulatesInPlace = [&](size_t i) {
+    const VNode &v = n.nodes[i];
+    if (v.kind != VKind::MulAdd || v.c == v.a || v.c == v.b)
+      return false;
+    const VNode &c = n.nodes[v.c];
+    return lastUse[v.c] == (int)i && storesOf[v.c].empty() &&
+           c.type == v.type && c.one == v.one;
+  };
   // A run of loads keeps its staging buffers apart: one buffer shared by
   // the run made each load wait for the cast of the one before (a
   // write-after-read), so a kernel of k inputs paid k DMA latencies in a
@@ -391,8 +420,12 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
         return false;
       plan.loadStage[i] = off;
     }
-    if (!alloc.allocate(elems * computeBytes(v.type), plan.nodeOff[i]))
+    if (accumulatesInPlace(i)) {
+      plan.nodeOff[i] = plan.nodeOff[v.c];
+      handedOn[v.c] = true;
+    } else if (!alloc.allocate(elems * computeBytes(v.type), plan.nodeOff[i])) {
       return false;
+    }
     if (plan.loadStage[i] != ~0ull)
       runStages.push_back(plan.loadStage[i]);
     for (size_t s : storesOf[i]) {
@@ -413,7 +446,8 @@ bool planTile(const Normalized &n, int split, int64_t block, uint64_t capacity,
       if (plan.storeStage[s] != ~0ull)
         alloc.release(plan.storeStage[s]);
     for (size_t d : freeAt[i])
-      alloc.release(plan.nodeOff[d]);
+      if (!handedOn[d])
+        alloc.release(plan.nodeOff[d]);
   }
   plan.peak = alloc.peak();
   return true;
@@ -739,6 +773,9 @@ void emitTile(const TileContext &tc,
       break;
     case VKind::Select:
       E(makeInstr(Opcode::VSel, {dst, opnd(v.a), opnd(v.b), opnd(v.c)}));
+      break;
+    case VKind::MulAdd:
+      E(makeInstr(Opcode::VMla, {dst, opnd(v.a), opnd(v.b), opnd(v.c)}));
       break;
     case VKind::Cast:
       E(makeInstr(Opcode::VCast, {dst, opnd(v.a)}, {1}));

@@ -190,8 +190,12 @@ class CacheEngineReadAhead {
   /// router's chain 8 us shorter, the products start before the engine
   /// has read what the L2 holds: 4 / 5 / 6 gave a 4-layer program's MoE
   /// layer between MoE layers 960.1 / 953.1 / 955.4 us, the 2-layer
-  /// program's 958.1 / 959.1 / -.)
-  static constexpr size_t kFromAttentionDispatches = 5;
+  /// program's 958.1 / 959.1 / -. With the combine 3 us shorter and the
+  /// attention's multiply-adds, the products and the engine's reads start
+  /// earlier together: 5 / 6 / 7 / 8 / 10 gave that layer 952.8 / 951.9 /
+  /// 949.8 / 949.8 / 949.6 us; 8 sits inside the flat part. From 14 on the
+  /// engine reads during q_proj and the L2 evicts the first experts.)
+  static constexpr size_t kFromAttentionDispatches = 8;
 
 public:
   CacheEngineReadAhead(ArrayRef<npu::DispatchOp> dispatches,

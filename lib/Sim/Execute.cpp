@@ -684,6 +684,18 @@ bool executeFunctional(const target::TargetDesc &t, const bin::Program &prog,
     return true;
   }
 
+  case OpClass::VMulAdd: {
+    // One rounding: the f32 fused multiply-add, then dst's type.
+    int64_t n = d.numElements();
+    std::vector<float> &a = loadBFSlot(0, base(1), in.tiles[1], d);
+    const std::vector<float> &b = loadBFSlot(1, base(2), in.tiles[2], d),
+                             &c = loadBFSlot(2, base(3), in.tiles[3], d);
+    for (int64_t i = 0; i < n; ++i)
+      a[i] = std::fma(a[i], b[i], c[i]);
+    storeF(base(0), d, a.data(), false);
+    return true;
+  }
+
   case OpClass::VDup: {
     int64_t n = d.numElements();
     if (dInt) {

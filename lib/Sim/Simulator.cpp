@@ -1551,6 +1551,7 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
   case OpClass::VCast:
   case OpClass::VCmp:
   case OpClass::VSel:
+  case OpClass::VMulAdd:
   case OpClass::VDup:
   case OpClass::VReduce:
   case OpClass::VTopK:
@@ -1571,11 +1572,20 @@ bool Engine::execute(uint32_t agentId, const Instr &in, uint32_t idx,
       cpi *= std::max(
           1.0, std::log2((double)in.tiles[2].shape[in.tiles[2].rank - 1]));
     // Two sources in one UB bank conflict: one extra cycle per repeat.
-    if (inf.cls == OpClass::VBinary || inf.cls == OpClass::VCmp) {
+    unsigned sources = inf.cls == OpClass::VBinary || inf.cls == OpClass::VCmp
+                           ? 2
+                       : inf.cls == OpClass::VMulAdd ? 3
+                                                     : 0;
+    if (sources) {
       const target::SpaceDesc &sd = t.space(in.tiles[1].space);
       if (sd.banks > 1) {
         uint64_t bankBytes = sd.bytes / sd.banks;
-        if (in.tiles[1].offset / bankBytes == in.tiles[2].offset / bankBytes)
+        bool conflict = false;
+        for (unsigned i = 1; i <= sources; ++i)
+          for (unsigned j = i + 1; j <= sources; ++j)
+            conflict |= in.tiles[i].offset / bankBytes ==
+                        in.tiles[j].offset / bankBytes;
+        if (conflict)
           cpi += 1;
       }
     }

@@ -156,6 +156,26 @@ isa.program "p" target "dc" gm_bytes 4096 {
 
 isa.program "p" target "dc" gm_bytes 4096 {
   isa.core "vector" 0 {
+    // expected-error @+1 {{vmla needs floating-point tiles}}
+    isa.vmla <UB[0], 16xi32>, <UB[64], 16xi32>, <UB[128], 16xi32>, <UB[192], 16xi32>
+    isa.end
+  }
+}
+
+// -----
+
+isa.program "p" target "dc" gm_bytes 4096 {
+  isa.core "vector" 0 {
+    // expected-error @+1 {{operand 'dst' is f32 but operand 'c' is bf16}}
+    isa.vmla <UB[0], 16xf32>, <UB[64], 16xf32>, <UB[128], 16xf32>, <UB[192], 16xbf16>
+    isa.end
+  }
+}
+
+// -----
+
+isa.program "p" target "dc" gm_bytes 4096 {
+  isa.core "vector" 0 {
     // expected-error @+1 {{vshr has no saturating form}}
     isa.vshr <UB[0], 16xi32>, <UB[64], 16xi32>, <UB[128], 16xi32> sat
     isa.end

@@ -1534,6 +1534,83 @@ TEST(CodeGen, TallProductWithAShortRemainderStillSplitsItsRows) {
 // vector cores (47 tiles of 22 rows); the same elements through one
 // instruction stay on 16. A top-k of several per row spreads the same
 // way; an argmax not. The one-hot is simulated against the host.
+TEST(CodeGen, AWeightedSumOfGatheredRowsConvertsEachRowWhereItIsUsed) {
+  // A MoE combine: out[t] = shared[t] + sum_c w[t, c] * table[pos[t, c]],
+  // bf16 rows. Loaded in their type, converted one at a time and summed by
+  // multiply-adds into one accumulator, a row takes half the UB it took with
+  // every row converted as it came (then a vmul and a vadd each): two rows
+  // a tile instead of one.
+  const auto &t = preset("dc");
+  int64_t T = 256, H = 2048, K = 6;
+  uint64_t table = 0, pos = 8 << 20, w = 9 << 20, shared = 10 << 20,
+           out = 14 << 20;
+  Tensor tableT(DType::BF16, {T * K, H}), posT(DType::I32, {T, K}),
+      wT(DType::F32, {T, K}), sharedT(DType::F32, {T, H});
+  for (int64_t i = 0; i < T * K * H; ++i)
+    tableT.setF(i, (double)((i * 7) % 97 - 48) / 64);
+  for (int64_t i = 0; i < T; ++i)
+    for (int64_t c = 0; c < K; ++c) {
+      posT.setI(i * K + c, (i * 37 + c * 101) % (T * K));
+      wT.setF(i * K + c, 0.1 + 0.03 * (double)c + 1e-3 * (double)i);
+    }
+  for (int64_t i = 0; i < T * H; ++i)
+    sharedT.setF(i, (double)(i % 13) / 3);
+  for (bool fused : {true, false}) {
+    SCOPED_TRACE(fused ? "multiply-adds" : "multiplies and adds");
+    ProgramBuilder pb(t, "combine");
+    pb.addIo({"table", false, DType::BF16, {T * K, H}, table, bin::Layout::ND});
+    pb.addIo({"pos", false, DType::I32, {T, K}, pos, bin::Layout::ND});
+    pb.addIo({"w", false, DType::F32, {T, K}, w, bin::Layout::ND});
+    pb.addIo({"shared", false, DType::F32, {T, H}, shared, bin::Layout::ND});
+    pb.addIo({"out", true, DType::F32, {T, H}, out, bin::Layout::ND});
+    pb.setGmBytes(16 << 20);
+    VectorKernel k;
+    k.name = "combine";
+    k.space = {T, H};
+    std::vector<int> ws, rows;
+    for (int64_t c = 0; c < K; ++c) {
+      GmView wc = GmView::contiguous(w + 4 * c, DType::F32, {T, H});
+      wc.strides = {K, 0};
+      k.inputs.push_back(wc);
+      ws.push_back(k.load((int)k.inputs.size() - 1));
+      k.inputs.push_back(GmView::contiguous(table, DType::BF16, {T, H}));
+      GmView index = GmView::contiguous(pos + 4 * c, DType::I32, {T});
+      index.strides = {K};
+      rows.push_back(k.loadRows((int)k.inputs.size() - 1, index, T * K,
+                                /*stored=*/fused));
+    }
+    k.inputs.push_back(GmView::contiguous(shared, DType::F32, {T, H}));
+    int acc = k.load((int)k.inputs.size() - 1);
+    for (int64_t c = 0; c < K; ++c)
+      acc = fused ? k.mulAdd(ws[c], k.cast(rows[c], DType::F32), acc)
+                  : k.binary(Opcode::VAdd, acc,
+                             k.binary(Opcode::VMul, ws[c], rows[c]));
+    k.store(acc, GmView::contiguous(out, DType::F32, {T, H}));
+    Tiling vt;
+    std::string err;
+    ASSERT_TRUE(pb.planVector(k, vt, err)) << err;
+    EXPECT_EQ(vt.tile[1], fused ? 2 : 1);
+    ASSERT_TRUE(pb.addVector(k, vt, err)) << err;
+    bin::Program p = finishSynced(pb, t);
+    EXPECT_EQ(streamsWith(p, Opcode::VMla) > 0, fused);
+    if (!fused)
+      continue;
+    std::map<std::string, Tensor> in{
+        {"table", tableT}, {"pos", posT}, {"w", wT}, {"shared", sharedT}},
+        res;
+    sim::Stats st;
+    ASSERT_TRUE(sim::Simulator(t).run(p, in, res, st, err)) << err;
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t h = 0; h < H; ++h) {
+        float a = (float)sharedT.getF(i * H + h);
+        for (int64_t c = 0; c < K; ++c)
+          a = std::fma((float)wT.getF(i * K + c),
+                       (float)tableT.getF(posT.getI(i * K + c) * H + h), a);
+        ASSERT_EQ(res["out"].getF(i * H + h), a) << i << "," << h;
+      }
+  }
+}
+
 TEST(CodeGen, VectorWorkOfManyInstructionsSpreadsOverMoreCores) {
   const auto &t = preset("dc");
   int64_t T = 1024, E = 64, K = 6;

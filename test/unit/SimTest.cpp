@@ -178,6 +178,32 @@ TEST(SimSemantics, IntegersWrapOrSaturate) {
   EXPECT_EQ(o["cwr"].ints(), (std::vector<int64_t>{45, -2, 2, 112}));
 }
 
+TEST(SimSemantics, MultiplyAddRoundsOnceAndMayAccumulateInPlace) {
+  // (1 + 2^-12)^2 - (1 + 2^-11) is 2^-24: the product rounded to f32 first
+  // (a vmul, then a vadd) gives 0.
+  Harness h;
+  float e = 1.0f + std::ldexp(1.0f, -12), f = 1.0f + std::ldexp(1.0f, -11);
+  Tile a = h.in("a", floats(DType::F32, {2, 1}, {e, 2.0f}), 0);
+  Tile b = h.in("b", floats(DType::F32, {2, 4}, {e, e, e, e, 1, 2, 3, 4}), 64);
+  Tile c = h.in(
+      "c", floats(DType::F32, {2, 4}, {-f, -f, -f, -f, 10, 20, 30, 40}), 128);
+  h.startCompute();
+  Tile prod = makeTile(Space::UB, 192, DType::F32, {2, 4}),
+       twoStep = makeTile(Space::UB, 256, DType::F32, {2, 4});
+  h.op(sim::makeInstr(Opcode::VMul, {prod, a, b}, {0}));
+  h.op(sim::makeInstr(Opcode::VAdd, {twoStep, prod, c}, {0}));
+  h.op(sim::makeInstr(Opcode::VMla, {c, a, b, c})); // into its addend
+  h.out("c", c);
+  h.out("twoStep", twoStep);
+  std::map<std::string, Tensor> o;
+  std::string err;
+  ASSERT_TRUE(h.run(o, err)) << err;
+  float tiny = std::ldexp(1.0f, -24);
+  EXPECT_EQ(o["c"].floats(),
+            (std::vector<float>{tiny, tiny, tiny, tiny, 12, 24, 36, 48}));
+  EXPECT_EQ(o["twoStep"].getF(0), 0.0f);
+}
+
 TEST(SimSemantics, VectorOpsMatchTheirDefinitions) {
   Harness h;
   std::vector<float> xv = {-2.0f, -0.5f, 0.0f, 0.25f, 1.0f, 1.5f, 3.0f, 4.0f};

@@ -291,6 +291,19 @@ def Isa_VSelOp : Isa_InstrOp<"vsel", 31, "VSel", "V", "Fixed", "sel"> {
                        Isa_TileAttr:$b);
   let assemblyFormat = "$dst `,` $mask `,` $a `,` $b attr-dict";
 }
+def Isa_VMlaOp : Isa_InstrOp<"vmla", 84, "VMulAdd", "V", "Fixed", "mla"> {
+  let summary = "dst = a * b + c, fused, with broadcasting (V)";
+  let description = [{
+    Floating-point tiles of one type. `a`, `b` and `c` broadcast to `dst`
+    as a binary op's operands do; the product and sum are rounded once, in
+    f32 (a fused multiply-add: Ascend's vector unit has it as `vmla` /
+    `MulAddDst`), then to `dst`'s type. An operand of `dst`'s shape may be
+    `dst` itself (an accumulation in place).
+  }];
+  let arguments = (ins Isa_TileAttr:$dst, Isa_TileAttr:$a, Isa_TileAttr:$b,
+                       Isa_TileAttr:$c);
+  let assemblyFormat = "$dst `,` $a `,` $b `,` $c attr-dict";
+}
 def Isa_VDupOp : Isa_InstrOp<"vdup", 32, "VDup", "V", "Fixed", "dup"> {
   let summary = "fill a tile with a scalar";
   let arguments = (ins Isa_TileAttr:$dst, F32Attr:$value);

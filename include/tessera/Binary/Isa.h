@@ -114,6 +114,7 @@ enum class OpClass : uint8_t {
   VCast,
   VCmp,
   VSel,
+  VMulAdd, // dst = a * b + c (numpy broadcasting of a, b, c to dst)
   VDup,
   VReduce,
   VTopK,

@@ -80,6 +80,7 @@ enum class VKind : uint8_t {
   Scalar, // opcode: vadds/vmuls/vmaxs/vmins with `imm`
   Cmp,    // vcmp with `cmp`, result u8 (0/1)
   Select, // vsel(a != 0 ? b : c)
+  MulAdd, // vmla: a * b + c, one rounding (float types)
   Cast,   // vcast to `type`
   Reduce, // vredsum/max/min over the kernel's trailing reduced dims
 };
@@ -134,15 +135,23 @@ struct VectorKernel {
   // Builder helpers; they compute each node's broadcast mask. (load()
   // turns its input's stride-0 dims into extent-1 broadcasts.)
   int load(int input);
+  /// load() in the input's own type: a cast() converts it where it is
+  /// used, so the converted tile lives only from there (a load converts as
+  /// it comes, and every converted tile of a run of loads lives at once).
+  int loadStored(int input);
   /// load() of an input whose view is the table's first `space[0]` rows,
   /// its rows gathered by `index` (see VRowGather).
-  int loadRows(int input, const GmView &index, int64_t tableRows);
+  int loadRows(int input, const GmView &index, int64_t tableRows,
+               bool stored = false);
   int constant(float value, DType type);
   int unary(bin::Opcode op, int a);
   int binary(bin::Opcode op, int a, int b);
   int scalar(bin::Opcode op, int a, float imm);
   int compare(bin::CmpKind kind, int a, int b);
   int select(int mask, int a, int b);
+  /// a * b + c as one fused multiply-add (vmla) on float values; integer
+  /// values get a vmul and a vadd.
+  int mulAdd(int a, int b, int c);
   int cast(int a, DType type);
   int reduce(bin::Opcode op, int a);
   /// Stores `node` to `view`; broadcasts it first where the view is wider.
