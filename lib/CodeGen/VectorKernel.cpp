@@ -139,7 +139,8 @@ int VectorKernel::select(int mask, int a, int b) {
 }
 
 int VectorKernel::mulAdd(int a, int b, int c) {
-  if (nodes[a].type != DType::F32)
+  if (nodes[a].type != DType::F32 || nodes[b].type != DType::F32 ||
+      nodes[c].type != DType::F32)
     return binary(Opcode::VAdd, binary(Opcode::VMul, a, b), c);
   VNode n = derived(nodes, VKind::MulAdd, Opcode::VMla, a);
   n.b = b;

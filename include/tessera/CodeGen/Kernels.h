@@ -80,7 +80,7 @@ enum class VKind : uint8_t {
   Scalar, // opcode: vadds/vmuls/vmaxs/vmins with `imm`
   Cmp,    // vcmp with `cmp`, result u8 (0/1)
   Select, // vsel(a != 0 ? b : c)
-  MulAdd, // vmla: a * b + c, one rounding (float types)
+  MulAdd, // vmla: a * b + c, one rounding (f32 values)
   Cast,   // vcast to `type`
   Reduce, // vredsum/max/min over the kernel's trailing reduced dims
 };
@@ -149,8 +149,8 @@ struct VectorKernel {
   int scalar(bin::Opcode op, int a, float imm);
   int compare(bin::CmpKind kind, int a, int b);
   int select(int mask, int a, int b);
-  /// a * b + c as one fused multiply-add (vmla) on float values; integer
-  /// values get a vmul and a vadd.
+  /// a * b + c as one fused multiply-add (vmla) on f32 values; other
+  /// values (integers) get a vmul and a vadd.
   int mulAdd(int a, int b, int c);
   int cast(int a, DType type);
   int reduce(bin::Opcode op, int a);
