@@ -875,10 +875,10 @@ bool translateMoE(npu::DispatchOp disp, Operation *o, ArrayRef<int64_t> addrs,
       k.inputs.push_back(flat(sc(SSharedDown), DType::F32, {T, H}));
     // Every load first: one run of DMAs, one latency (loads between the
     // products made a run per choice: 6 latencies, 4.8 us for V2-Lite's
-    // decode on edge).
-    // The experts' rows are loaded in their own type and converted one at
-    // a time where they are used, and the multiply-adds accumulate in place:
-    // one converted row and one sum live at a time instead of K + 1.
+    // decode on edge). The experts' rows are loaded in their own type and
+    // converted one at a time where they are used, and the multiply-adds
+    // accumulate in place: one converted row and one sum live at a time
+    // instead of K + 1.
     for (size_t i = 0; i < k.inputs.size(); ++i) {
       bool routed = i < (size_t)(2 * K) && i % 2 == 1;
       if (routed && gatherInCombine)

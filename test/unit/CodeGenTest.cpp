@@ -1529,11 +1529,6 @@ TEST(CodeGen, TallProductWithAShortRemainderStillSplitsItsRows) {
   }
 }
 
-// A vector kernel of many instructions per element (a MoE router's
-// one-hot of six choices over [1024, 64]: 30 nodes) spreads over dc's 48
-// vector cores (47 tiles of 22 rows); the same elements through one
-// instruction stay on 16. A top-k of several per row spreads the same
-// way; an argmax not. The one-hot is simulated against the host.
 TEST(CodeGen, AWeightedSumOfGatheredRowsConvertsEachRowWhereItIsUsed) {
   // A MoE combine: out[t] = shared[t] + sum_c w[t, c] * table[pos[t, c]],
   // bf16 rows. Loaded in their type, converted one at a time and summed by
@@ -1611,6 +1606,11 @@ TEST(CodeGen, AWeightedSumOfGatheredRowsConvertsEachRowWhereItIsUsed) {
   }
 }
 
+// A vector kernel of many instructions per element (a MoE router's
+// one-hot of six choices over [1024, 64]: 30 nodes) spreads over dc's 48
+// vector cores (47 tiles of 22 rows); the same elements through one
+// instruction stay on 16. A top-k of several per row spreads the same
+// way; an argmax not. The one-hot is simulated against the host.
 TEST(CodeGen, VectorWorkOfManyInstructionsSpreadsOverMoreCores) {
   const auto &t = preset("dc");
   int64_t T = 1024, E = 64, K = 6;
